@@ -1,0 +1,103 @@
+# spendtop - top for LLM spend. See README.md.
+#
+# Read top to bottom: variables, the binary, the tests, check (sanitizers),
+# bench, deps, run, clean. `make test` and `make run` install missing Debian
+# packages first (tools/deps.sh), then re-enter make so that pkg-config is
+# asked only once the libraries exist.
+
+CC      ?= cc
+BUILD   ?= build
+CFLAGS  ?= -O2 -g
+SAN     ?=
+
+PKGS     := libuv libcurl libcjson sqlite3 ncursesw zlib
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Werror
+ALL_CPPFLAGS := -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -D_XOPEN_SOURCE_EXTENDED \
+            -I. $(shell pkg-config --cflags-only-I $(PKGS) 2>/dev/null)
+ALL_CFLAGS := -std=c11 $(WARN) $(CFLAGS) $(SAN) -MMD -MP
+LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+LIB_SRC  := $(sort $(wildcard core/*.c pricing/*.c collectors/*.c alerts/*.c tui/*.c)) app.c
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/pricing/default_prices.o
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TOOLS    := $(BUILD)/tests/toml_decoder $(BUILD)/tests/toml_suite
+
+.PHONY: all test test-run check bench deps deps-check run clean
+all: spendtop
+
+# ---- the binary -------------------------------------------------------------
+
+spendtop: $(BUILD)/spendtop
+	cp $< $@
+
+$(BUILD)/spendtop: $(BUILD)/main.o $(BUILD)/libspendtop.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/libspendtop.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# The compiled-in price table (pricing/default_prices.json, derived from a
+# real LiteLLM file by tools/gen_default_prices.py) becomes a C array.
+$(BUILD)/tools/embed: tools/embed.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -o $@ $<
+
+$(BUILD)/pricing/default_prices.c: pricing/default_prices.json $(BUILD)/tools/embed
+	@mkdir -p $(@D)
+	$(BUILD)/tools/embed pricing_default_json $< $@
+
+$(BUILD)/pricing/default_prices.o: $(BUILD)/pricing/default_prices.c
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+
+# ---- tests ----------------------------------------------------------------------
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libspendtop.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libspendtop.a $(LIBS) $(TEST_LIBS)
+
+test: deps-check
+	$(MAKE) test-run
+
+test-run: $(BUILD)/spendtop $(TESTS) $(TOOLS)
+	tests/run.sh $(BUILD)
+
+# The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
+check: deps-check
+	$(MAKE) BUILD=build/check CFLAGS="-O1 -g" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  test-run
+
+# ---- bench ------------------------------------------------------------------------
+
+bench: deps-check
+	$(MAKE) $(BUILD)/spendtop $(BUILD)/bench/floor
+	bench/run.sh $(BUILD)
+
+$(BUILD)/bench/floor: bench/floor.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) -std=c11 $(WARN) -O2 -g -o $@ $< $(LIBS)
+
+# ---- deps, run, clean --------------------------------------------------------
+
+deps:
+	tools/deps.sh install
+
+deps-check:
+	@tools/deps.sh check >/dev/null || tools/deps.sh install
+
+run: deps-check
+	$(MAKE) spendtop
+	./spendtop --demo
+
+clean:
+	rm -rf build spendtop
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,306 @@
+/* app.c - the running program (see app.h). */
+#include "app.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+
+#define FLUSH_MS 1000
+
+static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct strbuf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        strbuf_append(&b, chunk, n);
+    fclose(f);
+    *len = b.len;
+    return strbuf_detach(&b);
+}
+
+static int load_prices(struct app *a, char *err, size_t errlen)
+{
+    a->pricing = pricing_new();
+    const struct config *cfg = a->cfg;
+    if (cfg->pricing_file) {
+        size_t len;
+        char *text = read_file(cfg->pricing_file, &len, err, errlen);
+        if (!text)
+            return -1;
+        char perr[256];
+        int n = pricing_load_json(a->pricing, text, len, perr, sizeof perr);
+        free(text);
+        if (n < 0) {
+            snprintf(err, errlen, "%s: %s", cfg->pricing_file, perr);
+            return -1;
+        }
+        log_msg(LOG_INFO, "prices: %d models from %s", n, cfg->pricing_file);
+    } else if (pricing_load_default(a->pricing, err, errlen) < 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < cfg->nprice_fields; i++)
+        pricing_override(a->pricing, cfg->price_fields[i].model,
+                         cfg->price_fields[i].field, cfg->price_fields[i].value);
+    for (size_t i = 0; i < cfg->ndiscounts; i++)
+        pricing_set_discount(a->pricing, cfg->discount_providers[i],
+                             cfg->discount_fractions[i]);
+    for (size_t i = 0; i < cfg->naliases; i++)
+        pricing_add_alias(a->pricing, cfg->alias_from[i], cfg->alias_to[i]);
+    return 0;
+}
+
+/* --demo: budgets for two demo tenants so the budget column has
+ * something to show (unless the config names tenants of its own). */
+static void add_demo_budgets(struct config *cfg)
+{
+    static const struct {
+        const char *name;
+        double usd;
+    } budgets[] = {{"acme", 900}, {"globex", 400}};
+    if (cfg->ntenants)
+        return;
+    cfg->ntenants = 2;
+    cfg->tenants = xcalloc(2, sizeof *cfg->tenants);
+    for (size_t i = 0; i < 2; i++) {
+        cfg->tenants[i].name = xstrdup(budgets[i].name);
+        cfg->tenants[i].daily_budget_usd = budgets[i].usd;
+    }
+}
+
+static char *make_temp_db(char *err, size_t errlen)
+{
+    const char *tmp = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/spendtop-demo-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create a temporary database: %s", strerror(errno));
+        return NULL;
+    }
+    close(fd);
+    return xstrdup(path);
+}
+
+int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
+{
+    char err[1024];
+    memset(a, 0, sizeof *a);
+    a->no_hooks = o->no_hooks || o->demo;
+    if (o->has_now)
+        clock_set(o->now, o->once);
+
+    char *path = config_find(o->config_path);
+    if (path) {
+        a->cfg = config_load(path, errs);
+        free(path);
+        if (!a->cfg)
+            return 2;
+    } else {
+        a->cfg = config_defaults();
+    }
+    if (o->demo) {
+        config_use_demo(a->cfg);
+        add_demo_budgets(a->cfg);
+    }
+    if (!clock_set_timezone(a->cfg->timezone)) {
+        strbuf_printf(errs, "unknown time zone '%s'\n", a->cfg->timezone);
+        return 2;
+    }
+    a->window = o->window ? o->window : a->cfg->window;
+    if (load_prices(a, err, sizeof err) != 0) {
+        strbuf_printf(errs, "%s\n", err);
+        return 2;
+    }
+
+    const char *db_path = o->db_path ? o->db_path : a->cfg->db_path;
+    if (o->demo && !o->db_path) {
+        a->temp_db = make_temp_db(err, sizeof err);
+        if (!a->temp_db) {
+            strbuf_printf(errs, "%s\n", err);
+            return 1;
+        }
+        db_path = a->temp_db;
+    }
+    a->db = db_open(db_path, err, sizeof err);
+    if (!a->db) {
+        strbuf_printf(errs, "cannot open the database: %s\n", err);
+        return 1;
+    }
+    a->store = store_new();
+    if (db_load(a->db, a->store, clock_now() - STORE_RETENTION) != 0) {
+        strbuf_printf(errs, "cannot load the database %s: %s\n", db_path, db_error(a->db));
+        return 1;
+    }
+    a->ingest = ingest_new(a->store, a->db, a->pricing);
+
+    if (uv_loop_init(&a->loop) != 0) {
+        strbuf_printf(errs, "cannot start the event loop\n");
+        return 1;
+    }
+    a->loop_open = true;
+    a->collectors = xcalloc(a->cfg->nsources ? a->cfg->nsources : 1, sizeof *a->collectors);
+    for (size_t i = 0; i < a->cfg->nsources; i++) {
+        struct collector *c = collector_new(&a->cfg->sources[i], &a->loop,
+                                            ingest_sink(a->ingest), err, sizeof err);
+        if (!c) {
+            strbuf_printf(errs, "%s\n", err);
+            return 2;
+        }
+        c->data = a;
+        a->collectors[a->ncollectors++] = c;
+    }
+    return 0;
+}
+
+/* ---- --once ------------------------------------------------------------------ */
+
+static void once_done(struct collector *c)
+{
+    struct app *a = c->data;
+    a->pending_closes--;
+}
+
+int app_collect_once(struct app *a, char *err, size_t errlen)
+{
+    a->pending_closes = a->ncollectors;
+    for (size_t i = 0; i < a->ncollectors; i++)
+        a->collectors[i]->ops->run_once(a->collectors[i], once_done);
+    while (a->pending_closes > 0 && uv_run(&a->loop, UV_RUN_ONCE))
+        ;
+    return ingest_flush(a->ingest, err, errlen);
+}
+
+/* ---- running ------------------------------------------------------------------- */
+
+void app_flush(struct app *a)
+{
+    char err[512];
+    if (ingest_flush(a->ingest, err, sizeof err) != 0)
+        log_msg(LOG_ERROR, "%s", err);
+}
+
+static void on_flush_timer(uv_timer_t *t)
+{
+    app_flush(t->data);
+}
+
+void app_start(struct app *a)
+{
+    for (size_t i = 0; i < a->ncollectors; i++)
+        a->collectors[i]->ops->start(a->collectors[i]);
+    uv_timer_init(&a->loop, &a->flush_timer);
+    a->flush_timer.data = a;
+    a->flush_timer_open = true;
+    uv_timer_start(&a->flush_timer, on_flush_timer, FLUSH_MS, FLUSH_MS);
+}
+
+void app_poll_now(struct app *a)
+{
+    for (size_t i = 0; i < a->ncollectors; i++)
+        a->collectors[i]->ops->poll_now(a->collectors[i]);
+}
+
+static void one_closed(struct app *a)
+{
+    if (--a->pending_closes == 0 && a->on_stopped)
+        a->on_stopped(a);
+}
+
+static void collector_closed(struct collector *c) { one_closed(c->data); }
+
+static void flush_timer_closed(uv_handle_t *h)
+{
+    struct app *a = h->data;
+    a->flush_timer_open = false;
+    one_closed(a);
+}
+
+void app_stop(struct app *a, void (*on_stopped)(struct app *a))
+{
+    a->on_stopped = on_stopped;
+    a->pending_closes = a->ncollectors + 1; /* +1 keeps it from hitting 0 early */
+    for (size_t i = 0; i < a->ncollectors; i++)
+        a->collectors[i]->ops->stop(a->collectors[i], collector_closed);
+    if (a->flush_timer_open) {
+        a->pending_closes++;
+        uv_close((uv_handle_t *)&a->flush_timer, flush_timer_closed);
+    }
+    one_closed(a);
+}
+
+void app_close(struct app *a)
+{
+    if (a->ingest)
+        app_flush(a);
+    for (size_t i = 0; i < a->ncollectors; i++)
+        collector_free(a->collectors[i]);
+    free(a->collectors);
+    if (a->loop_open && uv_loop_close(&a->loop) != 0)
+        log_msg(LOG_WARN, "event loop closed with handles still open");
+    ingest_free(a->ingest);
+    db_close(a->db);
+    store_free(a->store);
+    pricing_free(a->pricing);
+    config_free(a->cfg);
+    free(a->statuses);
+    if (a->temp_db) {
+        char p[4200];
+        unlink(a->temp_db);
+        snprintf(p, sizeof p, "%s-wal", a->temp_db);
+        unlink(p);
+        snprintf(p, sizeof p, "%s-shm", a->temp_db);
+        unlink(p);
+        free(a->temp_db);
+    }
+    memset(a, 0, sizeof *a);
+}
+
+/* ---- views --------------------------------------------------------------------- */
+
+void app_view(struct app *a, int64_t window, const char *only_tenant,
+              const char *only_provider, const char *only_model,
+              bool sparklines, struct view *out)
+{
+    int64_t now = clock_now();
+    a->statuses = xrealloc(a->statuses, (a->ncollectors ? a->ncollectors : 1) *
+                                            sizeof *a->statuses);
+    for (size_t i = 0; i < a->ncollectors; i++)
+        a->statuses[i] = a->collectors[i]->status;
+    struct view_budget *budgets = xcalloc(a->cfg->ntenants ? a->cfg->ntenants : 1,
+                                          sizeof *budgets);
+    size_t nb = 0;
+    for (size_t i = 0; i < a->cfg->ntenants; i++)
+        budgets[nb++] = (struct view_budget){a->cfg->tenants[i].name,
+                                             a->cfg->tenants[i].daily_budget_usd};
+    struct view_params p = {
+        .now = now,
+        .window = window ? window : a->window,
+        .day_start = clock_day_start(now),
+        .day_end = clock_day_end(now),
+        .stale_after = a->cfg->alerts.stale_after,
+        .budgets = budgets,
+        .nbudgets = nb,
+        .sources = a->statuses,
+        .nsources = a->ncollectors,
+        .only_tenant = only_tenant,
+        .only_provider = only_provider,
+        .only_model = only_model,
+        .sparklines = sparklines,
+    };
+    view_compute(a->store, &p, out);
+    free(budgets);
+}

@@ -1,0 +1,78 @@
+/* app.h - the running program: config, prices, store, database, sources.
+ *
+ * main.c parses arguments and calls into here; the dashboard, the daemon
+ * and --once all run the same app on one libuv loop.
+ */
+#ifndef SPENDTOP_APP_H
+#define SPENDTOP_APP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "collectors/collector.h"
+#include "core/config.h"
+#include "core/db.h"
+#include "core/ingest.h"
+#include "core/store.h"
+#include "core/view.h"
+#include "pricing/pricing.h"
+
+struct app_options {
+    const char *config_path;   /* -c */
+    const char *db_path;       /* --db */
+    bool demo;
+    bool once;                 /* --once: the clock is frozen */
+    bool no_hooks;
+    bool has_now;
+    int64_t now;               /* --now */
+    int64_t window;            /* --window; 0 = from the config */
+};
+
+struct app {
+    uv_loop_t loop;
+    bool loop_open;
+    struct config *cfg;
+    struct pricing *pricing;
+    struct store *store;
+    struct db *db;
+    struct ingest *ingest;
+    struct collector **collectors;
+    size_t ncollectors;
+    struct source_status *statuses;  /* a copy, refreshed for each view */
+    uv_timer_t flush_timer;
+    bool flush_timer_open;
+    char *temp_db;             /* --demo without --db: removed at exit */
+    int64_t window;
+    bool no_hooks;
+    size_t pending_closes;
+    void (*on_stopped)(struct app *a);
+    void *data;                /* the front end's */
+};
+
+/* Load the config (or defaults), prices, the database and the sources.
+ * Returns 0, or an exit code (2 config/usage, 1 runtime) with a message in
+ * err (one or more lines). */
+int app_open(struct app *a, const struct app_options *o, struct strbuf *err);
+/* --once: collect everything available from every source, then flush. */
+int app_collect_once(struct app *a, char *err, size_t errlen);
+/* Dashboard / daemon: start every source and the periodic flush. */
+void app_start(struct app *a);
+/* Poll every source now (the R key). */
+void app_poll_now(struct app *a);
+/* Stop sources and timers; on_stopped is called when every handle is
+ * closed (the loop then has nothing left). */
+void app_stop(struct app *a, void (*on_stopped)(struct app *a));
+/* Flush pending changes to the database (logged on failure). */
+void app_flush(struct app *a);
+/* Free everything (after the loop has ended). */
+void app_close(struct app *a);
+
+/* The view at the current time for window (0 = the app's), optionally
+ * restricted to one tenant or one provider/model. */
+void app_view(struct app *a, int64_t window, const char *only_tenant,
+              const char *only_provider, const char *only_model,
+              bool sparklines, struct view *out);
+
+#endif

@@ -1,0 +1,89 @@
+/* collector.c - the registry of source types, and shared status helpers. */
+#include "collectors/collector.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/sanitize.h"
+#include "core/xalloc.h"
+
+extern const struct collector_ops otel_file_ops;
+extern const struct collector_ops demo_ops;
+
+static const struct {
+    enum source_type type;
+    const struct collector_ops *ops;
+} registry[] = {
+    {SOURCE_OTEL_FILE, &otel_file_ops},
+    {SOURCE_DEMO, &demo_ops},
+};
+
+struct collector *collector_new(const struct config_source *cfg, uv_loop_t *loop,
+                                struct sink *sink, char *err, size_t errlen)
+{
+    const struct collector_ops *ops = NULL;
+    for (size_t i = 0; i < sizeof registry / sizeof *registry; i++)
+        if (registry[i].type == cfg->type)
+            ops = registry[i].ops;
+    if (!ops) {
+        snprintf(err, errlen, "source '%s': type %s cannot be collected by this build",
+                 cfg->name, config_source_type_name(cfg->type));
+        return NULL;
+    }
+    struct collector *c = xcalloc(1, sizeof *c);
+    c->ops = ops;
+    c->cfg = cfg;
+    c->loop = loop;
+    c->sink = sink;
+    c->status.name = cfg->name;
+    c->status.type = ops->type;
+    c->status.state = SOURCE_STARTING;
+    c->status.started = clock_now();
+    if (ops->init(c, err, errlen) != 0) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void collector_free(struct collector *c)
+{
+    if (!c)
+        return;
+    c->ops->destroy(c);
+    free(c);
+}
+
+void collector_ok(struct collector *c, int64_t records)
+{
+    int64_t now = clock_now();
+    if (c->status.state == SOURCE_ERROR)
+        log_msg(LOG_INFO, "source %s: recovered", c->cfg->name);
+    c->status.state = SOURCE_OK;
+    c->status.last_error[0] = '\0';
+    c->status.last_success = now;
+    if (records > 0) {
+        c->status.last_data = now;
+        c->status.records += records;
+    }
+}
+
+void collector_error(struct collector *c, const char *fmt, ...)
+{
+    char raw[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    va_end(ap);
+    char clean[sizeof c->status.last_error];
+    sanitize_text_ex(raw, clean, sizeof clean, 200, true);
+    /* log each distinct error once, not on every retry */
+    if (c->status.state != SOURCE_ERROR || strcmp(clean, c->status.last_error) != 0)
+        log_msg(LOG_WARN, "source %s: %s", c->cfg->name, raw);
+    memcpy(c->status.last_error, clean, sizeof clean);
+    c->status.state = SOURCE_ERROR;
+}

@@ -1,0 +1,65 @@
+/* collector.h - one source of usage behind one small interface.
+ *
+ * Each source type (otel_file, demo, ...) is one file that fills one
+ * const struct collector_ops and is listed in the registry in collector.c;
+ * nothing else changes to add a source. A collector runs on the libuv loop
+ * and never blocks it; it hands struct usage records to its sink (it never
+ * touches the store) and keeps its struct source_status up to date.
+ *
+ * Lifecycle: collector_new -> ops->start (or ops->run_once for --once)
+ * -> ops->stop, whose callback fires when every handle is closed
+ * -> collector_free.
+ */
+#ifndef SPENDTOP_COLLECTOR_H
+#define SPENDTOP_COLLECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "core/config.h"
+#include "core/source.h"
+#include "core/usage.h"
+
+struct collector;
+typedef void (*collector_cb)(struct collector *c);
+
+struct collector_ops {
+    const char *type;
+    /* Allocate c->impl from c->cfg; no I/O. 0, or -1 with a message. */
+    int (*init)(struct collector *c, char *err, size_t errlen);
+    /* Begin collecting on the loop. */
+    void (*start)(struct collector *c);
+    /* Collect now instead of at the next tick. */
+    void (*poll_now)(struct collector *c);
+    /* Collect everything available now, then call done once (--once). */
+    void (*run_once)(struct collector *c, collector_cb done);
+    /* Close every handle; closed is called once all are closed. */
+    void (*stop)(struct collector *c, collector_cb closed);
+    /* Free c->impl (after stop has completed, or if never started). */
+    void (*destroy)(struct collector *c);
+};
+
+struct collector {
+    const struct collector_ops *ops;
+    const struct config_source *cfg;
+    uv_loop_t *loop;
+    struct sink *sink;
+    struct source_status status;
+    void *impl;
+    void *data;   /* the owner's */
+};
+
+/* A collector for cfg's type. NULL with a message in err on failure. */
+struct collector *collector_new(const struct config_source *cfg, uv_loop_t *loop,
+                                struct sink *sink, char *err, size_t errlen);
+void collector_free(struct collector *c);
+
+/* For implementations: a successful attempt that counted records. */
+void collector_ok(struct collector *c, int64_t records);
+/* For implementations: a failed attempt (logged, shown in the header). The
+ * message must never contain a secret; it is sanitised. */
+void collector_error(struct collector *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,458 @@
+/* otel_file.c - follows OpenTelemetry Collector file-exporter output.
+ *
+ * The exporter (format: json) writes one ExportTraceServiceRequest per
+ * line. This collector follows every file matching a glob the way `tail -F`
+ * would, on a timer:
+ *
+ *   - files are known by (device, inode), so a rotation (rename + new file)
+ *     is seen as a new file at the old path; the renamed file is read to
+ *     its end before it is let go, so nothing written before the rotation
+ *     is lost;
+ *   - a file that shrinks below the position read was truncated
+ *     (copytruncate): it is read again from the start;
+ *   - positions are saved as cursors with the records they cover, so a
+ *     restart resumes exactly where the last flush left off;
+ *   - a malformed line is counted, logged as FILE:LINE and skipped; lines
+ *     longer than 16 MiB are skipped the same way;
+ *   - reading is sliced (a few MiB per loop pass), so a large backlog never
+ *     stalls the loop.
+ *
+ * Only complete (newline-terminated) lines are read: the exporter always
+ * ends its lines, and a line without its newline is still being written.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "collectors/collector.h"
+#include "collectors/otlp_json.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+
+#define MAX_LINE (16u * 1024 * 1024)
+#define READ_CHUNK (1u * 1024 * 1024)
+#define SLICE_BYTES (8u * 1024 * 1024)  /* per loop pass while following */
+#define LOGGED_ERRORS_PER_FILE 20
+
+struct tracked {
+    char *path;
+    dev_t dev;
+    ino_t ino;
+    int fd;
+    int64_t offset;      /* bytes consumed, through the last complete line */
+    int64_t line;        /* complete lines consumed */
+    char *partial;       /* bytes read after the last newline */
+    size_t plen, pcap;
+    bool skipping;       /* inside an over-long line */
+    bool gone;           /* no longer at its path: drain, then let go */
+    bool seen;
+    bool moved;          /* offset changed since the cursor was staged */
+    int64_t errors_logged;
+};
+
+struct saved {
+    dev_t dev;
+    ino_t ino;
+    int64_t offset, line;
+    bool used;
+};
+
+struct otel_file {
+    struct collector *c;
+    uv_timer_t timer;
+    bool timer_open;
+    struct tracked *files;
+    size_t nfiles, cap;
+    struct saved *saved;
+    size_t nsaved, saved_cap;
+    bool scanned_once;
+    bool read_failed;   /* during the current read_all */
+    char *buf;
+    collector_cb closed;
+    struct otlp_options opts;
+};
+
+/* ---- cursors ----------------------------------------------------------------- */
+
+static void cursor_name(const struct tracked *t, char *buf, size_t len)
+{
+    snprintf(buf, len, "file:%ju:%ju", (uintmax_t)t->dev, (uintmax_t)t->ino);
+}
+
+static int load_cursor(void *ctx, const char *key, const char *value)
+{
+    struct otel_file *f = ctx;
+    uintmax_t dev, ino;
+    long long off, line;
+    if (sscanf(key, "file:%ju:%ju", &dev, &ino) != 2 ||
+        sscanf(value, "%lld %lld", &off, &line) != 2)
+        return 0;
+    xgrow(&f->saved, &f->saved_cap, f->nsaved + 1, sizeof *f->saved);
+    f->saved[f->nsaved++] = (struct saved){(dev_t)dev, (ino_t)ino, off, line, false};
+    return 0;
+}
+
+static void stage_cursor(struct otel_file *f, struct tracked *t)
+{
+    char key[64], val[4200];
+    cursor_name(t, key, sizeof key);
+    snprintf(val, sizeof val, "%lld %lld %s", (long long)t->offset,
+             (long long)t->line, t->path);
+    f->c->sink->cursor(f->c->sink, f->c->cfg->name, key, val);
+    t->moved = false;
+}
+
+/* ---- lines --------------------------------------------------------------------- */
+
+static void malformed(struct otel_file *f, struct tracked *t, const char *why)
+{
+    f->c->status.rejected++;
+    if (t->errors_logged < LOGGED_ERRORS_PER_FILE)
+        log_msg(LOG_WARN, "%s:%lld: skipped: %s", t->path, (long long)t->line, why);
+    else if (t->errors_logged == LOGGED_ERRORS_PER_FILE)
+        log_msg(LOG_WARN, "%s: more malformed lines; not logging each", t->path);
+    t->errors_logged++;
+}
+
+/* One complete line (without its newline); t->line is its number. */
+static int64_t process_line(struct otel_file *f, struct tracked *t,
+                            const char *s, size_t n)
+{
+    while (n && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    size_t i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    if (i == n)
+        return 0; /* blank */
+    struct otlp_result r;
+    if (otlp_json_decode(s + i, n - i, &f->opts, f->c->sink, &r) != 0) {
+        malformed(f, t, r.error);
+        return 0;
+    }
+    if (r.rejected) {
+        f->c->status.rejected += (int64_t)r.rejected;
+        if (t->errors_logged++ < LOGGED_ERRORS_PER_FILE)
+            log_msg(LOG_WARN, "%s:%lld: %zu span(s) skipped: %s", t->path,
+                    (long long)t->line, r.rejected, r.error);
+    }
+    return (int64_t)r.counted;
+}
+
+static void partial_append(struct tracked *t, const char *s, size_t n)
+{
+    xgrow(&t->partial, &t->pcap, t->plen + n, 1);
+    memcpy(t->partial + t->plen, s, n);
+    t->plen += n;
+}
+
+/* Consume n freshly read bytes. Returns records counted. */
+static int64_t consume(struct otel_file *f, struct tracked *t, const char *s, size_t n)
+{
+    int64_t counted = 0;
+    while (n > 0) {
+        const char *nl = memchr(s, '\n', n);
+        if (!nl) {
+            if (!t->skipping && t->plen + n > MAX_LINE) {
+                t->skipping = true;
+                t->offset += (int64_t)t->plen;
+                t->plen = 0;
+            }
+            if (t->skipping)
+                t->offset += (int64_t)n;
+            else
+                partial_append(t, s, n);
+            return counted;
+        }
+        size_t len = (size_t)(nl - s);
+        t->line++;
+        if (t->skipping) {
+            malformed(f, t, "line longer than 16 MiB");
+            t->skipping = false;
+        } else if (t->plen) {
+            if (t->plen + len > MAX_LINE) {
+                malformed(f, t, "line longer than 16 MiB");
+            } else {
+                partial_append(t, s, len);
+                counted += process_line(f, t, t->partial, t->plen);
+            }
+            t->offset += (int64_t)t->plen;
+            t->plen = 0;
+        } else {
+            counted += process_line(f, t, s, len);
+        }
+        t->offset += (int64_t)len + 1;
+        t->moved = true;
+        s = nl + 1;
+        n -= len + 1;
+    }
+    return counted;
+}
+
+/* Read up to budget bytes (0 = to the end). Returns false at EOF. */
+static bool drain(struct otel_file *f, struct tracked *t, size_t budget, int64_t *counted)
+{
+    struct stat st;
+    if (fstat(t->fd, &st) == 0 && st.st_size < t->offset + (int64_t)t->plen) {
+        log_msg(LOG_INFO, "%s was truncated: reading it again from the start", t->path);
+        t->offset = t->line = 0;
+        t->plen = 0;
+        t->skipping = false;
+        t->moved = true;
+        lseek(t->fd, 0, SEEK_SET);
+    }
+    size_t done = 0;
+    for (;;) {
+        if (budget && done >= budget)
+            return true;
+        ssize_t n = read(t->fd, f->buf, READ_CHUNK);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN) {
+                collector_error(f->c, "%s: %s", t->path, strerror(errno));
+                f->read_failed = true;
+            }
+            return false;
+        }
+        if (n == 0)
+            return false;
+        done += (size_t)n;
+        *counted += consume(f, t, f->buf, (size_t)n);
+    }
+}
+
+/* ---- scanning ------------------------------------------------------------------ */
+
+static struct saved *find_saved(struct otel_file *f, dev_t dev, ino_t ino)
+{
+    for (size_t i = 0; i < f->nsaved; i++)
+        if (f->saved[i].dev == dev && f->saved[i].ino == ino)
+            return &f->saved[i];
+    return NULL;
+}
+
+static void track(struct otel_file *f, const char *path, const struct stat *st)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        collector_error(f->c, "%s: %s", path, strerror(errno));
+        return;
+    }
+    xgrow(&f->files, &f->cap, f->nfiles + 1, sizeof *f->files);
+    struct tracked *t = &f->files[f->nfiles++];
+    memset(t, 0, sizeof *t);
+    t->path = xstrdup(path);
+    t->dev = st->st_dev;
+    t->ino = st->st_ino;
+    t->fd = fd;
+    t->seen = true;
+    struct saved *s = find_saved(f, st->st_dev, st->st_ino);
+    if (s && s->offset <= st->st_size) {
+        t->offset = s->offset;
+        t->line = s->line;
+        s->used = true;
+    } else if (s) {
+        log_msg(LOG_INFO, "%s is shorter than when last read: reading it from the start", path);
+        s->used = true;
+    } else if (!f->scanned_once && f->c->cfg->start_at_end) {
+        t->offset = st->st_size;
+        t->moved = true;
+    }
+    lseek(fd, t->offset, SEEK_SET);
+    log_msg(LOG_INFO, "source %s: following %s from byte %lld", f->c->cfg->name, path,
+            (long long)t->offset);
+}
+
+static void untrack(struct otel_file *f, size_t i)
+{
+    struct tracked *t = &f->files[i];
+    char key[64];
+    cursor_name(t, key, sizeof key);
+    /* the position of a file we let go of is no longer needed */
+    f->c->sink->cursor(f->c->sink, f->c->cfg->name, key, "");
+    close(t->fd);
+    free(t->path);
+    free(t->partial);
+    f->files[i] = f->files[--f->nfiles];
+}
+
+static void scan(struct otel_file *f)
+{
+    for (size_t i = 0; i < f->nfiles; i++)
+        f->files[i].seen = false;
+    glob_t g;
+    int rc = glob(f->c->cfg->path, GLOB_NOSORT, NULL, &g);
+    if (rc != 0 && rc != GLOB_NOMATCH) {
+        collector_error(f->c, "cannot list %s", f->c->cfg->path);
+        return;
+    }
+    size_t matched = 0;
+    for (size_t i = 0; rc == 0 && i < g.gl_pathc; i++) {
+        struct stat st;
+        if (stat(g.gl_pathv[i], &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        matched++;
+        bool known = false;
+        for (size_t j = 0; j < f->nfiles; j++) {
+            struct tracked *t = &f->files[j];
+            if (t->dev == st.st_dev && t->ino == st.st_ino) {
+                known = t->seen = true;
+                if (strcmp(t->path, g.gl_pathv[i]) != 0) {
+                    free(t->path);
+                    t->path = xstrdup(g.gl_pathv[i]);
+                }
+            }
+        }
+        if (!known)
+            track(f, g.gl_pathv[i], &st);
+    }
+    if (rc == 0)
+        globfree(&g);
+    for (size_t i = 0; i < f->nfiles; i++)
+        if (!f->files[i].seen)
+            f->files[i].gone = true;
+    if (!f->scanned_once) {
+        /* cursors of files that are no longer there */
+        for (size_t i = 0; i < f->nsaved; i++) {
+            if (f->saved[i].used)
+                continue;
+            struct tracked fake = {.dev = f->saved[i].dev, .ino = f->saved[i].ino};
+            char key[64];
+            cursor_name(&fake, key, sizeof key);
+            f->c->sink->cursor(f->c->sink, f->c->cfg->name, key, "");
+        }
+    }
+    f->scanned_once = true;
+    if (matched == 0 && f->nfiles == 0)
+        collector_error(f->c, "no file matches %s", f->c->cfg->path);
+}
+
+/* Read every file; budget per file (0 = to the end). True if more is
+ * waiting. */
+static bool read_all(struct otel_file *f, size_t budget)
+{
+    int64_t counted = 0;
+    bool more = false;
+    f->read_failed = false;
+    for (size_t i = 0; i < f->nfiles;) {
+        struct tracked *t = &f->files[i];
+        bool left = drain(f, t, budget, &counted);
+        if (t->moved)
+            stage_cursor(f, t);
+        if (!left && t->gone) {
+            if (t->plen)
+                log_msg(LOG_WARN, "%s: %zu bytes after the last newline were never "
+                        "completed", t->path, t->plen);
+            untrack(f, i);
+            continue;
+        }
+        more |= left;
+        i++;
+    }
+    if (f->nfiles > 0 && !f->read_failed)
+        collector_ok(f->c, counted);
+    return more;
+}
+
+static void on_timer(uv_timer_t *h)
+{
+    struct otel_file *f = h->data;
+    scan(f);
+    bool more = read_all(f, SLICE_BYTES);
+    /* a backlog: continue on the next loop pass instead of waiting */
+    uint64_t next = more ? 0 : (uint64_t)f->c->cfg->poll_interval * 1000;
+    uv_timer_start(&f->timer, on_timer, next, 0);
+}
+
+/* ---- ops --------------------------------------------------------------------------- */
+
+static int file_init(struct collector *c, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    struct otel_file *f = xcalloc(1, sizeof *f);
+    f->c = c;
+    f->buf = xmalloc(READ_CHUNK);
+    f->opts.source = c->cfg->name;
+    f->opts.tenant_attrs = c->cfg->tenant_attrs;
+    f->opts.ntenant_attrs = c->cfg->ntenant_attrs;
+    c->impl = f;
+    c->sink->cursor_each(c->sink, c->cfg->name, load_cursor, f);
+    return 0;
+}
+
+static void file_start(struct collector *c)
+{
+    struct otel_file *f = c->impl;
+    uv_timer_init(c->loop, &f->timer);
+    f->timer.data = f;
+    f->timer_open = true;
+    uv_timer_start(&f->timer, on_timer, 0, 0);
+}
+
+static void file_poll_now(struct collector *c)
+{
+    struct otel_file *f = c->impl;
+    if (f->timer_open)
+        uv_timer_start(&f->timer, on_timer, 0, 0);
+}
+
+static void file_run_once(struct collector *c, collector_cb done)
+{
+    struct otel_file *f = c->impl;
+    scan(f);
+    read_all(f, 0);
+    done(c);
+}
+
+static void on_closed(uv_handle_t *h)
+{
+    struct otel_file *f = h->data;
+    f->timer_open = false;
+    f->closed(f->c);
+}
+
+static void file_stop(struct collector *c, collector_cb closed)
+{
+    struct otel_file *f = c->impl;
+    if (!f->timer_open) {
+        closed(c);
+        return;
+    }
+    f->closed = closed;
+    uv_close((uv_handle_t *)&f->timer, on_closed);
+}
+
+static void file_destroy(struct collector *c)
+{
+    struct otel_file *f = c->impl;
+    if (!f)
+        return;
+    for (size_t i = 0; i < f->nfiles; i++) {
+        close(f->files[i].fd);
+        free(f->files[i].path);
+        free(f->files[i].partial);
+    }
+    free(f->files);
+    free(f->saved);
+    free(f->buf);
+    free(f);
+    c->impl = NULL;
+}
+
+const struct collector_ops otel_file_ops = {
+    .type = "otel_file",
+    .init = file_init,
+    .start = file_start,
+    .poll_now = file_poll_now,
+    .run_once = file_run_once,
+    .stop = file_stop,
+    .destroy = file_destroy,
+};

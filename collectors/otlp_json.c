@@ -1,0 +1,340 @@
+/* otlp_json.c - OTLP/JSON decoding (see otlp_json.h). */
+#include "collectors/otlp_json.h"
+
+#include <cJSON.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hmap.h"
+
+/* The attributes read, current name first (DESIGN.md §3). */
+enum attr {
+    A_NONE = -1,
+    A_OPERATION, A_PROVIDER, A_SYSTEM, A_REQUEST_MODEL, A_RESPONSE_MODEL,
+    A_INPUT, A_OUTPUT, A_CACHE_READ, A_CACHE_WRITE, A_REASONING,
+};
+
+static const struct {
+    const char *key; /* after "gen_ai.usage." */
+    enum attr attr;
+} usage_keys[] = {
+    {"input_tokens", A_INPUT},
+    {"prompt_tokens", A_INPUT},
+    {"output_tokens", A_OUTPUT},
+    {"completion_tokens", A_OUTPUT},
+    {"cache_read.input_tokens", A_CACHE_READ},
+    {"cache_read_input_tokens", A_CACHE_READ},
+    {"prompt_tokens_details.cached_tokens", A_CACHE_READ},
+    {"cache_creation.input_tokens", A_CACHE_WRITE},
+    {"cache_creation_input_tokens", A_CACHE_WRITE},
+    {"reasoning.output_tokens", A_REASONING},
+    {"reasoning_tokens", A_REASONING},
+    {"completion_tokens_details.reasoning_tokens", A_REASONING},
+};
+
+static const struct {
+    const char *key; /* after "gen_ai." */
+    enum attr attr;
+} genai_keys[] = {
+    {"operation.name", A_OPERATION},
+    {"provider.name", A_PROVIDER},
+    {"system", A_SYSTEM},
+    {"request.model", A_REQUEST_MODEL},
+    {"response.model", A_RESPONSE_MODEL},
+};
+
+/* Which attribute a key is. Most span keys start "gen_ai.", so dispatch on
+ * that prefix first: this runs for every attribute of every span. */
+static enum attr attr_of(const char *k)
+{
+    if (k[0] == 'g' && strncmp(k, "gen_ai.", 7) == 0) {
+        const char *r = k + 7;
+        if (strncmp(r, "usage.", 6) == 0) {
+            r += 6;
+            for (size_t i = 0; i < sizeof usage_keys / sizeof *usage_keys; i++)
+                if (strcmp(r, usage_keys[i].key) == 0)
+                    return usage_keys[i].attr;
+            return A_NONE;
+        }
+        for (size_t i = 0; i < sizeof genai_keys / sizeof *genai_keys; i++)
+            if (strcmp(r, genai_keys[i].key) == 0)
+                return genai_keys[i].attr;
+        return A_NONE;
+    }
+    if (k[0] == 'l' && strcmp(k, "llm.usage.reasoning_tokens") == 0)
+        return A_REASONING;
+    return A_NONE;
+}
+
+/* An integer AnyValue: intValue as a decimal string or a number (the JSON
+ * mapping says string; exporters send both), or an integral doubleValue. */
+static bool value_int(const cJSON *v, int64_t *out)
+{
+    const cJSON *x = v ? v->child : NULL;
+    if (!x || !x->string)
+        return false;
+    if (strcmp(x->string, "intValue") == 0 || strcmp(x->string, "doubleValue") == 0) {
+        if (cJSON_IsNumber(x)) {
+            if (!(x->valuedouble >= 0 && x->valuedouble < 9e18))
+                return false;
+            *out = (int64_t)x->valuedouble;
+            return true;
+        }
+        if (cJSON_IsString(x)) {
+            char *end;
+            long long n = strtoll(x->valuestring, &end, 10);
+            if (end == x->valuestring || *end || n < 0)
+                return false;
+            *out = n;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A string AnyValue (an intValue is shown as its digits). */
+static const char *value_str(const cJSON *v, char *buf, size_t len)
+{
+    const cJSON *x = v ? v->child : NULL;
+    if (!x || !x->string)
+        return NULL;
+    if (strcmp(x->string, "stringValue") == 0 && cJSON_IsString(x))
+        return x->valuestring;
+    if (strcmp(x->string, "intValue") == 0) {
+        if (cJSON_IsString(x))
+            return x->valuestring;
+        if (cJSON_IsNumber(x)) {
+            snprintf(buf, len, "%.0f", x->valuedouble);
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+/* Legacy gen_ai.system values that the current provider names renamed. */
+static const char *provider_name(const char *s)
+{
+    static const struct {
+        const char *legacy, *current;
+    } map[] = {
+        {"xai", "x_ai"},
+        {"vertex_ai", "gcp.vertex_ai"},
+        {"gemini", "gcp.gemini"},
+        {"az.ai.inference", "azure.ai.inference"},
+        {"az.ai.openai", "azure.ai.openai"},
+        {"mistralai", "mistral_ai"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (strcmp(s, map[i].legacy) == 0)
+            return map[i].current;
+    return s;
+}
+
+static bool is_inference(const char *op)
+{
+    return strcmp(op, "chat") == 0 || strcmp(op, "text_completion") == 0 ||
+           strcmp(op, "generate_content") == 0 || strcmp(op, "embeddings") == 0;
+}
+
+/* The first configured tenant attribute present in attrs. */
+static const char *find_tenant(const cJSON *attrs, const struct otlp_options *o,
+                               char *buf, size_t len)
+{
+    for (size_t t = 0; t < o->ntenant_attrs; t++) {
+        const cJSON *kv;
+        cJSON_ArrayForEach(kv, attrs) {
+            const cJSON *k = cJSON_GetObjectItemCaseSensitive(kv, "key");
+            if (cJSON_IsString(k) && strcmp(k->valuestring, o->tenant_attrs[t]) == 0) {
+                const char *s = value_str(cJSON_GetObjectItemCaseSensitive(kv, "value"), buf, len);
+                if (s)
+                    return s;
+            }
+        }
+    }
+    return NULL;
+}
+
+static uint64_t span_key(const cJSON *span)
+{
+    const cJSON *tid = cJSON_GetObjectItemCaseSensitive(span, "traceId");
+    const cJSON *sid = cJSON_GetObjectItemCaseSensitive(span, "spanId");
+    if (!cJSON_IsString(tid) && !cJSON_IsString(sid))
+        return 0;
+    /* ids are hex and case-insensitive: hash them lower-cased */
+    char buf[96];
+    size_t n = 0;
+    const char *parts[2] = {cJSON_IsString(tid) ? tid->valuestring : "",
+                            cJSON_IsString(sid) ? sid->valuestring : ""};
+    for (int i = 0; i < 2; i++) {
+        for (const char *p = parts[i]; *p && n < sizeof buf - 2; p++)
+            buf[n++] = (char)tolower((unsigned char)*p);
+        buf[n++] = ':';
+    }
+    return hmap_hash(buf, n);
+}
+
+static bool start_time(const cJSON *span, int64_t *ts)
+{
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(span, "startTimeUnixNano");
+    if (cJSON_IsString(t)) {
+        char *end;
+        long long ns = strtoll(t->valuestring, &end, 10);
+        if (end == t->valuestring || *end || ns <= 0)
+            return false;
+        *ts = ns / 1000000000LL;
+        return true;
+    }
+    if (cJSON_IsNumber(t) && t->valuedouble > 0) {
+        *ts = (int64_t)(t->valuedouble / 1e9);
+        return true;
+    }
+    return false;
+}
+
+static void reject(struct otlp_result *r, const char *why)
+{
+    r->rejected++;
+    if (!r->error[0])
+        snprintf(r->error, sizeof r->error, "%s", why);
+}
+
+static void decode_span(const cJSON *span, const char *resource_tenant,
+                        const struct otlp_options *o, struct sink *sink,
+                        struct otlp_result *r)
+{
+    r->spans++;
+    const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(span, "attributes");
+    const char *str[A_RESPONSE_MODEL + 1] = {0};
+    int64_t num[A_REASONING + 1];
+    bool has[A_REASONING + 1] = {0};
+    const cJSON *kv;
+    cJSON_ArrayForEach(kv, attrs) {
+        const cJSON *k = kv->child;  /* "key" is first in every exporter */
+        if (!k || !k->string || strcmp(k->string, "key") != 0)
+            k = cJSON_GetObjectItemCaseSensitive(kv, "key");
+        if (!cJSON_IsString(k))
+            continue;
+        enum attr a = attr_of(k->valuestring);
+        if (a == A_NONE)
+            continue;
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(kv, "value");
+        if (a <= A_RESPONSE_MODEL) {
+            const cJSON *x = v ? v->child : NULL;
+            if (!str[a] && x && x->string && strcmp(x->string, "stringValue") == 0 &&
+                cJSON_IsString(x))
+                str[a] = x->valuestring;
+        } else if (!has[a]) {
+            has[a] = value_int(v, &num[a]);
+        }
+    }
+    bool usage = has[A_INPUT] || has[A_OUTPUT];
+    if (str[A_OPERATION] ? !is_inference(str[A_OPERATION]) : !usage) {
+        r->ignored++;
+        return;
+    }
+    struct usage u = {0};
+    if (!start_time(span, &u.ts)) {
+        reject(r, "span without a valid startTimeUnixNano");
+        return;
+    }
+    u.source = o->source;
+    u.provider = str[A_PROVIDER] ? str[A_PROVIDER]
+                 : str[A_SYSTEM] ? provider_name(str[A_SYSTEM]) : "unknown";
+    u.model = str[A_RESPONSE_MODEL] ? str[A_RESPONSE_MODEL]
+              : str[A_REQUEST_MODEL] ? str[A_REQUEST_MODEL] : "unknown";
+    char tbuf[32];
+    const char *tenant = attrs ? find_tenant(attrs, o, tbuf, sizeof tbuf) : NULL;
+    u.tenant = tenant ? tenant : resource_tenant ? resource_tenant : "";
+    u.requests = 1;
+    u.per_request = true;
+    u.input = has[A_INPUT] ? num[A_INPUT] : 0;
+    u.output = has[A_OUTPUT] ? num[A_OUTPUT] : 0;
+    u.cache_known = has[A_CACHE_READ];
+    u.cache_read = has[A_CACHE_READ] ? num[A_CACHE_READ] : 0;
+    u.cache_write_5m = has[A_CACHE_WRITE] ? num[A_CACHE_WRITE] : 0;
+    u.reasoning_known = has[A_REASONING];
+    u.reasoning = has[A_REASONING] ? num[A_REASONING] : 0;
+    /* The conventions say input includes cached and cache-write tokens and
+     * output includes reasoning. Some instrumentations report the uncached
+     * part only; where the parts exceed the whole that is certain, and the
+     * whole is rebuilt rather than priced as negative. */
+    if (u.input < u.cache_read + u.cache_write_5m)
+        u.input += u.cache_read + u.cache_write_5m;
+    if (u.output < u.reasoning)
+        u.output += u.reasoning;
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(span, "status");
+    const cJSON *code = status ? cJSON_GetObjectItemCaseSensitive(status, "code") : NULL;
+    if ((cJSON_IsNumber(code) && code->valueint == 2) ||
+        (cJSON_IsString(code) && strcmp(code->valuestring, "STATUS_CODE_ERROR") == 0))
+        u.errors = 1;
+    u.dedup_key = span_key(span);
+    if (sink->put(sink, &u))
+        r->counted++;
+    else
+        r->duplicates++;
+}
+
+int otlp_json_decode(const char *json, size_t len, const struct otlp_options *o,
+                     struct sink *sink, struct otlp_result *r)
+{
+    memset(r, 0, sizeof *r);
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    if (!root) {
+        const char *at = cJSON_GetErrorPtr();
+        if (at && at >= json && at <= json + len)
+            snprintf(r->error, sizeof r->error, "invalid JSON at byte %ld",
+                     (long)(at - json));
+        else
+            snprintf(r->error, sizeof r->error, "invalid JSON");
+        return -1;
+    }
+    if (!cJSON_IsObject(root)) {
+        snprintf(r->error, sizeof r->error, "not a JSON object");
+        cJSON_Delete(root);
+        return -1;
+    }
+    const cJSON *rs = cJSON_GetObjectItemCaseSensitive(root, "resourceSpans");
+    if (!rs) {
+        bool other = cJSON_GetObjectItemCaseSensitive(root, "resourceMetrics") ||
+                     cJSON_GetObjectItemCaseSensitive(root, "resourceLogs") ||
+                     cJSON_GetObjectItemCaseSensitive(root, "resourceProfiles");
+        /* An empty request ({}) is valid OTLP: it carries nothing. */
+        bool empty = root->child == NULL;
+        cJSON_Delete(root);
+        if (other || empty)
+            return 0;
+        snprintf(r->error, sizeof r->error, "not OTLP trace data (no resourceSpans)");
+        return -1;
+    }
+    if (!cJSON_IsArray(rs)) {
+        snprintf(r->error, sizeof r->error, "resourceSpans is not an array");
+        cJSON_Delete(root);
+        return -1;
+    }
+    const cJSON *res;
+    cJSON_ArrayForEach(res, rs) {
+        const cJSON *resource = cJSON_GetObjectItemCaseSensitive(res, "resource");
+        const cJSON *rattrs = resource ? cJSON_GetObjectItemCaseSensitive(resource, "attributes") : NULL;
+        char rbuf[32];
+        const char *rtenant = rattrs ? find_tenant(rattrs, o, rbuf, sizeof rbuf) : NULL;
+        const cJSON *scopes = cJSON_GetObjectItemCaseSensitive(res, "scopeSpans");
+        const cJSON *scope;
+        cJSON_ArrayForEach(scope, scopes) {
+            const cJSON *spans = cJSON_GetObjectItemCaseSensitive(scope, "spans");
+            const cJSON *span;
+            cJSON_ArrayForEach(span, spans) {
+                if (!cJSON_IsObject(span)) {
+                    r->spans++;
+                    reject(r, "a span that is not an object");
+                    continue;
+                }
+                decode_span(span, rtenant, o, sink, r);
+            }
+        }
+    }
+    cJSON_Delete(root);
+    return 0;
+}

@@ -1,0 +1,48 @@
+/* clock.h - what time it is, for everything in spendtop.
+ *
+ * All times inside are unix seconds, UTC. The clock can be set (--now) to
+ * replay an export or to test: frozen (for --once, so every figure is
+ * computed at the same instant) or running on from the given time (for the
+ * dashboard). The configured time zone only moves the "today" boundary and
+ * the clock shown.
+ */
+#ifndef SPENDTOP_CLOCK_H
+#define SPENDTOP_CLOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CLOCK_MINUTE 60
+#define CLOCK_HOUR 3600
+#define CLOCK_DAY 86400
+
+int64_t clock_now(void);
+/* Milliseconds, for timers and latency only (monotonic). */
+uint64_t clock_mono_ms(void);
+/* Pretend it is t: frozen stays at t, otherwise time runs on from t. */
+void clock_set(int64_t t, bool frozen);
+
+/* "UTC", "local" or an IANA zone name (e.g. "Europe/Berlin"). Returns
+ * false if the zone is unknown. */
+bool clock_set_timezone(const char *tz);
+/* Whether clock_set_timezone would accept tz. */
+bool clock_timezone_exists(const char *tz);
+/* Start of the calendar day containing t, in the configured zone. */
+int64_t clock_day_start(int64_t t);
+/* Start of the next calendar day after t, in the configured zone. */
+int64_t clock_day_end(int64_t t);
+
+/* RFC 3339 (e.g. 2026-11-22T10:00:00Z, with optional fraction and offset)
+ * or unix seconds. Returns 0 or -1. */
+int clock_parse_time(const char *s, int64_t *out);
+/* "30s", "5m", "1h", "1d" or combinations ("1h30m"). Returns 0 or -1. */
+int clock_parse_duration(const char *s, int64_t *seconds);
+/* t as RFC 3339 UTC ("2026-11-22T10:00:00Z"); buf of at least 32 bytes. */
+void clock_format_utc(int64_t t, char *buf, size_t len);
+/* t as HH:MM:SS in the configured zone, with its abbreviation. */
+void clock_format_local(int64_t t, char *buf, size_t len);
+/* A duration for people: "45s", "12m", "3h", "2d". */
+void clock_format_duration(int64_t seconds, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,363 @@
+/* db.c - SQLite persistence (see db.h). */
+#include "core/db.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/xalloc.h"
+
+#define SCHEMA_VERSION 1
+
+static const char *schema =
+    "CREATE TABLE IF NOT EXISTS series("
+    "  id INTEGER PRIMARY KEY,"
+    "  source TEXT NOT NULL, provider TEXT NOT NULL,"
+    "  model TEXT NOT NULL, tenant TEXT NOT NULL,"
+    "  price INTEGER NOT NULL DEFAULT 1,"
+    "  UNIQUE(source, provider, model, tenant));"
+    "CREATE TABLE IF NOT EXISTS buckets("
+    "  series INTEGER NOT NULL, minute INTEGER NOT NULL,"
+    "  requests INTEGER NOT NULL, errors INTEGER NOT NULL,"
+    "  input INTEGER NOT NULL, input_ck INTEGER NOT NULL,"
+    "  cache_read INTEGER NOT NULL, cache_write_5m INTEGER NOT NULL,"
+    "  cache_write_1h INTEGER NOT NULL, output INTEGER NOT NULL,"
+    "  output_rk INTEGER NOT NULL, reasoning INTEGER NOT NULL,"
+    "  cost REAL NOT NULL, billed REAL NOT NULL,"
+    "  PRIMARY KEY(series, minute)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS cursors("
+    "  source TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+    "  PRIMARY KEY(source, key)) WITHOUT ROWID;";
+
+enum stmt {
+    S_SERIES_FIND, S_SERIES_INSERT, S_SERIES_PRICE, S_BUCKET_PUT,
+    S_BUCKET_DELETE, S_CURSOR_PUT, S_CURSOR_DELETE, S_CURSOR_LIST,
+    S_PRUNE, S_COUNT,
+};
+
+static const char *stmt_sql[S_COUNT] = {
+    [S_SERIES_FIND] = "SELECT id FROM series WHERE source=? AND provider=? "
+                      "AND model=? AND tenant=?",
+    [S_SERIES_INSERT] = "INSERT INTO series(source, provider, model, tenant, "
+                        "price) VALUES(?,?,?,?,?)",
+    [S_SERIES_PRICE] = "UPDATE series SET price=? WHERE id=?",
+    [S_BUCKET_PUT] = "INSERT OR REPLACE INTO buckets VALUES"
+                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [S_BUCKET_DELETE] = "DELETE FROM buckets WHERE series=? AND minute=?",
+    [S_CURSOR_PUT] = "INSERT OR REPLACE INTO cursors VALUES(?,?,?)",
+    [S_CURSOR_DELETE] = "DELETE FROM cursors WHERE source=? AND key=?",
+    [S_CURSOR_LIST] = "SELECT key, value FROM cursors WHERE source=?",
+    [S_PRUNE] = "DELETE FROM buckets WHERE series=? AND minute<?",
+};
+
+struct db {
+    sqlite3 *h;
+    sqlite3_stmt *st[S_COUNT];
+    int64_t *ids;          /* store series id -> db id (0 = not yet known) */
+    size_t nids, ids_cap;
+    char err[256];
+};
+
+static int fail(struct db *db)
+{
+    snprintf(db->err, sizeof db->err, "%s", sqlite3_errmsg(db->h));
+    return -1;
+}
+
+const char *db_error(const struct db *db) { return db->err; }
+struct sqlite3 *db_handle(struct db *db) { return db->h; }
+
+/* mkdir -p for the directory part of path (0700: the state is private). */
+static void make_parent_dirs(const char *path)
+{
+    char *copy = xstrdup(path);
+    for (char *p = copy + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        mkdir(copy, 0700);
+        *p = '/';
+    }
+    free(copy);
+}
+
+struct db *db_open(const char *path, char *err, size_t errlen)
+{
+    make_parent_dirs(path);
+    struct db *db = xcalloc(1, sizeof *db);
+    int rc = sqlite3_open_v2(path, &db->h,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path,
+                 db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+        db_close(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db->h, 5000);
+    /* WAL: a reader never blocks the writer. synchronous=FULL: a commit
+     * survives power loss, which the OTLP receiver promises its clients. */
+    char *msg = NULL;
+    if (sqlite3_exec(db->h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+                     NULL, NULL, &msg) != SQLITE_OK ||
+        sqlite3_exec(db->h, schema, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path, msg ? msg : sqlite3_errmsg(db->h));
+        sqlite3_free(msg);
+        db_close(db);
+        return NULL;
+    }
+    sqlite3_stmt *v;
+    int version = 0;
+    if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &v, NULL) == SQLITE_OK) {
+        if (sqlite3_step(v) == SQLITE_ROW)
+            version = sqlite3_column_int(v, 0);
+        sqlite3_finalize(v);
+    }
+    if (version > SCHEMA_VERSION) {
+        snprintf(err, errlen, "%s: written by a newer spendtop (schema %d, "
+                 "this one knows %d)", path, version, SCHEMA_VERSION);
+        db_close(db);
+        return NULL;
+    }
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", SCHEMA_VERSION);
+    sqlite3_exec(db->h, pragma, NULL, NULL, NULL);
+    for (int i = 0; i < S_COUNT; i++) {
+        if (sqlite3_prepare_v2(db->h, stmt_sql[i], -1, &db->st[i], NULL) != SQLITE_OK) {
+            snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db->h));
+            db_close(db);
+            return NULL;
+        }
+    }
+    return db;
+}
+
+void db_close(struct db *db)
+{
+    if (!db)
+        return;
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_finalize(db->st[i]);
+    sqlite3_close(db->h);
+    free(db->ids);
+    free(db);
+}
+
+static void set_id(struct db *db, int id, int64_t dbid)
+{
+    if ((size_t)id >= db->nids) {
+        xgrow(&db->ids, &db->ids_cap, (size_t)id + 1, sizeof *db->ids);
+        memset(db->ids + db->nids, 0, ((size_t)id + 1 - db->nids) * sizeof *db->ids);
+        db->nids = (size_t)id + 1;
+    }
+    db->ids[id] = dbid;
+}
+
+struct loaded {
+    int64_t dbid;
+    int id;
+};
+
+static int cmp_loaded(const void *a, const void *b)
+{
+    int64_t x = ((const struct loaded *)a)->dbid, y = ((const struct loaded *)b)->dbid;
+    return (x > y) - (x < y);
+}
+
+int db_load(struct db *db, struct store *st, int64_t since)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db->h, "SELECT id, source, provider, model, tenant, "
+                           "price FROM series ORDER BY id", -1, &q, NULL) != SQLITE_OK)
+        return fail(db);
+    struct loaded *map = NULL;
+    size_t n = 0, cap = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        struct series_key k = {
+            (const char *)sqlite3_column_text(q, 1),
+            (const char *)sqlite3_column_text(q, 2),
+            (const char *)sqlite3_column_text(q, 3),
+            (const char *)sqlite3_column_text(q, 4),
+        };
+        int id = store_series(st, &k);
+        store_series_set_price(st, id, (enum price_status)sqlite3_column_int(q, 5));
+        set_id(db, id, sqlite3_column_int64(q, 0));
+        xgrow(&map, &cap, n + 1, sizeof *map);
+        map[n++] = (struct loaded){sqlite3_column_int64(q, 0), id};
+    }
+    sqlite3_finalize(q);
+    if (n > 1)
+        qsort(map, n, sizeof *map, cmp_loaded);
+    if (sqlite3_prepare_v2(db->h, "SELECT * FROM buckets WHERE minute >= ?",
+                           -1, &q, NULL) != SQLITE_OK) {
+        free(map);
+        return fail(db);
+    }
+    sqlite3_bind_int64(q, 1, since);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct loaded key = {sqlite3_column_int64(q, 0), 0};
+        struct loaded *m = n ? bsearch(&key, map, n, sizeof *map, cmp_loaded) : NULL;
+        if (!m)
+            continue;
+        struct tally t = {
+            .requests = sqlite3_column_int64(q, 2),
+            .errors = sqlite3_column_int64(q, 3),
+            .input = sqlite3_column_int64(q, 4),
+            .input_ck = sqlite3_column_int64(q, 5),
+            .cache_read = sqlite3_column_int64(q, 6),
+            .cache_write_5m = sqlite3_column_int64(q, 7),
+            .cache_write_1h = sqlite3_column_int64(q, 8),
+            .output = sqlite3_column_int64(q, 9),
+            .output_rk = sqlite3_column_int64(q, 10),
+            .reasoning = sqlite3_column_int64(q, 11),
+            .cost = sqlite3_column_double(q, 12),
+            .billed = sqlite3_column_double(q, 13),
+        };
+        store_load_bucket(st, m->id, sqlite3_column_int64(q, 1), &t);
+    }
+    sqlite3_finalize(q);
+    free(map);
+    /* loading is not a change: nothing needs writing back */
+    store_dirty_clear(st);
+    return rc == SQLITE_DONE ? 0 : fail(db);
+}
+
+static int exec(struct db *db, const char *sql)
+{
+    return sqlite3_exec(db->h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(db);
+}
+
+int db_begin(struct db *db) { return exec(db, "BEGIN IMMEDIATE"); }
+int db_commit(struct db *db) { return exec(db, "COMMIT"); }
+void db_rollback(struct db *db) { sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL); }
+
+/* Step a reset-and-bound statement to completion. */
+static int run(struct db *db, sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(db);
+}
+
+static void bind_key(sqlite3_stmt *s, const struct series_key *k)
+{
+    sqlite3_bind_text(s, 1, k->source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, k->provider, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, k->model, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, k->tenant, -1, SQLITE_STATIC);
+}
+
+/* The db id of store series id, inserting the series if new. */
+static int64_t series_id(struct db *db, const struct store *st, int id)
+{
+    if ((size_t)id < db->nids && db->ids[id])
+        return db->ids[id];
+    const struct series_key *k = store_series_key(st, id);
+    sqlite3_stmt *f = db->st[S_SERIES_FIND];
+    bind_key(f, k);
+    int64_t dbid = 0;
+    if (sqlite3_step(f) == SQLITE_ROW)
+        dbid = sqlite3_column_int64(f, 0);
+    sqlite3_reset(f);
+    sqlite3_clear_bindings(f);
+    if (!dbid) {
+        sqlite3_stmt *ins = db->st[S_SERIES_INSERT];
+        bind_key(ins, k);
+        sqlite3_bind_int(ins, 5, (int)store_series_price(st, id));
+        if (run(db, ins) != 0)
+            return -1;
+        dbid = sqlite3_last_insert_rowid(db->h);
+    }
+    set_id(db, id, dbid);
+    return dbid;
+}
+
+int db_put_series(struct db *db, const struct store *st, int id)
+{
+    int64_t dbid = series_id(db, st, id);
+    if (dbid < 0)
+        return -1;
+    sqlite3_stmt *s = db->st[S_SERIES_PRICE];
+    sqlite3_bind_int(s, 1, (int)store_series_price(st, id));
+    sqlite3_bind_int64(s, 2, dbid);
+    return run(db, s);
+}
+
+int db_put_bucket(struct db *db, const struct store *st, int id,
+                  int64_t minute, const struct tally *t)
+{
+    int64_t dbid = series_id(db, st, id);
+    if (dbid < 0)
+        return -1;
+    if (tally_is_zero(t)) {
+        sqlite3_stmt *d = db->st[S_BUCKET_DELETE];
+        sqlite3_bind_int64(d, 1, dbid);
+        sqlite3_bind_int64(d, 2, minute);
+        return run(db, d);
+    }
+    sqlite3_stmt *s = db->st[S_BUCKET_PUT];
+    const int64_t ints[] = {
+        dbid, minute, t->requests, t->errors, t->input, t->input_ck,
+        t->cache_read, t->cache_write_5m, t->cache_write_1h, t->output,
+        t->output_rk, t->reasoning,
+    };
+    for (int i = 0; i < 12; i++)
+        sqlite3_bind_int64(s, i + 1, ints[i]);
+    sqlite3_bind_double(s, 13, t->cost);
+    sqlite3_bind_double(s, 14, t->billed);
+    return run(db, s);
+}
+
+int db_prune(struct db *db, int64_t before)
+{
+    /* per series, so the primary key does the work (no extra index) */
+    sqlite3_stmt *s = db->st[S_PRUNE];
+    for (size_t i = 0; i < db->nids; i++) {
+        if (!db->ids[i])
+            continue;
+        sqlite3_bind_int64(s, 1, db->ids[i]);
+        sqlite3_bind_int64(s, 2, before);
+        if (run(db, s) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int db_cursor_put(struct db *db, const char *source, const char *key,
+                  const char *value)
+{
+    sqlite3_stmt *s = db->st[S_CURSOR_PUT];
+    sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, value, -1, SQLITE_STATIC);
+    return run(db, s);
+}
+
+int db_cursor_delete(struct db *db, const char *source, const char *key)
+{
+    sqlite3_stmt *s = db->st[S_CURSOR_DELETE];
+    sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    return run(db, s);
+}
+
+int db_cursor_each(struct db *db, const char *source,
+                   int (*fn)(void *ctx, const char *key, const char *value),
+                   void *ctx)
+{
+    sqlite3_stmt *s = db->st[S_CURSOR_LIST];
+    sqlite3_bind_text(s, 1, source, -1, SQLITE_TRANSIENT);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (fn(ctx, (const char *)sqlite3_column_text(s, 0),
+               (const char *)sqlite3_column_text(s, 1)) != 0)
+            break;
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(db);
+}

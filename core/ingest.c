@@ -1,0 +1,216 @@
+/* ingest.c - price, dedupe and store records (see ingest.h). */
+#include "core/ingest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/hmap.h"
+#include "core/log.h"
+#include "core/sanitize.h"
+#include "core/spanset.h"
+#include "core/xalloc.h"
+
+#define PRUNE_EVERY (10 * 60)
+
+struct ingest {
+    struct sink sink;     /* first: the sink is the ingest */
+    struct store *st;
+    struct db *db;
+    struct pricing *pricing;
+    struct spanset *seen;
+    struct hmap cursors;  /* "source\0key" -> value (staged) */
+    int64_t last_prune;
+    struct ingest_stats stats;
+};
+
+/* A name as stored: cut to USAGE_NAME_MAX bytes, never empty. */
+static const char *bounded(const char *s, char *buf, const char *fallback)
+{
+    if (!s || !*s)
+        return fallback;
+    snprintf(buf, USAGE_NAME_MAX + 1, "%s", s);
+    sanitize_cut(buf, USAGE_NAME_MAX);
+    return buf;
+}
+
+static int put(struct sink *sink, const struct usage *u)
+{
+    struct ingest *in = (struct ingest *)sink;
+    int64_t now = clock_now();
+    if (u->ts < now - STORE_RETENTION) {
+        in->stats.too_old++;
+        return 0;
+    }
+    if (u->dedup_key && !spanset_add(in->seen, u->dedup_key, u->ts)) {
+        in->stats.duplicates++;
+        return 0;
+    }
+    char pbuf[USAGE_NAME_MAX + 1], mbuf[USAGE_NAME_MAX + 1];
+    char tbuf[USAGE_NAME_MAX + 1], sbuf[USAGE_NAME_MAX + 1];
+    const char *provider = bounded(u->provider, pbuf, "unknown");
+    const char *reported = bounded(u->model, mbuf, "unknown");
+    const char *name;
+    const struct price *pr = pricing_lookup(in->pricing, provider, reported, &name);
+    double usd;
+    struct usage priced = *u;
+    priced.provider = provider;
+    enum price_status status = pricing_cost(in->pricing, pr, &priced, &usd);
+
+    struct tally t = {
+        .requests = u->requests,
+        .errors = u->errors,
+        .input = u->input,
+        .input_ck = u->cache_known ? u->input : 0,
+        .cache_read = u->cache_known ? u->cache_read : 0,
+        .cache_write_5m = u->cache_write_5m,
+        .cache_write_1h = u->cache_write_1h,
+        .output = u->output,
+        .output_rk = u->reasoning_known ? u->output : 0,
+        .reasoning = u->reasoning_known ? u->reasoning : 0,
+        .cost = status == PRICE_NONE ? 0 : usd,
+        .billed = u->has_billed ? u->billed_usd : 0,
+    };
+    struct series_key key = {
+        bounded(u->source, sbuf, "unknown"), provider, name,
+        u->tenant ? bounded(u->tenant, tbuf, "") : "",
+    };
+    int id = store_series(in->st, &key);
+    /* a billed-only record (a cost report) says nothing about pricing */
+    if (u->requests || u->input || u->output)
+        store_series_set_price(in->st, id, status);
+    store_add(in->st, id, u->ts, &t);
+    in->stats.counted++;
+    return 1;
+}
+
+static size_t cursor_key(char *buf, size_t len, const char *source, const char *key)
+{
+    int n = snprintf(buf, len, "%s%c%s", source, '\0', key);
+    return n < 0 ? 0 : (size_t)n >= len ? len - 1 : (size_t)n;
+}
+
+static void cursor(struct sink *sink, const char *source, const char *key,
+                   const char *value)
+{
+    struct ingest *in = (struct ingest *)sink;
+    char buf[1024];
+    size_t n = cursor_key(buf, sizeof buf, source, key);
+    void **slot = hmap_put(&in->cursors, buf, n);
+    free(*slot);
+    *slot = xstrdup(value);
+}
+
+static void cursor_each(struct sink *sink, const char *source,
+                        int (*fn)(void *ctx, const char *key, const char *value),
+                        void *ctx)
+{
+    struct ingest *in = (struct ingest *)sink;
+    if (in->db)
+        db_cursor_each(in->db, source, fn, ctx);
+    /* staged (not yet flushed) positions are newer than stored ones */
+    for (size_t i = 0; i < in->cursors.cap; i++) {
+        const struct hmap_entry *e = &in->cursors.slots[i];
+        if (e->key && strcmp(e->key, source) == 0 && *(const char *)e->val)
+            fn(ctx, e->key + strlen(e->key) + 1, e->val);
+    }
+}
+
+static void clear_range(struct sink *sink, const char *source, int64_t t0, int64_t t1)
+{
+    struct ingest *in = (struct ingest *)sink;
+    store_clear_range(in->st, source, t0, t1);
+}
+
+struct ingest *ingest_new(struct store *st, struct db *db, struct pricing *p)
+{
+    struct ingest *in = xcalloc(1, sizeof *in);
+    in->sink.put = put;
+    in->sink.cursor = cursor;
+    in->sink.cursor_each = cursor_each;
+    in->sink.clear_range = clear_range;
+    in->st = st;
+    in->db = db;
+    in->pricing = p;
+    in->seen = spanset_new();
+    return in;
+}
+
+void ingest_free(struct ingest *in)
+{
+    if (!in)
+        return;
+    spanset_free(in->seen);
+    hmap_free(&in->cursors, free);
+    free(in);
+}
+
+struct sink *ingest_sink(struct ingest *in) { return &in->sink; }
+
+bool ingest_pending(const struct ingest *in)
+{
+    return store_dirty_count(in->st) > 0 || in->cursors.count > 0;
+}
+
+const struct ingest_stats *ingest_stats(const struct ingest *in) { return &in->stats; }
+
+static int put_series(void *ctx, int id)
+{
+    struct ingest *in = ctx;
+    return db_put_series(in->db, in->st, id);
+}
+
+static int put_bucket(void *ctx, int id, int64_t minute, const struct tally *t)
+{
+    struct ingest *in = ctx;
+    return db_put_bucket(in->db, in->st, id, minute, t);
+}
+
+int ingest_flush(struct ingest *in, char *err, size_t errlen)
+{
+    int64_t now = clock_now();
+    bool prune = now - in->last_prune >= PRUNE_EVERY;
+    int64_t cutoff = now - STORE_RETENTION;
+    if (prune) {
+        store_prune(in->st, cutoff);
+        spanset_prune(in->seen, cutoff);
+    }
+    if (!in->db) {
+        store_dirty_clear(in->st);
+        hmap_free(&in->cursors, free);
+        in->last_prune = prune ? now : in->last_prune;
+        return 0;
+    }
+    if (!ingest_pending(in) && !prune)
+        return 0;
+    if (db_begin(in->db) != 0)
+        goto fail;
+    if (store_series_dirty_each(in->st, put_series, in) != 0 ||
+        store_dirty_each(in->st, put_bucket, in) != 0)
+        goto rollback;
+    for (size_t i = 0; i < in->cursors.cap; i++) {
+        const struct hmap_entry *e = &in->cursors.slots[i];
+        if (!e->key)
+            continue;
+        const char *key = e->key + strlen(e->key) + 1, *val = e->val;
+        int rc = *val ? db_cursor_put(in->db, e->key, key, val)
+                      : db_cursor_delete(in->db, e->key, key);
+        if (rc != 0)
+            goto rollback;
+    }
+    if (prune && db_prune(in->db, cutoff) != 0)
+        goto rollback;
+    if (db_commit(in->db) != 0)
+        goto rollback;
+    store_dirty_clear(in->st);
+    hmap_free(&in->cursors, free);
+    if (prune)
+        in->last_prune = now;
+    return 0;
+rollback:
+    db_rollback(in->db);
+fail:
+    snprintf(err, errlen, "database write failed (will retry): %s", db_error(in->db));
+    return -1;
+}

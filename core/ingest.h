@@ -1,0 +1,44 @@
+/* ingest.h - where records enter: price them, count them once, store them.
+ *
+ * The ingest is the sink every collector writes to. For each record it
+ * finds the model's price (pricing.h), prices the record, drops duplicate
+ * spans and records older than the retention, and adds the record to its
+ * series in the store. ingest_flush then writes every changed bucket and
+ * every cursor staged since the last flush to the database in ONE
+ * transaction.
+ */
+#ifndef SPENDTOP_INGEST_H
+#define SPENDTOP_INGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/db.h"
+#include "core/store.h"
+#include "core/usage.h"
+#include "pricing/pricing.h"
+
+struct ingest;
+
+struct ingest_stats {
+    int64_t counted;
+    int64_t duplicates;   /* spans seen before */
+    int64_t too_old;      /* older than the retention */
+};
+
+/* db may be NULL (nothing persisted). The ingest borrows st, db and p. */
+struct ingest *ingest_new(struct store *st, struct db *db, struct pricing *p);
+void ingest_free(struct ingest *in);
+struct sink *ingest_sink(struct ingest *in);
+
+/* Persist every change since the last flush, in one transaction, and prune
+ * what is older than the retention (at most every few minutes). On failure
+ * returns -1 with the reason in err; nothing is lost, the next flush
+ * retries. */
+int ingest_flush(struct ingest *in, char *err, size_t errlen);
+/* True when there are changes not yet flushed. */
+bool ingest_pending(const struct ingest *in);
+const struct ingest_stats *ingest_stats(const struct ingest *in);
+
+#endif

@@ -1,0 +1,18 @@
+/* snapshot.h - a view as --once prints it: JSON (DESIGN.md §7, a contract)
+ * or a readable table. Formatting only: every number comes from the view.
+ */
+#ifndef SPENDTOP_SNAPSHOT_H
+#define SPENDTOP_SNAPSHOT_H
+
+#include "core/strbuf.h"
+#include "core/view.h"
+
+/* The §7 object: fixed keys, USD as numbers, tokens as integers, unknown
+ * as null. */
+void snapshot_json(const struct view *v, struct strbuf *out);
+/* The same figures as a table for people. */
+void snapshot_text(const struct view *v, struct strbuf *out);
+/* "1h", "6h", "24h", "90m": the name of a window. */
+void snapshot_window_name(int64_t seconds, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,418 @@
+/* store.c - time-bucketed aggregates (see store.h). */
+#include "core/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hmap.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+
+struct bucket {
+    int64_t start;      /* minute (or hour, in the hour index) start */
+    struct tally t;
+    bool dirty;
+};
+
+/* A sorted, sparse array of buckets; start ascending. */
+struct bucket_array {
+    struct bucket *b;
+    size_t n, cap;
+};
+
+struct series {
+    struct series_key key;  /* interned strings */
+    enum price_status price;
+    bool dirty;
+    struct bucket_array minutes;
+    struct bucket_array hours;   /* sums of the minutes, for long intervals */
+};
+
+struct dirty_ref {
+    int id;
+    int64_t minute;
+};
+
+struct store {
+    struct series *series;
+    size_t nseries, cap;
+    struct hmap index;     /* composite key -> id + 1 */
+    struct hmap names;     /* interned strings */
+    struct dirty_ref *dirty;
+    size_t ndirty, dirty_cap;
+    bool overflow_logged;
+};
+
+/* ---- tallies ------------------------------------------------------------- */
+
+void tally_add(struct tally *d, const struct tally *s)
+{
+    d->requests += s->requests;
+    d->errors += s->errors;
+    d->input += s->input;
+    d->input_ck += s->input_ck;
+    d->cache_read += s->cache_read;
+    d->cache_write_5m += s->cache_write_5m;
+    d->cache_write_1h += s->cache_write_1h;
+    d->output += s->output;
+    d->output_rk += s->output_rk;
+    d->reasoning += s->reasoning;
+    d->cost += s->cost;
+    d->billed += s->billed;
+}
+
+void tally_sub(struct tally *d, const struct tally *s)
+{
+    d->requests -= s->requests;
+    d->errors -= s->errors;
+    d->input -= s->input;
+    d->input_ck -= s->input_ck;
+    d->cache_read -= s->cache_read;
+    d->cache_write_5m -= s->cache_write_5m;
+    d->cache_write_1h -= s->cache_write_1h;
+    d->output -= s->output;
+    d->output_rk -= s->output_rk;
+    d->reasoning -= s->reasoning;
+    d->cost -= s->cost;
+    d->billed -= s->billed;
+}
+
+bool tally_is_zero(const struct tally *t)
+{
+    static const struct tally zero;
+    return memcmp(t, &zero, sizeof zero) == 0;
+}
+
+/* ---- store and series ---------------------------------------------------- */
+
+struct store *store_new(void) { return xcalloc(1, sizeof(struct store)); }
+
+void store_free(struct store *st)
+{
+    if (!st)
+        return;
+    for (size_t i = 0; i < st->nseries; i++) {
+        free(st->series[i].minutes.b);
+        free(st->series[i].hours.b);
+    }
+    free(st->series);
+    free(st->dirty);
+    hmap_free(&st->index, NULL);
+    hmap_free(&st->names, NULL);
+    free(st);
+}
+
+static const char *intern(struct store *st, const char *s)
+{
+    size_t n = strlen(s);
+    const char *k = hmap_key(&st->names, s, n);
+    if (k)
+        return k;
+    hmap_put(&st->names, s, n);
+    return hmap_key(&st->names, s, n);
+}
+
+/* Composite key: each part prefixed by its length, so no byte a name may
+ * contain (names are untrusted) can make two keys collide. */
+static size_t composite(char *buf, size_t len, const struct series_key *k)
+{
+    size_t n = 0;
+    const char *parts[] = {k->source, k->provider, k->model, k->tenant};
+    for (int i = 0; i < 4; i++) {
+        const char *p = parts[i] ? parts[i] : "";
+        size_t pl = strlen(p);
+        if (pl > 240)
+            pl = 240; /* names are cut to USAGE_NAME_MAX before this */
+        if (n + pl + 2 > len)
+            break;
+        buf[n++] = (char)(pl + 1);
+        memcpy(buf + n, p, pl);
+        n += pl;
+    }
+    return n;
+}
+
+int store_series(struct store *st, const struct series_key *key)
+{
+    char buf[1024];
+    struct series_key folded;
+    size_t n = composite(buf, sizeof buf, key);
+    void *found = hmap_get(&st->index, buf, n);
+    if (!found && st->nseries >= STORE_MAX_SERIES) {
+        folded = *key;
+        folded.tenant = STORE_OVERFLOW_TENANT;
+        key = &folded;
+        n = composite(buf, sizeof buf, key);
+        found = hmap_get(&st->index, buf, n);
+        if (!st->overflow_logged) {
+            log_msg(LOG_WARN, "more than %d series: new tenants are counted "
+                    "as '%s'", STORE_MAX_SERIES, STORE_OVERFLOW_TENANT);
+            st->overflow_logged = true;
+        }
+    }
+    if (found)
+        return (int)((intptr_t)found - 1);
+    xgrow(&st->series, &st->cap, st->nseries + 1, sizeof *st->series);
+    struct series *s = &st->series[st->nseries];
+    memset(s, 0, sizeof *s);
+    s->key.source = intern(st, key->source ? key->source : "");
+    s->key.provider = intern(st, key->provider ? key->provider : "");
+    s->key.model = intern(st, key->model ? key->model : "");
+    s->key.tenant = intern(st, key->tenant ? key->tenant : "");
+    s->price = PRICE_FULL;
+    s->dirty = true;
+    *hmap_put(&st->index, buf, n) = (void *)(intptr_t)(st->nseries + 1);
+    return (int)st->nseries++;
+}
+
+size_t store_series_count(const struct store *st) { return st->nseries; }
+
+const struct series_key *store_series_key(const struct store *st, int id)
+{
+    return &st->series[id].key;
+}
+
+enum price_status store_series_price(const struct store *st, int id)
+{
+    return st->series[id].price;
+}
+
+void store_series_set_price(struct store *st, int id, enum price_status p)
+{
+    struct series *s = &st->series[id];
+    if (s->price == PRICE_PARTIAL && p == PRICE_FULL)
+        return; /* once a fallback was used, the series stays partial */
+    if (s->price != p) {
+        s->price = p;
+        s->dirty = true;
+    }
+}
+
+/* ---- buckets -------------------------------------------------------------- */
+
+/* Index of the first bucket with start >= t. Searches from the end first:
+ * almost every write lands in the newest minute. */
+static size_t lower_bound(const struct bucket_array *a, int64_t t)
+{
+    if (a->n == 0 || a->b[a->n - 1].start < t)
+        return a->n;
+    size_t lo = 0, hi = a->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a->b[mid].start < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static struct bucket *bucket_at(struct bucket_array *a, int64_t start)
+{
+    size_t i = lower_bound(a, start);
+    if (i < a->n && a->b[i].start == start)
+        return &a->b[i];
+    xgrow(&a->b, &a->cap, a->n + 1, sizeof *a->b);
+    memmove(&a->b[i + 1], &a->b[i], (a->n - i) * sizeof *a->b);
+    a->n++;
+    memset(&a->b[i], 0, sizeof a->b[i]);
+    a->b[i].start = start;
+    return &a->b[i];
+}
+
+static int64_t floor_to(int64_t t, int64_t unit)
+{
+    int64_t r = t % unit;
+    return r < 0 ? t - r - unit : t - r;
+}
+
+static void mark_dirty(struct store *st, int id, struct bucket *b)
+{
+    if (b->dirty)
+        return;
+    b->dirty = true;
+    xgrow(&st->dirty, &st->dirty_cap, st->ndirty + 1, sizeof *st->dirty);
+    st->dirty[st->ndirty++] = (struct dirty_ref){id, b->start};
+}
+
+void store_add(struct store *st, int id, int64_t ts, const struct tally *t)
+{
+    struct series *s = &st->series[id];
+    int64_t m = floor_to(ts, 60);
+    struct bucket *b = bucket_at(&s->minutes, m);
+    tally_add(&b->t, t);
+    mark_dirty(st, id, b);
+    tally_add(&bucket_at(&s->hours, floor_to(m, 3600))->t, t);
+}
+
+void store_set(struct store *st, int id, int64_t ts, const struct tally *t)
+{
+    struct series *s = &st->series[id];
+    int64_t m = floor_to(ts, 60);
+    struct bucket *b = bucket_at(&s->minutes, m);
+    struct tally delta = *t;
+    tally_sub(&delta, &b->t);
+    b->t = *t;
+    mark_dirty(st, id, b);
+    tally_add(&bucket_at(&s->hours, floor_to(m, 3600))->t, &delta);
+}
+
+void store_clear_range(struct store *st, const char *source, int64_t t0,
+                       int64_t t1)
+{
+    static const struct tally zero;
+    for (size_t id = 0; id < st->nseries; id++) {
+        struct series *s = &st->series[id];
+        if (strcmp(s->key.source, source) != 0)
+            continue;
+        for (size_t i = lower_bound(&s->minutes, t0);
+             i < s->minutes.n && s->minutes.b[i].start < t1; i++)
+            if (!tally_is_zero(&s->minutes.b[i].t))
+                store_set(st, (int)id, s->minutes.b[i].start, &zero);
+    }
+}
+
+void store_load_bucket(struct store *st, int id, int64_t minute,
+                       const struct tally *t)
+{
+    struct series *s = &st->series[id];
+    int64_t m = floor_to(minute, 60);
+    struct bucket *b = bucket_at(&s->minutes, m);
+    tally_add(&b->t, t);
+    tally_add(&bucket_at(&s->hours, floor_to(m, 3600))->t, t);
+}
+
+static void sum_range(const struct bucket_array *a, int64_t t0, int64_t t1,
+                      struct tally *out)
+{
+    for (size_t i = lower_bound(a, t0); i < a->n && a->b[i].start < t1; i++)
+        tally_add(out, &a->b[i].t);
+}
+
+void store_sum(const struct store *st, int id, int64_t t0, int64_t t1,
+               struct tally *out)
+{
+    memset(out, 0, sizeof *out);
+    if (t1 <= t0)
+        return;
+    const struct series *s = &st->series[id];
+    /* Whole hours in the middle come from the hour index; the ragged
+     * edges from the minutes. Minute starts are multiples of 60, so
+     * "start >= t0" is "start >= t0 rounded up to the minute". */
+    int64_t h0 = floor_to(t0 + 3599, 3600);
+    int64_t h1 = floor_to(t1, 3600);
+    if (h1 <= h0) {
+        sum_range(&s->minutes, t0, t1, out);
+        return;
+    }
+    sum_range(&s->minutes, t0, h0, out);
+    sum_range(&s->hours, h0, h1, out);
+    sum_range(&s->minutes, h1, t1, out);
+}
+
+int64_t store_first_minute(const struct store *st)
+{
+    int64_t first = INT64_MAX;
+    for (size_t i = 0; i < st->nseries; i++)
+        if (st->series[i].minutes.n && st->series[i].minutes.b[0].start < first)
+            first = st->series[i].minutes.b[0].start;
+    return first;
+}
+
+int64_t store_last_minute(const struct store *st)
+{
+    int64_t last = INT64_MIN;
+    for (size_t i = 0; i < st->nseries; i++) {
+        const struct bucket_array *a = &st->series[i].minutes;
+        if (a->n && a->b[a->n - 1].start > last)
+            last = a->b[a->n - 1].start;
+    }
+    return last;
+}
+
+static size_t drop_before(struct bucket_array *a, int64_t t)
+{
+    size_t k = lower_bound(a, t);
+    if (k == 0)
+        return 0;
+    memmove(a->b, a->b + k, (a->n - k) * sizeof *a->b);
+    a->n -= k;
+    return k;
+}
+
+size_t store_prune(struct store *st, int64_t before)
+{
+    size_t dropped = 0;
+    int64_t h = floor_to(before, 3600);
+    for (size_t i = 0; i < st->nseries; i++) {
+        struct series *s = &st->series[i];
+        dropped += drop_before(&s->minutes, before);
+        /* hours that start before h end by `before`: gone entirely */
+        drop_before(&s->hours, h);
+        /* the hour that straddles the cut-off: recompute from its minutes */
+        if (h < before && s->hours.n && s->hours.b[0].start == h) {
+            memset(&s->hours.b[0].t, 0, sizeof s->hours.b[0].t);
+            sum_range(&s->minutes, h, h + 3600, &s->hours.b[0].t);
+        }
+    }
+    /* dirty references to dropped buckets are now dangling: forget them
+     * (db.c prunes the same range itself) */
+    size_t keep = 0;
+    for (size_t i = 0; i < st->ndirty; i++)
+        if (st->dirty[i].minute >= before)
+            st->dirty[keep++] = st->dirty[i];
+    st->ndirty = keep;
+    return dropped;
+}
+
+size_t store_bucket_count(const struct store *st)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < st->nseries; i++)
+        n += st->series[i].minutes.n;
+    return n;
+}
+
+int store_dirty_each(struct store *st, store_dirty_fn fn, void *ctx)
+{
+    for (size_t i = 0; i < st->ndirty; i++) {
+        struct dirty_ref *r = &st->dirty[i];
+        struct bucket_array *a = &st->series[r->id].minutes;
+        size_t k = lower_bound(a, r->minute);
+        if (k >= a->n || a->b[k].start != r->minute)
+            continue;
+        int rc = fn(ctx, r->id, r->minute, &a->b[k].t);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+void store_dirty_clear(struct store *st)
+{
+    for (size_t i = 0; i < st->ndirty; i++) {
+        struct dirty_ref *r = &st->dirty[i];
+        struct bucket_array *a = &st->series[r->id].minutes;
+        size_t k = lower_bound(a, r->minute);
+        if (k < a->n && a->b[k].start == r->minute)
+            a->b[k].dirty = false;
+    }
+    st->ndirty = 0;
+    for (size_t i = 0; i < st->nseries; i++)
+        st->series[i].dirty = false;
+}
+
+size_t store_dirty_count(const struct store *st) { return st->ndirty; }
+
+int store_series_dirty_each(struct store *st, int (*fn)(void *ctx, int id),
+                            void *ctx)
+{
+    for (size_t i = 0; i < st->nseries; i++) {
+        if (!st->series[i].dirty)
+            continue;
+        int rc = fn(ctx, (int)i);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}

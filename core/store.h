@@ -1,0 +1,112 @@
+/* store.h - the rolling, time-bucketed aggregates (DESIGN.md §5).
+ *
+ * A series is one (source, provider, model, tenant). Each series holds a
+ * tally per minute in which it saw usage (sparse), for the whole retention
+ * (8 days), so every window sum and every baseline is exact to the minute.
+ * Hourly sums are kept beside the minutes so that a 24-hour or 7-day sum
+ * reads a few dozen numbers, not thousands.
+ *
+ * Interval convention: a sum over [t0, t1) adds the minute buckets whose
+ * START lies in [t0, t1). A window of W seconds therefore always covers
+ * exactly W/60 buckets, whatever the seconds of "now".
+ *
+ * The store knows nothing of SQLite: db.c persists what store_dirty_each
+ * reports, and store_load_bucket puts it back.
+ */
+#ifndef SPENDTOP_STORE_H
+#define SPENDTOP_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pricing/pricing.h"
+
+/* Sums of usage records. Money in USD. */
+struct tally {
+    int64_t requests;
+    int64_t errors;
+    int64_t input;
+    int64_t input_ck;       /* input of records whose cache reads are known */
+    int64_t cache_read;
+    int64_t cache_write_5m;
+    int64_t cache_write_1h;
+    int64_t output;
+    int64_t output_rk;      /* output of records whose reasoning is known */
+    int64_t reasoning;
+    double cost;            /* token-priced estimate (priced series only) */
+    double billed;          /* amount reported by a cost endpoint */
+};
+
+void tally_add(struct tally *dst, const struct tally *src);
+void tally_sub(struct tally *dst, const struct tally *src);
+bool tally_is_zero(const struct tally *t);
+
+struct series_key {
+    const char *source;
+    const char *provider;
+    const char *model;
+    const char *tenant;
+};
+
+/* Distinct series are capped: names come from untrusted spans, and a flood
+ * of made-up tenants must not exhaust memory. Past the cap, new tenants are
+ * folded into STORE_OVERFLOW_TENANT. */
+#define STORE_MAX_SERIES 100000
+#define STORE_OVERFLOW_TENANT "(overflow)"
+#define STORE_RETENTION (8 * 86400)
+
+struct store;
+
+struct store *store_new(void);
+void store_free(struct store *st);
+
+/* The series for key, created if new. Key strings are copied (interned).
+ * Never fails: past the cap the tenant becomes STORE_OVERFLOW_TENANT. */
+int store_series(struct store *st, const struct series_key *key);
+size_t store_series_count(const struct store *st);
+/* The interned key (its strings live as long as the store). */
+const struct series_key *store_series_key(const struct store *st, int id);
+/* How the series' model is priced. PRICE_PARTIAL is sticky. */
+enum price_status store_series_price(const struct store *st, int id);
+void store_series_set_price(struct store *st, int id, enum price_status s);
+
+/* Add t to the series' bucket for the minute containing ts. */
+void store_add(struct store *st, int id, int64_t ts, const struct tally *t);
+/* Make the bucket for the minute containing ts equal t (re-polled provider
+ * buckets replace, they never add). A zero tally empties the bucket (and
+ * db.c deletes its row). */
+void store_set(struct store *st, int id, int64_t ts, const struct tally *t);
+/* Zero every bucket of every series of source in [t0, t1) (before a
+ * re-polled range is written again). */
+void store_clear_range(struct store *st, const char *source, int64_t t0,
+                       int64_t t1);
+/* Put back a persisted bucket (not marked dirty). */
+void store_load_bucket(struct store *st, int id, int64_t minute,
+                       const struct tally *t);
+
+/* *out = sum over [t0, t1) of series id (see the interval convention). */
+void store_sum(const struct store *st, int id, int64_t t0, int64_t t1,
+               struct tally *out);
+/* Start of the earliest bucket held, or INT64_MAX when empty. */
+int64_t store_first_minute(const struct store *st);
+/* Start of the latest bucket held, or INT64_MIN when empty. */
+int64_t store_last_minute(const struct store *st);
+/* Drop buckets that start before t. Returns how many were dropped. */
+size_t store_prune(struct store *st, int64_t before);
+size_t store_bucket_count(const struct store *st);
+
+/* Persistence: call fn for every bucket changed since the last
+ * store_dirty_clear (a removed bucket is reported with a zero tally), then
+ * clear once the changes are safely stored. */
+typedef int (*store_dirty_fn)(void *ctx, int id, int64_t minute,
+                              const struct tally *t);
+int store_dirty_each(struct store *st, store_dirty_fn fn, void *ctx);
+void store_dirty_clear(struct store *st);
+size_t store_dirty_count(const struct store *st);
+/* Series created, or whose price status changed, since the last
+ * store_dirty_clear. Calls fn(ctx, id) for each. */
+int store_series_dirty_each(struct store *st, int (*fn)(void *ctx, int id),
+                            void *ctx);
+
+#endif

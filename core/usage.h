@@ -1,0 +1,72 @@
+/* usage.h - THE record every collector produces (DESIGN.md §3, a contract).
+ *
+ * One record is the usage of one (provider, model, tenant) in one time
+ * bucket (provider usage APIs) or one span (OpenTelemetry). Collectors fill
+ * it and hand it to a sink; nothing downstream ever sees the source format.
+ *
+ * Token semantics:
+ *   input      ALL input tokens, cached and cache writes included
+ *   cache_read input tokens served from the prompt cache (subset of input);
+ *              only meaningful when cache_known
+ *   cache_write_5m / cache_write_1h  input tokens written to the cache
+ *   output     ALL output tokens, reasoning included
+ *   reasoning  reasoning tokens (subset of output); only when reasoning_known
+ */
+#ifndef SPENDTOP_USAGE_H
+#define SPENDTOP_USAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Untrusted names (span attributes, API fields) are cut to this many bytes
+ * on the way in. */
+#define USAGE_NAME_MAX 128
+
+struct usage {
+    int64_t ts;             /* bucket start or span start, unix seconds UTC */
+    const char *source;     /* configured source name */
+    const char *provider;   /* "openai", "anthropic", "gcp.gemini", ... */
+    const char *model;      /* the id as reported; ingest maps it to the
+                               price-table entry it matches */
+    const char *tenant;     /* "" = unattributed */
+    int64_t requests;
+    int64_t errors;
+    int64_t input;
+    int64_t cache_read;
+    int64_t cache_write_5m;
+    int64_t cache_write_1h;
+    int64_t output;
+    int64_t reasoning;
+    bool cache_known;
+    bool reasoning_known;
+    bool batch;             /* billed at batch rates */
+    bool per_request;       /* one request (a span): long-context tiers
+                               apply to its own input size */
+    bool has_billed;
+    double billed_usd;      /* cost-endpoint amount (has_billed) */
+    uint64_t dedup_key;     /* non-zero for a span: a hash of (traceId,
+                               spanId); a key seen before is not counted */
+};
+
+/* Where collectors send what they collect. Borrowed strings need only live
+ * during the call. */
+struct sink {
+    /* Count one record. Returns 1 if counted, 0 if not (a duplicate span,
+     * or older than the retention). */
+    int (*put)(struct sink *sink, const struct usage *u);
+    /* Remember a collector position ("" forgets it); it is stored in the
+     * same transaction as every record put before it, so resuming from it
+     * neither loses nor double counts. */
+    void (*cursor)(struct sink *sink, const char *source, const char *key,
+                   const char *value);
+    /* The saved positions of source, as fn(ctx, key, value). */
+    void (*cursor_each)(struct sink *sink, const char *source,
+                        int (*fn)(void *ctx, const char *key, const char *value),
+                        void *ctx);
+    /* Forget every record of source in [t0, t1): a provider re-poll is
+     * about to deliver that range again (replace, never add). */
+    void (*clear_range)(struct sink *sink, const char *source, int64_t t0,
+                        int64_t t1);
+};
+
+#endif

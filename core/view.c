@@ -1,0 +1,511 @@
+/* view.c - compute one snapshot from the store (see view.h). */
+#include "core/view.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/hmap.h"
+#include "core/xalloc.h"
+
+/* The intervals every series is summed over. */
+enum {
+    I_WIN,
+    I_B1, /* I_B1 + d - 1: the window shifted back d days, d = 1..7 */
+    I_TODAY = I_B1 + 7,
+    I_24H,
+    I_7D,
+    I_BURN,
+    I_DRIFT, /* the last 7 whole UTC days, for billed vs estimated */
+    I_COUNT,
+};
+
+/* Sums of one group (total, a tenant, a model): priced and unpriced
+ * series apart, because money only comes from the first. */
+struct acc {
+    struct tally p[I_COUNT];
+    struct tally u[I_COUNT];
+};
+
+static void acc_add(struct acc *a, const struct tally *t, bool priced)
+{
+    struct tally *dst = priced ? a->p : a->u;
+    for (int i = 0; i < I_COUNT; i++)
+        tally_add(&dst[i], &t[i]);
+}
+
+/* Spend over interval i: NAN when all usage in it is unpriced (we do not
+ * know it), else the priced sum. */
+static double money(const struct acc *a, int i)
+{
+    if (a->p[i].requests == 0 && a->u[i].requests > 0)
+        return NAN;
+    return a->p[i].cost;
+}
+
+static double mean_days(const struct acc *a, int ndays, double (*f)(const struct tally *))
+{
+    if (ndays == 0)
+        return NAN;
+    double s = 0;
+    for (int d = 0; d < ndays; d++)
+        s += f(&a->p[I_B1 + d]);
+    return s / ndays;
+}
+
+static double cost_of(const struct tally *t) { return t->cost; }
+
+static double div_or_nan(double num, double den)
+{
+    return den > 0 && isfinite(num) ? num / den : NAN;
+}
+
+/* Rate part/whole over the window, and over the baseline days pooled. */
+static void rate(const struct acc *a, int ndays, bool cache, double *now, double *base)
+{
+    struct tally w = a->p[I_WIN];
+    tally_add(&w, &a->u[I_WIN]);
+    *now = cache ? div_or_nan((double)w.cache_read, (double)w.input_ck)
+                 : div_or_nan((double)w.reasoning, (double)w.output_rk);
+    if (ndays == 0) {
+        *base = NAN;
+        return;
+    }
+    double part = 0, whole = 0;
+    for (int d = 0; d < ndays; d++) {
+        struct tally b = a->p[I_B1 + d];
+        tally_add(&b, &a->u[I_B1 + d]);
+        part += (double)(cache ? b.cache_read : b.reasoning);
+        whole += (double)(cache ? b.input_ck : b.output_rk);
+    }
+    *base = div_or_nan(part, whole);
+}
+
+/* A growing array of groups found through a string key. */
+struct groups {
+    struct hmap index;   /* key -> position + 1 */
+    struct acc *acc;
+    const char **a, **b; /* the key's parts (tenant, or provider + model) */
+    enum price_status *price;
+    size_t n, cap;
+};
+
+static size_t group_key(char *key, size_t len, const char *a, const char *b)
+{
+    size_t n = (size_t)snprintf(key, len, "%s%c%s", a, '\0', b ? b : "");
+    return n >= len ? len - 1 : n;
+}
+
+/* Index of group (a, b), or -1. */
+static long group_find(const struct groups *g, const char *a, const char *b)
+{
+    char key[600];
+    size_t n = group_key(key, sizeof key, a, b);
+    void *slot = hmap_get(&g->index, key, n);
+    return slot ? (long)((intptr_t)slot - 1) : -1;
+}
+
+static size_t group_of(struct groups *g, const char *a, const char *b)
+{
+    char key[600];
+    size_t n = group_key(key, sizeof key, a, b);
+    void **slot = hmap_put(&g->index, key, n);
+    if (*slot)
+        return (size_t)((intptr_t)*slot - 1);
+    size_t i = g->n++;
+    if (g->n > g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 16;
+        g->acc = xrealloc(g->acc, cap * sizeof *g->acc);
+        g->a = xrealloc(g->a, cap * sizeof *g->a);
+        g->b = xrealloc(g->b, cap * sizeof *g->b);
+        g->price = xrealloc(g->price, cap * sizeof *g->price);
+        g->cap = cap;
+    }
+    memset(&g->acc[i], 0, sizeof g->acc[i]);
+    g->a[i] = a;
+    g->b[i] = b;
+    g->price[i] = PRICE_FULL;
+    *slot = (void *)(intptr_t)(i + 1);
+    return i;
+}
+
+static void groups_free(struct groups *g)
+{
+    hmap_free(&g->index, NULL);
+    free(g->acc);
+    free(g->a);
+    free(g->b);
+    free(g->price);
+}
+
+static const struct source_status *find_source(const struct view_params *p,
+                                               const char *name)
+{
+    for (size_t i = 0; i < p->nsources; i++)
+        if (strcmp(p->sources[i].name, name) == 0)
+            return &p->sources[i];
+    return NULL;
+}
+
+static bool provider_has_usage_source(const struct view_params *p, const char *provider)
+{
+    for (size_t i = 0; i < p->nsources; i++)
+        if (p->sources[i].usage_provider &&
+            strcmp(p->sources[i].usage_provider, provider) == 0)
+            return true;
+    return false;
+}
+
+static int64_t floor_to(int64_t t, int64_t unit)
+{
+    int64_t r = t % unit;
+    return r < 0 ? t - r - unit : t - r;
+}
+
+static bool series_selected(const struct view_params *p, const struct series_key *k)
+{
+    if (p->only_tenant && strcmp(p->only_tenant, k->tenant) != 0)
+        return false;
+    if (p->only_provider && strcmp(p->only_provider, k->provider) != 0)
+        return false;
+    if (p->only_model && strcmp(p->only_model, k->model) != 0)
+        return false;
+    return true;
+}
+
+/* Descending by window spend (unknown last), then by requests, then name. */
+static int cmp_tenant(const void *x, const void *y)
+{
+    const struct view_tenant *a = x, *b = y;
+    double wa = isnan(a->window_usd) ? -1 : a->window_usd;
+    double wb = isnan(b->window_usd) ? -1 : b->window_usd;
+    if (wa != wb)
+        return wa < wb ? 1 : -1;
+    double ta = isnan(a->today_usd) ? -1 : a->today_usd;
+    double tb = isnan(b->today_usd) ? -1 : b->today_usd;
+    if (ta != tb)
+        return ta < tb ? 1 : -1;
+    if (a->requests != b->requests)
+        return a->requests < b->requests ? 1 : -1;
+    return strcmp(a->tenant, b->tenant);
+}
+
+static int cmp_model(const void *x, const void *y)
+{
+    const struct view_model *a = x, *b = y;
+    double wa = isnan(a->window_usd) ? -1 : a->window_usd;
+    double wb = isnan(b->window_usd) ? -1 : b->window_usd;
+    if (wa != wb)
+        return wa < wb ? 1 : -1;
+    if (a->requests != b->requests)
+        return a->requests < b->requests ? 1 : -1;
+    int c = strcmp(a->provider, b->provider);
+    return c ? c : strcmp(a->model, b->model);
+}
+
+static bool acc_is_empty(const struct acc *a)
+{
+    for (int i = 0; i < I_COUNT; i++)
+        if (a->p[i].requests || a->u[i].requests || a->p[i].cost != 0)
+            return false;
+    return true;
+}
+
+static void sparklines(const struct store *st, const struct view_params *p,
+                       const bool *counted, int ndays, struct view *v)
+{
+    int64_t hour = floor_to(p->now, 3600);
+    int64_t first = hour - (VIEW_HOURS - 1) * 3600;
+    /* [slot][day]: day 0 is the hour itself, 1..ndays its baselines */
+    struct tally (*h)[8] = xcalloc(VIEW_HOURS, sizeof *h);
+    struct tally t;
+    for (size_t id = 0; id < store_series_count(st); id++) {
+        if (!counted[id])
+            continue;
+        bool priced = store_series_price(st, (int)id) != PRICE_NONE;
+        for (int i = 0; i < VIEW_HOURS; i++) {
+            for (int d = 0; d <= ndays; d++) {
+                int64_t t0 = first + i * 3600 - d * (int64_t)CLOCK_DAY;
+                store_sum(st, (int)id, t0, t0 + 3600, &t);
+                if (!priced)
+                    t.cost = 0;
+                tally_add(&h[i][d], &t);
+            }
+        }
+        if (priced) {
+            int64_t w0 = hour - (VIEW_WEEK_HOURS - 1) * 3600;
+            for (int i = 0; i < VIEW_WEEK_HOURS; i++) {
+                store_sum(st, (int)id, w0 + i * 3600, w0 + (i + 1) * 3600, &t);
+                v->week_usd[i] += t.cost;
+            }
+        }
+    }
+    for (int i = 0; i < VIEW_HOURS; i++) {
+        struct view_hour *vh = &v->hours[i];
+        vh->start = first + i * 3600;
+        vh->usd = h[i][0].cost;
+        vh->hit_rate = div_or_nan((double)h[i][0].cache_read, (double)h[i][0].input_ck);
+        vh->reasoning = div_or_nan((double)h[i][0].reasoning, (double)h[i][0].output_rk);
+        double usd = 0, cr = 0, ick = 0, rs = 0, ork = 0;
+        for (int d = 1; d <= ndays; d++) {
+            usd += h[i][d].cost;
+            cr += (double)h[i][d].cache_read;
+            ick += (double)h[i][d].input_ck;
+            rs += (double)h[i][d].reasoning;
+            ork += (double)h[i][d].output_rk;
+        }
+        vh->baseline_usd = ndays ? usd / ndays : NAN;
+        vh->baseline_hit_rate = ndays ? div_or_nan(cr, ick) : NAN;
+        vh->baseline_reasoning = ndays ? div_or_nan(rs, ork) : NAN;
+    }
+    free(h);
+    v->has_sparklines = true;
+}
+
+void view_compute(const struct store *st, const struct view_params *p,
+                  struct view *v)
+{
+    memset(v, 0, sizeof *v);
+    v->now = p->now;
+    v->window = p->window;
+
+    int64_t iv[I_COUNT][2];
+    iv[I_WIN][0] = p->now - p->window;
+    iv[I_WIN][1] = p->now;
+    for (int d = 1; d <= 7; d++) {
+        iv[I_B1 + d - 1][0] = p->now - d * (int64_t)CLOCK_DAY - p->window;
+        iv[I_B1 + d - 1][1] = p->now - d * (int64_t)CLOCK_DAY;
+    }
+    iv[I_TODAY][0] = p->day_start;
+    iv[I_TODAY][1] = p->now;
+    iv[I_24H][0] = p->now - CLOCK_DAY;
+    iv[I_24H][1] = p->now;
+    iv[I_7D][0] = p->now - 7 * (int64_t)CLOCK_DAY;
+    iv[I_7D][1] = p->now;
+    iv[I_BURN][0] = p->now - CLOCK_HOUR;
+    iv[I_BURN][1] = p->now;
+    iv[I_DRIFT][1] = floor_to(p->now, CLOCK_DAY);
+    iv[I_DRIFT][0] = iv[I_DRIFT][1] - 7 * (int64_t)CLOCK_DAY;
+
+    /* Baseline days: those whose shifted window lies inside the history. */
+    int64_t first = store_first_minute(st);
+    int ndays = 0;
+    while (ndays < 7 && first <= iv[I_B1 + ndays][0])
+        ndays++;
+    v->baseline_days = ndays;
+
+    struct acc total = {0};
+    struct groups tenants = {0}, models = {0};
+    /* coverage: span spend of usage-API providers, per span source; and
+     * usage-API spend per provider */
+    struct groups cov = {0}, usage_cost = {0};
+    /* billed vs estimated per usage source */
+    struct groups drift = {0};
+    bool any_billed = false;
+    for (size_t i = 0; i < p->nsources; i++)
+        any_billed |= p->sources[i].reports_billed;
+
+    size_t nseries = store_series_count(st);
+    bool *counted = xcalloc(nseries ? nseries : 1, sizeof *counted);
+    struct tally t[I_COUNT];
+    for (size_t id = 0; id < nseries; id++) {
+        const struct series_key *k = store_series_key(st, (int)id);
+        if (!series_selected(p, k))
+            continue;
+        const struct source_status *src = find_source(p, k->source);
+        bool usage = src && src->usage_provider;
+        for (int i = 0; i < I_COUNT; i++)
+            store_sum(st, (int)id, iv[i][0], iv[i][1], &t[i]);
+        enum price_status price = store_series_price(st, (int)id);
+        bool priced = price != PRICE_NONE;
+        if (!priced)
+            for (int i = 0; i < I_COUNT; i++)
+                t[i].cost = 0;
+        if (!usage && provider_has_usage_source(p, k->provider)) {
+            /* counted by the provider's usage API: coverage only */
+            size_t g = group_of(&cov, k->source, k->provider);
+            acc_add(&cov.acc[g], t, priced);
+            continue;
+        }
+        counted[id] = true;
+        if (usage) {
+            size_t g = group_of(&usage_cost, k->provider, NULL);
+            acc_add(&usage_cost.acc[g], t, priced);
+            g = group_of(&drift, k->source, NULL);
+            acc_add(&drift.acc[g], t, priced);
+        }
+        acc_add(&total, t, priced);
+        size_t tg = group_of(&tenants, k->tenant, NULL); /* may grow the array */
+        acc_add(&tenants.acc[tg], t, priced);
+        size_t m = group_of(&models, k->provider, k->model);
+        acc_add(&models.acc[m], t, priced);
+        if (price == PRICE_NONE || models.price[m] == PRICE_NONE)
+            models.price[m] = PRICE_NONE;
+        else if (price == PRICE_PARTIAL)
+            models.price[m] = PRICE_PARTIAL;
+    }
+
+    /* spend */
+    struct view_spend *s = &v->spend;
+    s->window_usd = money(&total, I_WIN);
+    s->baseline_usd = mean_days(&total, ndays, cost_of);
+    s->ratio = div_or_nan(s->window_usd, s->baseline_usd);
+    s->today_usd = money(&total, I_TODAY);
+    s->last_24h_usd = money(&total, I_24H);
+    s->last_7d_usd = money(&total, I_7D);
+    s->burn_usd_per_hour = money(&total, I_BURN); /* the last hour, so $/h */
+    s->projected_today_usd = s->today_usd +
+        s->burn_usd_per_hour * (double)(p->day_end - p->now) / 3600.0;
+    s->billed_today_usd = any_billed ? total.p[I_TODAY].billed + total.u[I_TODAY].billed : NAN;
+
+    rate(&total, ndays, true, &v->cache.rate, &v->cache.baseline);
+    v->cache.part_tokens = total.p[I_WIN].cache_read + total.u[I_WIN].cache_read;
+    v->cache.whole_tokens = total.p[I_WIN].input + total.u[I_WIN].input;
+    rate(&total, ndays, false, &v->reasoning.rate, &v->reasoning.baseline);
+    v->reasoning.part_tokens = total.p[I_WIN].reasoning + total.u[I_WIN].reasoning;
+    v->reasoning.whole_tokens = total.p[I_WIN].output + total.u[I_WIN].output;
+
+    /* tenants: every one seen, plus every one with a budget */
+    for (size_t i = 0; i < p->nbudgets; i++)
+        if (!p->only_tenant || strcmp(p->only_tenant, p->budgets[i].tenant) == 0)
+            group_of(&tenants, p->budgets[i].tenant, NULL);
+    v->tenants = xcalloc(tenants.n ? tenants.n : 1, sizeof *v->tenants);
+    for (size_t i = 0; i < tenants.n; i++) {
+        const struct acc *a = &tenants.acc[i];
+        struct view_tenant *vt = &v->tenants[v->ntenants];
+        vt->tenant = tenants.a[i];
+        vt->budget_usd = vt->budget_used = NAN;
+        for (size_t b = 0; b < p->nbudgets; b++)
+            if (strcmp(p->budgets[b].tenant, vt->tenant) == 0)
+                vt->budget_usd = p->budgets[b].daily_usd;
+        if (acc_is_empty(a) && isnan(vt->budget_usd))
+            continue;
+        vt->window_usd = money(a, I_WIN);
+        vt->baseline_usd = mean_days(a, ndays, cost_of);
+        vt->ratio = div_or_nan(vt->window_usd, vt->baseline_usd);
+        vt->today_usd = money(a, I_TODAY);
+        vt->burn_usd_per_hour = money(a, I_BURN);
+        vt->budget_used = div_or_nan(vt->today_usd, vt->budget_usd);
+        vt->requests = a->p[I_WIN].requests + a->u[I_WIN].requests;
+        v->ntenants++;
+    }
+    qsort(v->tenants, v->ntenants, sizeof *v->tenants, cmp_tenant);
+
+    /* models and the mix */
+    v->models = xcalloc(models.n ? models.n : 1, sizeof *v->models);
+    v->unpriced = xcalloc(models.n ? models.n : 1, sizeof *v->unpriced);
+    double total_win = s->window_usd, total_base = s->baseline_usd;
+    for (size_t i = 0; i < models.n; i++) {
+        const struct acc *a = &models.acc[i];
+        if (acc_is_empty(a))
+            continue;
+        struct view_model *vm = &v->models[v->nmodels++];
+        vm->provider = models.a[i];
+        vm->model = models.b[i];
+        vm->price = models.price[i];
+        bool priced = vm->price != PRICE_NONE;
+        vm->requests = a->p[I_WIN].requests + a->u[I_WIN].requests;
+        vm->window_usd = priced ? money(a, I_WIN) : NAN;
+        vm->baseline_usd = priced ? mean_days(a, ndays, cost_of) : NAN;
+        vm->share = priced ? div_or_nan(vm->window_usd, total_win) : NAN;
+        vm->baseline_share = priced ? div_or_nan(vm->baseline_usd, total_base) : NAN;
+        double req = 0;
+        for (int d = 0; d < ndays; d++)
+            req += (double)(a->p[I_B1 + d].requests + a->u[I_B1 + d].requests);
+        vm->baseline_requests = ndays ? req / ndays : NAN;
+        rate(a, ndays, true, &vm->hit_rate, &vm->baseline_hit_rate);
+        rate(a, ndays, false, &vm->reasoning, &vm->baseline_reasoning);
+        if (!priced && a->u[I_WIN].requests > 0) {
+            struct view_unpriced *u = &v->unpriced[v->nunpriced++];
+            u->provider = vm->provider;
+            u->model = vm->model;
+            u->requests = a->u[I_WIN].requests;
+            u->input_tokens = a->u[I_WIN].input;
+            u->output_tokens = a->u[I_WIN].output;
+        }
+    }
+    qsort(v->models, v->nmodels, sizeof *v->models, cmp_model);
+    v->mix_distance = NAN;
+    if (total_win > 0 && total_base > 0) {
+        double dist = 0;
+        for (size_t i = 0; i < v->nmodels; i++) {
+            const struct view_model *vm = &v->models[i];
+            if (vm->price == PRICE_NONE)
+                continue;
+            double a = isnan(vm->share) ? 0 : vm->share;
+            double b = isnan(vm->baseline_share) ? 0 : vm->baseline_share;
+            dist += fabs(a - b);
+        }
+        v->mix_distance = dist / 2;
+    }
+
+    /* sources: health, coverage (span sources), drift (usage sources) */
+    v->sources = xcalloc(p->nsources ? p->nsources : 1, sizeof *v->sources);
+    v->nsources = p->nsources;
+    for (size_t i = 0; i < p->nsources; i++) {
+        const struct source_status *ss = &p->sources[i];
+        struct view_source *vs = &v->sources[i];
+        vs->name = ss->name;
+        vs->type = ss->type;
+        vs->last_success = ss->last_success;
+        vs->last_error = ss->last_error[0] ? ss->last_error : NULL;
+        vs->records = ss->records;
+        vs->rejected = ss->rejected;
+        int64_t seen = ss->last_data ? ss->last_data : ss->started;
+        if (ss->state == SOURCE_ERROR)
+            vs->status = "error";
+        else if (p->stale_after > 0 && seen && p->now - seen > p->stale_after)
+            vs->status = "stale";
+        else if (ss->state == SOURCE_STARTING)
+            vs->status = "starting";
+        else
+            vs->status = "ok";
+        vs->coverage = vs->drift = NAN;
+        if (!ss->usage_provider) {
+            double num = 0, den = 0;
+            bool any = false;
+            for (size_t g = 0; g < cov.n; g++) {
+                if (strcmp(cov.a[g], ss->name) != 0)
+                    continue;
+                any = true;
+                num += cov.acc[g].p[I_WIN].cost;
+                long u = group_find(&usage_cost, cov.b[g], NULL);
+                if (u >= 0)
+                    den += usage_cost.acc[u].p[I_WIN].cost;
+            }
+            if (any)
+                vs->coverage = div_or_nan(num, den);
+        } else if (ss->reports_billed) {
+            long g = group_find(&drift, ss->name, NULL);
+            if (g >= 0) {
+                const struct acc *a = &drift.acc[g];
+                double billed = a->p[I_DRIFT].billed + a->u[I_DRIFT].billed;
+                double est = a->p[I_DRIFT].cost;
+                if (billed > 0 && est > 0)
+                    vs->drift = (billed - est) / est;
+            }
+        }
+    }
+
+    if (p->sparklines)
+        sparklines(st, p, counted, ndays, v);
+
+    free(counted);
+    groups_free(&tenants);
+    groups_free(&models);
+    groups_free(&cov);
+    groups_free(&usage_cost);
+    groups_free(&drift);
+}
+
+void view_free(struct view *v)
+{
+    free(v->tenants);
+    free(v->models);
+    free(v->unpriced);
+    free(v->sources);
+    free(v->alerts);
+    memset(v, 0, sizeof *v);
+}

@@ -1,0 +1,153 @@
+/* view.h - one computed snapshot: every number for one window at one time.
+ *
+ * The panes, the --once output and the alert rules all read a view; none
+ * of them computes money. A view is plain data (the JSON contract of
+ * DESIGN.md §7 is its image), so its struct is public.
+ *
+ * Unknown is NAN for doubles (printed as null): a baseline while learning,
+ * a ratio with a zero baseline, a hit rate with no known cache reads, the
+ * spend of a model that has no price.
+ *
+ * Definitions (DESIGN.md §5):
+ *   window      [now - W, now) at minute resolution (see store.h)
+ *   baseline    mean over the previous days d = 1..n of the window shifted
+ *               back d days, where n (0..7) counts the days whose shifted
+ *               window lies wholly inside the history held; n = 0 is
+ *               "learning" and every baseline is NAN
+ *   burn        spend over the last hour, in $/h
+ *   projected   today + burn x hours left until midnight (in the zone)
+ *
+ * Precedence (DESIGN.md §4): spans of a provider that has a usage-API
+ * source are not counted in any total; they only give that provider's
+ * coverage. Strings in a view borrow from the store and the source list.
+ */
+#ifndef SPENDTOP_VIEW_H
+#define SPENDTOP_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/source.h"
+#include "core/store.h"
+
+struct view_spend {
+    double window_usd, baseline_usd, ratio;
+    double today_usd, last_24h_usd, last_7d_usd;
+    double burn_usd_per_hour, projected_today_usd;
+    double billed_today_usd;         /* NAN without a cost source */
+};
+
+/* cache hit rate (cache_read / input) or reasoning ratio (reasoning /
+ * output), over the records where that is known */
+struct view_rate {
+    double rate, baseline;
+    int64_t part_tokens;             /* cache_read or reasoning, window */
+    int64_t whole_tokens;            /* ALL input or output, window */
+};
+
+struct view_tenant {
+    const char *tenant;              /* "" = unattributed */
+    double window_usd, baseline_usd, ratio;
+    double today_usd, burn_usd_per_hour;
+    double budget_usd, budget_used;  /* NAN without a budget */
+    int64_t requests;
+};
+
+struct view_model {
+    const char *provider, *model;
+    enum price_status price;
+    double window_usd, baseline_usd; /* NAN when unpriced */
+    int64_t requests;
+    double baseline_requests;        /* mean per day; NAN while learning */
+    double share, baseline_share;    /* of priced spend */
+    double hit_rate, baseline_hit_rate;
+    double reasoning, baseline_reasoning;
+};
+
+struct view_unpriced {
+    const char *provider, *model;
+    int64_t requests, input_tokens, output_tokens;
+};
+
+struct view_source {
+    const char *name, *type;
+    const char *status;              /* "starting", "ok", "error", "stale" */
+    int64_t last_success;            /* 0 = never */
+    const char *last_error;          /* NULL = none */
+    int64_t records, rejected;
+    double coverage, drift;          /* NAN where they do not apply */
+};
+
+struct view_alert {
+    char id[40];
+    const char *kind;
+    const char *state;               /* "firing", "resolved" */
+    const char *severity;            /* "warning", "critical" */
+    char scope[200];
+    int64_t window;
+    double value, baseline, ratio, threshold;
+    int64_t started_at, resolved_at; /* resolved_at 0 while firing */
+    char summary[300];
+    bool silenced;
+};
+
+/* One hour of the sparklines: hour-aligned, oldest first; the last slot is
+ * the current (partial) hour. */
+struct view_hour {
+    int64_t start;
+    double usd, baseline_usd;
+    double hit_rate, baseline_hit_rate;
+    double reasoning, baseline_reasoning;
+};
+
+#define VIEW_HOURS 24
+#define VIEW_WEEK_HOURS 168
+
+struct view {
+    int64_t now, window;
+    int baseline_days;               /* 0 = learning */
+    struct view_spend spend;
+    struct view_rate cache, reasoning;
+    struct view_tenant *tenants;     /* by window spend, descending */
+    size_t ntenants;
+    struct view_model *models;       /* by window spend, descending */
+    size_t nmodels;
+    double mix_distance;
+    struct view_unpriced *unpriced;
+    size_t nunpriced;
+    struct view_source *sources;
+    size_t nsources;
+    struct view_alert *alerts;       /* filled by the alerts module */
+    size_t nalerts;
+    struct view_hour hours[VIEW_HOURS];
+    double week_usd[VIEW_WEEK_HOURS];/* hourly spend, last 7 days */
+    bool has_sparklines;
+};
+
+struct view_budget {
+    const char *tenant;
+    double daily_usd;
+};
+
+struct view_params {
+    int64_t now;
+    int64_t window;                  /* seconds */
+    int64_t day_start, day_end;      /* today, in the configured zone */
+    int64_t stale_after;             /* seconds; 0 = never stale */
+    const struct view_budget *budgets;
+    size_t nbudgets;
+    const struct source_status *sources;
+    size_t nsources;
+    /* drill-down: only series of this tenant and/or model (NULL = all) */
+    const char *only_tenant;
+    const char *only_provider, *only_model;
+    bool sparklines;                 /* fill hours[] and week_usd[] */
+};
+
+/* Compute the view (out is overwritten; free it with view_free). */
+void view_compute(const struct store *st, const struct view_params *p,
+                  struct view *out);
+void view_free(struct view *v);
+
+#endif

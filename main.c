@@ -1,0 +1,221 @@
+/* main.c - spendtop: top for LLM spend. Argument parsing and wiring only. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/snapshot.h"
+#include "core/version.h"
+
+static const char usage_text[] =
+    "usage: spendtop [options]\n"
+    "\n"
+    "  spendtop [-c FILE]          the dashboard\n"
+    "  spendtop --demo             the dashboard on built-in synthetic data\n"
+    "  spendtop --once [--json]    collect once, print the snapshot, exit\n"
+    "  spendtop --daemon           collect and alert with no UI\n"
+    "  spendtop --check-config     validate the config and exit\n"
+    "\n"
+    "options:\n"
+    "  -c, --config FILE   config file (else $SPENDTOP_CONFIG,\n"
+    "                      ~/.config/spendtop/config.toml, /etc/spendtop/config.toml)\n"
+    "      --now TIME      pretend it is TIME (RFC 3339 or unix seconds)\n"
+    "      --window W      1h, 6h or 24h (default from the config, else 1h)\n"
+    "      --db FILE       state database (default $XDG_STATE_HOME/spendtop/spendtop.db)\n"
+    "      --no-hooks      evaluate alerts but run no hook\n"
+    "      --no-color      no colour (also when NO_COLOR is set)\n"
+    "      --ascii         ASCII lines and sparklines (also when the locale is not UTF-8)\n"
+    "      --version       print the version\n"
+    "  -h, --help          this help\n"
+    "\n"
+    "exit status: 0 ok, 1 runtime error, 2 usage or config error\n";
+
+enum mode { MODE_TUI, MODE_ONCE, MODE_DAEMON, MODE_CHECK };
+
+enum {
+    OPT_NOW = 256, OPT_WINDOW, OPT_DB, OPT_NO_HOOKS, OPT_NO_COLOR, OPT_ASCII,
+    OPT_VERSION, OPT_DEMO, OPT_ONCE, OPT_JSON, OPT_DAEMON, OPT_CHECK,
+};
+
+static int check_config(const char *explicit_path)
+{
+    char *path = config_find(explicit_path);
+    if (!path) {
+        fprintf(stderr, "spendtop: no config file found (looked for $SPENDTOP_CONFIG, "
+                "~/.config/spendtop/config.toml, /etc/spendtop/config.toml)\n");
+        return 2;
+    }
+    struct strbuf errs = {0};
+    struct config *cfg = config_load(path, &errs);
+    if (!cfg) {
+        fputs(strbuf_str(&errs), stderr);
+        strbuf_free(&errs);
+        free(path);
+        return 2;
+    }
+    config_warnings(cfg, &errs);
+    fputs(strbuf_str(&errs), stderr);
+    printf("%s: ok (%zu sources, %zu tenants, %zu hooks)\n", path, cfg->nsources,
+           cfg->ntenants, cfg->nhooks);
+    strbuf_free(&errs);
+    config_free(cfg);
+    free(path);
+    return 0;
+}
+
+static int run_once(struct app *a, bool json)
+{
+    char err[512];
+    int rc = 0;
+    if (app_collect_once(a, err, sizeof err) != 0) {
+        fprintf(stderr, "spendtop: %s\n", err);
+        rc = 1;
+    }
+    struct view v;
+    app_view(a, 0, NULL, NULL, NULL, false, &v);
+    struct strbuf out = {0};
+    if (json)
+        snapshot_json(&v, &out);
+    else
+        snapshot_text(&v, &out);
+    fputs(strbuf_str(&out), stdout);
+    strbuf_free(&out);
+    view_free(&v);
+    return rc;
+}
+
+/* ---- daemon -------------------------------------------------------------------- */
+
+static uv_signal_t sig_int, sig_term;
+
+static void daemon_stopped(struct app *a)
+{
+    (void)a;
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    struct app *a = s->data;
+    log_msg(LOG_INFO, "signal %d: stopping", signum);
+    uv_close((uv_handle_t *)&sig_int, NULL);
+    uv_close((uv_handle_t *)&sig_term, NULL);
+    app_stop(a, daemon_stopped);
+}
+
+static int run_daemon(struct app *a)
+{
+    uv_signal_init(&a->loop, &sig_int);
+    uv_signal_init(&a->loop, &sig_term);
+    sig_int.data = sig_term.data = a;
+    uv_signal_start(&sig_int, on_signal, SIGINT);
+    uv_signal_start(&sig_term, on_signal, SIGTERM);
+    app_start(a);
+    log_msg(LOG_INFO, "collecting from %zu sources", a->ncollectors);
+    uv_run(&a->loop, UV_RUN_DEFAULT);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {"now", required_argument, NULL, OPT_NOW},
+        {"window", required_argument, NULL, OPT_WINDOW},
+        {"db", required_argument, NULL, OPT_DB},
+        {"no-hooks", no_argument, NULL, OPT_NO_HOOKS},
+        {"no-color", no_argument, NULL, OPT_NO_COLOR},
+        {"ascii", no_argument, NULL, OPT_ASCII},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {"demo", no_argument, NULL, OPT_DEMO},
+        {"once", no_argument, NULL, OPT_ONCE},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"daemon", no_argument, NULL, OPT_DAEMON},
+        {"check-config", no_argument, NULL, OPT_CHECK},
+        {NULL, 0, NULL, 0},
+    };
+    struct app_options o = {0};
+    enum mode mode = MODE_TUI;
+    bool json = false, no_color = false, ascii = false;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'c': o.config_path = optarg; break;
+        case 'h': fputs(usage_text, stdout); return 0;
+        case OPT_NOW:
+            if (clock_parse_time(optarg, &o.now) != 0) {
+                fprintf(stderr, "spendtop: --now: '%s' is not RFC 3339 (2026-11-22T10:00:00Z) "
+                        "or unix seconds\n", optarg);
+                return 2;
+            }
+            o.has_now = true;
+            break;
+        case OPT_WINDOW:
+            if (strcmp(optarg, "1h") == 0)
+                o.window = 3600;
+            else if (strcmp(optarg, "6h") == 0)
+                o.window = 6 * 3600;
+            else if (strcmp(optarg, "24h") == 0)
+                o.window = 24 * 3600;
+            else {
+                fprintf(stderr, "spendtop: --window must be 1h, 6h or 24h\n");
+                return 2;
+            }
+            break;
+        case OPT_DB: o.db_path = optarg; break;
+        case OPT_NO_HOOKS: o.no_hooks = true; break;
+        case OPT_NO_COLOR: no_color = true; break;
+        case OPT_ASCII: ascii = true; break;
+        case OPT_VERSION: printf("spendtop %s\n", SPENDTOP_VERSION); return 0;
+        case OPT_DEMO: o.demo = true; break;
+        case OPT_ONCE: mode = MODE_ONCE; break;
+        case OPT_JSON: json = true; break;
+        case OPT_DAEMON: mode = MODE_DAEMON; break;
+        case OPT_CHECK: mode = MODE_CHECK; break;
+        default:
+            fputs(usage_text, stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "spendtop: unexpected argument '%s'\n", argv[optind]);
+        fputs(usage_text, stderr);
+        return 2;
+    }
+    if (json && mode != MODE_ONCE) {
+        fprintf(stderr, "spendtop: --json goes with --once\n");
+        return 2;
+    }
+    (void)no_color;
+    (void)ascii;
+    if (mode == MODE_CHECK)
+        return check_config(o.config_path);
+    o.once = mode == MODE_ONCE;
+
+    struct app a;
+    struct strbuf errs = {0};
+    int rc = app_open(&a, &o, &errs);
+    if (rc != 0) {
+        fputs(strbuf_str(&errs), stderr);
+        strbuf_free(&errs);
+        app_close(&a);
+        return rc;
+    }
+    strbuf_free(&errs);
+    switch (mode) {
+    case MODE_DAEMON:
+        rc = run_daemon(&a);
+        break;
+    default:
+        /* the dashboard arrives with tui/; until then, print the snapshot */
+        rc = run_once(&a, json);
+        break;
+    }
+    app_close(&a);
+    return rc;
+}

@@ -1,0 +1,473 @@
+/* pricing.c - price table, model matching, cost (see pricing.h). */
+#include "pricing/pricing.h"
+
+#include <cJSON.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hmap.h"
+#include "core/xalloc.h"
+
+/* Long-context tiers: rates for a request whose input exceeds threshold. */
+#define MAX_TIERS 4
+
+enum field {
+    F_INPUT, F_OUTPUT, F_CACHE_READ, F_CACHE_WRITE_5M, F_CACHE_WRITE_1H,
+    F_REASONING, F_INPUT_BATCH, F_OUTPUT_BATCH, F_COUNT,
+};
+
+/* Fields that long-context tiers can change. */
+enum tier_field { TF_INPUT, TF_OUTPUT, TF_CACHE_READ, TF_CACHE_WRITE_5M,
+                  TF_CACHE_WRITE_1H, TF_COUNT };
+
+struct tier {
+    long threshold;          /* tokens; applies when input > threshold */
+    double rate[TF_COUNT];   /* NAN = not given */
+};
+
+struct price {
+    double rate[F_COUNT];    /* USD per token; NAN = not given */
+    struct tier tiers[MAX_TIERS];
+    int ntiers;
+};
+
+struct pricing {
+    struct hmap entries;     /* table key -> struct price */
+    struct hmap discounts;   /* provider -> double* */
+    struct hmap aliases;     /* reported id -> char* table key */
+    struct hmap memo;        /* "provider\x1fmodel" -> struct match */
+};
+
+/* A memoised look-up result: the same few ids repeat millions of times. */
+struct match {
+    const struct price *price;
+    const char *name;
+};
+
+static const struct {
+    const char *key;
+    enum field f;
+} base_fields[] = {
+    {"input_cost_per_token", F_INPUT},
+    {"output_cost_per_token", F_OUTPUT},
+    {"cache_read_input_token_cost", F_CACHE_READ},
+    {"cache_creation_input_token_cost", F_CACHE_WRITE_5M},
+    {"cache_creation_input_token_cost_above_1hr", F_CACHE_WRITE_1H},
+    {"output_cost_per_reasoning_token", F_REASONING},
+    {"input_cost_per_token_batches", F_INPUT_BATCH},
+    {"output_cost_per_token_batches", F_OUTPUT_BATCH},
+};
+
+/* Tiered keys are "<prefix>_above_<N>k_tokens". */
+static const struct {
+    const char *prefix;
+    enum tier_field f;
+} tier_fields[] = {
+    {"input_cost_per_token", TF_INPUT},
+    {"output_cost_per_token", TF_OUTPUT},
+    {"cache_read_input_token_cost", TF_CACHE_READ},
+    {"cache_creation_input_token_cost_above_1hr", TF_CACHE_WRITE_1H},
+    {"cache_creation_input_token_cost", TF_CACHE_WRITE_5M},
+};
+
+static void price_init(struct price *pr)
+{
+    for (int i = 0; i < F_COUNT; i++)
+        pr->rate[i] = NAN;
+    pr->ntiers = 0;
+}
+
+/* Parse "_above_<N>k_tokens" at s; returns N*1000 or -1. */
+static long tier_suffix(const char *s)
+{
+    if (strncmp(s, "_above_", 7) != 0)
+        return -1;
+    s += 7;
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    long n = 0;
+    while (isdigit((unsigned char)*s) && n < 100000000)
+        n = n * 10 + (*s++ - '0');
+    if (strcmp(s, "k_tokens") != 0)
+        return -1;
+    return n * 1000;
+}
+
+static struct tier *tier_for(struct price *pr, long threshold)
+{
+    for (int i = 0; i < pr->ntiers; i++)
+        if (pr->tiers[i].threshold == threshold)
+            return &pr->tiers[i];
+    if (pr->ntiers == MAX_TIERS)
+        return NULL;
+    /* keep tiers sorted by threshold */
+    int at = pr->ntiers;
+    while (at > 0 && pr->tiers[at - 1].threshold > threshold) {
+        pr->tiers[at] = pr->tiers[at - 1];
+        at--;
+    }
+    struct tier *t = &pr->tiers[at];
+    t->threshold = threshold;
+    for (int i = 0; i < TF_COUNT; i++)
+        t->rate[i] = NAN;
+    pr->ntiers++;
+    return t;
+}
+
+/* Set one LiteLLM field on an entry. False if it is not a price field. */
+static bool price_set(struct price *pr, const char *key, double v)
+{
+    for (size_t i = 0; i < sizeof base_fields / sizeof *base_fields; i++) {
+        if (strcmp(key, base_fields[i].key) == 0) {
+            pr->rate[base_fields[i].f] = v;
+            return true;
+        }
+    }
+    for (size_t i = 0; i < sizeof tier_fields / sizeof *tier_fields; i++) {
+        size_t n = strlen(tier_fields[i].prefix);
+        if (strncmp(key, tier_fields[i].prefix, n) != 0)
+            continue;
+        long th = tier_suffix(key + n);
+        if (th < 0)
+            continue;
+        struct tier *t = tier_for(pr, th);
+        if (!t)
+            return false;
+        t->rate[tier_fields[i].f] = v;
+        return true;
+    }
+    return false;
+}
+
+bool pricing_is_price_field(const char *field)
+{
+    struct price scratch;
+    price_init(&scratch);
+    return price_set(&scratch, field, 0);
+}
+
+struct pricing *pricing_new(void)
+{
+    return xcalloc(1, sizeof(struct pricing));
+}
+
+static void free_memo(struct pricing *p)
+{
+    hmap_free(&p->memo, free);
+}
+
+void pricing_clear(struct pricing *p)
+{
+    hmap_free(&p->entries, free);
+    free_memo(p);
+}
+
+void pricing_free(struct pricing *p)
+{
+    if (!p)
+        return;
+    pricing_clear(p);
+    hmap_free(&p->discounts, free);
+    hmap_free(&p->aliases, free);
+    free(p);
+}
+
+size_t pricing_count(const struct pricing *p) { return p->entries.count; }
+
+static struct price *entry_for(struct pricing *p, const char *model)
+{
+    void **slot = hmap_put(&p->entries, model, strlen(model));
+    if (!*slot) {
+        struct price *pr = xmalloc(sizeof *pr);
+        price_init(pr);
+        *slot = pr;
+    }
+    return *slot;
+}
+
+/* LiteLLM writes numbers, and tolerates numeric strings: so do we. */
+static bool json_number(const cJSON *v, double *out)
+{
+    if (cJSON_IsNumber(v)) {
+        *out = v->valuedouble;
+        return true;
+    }
+    if (cJSON_IsString(v) && v->valuestring[0]) {
+        char *end;
+        double d = strtod(v->valuestring, &end);
+        if (*end == '\0') {
+            *out = d;
+            return true;
+        }
+    }
+    return false;
+}
+
+int pricing_load_json(struct pricing *p, const char *json, size_t len,
+                      char *err, size_t errlen)
+{
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    if (!cJSON_IsObject(root)) {
+        const char *at = cJSON_GetErrorPtr();
+        long off = at && at >= json && at <= json + len ? (long)(at - json) : -1;
+        if (off >= 0)
+            snprintf(err, errlen, "not a LiteLLM price table: invalid JSON near byte %ld", off);
+        else
+            snprintf(err, errlen, "not a LiteLLM price table: expected a JSON object");
+        cJSON_Delete(root);
+        return -1;
+    }
+    int n = 0;
+    const cJSON *entry;
+    cJSON_ArrayForEach(entry, root) {
+        if (!cJSON_IsObject(entry) || strcmp(entry->string, "sample_spec") == 0)
+            continue;
+        struct price *pr = entry_for(p, entry->string);
+        price_init(pr);
+        const cJSON *f;
+        cJSON_ArrayForEach(f, entry) {
+            double v;
+            if (json_number(f, &v) && v >= 0)
+                price_set(pr, f->string, v);
+        }
+        n++;
+    }
+    cJSON_Delete(root);
+    free_memo(p);
+    return n;
+}
+
+extern const char pricing_default_json[];
+extern const unsigned long pricing_default_json_len;
+
+int pricing_load_default(struct pricing *p, char *err, size_t errlen)
+{
+    return pricing_load_json(p, pricing_default_json,
+                             (size_t)pricing_default_json_len, err, errlen);
+}
+
+bool pricing_override(struct pricing *p, const char *model, const char *field,
+                      double value)
+{
+    if (!pricing_is_price_field(field))
+        return false;
+    price_set(entry_for(p, model), field, value);
+    free_memo(p);
+    return true;
+}
+
+void pricing_set_discount(struct pricing *p, const char *provider,
+                          double fraction)
+{
+    void **slot = hmap_put(&p->discounts, provider, strlen(provider));
+    if (!*slot)
+        *slot = xmalloc(sizeof(double));
+    *(double *)*slot = fraction;
+}
+
+void pricing_add_alias(struct pricing *p, const char *reported,
+                       const char *table_key)
+{
+    void **slot = hmap_put(&p->aliases, reported, strlen(reported));
+    free(*slot);
+    *slot = xstrdup(table_key);
+    free_memo(p);
+}
+
+/* ---- matching -------------------------------------------------------------- */
+
+/* LiteLLM's key prefix for an OpenTelemetry provider name. */
+static const char *litellm_prefix(const char *provider)
+{
+    static const struct {
+        const char *otel, *prefix;
+    } map[] = {
+        {"openai", "openai"},         {"anthropic", "anthropic"},
+        {"gcp.gemini", "gemini"},     {"gcp.vertex_ai", "vertex_ai"},
+        {"gcp.gen_ai", "gemini"},     {"x_ai", "xai"},
+        {"xai", "xai"},               {"deepseek", "deepseek"},
+        {"aws.bedrock", "bedrock"},   {"azure.ai.openai", "azure"},
+        {"azure.ai.inference", "azure_ai"},
+        {"mistral_ai", "mistral"},    {"groq", "groq"},
+        {"cohere", "cohere"},         {"perplexity", "perplexity"},
+        {"moonshot_ai", "moonshot"},  {"ibm.watsonx.ai", "watsonx"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (strcmp(provider, map[i].otel) == 0)
+            return map[i].prefix;
+    return provider;
+}
+
+/* Length of id without a trailing date: "-YYYY-MM-DD", "-YYYYMMDD" (also
+ * with '@', Vertex style). Returns len unchanged if there is none. */
+static size_t strip_date(const char *id, size_t len)
+{
+    static const char *shapes[] = {"-dddd-dd-dd", "-dddddddd", "@dddddddd"};
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        size_t n = strlen(shapes[s]);
+        if (len <= n)
+            continue;
+        const char *tail = id + len - n;
+        bool ok = true;
+        for (size_t i = 0; i < n && ok; i++)
+            ok = shapes[s][i] == 'd' ? isdigit((unsigned char)tail[i])
+                                     : tail[i] == shapes[s][i];
+        if (ok && (tail[1] == '1' || tail[1] == '2'))  /* a year 1xxx/2xxx */
+            return len - n;
+    }
+    return len;
+}
+
+/* Exact, then provider-prefixed. Sets *key to the stored table key. */
+static const struct price *find_entry(const struct pricing *p,
+                                      const char *provider, const char *id,
+                                      size_t len, const char **key)
+{
+    const char *k = hmap_key(&p->entries, id, len);
+    if (k) {
+        *key = k;
+        return hmap_get(&p->entries, id, len);
+    }
+    if (provider && *provider) {
+        char buf[512];
+        int n = snprintf(buf, sizeof buf, "%s/%.*s", litellm_prefix(provider),
+                         (int)len, id);
+        if (n > 0 && (size_t)n < sizeof buf) {
+            k = hmap_key(&p->entries, buf, (size_t)n);
+            if (k) {
+                *key = k;
+                return hmap_get(&p->entries, buf, (size_t)n);
+            }
+        }
+    }
+    return NULL;
+}
+
+const struct price *pricing_lookup(struct pricing *p, const char *provider,
+                                   const char *model, const char **name)
+{
+    char mk[2 * 256 + 2];
+    int mn = snprintf(mk, sizeof mk, "%.255s\x1f%.255s", provider ? provider : "", model);
+    void **slot = hmap_put(&p->memo, mk, (size_t)mn);
+    if (*slot) {
+        struct match *m = *slot;
+        *name = m->name;
+        return m->price;
+    }
+    struct match *m = xcalloc(1, sizeof *m);
+    *slot = m;
+    size_t len = strlen(model);
+    const char *key = NULL;
+    const struct price *pr = find_entry(p, provider, model, len, &key);
+    size_t stripped = strip_date(model, len);
+    if (!pr && stripped != len)
+        pr = find_entry(p, provider, model, stripped, &key);
+    if (!pr) {
+        const char *target = hmap_get(&p->aliases, model, len);
+        if (target)
+            pr = find_entry(p, provider, target, strlen(target), &key);
+    }
+    /* An entry without token prices (an image model, say) prices nothing. */
+    if (pr && (isnan(pr->rate[F_INPUT]) || isnan(pr->rate[F_OUTPUT])))
+        pr = NULL;
+    if (pr) {
+        /* Records carry the entry's own name, without the provider prefix
+         * that matching may have added. */
+        const char *slash = strchr(key, '/');
+        const char *pfx = provider ? litellm_prefix(provider) : "";
+        if (slash && strncmp(key, pfx, (size_t)(slash - key)) == 0 &&
+            strlen(pfx) == (size_t)(slash - key))
+            key = slash + 1;
+        m->name = key;
+    } else {
+        /* unpriced: keep the reported id (the memo key owns a copy) */
+        m->name = hmap_key(&p->memo, mk, (size_t)mn) + (mn - (int)len);
+    }
+    m->price = pr;
+    *name = m->name;
+    return pr;
+}
+
+/* ---- cost ------------------------------------------------------------------------ */
+
+enum price_status pricing_cost(const struct pricing *p, const struct price *pr,
+                               const struct usage *u, double *usd)
+{
+    if (!pr) {
+        *usd = NAN;
+        return PRICE_NONE;
+    }
+    bool partial = false;
+    double in = pr->rate[F_INPUT], out = pr->rate[F_OUTPUT];
+    double cr = pr->rate[F_CACHE_READ], cw5 = pr->rate[F_CACHE_WRITE_5M];
+    double cw1h = pr->rate[F_CACHE_WRITE_1H], rsn = pr->rate[F_REASONING];
+    bool tiered = false;
+
+    /* Long-context tier: the highest threshold the request's input exceeds
+     * sets the rate for all its tokens of each type the tier prices. */
+    if (u->per_request) {
+        for (int i = pr->ntiers - 1; i >= 0; i--) {
+            const struct tier *t = &pr->tiers[i];
+            if (u->input <= t->threshold)
+                continue;
+            double *dst[TF_COUNT] = {&in, &out, &cr, &cw5, &cw1h};
+            for (int f = 0; f < TF_COUNT; f++)
+                if (!isnan(t->rate[f]))
+                    *dst[f] = t->rate[f];
+            tiered = true;
+            break;
+        }
+    }
+
+    int64_t cache_read = u->cache_known ? u->cache_read : 0;
+    int64_t reasoning = u->reasoning_known ? u->reasoning : 0;
+    if (isnan(cr)) {
+        cr = in;
+        partial |= cache_read > 0;
+    }
+    if (isnan(cw5)) {
+        cw5 = in;
+        partial |= u->cache_write_5m > 0;
+    }
+    if (isnan(cw1h)) {
+        cw1h = in;
+        partial |= u->cache_write_1h > 0;
+    }
+    if (isnan(rsn))
+        rsn = out;
+
+    if (u->batch) {
+        /* The table's batch prices where it has them, else half price. */
+        bool tin = !tiered && !isnan(pr->rate[F_INPUT_BATCH]);
+        bool tout = !tiered && !isnan(pr->rate[F_OUTPUT_BATCH]);
+        bool rsn_is_out = isnan(pr->rate[F_REASONING]);
+        in = tin ? pr->rate[F_INPUT_BATCH] : in * 0.5;
+        out = tout ? pr->rate[F_OUTPUT_BATCH] : out * 0.5;
+        rsn = rsn_is_out ? out : rsn * 0.5;
+        cr *= 0.5;
+        cw5 *= 0.5;
+        cw1h *= 0.5;
+    }
+
+    int64_t uncached = u->input - cache_read - u->cache_write_5m - u->cache_write_1h;
+    if (uncached < 0)
+        uncached = 0;
+    int64_t plain_out = u->output - reasoning;
+    if (plain_out < 0)
+        plain_out = 0;
+    double cost = (double)uncached * in + (double)cache_read * cr +
+                  (double)u->cache_write_5m * cw5 +
+                  (double)u->cache_write_1h * cw1h +
+                  (double)plain_out * out + (double)reasoning * rsn;
+
+    if (u->provider) {
+        const double *d = hmap_get(&p->discounts, u->provider, strlen(u->provider));
+        if (d)
+            cost *= 1.0 - *d;
+    }
+    *usd = cost;
+    return partial ? PRICE_PARTIAL : PRICE_FULL;
+}

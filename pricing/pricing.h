@@ -1,0 +1,73 @@
+/* pricing.h - the price table and the cost of a usage record (DESIGN.md §4).
+ *
+ * The table is LiteLLM's model_prices_and_context_window.json format (USD
+ * per token). A default table is compiled in (pricing/default_prices.json,
+ * derived from a real LiteLLM file); a configured file replaces it; single
+ * models can be overridden; negotiated discounts apply per provider.
+ *
+ * Model matching, in this order and nothing fuzzier:
+ *   1. the reported id as a table key
+ *   2. the id with the provider's LiteLLM prefix ("gemini/gemini-2.5-flash")
+ *   3. 1 and 2 with a date suffix removed ("-2024-07-18", "-20250514")
+ *   4. the configured aliases (reported id -> table key)
+ *
+ * A model that matches nothing, or whose entry has no token prices, is
+ * unpriced: pricing_cost says so and the caller must never count it as $0.
+ */
+#ifndef SPENDTOP_PRICING_H
+#define SPENDTOP_PRICING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/usage.h"
+
+struct pricing;
+struct price;
+
+enum price_status {
+    PRICE_NONE = 0,     /* unpriced: cost unknown */
+    PRICE_FULL = 1,
+    PRICE_PARTIAL = 2,  /* a missing cache price fell back to the input price */
+};
+
+struct pricing *pricing_new(void);
+void pricing_free(struct pricing *p);
+
+/* Add (or replace) entries from LiteLLM-format JSON. Returns the number of
+ * entries read, or -1 with a message in err. */
+int pricing_load_json(struct pricing *p, const char *json, size_t len,
+                      char *err, size_t errlen);
+/* The compiled-in default table. */
+int pricing_load_default(struct pricing *p, char *err, size_t errlen);
+/* Drop every entry (a configured file replaces the default table). */
+void pricing_clear(struct pricing *p);
+/* Override one field of one model (creating the entry if needed); field
+ * is a LiteLLM key such as "input_cost_per_token". Returns false if the
+ * field is not a price field spendtop knows. */
+bool pricing_override(struct pricing *p, const char *model, const char *field,
+                      double value);
+/* True if field is a LiteLLM price field this module reads. */
+bool pricing_is_price_field(const char *field);
+/* Fraction off (0.2 = 20% discount) for every cost of a provider. */
+void pricing_set_discount(struct pricing *p, const char *provider,
+                          double fraction);
+void pricing_add_alias(struct pricing *p, const char *reported,
+                       const char *table_key);
+
+/* Find the entry for a reported model id. Returns NULL if unpriced. In
+ * *name (never NULL on return) the model name records should carry: the
+ * matched entry's name, or the reported id when unpriced. Strings stay
+ * valid for the life of p. */
+const struct price *pricing_lookup(struct pricing *p, const char *provider,
+                                   const char *model, const char **name);
+
+/* Cost in USD of one record priced with entry pr (which may be NULL for an
+ * unpriced model: returns PRICE_NONE and *usd = NAN). */
+enum price_status pricing_cost(const struct pricing *p, const struct price *pr,
+                               const struct usage *u, double *usd);
+
+/* Number of entries (for diagnostics and tests). */
+size_t pricing_count(const struct pricing *p);
+
+#endif

@@ -1,0 +1,32 @@
+#!/bin/sh
+# once_json.sh - `spendtop --once --json -c CONFIG --now T` over a span
+# export matches a hand computation to 1e-6 relative (issue: foundation).
+# The expected figures are worked out in tests/e2e/once_json_check.py from
+# the published prices, independently of the program.
+set -eu
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+python3 tests/e2e/once_json_check.py write "$dir"
+cat > "$dir/config.toml" <<TOML
+[[source]]
+name = "spans"
+type = "otel_file"
+path = "$dir/export*.json"
+[[tenant]]
+name = "acme"
+daily_budget_usd = 0.01
+TOML
+"$SPENDTOP" --check-config -c "$dir/config.toml" >/dev/null
+"$SPENDTOP" --once --json -c "$dir/config.toml" --now 2026-11-20T12:00:00Z \
+    --db "$dir/state.db" > "$dir/out.json" 2> "$dir/err.txt"
+python3 tests/e2e/once_json_check.py check "$dir/out.json"
+# the malformed line was reported with its file and line number
+grep -q "export-1.json:4: skipped" "$dir/err.txt"
+# a second run on the same database counts nothing twice
+"$SPENDTOP" --once --json -c "$dir/config.toml" --now 2026-11-20T12:00:00Z \
+    --db "$dir/state.db" > "$dir/out2.json" 2>/dev/null
+python3 tests/e2e/once_json_check.py check "$dir/out2.json" --rerun
+# the readable table shows the same money
+"$SPENDTOP" --once -c "$dir/config.toml" --now 2026-11-20T12:00:00Z \
+    --db "$dir/state.db" 2>/dev/null | grep -q 'window \$0.04 '
+echo "once_json: ok"

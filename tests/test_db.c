@@ -1,0 +1,260 @@
+/* test_db.c - SQLite persistence: restart reloads everything; a crash in
+ * the middle of a flush keeps every committed record and never leaves a
+ * cursor out of step with the data it covers. */
+#include "tests/helpers.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "core/clock.h"
+#include "core/db.h"
+#include "core/ingest.h"
+#include "core/store.h"
+
+static const int64_t NOW = 1795348800; /* 2026-11-22T08:00:00Z */
+
+static char *dir;
+static char dbpath[4200];
+
+static int setup(void **state)
+{
+    (void)state;
+    dir = temp_dir();
+    snprintf(dbpath, sizeof dbpath, "%s/state/spendtop.db", dir);
+    clock_set(NOW, true);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    rm_rf(dir);
+    return 0;
+}
+
+static struct usage record(const char *tenant, const char *model, int64_t ts, int64_t input)
+{
+    struct usage u = {.ts = ts, .source = "spans", .provider = "openai", .model = model,
+                      .tenant = tenant, .requests = 1, .input = input, .output = 10,
+                      .cache_known = true, .cache_read = input / 2};
+    return u;
+}
+
+static void totals(struct store *st, struct tally *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < store_series_count(st); i++) {
+        struct tally t;
+        store_sum(st, (int)i, 0, INT64_MAX, &t);
+        tally_add(out, &t);
+    }
+}
+
+static int find_cursor(void *ctx, const char *key, const char *value)
+{
+    if (strcmp(key, "pos") == 0)
+        snprintf(ctx, 64, "%s", value);
+    return 0;
+}
+
+static void test_restart_reloads_everything(void **state)
+{
+    (void)state;
+    char err[256];
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct store *st = store_new();
+    struct pricing *p = pricing_new();
+    assert_true(pricing_load_default(p, err, sizeof err) > 0);
+    struct ingest *in = ingest_new(st, db, p);
+    struct sink *s = ingest_sink(in);
+    struct usage a = record("acme", "gpt-4o-mini", NOW - 100, 1000);
+    struct usage b = record("globex", "no-such-model", NOW - 4000, 500);
+    s->put(s, &a);
+    s->put(s, &a);
+    s->put(s, &b);
+    s->cursor(s, "spans", "pos", "42");
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    assert_false(ingest_pending(in));
+    struct tally before;
+    totals(st, &before);
+    ingest_free(in);
+    store_free(st);
+    db_close(db);
+
+    db = db_open(dbpath, err, sizeof err);
+    st = store_new();
+    assert_int_equal(db_load(db, st, NOW - STORE_RETENTION), 0);
+    struct tally after;
+    totals(st, &after);
+    assert_memory_equal(&before, &after, sizeof before);
+    assert_int_equal(after.requests, 3);
+    assert_int_equal(store_series_count(st), 2);
+    for (size_t i = 0; i < 2; i++) {
+        const struct series_key *k = store_series_key(st, (int)i);
+        enum price_status ps = store_series_price(st, (int)i);
+        assert_int_equal(ps, strcmp(k->model, "no-such-model") == 0 ? PRICE_NONE : PRICE_FULL);
+    }
+    char pos[64] = "";
+    db_cursor_each(db, "spans", find_cursor, pos);
+    assert_string_equal(pos, "42");
+    store_free(st);
+    pricing_free(p);
+    db_close(db);
+}
+
+static void test_uncommitted_flush_is_invisible(void **state)
+{
+    (void)state;
+    char err[256];
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct db *db = db_open(dbpath, err, sizeof err);
+        struct store *st = store_new();
+        struct pricing *p = pricing_new();
+        struct ingest *in = ingest_new(st, db, p);
+        struct sink *s = ingest_sink(in);
+        struct usage a = record("acme", "m", NOW - 100, 1000);
+        s->put(s, &a);
+        s->cursor(s, "spans", "pos", "100");
+        if (ingest_flush(in, err, sizeof err) != 0)
+            _exit(3);
+        /* the next flush dies half way: data written, cursor written, no
+         * commit */
+        struct usage b = record("acme", "m", NOW - 50, 7000);
+        s->put(s, &b);
+        db_begin(db);
+        struct tally t = {.requests = 2, .input = 8000};
+        db_put_bucket(db, st, 0, NOW - 100, &t);
+        db_cursor_put(db, "spans", "pos", "200");
+        _exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct store *st = store_new();
+    assert_int_equal(db_load(db, st, 0), 0);
+    struct tally t;
+    totals(st, &t);
+    assert_int_equal(t.requests, 1);
+    assert_int_equal(t.input, 1000);
+    char pos[64] = "";
+    db_cursor_each(db, "spans", find_cursor, pos);
+    assert_string_equal(pos, "100");
+    store_free(st);
+    db_close(db);
+}
+
+/* A writer that flushes over and over, killed with SIGKILL at a moment it
+ * does not choose: afterwards the cursor (records counted so far) must
+ * equal the records stored. */
+static void test_kill_during_flush_keeps_cursor_and_data_in_step(void **state)
+{
+    (void)state;
+    int ready[2];
+    assert_int_equal(pipe(ready), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(ready[0]);
+        char err[256];
+        struct db *db = db_open(dbpath, err, sizeof err);
+        struct store *st = store_new();
+        struct pricing *p = pricing_new();
+        struct ingest *in = ingest_new(st, db, p);
+        struct sink *s = ingest_sink(in);
+        char name[32], pos[32];
+        for (long i = 0;; i++) {
+            /* each batch: 500 records over 500 series and minutes */
+            for (int j = 0; j < 500; j++) {
+                snprintf(name, sizeof name, "t%d", j);
+                struct usage u = record(name, "m", NOW - 60 * (j + 1), 10);
+                s->put(s, &u);
+            }
+            snprintf(pos, sizeof pos, "%ld", (i + 1) * 500);
+            s->cursor(s, "spans", "pos", pos);
+            if (ingest_flush(in, err, sizeof err) != 0)
+                _exit(3);
+            if (i == 2 && write(ready[1], "x", 1) != 1)
+                _exit(4);
+        }
+    }
+    close(ready[1]);
+    char c;
+    assert_int_equal(read(ready[0], &c, 1), 1); /* three flushes done */
+    close(ready[0]);
+    kill(pid, SIGKILL);
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(WIFSIGNALED(status));
+    char err[256];
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct store *st = store_new();
+    assert_int_equal(db_load(db, st, 0), 0);
+    struct tally t;
+    totals(st, &t);
+    char pos[64] = "";
+    db_cursor_each(db, "spans", find_cursor, pos);
+    assert_true(atol(pos) >= 1500);
+    assert_int_equal(t.requests, atol(pos));
+    store_free(st);
+    db_close(db);
+}
+
+static void test_prune_removes_old_rows(void **state)
+{
+    (void)state;
+    char err[256];
+    struct db *db = db_open(dbpath, err, sizeof err);
+    struct store *st = store_new();
+    struct pricing *p = pricing_new();
+    struct ingest *in = ingest_new(st, db, p);
+    struct sink *s = ingest_sink(in);
+    struct usage fresh = record("a", "m", NOW - 3600, 1);
+    s->put(s, &fresh);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    /* a week and two days later the record is past the retention */
+    clock_set(NOW + 9 * 86400, true);
+    struct usage later = record("a", "m", NOW + 9 * 86400 - 60, 2);
+    s->put(s, &later);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    ingest_free(in);
+    store_free(st);
+    st = store_new();
+    assert_int_equal(db_load(db, st, 0), 0);
+    struct tally t;
+    totals(st, &t);
+    assert_int_equal(t.input, 2);
+    assert_int_equal(store_bucket_count(st), 1);
+    /* a record older than the retention is not counted at all */
+    in = ingest_new(st, db, p);
+    struct usage ancient = record("a", "m", NOW, 5);
+    assert_int_equal(ingest_sink(in)->put(ingest_sink(in), &ancient), 0);
+    assert_int_equal(ingest_stats(in)->too_old, 1);
+    ingest_free(in);
+    store_free(st);
+    pricing_free(p);
+    db_close(db);
+}
+
+static void test_unwritable_database_is_a_clear_error(void **state)
+{
+    (void)state;
+    char err[256];
+    assert_null(db_open("/proc/no/such/dir/x.db", err, sizeof err));
+    assert_non_null(strstr(err, "/proc/no/such/dir/x.db"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_restart_reloads_everything, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_uncommitted_flush_is_invisible, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kill_during_flush_keeps_cursor_and_data_in_step, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prune_removes_old_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unwritable_database_is_a_clear_error, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

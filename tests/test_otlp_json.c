@@ -1,0 +1,326 @@
+/* test_otlp_json.c - OTLP/JSON spans -> usage records (DESIGN.md §3). */
+#include "tests/helpers.h"
+
+#include "collectors/otlp_json.h"
+#include "core/clock.h"
+#include "core/ingest.h"
+#include "core/store.h"
+#include "core/strbuf.h"
+#include "core/xalloc.h"
+
+/* A sink that keeps copies of what it is given. */
+struct capture {
+    struct sink sink;
+    struct usage u[16];
+    char strs[16][4][128];
+    int n;
+};
+
+static int capture_put(struct sink *s, const struct usage *u)
+{
+    struct capture *c = (struct capture *)s;
+    if (c->n == 16)
+        fail_msg("too many records");
+    c->u[c->n] = *u;
+    const char *src[4] = {u->source, u->provider, u->model, u->tenant};
+    for (int i = 0; i < 4; i++)
+        snprintf(c->strs[c->n][i], 128, "%s", src[i] ? src[i] : "(null)");
+    c->u[c->n].source = c->strs[c->n][0];
+    c->u[c->n].provider = c->strs[c->n][1];
+    c->u[c->n].model = c->strs[c->n][2];
+    c->u[c->n].tenant = c->strs[c->n][3];
+    c->n++;
+    return 1;
+}
+
+static char *tenant_attrs[] = {"tenant.id", "enduser.id"};
+static const struct otlp_options opts = {"spans", tenant_attrs, 2};
+
+/* A one-span document: attrs is the inside of the attributes array. */
+static char *doc(const char *resource_attrs, const char *span_extra, const char *attrs)
+{
+    struct strbuf b = {0};
+    strbuf_printf(&b,
+        "{\"resourceSpans\":[{\"resource\":{\"attributes\":[%s]},"
+        "\"scopeSpans\":[{\"scope\":{\"name\":\"t\"},\"spans\":[{"
+        "\"traceId\":\"5b8efff798038103d269b633813fc60c\",\"spanId\":\"eee19b7ec3c1b174\","
+        "\"name\":\"chat\",\"kind\":3,\"startTimeUnixNano\":\"1767225600123456789\","
+        "\"endTimeUnixNano\":\"1767225601000000000\",%s\"attributes\":[%s]}]}]}]}",
+        resource_attrs, span_extra, attrs);
+    return strbuf_detach(&b);
+}
+
+#define S(k, v) "{\"key\":\"" k "\",\"value\":{\"stringValue\":\"" v "\"}}"
+#define I(k, v) "{\"key\":\"" k "\",\"value\":{\"intValue\":\"" #v "\"}}"
+#define N(k, v) "{\"key\":\"" k "\",\"value\":{\"intValue\":" #v "}}"
+
+static int decode(const char *json, struct capture *c, struct otlp_result *r)
+{
+    memset(c, 0, sizeof *c);
+    c->sink.put = capture_put;
+    return otlp_json_decode(json, strlen(json), &opts, &c->sink, r);
+}
+
+static void test_the_otlp_example_is_accepted_with_zero_usage(void **state)
+{
+    (void)state;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/otlp-example-trace.json",
+             getenv("SPENDTOP_FIXTURES") ? getenv("SPENDTOP_FIXTURES") : "tests/fixtures");
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    struct capture c;
+    struct otlp_result r;
+    assert_int_equal(decode(buf, &c, &r), 0);
+    assert_int_equal(r.spans, 1);
+    assert_int_equal(r.ignored, 1);
+    assert_int_equal(c.n, 0);
+}
+
+static void test_current_attribute_names(void **state)
+{
+    (void)state;
+    char *j = doc(S("tenant.id", "from-resource"), "\"status\":{\"code\":2},",
+        S("gen_ai.operation.name", "chat") "," S("gen_ai.provider.name", "openai") ","
+        S("gen_ai.request.model", "gpt-4o-mini") "," S("gen_ai.response.model", "gpt-4o-mini-2024-07-18") ","
+        I("gen_ai.usage.input_tokens", 1200) "," I("gen_ai.usage.output_tokens", 350) ","
+        I("gen_ai.usage.cache_read.input_tokens", 800) ","
+        I("gen_ai.usage.cache_creation.input_tokens", 100) ","
+        I("gen_ai.usage.reasoning.output_tokens", 50) "," S("tenant.id", "acme"));
+    struct capture c;
+    struct otlp_result r;
+    assert_int_equal(decode(j, &c, &r), 0);
+    free(j);
+    assert_int_equal(c.n, 1);
+    struct usage *u = &c.u[0];
+    assert_int_equal(u->ts, 1767225600); /* nanoseconds -> seconds */
+    assert_string_equal(u->source, "spans");
+    assert_string_equal(u->provider, "openai");
+    assert_string_equal(u->model, "gpt-4o-mini-2024-07-18"); /* response wins */
+    assert_string_equal(u->tenant, "acme");                  /* span before resource */
+    assert_int_equal(u->requests, 1);
+    assert_int_equal(u->errors, 1);                          /* status ERROR */
+    assert_int_equal(u->input, 1200);
+    assert_true(u->cache_known);
+    assert_int_equal(u->cache_read, 800);
+    assert_int_equal(u->cache_write_5m, 100);
+    assert_int_equal(u->output, 350);
+    assert_true(u->reasoning_known);
+    assert_int_equal(u->reasoning, 50);
+    assert_true(u->per_request);
+    assert_true(u->dedup_key != 0);
+}
+
+static void test_legacy_attribute_names(void **state)
+{
+    (void)state;
+    struct capture c;
+    struct otlp_result r;
+    /* OpenLLMetry before 0.5: gen_ai.system, prompt/completion tokens,
+     * underscore cache names, llm.usage.reasoning_tokens; request model only */
+    char *j = doc("", "",
+        S("gen_ai.system", "anthropic") "," S("gen_ai.request.model", "claude-sonnet-4-20250514") ","
+        N("gen_ai.usage.prompt_tokens", 5000) "," N("gen_ai.usage.completion_tokens", 700) ","
+        N("gen_ai.usage.cache_read_input_tokens", 3000) ","
+        N("gen_ai.usage.cache_creation_input_tokens", 500) ","
+        N("llm.usage.reasoning_tokens", 200) "," S("enduser.id", "user-7"));
+    assert_int_equal(decode(j, &c, &r), 0);
+    free(j);
+    assert_int_equal(c.n, 1); /* no operation name, but usage: counted */
+    assert_string_equal(c.u[0].provider, "anthropic");
+    assert_string_equal(c.u[0].model, "claude-sonnet-4-20250514");
+    assert_string_equal(c.u[0].tenant, "user-7"); /* the second tenant attribute */
+    assert_int_equal(c.u[0].input, 5000);
+    assert_int_equal(c.u[0].output, 700);
+    assert_int_equal(c.u[0].cache_read, 3000);
+    assert_int_equal(c.u[0].cache_write_5m, 500);
+    assert_int_equal(c.u[0].reasoning, 200);
+    /* OpenLIT's details names, and gen_ai.system's legacy "xai" */
+    j = doc("", "",
+        S("gen_ai.operation.name", "chat") "," S("gen_ai.system", "xai") ","
+        S("gen_ai.request.model", "grok-4.3") ","
+        I("gen_ai.usage.input_tokens", 100) "," I("gen_ai.usage.output_tokens", 40) ","
+        I("gen_ai.usage.prompt_tokens_details.cached_tokens", 60) ","
+        I("gen_ai.usage.completion_tokens_details.reasoning_tokens", 10));
+    assert_int_equal(decode(j, &c, &r), 0);
+    free(j);
+    assert_string_equal(c.u[0].provider, "x_ai");
+    assert_int_equal(c.u[0].cache_read, 60);
+    assert_int_equal(c.u[0].reasoning, 10);
+    /* and gen_ai.usage.reasoning_tokens */
+    j = doc("", "", S("gen_ai.operation.name", "text_completion") ","
+        I("gen_ai.usage.input_tokens", 1) "," I("gen_ai.usage.output_tokens", 9) ","
+        I("gen_ai.usage.reasoning_tokens", 4));
+    assert_int_equal(decode(j, &c, &r), 0);
+    free(j);
+    assert_int_equal(c.u[0].reasoning, 4);
+    assert_string_equal(c.u[0].model, "unknown");
+}
+
+static void test_unknown_cache_and_reasoning_stay_unknown(void **state)
+{
+    (void)state;
+    struct capture c;
+    struct otlp_result r;
+    /* what opentelemetry-instrumentation-openai emits: no cache attribute */
+    char *j = doc("", "", S("gen_ai.operation.name", "chat") "," S("gen_ai.system", "openai") ","
+        I("gen_ai.usage.input_tokens", 100) "," I("gen_ai.usage.output_tokens", 40));
+    assert_int_equal(decode(j, &c, &r), 0);
+    free(j);
+    assert_false(c.u[0].cache_known);
+    assert_false(c.u[0].reasoning_known);
+    assert_string_equal(c.u[0].tenant, "");
+}
+
+static void test_agent_and_tool_spans_are_not_counted(void **state)
+{
+    (void)state;
+    const char *ops[] = {"invoke_agent", "create_agent", "execute_tool", "invoke_workflow",
+                         "retrieval"};
+    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++) {
+        char attrs[512];
+        snprintf(attrs, sizeof attrs, S("gen_ai.operation.name", "%s") ","
+                 I("gen_ai.usage.input_tokens", 90000) "," I("gen_ai.usage.output_tokens", 9000),
+                 ops[i]);
+        char *j = doc("", "", attrs);
+        struct capture c;
+        struct otlp_result r;
+        assert_int_equal(decode(j, &c, &r), 0);
+        free(j);
+        assert_int_equal(c.n, 0);
+        assert_int_equal(r.ignored, 1);
+    }
+    /* every inference operation is counted */
+    const char *inference[] = {"chat", "text_completion", "generate_content", "embeddings"};
+    for (size_t i = 0; i < 4; i++) {
+        char attrs[256];
+        snprintf(attrs, sizeof attrs, S("gen_ai.operation.name", "%s"), inference[i]);
+        char *j = doc("", "", attrs);
+        struct capture c;
+        struct otlp_result r;
+        assert_int_equal(decode(j, &c, &r), 0);
+        free(j);
+        assert_int_equal(c.n, 1);
+    }
+    /* a span with neither operation nor usage (an HTTP span) is not usage */
+    char *j = doc("", "", S("http.method", "POST"));
+    struct capture c;
+    struct otlp_result r;
+    assert_int_equal(decode(j, &c, &r), 0);
+    free(j);
+    assert_int_equal(c.n, 0);
+}
+
+static void test_integers_as_numbers_and_strings(void **state)
+{
+    (void)state;
+    struct capture c;
+    struct otlp_result r;
+    char *j = doc("", "", S("gen_ai.operation.name", "chat") ","
+        N("gen_ai.usage.input_tokens", 123) "," I("gen_ai.usage.output_tokens", 45));
+    assert_int_equal(decode(j, &c, &r), 0);
+    free(j);
+    assert_int_equal(c.u[0].input, 123);
+    assert_int_equal(c.u[0].output, 45);
+    /* startTimeUnixNano as a JSON number too */
+    const char *num_time =
+        "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"spanId\":\"01\","
+        "\"startTimeUnixNano\":1767225600000000000,\"attributes\":["
+        S("gen_ai.operation.name", "chat") "]}]}]}]}";
+    assert_int_equal(decode(num_time, &c, &r), 0);
+    assert_int_equal(c.u[0].ts, 1767225600);
+}
+
+static void test_input_that_excludes_cache_is_rebuilt(void **state)
+{
+    (void)state;
+    struct capture c;
+    struct otlp_result r;
+    /* input 200 < read 3000: this instrumentation reported uncached input */
+    char *j = doc("", "", S("gen_ai.operation.name", "chat") ","
+        I("gen_ai.usage.input_tokens", 200) "," I("gen_ai.usage.cache_read.input_tokens", 3000) ","
+        I("gen_ai.usage.output_tokens", 10));
+    assert_int_equal(decode(j, &c, &r), 0);
+    free(j);
+    assert_int_equal(c.u[0].input, 3200);
+}
+
+static void test_malformed_documents_are_refused_clearly(void **state)
+{
+    (void)state;
+    struct capture c;
+    struct otlp_result r;
+    assert_int_equal(decode("{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[", &c, &r), -1);
+    assert_non_null(strstr(r.error, "invalid JSON"));
+    assert_int_equal(decode("not json at all", &c, &r), -1);
+    assert_int_equal(decode("[1,2,3]", &c, &r), -1);
+    assert_int_equal(decode("{\"hello\":\"world\"}", &c, &r), -1);
+    assert_non_null(strstr(r.error, "resourceSpans"));
+    assert_int_equal(decode("{\"resourceSpans\":7}", &c, &r), -1);
+    /* metrics and logs share files with traces: not errors, nothing read */
+    assert_int_equal(decode("{\"resourceMetrics\":[]}", &c, &r), 0);
+    assert_int_equal(decode("{\"resourceLogs\":[]}", &c, &r), 0);
+    assert_int_equal(decode("{}", &c, &r), 0);
+    assert_int_equal(c.n, 0);
+    /* a span without a start time cannot be placed: rejected, others kept */
+    const char *two =
+        "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":["
+        "{\"spanId\":\"01\",\"attributes\":[" S("gen_ai.operation.name", "chat") "]},"
+        "{\"spanId\":\"02\",\"startTimeUnixNano\":\"1767225600000000000\",\"attributes\":["
+        S("gen_ai.operation.name", "chat") "]}]}]}]}";
+    assert_int_equal(decode(two, &c, &r), 0);
+    assert_int_equal(r.rejected, 1);
+    assert_int_equal(c.n, 1);
+    assert_non_null(strstr(r.error, "startTimeUnixNano"));
+}
+
+static void test_duplicate_spans_count_once(void **state)
+{
+    (void)state;
+    clock_set(1767225600 + 3600, true);
+    struct store *st = store_new();
+    struct pricing *p = pricing_new();
+    struct ingest *in = ingest_new(st, NULL, p);
+    char *a = doc("", "", S("gen_ai.operation.name", "chat") "," I("gen_ai.usage.input_tokens", 10));
+    /* the same ids in upper case: ids are case-insensitive hex */
+    char *b = xstrdup(a);
+    char *tid = strstr(b, "5b8efff798038103d269b633813fc60c");
+    for (char *q = tid; q < tid + 32; q++)
+        *q = (char)(*q >= 'a' && *q <= 'f' ? *q - 32 : *q);
+    struct otlp_result r;
+    assert_int_equal(otlp_json_decode(a, strlen(a), &opts, ingest_sink(in), &r), 0);
+    assert_int_equal(r.counted, 1);
+    assert_int_equal(otlp_json_decode(b, strlen(b), &opts, ingest_sink(in), &r), 0);
+    assert_int_equal(r.counted, 0);
+    assert_int_equal(r.duplicates, 1);
+    assert_int_equal(ingest_stats(in)->duplicates, 1);
+    struct tally t;
+    store_sum(st, 0, 0, INT64_MAX, &t);
+    assert_int_equal(t.requests, 1);
+    assert_int_equal(t.input, 10);
+    free(a);
+    free(b);
+    ingest_free(in);
+    pricing_free(p);
+    store_free(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_the_otlp_example_is_accepted_with_zero_usage),
+        cmocka_unit_test(test_current_attribute_names),
+        cmocka_unit_test(test_legacy_attribute_names),
+        cmocka_unit_test(test_unknown_cache_and_reasoning_stay_unknown),
+        cmocka_unit_test(test_agent_and_tool_spans_are_not_counted),
+        cmocka_unit_test(test_integers_as_numbers_and_strings),
+        cmocka_unit_test(test_input_that_excludes_cache_is_rebuilt),
+        cmocka_unit_test(test_malformed_documents_are_refused_clearly),
+        cmocka_unit_test(test_duplicate_spans_count_once),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

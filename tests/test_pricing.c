@@ -1,0 +1,325 @@
+/* test_pricing.c - the price table, model matching and the cost formula
+ * (DESIGN.md §4). Expected costs are worked out by hand in the comments. */
+#include "tests/helpers.h"
+
+#include "pricing/pricing.h"
+
+static const char table[] =
+    "{\"sample_spec\": {\"input_cost_per_token\": 99, \"output_cost_per_token\": 99},"
+    " \"m-basic\": {\"input_cost_per_token\": 1e-6, \"output_cost_per_token\": 2e-6,"
+    "   \"litellm_provider\": \"openai\", \"mode\": \"chat\"},"
+    " \"m-cache\": {\"input_cost_per_token\": 1e-6, \"output_cost_per_token\": 4e-6,"
+    "   \"cache_read_input_token_cost\": 1e-7, \"cache_creation_input_token_cost\": 1.25e-6,"
+    "   \"cache_creation_input_token_cost_above_1hr\": 2e-6,"
+    "   \"output_cost_per_reasoning_token\": 3e-6},"
+    " \"m-batch\": {\"input_cost_per_token\": 1e-6, \"output_cost_per_token\": 2e-6,"
+    "   \"input_cost_per_token_batches\": 4e-7, \"output_cost_per_token_batches\": 1e-6},"
+    " \"m-long\": {\"input_cost_per_token\": 3e-6, \"output_cost_per_token\": 1.5e-5,"
+    "   \"cache_read_input_token_cost\": 3e-7,"
+    "   \"input_cost_per_token_above_200k_tokens\": 6e-6,"
+    "   \"output_cost_per_token_above_200k_tokens\": 2.25e-5,"
+    "   \"cache_read_input_token_cost_above_200k_tokens\": 6e-7},"
+    " \"gemini/g-prefixed\": {\"input_cost_per_token\": \"2e-7\", \"output_cost_per_token\": 8e-7},"
+    " \"claude-x\": {\"input_cost_per_token\": 1e-6, \"output_cost_per_token\": 5e-6},"
+    " \"gpt-y\": {\"input_cost_per_token\": 1e-6, \"output_cost_per_token\": 5e-6},"
+    " \"image-only\": {\"input_cost_per_image\": 0.01}}";
+
+static int setup(void **state)
+{
+    struct pricing *p = pricing_new();
+    char err[256];
+    assert_int_equal(pricing_load_json(p, table, strlen(table), err, sizeof err), 8);
+    *state = p;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    pricing_free(*state);
+    return 0;
+}
+
+static double cost(struct pricing *p, const char *provider, const char *model,
+                   struct usage u, enum price_status *st)
+{
+    const char *name;
+    const struct price *pr = pricing_lookup(p, provider, model, &name);
+    u.provider = provider;
+    double usd;
+    enum price_status s = pricing_cost(p, pr, &u, &usd);
+    if (st)
+        *st = s;
+    return usd;
+}
+
+static void test_sample_spec_is_not_a_model(void **state)
+{
+    const char *name;
+    assert_null(pricing_lookup(*state, "openai", "sample_spec", &name));
+}
+
+static void test_input_and_output_terms(void **state)
+{
+    /* 1000 in x 1e-6 + 500 out x 2e-6 = 0.001 + 0.001 = 0.002 */
+    struct usage u = {.input = 1000, .output = 500};
+    enum price_status st;
+    assert_close(cost(*state, "openai", "m-basic", u, &st), 0.002, 1e-12);
+    assert_int_equal(st, PRICE_FULL);
+}
+
+static void test_cache_reads_and_both_cache_writes(void **state)
+{
+    /* input 10000 = 2000 uncached + 6000 read + 1500 5m-write + 500 1h-write
+     * 2000 x 1e-6 = 0.002; 6000 x 1e-7 = 0.0006; 1500 x 1.25e-6 = 0.001875;
+     * 500 x 2e-6 = 0.001; output 1000 x 4e-6 = 0.004 -> 0.009475 */
+    struct usage u = {.input = 10000, .cache_known = true, .cache_read = 6000,
+                      .cache_write_5m = 1500, .cache_write_1h = 500, .output = 1000};
+    assert_close(cost(*state, "anthropic", "m-cache", u, NULL), 0.009475, 1e-12);
+}
+
+static void test_unknown_cache_reads_price_all_input_in_full(void **state)
+{
+    /* cache_read 6000 but not known: 10000 x 1e-6 = 0.01 */
+    struct usage u = {.input = 10000, .cache_read = 6000};
+    assert_close(cost(*state, "anthropic", "m-cache", u, NULL), 0.01, 1e-12);
+}
+
+static void test_reasoning_has_its_own_price(void **state)
+{
+    /* output 1000 of which 600 reasoning: 400 x 4e-6 + 600 x 3e-6 = 0.0034 */
+    struct usage u = {.output = 1000, .reasoning_known = true, .reasoning = 600};
+    assert_close(cost(*state, "openai", "m-cache", u, NULL), 0.0034, 1e-12);
+}
+
+static void test_reasoning_without_its_price_is_output(void **state)
+{
+    /* m-basic has no reasoning price: 1000 x 2e-6 = 0.002 */
+    struct usage u = {.output = 1000, .reasoning_known = true, .reasoning = 600};
+    assert_close(cost(*state, "openai", "m-basic", u, NULL), 0.002, 1e-12);
+}
+
+static void test_batch_uses_the_table_batch_prices(void **state)
+{
+    /* 1000 x 4e-7 + 500 x 1e-6 = 0.0004 + 0.0005 = 0.0009 */
+    struct usage u = {.input = 1000, .output = 500, .batch = true};
+    assert_close(cost(*state, "openai", "m-batch", u, NULL), 0.0009, 1e-12);
+}
+
+static void test_batch_without_batch_prices_is_half(void **state)
+{
+    /* (1000 x 1e-6 + 500 x 2e-6) / 2 = 0.001 */
+    struct usage u = {.input = 1000, .output = 500, .batch = true};
+    assert_close(cost(*state, "openai", "m-basic", u, NULL), 0.001, 1e-12);
+}
+
+static void test_long_context_tier_applies_to_a_large_request(void **state)
+{
+    /* input 250000 > 200k: 200000 uncached x 6e-6 = 1.2; 50000 read x 6e-7
+     * = 0.03; output 1000 x 2.25e-5 = 0.0225 -> 1.2525 */
+    struct usage u = {.input = 250000, .cache_known = true, .cache_read = 50000,
+                      .output = 1000, .per_request = true};
+    assert_close(cost(*state, "anthropic", "m-long", u, NULL), 1.2525, 1e-12);
+}
+
+static void test_long_context_tier_not_for_small_or_aggregated(void **state)
+{
+    /* at the threshold exactly: base rates. 200000 x 3e-6 = 0.6 */
+    struct usage u = {.input = 200000, .per_request = true};
+    assert_close(cost(*state, "anthropic", "m-long", u, NULL), 0.6, 1e-12);
+    /* an hourly bucket of many requests: never tiered. 250000 x 3e-6 = 0.75 */
+    struct usage agg = {.input = 250000};
+    assert_close(cost(*state, "anthropic", "m-long", agg, NULL), 0.75, 1e-12);
+}
+
+static void test_missing_cache_price_falls_back_and_is_partial(void **state)
+{
+    /* m-basic has no cache prices: 1000 read x 1e-6 (input) = 0.001 */
+    struct usage u = {.input = 1000, .cache_known = true, .cache_read = 1000};
+    enum price_status st;
+    assert_close(cost(*state, "openai", "m-basic", u, &st), 0.001, 1e-12);
+    assert_int_equal(st, PRICE_PARTIAL);
+}
+
+static void test_discount_applies_per_provider(void **state)
+{
+    pricing_set_discount(*state, "openai", 0.2);
+    struct usage u = {.input = 1000, .output = 500};
+    /* 0.002 x (1 - 0.2) = 0.0016; anthropic unaffected */
+    assert_close(cost(*state, "openai", "m-basic", u, NULL), 0.0016, 1e-12);
+    assert_close(cost(*state, "anthropic", "m-basic", u, NULL), 0.002, 1e-12);
+}
+
+static void test_override_changes_one_field(void **state)
+{
+    assert_true(pricing_override(*state, "m-basic", "output_cost_per_token", 1e-5));
+    assert_false(pricing_override(*state, "m-basic", "no_such_field", 1));
+    /* 1000 x 1e-6 + 500 x 1e-5 = 0.006 */
+    struct usage u = {.input = 1000, .output = 500};
+    assert_close(cost(*state, "openai", "m-basic", u, NULL), 0.006, 1e-12);
+}
+
+static void test_override_can_price_an_unknown_model(void **state)
+{
+    pricing_override(*state, "in-house-llm", "input_cost_per_token", 1e-7);
+    pricing_override(*state, "in-house-llm", "output_cost_per_token", 1e-7);
+    struct usage u = {.input = 1000, .output = 1000};
+    assert_close(cost(*state, "openai", "in-house-llm", u, NULL), 0.0002, 1e-12);
+}
+
+static void test_exact_key_wins(void **state)
+{
+    const char *name;
+    assert_non_null(pricing_lookup(*state, "openai", "m-basic", &name));
+    assert_string_equal(name, "m-basic");
+}
+
+static void test_provider_prefixed_key(void **state)
+{
+    const char *name;
+    assert_non_null(pricing_lookup(*state, "gcp.gemini", "g-prefixed", &name));
+    assert_string_equal(name, "g-prefixed");
+    /* a numeric string price is read like LiteLLM does: 1000 x 2e-7 */
+    struct usage u = {.input = 1000};
+    assert_close(cost(*state, "gcp.gemini", "g-prefixed", u, NULL), 0.0002, 1e-12);
+}
+
+static void test_date_suffixes_are_stripped(void **state)
+{
+    const char *name;
+    assert_non_null(pricing_lookup(*state, "anthropic", "claude-x-20250514", &name));
+    assert_string_equal(name, "claude-x");
+    assert_non_null(pricing_lookup(*state, "openai", "gpt-y-2024-07-18", &name));
+    assert_string_equal(name, "gpt-y");
+    /* not a date: no match, and no fuzzier guess */
+    assert_null(pricing_lookup(*state, "openai", "gpt-y-preview", &name));
+    assert_null(pricing_lookup(*state, "openai", "gpt-y-1234", &name));
+    assert_null(pricing_lookup(*state, "openai", "gpt", &name));
+}
+
+static void test_aliases_come_last(void **state)
+{
+    const char *name;
+    assert_null(pricing_lookup(*state, "openai", "our-router-default", &name));
+    pricing_add_alias(*state, "our-router-default", "m-basic");
+    assert_non_null(pricing_lookup(*state, "openai", "our-router-default", &name));
+    assert_string_equal(name, "m-basic");
+}
+
+static void test_unpriced_is_never_zero(void **state)
+{
+    const char *name;
+    const struct price *pr = pricing_lookup(*state, "openai", "mystery-model", &name);
+    assert_null(pr);
+    assert_string_equal(name, "mystery-model");
+    struct usage u = {.input = 1000, .output = 1000};
+    enum price_status st;
+    double usd = cost(*state, "openai", "mystery-model", u, &st);
+    assert_int_equal(st, PRICE_NONE);
+    assert_nan(usd);
+}
+
+static void test_entry_without_token_prices_is_unpriced(void **state)
+{
+    const char *name;
+    assert_null(pricing_lookup(*state, "openai", "image-only", &name));
+}
+
+static void test_default_table_has_the_major_chat_models(void **state)
+{
+    (void)state;
+    struct pricing *p = pricing_new();
+    char err[256];
+    assert_true(pricing_load_default(p, err, sizeof err) > 150);
+    const char *name;
+    const char *models[][2] = {
+        {"openai", "gpt-5"}, {"openai", "gpt-4o-mini"}, {"openai", "o3"},
+        {"anthropic", "claude-sonnet-4-6"}, {"anthropic", "claude-haiku-4-5"},
+        {"gcp.gemini", "gemini-2.5-flash"}, {"gcp.vertex_ai", "gemini-2.5-pro"},
+        {"x_ai", "grok-4.3"}, {"deepseek", "deepseek-chat"},
+    };
+    for (size_t i = 0; i < sizeof models / sizeof *models; i++)
+        if (!pricing_lookup(p, models[i][0], models[i][1], &name))
+            fail_msg("default table lacks %s/%s", models[i][0], models[i][1]);
+    /* the generator's response ids carry a date: gpt-5-2026-06-01 -> gpt-5 */
+    assert_non_null(pricing_lookup(p, "openai", "gpt-5-2026-06-01", &name));
+    assert_string_equal(name, "gpt-5");
+    /* real prices: gpt-4o-mini 1000 in x 1.5e-7 + 1000 out x 6e-7 */
+    const struct price *pr = pricing_lookup(p, "openai", "gpt-4o-mini", &name);
+    struct usage u = {.provider = "openai", .input = 1000, .output = 1000};
+    double usd;
+    pricing_cost(p, pr, &u, &usd);
+    assert_close(usd, 0.00075, 1e-12);
+    pricing_free(p);
+}
+
+static void test_real_litellm_file_loads(void **state)
+{
+    (void)state;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/litellm-prices-2026-07-24.json",
+             getenv("SPENDTOP_FIXTURES") ? getenv("SPENDTOP_FIXTURES") : "tests/fixtures");
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    struct pricing *p = pricing_new();
+    char err[256];
+    assert_int_equal(pricing_load_json(p, buf, n, err, sizeof err), 218);
+    /* claude-sonnet-4-20250514 has 200k tiers and 1h writes in the real file:
+     * 300000 in (> 200k) of which 100000 read, 10000 1h-write, 1000 out:
+     * uncached 190000 x 6e-6 = 1.14; read 100000 x 6e-7 = 0.06;
+     * 1h 10000 x 6e-6 = 0.06 (no 1h tier in the file); out 1000 x 2.25e-5 =
+     * 0.0225 -> 1.2825 */
+    const char *name;
+    const struct price *pr = pricing_lookup(p, "anthropic", "claude-sonnet-4-20250514", &name);
+    assert_non_null(pr);
+    struct usage u = {.provider = "anthropic", .input = 300000, .cache_known = true,
+                      .cache_read = 100000, .cache_write_1h = 10000, .output = 1000,
+                      .per_request = true};
+    double usd;
+    pricing_cost(p, pr, &u, &usd);
+    assert_close(usd, 1.2825, 1e-9);
+    pricing_free(p);
+}
+
+static void test_bad_json_is_a_clear_error(void **state)
+{
+    (void)state;
+    struct pricing *p = pricing_new();
+    char err[256];
+    assert_int_equal(pricing_load_json(p, "{\"a\": ", 6, err, sizeof err), -1);
+    assert_non_null(strstr(err, "invalid JSON"));
+    assert_int_equal(pricing_load_json(p, "[1,2]", 5, err, sizeof err), -1);
+    pricing_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_sample_spec_is_not_a_model, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_input_and_output_terms, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cache_reads_and_both_cache_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_cache_reads_price_all_input_in_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reasoning_has_its_own_price, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reasoning_without_its_price_is_output, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_uses_the_table_batch_prices, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_without_batch_prices_is_half, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_context_tier_applies_to_a_large_request, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_context_tier_not_for_small_or_aggregated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_cache_price_falls_back_and_is_partial, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_discount_applies_per_provider, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_override_changes_one_field, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_override_can_price_an_unknown_model, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exact_key_wins, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_provider_prefixed_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_date_suffixes_are_stripped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_aliases_come_last, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unpriced_is_never_zero, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_entry_without_token_prices_is_unpriced, setup, teardown),
+        cmocka_unit_test(test_default_table_has_the_major_chat_models),
+        cmocka_unit_test(test_real_litellm_file_loads),
+        cmocka_unit_test(test_bad_json_is_a_clear_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

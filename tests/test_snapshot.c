@@ -1,0 +1,172 @@
+/* test_snapshot.c - the --once --json schema (DESIGN.md §7): every key
+ * present, in order, with its type; unknown is null; tokens are integers. */
+#include "tests/helpers.h"
+
+#include <cJSON.h>
+
+#include "core/snapshot.h"
+
+enum kind { NUM, INT, STR, NUM_OR_NULL, STR_OR_NULL, TIME_OR_NULL, OBJ, ARR };
+
+struct key {
+    const char *name;
+    enum kind kind;
+};
+
+static void check_object(const cJSON *o, const struct key *keys, size_t n, const char *where)
+{
+    assert_true(cJSON_IsObject(o));
+    const cJSON *item = o->child;
+    for (size_t i = 0; i < n; i++, item = item->next) {
+        if (!item)
+            fail_msg("%s: missing key %s", where, keys[i].name);
+        if (strcmp(item->string, keys[i].name) != 0)
+            fail_msg("%s: key %zu is %s, expected %s", where, i, item->string, keys[i].name);
+        bool ok = false;
+        switch (keys[i].kind) {
+        case NUM: ok = cJSON_IsNumber(item); break;
+        case INT: ok = cJSON_IsNumber(item) && item->valuedouble == (double)(long long)item->valuedouble; break;
+        case STR: ok = cJSON_IsString(item); break;
+        case NUM_OR_NULL: ok = cJSON_IsNumber(item) || cJSON_IsNull(item); break;
+        case STR_OR_NULL: ok = cJSON_IsString(item) || cJSON_IsNull(item); break;
+        case TIME_OR_NULL:
+            ok = cJSON_IsNull(item) || (cJSON_IsString(item) && strlen(item->valuestring) == 20 &&
+                                        item->valuestring[19] == 'Z');
+            break;
+        case OBJ: ok = cJSON_IsObject(item); break;
+        case ARR: ok = cJSON_IsArray(item); break;
+        }
+        if (!ok)
+            fail_msg("%s.%s has the wrong type", where, keys[i].name);
+    }
+    if (item)
+        fail_msg("%s: unexpected key %s", where, item->string);
+}
+
+#define CHECK(o, keys, where) check_object((o), (keys), sizeof(keys) / sizeof *(keys), (where))
+
+static void test_every_key_with_its_type(void **state)
+{
+    (void)state;
+    struct view_tenant tenants[] = {
+        {.tenant = "acme", .window_usd = 1.5, .baseline_usd = 1, .ratio = 1.5, .today_usd = 3,
+         .burn_usd_per_hour = 1.5, .budget_usd = 10, .budget_used = 0.3, .requests = 4},
+        {.tenant = "", .window_usd = 0.5, .baseline_usd = NAN, .ratio = NAN, .today_usd = 0.5,
+         .burn_usd_per_hour = 0.5, .budget_usd = NAN, .budget_used = NAN},
+    };
+    struct view_model models[] = {
+        {.provider = "openai", .model = "o3", .window_usd = 2, .requests = 5, .share = 1,
+         .baseline_share = NAN},
+    };
+    struct view_unpriced unpriced[] = {{"openai", "mystery", 3, 3000, 300}};
+    struct view_source sources[] = {
+        {.name = "spans", .type = "otel_file", .status = "ok", .last_success = 1795176000,
+         .records = 12, .coverage = NAN, .drift = NAN},
+        {.name = "oa", .type = "openai", .status = "error", .last_error = "HTTP 401: invalid key",
+         .coverage = NAN, .drift = 0.02},
+    };
+    struct view_alert alerts[1] = {{.id = "a1b2", .kind = "spend_anomaly", .state = "firing",
+        .severity = "warning", .scope = "tenant:acme", .window = 3600, .value = 3,
+        .baseline = 1, .ratio = 3, .threshold = 1.5, .started_at = 1795175000,
+        .summary = "acme spend $3.00 in 1h is 3.0x its baseline"}};
+    struct view v = {
+        .now = 1795176000, .window = 3600,
+        .spend = {2, 1, 2, 3, 4, 5, 2, 50, NAN},
+        .cache = {0.5, NAN, 10, 20},
+        .reasoning = {NAN, NAN, 0, 20},
+        .tenants = tenants, .ntenants = 2,
+        .models = models, .nmodels = 1,
+        .mix_distance = NAN,
+        .unpriced = unpriced, .nunpriced = 1,
+        .sources = sources, .nsources = 2,
+        .alerts = alerts, .nalerts = 1,
+    };
+    struct strbuf out = {0};
+    snapshot_json(&v, &out);
+    cJSON *root = cJSON_Parse(strbuf_str(&out));
+    assert_non_null(root);
+    static const struct key top[] = {
+        {"generated_at", STR}, {"window", STR}, {"spend", OBJ}, {"cache", OBJ},
+        {"reasoning", OBJ}, {"tenants", ARR}, {"models", ARR}, {"mix", OBJ},
+        {"alerts", ARR}, {"unpriced", ARR}, {"sources", ARR}};
+    CHECK(root, top, "snapshot");
+    static const struct key spend[] = {
+        {"window_usd", NUM_OR_NULL}, {"baseline_usd", NUM_OR_NULL}, {"ratio", NUM_OR_NULL},
+        {"today_usd", NUM_OR_NULL}, {"last_24h_usd", NUM_OR_NULL}, {"last_7d_usd", NUM_OR_NULL},
+        {"burn_usd_per_hour", NUM_OR_NULL}, {"projected_today_usd", NUM_OR_NULL},
+        {"billed_today_usd", NUM_OR_NULL}};
+    CHECK(cJSON_GetObjectItem(root, "spend"), spend, "spend");
+    static const struct key cache[] = {{"hit_rate", NUM_OR_NULL}, {"baseline_hit_rate", NUM_OR_NULL},
+                                       {"cache_read_tokens", INT}, {"input_tokens", INT}};
+    CHECK(cJSON_GetObjectItem(root, "cache"), cache, "cache");
+    static const struct key reasoning[] = {{"ratio", NUM_OR_NULL}, {"baseline_ratio", NUM_OR_NULL},
+                                           {"reasoning_tokens", INT}, {"output_tokens", INT}};
+    CHECK(cJSON_GetObjectItem(root, "reasoning"), reasoning, "reasoning");
+    static const struct key tenant[] = {
+        {"tenant", STR}, {"window_usd", NUM_OR_NULL}, {"baseline_usd", NUM_OR_NULL},
+        {"ratio", NUM_OR_NULL}, {"today_usd", NUM_OR_NULL}, {"burn_usd_per_hour", NUM_OR_NULL},
+        {"budget_usd", NUM_OR_NULL}, {"budget_used", NUM_OR_NULL}};
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "tenants")) CHECK(e, tenant, "tenants[]");
+    static const struct key model[] = {
+        {"provider", STR}, {"model", STR}, {"window_usd", NUM_OR_NULL}, {"requests", INT},
+        {"share", NUM_OR_NULL}, {"baseline_share", NUM_OR_NULL}};
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "models")) CHECK(e, model, "models[]");
+    static const struct key mix[] = {{"distance", NUM_OR_NULL}};
+    CHECK(cJSON_GetObjectItem(root, "mix"), mix, "mix");
+    static const struct key alert[] = {
+        {"id", STR}, {"kind", STR}, {"state", STR}, {"severity", STR}, {"scope", STR},
+        {"window", STR}, {"value", NUM_OR_NULL}, {"baseline", NUM_OR_NULL},
+        {"ratio", NUM_OR_NULL}, {"threshold", NUM_OR_NULL}, {"started_at", TIME_OR_NULL},
+        {"summary", STR}};
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "alerts")) CHECK(e, alert, "alerts[]");
+    static const struct key unp[] = {{"provider", STR}, {"model", STR}, {"requests", INT},
+                                     {"input_tokens", INT}, {"output_tokens", INT}};
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "unpriced")) CHECK(e, unp, "unpriced[]");
+    static const struct key src[] = {
+        {"name", STR}, {"type", STR}, {"status", STR}, {"last_success", TIME_OR_NULL},
+        {"last_error", STR_OR_NULL}, {"records", INT}, {"coverage", NUM_OR_NULL},
+        {"drift", NUM_OR_NULL}};
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "sources")) CHECK(e, src, "sources[]");
+    /* unknown is null, never 0 */
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "spend"), "billed_today_usd")));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "mix"), "distance")));
+    const cJSON *s1 = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "sources"), 1);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(s1, "last_success")));
+    assert_string_equal(cJSON_GetObjectItem(s1, "last_error")->valuestring, "HTTP 401: invalid key");
+    assert_string_equal(cJSON_GetObjectItem(root, "generated_at")->valuestring, "2026-11-20T12:00:00Z");
+    cJSON_Delete(root);
+    strbuf_free(&out);
+}
+
+static void test_untrusted_names_are_valid_json_and_escaped_in_text(void **state)
+{
+    (void)state;
+    struct view_tenant tenants[] = {{.tenant = "evil\x1b[31m\"quote\"\n\xff", .window_usd = 1,
+                                     .baseline_usd = NAN, .ratio = NAN, .today_usd = 1,
+                                     .budget_usd = NAN, .budget_used = NAN}};
+    struct view v = {.now = 1795176000, .window = 3600, .tenants = tenants, .ntenants = 1,
+                     .mix_distance = NAN};
+    struct strbuf out = {0};
+    snapshot_json(&v, &out);
+    cJSON *root = cJSON_Parse(strbuf_str(&out));
+    assert_non_null(root);
+    const cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "tenants"), 0);
+    assert_string_equal(cJSON_GetObjectItem(t, "tenant")->valuestring,
+                        "evil\x1b[31m\"quote\"\n\xef\xbf\xbd");
+    cJSON_Delete(root);
+    strbuf_reset(&out);
+    snapshot_text(&v, &out);
+    assert_null(strchr(strbuf_str(&out), '\x1b'));
+    assert_non_null(strstr(strbuf_str(&out), "evil\\x1b[31m"));
+    strbuf_free(&out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_key_with_its_type),
+        cmocka_unit_test(test_untrusted_names_are_valid_json_and_escaped_in_text),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

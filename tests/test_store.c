@@ -1,0 +1,383 @@
+/* test_store.c - windows, baselines, days and pruning (DESIGN.md §5), on
+ * hand-built stores. Every expectation is worked out in its comment. */
+#include "tests/helpers.h"
+
+#include "core/clock.h"
+#include "core/store.h"
+#include "core/view.h"
+
+#define MIN 60
+#define HOUR 3600
+#define DAY 86400
+
+static int64_t at(const char *rfc3339)
+{
+    int64_t t;
+    if (clock_parse_time(rfc3339, &t) != 0)
+        fail_msg("bad time %s", rfc3339);
+    return t;
+}
+
+static int series(struct store *st, const char *tenant, const char *model)
+{
+    struct series_key k = {"spans", "openai", model, tenant};
+    return store_series(st, &k);
+}
+
+/* $usd and one request of 1000 input / 100 output tokens */
+static void spend(struct store *st, int id, int64_t t, double usd)
+{
+    struct tally x = {.requests = 1, .input = 1000, .output = 100, .cost = usd};
+    store_add(st, id, t, &x);
+}
+
+static void compute(struct store *st, int64_t now, int64_t window, struct view *v)
+{
+    struct view_params p = {
+        .now = now, .window = window,
+        .day_start = clock_day_start(now), .day_end = clock_day_end(now),
+    };
+    view_compute(st, &p, v);
+}
+
+static void test_window_and_baseline_by_hand(void **state)
+{
+    (void)state;
+    clock_set_timezone("UTC");
+    struct store *st = store_new();
+    int s = series(st, "acme", "gpt-4o-mini");
+    int64_t now = at("2026-11-20T12:00:00Z");
+    spend(st, s, now - 7 * DAY - 2 * HOUR, 0.5); /* history starts here */
+    spend(st, s, now - 30 * MIN, 10);             /* window */
+    spend(st, s, now - HOUR, 7);                  /* window: start is inclusive */
+    spend(st, s, now, 1000);                      /* not: the end is exclusive */
+    spend(st, s, now - DAY - 30 * MIN, 2);        /* day 1 */
+    spend(st, s, now - DAY - HOUR, 50);           /* day 1, at its start */
+    spend(st, s, now - DAY, 100);                 /* not day 1: at its end */
+    spend(st, s, now - 2 * DAY - 30 * MIN, 4);    /* day 2 */
+    spend(st, s, now - 3 * DAY - 59 * MIN, 6);    /* day 3 */
+    struct view v;
+    compute(st, now, HOUR, &v);
+    /* window = 10 + 7 = 17; baseline = (2 + 50 + 4 + 6 + 0 + 0 + 0) / 7 days */
+    assert_int_equal(v.baseline_days, 7);
+    assert_close(v.spend.window_usd, 17, 1e-12);
+    assert_close(v.spend.baseline_usd, 62.0 / 7, 1e-12);
+    assert_close(v.spend.ratio, 17 / (62.0 / 7), 1e-12);
+    /* burn: the last hour = 17 $/h */
+    assert_close(v.spend.burn_usd_per_hour, 17, 1e-12);
+    /* last 24h = [now-24h, now): 17 + 100 (at now - 24h exactly) = 117 */
+    assert_close(v.spend.last_24h_usd, 117, 1e-12);
+    /* last 7d: everything but the 0.5 (older) and the 1000 (at now) */
+    assert_close(v.spend.last_7d_usd, 17 + 2 + 50 + 100 + 4 + 6, 1e-12);
+    /* today (UTC) = [00:00, 12:00) = 17; projected = 17 + 17 $/h x 12 h */
+    assert_close(v.spend.today_usd, 17, 1e-12);
+    assert_close(v.spend.projected_today_usd, 17 + 17 * 12, 1e-12);
+    view_free(&v);
+    store_free(st);
+}
+
+static void test_window_is_minute_exact_whatever_the_seconds(void **state)
+{
+    (void)state;
+    struct store *st = store_new();
+    int s = series(st, "a", "m");
+    int64_t now = at("2026-11-20T12:00:30Z");
+    spend(st, s, at("2026-11-20T11:00:10Z"), 1);  /* minute 11:00 starts before now-1h */
+    spend(st, s, at("2026-11-20T11:01:59Z"), 2);  /* minute 11:01: in */
+    spend(st, s, at("2026-11-20T12:00:45Z"), 4);  /* minute 12:00 starts before now: in */
+    struct view v;
+    compute(st, now, HOUR, &v);
+    /* buckets whose start lies in [11:00:30, 12:00:30): 11:01 .. 12:00 */
+    assert_close(v.spend.window_usd, 6, 1e-12);
+    view_free(&v);
+    store_free(st);
+}
+
+static void test_baseline_is_null_with_less_than_a_day(void **state)
+{
+    (void)state;
+    struct store *st = store_new();
+    int s = series(st, "a", "m");
+    int64_t now = at("2026-11-20T12:00:00Z");
+    spend(st, s, now - 20 * HOUR, 5);
+    spend(st, s, now - 10 * MIN, 3);
+    struct view v;
+    compute(st, now, HOUR, &v);
+    assert_int_equal(v.baseline_days, 0);
+    assert_close(v.spend.window_usd, 3, 1e-12);
+    assert_nan(v.spend.baseline_usd);
+    assert_nan(v.spend.ratio);
+    assert_nan(v.models[0].baseline_share);
+    assert_nan(v.mix_distance);
+    view_free(&v);
+    store_free(st);
+}
+
+static void test_baseline_is_the_mean_of_the_days_that_exist(void **state)
+{
+    (void)state;
+    struct store *st = store_new();
+    int s = series(st, "a", "m");
+    int64_t now = at("2026-11-20T12:00:00Z");
+    /* history from now - 2d - 1h: days 1 and 2 are whole, day 3 is not */
+    spend(st, s, now - 2 * DAY - HOUR, 4);
+    spend(st, s, now - DAY - 10 * MIN, 2);
+    struct view v;
+    compute(st, now, HOUR, &v);
+    assert_int_equal(v.baseline_days, 2);
+    assert_close(v.spend.baseline_usd, (4 + 2) / 2.0, 1e-12);
+    view_free(&v);
+    /* a 24h window needs 2 days of history for its first baseline day */
+    compute(st, now, DAY, &v);
+    assert_int_equal(v.baseline_days, 1);
+    /* day 1 of a 24h window: [now-48h, now-24h) holds the 2 (the 4 is at
+     * now - 49h, before it) */
+    assert_close(v.spend.baseline_usd, 2, 1e-12);
+    view_free(&v);
+    store_free(st);
+}
+
+static void test_utc_day_boundary(void **state)
+{
+    (void)state;
+    clock_set_timezone("UTC");
+    struct store *st = store_new();
+    int s = series(st, "a", "m");
+    int64_t now = at("2026-11-20T00:30:00Z");
+    spend(st, s, at("2026-11-19T23:59:59Z"), 1); /* yesterday */
+    spend(st, s, at("2026-11-20T00:00:00Z"), 2); /* today */
+    struct view v;
+    compute(st, now, HOUR, &v);
+    assert_close(v.spend.today_usd, 2, 1e-12);
+    assert_close(v.spend.window_usd, 3, 1e-12);
+    view_free(&v);
+    store_free(st);
+}
+
+static void test_timezone_moves_today(void **state)
+{
+    (void)state;
+    assert_true(clock_set_timezone("America/New_York"));
+    struct store *st = store_new();
+    int s = series(st, "a", "m");
+    /* 12:00Z is 07:00 in New York (EST, UTC-5): its day began at 05:00Z */
+    int64_t now = at("2026-11-20T12:00:00Z");
+    spend(st, s, at("2026-11-20T04:30:00Z"), 3);  /* yesterday in New York */
+    spend(st, s, at("2026-11-20T05:30:00Z"), 5);
+    struct view v;
+    compute(st, now, HOUR, &v);
+    assert_close(v.spend.today_usd, 5, 1e-12);
+    /* projected: 5 + burn (0) x 17 h left */
+    assert_close(v.spend.projected_today_usd, 5, 1e-12);
+    view_free(&v);
+    assert_true(clock_set_timezone("UTC"));
+    compute(st, now, HOUR, &v);
+    assert_close(v.spend.today_usd, 8, 1e-12);
+    view_free(&v);
+    store_free(st);
+    assert_false(clock_set_timezone("Mars/Olympus_Mons"));
+}
+
+static void test_tenants_models_and_mix_by_hand(void **state)
+{
+    (void)state;
+    struct store *st = store_new();
+    int a_mini = series(st, "acme", "mini"), a_big = series(st, "acme", "big");
+    int g_big = series(st, "globex", "big");
+    int64_t now = at("2026-11-20T12:00:00Z");
+    spend(st, a_mini, now - 2 * DAY, 0.01);      /* history: 2 whole days */
+    /* baseline days 1 and 2: mini 3 + 3, big 1 + 1 */
+    spend(st, a_mini, now - DAY - 5 * MIN, 3);
+    spend(st, a_mini, now - 2 * DAY + 5 * MIN - HOUR, 3);
+    spend(st, a_big, now - DAY - 5 * MIN, 1);
+    spend(st, a_big, now - 2 * DAY + 5 * MIN - HOUR, 1);
+    /* window: mini 2, big 2 (acme) + 4 (globex) */
+    spend(st, a_mini, now - 5 * MIN, 2);
+    spend(st, a_big, now - 5 * MIN, 2);
+    spend(st, g_big, now - 5 * MIN, 4);
+    struct view v;
+    compute(st, now, HOUR, &v);
+    assert_close(v.spend.window_usd, 8, 1e-12);
+    assert_close(v.spend.baseline_usd, 4, 1e-12);
+    /* models sorted by window spend: big 6 (share 0.75, baseline 1/4), mini 2
+     * (0.25, baseline 3/4); distance = (|0.75-0.25| + |0.25-0.75|) / 2 = 0.5 */
+    assert_int_equal(v.nmodels, 2);
+    assert_string_equal(v.models[0].model, "big");
+    assert_close(v.models[0].share, 0.75, 1e-12);
+    assert_close(v.models[0].baseline_share, 0.25, 1e-12);
+    assert_int_equal(v.models[0].requests, 2); /* acme's and globex's */
+    assert_close(v.models[0].baseline_requests, 1, 1e-12);
+    assert_close(v.mix_distance, 0.5, 1e-12);
+    /* tenants: globex 4 (baseline 0), acme 4 (baseline 4, ratio 1) */
+    assert_int_equal(v.ntenants, 2);
+    assert_close(v.tenants[0].window_usd, 4, 1e-12);
+    for (size_t i = 0; i < 2; i++) {
+        if (strcmp(v.tenants[i].tenant, "acme") == 0) {
+            assert_close(v.tenants[i].ratio, 1, 1e-12);
+        } else {
+            assert_close(v.tenants[i].baseline_usd, 0, 1e-12);
+            assert_nan(v.tenants[i].ratio); /* x / 0 is no number */
+        }
+    }
+    view_free(&v);
+    store_free(st);
+}
+
+static void test_cache_and_reasoning_only_over_known_records(void **state)
+{
+    (void)state;
+    struct store *st = store_new();
+    int s = series(st, "a", "m");
+    int64_t now = at("2026-11-20T12:00:00Z");
+    /* known: 1000 input, 400 read; unknown: 3000 input (not in the rate) */
+    struct tally known = {.requests = 1, .input = 1000, .input_ck = 1000, .cache_read = 400,
+                          .output = 200, .output_rk = 200, .reasoning = 50, .cost = 1};
+    struct tally unknown = {.requests = 1, .input = 3000, .output = 800, .cost = 1};
+    store_add(st, s, now - 10 * MIN, &known);
+    store_add(st, s, now - 9 * MIN, &unknown);
+    struct view v;
+    compute(st, now, HOUR, &v);
+    assert_close(v.cache.rate, 400.0 / 1000, 1e-12);
+    assert_int_equal(v.cache.whole_tokens, 4000);
+    assert_int_equal(v.cache.part_tokens, 400);
+    assert_close(v.reasoning.rate, 50.0 / 200, 1e-12);
+    assert_int_equal(v.reasoning.whole_tokens, 1000);
+    view_free(&v);
+    store_free(st);
+    /* nothing known at all: null, never 0% */
+    st = store_new();
+    s = series(st, "a", "m");
+    store_add(st, s, now - 9 * MIN, &unknown);
+    compute(st, now, HOUR, &v);
+    assert_nan(v.cache.rate);
+    assert_nan(v.reasoning.rate);
+    view_free(&v);
+    store_free(st);
+}
+
+static void test_unpriced_spend_is_unknown_not_zero(void **state)
+{
+    (void)state;
+    struct store *st = store_new();
+    int s = series(st, "a", "mystery");
+    store_series_set_price(st, s, PRICE_NONE);
+    int64_t now = at("2026-11-20T12:00:00Z");
+    struct tally t = {.requests = 3, .input = 900, .output = 90};
+    store_add(st, s, now - 5 * MIN, &t);
+    struct view v;
+    compute(st, now, HOUR, &v);
+    assert_nan(v.spend.window_usd);
+    assert_int_equal(v.nunpriced, 1);
+    assert_string_equal(v.unpriced[0].model, "mystery");
+    assert_int_equal(v.unpriced[0].requests, 3);
+    assert_int_equal(v.unpriced[0].input_tokens, 900);
+    assert_nan(v.models[0].window_usd);
+    view_free(&v);
+    /* with priced usage beside it, the total is the priced part and the
+     * unpriced model is still listed */
+    int p = series(st, "a", "known");
+    spend(st, p, now - 5 * MIN, 2);
+    compute(st, now, HOUR, &v);
+    assert_close(v.spend.window_usd, 2, 1e-12);
+    assert_int_equal(v.nunpriced, 1);
+    view_free(&v);
+    store_free(st);
+}
+
+static void test_prune_drops_only_older_buckets(void **state)
+{
+    (void)state;
+    struct store *st = store_new();
+    int s = series(st, "a", "m");
+    int64_t now = at("2026-11-20T12:00:00Z");
+    spend(st, s, now - 9 * DAY, 1);
+    spend(st, s, now - 8 * DAY - MIN, 2);
+    spend(st, s, now - 8 * DAY, 4);
+    spend(st, s, now - HOUR, 8);
+    assert_int_equal(store_prune(st, now - STORE_RETENTION), 2);
+    assert_int_equal(store_first_minute(st), now - 8 * DAY);
+    struct tally t;
+    store_sum(st, s, 0, now, &t);
+    assert_close(t.cost, 12, 1e-12);
+    store_free(st);
+}
+
+/* The hour index must agree with a minute-by-minute sum, through adds,
+ * replacements, clears and pruning. */
+static void test_sums_match_brute_force(void **state)
+{
+    (void)state;
+    struct store *st = store_new();
+    int s = series(st, "a", "m");
+    int64_t base = at("2026-11-12T00:00:00Z");
+    enum { MINUTES = 9 * 24 * 60 };
+    static double truth[MINUTES];
+    memset(truth, 0, sizeof truth);
+    srand(7);
+    for (int i = 0; i < 20000; i++) {
+        int m = rand() % MINUTES;
+        double usd = (rand() % 1000) / 100.0;
+        struct tally t = {.requests = 1, .cost = usd};
+        if (rand() % 10 == 0) {
+            store_set(st, s, base + m * 60 + rand() % 60, &t);
+            truth[m] = usd;
+        } else {
+            store_add(st, s, base + m * 60 + rand() % 60, &t);
+            truth[m] += usd;
+        }
+    }
+    store_clear_range(st, "spans", base + 100 * 60, base + 200 * 60);
+    for (int m = 100; m < 200; m++)
+        truth[m] = 0;
+    int cut = 1000;
+    store_prune(st, base + cut * 60 + 17);
+    /* minute `cut` starts 17 s before the cut-off: dropped too */
+    for (int m = 0; m <= cut; m++)
+        truth[m] = 0;
+    for (int i = 0; i < 2000; i++) {
+        int64_t t0 = base + rand() % (MINUTES * 60);
+        int64_t t1 = t0 + rand() % (3 * DAY);
+        double want = 0;
+        for (int m = 0; m < MINUTES; m++)
+            if (base + m * 60 >= t0 && base + m * 60 < t1)
+                want += truth[m];
+        struct tally got;
+        store_sum(st, s, t0, t1, &got);
+        assert_close(got.cost, want, 1e-9);
+    }
+    store_free(st);
+}
+
+static void test_series_cap_folds_new_tenants(void **state)
+{
+    (void)state;
+    struct store *st = store_new();
+    char name[32];
+    for (int i = 0; i < STORE_MAX_SERIES; i++) {
+        snprintf(name, sizeof name, "t%d", i);
+        series(st, name, "m");
+    }
+    int over = series(st, "one-too-many", "m");
+    assert_string_equal(store_series_key(st, over)->tenant, STORE_OVERFLOW_TENANT);
+    assert_int_equal(series(st, "another", "m"), over);
+    store_free(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_window_and_baseline_by_hand),
+        cmocka_unit_test(test_window_is_minute_exact_whatever_the_seconds),
+        cmocka_unit_test(test_baseline_is_null_with_less_than_a_day),
+        cmocka_unit_test(test_baseline_is_the_mean_of_the_days_that_exist),
+        cmocka_unit_test(test_utc_day_boundary),
+        cmocka_unit_test(test_timezone_moves_today),
+        cmocka_unit_test(test_tenants_models_and_mix_by_hand),
+        cmocka_unit_test(test_cache_and_reasoning_only_over_known_records),
+        cmocka_unit_test(test_unpriced_spend_is_unknown_not_zero),
+        cmocka_unit_test(test_prune_drops_only_older_buckets),
+        cmocka_unit_test(test_sums_match_brute_force),
+        cmocka_unit_test(test_series_cap_folds_new_tenants),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -78,10 +78,10 @@ check: deps-check
 # ---- bench ------------------------------------------------------------------------
 
 bench: deps-check
-	$(MAKE) $(BUILD)/spendtop $(BUILD)/bench/floor
+	$(MAKE) $(BUILD)/spendtop $(BUILD)/bench/floor $(BUILD)/bench/timeit
 	bench/run.sh $(BUILD)
 
-$(BUILD)/bench/floor: bench/floor.c
+$(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) -std=c11 $(WARN) -O2 -g -o $@ $< $(LIBS)
 

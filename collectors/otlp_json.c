@@ -10,6 +10,69 @@
 
 #include "core/hmap.h"
 
+/* ---- a per-document arena for the cJSON tree ------------------------------
+ *
+ * A 100-span export line is thousands of cJSON nodes and strings; freeing
+ * them one by one (cJSON_Delete) cost as much as parsing them. The tree
+ * lives only while its document is decoded, so it is parsed into an arena
+ * (through cJSON_InitHooks, for the duration of one parse) and dropped
+ * whole. One arena block is kept between documents; larger ones go. */
+
+#define ARENA_BLOCK (1u << 20)
+
+struct arena_block {
+    struct arena_block *next;
+    size_t used, size;
+    max_align_t data[];
+};
+
+static struct arena_block *arena;
+
+static void *arena_alloc(size_t n)
+{
+    n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+    if (!arena || arena->size - arena->used < n) {
+        size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        struct arena_block *b = malloc(sizeof *b + size);
+        if (!b)
+            return NULL; /* cJSON turns this into a parse failure */
+        b->next = arena;
+        b->used = 0;
+        b->size = size;
+        arena = b;
+    }
+    void *p = (char *)arena->data + arena->used;
+    arena->used += n;
+    return p;
+}
+
+static void arena_free(void *p) { (void)p; }
+
+/* Drop everything but the first (oldest) block, and empty that. */
+static void arena_reset(void)
+{
+    while (arena && arena->next) {
+        struct arena_block *b = arena;
+        arena = b->next;
+        free(b);
+    }
+    if (arena && arena->size > ARENA_BLOCK) {
+        free(arena);
+        arena = NULL;
+    }
+    if (arena)
+        arena->used = 0;
+}
+
+static cJSON *parse_in_arena(const char *json, size_t len)
+{
+    cJSON_Hooks hooks = {arena_alloc, arena_free};
+    cJSON_InitHooks(&hooks);
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    cJSON_InitHooks(NULL);
+    return root;
+}
+
 /* The attributes read, current name first (DESIGN.md §3). */
 enum attr {
     A_NONE = -1,
@@ -50,9 +113,9 @@ static const struct {
  * that prefix first: this runs for every attribute of every span. */
 static enum attr attr_of(const char *k)
 {
-    if (k[0] == 'g' && strncmp(k, "gen_ai.", 7) == 0) {
+    if (k[0] == 'g' && memcmp(k, "gen_ai.", 7) == 0) {
         const char *r = k + 7;
-        if (strncmp(r, "usage.", 6) == 0) {
+        if (memcmp(r, "usage.", 6) == 0) {
             r += 6;
             for (size_t i = 0; i < sizeof usage_keys / sizeof *usage_keys; i++)
                 if (strcmp(r, usage_keys[i].key) == 0)
@@ -210,6 +273,9 @@ static void decode_span(const cJSON *span, const char *resource_tenant,
     const char *str[A_RESPONSE_MODEL + 1] = {0};
     int64_t num[A_REASONING + 1];
     bool has[A_REASONING + 1] = {0};
+    /* the tenant: the first configured attribute (by configured order) */
+    const cJSON *tenant_value = NULL;
+    size_t tenant_rank = o->ntenant_attrs;
     const cJSON *kv;
     cJSON_ArrayForEach(kv, attrs) {
         const cJSON *k = kv->child;  /* "key" is first in every exporter */
@@ -218,9 +284,18 @@ static void decode_span(const cJSON *span, const char *resource_tenant,
         if (!cJSON_IsString(k))
             continue;
         enum attr a = attr_of(k->valuestring);
-        if (a == A_NONE)
+        const cJSON *v = k->next && k->next->string && strcmp(k->next->string, "value") == 0
+                             ? k->next : cJSON_GetObjectItemCaseSensitive(kv, "value");
+        if (a == A_NONE) {
+            for (size_t t = 0; t < tenant_rank; t++) {
+                if (strcmp(k->valuestring, o->tenant_attrs[t]) == 0) {
+                    tenant_value = v;
+                    tenant_rank = t;
+                    break;
+                }
+            }
             continue;
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(kv, "value");
+        }
         if (a <= A_RESPONSE_MODEL) {
             const cJSON *x = v ? v->child : NULL;
             if (!str[a] && x && x->string && strcmp(x->string, "stringValue") == 0 &&
@@ -246,7 +321,7 @@ static void decode_span(const cJSON *span, const char *resource_tenant,
     u.model = str[A_RESPONSE_MODEL] ? str[A_RESPONSE_MODEL]
               : str[A_REQUEST_MODEL] ? str[A_REQUEST_MODEL] : "unknown";
     char tbuf[32];
-    const char *tenant = attrs ? find_tenant(attrs, o, tbuf, sizeof tbuf) : NULL;
+    const char *tenant = tenant_value ? value_str(tenant_value, tbuf, sizeof tbuf) : NULL;
     u.tenant = tenant ? tenant : resource_tenant ? resource_tenant : "";
     u.requests = 1;
     u.per_request = true;
@@ -277,11 +352,24 @@ static void decode_span(const cJSON *span, const char *resource_tenant,
         r->duplicates++;
 }
 
+static int decode_tree(cJSON *root, const char *json, size_t len,
+                       const struct otlp_options *o, struct sink *sink,
+                       struct otlp_result *r);
+
 int otlp_json_decode(const char *json, size_t len, const struct otlp_options *o,
                      struct sink *sink, struct otlp_result *r)
 {
     memset(r, 0, sizeof *r);
-    cJSON *root = cJSON_ParseWithLength(json, len);
+    cJSON *root = parse_in_arena(json, len);
+    int rc = decode_tree(root, json, len, o, sink, r);
+    arena_reset(); /* the whole tree, in one go */
+    return rc;
+}
+
+static int decode_tree(cJSON *root, const char *json, size_t len,
+                       const struct otlp_options *o, struct sink *sink,
+                       struct otlp_result *r)
+{
     if (!root) {
         const char *at = cJSON_GetErrorPtr();
         if (at && at >= json && at <= json + len)
@@ -293,7 +381,6 @@ int otlp_json_decode(const char *json, size_t len, const struct otlp_options *o,
     }
     if (!cJSON_IsObject(root)) {
         snprintf(r->error, sizeof r->error, "not a JSON object");
-        cJSON_Delete(root);
         return -1;
     }
     const cJSON *rs = cJSON_GetObjectItemCaseSensitive(root, "resourceSpans");
@@ -303,7 +390,6 @@ int otlp_json_decode(const char *json, size_t len, const struct otlp_options *o,
                      cJSON_GetObjectItemCaseSensitive(root, "resourceProfiles");
         /* An empty request ({}) is valid OTLP: it carries nothing. */
         bool empty = root->child == NULL;
-        cJSON_Delete(root);
         if (other || empty)
             return 0;
         snprintf(r->error, sizeof r->error, "not OTLP trace data (no resourceSpans)");
@@ -311,7 +397,6 @@ int otlp_json_decode(const char *json, size_t len, const struct otlp_options *o,
     }
     if (!cJSON_IsArray(rs)) {
         snprintf(r->error, sizeof r->error, "resourceSpans is not an array");
-        cJSON_Delete(root);
         return -1;
     }
     const cJSON *res;
@@ -335,6 +420,5 @@ int otlp_json_decode(const char *json, size_t len, const struct otlp_options *o,
             }
         }
     }
-    cJSON_Delete(root);
     return 0;
 }

@@ -25,12 +25,17 @@ struct ingest {
     struct ingest_stats stats;
 };
 
-/* A name as stored: cut to USAGE_NAME_MAX bytes, never empty. */
+/* A name as stored: cut to USAGE_NAME_MAX bytes, never empty. Copies only
+ * when it must (this runs four times per span). */
 static const char *bounded(const char *s, char *buf, const char *fallback)
 {
     if (!s || !*s)
         return fallback;
-    snprintf(buf, USAGE_NAME_MAX + 1, "%s", s);
+    size_t n = strnlen(s, USAGE_NAME_MAX + 1);
+    if (n <= USAGE_NAME_MAX)
+        return s;
+    memcpy(buf, s, USAGE_NAME_MAX + 1);
+    buf[USAGE_NAME_MAX] = '\0';
     sanitize_cut(buf, USAGE_NAME_MAX);
     return buf;
 }
@@ -43,12 +48,12 @@ static int put(struct sink *sink, const struct usage *u)
         in->stats.too_old++;
         return 0;
     }
-    if (u->dedup_key && !spanset_add(in->seen, u->dedup_key, u->ts)) {
+    if (u->dedup_key && !spanset_add(in->seen, u->dedup_key)) {
         in->stats.duplicates++;
         return 0;
     }
-    char pbuf[USAGE_NAME_MAX + 1], mbuf[USAGE_NAME_MAX + 1];
-    char tbuf[USAGE_NAME_MAX + 1], sbuf[USAGE_NAME_MAX + 1];
+    char pbuf[USAGE_NAME_MAX + 2], mbuf[USAGE_NAME_MAX + 2];
+    char tbuf[USAGE_NAME_MAX + 2], sbuf[USAGE_NAME_MAX + 2];
     const char *provider = bounded(u->provider, pbuf, "unknown");
     const char *reported = bounded(u->model, mbuf, "unknown");
     const char *name;
@@ -172,10 +177,8 @@ int ingest_flush(struct ingest *in, char *err, size_t errlen)
     int64_t now = clock_now();
     bool prune = now - in->last_prune >= PRUNE_EVERY;
     int64_t cutoff = now - STORE_RETENTION;
-    if (prune) {
+    if (prune)
         store_prune(in->st, cutoff);
-        spanset_prune(in->seen, cutoff);
-    }
     if (!in->db) {
         store_dirty_clear(in->st);
         hmap_free(&in->cursors, free);

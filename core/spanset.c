@@ -1,4 +1,4 @@
-/* spanset.c - seen-span set, partitioned by day (see spanset.h). */
+/* spanset.c - recently seen spans, in generations (see spanset.h). */
 #include "core/spanset.h"
 
 #include <stdlib.h>
@@ -6,17 +6,14 @@
 
 #include "core/xalloc.h"
 
-#define MAX_PARTS 16
-
-struct part {
-    int64_t day;
+struct gen {
     uint64_t *slots;   /* open addressing; 0 = empty */
     size_t cap, count;
 };
 
 struct spanset {
-    struct part parts[MAX_PARTS];
-    size_t nparts;
+    struct gen g[SPANSET_GENERATIONS];
+    size_t cur;        /* the generation new keys go to */
 };
 
 struct spanset *spanset_new(void) { return xcalloc(1, sizeof(struct spanset)); }
@@ -25,89 +22,77 @@ void spanset_free(struct spanset *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->nparts; i++)
-        free(s->parts[i].slots);
+    for (size_t i = 0; i < SPANSET_GENERATIONS; i++)
+        free(s->g[i].slots);
     free(s);
 }
 
-static int64_t day_of(int64_t ts)
+static size_t slot_of(uint64_t key, size_t cap)
 {
-    return ts >= 0 ? ts / 86400 : (ts - 86399) / 86400;
+    return (size_t)(key ^ (key >> 29)) & (cap - 1);
 }
 
-static bool insert(struct part *p, uint64_t key)
+static bool contains(const struct gen *g, uint64_t key)
 {
-    size_t mask = p->cap - 1;
-    for (size_t i = (size_t)(key ^ (key >> 29)) & mask;; i = (i + 1) & mask) {
-        if (p->slots[i] == key)
-            return false;
-        if (p->slots[i] == 0) {
-            p->slots[i] = key;
-            p->count++;
+    if (!g->cap)
+        return false;
+    for (size_t i = slot_of(key, g->cap);; i = (i + 1) & (g->cap - 1)) {
+        if (g->slots[i] == key)
             return true;
+        if (g->slots[i] == 0)
+            return false;
+    }
+}
+
+static void insert(struct gen *g, uint64_t key)
+{
+    for (size_t i = slot_of(key, g->cap);; i = (i + 1) & (g->cap - 1)) {
+        if (g->slots[i] == 0) {
+            g->slots[i] = key;
+            g->count++;
+            return;
         }
     }
 }
 
-static void grow(struct part *p)
+static void grow(struct gen *g)
 {
-    struct part old = *p;
-    p->cap = old.cap ? old.cap * 2 : 1024;
-    p->slots = xcalloc(p->cap, sizeof *p->slots);
-    p->count = 0;
+    struct gen old = *g;
+    g->cap = old.cap ? old.cap * 2 : 1024;
+    g->slots = xcalloc(g->cap, sizeof *g->slots);
+    g->count = 0;
     for (size_t i = 0; i < old.cap; i++)
         if (old.slots[i])
-            insert(p, old.slots[i]);
+            insert(g, old.slots[i]);
     free(old.slots);
 }
 
-static struct part *part_for(struct spanset *s, int64_t day)
-{
-    for (size_t i = 0; i < s->nparts; i++)
-        if (s->parts[i].day == day)
-            return &s->parts[i];
-    if (s->nparts == MAX_PARTS) {
-        /* more distinct days than the retention holds: drop the oldest */
-        size_t oldest = 0;
-        for (size_t i = 1; i < s->nparts; i++)
-            if (s->parts[i].day < s->parts[oldest].day)
-                oldest = i;
-        free(s->parts[oldest].slots);
-        s->parts[oldest] = s->parts[--s->nparts];
-    }
-    struct part *p = &s->parts[s->nparts++];
-    memset(p, 0, sizeof *p);
-    p->day = day;
-    return p;
-}
-
-bool spanset_add(struct spanset *s, uint64_t key, int64_t ts)
+bool spanset_add(struct spanset *s, uint64_t key)
 {
     if (key == 0)
-        key = 1;  /* 0 marks an empty slot */
-    struct part *p = part_for(s, day_of(ts));
-    if ((p->count + 1) * 2 > p->cap)
-        grow(p);
-    return insert(p, key);
-}
-
-void spanset_prune(struct spanset *s, int64_t before)
-{
-    int64_t day = day_of(before);
-    size_t keep = 0;
-    for (size_t i = 0; i < s->nparts; i++) {
-        if (s->parts[i].day < day)
-            free(s->parts[i].slots);
-        else
-            s->parts[keep++] = s->parts[i];
+        key = 1; /* 0 marks an empty slot */
+    for (size_t i = 0; i < SPANSET_GENERATIONS; i++)
+        if (contains(&s->g[i], key))
+            return false;
+    struct gen *g = &s->g[s->cur];
+    if (g->count >= SPANSET_GENERATION_KEYS) {
+        /* the newest generation is full: the oldest makes room */
+        s->cur = (s->cur + 1) % SPANSET_GENERATIONS;
+        g = &s->g[s->cur];
+        g->count = 0;
+        if (g->slots)
+            memset(g->slots, 0, g->cap * sizeof *g->slots);
     }
-    s->nparts = keep;
+    if ((g->count + 1) * 2 > g->cap)  /* load factor <= 1/2 */
+        grow(g);
+    insert(g, key);
+    return true;
 }
 
 size_t spanset_count(const struct spanset *s)
 {
     size_t n = 0;
-    for (size_t i = 0; i < s->nparts; i++)
-        n += s->parts[i].count;
+    for (size_t i = 0; i < SPANSET_GENERATIONS; i++)
+        n += s->g[i].count;
     return n;
 }

@@ -1,10 +1,13 @@
 /* spanset.h - which spans were already counted.
  *
- * "Duplicate (traceId, spanId) counts once": exporters retry, and two
- * pipelines can deliver the same span. A span's key lives in the partition
- * of its start day, and partitions older than the retention are dropped,
- * so memory is bounded by 8 days of spans (16 bytes each), not by the
- * total ever read.
+ * "Duplicate (traceId, spanId) counts once": exporters retry a batch, and
+ * two pipelines can deliver the same span; both arrive close together. The
+ * set remembers the most recent arrivals in SPANSET_GENERATIONS tables of
+ * SPANSET_GENERATION_KEYS keys each; when the newest is full, the oldest is
+ * dropped. So memory is bounded (8 MiB) whatever the volume, and a span is
+ * recognised as a duplicate if it was first seen among at least the last
+ * (GENERATIONS - 1) x GENERATION_KEYS = 393,216 spans received. Re-reading
+ * a file after a restart is prevented by the saved positions, not by this.
  */
 #ifndef SPENDTOP_SPANSET_H
 #define SPENDTOP_SPANSET_H
@@ -13,14 +16,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define SPANSET_GENERATIONS 4
+#define SPANSET_GENERATION_KEYS (1u << 17)
+
 struct spanset;
 
 struct spanset *spanset_new(void);
 void spanset_free(struct spanset *s);
-/* Record key for a span starting at ts. False if it was already there. */
-bool spanset_add(struct spanset *s, uint64_t key, int64_t ts);
-/* Forget spans that started on days wholly before t. */
-void spanset_prune(struct spanset *s, int64_t before);
+/* Record key (a hash of the span's ids). False if it was already there. */
+bool spanset_add(struct spanset *s, uint64_t key);
 size_t spanset_count(const struct spanset *s);
 
 #endif

@@ -212,7 +212,11 @@ static struct bucket *bucket_at(struct bucket_array *a, int64_t start)
     size_t i = lower_bound(a, start);
     if (i < a->n && a->b[i].start == start)
         return &a->b[i];
-    xgrow(&a->b, &a->cap, a->n + 1, sizeof *a->b);
+    if (a->n == a->cap) {
+        /* grow by half, not double: these arrays are most of the memory */
+        a->cap = a->cap < 8 ? 8 : a->cap + a->cap / 2;
+        a->b = xrealloc(a->b, a->cap * sizeof *a->b);
+    }
     memmove(&a->b[i + 1], &a->b[i], (a->n - i) * sizeof *a->b);
     a->n++;
     memset(&a->b[i], 0, sizeof a->b[i]);
@@ -373,8 +377,20 @@ size_t store_bucket_count(const struct store *st)
     return n;
 }
 
+static int cmp_dirty(const void *a, const void *b)
+{
+    const struct dirty_ref *x = a, *y = b;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return (x->minute > y->minute) - (x->minute < y->minute);
+}
+
 int store_dirty_each(struct store *st, store_dirty_fn fn, void *ctx)
 {
+    /* in (series, minute) order: the database's key order, so its B-tree
+     * appends rather than splits pages all over */
+    if (st->ndirty > 1)
+        qsort(st->dirty, st->ndirty, sizeof *st->dirty, cmp_dirty);
     for (size_t i = 0; i < st->ndirty; i++) {
         struct dirty_ref *r = &st->dirty[i];
         struct bucket_array *a = &st->series[r->id].minutes;

@@ -349,8 +349,15 @@ static const struct price *find_entry(const struct pricing *p,
 const struct price *pricing_lookup(struct pricing *p, const char *provider,
                                    const char *model, const char **name)
 {
+    /* memo key "provider\0model", built without printf: this runs per span */
     char mk[2 * 256 + 2];
-    int mn = snprintf(mk, sizeof mk, "%.255s\x1f%.255s", provider ? provider : "", model);
+    size_t pl = provider ? strnlen(provider, 255) : 0, ml = strnlen(model, 255);
+    if (pl)
+        memcpy(mk, provider, pl);
+    mk[pl] = '\0';
+    memcpy(mk + pl + 1, model, ml);
+    int mn = (int)(pl + 1 + ml);
+    mk[mn] = '\0';
     void **slot = hmap_put(&p->memo, mk, (size_t)mn);
     if (*slot) {
         struct match *m = *slot;
@@ -359,7 +366,7 @@ const struct price *pricing_lookup(struct pricing *p, const char *provider,
     }
     struct match *m = xcalloc(1, sizeof *m);
     *slot = m;
-    size_t len = strlen(model);
+    size_t len = ml;
     const char *key = NULL;
     const struct price *pr = find_entry(p, provider, model, len, &key);
     size_t stripped = strip_date(model, len);

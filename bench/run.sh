@@ -1,0 +1,64 @@
+#!/bin/sh
+# run.sh BUILD - make bench: how fast spendtop ingests a GenAI span export,
+# and in how much memory, against baselines measured in the same run.
+#
+#   floor  bench/floor.c: the bare cJSON loop over the same file (parse each
+#          line, walk the spans, sum tokens per model)
+#   jq     the same sums with jq, when jq is installed
+#
+# spendtop runs `--once` with a fresh database each time: read the whole
+# export, price it, store it, write it to SQLite, print the snapshot.
+# Figures are ratios within this run (best of RUNS, interleaved), never
+# absolute thresholds.
+set -eu
+BUILD=${1:-build}
+RUNS=${RUNS:-5}
+SPANS=${SPANS:-200000}
+dir=$BUILD/bench
+mkdir -p "$dir"
+gen() { # gen N DAYS FILE
+    [ -s "$3" ] || python3 bench/gen_otlp_genai.py --spans "$1" --days "$2" --out "$3"
+}
+# the benchmark file; the same rate over twice the time (twice the file);
+# and twice the rate over the same 8 days (twice as dense)
+small=$dir/spans-$SPANS.json
+long=$dir/spans-$((SPANS * 2))-16d.json
+dense=$dir/spans-$((SPANS * 2)).json
+gen "$SPANS" 8 "$small"
+gen "$((SPANS * 2))" 16 "$long"
+gen "$((SPANS * 2))" 8 "$dense"
+# the generator's last span is at 1795348800; replay the export as of then
+now=1795348860
+conf() { # conf FILE -> config path
+    c=$dir/$(basename "$1" .json).toml
+    printf '[[source]]\nname = "spans"\ntype = "otel_file"\npath = "%s"\n' "$PWD/$1" > "$c"
+    echo "$c"
+}
+cs=$(conf "$small")
+cl=$(conf "$long")
+cd2=$(conf "$dense")
+jqprog='reduce (inputs | .resourceSpans[].scopeSpans[].spans[] | [(.attributes[] | select(.key=="gen_ai.request.model") | .value.stringValue), ([.attributes[] | select(.key=="gen_ai.usage.input_tokens" or .key=="gen_ai.usage.output_tokens") | .value.intValue | tonumber] | add)]) as [$m, $n] ({}; .[$m] += $n)'
+set -- floor -- "$BUILD/bench/floor" "$small" \
+    :: spendtop -- "$BUILD/spendtop" --once -c "$cs" --db "{fresh}" --now "$now" \
+    :: spendtop-long -- "$BUILD/spendtop" --once -c "$cl" --db "{fresh}" --now "$now" \
+    :: spendtop-dense -- "$BUILD/spendtop" --once -c "$cd2" --db "{fresh}" --now "$now"
+if command -v jq >/dev/null 2>&1; then
+    set -- "$@" :: jq -- jq -n "$jqprog" "$small"
+fi
+export TIMEIT="$BUILD/bench/timeit"
+echo "bench: $SPANS spans ($(du -h "$small" | cut -f1)), best of $RUNS runs"
+python3 bench/measure.py "$RUNS" "$@" | awk -v n="$SPANS" '
+    { t[$1] = $2; rss[$1] = $3 }
+    END {
+        printf "  %-12s %8.3f s  %10.0f spans/s  peak RSS %6.1f MiB\n", "floor", t["floor"], n / t["floor"], rss["floor"] / 1024
+        printf "  %-12s %8.3f s  %10.0f spans/s  peak RSS %6.1f MiB\n", "spendtop", t["spendtop"], n / t["spendtop"], rss["spendtop"] / 1024
+        if ("jq" in t)
+            printf "  %-12s %8.3f s  %10.0f spans/s  peak RSS %6.1f MiB\n", "jq", t["jq"], n / t["jq"], rss["jq"] / 1024
+        printf "  spendtop throughput / floor: %.2fx (target >= 0.90x)\n", t["floor"] / t["spendtop"]
+        if ("jq" in t)
+            printf "  spendtop throughput / jq:    %.2fx\n", t["jq"] / t["spendtop"]
+        printf "  peak RSS (target < 64 MiB, independent of file size):\n"
+        printf "    %6.1f MiB  %d spans over 8 days (the benchmark file)\n", rss["spendtop"] / 1024, n
+        printf "    %6.1f MiB  %d spans over 16 days (twice the file; older than the 8-day retention is not kept)\n", rss["spendtop-long"] / 1024, 2 * n
+        printf "    %6.1f MiB  %d spans over 8 days (twice as dense: more (series, minute) cells, bounded by series x 11,520)\n", rss["spendtop-dense"] / 1024, 2 * n
+    }'

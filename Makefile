@@ -1,12 +1,15 @@
 # spendtop - top for LLM spend. See README.md.
 #
 # Read top to bottom: variables, the binary, the tests, check (sanitizers),
-# bench, deps, run, clean. `make test` and `make run` install missing Debian
+# bench, deps, run, clean. V=1 shows the full compiler command lines.
+# `make test` and `make run` install missing Debian
 # packages first (tools/deps.sh), then re-enter make so that pkg-config is
 # asked only once the libraries exist.
 
 CC      ?= cc
 BUILD   ?= build
+V       ?=
+Q       := $(if $(V),,@)
 CFLAGS  ?= -O2 -g
 SAN     ?=
 
@@ -34,15 +37,17 @@ spendtop: $(BUILD)/spendtop
 	cp $< $@
 
 $(BUILD)/spendtop: $(BUILD)/main.o $(BUILD)/libspendtop.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/libspendtop.a: $(LIB_OBJ)
-	rm -f $@
-	ar rcs $@ $^
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 # The compiled-in price table (pricing/default_prices.json, derived from a
 # real LiteLLM file by tools/gen_default_prices.py) becomes a C array.
@@ -61,7 +66,8 @@ $(BUILD)/pricing/default_prices.o: $(BUILD)/pricing/default_prices.c
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libspendtop.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libspendtop.a $(LIBS) $(TEST_LIBS)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libspendtop.a $(LIBS) $(TEST_LIBS)
 
 test: deps-check
 	$(MAKE) test-run

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "collectors/otlp_json.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xalloc.h"
@@ -257,6 +258,7 @@ void app_close(struct app *a)
     pricing_free(a->pricing);
     config_free(a->cfg);
     free(a->statuses);
+    otlp_json_cleanup();
     if (a->temp_db) {
         char p[4200];
         unlink(a->temp_db);

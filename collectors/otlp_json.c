@@ -64,6 +64,13 @@ static void arena_reset(void)
         arena->used = 0;
 }
 
+void otlp_json_cleanup(void)
+{
+    arena_reset();
+    free(arena);
+    arena = NULL;
+}
+
 static cJSON *parse_in_arena(const char *json, size_t len)
 {
     cJSON_Hooks hooks = {arena_alloc, arena_free};

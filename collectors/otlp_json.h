@@ -42,4 +42,7 @@ struct otlp_result {
 int otlp_json_decode(const char *json, size_t len, const struct otlp_options *o,
                      struct sink *sink, struct otlp_result *r);
 
+/* Free the parse arena kept between documents (at exit). */
+void otlp_json_cleanup(void);
+
 #endif

@@ -69,6 +69,10 @@ void app_flush(struct app *a);
 /* Free everything (after the loop has ended). */
 void app_close(struct app *a);
 
+/* Silence the alert with this id for its repeat interval. Returns 0, or -1
+ * (unknown id); msg says what happened, for the footer. */
+int app_silence(struct app *a, const char *alert_id, char *msg, size_t len);
+
 /* The view at the current time for window (0 = the app's), optionally
  * restricted to one tenant or one provider/model. */
 void app_view(struct app *a, int64_t window, const char *only_tenant,

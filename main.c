@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/snapshot.h"
 #include "core/version.h"
+#include "tui/tui.h"
 
 static const char usage_text[] =
     "usage: spendtop [options]\n"
@@ -191,8 +192,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "spendtop: --json goes with --once\n");
         return 2;
     }
-    (void)no_color;
-    (void)ascii;
     if (mode == MODE_CHECK)
         return check_config(o.config_path);
     o.once = mode == MODE_ONCE;
@@ -211,10 +210,14 @@ int main(int argc, char **argv)
     case MODE_DAEMON:
         rc = run_daemon(&a);
         break;
-    default:
-        /* the dashboard arrives with tui/; until then, print the snapshot */
+    case MODE_ONCE:
         rc = run_once(&a, json);
         break;
+    default: {
+        struct tui_options to = {.no_color = no_color, .ascii = ascii};
+        rc = tui_run(&a, &to);
+        break;
+    }
     }
     app_close(&a);
     return rc;

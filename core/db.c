@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "core/paths.h"
 #include "core/xalloc.h"
 
 #define SCHEMA_VERSION 1
@@ -70,23 +70,9 @@ static int fail(struct db *db)
 const char *db_error(const struct db *db) { return db->err; }
 struct sqlite3 *db_handle(struct db *db) { return db->h; }
 
-/* mkdir -p for the directory part of path (0700: the state is private). */
-static void make_parent_dirs(const char *path)
-{
-    char *copy = xstrdup(path);
-    for (char *p = copy + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        mkdir(copy, 0700);
-        *p = '/';
-    }
-    free(copy);
-}
-
 struct db *db_open(const char *path, char *err, size_t errlen)
 {
-    make_parent_dirs(path);
+    paths_make_parents(path);
     struct db *db = xcalloc(1, sizeof *db);
     int rc = sqlite3_open_v2(path, &db->h,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);

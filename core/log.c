@@ -1,6 +1,8 @@
 /* log.c - the log (see log.h). */
 #include "core/log.h"
 
+#include "core/paths.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -15,6 +17,7 @@ static bool quiet;
 
 int log_open(const char *path, char *err, size_t errlen)
 {
+    paths_make_parents(path);
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) {
         int e = errno;

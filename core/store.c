@@ -40,6 +40,7 @@ struct store {
     struct hmap names;     /* interned strings */
     struct dirty_ref *dirty;
     size_t ndirty, dirty_cap;
+    uint64_t generation;
     bool overflow_logged;
 };
 
@@ -232,6 +233,7 @@ static int64_t floor_to(int64_t t, int64_t unit)
 
 static void mark_dirty(struct store *st, int id, struct bucket *b)
 {
+    st->generation++;
     if (b->dirty)
         return;
     b->dirty = true;
@@ -284,6 +286,7 @@ void store_load_bucket(struct store *st, int id, int64_t minute,
     struct bucket *b = bucket_at(&s->minutes, m);
     tally_add(&b->t, t);
     tally_add(&bucket_at(&s->hours, floor_to(m, 3600))->t, t);
+    st->generation++;
 }
 
 static void sum_range(const struct bucket_array *a, int64_t t0, int64_t t1,
@@ -347,6 +350,7 @@ static size_t drop_before(struct bucket_array *a, int64_t t)
 size_t store_prune(struct store *st, int64_t before)
 {
     size_t dropped = 0;
+    st->generation++;
     int64_t h = floor_to(before, 3600);
     for (size_t i = 0; i < st->nseries; i++) {
         struct series *s = &st->series[i];
@@ -368,6 +372,8 @@ size_t store_prune(struct store *st, int64_t before)
     st->ndirty = keep;
     return dropped;
 }
+
+uint64_t store_generation(const struct store *st) { return st->generation; }
 
 size_t store_bucket_count(const struct store *st)
 {

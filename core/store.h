@@ -95,6 +95,8 @@ int64_t store_last_minute(const struct store *st);
 /* Drop buckets that start before t. Returns how many were dropped. */
 size_t store_prune(struct store *st, int64_t before);
 size_t store_bucket_count(const struct store *st);
+/* Changes whenever any bucket does: a cheap "has anything changed?". */
+uint64_t store_generation(const struct store *st);
 
 /* Persistence: call fn for every bucket changed since the last
  * store_dirty_clear (a removed bucket is reported with a zero tally), then

@@ -7,7 +7,7 @@ set -eu
 
 PACKAGES="gcc make pkg-config libuv1-dev libcurl4-openssl-dev libcjson-dev \
 libsqlite3-dev libncurses-dev libcmocka-dev zlib1g-dev tmux python3 curl \
-ca-certificates util-linux"
+ca-certificates bsdutils"
 PKGCONFIG="libuv libcurl libcjson sqlite3 ncursesw zlib cmocka"
 COMMANDS="cc make pkg-config tmux python3 curl script"
 

@@ -1,0 +1,161 @@
+#!/bin/sh
+# tui.sh - the real dashboard in a real terminal (tmux): every pane, the
+# keys, resizing, quitting, NO_COLOR, and escaped untrusted names.
+#
+# Waiting is on conditions (what the screen shows), polled every 0.1 s up
+# to a deadline - never a bare sleep standing in for "it is probably done".
+set -eu
+dir=$(mktemp -d)
+T="tmux -L spendtop-e2e-$$ -f /dev/null"
+trap '$T kill-server 2>/dev/null; rm -rf "$dir"' EXIT
+export XDG_STATE_HOME="$dir/state" HOME="$dir"
+export TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8
+
+screen() { $T capture-pane -p -t s 2>/dev/null; }
+step() { echo "tui: $1"; }
+fail() { echo "FAIL: $1"; echo "---- screen:"; screen || true; exit 1; }
+wait_for() { # wait_for PATTERN: until a line of the screen matches (grep -E)
+    i=0
+    while [ $i -lt 150 ]; do
+        screen | grep -Eq -- "$1" && return 0
+        sleep 0.1; i=$((i + 1))
+    done
+    fail "timed out waiting for: $1"
+}
+wait_gone() {
+    i=0
+    while [ $i -lt 150 ]; do
+        screen | grep -Eq -- "$1" || return 0
+        sleep 0.1; i=$((i + 1))
+    done
+    fail "still showing: $1"
+}
+start() { # start COMMAND: in a 120x40 terminal; the pane outlives it
+    $T new-session -d -s s -x 120 -y 40 "$1; echo EXIT=\$?; exec cat"
+}
+
+# ---- the demo dashboard: every pane, dollar figures, the incident --------
+step "panes"
+start "$SPENDTOP --demo"
+for title in "Spend" "Cache hit rate" "Reasoning ratio" "Tenants" "Models" "Alerts"; do
+    wait_for "$title"
+done
+wait_for '\$[0-9]+\.[0-9]{2}'
+wait_for "demo .* ok"
+wait_for "LIVE"
+# the planted incident: globex tops the tenants at many times its baseline,
+# o3 tops the models
+screen | grep -E '^│globex +\$[0-9.]+ +\$[0-9.]+ +\$[0-9.]+ +[0-9.]+x' >/dev/null \
+    || fail "globex is not the first tenant row"
+screen | grep -E '│o3 +[0-9.]+%' >/dev/null || fail "o3 is not in the models"
+
+# ? shows the help with every key; any key closes it
+step help
+$T send-keys -t s '?'
+wait_for "Keys"
+for k in "quit" "window 1h / 6h / 24h" "filter" "drill into" "pause" "silence" "poll every source"; do
+    screen | grep -q -- "$k" || fail "help lacks: $k"
+done
+$T send-keys -t s x
+wait_gone "─ Keys"
+
+# 3: the 24-hour window
+step window
+$T send-keys -t s 3
+wait_for "window 24h"
+wait_for "^│24h \\\$"
+
+# / narrows the tenants as you type
+step filter
+$T send-keys -t s / a c m e
+wait_for "filter: acme"
+wait_for "filter tenants: acme_"
+screen | grep -q '^│globex' && fail "the filter did not narrow the tenants"
+$T send-keys -t s Enter
+wait_gone "filter tenants:"
+# Enter drills into acme, Esc comes back
+$T send-keys -t s Enter
+wait_for "Tenant acme"
+wait_for "7 days, [0-9]+ h per cell"
+$T send-keys -t s Escape
+wait_gone "Tenant acme"
+wait_for "─ Tenants"
+
+# too small says so; big enough draws again
+step resize
+$T resize-window -t s -x 60 -y 15
+wait_for "^terminal too small \\(need 80x24\\)"
+$T resize-window -t s -x 100 -y 30
+wait_for "─ Spend"
+wait_for "─ Alerts"
+
+# q: exit 0, and the terminal is given back (no alternate screen)
+step quit
+$T send-keys -t s q
+wait_for "^EXIT=0"
+[ "$($T display -p -t s '#{alternate_on}')" = 0 ] || fail "alternate screen still on"
+$T kill-session -t s
+
+# ---- SIGTERM also restores the terminal --------------------------------------
+step sigterm
+start "$SPENDTOP --demo"
+wait_for "─ Spend"
+pid=$($T list-panes -t s -F '#{pane_pid}')
+pkill -TERM -P "$pid" -x spendtop
+wait_for "^EXIT=143"
+[ "$($T display -p -t s '#{alternate_on}')" = 0 ] || fail "alternate screen still on after SIGTERM"
+$T kill-session -t s
+
+# ---- NO_COLOR: not one colour escape in the output stream -----------------
+step no_color
+has_colour() { # has_colour FILE: SGR sequences that set a colour
+    python3 - "$1" <<'PY'
+import re, sys
+data = open(sys.argv[1], "rb").read()
+sgr = re.findall(rb"\x1b\[([0-9;]*)m", data)
+def colour(params):
+    p = [x for x in params.split(b";") if x]
+    return any(x in (b"38", b"48") or 30 <= int(x) <= 49 or 90 <= int(x) <= 107 for x in p)
+sys.exit(0 if any(colour(s) for s in sgr) else 1)
+PY
+}
+start "script -qfec '$SPENDTOP --demo' $dir/colour.log"
+wait_for "─ Spend"
+$T send-keys -t s q
+wait_for "^EXIT=0"
+$T kill-session -t s
+has_colour "$dir/colour.log" || fail "the check sees no colour even with colour on"
+for how in "env NO_COLOR=1 $SPENDTOP --demo" "$SPENDTOP --demo --no-color"; do
+    start "script -qfec '$how' $dir/nocolour.log"
+    wait_for "─ Spend"
+    $T send-keys -t s q
+    wait_for "^EXIT=0"
+    $T kill-session -t s
+    has_colour "$dir/nocolour.log" && fail "colour escapes with: $how"
+done
+
+# ---- a tenant name with escape sequences is shown escaped ------------------
+step escapes
+python3 - "$dir" <<'PY'
+import json, sys
+d = sys.argv[1]
+span = {"traceId": "%032x" % 1, "spanId": "%016x" % 1,
+        "startTimeUnixNano": str((1795176000 - 600) * 10**9),
+        "attributes": [
+            {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+            {"key": "gen_ai.provider.name", "value": {"stringValue": "openai"}},
+            {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o-mini"}},
+            {"key": "gen_ai.usage.input_tokens", "value": {"intValue": "1000"}},
+            {"key": "tenant.id", "value": {"stringValue": "evil\x1b[31mRED\x1b]0;pwned\x07"}}]}
+open(d + "/spans.json", "w").write(json.dumps(
+    {"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}) + "\n")
+open(d + "/config.toml", "w").write(
+    '[[source]]\nname = "spans"\ntype = "otel_file"\npath = "%s/spans.json"\n' % d)
+PY
+start "$SPENDTOP -c $dir/config.toml --db $dir/evil.db --now 2026-11-20T12:00:00Z"
+wait_for 'evil\\x1b\[31mRED'
+screen | grep -q 'pwned' && ! screen | grep -q 'x1b\]0;pwned\\x07' && fail "the title sequence was not escaped"
+[ "$($T display -p -t s '#{pane_title}')" != "pwned" ] || fail "the terminal title was set from a tenant name"
+$T send-keys -t s q
+wait_for "^EXIT=0"
+echo "tui: ok"

@@ -1,0 +1,78 @@
+/* format.c - numbers for people (see format.h). */
+#include "tui/format.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include "core/clock.h"
+
+void fmt_usd(char *buf, size_t len, double v)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, len, "n/a");
+        return;
+    }
+    static const struct {
+        double limit, div;
+        const char *suffix;
+    } steps[] = {{999.995, 1, ""}, {999995, 1e3, "k"}, {999995000, 1e6, "M"}, {INFINITY, 1e9, "B"}};
+    const char *sign = v < 0 ? "-" : "";
+    double a = fabs(v);
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+        if (a < steps[i].limit) {
+            snprintf(buf, len, "%s$%.2f%s", sign, a / steps[i].div, steps[i].suffix);
+            return;
+        }
+    }
+}
+
+void fmt_pct(char *buf, size_t len, double f)
+{
+    if (!isfinite(f))
+        snprintf(buf, len, "n/a");
+    else if (fabs(f) >= 9.995)
+        snprintf(buf, len, "%.0f%%", f * 100);
+    else
+        snprintf(buf, len, "%.1f%%", f * 100);
+}
+
+void fmt_ratio(char *buf, size_t len, double r)
+{
+    if (!isfinite(r))
+        snprintf(buf, len, "-");
+    else if (r >= 99.5)
+        snprintf(buf, len, "%.0fx", r);
+    else if (r >= 9.995)
+        snprintf(buf, len, "%.1fx", r);
+    else
+        snprintf(buf, len, "%.2fx", r);
+}
+
+void fmt_count(char *buf, size_t len, int64_t n)
+{
+    double a = (double)(n < 0 ? -n : n);
+    const char *sign = n < 0 ? "-" : "";
+    if (a < 1000)
+        snprintf(buf, len, "%s%lld", sign, (long long)a);
+    else if (a < 9999.5)
+        snprintf(buf, len, "%s%.1fk", sign, a / 1e3);
+    else if (a < 999500)
+        snprintf(buf, len, "%s%.0fk", sign, a / 1e3);
+    else if (a < 9.9995e6)
+        snprintf(buf, len, "%s%.2fM", sign, a / 1e6);
+    else if (a < 999.5e6)
+        snprintf(buf, len, "%s%.0fM", sign, a / 1e6);
+    else
+        snprintf(buf, len, "%s%.2fB", sign, a / 1e9);
+}
+
+void fmt_age(char *buf, size_t len, int64_t then, int64_t now)
+{
+    if (then <= 0) {
+        snprintf(buf, len, "never");
+        return;
+    }
+    char d[16];
+    clock_format_duration(now - then, d, sizeof d);
+    snprintf(buf, len, "%s ago", d);
+}

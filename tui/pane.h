@@ -1,0 +1,102 @@
+/* pane.h - one region of the dashboard behind one small interface.
+ *
+ * In the manner of htop's Meter/Panel classes: each pane type is one file
+ * that fills one const struct pane_ops; tui.c lays the panes out and routes
+ * keys. A pane formats what the view holds; it never computes money.
+ */
+#ifndef SPENDTOP_PANE_H
+#define SPENDTOP_PANE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <curses.h>
+
+#include "core/config.h"
+#include "core/view.h"
+#include "tui/theme.h"
+
+enum tui_drill { DRILL_NONE, DRILL_TENANT, DRILL_MODEL };
+
+/* What every pane may read while drawing. */
+struct tui_ctx {
+    const struct view *view;
+    const struct config *cfg;
+    const struct theme *theme;
+    int64_t now;
+    bool paused;
+    enum tui_drill drill;
+    const char *drill_tenant;         /* DRILL_TENANT */
+    const char *drill_provider;       /* DRILL_MODEL */
+    const char *drill_model;
+    const char *filter;               /* live filter of the focused table */
+    bool focused;                     /* the pane being drawn has focus */
+};
+
+/* What a key did, beyond the pane itself. */
+enum pane_action { PANE_IGNORED, PANE_HANDLED, PANE_DRILL, PANE_SILENCE };
+
+struct pane;
+
+struct pane_ops {
+    const char *title;
+    bool focusable;
+    void (*draw)(struct pane *p, const struct tui_ctx *c);
+    /* A key for the focused pane. PANE_DRILL / PANE_SILENCE ask tui.c to
+     * act on the selected row (see pane_selected_*). */
+    enum pane_action (*key)(struct pane *p, int ch, const struct tui_ctx *c);
+};
+
+struct pane {
+    const struct pane_ops *ops;
+    WINDOW *win;
+    int h, w;
+    /* tables: cursor, scroll, sort, and what the cursor is on */
+    int sel, top;
+    int sort;
+    bool reverse;
+    char selected[2][160];            /* tenant, or provider + model, or alert id */
+};
+
+extern const struct pane_ops pane_header, pane_spend, pane_cache, pane_reasoning,
+    pane_tenants, pane_models, pane_alerts;
+
+/* Helpers for pane implementations. */
+void pane_frame(struct pane *p, const struct tui_ctx *c, const char *title);
+/* Text into the pane at (y, x), at most cols columns, sanitised. */
+void pane_text(struct pane *p, const struct tui_ctx *c, int y, int x, int cols,
+               int role, const char *text);
+/* The same, right-aligned so it ends at column x_end (exclusive). */
+void pane_text_right(struct pane *p, const struct tui_ctx *c, int y, int x_end,
+                     int role, const char *text);
+/* Up/down/PgUp/PgDn/g/G/j/k over n rows with `visible` on screen. */
+bool pane_scroll_key(struct pane *p, int ch, int n, int visible);
+/* Keep the cursor inside n rows and on screen. */
+void pane_clamp(struct pane *p, int n, int visible);
+/* The drilled scope's 7 days of hourly spend as a sparkline from row y
+ * (two rows: the line and its scale). */
+void pane_trend(struct pane *p, const struct tui_ctx *c, int y);
+/* Tables: column 0 is the name (left-aligned, takes what is left); the
+ * others are right-aligned numbers shown in priority order while they fit. */
+struct pane_col {
+    const char *title;
+    int width;
+};
+#define PANE_MAX_COLS 12
+struct pane_table {
+    int shown[PANE_MAX_COLS];   /* column indices, in display order */
+    int width[PANE_MAX_COLS];
+    int n;
+};
+void pane_table_layout(struct pane_table *t, const struct pane_col *cols, int ncols,
+                       const int *prio, int nprio, int inner);
+void pane_table_header(struct pane *p, const struct tui_ctx *c, int y,
+                       const struct pane_table *t, const struct pane_col *cols,
+                       int sort, bool reverse);
+/* One row; cells and roles are indexed by column. */
+void pane_table_row(struct pane *p, const struct tui_ctx *c, int y,
+                    const struct pane_table *t, char cells[][64], const int *roles,
+                    bool selected);
+/* Case-insensitive substring: the table filter. */
+bool pane_matches(const char *text, const char *filter);
+
+#endif

@@ -1,0 +1,55 @@
+/* pane_header.c - the top line: sources and their health, clock, window,
+ * live or paused. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/sanitize.h"
+#include "core/snapshot.h"
+#include "tui/format.h"
+#include "tui/pane.h"
+
+static void header_draw(struct pane *p, const struct tui_ctx *c)
+{
+    WINDOW *w = p->win;
+    const struct theme *th = c->theme;
+    werase(w);
+    wattron(w, th->attr[ROLE_HEADER]);
+    mvwhline(w, 0, 0, ' ', p->w);
+    mvwaddstr(w, 0, 1, "spendtop");
+    wattroff(w, th->attr[ROLE_HEADER]);
+
+    /* right side first: it must always show */
+    char right[160], clock[48], win[16];
+    clock_format_local(c->now, clock, sizeof clock);
+    snapshot_window_name(c->view->window, win, sizeof win);
+    const char *sep = th->ascii ? "|" : "\xe2\x94\x82";
+    snprintf(right, sizeof right, " %s%s window %s %s %s %s %s ",
+             c->view->baseline_days ? "" : "learning ", sep, win, sep, clock, sep,
+             c->paused ? "PAUSED" : "LIVE");
+    char tmp[SANITIZE_MAX];
+    int rcols = sanitize_text_ex(right, tmp, sizeof tmp, p->w, th->ascii);
+    int x = 10;
+    int limit = p->w - rcols - 1;
+    for (size_t i = 0; i < c->view->nsources && x < limit; i++) {
+        const struct view_source *s = &c->view->sources[i];
+        int role = strcmp(s->status, "ok") == 0 ? ROLE_GOOD
+                   : strcmp(s->status, "starting") == 0 ? ROLE_DIM
+                   : strcmp(s->status, "stale") == 0 ? ROLE_WARN : ROLE_BAD;
+        char recs[16], item[200];
+        fmt_count(recs, sizeof recs, s->records);
+        snprintf(item, sizeof item, "%s %s %s %s", s->name, th->ascii ? "*" : "\xe2\x97\x8f",
+                 s->status, recs);
+        pane_text(p, c, 0, x, limit - x, role, item);
+        x += (int)strlen(item) + 2;
+    }
+    wattron(w, th->attr[c->paused ? ROLE_WARN : ROLE_HEADER]);
+    mvwaddstr(w, 0, p->w - rcols, tmp);
+    wattroff(w, th->attr[c->paused ? ROLE_WARN : ROLE_HEADER]);
+}
+
+const struct pane_ops pane_header = {
+    .title = "",
+    .focusable = false,
+    .draw = header_draw,
+};

@@ -1,0 +1,603 @@
+/* tui.c - the dashboard (see tui.h). */
+#include "tui/tui.h"
+
+#include <langinfo.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/sanitize.h"
+#include "core/xalloc.h"
+#include "tui/pane.h"
+
+#define MIN_COLS 80
+#define MIN_LINES 24
+
+enum { P_HEADER, P_SPEND, P_CACHE, P_REASONING, P_TENANTS, P_MODELS, P_ALERTS, P_COUNT };
+
+static const struct pane_ops *const pane_types[P_COUNT] = {
+    &pane_header, &pane_spend, &pane_cache, &pane_reasoning,
+    &pane_tenants, &pane_models, &pane_alerts,
+};
+
+struct tui {
+    struct app *app;
+    struct theme theme;
+    uv_poll_t input;
+    uv_signal_t sig_winch, sig_int, sig_term, sig_hup;
+    uv_timer_t tick;
+    uv_prepare_t draw;
+    struct pane panes[P_COUNT];
+    WINDOW *footer, *help_win;
+    int focus;                   /* a focusable pane */
+    struct view view;
+    bool have_view;
+    int64_t window;
+    bool paused, help, editing;
+    char filter[64];
+    int filter_pane;             /* the table the filter narrows */
+    enum tui_drill drill;
+    char drill_tenant[160], drill_provider[160], drill_model[160];
+    bool need_view, need_draw, need_layout;
+    uint64_t seen_generation;
+    int64_t seen_minute;
+    int ticks;
+    char status[160];            /* a transient message in the footer */
+    int64_t status_until;
+    bool quitting;
+    int exit_code;
+    size_t open_handles;
+};
+
+/* ---- the terminal given back, whatever happens --------------------------------- */
+
+/* stdin's file status flags at start: uv_poll makes the descriptor
+ * non-blocking, and the open file description is shared with the shell
+ * and whatever runs after us, so the flags must be put back. */
+static int stdin_flags = -1;
+
+static void restore_terminal(void)
+{
+    if (!isendwin())
+        endwin();
+    if (stdin_flags != -1)
+        fcntl(STDIN_FILENO, F_SETFL, stdin_flags);
+}
+
+static void on_crash(int sig)
+{
+    restore_terminal();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void install_crash_handlers(void)
+{
+    int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+        signal(sigs[i], on_crash);
+}
+
+/* ---- layout ---------------------------------------------------------------- */
+
+static void place(struct pane *p, int y, int x, int h, int w)
+{
+    if (p->win)
+        delwin(p->win);
+    p->win = newwin(h, w, y, x);
+    p->h = h;
+    p->w = w;
+}
+
+static void layout(struct tui *t)
+{
+    int H = LINES, W = COLS;
+    if (H < MIN_LINES || W < MIN_COLS)
+        return;
+    /* more room: taller top panes (more per-model rows), a taller alert
+     * list; the tables take the rest */
+    int top = 7 + (H - MIN_LINES) / 5;
+    if (top > 14)
+        top = 14;
+    int alerts = 4 + (H - MIN_LINES) / 6;
+    if (alerts > 10)
+        alerts = 10;
+    int mid = H - 2 - top - alerts;
+    int sw = W / 2, cw = (W - sw) / 2, rw = W - sw - cw;
+    int tw = W * 3 / 5, mw = W - tw;
+    place(&t->panes[P_HEADER], 0, 0, 1, W);
+    place(&t->panes[P_SPEND], 1, 0, top, sw);
+    place(&t->panes[P_CACHE], 1, sw, top, cw);
+    place(&t->panes[P_REASONING], 1, sw + cw, top, rw);
+    place(&t->panes[P_TENANTS], 1 + top, 0, mid, tw);
+    place(&t->panes[P_MODELS], 1 + top, tw, mid, mw);
+    place(&t->panes[P_ALERTS], 1 + top + mid, 0, alerts, W);
+    if (t->footer)
+        delwin(t->footer);
+    t->footer = newwin(1, W, H - 1, 0);
+    t->need_layout = false;
+    t->need_draw = true;
+}
+
+/* ---- drawing ------------------------------------------------------------------- */
+
+static const char *const help_lines[] = {
+    "q          quit",
+    "?          this help (any key closes it)",
+    "Tab S-Tab  next / previous pane (Tenants, Models, Alerts)",
+    "1 2 3      window 1h / 6h / 24h",
+    "s  r       sort by the next column / reverse the order",
+    "/          filter the focused table as you type; Enter keeps it",
+    "Esc        clear the filter, or leave a drill-down",
+    "Enter      drill into the selected tenant or model",
+    "p          pause / resume (collection goes on)",
+    "a          silence the selected alert for its repeat interval",
+    "R          poll every source now",
+    "arrows j k PgUp PgDn g G   move and scroll",
+};
+
+static void draw_help(struct tui *t)
+{
+    int n = (int)(sizeof help_lines / sizeof *help_lines);
+    int h = n + 4, w = 72;
+    if (t->help_win)
+        delwin(t->help_win);
+    t->help_win = newwin(h, w, (LINES - h) / 2, (COLS - w) / 2);
+    werase(t->help_win);
+    theme_box(&t->theme, t->help_win);
+    wattron(t->help_win, t->theme.attr[ROLE_TITLE]);
+    mvwaddstr(t->help_win, 0, 2, " Keys ");
+    wattroff(t->help_win, t->theme.attr[ROLE_TITLE]);
+    for (int i = 0; i < n; i++)
+        mvwaddstr(t->help_win, 2 + i, 3, help_lines[i]);
+    wnoutrefresh(t->help_win);
+}
+
+static void draw_footer(struct tui *t)
+{
+    WINDOW *f = t->footer;
+    werase(f);
+    char line[SANITIZE_MAX + 64];
+    if (t->editing) {
+        char clean[SANITIZE_MAX];
+        sanitize_text_ex(t->filter, clean, sizeof clean, COLS - 40, t->theme.ascii);
+        snprintf(line, sizeof line, "filter %s: %s_   (Enter keep, Esc clear)",
+                 t->filter_pane == P_MODELS ? "models" : "tenants", clean);
+        mvwaddstr(f, 0, 0, line);
+    } else if (t->status[0] && clock_now() < t->status_until) {
+        wattron(f, t->theme.attr[ROLE_WARN]);
+        mvwaddstr(f, 0, 0, t->status);
+        wattroff(f, t->theme.attr[ROLE_WARN]);
+    } else {
+        const char *hints = t->drill != DRILL_NONE
+            ? "Esc back  Tab pane  1/2/3 window  p pause  R poll  ? help  q quit"
+            : "q quit  ? help  Tab pane  1/2/3 window  s sort  r rev  / filter  Enter drill"
+              "  p pause  a silence  R poll";
+        wattron(f, t->theme.attr[ROLE_DIM]);
+        mvwaddnstr(f, 0, 0, hints, COLS - 1);
+        wattroff(f, t->theme.attr[ROLE_DIM]);
+    }
+    wnoutrefresh(f);
+}
+
+static void fill_ctx(struct tui *t, struct tui_ctx *c)
+{
+    memset(c, 0, sizeof *c);
+    c->view = &t->view;
+    c->cfg = t->app->cfg;
+    c->theme = &t->theme;
+    c->now = clock_now();
+    c->paused = t->paused;
+    c->drill = t->drill;
+    c->drill_tenant = t->drill_tenant;
+    c->drill_provider = t->drill_provider;
+    c->drill_model = t->drill_model;
+}
+
+static void draw_panes(struct tui *t)
+{
+    struct tui_ctx c;
+    fill_ctx(t, &c);
+    for (int i = 0; i < P_COUNT; i++) {
+        struct pane *p = &t->panes[i];
+        c.focused = i == t->focus;
+        c.filter = i == t->filter_pane ? t->filter : NULL;
+        p->ops->draw(p, &c);
+        wnoutrefresh(p->win);
+    }
+}
+
+static void render(struct tui *t)
+{
+    if (LINES < MIN_LINES || COLS < MIN_COLS) {
+        /* one line instead of garbage */
+        erase();
+        char msg[64];
+        snprintf(msg, sizeof msg, "terminal too small (need %dx%d)", MIN_COLS, MIN_LINES);
+        mvaddnstr(0, 0, msg, COLS);
+        refresh();
+        t->need_layout = true;
+        return;
+    }
+    if (t->need_layout) {
+        clear();
+        wnoutrefresh(stdscr);
+        layout(t);
+    }
+    if (!t->have_view)
+        return;
+    draw_panes(t);
+    draw_footer(t);
+    if (t->help)
+        draw_help(t);
+    doupdate();
+}
+
+/* ---- the view ------------------------------------------------------------------- */
+
+static void compute_view(struct tui *t)
+{
+    if (t->have_view)
+        view_free(&t->view);
+    app_view(t->app, t->window, t->drill == DRILL_TENANT ? t->drill_tenant : NULL,
+             t->drill == DRILL_MODEL ? t->drill_provider : NULL,
+             t->drill == DRILL_MODEL ? t->drill_model : NULL, true, &t->view);
+    t->have_view = true;
+    t->seen_generation = store_generation(t->app->store);
+    t->seen_minute = clock_now() / 60;
+    t->need_view = false;
+    t->need_draw = true;
+}
+
+/* Just before the loop sleeps: one recompute and one frame at most. */
+static void on_prepare(uv_prepare_t *h)
+{
+    struct tui *t = h->data;
+    if (t->quitting)
+        return;
+    if (t->need_view && !t->paused)
+        compute_view(t);
+    else if (!t->have_view)
+        compute_view(t);
+    if (t->need_draw || t->need_layout) {
+        render(t);
+        t->need_draw = false;
+    }
+}
+
+static void on_tick(uv_timer_t *h)
+{
+    struct tui *t = h->data;
+    /* the view changes when data arrives or the minute turns (windows are
+     * minute-exact); source health every few seconds. The clock in the
+     * header changes every tick. */
+    bool data = store_generation(t->app->store) != t->seen_generation;
+    bool minute = clock_now() / 60 != t->seen_minute;
+    if (data || minute || ++t->ticks % 5 == 0)
+        t->need_view = true;
+    t->need_draw = true;
+}
+
+/* ---- keys -------------------------------------------------------------------------- */
+
+static void set_status(struct tui *t, const char *msg)
+{
+    snprintf(t->status, sizeof t->status, "%s", msg);
+    t->status_until = clock_now() + 4;
+}
+
+static void on_app_stopped(struct app *a);
+
+static void quit(struct tui *t, int code)
+{
+    if (t->quitting)
+        return;
+    t->quitting = true;
+    t->exit_code = code;
+    app_stop(t->app, on_app_stopped);
+}
+
+static int next_focus(int from, int dir)
+{
+    int i = from;
+    do {
+        i = (i + dir + P_COUNT) % P_COUNT;
+    } while (!pane_types[i]->focusable);
+    return i;
+}
+
+static void edit_filter(struct tui *t, int ch)
+{
+    size_t n = strlen(t->filter);
+    if (ch == 27) {
+        t->filter[0] = '\0';
+        t->editing = false;
+    } else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+        t->editing = false;
+    } else if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+        while (n > 0 && ((unsigned char)t->filter[n - 1] & 0xc0) == 0x80)
+            n--; /* a whole UTF-8 character */
+        if (n > 0)
+            n--;
+        t->filter[n] = '\0';
+    } else if (ch >= 32 && ch < 256 && ch != 127 && n + 1 < sizeof t->filter) {
+        t->filter[n] = (char)ch;
+        t->filter[n + 1] = '\0';
+    }
+    t->panes[t->filter_pane].sel = t->panes[t->filter_pane].top = 0;
+}
+
+static void drill_into(struct tui *t, const struct pane *p)
+{
+    if (p->ops == &pane_tenants) {
+        t->drill = DRILL_TENANT;
+        snprintf(t->drill_tenant, sizeof t->drill_tenant, "%s", p->selected[0] + 1);
+    } else {
+        t->drill = DRILL_MODEL;
+        snprintf(t->drill_provider, sizeof t->drill_provider, "%s", p->selected[0] + 1);
+        snprintf(t->drill_model, sizeof t->drill_model, "%s", p->selected[1]);
+    }
+    t->filter[0] = '\0';
+    t->need_view = true;
+}
+
+static void on_key(struct tui *t, int ch)
+{
+    if (ch == KEY_RESIZE) {
+        t->need_layout = true;
+        return;
+    }
+    t->need_draw = true;
+    if (t->help) {
+        t->help = false;
+        touchwin(stdscr);
+        wnoutrefresh(stdscr);
+        return;
+    }
+    if (t->editing) {
+        edit_filter(t, ch);
+        return;
+    }
+    struct pane *focused = &t->panes[t->focus];
+    switch (ch) {
+    case 'q':
+        quit(t, 0);
+        return;
+    case '?':
+        t->help = true;
+        return;
+    case '\t':
+        t->focus = next_focus(t->focus, 1);
+        return;
+    case KEY_BTAB:
+        t->focus = next_focus(t->focus, -1);
+        return;
+    case '1': case '2': case '3':
+        t->window = ch == '1' ? 3600 : ch == '2' ? 6 * 3600 : 24 * 3600;
+        t->need_view = true;
+        if (t->paused)
+            compute_view(t); /* a new window is worth showing even paused */
+        return;
+    case 'p':
+        t->paused = !t->paused;
+        t->need_view = !t->paused;
+        return;
+    case 'R':
+        app_poll_now(t->app);
+        set_status(t, "polling every source now");
+        return;
+    case '/':
+        t->filter_pane = t->focus == P_MODELS ? P_MODELS : P_TENANTS;
+        t->focus = t->filter_pane;
+        t->filter[0] = '\0';
+        t->editing = true;
+        return;
+    case 27: /* Esc */
+        if (t->filter[0]) {
+            t->filter[0] = '\0';
+        } else if (t->drill != DRILL_NONE) {
+            t->drill = DRILL_NONE;
+            t->need_view = true;
+        }
+        return;
+    default:
+        break;
+    }
+    struct tui_ctx c;
+    fill_ctx(t, &c);
+    c.focused = true;
+    c.filter = t->focus == t->filter_pane ? t->filter : NULL;
+    switch (focused->ops->key ? focused->ops->key(focused, ch, &c) : PANE_IGNORED) {
+    case PANE_DRILL:
+        drill_into(t, focused);
+        break;
+    case PANE_SILENCE: {
+        char msg[160];
+        if (app_silence(t->app, focused->selected[0], msg, sizeof msg) == 0)
+            t->need_view = true;
+        set_status(t, msg);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static void on_input(uv_poll_t *h, int status, int events)
+{
+    struct tui *t = h->data;
+    (void)events;
+    if (status < 0) {
+        quit(t, 1); /* the terminal went away */
+        return;
+    }
+    int ch;
+    while ((ch = getch()) != ERR && !t->quitting)
+        on_key(t, ch);
+}
+
+/* ---- signals ------------------------------------------------------------------------ */
+
+static void on_winch(uv_signal_t *s, int signum)
+{
+    struct tui *t = s->data;
+    (void)signum;
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+        resize_term(ws.ws_row, ws.ws_col);
+    t->need_layout = true; /* immediately: the next loop pass redraws */
+}
+
+static void on_stop_signal(uv_signal_t *s, int signum)
+{
+    quit(s->data, 128 + signum);
+}
+
+/* ---- lifecycle --------------------------------------------------------------------- */
+
+static void handle_closed(uv_handle_t *h)
+{
+    struct tui *t = h->data;
+    t->open_handles--;
+}
+
+static void close_handle(struct tui *t, uv_handle_t *h)
+{
+    if (uv_is_closing(h))
+        return;
+    t->open_handles++;
+    uv_close(h, handle_closed);
+}
+
+static void on_app_stopped(struct app *a)
+{
+    struct tui *t = a->data;
+    close_handle(t, (uv_handle_t *)&t->input);
+    close_handle(t, (uv_handle_t *)&t->sig_winch);
+    close_handle(t, (uv_handle_t *)&t->sig_int);
+    close_handle(t, (uv_handle_t *)&t->sig_term);
+    close_handle(t, (uv_handle_t *)&t->sig_hup);
+    close_handle(t, (uv_handle_t *)&t->tick);
+    close_handle(t, (uv_handle_t *)&t->draw);
+}
+
+static void start_signal(struct tui *t, uv_signal_t *s, uv_signal_cb cb, int signum)
+{
+    uv_signal_init(&t->app->loop, s);
+    s->data = t;
+    uv_signal_start(s, cb, signum);
+}
+
+int tui_run(struct app *a, const struct tui_options *o)
+{
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "spendtop: the dashboard needs a terminal (try --once or --daemon)\n");
+        return 2;
+    }
+    /* LC_CTYPE only: numbers keep their '.' whatever the user's locale */
+    setlocale(LC_CTYPE, "");
+    bool utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+    bool color = !o->no_color && getenv("NO_COLOR") == NULL;
+
+    /* from here the terminal belongs to curses: the log goes to its file */
+    char err[512];
+    if (log_open(a->cfg->log_path, err, sizeof err) != 0) {
+        fprintf(stderr, "spendtop: cannot open the log: %s\n", err);
+        return 1;
+    }
+    log_set_quiet(true);
+
+    struct tui *t = xcalloc(1, sizeof *t);
+    t->app = a;
+    a->data = t;
+    t->window = a->window;
+    t->focus = P_TENANTS;
+    t->filter_pane = P_TENANTS;
+    t->need_layout = true;
+    for (int i = 0; i < P_COUNT; i++)
+        t->panes[i].ops = pane_types[i];
+
+    stdin_flags = fcntl(STDIN_FILENO, F_GETFL);
+    /* signals before initscr, so curses leaves SIGWINCH to the loop */
+    start_signal(t, &t->sig_winch, on_winch, SIGWINCH);
+    start_signal(t, &t->sig_int, on_stop_signal, SIGINT);
+    start_signal(t, &t->sig_term, on_stop_signal, SIGTERM);
+    start_signal(t, &t->sig_hup, on_stop_signal, SIGHUP);
+    xalloc_set_fatal_hook(restore_terminal);
+    install_crash_handlers();
+
+    SCREEN *screen = newterm(NULL, stdout, stdin);
+    if (!screen) {
+        fprintf(stderr, "spendtop: cannot use this terminal (TERM=%s)\n",
+                getenv("TERM") ? getenv("TERM") : "");
+        free(t);
+        return 1;
+    }
+    set_term(screen);
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    set_escdelay(25);
+    curs_set(0);
+    theme_init(&t->theme, color, o->ascii || !utf8);
+    refresh();
+
+    uv_poll_init(&a->loop, &t->input, STDIN_FILENO);
+    t->input.data = t;
+    uv_poll_start(&t->input, UV_READABLE, on_input);
+    uv_timer_init(&a->loop, &t->tick);
+    t->tick.data = t;
+    uint64_t refresh_ms = (uint64_t)a->cfg->refresh * 1000;
+    uv_timer_start(&t->tick, on_tick, refresh_ms, refresh_ms);
+    uv_prepare_init(&a->loop, &t->draw);
+    t->draw.data = t;
+    uv_prepare_start(&t->draw, on_prepare);
+
+    app_start(a);
+    log_msg(LOG_INFO, "dashboard started (%s, %s)", color ? "colour" : "no colour",
+            t->theme.ascii ? "ascii" : "utf-8");
+    uv_run(&a->loop, UV_RUN_DEFAULT);
+
+    for (int i = 0; i < P_COUNT; i++)
+        if (t->panes[i].win)
+            delwin(t->panes[i].win);
+    if (t->footer)
+        delwin(t->footer);
+    if (t->help_win)
+        delwin(t->help_win);
+    restore_terminal();
+    delscreen(screen);
+    xalloc_set_fatal_hook(NULL);
+    if (t->have_view)
+        view_free(&t->view);
+    int code = t->exit_code;
+    free(t);
+    return code;
+}
+
+void tui_draw_frame_for_bench(struct app *a, const struct view *v, bool ascii)
+{
+    static struct tui t;
+    t.app = a;
+    theme_init(&t.theme, false, ascii);
+    for (int i = 0; i < P_COUNT; i++)
+        t.panes[i].ops = pane_types[i];
+    t.focus = P_TENANTS;
+    t.filter_pane = P_TENANTS;
+    if (!t.panes[0].win || t.panes[0].w != COLS)
+        layout(&t);
+    t.view = *v;
+    t.have_view = true;
+    draw_panes(&t);
+    draw_footer(&t);
+    doupdate();
+}

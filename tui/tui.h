@@ -1,0 +1,31 @@
+/* tui.h - the dashboard: ncurses panes on the app's libuv loop.
+ *
+ * The loop drives and the screen follows (tmux's rule): input, signals,
+ * timers and new data only mark what changed; one uv_prepare handle, run
+ * just before the loop sleeps, recomputes the view if the data or the
+ * minute changed and redraws with wnoutrefresh + one doupdate. Nothing
+ * blocks, and an idle dashboard sleeps.
+ *
+ * The terminal is given back on every way out: q, Ctrl-C, SIGTERM, SIGHUP,
+ * out-of-memory, and crash signals.
+ */
+#ifndef SPENDTOP_TUI_H
+#define SPENDTOP_TUI_H
+
+#include <stdbool.h>
+
+#include "app.h"
+
+struct tui_options {
+    bool no_color;      /* --no-color (NO_COLOR in the environment too) */
+    bool ascii;         /* --ascii (a locale that is not UTF-8 too) */
+};
+
+/* Run the dashboard until the user quits. Returns the exit status. */
+int tui_run(struct app *a, const struct tui_options *o);
+
+/* One full frame of the dashboard for view v into the current curses
+ * screen, as the dashboard would draw it (for the frame benchmark). */
+void tui_draw_frame_for_bench(struct app *a, const struct view *v, bool ascii);
+
+#endif

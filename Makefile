@@ -84,12 +84,12 @@ check: deps-check
 # ---- bench ------------------------------------------------------------------------
 
 bench: deps-check
-	$(MAKE) $(BUILD)/spendtop $(BUILD)/bench/floor $(BUILD)/bench/timeit
+	$(MAKE) $(BUILD)/spendtop $(BUILD)/bench/floor $(BUILD)/bench/timeit $(BUILD)/bench/tui_frame
 	bench/run.sh $(BUILD)
 
-$(BUILD)/bench/%: bench/%.c
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libspendtop.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) -std=c11 $(WARN) -O2 -g -o $@ $< $(LIBS)
+	$(CC) $(ALL_CPPFLAGS) -std=c11 $(WARN) -O2 -g -o $@ $< $(BUILD)/libspendtop.a $(LIBS)
 
 # ---- deps, run, clean --------------------------------------------------------
 

@@ -62,3 +62,13 @@ python3 bench/measure.py "$RUNS" "$@" | awk -v n="$SPANS" '
         printf "    %6.1f MiB  %d spans over 16 days (twice the file; older than the 8-day retention is not kept)\n", rss["spendtop-long"] / 1024, 2 * n
         printf "    %6.1f MiB  %d spans over 8 days (twice as dense: more (series, minute) cells, bounded by series x 11,520)\n", rss["spendtop-dense"] / 1024, 2 * n
     }'
+
+echo "bench: the dashboard"
+"$BUILD/bench/tui_frame"
+idle=${IDLE_SECONDS:-60}
+bench/idle.sh "demo (new records every 2 s)" "$idle" "$BUILD/spendtop" --demo
+# a file source with nothing new arriving: the view only changes by the minute
+db=$dir/static.db
+rm -f "$db" "$db-wal" "$db-shm"
+"$BUILD/spendtop" --once -c "$cs" --db "$db" --now "$now" >/dev/null 2>&1
+bench/idle.sh "spans already read, nothing new" "$idle" "$BUILD/spendtop" -c "$cs" --db "$db"

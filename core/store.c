@@ -317,6 +317,15 @@ void store_sum(const struct store *st, int id, int64_t t0, int64_t t1,
     sum_range(&s->minutes, h1, t1, out);
 }
 
+void store_hourly(const struct store *st, int id, int64_t t0, int n,
+                  struct tally *out)
+{
+    const struct bucket_array *h = &st->series[id].hours;
+    int64_t t1 = t0 + (int64_t)n * 3600;
+    for (size_t i = lower_bound(h, t0); i < h->n && h->b[i].start < t1; i++)
+        tally_add(&out[(h->b[i].start - t0) / 3600], &h->b[i].t);
+}
+
 int64_t store_first_minute(const struct store *st)
 {
     int64_t first = INT64_MAX;

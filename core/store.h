@@ -88,6 +88,11 @@ void store_load_bucket(struct store *st, int id, int64_t minute,
 /* *out = sum over [t0, t1) of series id (see the interval convention). */
 void store_sum(const struct store *st, int id, int64_t t0, int64_t t1,
                struct tally *out);
+/* Add series id's hourly sums for the n hours from hour-aligned t0 into
+ * out[0..n) (out[i] += the hour starting t0 + i * 3600): one walk of the
+ * hour index, for sparklines. */
+void store_hourly(const struct store *st, int id, int64_t t0, int n,
+                  struct tally *out);
 /* Start of the earliest bucket held, or INT64_MAX when empty. */
 int64_t store_first_minute(const struct store *st);
 /* Start of the latest bucket held, or INT64_MIN when empty. */

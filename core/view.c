@@ -216,51 +216,49 @@ static bool acc_is_empty(const struct acc *a)
 static void sparklines(const struct store *st, const struct view_params *p,
                        const bool *counted, int ndays, struct view *v)
 {
+    /* 8 days of hour slots, oldest first; the last is the current hour.
+     * Slot s of the 24h sparkline is hours[7 * 24 + s]; its baseline day d
+     * is hours[(7 - d) * 24 + s]. */
+    enum { SLOTS = 8 * VIEW_HOURS };
     int64_t hour = floor_to(p->now, 3600);
-    int64_t first = hour - (VIEW_HOURS - 1) * 3600;
-    /* [slot][day]: day 0 is the hour itself, 1..ndays its baselines */
-    struct tally (*h)[8] = xcalloc(VIEW_HOURS, sizeof *h);
-    struct tally t;
+    int64_t first = hour - (SLOTS - 1) * 3600;
+    /* priced and unpriced series apart: money only from the first */
+    struct tally *h = xcalloc(SLOTS, sizeof *h);
+    struct tally *unpriced = xcalloc(SLOTS, sizeof *unpriced);
     for (size_t id = 0; id < store_series_count(st); id++) {
         if (!counted[id])
             continue;
         bool priced = store_series_price(st, (int)id) != PRICE_NONE;
-        for (int i = 0; i < VIEW_HOURS; i++) {
-            for (int d = 0; d <= ndays; d++) {
-                int64_t t0 = first + i * 3600 - d * (int64_t)CLOCK_DAY;
-                store_sum(st, (int)id, t0, t0 + 3600, &t);
-                if (!priced)
-                    t.cost = 0;
-                tally_add(&h[i][d], &t);
-            }
-        }
-        if (priced) {
-            int64_t w0 = hour - (VIEW_WEEK_HOURS - 1) * 3600;
-            for (int i = 0; i < VIEW_WEEK_HOURS; i++) {
-                store_sum(st, (int)id, w0 + i * 3600, w0 + (i + 1) * 3600, &t);
-                v->week_usd[i] += t.cost;
-            }
-        }
+        store_hourly(st, (int)id, first, SLOTS, priced ? h : unpriced);
     }
+    for (int i = 0; i < SLOTS; i++) {
+        unpriced[i].cost = 0;
+        tally_add(&h[i], &unpriced[i]);
+    }
+    for (int i = 0; i < VIEW_WEEK_HOURS; i++)
+        v->week_usd[i] = h[SLOTS - VIEW_WEEK_HOURS + i].cost;
     for (int i = 0; i < VIEW_HOURS; i++) {
+        const struct tally *now = &h[7 * VIEW_HOURS + i];
         struct view_hour *vh = &v->hours[i];
-        vh->start = first + i * 3600;
-        vh->usd = h[i][0].cost;
-        vh->hit_rate = div_or_nan((double)h[i][0].cache_read, (double)h[i][0].input_ck);
-        vh->reasoning = div_or_nan((double)h[i][0].reasoning, (double)h[i][0].output_rk);
+        vh->start = first + (int64_t)(7 * VIEW_HOURS + i) * 3600;
+        vh->usd = now->cost;
+        vh->hit_rate = div_or_nan((double)now->cache_read, (double)now->input_ck);
+        vh->reasoning = div_or_nan((double)now->reasoning, (double)now->output_rk);
         double usd = 0, cr = 0, ick = 0, rs = 0, ork = 0;
         for (int d = 1; d <= ndays; d++) {
-            usd += h[i][d].cost;
-            cr += (double)h[i][d].cache_read;
-            ick += (double)h[i][d].input_ck;
-            rs += (double)h[i][d].reasoning;
-            ork += (double)h[i][d].output_rk;
+            const struct tally *b = &h[(7 - d) * VIEW_HOURS + i];
+            usd += b->cost;
+            cr += (double)b->cache_read;
+            ick += (double)b->input_ck;
+            rs += (double)b->reasoning;
+            ork += (double)b->output_rk;
         }
         vh->baseline_usd = ndays ? usd / ndays : NAN;
         vh->baseline_hit_rate = ndays ? div_or_nan(cr, ick) : NAN;
         vh->baseline_reasoning = ndays ? div_or_nan(rs, ork) : NAN;
     }
     free(h);
+    free(unpriced);
     v->has_sparklines = true;
 }
 

@@ -284,6 +284,35 @@ static void test_unpriced_spend_is_unknown_not_zero(void **state)
     store_free(st);
 }
 
+static void test_sparklines_are_hour_slots_against_their_baseline(void **state)
+{
+    (void)state;
+    struct store *st = store_new();
+    int s = series(st, "a", "m");
+    int64_t now = at("2026-11-20T12:30:00Z");
+    spend(st, s, now - 8 * DAY + 2 * HOUR, 0.5);   /* history: 7 whole days */
+    spend(st, s, at("2026-11-20T12:10:00Z"), 3);   /* the current hour (last slot) */
+    spend(st, s, at("2026-11-20T12:50:00Z"), 1);   /* after now, same hour slot */
+    spend(st, s, at("2026-11-20T11:59:00Z"), 5);   /* the slot before */
+    spend(st, s, at("2026-11-19T12:05:00Z"), 7);   /* day 1 of the last slot */
+    spend(st, s, at("2026-11-17T12:40:00Z"), 14);  /* day 3 of the last slot */
+    struct view_params p = {.now = now, .window = HOUR, .day_start = clock_day_start(now),
+                            .day_end = clock_day_end(now), .sparklines = true};
+    struct view v;
+    view_compute(st, &p, &v);
+    assert_true(v.has_sparklines);
+    assert_int_equal(v.hours[VIEW_HOURS - 1].start, at("2026-11-20T12:00:00Z"));
+    assert_close(v.hours[VIEW_HOURS - 1].usd, 4, 1e-12);
+    assert_close(v.hours[VIEW_HOURS - 2].usd, 5, 1e-12);
+    /* the last slot's baseline: (7 + 14) over the 7 baseline days */
+    assert_close(v.hours[VIEW_HOURS - 1].baseline_usd, 21.0 / 7, 1e-12);
+    /* the week: the newest hour is last */
+    assert_close(v.week_usd[VIEW_WEEK_HOURS - 1], 4, 1e-12);
+    assert_close(v.week_usd[VIEW_WEEK_HOURS - 1 - 24], 7, 1e-12);
+    view_free(&v);
+    store_free(st);
+}
+
 static void test_prune_drops_only_older_buckets(void **state)
 {
     (void)state;
@@ -375,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_tenants_models_and_mix_by_hand),
         cmocka_unit_test(test_cache_and_reasoning_only_over_known_records),
         cmocka_unit_test(test_unpriced_spend_is_unknown_not_zero),
+        cmocka_unit_test(test_sparklines_are_hour_slots_against_their_baseline),
         cmocka_unit_test(test_prune_drops_only_older_buckets),
         cmocka_unit_test(test_sums_match_brute_force),
         cmocka_unit_test(test_series_cap_folds_new_tenants),

@@ -147,12 +147,19 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
         return 1;
     }
     a->ingest = ingest_new(a->store, a->db, a->pricing);
+    a->alerts = alerts_new(a->cfg, a->db, !a->no_hooks, err, sizeof err);
+    if (!a->alerts) {
+        strbuf_printf(errs, "cannot load the alert state: %s\n", err);
+        return 1;
+    }
 
     if (uv_loop_init(&a->loop) != 0) {
         strbuf_printf(errs, "cannot start the event loop\n");
         return 1;
     }
     a->loop_open = true;
+    if (!a->no_hooks && a->cfg->nhooks)
+        a->hooks = hooks_new(&a->loop, a->cfg, a->db);
     a->collectors = xcalloc(a->cfg->nsources ? a->cfg->nsources : 1, sizeof *a->collectors);
     for (size_t i = 0; i < a->cfg->nsources; i++) {
         struct collector *c = collector_new(&a->cfg->sources[i], &a->loop,
@@ -175,6 +182,23 @@ static void once_done(struct collector *c)
     a->pending_closes--;
 }
 
+static void hooks_closed_once(void *data)
+{
+    struct app *a = data;
+    a->pending_closes--;
+}
+
+/* The alert state a process started now would have: evaluate the last
+ * `for` minute by minute, ending at now. */
+static void replay_alerts(struct app *a)
+{
+    int64_t now = clock_now();
+    int64_t t = now - a->cfg->alerts.for_s;
+    for (; t < now; t += 60)
+        app_evaluate_alerts(a, t);
+    app_evaluate_alerts(a, now);
+}
+
 int app_collect_once(struct app *a, char *err, size_t errlen)
 {
     a->pending_closes = a->ncollectors;
@@ -182,7 +206,18 @@ int app_collect_once(struct app *a, char *err, size_t errlen)
         a->collectors[i]->ops->run_once(a->collectors[i], once_done);
     while (a->pending_closes > 0 && uv_run(&a->loop, UV_RUN_ONCE))
         ;
-    return ingest_flush(a->ingest, err, errlen);
+    int rc = ingest_flush(a->ingest, err, errlen);
+    replay_alerts(a);
+    /* notifications due are delivered before --once exits */
+    if (a->hooks) {
+        while (!hooks_idle(a->hooks) && uv_run(&a->loop, UV_RUN_ONCE))
+            ;
+        a->pending_closes = 1;
+        hooks_close(a->hooks, hooks_closed_once, a);
+        while (a->pending_closes > 0 && uv_run(&a->loop, UV_RUN_ONCE))
+            ;
+    }
+    return rc;
 }
 
 /* ---- running ------------------------------------------------------------------- */
@@ -199,6 +234,16 @@ static void on_flush_timer(uv_timer_t *t)
     app_flush(t->data);
 }
 
+static void on_alert_timer(uv_timer_t *t)
+{
+    struct app *a = t->data;
+    app_flush(a);
+    app_evaluate_alerts(a, clock_now());
+    /* again just after the next minute turns: windows move by the minute */
+    uint64_t ms = (uint64_t)(60 - clock_now() % 60) * 1000 + 200;
+    uv_timer_start(&a->alert_timer, on_alert_timer, ms, 0);
+}
+
 void app_start(struct app *a)
 {
     for (size_t i = 0; i < a->ncollectors; i++)
@@ -207,6 +252,13 @@ void app_start(struct app *a)
     a->flush_timer.data = a;
     a->flush_timer_open = true;
     uv_timer_start(&a->flush_timer, on_flush_timer, FLUSH_MS, FLUSH_MS);
+    /* sources first (their first reads land before the first verdict) */
+    replay_alerts(a);
+    uv_timer_init(&a->loop, &a->alert_timer);
+    a->alert_timer.data = a;
+    a->alert_timer_open = true;
+    uv_timer_start(&a->alert_timer, on_alert_timer,
+                   (uint64_t)(60 - clock_now() % 60) * 1000 + 200, 0);
 }
 
 void app_poll_now(struct app *a)
@@ -230,6 +282,15 @@ static void flush_timer_closed(uv_handle_t *h)
     one_closed(a);
 }
 
+static void alert_timer_closed(uv_handle_t *h)
+{
+    struct app *a = h->data;
+    a->alert_timer_open = false;
+    one_closed(a);
+}
+
+static void hooks_closed(void *data) { one_closed(data); }
+
 void app_stop(struct app *a, void (*on_stopped)(struct app *a))
 {
     a->on_stopped = on_stopped;
@@ -239,6 +300,14 @@ void app_stop(struct app *a, void (*on_stopped)(struct app *a))
     if (a->flush_timer_open) {
         a->pending_closes++;
         uv_close((uv_handle_t *)&a->flush_timer, flush_timer_closed);
+    }
+    if (a->alert_timer_open) {
+        a->pending_closes++;
+        uv_close((uv_handle_t *)&a->alert_timer, alert_timer_closed);
+    }
+    if (a->hooks) {
+        a->pending_closes++;
+        hooks_close(a->hooks, hooks_closed, a);
     }
     one_closed(a);
 }
@@ -253,6 +322,8 @@ void app_close(struct app *a)
     if (a->loop_open && uv_loop_close(&a->loop) != 0)
         log_msg(LOG_WARN, "event loop closed with handles still open");
     ingest_free(a->ingest);
+    alerts_free(a->alerts);
+    hooks_free(a->hooks);
     db_close(a->db);
     store_free(a->store);
     pricing_free(a->pricing);
@@ -273,11 +344,10 @@ void app_close(struct app *a)
 
 /* ---- views --------------------------------------------------------------------- */
 
-void app_view(struct app *a, int64_t window, const char *only_tenant,
-              const char *only_provider, const char *only_model,
-              bool sparklines, struct view *out)
+static void view_at(struct app *a, int64_t now, int64_t window, const char *only_tenant,
+                    const char *only_provider, const char *only_model, bool sparklines,
+                    bool scopes, struct view *out)
 {
-    int64_t now = clock_now();
     a->statuses = xrealloc(a->statuses, (a->ncollectors ? a->ncollectors : 1) *
                                             sizeof *a->statuses);
     for (size_t i = 0; i < a->ncollectors; i++)
@@ -302,14 +372,38 @@ void app_view(struct app *a, int64_t window, const char *only_tenant,
         .only_provider = only_provider,
         .only_model = only_model,
         .sparklines = sparklines,
+        .scopes = scopes,
     };
     view_compute(a->store, &p, out);
     free(budgets);
 }
 
+void app_view(struct app *a, int64_t window, const char *only_tenant,
+              const char *only_provider, const char *only_model,
+              bool sparklines, struct view *out)
+{
+    int64_t now = clock_now();
+    view_at(a, now, window, only_tenant, only_provider, only_model, sparklines, false, out);
+    alerts_fill_view(a->alerts, out, now);
+}
+
+void app_evaluate_alerts(struct app *a, int64_t t)
+{
+    struct rule_hits hits = {0};
+    for (size_t i = 0; i < a->cfg->alerts.nwindows; i++) {
+        struct view v;
+        view_at(a, t, a->cfg->alerts.windows[i], NULL, NULL, NULL, false, true, &v);
+        /* budgets and staleness do not depend on the window: once */
+        rules_evaluate(&v, &a->cfg->alerts, i == 0, &hits);
+        view_free(&v);
+    }
+    alerts_update(a->alerts, &hits, t);
+    rules_hits_free(&hits);
+    if (a->hooks)
+        hooks_kick(a->hooks);
+}
+
 int app_silence(struct app *a, const char *alert_id, char *msg, size_t len)
 {
-    (void)a;
-    snprintf(msg, len, "no alert '%s' to silence", alert_id);
-    return -1;
+    return alerts_silence(a->alerts, alert_id, clock_now(), msg, len);
 }

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "alerts/alerts.h"
+#include "alerts/hooks.h"
 #include "collectors/collector.h"
 #include "core/config.h"
 #include "core/db.h"
@@ -43,6 +45,10 @@ struct app {
     struct source_status *statuses;  /* a copy, refreshed for each view */
     uv_timer_t flush_timer;
     bool flush_timer_open;
+    struct alerts *alerts;
+    struct hooks *hooks;       /* NULL with --no-hooks */
+    uv_timer_t alert_timer;
+    bool alert_timer_open;
     char *temp_db;             /* --demo without --db: removed at exit */
     int64_t window;
     bool no_hooks;
@@ -69,6 +75,9 @@ void app_flush(struct app *a);
 /* Free everything (after the loop has ended). */
 void app_close(struct app *a);
 
+/* Evaluate every alert rule at time t (views of each alert window) and
+ * queue what must be notified; then start the hooks. */
+void app_evaluate_alerts(struct app *a, int64_t t);
 /* Silence the alert with this id for its repeat interval. Returns 0, or -1
  * (unknown id); msg says what happened, for the footer. */
 int app_silence(struct app *a, const char *alert_id, char *msg, size_t len);

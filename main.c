@@ -140,6 +140,9 @@ int main(int argc, char **argv)
         {"check-config", no_argument, NULL, OPT_CHECK},
         {NULL, 0, NULL, 0},
     };
+    /* a hook or a server that closes early must not kill us: write errors
+     * come back as EPIPE */
+    signal(SIGPIPE, SIG_IGN);
     struct app_options o = {0};
     enum mode mode = MODE_TUI;
     bool json = false, no_color = false, ascii = false;

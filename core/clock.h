@@ -18,6 +18,9 @@
 #define CLOCK_DAY 86400
 
 int64_t clock_now(void);
+/* The real time, whatever --now says: for scheduling work (retries), never
+ * for the figures. */
+int64_t clock_wall(void);
 /* Milliseconds, for timers and latency only (monotonic). */
 uint64_t clock_mono_ms(void);
 /* Pretend it is t: frozen stays at t, otherwise time runs on from t. */

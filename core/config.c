@@ -211,7 +211,7 @@ static bool get_strlist(struct ctx *c, const struct toml_value *tbl,
         return false;
     if (single_ok && toml_type(v) == TOML_STRING) {
         free_list(*out, *n);
-        *out = xmalloc(sizeof **out);
+        *out = xcalloc(2, sizeof **out);
         (*out)[0] = xstrdup(toml_string(v));
         *n = 1;
         return true;
@@ -229,7 +229,8 @@ static bool get_strlist(struct ctx *c, const struct toml_value *tbl,
         }
     }
     free_list(*out, *n);
-    *out = xcalloc(count ? count : 1, sizeof **out);
+    /* NULL-terminated: an argv (hook commands) goes straight to exec */
+    *out = xcalloc(count + 1, sizeof **out);
     for (size_t i = 0; i < count; i++)
         (*out)[i] = xstrdup(toml_string(toml_array_at(v, i)));
     *n = count;

@@ -63,7 +63,7 @@ enum severity { SEVERITY_WARNING = 0, SEVERITY_CRITICAL = 1 };
 
 struct config_hook {
     char *name;
-    char **argv;                /* command = [...]: run directly */
+    char **argv;                /* command = [...]: run directly (NULL-terminated) */
     size_t argc;
     char *shell;                /* shell = "...": run by /bin/sh -c */
     bool on_firing, on_resolved;

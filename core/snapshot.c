@@ -11,7 +11,9 @@
 
 void snapshot_window_name(int64_t s, char *buf, size_t len)
 {
-    if (s % 3600 == 0)
+    if (s == 0)
+        snprintf(buf, len, "today");
+    else if (s % 3600 == 0)
         snprintf(buf, len, "%lldh", (long long)(s / 3600));
     else if (s % 60 == 0)
         snprintf(buf, len, "%lldm", (long long)(s / 60));
@@ -47,6 +49,33 @@ static void key_time(struct jsonw *w, const char *k, int64_t t)
     char buf[32];
     clock_format_utc(t, buf, sizeof buf);
     jsonw_string(w, buf);
+}
+
+static void alert_object(struct jsonw *w, const struct view_alert *a)
+{
+    char buf[32];
+    jsonw_object_begin(w);
+    key_str(w, "id", a->id);
+    key_str(w, "kind", a->kind);
+    key_str(w, "state", a->state);
+    key_str(w, "severity", a->severity);
+    key_str(w, "scope", a->scope);
+    snapshot_window_name(a->window, buf, sizeof buf);
+    key_str(w, "window", buf);
+    key_num(w, "value", a->value);
+    key_num(w, "baseline", a->baseline);
+    key_num(w, "ratio", a->ratio);
+    key_num(w, "threshold", a->threshold);
+    key_time(w, "started_at", a->started_at);
+    key_str(w, "summary", a->summary);
+    jsonw_object_end(w);
+}
+
+void snapshot_alert_json(const struct view_alert *a, struct strbuf *out)
+{
+    struct jsonw w;
+    jsonw_init(&w, out, false);
+    alert_object(&w, a);
 }
 
 void snapshot_json(const struct view *v, struct strbuf *out)
@@ -128,24 +157,8 @@ void snapshot_json(const struct view *v, struct strbuf *out)
 
     jsonw_key(&w, "alerts");
     jsonw_array_begin(&w);
-    for (size_t i = 0; i < v->nalerts; i++) {
-        const struct view_alert *a = &v->alerts[i];
-        jsonw_object_begin(&w);
-        key_str(&w, "id", a->id);
-        key_str(&w, "kind", a->kind);
-        key_str(&w, "state", a->state);
-        key_str(&w, "severity", a->severity);
-        key_str(&w, "scope", a->scope);
-        snapshot_window_name(a->window, buf, sizeof buf);
-        key_str(&w, "window", buf);
-        key_num(&w, "value", a->value);
-        key_num(&w, "baseline", a->baseline);
-        key_num(&w, "ratio", a->ratio);
-        key_num(&w, "threshold", a->threshold);
-        key_time(&w, "started_at", a->started_at);
-        key_str(&w, "summary", a->summary);
-        jsonw_object_end(&w);
-    }
+    for (size_t i = 0; i < v->nalerts; i++)
+        alert_object(&w, &v->alerts[i]);
     jsonw_array_end(&w);
 
     jsonw_key(&w, "unpriced");

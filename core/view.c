@@ -262,6 +262,86 @@ static void sparklines(const struct store *st, const struct view_params *p,
     v->has_sparklines = true;
 }
 
+/* One scope's figures from its sums. */
+static void fill_scope(struct view_scope *sc, const struct acc *a, int ndays)
+{
+    sc->window_usd = money(a, I_WIN);
+    sc->baseline_usd = mean_days(a, ndays, cost_of);
+    sc->requests = a->p[I_WIN].requests + a->u[I_WIN].requests;
+    double req = 0;
+    for (int d = 0; d < ndays; d++)
+        req += (double)(a->p[I_B1 + d].requests + a->u[I_B1 + d].requests);
+    sc->baseline_requests = ndays ? req / ndays : NAN;
+    rate(a, ndays, true, &sc->hit_rate, &sc->baseline_hit_rate);
+    rate(a, ndays, false, &sc->reasoning, &sc->baseline_reasoning);
+    sc->input_known = a->p[I_WIN].input_ck + a->u[I_WIN].input_ck;
+    sc->output_known = a->p[I_WIN].output_rk + a->u[I_WIN].output_rk;
+    sc->mix_distance = NAN;
+}
+
+/* Total variation distance between a scope's spend shares by model now
+ * and in the baseline: half the sum of |share - baseline share|, summed
+ * into dist[owner] from the (owner, model) groups in one pass. */
+static void mix_distances(const struct groups *owners, const struct groups *pairs,
+                          int ndays, double *dist)
+{
+    for (size_t i = 0; i < pairs->n; i++) {
+        long o = group_find(owners, pairs->a[i], NULL);
+        if (o < 0)
+            continue;
+        double win = owners->acc[o].p[I_WIN].cost;
+        double base = mean_days(&owners->acc[o], ndays, cost_of);
+        double share = div_or_nan(pairs->acc[i].p[I_WIN].cost, win);
+        double bshare = div_or_nan(mean_days(&pairs->acc[i], ndays, cost_of), base);
+        dist[o] += fabs((isnan(share) ? 0 : share) - (isnan(bshare) ? 0 : bshare)) / 2;
+    }
+    for (size_t o = 0; o < owners->n; o++)
+        if (!(owners->acc[o].p[I_WIN].cost > 0) ||
+            !(mean_days(&owners->acc[o], ndays, cost_of) > 0))
+            dist[o] = NAN;
+}
+
+static void scopes(struct view *v, int ndays, const struct acc *total,
+                   const struct groups *providers, const struct groups *provider_models,
+                   const struct groups *models, const struct groups *tenants,
+                   const struct groups *tenant_models)
+{
+    size_t n = 1 + providers->n + models->n + tenants->n;
+    v->scopes = xcalloc(n, sizeof *v->scopes);
+    struct view_scope *sc = v->scopes;
+    double *pdist = xcalloc(providers->n + 1, sizeof *pdist);
+    double *tdist = xcalloc(tenants->n + 1, sizeof *tdist);
+    mix_distances(providers, provider_models, ndays, pdist);
+    mix_distances(tenants, tenant_models, ndays, tdist);
+    sc->kind = SCOPE_TOTAL;
+    fill_scope(sc, total, ndays);
+    sc->mix_distance = v->mix_distance;
+    sc++;
+    for (size_t i = 0; i < providers->n; i++, sc++) {
+        sc->kind = SCOPE_PROVIDER;
+        sc->provider = providers->a[i];
+        fill_scope(sc, &providers->acc[i], ndays);
+        sc->mix_distance = pdist[i];
+    }
+    for (size_t i = 0; i < models->n; i++, sc++) {
+        sc->kind = SCOPE_MODEL;
+        sc->provider = models->a[i];
+        sc->model = models->b[i];
+        fill_scope(sc, &models->acc[i], ndays);
+        if (models->price[i] == PRICE_NONE)
+            sc->window_usd = sc->baseline_usd = NAN;
+    }
+    for (size_t i = 0; i < tenants->n; i++, sc++) {
+        sc->kind = SCOPE_TENANT;
+        sc->tenant = tenants->a[i];
+        fill_scope(sc, &tenants->acc[i], ndays);
+        sc->mix_distance = tdist[i];
+    }
+    v->nscopes = n;
+    free(pdist);
+    free(tdist);
+}
+
 void view_compute(const struct store *st, const struct view_params *p,
                   struct view *v)
 {
@@ -301,6 +381,9 @@ void view_compute(const struct store *st, const struct view_params *p,
     struct groups cov = {0}, usage_cost = {0};
     /* billed vs estimated per usage source */
     struct groups drift = {0};
+    /* for the alert scopes: providers, and spend by (provider, model) and
+     * (tenant, model) for the mix distance of each provider and tenant */
+    struct groups providers = {0}, provider_models = {0}, tenant_models = {0};
     bool any_billed = false;
     for (size_t i = 0; i < p->nsources; i++)
         any_billed |= p->sources[i].reports_billed;
@@ -343,6 +426,16 @@ void view_compute(const struct store *st, const struct view_params *p,
             models.price[m] = PRICE_NONE;
         else if (price == PRICE_PARTIAL)
             models.price[m] = PRICE_PARTIAL;
+        if (p->scopes) {
+            size_t g = group_of(&providers, k->provider, NULL);
+            acc_add(&providers.acc[g], t, priced);
+            if (priced) {
+                g = group_of(&provider_models, k->provider, k->model);
+                acc_add(&provider_models.acc[g], t, true);
+                g = group_of(&tenant_models, k->tenant, k->model);
+                acc_add(&tenant_models.acc[g], t, true);
+            }
+        }
     }
 
     /* spend */
@@ -448,10 +541,16 @@ void view_compute(const struct store *st, const struct view_params *p,
         vs->name = ss->name;
         vs->type = ss->type;
         vs->last_success = ss->last_success;
+        vs->last_data = ss->last_data;
+        vs->started = ss->started;
         vs->last_error = ss->last_error[0] ? ss->last_error : NULL;
         vs->records = ss->records;
         vs->rejected = ss->rejected;
-        int64_t seen = ss->last_data ? ss->last_data : ss->started;
+        /* stale: no successful poll, or no new data, for stale_after (the
+         * source_stale rule's test) */
+        int64_t success = ss->last_success ? ss->last_success : ss->started;
+        int64_t data = ss->last_data ? ss->last_data : ss->started;
+        int64_t seen = success < data ? success : data;
         if (ss->state == SOURCE_ERROR)
             vs->status = "error";
         else if (p->stale_after > 0 && seen && p->now - seen > p->stale_after)
@@ -489,6 +588,9 @@ void view_compute(const struct store *st, const struct view_params *p,
 
     if (p->sparklines)
         sparklines(st, p, counted, ndays, v);
+    if (p->scopes)
+        scopes(v, ndays, &total, &providers, &provider_models, &models, &tenants,
+               &tenant_models);
 
     free(counted);
     groups_free(&tenants);
@@ -496,6 +598,9 @@ void view_compute(const struct store *st, const struct view_params *p,
     groups_free(&cov);
     groups_free(&usage_cost);
     groups_free(&drift);
+    groups_free(&providers);
+    groups_free(&provider_models);
+    groups_free(&tenant_models);
 }
 
 void view_free(struct view *v)
@@ -505,5 +610,6 @@ void view_free(struct view *v)
     free(v->unpriced);
     free(v->sources);
     free(v->alerts);
+    free(v->scopes);
     memset(v, 0, sizeof *v);
 }

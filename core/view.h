@@ -74,9 +74,29 @@ struct view_source {
     const char *name, *type;
     const char *status;              /* "starting", "ok", "error", "stale" */
     int64_t last_success;            /* 0 = never */
+    int64_t last_data;               /* records last arrived; 0 = never */
+    int64_t started;
     const char *last_error;          /* NULL = none */
     int64_t records, rejected;
     double coverage, drift;          /* NAN where they do not apply */
+};
+
+/* Everything the alert rules compare, for one scope (DESIGN.md §6). */
+enum view_scope_kind { SCOPE_TOTAL, SCOPE_PROVIDER, SCOPE_MODEL, SCOPE_TENANT };
+
+struct view_scope {
+    enum view_scope_kind kind;
+    const char *provider;            /* SCOPE_PROVIDER, SCOPE_MODEL */
+    const char *model;               /* SCOPE_MODEL */
+    const char *tenant;              /* SCOPE_TENANT */
+    double window_usd, baseline_usd; /* NAN unknown / learning */
+    int64_t requests;
+    double baseline_requests;        /* mean per baseline day */
+    double hit_rate, baseline_hit_rate;
+    int64_t input_known;             /* input tokens whose cache reads are known */
+    double reasoning, baseline_reasoning;
+    int64_t output_known;
+    double mix_distance;             /* of spend shares by model; NAN for a model */
 };
 
 struct view_alert {
@@ -120,6 +140,8 @@ struct view {
     size_t nsources;
     struct view_alert *alerts;       /* filled by the alerts module */
     size_t nalerts;
+    struct view_scope *scopes;       /* with view_params.scopes */
+    size_t nscopes;
     struct view_hour hours[VIEW_HOURS];
     double week_usd[VIEW_WEEK_HOURS];/* hourly spend, last 7 days */
     bool has_sparklines;
@@ -143,6 +165,7 @@ struct view_params {
     const char *only_tenant;
     const char *only_provider, *only_model;
     bool sparklines;                 /* fill hours[] and week_usd[] */
+    bool scopes;                     /* fill scopes[] (for the alert rules) */
 };
 
 /* Compute the view (out is overwritten; free it with view_free). */

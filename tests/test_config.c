@@ -157,6 +157,7 @@ static void test_a_full_config(void **state)
     assert_string_equal(c->sources[1].tenant_name_values[0], "acme");
     assert_int_equal(c->nhooks, 1);
     assert_int_equal(c->hooks[0].argc, 2);
+    assert_null(c->hooks[0].argv[2]); /* an argv for exec: NULL-terminated */
     assert_true(c->hooks[0].on_firing);
     assert_false(c->hooks[0].on_resolved);
     assert_int_equal(c->hooks[0].min_severity, SEVERITY_CRITICAL);

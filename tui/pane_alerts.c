@@ -47,9 +47,18 @@ static void alerts_draw(struct pane *p, const struct tui_ctx *c)
         fmt_ratio(ratio, sizeof ratio, a->ratio);
         snapshot_window_name(a->window, win, sizeof win);
         clock_format_duration(c->now - (on ? a->started_at : a->resolved_at), since, sizeof since);
-        snprintf(line, sizeof line, "%-4s %-14s %-24s %-4s %s vs %s (%s)  %s %s%s",
+        char versus[160];
+        if (isfinite(a->baseline)) {
+            snprintf(versus, sizeof versus, "%s vs %s (%s)", val, base, ratio);
+        } else {
+            /* a distance or an age has no baseline: show what it crossed */
+            char th[32];
+            show_value(th, sizeof th, a->kind, a->threshold);
+            snprintf(versus, sizeof versus, "%s (threshold %s)", val, th);
+        }
+        snprintf(line, sizeof line, "%-4s %-14s %-24s %-5s %s  %s %s%s",
                  on ? (strcmp(a->severity, "critical") == 0 ? "CRIT" : "WARN") : "ok",
-                 a->kind, a->scope, win, val, base, ratio, on ? "since" : "resolved",
+                 a->kind, a->scope, win, versus, on ? "since" : "resolved",
                  since, a->silenced ? "  [silenced]" : "");
         bool sel = c->focused && p->top + r == p->sel;
         int role = sel ? ROLE_SELECTED

@@ -151,8 +151,19 @@ def check(path, rerun):
     if out["unpriced"] != [{"provider": "openai", "model": "mystery-1", "requests": 1,
                             "input_tokens": 500, "output_tokens": 50}]:
         failures.append("unpriced %r" % out["unpriced"])
-    if out["alerts"] != []:
-        failures.append("alerts %r" % out["alerts"])
+    # the mix moved from o3 to claude: model_mix alerts, and nothing else
+    # (every spend anomaly is under the $1 floor)
+    kinds = {a["kind"] for a in out["alerts"]}
+    if kinds != {"model_mix"}:
+        failures.append("alert kinds %r" % sorted(kinds))
+    total = [a for a in out["alerts"] if a["scope"] == "total" and a["window"] == "1h"]
+    if len(total) != 1:
+        failures.append("total 1h mix alerts: %r" % total)
+    else:
+        same("alerts[total 1h].value", total[0]["value"], expect["mix"]["distance"])
+        same("alerts[total 1h].threshold", total[0]["threshold"], 0.25)
+        if total[0]["severity"] != "critical" or total[0]["started_at"] != "2026-11-20T11:55:00Z":
+            failures.append("total mix alert %r" % total[0])
     src = out["sources"]
     want_records = 0 if rerun else 7
     if (len(src) != 1 or src[0]["name"] != "spans" or src[0]["type"] != "otel_file"

@@ -49,6 +49,15 @@ screen | grep -E '^│globex +\$[0-9.]+ +\$[0-9.]+ +\$[0-9.]+ +[0-9.]+x' >/dev/n
     || fail "globex is not the first tenant row"
 screen | grep -E '│o3 +[0-9.]+%' >/dev/null || fail "o3 is not in the models"
 
+# the incident fires alerts; Tab to the Alerts pane, a silences the first
+step alerts
+wait_for "Alerts  [1-9][0-9]* firing"
+wait_for "^│CRIT +spend_anomaly +total "
+screen | grep -q "\[silenced\]" && fail "silenced before asking"
+$T send-keys -t s Tab Tab a
+wait_for "\[silenced\]"
+$T send-keys -t s Tab
+
 # ? shows the help with every key; any key closes it
 step help
 $T send-keys -t s '?'

@@ -1,0 +1,453 @@
+/* alerts.c - alert lifecycle and notifications (see alerts.h). */
+#include "alerts/alerts.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alerts/outbox.h"
+#include "core/clock.h"
+#include "core/hmap.h"
+#include "core/log.h"
+#include "core/snapshot.h"
+#include "core/xalloc.h"
+
+enum state { ST_PENDING, ST_FIRING, ST_RESOLVED };
+
+static const char *const state_names[] = {"pending", "firing", "resolved"};
+
+struct alert {
+    char key[320];              /* kind|scope|window */
+    char id[40];
+    enum alert_kind kind;
+    char scope[200];
+    int64_t window;
+    enum state state;
+    enum severity severity;
+    int notified_severity;      /* -1: never notified in this episode */
+    int64_t since;              /* pending since / started_at */
+    int64_t false_since;        /* firing, but no hit since (0 = hit) */
+    int64_t resolved_at;
+    int64_t last_notified;
+    int64_t silenced_until;
+    double value, baseline, ratio, threshold;
+    char summary[300];
+    bool hit;                   /* in the current evaluation */
+    bool dirty;
+};
+
+struct alerts {
+    const struct config *cfg;
+    struct db *db;
+    bool queue;
+    struct alert *a;
+    size_t n, cap;
+};
+
+static const char *schema =
+    "CREATE TABLE IF NOT EXISTS alerts("
+    "  key TEXT PRIMARY KEY, id TEXT NOT NULL, kind INTEGER NOT NULL,"
+    "  scope TEXT NOT NULL, window INTEGER NOT NULL, state INTEGER NOT NULL,"
+    "  severity INTEGER NOT NULL, notified_severity INTEGER NOT NULL,"
+    "  since INTEGER NOT NULL, false_since INTEGER NOT NULL,"
+    "  resolved_at INTEGER NOT NULL, last_notified INTEGER NOT NULL,"
+    "  silenced_until INTEGER NOT NULL, value REAL, baseline REAL, ratio REAL,"
+    "  threshold REAL, summary TEXT NOT NULL);";
+
+/* ---- persistence ---------------------------------------------------------------- */
+
+static void bind_num(sqlite3_stmt *s, int i, double v)
+{
+    if (isfinite(v))
+        sqlite3_bind_double(s, i, v);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+static double col_num(sqlite3_stmt *s, int i)
+{
+    return sqlite3_column_type(s, i) == SQLITE_NULL ? NAN : sqlite3_column_double(s, i);
+}
+
+static int save(struct alerts *al, const struct alert *a)
+{
+    sqlite3 *h = (sqlite3 *)db_handle(al->db);
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(h, "INSERT OR REPLACE INTO alerts VALUES"
+                           "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(s, 1, a->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, a->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 3, a->kind);
+    sqlite3_bind_text(s, 4, a->scope, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, a->window);
+    sqlite3_bind_int(s, 6, a->state);
+    sqlite3_bind_int(s, 7, a->severity);
+    sqlite3_bind_int(s, 8, a->notified_severity);
+    sqlite3_bind_int64(s, 9, a->since);
+    sqlite3_bind_int64(s, 10, a->false_since);
+    sqlite3_bind_int64(s, 11, a->resolved_at);
+    sqlite3_bind_int64(s, 12, a->last_notified);
+    sqlite3_bind_int64(s, 13, a->silenced_until);
+    bind_num(s, 14, a->value);
+    bind_num(s, 15, a->baseline);
+    bind_num(s, 16, a->ratio);
+    bind_num(s, 17, a->threshold);
+    sqlite3_bind_text(s, 18, a->summary, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int forget(struct alerts *al, const char *key)
+{
+    sqlite3 *h = (sqlite3 *)db_handle(al->db);
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(h, "DELETE FROM alerts WHERE key=?", -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static struct alert *grow(struct alerts *al)
+{
+    xgrow(&al->a, &al->cap, al->n + 1, sizeof *al->a);
+    struct alert *a = &al->a[al->n++];
+    memset(a, 0, sizeof *a);
+    a->notified_severity = -1;
+    return a;
+}
+
+static int load(struct alerts *al, char *err, size_t errlen)
+{
+    sqlite3 *h = (sqlite3 *)db_handle(al->db);
+    char *msg = NULL;
+    if (sqlite3_exec(h, schema, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "alert tables: %s", msg ? msg : "?");
+        sqlite3_free(msg);
+        return -1;
+    }
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(h, "SELECT * FROM alerts", -1, &s, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "alert tables: %s", sqlite3_errmsg(h));
+        return -1;
+    }
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        /* pending alerts are derived again from the history, not trusted
+         * across a gap of unknown length */
+        if (sqlite3_column_int(s, 5) == ST_PENDING)
+            continue;
+        struct alert *a = grow(al);
+        snprintf(a->key, sizeof a->key, "%s", (const char *)sqlite3_column_text(s, 0));
+        snprintf(a->id, sizeof a->id, "%s", (const char *)sqlite3_column_text(s, 1));
+        a->kind = (enum alert_kind)sqlite3_column_int(s, 2);
+        snprintf(a->scope, sizeof a->scope, "%s", (const char *)sqlite3_column_text(s, 3));
+        a->window = sqlite3_column_int64(s, 4);
+        a->state = (enum state)sqlite3_column_int(s, 5);
+        a->severity = (enum severity)sqlite3_column_int(s, 6);
+        a->notified_severity = sqlite3_column_int(s, 7);
+        a->since = sqlite3_column_int64(s, 8);
+        a->false_since = sqlite3_column_int64(s, 9);
+        a->resolved_at = sqlite3_column_int64(s, 10);
+        a->last_notified = sqlite3_column_int64(s, 11);
+        a->silenced_until = sqlite3_column_int64(s, 12);
+        a->value = col_num(s, 13);
+        a->baseline = col_num(s, 14);
+        a->ratio = col_num(s, 15);
+        a->threshold = col_num(s, 16);
+        snprintf(a->summary, sizeof a->summary, "%s", (const char *)sqlite3_column_text(s, 17));
+        if (a->kind >= KIND_COUNT)
+            al->n--; /* written by a newer spendtop: not ours to judge */
+    }
+    sqlite3_finalize(s);
+    return 0;
+}
+
+struct alerts *alerts_new(const struct config *cfg, struct db *db, bool queue,
+                          char *err, size_t errlen)
+{
+    struct alerts *al = xcalloc(1, sizeof *al);
+    al->cfg = cfg;
+    al->db = db;
+    al->queue = queue && db;
+    if (db && (load(al, err, errlen) != 0 || outbox_init(db, err, errlen) != 0)) {
+        alerts_free(al);
+        return NULL;
+    }
+    return al;
+}
+
+void alerts_free(struct alerts *al)
+{
+    if (!al)
+        return;
+    free(al->a);
+    free(al);
+}
+
+/* ---- lifecycle ------------------------------------------------------------------ */
+
+static struct alert *find(struct alerts *al, const char *key)
+{
+    for (size_t i = 0; i < al->n; i++)
+        if (strcmp(al->a[i].key, key) == 0)
+            return &al->a[i];
+    return NULL;
+}
+
+static void make_id(struct alert *a)
+{
+    char buf[400];
+    int n = snprintf(buf, sizeof buf, "%s|%lld", a->key, (long long)a->since);
+    snprintf(a->id, sizeof a->id, "%012llx",
+             (unsigned long long)(hmap_hash(buf, (size_t)n) & 0xffffffffffffull));
+}
+
+/* The alert as one JSON object: the snapshot's alert keys. */
+static void alert_json(const struct alert *a, const char *state, struct strbuf *out)
+{
+    struct view_alert va;
+    memset(&va, 0, sizeof va);
+    snprintf(va.id, sizeof va.id, "%s", a->id);
+    va.kind = rules_kind_name(a->kind);
+    va.state = state;
+    va.severity = a->severity == SEVERITY_CRITICAL ? "critical" : "warning";
+    snprintf(va.scope, sizeof va.scope, "%s", a->scope);
+    va.window = a->window;
+    va.value = a->value;
+    va.baseline = a->baseline;
+    va.ratio = a->ratio;
+    va.threshold = a->threshold;
+    va.started_at = a->since;
+    snprintf(va.summary, sizeof va.summary, "%s", a->summary);
+    snapshot_alert_json(&va, out);
+}
+
+/* Does hook h want this notification? */
+static bool hook_wants(const struct config_hook *h, const struct alert *a, bool firing)
+{
+    if (firing ? !h->on_firing : !h->on_resolved)
+        return false;
+    if ((int)a->severity < (int)h->min_severity)
+        return false;
+    if (h->nkinds == 0)
+        return true;
+    for (size_t i = 0; i < h->nkinds; i++)
+        if (strcmp(h->kinds[i], rules_kind_name(a->kind)) == 0)
+            return true;
+    return false;
+}
+
+/* Queue one notification for every hook that wants it. */
+static size_t notify(struct alerts *al, struct alert *a, bool firing, int64_t now)
+{
+    size_t queued = 0;
+    struct strbuf json = {0};
+    alert_json(a, firing ? "firing" : "resolved", &json);
+    for (size_t i = 0; i < al->cfg->nhooks; i++) {
+        if (!hook_wants(&al->cfg->hooks[i], a, firing))
+            continue;
+        if (outbox_put(al->db, &al->cfg->hooks[i], i, strbuf_str(&json)) == 0)
+            queued++;
+        else
+            log_msg(LOG_ERROR, "alert %s: cannot queue its notification: %s", a->id,
+                    db_error(al->db));
+    }
+    log_msg(LOG_INFO, "alert %s %s (%s): %s", a->id, firing ? "firing" : "resolved",
+            a->severity == SEVERITY_CRITICAL ? "critical" : "warning", a->summary);
+    strbuf_free(&json);
+    if (firing) {
+        a->last_notified = now;
+        a->notified_severity = (int)a->severity;
+    }
+    return queued;
+}
+
+static void take(struct alert *a, const struct rule_hit *h)
+{
+    a->value = h->value;
+    a->baseline = h->baseline;
+    a->ratio = h->ratio;
+    a->threshold = h->threshold;
+    a->severity = h->severity;
+    snprintf(a->summary, sizeof a->summary, "%s", h->summary);
+}
+
+size_t alerts_update(struct alerts *al, const struct rule_hits *hits, int64_t now)
+{
+    const struct config_alerts *c = &al->cfg->alerts;
+    size_t queued = 0;
+    if (al->db)
+        db_begin(al->db); /* every change of this evaluation, one transaction */
+    for (size_t i = 0; i < al->n; i++)
+        al->a[i].hit = false;
+    for (size_t i = 0; i < hits->n; i++) {
+        const struct rule_hit *h = &hits->hits[i];
+        char key[320];
+        snprintf(key, sizeof key, "%s|%s|%lld", rules_kind_name(h->kind), h->scope,
+                 (long long)h->window);
+        struct alert *a = find(al, key);
+        if (!a || a->state == ST_RESOLVED) {
+            if (!a)
+                a = grow(al);
+            memset(a, 0, sizeof *a);
+            snprintf(a->key, sizeof a->key, "%s", key);
+            a->kind = h->kind;
+            snprintf(a->scope, sizeof a->scope, "%s", h->scope);
+            a->window = h->window;
+            a->state = ST_PENDING;
+            a->notified_severity = -1;
+            a->since = now;
+        }
+        take(a, h);
+        a->hit = true;
+        a->dirty = true;
+    }
+    for (size_t i = 0; i < al->n; i++) {
+        struct alert *a = &al->a[i];
+        switch (a->state) {
+        case ST_PENDING:
+            if (!a->hit) {
+                a->state = ST_RESOLVED; /* dropped below: it never fired */
+                a->resolved_at = 0;
+                a->dirty = true;
+            } else if (now - a->since >= c->for_s) {
+                a->state = ST_FIRING;
+                a->false_since = 0;
+                make_id(a);
+                if (al->queue)
+                    queued += notify(al, a, true, now);
+            }
+            break;
+        case ST_FIRING:
+            if (a->hit) {
+                a->false_since = 0;
+                bool worse = (int)a->severity > a->notified_severity;
+                bool repeat = a->last_notified && now - a->last_notified >= c->repeat &&
+                              now >= a->silenced_until;
+                bool never = a->last_notified == 0;
+                if (al->queue && (worse || repeat || never))
+                    queued += notify(al, a, true, now);
+            } else {
+                if (!a->false_since)
+                    a->false_since = now;
+                if (now - a->false_since >= c->for_s) {
+                    a->state = ST_RESOLVED;
+                    a->resolved_at = now;
+                    /* a resolve only for an alert someone was told about */
+                    if (al->queue && a->last_notified)
+                        queued += notify(al, a, false, now);
+                }
+                a->dirty = true;
+            }
+            break;
+        case ST_RESOLVED:
+            break;
+        }
+    }
+    /* drop what never fired and what resolved long enough ago */
+    size_t keep = 0;
+    for (size_t i = 0; i < al->n; i++) {
+        struct alert *a = &al->a[i];
+        bool gone = a->state == ST_RESOLVED &&
+                    (a->resolved_at == 0 || now - a->resolved_at > c->keep_resolved);
+        if (gone) {
+            if (al->db)
+                forget(al, a->key);
+            continue;
+        }
+        if (al->db && a->dirty && save(al, a) != 0)
+            log_msg(LOG_ERROR, "cannot save alert %s: %s", a->key, db_error(al->db));
+        a->dirty = false;
+        al->a[keep++] = *a;
+    }
+    al->n = keep;
+    if (al->db && db_commit(al->db) != 0) {
+        log_msg(LOG_ERROR, "cannot save the alert state: %s", db_error(al->db));
+        db_rollback(al->db);
+    }
+    return queued;
+}
+
+/* ---- views ------------------------------------------------------------------------ */
+
+static int cmp_alerts(const void *x, const void *y)
+{
+    const struct view_alert *a = x, *b = y;
+    bool fa = strcmp(a->state, "firing") == 0, fb = strcmp(b->state, "firing") == 0;
+    if (fa != fb)
+        return fa ? -1 : 1;
+    if (fa) {
+        int sa = strcmp(a->severity, "critical") == 0, sb = strcmp(b->severity, "critical") == 0;
+        if (sa != sb)
+            return sa ? -1 : 1;
+        /* the whole bill before any part of it */
+        int ta = strcmp(a->scope, "total") == 0, tb = strcmp(b->scope, "total") == 0;
+        if (ta != tb)
+            return ta ? -1 : 1;
+        if (a->started_at != b->started_at)
+            return a->started_at < b->started_at ? -1 : 1;
+    } else if (a->resolved_at != b->resolved_at) {
+        return a->resolved_at > b->resolved_at ? -1 : 1;
+    }
+    return strcmp(a->scope, b->scope);
+}
+
+void alerts_fill_view(const struct alerts *al, struct view *v, int64_t now)
+{
+    free(v->alerts);
+    v->alerts = xcalloc(al->n ? al->n : 1, sizeof *v->alerts);
+    v->nalerts = 0;
+    for (size_t i = 0; i < al->n; i++) {
+        const struct alert *a = &al->a[i];
+        if (a->state == ST_PENDING)
+            continue;
+        struct view_alert *va = &v->alerts[v->nalerts++];
+        snprintf(va->id, sizeof va->id, "%s", a->id);
+        va->kind = rules_kind_name(a->kind);
+        va->state = state_names[a->state];
+        va->severity = a->severity == SEVERITY_CRITICAL ? "critical" : "warning";
+        snprintf(va->scope, sizeof va->scope, "%s", a->scope);
+        va->window = a->window;
+        va->value = a->value;
+        va->baseline = a->baseline;
+        va->ratio = a->ratio;
+        va->threshold = a->threshold;
+        va->started_at = a->since;
+        va->resolved_at = a->resolved_at;
+        snprintf(va->summary, sizeof va->summary, "%s", a->summary);
+        va->silenced = a->state == ST_FIRING && now < a->silenced_until;
+    }
+    qsort(v->alerts, v->nalerts, sizeof *v->alerts, cmp_alerts);
+}
+
+int alerts_silence(struct alerts *al, const char *id, int64_t now, char *msg, size_t len)
+{
+    for (size_t i = 0; i < al->n; i++) {
+        struct alert *a = &al->a[i];
+        if (a->state != ST_FIRING || strcmp(a->id, id) != 0)
+            continue;
+        a->silenced_until = now + al->cfg->alerts.repeat;
+        char d[16];
+        clock_format_duration(al->cfg->alerts.repeat, d, sizeof d);
+        snprintf(msg, len, "silenced %s %s for %s", rules_kind_name(a->kind), a->scope, d);
+        if (al->db && save(al, a) != 0)
+            log_msg(LOG_ERROR, "cannot save alert %s: %s", a->key, db_error(al->db));
+        log_msg(LOG_INFO, "alert %s silenced for %s", a->id, d);
+        return 0;
+    }
+    snprintf(msg, len, "no firing alert to silence");
+    return -1;
+}
+
+size_t alerts_firing(const struct alerts *al)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < al->n; i++)
+        n += al->a[i].state == ST_FIRING;
+    return n;
+}

@@ -1,0 +1,475 @@
+/* hooks.c - the hook runner (see hooks.h). */
+#include "alerts/hooks.h"
+
+#include <cJSON.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alerts/outbox.h"
+#include "core/clock.h"
+#include "core/jsonw.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+
+extern char **environ;
+
+struct run {
+    struct hooks *h;
+    bool in_use;
+    struct outbox_item item;
+    const struct config_hook *hook;
+    uv_process_t proc;
+    uv_pipe_t in, out, err;
+    uv_timer_t timer;
+    uv_write_t wr;
+    char *payload;
+    int open;                   /* handles not yet closed */
+    bool spawned, exited, timed_out, killed, closing;
+    int64_t status;
+    int signal;
+    bool eof[2];
+    size_t logged;
+    char line[2][512];
+    size_t linelen[2];
+};
+
+struct hooks {
+    uv_loop_t *loop;
+    const struct config *cfg;
+    struct db *db;
+    struct run runs[HOOKS_MAX_RUNNING];
+    uv_timer_t retry;
+    bool retry_open;
+    char **env;                 /* the base environment for every hook */
+    size_t nenv;
+    bool closing;
+    void (*closed)(void *data);
+    void *closed_data;
+};
+
+static const char *hook_name(const struct config_hook *k)
+{
+    if (k->name)
+        return k->name;
+    return k->argc ? k->argv[0] : "sh";
+}
+
+/* spendtop's environment minus API keys and any SPENDTOP_ALERT_* */
+static void base_env(struct hooks *h)
+{
+    size_t n = 0;
+    for (char **e = environ; *e; e++)
+        n++;
+    h->env = xcalloc(n + 1, sizeof *h->env);
+    for (char **e = environ; *e; e++) {
+        if (strncmp(*e, "SPENDTOP_ALERT_", 15) == 0)
+            continue;
+        bool secret = false;
+        for (size_t i = 0; i < h->cfg->nsources; i++) {
+            const char *k = h->cfg->sources[i].api_key_env;
+            size_t kl = k ? strlen(k) : 0;
+            if (kl && strncmp(*e, k, kl) == 0 && (*e)[kl] == '=')
+                secret = true;
+        }
+        if (!secret)
+            h->env[h->nenv++] = *e;
+    }
+}
+
+struct hooks *hooks_new(uv_loop_t *loop, const struct config *cfg, struct db *db)
+{
+    /* a hook that exits without reading its stdin makes our write fail:
+     * that must be EPIPE, never a SIGPIPE that kills spendtop */
+    signal(SIGPIPE, SIG_IGN);
+    struct hooks *h = xcalloc(1, sizeof *h);
+    h->loop = loop;
+    h->cfg = cfg;
+    h->db = db;
+    base_env(h);
+    return h;
+}
+
+void hooks_free(struct hooks *h)
+{
+    if (!h)
+        return;
+    for (size_t i = 0; i < HOOKS_MAX_RUNNING; i++) {
+        outbox_items_free(&h->runs[i].item, 1);
+        free(h->runs[i].payload);
+    }
+    free(h->env);
+    free(h);
+}
+
+/* ---- one run ---------------------------------------------------------------------- */
+
+static void log_output(struct run *r, int which, const char *buf, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = buf[i];
+        bool flush = c == '\n' || r->linelen[which] == sizeof r->line[which] - 1;
+        if (c != '\n')
+            r->line[which][r->linelen[which]++] = c;
+        if (!flush)
+            continue;
+        r->line[which][r->linelen[which]] = '\0';
+        if (r->logged < HOOKS_LOG_CAP)
+            log_msg(LOG_INFO, "hook %s %s: %s", hook_name(r->hook),
+                    which ? "stderr" : "stdout", r->line[which]);
+        else if (r->logged - r->linelen[which] < HOOKS_LOG_CAP)
+            log_msg(LOG_WARN, "hook %s: more than %d KiB of output; the rest is not logged",
+                    hook_name(r->hook), HOOKS_LOG_CAP / 1024);
+        r->logged += r->linelen[which] + 1;
+        r->linelen[which] = 0;
+    }
+}
+
+static void finished(struct run *r);
+
+static void on_closed(uv_handle_t *handle)
+{
+    struct run *r = handle->data;
+    if (--r->open == 0)
+        finished(r);
+}
+
+static void close_one(uv_handle_t *handle)
+{
+    if (!uv_is_closing(handle))
+        uv_close(handle, on_closed);
+}
+
+static void close_all(struct run *r)
+{
+    if (r->closing)
+        return;
+    r->closing = true;
+    /* uv_spawn initialises the handle even when it fails: always close it */
+    close_one((uv_handle_t *)&r->proc);
+    close_one((uv_handle_t *)&r->in);
+    close_one((uv_handle_t *)&r->out);
+    close_one((uv_handle_t *)&r->err);
+    close_one((uv_handle_t *)&r->timer);
+}
+
+static void maybe_done(struct run *r)
+{
+    if (r->exited && r->eof[0] && r->eof[1])
+        close_all(r);
+}
+
+static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
+{
+    (void)handle;
+    buf->base = xmalloc(suggested);
+    buf->len = suggested;
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    struct run *r = s->data;
+    int which = s == (uv_stream_t *)&r->err;
+    if (n > 0)
+        log_output(r, which, buf->base, (size_t)n);
+    free(buf->base);
+    if (n < 0) {
+        if (r->linelen[which])
+            log_output(r, which, "\n", 1);
+        r->eof[which] = true;
+        uv_read_stop(s);
+        maybe_done(r);
+    }
+}
+
+static void on_written(uv_write_t *w, int status)
+{
+    struct run *r = w->data;
+    (void)status; /* a hook that does not read stdin is its own business */
+    close_one((uv_handle_t *)&r->in);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    struct run *r = t->data;
+    /* never kill(-0): a child that did not start has pid 0, and that would
+     * signal our own process group */
+    pid_t pg = r->proc.pid > 0 ? r->proc.pid : 0;
+    if (r->exited) {
+        /* exited, but something it started still holds its output open */
+        r->eof[0] = r->eof[1] = true;
+        close_all(r);
+    } else if (!r->timed_out) {
+        r->timed_out = true;
+        log_msg(LOG_WARN, "hook %s: still running after %llds: SIGTERM", hook_name(r->hook),
+                (long long)r->hook->timeout);
+        if (pg)
+            kill(-pg, SIGTERM);
+        uv_timer_start(&r->timer, on_timer, HOOKS_KILL_GRACE_MS, 0);
+    } else if (!r->killed) {
+        r->killed = true;
+        log_msg(LOG_WARN, "hook %s: ignored SIGTERM: SIGKILL", hook_name(r->hook));
+        if (pg)
+            kill(-pg, SIGKILL);
+    }
+}
+
+static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal)
+{
+    struct run *r = p->data;
+    r->exited = true;
+    r->status = status;
+    r->signal = term_signal;
+    /* give the pipes a moment to drain, no more */
+    uv_timer_start(&r->timer, on_timer, 1000, 0);
+    maybe_done(r);
+}
+
+static void set_env(char ***env, size_t *n, const char *name, const char *value)
+{
+    size_t len = strlen(name) + strlen(value) + 2;
+    char *e = xmalloc(len);
+    snprintf(e, len, "%s=%s", name, value);
+    (*env)[(*n)++] = e;
+}
+
+/* SPENDTOP_ALERT_* from the alert's JSON: null is the empty string. */
+static char **alert_env(const struct hooks *h, const char *json, size_t *nowned)
+{
+    static const char *const keys[][2] = {
+        {"id", "SPENDTOP_ALERT_ID"}, {"kind", "SPENDTOP_ALERT_KIND"},
+        {"state", "SPENDTOP_ALERT_STATE"}, {"severity", "SPENDTOP_ALERT_SEVERITY"},
+        {"scope", "SPENDTOP_ALERT_SCOPE"}, {"window", "SPENDTOP_ALERT_WINDOW"},
+        {"value", "SPENDTOP_ALERT_VALUE"}, {"baseline", "SPENDTOP_ALERT_BASELINE"},
+        {"ratio", "SPENDTOP_ALERT_RATIO"}, {"threshold", "SPENDTOP_ALERT_THRESHOLD"},
+        {"started_at", "SPENDTOP_ALERT_STARTED_AT"}, {"summary", "SPENDTOP_ALERT_SUMMARY"},
+    };
+    size_t nkeys = sizeof keys / sizeof *keys;
+    char **env = xcalloc(h->nenv + nkeys + 1, sizeof *env);
+    size_t n = 0;
+    cJSON *a = cJSON_Parse(json);
+    for (size_t i = 0; i < nkeys; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(a, keys[i][0]);
+        char num[32];
+        const char *s = "";
+        if (cJSON_IsString(v)) {
+            s = v->valuestring;
+        } else if (cJSON_IsNumber(v)) {
+            jsonw_format_double(num, v->valuedouble);
+            s = num;
+        }
+        set_env(&env, &n, keys[i][1], s);
+    }
+    cJSON_Delete(a);
+    *nowned = n;
+    for (size_t i = 0; i < h->nenv; i++)
+        env[n++] = h->env[i];
+    env[n] = NULL;
+    return env;
+}
+
+static int64_t backoff(int attempts)
+{
+    int64_t s = (int64_t)1 << (attempts > 6 ? 6 : attempts - 1);
+    return s > 60 ? 60 : s;
+}
+
+static void finished(struct run *r)
+{
+    struct hooks *h = r->h;
+    bool ok = r->spawned && r->exited && r->status == 0 && r->signal == 0 && !r->timed_out;
+    const char *name = hook_name(r->hook);
+    if (h->closing && !r->exited) {
+        log_msg(LOG_WARN, "hook %s: stopped at shutdown; it will run again at the next start",
+                name);
+    } else if (ok) {
+        log_msg(LOG_INFO, "hook %s: delivered", name);
+        outbox_delete(h->db, r->item.seq);
+    } else {
+        int attempts = r->item.attempts + 1;
+        char why[96];
+        if (!r->spawned)
+            snprintf(why, sizeof why, "could not start");
+        else if (r->timed_out)
+            snprintf(why, sizeof why, "timed out");
+        else if (r->signal)
+            snprintf(why, sizeof why, "killed by signal %d", r->signal);
+        else
+            snprintf(why, sizeof why, "exit status %lld", (long long)r->status);
+        if (attempts >= r->hook->attempts) {
+            log_msg(LOG_ERROR, "hook %s: %s; failed %d time%s, giving up on this notification",
+                    name, why, attempts, attempts == 1 ? "" : "s");
+            outbox_delete(h->db, r->item.seq);
+        } else {
+            log_msg(LOG_WARN, "hook %s: %s; retrying in %llds (attempt %d of %d)", name, why,
+                    (long long)backoff(attempts), attempts + 1, r->hook->attempts);
+            outbox_retry(h->db, r->item.seq, attempts, clock_wall() + backoff(attempts));
+        }
+    }
+    outbox_items_free(&r->item, 1);
+    free(r->payload);
+    r->payload = NULL;
+    r->in_use = false;
+    if (h->closing) {
+        for (size_t i = 0; i < HOOKS_MAX_RUNNING; i++)
+            if (h->runs[i].in_use)
+                return;
+        if (!h->retry_open && h->closed)
+            h->closed(h->closed_data);
+        return;
+    }
+    hooks_kick(h);
+}
+
+static void start(struct hooks *h, struct run *r, struct outbox_item *it)
+{
+    memset(r, 0, sizeof *r);
+    r->h = h;
+    r->in_use = true;
+    r->item = *it;
+    r->hook = &h->cfg->hooks[it->hook];
+    const struct config_hook *k = r->hook;
+
+    char *sh_args[] = {"/bin/sh", "-c", k->shell, NULL};
+    char **args = k->shell ? sh_args : k->argv;
+    size_t owned;
+    char **env = alert_env(h, it->json, &owned);
+
+    uv_pipe_init(h->loop, &r->in, 0);
+    uv_pipe_init(h->loop, &r->out, 0);
+    uv_pipe_init(h->loop, &r->err, 0);
+    uv_timer_init(h->loop, &r->timer);
+    r->in.data = r->out.data = r->err.data = r->timer.data = r->proc.data = r;
+    r->open = 5; /* three pipes, the timer, the process */
+    uv_stdio_container_t stdio[3] = {
+        {.flags = UV_CREATE_PIPE | UV_READABLE_PIPE, .data.stream = (uv_stream_t *)&r->in},
+        {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&r->out},
+        {.flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE, .data.stream = (uv_stream_t *)&r->err},
+    };
+    uv_process_options_t o = {
+        .exit_cb = on_exit_cb,
+        .file = args[0],
+        .args = args,
+        .env = env,
+        /* its own session and process group: no terminal, and the whole
+         * group can be killed at the timeout */
+        .flags = UV_PROCESS_DETACHED,
+        .stdio_count = 3,
+        .stdio = stdio,
+    };
+    int rc = uv_spawn(h->loop, &r->proc, &o);
+    for (size_t i = 0; i < owned; i++)
+        free(env[i]);
+    free(env);
+    if (rc != 0) {
+        log_msg(LOG_ERROR, "hook %s: cannot run %s: %s", hook_name(k), args[0], uv_strerror(rc));
+        r->eof[0] = r->eof[1] = r->exited = true;
+        close_all(r);
+        return;
+    }
+    r->spawned = true;
+    /* the alert as one JSON line on stdin */
+    size_t len = strlen(it->json);
+    r->payload = xmalloc(len + 2);
+    memcpy(r->payload, it->json, len);
+    r->payload[len] = '\n';
+    uv_buf_t buf = uv_buf_init(r->payload, (unsigned)len + 1);
+    r->wr.data = r;
+    if (uv_write(&r->wr, (uv_stream_t *)&r->in, &buf, 1, on_written) != 0)
+        close_one((uv_handle_t *)&r->in);
+    uv_read_start((uv_stream_t *)&r->out, on_alloc, on_read);
+    uv_read_start((uv_stream_t *)&r->err, on_alloc, on_read);
+    uv_timer_start(&r->timer, on_timer, (uint64_t)k->timeout * 1000, 0);
+}
+
+/* ---- the queue ---------------------------------------------------------------------- */
+
+static void on_retry(uv_timer_t *t) { hooks_kick(t->data); }
+
+void hooks_kick(struct hooks *h)
+{
+    if (h->closing || !h->db)
+        return;
+    int64_t busy[HOOKS_MAX_RUNNING];
+    size_t nbusy = 0, free_slots = 0;
+    for (size_t i = 0; i < HOOKS_MAX_RUNNING; i++) {
+        if (h->runs[i].in_use)
+            busy[nbusy++] = h->runs[i].item.seq;
+        else
+            free_slots++;
+    }
+    int64_t now = clock_wall();
+    struct outbox_item items[HOOKS_MAX_RUNNING];
+    size_t n = free_slots ? outbox_due(h->db, now, busy, nbusy, items, free_slots) : 0;
+    for (size_t i = 0; i < n; i++) {
+        struct outbox_item *it = &items[i];
+        if (it->hook >= h->cfg->nhooks ||
+            outbox_fingerprint(&h->cfg->hooks[it->hook]) != it->fingerprint) {
+            log_msg(LOG_WARN, "a queued notification's hook is no longer configured: dropped");
+            outbox_delete(h->db, it->seq);
+            outbox_items_free(it, 1);
+            continue;
+        }
+        for (size_t s = 0; s < HOOKS_MAX_RUNNING; s++) {
+            if (!h->runs[s].in_use) {
+                start(h, &h->runs[s], it);
+                break;
+            }
+        }
+    }
+    /* wake up for the next retry */
+    int64_t next = outbox_next(h->db);
+    if (next > now) {
+        if (!h->retry_open) {
+            uv_timer_init(h->loop, &h->retry);
+            h->retry.data = h;
+            h->retry_open = true;
+        }
+        uv_timer_start(&h->retry, on_retry, (uint64_t)(next - now) * 1000, 0);
+    } else if (h->retry_open) {
+        uv_timer_stop(&h->retry);
+    }
+}
+
+bool hooks_idle(const struct hooks *h)
+{
+    for (size_t i = 0; i < HOOKS_MAX_RUNNING; i++)
+        if (h->runs[i].in_use)
+            return false;
+    return !h->db || outbox_count(h->db) == 0;
+}
+
+static void retry_closed(uv_handle_t *t)
+{
+    struct hooks *h = t->data;
+    h->retry_open = false;
+    for (size_t i = 0; i < HOOKS_MAX_RUNNING; i++)
+        if (h->runs[i].in_use)
+            return;
+    if (h->closed)
+        h->closed(h->closed_data);
+}
+
+void hooks_close(struct hooks *h, void (*closed)(void *data), void *data)
+{
+    h->closing = true;
+    h->closed = closed;
+    h->closed_data = data;
+    bool running = false;
+    for (size_t i = 0; i < HOOKS_MAX_RUNNING; i++) {
+        struct run *r = &h->runs[i];
+        if (!r->in_use)
+            continue;
+        running = true;
+        if (r->spawned && !r->exited && r->proc.pid > 0)
+            kill(-r->proc.pid, SIGTERM);
+    }
+    if (h->retry_open) {
+        uv_close((uv_handle_t *)&h->retry, retry_closed);
+        return;
+    }
+    if (!running && closed)
+        closed(data);
+}

@@ -1,0 +1,44 @@
+/* hooks.h - deliver alert notifications by running the configured hooks.
+ *
+ * Each outbox row runs its [[hook]] through uv_spawn: `command` as an argv
+ * (no shell), or `shell` through /bin/sh -c. The alert's facts are in
+ * SPENDTOP_ALERT_* environment variables and the alert is one JSON object
+ * on stdin; nothing from the data is ever spliced into a command line (a
+ * tenant named `$(rm -rf ~)` reaches a hook only as the value of
+ * SPENDTOP_ALERT_SCOPE). The environment is spendtop's own, minus the
+ * variables that hold API keys.
+ *
+ * A hook runs in its own session (no terminal: it cannot draw over the
+ * dashboard); its stdout and stderr go to the log, at most 64 KiB per run.
+ * Past its timeout it gets SIGTERM, then SIGKILL 2 s later (its whole
+ * process group). A failure is retried with backoff (1 s, 2 s, 4 s, ...,
+ * at most 60 s) up to `attempts`, then logged as failed. At most 4 hooks
+ * run at once; the rest wait in the outbox.
+ */
+#ifndef SPENDTOP_HOOKS_H
+#define SPENDTOP_HOOKS_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+#include "core/config.h"
+#include "core/db.h"
+
+#define HOOKS_MAX_RUNNING 4
+#define HOOKS_KILL_GRACE_MS 2000
+#define HOOKS_LOG_CAP (64 * 1024)
+
+struct hooks;
+
+struct hooks *hooks_new(uv_loop_t *loop, const struct config *cfg, struct db *db);
+/* Start what is due (and arm a timer for what is not yet). */
+void hooks_kick(struct hooks *h);
+/* Nothing running and nothing queued. */
+bool hooks_idle(const struct hooks *h);
+/* Stop: running hooks are sent SIGTERM (their rows stay queued for the
+ * next start); closed(data) once every handle is closed. */
+void hooks_close(struct hooks *h, void (*closed)(void *data), void *data);
+/* After closed (or if never kicked). */
+void hooks_free(struct hooks *h);
+
+#endif

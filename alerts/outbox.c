@@ -1,0 +1,141 @@
+/* outbox.c - the notification queue in SQLite (see outbox.h). */
+#include "alerts/outbox.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/hmap.h"
+#include "core/strbuf.h"
+#include "core/xalloc.h"
+
+static sqlite3 *h_of(struct db *db) { return (sqlite3 *)db_handle(db); }
+
+int outbox_init(struct db *db, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(h_of(db),
+                     "CREATE TABLE IF NOT EXISTS outbox("
+                     "  seq INTEGER PRIMARY KEY AUTOINCREMENT, hook INTEGER NOT NULL,"
+                     "  fingerprint INTEGER NOT NULL, json TEXT NOT NULL,"
+                     "  attempts INTEGER NOT NULL, next_at INTEGER NOT NULL,"
+                     "  created INTEGER NOT NULL);",
+                     NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "outbox table: %s", msg ? msg : "?");
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+uint64_t outbox_fingerprint(const struct config_hook *h)
+{
+    struct strbuf b = {0};
+    strbuf_printf(&b, "%s\x1f%s\x1f", h->name ? h->name : "", h->shell ? h->shell : "");
+    for (size_t i = 0; i < h->argc; i++)
+        strbuf_printf(&b, "%s\x1f", h->argv[i]);
+    uint64_t f = hmap_hash(strbuf_str(&b), b.len) >> 1; /* fits a signed INTEGER */
+    strbuf_free(&b);
+    return f;
+}
+
+static int step_done(sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int outbox_put(struct db *db, const struct config_hook *h, size_t hook_index,
+               const char *alert_json)
+{
+    int64_t now = clock_wall();
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(h_of(db), "INSERT INTO outbox(hook, fingerprint, json, attempts, "
+                           "next_at, created) VALUES(?,?,?,0,?,?)", -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(s, 1, (int64_t)hook_index);
+    sqlite3_bind_int64(s, 2, (int64_t)outbox_fingerprint(h));
+    sqlite3_bind_text(s, 3, alert_json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, now);
+    sqlite3_bind_int64(s, 5, now);
+    return step_done(s);
+}
+
+size_t outbox_due(struct db *db, int64_t now, const int64_t *busy, size_t nbusy,
+                  struct outbox_item *out, size_t max)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(h_of(db), "SELECT seq, hook, fingerprint, json, attempts, next_at "
+                           "FROM outbox WHERE next_at <= ? ORDER BY seq", -1, &s, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_int64(s, 1, now);
+    size_t n = 0;
+    while (n < max && sqlite3_step(s) == SQLITE_ROW) {
+        int64_t seq = sqlite3_column_int64(s, 0);
+        bool running = false;
+        for (size_t i = 0; i < nbusy; i++)
+            running |= busy[i] == seq;
+        if (running)
+            continue;
+        struct outbox_item *it = &out[n++];
+        it->seq = seq;
+        it->hook = (size_t)sqlite3_column_int64(s, 1);
+        it->fingerprint = (uint64_t)sqlite3_column_int64(s, 2);
+        it->json = xstrdup((const char *)sqlite3_column_text(s, 3));
+        it->attempts = sqlite3_column_int(s, 4);
+        it->next_at = sqlite3_column_int64(s, 5);
+    }
+    sqlite3_finalize(s);
+    return n;
+}
+
+void outbox_items_free(struct outbox_item *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(items[i].json);
+        items[i].json = NULL;
+    }
+}
+
+int outbox_delete(struct db *db, int64_t seq)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(h_of(db), "DELETE FROM outbox WHERE seq=?", -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(s, 1, seq);
+    return step_done(s);
+}
+
+int outbox_retry(struct db *db, int64_t seq, int attempts, int64_t next_at)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(h_of(db), "UPDATE outbox SET attempts=?, next_at=? WHERE seq=?",
+                           -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int(s, 1, attempts);
+    sqlite3_bind_int64(s, 2, next_at);
+    sqlite3_bind_int64(s, 3, seq);
+    return step_done(s);
+}
+
+static int64_t scalar(struct db *db, const char *sql)
+{
+    sqlite3_stmt *s;
+    int64_t v = 0;
+    if (sqlite3_prepare_v2(h_of(db), sql, -1, &s, NULL) != SQLITE_OK)
+        return 0;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+size_t outbox_count(struct db *db) { return (size_t)scalar(db, "SELECT count(*) FROM outbox"); }
+
+int64_t outbox_next(struct db *db)
+{
+    return scalar(db, "SELECT coalesce(min(next_at), 0) FROM outbox");
+}

@@ -1,0 +1,45 @@
+/* outbox.h - notifications waiting for their hook, kept in the database.
+ *
+ * alerts.c queues one row per (notification, hook) in the transaction that
+ * records the alert as notified; hooks.c delivers rows and deletes them,
+ * or schedules a retry. Rows survive a restart, so a notification is
+ * neither lost nor sent twice by a restart. A row remembers a fingerprint
+ * of its hook: if the config changes the hook, the row is dropped (logged)
+ * rather than run through a different command.
+ */
+#ifndef SPENDTOP_OUTBOX_H
+#define SPENDTOP_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/db.h"
+
+struct outbox_item {
+    int64_t seq;
+    size_t hook;           /* index into cfg->hooks */
+    uint64_t fingerprint;
+    char *json;            /* the alert object (owned; outbox_items_free) */
+    int attempts;          /* made so far */
+    int64_t next_at;
+};
+
+int outbox_init(struct db *db, char *err, size_t errlen);
+uint64_t outbox_fingerprint(const struct config_hook *h);
+/* Within the caller's transaction; due at once. Delivery times are wall-
+ * clock times (clock_wall), not the replayed clock of --now. */
+int outbox_put(struct db *db, const struct config_hook *h, size_t hook_index,
+               const char *alert_json);
+/* Up to max rows due at now, oldest first, skipping the seqs in busy. */
+size_t outbox_due(struct db *db, int64_t now, const int64_t *busy, size_t nbusy,
+                  struct outbox_item *out, size_t max);
+void outbox_items_free(struct outbox_item *items, size_t n);
+int outbox_delete(struct db *db, int64_t seq);
+int outbox_retry(struct db *db, int64_t seq, int attempts, int64_t next_at);
+/* Rows waiting (due or not). */
+size_t outbox_count(struct db *db);
+/* The earliest next_at, or 0 if empty. */
+int64_t outbox_next(struct db *db);
+
+#endif

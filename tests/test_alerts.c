@@ -1,0 +1,290 @@
+/* test_alerts.c - the alert lifecycle on a fake clock: pending, firing,
+ * repeat, resolve, flapping, silence, escalation; and across a restart:
+ * no re-page, the resolve still delivered. Real SQLite. */
+#include "tests/helpers.h"
+
+#include <cJSON.h>
+
+#include "alerts/alerts.h"
+#include "alerts/outbox.h"
+#include "core/clock.h"
+
+static const int64_t T0 = 1795176000;
+
+struct fx {
+    char *dir;
+    char dbpath[4200];
+    struct config *cfg;
+    struct db *db;
+    struct alerts *al;
+};
+
+static void open_alerts(struct fx *f, bool queue)
+{
+    char err[256];
+    f->db = db_open(f->dbpath, err, sizeof err);
+    assert_non_null(f->db);
+    f->al = alerts_new(f->cfg, f->db, queue, err, sizeof err);
+    assert_non_null(f->al);
+}
+
+static void close_alerts(struct fx *f)
+{
+    alerts_free(f->al);
+    db_close(f->db);
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    f->dir = temp_dir();
+    snprintf(f->dbpath, sizeof f->dbpath, "%s/s.db", f->dir);
+    f->cfg = config_defaults();
+    f->cfg->nhooks = 1;
+    f->cfg->hooks = calloc(1, sizeof *f->cfg->hooks);
+    f->cfg->hooks[0].shell = strdup("true");
+    f->cfg->hooks[0].on_firing = f->cfg->hooks[0].on_resolved = true;
+    f->cfg->hooks[0].timeout = 10;
+    f->cfg->hooks[0].attempts = 3;
+    open_alerts(f, true);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    close_alerts(f);
+    config_free(f->cfg);
+    rm_rf(f->dir);
+    free(f);
+    return 0;
+}
+
+static struct rule_hits one(enum alert_kind k, const char *scope, enum severity sev)
+{
+    static struct rule_hit h;
+    memset(&h, 0, sizeof h);
+    h.kind = k;
+    snprintf(h.scope, sizeof h.scope, "%s", scope);
+    h.window = 3600;
+    h.severity = sev;
+    h.value = 30;
+    h.baseline = 10;
+    h.ratio = 3;
+    h.threshold = 15;
+    snprintf(h.summary, sizeof h.summary, "%s is up", scope);
+    return (struct rule_hits){&h, 1, 1};
+}
+
+static const struct rule_hits none = {NULL, 0, 0};
+
+/* The states of the queued notifications, in order, as "firing resolved". */
+static const char *queued(struct fx *f)
+{
+    static char out[1024];
+    out[0] = '\0';
+    struct outbox_item items[32];
+    size_t n = outbox_due(f->db, INT64_MAX, NULL, 0, items, 32);
+    for (size_t i = 0; i < n; i++) {
+        cJSON *j = cJSON_Parse(items[i].json);
+        strcat(out, i ? " " : "");
+        strcat(out, cJSON_GetObjectItem(j, "state")->valuestring);
+        cJSON_Delete(j);
+    }
+    outbox_items_free(items, n);
+    return out;
+}
+
+static const char *first_id(struct fx *f, int64_t now)
+{
+    static char id[40];
+    struct view v = {0};
+    alerts_fill_view(f->al, &v, now);
+    snprintf(id, sizeof id, "%s", v.nalerts ? v.alerts[0].id : "");
+    free(v.alerts);
+    return id;
+}
+
+static void test_fires_after_for_then_repeats_then_resolves_once(void **state)
+{
+    struct fx *f = *state;
+    struct rule_hits h = one(KIND_SPEND_ANOMALY, "total", SEVERITY_WARNING);
+    for (int64_t t = T0; t < T0 + 300; t += 60)
+        assert_int_equal(alerts_update(f->al, &h, t), 0);   /* pending */
+    assert_int_equal(alerts_firing(f->al), 0);
+    assert_int_equal(alerts_update(f->al, &h, T0 + 300), 1); /* held for 5m */
+    assert_int_equal(alerts_firing(f->al), 1);
+    char id[40];
+    snprintf(id, sizeof id, "%s", first_id(f, T0 + 300));
+    /* every minute for the next hour: nothing new, the same id */
+    for (int64_t t = T0 + 360; t < T0 + 300 + 3600; t += 60)
+        assert_int_equal(alerts_update(f->al, &h, t), 0);
+    assert_string_equal(first_id(f, T0 + 3000), id);
+    /* an hour after the first notification: the repeat */
+    assert_int_equal(alerts_update(f->al, &h, T0 + 300 + 3600), 1);
+    /* gone: still firing for `for`, then resolved, once */
+    int64_t t1 = T0 + 300 + 3660;
+    for (int64_t t = t1; t < t1 + 300; t += 60)
+        assert_int_equal(alerts_update(f->al, &none, t), 0);
+    assert_int_equal(alerts_firing(f->al), 1);
+    assert_int_equal(alerts_update(f->al, &none, t1 + 300), 1);
+    assert_int_equal(alerts_firing(f->al), 0);
+    assert_int_equal(alerts_update(f->al, &none, t1 + 360), 0);
+    assert_string_equal(queued(f), "firing firing resolved");
+    /* listed as resolved for keep_resolved, then gone */
+    struct view v = {0};
+    alerts_fill_view(f->al, &v, t1 + 400);
+    assert_int_equal(v.nalerts, 1);
+    assert_string_equal(v.alerts[0].state, "resolved");
+    free(v.alerts);
+    alerts_update(f->al, &none, t1 + 300 + 86400 + 60);
+    v.alerts = NULL;
+    alerts_fill_view(f->al, &v, t1 + 300 + 86400 + 60);
+    assert_int_equal(v.nalerts, 0);
+    free(v.alerts);
+}
+
+static void test_flapping_inside_for_never_pages(void **state)
+{
+    struct fx *f = *state;
+    struct rule_hits h = one(KIND_CACHE_DROP, "total", SEVERITY_WARNING);
+    for (int64_t t = T0; t < T0 + 3600; t += 120) {
+        alerts_update(f->al, &h, t);          /* on for a minute */
+        alerts_update(f->al, &none, t + 60);  /* off for a minute */
+    }
+    assert_int_equal(alerts_firing(f->al), 0);
+    assert_string_equal(queued(f), "");
+}
+
+static void test_flapping_while_firing_does_not_repage(void **state)
+{
+    struct fx *f = *state;
+    struct rule_hits h = one(KIND_CACHE_DROP, "total", SEVERITY_WARNING);
+    for (int64_t t = T0; t <= T0 + 300; t += 60)
+        alerts_update(f->al, &h, t);
+    assert_string_equal(queued(f), "firing");
+    /* off two minutes, on again, off two minutes ...: shorter than `for` */
+    for (int64_t t = T0 + 360; t < T0 + 1800; t += 180) {
+        alerts_update(f->al, &none, t);
+        alerts_update(f->al, &none, t + 60);
+        alerts_update(f->al, &h, t + 120);
+    }
+    assert_int_equal(alerts_firing(f->al), 1);
+    assert_string_equal(queued(f), "firing");
+}
+
+static void test_escalation_notifies_and_silence_holds_repeats(void **state)
+{
+    struct fx *f = *state;
+    struct rule_hits w = one(KIND_SPEND_ANOMALY, "tenant:acme", SEVERITY_WARNING);
+    for (int64_t t = T0; t <= T0 + 300; t += 60)
+        alerts_update(f->al, &w, t);
+    struct rule_hits c = one(KIND_SPEND_ANOMALY, "tenant:acme", SEVERITY_CRITICAL);
+    assert_int_equal(alerts_update(f->al, &c, T0 + 360), 1); /* worse: tell again */
+    assert_int_equal(alerts_update(f->al, &c, T0 + 420), 0);
+    char msg[160];
+    assert_int_equal(alerts_silence(f->al, first_id(f, T0 + 420), T0 + 420, msg, sizeof msg), 0);
+    assert_non_null(strstr(msg, "silenced spend_anomaly tenant:acme for 60m"));
+    struct view v = {0};
+    alerts_fill_view(f->al, &v, T0 + 430);
+    assert_true(v.alerts[0].silenced);
+    free(v.alerts);
+    /* the repeat (an hour after T0 + 360) falls inside the silence: held */
+    assert_int_equal(alerts_update(f->al, &c, T0 + 360 + 3600), 0);
+    /* after the silence ends, the repeat */
+    assert_int_equal(alerts_update(f->al, &c, T0 + 420 + 3600), 1);
+    assert_int_equal(alerts_silence(f->al, "no-such-id", T0, msg, sizeof msg), -1);
+}
+
+static void test_restart_neither_repages_nor_forgets_the_resolve(void **state)
+{
+    struct fx *f = *state;
+    struct rule_hits h = one(KIND_MODEL_SPIKE, "model:openai/o3", SEVERITY_WARNING);
+    for (int64_t t = T0; t <= T0 + 300; t += 60)
+        alerts_update(f->al, &h, t);
+    assert_string_equal(queued(f), "firing");
+    char id[40];
+    snprintf(id, sizeof id, "%s", first_id(f, T0 + 300));
+    close_alerts(f);
+    open_alerts(f, true); /* a new process */
+    assert_int_equal(alerts_firing(f->al), 1);
+    assert_string_equal(first_id(f, T0 + 360), id);
+    assert_int_equal(alerts_update(f->al, &h, T0 + 360), 0); /* no re-page */
+    /* it ends while we are down; after the restart, the resolve goes out */
+    close_alerts(f);
+    open_alerts(f, true);
+    for (int64_t t = T0 + 600; t < T0 + 900; t += 60)
+        alerts_update(f->al, &none, t);
+    assert_int_equal(alerts_update(f->al, &none, T0 + 900), 1);
+    assert_string_equal(queued(f), "firing resolved");
+}
+
+static void test_pending_is_not_trusted_across_a_restart(void **state)
+{
+    struct fx *f = *state;
+    struct rule_hits h = one(KIND_MODEL_MIX, "total", SEVERITY_WARNING);
+    alerts_update(f->al, &h, T0);
+    close_alerts(f);
+    open_alerts(f, true);
+    /* a day later, one hit: pending again from now, not since T0 */
+    assert_int_equal(alerts_update(f->al, &h, T0 + 86400), 0);
+    assert_int_equal(alerts_firing(f->al), 0);
+}
+
+static void test_no_hooks_queues_nothing_and_a_later_run_pages_once(void **state)
+{
+    struct fx *f = *state;
+    close_alerts(f);
+    open_alerts(f, false);
+    struct rule_hits h = one(KIND_REASONING_JUMP, "total", SEVERITY_WARNING);
+    for (int64_t t = T0; t <= T0 + 300; t += 60)
+        assert_int_equal(alerts_update(f->al, &h, t), 0);
+    assert_int_equal(alerts_firing(f->al), 1); /* evaluated and reported */
+    assert_string_equal(queued(f), "");
+    close_alerts(f);
+    open_alerts(f, true); /* with hooks again: nobody was told yet */
+    assert_int_equal(alerts_update(f->al, &h, T0 + 360), 1);
+    assert_int_equal(alerts_update(f->al, &h, T0 + 420), 0);
+}
+
+static void test_hook_filters(void **state)
+{
+    struct fx *f = *state;
+    f->cfg->hooks[0].min_severity = SEVERITY_CRITICAL;
+    struct rule_hits w = one(KIND_SPEND_ANOMALY, "total", SEVERITY_WARNING);
+    for (int64_t t = T0; t <= T0 + 300; t += 60)
+        alerts_update(f->al, &w, t);
+    assert_string_equal(queued(f), ""); /* a warning, for a critical-only hook */
+    f->cfg->hooks[0].min_severity = SEVERITY_WARNING;
+    f->cfg->hooks[0].nkinds = 1;
+    f->cfg->hooks[0].kinds = calloc(1, sizeof(char *));
+    f->cfg->hooks[0].kinds[0] = strdup("budget");
+    f->cfg->hooks[0].on_resolved = false;
+    struct rule_hit both[2];
+    both[0] = one(KIND_BUDGET, "tenant:acme", SEVERITY_WARNING).hits[0]; /* one() reuses */
+    both[1] = one(KIND_MODEL_MIX, "total", SEVERITY_WARNING).hits[0];    /* its storage */
+    for (int64_t t = T0 + 600; t <= T0 + 900; t += 60) {
+        struct rule_hits bh = {both, 2, 2};
+        alerts_update(f->al, &bh, t);
+    }
+    assert_string_equal(queued(f), "firing"); /* the budget one only */
+    for (int64_t t = T0 + 960; t <= T0 + 1260; t += 60)
+        alerts_update(f->al, &none, t);
+    assert_string_equal(queued(f), "firing"); /* no resolves for this hook */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_fires_after_for_then_repeats_then_resolves_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flapping_inside_for_never_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flapping_while_firing_does_not_repage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_escalation_notifies_and_silence_holds_repeats, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restart_neither_repages_nor_forgets_the_resolve, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pending_is_not_trusted_across_a_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_hooks_queues_nothing_and_a_later_run_pages_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hook_filters, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,347 @@
+/* test_hooks.c - the hook runner with real /bin/sh hooks on a real loop:
+ * environment and stdin, an injection attempt that must not execute, the
+ * timeout (SIGTERM, then SIGKILL for the whole group), retries, at most 4
+ * at once, a hook that floods stdout, and no API keys in its environment. */
+#include "tests/helpers.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include "alerts/hooks.h"
+#include "alerts/outbox.h"
+#include "core/clock.h"
+#include "core/log.h"
+
+struct fx {
+    char *dir;
+    char dbpath[4200];
+    struct config *cfg;
+    struct db *db;
+    uv_loop_t loop;
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    f->dir = temp_dir();
+    snprintf(f->dbpath, sizeof f->dbpath, "%s/s.db", f->dir);
+    char err[256];
+    f->db = db_open(f->dbpath, err, sizeof err);
+    assert_int_equal(outbox_init(f->db, err, sizeof err), 0);
+    f->cfg = config_defaults();
+    uv_loop_init(&f->loop);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(uv_loop_close(&f->loop), 0); /* nothing left open */
+    db_close(f->db);
+    config_free(f->cfg);
+    rm_rf(f->dir);
+    free(f);
+    return 0;
+}
+
+/* One hook running `shell` (with DIR replaced by the test directory). */
+static struct config_hook *shell_hook(struct fx *f, const char *shell, int64_t timeout, int attempts)
+{
+    f->cfg->hooks = realloc(f->cfg->hooks, (f->cfg->nhooks + 1) * sizeof *f->cfg->hooks);
+    struct config_hook *h = &f->cfg->hooks[f->cfg->nhooks++];
+    memset(h, 0, sizeof *h);
+    char buf[2048], *o = buf;
+    for (const char *s = shell; *s && o < buf + sizeof buf - 200;) {
+        if (strncmp(s, "DIR", 3) == 0) {
+            o += sprintf(o, "%s", f->dir);
+            s += 3;
+        } else {
+            *o++ = *s++;
+        }
+    }
+    *o = '\0';
+    h->shell = strdup(buf);
+    h->name = strdup("test");
+    h->on_firing = h->on_resolved = true;
+    h->timeout = timeout;
+    h->attempts = attempts;
+    return h;
+}
+
+static const char *alert_json =
+    "{\"id\":\"abc123\",\"kind\":\"spend_anomaly\",\"state\":\"firing\","
+    "\"severity\":\"critical\",\"scope\":\"tenant:$(touch DIR/pwned)`touch DIR/pwned2`\","
+    "\"window\":\"1h\",\"value\":35.02,\"baseline\":1.23,\"ratio\":28.47,\"threshold\":1.845,"
+    "\"started_at\":\"2026-11-20T11:50:00Z\",\"summary\":\"tenant spend is up; rm -rf ~\"}";
+
+static void queue(struct fx *f, size_t hook, int n)
+{
+    for (int i = 0; i < n; i++)
+        assert_int_equal(outbox_put(f->db, &f->cfg->hooks[hook], hook, alert_json), 0);
+}
+
+static void closed(void *data) { *(int *)data = 1; }
+
+/* Run until the queue is empty, then close. A stuck queue fails the test
+ * after a minute instead of hanging it (a guard, not a timing assertion). */
+static void tick(uv_timer_t *t) { (void)t; }
+
+static void deliver(struct fx *f)
+{
+    struct hooks *h = hooks_new(&f->loop, f->cfg, f->db);
+    hooks_kick(h);
+    /* wake the loop now and then, so the guard is checked even while the
+     * hooks sleep on a far-off timer */
+    uv_timer_t guard;
+    uv_timer_init(&f->loop, &guard);
+    uv_timer_start(&guard, tick, 200, 200);
+    int64_t deadline = clock_wall() + 60;
+    while (!hooks_idle(h)) {
+        if (clock_wall() > deadline)
+            fail_msg("the hooks did not finish within a minute");
+        uv_run(&f->loop, UV_RUN_ONCE);
+    }
+    uv_close((uv_handle_t *)&guard, NULL);
+    int done = 0;
+    hooks_close(h, closed, &done);
+    while (!done)
+        uv_run(&f->loop, UV_RUN_ONCE);
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+    hooks_free(h);
+}
+
+static char *slurp(struct fx *f, const char *name)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/%s", f->dir, name);
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return NULL;
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, fp);
+    fclose(fp);
+    buf[n] = '\0';
+    return buf;
+}
+
+static bool exists(struct fx *f, const char *name)
+{
+    char path[4300];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", f->dir, name);
+    return stat(path, &st) == 0;
+}
+
+static void test_env_and_stdin_carry_the_alert(void **state)
+{
+    struct fx *f = *state;
+    shell_hook(f, "env | grep ^SPENDTOP_ALERT_ | sort > DIR/env; cat > DIR/stdin", 10, 1);
+    queue(f, 0, 1);
+    deliver(f);
+    const char *env = slurp(f, "env");
+    assert_non_null(env);
+    assert_non_null(strstr(env, "SPENDTOP_ALERT_ID=abc123\n"));
+    assert_non_null(strstr(env, "SPENDTOP_ALERT_KIND=spend_anomaly\n"));
+    assert_non_null(strstr(env, "SPENDTOP_ALERT_STATE=firing\n"));
+    assert_non_null(strstr(env, "SPENDTOP_ALERT_SEVERITY=critical\n"));
+    assert_non_null(strstr(env, "SPENDTOP_ALERT_WINDOW=1h\n"));
+    assert_non_null(strstr(env, "SPENDTOP_ALERT_VALUE=35.02\n"));
+    assert_non_null(strstr(env, "SPENDTOP_ALERT_BASELINE=1.23\n"));
+    assert_non_null(strstr(env, "SPENDTOP_ALERT_RATIO=28.47\n"));
+    assert_non_null(strstr(env, "SPENDTOP_ALERT_THRESHOLD=1.845\n"));
+    assert_non_null(strstr(env, "SPENDTOP_ALERT_STARTED_AT=2026-11-20T11:50:00Z\n"));
+    assert_non_null(strstr(env, "SPENDTOP_ALERT_SUMMARY=tenant spend is up; rm -rf ~\n"));
+    cJSON *j = cJSON_Parse(slurp(f, "stdin"));
+    assert_non_null(j);
+    assert_string_equal(cJSON_GetObjectItem(j, "id")->valuestring, "abc123");
+    assert_true(cJSON_GetObjectItem(j, "value")->valuedouble == 35.02);
+    cJSON_Delete(j);
+    assert_int_equal(outbox_count(f->db), 0);
+}
+
+static void test_untrusted_text_is_never_executed(void **state)
+{
+    struct fx *f = *state;
+    /* the documented way to use a value: quoted, as data */
+    shell_hook(f, "printf '%s\\n' \"$SPENDTOP_ALERT_SCOPE\" > DIR/scope", 10, 1);
+    f->cfg->hooks = realloc(f->cfg->hooks, 2 * sizeof *f->cfg->hooks);
+    struct config_hook *argv_hook = &f->cfg->hooks[1];
+    memset(argv_hook, 0, sizeof *argv_hook);
+    f->cfg->nhooks = 2;
+    char out[4300];
+    snprintf(out, sizeof out, "%s/argv-stdin", f->dir);
+    argv_hook->argc = 4;
+    argv_hook->argv = calloc(5, sizeof(char *)); /* NULL-terminated, as config.c makes it */
+    argv_hook->argv[0] = strdup("/bin/sh");
+    argv_hook->argv[1] = strdup("-c");
+    argv_hook->argv[2] = strdup("cat > \"$0\"");
+    argv_hook->argv[3] = strdup(out);
+    argv_hook->on_firing = true;
+    argv_hook->timeout = 10;
+    argv_hook->attempts = 1;
+    queue(f, 0, 1);
+    queue(f, 1, 1);
+    deliver(f);
+    const char *scope = slurp(f, "scope");
+    assert_non_null(scope);
+    assert_non_null(strstr(scope, "tenant:$(touch"));
+    assert_false(exists(f, "pwned"));
+    assert_false(exists(f, "pwned2"));
+    assert_non_null(strstr(slurp(f, "argv-stdin"), "\"scope\":\"tenant:$(touch"));
+}
+
+static void test_timeout_kills_the_whole_group(void **state)
+{
+    struct fx *f = *state;
+    /* ignores SIGTERM, and leaves a child behind in its group */
+    shell_hook(f, "trap '' TERM; sleep 300 & echo $! > DIR/child; echo $$ > DIR/pid; "
+                  "while :; do sleep 1; done", 1, 1);
+    queue(f, 0, 1);
+    deliver(f);
+    int pid = atoi(slurp(f, "pid")), child = atoi(slurp(f, "child"));
+    assert_true(pid > 0 && child > 0);
+    /* both gone (the shell reaped by us; the orphan by init) */
+    for (int i = 0; i < 50 && kill(child, 0) == 0; i++)
+        usleep(100000);
+    assert_int_equal(kill(pid, 0), -1);
+    assert_int_equal(kill(child, 0), -1);
+    assert_int_equal(outbox_count(f->db), 0); /* one attempt, given up */
+}
+
+static void test_failure_is_retried_then_delivered(void **state)
+{
+    struct fx *f = *state;
+    /* fails twice, then succeeds */
+    shell_hook(f, "echo x >> DIR/tries; [ $(wc -l < DIR/tries) -ge 3 ]", 10, 3);
+    queue(f, 0, 1);
+    deliver(f);
+    assert_string_equal(slurp(f, "tries"), "x\nx\nx\n");
+    assert_int_equal(outbox_count(f->db), 0);
+}
+
+/* --once freezes the clock at --now, in the past or the future of the real
+ * time: a retry must come due either way. */
+static void retry_with_now_frozen_at(struct fx *f, int64_t now)
+{
+    clock_set(now, true);
+    shell_hook(f, "echo x >> DIR/tries; [ $(wc -l < DIR/tries) -ge 2 ]", 10, 2);
+    queue(f, 0, 1);
+    deliver(f);
+    assert_string_equal(slurp(f, "tries"), "x\nx\n");
+    assert_int_equal(outbox_count(f->db), 0);
+}
+
+static void test_retries_come_due_with_now_frozen_in_the_past(void **state)
+{
+    retry_with_now_frozen_at(*state, clock_wall() - 365 * 86400);
+}
+
+static void test_retries_come_due_with_now_frozen_in_the_future(void **state)
+{
+    retry_with_now_frozen_at(*state, clock_wall() + 365 * 86400);
+}
+
+static void test_gives_up_after_attempts(void **state)
+{
+    struct fx *f = *state;
+    shell_hook(f, "echo x >> DIR/tries; exit 7", 10, 2);
+    queue(f, 0, 1);
+    deliver(f);
+    assert_string_equal(slurp(f, "tries"), "x\nx\n");
+    assert_int_equal(outbox_count(f->db), 0);
+}
+
+static void test_at_most_four_at_once(void **state)
+{
+    struct fx *f = *state;
+    /* each records its start and end under a lock-free append */
+    shell_hook(f, "echo + >> DIR/trace; sleep 0.3; echo - >> DIR/trace", 10, 1);
+    queue(f, 0, 10);
+    deliver(f);
+    const char *trace = slurp(f, "trace");
+    int running = 0, most = 0, starts = 0;
+    for (const char *p = trace; *p; p++) {
+        if (*p == '+') {
+            running++;
+            starts++;
+        } else if (*p == '-') {
+            running--;
+        }
+        if (running > most)
+            most = running;
+    }
+    assert_int_equal(starts, 10);
+    assert_true(most <= HOOKS_MAX_RUNNING);
+    assert_true(most >= 2); /* they did overlap */
+}
+
+static void test_a_flood_of_output_is_capped_in_the_log(void **state)
+{
+    struct fx *f = *state;
+    char logpath[4300], err[256];
+    snprintf(logpath, sizeof logpath, "%s/hooks.log", f->dir);
+    assert_int_equal(log_open(logpath, err, sizeof err), 0);
+    shell_hook(f, "yes 'a line of hook output' | head -c 20000000", 30, 1);
+    queue(f, 0, 1);
+    deliver(f);
+    log_close();
+    struct stat st;
+    assert_int_equal(stat(logpath, &st), 0);
+    assert_true(st.st_size > 64 * 1024 / 2);   /* it was logged */
+    assert_true(st.st_size < 512 * 1024);       /* but not 20 MB of it */
+    assert_int_equal(outbox_count(f->db), 0);   /* and it succeeded */
+}
+
+static void test_api_keys_are_not_in_the_hook_environment(void **state)
+{
+    struct fx *f = *state;
+    setenv("SPENDTOP_TEST_ADMIN_KEY", "sk-admin-do-not-leak", 1);
+    f->cfg->nsources = 1;
+    f->cfg->sources = calloc(1, sizeof *f->cfg->sources);
+    f->cfg->sources[0].name = strdup("oa");
+    f->cfg->sources[0].api_key_env = strdup("SPENDTOP_TEST_ADMIN_KEY");
+    shell_hook(f, "env > DIR/env", 10, 1);
+    queue(f, 0, 1);
+    deliver(f);
+    const char *env = slurp(f, "env");
+    assert_non_null(strstr(env, "PATH="));  /* the rest of the environment is there */
+    assert_null(strstr(env, "sk-admin-do-not-leak"));
+    unsetenv("SPENDTOP_TEST_ADMIN_KEY");
+}
+
+static void test_a_missing_command_is_a_failed_attempt(void **state)
+{
+    struct fx *f = *state;
+    f->cfg->hooks = calloc(1, sizeof *f->cfg->hooks);
+    f->cfg->nhooks = 1;
+    f->cfg->hooks[0].argc = 1;
+    f->cfg->hooks[0].argv = calloc(2, sizeof(char *));
+    f->cfg->hooks[0].argv[0] = strdup("/nonexistent/pager");
+    f->cfg->hooks[0].on_firing = true;
+    f->cfg->hooks[0].timeout = 5;
+    f->cfg->hooks[0].attempts = 1;
+    queue(f, 0, 1);
+    deliver(f);
+    assert_int_equal(outbox_count(f->db), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_env_and_stdin_carry_the_alert, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_untrusted_text_is_never_executed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timeout_kills_the_whole_group, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failure_is_retried_then_delivered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retries_come_due_with_now_frozen_in_the_past, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retries_come_due_with_now_frozen_in_the_future, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gives_up_after_attempts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_at_most_four_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_flood_of_output_is_capped_in_the_log, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_api_keys_are_not_in_the_hook_environment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_missing_command_is_a_failed_attempt, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,261 @@
+/* test_rules.c - every alert rule just below and just above its threshold,
+ * with the learning state and the minimum floors (DESIGN.md §6). */
+#include "tests/helpers.h"
+
+#include "alerts/rules.h"
+#include "core/clock.h"
+#include "core/store.h"
+
+#define HOUR 3600
+#define DAY 86400
+static const int64_t NOW = 1795176000; /* 2026-11-20T12:00:00Z */
+
+struct fx {
+    struct store *st;
+    struct config *cfg;
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    f->st = store_new();
+    f->cfg = config_defaults();
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    store_free(f->st);
+    config_free(f->cfg);
+    free(f);
+    return 0;
+}
+
+static int series(struct fx *f, const char *provider, const char *model, const char *tenant)
+{
+    struct series_key k = {"spans", provider, model, tenant};
+    return store_series(f->st, &k);
+}
+
+/* The same tally in the window of each of the 7 previous days. */
+static void week(struct fx *f, int id, struct tally t)
+{
+    for (int d = 1; d <= 7; d++)
+        store_add(f->st, id, NOW - d * DAY - 30 * 60, &t);
+    /* history reaches back past day 7 */
+    struct tally zero = {.requests = 0};
+    store_add(f->st, id, NOW - 8 * DAY, &zero);
+}
+
+static void now_(struct fx *f, int id, struct tally t) { store_add(f->st, id, NOW - 10 * 60, &t); }
+
+/* Hits of `kind` on `scope` for a 1h window. */
+static int count(struct fx *f, enum alert_kind kind, const char *scope, enum severity *sev,
+                 struct view_budget *budgets, size_t nb, struct source_status *src, size_t ns)
+{
+    struct view_params p = {.now = NOW, .window = HOUR, .day_start = clock_day_start(NOW),
+                            .day_end = clock_day_end(NOW), .scopes = true,
+                            .budgets = budgets, .nbudgets = nb, .sources = src, .nsources = ns,
+                            .stale_after = f->cfg->alerts.stale_after};
+    struct view v;
+    view_compute(f->st, &p, &v);
+    struct rule_hits hits = {0};
+    rules_evaluate(&v, &f->cfg->alerts, true, &hits);
+    int n = 0;
+    for (size_t i = 0; i < hits.n; i++) {
+        if (hits.hits[i].kind == kind && strcmp(hits.hits[i].scope, scope) == 0) {
+            n++;
+            if (sev)
+                *sev = hits.hits[i].severity;
+        }
+    }
+    rules_hits_free(&hits);
+    view_free(&v);
+    return n;
+}
+
+#define HITS(f, kind, scope) count((f), (kind), (scope), NULL, NULL, 0, NULL, 0)
+
+static void test_spend_anomaly_threshold(void **state)
+{
+    struct fx *f = *state;
+    int s = series(f, "openai", "m", "acme");
+    week(f, s, (struct tally){.requests = 1, .cost = 10});
+    now_(f, s, (struct tally){.requests = 1, .cost = 15}); /* 1.5 x 10: not above */
+    assert_int_equal(HITS(f, KIND_SPEND_ANOMALY, "total"), 0);
+    now_(f, s, (struct tally){.cost = 0.01});              /* 15.01 */
+    enum severity sev;
+    assert_int_equal(count(f, KIND_SPEND_ANOMALY, "tenant:acme", &sev, NULL, 0, NULL, 0), 1);
+    assert_int_equal(sev, SEVERITY_WARNING);
+    assert_int_equal(HITS(f, KIND_SPEND_ANOMALY, "total"), 1);
+    assert_int_equal(HITS(f, KIND_SPEND_ANOMALY, "provider:openai"), 1);
+    assert_int_equal(HITS(f, KIND_SPEND_ANOMALY, "model:openai/m"), 1);
+    now_(f, s, (struct tally){.cost = 15});                /* 30.01 > 2 x 15 */
+    count(f, KIND_SPEND_ANOMALY, "total", &sev, NULL, 0, NULL, 0);
+    assert_int_equal(sev, SEVERITY_CRITICAL);
+}
+
+static void test_spend_anomaly_needs_min_spend(void **state)
+{
+    struct fx *f = *state;
+    int s = series(f, "openai", "m", "acme");
+    week(f, s, (struct tally){.requests = 1, .cost = 0.1});
+    now_(f, s, (struct tally){.requests = 1, .cost = 0.99}); /* 9.9x but under $1 */
+    assert_int_equal(HITS(f, KIND_SPEND_ANOMALY, "total"), 0);
+    now_(f, s, (struct tally){.cost = 0.01});                /* $1.00 */
+    assert_int_equal(HITS(f, KIND_SPEND_ANOMALY, "total"), 1);
+}
+
+static void test_learning_means_no_anomaly(void **state)
+{
+    struct fx *f = *state;
+    int s = series(f, "openai", "m", "acme");
+    /* 20 hours of history: no baseline day yet */
+    store_add(f->st, s, NOW - 20 * HOUR, &(struct tally){.requests = 1, .cost = 0.01});
+    now_(f, s, (struct tally){.requests = 500, .input = 1000000, .input_ck = 1000000,
+                              .output = 1000, .output_rk = 1000, .reasoning = 900, .cost = 500});
+    for (int k = KIND_SPEND_ANOMALY; k <= KIND_REASONING_JUMP; k++)
+        assert_int_equal(HITS(f, (enum alert_kind)k, k == KIND_MODEL_SPIKE ? "model:openai/m" : "total"), 0);
+}
+
+static void test_model_spike_threshold_and_floor(void **state)
+{
+    struct fx *f = *state;
+    int s = series(f, "openai", "o3", "acme");
+    week(f, s, (struct tally){.requests = 10, .cost = 1});
+    now_(f, s, (struct tally){.requests = 50, .cost = 1});   /* 5 x 10: not above */
+    assert_int_equal(HITS(f, KIND_MODEL_SPIKE, "model:openai/o3"), 0);
+    now_(f, s, (struct tally){.requests = 1});               /* 51 */
+    assert_int_equal(HITS(f, KIND_MODEL_SPIKE, "model:openai/o3"), 1);
+
+    int q = series(f, "openai", "rare", "acme");
+    week(f, q, (struct tally){.requests = 1, .cost = 1});
+    now_(f, q, (struct tally){.requests = 19, .cost = 1});   /* 19x, under min_requests */
+    assert_int_equal(HITS(f, KIND_MODEL_SPIKE, "model:openai/rare"), 0);
+    now_(f, q, (struct tally){.requests = 1});               /* 20 */
+    assert_int_equal(HITS(f, KIND_MODEL_SPIKE, "model:openai/rare"), 1);
+}
+
+static void test_model_mix_threshold(void **state)
+{
+    struct fx *f = *state;
+    int a = series(f, "openai", "a", "acme"), b = series(f, "openai", "b", "acme");
+    week(f, a, (struct tally){.requests = 1, .cost = 10});
+    week(f, b, (struct tally){.requests = 1, .cost = 10});
+    /* shares 74/26 against 50/50: distance 0.24 */
+    now_(f, a, (struct tally){.requests = 1, .cost = 7.4});
+    now_(f, b, (struct tally){.requests = 1, .cost = 2.6});
+    assert_int_equal(HITS(f, KIND_MODEL_MIX, "total"), 0);
+    /* 75/25: distance 0.25, the threshold (>=) */
+    now_(f, a, (struct tally){.cost = 0.1});
+    now_(f, b, (struct tally){.cost = -0.1});
+    assert_int_equal(HITS(f, KIND_MODEL_MIX, "total"), 1);
+    assert_int_equal(HITS(f, KIND_MODEL_MIX, "tenant:acme"), 1);
+    assert_int_equal(HITS(f, KIND_MODEL_MIX, "provider:openai"), 1);
+}
+
+static void test_cache_drop_threshold_and_floor(void **state)
+{
+    struct fx *f = *state;
+    int s = series(f, "anthropic", "m", "acme");
+    /* baseline hit rate 60% */
+    week(f, s, (struct tally){.requests = 1, .input = 200000, .input_ck = 200000,
+                              .cache_read = 120000, .cost = 1});
+    /* 40.5%: above 60% - 20% */
+    now_(f, s, (struct tally){.requests = 1, .input = 200000, .input_ck = 200000,
+                              .cache_read = 81000, .cost = 1});
+    assert_int_equal(HITS(f, KIND_CACHE_DROP, "total"), 0);
+    /* 39.5%: below */
+    now_(f, s, (struct tally){.cache_read = -2000});
+    assert_int_equal(HITS(f, KIND_CACHE_DROP, "total"), 1);
+    assert_int_equal(HITS(f, KIND_CACHE_DROP, "tenant:acme"), 1);
+
+    int q = series(f, "anthropic", "small", "initech");
+    week(f, q, (struct tally){.requests = 1, .input = 99999, .input_ck = 99999,
+                              .cache_read = 60000, .cost = 1});
+    now_(f, q, (struct tally){.requests = 1, .input = 99999, .input_ck = 99999, .cost = 1});
+    assert_int_equal(HITS(f, KIND_CACHE_DROP, "tenant:initech"), 0); /* under 100k tokens */
+}
+
+static void test_reasoning_jump_threshold_known_and_floor(void **state)
+{
+    struct fx *f = *state;
+    int s = series(f, "openai", "o3", "acme");
+    /* baseline 20% reasoning */
+    week(f, s, (struct tally){.requests = 30, .output = 1000, .output_rk = 1000,
+                              .reasoning = 200, .cost = 1});
+    now_(f, s, (struct tally){.requests = 30, .output = 1000, .output_rk = 1000,
+                              .reasoning = 400, .cost = 1});        /* 2 x 20%: not above */
+    assert_int_equal(HITS(f, KIND_REASONING_JUMP, "total"), 0);
+    now_(f, s, (struct tally){.reasoning = 10});                      /* 41% */
+    assert_int_equal(HITS(f, KIND_REASONING_JUMP, "total"), 1);
+
+    /* reasoning unknown: no verdict */
+    int u = series(f, "openai", "unknown", "globex");
+    week(f, u, (struct tally){.requests = 30, .output = 1000, .cost = 1});
+    now_(f, u, (struct tally){.requests = 30, .output = 1000, .cost = 1});
+    assert_int_equal(HITS(f, KIND_REASONING_JUMP, "tenant:globex"), 0);
+
+    /* fewer than min_requests */
+    int q = series(f, "openai", "o3", "initech");
+    week(f, q, (struct tally){.requests = 19, .output = 1000, .output_rk = 1000,
+                              .reasoning = 100, .cost = 1});
+    now_(f, q, (struct tally){.requests = 19, .output = 1000, .output_rk = 1000,
+                              .reasoning = 900, .cost = 1});
+    assert_int_equal(HITS(f, KIND_REASONING_JUMP, "tenant:initech"), 0);
+}
+
+static void test_budget_warning_and_critical(void **state)
+{
+    struct fx *f = *state;
+    int s = series(f, "openai", "m", "acme");
+    struct view_budget b = {"acme", 100};
+    enum severity sev;
+    store_add(f->st, s, NOW - 2 * HOUR, &(struct tally){.requests = 1, .cost = 119.99});
+    assert_int_equal(count(f, KIND_BUDGET, "tenant:acme", &sev, &b, 1, NULL, 0), 0);
+    store_add(f->st, s, NOW - 2 * HOUR, &(struct tally){.cost = 0.01});   /* 120 = 1.2x */
+    assert_int_equal(count(f, KIND_BUDGET, "tenant:acme", &sev, &b, 1, NULL, 0), 1);
+    assert_int_equal(sev, SEVERITY_WARNING);
+    store_add(f->st, s, NOW - 2 * HOUR, &(struct tally){.cost = 30});     /* 150 = 1.5x */
+    assert_int_equal(count(f, KIND_BUDGET, "tenant:acme", &sev, &b, 1, NULL, 0), 1);
+    assert_int_equal(sev, SEVERITY_CRITICAL);
+}
+
+static void test_source_stale_after(void **state)
+{
+    struct fx *f = *state;
+    struct source_status src = {.name = "spans", .type = "otel_file", .state = SOURCE_OK,
+                                .started = NOW - 3 * HOUR, .last_success = NOW - 10,
+                                .last_data = NOW - 900};
+    assert_int_equal(count(f, KIND_SOURCE_STALE, "source:spans", NULL, NULL, 0, &src, 1), 0);
+    src.last_data = NOW - 901;  /* no new data for just over 15m */
+    assert_int_equal(count(f, KIND_SOURCE_STALE, "source:spans", NULL, NULL, 0, &src, 1), 1);
+    src.last_data = NOW - 10;
+    src.last_success = NOW - 2000; /* no successful poll */
+    enum severity sev;
+    assert_int_equal(count(f, KIND_SOURCE_STALE, "source:spans", &sev, NULL, 0, &src, 1), 1);
+    assert_int_equal(sev, SEVERITY_CRITICAL); /* past 2 x 15m */
+    /* never succeeded since the start, 16 minutes ago */
+    struct source_status fresh = {.name = "oa", .type = "openai", .state = SOURCE_ERROR,
+                                  .started = NOW - 960};
+    assert_int_equal(count(f, KIND_SOURCE_STALE, "source:oa", NULL, NULL, 0, &fresh, 1), 1);
+}
+
+int main(void)
+{
+    clock_set_timezone("UTC");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_spend_anomaly_threshold, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spend_anomaly_needs_min_spend, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_learning_means_no_anomaly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_model_spike_threshold_and_floor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_model_mix_threshold, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cache_drop_threshold_and_floor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reasoning_jump_threshold_known_and_floor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_budget_warning_and_critical, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_source_stale_after, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

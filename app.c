@@ -244,21 +244,55 @@ static void on_alert_timer(uv_timer_t *t)
     uv_timer_start(&a->alert_timer, on_alert_timer, ms, 0);
 }
 
+/* Alerting starts once every source has read its backlog (a verdict on
+ * half-read data would be wrong), or after CATCH_UP_MAX_MS whatever a slow
+ * source is doing: the last `for` is replayed, then every minute. */
+#define CATCH_UP_MAX_MS 60000
+
+static void start_alerting(struct app *a)
+{
+    if (a->alerting)
+        return;
+    a->alerting = true;
+    app_flush(a);
+    replay_alerts(a);
+    uv_timer_start(&a->alert_timer, on_alert_timer,
+                   (uint64_t)(60 - clock_now() % 60) * 1000 + 200, 0);
+}
+
+static void on_caught_up(struct collector *c)
+{
+    struct app *a = c->data;
+    for (size_t i = 0; i < a->ncollectors; i++)
+        if (!a->collectors[i]->caught_up)
+            return;
+    start_alerting(a);
+}
+
+static void on_catch_up_timeout(uv_timer_t *t)
+{
+    struct app *a = t->data;
+    log_msg(LOG_WARN, "a source is still catching up after %ds: alerting starts anyway",
+            CATCH_UP_MAX_MS / 1000);
+    start_alerting(a);
+}
+
 void app_start(struct app *a)
 {
-    for (size_t i = 0; i < a->ncollectors; i++)
-        a->collectors[i]->ops->start(a->collectors[i]);
     uv_timer_init(&a->loop, &a->flush_timer);
     a->flush_timer.data = a;
     a->flush_timer_open = true;
     uv_timer_start(&a->flush_timer, on_flush_timer, FLUSH_MS, FLUSH_MS);
-    /* sources first (their first reads land before the first verdict) */
-    replay_alerts(a);
     uv_timer_init(&a->loop, &a->alert_timer);
     a->alert_timer.data = a;
     a->alert_timer_open = true;
-    uv_timer_start(&a->alert_timer, on_alert_timer,
-                   (uint64_t)(60 - clock_now() % 60) * 1000 + 200, 0);
+    uv_timer_start(&a->alert_timer, on_catch_up_timeout, CATCH_UP_MAX_MS, 0);
+    for (size_t i = 0; i < a->ncollectors; i++)
+        a->collectors[i]->on_caught_up = on_caught_up;
+    for (size_t i = 0; i < a->ncollectors; i++)
+        a->collectors[i]->ops->start(a->collectors[i]);
+    if (a->ncollectors == 0)
+        start_alerting(a);
 }
 
 void app_poll_now(struct app *a)

@@ -49,6 +49,7 @@ struct app {
     struct hooks *hooks;       /* NULL with --no-hooks */
     uv_timer_t alert_timer;
     bool alert_timer_open;
+    bool alerting;             /* the first verdict has been reached */
     char *temp_db;             /* --demo without --db: removed at exit */
     int64_t window;
     bool no_hooks;

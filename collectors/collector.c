@@ -58,6 +58,15 @@ void collector_free(struct collector *c)
     free(c);
 }
 
+void collector_caught_up(struct collector *c)
+{
+    if (c->caught_up)
+        return;
+    c->caught_up = true;
+    if (c->on_caught_up)
+        c->on_caught_up(c);
+}
+
 void collector_ok(struct collector *c, int64_t records)
 {
     int64_t now = clock_now();

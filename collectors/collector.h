@@ -42,6 +42,10 @@ struct collector_ops {
 
 struct collector {
     const struct collector_ops *ops;
+    /* the owner's: called once, when the first complete pass is done (the
+     * backlog read, the backfill fetched) */
+    collector_cb on_caught_up;
+    bool caught_up;
     const struct config_source *cfg;
     uv_loop_t *loop;
     struct sink *sink;
@@ -55,6 +59,8 @@ struct collector *collector_new(const struct config_source *cfg, uv_loop_t *loop
                                 struct sink *sink, char *err, size_t errlen);
 void collector_free(struct collector *c);
 
+/* For implementations: the first complete pass is done. */
+void collector_caught_up(struct collector *c);
 /* For implementations: a successful attempt that counted records. */
 void collector_ok(struct collector *c, int64_t records);
 /* For implementations: a failed attempt (logged, shown in the header). The

@@ -169,6 +169,7 @@ static void demo_start(struct collector *c)
 {
     struct demo *d = c->impl;
     collector_ok(c, generate(d, clock_now()));
+    collector_caught_up(c);
     uv_timer_init(c->loop, &d->timer);
     d->timer.data = d;
     d->timer_open = true;

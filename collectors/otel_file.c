@@ -176,13 +176,16 @@ static int64_t consume(struct otel_file *f, struct tracked *t, const char *s, si
             malformed(f, t, "line longer than 16 MiB");
             t->skipping = false;
         } else if (t->plen) {
-            if (t->plen + len > MAX_LINE) {
+            /* the line began in an earlier read: its first bytes are in
+             * partial, and count towards the offset once, here */
+            size_t earlier = t->plen;
+            if (earlier + len > MAX_LINE) {
                 malformed(f, t, "line longer than 16 MiB");
             } else {
                 partial_append(t, s, len);
                 counted += process_line(f, t, t->partial, t->plen);
             }
-            t->offset += (int64_t)t->plen;
+            t->offset += (int64_t)earlier;
             t->plen = 0;
         } else {
             counted += process_line(f, t, s, len);
@@ -366,6 +369,8 @@ static void on_timer(uv_timer_t *h)
     struct otel_file *f = h->data;
     scan(f);
     bool more = read_all(f, SLICE_BYTES);
+    if (!more)
+        collector_caught_up(f->c);
     /* a backlog: continue on the next loop pass instead of waiting */
     uint64_t next = more ? 0 : (uint64_t)f->c->cfg->poll_interval * 1000;
     uv_timer_start(&f->timer, on_timer, next, 0);

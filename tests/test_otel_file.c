@@ -265,6 +265,44 @@ static void test_overlong_line_is_skipped_not_fatal(void **state)
     assert_int_equal(f->c->status.rejected, 1);
 }
 
+static int saved_offset(void *ctx, const char *key, const char *value)
+{
+    (void)key;
+    *(long long *)ctx = atoll(value);
+    return 0;
+}
+
+/* Lines longer than one read (1 MiB) end in a later read: the saved
+ * position must still be exactly the end of the last line. */
+static void test_position_is_exact_across_long_lines(void **state)
+{
+    struct fixture *f = *state;
+    FILE *fp = fopen(f->file, "w");
+    for (int i = 1; i <= 3; i++) {
+        /* a span line padded with a 1.5 MiB attribute */
+        char *l = line(i, 10 * i);
+        fwrite(l, 1, strlen(l) - 5, fp); /* up to before "]}]}]}\n" */
+        fputs(",{\"key\":\"pad\",\"value\":{\"stringValue\":\"", fp);
+        for (int k = 0; k < 1536 * 1024; k++)
+            fputc('x', fp);
+        fputs("\"}}]}]}]}\n", fp);
+    }
+    long size = ftell(fp);
+    fclose(fp);
+    collect(f);
+    assert_int_equal(input_total(f), 60);
+    close_state(f);
+    open_state(f);
+    long long offset = -1;
+    f->c->sink->cursor_each(f->c->sink, "spans", saved_offset, &offset);
+    assert_int_equal(offset, size);
+    collect(f); /* nothing new: not re-read, not seen as truncated */
+    assert_int_equal(input_total(f), 60);
+    append_file(f->file, line(9, 1000));
+    collect(f);
+    assert_int_equal(input_total(f), 1060);
+}
+
 static void test_no_matching_file_is_an_error_until_one_appears(void **state)
 {
     struct fixture *f = *state;
@@ -317,6 +355,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_restart_resumes_exactly, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_at_end_skips_what_is_there, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overlong_line_is_skipped_not_fatal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_position_is_exact_across_long_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_matching_file_is_an_error_until_one_appears, setup, teardown),
         cmocka_unit_test_setup_teardown(test_follow_mode_on_the_loop, setup, teardown),
     };

@@ -86,4 +86,17 @@ rm -f "$dir/notified"
     --now 2026-11-20T12:00:00Z > "$dir/nohooks.out" 2>/dev/null
 [ ! -e "$dir/notified" ] || fail "--no-hooks ran a hook"
 grep -q '"state": "firing"' "$dir/nohooks.out" || fail "--no-hooks reported no alert"
+# ---- --daemon: collects, alerts through the hooks, stops cleanly on SIGTERM ----
+rm -f "$dir/notified" "$dir/stdin.jsonl"
+"$SPENDTOP" --daemon -c "$dir/config.toml" --db "$dir/daemon.db" \
+    --now 2026-11-20T12:00:00Z 2>"$dir/daemon.err" &
+pid=$!
+i=0
+until grep -q "^firing spend_anomaly total 1h" "$dir/notified" 2>/dev/null; do
+    i=$((i + 1)); [ $i -lt 300 ] || { kill $pid; fail "the daemon notified nothing"; }
+    sleep 0.1
+done
+kill -TERM $pid
+wait $pid || fail "the daemon did not exit cleanly on SIGTERM"
+grep -q "signal 15: stopping" "$dir/daemon.err" || fail "the daemon did not log its stop"
 echo "alerts: ok"

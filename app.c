@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "collectors/otlp_json.h"
+#include "collectors/http.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xalloc.h"
@@ -160,6 +161,11 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
     a->loop_open = true;
     if (!a->no_hooks && a->cfg->nhooks)
         a->hooks = hooks_new(&a->loop, a->cfg, a->db);
+    a->http = http_new(&a->loop);
+    if (!a->http) {
+        strbuf_printf(errs, "cannot start libcurl\n");
+        return 1;
+    }
     a->collectors = xcalloc(a->cfg->nsources ? a->cfg->nsources : 1, sizeof *a->collectors);
     for (size_t i = 0; i < a->cfg->nsources; i++) {
         struct collector *c = collector_new(&a->cfg->sources[i], &a->loop,
@@ -169,6 +175,7 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
             return 2;
         }
         c->data = a;
+        c->http = a->http;
         a->collectors[a->ncollectors++] = c;
     }
     return 0;
@@ -204,6 +211,12 @@ int app_collect_once(struct app *a, char *err, size_t errlen)
     a->pending_closes = a->ncollectors;
     for (size_t i = 0; i < a->ncollectors; i++)
         a->collectors[i]->ops->run_once(a->collectors[i], once_done);
+    while (a->pending_closes > 0 && uv_run(&a->loop, UV_RUN_ONCE))
+        ;
+    /* the HTTP client is done for --once: close its handles */
+    a->http_closed = true;
+    a->pending_closes = 1;
+    http_close(a->http, hooks_closed_once, a);
     while (a->pending_closes > 0 && uv_run(&a->loop, UV_RUN_ONCE))
         ;
     int rc = ingest_flush(a->ingest, err, errlen);
@@ -343,6 +356,11 @@ void app_stop(struct app *a, void (*on_stopped)(struct app *a))
         a->pending_closes++;
         hooks_close(a->hooks, hooks_closed, a);
     }
+    if (a->http && !a->http_closed) {
+        a->http_closed = true;
+        a->pending_closes++;
+        http_close(a->http, hooks_closed, a);
+    }
     one_closed(a);
 }
 
@@ -358,6 +376,13 @@ void app_close(struct app *a)
     ingest_free(a->ingest);
     alerts_free(a->alerts);
     hooks_free(a->hooks);
+    if (a->http && !a->http_closed && a->loop_open) {
+        /* opened but never run (an error at start): close it here */
+        a->http_closed = true;
+        http_close(a->http, NULL, NULL);
+        uv_run(&a->loop, UV_RUN_DEFAULT);
+    }
+    http_free(a->http);
     db_close(a->db);
     store_free(a->store);
     pricing_free(a->pricing);

@@ -47,6 +47,8 @@ struct app {
     bool flush_timer_open;
     struct alerts *alerts;
     struct hooks *hooks;       /* NULL with --no-hooks */
+    struct http *http;         /* the one curl multi handle */
+    bool http_closed;
     uv_timer_t alert_timer;
     bool alert_timer_open;
     bool alerting;             /* the first verdict has been reached */

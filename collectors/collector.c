@@ -13,6 +13,8 @@
 
 extern const struct collector_ops otel_file_ops;
 extern const struct collector_ops demo_ops;
+extern const struct collector_ops openai_ops;
+extern const struct collector_ops anthropic_ops;
 
 static const struct {
     enum source_type type;
@@ -20,6 +22,8 @@ static const struct {
 } registry[] = {
     {SOURCE_OTEL_FILE, &otel_file_ops},
     {SOURCE_DEMO, &demo_ops},
+    {SOURCE_OPENAI, &openai_ops},
+    {SOURCE_ANTHROPIC, &anthropic_ops},
 };
 
 struct collector *collector_new(const struct config_source *cfg, uv_loop_t *loop,

@@ -21,6 +21,8 @@
 #include "core/source.h"
 #include "core/usage.h"
 
+struct http;
+
 struct collector;
 typedef void (*collector_cb)(struct collector *c);
 
@@ -49,6 +51,7 @@ struct collector {
     const struct config_source *cfg;
     uv_loop_t *loop;
     struct sink *sink;
+    struct http *http;           /* the program's HTTP client (set by the owner) */
     struct source_status status;
     void *impl;
     void *data;   /* the owner's */

@@ -122,10 +122,16 @@ static void cursor_each(struct sink *sink, const char *source,
     }
 }
 
-static void clear_range(struct sink *sink, const char *source, int64_t t0, int64_t t1)
+static void clear_range(struct sink *sink, const char *source, int64_t t0, int64_t t1,
+                        bool billed)
 {
     struct ingest *in = (struct ingest *)sink;
-    store_clear_range(in->st, source, t0, t1);
+    store_clear_range(in->st, source, t0, t1, billed);
+}
+
+static int flush(struct sink *sink, char *err, size_t errlen)
+{
+    return ingest_flush((struct ingest *)sink, err, errlen);
 }
 
 struct ingest *ingest_new(struct store *st, struct db *db, struct pricing *p)
@@ -135,6 +141,7 @@ struct ingest *ingest_new(struct store *st, struct db *db, struct pricing *p)
     in->sink.cursor = cursor;
     in->sink.cursor_each = cursor_each;
     in->sink.clear_range = clear_range;
+    in->sink.flush = flush;
     in->st = st;
     in->db = db;
     in->pricing = p;

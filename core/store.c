@@ -6,6 +6,7 @@
 
 #include "core/hmap.h"
 #include "core/log.h"
+#include "core/usage.h"
 #include "core/xalloc.h"
 
 struct bucket {
@@ -264,12 +265,13 @@ void store_set(struct store *st, int id, int64_t ts, const struct tally *t)
 }
 
 void store_clear_range(struct store *st, const char *source, int64_t t0,
-                       int64_t t1)
+                       int64_t t1, bool billed)
 {
     static const struct tally zero;
     for (size_t id = 0; id < st->nseries; id++) {
         struct series *s = &st->series[id];
-        if (strcmp(s->key.source, source) != 0)
+        if (strcmp(s->key.source, source) != 0 ||
+            (strcmp(s->key.model, USAGE_BILLED_MODEL) == 0) != billed)
             continue;
         for (size_t i = lower_bound(&s->minutes, t0);
              i < s->minutes.n && s->minutes.b[i].start < t1; i++)

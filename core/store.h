@@ -77,10 +77,11 @@ void store_add(struct store *st, int id, int64_t ts, const struct tally *t);
  * buckets replace, they never add). A zero tally empties the bucket (and
  * db.c deletes its row). */
 void store_set(struct store *st, int id, int64_t ts, const struct tally *t);
-/* Zero every bucket of every series of source in [t0, t1) (before a
- * re-polled range is written again). */
+/* Zero every bucket of source's series in [t0, t1) (before a re-polled
+ * range is written again): its billed series (model USAGE_BILLED_MODEL)
+ * if billed, else the others. */
 void store_clear_range(struct store *st, const char *source, int64_t t0,
-                       int64_t t1);
+                       int64_t t1, bool billed);
 /* Put back a persisted bucket (not marked dirty). */
 void store_load_bucket(struct store *st, int id, int64_t minute,
                        const struct tally *t);

@@ -16,11 +16,16 @@
 #define SPENDTOP_USAGE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Untrusted names (span attributes, API fields) are cut to this many bytes
  * on the way in. */
 #define USAGE_NAME_MAX 128
+
+/* The model of a cost-report record (billed_usd only): kept apart from the
+ * usage a source reports, so each can be re-polled and replaced alone. */
+#define USAGE_BILLED_MODEL "(billed)"
 
 struct usage {
     int64_t ts;             /* bucket start or span start, unix seconds UTC */
@@ -63,10 +68,14 @@ struct sink {
     void (*cursor_each)(struct sink *sink, const char *source,
                         int (*fn)(void *ctx, const char *key, const char *value),
                         void *ctx);
-    /* Forget every record of source in [t0, t1): a provider re-poll is
+    /* Forget every record of source in [t0, t1) - its billed records
+     * (model USAGE_BILLED_MODEL) if billed, else its usage: a re-poll is
      * about to deliver that range again (replace, never add). */
     void (*clear_range)(struct sink *sink, const char *source, int64_t t0,
-                        int64_t t1);
+                        int64_t t1, bool billed);
+    /* Make everything put so far durable now (the OTLP receiver answers
+     * only then). 0, or -1 with a message in err. */
+    int (*flush)(struct sink *sink, char *err, size_t errlen);
 };
 
 #endif

@@ -36,11 +36,18 @@ static void acc_add(struct acc *a, const struct tally *t, bool priced)
         tally_add(&dst[i], &t[i]);
 }
 
+/* Any usage at all: requests, or tokens (a provider's usage report may
+ * count tokens without requests). */
+static bool active(const struct tally *t)
+{
+    return t->requests > 0 || t->input > 0 || t->output > 0;
+}
+
 /* Spend over interval i: NAN when all usage in it is unpriced (we do not
  * know it), else the priced sum. */
 static double money(const struct acc *a, int i)
 {
-    if (a->p[i].requests == 0 && a->u[i].requests > 0)
+    if (!active(&a->p[i]) && active(&a->u[i]))
         return NAN;
     return a->p[i].cost;
 }
@@ -208,7 +215,7 @@ static int cmp_model(const void *x, const void *y)
 static bool acc_is_empty(const struct acc *a)
 {
     for (int i = 0; i < I_COUNT; i++)
-        if (a->p[i].requests || a->u[i].requests || a->p[i].cost != 0)
+        if (active(&a->p[i]) || active(&a->u[i]) || a->p[i].cost != 0)
             return false;
     return true;
 }
@@ -508,7 +515,7 @@ void view_compute(const struct store *st, const struct view_params *p,
         vm->baseline_requests = ndays ? req / ndays : NAN;
         rate(a, ndays, true, &vm->hit_rate, &vm->baseline_hit_rate);
         rate(a, ndays, false, &vm->reasoning, &vm->baseline_reasoning);
-        if (!priced && a->u[I_WIN].requests > 0) {
+        if (!priced && active(&a->u[I_WIN])) {
             struct view_unpriced *u = &v->unpriced[v->nunpriced++];
             u->provider = vm->provider;
             u->model = vm->model;

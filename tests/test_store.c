@@ -355,7 +355,7 @@ static void test_sums_match_brute_force(void **state)
             truth[m] += usd;
         }
     }
-    store_clear_range(st, "spans", base + 100 * 60, base + 200 * 60);
+    store_clear_range(st, "spans", base + 100 * 60, base + 200 * 60, false);
     for (int m = 100; m < 200; m++)
         truth[m] = 0;
     int cut = 1000;

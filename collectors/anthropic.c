@@ -1,0 +1,181 @@
+/* anthropic.c - the Anthropic Admin API usage report and cost report.
+ *
+ * GET {base_url}/v1/organizations/usage_report/messages and
+ * .../cost_report with x-api-key and anthropic-version: 2023-06-01; array
+ * parameters as group_by[]= (protocols.md §2). Token semantics
+ * (DESIGN.md §3): the four input fields do not overlap, so input is their
+ * sum; cache writes come as 5-minute and 1-hour (priced differently);
+ * service_tier "batch" gets batch rates. The report counts no requests.
+ * Cost amounts are decimal strings in cents.
+ */
+#include <cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collectors/usage_api.h"
+#include "core/clock.h"
+
+static void time_param(struct strbuf *url, const char *name, int64_t t)
+{
+    char buf[32];
+    clock_format_utc(t, buf, sizeof buf);
+    strbuf_printf(url, "%s=%s", name, buf);
+}
+
+static void usage_url(const struct config_source *s, int64_t t0, int64_t t1, int width,
+                      const char *page, struct strbuf *url)
+{
+    int64_t buckets = (t1 - t0 + width - 1) / width;
+    int64_t max = width == 60 ? 1440 : 168;
+    strbuf_printf(url, "%s/v1/organizations/usage_report/messages?", s->base_url);
+    time_param(url, "starting_at", t0);
+    strbuf_puts(url, "&");
+    time_param(url, "ending_at", t1);
+    strbuf_printf(url, "&bucket_width=%s&limit=%lld&group_by[]=model&group_by[]=service_tier",
+                  width == 60 ? "1m" : "1h", (long long)(buckets < max ? buckets : max));
+    if (strcmp(s->tenant_by, "none") != 0)
+        strbuf_printf(url, "&group_by[]=%s", s->tenant_by);
+    if (page && *page) {
+        strbuf_puts(url, "&page=");
+        api_escape(url, page);
+    }
+}
+
+static void cost_url(const struct config_source *s, int64_t t0, int64_t t1, const char *page,
+                     struct strbuf *url)
+{
+    strbuf_printf(url, "%s/v1/organizations/cost_report?", s->base_url);
+    time_param(url, "starting_at", t0);
+    strbuf_puts(url, "&");
+    time_param(url, "ending_at", t1);
+    strbuf_printf(url, "&bucket_width=1d&limit=%lld", (long long)((t1 - t0 + 86399) / 86400));
+    /* costs exist per workspace, not per api key */
+    if (strcmp(s->tenant_by, "workspace_id") == 0)
+        strbuf_puts(url, "&group_by[]=workspace_id");
+    if (page && *page) {
+        strbuf_puts(url, "&page=");
+        api_escape(url, page);
+    }
+}
+
+static void auth_headers(const char *key, struct strbuf h[API_MAX_HEADERS], size_t *n)
+{
+    strbuf_printf(&h[0], "x-api-key: %s", key);
+    strbuf_puts(&h[1], "anthropic-version: 2023-06-01");
+    *n = 2;
+}
+
+static const char *tenant_of(const cJSON *r, const struct config_source *s)
+{
+    if (strcmp(s->tenant_by, "none") == 0)
+        return "";
+    return api_tenant(s, api_str(r, s->tenant_by));
+}
+
+static int64_t bucket_start(const cJSON *bucket)
+{
+    int64_t t = 0;
+    const char *s = api_str(bucket, "starting_at");
+    if (s)
+        clock_parse_time(s, &t);
+    return t;
+}
+
+static int parse_usage(const char *body, size_t len, const struct config_source *s,
+                       struct sink *out, struct api_page *page, char *err, size_t errlen)
+{
+    cJSON *root;
+    const cJSON *data = api_page_data(body, len, &root, page, err, errlen);
+    if (!data) {
+        cJSON_Delete(root);
+        return -1;
+    }
+    const cJSON *bucket;
+    cJSON_ArrayForEach(bucket, data) {
+        int64_t ts = bucket_start(bucket);
+        if (!ts)
+            continue;
+        const cJSON *r;
+        cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(bucket, "results")) {
+            const cJSON *cc = cJSON_GetObjectItemCaseSensitive(r, "cache_creation");
+            int64_t uncached = api_int(r, "uncached_input_tokens");
+            int64_t read = api_int(r, "cache_read_input_tokens");
+            int64_t w5 = api_int(cc, "ephemeral_5m_input_tokens");
+            int64_t w1h = api_int(cc, "ephemeral_1h_input_tokens");
+            const char *model = api_str(r, "model");
+            const char *tier = api_str(r, "service_tier");
+            struct usage u = {
+                .ts = ts,
+                .source = s->name,
+                .provider = "anthropic",
+                .model = model ? model : "unknown",
+                .tenant = tenant_of(r, s),
+                .input = uncached + read + w5 + w1h,
+                .cache_read = read,
+                .cache_write_5m = w5,
+                .cache_write_1h = w1h,
+                .output = api_int(r, "output_tokens"),
+                .cache_known = true,
+                .batch = tier && strcmp(tier, "batch") == 0,
+            };
+            out->put(out, &u);
+        }
+    }
+    cJSON_Delete(root);
+    return 0;
+}
+
+static int parse_costs(const char *body, size_t len, const struct config_source *s,
+                       struct sink *out, struct api_page *page, char *err, size_t errlen)
+{
+    cJSON *root;
+    const cJSON *data = api_page_data(body, len, &root, page, err, errlen);
+    if (!data) {
+        cJSON_Delete(root);
+        return -1;
+    }
+    const cJSON *bucket;
+    cJSON_ArrayForEach(bucket, data) {
+        int64_t ts = bucket_start(bucket);
+        const cJSON *r;
+        cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(bucket, "results")) {
+            double cents = api_num(r, "amount");
+            const char *cur = api_str(r, "currency");
+            if (!ts || !isfinite(cents) || (cur && strcmp(cur, "USD") != 0))
+                continue;
+            struct usage u = {
+                .ts = ts,
+                .source = s->name,
+                .provider = "anthropic",
+                .model = USAGE_BILLED_MODEL,
+                .tenant = strcmp(s->tenant_by, "workspace_id") == 0 ? tenant_of(r, s) : "",
+                .has_billed = true,
+                .billed_usd = cents / 100.0, /* the lowest currency unit */
+            };
+            out->put(out, &u);
+        }
+    }
+    cJSON_Delete(root);
+    return 0;
+}
+
+static void error_message(const char *body, size_t len, char *msg, size_t msglen)
+{
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    const char *m = api_str(cJSON_GetObjectItemCaseSensitive(root, "error"), "message");
+    snprintf(msg, msglen, "%s", m ? m : "");
+    cJSON_Delete(root);
+}
+
+const struct api_provider api_anthropic = {
+    .type = "anthropic",
+    .provider = "anthropic",
+    .usage_url = usage_url,
+    .cost_url = cost_url,
+    .auth_headers = auth_headers,
+    .parse_usage = parse_usage,
+    .parse_costs = parse_costs,
+    .error_message = error_message,
+};

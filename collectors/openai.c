@@ -1,0 +1,153 @@
+/* openai.c - the OpenAI organization Usage API and Costs API.
+ *
+ * GET {base_url}/organization/usage/completions and
+ * {base_url}/organization/costs (protocols.md §1). Token semantics
+ * (DESIGN.md §3): input_tokens already includes cached and cache-write
+ * tokens; input_cached_tokens are the cache reads, input_cache_write_tokens
+ * the (5-minute) writes. Reasoning is not reported. Usage is grouped by
+ * model, project and batch (so batch rates apply), plus the api key or user
+ * when tenant_by asks for them. Costs are USD amounts per day.
+ */
+#include <cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "collectors/usage_api.h"
+
+static void usage_url(const struct config_source *s, int64_t t0, int64_t t1, int width,
+                      const char *page, struct strbuf *url)
+{
+    int64_t buckets = (t1 - t0 + width - 1) / width;
+    int64_t max = width == 60 ? 1440 : 168;
+    strbuf_printf(url, "%s/organization/usage/completions?start_time=%lld&end_time=%lld"
+                  "&bucket_width=%s&limit=%lld&group_by=model&group_by=project_id&group_by=batch",
+                  s->base_url, (long long)t0, (long long)t1, width == 60 ? "1m" : "1h",
+                  (long long)(buckets < max ? buckets : max));
+    if (strcmp(s->tenant_by, "api_key_id") == 0 || strcmp(s->tenant_by, "user_id") == 0)
+        strbuf_printf(url, "&group_by=%s", s->tenant_by);
+    if (page && *page) {
+        strbuf_puts(url, "&page=");
+        api_escape(url, page);
+    }
+}
+
+static void cost_url(const struct config_source *s, int64_t t0, int64_t t1, const char *page,
+                     struct strbuf *url)
+{
+    strbuf_printf(url, "%s/organization/costs?start_time=%lld&end_time=%lld&bucket_width=1d"
+                  "&limit=%lld", s->base_url, (long long)t0, (long long)t1,
+                  (long long)((t1 - t0 + 86399) / 86400));
+    if (strcmp(s->tenant_by, "project_id") == 0 || strcmp(s->tenant_by, "api_key_id") == 0)
+        strbuf_printf(url, "&group_by=%s", s->tenant_by);
+    if (page && *page) {
+        strbuf_puts(url, "&page=");
+        api_escape(url, page);
+    }
+}
+
+static void auth_headers(const char *key, struct strbuf h[API_MAX_HEADERS], size_t *n)
+{
+    strbuf_printf(&h[0], "Authorization: Bearer %s", key);
+    *n = 1;
+}
+
+static const char *tenant_of(const cJSON *r, const struct config_source *s)
+{
+    if (strcmp(s->tenant_by, "none") == 0)
+        return "";
+    return api_tenant(s, api_str(r, s->tenant_by));
+}
+
+static int parse_usage(const char *body, size_t len, const struct config_source *s,
+                       struct sink *out, struct api_page *page, char *err, size_t errlen)
+{
+    cJSON *root;
+    const cJSON *data = api_page_data(body, len, &root, page, err, errlen);
+    if (!data) {
+        cJSON_Delete(root);
+        return -1;
+    }
+    const cJSON *bucket;
+    cJSON_ArrayForEach(bucket, data) {
+        int64_t ts = api_int(bucket, "start_time");
+        const cJSON *r;
+        cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(bucket, "results")) {
+            const char *obj = api_str(r, "object");
+            if (obj && strcmp(obj, "organization.usage.completions.result") != 0)
+                continue;
+            const char *model = api_str(r, "model");
+            struct usage u = {
+                .ts = ts,
+                .source = s->name,
+                .provider = "openai",
+                .model = model ? model : "unknown",
+                .tenant = tenant_of(r, s),
+                .requests = api_int(r, "num_model_requests"),
+                .input = api_int(r, "input_tokens"),
+                .cache_read = api_int(r, "input_cached_tokens"),
+                .cache_write_5m = api_int(r, "input_cache_write_tokens"),
+                .output = api_int(r, "output_tokens"),
+                .cache_known = true,
+                .batch = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "batch")),
+            };
+            out->put(out, &u);
+        }
+    }
+    cJSON_Delete(root);
+    return 0;
+}
+
+static int parse_costs(const char *body, size_t len, const struct config_source *s,
+                       struct sink *out, struct api_page *page, char *err, size_t errlen)
+{
+    cJSON *root;
+    const cJSON *data = api_page_data(body, len, &root, page, err, errlen);
+    if (!data) {
+        cJSON_Delete(root);
+        return -1;
+    }
+    const cJSON *bucket;
+    cJSON_ArrayForEach(bucket, data) {
+        int64_t ts = api_int(bucket, "start_time");
+        const cJSON *r;
+        cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(bucket, "results")) {
+            const cJSON *amount = cJSON_GetObjectItemCaseSensitive(r, "amount");
+            double usd = api_num(amount, "value");
+            const char *cur = api_str(amount, "currency");
+            if (!isfinite(usd) || (cur && strcmp(cur, "usd") != 0 && strcmp(cur, "USD") != 0))
+                continue;
+            struct usage u = {
+                .ts = ts,
+                .source = s->name,
+                .provider = "openai",
+                .model = USAGE_BILLED_MODEL,
+                .tenant = strcmp(s->tenant_by, "user_id") == 0 ? "" : tenant_of(r, s),
+                .has_billed = true,
+                .billed_usd = usd,
+            };
+            out->put(out, &u);
+        }
+    }
+    cJSON_Delete(root);
+    return 0;
+}
+
+static void error_message(const char *body, size_t len, char *msg, size_t msglen)
+{
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    const char *m = api_str(cJSON_GetObjectItemCaseSensitive(root, "error"), "message");
+    snprintf(msg, msglen, "%s", m ? m : "");
+    cJSON_Delete(root);
+}
+
+const struct api_provider api_openai = {
+    .type = "openai",
+    .provider = "openai",
+    .usage_url = usage_url,
+    .cost_url = cost_url,
+    .auth_headers = auth_headers,
+    .parse_usage = parse_usage,
+    .parse_costs = parse_costs,
+    .error_message = error_message,
+};

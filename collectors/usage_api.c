@@ -1,0 +1,503 @@
+/* usage_api.c - the polling engine for provider usage/cost APIs (see
+ * usage_api.h). */
+#include "collectors/usage_api.h"
+
+#include <cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collectors/collector.h"
+#include "collectors/http.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/store.h"
+#include "core/xalloc.h"
+
+#define MAX_BODY (32u * 1024 * 1024)
+#define BACKOFF_CAP 300
+#define ONCE_ATTEMPTS 5        /* --once gives up on a request after this */
+
+enum step { STEP_HOURLY, STEP_MINUTES, STEP_COSTS, STEP_DONE };
+
+/* The records of one range, held until every page is in. */
+struct batch {
+    struct sink sink;          /* first: the capture sink is the batch */
+    struct usage *u;
+    size_t n, cap;
+};
+
+struct api {
+    struct collector *c;
+    const struct api_provider *p;
+    uv_timer_t timer;
+    bool timer_open, stopping, pass_running;
+    enum step step;
+    int64_t t0, t1;
+    int width;
+    struct api_page page;
+    struct batch batch;
+    char key[2048];
+    int failures;              /* consecutive, for the backoff */
+    int64_t hourly_until;      /* hourly data is complete before this */
+    bool costs_backfilled;
+    collector_cb once_done;
+    collector_cb closed;
+};
+
+/* ---- helpers for providers ------------------------------------------------------ */
+
+const char *api_tenant(const struct config_source *s, const char *id)
+{
+    if (!id)
+        return "";
+    for (size_t i = 0; i < s->ntenant_names; i++)
+        if (strcmp(s->tenant_name_ids[i], id) == 0)
+            return s->tenant_name_values[i];
+    return id;
+}
+
+void api_escape(struct strbuf *url, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+            strbuf_putc(url, (char)*p);
+        } else {
+            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            strbuf_append(url, e, 3);
+        }
+    }
+}
+
+int64_t api_int(const struct cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (cJSON_IsNumber(v))
+        return v->valuedouble >= 0 && v->valuedouble < 9e18 ? (int64_t)v->valuedouble : 0;
+    if (cJSON_IsString(v))
+        return strtoll(v->valuestring, NULL, 10);
+    return 0;
+}
+
+double api_num(const struct cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (cJSON_IsNumber(v))
+        return v->valuedouble;
+    if (cJSON_IsString(v)) {
+        char *end;
+        double d = strtod(v->valuestring, &end);
+        return end != v->valuestring && *end == '\0' ? d : NAN;
+    }
+    return NAN;
+}
+
+const char *api_str(const struct cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+const struct cJSON *api_page_data(const char *body, size_t len, struct cJSON **root,
+                                  struct api_page *page, char *err, size_t errlen)
+{
+    *root = cJSON_ParseWithLength(body, len);
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(*root, "data");
+    if (!cJSON_IsArray(data)) {
+        snprintf(err, errlen, "%s", *root ? "the response has no \"data\" array"
+                                          : "the response is not JSON");
+        return NULL;
+    }
+    page->has_more = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(*root, "has_more"));
+    const char *next = api_str(*root, "next_page");
+    snprintf(page->next_page, sizeof page->next_page, "%s", next ? next : "");
+    return data;
+}
+
+/* ---- the batch ---------------------------------------------------------------------- */
+
+static char *dup_or_null(const char *s) { return s ? xstrdup(s) : NULL; }
+
+static int batch_put(struct sink *sink, const struct usage *u)
+{
+    struct batch *b = (struct batch *)sink;
+    xgrow(&b->u, &b->cap, b->n + 1, sizeof *b->u);
+    struct usage *c = &b->u[b->n++];
+    *c = *u;
+    c->source = dup_or_null(u->source);
+    c->provider = dup_or_null(u->provider);
+    c->model = dup_or_null(u->model);
+    c->tenant = dup_or_null(u->tenant);
+    return 1;
+}
+
+static void batch_clear(struct batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        free((char *)b->u[i].source);
+        free((char *)b->u[i].provider);
+        free((char *)b->u[i].model);
+        free((char *)b->u[i].tenant);
+    }
+    b->n = 0;
+}
+
+/* ---- cursors ---------------------------------------------------------------------- */
+
+static int load_cursor(void *ctx, const char *key, const char *value)
+{
+    struct api *a = ctx;
+    if (strcmp(key, "hourly_until") == 0)
+        a->hourly_until = strtoll(value, NULL, 10);
+    else if (strcmp(key, "costs_backfilled") == 0)
+        a->costs_backfilled = strcmp(value, "1") == 0;
+    return 0;
+}
+
+static void save_cursors(struct api *a)
+{
+    char v[32];
+    snprintf(v, sizeof v, "%lld", (long long)a->hourly_until);
+    a->c->sink->cursor(a->c->sink, a->c->cfg->name, "hourly_until", v);
+    if (a->costs_backfilled)
+        a->c->sink->cursor(a->c->sink, a->c->cfg->name, "costs_backfilled", "1");
+}
+
+/* ---- a pass: hourly backfill, recent minutes, costs -------------------------------- */
+
+static int64_t floor_to(int64_t t, int64_t unit) { return t - ((t % unit) + unit) % unit; }
+
+static void fetch(struct api *a);
+static void end_pass(struct api *a);
+
+/* Set up the range of step s; false if it has nothing to fetch. */
+static bool plan(struct api *a, enum step s)
+{
+    int64_t now = clock_now();
+    int64_t hour = floor_to(now, 3600);
+    a->step = s;
+    a->page.has_more = false;
+    a->page.next_page[0] = '\0';
+    batch_clear(&a->batch);
+    switch (s) {
+    case STEP_HOURLY: {
+        int64_t oldest = floor_to(now - STORE_RETENTION, 3600);
+        a->t0 = a->hourly_until > oldest ? a->hourly_until : oldest;
+        a->t1 = hour - 3600;
+        a->width = 3600;
+        return a->t0 < a->t1;
+    }
+    case STEP_MINUTES:
+        /* the last whole hour and the current one: starts on an hour, so
+         * it replaces hourly buckets whole */
+        a->t0 = hour - 3600;
+        a->t1 = floor_to(now, 60) + 60;
+        a->width = 60;
+        return true;
+    case STEP_COSTS: {
+        int64_t day = floor_to(now, 86400);
+        a->t0 = day - (a->costs_backfilled ? 1 : 7) * 86400;
+        a->t1 = day + 86400;
+        a->width = 86400;
+        return true;
+    }
+    case STEP_DONE:
+        return false;
+    }
+    return false;
+}
+
+static void next_step(struct api *a)
+{
+    for (enum step s = a->step + 1; s < STEP_DONE; s++) {
+        if (plan(a, s)) {
+            fetch(a);
+            return;
+        }
+    }
+    end_pass(a);
+}
+
+static void on_timer(uv_timer_t *t);
+
+static void schedule(struct api *a, int64_t seconds)
+{
+    if (a->stopping || !a->timer_open)
+        return;
+    uv_timer_start(&a->timer, on_timer, (uint64_t)(seconds > 0 ? seconds : 0) * 1000, 0);
+}
+
+static void once_closed(uv_handle_t *h)
+{
+    struct api *a = h->data;
+    collector_cb done = a->once_done;
+    a->timer_open = false;
+    a->once_done = NULL;
+    done(a->c);
+}
+
+static void end_pass(struct api *a)
+{
+    a->pass_running = false;
+    batch_clear(&a->batch);
+    if (a->once_done) {
+        /* --once: the pass is the whole job; its retry timer goes too */
+        a->stopping = true;
+        uv_close((uv_handle_t *)&a->timer, once_closed);
+        return;
+    }
+    collector_caught_up(a->c);
+    schedule(a, a->c->cfg->interval);
+}
+
+/* Every page of the range is in: replace what the source had for it. */
+static void commit(struct api *a)
+{
+    struct sink *out = a->c->sink;
+    bool billed = a->step == STEP_COSTS;
+    out->clear_range(out, a->c->cfg->name, a->t0, a->t1, billed);
+    int64_t n = 0;
+    for (size_t i = 0; i < a->batch.n; i++)
+        n += out->put(out, &a->batch.u[i]);
+    if (a->step == STEP_HOURLY)
+        a->hourly_until = a->t1;
+    else if (a->step == STEP_MINUTES && a->t0 > a->hourly_until)
+        a->hourly_until = a->t0;
+    else if (a->step == STEP_COSTS)
+        a->costs_backfilled = true;
+    save_cursors(a);
+    a->failures = 0;
+    collector_ok(a->c, n);
+}
+
+static const char *step_name(enum step s)
+{
+    return s == STEP_COSTS ? "costs" : "usage";
+}
+
+/* A failure worth retrying: wait, then the same request again. */
+static void retry(struct api *a, int64_t wait, const char *why)
+{
+    a->failures++;
+    collector_error(a->c, "%s: %s", step_name(a->step), why);
+    if (a->once_done && a->failures >= ONCE_ATTEMPTS) {
+        end_pass(a);
+        return;
+    }
+    if (wait < 0) {
+        /* exponential, capped, with jitter so sources do not retry in step */
+        int64_t cap = (int64_t)1 << (a->failures > 9 ? 9 : a->failures);
+        if (cap > BACKOFF_CAP)
+            cap = BACKOFF_CAP;
+        wait = cap / 2 + random() % (cap / 2 + 1);
+    }
+    schedule(a, wait);
+}
+
+static void on_response(void *ctx, const struct http_response *r)
+{
+    struct api *a = ctx;
+    char msg[256] = "";
+    if (r->status == 0) {
+        retry(a, -1, r->error);
+        return;
+    }
+    if (r->status < 200 || r->status >= 300) {
+        a->p->error_message(r->body, r->len, msg, sizeof msg);
+        char why[400];
+        snprintf(why, sizeof why, "HTTP %ld%s%s", r->status, msg[0] ? ": " : "", msg);
+        if (r->status == 429) {
+            retry(a, r->retry_after >= 0 ? r->retry_after : -1, why);
+        } else if (r->status >= 500) {
+            retry(a, -1, why);
+        } else {
+            /* 401/403 (a wrong key) and other refusals: this source is in
+             * error until its next interval; the others go on */
+            a->failures = 0;
+            collector_error(a->c, "%s: %s", step_name(a->step), why);
+            end_pass(a);
+        }
+        return;
+    }
+    char err[256];
+    struct api_page page = {0};
+    int rc = a->step == STEP_COSTS
+                 ? a->p->parse_costs(r->body, r->len, a->c->cfg, &a->batch.sink, &page, err, sizeof err)
+                 : a->p->parse_usage(r->body, r->len, a->c->cfg, &a->batch.sink, &page, err, sizeof err);
+    if (rc != 0) {
+        retry(a, -1, err);
+        return;
+    }
+    if (page.has_more && page.next_page[0]) {
+        a->page = page;
+        fetch(a);
+        return;
+    }
+    commit(a);
+    next_step(a);
+}
+
+static void fetch(struct api *a)
+{
+    struct strbuf url = {0};
+    if (a->step == STEP_COSTS)
+        a->p->cost_url(a->c->cfg, a->t0, a->t1, a->page.next_page, &url);
+    else
+        a->p->usage_url(a->c->cfg, a->t0, a->t1, a->width, a->page.next_page, &url);
+    struct strbuf h[API_MAX_HEADERS] = {{0}};
+    size_t nh = 0;
+    a->p->auth_headers(a->key, h, &nh);
+    const char *headers[API_MAX_HEADERS + 2];
+    for (size_t i = 0; i < nh; i++)
+        headers[i] = strbuf_str(&h[i]);
+    headers[nh++] = "Accept: application/json";
+    headers[nh] = NULL;
+    int64_t timeout = a->c->cfg->timeout * 1000;
+    struct http_request req = {
+        .url = strbuf_str(&url),
+        .headers = headers,
+        .connect_timeout_ms = timeout < 10000 ? timeout : 10000,
+        .timeout_ms = timeout,
+        .max_body = MAX_BODY,
+    };
+    int rc = http_get(a->c->http, &req, on_response, a);
+    for (size_t i = 0; i < API_MAX_HEADERS; i++) {
+        /* the key lives in these buffers: wipe them */
+        if (h[i].s)
+            memset(h[i].s, 0, h[i].cap);
+        strbuf_free(&h[i]);
+    }
+    strbuf_free(&url);
+    if (rc != 0)
+        retry(a, -1, "cannot start an HTTP request");
+}
+
+static void begin_pass(struct api *a)
+{
+    if (a->pass_running)
+        return;
+    char err[256];
+    if (config_read_secret(a->c->cfg, a->key, sizeof a->key, err, sizeof err) != 0) {
+        collector_error(a->c, "%s", err);
+        a->pass_running = true;
+        end_pass(a);
+        return;
+    }
+    a->pass_running = true;
+    a->step = STEP_HOURLY;
+    if (plan(a, STEP_HOURLY))
+        fetch(a);
+    else
+        next_step(a);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    struct api *a = t->data;
+    if (a->pass_running)
+        fetch(a);      /* a retry of the current request */
+    else
+        begin_pass(a);
+}
+
+/* ---- collector ops ------------------------------------------------------------------ */
+
+static const struct api_provider *provider_of(const struct collector *c)
+{
+    return c->cfg->type == SOURCE_OPENAI ? &api_openai : &api_anthropic;
+}
+
+static int api_init(struct collector *c, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    struct api *a = xcalloc(1, sizeof *a);
+    a->c = c;
+    a->p = provider_of(c);
+    a->batch.sink.put = batch_put;
+    c->impl = a;
+    c->status.usage_provider = a->p->provider;
+    c->status.reports_billed = true;
+    c->sink->cursor_each(c->sink, c->cfg->name, load_cursor, a);
+    return 0;
+}
+
+static void api_start(struct collector *c)
+{
+    struct api *a = c->impl;
+    uv_timer_init(c->loop, &a->timer);
+    a->timer.data = a;
+    a->timer_open = true;
+    schedule(a, 0);
+}
+
+static void api_poll_now(struct collector *c)
+{
+    struct api *a = c->impl;
+    if (!a->pass_running)
+        schedule(a, 0);
+}
+
+static void api_run_once(struct collector *c, collector_cb done)
+{
+    struct api *a = c->impl;
+    a->once_done = done;
+    uv_timer_init(c->loop, &a->timer);
+    a->timer.data = a;
+    a->timer_open = true;
+    begin_pass(a);
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+    struct api *a = h->data;
+    a->timer_open = false;
+    a->closed(a->c);
+}
+
+static void api_stop(struct collector *c, collector_cb closed)
+{
+    struct api *a = c->impl;
+    a->stopping = true;
+    if (!a->timer_open) {
+        closed(c);
+        return;
+    }
+    a->closed = closed;
+    uv_close((uv_handle_t *)&a->timer, timer_closed);
+}
+
+static void api_destroy(struct collector *c)
+{
+    struct api *a = c->impl;
+    if (!a)
+        return;
+    batch_clear(&a->batch);
+    free(a->batch.u);
+    memset(a->key, 0, sizeof a->key);
+    free(a);
+    c->impl = NULL;
+}
+
+const struct collector_ops openai_ops = {
+    .type = "openai",
+    .init = api_init,
+    .start = api_start,
+    .poll_now = api_poll_now,
+    .run_once = api_run_once,
+    .stop = api_stop,
+    .destroy = api_destroy,
+};
+
+const struct collector_ops anthropic_ops = {
+    .type = "anthropic",
+    .init = api_init,
+    .start = api_start,
+    .poll_now = api_poll_now,
+    .run_once = api_run_once,
+    .stop = api_stop,
+    .destroy = api_destroy,
+};

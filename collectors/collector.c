@@ -15,6 +15,7 @@ extern const struct collector_ops otel_file_ops;
 extern const struct collector_ops demo_ops;
 extern const struct collector_ops openai_ops;
 extern const struct collector_ops anthropic_ops;
+extern const struct collector_ops otlp_http_ops;
 
 static const struct {
     enum source_type type;
@@ -24,6 +25,7 @@ static const struct {
     {SOURCE_DEMO, &demo_ops},
     {SOURCE_OPENAI, &openai_ops},
     {SOURCE_ANTHROPIC, &anthropic_ops},
+    {SOURCE_OTLP_HTTP, &otlp_http_ops},
 };
 
 struct collector *collector_new(const struct config_source *cfg, uv_loop_t *loop,

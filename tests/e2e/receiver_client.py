@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Drives the OTLP/HTTP receiver for tests/e2e/receiver.sh.
+
+usage: receiver_client.py PORT EXAMPLE_TRACE  -> prints the number of
+counted spans it sent (each gets 200 and is expected in the store)."""
+import http.client, json, socket, sys, threading, time
+
+PORT = int(sys.argv[1])
+EXAMPLE = open(sys.argv[2], "rb").read()
+T = 1795176000 - 600
+sent = 0
+next_id = 1000
+
+
+def span(numbers=False, start=True):
+    global next_id
+    next_id += 1
+    def i(v):
+        return {"intValue": v if numbers else str(v)}
+    s = {"traceId": "%032x" % 7, "spanId": "%016x" % next_id, "attributes": [
+        {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+        {"key": "gen_ai.provider.name", "value": {"stringValue": "openai"}},
+        {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o-mini"}},
+        {"key": "gen_ai.usage.input_tokens", "value": i(1000)},
+        {"key": "gen_ai.usage.output_tokens", "value": i(100)},
+        {"key": "tenant.id", "value": {"stringValue": "acme"}}]}
+    if start:
+        s["startTimeUnixNano"] = (T * 10**9) if numbers else str(T * 10**9)
+    return s
+
+
+def doc(*spans):
+    return json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": list(spans)}]}]}).encode()
+
+
+def check(cond, what):
+    if not cond:
+        print("FAIL:", what, file=sys.stderr)
+        sys.exit(1)
+
+
+def post(conn, body, headers=None, path="/v1/traces", method="POST", chunked=False):
+    h = {"Content-Type": "application/json"}
+    h.update(headers or {})
+    if chunked:
+        conn.putrequest(method, path)
+        for k, v in h.items():
+            conn.putheader(k, v)
+        conn.putheader("Transfer-Encoding", "chunked")
+        conn.endheaders()
+        for k in range(0, len(body), 97):
+            piece = body[k:k + 97]
+            conn.send(b"%x\r\n%s\r\n" % (len(piece), piece))
+        conn.send(b"0\r\n\r\n")
+    else:
+        conn.request(method, path, body=body, headers=h)
+    r = conn.getresponse()
+    return r.status, r.read(), r.getheader("Connection")
+
+
+# the JavaScript exporter's way: chunked bodies, integers as numbers, one
+# kept-alive connection for several requests
+c = http.client.HTTPConnection("127.0.0.1", PORT)
+for n in range(3):
+    status, body, conn_hdr = post(c, doc(span(numbers=True)), chunked=True)
+    check(status == 200 and json.loads(body) == {}, "chunked keep-alive request %d: %r" % (n, body))
+    check(conn_hdr == "keep-alive", "the connection was not kept alive")
+    sent += 1
+# partial success: one usable span and one without a start time
+status, body, _ = post(c, doc(span(), span(start=False)))
+check(status == 200, "partial success status %d" % status)
+ps = json.loads(body)["partialSuccess"]
+check(ps["rejectedSpans"] == "1" and "startTimeUnixNano" in ps["errorMessage"], "partial %r" % ps)
+sent += 1
+# errors, on the same connection where the request allows it
+for path, method, headers, payload, want in [
+        ("/v1/traces", "POST", {}, b"this is not json", 400),
+        ("/v1/traces", "POST", {}, b'{"hello":"world"}', 400),
+        ("/v1/metrics", "POST", {}, doc(span()), 404),
+        ("/v1/traces", "GET", {}, None, 405),
+        ("/v1/traces", "POST", {"Content-Type": "application/x-protobuf"}, b"\x0a\x00", 415),
+        ("/v1/traces", "POST", {"Content-Type": "text/plain"}, doc(span()), 415),
+        ("/v1/traces", "POST", {"Content-Encoding": "br"}, doc(span()), 415)]:
+    c = http.client.HTTPConnection("127.0.0.1", PORT)
+    status, body, _ = post(c, payload, headers, path=path, method=method)
+    check(status == want, "%s %s %r -> %d, expected %d" % (method, path, headers, status, want))
+    err = json.loads(body)
+    check("message" in err and "code" in err, "an error body that is not a Status: %r" % err)
+    c.close()
+c = http.client.HTTPConnection("127.0.0.1", PORT)
+status, _, _ = post(c, b'{"resourceSpans":[' + b'{},' * 40000 + b'{}]}')
+check(status == 413, "a body above max_body -> %d" % status)
+# the OTLP project's own example: accepted, no usage in it
+c = http.client.HTTPConnection("127.0.0.1", PORT)
+status, body, _ = post(c, EXAMPLE)
+check(status == 200 and json.loads(body) == {}, "the example trace: %d %r" % (status, body))
+
+# a client that sends half a body and stalls does not stall anyone else
+stalled = socket.create_connection(("127.0.0.1", PORT))
+stalled.sendall(b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 5000\r\n\r\n" + doc(span())[:40])
+c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
+status, _, _ = post(c, doc(span()))
+check(status == 200, "a request behind a stalled client: %d" % status)
+sent += 1
+
+# 100 clients at once
+results = []
+def one():
+    try:
+        k = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        results.append(post(k, doc(span()))[0])
+    except OSError as e:
+        results.append(str(e))
+ids_lock = threading.Lock()
+threads = []
+for _ in range(100):
+    with ids_lock:
+        t = threading.Thread(target=one)
+    threads.append(t)
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+check(results.count(200) == 100, "concurrent clients: %r" % [r for r in results if r != 200][:5])
+sent += 100
+stalled.close()
+print(sent)

@@ -30,6 +30,9 @@ wait_gone() {
     done
     fail "still showing: $1"
 }
+# a session that lives as long as the test: killing the last session would
+# stop the tmux server, and the next start could race the dying server
+$T new-session -d -s keep "exec cat"
 start() { # start COMMAND: in a 120x40 terminal; the pane outlives it
     $T new-session -d -s s -x 120 -y 40 "$1; echo EXIT=\$?; exec cat"
 }

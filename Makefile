@@ -28,7 +28,7 @@ TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TOOLS    := $(BUILD)/tests/toml_decoder $(BUILD)/tests/toml_suite
 
-.PHONY: all test test-run check bench deps deps-check run clean
+.PHONY: all test test-run check bench fuzz deps deps-check run clean
 all: spendtop
 
 # ---- the binary -------------------------------------------------------------
@@ -90,6 +90,24 @@ bench: deps-check
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libspendtop.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) -std=c11 $(WARN) -O2 -g -o $@ $< $(BUILD)/libspendtop.a $(LIBS)
+
+# ---- fuzz (clang's libFuzzer; not part of test) ------------------------------
+# make fuzz FUZZ_SECONDS=60 runs each target for that long.
+
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := http_parser toml otlp_json
+
+fuzz:
+	$(MAKE) BUILD=build/fuzz CC=clang CFLAGS="-O1 -g" \
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined" build/fuzz/libspendtop.a
+	@for t in $(FUZZ_TARGETS); do \
+	  clang $(ALL_CPPFLAGS) -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined \
+	    -o build/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c build/fuzz/libspendtop.a $(LIBS) || exit 1; \
+	  mkdir -p build/fuzz/corpus_$$t; \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    build/fuzz/corpus_$$t 2>&1 | tail -2 || exit 1; \
+	done
 
 # ---- deps, run, clean --------------------------------------------------------
 

@@ -37,10 +37,7 @@ static void usage_url(const struct config_source *s, int64_t t0, int64_t t1, int
                   width == 60 ? "1m" : "1h", (long long)(buckets < max ? buckets : max));
     if (strcmp(s->tenant_by, "none") != 0)
         strbuf_printf(url, "&group_by[]=%s", s->tenant_by);
-    if (page && *page) {
-        strbuf_puts(url, "&page=");
-        api_escape(url, page);
-    }
+    api_page_param(url, page);
 }
 
 static void cost_url(const struct config_source *s, int64_t t0, int64_t t1, const char *page,
@@ -54,10 +51,7 @@ static void cost_url(const struct config_source *s, int64_t t0, int64_t t1, cons
     /* costs exist per workspace, not per api key */
     if (strcmp(s->tenant_by, "workspace_id") == 0)
         strbuf_puts(url, "&group_by[]=workspace_id");
-    if (page && *page) {
-        strbuf_puts(url, "&page=");
-        api_escape(url, page);
-    }
+    api_page_param(url, page);
 }
 
 static void auth_headers(const char *key, struct strbuf h[API_MAX_HEADERS], size_t *n)
@@ -65,13 +59,6 @@ static void auth_headers(const char *key, struct strbuf h[API_MAX_HEADERS], size
     strbuf_printf(&h[0], "x-api-key: %s", key);
     strbuf_puts(&h[1], "anthropic-version: 2023-06-01");
     *n = 2;
-}
-
-static const char *tenant_of(const cJSON *r, const struct config_source *s)
-{
-    if (strcmp(s->tenant_by, "none") == 0)
-        return "";
-    return api_tenant(s, api_str(r, s->tenant_by));
 }
 
 static int64_t bucket_start(const cJSON *bucket)
@@ -111,7 +98,7 @@ static int parse_usage(const char *body, size_t len, const struct config_source 
                 .source = s->name,
                 .provider = "anthropic",
                 .model = model ? model : "unknown",
-                .tenant = tenant_of(r, s),
+                .tenant = api_tenant_of(r, s),
                 .input = uncached + read + w5 + w1h,
                 .cache_read = read,
                 .cache_write_5m = w5,
@@ -150,7 +137,7 @@ static int parse_costs(const char *body, size_t len, const struct config_source 
                 .source = s->name,
                 .provider = "anthropic",
                 .model = USAGE_BILLED_MODEL,
-                .tenant = strcmp(s->tenant_by, "workspace_id") == 0 ? tenant_of(r, s) : "",
+                .tenant = strcmp(s->tenant_by, "workspace_id") == 0 ? api_tenant_of(r, s) : "",
                 .has_billed = true,
                 .billed_usd = cents / 100.0, /* the lowest currency unit */
             };
@@ -161,14 +148,6 @@ static int parse_costs(const char *body, size_t len, const struct config_source 
     return 0;
 }
 
-static void error_message(const char *body, size_t len, char *msg, size_t msglen)
-{
-    cJSON *root = cJSON_ParseWithLength(body, len);
-    const char *m = api_str(cJSON_GetObjectItemCaseSensitive(root, "error"), "message");
-    snprintf(msg, msglen, "%s", m ? m : "");
-    cJSON_Delete(root);
-}
-
 const struct api_provider api_anthropic = {
     .type = "anthropic",
     .provider = "anthropic",
@@ -177,5 +156,4 @@ const struct api_provider api_anthropic = {
     .auth_headers = auth_headers,
     .parse_usage = parse_usage,
     .parse_costs = parse_costs,
-    .error_message = error_message,
 };

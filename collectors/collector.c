@@ -13,8 +13,7 @@
 
 extern const struct collector_ops otel_file_ops;
 extern const struct collector_ops demo_ops;
-extern const struct collector_ops openai_ops;
-extern const struct collector_ops anthropic_ops;
+extern const struct collector_ops usage_api_ops;
 extern const struct collector_ops otlp_http_ops;
 
 static const struct {
@@ -23,8 +22,8 @@ static const struct {
 } registry[] = {
     {SOURCE_OTEL_FILE, &otel_file_ops},
     {SOURCE_DEMO, &demo_ops},
-    {SOURCE_OPENAI, &openai_ops},
-    {SOURCE_ANTHROPIC, &anthropic_ops},
+    {SOURCE_OPENAI, &usage_api_ops},
+    {SOURCE_ANTHROPIC, &usage_api_ops},
     {SOURCE_OTLP_HTTP, &otlp_http_ops},
 };
 
@@ -46,7 +45,7 @@ struct collector *collector_new(const struct config_source *cfg, uv_loop_t *loop
     c->loop = loop;
     c->sink = sink;
     c->status.name = cfg->name;
-    c->status.type = ops->type;
+    c->status.type = config_source_type_name(cfg->type);
     c->status.state = SOURCE_STARTING;
     c->status.started = clock_now();
     if (ops->init(c, err, errlen) != 0) {

@@ -27,7 +27,6 @@ struct collector;
 typedef void (*collector_cb)(struct collector *c);
 
 struct collector_ops {
-    const char *type;
     /* Allocate c->impl from c->cfg; no I/O. 0, or -1 with a message. */
     int (*init)(struct collector *c, char *err, size_t errlen);
     /* Begin collecting on the loop. */

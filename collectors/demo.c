@@ -213,7 +213,6 @@ static void demo_destroy(struct collector *c)
 }
 
 const struct collector_ops demo_ops = {
-    .type = "demo",
     .init = demo_init,
     .start = demo_start,
     .poll_now = demo_poll_now,

@@ -26,10 +26,7 @@ static void usage_url(const struct config_source *s, int64_t t0, int64_t t1, int
                   (long long)(buckets < max ? buckets : max));
     if (strcmp(s->tenant_by, "api_key_id") == 0 || strcmp(s->tenant_by, "user_id") == 0)
         strbuf_printf(url, "&group_by=%s", s->tenant_by);
-    if (page && *page) {
-        strbuf_puts(url, "&page=");
-        api_escape(url, page);
-    }
+    api_page_param(url, page);
 }
 
 static void cost_url(const struct config_source *s, int64_t t0, int64_t t1, const char *page,
@@ -40,23 +37,13 @@ static void cost_url(const struct config_source *s, int64_t t0, int64_t t1, cons
                   (long long)((t1 - t0 + 86399) / 86400));
     if (strcmp(s->tenant_by, "project_id") == 0 || strcmp(s->tenant_by, "api_key_id") == 0)
         strbuf_printf(url, "&group_by=%s", s->tenant_by);
-    if (page && *page) {
-        strbuf_puts(url, "&page=");
-        api_escape(url, page);
-    }
+    api_page_param(url, page);
 }
 
 static void auth_headers(const char *key, struct strbuf h[API_MAX_HEADERS], size_t *n)
 {
     strbuf_printf(&h[0], "Authorization: Bearer %s", key);
     *n = 1;
-}
-
-static const char *tenant_of(const cJSON *r, const struct config_source *s)
-{
-    if (strcmp(s->tenant_by, "none") == 0)
-        return "";
-    return api_tenant(s, api_str(r, s->tenant_by));
 }
 
 static int parse_usage(const char *body, size_t len, const struct config_source *s,
@@ -82,7 +69,7 @@ static int parse_usage(const char *body, size_t len, const struct config_source 
                 .source = s->name,
                 .provider = "openai",
                 .model = model ? model : "unknown",
-                .tenant = tenant_of(r, s),
+                .tenant = api_tenant_of(r, s),
                 .requests = api_int(r, "num_model_requests"),
                 .input = api_int(r, "input_tokens"),
                 .cache_read = api_int(r, "input_cached_tokens"),
@@ -122,7 +109,7 @@ static int parse_costs(const char *body, size_t len, const struct config_source 
                 .source = s->name,
                 .provider = "openai",
                 .model = USAGE_BILLED_MODEL,
-                .tenant = strcmp(s->tenant_by, "user_id") == 0 ? "" : tenant_of(r, s),
+                .tenant = strcmp(s->tenant_by, "user_id") == 0 ? "" : api_tenant_of(r, s),
                 .has_billed = true,
                 .billed_usd = usd,
             };
@@ -133,14 +120,6 @@ static int parse_costs(const char *body, size_t len, const struct config_source 
     return 0;
 }
 
-static void error_message(const char *body, size_t len, char *msg, size_t msglen)
-{
-    cJSON *root = cJSON_ParseWithLength(body, len);
-    const char *m = api_str(cJSON_GetObjectItemCaseSensitive(root, "error"), "message");
-    snprintf(msg, msglen, "%s", m ? m : "");
-    cJSON_Delete(root);
-}
-
 const struct api_provider api_openai = {
     .type = "openai",
     .provider = "openai",
@@ -149,5 +128,4 @@ const struct api_provider api_openai = {
     .auth_headers = auth_headers,
     .parse_usage = parse_usage,
     .parse_costs = parse_costs,
-    .error_message = error_message,
 };

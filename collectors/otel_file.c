@@ -453,7 +453,6 @@ static void file_destroy(struct collector *c)
 }
 
 const struct collector_ops otel_file_ops = {
-    .type = "otel_file",
     .init = file_init,
     .start = file_start,
     .poll_now = file_poll_now,

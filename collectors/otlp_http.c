@@ -526,7 +526,6 @@ static void http_destroy(struct collector *c)
 }
 
 const struct collector_ops otlp_http_ops = {
-    .type = "otlp_http",
     .init = http_init,
     .start = http_start,
     .poll_now = http_poll_now,

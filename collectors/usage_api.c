@@ -48,14 +48,34 @@ struct api {
 
 /* ---- helpers for providers ------------------------------------------------------ */
 
-const char *api_tenant(const struct config_source *s, const char *id)
+const char *api_tenant_of(const struct cJSON *result, const struct config_source *s)
 {
+    if (strcmp(s->tenant_by, "none") == 0)
+        return "";
+    const char *id = api_str(result, s->tenant_by);
     if (!id)
         return "";
     for (size_t i = 0; i < s->ntenant_names; i++)
         if (strcmp(s->tenant_name_ids[i], id) == 0)
             return s->tenant_name_values[i];
     return id;
+}
+
+void api_page_param(struct strbuf *url, const char *page)
+{
+    if (!page || !*page)
+        return;
+    strbuf_puts(url, "&page=");
+    api_escape(url, page);
+}
+
+/* Both providers answer errors as {"error": {"message": ...}}. */
+static void error_message(const char *body, size_t len, char *msg, size_t msglen)
+{
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    const char *m = api_str(cJSON_GetObjectItemCaseSensitive(root, "error"), "message");
+    snprintf(msg, msglen, "%s", m ? m : "");
+    cJSON_Delete(root);
 }
 
 void api_escape(struct strbuf *url, const char *s)
@@ -306,7 +326,7 @@ static void on_response(void *ctx, const struct http_response *r)
         return;
     }
     if (r->status < 200 || r->status >= 300) {
-        a->p->error_message(r->body, r->len, msg, sizeof msg);
+        error_message(r->body, r->len, msg, sizeof msg);
         char why[400];
         snprintf(why, sizeof why, "HTTP %ld%s%s", r->status, msg[0] ? ": " : "", msg);
         if (r->status == 429) {
@@ -482,18 +502,9 @@ static void api_destroy(struct collector *c)
     c->impl = NULL;
 }
 
-const struct collector_ops openai_ops = {
-    .type = "openai",
-    .init = api_init,
-    .start = api_start,
-    .poll_now = api_poll_now,
-    .run_once = api_run_once,
-    .stop = api_stop,
-    .destroy = api_destroy,
-};
-
-const struct collector_ops anthropic_ops = {
-    .type = "anthropic",
+/* Every provider usage API source (the provider is chosen by the source's
+ * type in api_init). */
+const struct collector_ops usage_api_ops = {
     .init = api_init,
     .start = api_start,
     .poll_now = api_poll_now,

@@ -57,16 +57,16 @@ struct api_provider {
                        struct sink *out, struct api_page *page, char *err, size_t errlen);
     int (*parse_costs)(const char *body, size_t len, const struct config_source *s,
                        struct sink *out, struct api_page *page, char *err, size_t errlen);
-    /* The provider's own message in an error body ("" if none). */
-    void (*error_message)(const char *body, size_t len, char *msg, size_t msglen);
 };
 
 extern const struct api_provider api_openai, api_anthropic;
 
-/* For providers: the tenant for an id under tenant_names (the id itself
- * when unnamed, "" for none). */
-const char *api_tenant(const struct config_source *s, const char *id);
 struct cJSON;
+/* For providers: the tenant of a result - its tenant_by field, under
+ * tenant_names if named there; "" for tenant_by = "none" or a null id. */
+const char *api_tenant_of(const struct cJSON *result, const struct config_source *s);
+/* For providers: "&page=..." onto url, if there is a page token. */
+void api_page_param(struct strbuf *url, const char *page);
 /* For providers: an integer field (a JSON number or a numeric string; 0
  * when absent or null), and a string field (NULL when absent or null). */
 int64_t api_int(const struct cJSON *o, const char *key);

@@ -182,3 +182,20 @@ void pane_table_row(struct pane *p, const struct tui_ctx *c, int y,
         x += t->width[i] + 1;
     }
 }
+
+enum pane_action pane_table_key(struct pane *p, int ch, int nrows, int nsort)
+{
+    if (pane_scroll_key(p, ch, nrows, p->h - 3))
+        return PANE_HANDLED;
+    if (ch == 's') {
+        p->sort = (p->sort + 1) % nsort;
+        return PANE_HANDLED;
+    }
+    if (ch == 'r') {
+        p->reverse = !p->reverse;
+        return PANE_HANDLED;
+    }
+    if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER) && nrows > 0)
+        return PANE_DRILL;
+    return PANE_IGNORED;
+}

@@ -96,6 +96,9 @@ void pane_table_header(struct pane *p, const struct tui_ctx *c, int y,
 void pane_table_row(struct pane *p, const struct tui_ctx *c, int y,
                     const struct pane_table *t, char cells[][64], const int *roles,
                     bool selected);
+/* The keys every table pane takes: move and scroll, `s` the next of
+ * nsort sort columns, `r` reverse, Enter drill (when there are rows). */
+enum pane_action pane_table_key(struct pane *p, int ch, int nrows, int nsort);
 /* Case-insensitive substring: the table filter. */
 bool pane_matches(const char *text, const char *filter);
 

@@ -137,18 +137,7 @@ static enum pane_action models_key(struct pane *p, int ch, const struct tui_ctx 
         return PANE_IGNORED;
     int n;
     const struct view_model **rows = rows_of(p, c, &n);
-    enum pane_action a = PANE_IGNORED;
-    if (pane_scroll_key(p, ch, n, p->h - 3)) {
-        a = PANE_HANDLED;
-    } else if (ch == 's') {
-        p->sort = (p->sort + 1) % (int)(sizeof sort_cycle / sizeof *sort_cycle);
-        a = PANE_HANDLED;
-    } else if (ch == 'r') {
-        p->reverse = !p->reverse;
-        a = PANE_HANDLED;
-    } else if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER) && n > 0) {
-        a = PANE_DRILL;
-    }
+    enum pane_action a = pane_table_key(p, ch, n, (int)(sizeof sort_cycle / sizeof *sort_cycle));
     if (n > 0 && p->sel >= 0 && p->sel < n)
         remember(p, rows[p->sel]);
     free(rows);

@@ -70,82 +70,36 @@ static int64_t bucket_start(const cJSON *bucket)
     return t;
 }
 
-static int parse_usage(const char *body, size_t len, const struct config_source *s,
-                       struct sink *out, struct api_page *page, char *err, size_t errlen)
+static bool usage_record(const cJSON *r, const struct config_source *s, struct usage *u)
 {
-    cJSON *root;
-    const cJSON *data = api_page_data(body, len, &root, page, err, errlen);
-    if (!data) {
-        cJSON_Delete(root);
-        return -1;
-    }
-    const cJSON *bucket;
-    cJSON_ArrayForEach(bucket, data) {
-        int64_t ts = bucket_start(bucket);
-        if (!ts)
-            continue;
-        const cJSON *r;
-        cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(bucket, "results")) {
-            const cJSON *cc = cJSON_GetObjectItemCaseSensitive(r, "cache_creation");
-            int64_t uncached = api_int(r, "uncached_input_tokens");
-            int64_t read = api_int(r, "cache_read_input_tokens");
-            int64_t w5 = api_int(cc, "ephemeral_5m_input_tokens");
-            int64_t w1h = api_int(cc, "ephemeral_1h_input_tokens");
-            const char *model = api_str(r, "model");
-            const char *tier = api_str(r, "service_tier");
-            struct usage u = {
-                .ts = ts,
-                .source = s->name,
-                .provider = "anthropic",
-                .model = model ? model : "unknown",
-                .tenant = api_tenant_of(r, s),
-                .input = uncached + read + w5 + w1h,
-                .cache_read = read,
-                .cache_write_5m = w5,
-                .cache_write_1h = w1h,
-                .output = api_int(r, "output_tokens"),
-                .cache_known = true,
-                .batch = tier && strcmp(tier, "batch") == 0,
-            };
-            out->put(out, &u);
-        }
-    }
-    cJSON_Delete(root);
-    return 0;
+    const cJSON *cc = cJSON_GetObjectItemCaseSensitive(r, "cache_creation");
+    int64_t uncached = api_int(r, "uncached_input_tokens");
+    const char *model = api_str(r, "model");
+    const char *tier = api_str(r, "service_tier");
+    u->model = model ? model : "unknown";
+    u->tenant = api_tenant_of(r, s);
+    u->cache_read = api_int(r, "cache_read_input_tokens");
+    u->cache_write_5m = api_int(cc, "ephemeral_5m_input_tokens");
+    u->cache_write_1h = api_int(cc, "ephemeral_1h_input_tokens");
+    /* the four do not overlap: all input is their sum */
+    u->input = uncached + u->cache_read + u->cache_write_5m + u->cache_write_1h;
+    u->output = api_int(r, "output_tokens");
+    u->cache_known = true;
+    u->batch = tier && strcmp(tier, "batch") == 0;
+    return true;
 }
 
-static int parse_costs(const char *body, size_t len, const struct config_source *s,
-                       struct sink *out, struct api_page *page, char *err, size_t errlen)
+static bool cost_record(const cJSON *r, const struct config_source *s, struct usage *u)
 {
-    cJSON *root;
-    const cJSON *data = api_page_data(body, len, &root, page, err, errlen);
-    if (!data) {
-        cJSON_Delete(root);
-        return -1;
-    }
-    const cJSON *bucket;
-    cJSON_ArrayForEach(bucket, data) {
-        int64_t ts = bucket_start(bucket);
-        const cJSON *r;
-        cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(bucket, "results")) {
-            double cents = api_num(r, "amount");
-            const char *cur = api_str(r, "currency");
-            if (!ts || !isfinite(cents) || (cur && strcmp(cur, "USD") != 0))
-                continue;
-            struct usage u = {
-                .ts = ts,
-                .source = s->name,
-                .provider = "anthropic",
-                .model = USAGE_BILLED_MODEL,
-                .tenant = strcmp(s->tenant_by, "workspace_id") == 0 ? api_tenant_of(r, s) : "",
-                .has_billed = true,
-                .billed_usd = cents / 100.0, /* the lowest currency unit */
-            };
-            out->put(out, &u);
-        }
-    }
-    cJSON_Delete(root);
-    return 0;
+    double cents = api_num(r, "amount");
+    const char *cur = api_str(r, "currency");
+    if (!isfinite(cents) || (cur && strcmp(cur, "USD") != 0))
+        return false;
+    u->model = USAGE_BILLED_MODEL;
+    u->tenant = strcmp(s->tenant_by, "workspace_id") == 0 ? api_tenant_of(r, s) : "";
+    u->has_billed = true;
+    u->billed_usd = cents / 100.0; /* the lowest currency unit */
+    return true;
 }
 
 const struct api_provider api_anthropic = {
@@ -154,6 +108,7 @@ const struct api_provider api_anthropic = {
     .usage_url = usage_url,
     .cost_url = cost_url,
     .auth_headers = auth_headers,
-    .parse_usage = parse_usage,
-    .parse_costs = parse_costs,
+    .bucket_start = bucket_start,
+    .usage_record = usage_record,
+    .cost_record = cost_record,
 };

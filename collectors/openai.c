@@ -46,78 +46,39 @@ static void auth_headers(const char *key, struct strbuf h[API_MAX_HEADERS], size
     *n = 1;
 }
 
-static int parse_usage(const char *body, size_t len, const struct config_source *s,
-                       struct sink *out, struct api_page *page, char *err, size_t errlen)
+static int64_t bucket_start(const cJSON *bucket) { return api_int(bucket, "start_time"); }
+
+static bool usage_record(const cJSON *r, const struct config_source *s, struct usage *u)
 {
-    cJSON *root;
-    const cJSON *data = api_page_data(body, len, &root, page, err, errlen);
-    if (!data) {
-        cJSON_Delete(root);
-        return -1;
-    }
-    const cJSON *bucket;
-    cJSON_ArrayForEach(bucket, data) {
-        int64_t ts = api_int(bucket, "start_time");
-        const cJSON *r;
-        cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(bucket, "results")) {
-            const char *obj = api_str(r, "object");
-            if (obj && strcmp(obj, "organization.usage.completions.result") != 0)
-                continue;
-            const char *model = api_str(r, "model");
-            struct usage u = {
-                .ts = ts,
-                .source = s->name,
-                .provider = "openai",
-                .model = model ? model : "unknown",
-                .tenant = api_tenant_of(r, s),
-                .requests = api_int(r, "num_model_requests"),
-                .input = api_int(r, "input_tokens"),
-                .cache_read = api_int(r, "input_cached_tokens"),
-                .cache_write_5m = api_int(r, "input_cache_write_tokens"),
-                .output = api_int(r, "output_tokens"),
-                .cache_known = true,
-                .batch = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "batch")),
-            };
-            out->put(out, &u);
-        }
-    }
-    cJSON_Delete(root);
-    return 0;
+    const char *obj = api_str(r, "object");
+    if (obj && strcmp(obj, "organization.usage.completions.result") != 0)
+        return false;
+    const char *model = api_str(r, "model");
+    u->model = model ? model : "unknown";
+    u->tenant = api_tenant_of(r, s);
+    u->requests = api_int(r, "num_model_requests");
+    u->input = api_int(r, "input_tokens");          /* cached and writes included */
+    u->cache_read = api_int(r, "input_cached_tokens");
+    u->cache_write_5m = api_int(r, "input_cache_write_tokens");
+    u->output = api_int(r, "output_tokens");
+    u->cache_known = true;
+    u->batch = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "batch"));
+    return true;
 }
 
-static int parse_costs(const char *body, size_t len, const struct config_source *s,
-                       struct sink *out, struct api_page *page, char *err, size_t errlen)
+static bool cost_record(const cJSON *r, const struct config_source *s, struct usage *u)
 {
-    cJSON *root;
-    const cJSON *data = api_page_data(body, len, &root, page, err, errlen);
-    if (!data) {
-        cJSON_Delete(root);
-        return -1;
-    }
-    const cJSON *bucket;
-    cJSON_ArrayForEach(bucket, data) {
-        int64_t ts = api_int(bucket, "start_time");
-        const cJSON *r;
-        cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(bucket, "results")) {
-            const cJSON *amount = cJSON_GetObjectItemCaseSensitive(r, "amount");
-            double usd = api_num(amount, "value");
-            const char *cur = api_str(amount, "currency");
-            if (!isfinite(usd) || (cur && strcmp(cur, "usd") != 0 && strcmp(cur, "USD") != 0))
-                continue;
-            struct usage u = {
-                .ts = ts,
-                .source = s->name,
-                .provider = "openai",
-                .model = USAGE_BILLED_MODEL,
-                .tenant = strcmp(s->tenant_by, "user_id") == 0 ? "" : api_tenant_of(r, s),
-                .has_billed = true,
-                .billed_usd = usd,
-            };
-            out->put(out, &u);
-        }
-    }
-    cJSON_Delete(root);
-    return 0;
+    const cJSON *amount = cJSON_GetObjectItemCaseSensitive(r, "amount");
+    double usd = api_num(amount, "value");
+    const char *cur = api_str(amount, "currency");
+    if (!isfinite(usd) || (cur && strcmp(cur, "usd") != 0 && strcmp(cur, "USD") != 0))
+        return false;
+    u->model = USAGE_BILLED_MODEL;
+    /* costs exist per project and per key, not per user */
+    u->tenant = strcmp(s->tenant_by, "user_id") == 0 ? "" : api_tenant_of(r, s);
+    u->has_billed = true;
+    u->billed_usd = usd;
+    return true;
 }
 
 const struct api_provider api_openai = {
@@ -126,6 +87,7 @@ const struct api_provider api_openai = {
     .usage_url = usage_url,
     .cost_url = cost_url,
     .auth_headers = auth_headers,
-    .parse_usage = parse_usage,
-    .parse_costs = parse_costs,
+    .bucket_start = bucket_start,
+    .usage_record = usage_record,
+    .cost_record = cost_record,
 };

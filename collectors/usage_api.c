@@ -121,20 +121,35 @@ const char *api_str(const struct cJSON *o, const char *key)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-const struct cJSON *api_page_data(const char *body, size_t len, struct cJSON **root,
-                                  struct api_page *page, char *err, size_t errlen)
+int api_parse_page(const struct api_provider *p, bool costs, const char *body, size_t len,
+                   const struct config_source *s, struct sink *out, struct api_page *page,
+                   char *err, size_t errlen)
 {
-    *root = cJSON_ParseWithLength(body, len);
-    const cJSON *data = cJSON_GetObjectItemCaseSensitive(*root, "data");
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
     if (!cJSON_IsArray(data)) {
-        snprintf(err, errlen, "%s", *root ? "the response has no \"data\" array"
-                                          : "the response is not JSON");
-        return NULL;
+        snprintf(err, errlen, "%s", root ? "the response has no \"data\" array"
+                                         : "the response is not JSON");
+        cJSON_Delete(root);
+        return -1;
     }
-    page->has_more = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(*root, "has_more"));
-    const char *next = api_str(*root, "next_page");
+    page->has_more = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "has_more"));
+    const char *next = api_str(root, "next_page");
     snprintf(page->next_page, sizeof page->next_page, "%s", next ? next : "");
-    return data;
+    const cJSON *bucket;
+    cJSON_ArrayForEach(bucket, data) {
+        int64_t ts = p->bucket_start(bucket);
+        if (!ts)
+            continue;
+        const cJSON *r;
+        cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(bucket, "results")) {
+            struct usage u = {.ts = ts, .source = s->name, .provider = p->provider};
+            if (costs ? p->cost_record(r, s, &u) : p->usage_record(r, s, &u))
+                out->put(out, &u);
+        }
+    }
+    cJSON_Delete(root);
+    return 0;
 }
 
 /* ---- the batch ---------------------------------------------------------------------- */
@@ -344,9 +359,8 @@ static void on_response(void *ctx, const struct http_response *r)
     }
     char err[256];
     struct api_page page = {0};
-    int rc = a->step == STEP_COSTS
-                 ? a->p->parse_costs(r->body, r->len, a->c->cfg, &a->batch.sink, &page, err, sizeof err)
-                 : a->p->parse_usage(r->body, r->len, a->c->cfg, &a->batch.sink, &page, err, sizeof err);
+    int rc = api_parse_page(a->p, a->step == STEP_COSTS, r->body, r->len, a->c->cfg,
+                            &a->batch.sink, &page, err, sizeof err);
     if (rc != 0) {
         retry(a, -1, err);
         return;

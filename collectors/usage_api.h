@@ -39,6 +39,8 @@ struct api_page {
     char next_page[1024];
 };
 
+struct cJSON;
+
 struct api_provider {
     const char *type;          /* "openai" */
     const char *provider;      /* the provider name its records carry */
@@ -51,13 +53,22 @@ struct api_provider {
                      const char *page, struct strbuf *url);
     /* The authentication headers for key ("Name: value" lines). */
     void (*auth_headers)(const char *key, struct strbuf h[API_MAX_HEADERS], size_t *n);
-    /* Read one page: every record into out, the next page into page.
-     * 0, or -1 with a message in err. */
-    int (*parse_usage)(const char *body, size_t len, const struct config_source *s,
-                       struct sink *out, struct api_page *page, char *err, size_t errlen);
-    int (*parse_costs)(const char *body, size_t len, const struct config_source *s,
-                       struct sink *out, struct api_page *page, char *err, size_t errlen);
+    /* The start of a page's bucket (unix seconds; 0 skips the bucket). */
+    int64_t (*bucket_start)(const struct cJSON *bucket);
+    /* One result of a usage (or cost) bucket as a record: fill the fields
+     * beyond ts, source and provider (already set); false skips it. */
+    bool (*usage_record)(const struct cJSON *result, const struct config_source *s,
+                         struct usage *u);
+    bool (*cost_record)(const struct cJSON *result, const struct config_source *s,
+                        struct usage *u);
 };
+
+/* Read one response page of usage (or costs): each result through the
+ * provider into out, has_more/next_page into page. 0, or -1 with a message
+ * in err when the body is not such a page. Pure: no I/O. */
+int api_parse_page(const struct api_provider *p, bool costs, const char *body, size_t len,
+                   const struct config_source *s, struct sink *out, struct api_page *page,
+                   char *err, size_t errlen);
 
 extern const struct api_provider api_openai, api_anthropic;
 
@@ -72,11 +83,6 @@ void api_page_param(struct strbuf *url, const char *page);
 int64_t api_int(const struct cJSON *o, const char *key);
 double api_num(const struct cJSON *o, const char *key);
 const char *api_str(const struct cJSON *o, const char *key);
-/* For providers: the "data" array of a page, with has_more/next_page read
- * into page; NULL (and a message) if the body is not such a page. The
- * caller deletes *root. */
-const struct cJSON *api_page_data(const char *body, size_t len, struct cJSON **root,
-                                  struct api_page *page, char *err, size_t errlen);
 /* For providers: percent-encode s (RFC 3986 unreserved kept) onto url. */
 void api_escape(struct strbuf *url, const char *s);
 

@@ -1,0 +1,254 @@
+/* test_providers.c - reading the providers' usage and cost pages, and the
+ * requests we send them, on the examples of protocols.md §1 and §2. Pure:
+ * the engine's page parser with each provider, no network (the engine's
+ * polling is tested against a fake server in tests/e2e/providers.sh). */
+#include "tests/helpers.h"
+
+#include "collectors/usage_api.h"
+
+/* A sink that keeps copies of what it is given. */
+struct capture {
+    struct sink sink;
+    struct usage u[8];
+    char model[8][64], tenant[8][64];
+    size_t n;
+};
+
+static int capture_put(struct sink *sink, const struct usage *u)
+{
+    struct capture *c = (struct capture *)sink;
+    assert_true(c->n < 8);
+    c->u[c->n] = *u;
+    snprintf(c->model[c->n], sizeof c->model[0], "%s", u->model);
+    snprintf(c->tenant[c->n], sizeof c->tenant[0], "%s", u->tenant);
+    c->n++;
+    return 1;
+}
+
+static struct config_source source(const char *tenant_by)
+{
+    static char *ids[] = {"proj_abc", "wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ"};
+    static char *names[] = {"search-team", "billing-team"};
+    return (struct config_source){
+        .name = "api",
+        .base_url = "https://example.test/v1",
+        .tenant_by = (char *)tenant_by,
+        .tenant_name_ids = ids,
+        .tenant_name_values = names,
+        .ntenant_names = 2,
+    };
+}
+
+static int parse(const struct api_provider *p, bool costs, const char *body,
+                 const struct config_source *s, struct capture *c, struct api_page *page,
+                 char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    c->sink.put = capture_put;
+    return api_parse_page(p, costs, body, strlen(body), s, &c->sink, page, err, errlen);
+}
+
+/* protocols.md §1, the usage example (plus a batch row) */
+static const char OPENAI_USAGE[] =
+    "{\"object\":\"page\",\"data\":[{\"object\":\"bucket\",\"start_time\":1767225600,"
+    "\"end_time\":1767312000,\"results\":[{\"object\":\"organization.usage.completions.result\","
+    "\"input_tokens\":12000,\"input_cached_tokens\":8000,\"input_cache_write_tokens\":0,"
+    "\"input_uncached_tokens\":4000,\"output_tokens\":900,\"num_model_requests\":42,"
+    "\"project_id\":\"proj_abc\",\"user_id\":null,\"api_key_id\":null,"
+    "\"model\":\"gpt-4o-mini-2024-07-18\",\"batch\":null,\"service_tier\":null},"
+    "{\"object\":\"organization.usage.completions.result\",\"input_tokens\":500,"
+    "\"input_cached_tokens\":0,\"input_cache_write_tokens\":100,\"output_tokens\":50,"
+    "\"num_model_requests\":2,\"project_id\":\"proj_other\",\"model\":\"gpt-4o\",\"batch\":true}]}],"
+    "\"has_more\":true,\"next_page\":\"page_AAAAAGdGxdEiJdKOAAAAAGcqsYA=\"}";
+
+static void test_openai_usage(void **state)
+{
+    (void)state;
+    struct config_source s = source("project_id");
+    struct capture c;
+    struct api_page page;
+    char err[128];
+    assert_int_equal(parse(&api_openai, false, OPENAI_USAGE, &s, &c, &page, err, sizeof err), 0);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.u[0].ts, 1767225600);
+    assert_string_equal(c.u[0].provider, "openai");
+    assert_string_equal(c.model[0], "gpt-4o-mini-2024-07-18");
+    assert_string_equal(c.tenant[0], "search-team");    /* through tenant_names */
+    assert_int_equal(c.u[0].requests, 42);
+    assert_int_equal(c.u[0].input, 12000);              /* cached included already */
+    assert_int_equal(c.u[0].cache_read, 8000);
+    assert_int_equal(c.u[0].cache_write_5m, 0);
+    assert_int_equal(c.u[0].output, 900);
+    assert_true(c.u[0].cache_known);
+    assert_false(c.u[0].reasoning_known);               /* not reported */
+    assert_false(c.u[0].batch);                         /* null is not batch */
+    assert_false(c.u[0].has_billed);
+    assert_string_equal(c.tenant[1], "proj_other");     /* unnamed ids stay ids */
+    assert_int_equal(c.u[1].cache_write_5m, 100);
+    assert_true(c.u[1].batch);
+    assert_true(page.has_more);
+    assert_string_equal(page.next_page, "page_AAAAAGdGxdEiJdKOAAAAAGcqsYA=");
+
+    s = source("none");
+    assert_int_equal(parse(&api_openai, false, OPENAI_USAGE, &s, &c, &page, err, sizeof err), 0);
+    assert_string_equal(c.tenant[0], "");
+    s = source("user_id");                              /* null id: unattributed */
+    assert_int_equal(parse(&api_openai, false, OPENAI_USAGE, &s, &c, &page, err, sizeof err), 0);
+    assert_string_equal(c.tenant[0], "");
+}
+
+static void test_openai_costs(void **state)
+{
+    (void)state;
+    static const char body[] =
+        "{\"object\":\"page\",\"data\":[{\"object\":\"bucket\",\"start_time\":1767225600,"
+        "\"end_time\":1767312000,\"results\":["
+        "{\"object\":\"organization.costs.result\",\"amount\":{\"value\":0.0123,\"currency\":\"usd\"},"
+        "\"line_item\":\"gpt-4o-mini-2024-07-18, input\",\"project_id\":\"proj_abc\","
+        "\"api_key_id\":null,\"quantity\":82000,\"quantity_unit\":\"tokens\"},"
+        "{\"object\":\"organization.costs.result\",\"amount\":{\"value\":9.5,\"currency\":\"eur\"},"
+        "\"project_id\":\"proj_abc\"}]}],\"has_more\":false,\"next_page\":null}";
+    struct config_source s = source("project_id");
+    struct capture c;
+    struct api_page page;
+    char err[128];
+    assert_int_equal(parse(&api_openai, true, body, &s, &c, &page, err, sizeof err), 0);
+    assert_int_equal(c.n, 1);                           /* not USD: not ours to add */
+    assert_true(c.u[0].has_billed);
+    assert_close(c.u[0].billed_usd, 0.0123, 1e-12);
+    assert_string_equal(c.model[0], USAGE_BILLED_MODEL);
+    assert_string_equal(c.tenant[0], "search-team");
+    assert_int_equal(c.u[0].input + c.u[0].output + c.u[0].requests, 0);
+    assert_false(page.has_more);
+    assert_string_equal(page.next_page, "");
+}
+
+/* protocols.md §2, the usage example, and a batch row */
+static const char ANTHROPIC_USAGE[] =
+    "{\"data\":[{\"starting_at\":\"2026-01-01T00:00:00Z\",\"ending_at\":\"2026-01-02T00:00:00Z\","
+    "\"results\":[{\"uncached_input_tokens\":1500,\"cache_creation\":{\"ephemeral_5m_input_tokens\":500,"
+    "\"ephemeral_1h_input_tokens\":1000},\"cache_read_input_tokens\":200,\"output_tokens\":500,"
+    "\"server_tool_use\":{\"web_search_requests\":10},\"api_key_id\":\"apikey_01Rj2N8SVvo6BePZj99NhmiT\","
+    "\"workspace_id\":null,\"model\":\"claude-sonnet-4-20250514\",\"service_tier\":\"standard\","
+    "\"context_window\":\"0-200k\"},"
+    "{\"uncached_input_tokens\":10,\"cache_creation\":null,\"cache_read_input_tokens\":0,"
+    "\"output_tokens\":5,\"api_key_id\":null,\"workspace_id\":\"wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ\","
+    "\"model\":\"claude-3-5-haiku-20241022\",\"service_tier\":\"batch\"}]}],"
+    "\"has_more\":false,\"next_page\":null}";
+
+static void test_anthropic_usage(void **state)
+{
+    (void)state;
+    struct config_source s = source("api_key_id");
+    struct capture c;
+    struct api_page page;
+    char err[128];
+    assert_int_equal(parse(&api_anthropic, false, ANTHROPIC_USAGE, &s, &c, &page, err, sizeof err), 0);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.u[0].ts, 1767225600);            /* 2026-01-01T00:00:00Z */
+    assert_string_equal(c.u[0].provider, "anthropic");
+    assert_string_equal(c.model[0], "claude-sonnet-4-20250514");
+    assert_string_equal(c.tenant[0], "apikey_01Rj2N8SVvo6BePZj99NhmiT");
+    assert_int_equal(c.u[0].input, 1500 + 200 + 500 + 1000);  /* the four do not overlap */
+    assert_int_equal(c.u[0].cache_read, 200);
+    assert_int_equal(c.u[0].cache_write_5m, 500);
+    assert_int_equal(c.u[0].cache_write_1h, 1000);
+    assert_int_equal(c.u[0].output, 500);
+    assert_int_equal(c.u[0].requests, 0);               /* the report counts none */
+    assert_true(c.u[0].cache_known);
+    assert_false(c.u[0].batch);
+    assert_string_equal(c.tenant[1], "");               /* null api key (Console) */
+    assert_int_equal(c.u[1].input, 10);
+    assert_true(c.u[1].batch);
+    assert_false(page.has_more);
+
+    s = source("workspace_id");
+    assert_int_equal(parse(&api_anthropic, false, ANTHROPIC_USAGE, &s, &c, &page, err, sizeof err), 0);
+    assert_string_equal(c.tenant[0], "");
+    assert_string_equal(c.tenant[1], "billing-team");
+}
+
+static void test_anthropic_costs(void **state)
+{
+    (void)state;
+    static const char body[] =
+        "{\"data\":[{\"starting_at\":\"2026-01-01T00:00:00Z\",\"ending_at\":\"2026-01-02T00:00:00Z\","
+        "\"results\":[{\"amount\":\"123.78912\",\"currency\":\"USD\",\"description\":"
+        "\"Claude Sonnet 4 Usage - Input Tokens\",\"cost_type\":\"tokens\",\"model\":"
+        "\"claude-sonnet-4-20250514\",\"workspace_id\":\"wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ\"}]}],"
+        "\"has_more\":true,\"next_page\":\"page_2\"}";
+    struct config_source s = source("workspace_id");
+    struct capture c;
+    struct api_page page;
+    char err[128];
+    assert_int_equal(parse(&api_anthropic, true, body, &s, &c, &page, err, sizeof err), 0);
+    assert_int_equal(c.n, 1);
+    assert_close(c.u[0].billed_usd, 1.2378912, 1e-12);  /* cents */
+    assert_string_equal(c.model[0], USAGE_BILLED_MODEL);
+    assert_string_equal(c.tenant[0], "billing-team");
+    assert_true(page.has_more);
+    assert_string_equal(page.next_page, "page_2");
+
+    s = source("api_key_id");                           /* no per-key costs exist */
+    assert_int_equal(parse(&api_anthropic, true, body, &s, &c, &page, err, sizeof err), 0);
+    assert_string_equal(c.tenant[0], "");
+}
+
+static void test_not_a_page(void **state)
+{
+    (void)state;
+    struct config_source s = source("none");
+    struct capture c;
+    struct api_page page;
+    char err[128];
+    assert_int_equal(parse(&api_openai, false, "<html>502 Bad Gateway</html>", &s, &c, &page,
+                           err, sizeof err), -1);
+    assert_string_equal(err, "the response is not JSON");
+    assert_int_equal(parse(&api_anthropic, false, "{\"type\":\"error\"}", &s, &c, &page,
+                           err, sizeof err), -1);
+    assert_string_equal(err, "the response has no \"data\" array");
+    assert_int_equal(c.n, 0);
+}
+
+static void test_requests(void **state)
+{
+    (void)state;
+    struct config_source s = source("api_key_id");
+    struct strbuf url = {0};
+    api_openai.usage_url(&s, 1767225600, 1767225600 + 3 * 3600, 3600, "a+b/c=", &url);
+    assert_string_equal(url.s,
+        "https://example.test/v1/organization/usage/completions?start_time=1767225600"
+        "&end_time=1767236400&bucket_width=1h&limit=3&group_by=model&group_by=project_id"
+        "&group_by=batch&group_by=api_key_id&page=a%2Bb%2Fc%3D");
+    strbuf_free(&url);
+
+    s.base_url = "https://example.test";
+    api_anthropic.usage_url(&s, 1767225600, 1767225600 + 120, 60, "", &url);
+    assert_string_equal(url.s,
+        "https://example.test/v1/organizations/usage_report/messages?"
+        "starting_at=2026-01-01T00:00:00Z&ending_at=2026-01-01T00:02:00Z&bucket_width=1m"
+        "&limit=2&group_by[]=model&group_by[]=service_tier&group_by[]=api_key_id");
+    strbuf_free(&url);
+
+    struct strbuf h[API_MAX_HEADERS] = {{0}};
+    size_t n = 0;
+    api_anthropic.auth_headers("sk-ant-admin-x", h, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(h[0].s, "x-api-key: sk-ant-admin-x");
+    assert_string_equal(h[1].s, "anthropic-version: 2023-06-01");
+    for (size_t i = 0; i < API_MAX_HEADERS; i++)
+        strbuf_free(&h[i]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_openai_usage),
+        cmocka_unit_test(test_openai_costs),
+        cmocka_unit_test(test_anthropic_usage),
+        cmocka_unit_test(test_anthropic_costs),
+        cmocka_unit_test(test_not_a_page),
+        cmocka_unit_test(test_requests),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

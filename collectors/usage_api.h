@@ -72,7 +72,6 @@ int api_parse_page(const struct api_provider *p, bool costs, const char *body, s
 
 extern const struct api_provider api_openai, api_anthropic;
 
-struct cJSON;
 /* For providers: the tenant of a result - its tenant_by field, under
  * tenant_names if named there; "" for tenant_by = "none" or a null id. */
 const char *api_tenant_of(const struct cJSON *result, const struct config_source *s);

@@ -72,7 +72,7 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libspendtop.a
 test: deps-check
 	$(MAKE) test-run
 
-test-run: $(BUILD)/spendtop $(TESTS) $(TOOLS)
+test-run: $(BUILD)/spendtop $(TESTS) $(TOOLS) $(BUILD)/bench/tui_frame
 	tests/run.sh $(BUILD)
 
 # The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
@@ -89,7 +89,7 @@ bench: deps-check
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libspendtop.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) -std=c11 $(WARN) -O2 -g -o $@ $< $(BUILD)/libspendtop.a $(LIBS)
+	$(CC) $(ALL_CPPFLAGS) -std=c11 $(WARN) -O2 -g $(SAN) -o $@ $< $(BUILD)/libspendtop.a $(LIBS)
 
 # ---- fuzz (clang's libFuzzer; not part of test) ------------------------------
 # make fuzz FUZZ_SECONDS=60 runs each target for that long.

@@ -1,8 +1,9 @@
 /* tui_frame - how long one full dashboard frame takes at 200x60 with 1,000
  * tenants (make bench).
  *
- * Builds a store of 1,000 tenants x 3 models with 8 days of usage, times
- * the view computation, then times frames drawn into a 200x60 curses
+ * Builds a store of 1,000 tenants x 3 models with 8 days of usage and an
+ * incident in the last 90 minutes (20 tenants at 6x), so the Alerts pane
+ * has rows too; times the view computation, then times frames drawn into a 200x60 curses
  * screen whose output goes to /dev/null: "full" repaints every cell (what
  * a resize or a first draw costs), "steady" redraws every pane with
  * unchanged content (what a clock tick costs).
@@ -12,6 +13,7 @@
 #include <time.h>
 #include <curses.h>
 
+#include "alerts/alerts.h"
 #include "app.h"
 #include "core/clock.h"
 #include "tui/tui.h"
@@ -43,10 +45,22 @@ int main(void)
                 struct tally x = {.requests = 1 + t % 7, .input = 2000, .input_ck = 2000,
                                   .cache_read = 900, .output = 300, .output_rk = 300,
                                   .reasoning = m == 1 ? 200 : 0, .cost = 0.01 * (1 + t % 13)};
+                if (t < 20 && ts >= now - 5400)
+                    x.cost *= 6;
                 store_add(a.store, id, ts, &x);
             }
         }
     }
+    char err[256];
+    a.alerts = alerts_new(a.cfg, NULL, false, err, sizeof err);
+    if (!a.alerts) {
+        fprintf(stderr, "tui_frame: %s\n", err);
+        return 1;
+    }
+    /* as at start-up: the last `for` minute by minute, so alerts fire */
+    for (int64_t t = now - a.cfg->alerts.for_s; t <= now; t += 60)
+        app_evaluate_alerts(&a, t);
+
     struct view v;
     double t0 = secs();
     int nviews = 5;
@@ -78,8 +92,10 @@ int main(void)
     delscreen(s);
     fclose(out);
     printf("  view of 1,000 tenants x 3 models: %.2f ms to compute\n", view_ms);
-    printf("  frame at 200x60: %.2f ms full repaint, %.2f ms steady redraw\n", full_ms, steady_ms);
+    printf("  frame at 200x60: %.2f ms full repaint, %.2f ms steady redraw (%zu alerts firing)\n",
+           full_ms, steady_ms, alerts_firing(a.alerts));
     view_free(&v);
+    alerts_free(a.alerts);
     store_free(a.store);
     config_free(a.cfg);
     free(a.statuses);

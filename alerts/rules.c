@@ -95,8 +95,10 @@ static void windowed(const struct view *v, const struct view_scope *s,
                      (long long)s->requests, win, s->baseline_requests);
         }
     }
-    /* model_mix: scopes that have a mix */
-    if (s->kind != SCOPE_MODEL && isfinite(s->mix_distance) && s->mix_distance >= c->mix_shift) {
+    /* model_mix: scopes that have a mix, and enough spend for the shares to
+     * mean something - a tenant's few requests an hour always "move" */
+    if (s->kind != SCOPE_MODEL && isfinite(s->mix_distance) && s->mix_distance >= c->mix_shift &&
+        isfinite(s->window_usd) && s->window_usd >= c->min_spend_usd) {
         h = add(out, KIND_MODEL_MIX, scope, v->window, s->mix_distance, 0, c->mix_shift,
                 s->mix_distance >= 2 * c->mix_shift);
         h->baseline = NAN; /* a distance from the baseline has no baseline of its own */

@@ -156,6 +156,22 @@ static void test_model_mix_threshold(void **state)
     assert_int_equal(HITS(f, KIND_MODEL_MIX, "provider:openai"), 1);
 }
 
+static void test_model_mix_spend_floor(void **state)
+{
+    struct fx *f = *state;
+    int a = series(f, "openai", "a", "acme"), b = series(f, "openai", "b", "acme");
+    week(f, a, (struct tally){.requests = 3, .cost = 0.5});
+    week(f, b, (struct tally){.requests = 3, .cost = 0.5});
+    /* a few requests all on one model: distance 1, but $0.99 in the window */
+    now_(f, a, (struct tally){.requests = 3, .cost = 0.99});
+    assert_int_equal(HITS(f, KIND_MODEL_MIX, "total"), 0);
+    assert_int_equal(HITS(f, KIND_MODEL_MIX, "tenant:acme"), 0);
+    /* $1.00: min_spend_usd reached */
+    now_(f, a, (struct tally){.cost = 0.01});
+    assert_int_equal(HITS(f, KIND_MODEL_MIX, "total"), 1);
+    assert_int_equal(HITS(f, KIND_MODEL_MIX, "tenant:acme"), 1);
+}
+
 static void test_cache_drop_threshold_and_floor(void **state)
 {
     struct fx *f = *state;
@@ -252,6 +268,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_learning_means_no_anomaly, setup, teardown),
         cmocka_unit_test_setup_teardown(test_model_spike_threshold_and_floor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_model_mix_threshold, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_model_mix_spend_floor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_drop_threshold_and_floor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reasoning_jump_threshold_known_and_floor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_budget_warning_and_critical, setup, teardown),

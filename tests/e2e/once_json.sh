@@ -15,6 +15,8 @@ path = "$dir/export*.json"
 [[tenant]]
 name = "acme"
 daily_budget_usd = 0.01
+[alerts]
+min_spend_usd = 0.01  # the export is cents: its mix shift must still page
 TOML
 "$SPENDTOP" --check-config -c "$dir/config.toml" >/dev/null
 "$SPENDTOP" --once --json -c "$dir/config.toml" --now 2026-11-20T12:00:00Z \

@@ -151,19 +151,26 @@ def check(path, rerun):
     if out["unpriced"] != [{"provider": "openai", "model": "mystery-1", "requests": 1,
                             "input_tokens": 500, "output_tokens": 50}]:
         failures.append("unpriced %r" % out["unpriced"])
-    # the mix moved from o3 to claude: model_mix alerts, and nothing else
-    # (every spend anomaly is under the $1 floor)
+    # the mix moved from o3 to claude, and spend rose: with the test's floor
+    # of $0.01 (min_spend_usd), model_mix and spend_anomaly, and nothing else
     kinds = {a["kind"] for a in out["alerts"]}
-    if kinds != {"model_mix"}:
+    if kinds != {"model_mix", "spend_anomaly"}:
         failures.append("alert kinds %r" % sorted(kinds))
-    total = [a for a in out["alerts"] if a["scope"] == "total" and a["window"] == "1h"]
-    if len(total) != 1:
-        failures.append("total 1h mix alerts: %r" % total)
-    else:
-        same("alerts[total 1h].value", total[0]["value"], expect["mix"]["distance"])
-        same("alerts[total 1h].threshold", total[0]["threshold"], 0.25)
+    for kind, value, baseline in (("model_mix", expect["mix"]["distance"], None),
+                                  ("spend_anomaly", expect["spend"]["window_usd"],
+                                   expect["spend"]["baseline_usd"])):
+        total = [a for a in out["alerts"]
+                 if a["kind"] == kind and a["scope"] == "total" and a["window"] == "1h"]
+        if len(total) != 1:
+            failures.append("total 1h %s alerts: %r" % (kind, total))
+            continue
+        same("alerts[total 1h %s].value" % kind, total[0]["value"], value)
+        same("alerts[total 1h %s].baseline" % kind, total[0]["baseline"], baseline)
         if total[0]["severity"] != "critical" or total[0]["started_at"] != "2026-11-20T11:55:00Z":
-            failures.append("total mix alert %r" % total[0])
+            failures.append("total %s alert %r" % (kind, total[0]))
+    mix = [a for a in out["alerts"] if a["kind"] == "model_mix" and a["scope"] == "total"]
+    if mix and mix[0]["threshold"] != 0.25:
+        failures.append("model_mix threshold %r" % mix[0]["threshold"])
     src = out["sources"]
     want_records = 0 if rerun else 7
     if (len(src) != 1 or src[0]["name"] != "spans" or src[0]["type"] != "otel_file"

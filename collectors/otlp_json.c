@@ -87,56 +87,89 @@ enum attr {
     A_INPUT, A_OUTPUT, A_CACHE_READ, A_CACHE_WRITE, A_REASONING,
 };
 
+/* A key and its length: lengths are compared first, so a key is compared
+ * byte by byte only with the one or two names of its length. */
+#define KEY(s) s, sizeof s - 1
+
 static const struct {
     const char *key; /* after "gen_ai.usage." */
+    size_t len;
     enum attr attr;
 } usage_keys[] = {
-    {"input_tokens", A_INPUT},
-    {"prompt_tokens", A_INPUT},
-    {"output_tokens", A_OUTPUT},
-    {"completion_tokens", A_OUTPUT},
-    {"cache_read.input_tokens", A_CACHE_READ},
-    {"cache_read_input_tokens", A_CACHE_READ},
-    {"prompt_tokens_details.cached_tokens", A_CACHE_READ},
-    {"cache_creation.input_tokens", A_CACHE_WRITE},
-    {"cache_creation_input_tokens", A_CACHE_WRITE},
-    {"reasoning.output_tokens", A_REASONING},
-    {"reasoning_tokens", A_REASONING},
-    {"completion_tokens_details.reasoning_tokens", A_REASONING},
+    {KEY("input_tokens"), A_INPUT},
+    {KEY("prompt_tokens"), A_INPUT},
+    {KEY("output_tokens"), A_OUTPUT},
+    {KEY("completion_tokens"), A_OUTPUT},
+    {KEY("cache_read.input_tokens"), A_CACHE_READ},
+    {KEY("cache_read_input_tokens"), A_CACHE_READ},
+    {KEY("prompt_tokens_details.cached_tokens"), A_CACHE_READ},
+    {KEY("cache_creation.input_tokens"), A_CACHE_WRITE},
+    {KEY("cache_creation_input_tokens"), A_CACHE_WRITE},
+    {KEY("reasoning.output_tokens"), A_REASONING},
+    {KEY("reasoning_tokens"), A_REASONING},
+    {KEY("completion_tokens_details.reasoning_tokens"), A_REASONING},
 };
 
 static const struct {
     const char *key; /* after "gen_ai." */
+    size_t len;
     enum attr attr;
 } genai_keys[] = {
-    {"operation.name", A_OPERATION},
-    {"provider.name", A_PROVIDER},
-    {"system", A_SYSTEM},
-    {"request.model", A_REQUEST_MODEL},
-    {"response.model", A_RESPONSE_MODEL},
+    {KEY("operation.name"), A_OPERATION},
+    {KEY("provider.name"), A_PROVIDER},
+    {KEY("system"), A_SYSTEM},
+    {KEY("request.model"), A_REQUEST_MODEL},
+    {KEY("response.model"), A_RESPONSE_MODEL},
 };
 
-/* Which attribute a key is. Most span keys start "gen_ai.", so dispatch on
- * that prefix first: this runs for every attribute of every span. */
-static enum attr attr_of(const char *k)
+/* Which attribute a key of length n is. Most span keys start "gen_ai.", so
+ * dispatch on that prefix first: this runs for every attribute of every
+ * span. */
+static enum attr attr_of(const char *k, size_t n)
 {
-    if (k[0] == 'g' && memcmp(k, "gen_ai.", 7) == 0) {
+    if (n > 7 && memcmp(k, "gen_ai.", 7) == 0) {
         const char *r = k + 7;
-        if (memcmp(r, "usage.", 6) == 0) {
+        n -= 7;
+        if (n > 6 && memcmp(r, "usage.", 6) == 0) {
             r += 6;
+            n -= 6;
             for (size_t i = 0; i < sizeof usage_keys / sizeof *usage_keys; i++)
-                if (strcmp(r, usage_keys[i].key) == 0)
+                if (usage_keys[i].len == n && memcmp(r, usage_keys[i].key, n) == 0)
                     return usage_keys[i].attr;
             return A_NONE;
         }
         for (size_t i = 0; i < sizeof genai_keys / sizeof *genai_keys; i++)
-            if (strcmp(r, genai_keys[i].key) == 0)
+            if (genai_keys[i].len == n && memcmp(r, genai_keys[i].key, n) == 0)
                 return genai_keys[i].attr;
         return A_NONE;
     }
-    if (k[0] == 'l' && strcmp(k, "llm.usage.reasoning_tokens") == 0)
+    if (n == 26 && memcmp(k, "llm.usage.reasoning_tokens", 26) == 0)
         return A_REASONING;
     return A_NONE;
+}
+
+/* s is the literal lit (checking the first byte inline: most names differ
+ * there, and this runs for every value of every span). */
+static bool is(const char *s, const char *lit)
+{
+    return s && s[0] == lit[0] && strcmp(s, lit) == 0;
+}
+
+/* A non-negative decimal integer string (what the JSON mapping sends for
+ * intValue), without strtoll's locale and base handling. */
+static bool parse_count(const char *s, int64_t *out)
+{
+    int64_t n = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (n > (INT64_MAX - (*p - '0')) / 10)
+            return false;
+        n = n * 10 + (*p - '0');
+    }
+    if (p == s || *p)
+        return false;
+    *out = n;
+    return true;
 }
 
 /* An integer AnyValue: intValue as a decimal string or a number (the JSON
@@ -144,36 +177,26 @@ static enum attr attr_of(const char *k)
 static bool value_int(const cJSON *v, int64_t *out)
 {
     const cJSON *x = v ? v->child : NULL;
-    if (!x || !x->string)
+    if (!x || !(is(x->string, "intValue") || is(x->string, "doubleValue")))
         return false;
-    if (strcmp(x->string, "intValue") == 0 || strcmp(x->string, "doubleValue") == 0) {
-        if (cJSON_IsNumber(x)) {
-            if (!(x->valuedouble >= 0 && x->valuedouble < 9e18))
-                return false;
-            *out = (int64_t)x->valuedouble;
-            return true;
-        }
-        if (cJSON_IsString(x)) {
-            char *end;
-            long long n = strtoll(x->valuestring, &end, 10);
-            if (end == x->valuestring || *end || n < 0)
-                return false;
-            *out = n;
-            return true;
-        }
+    if (cJSON_IsNumber(x)) {
+        if (!(x->valuedouble >= 0 && x->valuedouble < 9e18))
+            return false;
+        *out = (int64_t)x->valuedouble;
+        return true;
     }
-    return false;
+    return cJSON_IsString(x) && parse_count(x->valuestring, out);
 }
 
 /* A string AnyValue (an intValue is shown as its digits). */
 static const char *value_str(const cJSON *v, char *buf, size_t len)
 {
     const cJSON *x = v ? v->child : NULL;
-    if (!x || !x->string)
+    if (!x)
         return NULL;
-    if (strcmp(x->string, "stringValue") == 0 && cJSON_IsString(x))
+    if (is(x->string, "stringValue") && cJSON_IsString(x))
         return x->valuestring;
-    if (strcmp(x->string, "intValue") == 0) {
+    if (is(x->string, "intValue")) {
         if (cJSON_IsString(x))
             return x->valuestring;
         if (cJSON_IsNumber(x)) {
@@ -286,16 +309,16 @@ static void decode_span(const cJSON *span, const char *resource_tenant,
     const cJSON *kv;
     cJSON_ArrayForEach(kv, attrs) {
         const cJSON *k = kv->child;  /* "key" is first in every exporter */
-        if (!k || !k->string || strcmp(k->string, "key") != 0)
+        if (!k || !is(k->string, "key"))
             k = cJSON_GetObjectItemCaseSensitive(kv, "key");
         if (!cJSON_IsString(k))
             continue;
-        enum attr a = attr_of(k->valuestring);
-        const cJSON *v = k->next && k->next->string && strcmp(k->next->string, "value") == 0
+        enum attr a = attr_of(k->valuestring, strlen(k->valuestring));
+        const cJSON *v = k->next && is(k->next->string, "value")
                              ? k->next : cJSON_GetObjectItemCaseSensitive(kv, "value");
         if (a == A_NONE) {
             for (size_t t = 0; t < tenant_rank; t++) {
-                if (strcmp(k->valuestring, o->tenant_attrs[t]) == 0) {
+                if (is(k->valuestring, o->tenant_attrs[t])) {
                     tenant_value = v;
                     tenant_rank = t;
                     break;
@@ -305,8 +328,7 @@ static void decode_span(const cJSON *span, const char *resource_tenant,
         }
         if (a <= A_RESPONSE_MODEL) {
             const cJSON *x = v ? v->child : NULL;
-            if (!str[a] && x && x->string && strcmp(x->string, "stringValue") == 0 &&
-                cJSON_IsString(x))
+            if (!str[a] && x && is(x->string, "stringValue") && cJSON_IsString(x))
                 str[a] = x->valuestring;
         } else if (!has[a]) {
             has[a] = value_int(v, &num[a]);

@@ -12,6 +12,7 @@
 #include "collectors/otlp_json.h"
 #include "collectors/http.h"
 #include "core/clock.h"
+#include "core/lockfile.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 
@@ -137,6 +138,12 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
         }
         db_path = a->temp_db;
     }
+    a->db_lock = lockfile_take(db_path, err, sizeof err);
+    if (a->db_lock < 0) {
+        strbuf_printf(errs, "%s\n", err);
+        return 1;
+    }
+    a->db_locked = true;
     a->db = db_open(db_path, err, sizeof err);
     if (!a->db) {
         strbuf_printf(errs, "cannot open the database: %s\n", err);
@@ -384,6 +391,8 @@ void app_close(struct app *a)
     }
     http_free(a->http);
     db_close(a->db);
+    if (a->db_locked)
+        lockfile_release(a->db_lock);
     store_free(a->store);
     pricing_free(a->pricing);
     config_free(a->cfg);
@@ -392,6 +401,8 @@ void app_close(struct app *a)
     if (a->temp_db) {
         char p[4200];
         unlink(a->temp_db);
+        snprintf(p, sizeof p, "%s.lock", a->temp_db);
+        unlink(p);
         snprintf(p, sizeof p, "%s-wal", a->temp_db);
         unlink(p);
         snprintf(p, sizeof p, "%s-shm", a->temp_db);

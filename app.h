@@ -53,6 +53,8 @@ struct app {
     bool alert_timer_open;
     bool alerting;             /* the first verdict has been reached */
     char *temp_db;             /* --demo without --db: removed at exit */
+    int db_lock;               /* lockfile_take's descriptor, when db_locked */
+    bool db_locked;
     int64_t window;
     bool no_hooks;
     size_t pending_closes;

@@ -1,0 +1,55 @@
+#!/bin/sh
+# db_owner.sh - one process owns a state database: while a daemon runs,
+# another spendtop on the same database (--once, the dashboard) refuses
+# with the owner's pid instead of collecting and paging a second time; a
+# database of its own works alongside; a daemon killed with SIGKILL leaves
+# no stale lock.
+set -eu
+dir=$(mktemp -d)
+daemon=""
+trap '[ -n "$daemon" ] && kill -9 $daemon 2>/dev/null; rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $1"; exit 1; }
+cat > "$dir/config.toml" <<TOML
+[[source]]
+name = "spans"
+type = "otel_file"
+path = "$dir/spans*.json"
+TOML
+: > "$dir/spans.json"
+
+start_daemon() {
+    "$SPENDTOP" --daemon -c "$dir/config.toml" --db "$dir/state.db" 2>"$dir/daemon.err" &
+    daemon=$!
+    i=0  # until the daemon owns the database (its pid in the lock file)
+    until [ "$(cat "$dir/state.db.lock" 2>/dev/null)" = "$daemon" ]; do
+        i=$((i + 1)); [ $i -lt 200 ] || fail "the daemon did not take the database"
+        kill -0 $daemon 2>/dev/null || fail "the daemon died: $(cat "$dir/daemon.err")"
+        sleep 0.05
+    done
+}
+start_daemon
+
+rc=0
+"$SPENDTOP" --once --json -c "$dir/config.toml" --db "$dir/state.db" \
+    >"$dir/once.out" 2>"$dir/once.err" || rc=$?
+[ $rc -eq 1 ] || fail "--once on the daemon's database exited $rc"
+grep -q "state.db is in use by another spendtop (pid $daemon)" "$dir/once.err" ||
+    fail "no clear message: $(cat "$dir/once.err")"
+[ -s "$dir/once.out" ] && fail "--once printed a snapshot anyway"
+
+rc=0
+"$SPENDTOP" -c "$dir/config.toml" --db "$dir/state.db" </dev/null >"$dir/tui.out" 2>"$dir/tui.err" || rc=$?
+[ $rc -eq 1 ] || fail "the dashboard on the daemon's database exited $rc"
+grep -q "in use by another spendtop (pid $daemon)" "$dir/tui.err" || fail "dashboard: $(cat "$dir/tui.err")"
+
+# a database of its own works while the daemon runs
+"$SPENDTOP" --once --json -c "$dir/config.toml" --db "$dir/other.db" >/dev/null 2>&1 ||
+    fail "--once with its own database failed"
+
+# SIGKILL: the kernel drops the lock with the process
+kill -9 $daemon
+wait $daemon 2>/dev/null || true
+daemon=""
+"$SPENDTOP" --once --json -c "$dir/config.toml" --db "$dir/state.db" >/dev/null 2>"$dir/after.err" ||
+    fail "the database stayed locked after the owner died: $(cat "$dir/after.err")"
+echo "db_owner: ok"

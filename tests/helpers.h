@@ -48,6 +48,8 @@ static inline void rm_rf(char *path)
     free(path);
 }
 
+/* fmt is checked like printf's at every call */
+__attribute__((format(printf, 2, 3)))
 static inline void write_file(const char *path, const char *fmt, ...)
 {
     FILE *f = fopen(path, "w");

@@ -46,6 +46,9 @@ struct tui {
     enum tui_drill drill;
     char drill_tenant[160], drill_provider[160], drill_model[160];
     bool need_view, need_draw, need_layout;
+    /* rows the tables and the alert list would fill (0: not known yet),
+     * from the last view not drilled into one tenant or model */
+    int want_tables, want_alerts;
     uint64_t seen_generation;
     int64_t seen_minute;
     int ticks;
@@ -96,20 +99,44 @@ static void place(struct pane *p, int y, int x, int h, int w)
     p->w = w;
 }
 
+/* The tables' least height: frame, header and five rows (a drilled
+ * tenant or model needs as much). */
+#define MIN_TABLE_ROWS 8
+
+struct split {
+    int top, mid, alerts;   /* heights of the top row, the tables, the alerts */
+};
+
+/* How the height is shared. More room: taller top panes (more per-model
+ * rows), a taller alert list, the tables take the rest. During an incident
+ * the alert list grows into rows the tables do not need: many alerts and a
+ * handful of tenants is exactly when the list matters most. */
+static struct split split_of(const struct tui *t)
+{
+    int H = LINES;
+    struct split s;
+    s.top = 7 + (H - MIN_LINES) / 5;
+    if (s.top > 14)
+        s.top = 14;
+    s.alerts = 4 + (H - MIN_LINES) / 6;
+    if (s.alerts > 10)
+        s.alerts = 10;
+    int avail = H - 2 - s.top;
+    int tables = t->want_tables > MIN_TABLE_ROWS ? t->want_tables : MIN_TABLE_ROWS;
+    int spare = avail - s.alerts - tables;
+    if (t->want_alerts > s.alerts && spare > 0)
+        s.alerts += t->want_alerts - s.alerts < spare ? t->want_alerts - s.alerts : spare;
+    s.mid = avail - s.alerts;
+    return s;
+}
+
 static void layout(struct tui *t)
 {
     int H = LINES, W = COLS;
     if (H < MIN_LINES || W < MIN_COLS)
         return;
-    /* more room: taller top panes (more per-model rows), a taller alert
-     * list; the tables take the rest */
-    int top = 7 + (H - MIN_LINES) / 5;
-    if (top > 14)
-        top = 14;
-    int alerts = 4 + (H - MIN_LINES) / 6;
-    if (alerts > 10)
-        alerts = 10;
-    int mid = H - 2 - top - alerts;
+    struct split sp = split_of(t);
+    int top = sp.top, mid = sp.mid, alerts = sp.alerts;
     int sw = W / 2, cw = (W - sw) / 2, rw = W - sw - cw;
     int tw = W * 3 / 5, mw = W - tw;
     place(&t->panes[P_HEADER], 0, 0, 1, W);
@@ -250,6 +277,15 @@ static void compute_view(struct tui *t)
              t->drill == DRILL_MODEL ? t->drill_provider : NULL,
              t->drill == DRILL_MODEL ? t->drill_model : NULL, true, &t->view);
     t->have_view = true;
+    /* the alert list grows and shrinks with the alerts (only then: a new
+     * layout repaints every cell); drilling in and out keeps the layout */
+    if (t->drill == DRILL_NONE) {
+        const struct view *v = &t->view;
+        t->want_tables = (int)(v->ntenants > v->nmodels ? v->ntenants : v->nmodels) + 3;
+        t->want_alerts = (int)v->nalerts + 2;
+    }
+    if (t->panes[P_ALERTS].win && split_of(t).alerts != t->panes[P_ALERTS].h)
+        t->need_layout = true;
     t->seen_generation = store_generation(t->app->store);
     t->seen_minute = clock_now() / 60;
     t->need_view = false;

@@ -234,12 +234,14 @@ static bool hook_wants(const struct config_hook *h, const struct alert *a, bool 
         return false;
     if ((int)a->severity < (int)h->min_severity)
         return false;
-    if (h->nkinds == 0)
-        return true;
-    for (size_t i = 0; i < h->nkinds; i++)
-        if (strcmp(h->kinds[i], rules_kind_name(a->kind)) == 0)
-            return true;
-    return false;
+    bool kind = h->nkinds == 0, scope = h->nscopes == 0;
+    for (size_t i = 0; i < h->nkinds && !kind; i++)
+        kind = strcmp(h->kinds[i], rules_kind_name(a->kind)) == 0;
+    /* a scope is "total" or "tenant:acme": its kind is what precedes ':' */
+    size_t n = strcspn(a->scope, ":");
+    for (size_t i = 0; i < h->nscopes && !scope; i++)
+        scope = strlen(h->scopes[i]) == n && strncmp(h->scopes[i], a->scope, n) == 0;
+    return kind && scope;
 }
 
 /* Queue one notification for every hook that wants it. */

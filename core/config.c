@@ -621,7 +621,9 @@ static void load_source(struct ctx *c, struct config_source *s, const struct tom
 static void load_hooks(struct ctx *c, struct config *cfg, const struct toml_value *arr)
 {
     static const char *const keys[] = {"name", "command", "shell", "on", "kinds",
-        "min_severity", "timeout", "attempts", NULL};
+        "scopes", "min_severity", "timeout", "attempts", NULL};
+    static const char *const scopes[] = {"total", "provider", "model", "tenant",
+        "source", NULL};
     static const char *const kinds[] = {"spend_anomaly", "model_spike", "model_mix",
         "cache_drop", "reasoning_jump", "budget", "source_stale", NULL};
     cfg->nhooks = toml_array_size(arr);
@@ -669,6 +671,16 @@ static void load_hooks(struct ctx *c, struct config *cfg, const struct toml_valu
                 if (!ok)
                     err_val(c, toml_table_get(t, "kinds"), "unknown alert kind '%s'",
                             h->kinds[j]);
+            }
+        }
+        if (get_strlist(c, t, "scopes", &h->scopes, &h->nscopes, true)) {
+            for (size_t j = 0; j < h->nscopes; j++) {
+                bool ok = false;
+                for (const char *const *k = scopes; *k; k++)
+                    ok |= strcmp(*k, h->scopes[j]) == 0;
+                if (!ok)
+                    err_val(c, toml_table_get(t, "scopes"), "unknown scope '%s' (scopes are "
+                            "total, provider, model, tenant and source)", h->scopes[j]);
             }
         }
         char *sev = NULL;
@@ -885,6 +897,7 @@ static void free_hooks(struct config *cfg)
         free_list(h->argv, h->argc);
         free(h->shell);
         free_list(h->kinds, h->nkinds);
+        free_list(h->scopes, h->nscopes);
     }
     free(cfg->hooks);
     cfg->hooks = NULL;

@@ -69,6 +69,10 @@ struct config_hook {
     bool on_firing, on_resolved;
     char **kinds;               /* only these alert kinds (none = all) */
     size_t nkinds;
+    char **scopes;              /* only these kinds of scope: "total",
+                                   "provider", "model", "tenant", "source"
+                                   (none = all) */
+    size_t nscopes;
     enum severity min_severity;
     int64_t timeout;            /* seconds; default 10 */
     int attempts;               /* default 3 */

@@ -274,6 +274,27 @@ static void test_hook_filters(void **state)
     assert_string_equal(queued(f), "firing"); /* no resolves for this hook */
 }
 
+/* A pager that wants the incident, not every scope it shows up in. */
+static void test_hook_scopes(void **state)
+{
+    struct fx *f = *state;
+    f->cfg->hooks[0].nscopes = 1;
+    f->cfg->hooks[0].scopes = calloc(1, sizeof(char *));
+    f->cfg->hooks[0].scopes[0] = strdup("tenant");
+    struct rule_hit hits[3];
+    hits[0] = one(KIND_SPEND_ANOMALY, "total", SEVERITY_WARNING).hits[0]; /* one() reuses */
+    hits[1] = one(KIND_SPEND_ANOMALY, "tenant:acme", SEVERITY_WARNING).hits[0];
+    hits[2] = one(KIND_SPEND_ANOMALY, "tenants:x", SEVERITY_WARNING).hits[0]; /* no prefix match */
+    size_t q = 0;
+    for (int64_t t = T0; t <= T0 + 300; t += 60) {
+        struct rule_hits h = {hits, 3, 3};
+        q += alerts_update(f->al, &h, t);
+    }
+    assert_int_equal(alerts_firing(f->al), 3);
+    assert_int_equal(q, 1);                   /* tenant:acme only */
+    assert_string_equal(queued(f), "firing");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +306,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pending_is_not_trusted_across_a_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_hooks_queues_nothing_and_a_later_run_pages_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hook_filters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hook_scopes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -129,7 +129,8 @@ static void test_a_full_config(void **state)
         "[[source]]\nname = \"oa\"\ntype = \"openai\"\napi_key_file = \"%s\"\n"
         "tenant_by = \"api_key_id\"\n[source.tenant_names]\nkey_1 = \"acme\"\n"
         "[[hook]]\ncommand = [\"/bin/echo\", \"paged\"]\non = \"firing\"\n"
-        "kinds = [\"budget\"]\nmin_severity = \"critical\"\ntimeout = \"3s\"\nattempts = 5\n",
+        "kinds = [\"budget\"]\nmin_severity = \"critical\"\ntimeout = \"3s\"\nattempts = 5\n"
+        "scopes = [\"total\", \"tenant\"]\n",
         key);
     struct config *c = load(text, &errs);
     if (!c)
@@ -162,6 +163,8 @@ static void test_a_full_config(void **state)
     assert_false(c->hooks[0].on_resolved);
     assert_int_equal(c->hooks[0].min_severity, SEVERITY_CRITICAL);
     assert_int_equal(c->hooks[0].attempts, 5);
+    assert_int_equal(c->hooks[0].nscopes, 2);
+    assert_string_equal(c->hooks[0].scopes[1], "tenant");
     char secret[128], err[256];
     assert_int_equal(config_read_secret(&c->sources[1], secret, sizeof secret, err, sizeof err), 0);
     assert_string_equal(secret, "sk-admin-secret");
@@ -304,6 +307,17 @@ static void test_hook_and_tenant_errors(void **state)
     strbuf_free(&errs);
 }
 
+static void test_hook_scopes_are_checked(void **state)
+{
+    (void)state;
+    struct strbuf errs = {0};
+    assert_null(load("[[hook]]\ncommand = [\"a\"]\nscopes = [\"total\", \"tenants\"]\n", &errs));
+    assert_string_equal(errors_of(&errs),
+        "DIR/config.toml:3:10: unknown scope 'tenants' (scopes are total, provider, model, "
+        "tenant and source)\n");
+    strbuf_free(&errs);
+}
+
 static void test_price_overrides_are_checked(void **state)
 {
     (void)state;
@@ -357,6 +371,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_key_file_readable_by_others_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_from_the_environment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hook_and_tenant_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hook_scopes_are_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_price_overrides_are_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_order, setup, teardown),
     };

@@ -25,6 +25,14 @@ shell = 'printf "%s %s %s %s %s\n" "\$SPENDTOP_ALERT_STATE" "\$SPENDTOP_ALERT_KI
 [[hook]]
 name = "stdin"
 command = ["/bin/sh", "-c", "cat >> $dir/stdin.jsonl"]
+
+# the README's pager: the incident, not every scope it shows up in
+[[hook]]
+name = "pager"
+command = ["/bin/sh", "-c", "echo \"\$SPENDTOP_ALERT_KIND \$SPENDTOP_ALERT_SCOPE \$SPENDTOP_ALERT_WINDOW\" >> $dir/paged"]
+kinds = ["spend_anomaly", "budget", "source_stale"]
+scopes = ["total", "tenant", "source"]
+min_severity = "critical"
 TOML
 }
 
@@ -67,6 +75,11 @@ g = [a for a in out["alerts"] if a["kind"] == "spend_anomaly" and a["scope"] == 
      and a["window"] == "1h"][0]
 assert g["severity"] == "critical" and g["value"] > 10 * g["baseline"], g
 PY
+# the pager hook heard of the incident, not of every scope of it
+printf '%s\n' "spend_anomaly tenant:globex 1h" "spend_anomaly tenant:globex 24h" \
+    "spend_anomaly total 1h" "spend_anomaly total 24h" > "$dir/paged.want"
+sort "$dir/paged" | cmp -s - "$dir/paged.want" || fail "the pager got: $(cat "$dir/paged")"
+[ "$(wc -l < "$dir/notified")" -gt 20 ] || fail "the unfiltered hook should see every scope"
 cp "$dir/notified" "$dir/first"
 
 # ---- a minute later: nothing new -------------------------------------------------

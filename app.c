@@ -119,6 +119,8 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
         config_use_demo(a->cfg);
         add_demo_budgets(a->cfg);
     }
+    if (!config_check_sources(a->cfg, errs))
+        return 2;
     if (!clock_set_timezone(a->cfg->timezone)) {
         strbuf_printf(errs, "unknown time zone '%s'\n", a->cfg->timezone);
         return 2;

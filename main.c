@@ -47,8 +47,7 @@ static int check_config(const char *explicit_path)
 {
     char *path = config_find(explicit_path);
     if (!path) {
-        fprintf(stderr, "spendtop: no config file found (looked for $SPENDTOP_CONFIG, "
-                "~/.config/spendtop/config.toml, /etc/spendtop/config.toml)\n");
+        fprintf(stderr, "spendtop: no config file found (looked for " CONFIG_SEARCH_TEXT ")\n");
         return 2;
     }
     struct strbuf errs = {0};
@@ -56,6 +55,13 @@ static int check_config(const char *explicit_path)
     if (!cfg) {
         fputs(strbuf_str(&errs), stderr);
         strbuf_free(&errs);
+        free(path);
+        return 2;
+    }
+    if (!config_check_sources(cfg, &errs)) {
+        fputs(strbuf_str(&errs), stderr);
+        strbuf_free(&errs);
+        config_free(cfg);
         free(path);
         return 2;
     }

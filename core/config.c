@@ -904,6 +904,20 @@ static void free_hooks(struct config *cfg)
     cfg->nhooks = 0;
 }
 
+bool config_check_sources(const struct config *cfg, struct strbuf *errors)
+{
+    if (cfg->nsources > 0)
+        return true;
+    if (cfg->path)
+        strbuf_printf(errors, "%s: no [[source]]: nothing to collect (config.example.toml "
+                      "shows each type; spendtop --demo runs on synthetic data)\n", cfg->path);
+    else
+        strbuf_printf(errors, "spendtop: no config file found (looked for " CONFIG_SEARCH_TEXT "): "
+                      "nothing to collect; start from config.example.toml, or try "
+                      "spendtop --demo\n");
+    return false;
+}
+
 void config_use_demo(struct config *cfg)
 {
     for (size_t i = 0; i < cfg->nsources; i++)

@@ -141,6 +141,13 @@ void config_free(struct config *cfg);
  * /etc/spendtop/config.toml - the first that exists. NULL if none.
  * The caller frees the result. */
 char *config_find(const char *explicit_path);
+#define CONFIG_SEARCH_TEXT \
+    "$SPENDTOP_CONFIG, ~/.config/spendtop/config.toml, /etc/spendtop/config.toml"
+
+/* Something to collect: false, with why (and what to do) appended to
+ * errors, when cfg has no [[source]] - a dashboard or a snapshot of
+ * nothing would show $0.00 where the truth is "unknown". */
+bool config_check_sources(const struct config *cfg, struct strbuf *errors);
 
 /* Where state lives: $XDG_STATE_HOME/spendtop or ~/.local/state/spendtop. */
 void config_state_dir(char *buf, size_t len);

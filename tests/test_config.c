@@ -307,6 +307,32 @@ static void test_hook_and_tenant_errors(void **state)
     strbuf_free(&errs);
 }
 
+static void test_nothing_to_collect_is_an_error(void **state)
+{
+    (void)state;
+    struct strbuf errs = {0};
+    struct config *c = config_defaults();       /* no config file at all */
+    assert_false(config_check_sources(c, &errs));
+    assert_non_null(strstr(strbuf_str(&errs), "no config file found (looked for $SPENDTOP_CONFIG"));
+    assert_non_null(strstr(strbuf_str(&errs), "spendtop --demo"));
+    config_free(c);
+    strbuf_free(&errs);
+    c = load("[alerts]\nfactor = 2\n", &errs);  /* a file, but no [[source]] */
+    assert_non_null(c);
+    assert_false(config_check_sources(c, &errs));
+    assert_string_equal(errors_of(&errs),
+        "DIR/config.toml: no [[source]]: nothing to collect (config.example.toml shows each "
+        "type; spendtop --demo runs on synthetic data)\n");
+    config_free(c);
+    strbuf_free(&errs);
+    c = load("[[source]]\nname = \"s\"\ntype = \"otel_file\"\npath = \"/x/*.json\"\n", &errs);
+    assert_non_null(c);
+    assert_true(config_check_sources(c, &errs));
+    assert_string_equal(strbuf_str(&errs), "");
+    config_free(c);
+    strbuf_free(&errs);
+}
+
 static void test_hook_scopes_are_checked(void **state)
 {
     (void)state;
@@ -372,6 +398,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_key_from_the_environment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hook_and_tenant_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hook_scopes_are_checked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nothing_to_collect_is_an_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_price_overrides_are_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_order, setup, teardown),
     };

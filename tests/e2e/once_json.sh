@@ -31,4 +31,11 @@ python3 tests/e2e/once_json_check.py check "$dir/out2.json" --rerun
 # the readable table shows the same money
 "$SPENDTOP" --once -c "$dir/config.toml" --now 2026-11-20T12:00:00Z \
     --db "$dir/state.db" 2>/dev/null | grep -q 'window \$0.04 '
+# with nothing configured there is nothing to report: an error, not $0.00
+rc=0
+env -u SPENDTOP_CONFIG HOME="$dir/empty" "$SPENDTOP" --once --json --db "$dir/none.db" \
+    >"$dir/none.out" 2>"$dir/none.err" || rc=$?
+[ $rc -eq 2 ] || { echo "FAIL: --once with no config exited $rc"; exit 1; }
+grep -q "no config file found" "$dir/none.err" || { echo "FAIL: $(cat "$dir/none.err")"; exit 1; }
+[ -s "$dir/none.out" ] && { echo "FAIL: a snapshot of nothing was printed"; exit 1; }
 echo "once_json: ok"

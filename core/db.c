@@ -87,9 +87,12 @@ struct db *db_open(const char *path, char *err, size_t errlen)
     }
     sqlite3_busy_timeout(db->h, 5000);
     /* WAL: a reader never blocks the writer. synchronous=FULL: a commit
-     * survives power loss, which the OTLP receiver promises its clients. */
+     * survives power loss, which the OTLP receiver promises its clients.
+     * 16 KiB pages (new databases only): a backfill writes 100k+ bucket
+     * rows in one transaction, and bigger pages mean fewer B-tree splits. */
     char *msg = NULL;
-    if (sqlite3_exec(db->h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+    if (sqlite3_exec(db->h, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; "
+                     "PRAGMA synchronous=FULL;",
                      NULL, NULL, &msg) != SQLITE_OK ||
         sqlite3_exec(db->h, schema, NULL, NULL, &msg) != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", path, msg ? msg : sqlite3_errmsg(db->h));

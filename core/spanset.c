@@ -58,7 +58,11 @@ static void insert(struct gen *g, uint64_t key)
 static void grow(struct gen *g)
 {
     struct gen old = *g;
-    g->cap = old.cap ? old.cap * 2 : 1024;
+    /* eightfold, up to what a full generation needs at load 1/2: three
+     * rehashes on the way to a full one instead of eight */
+    g->cap = old.cap ? old.cap * 8 : 1024;
+    if (g->cap > 2 * (size_t)SPANSET_GENERATION_KEYS)
+        g->cap = 2 * (size_t)SPANSET_GENERATION_KEYS;
     g->slots = xcalloc(g->cap, sizeof *g->slots);
     g->count = 0;
     for (size_t i = 0; i < old.cap; i++)

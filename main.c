@@ -52,13 +52,7 @@ static int check_config(const char *explicit_path)
     }
     struct strbuf errs = {0};
     struct config *cfg = config_load(path, &errs);
-    if (!cfg) {
-        fputs(strbuf_str(&errs), stderr);
-        strbuf_free(&errs);
-        free(path);
-        return 2;
-    }
-    if (!config_check_sources(cfg, &errs)) {
+    if (!cfg || !config_check_sources(cfg, &errs)) {
         fputs(strbuf_str(&errs), stderr);
         strbuf_free(&errs);
         config_free(cfg);

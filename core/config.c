@@ -71,33 +71,38 @@ static size_t edit_distance(const char *a, const char *b)
     return prev[lb];
 }
 
+/* Is word one of allowed (NULL-terminated)? If not, *near is the allowed
+ * word it was probably meant to be, or NULL. */
+static bool known(const char *word, const char *const *allowed, const char **near)
+{
+    const char *best = NULL;
+    size_t best_d = 99;
+    for (const char *const *a = allowed; *a; a++) {
+        if (strcmp(*a, word) == 0)
+            return true;
+        /* a word cut short ("api_key" for "api_key_env") is a near miss */
+        size_t d = strncmp(*a, word, strlen(word)) == 0 ? 1 : edit_distance(word, *a);
+        if (d < best_d) {
+            best_d = d;
+            best = *a;
+        }
+    }
+    size_t limit = strlen(word) / 3 < 2 ? 2 : strlen(word) / 3;
+    *near = best_d <= limit ? best : NULL;
+    return false;
+}
+
 /* Every key of tbl must be in allowed (NULL-terminated). */
 static void check_keys(struct ctx *c, const struct toml_value *tbl,
                        const char *const *allowed, const char *where)
 {
     for (size_t i = 0; i < toml_table_size(tbl); i++) {
-        const char *key = toml_table_key(tbl, i);
-        const char *best = NULL;
-        size_t best_d = 99;
-        bool ok = false;
-        for (const char *const *a = allowed; *a; a++) {
-            if (strcmp(*a, key) == 0) {
-                ok = true;
-                break;
-            }
-            /* a key cut short ("api_key" for "api_key_env") is a near miss */
-            size_t d = strncmp(*a, key, strlen(key)) == 0 ? 1 : edit_distance(key, *a);
-            if (d < best_d) {
-                best_d = d;
-                best = *a;
-            }
-        }
-        if (ok)
+        const char *key = toml_table_key(tbl, i), *near;
+        if (known(key, allowed, &near))
             continue;
-        size_t limit = strlen(key) / 3 < 2 ? 2 : strlen(key) / 3;
-        if (best && best_d <= limit)
+        if (near)
             err_at(c, toml_table_key_line(tbl, i), toml_table_key_col(tbl, i),
-                   "unknown key '%s' in %s (did you mean '%s'?)", key, where, best);
+                   "unknown key '%s' in %s (did you mean '%s'?)", key, where, near);
         else
             err_at(c, toml_table_key_line(tbl, i), toml_table_key_col(tbl, i),
                    "unknown key '%s' in %s", key, where);
@@ -618,6 +623,26 @@ static void load_source(struct ctx *c, struct config_source *s, const struct tom
     }
 }
 
+/* Every one of names (the list value v) must be in allowed. */
+static void check_names(struct ctx *c, const struct toml_value *v, char **names, size_t n,
+                        const char *const *allowed, const char *what)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *near;
+        if (known(names[i], allowed, &near))
+            continue;
+        if (near) {
+            err_val(c, v, "unknown %s '%s' (did you mean '%s'?)", what, names[i], near);
+            continue;
+        }
+        struct strbuf list = {0};
+        for (const char *const *a = allowed; *a; a++)
+            strbuf_printf(&list, "%s%s", a == allowed ? "" : ", ", *a);
+        err_val(c, v, "unknown %s '%s' (one of %s)", what, names[i], strbuf_str(&list));
+        strbuf_free(&list);
+    }
+}
+
 static void load_hooks(struct ctx *c, struct config *cfg, const struct toml_value *arr)
 {
     static const char *const keys[] = {"name", "command", "shell", "on", "kinds",
@@ -663,26 +688,10 @@ static void load_hooks(struct ctx *c, struct config *cfg, const struct toml_valu
             }
         }
         free_list(on, non);
-        if (get_strlist(c, t, "kinds", &h->kinds, &h->nkinds, true)) {
-            for (size_t j = 0; j < h->nkinds; j++) {
-                bool ok = false;
-                for (const char *const *k = kinds; *k; k++)
-                    ok |= strcmp(*k, h->kinds[j]) == 0;
-                if (!ok)
-                    err_val(c, toml_table_get(t, "kinds"), "unknown alert kind '%s'",
-                            h->kinds[j]);
-            }
-        }
-        if (get_strlist(c, t, "scopes", &h->scopes, &h->nscopes, true)) {
-            for (size_t j = 0; j < h->nscopes; j++) {
-                bool ok = false;
-                for (const char *const *k = scopes; *k; k++)
-                    ok |= strcmp(*k, h->scopes[j]) == 0;
-                if (!ok)
-                    err_val(c, toml_table_get(t, "scopes"), "unknown scope '%s' (scopes are "
-                            "total, provider, model, tenant and source)", h->scopes[j]);
-            }
-        }
+        if (get_strlist(c, t, "kinds", &h->kinds, &h->nkinds, true))
+            check_names(c, toml_table_get(t, "kinds"), h->kinds, h->nkinds, kinds, "alert kind");
+        if (get_strlist(c, t, "scopes", &h->scopes, &h->nscopes, true))
+            check_names(c, toml_table_get(t, "scopes"), h->scopes, h->nscopes, scopes, "scope");
         char *sev = NULL;
         if (get_str(c, t, "min_severity", &sev)) {
             if (strcmp(sev, "critical") == 0)

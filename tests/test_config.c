@@ -301,7 +301,7 @@ static void test_hook_and_tenant_errors(void **state)
         "DIR/config.toml:1:1: [[hook]] needs 'command' (an argv array) or 'shell'\n"
         "DIR/config.toml:5:9: give 'command' or 'shell', not both\n"
         "DIR/config.toml:6:6: 'on' takes \"firing\" and/or \"resolved\", not \"fired\"\n"
-        "DIR/config.toml:7:9: unknown alert kind 'spend_anomalies'\n"
+        "DIR/config.toml:7:9: unknown alert kind 'spend_anomalies' (did you mean 'spend_anomaly'?)\n"
         "DIR/config.toml:8:16: 'min_severity' must be \"warning\" or \"critical\"\n"
         "DIR/config.toml:9:12: 'attempts' must be between 1 and 20\n");
     strbuf_free(&errs);
@@ -337,10 +337,12 @@ static void test_hook_scopes_are_checked(void **state)
 {
     (void)state;
     struct strbuf errs = {0};
-    assert_null(load("[[hook]]\ncommand = [\"a\"]\nscopes = [\"total\", \"tenants\"]\n", &errs));
+    assert_null(load("[[hook]]\ncommand = [\"a\"]\nscopes = [\"total\", \"tenants\", \"team\"]\n",
+                     &errs));
     assert_string_equal(errors_of(&errs),
-        "DIR/config.toml:3:10: unknown scope 'tenants' (scopes are total, provider, model, "
-        "tenant and source)\n");
+        "DIR/config.toml:3:10: unknown scope 'tenants' (did you mean 'tenant'?)\n"
+        "DIR/config.toml:3:10: unknown scope 'team' (one of total, provider, model, tenant, "
+        "source)\n");
     strbuf_free(&errs);
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/paths.h"
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 
 #define SCHEMA_VERSION 1
@@ -53,11 +54,26 @@ static const char *stmt_sql[S_COUNT] = {
     [S_PRUNE] = "DELETE FROM buckets WHERE series=? AND minute<?",
 };
 
+/* Bucket rows are written BATCH to a statement: a backfill or a first read
+ * of an export writes 100k+ rows in one flush, and one step per row was
+ * most of SQLite's cost. */
+#define BATCH 32
+
+struct bucket_row {
+    int64_t ints[12];      /* series, minute, then the tally's counts */
+    double cost, billed;
+};
+
 struct db {
     sqlite3 *h;
     sqlite3_stmt *st[S_COUNT];
+    sqlite3_stmt *put_batch;           /* BATCH rows at once */
+    struct bucket_row rows[BATCH];     /* put, not yet written */
+    int nrows;
     int64_t *ids;          /* store series id -> db id (0 = not yet known) */
     size_t nids, ids_cap;
+    int *fresh;            /* store ids whose series row this transaction inserted */
+    size_t nfresh, fresh_cap;
     char err[256];
 };
 
@@ -116,12 +132,18 @@ struct db *db_open(const char *path, char *err, size_t errlen)
     char pragma[64];
     snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", SCHEMA_VERSION);
     sqlite3_exec(db->h, pragma, NULL, NULL, NULL);
-    for (int i = 0; i < S_COUNT; i++) {
-        if (sqlite3_prepare_v2(db->h, stmt_sql[i], -1, &db->st[i], NULL) != SQLITE_OK) {
-            snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db->h));
-            db_close(db);
-            return NULL;
-        }
+    struct strbuf batch = {0};
+    strbuf_puts(&batch, "INSERT OR REPLACE INTO buckets VALUES");
+    for (int r = 0; r < BATCH; r++)
+        strbuf_puts(&batch, r ? ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    int rc_batch = sqlite3_prepare_v2(db->h, strbuf_str(&batch), -1, &db->put_batch, NULL);
+    strbuf_free(&batch);
+    for (int i = 0; i < S_COUNT && rc_batch == SQLITE_OK; i++)
+        rc_batch = sqlite3_prepare_v2(db->h, stmt_sql[i], -1, &db->st[i], NULL);
+    if (rc_batch != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db->h));
+        db_close(db);
+        return NULL;
     }
     return db;
 }
@@ -132,8 +154,10 @@ void db_close(struct db *db)
         return;
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(db->st[i]);
+    sqlite3_finalize(db->put_batch);
     sqlite3_close(db->h);
     free(db->ids);
+    free(db->fresh);
     free(db);
 }
 
@@ -222,10 +246,6 @@ static int exec(struct db *db, const char *sql)
     return sqlite3_exec(db->h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(db);
 }
 
-int db_begin(struct db *db) { return exec(db, "BEGIN IMMEDIATE"); }
-int db_commit(struct db *db) { return exec(db, "COMMIT"); }
-void db_rollback(struct db *db) { sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL); }
-
 /* Step a reset-and-bound statement to completion. */
 static int run(struct db *db, sqlite3_stmt *s)
 {
@@ -233,6 +253,53 @@ static int run(struct db *db, sqlite3_stmt *s)
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(db);
+}
+
+/* Rows [first, first + n) of the pending ones through s. */
+static int put_rows(struct db *db, sqlite3_stmt *s, int first, int n)
+{
+    int p = 1;
+    for (int r = first; r < first + n; r++) {
+        for (int i = 0; i < 12; i++)
+            sqlite3_bind_int64(s, p++, db->rows[r].ints[i]);
+        sqlite3_bind_double(s, p++, db->rows[r].cost);
+        sqlite3_bind_double(s, p++, db->rows[r].billed);
+    }
+    return run(db, s);
+}
+
+/* Write the pending bucket rows: a full batch at once, fewer one by one. */
+static int write_rows(struct db *db)
+{
+    int rc = 0;
+    if (db->nrows == BATCH)
+        rc = put_rows(db, db->put_batch, 0, BATCH);
+    else
+        for (int r = 0; r < db->nrows && rc == 0; r++)
+            rc = put_rows(db, db->st[S_BUCKET_PUT], r, 1);
+    db->nrows = 0;
+    return rc;
+}
+
+int db_begin(struct db *db) { return exec(db, "BEGIN IMMEDIATE"); }
+
+int db_commit(struct db *db)
+{
+    if (write_rows(db) != 0 || exec(db, "COMMIT") != 0)
+        return -1;
+    db->nfresh = 0;
+    return 0;
+}
+
+void db_rollback(struct db *db)
+{
+    db->nrows = 0;
+    sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    /* the series rows this transaction inserted are gone: forget their ids,
+     * or a retry would write buckets under ids that do not exist */
+    for (size_t i = 0; i < db->nfresh; i++)
+        db->ids[db->fresh[i]] = 0;
+    db->nfresh = 0;
 }
 
 static void bind_key(sqlite3_stmt *s, const struct series_key *k)
@@ -263,6 +330,8 @@ static int64_t series_id(struct db *db, const struct store *st, int id)
         if (run(db, ins) != 0)
             return -1;
         dbid = sqlite3_last_insert_rowid(db->h);
+        xgrow(&db->fresh, &db->fresh_cap, db->nfresh + 1, sizeof *db->fresh);
+        db->fresh[db->nfresh++] = id;
     }
     set_id(db, id, dbid);
     return dbid;
@@ -286,26 +355,27 @@ int db_put_bucket(struct db *db, const struct store *st, int id,
     if (dbid < 0)
         return -1;
     if (tally_is_zero(t)) {
+        if (write_rows(db) != 0)
+            return -1;
         sqlite3_stmt *d = db->st[S_BUCKET_DELETE];
         sqlite3_bind_int64(d, 1, dbid);
         sqlite3_bind_int64(d, 2, minute);
         return run(db, d);
     }
-    sqlite3_stmt *s = db->st[S_BUCKET_PUT];
-    const int64_t ints[] = {
-        dbid, minute, t->requests, t->errors, t->input, t->input_ck,
-        t->cache_read, t->cache_write_5m, t->cache_write_1h, t->output,
-        t->output_rk, t->reasoning,
-    };
-    for (int i = 0; i < 12; i++)
-        sqlite3_bind_int64(s, i + 1, ints[i]);
-    sqlite3_bind_double(s, 13, t->cost);
-    sqlite3_bind_double(s, 14, t->billed);
-    return run(db, s);
+    db->rows[db->nrows++] = (struct bucket_row){
+        {dbid, minute, t->requests, t->errors, t->input, t->input_ck, t->cache_read,
+         t->cache_write_5m, t->cache_write_1h, t->output, t->output_rk, t->reasoning},
+        t->cost, t->billed};
+    /* outside a transaction there is no commit to wait for */
+    if (db->nrows == BATCH || sqlite3_get_autocommit(db->h))
+        return write_rows(db);
+    return 0;
 }
 
 int db_prune(struct db *db, int64_t before)
 {
+    if (write_rows(db) != 0)
+        return -1;
     /* per series, so the primary key does the work (no extra index) */
     sqlite3_stmt *s = db->st[S_PRUNE];
     for (size_t i = 0; i < db->nids; i++) {

@@ -38,7 +38,8 @@ void db_rollback(struct db *db);
 /* Within a transaction: store series id's key and price status. */
 int db_put_series(struct db *db, const struct store *st, int id);
 /* Within a transaction: the absolute value of one bucket (a zero tally
- * deletes it). */
+ * deletes it). Rows are written in batches, the last of them by db_commit
+ * (whose failure is then theirs too); db_rollback drops them. */
 int db_put_bucket(struct db *db, const struct store *st, int id,
                   int64_t minute, const struct tally *t);
 /* Within a transaction: delete buckets that start before t. */

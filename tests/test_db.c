@@ -239,6 +239,44 @@ static void test_prune_removes_old_rows(void **state)
     db_close(db);
 }
 
+/* Bucket rows are written in batches: full ones on the way, the rest at
+ * commit; a rollback writes none of them. 100 rows = 3 batches and 4. */
+static void test_batched_rows_all_land_or_none(void **state)
+{
+    (void)state;
+    char err[256];
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct store *st = store_new();
+    struct series_key k = {"spans", "openai", "gpt-4o", "acme"};
+    int id = store_series(st, &k);
+    assert_int_equal(db_begin(db), 0);
+    for (int i = 0; i < 100; i++) {
+        struct tally t = {.requests = 1, .input = 1000 + i, .cost = 0.5};
+        assert_int_equal(db_put_bucket(db, st, id, NOW - 6000 + 60 * i, &t), 0);
+    }
+    db_rollback(db);
+    assert_int_equal(db_begin(db), 0);
+    for (int i = 0; i < 100; i++) {
+        struct tally t = {.requests = 2, .input = 2000 + i, .cost = 0.25};
+        assert_int_equal(db_put_bucket(db, st, id, NOW - 6000 + 60 * i, &t), 0);
+    }
+    assert_int_equal(db_commit(db), 0);
+    db_close(db);
+    store_free(st);
+
+    db = db_open(dbpath, err, sizeof err);
+    st = store_new();
+    assert_int_equal(db_load(db, st, 0), 0);
+    struct tally all;
+    totals(st, &all);
+    assert_int_equal(all.requests, 200);                 /* the committed rows only */
+    assert_int_equal(all.input, 100 * 2000 + 99 * 100 / 2);
+    assert_close(all.cost, 25.0, 1e-12);
+    db_close(db);
+    store_free(st);
+}
+
 static void test_unwritable_database_is_a_clear_error(void **state)
 {
     (void)state;
@@ -254,6 +292,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_uncommitted_flush_is_invisible, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_during_flush_keeps_cursor_and_data_in_step, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune_removes_old_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batched_rows_all_land_or_none, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable_database_is_a_clear_error, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

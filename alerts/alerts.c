@@ -36,6 +36,12 @@ struct alert {
     char summary[300];
     bool hit;                   /* in the current evaluation */
     bool dirty;
+    /* notified in the current evaluation: what to restore if its
+     * transaction does not commit, so the next evaluation notifies again */
+    bool undo;
+    bool undo_resolve;          /* it resolved: back to firing */
+    int64_t undo_last_notified;
+    int undo_notified_severity;
 };
 
 struct alerts {
@@ -57,6 +63,13 @@ static const char *schema =
     "  threshold REAL, summary TEXT NOT NULL);";
 
 /* ---- persistence ---------------------------------------------------------------- */
+
+/* Why the last statement on the handle failed (this module and the outbox
+ * use the handle directly, so db_error does not know). */
+static const char *sql_error(const struct alerts *al)
+{
+    return sqlite3_errmsg((sqlite3 *)db_handle(al->db));
+}
 
 static void bind_num(sqlite3_stmt *s, int i, double v)
 {
@@ -244,29 +257,62 @@ static bool hook_wants(const struct config_hook *h, const struct alert *a, bool 
     return kind && scope;
 }
 
-/* Queue one notification for every hook that wants it. */
-static size_t notify(struct alerts *al, struct alert *a, bool firing, int64_t now)
+/* Queue one notification for every hook that wants it, adding to *queued.
+ * False when one could not be queued (the database is full, say): then the
+ * alert is not marked as notified, and the next evaluation tries again -
+ * a hook may hear of it twice, but never not at all. */
+static bool notify(struct alerts *al, struct alert *a, bool firing, int64_t now,
+                   size_t *queued)
 {
-    size_t queued = 0;
+    bool lost = false;
     struct strbuf json = {0};
     alert_json(a, firing ? "firing" : "resolved", &json);
     for (size_t i = 0; i < al->cfg->nhooks; i++) {
         if (!hook_wants(&al->cfg->hooks[i], a, firing))
             continue;
-        if (outbox_put(al->db, &al->cfg->hooks[i], i, strbuf_str(&json)) == 0)
-            queued++;
-        else
-            log_msg(LOG_ERROR, "alert %s: cannot queue its notification: %s", a->id,
-                    db_error(al->db));
+        if (outbox_put(al->db, &al->cfg->hooks[i], i, strbuf_str(&json)) == 0) {
+            (*queued)++;
+        } else {
+            lost = true;
+            log_msg(LOG_ERROR, "alert %s: cannot queue its notification (will retry): %s",
+                    a->id, sql_error(al));
+        }
     }
+    strbuf_free(&json);
+    if (lost)
+        return false;
     log_msg(LOG_INFO, "alert %s %s (%s): %s", a->id, firing ? "firing" : "resolved",
             a->severity == SEVERITY_CRITICAL ? "critical" : "warning", a->summary);
-    strbuf_free(&json);
+    if (!a->undo) {
+        a->undo = true;
+        a->undo_last_notified = a->last_notified;
+        a->undo_notified_severity = a->notified_severity;
+    }
     if (firing) {
         a->last_notified = now;
         a->notified_severity = (int)a->severity;
+    } else {
+        a->undo_resolve = true;
     }
-    return queued;
+    return true;
+}
+
+/* The evaluation's transaction did not commit: its notifications are not
+ * in the outbox, so nothing may say they were sent. */
+static void undo_notifications(struct alerts *al)
+{
+    for (size_t i = 0; i < al->n; i++) {
+        struct alert *a = &al->a[i];
+        if (a->undo) {
+            a->last_notified = a->undo_last_notified;
+            a->notified_severity = a->undo_notified_severity;
+        }
+        if (a->undo_resolve) {
+            a->state = ST_FIRING; /* false_since stays: it resolves again at once */
+            a->resolved_at = 0;
+        }
+        a->dirty = true;         /* and its row is saved next time */
+    }
 }
 
 static void take(struct alert *a, const struct rule_hit *h)
@@ -322,7 +368,7 @@ size_t alerts_update(struct alerts *al, const struct rule_hits *hits, int64_t no
                 a->false_since = 0;
                 make_id(a);
                 if (al->queue)
-                    queued += notify(al, a, true, now);
+                    notify(al, a, true, now, &queued);
             }
             break;
         case ST_FIRING:
@@ -333,16 +379,16 @@ size_t alerts_update(struct alerts *al, const struct rule_hits *hits, int64_t no
                               now >= a->silenced_until;
                 bool never = a->last_notified == 0;
                 if (al->queue && (worse || repeat || never))
-                    queued += notify(al, a, true, now);
+                    notify(al, a, true, now, &queued);
             } else {
                 if (!a->false_since)
                     a->false_since = now;
-                if (now - a->false_since >= c->for_s) {
+                /* resolved once the resolve is queued (a resolve only for an
+                 * alert someone was told about) */
+                if (now - a->false_since >= c->for_s &&
+                    (!al->queue || !a->last_notified || notify(al, a, false, now, &queued))) {
                     a->state = ST_RESOLVED;
                     a->resolved_at = now;
-                    /* a resolve only for an alert someone was told about */
-                    if (al->queue && a->last_notified)
-                        queued += notify(al, a, false, now);
                 }
                 a->dirty = true;
             }
@@ -363,15 +409,19 @@ size_t alerts_update(struct alerts *al, const struct rule_hits *hits, int64_t no
             continue;
         }
         if (al->db && a->dirty && save(al, a) != 0)
-            log_msg(LOG_ERROR, "cannot save alert %s: %s", a->key, db_error(al->db));
+            log_msg(LOG_ERROR, "cannot save alert %s: %s", a->key, sql_error(al));
         a->dirty = false;
         al->a[keep++] = *a;
     }
     al->n = keep;
     if (al->db && db_commit(al->db) != 0) {
-        log_msg(LOG_ERROR, "cannot save the alert state: %s", db_error(al->db));
+        log_msg(LOG_ERROR, "cannot save the alert state (will retry): %s", db_error(al->db));
         db_rollback(al->db);
+        undo_notifications(al);
+        queued = 0;
     }
+    for (size_t i = 0; i < al->n; i++)
+        al->a[i].undo = al->a[i].undo_resolve = false;
     return queued;
 }
 
@@ -438,7 +488,7 @@ int alerts_silence(struct alerts *al, const char *id, int64_t now, char *msg, si
         clock_format_duration(al->cfg->alerts.repeat, d, sizeof d);
         snprintf(msg, len, "silenced %s %s for %s", rules_kind_name(a->kind), a->scope, d);
         if (al->db && save(al, a) != 0)
-            log_msg(LOG_ERROR, "cannot save alert %s: %s", a->key, db_error(al->db));
+            log_msg(LOG_ERROR, "cannot save alert %s: %s", a->key, sql_error(al));
         log_msg(LOG_INFO, "alert %s silenced for %s", a->id, d);
         return 0;
     }

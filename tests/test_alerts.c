@@ -4,6 +4,7 @@
 #include "tests/helpers.h"
 
 #include <cJSON.h>
+#include <sqlite3.h>
 
 #include "alerts/alerts.h"
 #include "alerts/outbox.h"
@@ -274,6 +275,58 @@ static void test_hook_filters(void **state)
     assert_string_equal(queued(f), "firing"); /* no resolves for this hook */
 }
 
+/* The database refuses (full disk): a notification that did not reach the
+ * outbox is tried again at the next evaluation - never silently lost. */
+static int refuse_commit(void *ctx)
+{
+    (void)ctx;
+    return 1; /* SQLite turns the COMMIT into a ROLLBACK */
+}
+
+static void test_a_notification_the_database_refused_is_retried(void **state)
+{
+    struct fx *f = *state;
+    sqlite3 *h = (sqlite3 *)db_handle(f->db);
+    struct rule_hits hit = one(KIND_SPEND_ANOMALY, "total", SEVERITY_WARNING);
+    for (int64_t t = T0; t < T0 + 300; t += 60)
+        alerts_update(f->al, &hit, t);
+    /* the outbox cannot take it */
+    assert_int_equal(sqlite3_exec(h, "DROP TABLE outbox", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(alerts_update(f->al, &hit, T0 + 300), 0);
+    assert_int_equal(alerts_firing(f->al), 1);            /* the screen still knows */
+    char err[128];
+    assert_int_equal(outbox_init(f->db, err, sizeof err), 0);
+    assert_int_equal(alerts_update(f->al, &hit, T0 + 360), 1);
+    assert_int_equal(alerts_update(f->al, &hit, T0 + 420), 0);
+    assert_string_equal(queued(f), "firing");
+
+    /* the commit fails as the alert resolves: the resolve is queued again */
+    for (int64_t t = T0 + 480; t < T0 + 780; t += 60)
+        assert_int_equal(alerts_update(f->al, &none, t), 0);
+    sqlite3_commit_hook(h, refuse_commit, NULL);
+    assert_int_equal(alerts_update(f->al, &none, T0 + 780), 0);
+    sqlite3_commit_hook(h, NULL, NULL);
+    assert_int_equal(alerts_firing(f->al), 1);
+    assert_string_equal(queued(f), "firing");
+    assert_int_equal(alerts_update(f->al, &none, T0 + 840), 1);
+    assert_int_equal(alerts_firing(f->al), 0);
+    assert_string_equal(queued(f), "firing resolved");
+
+    /* and a firing notification whose commit failed, after a restart */
+    struct rule_hits other = one(KIND_CACHE_DROP, "total", SEVERITY_WARNING);
+    for (int64_t t = T0 + 900; t < T0 + 1200; t += 60)
+        alerts_update(f->al, &other, t);
+    sqlite3_commit_hook(h, refuse_commit, NULL);
+    assert_int_equal(alerts_update(f->al, &other, T0 + 1200), 0);
+    sqlite3_commit_hook(h, NULL, NULL);
+    close_alerts(f);
+    open_alerts(f, true);
+    for (int64_t t = T0 + 1260; t < T0 + 1560; t += 60) /* pending again: not trusted */
+        alerts_update(f->al, &other, t);
+    assert_int_equal(alerts_update(f->al, &other, T0 + 1560), 1);
+    assert_string_equal(queued(f), "firing resolved firing");
+}
+
 /* A pager that wants the incident, not every scope it shows up in. */
 static void test_hook_scopes(void **state)
 {
@@ -307,6 +360,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_hooks_queues_nothing_and_a_later_run_pages_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hook_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hook_scopes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_notification_the_database_refused_is_retried, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

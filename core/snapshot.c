@@ -237,7 +237,8 @@ void snapshot_text(const struct view *v, struct strbuf *out)
     usd(a, sizeof a, s->today_usd);
     usd(b, sizeof b, s->projected_today_usd);
     usd(c, sizeof c, s->burn_usd_per_hour);
-    strbuf_printf(out, "           today %s   projected %s   burn %s/h\n", a, b, c);
+    strbuf_printf(out, "           today %s   projected %s   burn %s%s\n", a, b, c,
+                  isnan(s->burn_usd_per_hour) ? "" : "/h");
     usd(a, sizeof a, s->last_24h_usd);
     usd(b, sizeof b, s->last_7d_usd);
     usd(c, sizeof c, s->billed_today_usd);

@@ -165,6 +165,19 @@ static bool provider_has_usage_source(const struct view_params *p, const char *p
     return false;
 }
 
+/* Whether the figures mean anything yet. Sources are configured, none has
+ * ever succeeded and nothing is stored: a wrong key or a missing export
+ * file must read "unknown", not "$0.00 -- all quiet". */
+static bool money_known(const struct store *st, const struct view_params *p)
+{
+    if (p->nsources == 0 || store_series_count(st) > 0)
+        return true;
+    for (size_t i = 0; i < p->nsources; i++)
+        if (p->sources[i].last_success)
+            return true;
+    return false;
+}
+
 static int64_t floor_to(int64_t t, int64_t unit)
 {
     int64_t r = t % unit;
@@ -457,6 +470,10 @@ void view_compute(const struct store *st, const struct view_params *p,
     s->projected_today_usd = s->today_usd +
         s->burn_usd_per_hour * (double)(p->day_end - p->now) / 3600.0;
     s->billed_today_usd = any_billed ? total.p[I_TODAY].billed + total.u[I_TODAY].billed : NAN;
+    bool known = money_known(st, p);
+    if (!known)
+        s->window_usd = s->today_usd = s->last_24h_usd = s->last_7d_usd =
+            s->burn_usd_per_hour = s->projected_today_usd = s->billed_today_usd = NAN;
 
     rate(&total, ndays, true, &v->cache.rate, &v->cache.baseline);
     v->cache.part_tokens = total.p[I_WIN].cache_read + total.u[I_WIN].cache_read;
@@ -485,6 +502,8 @@ void view_compute(const struct store *st, const struct view_params *p,
         vt->ratio = div_or_nan(vt->window_usd, vt->baseline_usd);
         vt->today_usd = money(a, I_TODAY);
         vt->burn_usd_per_hour = money(a, I_BURN);
+        if (!known) /* only budgeted tenants are listed then */
+            vt->window_usd = vt->today_usd = vt->burn_usd_per_hour = NAN;
         vt->budget_used = div_or_nan(vt->today_usd, vt->budget_usd);
         vt->requests = a->p[I_WIN].requests + a->u[I_WIN].requests;
         v->ntenants++;
@@ -595,6 +614,12 @@ void view_compute(const struct store *st, const struct view_params *p,
 
     if (p->sparklines)
         sparklines(st, p, counted, ndays, v);
+    if (p->sparklines && !known) { /* blank, not a flat line of $0 */
+        for (int h = 0; h < VIEW_HOURS; h++)
+            v->hours[h].usd = NAN;
+        for (int h = 0; h < VIEW_WEEK_HOURS; h++)
+            v->week_usd[h] = NAN;
+    }
     if (p->scopes)
         scopes(v, ndays, &total, &providers, &provider_models, &models, &tenants,
                &tenant_models);

@@ -6,7 +6,8 @@
  *
  * Unknown is NAN for doubles (printed as null): a baseline while learning,
  * a ratio with a zero baseline, a hit rate with no known cache reads, the
- * spend of a model that has no price.
+ * spend of a model that has no price, and all money while sources are
+ * configured but none has succeeded yet and nothing is stored.
  *
  * Definitions (DESIGN.md §5):
  *   window      [now - W, now) at minute resolution (see store.h)

@@ -284,6 +284,54 @@ static void test_unpriced_spend_is_unknown_not_zero(void **state)
     store_free(st);
 }
 
+/* A wrong key or a missing export: sources configured, none has ever
+ * succeeded, nothing stored. Spend is unknown, not $0.00; the first
+ * success (even one that brought nothing) makes an empty store mean $0. */
+static void test_spend_is_unknown_until_a_source_succeeds(void **state)
+{
+    (void)state;
+    struct store *st = store_new();
+    int64_t now = at("2026-11-20T12:00:00Z");
+    struct source_status src = {.name = "spans", .type = "otel_file", .state = SOURCE_ERROR,
+                                .started = now - 5 * MIN};
+    struct view_budget budget = {"acme", 100};
+    struct view_params p = {
+        .now = now, .window = HOUR,
+        .day_start = clock_day_start(now), .day_end = clock_day_end(now),
+        .sources = &src, .nsources = 1, .budgets = &budget, .nbudgets = 1,
+        .sparklines = true,
+    };
+    struct view v;
+    view_compute(st, &p, &v);
+    assert_nan(v.spend.window_usd);
+    assert_nan(v.spend.today_usd);
+    assert_nan(v.spend.last_7d_usd);
+    assert_nan(v.spend.burn_usd_per_hour);
+    assert_nan(v.spend.projected_today_usd);
+    assert_int_equal(v.ntenants, 1);
+    assert_nan(v.tenants[0].today_usd);
+    assert_nan(v.tenants[0].budget_used);
+    assert_nan(v.hours[VIEW_HOURS - 1].usd);
+    assert_nan(v.week_usd[VIEW_WEEK_HOURS - 1]);
+    view_free(&v);
+
+    src.last_success = now - MIN;
+    view_compute(st, &p, &v);
+    assert_close(v.spend.window_usd, 0, 0);
+    assert_close(v.tenants[0].budget_used, 0, 0);
+    assert_close(v.hours[VIEW_HOURS - 1].usd, 0, 0);
+    view_free(&v);
+
+    /* stored history (a restart) is known before the first poll answers */
+    src.last_success = 0;
+    spend(st, series(st, "acme", "gpt-4o"), now - 5 * MIN, 2);
+    view_compute(st, &p, &v);
+    assert_close(v.spend.window_usd, 2, 1e-12);
+    assert_close(v.tenants[0].budget_used, 0.02, 1e-12);
+    view_free(&v);
+    store_free(st);
+}
+
 static void test_sparklines_are_hour_slots_against_their_baseline(void **state)
 {
     (void)state;
@@ -404,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_tenants_models_and_mix_by_hand),
         cmocka_unit_test(test_cache_and_reasoning_only_over_known_records),
         cmocka_unit_test(test_unpriced_spend_is_unknown_not_zero),
+        cmocka_unit_test(test_spend_is_unknown_until_a_source_succeeds),
         cmocka_unit_test(test_sparklines_are_hour_slots_against_their_baseline),
         cmocka_unit_test(test_prune_drops_only_older_buckets),
         cmocka_unit_test(test_sums_match_brute_force),

@@ -40,12 +40,13 @@ static void spend_draw(struct pane *p, const struct tui_ctx *c)
     fmt_usd(t, sizeof t, s->today_usd);
     fmt_usd(pr, sizeof pr, s->projected_today_usd);
     fmt_usd(burn, sizeof burn, s->burn_usd_per_hour);
+    const char *per_h = isfinite(s->burn_usd_per_hour) ? "/h" : ""; /* not "n/a/h" */
     fmt_usd(d7, sizeof d7, s->last_7d_usd);
     char h24[32];
     fmt_usd(h24, sizeof h24, s->last_24h_usd);
     bool wide = inner >= 52;
     if (wide)
-        snprintf(line, sizeof line, "today %s  proj %s  burn %s/h", t, pr, burn);
+        snprintf(line, sizeof line, "today %s  proj %s  burn %s%s", t, pr, burn, per_h);
     else
         snprintf(line, sizeof line, "today %s  proj %s", t, pr);
     pane_text(p, c, 2, 1, inner, ROLE_NORMAL, line);
@@ -53,11 +54,11 @@ static void spend_draw(struct pane *p, const struct tui_ctx *c)
         /* a cost endpoint's figure beside the token-priced estimate */
         fmt_usd(billed, sizeof billed, s->billed_today_usd);
         snprintf(line, sizeof line, "%s%s%s  billed today %s", wide ? "" : "burn ",
-                 wide ? "" : burn, wide ? "" : "/h", billed);
+                 wide ? "" : burn, wide ? "" : per_h, billed);
     } else if (wide) {
         snprintf(line, sizeof line, "24h %s  7d %s", h24, d7);
     } else {
-        snprintf(line, sizeof line, "burn %s/h  7d %s", burn, d7);
+        snprintf(line, sizeof line, "burn %s%s  7d %s", burn, per_h, d7);
     }
     pane_text(p, c, 3, 1, inner, ROLE_NORMAL, line);
 

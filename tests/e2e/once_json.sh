@@ -38,4 +38,19 @@ env -u SPENDTOP_CONFIG HOME="$dir/empty" "$SPENDTOP" --once --json --db "$dir/no
 [ $rc -eq 2 ] || { echo "FAIL: --once with no config exited $rc"; exit 1; }
 grep -q "no config file found" "$dir/none.err" || { echo "FAIL: $(cat "$dir/none.err")"; exit 1; }
 [ -s "$dir/none.out" ] && { echo "FAIL: a snapshot of nothing was printed"; exit 1; }
+# a source that never succeeded (the export is not there): money unknown,
+# not $0.00, and the source says why
+sed "s|export\*.json|missing-*.json|" "$dir/config.toml" > "$dir/missing.toml"
+"$SPENDTOP" --once --json -c "$dir/missing.toml" --db "$dir/missing.db" \
+    > "$dir/missing.json" 2>/dev/null
+python3 - "$dir/missing.json" <<'PY' || { echo "FAIL: a never-successful source reads as money"; exit 1; }
+import json, sys
+snap = json.load(open(sys.argv[1]))
+assert all(v is None for v in snap["spend"].values()), snap["spend"]
+assert [t["today_usd"] for t in snap["tenants"]] == [None], snap["tenants"]
+assert snap["sources"][0]["status"] == "error", snap["sources"]
+assert "no file matches" in snap["sources"][0]["last_error"], snap["sources"]
+PY
+"$SPENDTOP" --once -c "$dir/missing.toml" --db "$dir/missing.db" 2>/dev/null \
+    | grep -q 'today n/a   projected n/a   burn n/a$' || { echo "FAIL: unknown spend as text"; exit 1; }
 echo "once_json: ok"

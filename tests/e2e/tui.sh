@@ -30,6 +30,14 @@ wait_gone() {
     done
     fail "still showing: $1"
 }
+child_of() { # child_of PID NAME: PID's child process called NAME, from /proc
+    # (a minimal Debian has no procps: no pkill, no pgrep)
+    for stat in /proc/[0-9]*/stat; do
+        { read -r cpid comm _ ppid _; } 2>/dev/null < "$stat" || continue
+        [ "$ppid" = "$1" ] && [ "$comm" = "($2)" ] && { echo "$cpid"; return 0; }
+    done
+    return 1
+}
 # a session that lives as long as the test: killing the last session would
 # stop the tmux server, and the next start could race the dying server
 $T new-session -d -s keep "exec cat"
@@ -118,8 +126,8 @@ $T kill-session -t s
 step sigterm
 start "$SPENDTOP --demo"
 wait_for "─ Spend"
-pid=$($T list-panes -t s -F '#{pane_pid}')
-pkill -TERM -P "$pid" -x spendtop
+spid=$(child_of "$($T list-panes -t s -F '#{pane_pid}')" spendtop) || fail "no spendtop in the pane"
+kill -TERM "$spid"
 wait_for "^EXIT=143"
 [ "$($T display -p -t s '#{alternate_on}')" = 0 ] || fail "alternate screen still on after SIGTERM"
 $T kill-session -t s

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -250,13 +251,25 @@ static const struct toml_value *get_table(struct ctx *c, const struct toml_value
 
 /* ---- defaults ------------------------------------------------------------------- */
 
+/* $HOME, else the password database's: cron jobs, systemd services without
+ * User= and CI runners may start us with no HOME, and the 7-day history
+ * belongs in the user's home, not in /tmp (lost on reboot). */
+static const char *home_dir(void)
+{
+    const char *home = getenv("HOME");
+    if (home && home[0] == '/')
+        return home;
+    const struct passwd *pw = getpwuid(getuid());
+    return pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+}
+
 void config_state_dir(char *buf, size_t len)
 {
     const char *xdg = getenv("XDG_STATE_HOME");
-    const char *home = getenv("HOME");
+    const char *home = home_dir();
     if (xdg && xdg[0] == '/')
         snprintf(buf, len, "%s/spendtop", xdg);
-    else if (home && *home)
+    else if (home)
         snprintf(buf, len, "%s/.local/state/spendtop", home);
     else
         snprintf(buf, len, "/tmp/spendtop-%ld", (long)getuid());
@@ -819,10 +832,10 @@ char *config_find(const char *explicit_path)
         return xstrdup(env);
     char path[4096];
     const char *xdg = getenv("XDG_CONFIG_HOME");
-    const char *home = getenv("HOME");
+    const char *home = home_dir();
     if (xdg && xdg[0] == '/')
         snprintf(path, sizeof path, "%s/spendtop/config.toml", xdg);
-    else if (home && *home)
+    else if (home)
         snprintf(path, sizeof path, "%s/.config/spendtop/config.toml", home);
     else
         path[0] = '\0';

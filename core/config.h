@@ -149,7 +149,9 @@ char *config_find(const char *explicit_path);
  * nothing would show $0.00 where the truth is "unknown". */
 bool config_check_sources(const struct config *cfg, struct strbuf *errors);
 
-/* Where state lives: $XDG_STATE_HOME/spendtop or ~/.local/state/spendtop. */
+/* Where state lives: $XDG_STATE_HOME/spendtop or ~/.local/state/spendtop,
+ * where ~ is $HOME or, without one, the user's home directory from the
+ * password database (/tmp/spendtop-UID only when there is neither). */
 void config_state_dir(char *buf, size_t len);
 
 /* The API key of a source, from api_key_env or api_key_file (trailing

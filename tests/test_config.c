@@ -1,7 +1,9 @@
 /* test_config.c - typed config: defaults, every error path, secrets. */
 #include "tests/helpers.h"
 
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/config.h"
 
@@ -87,6 +89,19 @@ static void test_state_dir_follows_xdg(void **state)
     setenv("HOME", "/home/oncall", 1);
     config_state_dir(buf, sizeof buf);
     assert_string_equal(buf, "/home/oncall/.local/state/spendtop");
+    /* no HOME (cron, a systemd service, a CI runner): the home directory
+     * the password database gives, not /tmp */
+    const struct passwd *pw = getpwuid(getuid());
+    assert_non_null(pw);
+    char want[512];
+    snprintf(want, sizeof want, "%s/.local/state/spendtop", pw->pw_dir);
+    unsetenv("HOME");
+    config_state_dir(buf, sizeof buf);
+    assert_string_equal(buf, want);
+    setenv("HOME", "", 1);
+    config_state_dir(buf, sizeof buf);
+    assert_string_equal(buf, want);
+    setenv("HOME", "/home/oncall", 1);
 }
 
 static void test_example_config_loads_with_every_default(void **state)

@@ -102,6 +102,7 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
 {
     char err[1024];
     memset(a, 0, sizeof *a);
+    a->db_lock = -1;
     a->no_hooks = o->no_hooks || o->demo;
     if (o->has_now)
         clock_set(o->now, o->once);
@@ -145,7 +146,6 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
         strbuf_printf(errs, "%s\n", err);
         return 1;
     }
-    a->db_locked = true;
     a->db = db_open(db_path, err, sizeof err);
     if (!a->db) {
         strbuf_printf(errs, "cannot open the database: %s\n", err);
@@ -393,25 +393,24 @@ void app_close(struct app *a)
     }
     http_free(a->http);
     db_close(a->db);
-    if (a->db_locked)
-        lockfile_release(a->db_lock);
+    lockfile_release(a->db_lock);
     store_free(a->store);
     pricing_free(a->pricing);
     config_free(a->cfg);
     free(a->statuses);
     otlp_json_cleanup();
     if (a->temp_db) {
-        char p[4200];
-        unlink(a->temp_db);
-        snprintf(p, sizeof p, "%s.lock", a->temp_db);
-        unlink(p);
-        snprintf(p, sizeof p, "%s-wal", a->temp_db);
-        unlink(p);
-        snprintf(p, sizeof p, "%s-shm", a->temp_db);
-        unlink(p);
+        /* the database and the files SQLite and the lock keep beside it */
+        static const char *const suffixes[] = {"", ".lock", "-wal", "-shm"};
+        for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+            char p[4200];
+            snprintf(p, sizeof p, "%s%s", a->temp_db, suffixes[i]);
+            unlink(p);
+        }
         free(a->temp_db);
     }
     memset(a, 0, sizeof *a);
+    a->db_lock = -1; /* closing twice closes nothing twice */
 }
 
 /* ---- views --------------------------------------------------------------------- */

@@ -53,8 +53,7 @@ struct app {
     bool alert_timer_open;
     bool alerting;             /* the first verdict has been reached */
     char *temp_db;             /* --demo without --db: removed at exit */
-    int db_lock;               /* lockfile_take's descriptor, when db_locked */
-    bool db_locked;
+    int db_lock;               /* lockfile_take's descriptor; -1 = not held */
     int64_t window;
     bool no_hooks;
     size_t pending_closes;

@@ -46,12 +46,10 @@ enum {
 static int check_config(const char *explicit_path)
 {
     char *path = config_find(explicit_path);
-    if (!path) {
-        fprintf(stderr, "spendtop: no config file found (looked for " CONFIG_SEARCH_TEXT ")\n");
-        return 2;
-    }
     struct strbuf errs = {0};
-    struct config *cfg = config_load(path, &errs);
+    /* no file: the defaults, which have no source, so the check below says
+     * where we looked */
+    struct config *cfg = path ? config_load(path, &errs) : config_defaults();
     if (!cfg || !config_check_sources(cfg, &errs)) {
         fputs(strbuf_str(&errs), stderr);
         strbuf_free(&errs);

@@ -926,6 +926,9 @@ static void free_hooks(struct config *cfg)
     cfg->nhooks = 0;
 }
 
+#define CONFIG_SEARCH_TEXT \
+    "$SPENDTOP_CONFIG, ~/.config/spendtop/config.toml, /etc/spendtop/config.toml"
+
 bool config_check_sources(const struct config *cfg, struct strbuf *errors)
 {
     if (cfg->nsources > 0)

@@ -141,8 +141,6 @@ void config_free(struct config *cfg);
  * /etc/spendtop/config.toml - the first that exists. NULL if none.
  * The caller frees the result. */
 char *config_find(const char *explicit_path);
-#define CONFIG_SEARCH_TEXT \
-    "$SPENDTOP_CONFIG, ~/.config/spendtop/config.toml, /etc/spendtop/config.toml"
 
 /* Something to collect: false, with why (and what to do) appended to
  * errors, when cfg has no [[source]] - a dashboard or a snapshot of

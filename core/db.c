@@ -136,11 +136,11 @@ struct db *db_open(const char *path, char *err, size_t errlen)
     strbuf_puts(&batch, "INSERT OR REPLACE INTO buckets VALUES");
     for (int r = 0; r < BATCH; r++)
         strbuf_puts(&batch, r ? ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    int rc_batch = sqlite3_prepare_v2(db->h, strbuf_str(&batch), -1, &db->put_batch, NULL);
+    rc = sqlite3_prepare_v2(db->h, strbuf_str(&batch), -1, &db->put_batch, NULL);
     strbuf_free(&batch);
-    for (int i = 0; i < S_COUNT && rc_batch == SQLITE_OK; i++)
-        rc_batch = sqlite3_prepare_v2(db->h, stmt_sql[i], -1, &db->st[i], NULL);
-    if (rc_batch != SQLITE_OK) {
+    for (int i = 0; i < S_COUNT && rc == SQLITE_OK; i++)
+        rc = sqlite3_prepare_v2(db->h, stmt_sql[i], -1, &db->st[i], NULL);
+    if (rc != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db->h));
         db_close(db);
         return NULL;

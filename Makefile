@@ -22,7 +22,7 @@ ALL_CFLAGS := -std=c11 $(WARN) $(CFLAGS) $(SAN) -MMD -MP
 LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-LIB_SRC  := $(sort $(wildcard core/*.c pricing/*.c collectors/*.c alerts/*.c tui/*.c)) app.c
+LIB_SRC  := $(sort $(wildcard lib/*.c core/*.c pricing/*.c collectors/*.c alerts/*.c tui/*.c)) app/app.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/pricing/default_prices.o
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -36,7 +36,7 @@ all: spendtop
 spendtop: $(BUILD)/spendtop
 	cp $< $@
 
-$(BUILD)/spendtop: $(BUILD)/main.o $(BUILD)/libspendtop.a
+$(BUILD)/spendtop: $(BUILD)/app/main.o $(BUILD)/libspendtop.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
 

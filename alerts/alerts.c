@@ -8,11 +8,11 @@
 #include <string.h>
 
 #include "alerts/outbox.h"
-#include "core/clock.h"
-#include "core/hmap.h"
-#include "core/log.h"
+#include "lib/clock.h"
+#include "lib/hmap.h"
+#include "lib/log.h"
 #include "core/snapshot.h"
-#include "core/xalloc.h"
+#include "lib/xalloc.h"
 
 enum state { ST_PENDING, ST_FIRING, ST_RESOLVED };
 

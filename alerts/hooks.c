@@ -9,10 +9,10 @@
 #include <string.h>
 
 #include "alerts/outbox.h"
-#include "core/clock.h"
-#include "core/jsonw.h"
-#include "core/log.h"
-#include "core/xalloc.h"
+#include "lib/clock.h"
+#include "lib/jsonw.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
 
 extern char **environ;
 

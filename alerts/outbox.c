@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
-#include "core/hmap.h"
-#include "core/strbuf.h"
-#include "core/xalloc.h"
+#include "lib/clock.h"
+#include "lib/hmap.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 static sqlite3 *h_of(struct db *db) { return (sqlite3 *)db_handle(db); }
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/snapshot.h"
-#include "core/xalloc.h"
+#include "lib/xalloc.h"
 
 static const char *const kind_names[KIND_COUNT] = {
     [KIND_SPEND_ANOMALY] = "spend_anomaly", [KIND_MODEL_SPIKE] = "model_spike",

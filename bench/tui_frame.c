@@ -14,8 +14,8 @@
 #include <curses.h>
 
 #include "alerts/alerts.h"
-#include "app.h"
-#include "core/clock.h"
+#include "app/app.h"
+#include "lib/clock.h"
 #include "tui/tui.h"
 
 static double secs(void)

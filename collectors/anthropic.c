@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "collectors/usage_api.h"
-#include "core/clock.h"
+#include "lib/clock.h"
 
 static void time_param(struct strbuf *url, const char *name, int64_t t)
 {

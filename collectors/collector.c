@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
-#include "core/log.h"
-#include "core/sanitize.h"
-#include "core/xalloc.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/sanitize.h"
+#include "lib/xalloc.h"
 
 extern const struct collector_ops otel_file_ops;
 extern const struct collector_ops demo_ops;

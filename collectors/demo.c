@@ -15,9 +15,9 @@
 #include <string.h>
 
 #include "collectors/collector.h"
-#include "core/clock.h"
+#include "lib/clock.h"
 #include "core/store.h"
-#include "core/xalloc.h"
+#include "lib/xalloc.h"
 
 #define TICK_MS 2000
 #define INCIDENT_MINUTES 50

@@ -32,8 +32,8 @@
 
 #include "collectors/collector.h"
 #include "collectors/otlp_json.h"
-#include "core/log.h"
-#include "core/xalloc.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
 
 #define MAX_LINE (16u * 1024 * 1024)
 #define READ_CHUNK (1u * 1024 * 1024)

@@ -26,11 +26,11 @@
 #include <zlib.h>
 
 #include "collectors/collector.h"
-#include "collectors/http_parser.h"
+#include "lib/http_parser.h"
 #include "collectors/otlp_json.h"
-#include "core/jsonw.h"
-#include "core/log.h"
-#include "core/xalloc.h"
+#include "lib/jsonw.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
 
 #define IDLE_MS 30000
 #define MAX_CONNECTIONS 1024

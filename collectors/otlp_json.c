@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/hmap.h"
+#include "lib/hmap.h"
 
 /* ---- a per-document arena for the cJSON tree ------------------------------
  *

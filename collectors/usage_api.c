@@ -9,11 +9,11 @@
 #include <string.h>
 
 #include "collectors/collector.h"
-#include "collectors/http.h"
-#include "core/clock.h"
-#include "core/log.h"
+#include "lib/http.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 #include "core/store.h"
-#include "core/xalloc.h"
+#include "lib/xalloc.h"
 
 #define MAX_BODY (32u * 1024 * 1024)
 #define BACKOFF_CAP 300

@@ -29,7 +29,7 @@
 #include <stdint.h>
 
 #include "core/config.h"
-#include "core/strbuf.h"
+#include "lib/strbuf.h"
 #include "core/usage.h"
 
 #define API_MAX_HEADERS 4

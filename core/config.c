@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/clock.h"
-#include "core/toml.h"
-#include "core/xalloc.h"
+#include "lib/clock.h"
+#include "lib/toml.h"
+#include "lib/xalloc.h"
 #include "pricing/pricing.h"
 
 #define MiB (1024 * 1024)

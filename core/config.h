@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/strbuf.h"
+#include "lib/strbuf.h"
 
 enum source_type {
     SOURCE_OTEL_FILE,

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/paths.h"
-#include "core/strbuf.h"
-#include "core/xalloc.h"
+#include "lib/paths.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 #define SCHEMA_VERSION 1
 

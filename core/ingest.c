@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
-#include "core/hmap.h"
-#include "core/log.h"
-#include "core/sanitize.h"
+#include "lib/clock.h"
+#include "lib/hmap.h"
+#include "lib/log.h"
+#include "lib/sanitize.h"
 #include "core/spanset.h"
-#include "core/xalloc.h"
+#include "lib/xalloc.h"
 
 #define PRUNE_EVERY (10 * 60)
 

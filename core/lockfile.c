@@ -9,7 +9,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "core/paths.h"
+#include "lib/paths.h"
 
 int lockfile_take(const char *db_path, char *err, size_t errlen)
 {

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/clock.h"
-#include "core/jsonw.h"
-#include "core/sanitize.h"
+#include "lib/clock.h"
+#include "lib/jsonw.h"
+#include "lib/sanitize.h"
 
 void snapshot_window_name(int64_t s, char *buf, size_t len)
 {

@@ -4,7 +4,7 @@
 #ifndef SPENDTOP_SNAPSHOT_H
 #define SPENDTOP_SNAPSHOT_H
 
-#include "core/strbuf.h"
+#include "lib/strbuf.h"
 #include "core/view.h"
 
 /* The §7 object: fixed keys, USD as numbers, tokens as integers, unknown

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/xalloc.h"
+#include "lib/xalloc.h"
 
 struct gen {
     uint64_t *slots;   /* open addressing; 0 = empty */

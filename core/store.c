@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/hmap.h"
-#include "core/log.h"
+#include "lib/hmap.h"
+#include "lib/log.h"
 #include "core/usage.h"
-#include "core/xalloc.h"
+#include "lib/xalloc.h"
 
 struct bucket {
     int64_t start;      /* minute (or hour, in the hour index) start */

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
-#include "core/hmap.h"
-#include "core/xalloc.h"
+#include "lib/clock.h"
+#include "lib/hmap.h"
+#include "lib/xalloc.h"
 
 /* The intervals every series is summed over. */
 enum {

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/hmap.h"
-#include "core/xalloc.h"
+#include "lib/hmap.h"
+#include "lib/xalloc.h"
 
 /* Long-context tiers: rates for a request whose input exceeds threshold. */
 #define MAX_TIERS 4

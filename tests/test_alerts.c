@@ -8,7 +8,7 @@
 
 #include "alerts/alerts.h"
 #include "alerts/outbox.h"
-#include "core/clock.h"
+#include "lib/clock.h"
 
 static const int64_t T0 = 1795176000;
 

@@ -6,7 +6,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include "core/clock.h"
+#include "lib/clock.h"
 #include "core/db.h"
 #include "core/ingest.h"
 #include "core/store.h"

@@ -11,8 +11,8 @@
 
 #include "alerts/hooks.h"
 #include "alerts/outbox.h"
-#include "core/clock.h"
-#include "core/log.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 
 struct fx {
     char *dir;

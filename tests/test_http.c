@@ -7,7 +7,7 @@
 #include <signal.h>
 #include <stdbool.h>
 
-#include "collectors/http.h"
+#include "lib/http.h"
 
 struct server {
     uv_tcp_t tcp;
@@ -143,7 +143,7 @@ static struct result get(struct server *s, long timeout_ms, size_t max_body, int
     uv_loop_init(&loop);
     if (s)
         serve(&loop, s);
-    struct http *h = http_new(&loop);
+    struct http *h = http_new(&loop, "spendtop-test");
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/v1/organization/costs", s ? s->port : port);
     struct http_request req = {.url = url, .connect_timeout_ms = 2000, .timeout_ms = timeout_ms,

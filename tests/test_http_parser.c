@@ -2,7 +2,7 @@
  * input, pipelining, chunked bodies, and every refusal with its status. */
 #include "tests/helpers.h"
 
-#include "collectors/http_parser.h"
+#include "lib/http_parser.h"
 
 /* Feed text in pieces of `step` bytes; returns bytes used. */
 static size_t feed(struct http_parser *p, const char *text, size_t step)

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 
 #include "collectors/collector.h"
-#include "core/clock.h"
+#include "lib/clock.h"
 #include "core/db.h"
 #include "core/ingest.h"
 #include "core/store.h"

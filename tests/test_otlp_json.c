@@ -2,11 +2,11 @@
 #include "tests/helpers.h"
 
 #include "collectors/otlp_json.h"
-#include "core/clock.h"
+#include "lib/clock.h"
 #include "core/ingest.h"
 #include "core/store.h"
-#include "core/strbuf.h"
-#include "core/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 /* A sink that keeps copies of what it is given. */
 struct capture {

@@ -3,7 +3,7 @@
 #include "tests/helpers.h"
 
 #include "alerts/rules.h"
-#include "core/clock.h"
+#include "lib/clock.h"
 #include "core/store.h"
 
 #define HOUR 3600

@@ -2,7 +2,7 @@
  * hand-built stores. Every expectation is worked out in its comment. */
 #include "tests/helpers.h"
 
-#include "core/clock.h"
+#include "lib/clock.h"
 #include "core/store.h"
 #include "core/view.h"
 

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "core/jsonw.h"
-#include "core/strbuf.h"
-#include "core/toml.h"
+#include "lib/jsonw.h"
+#include "lib/strbuf.h"
+#include "lib/toml.h"
 
 static void emit(struct strbuf *out, const struct toml_value *v);
 

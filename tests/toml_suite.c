@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/strbuf.h"
+#include "lib/strbuf.h"
 
 extern char **environ;
 

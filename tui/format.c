@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "core/clock.h"
+#include "lib/clock.h"
 
 void fmt_usd(char *buf, size_t len, double v)
 {

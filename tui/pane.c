@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/sanitize.h"
+#include "lib/sanitize.h"
 #include "tui/format.h"
 #include "tui/widgets.h"
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/clock.h"
+#include "lib/clock.h"
 #include "core/snapshot.h"
 #include "tui/format.h"
 #include "tui/pane.h"

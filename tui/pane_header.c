@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/clock.h"
-#include "core/sanitize.h"
+#include "lib/clock.h"
+#include "lib/sanitize.h"
 #include "core/snapshot.h"
 #include "tui/format.h"
 #include "tui/pane.h"

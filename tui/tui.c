@@ -11,10 +11,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "core/clock.h"
-#include "core/log.h"
-#include "core/sanitize.h"
-#include "core/xalloc.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/sanitize.h"
+#include "lib/xalloc.h"
 #include "tui/pane.h"
 
 #define MIN_COLS 80

@@ -14,7 +14,7 @@
 
 #include <stdbool.h>
 
-#include "app.h"
+#include "app/app.h"
 
 struct tui_options {
     bool no_color;      /* --no-color (NO_COLOR in the environment too) */

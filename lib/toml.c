@@ -12,7 +12,7 @@
  *   - inline tables and static arrays are frozen once written;
  *   - [[array]] only appends to arrays that [[array]] created.
  */
-#include "core/toml.h"
+#include "lib/toml.h"
 
 #include <errno.h>
 #include <math.h>
@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/utf8.h"
-#include "core/xalloc.h"
+#include "lib/utf8.h"
+#include "lib/xalloc.h"
 
 enum {
     T_EXPLICIT = 1 << 0, /* defined by a [header] or [[header]] */

@@ -1,10 +1,10 @@
 /* paths.c - filesystem helpers (see paths.h). */
-#include "core/paths.h"
+#include "lib/paths.h"
 
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "core/xalloc.h"
+#include "lib/xalloc.h"
 
 void paths_make_parents(const char *path)
 {

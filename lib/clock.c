@@ -1,5 +1,5 @@
 /* clock.c - time (see clock.h). */
-#include "core/clock.h"
+#include "lib/clock.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* app.c - the running program (see app.h). */
-#include "app.h"
+#include "app/app.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,11 +10,12 @@
 #include <unistd.h>
 
 #include "collectors/otlp_json.h"
-#include "collectors/http.h"
-#include "core/clock.h"
+#include "lib/http.h"
+#include "lib/clock.h"
 #include "core/lockfile.h"
-#include "core/log.h"
-#include "core/xalloc.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
+#include "app/version.h"
 
 #define FLUSH_MS 1000
 
@@ -170,7 +171,7 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
     a->loop_open = true;
     if (!a->no_hooks && a->cfg->nhooks)
         a->hooks = hooks_new(&a->loop, a->cfg, a->db);
-    a->http = http_new(&a->loop);
+    a->http = http_new(&a->loop, "spendtop/" SPENDTOP_VERSION);
     if (!a->http) {
         strbuf_printf(errs, "cannot start libcurl\n");
         return 1;

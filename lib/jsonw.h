@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/strbuf.h"
+#include "lib/strbuf.h"
 
 #define JSONW_MAX_DEPTH 32
 

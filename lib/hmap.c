@@ -1,10 +1,10 @@
 /* hmap.c - string-keyed hash map (see hmap.h). */
-#include "core/hmap.h"
+#include "lib/hmap.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/xalloc.h"
+#include "lib/xalloc.h"
 
 /* FNV-1a: short keys, no adversarial-collision concern worth a keyed hash
  * here (names are bounded and maps are small). */

@@ -1,11 +1,11 @@
 /* strbuf.c - growable strings (see strbuf.h). */
-#include "core/strbuf.h"
+#include "lib/strbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/xalloc.h"
+#include "lib/xalloc.h"
 
 static void reserve(struct strbuf *b, size_t extra)
 {

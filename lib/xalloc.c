@@ -1,5 +1,5 @@
 /* xalloc.c - allocation that cannot fail (see xalloc.h). */
-#include "core/xalloc.h"
+#include "lib/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>

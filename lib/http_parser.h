@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/strbuf.h"
+#include "lib/strbuf.h"
 
 #define HP_MAX_HEAD (16 * 1024)
 #define HP_MAX_HEADERS 100

@@ -1,7 +1,7 @@
 /* http_parser.c - strict incremental HTTP/1.x request parser (see
  * http_parser.h). Lines are gathered one at a time; the state machine
  * acts on each complete line, or on body bytes. */
-#include "collectors/http_parser.h"
+#include "lib/http_parser.h"
 
 #include <ctype.h>
 #include <stdio.h>

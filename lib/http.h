@@ -36,7 +36,8 @@ struct http_response {
 
 typedef void (*http_cb)(void *ctx, const struct http_response *r);
 
-struct http *http_new(uv_loop_t *loop);
+/* user_agent (copied) is sent with every request. */
+struct http *http_new(uv_loop_t *loop, const char *user_agent);
 /* Start a GET; cb is called later (never from inside http_get), once.
  * Returns 0, or -1 if the request could not be started. */
 int http_get(struct http *h, const struct http_request *req, http_cb cb, void *ctx);

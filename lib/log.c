@@ -1,7 +1,7 @@
 /* log.c - the log (see log.h). */
-#include "core/log.h"
+#include "lib/log.h"
 
-#include "core/paths.h"
+#include "lib/paths.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +13,7 @@
 
 static FILE *log_file;
 static enum log_level min_level = LOG_INFO;
+static const char *ident = "log";
 static bool quiet;
 
 int log_open(const char *path, char *err, size_t errlen)
@@ -44,7 +45,7 @@ void log_close(void)
     log_file = NULL;
 }
 
-void log_set_level(enum log_level level) { min_level = level; }
+void log_set_ident(const char *name) { ident = name; }
 void log_set_quiet(bool q) { quiet = q; }
 
 /* Escape control characters so a log line is one line of plain text. */
@@ -82,5 +83,5 @@ void log_msg(enum log_level level, const char *fmt, ...)
         gmtime_r(&ts.tv_sec, &tm);
         strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ ", &tm);
     }
-    fprintf(f, "%sspendtop: %s: %s\n", stamp, names[level], clean);
+    fprintf(f, "%s%s: %s: %s\n", stamp, ident, names[level], clean);
 }

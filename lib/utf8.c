@@ -1,5 +1,5 @@
 /* utf8.c - strict UTF-8 (see utf8.h). */
-#include "core/utf8.h"
+#include "lib/utf8.h"
 
 int utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 {

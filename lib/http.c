@@ -1,5 +1,5 @@
 /* http.c - libcurl multi on libuv (see http.h). */
-#include "collectors/http.h"
+#include "lib/http.h"
 
 #include <curl/curl.h>
 #include <stdbool.h>
@@ -8,9 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/strbuf.h"
-#include "core/version.h"
-#include "core/xalloc.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
 
 struct sock {
     uv_poll_t poll;
@@ -42,6 +41,7 @@ struct http {
     void (*closed)(void *data);
     void *closed_data;
     bool timer_closed;
+    char *user_agent;
 };
 
 static int global_init;
@@ -133,7 +133,7 @@ static int on_timer(CURLM *multi, long timeout_ms, void *userp)
     return 0;
 }
 
-struct http *http_new(uv_loop_t *loop)
+struct http *http_new(uv_loop_t *loop, const char *user_agent)
 {
     if (!global_init++)
         curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -142,8 +142,11 @@ struct http *http_new(uv_loop_t *loop)
     h->multi = curl_multi_init();
     if (!h->multi) {
         free(h);
+        if (--global_init == 0)
+            curl_global_cleanup();
         return NULL;
     }
+    h->user_agent = xstrdup(user_agent);
     uv_timer_init(loop, &h->timer);
     h->timer.data = h;
     curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
@@ -219,7 +222,7 @@ int http_get(struct http *h, const struct http_request *req, http_cb cb, void *c
     CURL *e = t->easy;
     curl_easy_setopt(e, CURLOPT_URL, req->url);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "spendtop/" SPENDTOP_VERSION);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, h->user_agent);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, req->timeout_ms);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -315,6 +318,7 @@ void http_free(struct http *h)
         return;
     if (h->multi)
         curl_multi_cleanup(h->multi);
+    free(h->user_agent);
     free(h);
     if (--global_init == 0)
         curl_global_cleanup();

@@ -6,11 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app.h"
-#include "core/clock.h"
-#include "core/log.h"
+#include "app/app.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 #include "core/snapshot.h"
-#include "core/version.h"
+#include "app/version.h"
 #include "tui/tui.h"
 
 static const char usage_text[] =
@@ -141,6 +141,7 @@ int main(int argc, char **argv)
     /* a hook or a server that closes early must not kill us: write errors
      * come back as EPIPE */
     signal(SIGPIPE, SIG_IGN);
+    log_set_ident("spendtop");
     struct app_options o = {0};
     enum mode mode = MODE_TUI;
     bool json = false, no_color = false, ascii = false;

@@ -1,11 +1,11 @@
 /* sanitize.c - safe display of untrusted text (see sanitize.h). */
-#include "core/sanitize.h"
+#include "lib/sanitize.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <wchar.h>
 
-#include "core/utf8.h"
+#include "lib/utf8.h"
 
 int sanitize_text(const char *in, char *out, size_t outlen, int max_cols)
 {

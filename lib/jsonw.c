@@ -1,12 +1,12 @@
 /* jsonw.c - streaming JSON writer (see jsonw.h). */
-#include "core/jsonw.h"
+#include "lib/jsonw.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/utf8.h"
+#include "lib/utf8.h"
 
 void jsonw_init(struct jsonw *w, struct strbuf *out, bool pretty)
 {

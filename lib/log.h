@@ -18,8 +18,8 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
  * returns -errno with a message in err. */
 int log_open(const char *path, char *err, size_t errlen);
 void log_close(void);
-/* Messages below level are dropped (default LOG_INFO). */
-void log_set_level(enum log_level level);
+/* The program's name, at the start of every line (default "log"). */
+void log_set_ident(const char *ident);
 /* When quiet, nothing is written to stderr (the TUI owns the terminal). */
 void log_set_quiet(bool quiet);
 void log_msg(enum log_level level, const char *fmt, ...)

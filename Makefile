@@ -1,25 +1,36 @@
 # spendtop - top for LLM spend. See README.md.
 #
 # Read top to bottom: variables, the binary, the tests, check (sanitizers),
-# bench, deps, run, clean. V=1 shows the full compiler command lines.
-# `make test` and `make run` install missing Debian
-# packages first (tools/deps.sh), then re-enter make so that pkg-config is
-# asked only once the libraries exist.
+# bench, fuzz, deps, run, clean. V=1 shows the full compiler command lines.
+# `make test` and `make run` install missing Debian packages first
+# (tools/deps.sh), then re-enter make so that pkg-config is asked only once
+# the libraries exist.
+#
+# CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS from the environment or the command
+# line are added after what the project needs (-std=c11, the warnings,
+# -Werror, the pkg-config flags), never instead of it: `make CFLAGS=-O0`,
+# `make CPPFLAGS=-DNDEBUG`, `make LDFLAGS=-Wl,-z,now`.
 
-CC      ?= cc
-BUILD   ?= build
-V       ?=
-Q       := $(if $(V),,@)
-CFLAGS  ?= -O2 -g
-SAN     ?=
+CC       ?= cc
+BUILD    ?= build
+V        ?=
+Q        := $(if $(V),,@)
+CFLAGS   ?= -O2 -g
+CPPFLAGS ?=
+LDFLAGS  ?=
+LDLIBS   ?=
+SAN      ?=
+# the caller's own CFLAGS (empty when the default above applies): check puts
+# them after its optimisation level, so the caller's win
+USER_CFLAGS := $(if $(filter file,$(origin CFLAGS)),,$(CFLAGS))
 
 PKGS     := libuv libcurl libcjson sqlite3 ncursesw zlib
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Werror
 ALL_CPPFLAGS := -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -D_XOPEN_SOURCE_EXTENDED \
-            -I. $(shell pkg-config --cflags-only-I $(PKGS) 2>/dev/null)
+            -I. $(shell pkg-config --cflags-only-I $(PKGS) 2>/dev/null) $(CPPFLAGS)
 ALL_CFLAGS := -std=c11 $(WARN) $(CFLAGS) $(SAN) -MMD -MP
-LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm $(LDLIBS)
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 LIB_SRC  := $(sort $(wildcard lib/*.c core/*.c pricing/*.c collectors/*.c alerts/*.c tui/*.c)) app/app.c
@@ -27,6 +38,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/pricing/default_prices.o
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TOOLS    := $(BUILD)/tests/toml_decoder $(BUILD)/tests/toml_suite
+BENCHES  := $(BUILD)/bench/floor $(BUILD)/bench/timeit $(BUILD)/bench/tui_frame
 
 .PHONY: all test test-run check bench fuzz deps deps-check run clean
 all: spendtop
@@ -38,7 +50,7 @@ spendtop: $(BUILD)/spendtop
 
 $(BUILD)/spendtop: $(BUILD)/app/main.o $(BUILD)/libspendtop.a
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/libspendtop.a: $(LIB_OBJ)
 	$(Q)rm -f $@
@@ -60,14 +72,14 @@ $(BUILD)/pricing/default_prices.c: pricing/default_prices.json $(BUILD)/tools/em
 	$(BUILD)/tools/embed pricing_default_json $< $@
 
 $(BUILD)/pricing/default_prices.o: $(BUILD)/pricing/default_prices.c
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
 # ---- tests ----------------------------------------------------------------------
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libspendtop.a
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libspendtop.a $(LIBS) $(TEST_LIBS)
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libspendtop.a $(LIBS) $(TEST_LIBS)
 
 test: deps-check
 	$(MAKE) test-run
@@ -77,19 +89,19 @@ test-run: $(BUILD)/spendtop $(TESTS) $(TOOLS) $(BUILD)/bench/tui_frame
 
 # The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
 check: deps-check
-	$(MAKE) BUILD=build/check CFLAGS="-O1 -g" \
+	$(MAKE) BUILD=build/check CFLAGS="-O1 -g $(USER_CFLAGS)" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  test-run
 
 # ---- bench ------------------------------------------------------------------------
 
 bench: deps-check
-	$(MAKE) $(BUILD)/spendtop $(BUILD)/bench/floor $(BUILD)/bench/timeit $(BUILD)/bench/tui_frame
+	$(MAKE) $(BUILD)/spendtop $(BENCHES)
 	bench/run.sh $(BUILD)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libspendtop.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) -std=c11 $(WARN) -O2 -g $(SAN) -o $@ $< $(BUILD)/libspendtop.a $(LIBS)
+	$(CC) $(ALL_CPPFLAGS) -std=c11 $(WARN) -O2 -g $(SAN) $(LDFLAGS) -o $@ $< $(BUILD)/libspendtop.a $(LIBS)
 
 # ---- fuzz (clang's libFuzzer; not part of test) ------------------------------
 # make fuzz FUZZ_SECONDS=60 runs each target for that long.

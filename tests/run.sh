@@ -1,7 +1,8 @@
 #!/bin/sh
-# run.sh BUILD - every test: the cmocka unit tests, the toml-test suite and
-# the end-to-end scripts, against the binaries in BUILD. Exits non-zero if
-# any failed, after running them all.
+# run.sh BUILD - every test: the cmocka unit tests, the toml-test suite, the
+# end-to-end scripts, against the binaries in BUILD, and the tests of the
+# build itself (tests/make/). Exits non-zero if any failed, after running
+# them all.
 set -u
 BUILD=${1:-build}
 export SPENDTOP="$PWD/$BUILD/spendtop"
@@ -33,6 +34,11 @@ run toml-test "$BUILD/tests/toml_suite" "$BUILD/tests/toml_decoder" \
 for e in tests/e2e/*.sh; do
     [ -f "$e" ] || continue
     run "e2e/$(basename "$e")" sh "$e"
+done
+# the build itself: the Makefile's flags, make fuzz's exit status
+for m in tests/make/*.sh; do
+    [ -f "$m" ] || continue
+    run "make/$(basename "$m")" sh "$m"
 done
 
 if [ -n "$failed" ]; then

@@ -4,7 +4,7 @@
 # bench, fuzz, deps, run, clean. V=1 shows the full compiler command lines.
 # `make test` and `make run` install missing Debian packages first
 # (tools/deps.sh), then re-enter make so that pkg-config is asked only once
-# the libraries exist.
+# the libraries exist; fuzz installs its own tools the same way.
 #
 # CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS from the environment or the command
 # line are added after what the project needs (-std=c11, the warnings,
@@ -20,8 +20,8 @@ CPPFLAGS ?=
 LDFLAGS  ?=
 LDLIBS   ?=
 SAN      ?=
-# the caller's own CFLAGS (empty when the default above applies): check puts
-# them after its optimisation level, so the caller's win
+# the caller's own CFLAGS (empty when the default above applies): check and
+# fuzz put them after their optimisation level, so the caller's win
 USER_CFLAGS := $(if $(filter file,$(origin CFLAGS)),,$(CFLAGS))
 
 PKGS     := libuv libcurl libcjson sqlite3 ncursesw zlib
@@ -40,7 +40,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TOOLS    := $(BUILD)/tests/toml_decoder $(BUILD)/tests/toml_suite
 BENCHES  := $(BUILD)/bench/floor $(BUILD)/bench/timeit $(BUILD)/bench/tui_frame
 
-.PHONY: all test test-run check bench fuzz deps deps-check run clean
+.PHONY: all test test-run check bench fuzz deps deps-check deps-fuzz run clean
 all: spendtop
 
 # ---- the binary -------------------------------------------------------------
@@ -104,22 +104,26 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libspendtop.a
 	$(CC) $(ALL_CPPFLAGS) -std=c11 $(WARN) -O2 -g $(SAN) $(LDFLAGS) -o $@ $< $(BUILD)/libspendtop.a $(LIBS)
 
 # ---- fuzz (clang's libFuzzer; not part of test) ------------------------------
-# make fuzz FUZZ_SECONDS=60 runs each target for that long.
+# Each target runs FUZZ_SECONDS over its checked-in seed corpus
+# (tests/fuzz/corpus_<target>/) and what earlier runs found
+# (build/fuzz/corpus_<target>/). make fuzz exits non-zero if any target
+# crashed, leaked, hung or hit undefined behaviour; tests/fuzz/run.sh shows a
+# few lines per target and keeps the whole log and the crashing input.
+#   make fuzz FUZZ_SECONDS=60 FUZZ_TARGETS=toml
 
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS := http_parser toml otlp_json
+FUZZ_TARGETS ?= http_parser toml otlp_json
 
-fuzz:
-	$(MAKE) BUILD=build/fuzz CC=clang CFLAGS="-O1 -g" \
-	  SAN="-fsanitize=fuzzer-no-link,address,undefined" build/fuzz/libspendtop.a
-	@for t in $(FUZZ_TARGETS); do \
-	  clang $(ALL_CPPFLAGS) -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined \
-	    -o build/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c build/fuzz/libspendtop.a $(LIBS) || exit 1; \
-	  mkdir -p build/fuzz/corpus_$$t; \
-	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
-	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-	    build/fuzz/corpus_$$t 2>&1 | tail -2 || exit 1; \
-	done
+fuzz: deps-fuzz
+	$(MAKE) BUILD=build/fuzz CC=clang CFLAGS="-O1 -g $(USER_CFLAGS)" \
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
+	  $(FUZZ_TARGETS:%=build/fuzz/fuzz_%)
+	tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# (made in the sub-make above: the library instrumented, libFuzzer's main)
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libspendtop.a
+	@$(if $(Q),echo "  FUZZ    $<")
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(BUILD)/libspendtop.a $(LIBS)
 
 # ---- deps, run, clean --------------------------------------------------------
 
@@ -128,6 +132,9 @@ deps:
 
 deps-check:
 	@tools/deps.sh check >/dev/null || tools/deps.sh install
+
+deps-fuzz: deps-check
+	@tools/deps.sh check fuzz >/dev/null || tools/deps.sh install fuzz
 
 run: deps-check
 	$(MAKE) spendtop

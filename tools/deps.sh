@@ -1,15 +1,39 @@
 #!/bin/sh
-# deps.sh - the Debian packages spendtop needs to build and test.
+# deps.sh - the Debian packages spendtop needs, in two lists: what it needs
+# to build and test (make test), and the extra tools of make fuzz, which make
+# test does not need.
 #
-#   tools/deps.sh check     exit 0 if everything is installed
-#   tools/deps.sh install   install them (apt-get; through sudo when not root)
+#   tools/deps.sh check [LIST]     exit 0 if everything in LIST is installed
+#   tools/deps.sh install [LIST]   install it (apt-get; through sudo when not root)
+#
+# LIST is test (the default) or fuzz.
 set -eu
 
-PACKAGES="gcc make pkg-config libuv1-dev libcurl4-openssl-dev libcjson-dev \
+case "${2:-test}" in
+    test)
+        PACKAGES="gcc make pkg-config libuv1-dev libcurl4-openssl-dev libcjson-dev \
 libsqlite3-dev libncurses-dev libcmocka-dev zlib1g-dev tmux python3 curl \
 ca-certificates bsdutils"
-PKGCONFIG="libuv libcurl libcjson sqlite3 ncursesw zlib cmocka"
-COMMANDS="cc make pkg-config tmux python3 curl script"
+        PKGCONFIG="libuv libcurl libcjson sqlite3 ncursesw zlib cmocka"
+        COMMANDS="cc make pkg-config tmux python3 curl script" ;;
+    fuzz)
+        # libFuzzer and clang's sanitizer runtimes are libclang-rt-dev, only
+        # recommended by clang
+        PACKAGES="clang libclang-rt-dev"
+        PKGCONFIG=""
+        COMMANDS="clang" ;;
+    *) echo "usage: $0 check|install [test|fuzz]" >&2; exit 2 ;;
+esac
+LIST=${2:-test}
+
+# clang is there but can it link a libFuzzer target? (asked of the compiler,
+# as the runtime's path depends on clang's version)
+links_fuzzer() {
+    printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+        'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
+        'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' |
+        clang -x c -fsanitize=fuzzer,address,undefined -o /dev/null - >/dev/null 2>&1
+}
 
 check() {
     for c in $COMMANDS; do
@@ -18,6 +42,10 @@ check() {
     for p in $PKGCONFIG; do
         pkg-config --exists "$p" || { echo "missing library: $p"; return 1; }
     done
+    if [ "$LIST" = fuzz ] && ! links_fuzzer; then
+        echo "clang cannot link a libFuzzer target"
+        return 1
+    fi
     return 0
 }
 
@@ -39,5 +67,5 @@ install() {
 case "${1:-check}" in
     check) check ;;
     install) install ;;
-    *) echo "usage: $0 check|install" >&2; exit 2 ;;
+    *) echo "usage: $0 check|install [test|fuzz]" >&2; exit 2 ;;
 esac

@@ -1,4 +1,6 @@
-/* libFuzzer: the receiver's request parser, fed in two random splits. */
+/* libFuzzer: the receiver's request parser, fed in two random splits (the
+ * first byte says where). Seeds (corpus_http_parser/): the requests of
+ * tests/test_http_parser.c, accepted and refused. */
 #include <stddef.h>
 #include <stdint.h>
 

@@ -1,4 +1,9 @@
-/* libFuzzer: OTLP/JSON decoding into a sink that only counts. */
+/* libFuzzer: OTLP/JSON decoding into a sink that only counts. Seeds
+ * (corpus_otlp_json/): tests/fixtures/otlp-example-trace.json; one line of
+ * `bench/gen_otlp_genai.py --spans 4 --days 1 --batch 2 --seed 1`; the
+ * attribute spellings of tests/test_otlp_json.c (legacy gen_ai.system and
+ * prompt_tokens, OpenLIT's details, doubles, an integer tenant, error
+ * statuses); an empty and a truncated document. */
 #include <stddef.h>
 #include <stdint.h>
 

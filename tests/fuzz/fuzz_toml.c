@@ -1,4 +1,6 @@
-/* libFuzzer: the TOML parser. */
+/* libFuzzer: the TOML parser. Seeds (corpus_toml/): config.example.toml and
+ * a few files of tests/fixtures/toml-test (valid-* and invalid-*, named after
+ * their path there; MIT, see that folder's LICENSE). */
 #include <stddef.h>
 #include <stdint.h>
 

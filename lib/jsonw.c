@@ -39,7 +39,7 @@ static void before_item(struct jsonw *w)
     }
 }
 
-static void open(struct jsonw *w, char c)
+static void container_open(struct jsonw *w, char c)
 {
     before_item(w);
     strbuf_putc(w->out, c);
@@ -48,7 +48,7 @@ static void open(struct jsonw *w, char c)
     w->has_items[w->depth] = false;
 }
 
-static void close(struct jsonw *w, char c)
+static void container_close(struct jsonw *w, char c)
 {
     bool had = w->has_items[w->depth];
     if (w->depth > 0)
@@ -58,10 +58,10 @@ static void close(struct jsonw *w, char c)
     strbuf_putc(w->out, c);
 }
 
-void jsonw_object_begin(struct jsonw *w) { open(w, '{'); }
-void jsonw_object_end(struct jsonw *w) { close(w, '}'); }
-void jsonw_array_begin(struct jsonw *w) { open(w, '['); }
-void jsonw_array_end(struct jsonw *w) { close(w, ']'); }
+void jsonw_object_begin(struct jsonw *w) { container_open(w, '{'); }
+void jsonw_object_end(struct jsonw *w) { container_close(w, '}'); }
+void jsonw_array_begin(struct jsonw *w) { container_open(w, '['); }
+void jsonw_array_end(struct jsonw *w) { container_close(w, ']'); }
 
 void jsonw_key(struct jsonw *w, const char *key)
 {

@@ -586,7 +586,7 @@ static struct toml_value *parse_number(struct parser *p, int line, int col)
     if (p->len - p->pos >= 3 && memcmp(p->src + p->pos, "inf", 3) == 0) {
         p->pos += 3;
         struct toml_value *v = new_value(TOML_FLOAT, line, col);
-        v->u.f = (buf[0] == '-') ? -INFINITY : INFINITY;
+        v->u.f = (sign && buf[0] == '-') ? -INFINITY : INFINITY;
         return v;
     }
     if (p->len - p->pos >= 3 && memcmp(p->src + p->pos, "nan", 3) == 0) {

@@ -301,7 +301,7 @@ static void decode_span(const cJSON *span, const char *resource_tenant,
     r->spans++;
     const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(span, "attributes");
     const char *str[A_RESPONSE_MODEL + 1] = {0};
-    int64_t num[A_REASONING + 1];
+    int64_t num[A_REASONING + 1] = {0};
     bool has[A_REASONING + 1] = {0};
     /* the tenant: the first configured attribute (by configured order) */
     const cJSON *tenant_value = NULL;
@@ -371,8 +371,8 @@ static void decode_span(const cJSON *span, const char *resource_tenant,
         u.output += u.reasoning;
     const cJSON *status = cJSON_GetObjectItemCaseSensitive(span, "status");
     const cJSON *code = status ? cJSON_GetObjectItemCaseSensitive(status, "code") : NULL;
-    if ((cJSON_IsNumber(code) && code->valueint == 2) ||
-        (cJSON_IsString(code) && strcmp(code->valuestring, "STATUS_CODE_ERROR") == 0))
+    if (code && ((cJSON_IsNumber(code) && code->valueint == 2) ||
+                 (cJSON_IsString(code) && strcmp(code->valuestring, "STATUS_CODE_ERROR") == 0)))
         u.errors = 1;
     u.dedup_key = span_key(span);
     if (sink->put(sink, &u))

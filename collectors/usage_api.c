@@ -335,12 +335,12 @@ static void retry(struct api *a, int64_t wait, const char *why)
 static void on_response(void *ctx, const struct http_response *r)
 {
     struct api *a = ctx;
-    char msg[256] = "";
     if (r->status == 0) {
         retry(a, -1, r->error);
         return;
     }
     if (r->status < 200 || r->status >= 300) {
+        char msg[256] = "";
         error_message(r->body, r->len, msg, sizeof msg);
         char why[400];
         snprintf(why, sizeof why, "HTTP %ld%s%s", r->status, msg[0] ? ": " : "", msg);

@@ -12,6 +12,14 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+/* cmocka's fail() ends the test (it longjmps out), but its header does not
+ * say so, and scan-build followed paths past it: `if (!c) fail_msg(...);`
+ * then c->x read as a null dereference. */
+#ifdef __clang_analyzer__
+#undef fail
+#define fail() abort()
+#endif
+
 /* |a - b| within rel relative (or both NAN). */
 #define assert_close(a, b, rel)                                                 \
     do {                                                                        \

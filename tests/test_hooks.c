@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "alerts/hooks.h"
 #include "alerts/outbox.h"
@@ -205,7 +206,7 @@ static void test_timeout_kills_the_whole_group(void **state)
     assert_true(pid > 0 && child > 0);
     /* both gone (the shell reaped by us; the orphan by init) */
     for (int i = 0; i < 50 && kill(child, 0) == 0; i++)
-        usleep(100000);
+        nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL); /* usleep is gone from POSIX */
     assert_int_equal(kill(pid, 0), -1);
     assert_int_equal(kill(child, 0), -1);
     assert_int_equal(outbox_count(f->db), 0); /* one attempt, given up */

@@ -105,10 +105,10 @@ static void serve(uv_loop_t *loop, struct server *s)
     s->tcp.data = s;
     assert_int_equal(uv_tcp_bind(&s->tcp, (const struct sockaddr *)&a, 0), 0);
     assert_int_equal(uv_listen((uv_stream_t *)&s->tcp, 16, on_conn), 0);
-    struct sockaddr_storage got;
-    int len = sizeof got;
-    uv_tcp_getsockname(&s->tcp, (struct sockaddr *)&got, &len);
-    s->port = ntohs(((struct sockaddr_in *)&got)->sin_port);
+    struct sockaddr_storage bound;
+    int len = sizeof bound;
+    uv_tcp_getsockname(&s->tcp, (struct sockaddr *)&bound, &len);
+    s->port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
 }
 
 struct result {

@@ -250,7 +250,7 @@ static void test_source_stale_after(void **state)
     assert_int_equal(count(f, KIND_SOURCE_STALE, "source:spans", NULL, NULL, 0, &src, 1), 1);
     src.last_data = NOW - 10;
     src.last_success = NOW - 2000; /* no successful poll */
-    enum severity sev;
+    enum severity sev = SEVERITY_WARNING; /* count must set it */
     assert_int_equal(count(f, KIND_SOURCE_STALE, "source:spans", &sev, NULL, 0, &src, 1), 1);
     assert_int_equal(sev, SEVERITY_CRITICAL); /* past 2 x 15m */
     /* never succeeded since the start, 16 minutes ago */

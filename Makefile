@@ -1,10 +1,10 @@
 # spendtop - top for LLM spend. See README.md.
 #
 # Read top to bottom: variables, the binary, the tests, check (sanitizers),
-# bench, fuzz, deps, run, clean. V=1 shows the full compiler command lines.
-# `make test` and `make run` install missing Debian packages first
+# bench, fuzz, lint, deps, run, clean. V=1 shows the full compiler command
+# lines. `make test` and `make run` install missing Debian packages first
 # (tools/deps.sh), then re-enter make so that pkg-config is asked only once
-# the libraries exist; fuzz installs its own tools the same way.
+# the libraries exist; fuzz and lint install their own tools the same way.
 #
 # CFLAGS, CPPFLAGS, LDFLAGS and LDLIBS from the environment or the command
 # line are added after what the project needs (-std=c11, the warnings,
@@ -40,8 +40,12 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TOOLS    := $(BUILD)/tests/toml_decoder $(BUILD)/tests/toml_suite
 BENCHES  := $(BUILD)/bench/floor $(BUILD)/bench/timeit $(BUILD)/bench/tui_frame
 
-.PHONY: all test test-run check bench fuzz deps deps-check deps-fuzz run clean
+.PHONY: all programs test test-run check bench fuzz lint deps deps-check \
+        deps-fuzz deps-lint run clean
 all: spendtop
+
+# every program of the tree, built and not run (what lint's scan-build sees)
+programs: $(BUILD)/spendtop $(TESTS) $(TOOLS) $(BENCHES)
 
 # ---- the binary -------------------------------------------------------------
 
@@ -125,6 +129,15 @@ $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libspendtop.a
 	@$(if $(Q),echo "  FUZZ    $<")
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(BUILD)/libspendtop.a $(LIBS)
 
+# ---- lint (not part of test; takes a few minutes) -----------------------------
+# The 10 longest and the 10 most complex functions (pmccabe), cppcheck, and
+# scan-build over every program built afresh in build/lint. Fails on any
+# cppcheck or scan-build finding and on any function over 80 lines or a
+# cyclomatic complexity over 25 not listed in tools/lint-allow.txt.
+
+lint: deps-lint
+	MAKE="$(MAKE)" tools/lint.sh build/lint
+
 # ---- deps, run, clean --------------------------------------------------------
 
 deps:
@@ -135,6 +148,9 @@ deps-check:
 
 deps-fuzz: deps-check
 	@tools/deps.sh check fuzz >/dev/null || tools/deps.sh install fuzz
+
+deps-lint: deps-check
+	@tools/deps.sh check lint >/dev/null || tools/deps.sh install lint
 
 run: deps-check
 	$(MAKE) spendtop

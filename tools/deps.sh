@@ -1,12 +1,12 @@
 #!/bin/sh
-# deps.sh - the Debian packages spendtop needs, in two lists: what it needs
-# to build and test (make test), and the extra tools of make fuzz, which make
-# test does not need.
+# deps.sh - the Debian packages spendtop needs, in three lists: what it needs
+# to build and test (make test), and the extra tools of make fuzz and make
+# lint, which make test does not need.
 #
 #   tools/deps.sh check [LIST]     exit 0 if everything in LIST is installed
 #   tools/deps.sh install [LIST]   install it (apt-get; through sudo when not root)
 #
-# LIST is test (the default) or fuzz.
+# LIST is test (the default), fuzz or lint.
 set -eu
 
 case "${2:-test}" in
@@ -22,7 +22,11 @@ ca-certificates bsdutils"
         PACKAGES="clang libclang-rt-dev"
         PKGCONFIG=""
         COMMANDS="clang" ;;
-    *) echo "usage: $0 check|install [test|fuzz]" >&2; exit 2 ;;
+    lint)
+        PACKAGES="pmccabe cppcheck clang-tools"
+        PKGCONFIG=""
+        COMMANDS="pmccabe cppcheck scan-build" ;;
+    *) echo "usage: $0 check|install [test|fuzz|lint]" >&2; exit 2 ;;
 esac
 LIST=${2:-test}
 
@@ -67,5 +71,5 @@ install() {
 case "${1:-check}" in
     check) check ;;
     install) install ;;
-    *) echo "usage: $0 check|install [test|fuzz]" >&2; exit 2 ;;
+    *) echo "usage: $0 check|install [test|fuzz|lint]" >&2; exit 2 ;;
 esac

@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "collectors/collector.h"
-#include "collectors/otlp_json.h"
+#include "collectors/otlp_map.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
 
@@ -132,7 +132,7 @@ static int64_t process_line(struct otel_file *f, struct tracked *t,
     if (i == n)
         return 0; /* blank */
     struct otlp_result r;
-    if (otlp_json_decode(s + i, n - i, &f->opts, f->c->sink, &r) != 0) {
+    if (otlp_map_export(OTLP_JSON, 0, s + i, n - i, &f->opts, f->c->sink, &r) != 0) {
         malformed(f, t, r.error);
         return 0;
     }

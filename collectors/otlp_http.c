@@ -3,8 +3,8 @@
  * Listens on `listen` (default 127.0.0.1:4318). HTTP/1.1 with keep-alive,
  * bodies by Content-Length or chunked (OpenTelemetry's JavaScript exporter
  * sends chunked bodies on kept-alive connections), optional
- * Content-Encoding: gzip. The body is decoded by the same otlp_json.c as
- * the file follower, and the records are flushed to the database before
+ * Content-Encoding: gzip. The body is decoded and mapped (otlp_map.h) as
+ * by the file follower, and the records are flushed to the database before
  * the answer goes out, so a 200 means durable. Answers:
  *
  *   200 {}                                      accepted
@@ -27,7 +27,7 @@
 
 #include "collectors/collector.h"
 #include "lib/http_parser.h"
-#include "collectors/otlp_json.h"
+#include "collectors/otlp_map.h"
 #include "lib/jsonw.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
@@ -280,7 +280,7 @@ static void handle(struct conn *c)
     }
     struct otlp_result res;
     struct sink *sink = r->c->sink;
-    if (otlp_json_decode(body, len, &r->opts, sink, &res) != 0) {
+    if (otlp_map_export(OTLP_JSON, OTLP_TRACES, body, len, &r->opts, sink, &res) != 0) {
         r->c->status.rejected++;
         respond_error(c, 400, res.error, p->keep_alive);
         strbuf_free(&plain);

@@ -1,14 +1,11 @@
-/* otlp_json.c - OTLP/JSON decoding (see otlp_json.h). */
+/* otlp_json.c - OTLP/JSON decoding into the OTLP data model (see otlp_json.h). */
 #include "collectors/otlp_json.h"
 
 #include <cJSON.h>
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "lib/hmap.h"
 
 /* ---- a per-document arena for the cJSON tree ------------------------------
  *
@@ -28,22 +25,37 @@ struct arena_block {
 
 static struct arena_block *arena;
 
+/* cJSON's nodes hold pointers, doubles and ints: 8-byte alignment is all
+ * they need (max_align_t's 16 made every string a little larger). */
+#define ARENA_ALIGN 8
+_Static_assert(_Alignof(double) <= ARENA_ALIGN && _Alignof(void *) <= ARENA_ALIGN &&
+               _Alignof(long long) <= ARENA_ALIGN, "cJSON node alignment");
+
+static void *arena_grow(size_t n)
+{
+    size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+    struct arena_block *b = malloc(sizeof *b + size);
+    if (!b)
+        return NULL; /* cJSON turns this into a parse failure */
+    b->next = arena;
+    b->used = n;
+    b->size = size;
+    arena = b;
+    return b->data;
+}
+
+/* Called for every node and string of every document: the common case is
+ * a bump of the current block. */
 static void *arena_alloc(size_t n)
 {
-    n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
-    if (!arena || arena->size - arena->used < n) {
-        size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
-        struct arena_block *b = malloc(sizeof *b + size);
-        if (!b)
-            return NULL; /* cJSON turns this into a parse failure */
-        b->next = arena;
-        b->used = 0;
-        b->size = size;
-        arena = b;
+    struct arena_block *a = arena;
+    n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    if (a && a->size - a->used >= n) {
+        void *p = (char *)a->data + a->used;
+        a->used += n;
+        return p;
     }
-    void *p = (char *)arena->data + arena->used;
-    arena->used += n;
-    return p;
+    return arena_grow(n);
 }
 
 static void arena_free(void *p) { (void)p; }
@@ -80,91 +92,60 @@ static cJSON *parse_in_arena(const char *json, size_t len)
     return root;
 }
 
-/* The attributes read, current name first (DESIGN.md §3). */
-enum attr {
-    A_NONE = -1,
-    A_OPERATION, A_PROVIDER, A_SYSTEM, A_REQUEST_MODEL, A_RESPONSE_MODEL,
-    A_INPUT, A_OUTPUT, A_CACHE_READ, A_CACHE_WRITE, A_REASONING,
-};
-
-/* A key and its length: lengths are compared first, so a key is compared
- * byte by byte only with the one or two names of its length. */
-#define KEY(s) s, sizeof s - 1
-
-static const struct {
-    const char *key; /* after "gen_ai.usage." */
-    size_t len;
-    enum attr attr;
-} usage_keys[] = {
-    {KEY("input_tokens"), A_INPUT},
-    {KEY("prompt_tokens"), A_INPUT},
-    {KEY("output_tokens"), A_OUTPUT},
-    {KEY("completion_tokens"), A_OUTPUT},
-    {KEY("cache_read.input_tokens"), A_CACHE_READ},
-    {KEY("cache_read_input_tokens"), A_CACHE_READ},
-    {KEY("prompt_tokens_details.cached_tokens"), A_CACHE_READ},
-    {KEY("cache_creation.input_tokens"), A_CACHE_WRITE},
-    {KEY("cache_creation_input_tokens"), A_CACHE_WRITE},
-    {KEY("reasoning.output_tokens"), A_REASONING},
-    {KEY("reasoning_tokens"), A_REASONING},
-    {KEY("completion_tokens_details.reasoning_tokens"), A_REASONING},
-};
-
-static const struct {
-    const char *key; /* after "gen_ai." */
-    size_t len;
-    enum attr attr;
-} genai_keys[] = {
-    {KEY("operation.name"), A_OPERATION},
-    {KEY("provider.name"), A_PROVIDER},
-    {KEY("system"), A_SYSTEM},
-    {KEY("request.model"), A_REQUEST_MODEL},
-    {KEY("response.model"), A_RESPONSE_MODEL},
-};
-
-/* Which attribute a key of length n is. Most span keys start "gen_ai.", so
- * dispatch on that prefix first: this runs for every attribute of every
- * span. */
-static enum attr attr_of(const char *k, size_t n)
-{
-    if (n > 7 && memcmp(k, "gen_ai.", 7) == 0) {
-        const char *r = k + 7;
-        n -= 7;
-        if (n > 6 && memcmp(r, "usage.", 6) == 0) {
-            r += 6;
-            n -= 6;
-            for (size_t i = 0; i < sizeof usage_keys / sizeof *usage_keys; i++)
-                if (usage_keys[i].len == n && memcmp(r, usage_keys[i].key, n) == 0)
-                    return usage_keys[i].attr;
-            return A_NONE;
-        }
-        for (size_t i = 0; i < sizeof genai_keys / sizeof *genai_keys; i++)
-            if (genai_keys[i].len == n && memcmp(r, genai_keys[i].key, n) == 0)
-                return genai_keys[i].attr;
-        return A_NONE;
-    }
-    if (n == 26 && memcmp(k, "llm.usage.reasoning_tokens", 26) == 0)
-        return A_REASONING;
-    return A_NONE;
-}
+/* ---- scalars ------------------------------------------------------------------ */
 
 /* s is the literal lit (checking the first byte inline: most names differ
- * there, and this runs for every value of every span). */
+ * there, and this runs for every member of every record). */
 static bool is(const char *s, const char *lit)
 {
     return s && s[0] == lit[0] && strcmp(s, lit) == 0;
 }
 
-/* A non-negative decimal integer string (what the JSON mapping sends for
- * intValue), without strtoll's locale and base handling. */
-static bool parse_count(const char *s, int64_t *out)
+/* cJSON's type tests, inline (the library's are calls, and these run for
+ * every member of every record). */
+static inline bool j_string(const cJSON *x) { return x && (x->type & 0xff) == cJSON_String; }
+static inline bool j_number(const cJSON *x) { return x && (x->type & 0xff) == cJSON_Number; }
+static inline bool j_array(const cJSON *x) { return x && (x->type & 0xff) == cJSON_Array; }
+static inline bool j_object(const cJSON *x) { return x && (x->type & 0xff) == cJSON_Object; }
+
+/* x if it is an array, else NULL (for cJSON_ArrayForEach). */
+static const cJSON *array_or_null(const cJSON *x)
 {
-    int64_t n = 0;
-    const char *p = s;
-    for (; *p >= '0' && *p <= '9'; p++) {
-        if (n > (INT64_MAX - (*p - '0')) / 10)
+    return j_array(x) ? x : NULL;
+}
+
+static struct otlp_str str_of(const cJSON *x)
+{
+    struct otlp_str s = {NULL, 0};
+    if (j_string(x)) {
+        s.p = x->valuestring;
+        s.n = strlen(x->valuestring);
+    }
+    return s;
+}
+
+static struct otlp_bytes bytes_of(const cJSON *x, enum otlp_bytes_form form)
+{
+    struct otlp_str s = str_of(x);
+    return (struct otlp_bytes){s.p, s.n, form};
+}
+
+/* A decimal uint64 string, without strtoull's sign, space and base
+ * handling. Up to 19 digits cannot overflow: only a 20th is checked. */
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    uint64_t n = 0;
+    const char *p = s, *fast_end = s + 19;
+    unsigned d;
+    while (p < fast_end && (d = (unsigned)(*p - '0')) < 10) {
+        n = n * 10 + d;
+        p++;
+    }
+    if (p == fast_end && (d = (unsigned)(*p - '0')) < 10) {
+        if (n > (UINT64_MAX - d) / 10)
             return false;
-        n = n * 10 + (*p - '0');
+        n = n * 10 + d;
+        p++;
     }
     if (p == s || *p)
         return false;
@@ -172,282 +153,496 @@ static bool parse_count(const char *s, int64_t *out)
     return true;
 }
 
-/* An integer AnyValue: intValue as a decimal string or a number (the JSON
- * mapping says string; exporters send both), or an integral doubleValue. */
-static bool value_int(const cJSON *v, int64_t *out)
+static bool parse_i64(const char *s, int64_t *out)
 {
-    const cJSON *x = v ? v->child : NULL;
-    if (!x || !(is(x->string, "intValue") || is(x->string, "doubleValue")))
+    uint64_t u;
+    bool neg = *s == '-';
+    if (!parse_u64(s + neg, &u) || u > (uint64_t)INT64_MAX + neg)
         return false;
-    if (cJSON_IsNumber(x)) {
-        if (!(x->valuedouble >= 0 && x->valuedouble < 9e18))
-            return false;
-        *out = (int64_t)x->valuedouble;
-        return true;
-    }
-    return cJSON_IsString(x) && parse_count(x->valuestring, out);
+    *out = neg ? (int64_t)(0 - u) : (int64_t)u;
+    return true;
 }
 
-/* A string AnyValue (an intValue is shown as its digits). */
-static const char *value_str(const cJSON *v, char *buf, size_t len)
+/* A uint64 (times, counts): a decimal string or a number; 0 otherwise. */
+static uint64_t u64_of(const cJSON *x)
 {
-    const cJSON *x = v ? v->child : NULL;
-    if (!x)
-        return NULL;
-    if (is(x->string, "stringValue") && cJSON_IsString(x))
-        return x->valuestring;
-    if (is(x->string, "intValue")) {
-        if (cJSON_IsString(x))
-            return x->valuestring;
-        if (cJSON_IsNumber(x)) {
-            snprintf(buf, len, "%.0f", x->valuedouble);
-            return buf;
+    uint64_t u = 0;
+    if (j_string(x) && parse_u64(x->valuestring, &u))
+        return u;
+    if (j_number(x) && x->valuedouble >= 0 && x->valuedouble < 18446744073709551616.0)
+        return (uint64_t)x->valuedouble;
+    return 0;
+}
+
+/* A double: a number, or a string ("1.5", "NaN", "Infinity"). */
+static bool double_of(const cJSON *x, double *out)
+{
+    if (j_number(x)) {
+        *out = x->valuedouble;
+        return true;
+    }
+    if (!j_string(x) || !x->valuestring[0])
+        return false;
+    char *end;
+    *out = strtod(x->valuestring, &end);
+    return *end == '\0';
+}
+
+/* An int64 as the JSON mapping sends it (a string) or as a number. false
+ * for a number that is not an integer in range (*d is then that number). */
+static bool int_of(const cJSON *x, int64_t *i, double *d, bool *is_double)
+{
+    *is_double = false;
+    if (j_string(x))
+        return parse_i64(x->valuestring, i);
+    if (!j_number(x))
+        return false;
+    double v = x->valuedouble;
+    if (v == floor(v) && v >= -9223372036854775808.0 && v < 9223372036854775808.0) {
+        *i = (int64_t)v;
+        return true;
+    }
+    *d = v;
+    *is_double = true;
+    return true;
+}
+
+/* An enum: its number, or its name's index in names (the JSON mapping
+ * says numbers; proto3 JSON allows names). 0 when neither. */
+static int32_t enum_of(const cJSON *x, const char *const *names, size_t n)
+{
+    if (j_number(x))
+        return (int32_t)x->valueint;
+    for (size_t i = 0; j_string(x) && i < n; i++)
+        if (strcmp(x->valuestring, names[i]) == 0)
+            return (int32_t)i;
+    return 0;
+}
+
+static const char *const span_kinds[] = {
+    "SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER",
+    "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"};
+static const char *const status_codes[] = {
+    "STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"};
+static const char *const temporalities[] = {
+    "AGGREGATION_TEMPORALITY_UNSPECIFIED", "AGGREGATION_TEMPORALITY_DELTA",
+    "AGGREGATION_TEMPORALITY_CUMULATIVE"};
+
+/* SeverityNumber: a number, or SEVERITY_NUMBER_ + TRACE..FATAL + 2..4. */
+static int32_t severity_of(const cJSON *x)
+{
+    static const char *const base[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"};
+    if (!j_string(x) || strncmp(x->valuestring, "SEVERITY_NUMBER_", 16) != 0)
+        return enum_of(x, NULL, 0);
+    const char *s = x->valuestring + 16;
+    for (int i = 0; i < 6; i++) {
+        size_t n = strlen(base[i]);
+        if (strncmp(s, base[i], n) != 0)
+            continue;
+        if (s[n] == '\0')
+            return i * 4 + 1;
+        if (s[n] >= '2' && s[n] <= '4' && s[n + 1] == '\0')
+            return i * 4 + 1 + (s[n] - '1');
+    }
+    return 0;
+}
+
+/* ---- lists and values ------------------------------------------------------------- */
+
+static bool json_next(struct otlp_iter *it, enum otlp_item kind, void *out);
+static const struct otlp_list_ops json_ops = {json_next};
+
+/* A list over the items of array x (empty if x is not an array). */
+static struct otlp_list list_of(const cJSON *x)
+{
+    struct otlp_list l = {0};
+    l.ops = &json_ops;
+    l.a = j_array(x) ? x->child : NULL;
+    return l;
+}
+
+/* An AnyValue object: its one member says the type. */
+static void value_of(const cJSON *v, struct otlp_value *out)
+{
+    const cJSON *x = j_object(v) ? v->child : NULL;
+    out->type = OTLP_EMPTY;
+    if (!x || !x->string)
+        return;
+    const char *k = x->string;
+    if (is(k, "stringValue")) {
+        if (j_string(x)) {
+            out->type = OTLP_STRING;
+            out->u.s = str_of(x);
+        }
+    } else if (is(k, "intValue")) {
+        bool dbl;
+        if (int_of(x, &out->u.i, &out->u.d, &dbl))
+            out->type = dbl ? OTLP_DOUBLE : OTLP_INT;
+    } else if (is(k, "doubleValue")) {
+        if (double_of(x, &out->u.d))
+            out->type = OTLP_DOUBLE;
+    } else if (is(k, "boolValue")) {
+        if (cJSON_IsBool(x)) {
+            out->type = OTLP_BOOL;
+            out->u.b = cJSON_IsTrue(x);
+        }
+    } else if (is(k, "arrayValue") || is(k, "kvlistValue")) {
+        out->type = k[0] == 'a' ? OTLP_ARRAY : OTLP_KVLIST;
+        out->u.list = list_of(cJSON_GetObjectItemCaseSensitive(x, "values"));
+    } else if (is(k, "bytesValue")) {
+        if (j_string(x)) {
+            out->type = OTLP_BYTES;
+            out->u.bytes = bytes_of(x, OTLP_BASE64);
         }
     }
-    return NULL;
 }
 
-/* Legacy gen_ai.system values that the current provider names renamed. */
-static const char *provider_name(const char *s)
+/* A KeyValue object. "key" then "value" is what every exporter writes:
+ * look there first. False if it has no string key (skipped). */
+static bool kv_of(const cJSON *kv, struct otlp_kv *out)
 {
-    static const struct {
-        const char *legacy, *current;
-    } map[] = {
-        {"xai", "x_ai"},
-        {"vertex_ai", "gcp.vertex_ai"},
-        {"gemini", "gcp.gemini"},
-        {"az.ai.inference", "azure.ai.inference"},
-        {"az.ai.openai", "azure.ai.openai"},
-        {"mistralai", "mistral_ai"},
-    };
-    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-        if (strcmp(s, map[i].legacy) == 0)
-            return map[i].current;
-    return s;
+    if (!j_object(kv))
+        return false;
+    const cJSON *k = kv->child;
+    if (!k || !is(k->string, "key"))
+        k = cJSON_GetObjectItemCaseSensitive(kv, "key");
+    if (!j_string(k))
+        return false;
+    const cJSON *v = k->next && is(k->next->string, "value")
+                         ? k->next : cJSON_GetObjectItemCaseSensitive(kv, "value");
+    out->key = str_of(k);
+    value_of(v, &out->value);
+    return true;
 }
 
-static bool is_inference(const char *op)
+static bool event_of(const cJSON *e, struct otlp_event *out)
 {
-    return strcmp(op, "chat") == 0 || strcmp(op, "text_completion") == 0 ||
-           strcmp(op, "generate_content") == 0 || strcmp(op, "embeddings") == 0;
-}
-
-/* The first configured tenant attribute present in attrs. */
-static const char *find_tenant(const cJSON *attrs, const struct otlp_options *o,
-                               char *buf, size_t len)
-{
-    for (size_t t = 0; t < o->ntenant_attrs; t++) {
-        const cJSON *kv;
-        cJSON_ArrayForEach(kv, attrs) {
-            const cJSON *k = cJSON_GetObjectItemCaseSensitive(kv, "key");
-            if (cJSON_IsString(k) && strcmp(k->valuestring, o->tenant_attrs[t]) == 0) {
-                const char *s = value_str(cJSON_GetObjectItemCaseSensitive(kv, "value"), buf, len);
-                if (s)
-                    return s;
-            }
-        }
+    if (!j_object(e))
+        return false;
+    memset(out, 0, sizeof *out);
+    for (const cJSON *m = e->child; m; m = m->next) {
+        if (is(m->string, "timeUnixNano"))
+            out->time_ns = u64_of(m);
+        else if (is(m->string, "name"))
+            out->name = str_of(m);
+        else if (is(m->string, "attributes"))
+            out->attrs = list_of(m);
     }
-    return NULL;
+    return true;
 }
 
-static uint64_t span_key(const cJSON *span)
+/* Items that are not what the list holds are skipped. */
+static bool json_next(struct otlp_iter *it, enum otlp_item kind, void *out)
 {
-    const cJSON *tid = cJSON_GetObjectItemCaseSensitive(span, "traceId");
-    const cJSON *sid = cJSON_GetObjectItemCaseSensitive(span, "spanId");
-    if (!cJSON_IsString(tid) && !cJSON_IsString(sid))
-        return 0;
-    /* ids are hex and case-insensitive: hash them lower-cased */
-    char buf[96];
-    size_t n = 0;
-    const char *parts[2] = {cJSON_IsString(tid) ? tid->valuestring : "",
-                            cJSON_IsString(sid) ? sid->valuestring : ""};
-    for (int i = 0; i < 2; i++) {
-        for (const char *p = parts[i]; *p && n < sizeof buf - 2; p++)
-            buf[n++] = (char)tolower((unsigned char)*p);
-        buf[n++] = ':';
-    }
-    return hmap_hash(buf, n);
-}
-
-static bool start_time(const cJSON *span, int64_t *ts)
-{
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(span, "startTimeUnixNano");
-    if (cJSON_IsString(t)) {
-        char *end;
-        long long ns = strtoll(t->valuestring, &end, 10);
-        if (end == t->valuestring || *end || ns <= 0)
-            return false;
-        *ts = ns / 1000000000LL;
-        return true;
-    }
-    if (cJSON_IsNumber(t) && t->valuedouble > 0) {
-        *ts = (int64_t)(t->valuedouble / 1e9);
-        return true;
+    for (const cJSON *x = it->at; x; x = x->next) {
+        it->at = x->next;
+        bool ok = kind == OTLP_ITEM_KV ? kv_of(x, out)
+                  : kind == OTLP_ITEM_EVENT ? event_of(x, out) : true;
+        if (kind == OTLP_ITEM_VALUE)
+            value_of(x, out);
+        if (ok)
+            return true;
     }
     return false;
 }
 
-static void reject(struct otlp_result *r, const char *why)
+/* ---- records -------------------------------------------------------------------- */
+
+static void span_of(const cJSON *x, struct otlp_span *s)
 {
-    r->rejected++;
-    if (!r->error[0])
-        snprintf(r->error, sizeof r->error, "%s", why);
+    memset(s, 0, sizeof *s);
+    for (const cJSON *m = x->child; m; m = m->next) {
+        const char *k = m->string;
+        if (is(k, "attributes"))
+            s->attrs = list_of(m);
+        else if (is(k, "traceId"))
+            s->trace_id = bytes_of(m, OTLP_HEX);
+        else if (is(k, "spanId"))
+            s->span_id = bytes_of(m, OTLP_HEX);
+        else if (is(k, "startTimeUnixNano"))
+            s->start_ns = u64_of(m);
+        else if (is(k, "endTimeUnixNano"))
+            s->end_ns = u64_of(m);
+        else if (is(k, "name"))
+            s->name = str_of(m);
+        else if (is(k, "kind"))
+            s->kind = enum_of(m, span_kinds, 6);
+        else if (is(k, "parentSpanId"))
+            s->parent_span_id = bytes_of(m, OTLP_HEX);
+        else if (is(k, "status") && j_object(m)) {
+            s->status_code = enum_of(cJSON_GetObjectItemCaseSensitive(m, "code"), status_codes, 3);
+            s->status_message = str_of(cJSON_GetObjectItemCaseSensitive(m, "message"));
+        } else if (is(k, "events"))
+            s->events = list_of(m);
+        else if (is(k, "traceState"))
+            s->trace_state = str_of(m);
+        else if (is(k, "flags"))
+            s->flags = (uint32_t)u64_of(m);
+    }
 }
 
-static void decode_span(const cJSON *span, const char *resource_tenant,
-                        const struct otlp_options *o, struct sink *sink,
-                        struct otlp_result *r)
+static void log_of(const cJSON *x, struct otlp_log *l)
 {
-    r->spans++;
-    const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(span, "attributes");
-    const char *str[A_RESPONSE_MODEL + 1] = {0};
-    int64_t num[A_REASONING + 1] = {0};
-    bool has[A_REASONING + 1] = {0};
-    /* the tenant: the first configured attribute (by configured order) */
-    const cJSON *tenant_value = NULL;
-    size_t tenant_rank = o->ntenant_attrs;
-    const cJSON *kv;
-    cJSON_ArrayForEach(kv, attrs) {
-        const cJSON *k = kv->child;  /* "key" is first in every exporter */
-        if (!k || !is(k->string, "key"))
-            k = cJSON_GetObjectItemCaseSensitive(kv, "key");
-        if (!cJSON_IsString(k))
-            continue;
-        enum attr a = attr_of(k->valuestring, strlen(k->valuestring));
-        const cJSON *v = k->next && is(k->next->string, "value")
-                             ? k->next : cJSON_GetObjectItemCaseSensitive(kv, "value");
-        if (a == A_NONE) {
-            for (size_t t = 0; t < tenant_rank; t++) {
-                if (is(k->valuestring, o->tenant_attrs[t])) {
-                    tenant_value = v;
-                    tenant_rank = t;
-                    break;
-                }
-            }
+    memset(l, 0, sizeof *l);
+    for (const cJSON *m = x->child; m; m = m->next) {
+        const char *k = m->string;
+        if (is(k, "attributes"))
+            l->attrs = list_of(m);
+        else if (is(k, "timeUnixNano"))
+            l->time_ns = u64_of(m);
+        else if (is(k, "observedTimeUnixNano"))
+            l->observed_ns = u64_of(m);
+        else if (is(k, "severityNumber"))
+            l->severity = severity_of(m);
+        else if (is(k, "severityText"))
+            l->severity_text = str_of(m);
+        else if (is(k, "body"))
+            value_of(m, &l->body);
+        else if (is(k, "eventName"))
+            l->event_name = str_of(m);
+        else if (is(k, "traceId"))
+            l->trace_id = bytes_of(m, OTLP_HEX);
+        else if (is(k, "spanId"))
+            l->span_id = bytes_of(m, OTLP_HEX);
+        else if (is(k, "flags"))
+            l->flags = (uint32_t)u64_of(m);
+    }
+}
+
+static void point_of(const cJSON *x, struct otlp_point *p)
+{
+    memset(p, 0, sizeof *p);
+    for (const cJSON *m = x->child; m; m = m->next) {
+        const char *k = m->string;
+        bool dbl;
+        if (is(k, "attributes"))
+            p->attrs = list_of(m);
+        else if (is(k, "startTimeUnixNano"))
+            p->start_ns = u64_of(m);
+        else if (is(k, "timeUnixNano"))
+            p->time_ns = u64_of(m);
+        else if (is(k, "asInt") && int_of(m, &p->as_int, &p->as_double, &dbl))
+            p->number = dbl ? OTLP_NUMBER_DOUBLE : OTLP_NUMBER_INT;
+        else if (is(k, "asDouble") && double_of(m, &p->as_double))
+            p->number = OTLP_NUMBER_DOUBLE;
+        else if (is(k, "count"))
+            p->count = u64_of(m);
+        else if (is(k, "sum"))
+            p->has_sum = double_of(m, &p->sum);
+        else if (is(k, "min"))
+            p->has_min = double_of(m, &p->min);
+        else if (is(k, "max"))
+            p->has_max = double_of(m, &p->max);
+        else if (is(k, "flags"))
+            p->flags = (uint32_t)u64_of(m);
+    }
+}
+
+/* The data member of a metric: its type, or NONE. */
+static enum otlp_metric_type metric_type(const char *k)
+{
+    static const struct {
+        const char *key;
+        enum otlp_metric_type type;
+    } types[] = {
+        {"sum", OTLP_SUM}, {"gauge", OTLP_GAUGE}, {"histogram", OTLP_HISTOGRAM},
+        {"exponentialHistogram", OTLP_EXP_HISTOGRAM}, {"summary", OTLP_SUMMARY},
+    };
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+        if (is(k, types[i].key))
+            return types[i].type;
+    return OTLP_METRIC_NONE;
+}
+
+struct walk {
+    const struct otlp_visitor *v;
+    const struct otlp_resource *res;
+    const struct otlp_scope *scope;
+};
+
+static void visit_metric(const struct walk *w, const cJSON *x)
+{
+    struct otlp_metric m = {0};
+    const cJSON *data = NULL;
+    for (const cJSON *c = x->child; c; c = c->next) {
+        enum otlp_metric_type t = metric_type(c->string);
+        if (t != OTLP_METRIC_NONE && j_object(c)) {
+            m.type = t; /* a oneof: the last one wins, as in protobuf */
+            data = c;
+        } else if (is(c->string, "name")) {
+            m.name = str_of(c);
+        } else if (is(c->string, "unit")) {
+            m.unit = str_of(c);
+        } else if (is(c->string, "description")) {
+            m.description = str_of(c);
+        }
+    }
+    if (data) {
+        m.temporality = enum_of(cJSON_GetObjectItemCaseSensitive(data, "aggregationTemporality"),
+                                temporalities, 3);
+        m.monotonic = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "isMonotonic"));
+    }
+    const struct otlp_visitor *v = w->v;
+    if (v->metric)
+        v->metric(v->ctx, w->res, w->scope, &m);
+    const cJSON *pts = data ? cJSON_GetObjectItemCaseSensitive(data, "dataPoints") : NULL;
+    const cJSON *pt;
+    cJSON_ArrayForEach(pt, array_or_null(pts)) {
+        if (!j_object(pt)) {
+            if (v->invalid)
+                v->invalid(v->ctx, OTLP_METRICS, "a data point that is not an object");
             continue;
         }
-        if (a <= A_RESPONSE_MODEL) {
-            const cJSON *x = v ? v->child : NULL;
-            if (!str[a] && x && is(x->string, "stringValue") && cJSON_IsString(x))
-                str[a] = x->valuestring;
-        } else if (!has[a]) {
-            has[a] = value_int(v, &num[a]);
+        struct otlp_point p;
+        point_of(pt, &p);
+        if (v->point)
+            v->point(v->ctx, w->res, w->scope, &m, &p);
+    }
+}
+
+/* One record x of signal sig. */
+static void visit_record(const struct walk *w, enum otlp_signal sig, const cJSON *x)
+{
+    const struct otlp_visitor *v = w->v;
+    static const char *const not_object[] = {
+        [OTLP_TRACES] = "a span that is not an object",
+        [OTLP_LOGS] = "a log record that is not an object",
+        [OTLP_METRICS] = "a metric that is not an object",
+    };
+    if (!j_object(x)) {
+        if (v->invalid)
+            v->invalid(v->ctx, sig, not_object[sig]);
+        return;
+    }
+    if (sig == OTLP_TRACES) {
+        struct otlp_span s;
+        span_of(x, &s);
+        if (v->span)
+            v->span(v->ctx, w->res, w->scope, &s);
+    } else if (sig == OTLP_LOGS) {
+        struct otlp_log l;
+        log_of(x, &l);
+        if (v->log)
+            v->log(v->ctx, w->res, w->scope, &l);
+    } else {
+        visit_metric(w, x);
+    }
+}
+
+/* The keys of one signal's levels. */
+static const struct signal_keys {
+    enum otlp_signal sig;
+    const char *top, *scopes, *records;
+} signals[] = {
+    {OTLP_TRACES, "resourceSpans", "scopeSpans", "spans"},
+    {OTLP_LOGS, "resourceLogs", "scopeLogs", "logRecords"},
+    {OTLP_METRICS, "resourceMetrics", "scopeMetrics", "metrics"},
+};
+
+static void visit_scope(struct walk *w, const struct signal_keys *k, const cJSON *ss)
+{
+    struct otlp_scope scope = {0};
+    const cJSON *records = NULL;
+    for (const cJSON *m = j_object(ss) ? ss->child : NULL; m; m = m->next) {
+        if (is(m->string, k->records)) {
+            records = m;
+        } else if (is(m->string, "scope") && j_object(m)) {
+            scope.name = str_of(cJSON_GetObjectItemCaseSensitive(m, "name"));
+            scope.version = str_of(cJSON_GetObjectItemCaseSensitive(m, "version"));
+            scope.attrs = list_of(cJSON_GetObjectItemCaseSensitive(m, "attributes"));
+        } else if (is(m->string, "schemaUrl")) {
+            scope.schema_url = str_of(m);
         }
     }
-    bool usage = has[A_INPUT] || has[A_OUTPUT];
-    if (str[A_OPERATION] ? !is_inference(str[A_OPERATION]) : !usage) {
-        r->ignored++;
-        return;
-    }
-    struct usage u = {0};
-    if (!start_time(span, &u.ts)) {
-        reject(r, "span without a valid startTimeUnixNano");
-        return;
-    }
-    u.source = o->source;
-    u.provider = str[A_PROVIDER] ? str[A_PROVIDER]
-                 : str[A_SYSTEM] ? provider_name(str[A_SYSTEM]) : "unknown";
-    u.model = str[A_RESPONSE_MODEL] ? str[A_RESPONSE_MODEL]
-              : str[A_REQUEST_MODEL] ? str[A_REQUEST_MODEL] : "unknown";
-    char tbuf[32];
-    const char *tenant = tenant_value ? value_str(tenant_value, tbuf, sizeof tbuf) : NULL;
-    u.tenant = tenant ? tenant : resource_tenant ? resource_tenant : "";
-    u.requests = 1;
-    u.per_request = true;
-    u.input = has[A_INPUT] ? num[A_INPUT] : 0;
-    u.output = has[A_OUTPUT] ? num[A_OUTPUT] : 0;
-    u.cache_known = has[A_CACHE_READ];
-    u.cache_read = has[A_CACHE_READ] ? num[A_CACHE_READ] : 0;
-    u.cache_write_5m = has[A_CACHE_WRITE] ? num[A_CACHE_WRITE] : 0;
-    u.reasoning_known = has[A_REASONING];
-    u.reasoning = has[A_REASONING] ? num[A_REASONING] : 0;
-    /* The conventions say input includes cached and cache-write tokens and
-     * output includes reasoning. Some instrumentations report the uncached
-     * part only; where the parts exceed the whole that is certain, and the
-     * whole is rebuilt rather than priced as negative. */
-    if (u.input < u.cache_read + u.cache_write_5m)
-        u.input += u.cache_read + u.cache_write_5m;
-    if (u.output < u.reasoning)
-        u.output += u.reasoning;
-    const cJSON *status = cJSON_GetObjectItemCaseSensitive(span, "status");
-    const cJSON *code = status ? cJSON_GetObjectItemCaseSensitive(status, "code") : NULL;
-    if (code && ((cJSON_IsNumber(code) && code->valueint == 2) ||
-                 (cJSON_IsString(code) && strcmp(code->valuestring, "STATUS_CODE_ERROR") == 0)))
-        u.errors = 1;
-    u.dedup_key = span_key(span);
-    if (sink->put(sink, &u))
-        r->counted++;
-    else
-        r->duplicates++;
+    w->scope = &scope;
+    if (w->v->scope)
+        w->v->scope(w->v->ctx, k->sig, w->res, &scope);
+    const cJSON *x;
+    cJSON_ArrayForEach(x, array_or_null(records))
+        visit_record(w, k->sig, x);
+    w->scope = NULL;
 }
 
-static int decode_tree(cJSON *root, const char *json, size_t len,
-                       const struct otlp_options *o, struct sink *sink,
-                       struct otlp_result *r);
-
-int otlp_json_decode(const char *json, size_t len, const struct otlp_options *o,
-                     struct sink *sink, struct otlp_result *r)
+static void visit_signal(const struct otlp_visitor *v, const struct signal_keys *k,
+                         const cJSON *top)
 {
-    memset(r, 0, sizeof *r);
-    cJSON *root = parse_in_arena(json, len);
-    int rc = decode_tree(root, json, len, o, sink, r);
-    arena_reset(); /* the whole tree, in one go */
-    return rc;
+    const cJSON *rs;
+    cJSON_ArrayForEach(rs, top) {
+        struct otlp_resource res = {0};
+        const cJSON *scopes = NULL;
+        for (const cJSON *m = j_object(rs) ? rs->child : NULL; m; m = m->next) {
+            if (is(m->string, k->scopes))
+                scopes = m;
+            else if (is(m->string, "resource") && j_object(m))
+                res.attrs = list_of(cJSON_GetObjectItemCaseSensitive(m, "attributes"));
+            else if (is(m->string, "schemaUrl"))
+                res.schema_url = str_of(m);
+        }
+        if (v->resource)
+            v->resource(v->ctx, k->sig, &res);
+        struct walk w = {v, &res, NULL};
+        const cJSON *ss;
+        cJSON_ArrayForEach(ss, array_or_null(scopes))
+            visit_scope(&w, k, ss);
+    }
 }
 
-static int decode_tree(cJSON *root, const char *json, size_t len,
-                       const struct otlp_options *o, struct sink *sink,
-                       struct otlp_result *r)
+/* The signal arrays of root, checked before anything is visited. */
+static int find_signals(const cJSON *root, const cJSON *tops[3], char *err, size_t errlen)
+{
+    bool other = false;
+    for (const cJSON *m = root->child; m; m = m->next) {
+        for (int i = 0; i < 3; i++)
+            if (is(m->string, signals[i].top) && !tops[i])
+                tops[i] = m; /* the first of duplicate keys, as cJSON finds */
+        if (is(m->string, "resourceProfiles"))
+            other = true;
+    }
+    for (int i = 0; i < 3; i++) {
+        if (tops[i] && !j_array(tops[i])) {
+            snprintf(err, errlen, "%s is not an array", signals[i].top);
+            return -1;
+        }
+    }
+    if (!tops[0] && !tops[1] && !tops[2] && !other && root->child) {
+        snprintf(err, errlen, "not OTLP data (no resourceSpans, resourceLogs "
+                              "or resourceMetrics)");
+        return -1;
+    }
+    return 0;
+}
+
+static int visit_tree(const cJSON *root, const char *json, size_t len,
+                      const struct otlp_visitor *v, char *err, size_t errlen)
 {
     if (!root) {
         const char *at = cJSON_GetErrorPtr();
         if (at && at >= json && at <= json + len)
-            snprintf(r->error, sizeof r->error, "invalid JSON at byte %ld",
-                     (long)(at - json));
+            snprintf(err, errlen, "invalid JSON at byte %ld", (long)(at - json));
         else
-            snprintf(r->error, sizeof r->error, "invalid JSON");
+            snprintf(err, errlen, "invalid JSON");
         return -1;
     }
-    if (!cJSON_IsObject(root)) {
-        snprintf(r->error, sizeof r->error, "not a JSON object");
+    if (!j_object(root)) {
+        snprintf(err, errlen, "not a JSON object");
         return -1;
     }
-    const cJSON *rs = cJSON_GetObjectItemCaseSensitive(root, "resourceSpans");
-    if (!rs) {
-        bool other = cJSON_GetObjectItemCaseSensitive(root, "resourceMetrics") ||
-                     cJSON_GetObjectItemCaseSensitive(root, "resourceLogs") ||
-                     cJSON_GetObjectItemCaseSensitive(root, "resourceProfiles");
-        /* An empty request ({}) is valid OTLP: it carries nothing. */
-        bool empty = root->child == NULL;
-        if (other || empty)
-            return 0;
-        snprintf(r->error, sizeof r->error, "not OTLP trace data (no resourceSpans)");
+    const cJSON *tops[3] = {NULL, NULL, NULL};
+    if (find_signals(root, tops, err, errlen) != 0)
         return -1;
-    }
-    if (!cJSON_IsArray(rs)) {
-        snprintf(r->error, sizeof r->error, "resourceSpans is not an array");
-        return -1;
-    }
-    const cJSON *res;
-    cJSON_ArrayForEach(res, rs) {
-        const cJSON *resource = cJSON_GetObjectItemCaseSensitive(res, "resource");
-        const cJSON *rattrs = resource ? cJSON_GetObjectItemCaseSensitive(resource, "attributes") : NULL;
-        char rbuf[32];
-        const char *rtenant = rattrs ? find_tenant(rattrs, o, rbuf, sizeof rbuf) : NULL;
-        const cJSON *scopes = cJSON_GetObjectItemCaseSensitive(res, "scopeSpans");
-        const cJSON *scope;
-        cJSON_ArrayForEach(scope, scopes) {
-            const cJSON *spans = cJSON_GetObjectItemCaseSensitive(scope, "spans");
-            const cJSON *span;
-            cJSON_ArrayForEach(span, spans) {
-                if (!cJSON_IsObject(span)) {
-                    r->spans++;
-                    reject(r, "a span that is not an object");
-                    continue;
-                }
-                decode_span(span, rtenant, o, sink, r);
-            }
-        }
-    }
+    for (int i = 0; i < 3; i++)
+        if (tops[i])
+            visit_signal(v, &signals[i], tops[i]);
     return 0;
+}
+
+int otlp_json_visit(const char *json, size_t len, const struct otlp_visitor *v,
+                    char *err, size_t errlen)
+{
+    if (errlen)
+        err[0] = '\0';
+    cJSON *root = parse_in_arena(json, len);
+    int rc = visit_tree(root, json, len, v, err, errlen);
+    arena_reset(); /* the whole tree, in one go */
+    return rc;
 }

@@ -1,7 +1,7 @@
 /* test_otlp_json.c - OTLP/JSON spans -> usage records (DESIGN.md §3). */
 #include "tests/helpers.h"
 
-#include "collectors/otlp_json.h"
+#include "collectors/otlp_map.h"
 #include "lib/clock.h"
 #include "core/ingest.h"
 #include "core/store.h"
@@ -58,7 +58,7 @@ static int decode(const char *json, struct capture *c, struct otlp_result *r)
 {
     memset(c, 0, sizeof *c);
     c->sink.put = capture_put;
-    return otlp_json_decode(json, strlen(json), &opts, &c->sink, r);
+    return otlp_map_export(OTLP_JSON, 0, json, strlen(json), &opts, &c->sink, r);
 }
 
 static void test_the_otlp_example_is_accepted_with_zero_usage(void **state)
@@ -292,9 +292,9 @@ static void test_duplicate_spans_count_once(void **state)
     for (char *q = tid; q < tid + 32; q++)
         *q = (char)(*q >= 'a' && *q <= 'f' ? *q - 32 : *q);
     struct otlp_result r;
-    assert_int_equal(otlp_json_decode(a, strlen(a), &opts, ingest_sink(in), &r), 0);
+    assert_int_equal(otlp_map_export(OTLP_JSON, 0, a, strlen(a), &opts, ingest_sink(in), &r), 0);
     assert_int_equal(r.counted, 1);
-    assert_int_equal(otlp_json_decode(b, strlen(b), &opts, ingest_sink(in), &r), 0);
+    assert_int_equal(otlp_map_export(OTLP_JSON, 0, b, strlen(b), &opts, ingest_sink(in), &r), 0);
     assert_int_equal(r.counted, 0);
     assert_int_equal(r.duplicates, 1);
     assert_int_equal(ingest_stats(in)->duplicates, 1);

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "collectors/otlp_json.h"
+#include "collectors/otlp_map.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,6 +23,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct otlp_options o = {"fuzz", attrs, 1};
     struct sink sink = {.put = put};
     struct otlp_result r;
-    otlp_json_decode((const char *)data, size, &o, &sink, &r);
+    otlp_map_export(OTLP_JSON, 0, data, size, &o, &sink, &r);
     return 0;
 }

@@ -133,8 +133,7 @@ static int nested_list(struct dec *d, struct pb_reader *r, const struct pb_field
     if (!pb_sub(r, f, &sub))
         return -1;
     v->type = kind == OTLP_ITEM_KV ? OTLP_KVLIST : OTLP_ARRAY;
-    memset(&v->u.list, 0, sizeof v->u.list);
-    v->u.list.ops = &pb_ops; /* empty until an item is seen */
+    memset(&v->u.list, 0, sizeof v->u.list); /* empty until an item is seen */
     struct pb_field g;
     int n;
     while ((n = pb_next(&sub, &g)) == 1)

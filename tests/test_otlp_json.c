@@ -1,4 +1,5 @@
-/* test_otlp_json.c - OTLP/JSON spans -> usage records (DESIGN.md §3). */
+/* test_otlp_json.c - OTLP spans -> usage records (DESIGN.md §3), from JSON,
+ * and from protobuf the same. */
 #include "tests/helpers.h"
 
 #include "collectors/otlp_map.h"
@@ -309,6 +310,133 @@ static void test_duplicate_spans_count_once(void **state)
     store_free(st);
 }
 
+static char *slurp(const char *name, size_t *len)
+{
+    char path[4096];
+    const char *dir = getenv("SPENDTOP_FIXTURES");
+    snprintf(path, sizeof path, "%s/otlp/%s", dir ? dir : "tests/fixtures", name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    struct strbuf b = {0};
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        strbuf_append(&b, buf, n);
+    fclose(f);
+    *len = b.len;
+    return strbuf_detach(&b);
+}
+
+/* tests/fixtures/otlp/traces.{json,pb}: one export, written both ways by
+ * OpenTelemetry JS's serialisers. */
+static void test_the_same_spans_give_the_same_records_from_json_and_protobuf(void **state)
+{
+    (void)state;
+    size_t jlen, plen;
+    char *json = slurp("traces.json", &jlen), *pb = slurp("traces.pb", &plen);
+    static struct capture cj, cp;
+    struct otlp_result rj, rp;
+    memset(&cj, 0, sizeof cj);
+    memset(&cp, 0, sizeof cp);
+    cj.sink.put = cp.sink.put = capture_put;
+    assert_int_equal(otlp_map_export(OTLP_JSON, 0, json, jlen, &opts, &cj.sink, &rj), 0);
+    assert_int_equal(otlp_map_export(OTLP_PROTOBUF, OTLP_TRACES, pb, plen, &opts, &cp.sink, &rp), 0);
+    /* four spans: the agent and the HTTP span are not usage */
+    assert_int_equal(rj.spans, 4);
+    assert_int_equal(rj.counted, 2);
+    assert_int_equal(rj.ignored, 2);
+    assert_memory_equal(&rj, &rp, offsetof(struct otlp_result, error));
+    assert_int_equal(cj.n, 2);
+    assert_int_equal(cp.n, 2);
+    for (int i = 0; i < 2; i++) {
+        struct usage *a = &cj.u[i], *b = &cp.u[i];
+        assert_string_equal(a->source, b->source);
+        assert_string_equal(a->provider, b->provider);
+        assert_string_equal(a->model, b->model);
+        assert_string_equal(a->tenant, b->tenant);
+        assert_int_equal(a->ts, b->ts);
+        assert_int_equal(a->requests, b->requests);
+        assert_int_equal(a->errors, b->errors);
+        assert_int_equal(a->input, b->input);
+        assert_int_equal(a->cache_read, b->cache_read);
+        assert_int_equal(a->cache_write_5m, b->cache_write_5m);
+        assert_int_equal(a->output, b->output);
+        assert_int_equal(a->reasoning, b->reasoning);
+        assert_int_equal(a->cache_known, b->cache_known);
+        assert_int_equal(a->reasoning_known, b->reasoning_known);
+        assert_true(a->dedup_key == b->dedup_key); /* hex and raw ids alike */
+        assert_true(a->dedup_key != 0);
+    }
+    /* what gen.mjs sent */
+    assert_string_equal(cp.u[0].model, "gpt-4o-mini-2024-07-18");
+    assert_string_equal(cp.u[0].tenant, "user-42");   /* enduser.id on the span */
+    assert_int_equal(cp.u[0].ts, 1767225601);
+    assert_int_equal(cp.u[0].input, 1200);
+    assert_int_equal(cp.u[0].cache_read, 800);
+    assert_int_equal(cp.u[0].output, 350);
+    assert_true(cp.u[0].reasoning_known);
+    assert_string_equal(cp.u[1].provider, "anthropic");
+    assert_string_equal(cp.u[1].tenant, "globex");
+    assert_int_equal(cp.u[1].errors, 1);              /* status ERROR */
+    assert_int_equal(cp.u[1].cache_write_5m, 500);
+    assert_false(cp.u[1].cache_known);
+    free(json);
+    free(pb);
+}
+
+/* A span sent as JSON and again as protobuf is counted once. */
+static void test_a_span_in_both_encodings_counts_once(void **state)
+{
+    (void)state;
+    clock_set(1767225600 + 3600, true);
+    struct store *st = store_new();
+    struct pricing *p = pricing_new();
+    struct ingest *in = ingest_new(st, NULL, p);
+    size_t jlen, plen;
+    char *json = slurp("traces.json", &jlen), *pb = slurp("traces.pb", &plen);
+    struct otlp_result r;
+    assert_int_equal(otlp_map_export(OTLP_JSON, 0, json, jlen, &opts, ingest_sink(in), &r), 0);
+    assert_int_equal(r.counted, 2);
+    assert_int_equal(otlp_map_export(OTLP_PROTOBUF, OTLP_TRACES, pb, plen, &opts,
+                                     ingest_sink(in), &r), 0);
+    assert_int_equal(r.counted, 0);
+    assert_int_equal(r.duplicates, 2);
+    free(json);
+    free(pb);
+    ingest_free(in);
+    pricing_free(p);
+    store_free(st);
+}
+
+/* Logs and metrics are decoded and seen, not mapped yet; a malformed
+ * protobuf export puts nothing. */
+static void test_logs_and_metrics_are_seen_and_bad_protobuf_puts_nothing(void **state)
+{
+    (void)state;
+    size_t len;
+    char *logs = slurp("logs.pb", &len);
+    struct capture c;
+    struct otlp_result r;
+    memset(&c, 0, sizeof c);
+    c.sink.put = capture_put;
+    assert_int_equal(otlp_map_export(OTLP_PROTOBUF, OTLP_LOGS, logs, len, &opts, &c.sink, &r), 0);
+    assert_int_equal(r.log_records, 2);
+    assert_int_equal(r.ignored, 2);
+    free(logs);
+    char *metrics = slurp("metrics.json", &len);
+    assert_int_equal(otlp_map_export(OTLP_JSON, 0, metrics, len, &opts, &c.sink, &r), 0);
+    assert_true(r.data_points >= 8);
+    assert_int_equal(c.n, 0);
+    free(metrics);
+    /* the traces, cut short by one byte */
+    char *pb = slurp("traces.pb", &len);
+    assert_int_equal(otlp_map_export(OTLP_PROTOBUF, OTLP_TRACES, pb, len - 1, &opts, &c.sink, &r), -1);
+    assert_non_null(strstr(r.error, "protobuf: length past the end"));
+    assert_int_equal(r.spans, 0);
+    assert_int_equal(c.n, 0);
+    free(pb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +449,9 @@ int main(void)
         cmocka_unit_test(test_input_that_excludes_cache_is_rebuilt),
         cmocka_unit_test(test_malformed_documents_are_refused_clearly),
         cmocka_unit_test(test_duplicate_spans_count_once),
+        cmocka_unit_test(test_the_same_spans_give_the_same_records_from_json_and_protobuf),
+        cmocka_unit_test(test_a_span_in_both_encodings_counts_once),
+        cmocka_unit_test(test_logs_and_metrics_are_seen_and_bad_protobuf_puts_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

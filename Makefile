@@ -38,7 +38,8 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/pricing/default_prices.o
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TOOLS    := $(BUILD)/tests/toml_decoder $(BUILD)/tests/toml_suite
-BENCHES  := $(BUILD)/bench/floor $(BUILD)/bench/timeit $(BUILD)/bench/tui_frame
+BENCHES  := $(BUILD)/bench/floor $(BUILD)/bench/timeit $(BUILD)/bench/tui_frame \
+            $(BUILD)/bench/otlp_topb $(BUILD)/bench/otlp_ingest
 
 .PHONY: all programs test test-run check bench fuzz lint deps deps-check \
         deps-fuzz deps-lint run clean
@@ -88,7 +89,8 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libspendtop.a
 test: deps-check
 	$(MAKE) test-run
 
-test-run: $(BUILD)/spendtop $(TESTS) $(TOOLS) $(BUILD)/bench/tui_frame
+test-run: $(BUILD)/spendtop $(TESTS) $(TOOLS) $(BUILD)/bench/tui_frame \
+	  $(BUILD)/bench/otlp_topb $(BUILD)/bench/otlp_ingest
 	tests/run.sh $(BUILD)
 
 # The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.

@@ -63,6 +63,29 @@ python3 bench/measure.py "$RUNS" "$@" | awk -v n="$SPANS" '
         printf "    %6.1f MiB  %d spans over 8 days (twice as dense: more (series, minute) cells, bounded by series x 11,520)\n", rss["spendtop-dense"] / 1024, 2 * n
     }'
 
+# Protobuf: the same spans converted (bench/otlp_topb: the file exporter's
+# length-prefixed proto framing), then ingested by bench/otlp_ingest: the
+# same decode-map-price-store for both encodings but the decoder (no
+# database: it costs both the same), and with `decode` the decoders alone.
+pb=$dir/spans-$SPANS.pb
+[ -s "$pb" ] && [ "$pb" -nt "$small" ] || "$BUILD/bench/otlp_topb" "$small" "$pb"
+echo "bench: protobuf vs JSON ingest of the same $SPANS spans ($(du -h "$pb" | cut -f1) protobuf), best of $RUNS runs"
+python3 bench/measure.py "$RUNS" floor -- "$BUILD/bench/floor" "$small" \
+    :: json -- "$BUILD/bench/otlp_ingest" json "$small" \
+    :: pb -- "$BUILD/bench/otlp_ingest" pb "$pb" \
+    :: json-decode -- "$BUILD/bench/otlp_ingest" json "$small" decode \
+    :: pb-decode -- "$BUILD/bench/otlp_ingest" pb "$pb" decode | awk -v n="$SPANS" '
+    { t[$1] = $2; rss[$1] = $3 }
+    END {
+        split("floor json pb json-decode pb-decode", k, " ")
+        for (i = 1; i <= 5; i++)
+            printf "  %-12s %8.3f s  %10.0f spans/s  peak RSS %6.1f MiB\n", k[i], t[k[i]], n / t[k[i]], rss[k[i]] / 1024
+        printf "  protobuf ingest / JSON ingest:  %.2fx (aim >= 2x)\n", t["json"] / t["pb"]
+        printf "  protobuf ingest / floor:        %.2fx\n", t["floor"] / t["pb"]
+        printf "  JSON ingest / floor:            %.2fx\n", t["floor"] / t["json"]
+        printf "  protobuf decode / JSON decode:  %.2fx (decoders and mapping alone)\n", t["json-decode"] / t["pb-decode"]
+    }'
+
 echo "bench: the dashboard"
 "$BUILD/bench/tui_frame"
 idle=${IDLE_SECONDS:-60}

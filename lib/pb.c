@@ -18,7 +18,10 @@ void pb_init(struct pb_reader *r, const void *buf, size_t len,
     memset(err, 0, sizeof *err);
 }
 
-/* Record the first error only: it is the cause, later ones are echoes. */
+/* Record the first error only: it is the cause, later ones are echoes.
+ * The rare paths (this, long varints, groups) stay out of line, so the
+ * common path of pb_next needs no stack frame. */
+__attribute__((noinline, cold))
 static int fail(struct pb_reader *r, enum pb_err code, size_t offset, uint32_t field)
 {
     if (r->err->code == PB_OK) {
@@ -29,15 +32,12 @@ static int fail(struct pb_reader *r, enum pb_err code, size_t offset, uint32_t f
     return -1;
 }
 
-/* A varint at *pp, below end. 0, or a PB_ERR_* code. */
-static enum pb_err read_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+/* A varint of two or more bytes at *pp, below end (the one-byte case is
+ * handled inline by the callers). 0, or a PB_ERR_* code. */
+__attribute__((noinline))
+static enum pb_err read_varint_slow(const uint8_t **pp, const uint8_t *end, uint64_t *v)
 {
     const uint8_t *p = *pp;
-    if (p < end && *p < 0x80) { /* most tags and small values: one byte */
-        *v = *p;
-        *pp = p + 1;
-        return PB_OK;
-    }
     uint64_t x = 0;
     for (unsigned i = 0; i < 10; i++) {
         if (p == end)
@@ -55,6 +55,19 @@ static enum pb_err read_varint(const uint8_t **pp, const uint8_t *end, uint64_t 
     return PB_ERR_VARINT_LONG; /* not reached: the 10th byte returned */
 }
 
+/* A varint at *pp, below end: most tags, lengths and small values are one
+ * byte, read here without a call. */
+static inline enum pb_err read_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+{
+    const uint8_t *p = *pp;
+    if (p < end && *p < 0x80) {
+        *v = *p;
+        *pp = p + 1;
+        return PB_OK;
+    }
+    return read_varint_slow(pp, end, v);
+}
+
 static uint64_t load_le(const uint8_t *p, unsigned n)
 {
     uint64_t x = 0;
@@ -63,68 +76,135 @@ static uint64_t load_le(const uint8_t *p, unsigned n)
     return x;
 }
 
+static inline uint64_t load_le64(const uint8_t *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+           (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
+           (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+}
+
+static inline uint64_t load_le32(const uint8_t *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
+}
+
+__attribute__((noinline))
 static int skip_group(struct pb_reader *r, struct pb_field *f);
 
-/* The value of f (its tag read, r->p after it). */
-static int read_value(struct pb_reader *r, struct pb_field *f)
+/* The value of f, whose tag ended at p. Runs for every field of every
+ * message: the common cases take no call. */
+static inline int read_value(struct pb_reader *r, struct pb_field *f, const uint8_t *p)
 {
-    enum pb_err e;
-    size_t left = (size_t)(r->end - r->p);
+    const uint8_t *end = r->end;
+    enum pb_err e = PB_OK;
+    uint64_t n;
     switch (f->wire) {
     case PB_VARINT:
-        if ((e = read_varint(&r->p, r->end, &f->u)) != PB_OK)
-            return fail(r, e, f->offset, f->num);
-        return 1;
+        e = read_varint(&p, end, &f->u);
+        break;
+    case PB_LEN:
+        e = read_varint(&p, end, &n);
+        if (e == PB_OK && n > (uint64_t)(end - p))
+            e = PB_ERR_LENGTH;
+        if (e == PB_OK) {
+            f->view.p = p;
+            f->view.n = (size_t)n;
+            p += n;
+        }
+        break;
     case PB_I64:
-    case PB_I32: {
-        unsigned n = f->wire == PB_I64 ? 8 : 4;
-        if (left < n)
+        if (end - p < 8)
             return fail(r, PB_ERR_TRUNCATED, f->offset, f->num);
-        f->u = load_le(r->p, n);
-        r->p += n;
-        return 1;
-    }
-    case PB_LEN: {
-        uint64_t n;
-        if ((e = read_varint(&r->p, r->end, &n)) != PB_OK)
-            return fail(r, e, f->offset, f->num);
-        if (n > (uint64_t)(r->end - r->p))
-            return fail(r, PB_ERR_LENGTH, f->offset, f->num);
-        f->view.p = r->p;
-        f->view.n = (size_t)n;
-        r->p += n;
-        return 1;
-    }
+        f->u = load_le64(p);
+        p += 8;
+        break;
+    case PB_I32:
+        if (end - p < 4)
+            return fail(r, PB_ERR_TRUNCATED, f->offset, f->num);
+        f->u = load_le32(p);
+        p += 4;
+        break;
     case PB_SGROUP:
+        r->p = p;
         return skip_group(r, f);
     case PB_EGROUP:
         return fail(r, PB_ERR_GROUP, f->offset, f->num);
     }
-    return fail(r, PB_ERR_WIRE_TYPE, f->offset, f->num);
+    if (e != PB_OK)
+        return fail(r, e, f->offset, f->num);
+    r->p = p;
+    return 1;
 }
 
-int pb_next(struct pb_reader *r, struct pb_field *f)
+/* pb_next in general: any tag, any value, every check. */
+__attribute__((noinline))
+static int next_slow(struct pb_reader *r, struct pb_field *f)
 {
+    const uint8_t *p = r->p;
     if (r->err->code != PB_OK)
         return -1;
-    if (r->p == r->end)
+    if (p == r->end)
         return 0;
-    f->offset = (size_t)(r->p - r->base);
+    f->offset = (size_t)(p - r->base);
     uint64_t tag;
-    enum pb_err e = read_varint(&r->p, r->end, &tag);
+    enum pb_err e = read_varint(&p, r->end, &tag);
     if (e != PB_OK)
         return fail(r, e, f->offset, 0);
-    uint32_t wire = (uint32_t)(tag & 7);
-    if (tag >> 3 == 0 || tag >> 3 > PB_MAX_FIELD)
+    if ((tag >> 3) - 1 >= PB_MAX_FIELD) /* 0 wraps around: refused too */
         return fail(r, PB_ERR_FIELD_NUMBER, f->offset, 0);
     f->num = (uint32_t)(tag >> 3);
-    if (wire > PB_I32)
+    if ((tag & 7) > PB_I32)
         return fail(r, PB_ERR_WIRE_TYPE, f->offset, f->num);
+    f->wire = (enum pb_wire)(tag & 7);
+    f->u = 0;
+    f->view.p = NULL;
+    f->view.n = 0;
+    return read_value(r, f, p);
+}
+
+/* The common case inline, with no call and no stack: a one-byte tag (field
+ * numbers up to 15) and a one-byte varint or length, or a fixed value, all
+ * within the message. Anything else, errors included, goes the slow way,
+ * which checks everything. */
+int pb_next(struct pb_reader *r, struct pb_field *f)
+{
+    const uint8_t *p = r->p, *end = r->end;
+    if (p == end) /* the end of every message comes here */
+        return r->err->code != PB_OK ? -1 : 0;
+    if (end - p < 2 || r->err->code != PB_OK)
+        return next_slow(r, f);
+    unsigned tag = p[0], wire = tag & 7;
+    if (tag >= 0x80 || tag < 8)
+        return next_slow(r, f);
+    size_t left = (size_t)(end - p) - 1;
+    f->offset = (size_t)(p - r->base);
+    f->num = tag >> 3;
     f->wire = (enum pb_wire)wire;
     f->u = 0;
     f->view.p = NULL;
     f->view.n = 0;
-    return read_value(r, f);
+    if (wire == PB_LEN && p[1] < 0x80 && p[1] < left) {
+        f->view.p = p + 2;
+        f->view.n = p[1];
+        r->p = p + 2 + p[1];
+        return 1;
+    }
+    if (wire == PB_VARINT && p[1] < 0x80) {
+        f->u = p[1];
+        r->p = p + 2;
+        return 1;
+    }
+    if (wire == PB_I64 && left >= 8) {
+        f->u = load_le64(p + 1);
+        r->p = p + 9;
+        return 1;
+    }
+    if (wire == PB_I32 && left >= 4) {
+        f->u = load_le32(p + 1);
+        r->p = p + 5;
+        return 1;
+    }
+    return next_slow(r, f);
 }
 
 /* A group: fields up to the end tag of the same number, nested groups
@@ -176,10 +256,12 @@ bool pb_sub(struct pb_reader *r, const struct pb_field *f, struct pb_reader *sub
         fail(r, PB_ERR_DEPTH, f->offset, f->num);
         return false;
     }
-    *sub = *r;
     sub->p = f->view.p;
     sub->end = f->view.p + f->view.n;
+    sub->base = r->base;
     sub->depth = r->depth + 1;
+    sub->max_depth = r->max_depth;
+    sub->err = r->err;
     return true;
 }
 

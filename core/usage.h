@@ -49,6 +49,17 @@ struct usage {
                                apply to its own input size */
     bool has_billed;
     double billed_usd;      /* cost-endpoint amount (has_billed) */
+    /* The sender's own cost figure for this usage (Claude Code's cost_usd):
+     * shown beside spendtop's estimate, never instead of it. */
+    bool has_reported;
+    double reported_usd;
+    /* How many requests made this usage is not known (a metric data point
+     * turned into a delta): `requests` is 0 and means "unknown", never 0. */
+    bool requests_unknown;
+    /* An inference call that reported no token counts at all (a stream
+     * without include_usage): one request whose tokens, and so whose spend,
+     * are unknown. The token fields are 0 and mean "unknown". */
+    bool tokens_unknown;
     uint64_t dedup_key;     /* non-zero for a span: a hash of (traceId,
                                spanId); a key seen before is not counted */
 };

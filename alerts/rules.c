@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/snapshot.h"
+#include "core/format.h"
 #include "lib/xalloc.h"
 
 static const char *const kind_names[KIND_COUNT] = {
@@ -65,7 +65,7 @@ static void windowed(const struct view *v, const struct view_scope *s,
 {
     char scope[200], win[16];
     scope_name(s, scope, sizeof scope);
-    snapshot_window_name(v->window, win, sizeof win);
+    fmt_window(win, sizeof win, v->window);
     struct rule_hit *h;
 
     /* spend_anomaly: every scope */

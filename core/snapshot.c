@@ -5,21 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/format.h"
 #include "lib/clock.h"
 #include "lib/jsonw.h"
 #include "lib/sanitize.h"
-
-void snapshot_window_name(int64_t s, char *buf, size_t len)
-{
-    if (s == 0)
-        snprintf(buf, len, "today");
-    else if (s % 3600 == 0)
-        snprintf(buf, len, "%lldh", (long long)(s / 3600));
-    else if (s % 60 == 0)
-        snprintf(buf, len, "%lldm", (long long)(s / 60));
-    else
-        snprintf(buf, len, "%llds", (long long)s);
-}
 
 static void key_num(struct jsonw *w, const char *k, double v)
 {
@@ -60,7 +49,7 @@ static void alert_object(struct jsonw *w, const struct view_alert *a)
     key_str(w, "state", a->state);
     key_str(w, "severity", a->severity);
     key_str(w, "scope", a->scope);
-    snapshot_window_name(a->window, buf, sizeof buf);
+    fmt_window(buf, sizeof buf, a->window);
     key_str(w, "window", buf);
     key_num(w, "value", a->value);
     key_num(w, "baseline", a->baseline);
@@ -78,6 +67,122 @@ void snapshot_alert_json(const struct view_alert *a, struct strbuf *out)
     alert_object(&w, a);
 }
 
+/* The money of the window (spend), then the two rates. */
+static void json_spend(struct jsonw *w, const struct view *v)
+{
+    const struct view_spend *s = &v->spend;
+    jsonw_key(w, "spend");
+    jsonw_object_begin(w);
+    key_num(w, "window_usd", s->window_usd);
+    key_num(w, "baseline_usd", s->baseline_usd);
+    key_num(w, "ratio", s->ratio);
+    key_num(w, "today_usd", s->today_usd);
+    key_num(w, "last_24h_usd", s->last_24h_usd);
+    key_num(w, "last_7d_usd", s->last_7d_usd);
+    key_num(w, "burn_usd_per_hour", s->burn_usd_per_hour);
+    key_num(w, "projected_today_usd", s->projected_today_usd);
+    key_num(w, "billed_today_usd", s->billed_today_usd);
+    jsonw_object_end(w);
+
+    jsonw_key(w, "cache");
+    jsonw_object_begin(w);
+    key_num(w, "hit_rate", v->cache.rate);
+    key_num(w, "baseline_hit_rate", v->cache.baseline);
+    key_int(w, "cache_read_tokens", v->cache.part_tokens);
+    key_int(w, "input_tokens", v->cache.whole_tokens);
+    jsonw_object_end(w);
+
+    jsonw_key(w, "reasoning");
+    jsonw_object_begin(w);
+    key_num(w, "ratio", v->reasoning.rate);
+    key_num(w, "baseline_ratio", v->reasoning.baseline);
+    key_int(w, "reasoning_tokens", v->reasoning.part_tokens);
+    key_int(w, "output_tokens", v->reasoning.whole_tokens);
+    jsonw_object_end(w);
+}
+
+static void json_tenants(struct jsonw *w, const struct view *v)
+{
+    jsonw_key(w, "tenants");
+    jsonw_array_begin(w);
+    for (size_t i = 0; i < v->ntenants; i++) {
+        const struct view_tenant *t = &v->tenants[i];
+        jsonw_object_begin(w);
+        key_str(w, "tenant", t->tenant);
+        key_num(w, "window_usd", t->window_usd);
+        key_num(w, "baseline_usd", t->baseline_usd);
+        key_num(w, "ratio", t->ratio);
+        key_num(w, "today_usd", t->today_usd);
+        key_num(w, "burn_usd_per_hour", t->burn_usd_per_hour);
+        key_num(w, "budget_usd", t->budget_usd);
+        key_num(w, "budget_used", t->budget_used);
+        jsonw_object_end(w);
+    }
+    jsonw_array_end(w);
+}
+
+/* The models, then the mix they make. */
+static void json_models(struct jsonw *w, const struct view *v)
+{
+    jsonw_key(w, "models");
+    jsonw_array_begin(w);
+    for (size_t i = 0; i < v->nmodels; i++) {
+        const struct view_model *m = &v->models[i];
+        jsonw_object_begin(w);
+        key_str(w, "provider", m->provider);
+        key_str(w, "model", m->model);
+        key_num(w, "window_usd", m->window_usd);
+        key_int(w, "requests", m->requests);
+        key_num(w, "share", m->share);
+        key_num(w, "baseline_share", m->baseline_share);
+        jsonw_object_end(w);
+    }
+    jsonw_array_end(w);
+
+    jsonw_key(w, "mix");
+    jsonw_object_begin(w);
+    key_num(w, "distance", v->mix_distance);
+    jsonw_object_end(w);
+}
+
+static void json_unpriced(struct jsonw *w, const struct view *v)
+{
+    jsonw_key(w, "unpriced");
+    jsonw_array_begin(w);
+    for (size_t i = 0; i < v->nunpriced; i++) {
+        const struct view_unpriced *u = &v->unpriced[i];
+        jsonw_object_begin(w);
+        key_str(w, "provider", u->provider);
+        key_str(w, "model", u->model);
+        key_int(w, "requests", u->requests);
+        key_int(w, "input_tokens", u->input_tokens);
+        key_int(w, "output_tokens", u->output_tokens);
+        jsonw_object_end(w);
+    }
+    jsonw_array_end(w);
+}
+
+static void json_sources(struct jsonw *w, const struct view *v)
+{
+    jsonw_key(w, "sources");
+    jsonw_array_begin(w);
+    for (size_t i = 0; i < v->nsources; i++) {
+        const struct view_source *src = &v->sources[i];
+        jsonw_object_begin(w);
+        key_str(w, "name", src->name);
+        key_str(w, "type", src->type);
+        key_str(w, "status", src->status);
+        key_time(w, "last_success", src->last_success);
+        key_str(w, "last_error", src->last_error);
+        key_int(w, "records", src->records);
+        key_num(w, "coverage", src->coverage);
+        key_num(w, "drift", src->drift);
+        jsonw_object_end(w);
+    }
+    jsonw_array_end(w);
+}
+
+/* The keys in the order of DESIGN.md §7. */
 void snapshot_json(const struct view *v, struct strbuf *out)
 {
     struct jsonw w;
@@ -85,238 +190,136 @@ void snapshot_json(const struct view *v, struct strbuf *out)
     jsonw_init(&w, out, true);
     jsonw_object_begin(&w);
     key_time(&w, "generated_at", v->now);
-    snapshot_window_name(v->window, buf, sizeof buf);
+    fmt_window(buf, sizeof buf, v->window);
     key_str(&w, "window", buf);
-
-    const struct view_spend *s = &v->spend;
-    jsonw_key(&w, "spend");
-    jsonw_object_begin(&w);
-    key_num(&w, "window_usd", s->window_usd);
-    key_num(&w, "baseline_usd", s->baseline_usd);
-    key_num(&w, "ratio", s->ratio);
-    key_num(&w, "today_usd", s->today_usd);
-    key_num(&w, "last_24h_usd", s->last_24h_usd);
-    key_num(&w, "last_7d_usd", s->last_7d_usd);
-    key_num(&w, "burn_usd_per_hour", s->burn_usd_per_hour);
-    key_num(&w, "projected_today_usd", s->projected_today_usd);
-    key_num(&w, "billed_today_usd", s->billed_today_usd);
-    jsonw_object_end(&w);
-
-    jsonw_key(&w, "cache");
-    jsonw_object_begin(&w);
-    key_num(&w, "hit_rate", v->cache.rate);
-    key_num(&w, "baseline_hit_rate", v->cache.baseline);
-    key_int(&w, "cache_read_tokens", v->cache.part_tokens);
-    key_int(&w, "input_tokens", v->cache.whole_tokens);
-    jsonw_object_end(&w);
-
-    jsonw_key(&w, "reasoning");
-    jsonw_object_begin(&w);
-    key_num(&w, "ratio", v->reasoning.rate);
-    key_num(&w, "baseline_ratio", v->reasoning.baseline);
-    key_int(&w, "reasoning_tokens", v->reasoning.part_tokens);
-    key_int(&w, "output_tokens", v->reasoning.whole_tokens);
-    jsonw_object_end(&w);
-
-    jsonw_key(&w, "tenants");
-    jsonw_array_begin(&w);
-    for (size_t i = 0; i < v->ntenants; i++) {
-        const struct view_tenant *t = &v->tenants[i];
-        jsonw_object_begin(&w);
-        key_str(&w, "tenant", t->tenant);
-        key_num(&w, "window_usd", t->window_usd);
-        key_num(&w, "baseline_usd", t->baseline_usd);
-        key_num(&w, "ratio", t->ratio);
-        key_num(&w, "today_usd", t->today_usd);
-        key_num(&w, "burn_usd_per_hour", t->burn_usd_per_hour);
-        key_num(&w, "budget_usd", t->budget_usd);
-        key_num(&w, "budget_used", t->budget_used);
-        jsonw_object_end(&w);
-    }
-    jsonw_array_end(&w);
-
-    jsonw_key(&w, "models");
-    jsonw_array_begin(&w);
-    for (size_t i = 0; i < v->nmodels; i++) {
-        const struct view_model *m = &v->models[i];
-        jsonw_object_begin(&w);
-        key_str(&w, "provider", m->provider);
-        key_str(&w, "model", m->model);
-        key_num(&w, "window_usd", m->window_usd);
-        key_int(&w, "requests", m->requests);
-        key_num(&w, "share", m->share);
-        key_num(&w, "baseline_share", m->baseline_share);
-        jsonw_object_end(&w);
-    }
-    jsonw_array_end(&w);
-
-    jsonw_key(&w, "mix");
-    jsonw_object_begin(&w);
-    key_num(&w, "distance", v->mix_distance);
-    jsonw_object_end(&w);
-
+    json_spend(&w, v);
+    json_tenants(&w, v);
+    json_models(&w, v);
     jsonw_key(&w, "alerts");
     jsonw_array_begin(&w);
     for (size_t i = 0; i < v->nalerts; i++)
         alert_object(&w, &v->alerts[i]);
     jsonw_array_end(&w);
-
-    jsonw_key(&w, "unpriced");
-    jsonw_array_begin(&w);
-    for (size_t i = 0; i < v->nunpriced; i++) {
-        const struct view_unpriced *u = &v->unpriced[i];
-        jsonw_object_begin(&w);
-        key_str(&w, "provider", u->provider);
-        key_str(&w, "model", u->model);
-        key_int(&w, "requests", u->requests);
-        key_int(&w, "input_tokens", u->input_tokens);
-        key_int(&w, "output_tokens", u->output_tokens);
-        jsonw_object_end(&w);
-    }
-    jsonw_array_end(&w);
-
-    jsonw_key(&w, "sources");
-    jsonw_array_begin(&w);
-    for (size_t i = 0; i < v->nsources; i++) {
-        const struct view_source *src = &v->sources[i];
-        jsonw_object_begin(&w);
-        key_str(&w, "name", src->name);
-        key_str(&w, "type", src->type);
-        key_str(&w, "status", src->status);
-        key_time(&w, "last_success", src->last_success);
-        key_str(&w, "last_error", src->last_error);
-        key_int(&w, "records", src->records);
-        key_num(&w, "coverage", src->coverage);
-        key_num(&w, "drift", src->drift);
-        jsonw_object_end(&w);
-    }
-    jsonw_array_end(&w);
+    json_unpriced(&w, v);
+    json_sources(&w, v);
     jsonw_object_end(&w);
     strbuf_putc(out, '\n');
 }
 
 /* ---- text ------------------------------------------------------------------- */
 
-static void usd(char *buf, size_t len, double v)
+/* The first line, then spend, cache and reasoning, in full figures. */
+static void text_spend(const struct view *v, struct strbuf *out)
 {
-    if (isnan(v))
-        snprintf(buf, len, "n/a");
-    else
-        snprintf(buf, len, "$%.2f", v);
-}
-
-static void pct(char *buf, size_t len, double v)
-{
-    if (isnan(v))
-        snprintf(buf, len, "n/a");
-    else
-        snprintf(buf, len, "%.1f%%", v * 100);
-}
-
-static void ratio(char *buf, size_t len, double v)
-{
-    if (isnan(v))
-        snprintf(buf, len, "n/a");
-    else
-        snprintf(buf, len, "%.2fx", v);
-}
-
-void snapshot_text(const struct view *v, struct strbuf *out)
-{
-    char a[32], b[32], c[32], d[32], e[32], when[32], win[16];
-    char name[SANITIZE_MAX], name2[SANITIZE_MAX];
-    clock_format_utc(v->now, when, sizeof when);
-    snapshot_window_name(v->window, win, sizeof win);
+    char a[32], b[32], c[32], when[32], win[16];
+    fmt_time(when, sizeof when, v->now);
+    fmt_window(win, sizeof win, v->window);
     strbuf_printf(out, "spendtop snapshot at %s, window %s%s\n\n", when, win,
                   v->baseline_days ? "" : " (learning: no baseline yet)");
     const struct view_spend *s = &v->spend;
-    usd(a, sizeof a, s->window_usd);
-    usd(b, sizeof b, s->baseline_usd);
-    ratio(c, sizeof c, s->ratio);
+    fmt_usd_full(a, sizeof a, s->window_usd);
+    fmt_usd_full(b, sizeof b, s->baseline_usd);
+    fmt_ratio_full(c, sizeof c, s->ratio);
     strbuf_printf(out, "Spend      window %s   baseline %s   ratio %s\n", a, b, c);
-    usd(a, sizeof a, s->today_usd);
-    usd(b, sizeof b, s->projected_today_usd);
-    usd(c, sizeof c, s->burn_usd_per_hour);
+    fmt_usd_full(a, sizeof a, s->today_usd);
+    fmt_usd_full(b, sizeof b, s->projected_today_usd);
+    fmt_usd_full(c, sizeof c, s->burn_usd_per_hour);
     strbuf_printf(out, "           today %s   projected %s   burn %s%s\n", a, b, c,
-                  isnan(s->burn_usd_per_hour) ? "" : "/h");
-    usd(a, sizeof a, s->last_24h_usd);
-    usd(b, sizeof b, s->last_7d_usd);
-    usd(c, sizeof c, s->billed_today_usd);
+                  isfinite(s->burn_usd_per_hour) ? "/h" : ""); /* not "n/a/h" */
+    fmt_usd_full(a, sizeof a, s->last_24h_usd);
+    fmt_usd_full(b, sizeof b, s->last_7d_usd);
+    fmt_usd_full(c, sizeof c, s->billed_today_usd);
     strbuf_printf(out, "           last 24h %s   last 7d %s   billed today %s\n", a, b, c);
-    pct(a, sizeof a, v->cache.rate);
-    pct(b, sizeof b, v->cache.baseline);
+    fmt_pct_full(a, sizeof a, v->cache.rate);
+    fmt_pct_full(b, sizeof b, v->cache.baseline);
     strbuf_printf(out, "Cache      hit rate %s   baseline %s   (%lld of %lld input tokens)\n",
                   a, b, (long long)v->cache.part_tokens, (long long)v->cache.whole_tokens);
-    pct(a, sizeof a, v->reasoning.rate);
-    pct(b, sizeof b, v->reasoning.baseline);
+    fmt_pct_full(a, sizeof a, v->reasoning.rate);
+    fmt_pct_full(b, sizeof b, v->reasoning.baseline);
     strbuf_printf(out, "Reasoning  ratio %s   baseline %s   (%lld of %lld output tokens)\n",
                   a, b, (long long)v->reasoning.part_tokens,
                   (long long)v->reasoning.whole_tokens);
+}
 
+static void text_tenants(const struct view *v, struct strbuf *out)
+{
+    char a[32], b[32], c[32], d[32], e[32], bu[32], name[SANITIZE_MAX];
     strbuf_printf(out, "\n%-24s %12s %12s %8s %12s %10s %8s\n", "TENANT", "WINDOW",
                   "BASELINE", "RATIO", "TODAY", "BURN/H", "BUDGET");
     for (size_t i = 0; i < v->ntenants; i++) {
         const struct view_tenant *t = &v->tenants[i];
         sanitize_text(t->tenant[0] ? t->tenant : "(unattributed)", name, sizeof name, 24);
-        usd(a, sizeof a, t->window_usd);
-        usd(b, sizeof b, t->baseline_usd);
-        ratio(c, sizeof c, t->ratio);
-        usd(d, sizeof d, t->today_usd);
-        usd(e, sizeof e, t->burn_usd_per_hour);
-        char bu[16];
-        pct(bu, sizeof bu, t->budget_used);
+        fmt_usd_full(a, sizeof a, t->window_usd);
+        fmt_usd_full(b, sizeof b, t->baseline_usd);
+        fmt_ratio_full(c, sizeof c, t->ratio);
+        fmt_usd_full(d, sizeof d, t->today_usd);
+        fmt_usd_full(e, sizeof e, t->burn_usd_per_hour);
+        fmt_pct_full(bu, sizeof bu, t->budget_used);
         strbuf_printf(out, "%-24s %12s %12s %8s %12s %10s %8s\n", name, a, b, c, d, e, bu);
     }
+}
 
+/* The models, their mix, and what could not be priced. */
+static void text_models(const struct view *v, struct strbuf *out)
+{
+    char a[32], b[32], c[32], name[SANITIZE_MAX], name2[SANITIZE_MAX];
     strbuf_printf(out, "\n%-12s %-28s %12s %9s %8s %9s\n", "PROVIDER", "MODEL", "WINDOW",
                   "REQUESTS", "SHARE", "BASELINE");
     for (size_t i = 0; i < v->nmodels; i++) {
         const struct view_model *m = &v->models[i];
         sanitize_text(m->provider, name, sizeof name, 12);
         sanitize_text(m->model, name2, sizeof name2, 28);
-        usd(a, sizeof a, m->window_usd);
-        pct(b, sizeof b, m->share);
-        pct(c, sizeof c, m->baseline_share);
+        fmt_usd_full(a, sizeof a, m->window_usd);
+        fmt_pct_full(b, sizeof b, m->share);
+        fmt_pct_full(c, sizeof c, m->baseline_share);
         strbuf_printf(out, "%-12s %-28s %12s %9lld %8s %9s%s\n", name, name2, a,
                       (long long)m->requests, b, c,
                       m->price == PRICE_NONE ? "  unpriced"
                       : m->price == PRICE_PARTIAL ? "  partially priced" : "");
     }
-    pct(a, sizeof a, v->mix_distance);
+    fmt_pct_full(a, sizeof a, v->mix_distance);
     strbuf_printf(out, "model mix distance from baseline: %s\n", a);
-
-    if (v->nunpriced) {
-        strbuf_puts(out, "\nUnpriced models (spend unknown, not counted as $0):\n");
-        for (size_t i = 0; i < v->nunpriced; i++) {
-            const struct view_unpriced *u = &v->unpriced[i];
-            sanitize_text(u->provider, name, sizeof name, 24);
-            sanitize_text(u->model, name2, sizeof name2, 40);
-            strbuf_printf(out, "  %s/%s: %lld requests, %lld input, %lld output tokens\n",
-                          name, name2, (long long)u->requests, (long long)u->input_tokens,
-                          (long long)u->output_tokens);
-        }
+    if (!v->nunpriced)
+        return;
+    strbuf_puts(out, "\nUnpriced models (spend unknown, not counted as $0):\n");
+    for (size_t i = 0; i < v->nunpriced; i++) {
+        const struct view_unpriced *u = &v->unpriced[i];
+        sanitize_text(u->provider, name, sizeof name, 24);
+        sanitize_text(u->model, name2, sizeof name2, 40);
+        strbuf_printf(out, "  %s/%s: %lld requests, %lld input, %lld output tokens\n",
+                      name, name2, (long long)u->requests, (long long)u->input_tokens,
+                      (long long)u->output_tokens);
     }
+}
 
+static void text_alerts_sources(const struct view *v, struct strbuf *out)
+{
+    char when[32], text[SANITIZE_MAX];
     strbuf_puts(out, "\nAlerts:\n");
     if (!v->nalerts)
         strbuf_puts(out, "  none\n");
     for (size_t i = 0; i < v->nalerts; i++) {
         const struct view_alert *al = &v->alerts[i];
-        sanitize_text(al->summary, name, sizeof name, 120);
-        strbuf_printf(out, "  %-8s %-8s %s\n", al->state, al->severity, name);
+        sanitize_text(al->summary, text, sizeof text, 120);
+        strbuf_printf(out, "  %-8s %-8s %s\n", al->state, al->severity, text);
     }
 
     strbuf_puts(out, "\nSources:\n");
     for (size_t i = 0; i < v->nsources; i++) {
         const struct view_source *src = &v->sources[i];
-        if (src->last_success)
-            clock_format_utc(src->last_success, when, sizeof when);
-        else
-            snprintf(when, sizeof when, "never");
-        sanitize_text(src->last_error ? src->last_error : "", name, sizeof name, 100);
+        fmt_time(when, sizeof when, src->last_success);
+        sanitize_text(src->last_error ? src->last_error : "", text, sizeof text, 100);
         strbuf_printf(out, "  %-16s %-10s %-8s records %lld, rejected %lld, last success %s%s%s\n",
                       src->name, src->type, src->status, (long long)src->records,
                       (long long)src->rejected, when, src->last_error ? ", error: " : "",
-                      name);
+                      text);
     }
+}
+
+void snapshot_text(const struct view *v, struct strbuf *out)
+{
+    text_spend(v, out);
+    text_tenants(v, out);
+    text_models(v, out);
+    text_alerts_sources(v, out);
 }

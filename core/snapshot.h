@@ -14,7 +14,5 @@ void snapshot_json(const struct view *v, struct strbuf *out);
 void snapshot_text(const struct view *v, struct strbuf *out);
 /* One alert as the snapshot writes it, on one line (a hook's stdin). */
 void snapshot_alert_json(const struct view_alert *a, struct strbuf *out);
-/* "1h", "6h", "24h", "90m": the name of a window ("today" for 0). */
-void snapshot_window_name(int64_t seconds, char *buf, size_t len);
 
 #endif

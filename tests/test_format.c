@@ -1,7 +1,8 @@
-/* test_format.c - numbers for people, sparklines and bars. */
+/* test_format.c - numbers, windows and times for people (core/format.h),
+ * sparklines and bars. */
 #include "tests/helpers.h"
 
-#include "tui/format.h"
+#include "core/format.h"
 #include "tui/widgets.h"
 
 static void test_money(void **state)
@@ -42,6 +43,37 @@ static void test_percent_ratio_count(void **state)
     fmt_age(b, sizeof b, 100, 100 + 600); assert_string_equal(b, "10m ago");
 }
 
+static void test_full_figures_for_the_text_snapshot(void **state)
+{
+    (void)state;
+    char b[32];
+    /* every cent, no k/M suffix: a figure to paste */
+    fmt_usd_full(b, sizeof b, 1351.954); assert_string_equal(b, "$1351.95");
+    fmt_usd_full(b, sizeof b, 0); assert_string_equal(b, "$0.00");
+    fmt_usd_full(b, sizeof b, -12.5); assert_string_equal(b, "-$12.50");
+    fmt_usd_full(b, sizeof b, NAN); assert_string_equal(b, "n/a");
+    fmt_pct_full(b, sizeof b, 12.5); assert_string_equal(b, "1250.0%");
+    fmt_pct_full(b, sizeof b, NAN); assert_string_equal(b, "n/a");
+    fmt_ratio_full(b, sizeof b, 26.0654); assert_string_equal(b, "26.07x");
+    fmt_ratio_full(b, sizeof b, NAN); assert_string_equal(b, "n/a");
+}
+
+static void test_windows_and_times(void **state)
+{
+    (void)state;
+    char b[32];
+    fmt_window(b, sizeof b, 3600); assert_string_equal(b, "1h");
+    fmt_window(b, sizeof b, 24 * 3600); assert_string_equal(b, "24h");
+    fmt_window(b, sizeof b, 90 * 60); assert_string_equal(b, "90m");
+    fmt_window(b, sizeof b, 45); assert_string_equal(b, "45s");
+    fmt_window(b, sizeof b, 0); assert_string_equal(b, "today");
+    /* 1795176000 = 20,777.5 days after 1970-01-01: 2026-11-20, noon */
+    fmt_time(b, sizeof b, 1795176000); assert_string_equal(b, "2026-11-20T12:00:00Z");
+    fmt_time(b, sizeof b, 0); assert_string_equal(b, "never");
+    fmt_duration(b, sizeof b, 150); assert_string_equal(b, "2m");
+    fmt_duration(b, sizeof b, 3 * 86400); assert_string_equal(b, "3d");
+}
+
 static void test_sparkline_scales_to_its_max(void **state)
 {
     (void)state;
@@ -75,6 +107,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_money),
         cmocka_unit_test(test_percent_ratio_count),
+        cmocka_unit_test(test_full_figures_for_the_text_snapshot),
+        cmocka_unit_test(test_windows_and_times),
         cmocka_unit_test(test_sparkline_scales_to_its_max),
         cmocka_unit_test(test_bar),
     };

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "lib/sanitize.h"
-#include "tui/format.h"
+#include "core/format.h"
 #include "tui/widgets.h"
 
 void pane_frame(struct pane *p, const struct tui_ctx *c, const char *title)

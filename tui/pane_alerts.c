@@ -5,9 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/clock.h"
-#include "core/snapshot.h"
-#include "tui/format.h"
+#include "core/format.h"
 #include "tui/pane.h"
 
 /* Money for spend/budget kinds, a percentage for rates, a count for
@@ -19,7 +17,7 @@ static void show_value(char *buf, size_t len, const char *kind, double v)
     else if (strcmp(kind, "model_spike") == 0)
         fmt_count(buf, len, isfinite(v) ? (int64_t)v : 0);
     else if (strcmp(kind, "source_stale") == 0)
-        clock_format_duration(isfinite(v) ? (int64_t)v : 0, buf, len);
+        fmt_duration(buf, len, isfinite(v) ? (int64_t)v : 0);
     else
         fmt_pct(buf, len, v);
 }
@@ -45,8 +43,8 @@ static void alerts_draw(struct pane *p, const struct tui_ctx *c)
         show_value(val, sizeof val, a->kind, a->value);
         show_value(base, sizeof base, a->kind, a->baseline);
         fmt_ratio(ratio, sizeof ratio, a->ratio);
-        snapshot_window_name(a->window, win, sizeof win);
-        clock_format_duration(c->now - (on ? a->started_at : a->resolved_at), since, sizeof since);
+        fmt_window(win, sizeof win, a->window);
+        fmt_duration(since, sizeof since, c->now - (on ? a->started_at : a->resolved_at));
         char versus[160];
         if (isfinite(a->baseline)) {
             snprintf(versus, sizeof versus, "%s vs %s (%s)", val, base, ratio);

@@ -3,10 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib/clock.h"
 #include "lib/sanitize.h"
-#include "core/snapshot.h"
-#include "tui/format.h"
+#include "core/format.h"
 #include "tui/pane.h"
 
 static void header_draw(struct pane *p, const struct tui_ctx *c)
@@ -21,8 +19,8 @@ static void header_draw(struct pane *p, const struct tui_ctx *c)
 
     /* right side first: it must always show */
     char right[160], clock[48], win[16];
-    clock_format_local(c->now, clock, sizeof clock);
-    snapshot_window_name(c->view->window, win, sizeof win);
+    fmt_clock(clock, sizeof clock, c->now);
+    fmt_window(win, sizeof win, c->view->window);
     const char *sep = th->ascii ? "|" : "\xe2\x94\x82";
     snprintf(right, sizeof right, " %s%s window %s %s %s %s %s ",
              c->view->baseline_days ? "" : "learning ", sep, win, sep, clock, sep,

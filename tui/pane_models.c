@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui/format.h"
+#include "core/format.h"
 #include "tui/pane.h"
 
 enum { C_NAME, C_SHARE, C_BASE, C_WINDOW, C_REQ, C_COUNT };

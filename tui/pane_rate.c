@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tui/format.h"
+#include "core/format.h"
 #include "tui/pane.h"
 #include "tui/widgets.h"
 

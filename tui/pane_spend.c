@@ -5,8 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/snapshot.h"
-#include "tui/format.h"
+#include "core/format.h"
 #include "tui/pane.h"
 #include "tui/widgets.h"
 
@@ -19,7 +18,7 @@ static void spend_draw(struct pane *p, const struct tui_ctx *c)
     int inner = p->w - 2;
     char a[32], b[32], r[32], line[256], win[16];
 
-    snapshot_window_name(v->window, win, sizeof win);
+    fmt_window(win, sizeof win, v->window);
     fmt_usd(a, sizeof a, s->window_usd);
     fmt_usd(b, sizeof b, s->baseline_usd);
     fmt_ratio(r, sizeof r, s->ratio);

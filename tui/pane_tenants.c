@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui/format.h"
+#include "core/format.h"
 #include "tui/pane.h"
 #include "tui/widgets.h"
 

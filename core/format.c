@@ -1,5 +1,5 @@
-/* format.c - numbers for people (see format.h). */
-#include "tui/format.h"
+/* format.c - numbers, windows and times for people (see format.h). */
+#include "core/format.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -64,6 +64,60 @@ void fmt_count(char *buf, size_t len, int64_t n)
         snprintf(buf, len, "%s%.0fM", sign, a / 1e6);
     else
         snprintf(buf, len, "%s%.2fB", sign, a / 1e9);
+}
+
+void fmt_usd_full(char *buf, size_t len, double v)
+{
+    if (!isfinite(v))
+        snprintf(buf, len, "n/a");
+    else
+        snprintf(buf, len, "%s$%.2f", v < 0 ? "-" : "", fabs(v));
+}
+
+void fmt_pct_full(char *buf, size_t len, double f)
+{
+    if (!isfinite(f))
+        snprintf(buf, len, "n/a");
+    else
+        snprintf(buf, len, "%.1f%%", f * 100);
+}
+
+void fmt_ratio_full(char *buf, size_t len, double r)
+{
+    if (!isfinite(r))
+        snprintf(buf, len, "n/a");
+    else
+        snprintf(buf, len, "%.2fx", r);
+}
+
+void fmt_window(char *buf, size_t len, int64_t s)
+{
+    if (s == 0)
+        snprintf(buf, len, "today");
+    else if (s % 3600 == 0)
+        snprintf(buf, len, "%lldh", (long long)(s / 3600));
+    else if (s % 60 == 0)
+        snprintf(buf, len, "%lldm", (long long)(s / 60));
+    else
+        snprintf(buf, len, "%llds", (long long)s);
+}
+
+void fmt_time(char *buf, size_t len, int64_t t)
+{
+    if (t <= 0)
+        snprintf(buf, len, "never");
+    else
+        clock_format_utc(t, buf, len);
+}
+
+void fmt_clock(char *buf, size_t len, int64_t t)
+{
+    clock_format_local(t, buf, len);
+}
+
+void fmt_duration(char *buf, size_t len, int64_t seconds)
+{
+    clock_format_duration(seconds, buf, len);
 }
 
 void fmt_age(char *buf, size_t len, int64_t then, int64_t now)

@@ -479,3 +479,86 @@ int app_silence(struct app *a, const char *alert_id, char *msg, size_t len)
 {
     return alerts_silence(a->alerts, alert_id, clock_now(), msg, len);
 }
+
+/* ---- the dashboard's host (tui/host.h) ------------------------------------------ */
+
+static struct app *host_app(void *ctx)
+{
+    return ((struct app_host *)ctx)->app;
+}
+
+static void host_start(void *ctx)
+{
+    app_start(host_app(ctx));
+}
+
+static void host_stopped(struct app *a)
+{
+    struct app_host *h = a->data;
+    h->stopped(h->stopped_arg);
+}
+
+static void host_stop(void *ctx, void (*done)(void *arg), void *arg)
+{
+    struct app_host *h = ctx;
+    h->stopped = done;
+    h->stopped_arg = arg;
+    h->app->data = h;
+    app_stop(h->app, host_stopped);
+}
+
+static void host_view(void *ctx, const struct host_scope *s, struct view *out)
+{
+    app_view(host_app(ctx), s->window, s->tenant, s->provider, s->model, true, out);
+}
+
+static uint64_t host_generation(void *ctx)
+{
+    return store_generation(host_app(ctx)->store);
+}
+
+static void host_facts(void *ctx, struct host_facts *out)
+{
+    const struct config_alerts *al = &host_app(ctx)->cfg->alerts;
+    memset(out, 0, sizeof *out);
+    out->limits = (struct host_limits){
+        .factor = al->factor,
+        .mix_shift = al->mix_shift,
+        .cache_drop = al->cache_drop,
+        .reasoning_factor = al->reasoning_factor,
+    };
+}
+
+static int host_silence(void *ctx, const char *alert_id, char *msg, size_t len)
+{
+    return app_silence(host_app(ctx), alert_id, msg, len);
+}
+
+static void host_poll_now(void *ctx)
+{
+    app_poll_now(host_app(ctx));
+}
+
+static const struct host_ops app_host_ops = {
+    .start = host_start,
+    .stop = host_stop,
+    .view = host_view,
+    .generation = host_generation,
+    .facts = host_facts,
+    .silence = host_silence,
+    .poll_now = host_poll_now,
+};
+
+void app_host_init(struct app_host *h, struct app *a)
+{
+    memset(h, 0, sizeof *h);
+    h->app = a;
+    h->host = (struct host){
+        .ops = &app_host_ops,
+        .ctx = h,
+        .loop = &a->loop,
+        .log_path = a->cfg->log_path,
+        .window = a->window,
+        .refresh = a->cfg->refresh,
+    };
+}

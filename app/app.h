@@ -20,6 +20,7 @@
 #include "core/store.h"
 #include "core/view.h"
 #include "pricing/pricing.h"
+#include "tui/host.h"
 
 struct app_options {
     const char *config_path;   /* -c */
@@ -58,7 +59,7 @@ struct app {
     bool no_hooks;
     size_t pending_closes;
     void (*on_stopped)(struct app *a);
-    void *data;                /* the front end's */
+    void *data;                /* the front end's (the app_host while it stops) */
 };
 
 /* Load the config (or defaults), prices, the database and the sources.
@@ -91,5 +92,16 @@ int app_silence(struct app *a, const char *alert_id, char *msg, size_t len);
 void app_view(struct app *a, int64_t window, const char *only_tenant,
               const char *only_provider, const char *only_model,
               bool sparklines, struct view *out);
+
+/* The dashboard's view of an app (tui/host.h): the app collects, the
+ * dashboard shows. h.host is ready for tui_run once app_host_init has run;
+ * h must outlive the dashboard. */
+struct app_host {
+    struct host host;
+    struct app *app;
+    void (*stopped)(void *arg);
+    void *stopped_arg;
+};
+void app_host_init(struct app_host *h, struct app *a);
 
 #endif

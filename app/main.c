@@ -217,7 +217,9 @@ int main(int argc, char **argv)
         break;
     default: {
         struct tui_options to = {.no_color = no_color, .ascii = ascii};
-        rc = tui_run(&a, &to);
+        struct app_host host;
+        app_host_init(&host, &a);
+        rc = tui_run(&host.host, &to);
         break;
     }
     }

@@ -25,6 +25,29 @@ static double secs(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* 1,000 tenants x 3 models, a bucket every 10 minutes for 8 days; the
+ * first 20 tenants at 6x for the last 90 minutes. */
+static void fill_store(struct store *st, int64_t now)
+{
+    const char *models[] = {"gpt-5", "o3", "claude-sonnet-4-6"};
+    char name[32];
+    for (int t = 0; t < 1000; t++) {
+        snprintf(name, sizeof name, "tenant-%04d", t);
+        for (int m = 0; m < 3; m++) {
+            struct series_key k = {"spans", "openai", models[m], name};
+            int id = store_series(st, &k);
+            for (int64_t ts = now - STORE_RETENTION; ts < now; ts += 600) {
+                struct tally x = {.requests = 1 + t % 7, .input = 2000, .input_ck = 2000,
+                                  .cache_read = 900, .output = 300, .output_rk = 300,
+                                  .reasoning = m == 1 ? 200 : 0, .cost = 0.01 * (1 + t % 13)};
+                if (t < 20 && ts >= now - 5400)
+                    x.cost *= 6;
+                store_add(st, id, ts, &x);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const int64_t now = 1795348800;
@@ -33,24 +56,7 @@ int main(void)
     a.cfg = config_defaults();
     a.store = store_new();
     a.window = 3600;
-    const char *models[] = {"gpt-5", "o3", "claude-sonnet-4-6"};
-    char name[32];
-    for (int t = 0; t < 1000; t++) {
-        snprintf(name, sizeof name, "tenant-%04d", t);
-        for (int m = 0; m < 3; m++) {
-            struct series_key k = {"spans", "openai", models[m], name};
-            int id = store_series(a.store, &k);
-            /* one bucket every 10 minutes for 8 days */
-            for (int64_t ts = now - STORE_RETENTION; ts < now; ts += 600) {
-                struct tally x = {.requests = 1 + t % 7, .input = 2000, .input_ck = 2000,
-                                  .cache_read = 900, .output = 300, .output_rk = 300,
-                                  .reasoning = m == 1 ? 200 : 0, .cost = 0.01 * (1 + t % 13)};
-                if (t < 20 && ts >= now - 5400)
-                    x.cost *= 6;
-                store_add(a.store, id, ts, &x);
-            }
-        }
-    }
+    fill_store(a.store, now);
     char err[256];
     a.alerts = alerts_new(a.cfg, NULL, false, err, sizeof err);
     if (!a.alerts) {
@@ -61,11 +67,17 @@ int main(void)
     for (int64_t t = now - a.cfg->alerts.for_s; t <= now; t += 60)
         app_evaluate_alerts(&a, t);
 
+    /* what the dashboard sees of it */
+    struct app_host host;
+    app_host_init(&host, &a);
+    const struct host *h = &host.host;
+    struct host_scope all = {.window = h->window};
+
     struct view v;
     double t0 = secs();
     int nviews = 5;
     for (int i = 0; i < nviews; i++) {
-        app_view(&a, 0, NULL, NULL, NULL, true, &v);
+        h->ops->view(h->ctx, &all, &v);
         if (i < nviews - 1)
             view_free(&v);
     }
@@ -77,16 +89,16 @@ int main(void)
     set_term(s);
     resize_term(60, 200);
     int frames = 200;
-    tui_draw_frame_for_bench(&a, &v, false); /* warm up: windows created */
+    tui_draw_frame_for_bench(h, &v, false); /* warm up: windows created */
     t0 = secs();
     for (int i = 0; i < frames; i++) {
         clearok(curscr, TRUE); /* repaint every cell */
-        tui_draw_frame_for_bench(&a, &v, false);
+        tui_draw_frame_for_bench(h, &v, false);
     }
     double full_ms = (secs() - t0) * 1000 / frames;
     t0 = secs();
     for (int i = 0; i < frames; i++)
-        tui_draw_frame_for_bench(&a, &v, false);
+        tui_draw_frame_for_bench(h, &v, false);
     double steady_ms = (secs() - t0) * 1000 / frames;
     endwin();
     delscreen(s);

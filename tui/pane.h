@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <curses.h>
 
-#include "core/config.h"
 #include "core/view.h"
+#include "tui/host.h"
 #include "tui/theme.h"
 
 enum tui_drill { DRILL_NONE, DRILL_TENANT, DRILL_MODEL };
@@ -20,7 +20,7 @@ enum tui_drill { DRILL_NONE, DRILL_TENANT, DRILL_MODEL };
 /* What every pane may read while drawing. */
 struct tui_ctx {
     const struct view *view;
-    const struct config *cfg;
+    const struct host_facts *facts;   /* thresholds to colour by, the header's note */
     const struct theme *theme;
     int64_t now;
     bool paused;

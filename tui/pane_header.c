@@ -1,5 +1,6 @@
-/* pane_header.c - the top line: sources and their health, clock, window,
- * live or paused. */
+/* pane_header.c - the top line: sources and their health, the host's note
+ * (a viewer's "attached to daemon (pid N)"), clock, window, live or
+ * paused. */
 #include <stdio.h>
 #include <string.h>
 
@@ -41,6 +42,9 @@ static void header_draw(struct pane *p, const struct tui_ctx *c)
         pane_text(p, c, 0, x, limit - x, role, item);
         x += (int)strlen(item) + 2;
     }
+    /* where the figures come from, when not from this process */
+    if (c->facts->note[0] && x < limit)
+        pane_text(p, c, 0, x, limit - x, ROLE_HEADER, c->facts->note);
     wattron(w, th->attr[c->paused ? ROLE_WARN : ROLE_HEADER]);
     mvwaddstr(w, 0, p->w - rcols, tmp);
     wattroff(w, th->attr[c->paused ? ROLE_WARN : ROLE_HEADER]);

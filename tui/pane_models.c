@@ -112,7 +112,7 @@ static void models_draw(struct pane *p, const struct tui_ctx *c)
         fmt_pct(cells[C_BASE], 64, m->baseline_share);
         roles[C_BASE] = ROLE_DIM;
         if (isfinite(m->share) && isfinite(m->baseline_share) &&
-            m->share - m->baseline_share >= c->cfg->alerts.mix_shift)
+            m->share - m->baseline_share >= c->facts->limits.mix_shift)
             roles[C_SHARE] = ROLE_BAD;
         if (m->price == PRICE_NONE) {
             snprintf(cells[C_WINDOW], 64, "unpriced");

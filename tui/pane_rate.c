@@ -23,8 +23,8 @@ static bool regressed(const struct tui_ctx *c, bool cache, double now, double ba
     if (!isfinite(now) || !isfinite(base))
         return false;
     if (cache)
-        return now < base - c->cfg->alerts.cache_drop;
-    return now > c->cfg->alerts.reasoning_factor * base;
+        return now < base - c->facts->limits.cache_drop;
+    return now > c->facts->limits.reasoning_factor * base;
 }
 
 static void rate_draw(struct pane *p, const struct tui_ctx *c, bool cache)

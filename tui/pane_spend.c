@@ -22,7 +22,7 @@ static void spend_draw(struct pane *p, const struct tui_ctx *c)
     fmt_usd(a, sizeof a, s->window_usd);
     fmt_usd(b, sizeof b, s->baseline_usd);
     fmt_ratio(r, sizeof r, s->ratio);
-    bool high = isfinite(s->ratio) && s->ratio > c->cfg->alerts.factor;
+    bool high = isfinite(s->ratio) && s->ratio > c->facts->limits.factor;
     snprintf(line, sizeof line, "%s %s", win, a);
     pane_text(p, c, 1, 1, inner, ROLE_NORMAL, line);
     wattron(p->win, A_BOLD);
@@ -79,7 +79,7 @@ static void spend_draw(struct pane *p, const struct tui_ctx *c)
     pane_text(p, c, row + 1, 1, 5, ROLE_DIM, "base");
     for (int k = 0; k < cells; k++) {
         const struct view_hour *h = &v->hours[VIEW_HOURS - cells + k];
-        bool over = isfinite(h->baseline_usd) && h->usd > c->cfg->alerts.factor * h->baseline_usd &&
+        bool over = isfinite(h->baseline_usd) && h->usd > c->facts->limits.factor * h->baseline_usd &&
                     h->usd > 0;
         pane_text(p, c, row, 6 + k, 1, over ? ROLE_BAD : ROLE_GOOD,
                   widget_spark_glyph(h->usd, max, th->ascii));

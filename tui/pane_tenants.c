@@ -135,7 +135,7 @@ static void tenants_draw(struct pane *p, const struct tui_ctx *c)
         fmt_usd(cells[C_BASE], 64, tn->baseline_usd);
         roles[C_BASE] = ROLE_DIM;
         fmt_ratio(cells[C_RATIO], 64, tn->ratio);
-        roles[C_RATIO] = isfinite(tn->ratio) && tn->ratio > c->cfg->alerts.factor ? ROLE_BAD : ROLE_NORMAL;
+        roles[C_RATIO] = isfinite(tn->ratio) && tn->ratio > c->facts->limits.factor ? ROLE_BAD : ROLE_NORMAL;
         fmt_usd(cells[C_TODAY], 64, tn->today_usd);
         if (isfinite(tn->budget_used)) {
             char bar[40], pct[16];

@@ -28,7 +28,8 @@ static const struct pane_ops *const pane_types[P_COUNT] = {
 };
 
 struct tui {
-    struct app *app;
+    const struct host *host;
+    struct host_facts facts;     /* asked for once a frame */
     struct theme theme;
     uv_poll_t input;
     uv_signal_t sig_winch, sig_int, sig_term, sig_hup;
@@ -218,7 +219,7 @@ static void fill_ctx(struct tui *t, struct tui_ctx *c)
 {
     memset(c, 0, sizeof *c);
     c->view = &t->view;
-    c->cfg = t->app->cfg;
+    c->facts = &t->facts;
     c->theme = &t->theme;
     c->now = clock_now();
     c->paused = t->paused;
@@ -260,6 +261,7 @@ static void render(struct tui *t)
     }
     if (!t->have_view)
         return;
+    t->host->ops->facts(t->host->ctx, &t->facts);
     draw_panes(t);
     draw_footer(t);
     if (t->help)
@@ -273,9 +275,13 @@ static void compute_view(struct tui *t)
 {
     if (t->have_view)
         view_free(&t->view);
-    app_view(t->app, t->window, t->drill == DRILL_TENANT ? t->drill_tenant : NULL,
-             t->drill == DRILL_MODEL ? t->drill_provider : NULL,
-             t->drill == DRILL_MODEL ? t->drill_model : NULL, true, &t->view);
+    struct host_scope scope = {
+        .window = t->window,
+        .tenant = t->drill == DRILL_TENANT ? t->drill_tenant : NULL,
+        .provider = t->drill == DRILL_MODEL ? t->drill_provider : NULL,
+        .model = t->drill == DRILL_MODEL ? t->drill_model : NULL,
+    };
+    t->host->ops->view(t->host->ctx, &scope, &t->view);
     t->have_view = true;
     /* the alert list grows and shrinks with the alerts (only then: a new
      * layout repaints every cell); drilling in and out keeps the layout */
@@ -286,7 +292,7 @@ static void compute_view(struct tui *t)
     }
     if (t->panes[P_ALERTS].win && split_of(t).alerts != t->panes[P_ALERTS].h)
         t->need_layout = true;
-    t->seen_generation = store_generation(t->app->store);
+    t->seen_generation = t->host->ops->generation(t->host->ctx);
     t->seen_minute = clock_now() / 60;
     t->need_view = false;
     t->need_draw = true;
@@ -314,7 +320,7 @@ static void on_tick(uv_timer_t *h)
     /* the view changes when data arrives or the minute turns (windows are
      * minute-exact); source health every few seconds. The clock in the
      * header changes every tick. */
-    bool data = store_generation(t->app->store) != t->seen_generation;
+    bool data = t->host->ops->generation(t->host->ctx) != t->seen_generation;
     bool minute = clock_now() / 60 != t->seen_minute;
     if (data || minute || ++t->ticks % 5 == 0)
         t->need_view = true;
@@ -329,7 +335,7 @@ static void set_status(struct tui *t, const char *msg)
     t->status_until = clock_now() + 4;
 }
 
-static void on_app_stopped(struct app *a);
+static void on_host_stopped(void *arg);
 
 static void quit(struct tui *t, int code)
 {
@@ -337,7 +343,7 @@ static void quit(struct tui *t, int code)
         return;
     t->quitting = true;
     t->exit_code = code;
-    app_stop(t->app, on_app_stopped);
+    t->host->ops->stop(t->host->ctx, on_host_stopped, t);
 }
 
 static int next_focus(int from, int dir)
@@ -426,7 +432,7 @@ static void on_key(struct tui *t, int ch)
         t->need_view = !t->paused;
         return;
     case 'R':
-        app_poll_now(t->app);
+        t->host->ops->poll_now(t->host->ctx);
         set_status(t, "polling every source now");
         return;
     case '/':
@@ -456,7 +462,7 @@ static void on_key(struct tui *t, int ch)
         break;
     case PANE_SILENCE: {
         char msg[160];
-        if (app_silence(t->app, focused->selected[0], msg, sizeof msg) == 0)
+        if (t->host->ops->silence(t->host->ctx, focused->selected[0], msg, sizeof msg) == 0)
             t->need_view = true;
         set_status(t, msg);
         break;
@@ -512,9 +518,9 @@ static void close_handle(struct tui *t, uv_handle_t *h)
     uv_close(h, handle_closed);
 }
 
-static void on_app_stopped(struct app *a)
+static void on_host_stopped(void *arg)
 {
-    struct tui *t = a->data;
+    struct tui *t = arg;
     close_handle(t, (uv_handle_t *)&t->input);
     close_handle(t, (uv_handle_t *)&t->sig_winch);
     close_handle(t, (uv_handle_t *)&t->sig_int);
@@ -526,12 +532,12 @@ static void on_app_stopped(struct app *a)
 
 static void start_signal(struct tui *t, uv_signal_t *s, uv_signal_cb cb, int signum)
 {
-    uv_signal_init(&t->app->loop, s);
+    uv_signal_init(t->host->loop, s);
     s->data = t;
     uv_signal_start(s, cb, signum);
 }
 
-int tui_run(struct app *a, const struct tui_options *o)
+int tui_run(const struct host *h, const struct tui_options *o)
 {
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         fprintf(stderr, "spendtop: the dashboard needs a terminal (try --once or --daemon)\n");
@@ -544,16 +550,15 @@ int tui_run(struct app *a, const struct tui_options *o)
 
     /* from here the terminal belongs to curses: the log goes to its file */
     char err[512];
-    if (log_open(a->cfg->log_path, err, sizeof err) != 0) {
+    if (log_open(h->log_path, err, sizeof err) != 0) {
         fprintf(stderr, "spendtop: cannot open the log: %s\n", err);
         return 1;
     }
     log_set_quiet(true);
 
     struct tui *t = xcalloc(1, sizeof *t);
-    t->app = a;
-    a->data = t;
-    t->window = a->window;
+    t->host = h;
+    t->window = h->window;
     t->focus = P_TENANTS;
     t->filter_pane = P_TENANTS;
     t->need_layout = true;
@@ -587,21 +592,21 @@ int tui_run(struct app *a, const struct tui_options *o)
     theme_init(&t->theme, color, o->ascii || !utf8);
     refresh();
 
-    uv_poll_init(&a->loop, &t->input, STDIN_FILENO);
+    uv_poll_init(h->loop, &t->input, STDIN_FILENO);
     t->input.data = t;
     uv_poll_start(&t->input, UV_READABLE, on_input);
-    uv_timer_init(&a->loop, &t->tick);
+    uv_timer_init(h->loop, &t->tick);
     t->tick.data = t;
-    uint64_t refresh_ms = (uint64_t)a->cfg->refresh * 1000;
+    uint64_t refresh_ms = (uint64_t)h->refresh * 1000;
     uv_timer_start(&t->tick, on_tick, refresh_ms, refresh_ms);
-    uv_prepare_init(&a->loop, &t->draw);
+    uv_prepare_init(h->loop, &t->draw);
     t->draw.data = t;
     uv_prepare_start(&t->draw, on_prepare);
 
-    app_start(a);
+    h->ops->start(h->ctx);
     log_msg(LOG_INFO, "dashboard started (%s, %s)", color ? "colour" : "no colour",
             t->theme.ascii ? "ascii" : "utf-8");
-    uv_run(&a->loop, UV_RUN_DEFAULT);
+    uv_run(h->loop, UV_RUN_DEFAULT);
 
     for (int i = 0; i < P_COUNT; i++)
         if (t->panes[i].win)
@@ -620,10 +625,10 @@ int tui_run(struct app *a, const struct tui_options *o)
     return code;
 }
 
-void tui_draw_frame_for_bench(struct app *a, const struct view *v, bool ascii)
+void tui_draw_frame_for_bench(const struct host *h, const struct view *v, bool ascii)
 {
     static struct tui t;
-    t.app = a;
+    t.host = h;
     theme_init(&t.theme, false, ascii);
     for (int i = 0; i < P_COUNT; i++)
         t.panes[i].ops = pane_types[i];
@@ -633,6 +638,7 @@ void tui_draw_frame_for_bench(struct app *a, const struct view *v, bool ascii)
         layout(&t);
     t.view = *v;
     t.have_view = true;
+    h->ops->facts(h->ctx, &t.facts);
     draw_panes(&t);
     draw_footer(&t);
     doupdate();

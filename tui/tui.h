@@ -1,4 +1,4 @@
-/* tui.h - the dashboard: ncurses panes on the app's libuv loop.
+/* tui.h - the dashboard: ncurses panes on the host's libuv loop (host.h).
  *
  * The loop drives and the screen follows (tmux's rule): input, signals,
  * timers and new data only mark what changed; one uv_prepare handle, run
@@ -14,18 +14,20 @@
 
 #include <stdbool.h>
 
-#include "app/app.h"
+#include "core/view.h"
+#include "tui/host.h"
 
 struct tui_options {
     bool no_color;      /* --no-color (NO_COLOR in the environment too) */
     bool ascii;         /* --ascii (a locale that is not UTF-8 too) */
 };
 
-/* Run the dashboard until the user quits. Returns the exit status. */
-int tui_run(struct app *a, const struct tui_options *o);
+/* Run the dashboard on host h (host.h) until the user quits: starts the
+ * host, runs its loop, stops the host. Returns the exit status. */
+int tui_run(const struct host *h, const struct tui_options *o);
 
 /* One full frame of the dashboard for view v into the current curses
  * screen, as the dashboard would draw it (for the frame benchmark). */
-void tui_draw_frame_for_bench(struct app *a, const struct view *v, bool ascii);
+void tui_draw_frame_for_bench(const struct host *h, const struct view *v, bool ascii);
 
 #endif

@@ -40,8 +40,9 @@ static void key_time(struct jsonw *w, const char *k, int64_t t)
     jsonw_string(w, buf);
 }
 
-static void alert_object(struct jsonw *w, const struct view_alert *a)
+static void alert_object(struct jsonw *w, const void *item)
 {
+    const struct view_alert *a = item;
     char buf[32];
     jsonw_object_begin(w);
     key_str(w, "id", a->id);
@@ -101,85 +102,70 @@ static void json_spend(struct jsonw *w, const struct view *v)
     jsonw_object_end(w);
 }
 
-static void json_tenants(struct jsonw *w, const struct view *v)
+/* k: [one object per item], the items an array of n of size bytes. */
+static void key_array(struct jsonw *w, const char *k, const void *items, size_t n, size_t size,
+                      void (*object)(struct jsonw *w, const void *item))
 {
-    jsonw_key(w, "tenants");
+    jsonw_key(w, k);
     jsonw_array_begin(w);
-    for (size_t i = 0; i < v->ntenants; i++) {
-        const struct view_tenant *t = &v->tenants[i];
-        jsonw_object_begin(w);
-        key_str(w, "tenant", t->tenant);
-        key_num(w, "window_usd", t->window_usd);
-        key_num(w, "baseline_usd", t->baseline_usd);
-        key_num(w, "ratio", t->ratio);
-        key_num(w, "today_usd", t->today_usd);
-        key_num(w, "burn_usd_per_hour", t->burn_usd_per_hour);
-        key_num(w, "budget_usd", t->budget_usd);
-        key_num(w, "budget_used", t->budget_used);
-        jsonw_object_end(w);
-    }
+    for (size_t i = 0; i < n; i++)
+        object(w, (const char *)items + i * size);
     jsonw_array_end(w);
 }
 
-/* The models, then the mix they make. */
-static void json_models(struct jsonw *w, const struct view *v)
+static void tenant_object(struct jsonw *w, const void *item)
 {
-    jsonw_key(w, "models");
-    jsonw_array_begin(w);
-    for (size_t i = 0; i < v->nmodels; i++) {
-        const struct view_model *m = &v->models[i];
-        jsonw_object_begin(w);
-        key_str(w, "provider", m->provider);
-        key_str(w, "model", m->model);
-        key_num(w, "window_usd", m->window_usd);
-        key_int(w, "requests", m->requests);
-        key_num(w, "share", m->share);
-        key_num(w, "baseline_share", m->baseline_share);
-        jsonw_object_end(w);
-    }
-    jsonw_array_end(w);
-
-    jsonw_key(w, "mix");
+    const struct view_tenant *t = item;
     jsonw_object_begin(w);
-    key_num(w, "distance", v->mix_distance);
+    key_str(w, "tenant", t->tenant);
+    key_num(w, "window_usd", t->window_usd);
+    key_num(w, "baseline_usd", t->baseline_usd);
+    key_num(w, "ratio", t->ratio);
+    key_num(w, "today_usd", t->today_usd);
+    key_num(w, "burn_usd_per_hour", t->burn_usd_per_hour);
+    key_num(w, "budget_usd", t->budget_usd);
+    key_num(w, "budget_used", t->budget_used);
     jsonw_object_end(w);
 }
 
-static void json_unpriced(struct jsonw *w, const struct view *v)
+static void model_object(struct jsonw *w, const void *item)
 {
-    jsonw_key(w, "unpriced");
-    jsonw_array_begin(w);
-    for (size_t i = 0; i < v->nunpriced; i++) {
-        const struct view_unpriced *u = &v->unpriced[i];
-        jsonw_object_begin(w);
-        key_str(w, "provider", u->provider);
-        key_str(w, "model", u->model);
-        key_int(w, "requests", u->requests);
-        key_int(w, "input_tokens", u->input_tokens);
-        key_int(w, "output_tokens", u->output_tokens);
-        jsonw_object_end(w);
-    }
-    jsonw_array_end(w);
+    const struct view_model *m = item;
+    jsonw_object_begin(w);
+    key_str(w, "provider", m->provider);
+    key_str(w, "model", m->model);
+    key_num(w, "window_usd", m->window_usd);
+    key_int(w, "requests", m->requests);
+    key_num(w, "share", m->share);
+    key_num(w, "baseline_share", m->baseline_share);
+    jsonw_object_end(w);
 }
 
-static void json_sources(struct jsonw *w, const struct view *v)
+static void unpriced_object(struct jsonw *w, const void *item)
 {
-    jsonw_key(w, "sources");
-    jsonw_array_begin(w);
-    for (size_t i = 0; i < v->nsources; i++) {
-        const struct view_source *src = &v->sources[i];
-        jsonw_object_begin(w);
-        key_str(w, "name", src->name);
-        key_str(w, "type", src->type);
-        key_str(w, "status", src->status);
-        key_time(w, "last_success", src->last_success);
-        key_str(w, "last_error", src->last_error);
-        key_int(w, "records", src->records);
-        key_num(w, "coverage", src->coverage);
-        key_num(w, "drift", src->drift);
-        jsonw_object_end(w);
-    }
-    jsonw_array_end(w);
+    const struct view_unpriced *u = item;
+    jsonw_object_begin(w);
+    key_str(w, "provider", u->provider);
+    key_str(w, "model", u->model);
+    key_int(w, "requests", u->requests);
+    key_int(w, "input_tokens", u->input_tokens);
+    key_int(w, "output_tokens", u->output_tokens);
+    jsonw_object_end(w);
+}
+
+static void source_object(struct jsonw *w, const void *item)
+{
+    const struct view_source *src = item;
+    jsonw_object_begin(w);
+    key_str(w, "name", src->name);
+    key_str(w, "type", src->type);
+    key_str(w, "status", src->status);
+    key_time(w, "last_success", src->last_success);
+    key_str(w, "last_error", src->last_error);
+    key_int(w, "records", src->records);
+    key_num(w, "coverage", src->coverage);
+    key_num(w, "drift", src->drift);
+    jsonw_object_end(w);
 }
 
 /* The keys in the order of DESIGN.md §7. */
@@ -193,15 +179,15 @@ void snapshot_json(const struct view *v, struct strbuf *out)
     fmt_window(buf, sizeof buf, v->window);
     key_str(&w, "window", buf);
     json_spend(&w, v);
-    json_tenants(&w, v);
-    json_models(&w, v);
-    jsonw_key(&w, "alerts");
-    jsonw_array_begin(&w);
-    for (size_t i = 0; i < v->nalerts; i++)
-        alert_object(&w, &v->alerts[i]);
-    jsonw_array_end(&w);
-    json_unpriced(&w, v);
-    json_sources(&w, v);
+    key_array(&w, "tenants", v->tenants, v->ntenants, sizeof *v->tenants, tenant_object);
+    key_array(&w, "models", v->models, v->nmodels, sizeof *v->models, model_object);
+    jsonw_key(&w, "mix");
+    jsonw_object_begin(&w);
+    key_num(&w, "distance", v->mix_distance);
+    jsonw_object_end(&w);
+    key_array(&w, "alerts", v->alerts, v->nalerts, sizeof *v->alerts, alert_object);
+    key_array(&w, "unpriced", v->unpriced, v->nunpriced, sizeof *v->unpriced, unpriced_object);
+    key_array(&w, "sources", v->sources, v->nsources, sizeof *v->sources, source_object);
     jsonw_object_end(&w);
     strbuf_putc(out, '\n');
 }

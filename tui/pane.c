@@ -23,16 +23,17 @@ void pane_frame(struct pane *p, const struct tui_ctx *c, const char *title)
     wattroff(p->win, c->theme->attr[role]);
 }
 
-void pane_text(struct pane *p, const struct tui_ctx *c, int y, int x, int cols,
-               int role, const char *text)
+int pane_text(struct pane *p, const struct tui_ctx *c, int y, int x, int cols,
+              int role, const char *text)
 {
     if (cols <= 0 || y < 0 || y >= p->h)
-        return;
+        return 0;
     char t[SANITIZE_MAX];
-    sanitize_text_ex(text, t, sizeof t, cols, c->theme->ascii);
+    int used = sanitize_text_ex(text, t, sizeof t, cols, c->theme->ascii);
     wattron(p->win, c->theme->attr[role]);
     mvwaddstr(p->win, y, x, t);
     wattroff(p->win, c->theme->attr[role]);
+    return used;
 }
 
 void pane_text_right(struct pane *p, const struct tui_ctx *c, int y, int x_end,
@@ -80,21 +81,6 @@ bool pane_scroll_key(struct pane *p, int ch, int n, int visible)
     return true;
 }
 
-bool pane_matches(const char *text, const char *filter)
-{
-    if (!filter || !*filter)
-        return true;
-    size_t fl = strlen(filter);
-    for (const char *s = text; *s; s++) {
-        size_t i = 0;
-        while (i < fl && s[i] && tolower((unsigned char)s[i]) == tolower((unsigned char)filter[i]))
-            i++;
-        if (i == fl)
-            return true;
-    }
-    return false;
-}
-
 void pane_trend(struct pane *p, const struct tui_ctx *c, int y)
 {
     const struct view *v = c->view;
@@ -120,82 +106,18 @@ void pane_trend(struct pane *p, const struct tui_ctx *c, int y)
     pane_text(p, c, y + 1, 1, inner, ROLE_DIM, line);
 }
 
-void pane_table_layout(struct pane_table *t, const struct pane_col *cols, int ncols,
-                       const int *prio, int nprio, int inner)
+void pane_drilled(struct pane *p, const struct tui_ctx *c, const char *title,
+                  bool today, const char *hint)
 {
-    bool on[PANE_MAX_COLS] = {false};
-    int used = cols[0].width;
-    for (int i = 0; i < nprio; i++) {
-        int c = prio[i];
-        if (used + 1 + cols[c].width <= inner) {
-            on[c] = true;
-            used += 1 + cols[c].width;
-        }
-    }
-    t->n = 0;
-    for (int c = 0; c < ncols && c < PANE_MAX_COLS; c++) {
-        if (c != 0 && !on[c])
-            continue;
-        t->shown[t->n] = c;
-        t->width[t->n] = c == 0 ? cols[0].width + (inner - used) : cols[c].width;
-        t->n++;
-    }
-}
-
-void pane_table_header(struct pane *p, const struct tui_ctx *c, int y,
-                       const struct pane_table *t, const struct pane_col *cols,
-                       int sort, bool reverse)
-{
-    int x = 1;
-    for (int i = 0; i < t->n; i++) {
-        int col = t->shown[i];
-        char title[64];
-        const char *mark = col != sort ? ""
-                           : c->theme->ascii ? (reverse ? "+" : "-")
-                                             : (reverse ? "\xe2\x96\xb2" : "\xe2\x96\xbc");
-        snprintf(title, sizeof title, "%s%s", cols[col].title, mark);
-        if (col == 0)
-            pane_text(p, c, y, x, t->width[i], ROLE_DIM, title);
-        else
-            pane_text_right(p, c, y, x + t->width[i], ROLE_DIM, title);
-        x += t->width[i] + 1;
-    }
-}
-
-void pane_table_row(struct pane *p, const struct tui_ctx *c, int y,
-                    const struct pane_table *t, char cells[][64], const int *roles,
-                    bool selected)
-{
-    if (selected) {
-        wattron(p->win, c->theme->attr[ROLE_SELECTED]);
-        mvwhline(p->win, y, 1, ' ', p->w - 2);
-        wattroff(p->win, c->theme->attr[ROLE_SELECTED]);
-    }
-    int x = 1;
-    for (int i = 0; i < t->n; i++) {
-        int col = t->shown[i];
-        int role = selected ? ROLE_SELECTED : roles[col];
-        if (col == 0)
-            pane_text(p, c, y, x, t->width[i], role, cells[col]);
-        else
-            pane_text_right(p, c, y, x + t->width[i], role, cells[col]);
-        x += t->width[i] + 1;
-    }
-}
-
-enum pane_action pane_table_key(struct pane *p, int ch, int nrows, int nsort)
-{
-    if (pane_scroll_key(p, ch, nrows, p->h - 3))
-        return PANE_HANDLED;
-    if (ch == 's') {
-        p->sort = (p->sort + 1) % nsort;
-        return PANE_HANDLED;
-    }
-    if (ch == 'r') {
-        p->reverse = !p->reverse;
-        return PANE_HANDLED;
-    }
-    if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER) && nrows > 0)
-        return PANE_DRILL;
-    return PANE_IGNORED;
+    const struct view_spend *s = &c->view->spend;
+    char a[32], b[32], d[32], line[160];
+    pane_frame(p, c, title);
+    pane_trend(p, c, 1);
+    fmt_usd(a, sizeof a, s->window_usd);
+    fmt_usd(b, sizeof b, s->baseline_usd);
+    fmt_usd(d, sizeof d, s->today_usd);
+    snprintf(line, sizeof line, "window %s  base %s%s%s", a, b, today ? "  today " : "",
+             today ? d : "");
+    pane_text(p, c, 4, 1, p->w - 2, ROLE_NORMAL, line);
+    pane_text(p, c, p->h - 2, 1, p->w - 2, ROLE_DIM, hint);
 }

@@ -40,21 +40,29 @@ struct pane;
 struct pane_ops {
     const char *title;
     bool focusable;
+    enum tui_drill drill;             /* what Enter on a row drills into */
     void (*draw)(struct pane *p, const struct tui_ctx *c);
     /* A key for the focused pane. PANE_DRILL / PANE_SILENCE ask tui.c to
-     * act on the selected row (see pane_selected_*). */
+     * act on the row under the cursor (pane.pick). */
     enum pane_action (*key)(struct pane *p, int ch, const struct tui_ctx *c);
+};
+
+/* What a table's cursor is on: a tenant (a); a provider (a) and model
+ * (b); an alert id (a). */
+struct pane_pick {
+    char a[160], b[160];
 };
 
 struct pane {
     const struct pane_ops *ops;
     WINDOW *win;
     int h, w;
-    /* tables: cursor, scroll, sort, and what the cursor is on */
+    /* tables (table.h): cursor, scroll, sort, and what the cursor is on */
     int sel, top;
-    int sort;
+    int sort;                         /* a place in the `s` cycle */
     bool reverse;
-    char selected[2][160];            /* tenant, or provider + model, or alert id */
+    bool picked;                      /* pick holds a row */
+    struct pane_pick pick;
 };
 
 extern const struct pane_ops pane_header, pane_spend, pane_cache, pane_reasoning,
@@ -62,9 +70,10 @@ extern const struct pane_ops pane_header, pane_spend, pane_cache, pane_reasoning
 
 /* Helpers for pane implementations. */
 void pane_frame(struct pane *p, const struct tui_ctx *c, const char *title);
-/* Text into the pane at (y, x), at most cols columns, sanitised. */
-void pane_text(struct pane *p, const struct tui_ctx *c, int y, int x, int cols,
-               int role, const char *text);
+/* Text into the pane at (y, x), at most cols columns, sanitised.
+ * Returns the columns it took. */
+int pane_text(struct pane *p, const struct tui_ctx *c, int y, int x, int cols,
+              int role, const char *text);
 /* The same, right-aligned so it ends at column x_end (exclusive). */
 void pane_text_right(struct pane *p, const struct tui_ctx *c, int y, int x_end,
                      int role, const char *text);
@@ -75,31 +84,10 @@ void pane_clamp(struct pane *p, int n, int visible);
 /* The drilled scope's 7 days of hourly spend as a sparkline from row y
  * (two rows: the line and its scale). */
 void pane_trend(struct pane *p, const struct tui_ctx *c, int y);
-/* Tables: column 0 is the name (left-aligned, takes what is left); the
- * others are right-aligned numbers shown in priority order while they fit. */
-struct pane_col {
-    const char *title;
-    int width;
-};
-#define PANE_MAX_COLS 12
-struct pane_table {
-    int shown[PANE_MAX_COLS];   /* column indices, in display order */
-    int width[PANE_MAX_COLS];
-    int n;
-};
-void pane_table_layout(struct pane_table *t, const struct pane_col *cols, int ncols,
-                       const int *prio, int nprio, int inner);
-void pane_table_header(struct pane *p, const struct tui_ctx *c, int y,
-                       const struct pane_table *t, const struct pane_col *cols,
-                       int sort, bool reverse);
-/* One row; cells and roles are indexed by column. */
-void pane_table_row(struct pane *p, const struct tui_ctx *c, int y,
-                    const struct pane_table *t, char cells[][64], const int *roles,
-                    bool selected);
-/* The keys every table pane takes: move and scroll, `s` the next of
- * nsort sort columns, `r` reverse, Enter drill (when there are rows). */
-enum pane_action pane_table_key(struct pane *p, int ch, int nrows, int nsort);
-/* Case-insensitive substring: the table filter. */
-bool pane_matches(const char *text, const char *filter);
+/* A pane drilled into one tenant or model: title, the trend, the window
+ * against its baseline (and today, with today) on row 4, hint at the
+ * bottom. Row 5 is left for the caller. */
+void pane_drilled(struct pane *p, const struct tui_ctx *c, const char *title,
+                  bool today, const char *hint);
 
 #endif

@@ -1,12 +1,26 @@
-/* pane_alerts.c - alerts: firing first (severity, kind, scope, value vs
- * baseline, since), then recently resolved. `a` silences the one under the
+/* pane_alerts.c - alerts: firing first (severity, kind, scope, window,
+ * value vs baseline, since), then recently resolved, in the order the
+ * alerts module gives. A table (table.h) without titles or sorting, each
+ * row in the colour of its severity. `a` silences the one under the
  * cursor for its repeat interval. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/format.h"
 #include "tui/pane.h"
+#include "tui/table.h"
+
+static bool firing(const struct view_alert *a)
+{
+    return strcmp(a->state, "firing") == 0;
+}
+
+static bool critical(const struct view_alert *a)
+{
+    return strcmp(a->severity, "critical") == 0;
+}
 
 /* Money for spend/budget kinds, a percentage for rates, a count for
  * requests, a duration for staleness. */
@@ -22,73 +36,125 @@ static void show_value(char *buf, size_t len, const char *kind, double v)
         fmt_pct(buf, len, v);
 }
 
-static void alerts_draw(struct pane *p, const struct tui_ctx *c)
+static int state_cell(const void *row, const struct tui_ctx *c, char *buf, size_t len)
 {
-    const struct view *v = c->view;
-    size_t firing = 0;
-    for (size_t i = 0; i < v->nalerts; i++)
-        firing += strcmp(v->alerts[i].state, "firing") == 0;
-    char title[64];
-    snprintf(title, sizeof title, "Alerts  %zu firing", firing);
-    pane_frame(p, c, title);
-    int visible = p->h - 2;
-    pane_clamp(p, (int)v->nalerts, visible);
-    if (v->nalerts == 0)
-        pane_text(p, c, 1, 1, p->w - 2, ROLE_DIM,
-                  v->baseline_days ? "no alerts" : "no alerts (learning: less than a day of history)");
-    for (int r = 0; r < visible && p->top + r < (int)v->nalerts; r++) {
-        const struct view_alert *a = &v->alerts[p->top + r];
-        bool on = strcmp(a->state, "firing") == 0;
-        char val[32], base[32], ratio[32], win[16], since[48], line[640];
-        show_value(val, sizeof val, a->kind, a->value);
+    const struct view_alert *a = row;
+    (void)c;
+    snprintf(buf, len, "%s", !firing(a) ? "ok" : critical(a) ? "CRIT" : "WARN");
+    return ROLE_NORMAL;
+}
+
+static int scope_cell(const void *row, const struct tui_ctx *c, char *buf, size_t len)
+{
+    (void)c;
+    snprintf(buf, len, "%s", ((const struct view_alert *)row)->scope);
+    return ROLE_NORMAL;
+}
+
+static int window_cell(const void *row, const struct tui_ctx *c, char *buf, size_t len)
+{
+    (void)c;
+    fmt_window(buf, len, ((const struct view_alert *)row)->window);
+    return ROLE_NORMAL;
+}
+
+/* "$43.45 vs $9.61 (4.52x)  since 12m", or against the threshold where
+ * there is no baseline (a distance, an age). */
+static int detail_cell(const void *row, const struct tui_ctx *c, char *buf, size_t len)
+{
+    const struct view_alert *a = row;
+    bool on = firing(a);
+    char val[32], base[32], ratio[32], since[48], versus[160];
+    show_value(val, sizeof val, a->kind, a->value);
+    fmt_duration(since, sizeof since, c->now - (on ? a->started_at : a->resolved_at));
+    if (isfinite(a->baseline)) {
         show_value(base, sizeof base, a->kind, a->baseline);
         fmt_ratio(ratio, sizeof ratio, a->ratio);
-        fmt_window(win, sizeof win, a->window);
-        fmt_duration(since, sizeof since, c->now - (on ? a->started_at : a->resolved_at));
-        char versus[160];
-        if (isfinite(a->baseline)) {
-            snprintf(versus, sizeof versus, "%s vs %s (%s)", val, base, ratio);
-        } else {
-            /* a distance or an age has no baseline: show what it crossed */
-            char th[32];
-            show_value(th, sizeof th, a->kind, a->threshold);
-            snprintf(versus, sizeof versus, "%s (threshold %s)", val, th);
-        }
-        snprintf(line, sizeof line, "%-4s %-14s %-24s %-5s %s  %s %s%s",
-                 on ? (strcmp(a->severity, "critical") == 0 ? "CRIT" : "WARN") : "ok",
-                 a->kind, a->scope, win, versus, on ? "since" : "resolved",
-                 since, a->silenced ? "  [silenced]" : "");
-        bool sel = c->focused && p->top + r == p->sel;
-        int role = sel ? ROLE_SELECTED
-                   : !on ? ROLE_DIM
-                   : a->silenced ? ROLE_DIM
-                   : strcmp(a->severity, "critical") == 0 ? ROLE_BAD : ROLE_WARN;
-        if (sel) {
-            wattron(p->win, c->theme->attr[ROLE_SELECTED]);
-            mvwhline(p->win, 1 + r, 1, ' ', p->w - 2);
-            wattroff(p->win, c->theme->attr[ROLE_SELECTED]);
-        }
-        pane_text(p, c, 1 + r, 1, p->w - 2, role, line);
-        if (sel)
-            snprintf(p->selected[0], sizeof p->selected[0], "%s", a->id);
+        snprintf(versus, sizeof versus, "%s vs %s (%s)", val, base, ratio);
+    } else {
+        show_value(base, sizeof base, a->kind, a->threshold);
+        snprintf(versus, sizeof versus, "%s (threshold %s)", val, base);
     }
+    snprintf(buf, len, "%s  %s %s%s", versus, on ? "since" : "resolved", since,
+             a->silenced ? "  [silenced]" : "");
+    return ROLE_NORMAL;
+}
+
+/* Columns as wide as the widest usual value; a longer one pushes the
+ * rest of its row right (table.h). */
+static const struct table_col cols[] = {
+    {"STATE", 4, TABLE_TEXT, 0, ROLE_NORMAL, state_cell, .left = true},
+    {"KIND", 14, TABLE_TEXT, offsetof(struct view_alert, kind), ROLE_NORMAL, NULL, .left = true},
+    {"SCOPE", 24, TABLE_TEXT, 0, ROLE_NORMAL, scope_cell, .left = true},
+    {"WINDOW", 5, TABLE_TEXT, 0, ROLE_NORMAL, window_cell, .left = true},
+    {"DETAIL", 0, TABLE_TEXT, 0, ROLE_NORMAL, detail_cell, .left = true, .flex = true},
+};
+
+static const char *name(const void *row)
+{
+    return ((const struct view_alert *)row)->id;
+}
+
+static void pick(const void *row, struct pane_pick *out)
+{
+    snprintf(out->a, sizeof out->a, "%s", name(row));
+    out->b[0] = '\0';
+}
+
+/* Resolved and silenced alerts step back; firing ones by severity. */
+static int row_role(const void *row, const struct tui_ctx *c)
+{
+    const struct view_alert *a = row;
+    (void)c;
+    if (!firing(a) || a->silenced)
+        return ROLE_DIM;
+    return critical(a) ? ROLE_BAD : ROLE_WARN;
+}
+
+static void title(const struct tui_ctx *c, char *buf, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->view->nalerts; i++)
+        n += firing(&c->view->alerts[i]);
+    snprintf(buf, len, "Alerts  %zu firing", n);
+}
+
+static const char *empty(const struct tui_ctx *c)
+{
+    return c->view->baseline_days ? "no alerts" : "no alerts (learning: less than a day of history)";
+}
+
+static const struct table_spec table = {
+    .cols = cols,
+    .ncols = (int)(sizeof cols / sizeof *cols),
+    .header = false,
+    .rows = offsetof(struct view, alerts),
+    .nrows = offsetof(struct view, nalerts),
+    .row_size = sizeof(struct view_alert),
+    .name = name,
+    .pick = pick,
+    .row_role = row_role,
+    .title = title,
+    .empty = empty,
+};
+
+static void alerts_draw(struct pane *p, const struct tui_ctx *c)
+{
+    table_draw(p, c, &table);
 }
 
 static enum pane_action alerts_key(struct pane *p, int ch, const struct tui_ctx *c)
 {
-    int n = (int)c->view->nalerts;
-    if (pane_scroll_key(p, ch, n, p->h - 2))
-        return PANE_HANDLED;
-    if (ch == 'a' && n > 0 && p->sel >= 0 && p->sel < n) {
-        snprintf(p->selected[0], sizeof p->selected[0], "%s", c->view->alerts[p->sel].id);
+    enum pane_action a = table_key(p, ch, c, &table);
+    if (a == PANE_IGNORED && ch == 'a' && p->picked)
         return PANE_SILENCE;
-    }
-    return PANE_IGNORED;
+    return a;
 }
 
 const struct pane_ops pane_alerts = {
     .title = "Alerts",
     .focusable = true,
+    .drill = DRILL_NONE,
     .draw = alerts_draw,
     .key = alerts_key,
 };

@@ -1,152 +1,117 @@
 /* pane_models.c - the model mix: each model's share of spend now against
  * its baseline share, spend, requests, and the mix distance; unpriced
- * models marked. Drilled into a model, it shows that model's 7-day trend. */
+ * models marked. A table (table.h). Drilled into a model, it shows that
+ * model's 7-day trend. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "core/format.h"
 #include "tui/pane.h"
+#include "tui/table.h"
 
-enum { C_NAME, C_SHARE, C_BASE, C_WINDOW, C_REQ, C_COUNT };
+/* A share up by the alert rule's mix shift is bad. */
+static int share_cell(const void *row, const struct tui_ctx *c, char *buf, size_t len)
+{
+    const struct view_model *m = row;
+    fmt_pct(buf, len, m->share);
+    bool shifted = isfinite(m->share) && isfinite(m->baseline_share) &&
+                   m->share - m->baseline_share >= c->facts->limits.mix_shift;
+    return shifted ? ROLE_BAD : ROLE_NORMAL;
+}
 
-static const struct pane_col cols[C_COUNT] = {
-    {"MODEL", 12}, {"SHARE", 7}, {"BASE", 7}, {"WINDOW", 9}, {"REQ", 6},
+static int window_cell(const void *row, const struct tui_ctx *c, char *buf, size_t len)
+{
+    const struct view_model *m = row;
+    (void)c;
+    if (m->price == PRICE_NONE) {
+        snprintf(buf, len, "unpriced");
+        return ROLE_WARN;
+    }
+    char usd[32];
+    fmt_usd(usd, sizeof usd, m->window_usd);
+    /* '~': a cache price was missing and the input price stood in */
+    snprintf(buf, len, "%s%s", m->price == PRICE_PARTIAL ? "~" : "", usd);
+    return ROLE_NORMAL;
+}
+
+#define AT(field) offsetof(struct view_model, field)
+
+static const struct table_col cols[] = {
+    {"MODEL", 12, TABLE_TEXT, AT(model), ROLE_NORMAL, NULL, .left = true, .flex = true, .sort = 5},
+    {"SHARE", 7, TABLE_PCT, AT(share), ROLE_NORMAL, share_cell, .prio = 1, .sort = 2},
+    {"BASE", 7, TABLE_PCT, AT(baseline_share), ROLE_DIM, NULL, .prio = 2, .sort = 3},
+    {"WINDOW", 9, TABLE_USD, AT(window_usd), ROLE_NORMAL, window_cell, .prio = 3, .sort = 1},
+    {"REQ", 6, TABLE_COUNT, AT(requests), ROLE_NORMAL, NULL, .prio = 4, .sort = 4},
 };
-static const int prio[] = {C_SHARE, C_BASE, C_WINDOW, C_REQ};
-static const int sort_cycle[] = {C_WINDOW, C_SHARE, C_BASE, C_REQ, C_NAME};
 
-static int sort_col;
-static bool sort_rev;
-
-static double value(const struct view_model *m, int col)
+static const char *name(const void *row)
 {
-    switch (col) {
-    case C_SHARE: return m->share;
-    case C_BASE: return m->baseline_share;
-    case C_WINDOW: return m->window_usd;
-    case C_REQ: return (double)m->requests;
-    default: return 0;
-    }
+    return ((const struct view_model *)row)->model;
 }
 
-static int cmp(const void *x, const void *y)
+static bool match(const void *row, const char *filter)
 {
-    const struct view_model *a = *(const struct view_model *const *)x;
-    const struct view_model *b = *(const struct view_model *const *)y;
-    int r;
-    if (sort_col == C_NAME) {
-        r = strcmp(a->model, b->model);
-    } else {
-        double va = value(a, sort_col), vb = value(b, sort_col);
-        va = isnan(va) ? -INFINITY : va;
-        vb = isnan(vb) ? -INFINITY : vb;
-        r = va < vb ? 1 : va > vb ? -1 : strcmp(a->model, b->model);
-    }
-    return sort_rev ? -r : r;
+    const struct view_model *m = row;
+    return table_matches(m->model, filter) || table_matches(m->provider, filter);
 }
 
-static const struct view_model **rows_of(struct pane *p, const struct tui_ctx *c, int *n)
+static void pick(const void *row, struct pane_pick *out)
 {
-    const struct view *v = c->view;
-    const struct view_model **rows = calloc(v->nmodels + 1, sizeof *rows);
-    *n = 0;
-    if (!rows)
-        return NULL;
-    for (size_t i = 0; i < v->nmodels; i++)
-        if (pane_matches(v->models[i].model, c->filter) ||
-            pane_matches(v->models[i].provider, c->filter))
-            rows[(*n)++] = &v->models[i];
-    sort_col = sort_cycle[p->sort];
-    sort_rev = p->reverse;
-    qsort(rows, (size_t)*n, sizeof *rows, cmp);
-    return rows;
+    const struct view_model *m = row;
+    snprintf(out->a, sizeof out->a, "%s", m->provider);
+    snprintf(out->b, sizeof out->b, "%s", m->model);
 }
 
-static void remember(struct pane *p, const struct view_model *m)
+static void title(const struct tui_ctx *c, char *buf, size_t len)
 {
-    snprintf(p->selected[0], sizeof p->selected[0], "=%s", m->provider);
-    snprintf(p->selected[1], sizeof p->selected[1], "%s", m->model);
+    char mix[16];
+    fmt_pct(mix, sizeof mix, c->view->mix_distance);
+    snprintf(buf, len, "Models  mix %s%s%s", mix, c->filter && *c->filter ? "  filter: " : "",
+             c->filter ? c->filter : "");
 }
+
+static const char *empty(const struct tui_ctx *c)
+{
+    return c->filter && *c->filter ? "no model matches the filter" : "no usage yet";
+}
+
+static const struct table_spec table = {
+    .cols = cols,
+    .ncols = (int)(sizeof cols / sizeof *cols),
+    .header = true,
+    .rows = offsetof(struct view, models),
+    .nrows = offsetof(struct view, nmodels),
+    .row_size = sizeof(struct view_model),
+    .name = name,
+    .match = match,
+    .pick = pick,
+    .title = title,
+    .empty = empty,
+};
 
 static void models_draw(struct pane *p, const struct tui_ctx *c)
 {
-    char title[200], mix[16];
-    if (c->drill == DRILL_MODEL) {
-        snprintf(title, sizeof title, "Model %s/%s", c->drill_provider, c->drill_model);
-        pane_frame(p, c, title);
-        pane_trend(p, c, 1);
-        char a[32], b[32], line[160];
-        fmt_usd(a, sizeof a, c->view->spend.window_usd);
-        fmt_usd(b, sizeof b, c->view->spend.baseline_usd);
-        snprintf(line, sizeof line, "window %s  base %s", a, b);
-        pane_text(p, c, 4, 1, p->w - 2, ROLE_NORMAL, line);
-        pane_text(p, c, p->h - 2, 1, p->w - 2, ROLE_DIM, "its tenants: Tenants pane; Esc: back");
+    if (c->drill != DRILL_MODEL) {
+        table_draw(p, c, &table);
         return;
     }
-    int n;
-    const struct view_model **rows = rows_of(p, c, &n);
-    fmt_pct(mix, sizeof mix, c->view->mix_distance);
-    snprintf(title, sizeof title, "Models  mix %s%s%s", mix,
-             c->filter && *c->filter ? "  filter: " : "", c->filter ? c->filter : "");
-    pane_frame(p, c, title);
-    struct pane_table t;
-    pane_table_layout(&t, cols, C_COUNT, prio, (int)(sizeof prio / sizeof *prio), p->w - 2);
-    pane_table_header(p, c, 1, &t, cols, sort_cycle[p->sort], p->reverse);
-    int visible = p->h - 3;
-    for (int i = 0; i < n && p->selected[0][0]; i++)
-        if (strcmp(rows[i]->provider, p->selected[0] + 1) == 0 &&
-            strcmp(rows[i]->model, p->selected[1]) == 0)
-            p->sel = i;
-    pane_clamp(p, n, visible);
-    if (n == 0)
-        pane_text(p, c, 2, 1, p->w - 2, ROLE_DIM,
-                  c->filter && *c->filter ? "no model matches the filter" : "no usage yet");
-    for (int r = 0; r < visible && p->top + r < n; r++) {
-        const struct view_model *m = rows[p->top + r];
-        char cells[C_COUNT][64];
-        int roles[C_COUNT] = {0};
-        snprintf(cells[C_NAME], 64, "%s", m->model);
-        fmt_pct(cells[C_SHARE], 64, m->share);
-        fmt_pct(cells[C_BASE], 64, m->baseline_share);
-        roles[C_BASE] = ROLE_DIM;
-        if (isfinite(m->share) && isfinite(m->baseline_share) &&
-            m->share - m->baseline_share >= c->facts->limits.mix_shift)
-            roles[C_SHARE] = ROLE_BAD;
-        if (m->price == PRICE_NONE) {
-            snprintf(cells[C_WINDOW], 64, "unpriced");
-            roles[C_WINDOW] = ROLE_WARN;
-        } else {
-            char usd[32];
-            fmt_usd(usd, sizeof usd, m->window_usd);
-            /* '~': a cache price was missing and the input price stood in */
-            snprintf(cells[C_WINDOW], 64, "%s%s", m->price == PRICE_PARTIAL ? "~" : "", usd);
-        }
-        fmt_count(cells[C_REQ], 64, m->requests);
-        pane_table_row(p, c, 2 + r, &t, cells, roles, c->focused && p->top + r == p->sel);
-    }
-    if (n > 0 && p->sel < n)
-        remember(p, rows[p->sel]);
-    free(rows);
+    char t[400];
+    snprintf(t, sizeof t, "Model %s/%s", c->drill_provider, c->drill_model);
+    pane_drilled(p, c, t, false, "its tenants: Tenants pane; Esc: back");
 }
 
 static enum pane_action models_key(struct pane *p, int ch, const struct tui_ctx *c)
 {
     if (c->drill == DRILL_MODEL)
         return PANE_IGNORED;
-    int n;
-    const struct view_model **rows = rows_of(p, c, &n);
-    enum pane_action a = pane_table_key(p, ch, n, (int)(sizeof sort_cycle / sizeof *sort_cycle));
-    if (n > 0 && p->sel >= 0 && p->sel < n)
-        remember(p, rows[p->sel]);
-    free(rows);
-    return a;
+    return table_key(p, ch, c, &table);
 }
 
 const struct pane_ops pane_models = {
     .title = "Models",
     .focusable = true,
+    .drill = DRILL_MODEL,
     .draw = models_draw,
     .key = models_key,
 };

@@ -378,13 +378,12 @@ static void edit_filter(struct tui *t, int ch)
 
 static void drill_into(struct tui *t, const struct pane *p)
 {
-    if (p->ops == &pane_tenants) {
-        t->drill = DRILL_TENANT;
-        snprintf(t->drill_tenant, sizeof t->drill_tenant, "%s", p->selected[0] + 1);
+    t->drill = p->ops->drill;
+    if (t->drill == DRILL_TENANT) {
+        snprintf(t->drill_tenant, sizeof t->drill_tenant, "%s", p->pick.a);
     } else {
-        t->drill = DRILL_MODEL;
-        snprintf(t->drill_provider, sizeof t->drill_provider, "%s", p->selected[0] + 1);
-        snprintf(t->drill_model, sizeof t->drill_model, "%s", p->selected[1]);
+        snprintf(t->drill_provider, sizeof t->drill_provider, "%s", p->pick.a);
+        snprintf(t->drill_model, sizeof t->drill_model, "%s", p->pick.b);
     }
     t->filter[0] = '\0';
     t->need_view = true;
@@ -462,7 +461,7 @@ static void on_key(struct tui *t, int ch)
         break;
     case PANE_SILENCE: {
         char msg[160];
-        if (t->host->ops->silence(t->host->ctx, focused->selected[0], msg, sizeof msg) == 0)
+        if (t->host->ops->silence(t->host->ctx, focused->pick.a, msg, sizeof msg) == 0)
             t->need_view = true;
         set_status(t, msg);
         break;

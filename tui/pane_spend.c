@@ -9,15 +9,14 @@
 #include "tui/pane.h"
 #include "tui/widgets.h"
 
-static void spend_draw(struct pane *p, const struct tui_ctx *c)
+/* Row 1: the window's spend, its ratio to the baseline (marked when over
+ * the alert factor), the baseline. */
+static void draw_headline(struct pane *p, const struct tui_ctx *c, int inner)
 {
     const struct view *v = c->view;
     const struct view_spend *s = &v->spend;
     const struct theme *th = c->theme;
-    pane_frame(p, c, "Spend");
-    int inner = p->w - 2;
     char a[32], b[32], r[32], line[256], win[16];
-
     fmt_window(win, sizeof win, v->window);
     fmt_usd(a, sizeof a, s->window_usd);
     fmt_usd(b, sizeof b, s->baseline_usd);
@@ -34,14 +33,19 @@ static void spend_draw(struct pane *p, const struct tui_ctx *c)
     x += (int)strlen(r) + (high ? 3 : 1);
     snprintf(line, sizeof line, "base %s", v->baseline_days ? b : "learning");
     pane_text(p, c, 1, x, inner - x + 1, ROLE_DIM, line);
+}
 
-    char t[32], pr[32], burn[32], d7[32], billed[32];
+/* Rows 2 and 3: today, the projection, burn, and 24h and 7 days or the
+ * billed figure; narrow panes move burn to row 3. */
+static void draw_figures(struct pane *p, const struct tui_ctx *c, int inner)
+{
+    const struct view_spend *s = &c->view->spend;
+    char t[32], pr[32], burn[32], d7[32], h24[32], billed[32], line[256];
     fmt_usd(t, sizeof t, s->today_usd);
     fmt_usd(pr, sizeof pr, s->projected_today_usd);
     fmt_usd(burn, sizeof burn, s->burn_usd_per_hour);
     const char *per_h = isfinite(s->burn_usd_per_hour) ? "/h" : ""; /* not "n/a/h" */
     fmt_usd(d7, sizeof d7, s->last_7d_usd);
-    char h24[32];
     fmt_usd(h24, sizeof h24, s->last_24h_usd);
     bool wide = inner >= 52;
     if (wide)
@@ -60,13 +64,14 @@ static void spend_draw(struct pane *p, const struct tui_ctx *c)
         snprintf(line, sizeof line, "burn %s%s  7d %s", burn, per_h, d7);
     }
     pane_text(p, c, 3, 1, inner, ROLE_NORMAL, line);
+}
 
-    if (!v->has_sparklines || p->h < 7)
-        return;
-    /* hourly spend against the baseline, on one scale; hours above the
-     * alert factor x their baseline are marked */
-    int n = VIEW_HOURS;
-    int cells = inner - 6 < n ? inner - 6 : n;
+/* The bottom two rows: hourly spend against the baseline, on one scale;
+ * hours above the alert factor x their baseline are marked. */
+static void draw_hours(struct pane *p, const struct tui_ctx *c, int inner)
+{
+    const struct view *v = c->view;
+    int cells = inner - 6 < VIEW_HOURS ? inner - 6 : VIEW_HOURS;
     double max = 0;
     for (int i = VIEW_HOURS - cells; i < VIEW_HOURS; i++) {
         if (v->hours[i].usd > max)
@@ -75,17 +80,27 @@ static void spend_draw(struct pane *p, const struct tui_ctx *c)
             max = v->hours[i].baseline_usd;
     }
     int row = p->h - 3;
+    double factor = c->facts->limits.factor;
     pane_text(p, c, row, 1, 5, ROLE_DIM, "24h ");
     pane_text(p, c, row + 1, 1, 5, ROLE_DIM, "base");
     for (int k = 0; k < cells; k++) {
         const struct view_hour *h = &v->hours[VIEW_HOURS - cells + k];
-        bool over = isfinite(h->baseline_usd) && h->usd > c->facts->limits.factor * h->baseline_usd &&
-                    h->usd > 0;
+        bool over = isfinite(h->baseline_usd) && h->usd > factor * h->baseline_usd && h->usd > 0;
         pane_text(p, c, row, 6 + k, 1, over ? ROLE_BAD : ROLE_GOOD,
-                  widget_spark_glyph(h->usd, max, th->ascii));
+                  widget_spark_glyph(h->usd, max, c->theme->ascii));
         pane_text(p, c, row + 1, 6 + k, 1, ROLE_DIM,
-                  widget_spark_glyph(h->baseline_usd, max, th->ascii));
+                  widget_spark_glyph(h->baseline_usd, max, c->theme->ascii));
     }
+}
+
+static void spend_draw(struct pane *p, const struct tui_ctx *c)
+{
+    int inner = p->w - 2;
+    pane_frame(p, c, "Spend");
+    draw_headline(p, c, inner);
+    draw_figures(p, c, inner);
+    if (c->view->has_sparklines && p->h >= 7)
+        draw_hours(p, c, inner);
 }
 
 const struct pane_ops pane_spend = {

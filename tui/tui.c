@@ -57,7 +57,9 @@ struct tui {
     int64_t status_until;
     bool quitting;
     int exit_code;
-    size_t open_handles;
+    uv_handle_t *handles[8];     /* every handle opened, to close */
+    int nhandles;
+    int closing;                 /* closes not yet called back */
 };
 
 /* ---- the terminal given back, whatever happens --------------------------------- */
@@ -389,68 +391,65 @@ static void drill_into(struct tui *t, const struct pane *p)
     t->need_view = true;
 }
 
-static void on_key(struct tui *t, int ch)
+/* Esc: the filter goes first, then the drill-down. */
+static void escape(struct tui *t)
 {
-    if (ch == KEY_RESIZE) {
-        t->need_layout = true;
-        return;
+    if (t->filter[0]) {
+        t->filter[0] = '\0';
+    } else if (t->drill != DRILL_NONE) {
+        t->drill = DRILL_NONE;
+        t->need_view = true;
     }
-    t->need_draw = true;
-    if (t->help) {
-        t->help = false;
-        touchwin(stdscr);
-        wnoutrefresh(stdscr);
-        return;
-    }
-    if (t->editing) {
-        edit_filter(t, ch);
-        return;
-    }
-    struct pane *focused = &t->panes[t->focus];
+}
+
+/* The dashboard's own keys, whatever has focus; false: not one of them. */
+static bool dashboard_key(struct tui *t, int ch)
+{
     switch (ch) {
     case 'q':
         quit(t, 0);
-        return;
+        return true;
     case '?':
         t->help = true;
-        return;
+        return true;
     case '\t':
         t->focus = next_focus(t->focus, 1);
-        return;
+        return true;
     case KEY_BTAB:
         t->focus = next_focus(t->focus, -1);
-        return;
+        return true;
     case '1': case '2': case '3':
         t->window = ch == '1' ? 3600 : ch == '2' ? 6 * 3600 : 24 * 3600;
         t->need_view = true;
         if (t->paused)
             compute_view(t); /* a new window is worth showing even paused */
-        return;
+        return true;
     case 'p':
         t->paused = !t->paused;
         t->need_view = !t->paused;
-        return;
+        return true;
     case 'R':
         t->host->ops->poll_now(t->host->ctx);
         set_status(t, "polling every source now");
-        return;
+        return true;
     case '/':
         t->filter_pane = t->focus == P_MODELS ? P_MODELS : P_TENANTS;
         t->focus = t->filter_pane;
         t->filter[0] = '\0';
         t->editing = true;
-        return;
+        return true;
     case 27: /* Esc */
-        if (t->filter[0]) {
-            t->filter[0] = '\0';
-        } else if (t->drill != DRILL_NONE) {
-            t->drill = DRILL_NONE;
-            t->need_view = true;
-        }
-        return;
+        escape(t);
+        return true;
     default:
-        break;
+        return false;
     }
+}
+
+/* A key for the focused pane, and what the pane then asks for. */
+static void pane_key(struct tui *t, int ch)
+{
+    struct pane *focused = &t->panes[t->focus];
     struct tui_ctx c;
     fill_ctx(t, &c);
     c.focused = true;
@@ -469,6 +468,25 @@ static void on_key(struct tui *t, int ch)
     default:
         break;
     }
+}
+
+static void on_key(struct tui *t, int ch)
+{
+    if (ch == KEY_RESIZE) {
+        t->need_layout = true;
+        return;
+    }
+    t->need_draw = true;
+    if (t->help) {
+        t->help = false; /* any key closes it */
+        touchwin(stdscr);
+        wnoutrefresh(stdscr);
+        return;
+    }
+    if (t->editing)
+        edit_filter(t, ch);
+    else if (!dashboard_key(t, ch))
+        pane_key(t, ch);
 }
 
 static void on_input(uv_poll_t *h, int status, int events)
@@ -506,34 +524,148 @@ static void on_stop_signal(uv_signal_t *s, int signum)
 static void handle_closed(uv_handle_t *h)
 {
     struct tui *t = h->data;
-    t->open_handles--;
+    t->closing--;
 }
 
-static void close_handle(struct tui *t, uv_handle_t *h)
+/* Close every handle opened so far, each once. */
+static void close_handles(struct tui *t)
 {
-    if (uv_is_closing(h))
-        return;
-    t->open_handles++;
-    uv_close(h, handle_closed);
+    for (int i = 0; i < t->nhandles; i++) {
+        if (uv_is_closing(t->handles[i]))
+            continue;
+        t->closing++;
+        uv_close(t->handles[i], handle_closed);
+    }
 }
 
 static void on_host_stopped(void *arg)
 {
-    struct tui *t = arg;
-    close_handle(t, (uv_handle_t *)&t->input);
-    close_handle(t, (uv_handle_t *)&t->sig_winch);
-    close_handle(t, (uv_handle_t *)&t->sig_int);
-    close_handle(t, (uv_handle_t *)&t->sig_term);
-    close_handle(t, (uv_handle_t *)&t->sig_hup);
-    close_handle(t, (uv_handle_t *)&t->tick);
-    close_handle(t, (uv_handle_t *)&t->draw);
+    close_handles(arg);
 }
 
-static void start_signal(struct tui *t, uv_signal_t *s, uv_signal_cb cb, int signum)
+/* rc from a uv_*_init of h: on success h is ours, to close. */
+static int opened(struct tui *t, int rc, void *h)
 {
-    uv_signal_init(t->host->loop, s);
-    s->data = t;
-    uv_signal_start(s, cb, signum);
+    if (rc == 0) {
+        ((uv_handle_t *)h)->data = t;
+        t->handles[t->nhandles++] = h;
+    }
+    return rc;
+}
+
+static int start_signal(struct tui *t, uv_signal_t *s, uv_signal_cb cb, int signum)
+{
+    int rc = opened(t, uv_signal_init(t->host->loop, s), s);
+    return rc ? rc : uv_signal_start(s, cb, signum);
+}
+
+/* The signals, before curses starts: it then leaves SIGWINCH to the loop.
+ * Returns 0 or a libuv error. */
+static int start_signals(struct tui *t)
+{
+    int rc = start_signal(t, &t->sig_winch, on_winch, SIGWINCH);
+    if (rc == 0)
+        rc = start_signal(t, &t->sig_int, on_stop_signal, SIGINT);
+    if (rc == 0)
+        rc = start_signal(t, &t->sig_term, on_stop_signal, SIGTERM);
+    if (rc == 0)
+        rc = start_signal(t, &t->sig_hup, on_stop_signal, SIGHUP);
+    return rc;
+}
+
+/* Keys, the tick, and the draw just before each sleep. Returns 0 or a
+ * libuv error. */
+static int start_loop(struct tui *t)
+{
+    uv_loop_t *loop = t->host->loop;
+    uint64_t ms = (uint64_t)t->host->refresh * 1000;
+    int rc = opened(t, uv_poll_init(loop, &t->input, STDIN_FILENO), &t->input);
+    if (rc == 0)
+        rc = uv_poll_start(&t->input, UV_READABLE, on_input);
+    if (rc == 0)
+        rc = opened(t, uv_timer_init(loop, &t->tick), &t->tick);
+    if (rc == 0)
+        rc = uv_timer_start(&t->tick, on_tick, ms, ms);
+    if (rc == 0)
+        rc = opened(t, uv_prepare_init(loop, &t->draw), &t->draw);
+    if (rc == 0)
+        rc = uv_prepare_start(&t->draw, on_prepare);
+    return rc;
+}
+
+/* The terminal to curses. NULL (said on stderr) if it cannot be used. */
+static SCREEN *start_curses(struct tui *t, bool color, bool ascii)
+{
+    SCREEN *screen = newterm(NULL, stdout, stdin);
+    if (!screen) {
+        fprintf(stderr, "spendtop: cannot use this terminal (TERM=%s)\n",
+                getenv("TERM") ? getenv("TERM") : "");
+        return NULL;
+    }
+    set_term(screen);
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    set_escdelay(25);
+    curs_set(0);
+    theme_init(&t->theme, color, ascii);
+    refresh();
+    return screen;
+}
+
+/* Curses' windows gone and the terminal given back. */
+static void stop_curses(struct tui *t, SCREEN *screen)
+{
+    for (int i = 0; i < P_COUNT; i++)
+        if (t->panes[i].win)
+            delwin(t->panes[i].win);
+    if (t->footer)
+        delwin(t->footer);
+    if (t->help_win)
+        delwin(t->help_win);
+    restore_terminal();
+    delscreen(screen);
+}
+
+static struct tui *tui_new(const struct host *h)
+{
+    struct tui *t = xcalloc(1, sizeof *t);
+    t->host = h;
+    t->window = h->window;
+    t->focus = P_TENANTS;
+    t->filter_pane = P_TENANTS;
+    t->need_layout = true;
+    for (int i = 0; i < P_COUNT; i++)
+        t->panes[i].ops = pane_types[i];
+    return t;
+}
+
+static void tui_free(struct tui *t)
+{
+    if (t->have_view)
+        view_free(&t->view);
+    free(t);
+}
+
+/* The host started and the loop run until the host has stopped and every
+ * handle is closed. */
+static void run(struct tui *t, bool color)
+{
+    const struct host *h = t->host;
+    h->ops->start(h->ctx);
+    log_msg(LOG_INFO, "dashboard started (%s, %s)", color ? "colour" : "no colour",
+            t->theme.ascii ? "ascii" : "utf-8");
+    uv_run(h->loop, UV_RUN_DEFAULT);
+}
+
+/* What opened before a failure closed again, the loop left as it was. */
+static void unwind(struct tui *t)
+{
+    close_handles(t);
+    while (t->closing > 0)
+        uv_run(t->host->loop, UV_RUN_NOWAIT);
 }
 
 int tui_run(const struct host *h, const struct tui_options *o)
@@ -544,7 +676,7 @@ int tui_run(const struct host *h, const struct tui_options *o)
     }
     /* LC_CTYPE only: numbers keep their '.' whatever the user's locale */
     setlocale(LC_CTYPE, "");
-    bool utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+    bool ascii = o->ascii || strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
     bool color = !o->no_color && getenv("NO_COLOR") == NULL;
 
     /* from here the terminal belongs to curses: the log goes to its file */
@@ -555,72 +687,25 @@ int tui_run(const struct host *h, const struct tui_options *o)
     }
     log_set_quiet(true);
 
-    struct tui *t = xcalloc(1, sizeof *t);
-    t->host = h;
-    t->window = h->window;
-    t->focus = P_TENANTS;
-    t->filter_pane = P_TENANTS;
-    t->need_layout = true;
-    for (int i = 0; i < P_COUNT; i++)
-        t->panes[i].ops = pane_types[i];
-
+    struct tui *t = tui_new(h);
     stdin_flags = fcntl(STDIN_FILENO, F_GETFL);
-    /* signals before initscr, so curses leaves SIGWINCH to the loop */
-    start_signal(t, &t->sig_winch, on_winch, SIGWINCH);
-    start_signal(t, &t->sig_int, on_stop_signal, SIGINT);
-    start_signal(t, &t->sig_term, on_stop_signal, SIGTERM);
-    start_signal(t, &t->sig_hup, on_stop_signal, SIGHUP);
+    int rc = start_signals(t);
     xalloc_set_fatal_hook(restore_terminal);
     install_crash_handlers();
-
-    SCREEN *screen = newterm(NULL, stdout, stdin);
-    if (!screen) {
-        fprintf(stderr, "spendtop: cannot use this terminal (TERM=%s)\n",
-                getenv("TERM") ? getenv("TERM") : "");
-        free(t);
-        return 1;
-    }
-    set_term(screen);
-    cbreak();
-    noecho();
-    nonl();
-    keypad(stdscr, TRUE);
-    nodelay(stdscr, TRUE);
-    set_escdelay(25);
-    curs_set(0);
-    theme_init(&t->theme, color, o->ascii || !utf8);
-    refresh();
-
-    uv_poll_init(h->loop, &t->input, STDIN_FILENO);
-    t->input.data = t;
-    uv_poll_start(&t->input, UV_READABLE, on_input);
-    uv_timer_init(h->loop, &t->tick);
-    t->tick.data = t;
-    uint64_t refresh_ms = (uint64_t)h->refresh * 1000;
-    uv_timer_start(&t->tick, on_tick, refresh_ms, refresh_ms);
-    uv_prepare_init(h->loop, &t->draw);
-    t->draw.data = t;
-    uv_prepare_start(&t->draw, on_prepare);
-
-    h->ops->start(h->ctx);
-    log_msg(LOG_INFO, "dashboard started (%s, %s)", color ? "colour" : "no colour",
-            t->theme.ascii ? "ascii" : "utf-8");
-    uv_run(h->loop, UV_RUN_DEFAULT);
-
-    for (int i = 0; i < P_COUNT; i++)
-        if (t->panes[i].win)
-            delwin(t->panes[i].win);
-    if (t->footer)
-        delwin(t->footer);
-    if (t->help_win)
-        delwin(t->help_win);
-    restore_terminal();
-    delscreen(screen);
+    SCREEN *screen = rc == 0 ? start_curses(t, color, ascii) : NULL;
+    if (screen && (rc = start_loop(t)) == 0)
+        run(t, color);
+    else
+        unwind(t);
+    if (screen)
+        stop_curses(t, screen);
     xalloc_set_fatal_hook(NULL);
-    if (t->have_view)
-        view_free(&t->view);
     int code = t->exit_code;
-    free(t);
+    if (rc != 0)
+        fprintf(stderr, "spendtop: cannot start the dashboard: %s\n", uv_strerror(rc));
+    if (rc != 0 || !screen)
+        code = 1;
+    tui_free(t);
     return code;
 }
 

@@ -144,7 +144,7 @@ static void test_the_cursor_stays_on_its_row(void **state)
     assert_true(f.pane.picked);
     assert_string_equal(f.pane.pick.a, "globex");
     /* globex's burn jumps: it is the first row now, and still the cursor's */
-    t[1].burn_usd_per_hour = 10;
+    f.view.tenants[1].burn_usd_per_hour = 10;
     draw(&f);
     assert_string_equal(first(&f, 2), "globex");
     assert_int_equal(f.pane.sel, 0);

@@ -64,10 +64,11 @@ static int detail_cell(const void *row, const struct tui_ctx *c, char *buf, size
 {
     const struct view_alert *a = row;
     bool on = firing(a);
-    char val[32], base[32], ratio[32], since[48], versus[160];
+    char val[32], base[32], since[48], versus[160];
     show_value(val, sizeof val, a->kind, a->value);
     fmt_duration(since, sizeof since, c->now - (on ? a->started_at : a->resolved_at));
     if (isfinite(a->baseline)) {
+        char ratio[32];
         show_value(base, sizeof base, a->kind, a->baseline);
         fmt_ratio(ratio, sizeof ratio, a->ratio);
         snprintf(versus, sizeof versus, "%s vs %s (%s)", val, base, ratio);

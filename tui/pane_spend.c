@@ -40,7 +40,7 @@ static void draw_headline(struct pane *p, const struct tui_ctx *c, int inner)
 static void draw_figures(struct pane *p, const struct tui_ctx *c, int inner)
 {
     const struct view_spend *s = &c->view->spend;
-    char t[32], pr[32], burn[32], d7[32], h24[32], billed[32], line[256];
+    char t[32], pr[32], burn[32], d7[32], h24[32], line[256];
     fmt_usd(t, sizeof t, s->today_usd);
     fmt_usd(pr, sizeof pr, s->projected_today_usd);
     fmt_usd(burn, sizeof burn, s->burn_usd_per_hour);
@@ -55,6 +55,7 @@ static void draw_figures(struct pane *p, const struct tui_ctx *c, int inner)
     pane_text(p, c, 2, 1, inner, ROLE_NORMAL, line);
     if (isfinite(s->billed_today_usd)) {
         /* a cost endpoint's figure beside the token-priced estimate */
+        char billed[32];
         fmt_usd(billed, sizeof billed, s->billed_today_usd);
         snprintf(line, sizeof line, "%s%s%s  billed today %s", wide ? "" : "burn ",
                  wide ? "" : burn, wide ? "" : per_h, billed);

@@ -194,9 +194,8 @@ static void draw_footer(struct tui *t)
 {
     WINDOW *f = t->footer;
     werase(f);
-    char line[SANITIZE_MAX + 64];
     if (t->editing) {
-        char clean[SANITIZE_MAX];
+        char line[SANITIZE_MAX + 64], clean[SANITIZE_MAX];
         sanitize_text_ex(t->filter, clean, sizeof clean, COLS - 40, t->theme.ascii);
         snprintf(line, sizeof line, "filter %s: %s_   (Enter keep, Esc clear)",
                  t->filter_pane == P_MODELS ? "models" : "tenants", clean);

@@ -52,16 +52,6 @@ struct alerts {
     size_t n, cap;
 };
 
-static const char *schema =
-    "CREATE TABLE IF NOT EXISTS alerts("
-    "  key TEXT PRIMARY KEY, id TEXT NOT NULL, kind INTEGER NOT NULL,"
-    "  scope TEXT NOT NULL, window INTEGER NOT NULL, state INTEGER NOT NULL,"
-    "  severity INTEGER NOT NULL, notified_severity INTEGER NOT NULL,"
-    "  since INTEGER NOT NULL, false_since INTEGER NOT NULL,"
-    "  resolved_at INTEGER NOT NULL, last_notified INTEGER NOT NULL,"
-    "  silenced_until INTEGER NOT NULL, value REAL, baseline REAL, ratio REAL,"
-    "  threshold REAL, summary TEXT NOT NULL);";
-
 /* ---- persistence ---------------------------------------------------------------- */
 
 /* Why the last statement on the handle failed (this module and the outbox
@@ -84,11 +74,18 @@ static double col_num(sqlite3_stmt *s, int i)
     return sqlite3_column_type(s, i) == SQLITE_NULL ? NAN : sqlite3_column_double(s, i);
 }
 
+/* An alert row's columns, in the order save binds them and load reads them.
+ * The table is made by core/schema.c's steps. */
+#define ALERT_COLUMNS                                                                \
+    "key, id, kind, scope, window, state, severity, notified_severity, since,"       \
+    " false_since, resolved_at, last_notified, silenced_until, value, baseline,"     \
+    " ratio, threshold, summary"
+
 static int save(struct alerts *al, const struct alert *a)
 {
     sqlite3 *h = (sqlite3 *)db_handle(al->db);
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(h, "INSERT OR REPLACE INTO alerts VALUES"
+    if (sqlite3_prepare_v2(h, "INSERT OR REPLACE INTO alerts(" ALERT_COLUMNS ") VALUES"
                            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_text(s, 1, a->key, -1, SQLITE_STATIC);
@@ -138,15 +135,10 @@ static struct alert *grow(struct alerts *al)
 static int load(struct alerts *al, char *err, size_t errlen)
 {
     sqlite3 *h = (sqlite3 *)db_handle(al->db);
-    char *msg = NULL;
-    if (sqlite3_exec(h, schema, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(err, errlen, "alert tables: %s", msg ? msg : "?");
-        sqlite3_free(msg);
-        return -1;
-    }
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(h, "SELECT * FROM alerts", -1, &s, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "alert tables: %s", sqlite3_errmsg(h));
+    const char *sql = "SELECT " ALERT_COLUMNS " FROM alerts";
+    if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "alert state: %s", sqlite3_errmsg(h));
         return -1;
     }
     while (sqlite3_step(s) == SQLITE_ROW) {
@@ -187,7 +179,7 @@ struct alerts *alerts_new(const struct config *cfg, struct db *db, bool queue,
     al->cfg = cfg;
     al->db = db;
     al->queue = queue && db;
-    if (db && (load(al, err, errlen) != 0 || outbox_init(db, err, errlen) != 0)) {
+    if (db && load(al, err, errlen) != 0) {
         alerts_free(al);
         return NULL;
     }

@@ -13,23 +13,6 @@
 
 static sqlite3 *h_of(struct db *db) { return (sqlite3 *)db_handle(db); }
 
-int outbox_init(struct db *db, char *err, size_t errlen)
-{
-    char *msg = NULL;
-    if (sqlite3_exec(h_of(db),
-                     "CREATE TABLE IF NOT EXISTS outbox("
-                     "  seq INTEGER PRIMARY KEY AUTOINCREMENT, hook INTEGER NOT NULL,"
-                     "  fingerprint INTEGER NOT NULL, json TEXT NOT NULL,"
-                     "  attempts INTEGER NOT NULL, next_at INTEGER NOT NULL,"
-                     "  created INTEGER NOT NULL);",
-                     NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(err, errlen, "outbox table: %s", msg ? msg : "?");
-        sqlite3_free(msg);
-        return -1;
-    }
-    return 0;
-}
-
 uint64_t outbox_fingerprint(const struct config_hook *h)
 {
     struct strbuf b = {0};

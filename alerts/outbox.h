@@ -6,6 +6,9 @@
  * neither lost nor sent twice by a restart. A row remembers a fingerprint
  * of its hook: if the config changes the hook, the row is dropped (logged)
  * rather than run through a different command.
+ *
+ * The outbox table is made by the schema's steps (core/schema.c), like
+ * every table: db_open has made it by the time anything here runs.
  */
 #ifndef SPENDTOP_OUTBOX_H
 #define SPENDTOP_OUTBOX_H
@@ -25,7 +28,6 @@ struct outbox_item {
     int64_t next_at;
 };
 
-int outbox_init(struct db *db, char *err, size_t errlen);
 uint64_t outbox_fingerprint(const struct config_hook *h);
 /* Within the caller's transaction; due at once. Delivery times are wall-
  * clock times (clock_wall), not the replayed clock of --now. */

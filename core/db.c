@@ -7,31 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/schema.h"
 #include "lib/paths.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
-#define SCHEMA_VERSION 1
-
-static const char *schema =
-    "CREATE TABLE IF NOT EXISTS series("
-    "  id INTEGER PRIMARY KEY,"
-    "  source TEXT NOT NULL, provider TEXT NOT NULL,"
-    "  model TEXT NOT NULL, tenant TEXT NOT NULL,"
-    "  price INTEGER NOT NULL DEFAULT 1,"
-    "  UNIQUE(source, provider, model, tenant));"
-    "CREATE TABLE IF NOT EXISTS buckets("
-    "  series INTEGER NOT NULL, minute INTEGER NOT NULL,"
-    "  requests INTEGER NOT NULL, errors INTEGER NOT NULL,"
-    "  input INTEGER NOT NULL, input_ck INTEGER NOT NULL,"
-    "  cache_read INTEGER NOT NULL, cache_write_5m INTEGER NOT NULL,"
-    "  cache_write_1h INTEGER NOT NULL, output INTEGER NOT NULL,"
-    "  output_rk INTEGER NOT NULL, reasoning INTEGER NOT NULL,"
-    "  cost REAL NOT NULL, billed REAL NOT NULL,"
-    "  PRIMARY KEY(series, minute)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS cursors("
-    "  source TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
-    "  PRIMARY KEY(source, key)) WITHOUT ROWID;";
+/* A bucket row's columns, in the order the statements bind them. */
+#define BUCKET_COLUMNS                                                          \
+    "series, minute, requests, errors, input, input_ck, cache_read,"            \
+    " cache_write_5m, cache_write_1h, output, output_rk, reasoning, cost, billed"
+#define BUCKET_ROW "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
 enum stmt {
     S_SERIES_FIND, S_SERIES_INSERT, S_SERIES_PRICE, S_BUCKET_PUT,
@@ -45,10 +30,9 @@ static const char *stmt_sql[S_COUNT] = {
     [S_SERIES_INSERT] = "INSERT INTO series(source, provider, model, tenant, "
                         "price) VALUES(?,?,?,?,?)",
     [S_SERIES_PRICE] = "UPDATE series SET price=? WHERE id=?",
-    [S_BUCKET_PUT] = "INSERT OR REPLACE INTO buckets VALUES"
-                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [S_BUCKET_PUT] = "INSERT OR REPLACE INTO buckets(" BUCKET_COLUMNS ") VALUES" BUCKET_ROW,
     [S_BUCKET_DELETE] = "DELETE FROM buckets WHERE series=? AND minute=?",
-    [S_CURSOR_PUT] = "INSERT OR REPLACE INTO cursors VALUES(?,?,?)",
+    [S_CURSOR_PUT] = "INSERT OR REPLACE INTO cursors(source, key, value) VALUES(?,?,?)",
     [S_CURSOR_DELETE] = "DELETE FROM cursors WHERE source=? AND key=?",
     [S_CURSOR_LIST] = "SELECT key, value FROM cursors WHERE source=?",
     [S_PRUNE] = "DELETE FROM buckets WHERE series=? AND minute<?",
@@ -86,22 +70,24 @@ static int fail(struct db *db)
 const char *db_error(const struct db *db) { return db->err; }
 struct sqlite3 *db_handle(struct db *db) { return db->h; }
 
-struct db *db_open(const char *path, char *err, size_t errlen)
+/* Open the file, and make its schema the newest: refuse what must not be
+ * touched before writing anything, then set the connection up, then
+ * migrate. */
+static int open_file(struct db *db, const char *path, char *err, size_t errlen)
 {
-    paths_make_parents(path);
-    struct db *db = xcalloc(1, sizeof *db);
     /* NOMUTEX: a connection is only ever used by the loop's thread, so
      * SQLite's per-call locking is pure cost on every row we write. */
     int rc = sqlite3_open_v2(path, &db->h,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                              NULL);
     if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", path,
-                 db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
-        db_close(db);
-        return NULL;
+        snprintf(err, errlen, "%s", db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+        return -1;
     }
+    /* cannot fail on an open connection (it only sets a handler) */
     sqlite3_busy_timeout(db->h, 5000);
+    if (schema_check(db->h, err, errlen) < 0)
+        return -1;
     /* WAL: a reader never blocks the writer. synchronous=FULL: a commit
      * survives power loss, which the OTLP receiver promises its clients.
      * 16 KiB pages (new databases only): a backfill writes 100k+ bucket
@@ -109,38 +95,39 @@ struct db *db_open(const char *path, char *err, size_t errlen)
     char *msg = NULL;
     if (sqlite3_exec(db->h, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; "
                      "PRAGMA synchronous=FULL;",
-                     NULL, NULL, &msg) != SQLITE_OK ||
-        sqlite3_exec(db->h, schema, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", path, msg ? msg : sqlite3_errmsg(db->h));
+                     NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db->h));
         sqlite3_free(msg);
-        db_close(db);
-        return NULL;
+        return -1;
     }
-    sqlite3_stmt *v;
-    int version = 0;
-    if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &v, NULL) == SQLITE_OK) {
-        if (sqlite3_step(v) == SQLITE_ROW)
-            version = sqlite3_column_int(v, 0);
-        sqlite3_finalize(v);
-    }
-    if (version > SCHEMA_VERSION) {
-        snprintf(err, errlen, "%s: written by a newer spendtop (schema %d, "
-                 "this one knows %d)", path, version, SCHEMA_VERSION);
-        db_close(db);
-        return NULL;
-    }
-    char pragma[64];
-    snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", SCHEMA_VERSION);
-    sqlite3_exec(db->h, pragma, NULL, NULL, NULL);
+    return schema_upgrade(db->h, err, errlen);
+}
+
+/* The statements, prepared once (the tables exist by now). */
+static int prepare(struct db *db)
+{
     struct strbuf batch = {0};
-    strbuf_puts(&batch, "INSERT OR REPLACE INTO buckets VALUES");
+    strbuf_puts(&batch, "INSERT OR REPLACE INTO buckets(" BUCKET_COLUMNS ") VALUES");
     for (int r = 0; r < BATCH; r++)
-        strbuf_puts(&batch, r ? ",(?,?,?,?,?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    rc = sqlite3_prepare_v2(db->h, strbuf_str(&batch), -1, &db->put_batch, NULL);
+        strbuf_puts(&batch, r ? "," BUCKET_ROW : BUCKET_ROW);
+    int rc = sqlite3_prepare_v2(db->h, strbuf_str(&batch), -1, &db->put_batch, NULL);
     strbuf_free(&batch);
     for (int i = 0; i < S_COUNT && rc == SQLITE_OK; i++)
         rc = sqlite3_prepare_v2(db->h, stmt_sql[i], -1, &db->st[i], NULL);
-    if (rc != SQLITE_OK) {
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+struct db *db_open(const char *path, char *err, size_t errlen)
+{
+    paths_make_parents(path);
+    struct db *db = xcalloc(1, sizeof *db);
+    char why[400];
+    if (open_file(db, path, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s: %s", path, why);
+        db_close(db);
+        return NULL;
+    }
+    if (prepare(db) != 0) {
         snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db->h));
         db_close(db);
         return NULL;
@@ -206,7 +193,7 @@ int db_load(struct db *db, struct store *st, int64_t since)
     sqlite3_finalize(q);
     if (n > 1)
         qsort(map, n, sizeof *map, cmp_loaded);
-    if (sqlite3_prepare_v2(db->h, "SELECT * FROM buckets WHERE minute >= ?",
+    if (sqlite3_prepare_v2(db->h, "SELECT " BUCKET_COLUMNS " FROM buckets WHERE minute >= ?",
                            -1, &q, NULL) != SQLITE_OK) {
         free(map);
         return fail(db);

@@ -4,6 +4,13 @@
  * $XDG_STATE_HOME/spendtop/spendtop.db), in WAL mode so that readers
  * (a dashboard attached to a daemon's state) never block the writer.
  *
+ * Its tables are made and changed by one ordered list of migrations
+ * (core/schema.h), run by db_open in one transaction: a database written
+ * by an older spendtop is upgraded in place, one written by a newer one is
+ * refused and left untouched (never downgraded). The rule for the list:
+ * never edit a released step, append one. Every statement names its
+ * columns.
+ *
  * Writes are batched: the caller opens one transaction per flush, writes
  * every changed bucket and every advanced cursor in it, and commits. A crash
  * mid-flush therefore loses nothing that was committed and never leaves a
@@ -20,8 +27,12 @@
 
 struct db;
 
-/* Open (creating the file, its directory and the schema if needed).
- * Returns NULL with a message in err. */
+/* Open (creating the file and its directory if needed) and bring the
+ * schema to the newest version. Opening again changes nothing. Returns
+ * NULL with a message in err that starts with the path: the file cannot
+ * be opened, is not a database, was written by a newer spendtop (the file
+ * is then left exactly as it was), or a migration failed (the database is
+ * then as it was before it). */
 struct db *db_open(const char *path, char *err, size_t errlen);
 void db_close(struct db *db);
 /* The last SQLite error message. */
@@ -55,7 +66,10 @@ int db_cursor_each(struct db *db, const char *source,
                    int (*fn)(void *ctx, const char *key, const char *value),
                    void *ctx);
 
-/* The sqlite3 handle, for modules that own their own tables (alerts). */
+/* The sqlite3 handle, for modules that keep rows in tables of their own
+ * (alerts.c, outbox.c). Those tables are made by the schema's steps, which
+ * the module contributes to core/schema.c; a module never creates or
+ * alters a table itself. */
 struct sqlite3 *db_handle(struct db *db);
 
 #endif

@@ -1,0 +1,152 @@
+/* schema.c - the ordered list of schema migrations (see schema.h). */
+#include "core/schema.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+
+/* One step: what it changes (for an error message), and its statements.
+ * A step that needs C (rewriting JSON, say) gets a function beside its SQL
+ * when the first such step is written. */
+struct step {
+    const char *what;
+    const char *sql;
+};
+
+/* ---- version 1 (spendtop 0.1.0) ------------------------------------------------ */
+
+/* The store and the collectors' cursors, as 0.1.0 made them. */
+#define STEP_1_STORE                                                               \
+    "CREATE TABLE IF NOT EXISTS series("                                           \
+    "  id INTEGER PRIMARY KEY,"                                                    \
+    "  source TEXT NOT NULL, provider TEXT NOT NULL,"                              \
+    "  model TEXT NOT NULL, tenant TEXT NOT NULL,"                                 \
+    "  price INTEGER NOT NULL DEFAULT 1,"                                          \
+    "  UNIQUE(source, provider, model, tenant));"                                  \
+    "CREATE TABLE IF NOT EXISTS buckets("                                          \
+    "  series INTEGER NOT NULL, minute INTEGER NOT NULL,"                          \
+    "  requests INTEGER NOT NULL, errors INTEGER NOT NULL,"                        \
+    "  input INTEGER NOT NULL, input_ck INTEGER NOT NULL,"                         \
+    "  cache_read INTEGER NOT NULL, cache_write_5m INTEGER NOT NULL,"              \
+    "  cache_write_1h INTEGER NOT NULL, output INTEGER NOT NULL,"                  \
+    "  output_rk INTEGER NOT NULL, reasoning INTEGER NOT NULL,"                    \
+    "  cost REAL NOT NULL, billed REAL NOT NULL,"                                  \
+    "  PRIMARY KEY(series, minute)) WITHOUT ROWID;"                                \
+    "CREATE TABLE IF NOT EXISTS cursors("                                          \
+    "  source TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"              \
+    "  PRIMARY KEY(source, key)) WITHOUT ROWID;"
+
+/* ---- version 2 ------------------------------------------------------------------- */
+
+/* The alert state (alerts.c) and the outbox (outbox.c) join the list. 0.1.0
+ * created them at first use, after it had set version 1, so a version 1
+ * database usually has them already - and may not. */
+#define STEP_2_ALERTS_OUTBOX                                                       \
+    "CREATE TABLE IF NOT EXISTS alerts("                                           \
+    "  key TEXT PRIMARY KEY, id TEXT NOT NULL, kind INTEGER NOT NULL,"             \
+    "  scope TEXT NOT NULL, window INTEGER NOT NULL, state INTEGER NOT NULL,"      \
+    "  severity INTEGER NOT NULL, notified_severity INTEGER NOT NULL,"             \
+    "  since INTEGER NOT NULL, false_since INTEGER NOT NULL,"                      \
+    "  resolved_at INTEGER NOT NULL, last_notified INTEGER NOT NULL,"              \
+    "  silenced_until INTEGER NOT NULL, value REAL, baseline REAL, ratio REAL,"    \
+    "  threshold REAL, summary TEXT NOT NULL);"                                    \
+    "CREATE TABLE IF NOT EXISTS outbox("                                           \
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, hook INTEGER NOT NULL,"              \
+    "  fingerprint INTEGER NOT NULL, json TEXT NOT NULL,"                          \
+    "  attempts INTEGER NOT NULL, next_at INTEGER NOT NULL,"                       \
+    "  created INTEGER NOT NULL);"
+
+/* THE list: step i takes version i to i + 1. Append only (schema.h). */
+static const struct step steps[] = {
+    {"the store's series and buckets, the collectors' cursors", STEP_1_STORE},
+    {"the alert state and the notification outbox", STEP_2_ALERTS_OUTBOX},
+};
+
+#define NSTEPS ((int)(sizeof steps / sizeof *steps))
+
+int schema_latest(void) { return NSTEPS; }
+
+/* PRAGMA user_version into *v. A file that is not a database fails here,
+ * on its first read. */
+static int read_version(sqlite3 *h, int *v, char *err, size_t errlen)
+{
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW)
+            *v = sqlite3_column_int(s, 0);
+        sqlite3_finalize(s);
+    }
+    if (rc != SQLITE_ROW) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(h));
+        return -1;
+    }
+    return 0;
+}
+
+int schema_check(sqlite3 *h, char *err, size_t errlen)
+{
+    int v = 0;
+    if (read_version(h, &v, err, errlen) != 0)
+        return -1;
+    if (v > NSTEPS) {
+        snprintf(err, errlen, "written by a newer spendtop (schema version %d, this one "
+                 "knows up to %d): left as it is; use that spendtop or another --db",
+                 v, NSTEPS);
+        return -1;
+    }
+    if (v < 0) {
+        snprintf(err, errlen, "schema version %d was never spendtop's: left as it is", v);
+        return -1;
+    }
+    /* issue 15: PRAGMA application_id is checked here, before any write */
+    return v;
+}
+
+static int exec(sqlite3 *h, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(h, sql, NULL, NULL, &msg) == SQLITE_OK)
+        return 0;
+    snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(h));
+    sqlite3_free(msg);
+    return -1;
+}
+
+/* Within the transaction: steps from..NSTEPS, then the version. */
+static int run_steps(sqlite3 *h, int from, char *err, size_t errlen)
+{
+    char msg[200];
+    for (int v = from; v < NSTEPS; v++) {
+        if (exec(h, steps[v].sql, msg, sizeof msg) != 0) {
+            snprintf(err, errlen, "schema step %d to %d (%s): %s", v, v + 1, steps[v].what,
+                     msg);
+            return -1;
+        }
+    }
+    char pragma[48];
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", NSTEPS);
+    return exec(h, pragma, err, errlen);
+}
+
+int schema_upgrade(sqlite3 *h, char *err, size_t errlen)
+{
+    int from = schema_check(h, err, errlen);
+    if (from < 0)
+        return -1;
+    if (from == NSTEPS)
+        return 0;
+    /* the write lock first, then the version again: what was read above
+     * may have been changed by another process since */
+    if (exec(h, "BEGIN IMMEDIATE", err, errlen) != 0)
+        return -1;
+    from = schema_check(h, err, errlen);
+    if (from < 0 || run_steps(h, from, err, errlen) != 0 ||
+        exec(h, "COMMIT", err, errlen) != 0) {
+        /* cannot fail in a way that matters: a failed ROLLBACK leaves the
+         * transaction to die with the connection, uncommitted */
+        sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}

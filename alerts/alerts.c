@@ -16,7 +16,14 @@
 
 enum state { ST_PENDING, ST_FIRING, ST_RESOLVED };
 
-static const char *const state_names[] = {"pending", "firing", "resolved"};
+/* The names of the states and severities: what the snapshot says, and what
+ * the database stores (never the enums' numbers: core/schema.h). */
+static const char *const state_names[] = {
+    [ST_PENDING] = "pending", [ST_FIRING] = "firing", [ST_RESOLVED] = "resolved",
+};
+static const char *const severity_names[] = {
+    [SEVERITY_WARNING] = "warning", [SEVERITY_CRITICAL] = "critical",
+};
 
 struct alert {
     char key[320];              /* kind|scope|window */
@@ -90,12 +97,13 @@ static int save(struct alerts *al, const struct alert *a)
         return -1;
     sqlite3_bind_text(s, 1, a->key, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, a->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 3, a->kind);
+    sqlite3_bind_text(s, 3, rules_kind_name(a->kind), -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, a->scope, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 5, a->window);
-    sqlite3_bind_int(s, 6, a->state);
-    sqlite3_bind_int(s, 7, a->severity);
-    sqlite3_bind_int(s, 8, a->notified_severity);
+    sqlite3_bind_text(s, 6, state_names[a->state], -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, severity_names[a->severity], -1, SQLITE_STATIC);
+    if (a->notified_severity >= 0)  /* NULL: not notified in this episode */
+        sqlite3_bind_text(s, 8, severity_names[a->notified_severity], -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 9, a->since);
     sqlite3_bind_int64(s, 10, a->false_since);
     sqlite3_bind_int64(s, 11, a->resolved_at);
@@ -132,6 +140,54 @@ static struct alert *grow(struct alerts *al)
     return a;
 }
 
+/* The index of name in names[0..n), or -1 (also for NULL). */
+static int name_index(const char *const *names, int n, const unsigned char *name)
+{
+    for (int i = 0; name && i < n; i++)
+        if (strcmp(names[i], (const char *)name) == 0)
+            return i;
+    return -1;
+}
+#define PARSE(names, name) name_index(names, (int)(sizeof names / sizeof *names), name)
+
+static void col_str(sqlite3_stmt *s, int i, char *buf, size_t len)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    snprintf(buf, len, "%s", t ? (const char *)t : "");
+}
+
+/* One row (ALERT_COLUMNS) into a. False when the row is not to be loaded:
+ * a pending alert (derived again from the history, not trusted across a
+ * gap of unknown length), or a name this spendtop does not know (a kind
+ * a newer one added: not ours to judge). */
+static bool read_row(sqlite3_stmt *s, struct alert *a)
+{
+    int kind = rules_kind_parse((const char *)sqlite3_column_text(s, 2));
+    int state = PARSE(state_names, sqlite3_column_text(s, 5));
+    int severity = PARSE(severity_names, sqlite3_column_text(s, 6));
+    if (kind < 0 || state < 0 || severity < 0 || state == ST_PENDING)
+        return false;
+    col_str(s, 0, a->key, sizeof a->key);
+    col_str(s, 1, a->id, sizeof a->id);
+    a->kind = (enum alert_kind)kind;
+    col_str(s, 3, a->scope, sizeof a->scope);
+    a->window = sqlite3_column_int64(s, 4);
+    a->state = (enum state)state;
+    a->severity = (enum severity)severity;
+    a->notified_severity = PARSE(severity_names, sqlite3_column_text(s, 7));
+    a->since = sqlite3_column_int64(s, 8);
+    a->false_since = sqlite3_column_int64(s, 9);
+    a->resolved_at = sqlite3_column_int64(s, 10);
+    a->last_notified = sqlite3_column_int64(s, 11);
+    a->silenced_until = sqlite3_column_int64(s, 12);
+    a->value = col_num(s, 13);
+    a->baseline = col_num(s, 14);
+    a->ratio = col_num(s, 15);
+    a->threshold = col_num(s, 16);
+    col_str(s, 17, a->summary, sizeof a->summary);
+    return true;
+}
+
 static int load(struct alerts *al, char *err, size_t errlen)
 {
     sqlite3 *h = (sqlite3 *)db_handle(al->db);
@@ -141,34 +197,17 @@ static int load(struct alerts *al, char *err, size_t errlen)
         snprintf(err, errlen, "alert state: %s", sqlite3_errmsg(h));
         return -1;
     }
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        /* pending alerts are derived again from the history, not trusted
-         * across a gap of unknown length */
-        if (sqlite3_column_int(s, 5) == ST_PENDING)
-            continue;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         struct alert *a = grow(al);
-        snprintf(a->key, sizeof a->key, "%s", (const char *)sqlite3_column_text(s, 0));
-        snprintf(a->id, sizeof a->id, "%s", (const char *)sqlite3_column_text(s, 1));
-        a->kind = (enum alert_kind)sqlite3_column_int(s, 2);
-        snprintf(a->scope, sizeof a->scope, "%s", (const char *)sqlite3_column_text(s, 3));
-        a->window = sqlite3_column_int64(s, 4);
-        a->state = (enum state)sqlite3_column_int(s, 5);
-        a->severity = (enum severity)sqlite3_column_int(s, 6);
-        a->notified_severity = sqlite3_column_int(s, 7);
-        a->since = sqlite3_column_int64(s, 8);
-        a->false_since = sqlite3_column_int64(s, 9);
-        a->resolved_at = sqlite3_column_int64(s, 10);
-        a->last_notified = sqlite3_column_int64(s, 11);
-        a->silenced_until = sqlite3_column_int64(s, 12);
-        a->value = col_num(s, 13);
-        a->baseline = col_num(s, 14);
-        a->ratio = col_num(s, 15);
-        a->threshold = col_num(s, 16);
-        snprintf(a->summary, sizeof a->summary, "%s", (const char *)sqlite3_column_text(s, 17));
-        if (a->kind >= KIND_COUNT)
-            al->n--; /* written by a newer spendtop: not ours to judge */
+        if (!read_row(s, a))
+            al->n--;
     }
     sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "alert state: %s", sqlite3_errmsg(h));
+        return -1;
+    }
     return 0;
 }
 
@@ -220,7 +259,7 @@ static void alert_json(const struct alert *a, const char *state, struct strbuf *
     snprintf(va.id, sizeof va.id, "%s", a->id);
     va.kind = rules_kind_name(a->kind);
     va.state = state;
-    va.severity = a->severity == SEVERITY_CRITICAL ? "critical" : "warning";
+    va.severity = severity_names[a->severity];
     snprintf(va.scope, sizeof va.scope, "%s", a->scope);
     va.window = a->window;
     va.value = a->value;
@@ -274,7 +313,7 @@ static bool notify(struct alerts *al, struct alert *a, bool firing, int64_t now,
     if (lost)
         return false;
     log_msg(LOG_INFO, "alert %s %s (%s): %s", a->id, firing ? "firing" : "resolved",
-            a->severity == SEVERITY_CRITICAL ? "critical" : "warning", a->summary);
+            severity_names[a->severity], a->summary);
     if (!a->undo) {
         a->undo = true;
         a->undo_last_notified = a->last_notified;
@@ -454,7 +493,7 @@ void alerts_fill_view(const struct alerts *al, struct view *v, int64_t now)
         snprintf(va->id, sizeof va->id, "%s", a->id);
         va->kind = rules_kind_name(a->kind);
         va->state = state_names[a->state];
-        va->severity = a->severity == SEVERITY_CRITICAL ? "critical" : "warning";
+        va->severity = severity_names[a->severity];
         snprintf(va->scope, sizeof va->scope, "%s", a->scope);
         va->window = a->window;
         va->value = a->value;

@@ -12,6 +12,29 @@
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
+/* The stored names of enum price_status: the database's own words, fixed,
+ * whatever the enum's order becomes (schema.h). */
+static const char *const price_names[] = {
+    [PRICE_NONE] = "none", [PRICE_FULL] = "full", [PRICE_PARTIAL] = "partial",
+};
+
+/* A stored price status. A name this code does not know reads as unpriced:
+ * spend unknown, never a wrong amount. */
+static enum price_status price_parse(const char *name)
+{
+    for (size_t i = 0; i < sizeof price_names / sizeof *price_names; i++)
+        if (name && price_names[i] && strcmp(name, price_names[i]) == 0)
+            return (enum price_status)i;
+    return PRICE_NONE;
+}
+
+static const char *price_name(enum price_status s)
+{
+    size_t i = (size_t)s;
+    return i < sizeof price_names / sizeof *price_names && price_names[i] ? price_names[i]
+                                                                          : "none";
+}
+
 /* A bucket row's columns, in the order the statements bind them. */
 #define BUCKET_COLUMNS                                                          \
     "series, minute, requests, errors, input, input_ck, cache_read,"            \
@@ -185,7 +208,7 @@ int db_load(struct db *db, struct store *st, int64_t since)
             (const char *)sqlite3_column_text(q, 4),
         };
         int id = store_series(st, &k);
-        store_series_set_price(st, id, (enum price_status)sqlite3_column_int(q, 5));
+        store_series_set_price(st, id, price_parse((const char *)sqlite3_column_text(q, 5)));
         set_id(db, id, sqlite3_column_int64(q, 0));
         xgrow(&map, &cap, n + 1, sizeof *map);
         map[n++] = (struct loaded){sqlite3_column_int64(q, 0), id};
@@ -313,7 +336,7 @@ static int64_t series_id(struct db *db, const struct store *st, int id)
     if (!dbid) {
         sqlite3_stmt *ins = db->st[S_SERIES_INSERT];
         bind_key(ins, k);
-        sqlite3_bind_int(ins, 5, (int)store_series_price(st, id));
+        sqlite3_bind_text(ins, 5, price_name(store_series_price(st, id)), -1, SQLITE_STATIC);
         if (run(db, ins) != 0)
             return -1;
         dbid = sqlite3_last_insert_rowid(db->h);
@@ -330,7 +353,7 @@ int db_put_series(struct db *db, const struct store *st, int id)
     if (dbid < 0)
         return -1;
     sqlite3_stmt *s = db->st[S_SERIES_PRICE];
-    sqlite3_bind_int(s, 1, (int)store_series_price(st, id));
+    sqlite3_bind_text(s, 1, price_name(store_series_price(st, id)), -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, dbid);
     return run(db, s);
 }

@@ -8,8 +8,8 @@
  * (core/schema.h), run by db_open in one transaction: a database written
  * by an older spendtop is upgraded in place, one written by a newer one is
  * refused and left untouched (never downgraded). The rule for the list:
- * never edit a released step, append one. Every statement names its
- * columns.
+ * never edit a released step, append one. Every column that stands for an
+ * enum holds the value's name, and every statement names its columns.
  *
  * Writes are batched: the caller opens one transaction per flush, writes
  * every changed bucket and every advanced cursor in it, and commits. A crash

@@ -55,10 +55,69 @@ struct step {
     "  attempts INTEGER NOT NULL, next_at INTEGER NOT NULL,"                       \
     "  created INTEGER NOT NULL);"
 
+/* ---- version 3 ------------------------------------------------------------------- */
+
+/* A series' price status by name (db.c), no longer enum price_status's
+ * number. SQLite cannot change a column's type: the table is made anew
+ * and the rows copied (ids kept: buckets refer to them). A number 0.1.0
+ * never wrote becomes 'none': spend unknown, never a wrong amount. */
+#define STEP_3_PRICE_BY_NAME                                                       \
+    "CREATE TABLE series_v3("                                                      \
+    "  id INTEGER PRIMARY KEY,"                                                    \
+    "  source TEXT NOT NULL, provider TEXT NOT NULL,"                              \
+    "  model TEXT NOT NULL, tenant TEXT NOT NULL,"                                 \
+    "  price TEXT NOT NULL,"                                                       \
+    "  UNIQUE(source, provider, model, tenant));"                                  \
+    "INSERT INTO series_v3(id, source, provider, model, tenant, price)"            \
+    "  SELECT id, source, provider, model, tenant,"                                \
+    "         CASE price WHEN 1 THEN 'full' WHEN 2 THEN 'partial' ELSE 'none' END" \
+    "  FROM series;"                                                               \
+    "DROP TABLE series;"                                                           \
+    "ALTER TABLE series_v3 RENAME TO series;"
+
+/* ---- version 4 ------------------------------------------------------------------- */
+
+/* An alert's kind, state and severity by name (alerts.c); the severity
+ * last notified is NULL where 0.1.0 wrote -1 (none in this episode). The
+ * numbers are 0.1.0's enums, frozen here: this step must mean the same
+ * whatever the enums become. A number 0.1.0 never wrote keeps its digits
+ * ('kind#9'), which names nothing: the row is skipped when loaded, as 0.1.0
+ * skipped it. */
+#define STEP_4_ALERTS_BY_NAME                                                      \
+    "CREATE TABLE alerts_v4("                                                      \
+    "  key TEXT PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL,"                \
+    "  scope TEXT NOT NULL, window INTEGER NOT NULL, state TEXT NOT NULL,"         \
+    "  severity TEXT NOT NULL, notified_severity TEXT,"                            \
+    "  since INTEGER NOT NULL, false_since INTEGER NOT NULL,"                      \
+    "  resolved_at INTEGER NOT NULL, last_notified INTEGER NOT NULL,"              \
+    "  silenced_until INTEGER NOT NULL, value REAL, baseline REAL, ratio REAL,"    \
+    "  threshold REAL, summary TEXT NOT NULL);"                                    \
+    "INSERT INTO alerts_v4(key, id, kind, scope, window, state, severity,"         \
+    "    notified_severity, since, false_since, resolved_at, last_notified,"       \
+    "    silenced_until, value, baseline, ratio, threshold, summary)"              \
+    "  SELECT key, id,"                                                            \
+    "    CASE kind WHEN 0 THEN 'spend_anomaly' WHEN 1 THEN 'model_spike'"          \
+    "      WHEN 2 THEN 'model_mix' WHEN 3 THEN 'cache_drop'"                       \
+    "      WHEN 4 THEN 'reasoning_jump' WHEN 5 THEN 'budget'"                      \
+    "      WHEN 6 THEN 'source_stale' ELSE 'kind#' || kind END,"                   \
+    "    scope, window,"                                                           \
+    "    CASE state WHEN 0 THEN 'pending' WHEN 1 THEN 'firing'"                    \
+    "      WHEN 2 THEN 'resolved' ELSE 'state#' || state END,"                     \
+    "    CASE severity WHEN 0 THEN 'warning' WHEN 1 THEN 'critical'"               \
+    "      ELSE 'severity#' || severity END,"                                      \
+    "    CASE notified_severity WHEN 0 THEN 'warning' WHEN 1 THEN 'critical' END," \
+    "    since, false_since, resolved_at, last_notified, silenced_until,"          \
+    "    value, baseline, ratio, threshold, summary"                               \
+    "  FROM alerts;"                                                               \
+    "DROP TABLE alerts;"                                                           \
+    "ALTER TABLE alerts_v4 RENAME TO alerts;"
+
 /* THE list: step i takes version i to i + 1. Append only (schema.h). */
 static const struct step steps[] = {
     {"the store's series and buckets, the collectors' cursors", STEP_1_STORE},
     {"the alert state and the notification outbox", STEP_2_ALERTS_OUTBOX},
+    {"series price status by name", STEP_3_PRICE_BY_NAME},
+    {"alert kind, state and severity by name", STEP_4_ALERTS_BY_NAME},
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof *steps))

@@ -13,6 +13,10 @@
  * cursors, the alert state and the notification outbox. A module that
  * owns a table contributes its steps to this list and never creates or
  * alters a table itself.
+ *
+ * Stored values that stand for a C enum are stored by NAME ('firing',
+ * 'spend_anomaly', 'partial'), never by the enum's number: reordering an
+ * enum must not silently change what stored rows mean.
  */
 #ifndef SPENDTOP_SCHEMA_H
 #define SPENDTOP_SCHEMA_H

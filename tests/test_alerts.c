@@ -349,6 +349,37 @@ static void test_hook_scopes(void **state)
     assert_string_equal(queued(f), "firing");
 }
 
+/* What a row says, as text ("" for NULL). */
+static const char *row_text(struct fx *f, const char *sql)
+{
+    static char out[256];
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2((sqlite3 *)db_handle(f->db), sql, -1, &s, NULL),
+                     SQLITE_OK);
+    out[0] = '\0';
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+        snprintf(out, sizeof out, "%s", (const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    return out;
+}
+
+/* Kinds, states and severities are stored by name: an enum reordered by a
+ * later release cannot make a stored alert mean another. */
+static void test_an_alert_is_stored_by_its_names(void **state)
+{
+    struct fx *f = *state;
+    struct rule_hits hit = one(KIND_CACHE_DROP, "tenant:acme", SEVERITY_CRITICAL);
+    alerts_update(f->al, &hit, T0);
+    assert_string_equal(row_text(f, "SELECT kind || ' ' || state || ' ' || severity || ' ' || "
+                                    "coalesce(notified_severity, '-') FROM alerts"),
+                        "cache_drop pending critical -");
+    for (int64_t t = T0 + 60; t <= T0 + 300; t += 60)
+        alerts_update(f->al, &hit, t);
+    assert_string_equal(row_text(f, "SELECT kind || ' ' || state || ' ' || severity || ' ' || "
+                                    "coalesce(notified_severity, '-') FROM alerts"),
+                        "cache_drop firing critical critical");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +393,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hook_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hook_scopes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_notification_the_database_refused_is_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_an_alert_is_stored_by_its_names, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

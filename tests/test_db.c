@@ -4,6 +4,7 @@
 #include "tests/helpers.h"
 
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 
 #include "lib/clock.h"
@@ -98,6 +99,15 @@ static void test_restart_reloads_everything(void **state)
     char pos[64] = "";
     db_cursor_each(db, "spans", find_cursor, pos);
     assert_string_equal(pos, "42");
+    /* the price status is stored by name, not by enum price_status's number */
+    sqlite3_stmt *q;
+    const char *sql = "SELECT group_concat(price, ' ') FROM (SELECT price FROM series "
+                      "ORDER BY model)";
+    assert_int_equal(sqlite3_prepare_v2((sqlite3 *)db_handle(db), sql, -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(q, 0), "full none");
+    sqlite3_finalize(q);
     store_free(st);
     pricing_free(p);
     db_close(db);

@@ -24,7 +24,7 @@ SAN      ?=
 # fuzz put them after their optimisation level, so the caller's win
 USER_CFLAGS := $(if $(filter file,$(origin CFLAGS)),,$(CFLAGS))
 
-PKGS     := libuv libcurl libcjson sqlite3 ncursesw zlib
+PKGS     := libuv libcurl libcjson sqlite3 ncursesw zlib libnghttp2
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Werror
 ALL_CPPFLAGS := -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -D_XOPEN_SOURCE_EXTENDED \
@@ -37,7 +37,7 @@ LIB_SRC  := $(sort $(wildcard lib/*.c core/*.c pricing/*.c collectors/*.c alerts
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/pricing/default_prices.o
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
-TOOLS    := $(BUILD)/tests/toml_decoder $(BUILD)/tests/toml_suite
+TOOLS    := $(BUILD)/tests/toml_decoder $(BUILD)/tests/toml_suite $(BUILD)/tests/grpc_echo
 BENCHES  := $(BUILD)/bench/floor $(BUILD)/bench/timeit $(BUILD)/bench/tui_frame \
             $(BUILD)/bench/otlp_topb $(BUILD)/bench/otlp_ingest
 

@@ -12,9 +12,9 @@ set -eu
 case "${2:-test}" in
     test)
         PACKAGES="gcc make pkg-config libuv1-dev libcurl4-openssl-dev libcjson-dev \
-libsqlite3-dev libncurses-dev libcmocka-dev zlib1g-dev tmux python3 curl \
+libsqlite3-dev libncurses-dev libcmocka-dev zlib1g-dev libnghttp2-dev tmux python3 curl \
 ca-certificates bsdutils"
-        PKGCONFIG="libuv libcurl libcjson sqlite3 ncursesw zlib cmocka"
+        PKGCONFIG="libuv libcurl libcjson sqlite3 ncursesw zlib libnghttp2 cmocka"
         COMMANDS="cc make pkg-config tmux python3 curl script" ;;
     fuzz)
         # libFuzzer and clang's sanitizer runtimes are libclang-rt-dev, only

@@ -1247,6 +1247,96 @@ static void test_thousands_of_streams_hold_only_their_connection(void **state)
     env_finish(&e);
 }
 
+/* The frame of type on stream id in what the server sent, or NULL. */
+static const uint8_t *raw_frame(const struct raw *r, uint8_t type, uint32_t id, size_t *len)
+{
+    const uint8_t *p = (const uint8_t *)r->in.s, *end = p + r->in.len;
+    while (p && end - p >= 9) {
+        size_t n = (size_t)p[0] << 16 | (size_t)p[1] << 8 | p[2];
+        uint32_t sid = ((uint32_t)p[5] & 0x7f) << 24 | (uint32_t)p[6] << 16 |
+                       (uint32_t)p[7] << 8 | p[8];
+        if ((size_t)(end - p) < 9 + n)
+            break;
+        if (p[3] == type && sid == id) {
+            *len = n;
+            return p + 9;
+        }
+        p += 9 + n;
+    }
+    return NULL;
+}
+
+static void test_a_refused_request_still_arriving_is_reset_with_no_error(void **state)
+{
+    (void)state;
+    struct grpc_limits lim = {.max_message = 64 * 1024};
+    struct env e;
+    env_start(&e, &lim);
+    /* a message of 8 MiB announced, its first bytes sent, the stream open */
+    struct raw r = {0};
+    nghttp2_hd_deflater *d;
+    assert_int_equal(nghttp2_hd_deflate_new(&d, 4096), 0);
+    h2_preface(&r.out);
+    h2_request(&r.out, d, 1, "/t.Test/Echo");
+    nghttp2_hd_deflate_del(d);
+    uint8_t data[1029] = {0, 0, 0x80, 0, 0};
+    h2_frame(&r.out, NGHTTP2_DATA, 0, 1, data, sizeof data);
+    raw_start(&e, &r);
+    size_t len, hlen;
+    const uint8_t *rst;
+    while (!(rst = raw_frame(&r, NGHTTP2_RST_STREAM, 1, &len)) && !r.eof)
+        uv_run(&e.loop, UV_RUN_ONCE);
+    /* the status first (trailers-only HEADERS ending the stream), then
+     * RST_STREAM NO_ERROR: send no more of it (RFC 9113 8.1) */
+    assert_non_null(rst);
+    assert_int_equal(len, 4);
+    assert_memory_equal(rst, "\0\0\0\0", 4);
+    const uint8_t *head = raw_frame(&r, NGHTTP2_HEADERS, 1, &hlen);
+    assert_non_null(head);
+    assert_true(head < rst);
+    raw_close(&e, &r);
+    env_finish(&e);
+}
+
+/* A client cannot pile up calls by cancelling them while their handler
+ * holds them: they count against its connection, 2 x max_streams. */
+static void test_cancelled_calls_still_held_count_against_their_connection(void **state)
+{
+    (void)state;
+    struct grpc_limits lim = {.max_streams = 4};
+    struct env e;
+    env_start(&e, &lim);
+    struct h2c c;
+    h2c_start(&e, &c);
+    struct h2call *call[9];
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 4; i++)
+            call[4 * round + i] = h2c_call(&c, "/t.Test/Hold", "h", 1);
+        while (e.nheld < 4 * (round + 1))
+            uv_run(&e.loop, UV_RUN_ONCE);
+        for (int i = 0; i < 4; i++)
+            h2c_cancel(&c, call[4 * round + i]);
+        for (int i = 0; i < 4; i++)
+            h2call_wait(&e, call[4 * round + i]);
+    }
+    /* 8 calls held, none with a stream: the ninth stream is refused */
+    call[8] = h2c_call(&c, "/t.Test/Echo", "x", 1);
+    h2call_wait(&e, call[8]);
+    assert_int_equal(call[8]->reset, NGHTTP2_REFUSED_STREAM);
+    assert_int_equal(e.handled, 8);
+    assert_int_equal(stats(&e).calls, 8);
+    /* answered (and dropped), they make room again */
+    release_held(&e);
+    struct h2call *next = h2c_call(&c, "/t.Test/Echo", "y", 1);
+    h2call_wait(&e, next);
+    assert_h2_echoed(next, "y", 1);
+    h2c_close(&e, &c);
+    for (int i = 0; i < 9; i++)
+        h2call_free(call[i]);
+    h2call_free(next);
+    env_finish(&e);
+}
+
 static void test_an_idle_or_half_sent_connection_is_closed(void **state)
 {
     (void)state;
@@ -1334,6 +1424,8 @@ int main(void)
         cmocka_unit_test(test_a_closed_connection_drops_its_answers),
         cmocka_unit_test(test_held_bytes_are_bounded_per_connection_and_in_all),
         cmocka_unit_test(test_thousands_of_streams_hold_only_their_connection),
+        cmocka_unit_test(test_a_refused_request_still_arriving_is_reset_with_no_error),
+        cmocka_unit_test(test_cancelled_calls_still_held_count_against_their_connection),
         cmocka_unit_test(test_an_idle_or_half_sent_connection_is_closed),
         cmocka_unit_test(test_an_http1_client_is_told_this_is_grpc),
         cmocka_unit_test(test_close_waits_for_the_calls_handlers_hold),

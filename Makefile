@@ -41,7 +41,7 @@ TOOLS    := $(BUILD)/tests/toml_decoder $(BUILD)/tests/toml_suite $(BUILD)/tests
 BENCHES  := $(BUILD)/bench/floor $(BUILD)/bench/timeit $(BUILD)/bench/tui_frame \
             $(BUILD)/bench/otlp_topb $(BUILD)/bench/otlp_ingest
 
-.PHONY: all programs test test-run check bench fuzz lint deps deps-check \
+.PHONY: all programs test test-run check bench bench-grpc fuzz lint deps deps-check \
         deps-fuzz deps-lint run clean
 all: spendtop
 
@@ -104,6 +104,12 @@ check: deps-check
 bench: deps-check
 	$(MAKE) $(BUILD)/spendtop $(BENCHES)
 	bench/run.sh $(BUILD)
+	$(MAKE) bench-grpc
+
+# the gRPC server alone: 16 clients of 4 KiB unary calls (bench/grpc.sh)
+bench-grpc: deps-check
+	$(MAKE) $(BUILD)/bench/grpc_load $(BUILD)/tests/grpc_echo
+	bench/grpc.sh $(BUILD)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libspendtop.a
 	@mkdir -p $(@D)

@@ -292,6 +292,12 @@ void grpc_call_respond(struct grpc_call *call, int status, const char *message,
     free(call->msg);
     call->msg = NULL;
     call_uncharge(call);
+    /* the answer counts until it is sent, without a check (it exists
+     * already): a client that does not read its answers fills its own
+     * connection's budget, and is refused more requests */
+    c->bytes += call->out_len;
+    call->s->bytes += call->out_len;
+    call->charged = call->out_len;
     if (rc != 0)
         nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, call->id, NGHTTP2_INTERNAL_ERROR);
     if (!c->busy) {
@@ -717,6 +723,7 @@ static void on_timer(uv_timer_t *t)
  * gRPC port): say so in words it can read, then close. */
 static void answer_not_h2(struct conn *c)
 {
+    c->started = false; /* nothing of HTTP/2 goes out now */
     static const char text[] = "this port speaks gRPC: HTTP/2 without TLS (prior knowledge)\n";
     struct strbuf b = {0};
     strbuf_printf(&b, "HTTP/1.1 505 HTTP Version Not Supported\r\nContent-Type: text/plain\r\n"

@@ -32,8 +32,8 @@
  *   - max_connections: one more is answered with GOAWAY (last stream 0,
  *     "too many connections") and closed; clients retry later;
  *   - the bytes of requests (as received, then as inflated, until the
- *     handler answers) count against their connection (max_conn_bytes)
- *     and all connections (max_total_bytes);
+ *     handler answers) and of answers (until sent) count against their
+ *     connection (max_conn_bytes) and all connections (max_total_bytes);
  *   - a connection is closed after idle_timeout_ms without reading or
  *     writing anything, unless a handler holds one of its calls; one that
  *     does not read its answers stops being read from.
@@ -104,7 +104,7 @@ const char *grpc_call_method(const struct grpc_call *call);
 struct grpc_stats {
     size_t connections;          /* open now */
     size_t calls;                /* streams now + calls handlers hold */
-    size_t bytes;                /* request bytes held now */
+    size_t bytes;                /* request and answer bytes held now */
     uint64_t answered;           /* calls answered with GRPC_OK, since start */
     uint64_t refused;            /* calls answered otherwise, or reset */
     uint64_t refused_connections;/* over max_connections */

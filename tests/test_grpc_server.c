@@ -686,7 +686,9 @@ static ssize_t h2c_body(nghttp2_session *h2, int32_t id, uint8_t *buf, size_t le
     return (ssize_t)n;
 }
 
-static void h2c_start(struct env *e, struct h2c *c)
+/* Connect; closed_window: a client that takes no answer (its flow-control
+ * window is 0 and never opened). */
+static void h2c_start_window(struct env *e, struct h2c *c, bool closed_window)
 {
     memset(c, 0, sizeof *c);
     nghttp2_session_callbacks *cb;
@@ -696,7 +698,9 @@ static void h2c_start(struct env *e, struct h2c *c)
     nghttp2_session_callbacks_set_on_stream_close_callback(cb, h2c_on_close);
     assert_int_equal(nghttp2_session_client_new(&c->h2, cb, c), 0);
     nghttp2_session_callbacks_del(cb);
-    assert_int_equal(nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, NULL, 0), 0);
+    nghttp2_settings_entry zero = {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0};
+    assert_int_equal(nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, &zero,
+                                             closed_window ? 1 : 0), 0);
     struct sockaddr_in a;
     uv_ip4_addr("127.0.0.1", e->port, &a);
     uv_tcp_init(&e->loop, &c->tcp);
@@ -705,6 +709,8 @@ static void h2c_start(struct env *e, struct h2c *c)
     assert_int_equal(uv_tcp_connect(&c->connect, &c->tcp, (const struct sockaddr *)&a,
                                     h2c_connected), 0);
 }
+
+static void h2c_start(struct env *e, struct h2c *c) { h2c_start_window(e, c, false); }
 
 /* A call of path with msg, framed, on this connection; stall: only half
  * of it is ever sent. */
@@ -1215,6 +1221,40 @@ static void test_held_bytes_are_bounded_per_connection_and_in_all(void **state)
     env_finish(&e);
 }
 
+/* Answers a client does not take (its window stays shut) count against
+ * its connection until they are sent: it is refused more, others not. */
+static void test_answers_a_client_does_not_take_count_against_its_connection(void **state)
+{
+    (void)state;
+    struct grpc_limits lim = {.max_conn_bytes = 1 << 20};
+    struct env e;
+    env_start(&e, &lim);
+    static uint8_t msg[300 * 1024];
+    struct h2c c;
+    h2c_start_window(&e, &c, true);
+    struct h2call *call[4];
+    for (int i = 0; i < 3; i++) {
+        call[i] = h2c_call(&c, "/t.Test/Echo", msg, sizeof msg);
+        while (e.handled < i + 1)
+            uv_run(&e.loop, UV_RUN_ONCE);
+    }
+    /* three answers of 300 KiB wait; a fourth request would make 1.2 MiB */
+    assert_true(stats(&e).bytes >= 3 * sizeof msg);
+    call[3] = h2c_call(&c, "/t.Test/Echo", msg, sizeof msg);
+    h2call_wait(&e, call[3]);
+    assert_int_equal(call[3]->grpc_status, GRPC_RESOURCE_EXHAUSTED);
+    assert_false(call[0]->done);
+    struct rpc *other = rpc_start(&e, "/t.Test/Echo", msg, sizeof msg, 0);
+    run_until_done(&e, &other, 1);
+    assert_echoed(other, msg, sizeof msg);
+    h2c_close(&e, &c);
+    run_until_no_calls(&e);
+    for (int i = 0; i < 4; i++)
+        h2call_free(call[i]);
+    rpc_free(other);
+    env_finish(&e);
+}
+
 static void test_thousands_of_streams_hold_only_their_connection(void **state)
 {
     (void)state;
@@ -1423,6 +1463,7 @@ int main(void)
         cmocka_unit_test(test_a_cancelled_stream_drops_its_answer),
         cmocka_unit_test(test_a_closed_connection_drops_its_answers),
         cmocka_unit_test(test_held_bytes_are_bounded_per_connection_and_in_all),
+        cmocka_unit_test(test_answers_a_client_does_not_take_count_against_its_connection),
         cmocka_unit_test(test_thousands_of_streams_hold_only_their_connection),
         cmocka_unit_test(test_a_refused_request_still_arriving_is_reset_with_no_error),
         cmocka_unit_test(test_cancelled_calls_still_held_count_against_their_connection),

@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/xalloc.h"
+
 #define MAX_CLIENTS 256
 
 struct client {
@@ -119,7 +121,7 @@ static int on_close(nghttp2_session *h2, int32_t id, uint32_t code, void *user)
         errors++;
     if (ncalls == cap_calls) {
         cap_calls = cap_calls ? 2 * cap_calls : 1 << 16;
-        latency = realloc(latency, cap_calls * sizeof *latency);
+        latency = xrealloc(latency, cap_calls * sizeof *latency);
     }
     latency[ncalls++] = now() - c->started;
     c->busy = false;
@@ -151,7 +153,7 @@ static void pump_out(struct client *c)
             ssize_t n = nghttp2_session_mem_send(c->h2, &data);
             if (n <= 0)
                 return;
-            c->pending = realloc(c->pending, (size_t)n);
+            c->pending = xrealloc(c->pending, (size_t)n);
             memcpy(c->pending, data, (size_t)n);
             c->npending = (size_t)n;
         }
@@ -241,7 +243,7 @@ int main(int argc, char **argv)
     if (n < 1 || n > MAX_CLIENTS || size > 16 << 20)
         return 2;
     request_len = 5 + size;
-    request = calloc(1, request_len);
+    request = xcalloc(1, request_len);
     request[1] = (uint8_t)(size >> 24);
     request[2] = (uint8_t)(size >> 16);
     request[3] = (uint8_t)(size >> 8);

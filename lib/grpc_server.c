@@ -237,12 +237,15 @@ static int submit_ok(struct grpc_call *call, const uint8_t *resp, size_t len)
  * request still be arriving, on_frame_send then resets the stream). */
 static int submit_status(struct grpc_call *call, int http, int status, const char *message)
 {
-    char code[16], hstatus[8], text[MAX_MESSAGE_TEXT];
+    char code[16], hstatus[8];
     snprintf(code, sizeof code, "%d", status);
     snprintf(hstatus, sizeof hstatus, "%d", http);
     nghttp2_nv nv[5] = {{(uint8_t *)":status", (uint8_t *)hstatus, 7, strlen(hstatus), 0},
                         NV("content-type", "application/grpc"), NV("grpc-status", code)};
     size_t n = 3;
+    /* at function scope: nv refers to it until the response is submitted */
+    /* cppcheck-suppress variableScope */
+    char text[MAX_MESSAGE_TEXT];
     if (message && *message) {
         grpc_message_encode(message, text, sizeof text);
         nv[n++] = (nghttp2_nv)NV("grpc-message", text);

@@ -60,7 +60,7 @@ static void later(void *ctx, struct grpc_call *call, const uint8_t *msg, size_t 
     uv_timer_start(&l->timer, later_fire, 20, 0);
 }
 
-static void fail(void *ctx, struct grpc_call *call, const uint8_t *msg, size_t len)
+static void refuse(void *ctx, struct grpc_call *call, const uint8_t *msg, size_t len)
 {
     (void)ctx;
     char text[256];
@@ -110,7 +110,7 @@ int main(int argc, char **argv)
     server = grpc_server_new(loop, &lim);
     grpc_server_method(server, "/grpc.echo.v1.Echo/Echo", echo, NULL);
     grpc_server_method(server, "/grpc.echo.v1.Echo/Later", later, loop);
-    grpc_server_method(server, "/grpc.echo.v1.Echo/Fail", fail, NULL);
+    grpc_server_method(server, "/grpc.echo.v1.Echo/Fail", refuse, NULL);
     struct sockaddr_in addr;
     uv_ip4_addr("127.0.0.1", port, &addr);
     char err[256];

@@ -945,10 +945,13 @@ static void test_broken_framing_is_internal(void **state)
         }
     }
     run_until_done(&e, r, (int)n);
-    for (size_t i = 0; i < n; i++)
-        if (r[i]->grpc_status != cases[i].status)
-            fail_msg("%s: grpc-status %d (%s), expected %d", cases[i].what, r[i]->grpc_status,
-                     r[i]->grpc_message, cases[i].status);
+    for (size_t i = 0; i < n; i++) {
+        if (r[i]->grpc_status == cases[i].status)
+            continue;
+        print_error("%s: grpc-status %d (%s), expected %d\n", cases[i].what,
+                    r[i]->grpc_status, r[i]->grpc_message, cases[i].status);
+        fail();
+    }
     assert_int_equal(e.handled, 0);
     for (size_t i = 0; i < n; i++)
         rpc_free(r[i]);
@@ -1322,7 +1325,7 @@ static void test_a_refused_request_still_arriving_is_reset_with_no_error(void **
     uint8_t data[1029] = {0, 0, 0x80, 0, 0};
     h2_frame(&r.out, NGHTTP2_DATA, 0, 1, data, sizeof data);
     raw_start(&e, &r);
-    size_t len, hlen;
+    size_t len = 0, hlen = 0;
     const uint8_t *rst;
     while (!(rst = raw_frame(&r, NGHTTP2_RST_STREAM, 1, &len)) && !r.eof)
         uv_run(&e.loop, UV_RUN_ONCE);

@@ -141,8 +141,10 @@ static void test_broken_framing_is_internal(void **state)
         const char *error;
         int status = read_bytewise(cases[i].body, cases[i].len, 100, cases[i].gzip, &msg, &len,
                                    &error);
-        if (status != GRPC_INTERNAL || strcmp(error, cases[i].error) != 0)
-            fail_msg("%s: status %d, %s", cases[i].what, status, error);
+        if (status != GRPC_INTERNAL || strcmp(error, cases[i].error) != 0) {
+            print_error("%s: status %d, %s\n", cases[i].what, status, error);
+            fail();
+        }
         assert_null(msg);
     }
 }

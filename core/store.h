@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/clock.h"
 #include "pricing/pricing.h"
 
 /* Sums of usage records. Money in USD. */
@@ -54,7 +55,10 @@ struct series_key {
  * folded into STORE_OVERFLOW_TENANT. */
 #define STORE_MAX_SERIES 100000
 #define STORE_OVERFLOW_TENANT "(overflow)"
-#define STORE_RETENTION (8 * 86400)
+/* A baseline is the mean of the same window on up to this many previous
+ * days (DESIGN.md §5); the store keeps them and the current day. */
+#define BASELINE_DAYS 7
+#define STORE_RETENTION ((BASELINE_DAYS + 1) * CLOCK_DAY)
 
 struct store;
 

@@ -10,17 +10,26 @@
 #include "lib/hmap.h"
 #include "lib/xalloc.h"
 
+/* The view is computed in stages, each a function below that says what it
+ * owes the next: intervals (where to sum), accumulation (one walk of the
+ * series into groups), spend, tenants, models and the mix, sources,
+ * sparklines, and the scopes the alert rules read. view_compute at the end
+ * runs them in order. */
+
 /* The intervals every series is summed over. */
 enum {
     I_WIN,
-    I_B1, /* I_B1 + d - 1: the window shifted back d days, d = 1..7 */
-    I_TODAY = I_B1 + 7,
+    I_B1, /* I_B1 + d - 1: the window shifted back d days, d = 1..BASELINE_DAYS */
+    I_TODAY = I_B1 + BASELINE_DAYS,
     I_24H,
     I_7D,
     I_BURN,
     I_DRIFT, /* the last 7 whole UTC days, for billed vs estimated */
     I_COUNT,
 };
+
+/* Hour slots the sparklines read: the current day and each baseline day. */
+enum { SPARK_SLOTS = (BASELINE_DAYS + 1) * VIEW_HOURS };
 
 /* Sums of one group (total, a tenant, a model): priced and unpriced
  * series apart, because money only comes from the first. */
@@ -233,54 +242,474 @@ static bool acc_is_empty(const struct acc *a)
     return true;
 }
 
-static void sparklines(const struct store *st, const struct view_params *p,
-                       const bool *counted, int ndays, struct view *v)
+/* ---- stage 1: intervals ---------------------------------------------------- */
+
+/* Where the series are summed, and how much baseline the history holds. */
+struct intervals {
+    int64_t t[I_COUNT][2];          /* [t0, t1) of each I_* */
+    int ndays;                      /* baseline days held: 0 (learning) ..
+                                       BASELINE_DAYS */
+    int64_t hour0;                  /* start of the first sparkline slot */
+};
+
+/* The intervals of p, and the baseline days: those whose shifted window
+ * lies wholly inside the history held. Owes the accumulation every
+ * [t0, t1); owes every later stage ndays (baseline means divide by it, and
+ * 0 makes them NAN); owes the sparklines their first hour. */
+static void stage_intervals(const struct store *st, const struct view_params *p,
+                            struct intervals *iv)
 {
-    /* 8 days of hour slots, oldest first; the last is the current hour.
-     * Slot s of the 24h sparkline is hours[7 * 24 + s]; its baseline day d
-     * is hours[(7 - d) * 24 + s]. */
-    enum { SLOTS = 8 * VIEW_HOURS };
-    int64_t hour = floor_to(p->now, 3600);
-    int64_t first = hour - (SLOTS - 1) * 3600;
-    /* priced and unpriced series apart: money only from the first */
-    struct tally *h = xcalloc(SLOTS, sizeof *h);
-    struct tally *unpriced = xcalloc(SLOTS, sizeof *unpriced);
+    int64_t(*t)[2] = iv->t;
+    t[I_WIN][0] = p->now - p->window;
+    t[I_WIN][1] = p->now;
+    for (int d = 1; d <= BASELINE_DAYS; d++) {
+        t[I_B1 + d - 1][0] = p->now - d * (int64_t)CLOCK_DAY - p->window;
+        t[I_B1 + d - 1][1] = p->now - d * (int64_t)CLOCK_DAY;
+    }
+    t[I_TODAY][0] = p->day_start;
+    t[I_TODAY][1] = p->now;
+    t[I_24H][0] = p->now - CLOCK_DAY;
+    t[I_24H][1] = p->now;
+    t[I_7D][0] = p->now - CLOCK_WEEK;
+    t[I_7D][1] = p->now;
+    t[I_BURN][0] = p->now - CLOCK_HOUR;
+    t[I_BURN][1] = p->now;
+    t[I_DRIFT][1] = floor_to(p->now, CLOCK_DAY);
+    t[I_DRIFT][0] = t[I_DRIFT][1] - CLOCK_WEEK;
+
+    int64_t first = store_first_minute(st);
+    iv->ndays = 0;
+    while (iv->ndays < BASELINE_DAYS && first <= t[I_B1 + iv->ndays][0])
+        iv->ndays++;
+    iv->hour0 = floor_to(p->now, CLOCK_HOUR) - (SPARK_SLOTS - 1) * (int64_t)CLOCK_HOUR;
+}
+
+/* ---- stage 2: accumulation ------------------------------------------------- */
+
+/* Every sum the later stages read, from one walk of the series. */
+struct sums {
+    struct acc total;               /* every counted series */
+    struct groups tenants;          /* by tenant */
+    struct groups models;           /* by (provider, model), with price status */
+    /* coverage: span spend of usage-API providers by (span source,
+     * provider); usage-API spend by provider */
+    struct groups cov, usage_cost;
+    struct groups drift;            /* billed vs estimated, by usage source */
+    /* for the alert scopes only: providers, and spend by (provider, model)
+     * and (tenant, model) for each provider's and tenant's mix distance */
+    struct groups providers, provider_models, tenant_models;
+    bool *counted;                  /* by series id: in the totals */
+};
+
+static void sums_free(struct sums *s)
+{
+    free(s->counted);
+    groups_free(&s->tenants);
+    groups_free(&s->models);
+    groups_free(&s->cov);
+    groups_free(&s->usage_cost);
+    groups_free(&s->drift);
+    groups_free(&s->providers);
+    groups_free(&s->provider_models);
+    groups_free(&s->tenant_models);
+}
+
+/* Series id summed over every interval into t[I_COUNT]; cost 0 when its
+ * model has no price (acc_add keeps such series apart: money comes only
+ * from priced ones). */
+static void series_sums(const struct store *st, int id, const struct intervals *iv,
+                        bool priced, struct tally *t)
+{
+    for (int i = 0; i < I_COUNT; i++)
+        store_sum(st, id, iv->t[i][0], iv->t[i][1], &t[i]);
+    if (!priced)
+        for (int i = 0; i < I_COUNT; i++)
+            t[i].cost = 0;
+}
+
+/* The groups only the alert scopes read. */
+static void count_for_scopes(struct sums *s, const struct series_key *k, bool priced,
+                             const struct tally *t)
+{
+    size_t g = group_of(&s->providers, k->provider, NULL);
+    acc_add(&s->providers.acc[g], t, priced);
+    if (priced) { /* mix shares are of priced spend */
+        g = group_of(&s->provider_models, k->provider, k->model);
+        acc_add(&s->provider_models.acc[g], t, true);
+        g = group_of(&s->tenant_models, k->tenant, k->model);
+        acc_add(&s->tenant_models.acc[g], t, true);
+    }
+}
+
+/* Add a counted series' sums t to the total and to each of its groups. A
+ * model's price status is the worst of its series': one unpriced series
+ * makes it unpriced, one partial makes it partial. */
+static void count_series(struct sums *s, const struct series_key *k, bool usage,
+                         enum price_status price, const struct tally *t, bool scopes)
+{
+    bool priced = price != PRICE_NONE;
+    if (usage) {
+        size_t g = group_of(&s->usage_cost, k->provider, NULL);
+        acc_add(&s->usage_cost.acc[g], t, priced);
+        g = group_of(&s->drift, k->source, NULL);
+        acc_add(&s->drift.acc[g], t, priced);
+    }
+    acc_add(&s->total, t, priced);
+    size_t tg = group_of(&s->tenants, k->tenant, NULL); /* may grow the array */
+    acc_add(&s->tenants.acc[tg], t, priced);
+    size_t m = group_of(&s->models, k->provider, k->model);
+    acc_add(&s->models.acc[m], t, priced);
+    if (price == PRICE_NONE || s->models.price[m] == PRICE_NONE)
+        s->models.price[m] = PRICE_NONE;
+    else if (price == PRICE_PARTIAL)
+        s->models.price[m] = PRICE_PARTIAL;
+    if (scopes)
+        count_for_scopes(s, k, priced, t);
+}
+
+/* One walk of the series: each selected series (drill-down) is summed over
+ * every interval and added to its groups. A span series of a provider that
+ * has a usage-API source is counted by that source (DESIGN.md §4): its
+ * spans go to coverage only. Owes every later stage its sums, and the
+ * sparklines the series that are counted. */
+static void stage_accumulate(const struct store *st, const struct view_params *p,
+                             const struct intervals *iv, struct sums *s)
+{
+    size_t nseries = store_series_count(st);
+    s->counted = xcalloc(nseries ? nseries : 1, sizeof *s->counted);
+    struct tally t[I_COUNT];
+    for (size_t id = 0; id < nseries; id++) {
+        const struct series_key *k = store_series_key(st, (int)id);
+        if (!series_selected(p, k))
+            continue;
+        const struct source_status *src = find_source(p, k->source);
+        bool usage = src && src->usage_provider;
+        enum price_status price = store_series_price(st, (int)id);
+        series_sums(st, (int)id, iv, price != PRICE_NONE, t);
+        if (!usage && provider_has_usage_source(p, k->provider)) {
+            size_t g = group_of(&s->cov, k->source, k->provider);
+            acc_add(&s->cov.acc[g], t, price != PRICE_NONE);
+            continue;
+        }
+        s->counted[id] = true;
+        count_series(s, k, usage, price, t, p->scopes);
+    }
+}
+
+/* ---- stage 3: spend, cache and reasoning of the total ------------------------ */
+
+static bool any_billed(const struct view_params *p)
+{
+    bool any = false;
+    for (size_t i = 0; i < p->nsources; i++)
+        any |= p->sources[i].reports_billed;
+    return any;
+}
+
+/* The total's spend; all NAN while money is not known (money_known). Owes
+ * the models stage the window and baseline spend that its shares divide. */
+static void stage_spend(struct view *v, const struct acc *total, const struct view_params *p,
+                        int ndays, bool known)
+{
+    struct view_spend *s = &v->spend;
+    s->window_usd = money(total, I_WIN);
+    s->baseline_usd = mean_days(total, ndays, cost_of);
+    s->ratio = div_or_nan(s->window_usd, s->baseline_usd);
+    s->today_usd = money(total, I_TODAY);
+    s->last_24h_usd = money(total, I_24H);
+    s->last_7d_usd = money(total, I_7D);
+    s->burn_usd_per_hour = money(total, I_BURN); /* the last hour, so $/h */
+    s->projected_today_usd = s->today_usd +
+        s->burn_usd_per_hour * (double)(p->day_end - p->now) / (double)CLOCK_HOUR;
+    s->billed_today_usd =
+        any_billed(p) ? total->p[I_TODAY].billed + total->u[I_TODAY].billed : NAN;
+    if (!known)
+        s->window_usd = s->today_usd = s->last_24h_usd = s->last_7d_usd =
+            s->burn_usd_per_hour = s->projected_today_usd = s->billed_today_usd = NAN;
+}
+
+/* The total's cache hit rate and reasoning ratio (tokens, not money: they
+ * stay known while money is not). */
+static void stage_rates(struct view *v, const struct acc *total, int ndays)
+{
+    rate(total, ndays, true, &v->cache.rate, &v->cache.baseline);
+    v->cache.part_tokens = total->p[I_WIN].cache_read + total->u[I_WIN].cache_read;
+    v->cache.whole_tokens = total->p[I_WIN].input + total->u[I_WIN].input;
+    rate(total, ndays, false, &v->reasoning.rate, &v->reasoning.baseline);
+    v->reasoning.part_tokens = total->p[I_WIN].reasoning + total->u[I_WIN].reasoning;
+    v->reasoning.whole_tokens = total->p[I_WIN].output + total->u[I_WIN].output;
+}
+
+/* ---- stage 4: tenants ------------------------------------------------------ */
+
+/* Tenant's daily budget (the last one configured for it); NAN without. */
+static double tenant_budget(const struct view_params *p, const char *tenant)
+{
+    double usd = NAN;
+    for (size_t b = 0; b < p->nbudgets; b++)
+        if (strcmp(p->budgets[b].tenant, tenant) == 0)
+            usd = p->budgets[b].daily_usd;
+    return usd;
+}
+
+/* Fill *vt for tenant `name` from its sums. False (not listed) for a
+ * tenant with neither usage nor a budget. */
+static bool tenant_row(struct view_tenant *vt, const char *name, const struct acc *a,
+                       const struct view_params *p, int ndays, bool known)
+{
+    vt->tenant = name;
+    vt->budget_used = NAN;
+    vt->budget_usd = tenant_budget(p, name);
+    if (acc_is_empty(a) && isnan(vt->budget_usd))
+        return false;
+    vt->window_usd = money(a, I_WIN);
+    vt->baseline_usd = mean_days(a, ndays, cost_of);
+    vt->ratio = div_or_nan(vt->window_usd, vt->baseline_usd);
+    vt->today_usd = money(a, I_TODAY);
+    vt->burn_usd_per_hour = money(a, I_BURN);
+    if (!known) /* only budgeted tenants are listed then */
+        vt->window_usd = vt->today_usd = vt->burn_usd_per_hour = NAN;
+    vt->budget_used = div_or_nan(vt->today_usd, vt->budget_usd);
+    vt->requests = a->p[I_WIN].requests + a->u[I_WIN].requests;
+    return true;
+}
+
+/* Every tenant seen and every one with a budget (under a drill-down, the
+ * selected one only), by window spend. Owes the scopes stage a group for
+ * each budgeted tenant: tenant scopes include them. */
+static void stage_tenants(struct view *v, struct groups *tenants, const struct view_params *p,
+                          int ndays, bool known)
+{
+    for (size_t i = 0; i < p->nbudgets; i++)
+        if (!p->only_tenant || strcmp(p->only_tenant, p->budgets[i].tenant) == 0)
+            group_of(tenants, p->budgets[i].tenant, NULL);
+    v->tenants = xcalloc(tenants->n ? tenants->n : 1, sizeof *v->tenants);
+    for (size_t i = 0; i < tenants->n; i++)
+        if (tenant_row(&v->tenants[v->ntenants], tenants->a[i], &tenants->acc[i], p, ndays,
+                       known))
+            v->ntenants++;
+    qsort(v->tenants, v->ntenants, sizeof *v->tenants, cmp_tenant);
+}
+
+/* ---- stage 5: models and the mix ------------------------------------------- */
+
+/* Mean requests per baseline day, priced or not; NAN while learning. */
+static double base_requests(const struct acc *a, int ndays)
+{
+    double req = 0;
+    for (int d = 0; d < ndays; d++)
+        req += (double)(a->p[I_B1 + d].requests + a->u[I_B1 + d].requests);
+    return ndays ? req / ndays : NAN;
+}
+
+/* Fill *vm for model i of the groups; its shares are of the total's
+ * window and baseline spend. An unpriced model has no money at all. */
+static void model_row(struct view_model *vm, const struct groups *models, size_t i, int ndays,
+                      double total_win, double total_base)
+{
+    const struct acc *a = &models->acc[i];
+    vm->provider = models->a[i];
+    vm->model = models->b[i];
+    vm->price = models->price[i];
+    bool priced = vm->price != PRICE_NONE;
+    vm->requests = a->p[I_WIN].requests + a->u[I_WIN].requests;
+    vm->window_usd = priced ? money(a, I_WIN) : NAN;
+    vm->baseline_usd = priced ? mean_days(a, ndays, cost_of) : NAN;
+    vm->share = priced ? div_or_nan(vm->window_usd, total_win) : NAN;
+    vm->baseline_share = priced ? div_or_nan(vm->baseline_usd, total_base) : NAN;
+    vm->baseline_requests = base_requests(a, ndays);
+    rate(a, ndays, true, &vm->hit_rate, &vm->baseline_hit_rate);
+    rate(a, ndays, false, &vm->reasoning, &vm->baseline_reasoning);
+}
+
+/* Every model with usage, by window spend, and the unpriced ones with
+ * window usage listed apart (their tokens, never $0). Reads the spend
+ * stage's totals; owes the mix stage each model's shares. */
+static void stage_models(struct view *v, const struct groups *models, int ndays)
+{
+    v->models = xcalloc(models->n ? models->n : 1, sizeof *v->models);
+    v->unpriced = xcalloc(models->n ? models->n : 1, sizeof *v->unpriced);
+    for (size_t i = 0; i < models->n; i++) {
+        const struct acc *a = &models->acc[i];
+        if (acc_is_empty(a))
+            continue;
+        struct view_model *vm = &v->models[v->nmodels++];
+        model_row(vm, models, i, ndays, v->spend.window_usd, v->spend.baseline_usd);
+        if (vm->price == PRICE_NONE && active(&a->u[I_WIN])) {
+            struct view_unpriced *u = &v->unpriced[v->nunpriced++];
+            u->provider = vm->provider;
+            u->model = vm->model;
+            u->requests = a->u[I_WIN].requests;
+            u->input_tokens = a->u[I_WIN].input;
+            u->output_tokens = a->u[I_WIN].output;
+        }
+    }
+    qsort(v->models, v->nmodels, sizeof *v->models, cmp_model);
+}
+
+/* Total variation distance between the window's and the baseline's spend
+ * shares by priced model: half the sum of |share - baseline share|; NAN
+ * unless both spends are positive. Owes the scopes stage the total's. */
+static void stage_mix(struct view *v)
+{
+    v->mix_distance = NAN;
+    if (!(v->spend.window_usd > 0 && v->spend.baseline_usd > 0))
+        return;
+    double dist = 0;
+    for (size_t i = 0; i < v->nmodels; i++) {
+        const struct view_model *vm = &v->models[i];
+        if (vm->price == PRICE_NONE)
+            continue;
+        double a = isnan(vm->share) ? 0 : vm->share;
+        double b = isnan(vm->baseline_share) ? 0 : vm->baseline_share;
+        dist += fabs(a - b);
+    }
+    v->mix_distance = dist / 2;
+}
+
+/* ---- stage 6: sources ------------------------------------------------------ */
+
+int64_t view_source_age(const struct view_source *s, int64_t now, bool *no_poll)
+{
+    if (!s->started)
+        return -1;
+    int64_t success = s->last_success ? s->last_success : s->started;
+    int64_t data = s->last_data ? s->last_data : s->started;
+    if (no_poll)
+        *no_poll = success < data;
+    return now - (success < data ? success : data);
+}
+
+bool view_source_stale(const struct view_source *s, int64_t now, int64_t stale_after)
+{
+    return stale_after > 0 && view_source_age(s, now, NULL) > stale_after;
+}
+
+/* Span source `name`'s coverage: the spend its spans of usage-API
+ * providers saw, over those providers' usage-API spend. NAN when it saw
+ * none of their spans. */
+static double source_coverage(const struct sums *s, const char *name)
+{
+    double num = 0, den = 0;
+    bool any = false;
+    for (size_t g = 0; g < s->cov.n; g++) {
+        if (strcmp(s->cov.a[g], name) != 0)
+            continue;
+        any = true;
+        num += s->cov.acc[g].p[I_WIN].cost;
+        long u = group_find(&s->usage_cost, s->cov.b[g], NULL);
+        if (u >= 0)
+            den += s->usage_cost.acc[u].p[I_WIN].cost;
+    }
+    return any ? div_or_nan(num, den) : NAN;
+}
+
+/* Usage source `name`'s drift: (billed - estimated) / estimated over the
+ * last whole days; NAN unless both are positive. */
+static double source_drift(const struct sums *s, const char *name)
+{
+    long g = group_find(&s->drift, name, NULL);
+    if (g < 0)
+        return NAN;
+    const struct acc *a = &s->drift.acc[g];
+    double billed = a->p[I_DRIFT].billed + a->u[I_DRIFT].billed;
+    double est = a->p[I_DRIFT].cost;
+    return billed > 0 && est > 0 ? (billed - est) / est : NAN;
+}
+
+/* Each source's health, and its coverage (span sources) or drift (usage
+ * sources with a cost endpoint). The source_stale rule reads the same
+ * fields through view_source_stale. */
+static void stage_sources(struct view *v, const struct sums *s, const struct view_params *p)
+{
+    v->sources = xcalloc(p->nsources ? p->nsources : 1, sizeof *v->sources);
+    v->nsources = p->nsources;
+    for (size_t i = 0; i < p->nsources; i++) {
+        const struct source_status *ss = &p->sources[i];
+        struct view_source *vs = &v->sources[i];
+        vs->name = ss->name;
+        vs->type = ss->type;
+        vs->last_success = ss->last_success;
+        vs->last_data = ss->last_data;
+        vs->started = ss->started;
+        vs->last_error = ss->last_error[0] ? ss->last_error : NULL;
+        vs->records = ss->records;
+        vs->rejected = ss->rejected;
+        if (ss->state == SOURCE_ERROR)
+            vs->status = "error";
+        else if (view_source_stale(vs, p->now, p->stale_after))
+            vs->status = "stale";
+        else if (ss->state == SOURCE_STARTING)
+            vs->status = "starting";
+        else
+            vs->status = "ok";
+        vs->coverage = vs->drift = NAN;
+        if (!ss->usage_provider)
+            vs->coverage = source_coverage(s, ss->name);
+        else if (ss->reports_billed)
+            vs->drift = source_drift(s, ss->name);
+    }
+}
+
+/* ---- stage 7: sparklines --------------------------------------------------- */
+
+/* Slot i of the 24h sparkline from the hour sums h, against the same hour
+ * of each baseline day. */
+static void spark_hour(struct view_hour *vh, const struct tally *h, int i,
+                       const struct intervals *iv, bool known)
+{
+    const struct tally *now = &h[BASELINE_DAYS * VIEW_HOURS + i];
+    vh->start = iv->hour0 + (int64_t)(BASELINE_DAYS * VIEW_HOURS + i) * CLOCK_HOUR;
+    vh->usd = known ? now->cost : NAN;
+    vh->hit_rate = div_or_nan((double)now->cache_read, (double)now->input_ck);
+    vh->reasoning = div_or_nan((double)now->reasoning, (double)now->output_rk);
+    double usd = 0, cr = 0, ick = 0, rs = 0, ork = 0;
+    int ndays = iv->ndays;
+    for (int d = 1; d <= ndays; d++) {
+        const struct tally *b = &h[(BASELINE_DAYS - d) * VIEW_HOURS + i];
+        usd += b->cost;
+        cr += (double)b->cache_read;
+        ick += (double)b->input_ck;
+        rs += (double)b->reasoning;
+        ork += (double)b->output_rk;
+    }
+    vh->baseline_usd = ndays ? usd / ndays : NAN;
+    vh->baseline_hit_rate = ndays ? div_or_nan(cr, ick) : NAN;
+    vh->baseline_reasoning = ndays ? div_or_nan(rs, ork) : NAN;
+}
+
+/* The counted series' hourly sums, (BASELINE_DAYS + 1) days of hour slots
+ * oldest first, the last the current hour: into hours[] (each slot with
+ * the same hour of the baseline days) and week_usd[]. Money is blank (NAN),
+ * not a flat line of $0, while it is not known. */
+static void stage_sparklines(const struct store *st, const struct intervals *iv,
+                             const bool *counted, bool known, struct view *v)
+{
+    /* Slot s of the 24h sparkline is h[BASELINE_DAYS * 24 + s]; its
+     * baseline day d is h[(BASELINE_DAYS - d) * 24 + s]. Priced and
+     * unpriced series apart: money only from the first. */
+    struct tally *h = xcalloc(SPARK_SLOTS, sizeof *h);
+    struct tally *unpriced = xcalloc(SPARK_SLOTS, sizeof *unpriced);
     for (size_t id = 0; id < store_series_count(st); id++) {
         if (!counted[id])
             continue;
         bool priced = store_series_price(st, (int)id) != PRICE_NONE;
-        store_hourly(st, (int)id, first, SLOTS, priced ? h : unpriced);
+        store_hourly(st, (int)id, iv->hour0, SPARK_SLOTS, priced ? h : unpriced);
     }
-    for (int i = 0; i < SLOTS; i++) {
+    for (int i = 0; i < SPARK_SLOTS; i++) {
         unpriced[i].cost = 0;
         tally_add(&h[i], &unpriced[i]);
     }
     for (int i = 0; i < VIEW_WEEK_HOURS; i++)
-        v->week_usd[i] = h[SLOTS - VIEW_WEEK_HOURS + i].cost;
-    for (int i = 0; i < VIEW_HOURS; i++) {
-        const struct tally *now = &h[7 * VIEW_HOURS + i];
-        struct view_hour *vh = &v->hours[i];
-        vh->start = first + (int64_t)(7 * VIEW_HOURS + i) * 3600;
-        vh->usd = now->cost;
-        vh->hit_rate = div_or_nan((double)now->cache_read, (double)now->input_ck);
-        vh->reasoning = div_or_nan((double)now->reasoning, (double)now->output_rk);
-        double usd = 0, cr = 0, ick = 0, rs = 0, ork = 0;
-        for (int d = 1; d <= ndays; d++) {
-            const struct tally *b = &h[(7 - d) * VIEW_HOURS + i];
-            usd += b->cost;
-            cr += (double)b->cache_read;
-            ick += (double)b->input_ck;
-            rs += (double)b->reasoning;
-            ork += (double)b->output_rk;
-        }
-        vh->baseline_usd = ndays ? usd / ndays : NAN;
-        vh->baseline_hit_rate = ndays ? div_or_nan(cr, ick) : NAN;
-        vh->baseline_reasoning = ndays ? div_or_nan(rs, ork) : NAN;
-    }
+        v->week_usd[i] = known ? h[SPARK_SLOTS - VIEW_WEEK_HOURS + i].cost : NAN;
+    for (int i = 0; i < VIEW_HOURS; i++)
+        spark_hour(&v->hours[i], h, i, iv, known);
     free(h);
     free(unpriced);
     v->has_sparklines = true;
 }
+
+/* ---- stage 8: scopes, for the alert rules ---------------------------------- */
 
 /* One scope's figures from its sums. */
 static void fill_scope(struct view_scope *sc, const struct acc *a, int ndays)
@@ -288,10 +717,7 @@ static void fill_scope(struct view_scope *sc, const struct acc *a, int ndays)
     sc->window_usd = money(a, I_WIN);
     sc->baseline_usd = mean_days(a, ndays, cost_of);
     sc->requests = a->p[I_WIN].requests + a->u[I_WIN].requests;
-    double req = 0;
-    for (int d = 0; d < ndays; d++)
-        req += (double)(a->p[I_B1 + d].requests + a->u[I_B1 + d].requests);
-    sc->baseline_requests = ndays ? req / ndays : NAN;
+    sc->baseline_requests = base_requests(a, ndays);
     rate(a, ndays, true, &sc->hit_rate, &sc->baseline_hit_rate);
     rate(a, ndays, false, &sc->reasoning, &sc->baseline_reasoning);
     sc->input_known = a->p[I_WIN].input_ck + a->u[I_WIN].input_ck;
@@ -321,20 +747,22 @@ static void mix_distances(const struct groups *owners, const struct groups *pair
             dist[o] = NAN;
 }
 
-static void scopes(struct view *v, int ndays, const struct acc *total,
-                   const struct groups *providers, const struct groups *provider_models,
-                   const struct groups *models, const struct groups *tenants,
-                   const struct groups *tenant_models)
+/* Every scope the rules check: the total (with the mix stage's distance),
+ * each provider, model and tenant (the budgeted ones included, from the
+ * tenants stage). An unpriced model's scope has no money. */
+static void stage_scopes(struct view *v, const struct sums *s, int ndays)
 {
+    const struct groups *providers = &s->providers, *models = &s->models;
+    const struct groups *tenants = &s->tenants;
     size_t n = 1 + providers->n + models->n + tenants->n;
     v->scopes = xcalloc(n, sizeof *v->scopes);
     struct view_scope *sc = v->scopes;
     double *pdist = xcalloc(providers->n + 1, sizeof *pdist);
     double *tdist = xcalloc(tenants->n + 1, sizeof *tdist);
-    mix_distances(providers, provider_models, ndays, pdist);
-    mix_distances(tenants, tenant_models, ndays, tdist);
+    mix_distances(providers, &s->provider_models, ndays, pdist);
+    mix_distances(tenants, &s->tenant_models, ndays, tdist);
     sc->kind = SCOPE_TOTAL;
-    fill_scope(sc, total, ndays);
+    fill_scope(sc, &s->total, ndays);
     sc->mix_distance = v->mix_distance;
     sc++;
     for (size_t i = 0; i < providers->n; i++, sc++) {
@@ -362,6 +790,8 @@ static void scopes(struct view *v, int ndays, const struct acc *total,
     free(tdist);
 }
 
+/* ---- the view: the stages in order ----------------------------------------- */
+
 void view_compute(const struct store *st, const struct view_params *p,
                   struct view *v)
 {
@@ -369,270 +799,23 @@ void view_compute(const struct store *st, const struct view_params *p,
     v->now = p->now;
     v->window = p->window;
 
-    int64_t iv[I_COUNT][2];
-    iv[I_WIN][0] = p->now - p->window;
-    iv[I_WIN][1] = p->now;
-    for (int d = 1; d <= 7; d++) {
-        iv[I_B1 + d - 1][0] = p->now - d * (int64_t)CLOCK_DAY - p->window;
-        iv[I_B1 + d - 1][1] = p->now - d * (int64_t)CLOCK_DAY;
-    }
-    iv[I_TODAY][0] = p->day_start;
-    iv[I_TODAY][1] = p->now;
-    iv[I_24H][0] = p->now - CLOCK_DAY;
-    iv[I_24H][1] = p->now;
-    iv[I_7D][0] = p->now - 7 * (int64_t)CLOCK_DAY;
-    iv[I_7D][1] = p->now;
-    iv[I_BURN][0] = p->now - CLOCK_HOUR;
-    iv[I_BURN][1] = p->now;
-    iv[I_DRIFT][1] = floor_to(p->now, CLOCK_DAY);
-    iv[I_DRIFT][0] = iv[I_DRIFT][1] - 7 * (int64_t)CLOCK_DAY;
-
-    /* Baseline days: those whose shifted window lies inside the history. */
-    int64_t first = store_first_minute(st);
-    int ndays = 0;
-    while (ndays < 7 && first <= iv[I_B1 + ndays][0])
-        ndays++;
-    v->baseline_days = ndays;
-
-    struct acc total = {0};
-    struct groups tenants = {0}, models = {0};
-    /* coverage: span spend of usage-API providers, per span source; and
-     * usage-API spend per provider */
-    struct groups cov = {0}, usage_cost = {0};
-    /* billed vs estimated per usage source */
-    struct groups drift = {0};
-    /* for the alert scopes: providers, and spend by (provider, model) and
-     * (tenant, model) for the mix distance of each provider and tenant */
-    struct groups providers = {0}, provider_models = {0}, tenant_models = {0};
-    bool any_billed = false;
-    for (size_t i = 0; i < p->nsources; i++)
-        any_billed |= p->sources[i].reports_billed;
-
-    size_t nseries = store_series_count(st);
-    bool *counted = xcalloc(nseries ? nseries : 1, sizeof *counted);
-    struct tally t[I_COUNT];
-    for (size_t id = 0; id < nseries; id++) {
-        const struct series_key *k = store_series_key(st, (int)id);
-        if (!series_selected(p, k))
-            continue;
-        const struct source_status *src = find_source(p, k->source);
-        bool usage = src && src->usage_provider;
-        for (int i = 0; i < I_COUNT; i++)
-            store_sum(st, (int)id, iv[i][0], iv[i][1], &t[i]);
-        enum price_status price = store_series_price(st, (int)id);
-        bool priced = price != PRICE_NONE;
-        if (!priced)
-            for (int i = 0; i < I_COUNT; i++)
-                t[i].cost = 0;
-        if (!usage && provider_has_usage_source(p, k->provider)) {
-            /* counted by the provider's usage API: coverage only */
-            size_t g = group_of(&cov, k->source, k->provider);
-            acc_add(&cov.acc[g], t, priced);
-            continue;
-        }
-        counted[id] = true;
-        if (usage) {
-            size_t g = group_of(&usage_cost, k->provider, NULL);
-            acc_add(&usage_cost.acc[g], t, priced);
-            g = group_of(&drift, k->source, NULL);
-            acc_add(&drift.acc[g], t, priced);
-        }
-        acc_add(&total, t, priced);
-        size_t tg = group_of(&tenants, k->tenant, NULL); /* may grow the array */
-        acc_add(&tenants.acc[tg], t, priced);
-        size_t m = group_of(&models, k->provider, k->model);
-        acc_add(&models.acc[m], t, priced);
-        if (price == PRICE_NONE || models.price[m] == PRICE_NONE)
-            models.price[m] = PRICE_NONE;
-        else if (price == PRICE_PARTIAL)
-            models.price[m] = PRICE_PARTIAL;
-        if (p->scopes) {
-            size_t g = group_of(&providers, k->provider, NULL);
-            acc_add(&providers.acc[g], t, priced);
-            if (priced) {
-                g = group_of(&provider_models, k->provider, k->model);
-                acc_add(&provider_models.acc[g], t, true);
-                g = group_of(&tenant_models, k->tenant, k->model);
-                acc_add(&tenant_models.acc[g], t, true);
-            }
-        }
-    }
-
-    /* spend */
-    struct view_spend *s = &v->spend;
-    s->window_usd = money(&total, I_WIN);
-    s->baseline_usd = mean_days(&total, ndays, cost_of);
-    s->ratio = div_or_nan(s->window_usd, s->baseline_usd);
-    s->today_usd = money(&total, I_TODAY);
-    s->last_24h_usd = money(&total, I_24H);
-    s->last_7d_usd = money(&total, I_7D);
-    s->burn_usd_per_hour = money(&total, I_BURN); /* the last hour, so $/h */
-    s->projected_today_usd = s->today_usd +
-        s->burn_usd_per_hour * (double)(p->day_end - p->now) / 3600.0;
-    s->billed_today_usd = any_billed ? total.p[I_TODAY].billed + total.u[I_TODAY].billed : NAN;
+    struct intervals iv;
+    stage_intervals(st, p, &iv);
+    v->baseline_days = iv.ndays;
+    struct sums s = {0};
+    stage_accumulate(st, p, &iv, &s);
     bool known = money_known(st, p);
-    if (!known)
-        s->window_usd = s->today_usd = s->last_24h_usd = s->last_7d_usd =
-            s->burn_usd_per_hour = s->projected_today_usd = s->billed_today_usd = NAN;
-
-    rate(&total, ndays, true, &v->cache.rate, &v->cache.baseline);
-    v->cache.part_tokens = total.p[I_WIN].cache_read + total.u[I_WIN].cache_read;
-    v->cache.whole_tokens = total.p[I_WIN].input + total.u[I_WIN].input;
-    rate(&total, ndays, false, &v->reasoning.rate, &v->reasoning.baseline);
-    v->reasoning.part_tokens = total.p[I_WIN].reasoning + total.u[I_WIN].reasoning;
-    v->reasoning.whole_tokens = total.p[I_WIN].output + total.u[I_WIN].output;
-
-    /* tenants: every one seen, plus every one with a budget */
-    for (size_t i = 0; i < p->nbudgets; i++)
-        if (!p->only_tenant || strcmp(p->only_tenant, p->budgets[i].tenant) == 0)
-            group_of(&tenants, p->budgets[i].tenant, NULL);
-    v->tenants = xcalloc(tenants.n ? tenants.n : 1, sizeof *v->tenants);
-    for (size_t i = 0; i < tenants.n; i++) {
-        const struct acc *a = &tenants.acc[i];
-        struct view_tenant *vt = &v->tenants[v->ntenants];
-        vt->tenant = tenants.a[i];
-        vt->budget_usd = vt->budget_used = NAN;
-        for (size_t b = 0; b < p->nbudgets; b++)
-            if (strcmp(p->budgets[b].tenant, vt->tenant) == 0)
-                vt->budget_usd = p->budgets[b].daily_usd;
-        if (acc_is_empty(a) && isnan(vt->budget_usd))
-            continue;
-        vt->window_usd = money(a, I_WIN);
-        vt->baseline_usd = mean_days(a, ndays, cost_of);
-        vt->ratio = div_or_nan(vt->window_usd, vt->baseline_usd);
-        vt->today_usd = money(a, I_TODAY);
-        vt->burn_usd_per_hour = money(a, I_BURN);
-        if (!known) /* only budgeted tenants are listed then */
-            vt->window_usd = vt->today_usd = vt->burn_usd_per_hour = NAN;
-        vt->budget_used = div_or_nan(vt->today_usd, vt->budget_usd);
-        vt->requests = a->p[I_WIN].requests + a->u[I_WIN].requests;
-        v->ntenants++;
-    }
-    qsort(v->tenants, v->ntenants, sizeof *v->tenants, cmp_tenant);
-
-    /* models and the mix */
-    v->models = xcalloc(models.n ? models.n : 1, sizeof *v->models);
-    v->unpriced = xcalloc(models.n ? models.n : 1, sizeof *v->unpriced);
-    double total_win = s->window_usd, total_base = s->baseline_usd;
-    for (size_t i = 0; i < models.n; i++) {
-        const struct acc *a = &models.acc[i];
-        if (acc_is_empty(a))
-            continue;
-        struct view_model *vm = &v->models[v->nmodels++];
-        vm->provider = models.a[i];
-        vm->model = models.b[i];
-        vm->price = models.price[i];
-        bool priced = vm->price != PRICE_NONE;
-        vm->requests = a->p[I_WIN].requests + a->u[I_WIN].requests;
-        vm->window_usd = priced ? money(a, I_WIN) : NAN;
-        vm->baseline_usd = priced ? mean_days(a, ndays, cost_of) : NAN;
-        vm->share = priced ? div_or_nan(vm->window_usd, total_win) : NAN;
-        vm->baseline_share = priced ? div_or_nan(vm->baseline_usd, total_base) : NAN;
-        double req = 0;
-        for (int d = 0; d < ndays; d++)
-            req += (double)(a->p[I_B1 + d].requests + a->u[I_B1 + d].requests);
-        vm->baseline_requests = ndays ? req / ndays : NAN;
-        rate(a, ndays, true, &vm->hit_rate, &vm->baseline_hit_rate);
-        rate(a, ndays, false, &vm->reasoning, &vm->baseline_reasoning);
-        if (!priced && active(&a->u[I_WIN])) {
-            struct view_unpriced *u = &v->unpriced[v->nunpriced++];
-            u->provider = vm->provider;
-            u->model = vm->model;
-            u->requests = a->u[I_WIN].requests;
-            u->input_tokens = a->u[I_WIN].input;
-            u->output_tokens = a->u[I_WIN].output;
-        }
-    }
-    qsort(v->models, v->nmodels, sizeof *v->models, cmp_model);
-    v->mix_distance = NAN;
-    if (total_win > 0 && total_base > 0) {
-        double dist = 0;
-        for (size_t i = 0; i < v->nmodels; i++) {
-            const struct view_model *vm = &v->models[i];
-            if (vm->price == PRICE_NONE)
-                continue;
-            double a = isnan(vm->share) ? 0 : vm->share;
-            double b = isnan(vm->baseline_share) ? 0 : vm->baseline_share;
-            dist += fabs(a - b);
-        }
-        v->mix_distance = dist / 2;
-    }
-
-    /* sources: health, coverage (span sources), drift (usage sources) */
-    v->sources = xcalloc(p->nsources ? p->nsources : 1, sizeof *v->sources);
-    v->nsources = p->nsources;
-    for (size_t i = 0; i < p->nsources; i++) {
-        const struct source_status *ss = &p->sources[i];
-        struct view_source *vs = &v->sources[i];
-        vs->name = ss->name;
-        vs->type = ss->type;
-        vs->last_success = ss->last_success;
-        vs->last_data = ss->last_data;
-        vs->started = ss->started;
-        vs->last_error = ss->last_error[0] ? ss->last_error : NULL;
-        vs->records = ss->records;
-        vs->rejected = ss->rejected;
-        /* stale: no successful poll, or no new data, for stale_after (the
-         * source_stale rule's test) */
-        int64_t success = ss->last_success ? ss->last_success : ss->started;
-        int64_t data = ss->last_data ? ss->last_data : ss->started;
-        int64_t seen = success < data ? success : data;
-        if (ss->state == SOURCE_ERROR)
-            vs->status = "error";
-        else if (p->stale_after > 0 && seen && p->now - seen > p->stale_after)
-            vs->status = "stale";
-        else if (ss->state == SOURCE_STARTING)
-            vs->status = "starting";
-        else
-            vs->status = "ok";
-        vs->coverage = vs->drift = NAN;
-        if (!ss->usage_provider) {
-            double num = 0, den = 0;
-            bool any = false;
-            for (size_t g = 0; g < cov.n; g++) {
-                if (strcmp(cov.a[g], ss->name) != 0)
-                    continue;
-                any = true;
-                num += cov.acc[g].p[I_WIN].cost;
-                long u = group_find(&usage_cost, cov.b[g], NULL);
-                if (u >= 0)
-                    den += usage_cost.acc[u].p[I_WIN].cost;
-            }
-            if (any)
-                vs->coverage = div_or_nan(num, den);
-        } else if (ss->reports_billed) {
-            long g = group_find(&drift, ss->name, NULL);
-            if (g >= 0) {
-                const struct acc *a = &drift.acc[g];
-                double billed = a->p[I_DRIFT].billed + a->u[I_DRIFT].billed;
-                double est = a->p[I_DRIFT].cost;
-                if (billed > 0 && est > 0)
-                    vs->drift = (billed - est) / est;
-            }
-        }
-    }
-
+    stage_spend(v, &s.total, p, iv.ndays, known);
+    stage_rates(v, &s.total, iv.ndays);
+    stage_tenants(v, &s.tenants, p, iv.ndays, known);
+    stage_models(v, &s.models, iv.ndays);
+    stage_mix(v);
+    stage_sources(v, &s, p);
     if (p->sparklines)
-        sparklines(st, p, counted, ndays, v);
-    if (p->sparklines && !known) { /* blank, not a flat line of $0 */
-        for (int h = 0; h < VIEW_HOURS; h++)
-            v->hours[h].usd = NAN;
-        for (int h = 0; h < VIEW_WEEK_HOURS; h++)
-            v->week_usd[h] = NAN;
-    }
+        stage_sparklines(st, &iv, s.counted, known, v);
     if (p->scopes)
-        scopes(v, ndays, &total, &providers, &provider_models, &models, &tenants,
-               &tenant_models);
-
-    free(counted);
-    groups_free(&tenants);
-    groups_free(&models);
-    groups_free(&cov);
-    groups_free(&usage_cost);
-    groups_free(&drift);
-    groups_free(&providers);
-    groups_free(&provider_models);
-    groups_free(&tenant_models);
+        stage_scopes(v, &s, iv.ndays);
+    sums_free(&s);
 }
 
 void view_free(struct view *v)

@@ -174,4 +174,14 @@ void view_compute(const struct store *st, const struct view_params *p,
                   struct view *out);
 void view_free(struct view *v);
 
+/* Staleness, the one definition (a source's "stale" status and the
+ * source_stale rule both use it): how long source s has gone without a
+ * successful poll or without new data, whichever is longer, counted from
+ * its start while it has had none. -1 when it has not started. If no_poll
+ * is not NULL it says which is missing longer: true = a successful poll,
+ * false = new data. */
+int64_t view_source_age(const struct view_source *s, int64_t now, bool *no_poll);
+/* Age over stale_after seconds; stale_after 0 = never stale. */
+bool view_source_stale(const struct view_source *s, int64_t now, int64_t stale_after);
+
 #endif

@@ -16,6 +16,7 @@
 #define CLOCK_MINUTE 60
 #define CLOCK_HOUR 3600
 #define CLOCK_DAY 86400
+#define CLOCK_WEEK (7 * CLOCK_DAY)
 
 int64_t clock_now(void);
 /* The real time, whatever --now says: for scheduling work (retries), never

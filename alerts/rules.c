@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/format.h"
+#include "lib/clock.h"
 #include "lib/xalloc.h"
 
 static const char *const kind_names[KIND_COUNT] = {
@@ -151,16 +152,15 @@ static void daily(const struct view *v, const struct config_alerts *c, struct ru
     }
     for (size_t i = 0; i < v->nsources; i++) {
         const struct view_source *s = &v->sources[i];
-        int64_t success = s->last_success ? s->last_success : s->started;
-        int64_t data = s->last_data ? s->last_data : s->started;
-        int64_t age = v->now - (success < data ? success : data);
-        if (!s->started || age <= c->stale_after)
+        if (!view_source_stale(s, v->now, c->stale_after))
             continue;
+        bool no_poll;
+        int64_t age = view_source_age(s, v->now, &no_poll);
         snprintf(scope, sizeof scope, "source:%s", s->name);
         struct rule_hit *h = add(out, KIND_SOURCE_STALE, scope, c->stale_after, (double)age,
                                  NAN, (double)c->stale_after, age > 2 * c->stale_after);
         snprintf(h->summary, sizeof h->summary, "%s: no %s for %lld min%s%s", scope,
-                 success < data ? "successful poll" : "new data", (long long)(age / 60),
+                 no_poll ? "successful poll" : "new data", (long long)(age / CLOCK_MINUTE),
                  s->last_error ? ": " : "", s->last_error ? s->last_error : "");
     }
 }

@@ -40,6 +40,21 @@ static const char *bounded(const char *s, char *buf, const char *fallback)
     return buf;
 }
 
+void ingest_pricing_tokens(const struct usage *u, struct pricing_tokens *out)
+{
+    *out = (struct pricing_tokens){
+        .input = u->input,
+        .cache_read = u->cache_known ? u->cache_read : 0,
+        .cache_write_5m = u->cache_write_5m,
+        .cache_write_1h = u->cache_write_1h,
+        .output = u->output,
+        .reasoning = u->reasoning_known ? u->reasoning : 0,
+        .batch = u->batch,
+        .request_input = u->per_request ? u->input : 0,
+        .provider = u->provider,
+    };
+}
+
 static int put(struct sink *sink, const struct usage *u)
 {
     struct ingest *in = (struct ingest *)sink;
@@ -59,9 +74,10 @@ static int put(struct sink *sink, const struct usage *u)
     const char *name;
     const struct price *pr = pricing_lookup(in->pricing, provider, reported, &name);
     double usd;
-    struct usage priced = *u;
-    priced.provider = provider;
-    enum price_status status = pricing_cost(in->pricing, pr, &priced, &usd);
+    struct pricing_tokens tokens;
+    ingest_pricing_tokens(u, &tokens);
+    tokens.provider = provider;
+    enum price_status status = pricing_cost(in->pricing, pr, &tokens, &usd);
 
     struct tally t = {
         .requests = u->requests,

@@ -27,6 +27,13 @@ struct ingest_stats {
     int64_t too_old;      /* older than the retention */
 };
 
+/* What record u costs is computed from (DESIGN.md §4): its tokens by price
+ * class, cache reads and reasoning 0 where they are unknown (so that input
+ * is priced in full and output at the output rate), and, for a span (one
+ * request), its input size for the long-context tiers. The provider is
+ * u's as given: the ingest passes the bounded name it stores. */
+void ingest_pricing_tokens(const struct usage *u, struct pricing_tokens *out);
+
 /* db may be NULL (nothing persisted). The ingest borrows st, db and p. */
 struct ingest *ingest_new(struct store *st, struct db *db, struct pricing *p);
 void ingest_free(struct ingest *in);

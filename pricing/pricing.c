@@ -401,7 +401,7 @@ const struct price *pricing_lookup(struct pricing *p, const char *provider,
 /* ---- cost ------------------------------------------------------------------------ */
 
 enum price_status pricing_cost(const struct pricing *p, const struct price *pr,
-                               const struct usage *u, double *usd)
+                               const struct pricing_tokens *tk, double *usd)
 {
     if (!pr) {
         *usd = NAN;
@@ -415,38 +415,35 @@ enum price_status pricing_cost(const struct pricing *p, const struct price *pr,
 
     /* Long-context tier: the highest threshold the request's input exceeds
      * sets the rate for all its tokens of each type the tier prices. */
-    if (u->per_request) {
-        for (int i = pr->ntiers - 1; i >= 0; i--) {
-            const struct tier *t = &pr->tiers[i];
-            if (u->input <= t->threshold)
-                continue;
-            double *dst[TF_COUNT] = {&in, &out, &cr, &cw5, &cw1h};
-            for (int f = 0; f < TF_COUNT; f++)
-                if (!isnan(t->rate[f]))
-                    *dst[f] = t->rate[f];
-            tiered = true;
-            break;
-        }
+    for (int i = pr->ntiers - 1; i >= 0; i--) {
+        const struct tier *t = &pr->tiers[i];
+        if (tk->request_input <= t->threshold)
+            continue;
+        double *dst[TF_COUNT] = {&in, &out, &cr, &cw5, &cw1h};
+        for (int f = 0; f < TF_COUNT; f++)
+            if (!isnan(t->rate[f]))
+                *dst[f] = t->rate[f];
+        tiered = true;
+        break;
     }
 
-    int64_t cache_read = u->cache_known ? u->cache_read : 0;
-    int64_t reasoning = u->reasoning_known ? u->reasoning : 0;
+    int64_t cache_read = tk->cache_read, reasoning = tk->reasoning;
     if (isnan(cr)) {
         cr = in;
         partial |= cache_read > 0;
     }
     if (isnan(cw5)) {
         cw5 = in;
-        partial |= u->cache_write_5m > 0;
+        partial |= tk->cache_write_5m > 0;
     }
     if (isnan(cw1h)) {
         cw1h = in;
-        partial |= u->cache_write_1h > 0;
+        partial |= tk->cache_write_1h > 0;
     }
     if (isnan(rsn))
         rsn = out;
 
-    if (u->batch) {
+    if (tk->batch) {
         /* The table's batch prices where it has them, else half price. */
         bool tin = !tiered && !isnan(pr->rate[F_INPUT_BATCH]);
         bool tout = !tiered && !isnan(pr->rate[F_OUTPUT_BATCH]);
@@ -459,19 +456,19 @@ enum price_status pricing_cost(const struct pricing *p, const struct price *pr,
         cw1h *= 0.5;
     }
 
-    int64_t uncached = u->input - cache_read - u->cache_write_5m - u->cache_write_1h;
+    int64_t uncached = tk->input - cache_read - tk->cache_write_5m - tk->cache_write_1h;
     if (uncached < 0)
         uncached = 0;
-    int64_t plain_out = u->output - reasoning;
+    int64_t plain_out = tk->output - reasoning;
     if (plain_out < 0)
         plain_out = 0;
     double cost = (double)uncached * in + (double)cache_read * cr +
-                  (double)u->cache_write_5m * cw5 +
-                  (double)u->cache_write_1h * cw1h +
+                  (double)tk->cache_write_5m * cw5 +
+                  (double)tk->cache_write_1h * cw1h +
                   (double)plain_out * out + (double)reasoning * rsn;
 
-    if (u->provider) {
-        const double *d = hmap_get(&p->discounts, u->provider, strlen(u->provider));
+    if (tk->provider) {
+        const double *d = hmap_get(&p->discounts, tk->provider, strlen(tk->provider));
         if (d)
             cost *= 1.0 - *d;
     }

@@ -1,4 +1,4 @@
-/* pricing.h - the price table and the cost of a usage record (DESIGN.md §4).
+/* pricing.h - the price table and the cost of a record's tokens (DESIGN.md §4).
  *
  * The table is LiteLLM's model_prices_and_context_window.json format (USD
  * per token). A default table is compiled in (pricing/default_prices.json,
@@ -13,14 +13,16 @@
  *
  * A model that matches nothing, or whose entry has no token prices, is
  * unpriced: pricing_cost says so and the caller must never count it as $0.
+ *
+ * pricing knows only lib/: it takes its input as struct pricing_tokens,
+ * never the domain's usage record (core/ingest.c converts).
  */
 #ifndef SPENDTOP_PRICING_H
 #define SPENDTOP_PRICING_H
 
 #include <stdbool.h>
 #include <stddef.h>
-
-#include "core/usage.h"
+#include <stdint.h>
 
 struct pricing;
 struct price;
@@ -62,10 +64,29 @@ void pricing_add_alias(struct pricing *p, const char *reported,
 const struct price *pricing_lookup(struct pricing *p, const char *provider,
                                    const char *model, const char **name);
 
-/* Cost in USD of one record priced with entry pr (which may be NULL for an
+/* What a cost is computed from: one record's tokens by price class (the
+ * caller turns its own record into this; unknown counts are 0 here, which
+ * prices unknown cache reads as uncached input and unknown reasoning as
+ * plain output). */
+struct pricing_tokens {
+    int64_t input;            /* ALL input, cache reads and writes included */
+    int64_t cache_read;       /* of input, served from the prompt cache */
+    int64_t cache_write_5m;   /* of input, written to the cache (5 min) */
+    int64_t cache_write_1h;   /* of input, written to the cache (1 hour) */
+    int64_t output;           /* ALL output, reasoning included */
+    int64_t reasoning;        /* of output */
+    bool batch;               /* billed at batch rates */
+    /* The input size of the one request these tokens are, which picks its
+     * long-context tier; 0 for a sum of requests (a provider's bucket),
+     * which is never tiered. */
+    int64_t request_input;
+    const char *provider;     /* for the negotiated discount; NULL = none */
+};
+
+/* Cost in USD of tokens tk priced with entry pr (which may be NULL for an
  * unpriced model: returns PRICE_NONE and *usd = NAN). */
 enum price_status pricing_cost(const struct pricing *p, const struct price *pr,
-                               const struct usage *u, double *usd);
+                               const struct pricing_tokens *tk, double *usd);
 
 /* Number of entries (for diagnostics and tests). */
 size_t pricing_count(const struct pricing *p);

@@ -2,6 +2,7 @@
  * (DESIGN.md §4). Expected costs are worked out by hand in the comments. */
 #include "tests/helpers.h"
 
+#include "core/ingest.h"
 #include "pricing/pricing.h"
 
 static const char table[] =
@@ -39,14 +40,19 @@ static int teardown(void **state)
     return 0;
 }
 
+/* The cost of record u as the ingest prices it: its tokens through
+ * ingest_pricing_tokens (where unknown cache reads and reasoning, and the
+ * request size of a span, are decided), then pricing_cost. */
 static double cost(struct pricing *p, const char *provider, const char *model,
                    struct usage u, enum price_status *st)
 {
     const char *name;
     const struct price *pr = pricing_lookup(p, provider, model, &name);
     u.provider = provider;
+    struct pricing_tokens tokens;
+    ingest_pricing_tokens(&u, &tokens);
     double usd;
-    enum price_status s = pricing_cost(p, pr, &u, &usd);
+    enum price_status s = pricing_cost(p, pr, &tokens, &usd);
     if (st)
         *st = s;
     return usd;
@@ -246,8 +252,10 @@ static void test_default_table_has_the_major_chat_models(void **state)
     /* real prices: gpt-4o-mini 1000 in x 1.5e-7 + 1000 out x 6e-7 */
     const struct price *pr = pricing_lookup(p, "openai", "gpt-4o-mini", &name);
     struct usage u = {.provider = "openai", .input = 1000, .output = 1000};
+    struct pricing_tokens tokens;
+    ingest_pricing_tokens(&u, &tokens);
     double usd;
-    pricing_cost(p, pr, &u, &usd);
+    pricing_cost(p, pr, &tokens, &usd);
     assert_close(usd, 0.00075, 1e-12);
     pricing_free(p);
 }
@@ -277,8 +285,10 @@ static void test_real_litellm_file_loads(void **state)
     struct usage u = {.provider = "anthropic", .input = 300000, .cache_known = true,
                       .cache_read = 100000, .cache_write_1h = 10000, .output = 1000,
                       .per_request = true};
+    struct pricing_tokens tokens;
+    ingest_pricing_tokens(&u, &tokens);
     double usd;
-    pricing_cost(p, pr, &u, &usd);
+    pricing_cost(p, pr, &tokens, &usd);
     assert_close(usd, 1.2825, 1e-9);
     pricing_free(p);
 }

@@ -337,17 +337,6 @@ int64_t store_first_minute(const struct store *st)
     return first;
 }
 
-int64_t store_last_minute(const struct store *st)
-{
-    int64_t last = INT64_MIN;
-    for (size_t i = 0; i < st->nseries; i++) {
-        const struct bucket_array *a = &st->series[i].minutes;
-        if (a->n && a->b[a->n - 1].start > last)
-            last = a->b[a->n - 1].start;
-    }
-    return last;
-}
-
 static size_t drop_before(struct bucket_array *a, int64_t t)
 {
     size_t k = lower_bound(a, t);

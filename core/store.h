@@ -100,8 +100,6 @@ void store_hourly(const struct store *st, int id, int64_t t0, int n,
                   struct tally *out);
 /* Start of the earliest bucket held, or INT64_MAX when empty. */
 int64_t store_first_minute(const struct store *st);
-/* Start of the latest bucket held, or INT64_MIN when empty. */
-int64_t store_last_minute(const struct store *st);
 /* Drop buckets that start before t. Returns how many were dropped. */
 size_t store_prune(struct store *st, int64_t before);
 size_t store_bucket_count(const struct store *st);

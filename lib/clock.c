@@ -28,13 +28,6 @@ int64_t clock_now(void)
     return is_frozen ? set_to : set_to + (real_now() - set_at);
 }
 
-uint64_t clock_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 void clock_set(int64_t t, bool frozen)
 {
     is_set = true;

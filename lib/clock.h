@@ -22,8 +22,6 @@ int64_t clock_now(void);
 /* The real time, whatever --now says: for scheduling work (retries), never
  * for the figures. */
 int64_t clock_wall(void);
-/* Milliseconds, for timers and latency only (monotonic). */
-uint64_t clock_mono_ms(void);
 /* Pretend it is t: frozen stays at t, otherwise time runs on from t. */
 void clock_set(int64_t t, bool frozen);
 

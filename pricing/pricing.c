@@ -175,8 +175,6 @@ void pricing_free(struct pricing *p)
     free(p);
 }
 
-size_t pricing_count(const struct pricing *p) { return p->entries.count; }
-
 static struct price *entry_for(struct pricing *p, const char *model)
 {
     void **slot = hmap_put(&p->entries, model, strlen(model));

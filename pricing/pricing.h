@@ -88,7 +88,4 @@ struct pricing_tokens {
 enum price_status pricing_cost(const struct pricing *p, const struct price *pr,
                                const struct pricing_tokens *tk, double *usd);
 
-/* Number of entries (for diagnostics and tests). */
-size_t pricing_count(const struct pricing *p);
-
 #endif

@@ -273,7 +273,7 @@ static char **alert_env(const struct hooks *h, const char *json, size_t *nowned)
 static int64_t backoff(int attempts)
 {
     int64_t s = (int64_t)1 << (attempts > 6 ? 6 : attempts - 1);
-    return s > 60 ? 60 : s;
+    return s > CLOCK_MINUTE ? CLOCK_MINUTE : s;
 }
 
 static void finished(struct run *r)

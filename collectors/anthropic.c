@@ -28,13 +28,14 @@ static void usage_url(const struct config_source *s, int64_t t0, int64_t t1, int
                       const char *page, struct strbuf *url)
 {
     int64_t buckets = (t1 - t0 + width - 1) / width;
-    int64_t max = width == 60 ? 1440 : 168;
+    /* the API's page limits: a day of minutes, a week of hours */
+    int64_t max = width == CLOCK_MINUTE ? CLOCK_DAY / CLOCK_MINUTE : CLOCK_WEEK / CLOCK_HOUR;
     strbuf_printf(url, "%s/v1/organizations/usage_report/messages?", s->base_url);
     time_param(url, "starting_at", t0);
     strbuf_puts(url, "&");
     time_param(url, "ending_at", t1);
     strbuf_printf(url, "&bucket_width=%s&limit=%lld&group_by[]=model&group_by[]=service_tier",
-                  width == 60 ? "1m" : "1h", (long long)(buckets < max ? buckets : max));
+                  width == CLOCK_MINUTE ? "1m" : "1h", (long long)(buckets < max ? buckets : max));
     if (strcmp(s->tenant_by, "none") != 0)
         strbuf_printf(url, "&group_by[]=%s", s->tenant_by);
     api_page_param(url, page);
@@ -47,7 +48,8 @@ static void cost_url(const struct config_source *s, int64_t t0, int64_t t1, cons
     time_param(url, "starting_at", t0);
     strbuf_puts(url, "&");
     time_param(url, "ending_at", t1);
-    strbuf_printf(url, "&bucket_width=1d&limit=%lld", (long long)((t1 - t0 + 86399) / 86400));
+    strbuf_printf(url, "&bucket_width=1d&limit=%lld",
+                  (long long)((t1 - t0 + CLOCK_DAY - 1) / CLOCK_DAY));
     /* costs exist per workspace, not per api key */
     if (strcmp(s->tenant_by, "workspace_id") == 0)
         strbuf_puts(url, "&group_by[]=workspace_id");

@@ -80,7 +80,7 @@ static double noise(uint64_t a, uint64_t b, uint64_t c)
 /* Daily curve: trough at 04:00 UTC, peak at 16:00 UTC, peak 4x trough. */
 static double curve(int64_t t)
 {
-    double h = (double)((t % 86400 + 86400) % 86400) / 3600.0;
+    double h = (double)((t % CLOCK_DAY + CLOCK_DAY) % CLOCK_DAY) / CLOCK_HOUR;
     return 1.0 + 0.6 * sin(2 * M_PI * (h - 10) / 24);
 }
 
@@ -89,13 +89,14 @@ static int64_t emit(struct demo *d, size_t ti, size_t mi, int64_t t, int secs)
 {
     const struct tenant *tn = &tenants[ti];
     const struct model *m = &models[mi];
-    int64_t minute = t / 60;
+    int64_t minute = t / CLOCK_MINUTE;
     double share = tn->mix[mi];
-    bool incident = t >= d->started - INCIDENT_MINUTES * 60 && strcmp(tn->name, "globex") == 0;
-    double expected = tn->rpm * share * curve(t) * secs / 60.0;
+    bool incident = t >= d->started - INCIDENT_MINUTES * CLOCK_MINUTE &&
+                    strcmp(tn->name, "globex") == 0;
+    double expected = tn->rpm * share * curve(t) * secs / CLOCK_MINUTE;
     double extra = 0;
     if (incident && strcmp(m->name, "o3") == 0)
-        extra = 30.0 * secs / 60.0; /* 30 extra requests a minute */
+        extra = 30.0 * secs / CLOCK_MINUTE; /* 30 extra requests a minute */
     double jitter = 0.75 + 0.5 * noise((uint64_t)minute, ti, mi);
     double req = expected * jitter + extra;
     /* whole requests, carrying the fraction by chance */
@@ -132,7 +133,7 @@ static int64_t generate(struct demo *d, int64_t until)
     int64_t requests = 0;
     while (d->generated < until) {
         int64_t t = d->generated;
-        int64_t step = 60 - t % 60;
+        int64_t step = CLOCK_MINUTE - t % CLOCK_MINUTE;
         if (t + step > until)
             step = until - t;
         for (size_t ti = 0; ti < NTENANTS; ti++)
@@ -159,8 +160,8 @@ static int demo_init(struct collector *c, char *err, size_t errlen)
     d->c = c;
     d->started = clock_now();
     /* 8 days of history, so every baseline day is complete */
-    d->generated = d->started - STORE_RETENTION + 60;
-    d->generated -= d->generated % 60;
+    d->generated = d->started - STORE_RETENTION + CLOCK_MINUTE;
+    d->generated -= d->generated % CLOCK_MINUTE;
     c->impl = d;
     return 0;
 }

@@ -14,15 +14,17 @@
 #include <string.h>
 
 #include "collectors/usage_api.h"
+#include "lib/clock.h"
 
 static void usage_url(const struct config_source *s, int64_t t0, int64_t t1, int width,
                       const char *page, struct strbuf *url)
 {
     int64_t buckets = (t1 - t0 + width - 1) / width;
-    int64_t max = width == 60 ? 1440 : 168;
+    /* the API's page limits: a day of minutes, a week of hours */
+    int64_t max = width == CLOCK_MINUTE ? CLOCK_DAY / CLOCK_MINUTE : CLOCK_WEEK / CLOCK_HOUR;
     strbuf_printf(url, "%s/organization/usage/completions?start_time=%lld&end_time=%lld"
                   "&bucket_width=%s&limit=%lld&group_by=model&group_by=project_id&group_by=batch",
-                  s->base_url, (long long)t0, (long long)t1, width == 60 ? "1m" : "1h",
+                  s->base_url, (long long)t0, (long long)t1, width == CLOCK_MINUTE ? "1m" : "1h",
                   (long long)(buckets < max ? buckets : max));
     if (strcmp(s->tenant_by, "api_key_id") == 0 || strcmp(s->tenant_by, "user_id") == 0)
         strbuf_printf(url, "&group_by=%s", s->tenant_by);
@@ -34,7 +36,7 @@ static void cost_url(const struct config_source *s, int64_t t0, int64_t t1, cons
 {
     strbuf_printf(url, "%s/organization/costs?start_time=%lld&end_time=%lld&bucket_width=1d"
                   "&limit=%lld", s->base_url, (long long)t0, (long long)t1,
-                  (long long)((t1 - t0 + 86399) / 86400));
+                  (long long)((t1 - t0 + CLOCK_DAY - 1) / CLOCK_DAY));
     if (strcmp(s->tenant_by, "project_id") == 0 || strcmp(s->tenant_by, "api_key_id") == 0)
         strbuf_printf(url, "&group_by=%s", s->tenant_by);
     api_page_param(url, page);

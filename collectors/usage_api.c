@@ -212,31 +212,31 @@ static void end_pass(struct api *a);
 static bool plan(struct api *a, enum step s)
 {
     int64_t now = clock_now();
-    int64_t hour = floor_to(now, 3600);
+    int64_t hour = floor_to(now, CLOCK_HOUR);
     a->step = s;
     a->page.has_more = false;
     a->page.next_page[0] = '\0';
     batch_clear(&a->batch);
     switch (s) {
     case STEP_HOURLY: {
-        int64_t oldest = floor_to(now - STORE_RETENTION, 3600);
+        int64_t oldest = floor_to(now - STORE_RETENTION, CLOCK_HOUR);
         a->t0 = a->hourly_until > oldest ? a->hourly_until : oldest;
-        a->t1 = hour - 3600;
-        a->width = 3600;
+        a->t1 = hour - CLOCK_HOUR;
+        a->width = CLOCK_HOUR;
         return a->t0 < a->t1;
     }
     case STEP_MINUTES:
         /* the last whole hour and the current one: starts on an hour, so
          * it replaces hourly buckets whole */
-        a->t0 = hour - 3600;
-        a->t1 = floor_to(now, 60) + 60;
-        a->width = 60;
+        a->t0 = hour - CLOCK_HOUR;
+        a->t1 = floor_to(now, CLOCK_MINUTE) + CLOCK_MINUTE;
+        a->width = CLOCK_MINUTE;
         return true;
     case STEP_COSTS: {
-        int64_t day = floor_to(now, 86400);
-        a->t0 = day - (a->costs_backfilled ? 1 : 7) * 86400;
-        a->t1 = day + 86400;
-        a->width = 86400;
+        int64_t day = floor_to(now, CLOCK_DAY);
+        a->t0 = day - (a->costs_backfilled ? CLOCK_DAY : CLOCK_WEEK);
+        a->t1 = day + CLOCK_DAY;
+        a->width = CLOCK_DAY;
         return true;
     }
     case STEP_DONE:

@@ -288,7 +288,7 @@ struct config *config_defaults(void)
     struct config *cfg = xcalloc(1, sizeof *cfg);
     cfg->refresh = 1;
     cfg->timezone = xstrdup("UTC");
-    cfg->window = 3600;
+    cfg->window = CLOCK_HOUR;
     cfg->db_path = state_file("spendtop.db");
     cfg->log_path = state_file("spendtop.log");
     struct config_alerts *a = &cfg->alerts;
@@ -300,14 +300,14 @@ struct config *config_defaults(void)
     a->cache_drop = 0.20;
     a->min_input_tokens = 100000;
     a->reasoning_factor = 2;
-    a->stale_after = 15 * 60;
-    a->for_s = 5 * 60;
-    a->repeat = 3600;
-    a->keep_resolved = 24 * 3600;
+    a->stale_after = 15 * CLOCK_MINUTE;
+    a->for_s = 5 * CLOCK_MINUTE;
+    a->repeat = CLOCK_HOUR;
+    a->keep_resolved = CLOCK_DAY;
     a->nwindows = 2;
     a->windows = xmalloc(2 * sizeof *a->windows);
-    a->windows[0] = 3600;
-    a->windows[1] = 86400;
+    a->windows[0] = CLOCK_HOUR;
+    a->windows[1] = CLOCK_DAY;
     return cfg;
 }
 
@@ -319,7 +319,7 @@ static void source_defaults(struct config_source *s)
     s->ntenant_attrs = 1;
     s->listen = xstrdup("127.0.0.1:4318");
     s->max_body = 16 * MiB;
-    s->interval = 60;
+    s->interval = CLOCK_MINUTE;
     s->timeout = 30;
 }
 
@@ -329,7 +329,7 @@ static void load_general(struct ctx *c, struct config *cfg, const struct toml_va
 {
     static const char *const keys[] = {"refresh", "timezone", "window", "db", "log", NULL};
     check_keys(c, g, keys, "[general]");
-    get_dur(c, g, "refresh", &cfg->refresh, 1, 3600);
+    get_dur(c, g, "refresh", &cfg->refresh, 1, CLOCK_HOUR);
     if (get_str(c, g, "timezone", &cfg->timezone) && !clock_timezone_exists(cfg->timezone))
         err_val(c, toml_table_get(g, "timezone"), "unknown time zone '%s' (use "
                 "\"UTC\", \"local\" or a name like \"Europe/Berlin\")", cfg->timezone);
@@ -337,7 +337,7 @@ static void load_general(struct ctx *c, struct config *cfg, const struct toml_va
     if (w) {
         int64_t s = 0;
         if (toml_type(w) != TOML_STRING || clock_parse_duration(toml_string(w), &s) != 0 ||
-            (s != 3600 && s != 21600 && s != 86400))
+            (s != CLOCK_HOUR && s != 6 * CLOCK_HOUR && s != CLOCK_DAY))
             err_val(c, w, "'window' must be \"1h\", \"6h\" or \"24h\"");
         else
             cfg->window = s;
@@ -436,10 +436,10 @@ static void load_alerts(struct ctx *c, struct config *cfg, const struct toml_val
     get_num(c, t, "cache_drop", &a->cache_drop, 0.01, 1.0);
     get_int(c, t, "min_input_tokens", &a->min_input_tokens, 0, INT64_MAX);
     get_num(c, t, "reasoning_factor", &a->reasoning_factor, 1.0, 1000);
-    get_dur(c, t, "stale_after", &a->stale_after, 10, 7 * 86400);
-    get_dur(c, t, "for", &a->for_s, 0, 86400);
-    get_dur(c, t, "repeat", &a->repeat, 60, 7 * 86400);
-    get_dur(c, t, "keep_resolved", &a->keep_resolved, 0, 7 * 86400);
+    get_dur(c, t, "stale_after", &a->stale_after, 10, CLOCK_WEEK);
+    get_dur(c, t, "for", &a->for_s, 0, CLOCK_DAY);
+    get_dur(c, t, "repeat", &a->repeat, CLOCK_MINUTE, CLOCK_WEEK);
+    get_dur(c, t, "keep_resolved", &a->keep_resolved, 0, CLOCK_WEEK);
     const struct toml_value *w = toml_table_get(t, "windows");
     if (w) {
         if (toml_type(w) != TOML_ARRAY || toml_array_size(w) == 0) {
@@ -452,9 +452,9 @@ static void load_alerts(struct ctx *c, struct config *cfg, const struct toml_val
         bool ok = true;
         for (size_t i = 0; i < n; i++) {
             const struct toml_value *e = toml_array_at(w, i);
-            if (!parse_dur(c, e, "windows", &ws[i], 60, 86400)) {
+            if (!parse_dur(c, e, "windows", &ws[i], CLOCK_MINUTE, CLOCK_DAY)) {
                 ok = false;
-            } else if (ws[i] % 60) {
+            } else if (ws[i] % CLOCK_MINUTE) {
                 err_val(c, e, "alert windows must be whole minutes");
                 ok = false;
             }
@@ -572,7 +572,7 @@ static void load_source(struct ctx *c, struct config_source *s, const struct tom
         }
         free(start);
         get_strlist(c, t, "tenant_attribute", &s->tenant_attrs, &s->ntenant_attrs, true);
-        get_dur(c, t, "poll_interval", &s->poll_interval, 1, 3600);
+        get_dur(c, t, "poll_interval", &s->poll_interval, 1, CLOCK_HOUR);
         break;
     }
     case SOURCE_OTLP_HTTP:
@@ -626,7 +626,7 @@ static void load_source(struct ctx *c, struct config_source *s, const struct tom
             s->tenant_name_ids[n] = xstrdup(toml_table_key(names, i));
             s->tenant_name_values[n] = xstrdup(toml_string(v));
         }
-        get_dur(c, t, "interval", &s->interval, 10, 86400);
+        get_dur(c, t, "interval", &s->interval, 10, CLOCK_DAY);
         get_dur(c, t, "timeout", &s->timeout, 1, 600);
         break;
     }
@@ -714,7 +714,7 @@ static void load_hooks(struct ctx *c, struct config *cfg, const struct toml_valu
                         "'min_severity' must be \"warning\" or \"critical\"");
         }
         free(sev);
-        get_dur(c, t, "timeout", &h->timeout, 1, 3600);
+        get_dur(c, t, "timeout", &h->timeout, 1, CLOCK_HOUR);
         int64_t att;
         if (get_int(c, t, "attempts", &att, 1, 20))
             h->attempts = (int)att;

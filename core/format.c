@@ -94,10 +94,10 @@ void fmt_window(char *buf, size_t len, int64_t s)
 {
     if (s == 0)
         snprintf(buf, len, "today");
-    else if (s % 3600 == 0)
-        snprintf(buf, len, "%lldh", (long long)(s / 3600));
-    else if (s % 60 == 0)
-        snprintf(buf, len, "%lldm", (long long)(s / 60));
+    else if (s % CLOCK_HOUR == 0)
+        snprintf(buf, len, "%lldh", (long long)(s / CLOCK_HOUR));
+    else if (s % CLOCK_MINUTE == 0)
+        snprintf(buf, len, "%lldm", (long long)(s / CLOCK_MINUTE));
     else
         snprintf(buf, len, "%llds", (long long)s);
 }

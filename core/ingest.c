@@ -12,7 +12,7 @@
 #include "core/spanset.h"
 #include "lib/xalloc.h"
 
-#define PRUNE_EVERY (10 * 60)
+#define PRUNE_EVERY (10 * CLOCK_MINUTE)
 
 struct ingest {
     struct sink sink;     /* first: the sink is the ingest */

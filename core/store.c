@@ -245,23 +245,23 @@ static void mark_dirty(struct store *st, int id, struct bucket *b)
 void store_add(struct store *st, int id, int64_t ts, const struct tally *t)
 {
     struct series *s = &st->series[id];
-    int64_t m = floor_to(ts, 60);
+    int64_t m = floor_to(ts, CLOCK_MINUTE);
     struct bucket *b = bucket_at(&s->minutes, m);
     tally_add(&b->t, t);
     mark_dirty(st, id, b);
-    tally_add(&bucket_at(&s->hours, floor_to(m, 3600))->t, t);
+    tally_add(&bucket_at(&s->hours, floor_to(m, CLOCK_HOUR))->t, t);
 }
 
 void store_set(struct store *st, int id, int64_t ts, const struct tally *t)
 {
     struct series *s = &st->series[id];
-    int64_t m = floor_to(ts, 60);
+    int64_t m = floor_to(ts, CLOCK_MINUTE);
     struct bucket *b = bucket_at(&s->minutes, m);
     struct tally delta = *t;
     tally_sub(&delta, &b->t);
     b->t = *t;
     mark_dirty(st, id, b);
-    tally_add(&bucket_at(&s->hours, floor_to(m, 3600))->t, &delta);
+    tally_add(&bucket_at(&s->hours, floor_to(m, CLOCK_HOUR))->t, &delta);
 }
 
 void store_clear_range(struct store *st, const char *source, int64_t t0,
@@ -284,10 +284,10 @@ void store_load_bucket(struct store *st, int id, int64_t minute,
                        const struct tally *t)
 {
     struct series *s = &st->series[id];
-    int64_t m = floor_to(minute, 60);
+    int64_t m = floor_to(minute, CLOCK_MINUTE);
     struct bucket *b = bucket_at(&s->minutes, m);
     tally_add(&b->t, t);
-    tally_add(&bucket_at(&s->hours, floor_to(m, 3600))->t, t);
+    tally_add(&bucket_at(&s->hours, floor_to(m, CLOCK_HOUR))->t, t);
     st->generation++;
 }
 
@@ -306,10 +306,10 @@ void store_sum(const struct store *st, int id, int64_t t0, int64_t t1,
         return;
     const struct series *s = &st->series[id];
     /* Whole hours in the middle come from the hour index; the ragged
-     * edges from the minutes. Minute starts are multiples of 60, so
+     * edges from the minutes. Minute starts are multiples of a minute, so
      * "start >= t0" is "start >= t0 rounded up to the minute". */
-    int64_t h0 = floor_to(t0 + 3599, 3600);
-    int64_t h1 = floor_to(t1, 3600);
+    int64_t h0 = floor_to(t0 + CLOCK_HOUR - 1, CLOCK_HOUR);
+    int64_t h1 = floor_to(t1, CLOCK_HOUR);
     if (h1 <= h0) {
         sum_range(&s->minutes, t0, t1, out);
         return;
@@ -323,9 +323,9 @@ void store_hourly(const struct store *st, int id, int64_t t0, int n,
                   struct tally *out)
 {
     const struct bucket_array *h = &st->series[id].hours;
-    int64_t t1 = t0 + (int64_t)n * 3600;
+    int64_t t1 = t0 + (int64_t)n * CLOCK_HOUR;
     for (size_t i = lower_bound(h, t0); i < h->n && h->b[i].start < t1; i++)
-        tally_add(&out[(h->b[i].start - t0) / 3600], &h->b[i].t);
+        tally_add(&out[(h->b[i].start - t0) / CLOCK_HOUR], &h->b[i].t);
 }
 
 int64_t store_first_minute(const struct store *st)
@@ -351,7 +351,7 @@ size_t store_prune(struct store *st, int64_t before)
 {
     size_t dropped = 0;
     st->generation++;
-    int64_t h = floor_to(before, 3600);
+    int64_t h = floor_to(before, CLOCK_HOUR);
     for (size_t i = 0; i < st->nseries; i++) {
         struct series *s = &st->series[i];
         dropped += drop_before(&s->minutes, before);
@@ -360,7 +360,7 @@ size_t store_prune(struct store *st, int64_t before)
         /* the hour that straddles the cut-off: recompute from its minutes */
         if (h < before && s->hours.n && s->hours.b[0].start == h) {
             memset(&s->hours.b[0].t, 0, sizeof s->hours.b[0].t);
-            sum_range(&s->minutes, h, h + 3600, &s->hours.b[0].t);
+            sum_range(&s->minutes, h, h + CLOCK_HOUR, &s->hours.b[0].t);
         }
     }
     /* dirty references to dropped buckets are now dangling: forget them

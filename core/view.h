@@ -12,7 +12,7 @@
  * Definitions (DESIGN.md §5):
  *   window      [now - W, now) at minute resolution (see store.h)
  *   baseline    mean over the previous days d = 1..n of the window shifted
- *               back d days, where n (0..7) counts the days whose shifted
+ *               back d days, where n (0..BASELINE_DAYS) counts the days whose shifted
  *               window lies wholly inside the history held; n = 0 is
  *               "learning" and every baseline is NAN
  *   burn        spend over the last hour, in $/h

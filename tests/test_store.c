@@ -223,6 +223,45 @@ static void test_tenants_models_and_mix_by_hand(void **state)
     store_free(st);
 }
 
+/* A tenant's today is since midnight (not the last 24 h), its burn is the
+ * last hour, and its budget use is today over the budget; a budgeted
+ * tenant with no usage is listed at $0. */
+static void test_tenant_today_burn_and_budget_by_hand(void **state)
+{
+    (void)state;
+    clock_set_timezone("UTC");
+    struct store *st = store_new();
+    int acme = series(st, "acme", "m");
+    int64_t now = at("2026-11-20T12:00:00Z");
+    spend(st, acme, at("2026-11-19T20:00:00Z"), 1);  /* yesterday, in the last 24 h */
+    spend(st, acme, at("2026-11-20T02:00:00Z"), 16); /* today */
+    spend(st, acme, at("2026-11-20T08:00:00Z"), 2);  /* today, the 6 h window */
+    spend(st, acme, at("2026-11-20T11:30:00Z"), 4);  /* today, the window, the last hour */
+    struct view_budget budgets[] = {{"acme", 20}, {"initech", 10}};
+    struct view_params p = {
+        .now = now, .window = 6 * HOUR,
+        .day_start = clock_day_start(now), .day_end = clock_day_end(now),
+        .budgets = budgets, .nbudgets = 2,
+    };
+    struct view v;
+    view_compute(st, &p, &v);
+    assert_int_equal(v.ntenants, 2);
+    /* acme: window 2 + 4 = 6, today 16 + 2 + 4 = 22 (the last 24 h would be
+     * 23), burn 4 $/h, budget use 22 / 20 = 1.1 */
+    assert_string_equal(v.tenants[0].tenant, "acme");
+    assert_close(v.tenants[0].window_usd, 6, 1e-12);
+    assert_close(v.tenants[0].today_usd, 22, 1e-12);
+    assert_close(v.tenants[0].burn_usd_per_hour, 4, 1e-12);
+    assert_close(v.tenants[0].budget_used, 1.1, 1e-12);
+    /* initech: no usage, listed for its budget */
+    assert_string_equal(v.tenants[1].tenant, "initech");
+    assert_close(v.tenants[1].today_usd, 0, 1e-12);
+    assert_close(v.tenants[1].budget_usd, 10, 1e-12);
+    assert_close(v.tenants[1].budget_used, 0, 1e-12);
+    view_free(&v);
+    store_free(st);
+}
+
 static void test_cache_and_reasoning_only_over_known_records(void **state)
 {
     (void)state;
@@ -452,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_utc_day_boundary),
         cmocka_unit_test(test_timezone_moves_today),
         cmocka_unit_test(test_tenants_models_and_mix_by_hand),
+        cmocka_unit_test(test_tenant_today_burn_and_budget_by_hand),
         cmocka_unit_test(test_cache_and_reasoning_only_over_known_records),
         cmocka_unit_test(test_unpriced_spend_is_unknown_not_zero),
         cmocka_unit_test(test_spend_is_unknown_until_a_source_succeeds),

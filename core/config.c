@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/window.h"
 #include "lib/clock.h"
 #include "lib/toml.h"
 #include "lib/xalloc.h"
@@ -337,10 +338,14 @@ static void load_general(struct ctx *c, struct config *cfg, const struct toml_va
     if (w) {
         int64_t s = 0;
         if (toml_type(w) != TOML_STRING || clock_parse_duration(toml_string(w), &s) != 0 ||
-            (s != 3600 && s != 21600 && s != 86400))
-            err_val(c, w, "'window' must be \"1h\", \"6h\" or \"24h\"");
-        else
+            !window_exists(s)) {
+            struct strbuf list = {0};
+            window_list(&list, true);
+            err_val(c, w, "'window' must be %s", strbuf_str(&list));
+            strbuf_free(&list);
+        } else {
             cfg->window = s;
+        }
     }
     get_str(c, g, "db", &cfg->db_path);
     get_str(c, g, "log", &cfg->log_path);

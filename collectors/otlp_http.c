@@ -57,8 +57,17 @@ struct write_req {
     char *data;
 };
 
+/* A [[source]] of type otlp_http. */
+struct otlp_http_settings {
+    struct source_settings base;
+    char *listen;               /* HOST:PORT */
+    int64_t max_body;           /* bytes, after gunzip */
+    struct otlp_tenants tenants;
+};
+
 struct receiver {
     struct collector *c;
+    const struct otlp_http_settings *s;
     uv_tcp_t server;
     bool listening, server_open, server_closing;
     uv_timer_t retry;
@@ -268,7 +277,7 @@ static void handle(struct conn *c)
     size_t len = p->body.len;
     struct strbuf plain = {0};
     if (strcasecmp(p->content_encoding, "gzip") == 0) {
-        status = gunzip(body, len, r->c->cfg->max_body, &plain);
+        status = gunzip(body, len, r->s->max_body, &plain);
         if (status) {
             respond_error(c, status, status == 413 ? "the unzipped body is larger than max_body"
                                                    : "the body is not valid gzip", p->keep_alive);
@@ -370,7 +379,7 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     struct conn *c = xcalloc(1, sizeof *c);
     c->r = r;
-    hp_init(&c->p, (size_t)r->c->cfg->max_body);
+    hp_init(&c->p, (size_t)r->s->max_body);
     uv_tcp_init(r->c->loop, &c->tcp);
     uv_timer_init(r->c->loop, &c->idle);
     c->tcp.data = c->idle.data = c;
@@ -427,8 +436,8 @@ static void closed_for_retry(uv_handle_t *h)
 static void try_listen(struct receiver *r)
 {
     struct sockaddr_storage sa;
-    if (parse_listen(r->c->cfg->listen, &sa) != 0) {
-        collector_error(r->c, "cannot use listen = %s", r->c->cfg->listen);
+    if (parse_listen(r->s->listen, &sa) != 0) {
+        collector_error(r->c, "cannot use listen = %s", r->s->listen);
         return;
     }
     if (!r->server_open) {
@@ -440,7 +449,7 @@ static void try_listen(struct receiver *r)
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&r->server, 128, on_connection);
     if (rc != 0) {
-        collector_error(r->c, "cannot listen on %s: %s (retrying)", r->c->cfg->listen,
+        collector_error(r->c, "cannot listen on %s: %s (retrying)", r->s->listen,
                         uv_strerror(rc));
         r->server_closing = true;
         r->closing_handles++;
@@ -448,7 +457,7 @@ static void try_listen(struct receiver *r)
         return;
     }
     r->listening = true;
-    log_msg(LOG_INFO, "source %s: listening on %s", r->c->cfg->name, r->c->cfg->listen);
+    log_msg(LOG_INFO, "source %s: listening on %s", r->c->cfg->name, r->s->listen);
     collector_ok(r->c, 0);
     collector_caught_up(r->c);
 }
@@ -459,18 +468,19 @@ static void on_retry(uv_timer_t *t) { try_listen(t->data); }
 
 static int http_init(struct collector *c, char *err, size_t errlen)
 {
-    struct receiver *r = xcalloc(1, sizeof *r);
+    const struct otlp_http_settings *s = (const struct otlp_http_settings *)c->cfg;
     struct sockaddr_storage sa;
-    if (parse_listen(c->cfg->listen, &sa) != 0) {
+    if (parse_listen(s->listen, &sa) != 0) {
         snprintf(err, errlen, "source %s: cannot use listen = %s (HOST:PORT)", c->cfg->name,
-                 c->cfg->listen);
-        free(r);
+                 s->listen);
         return -1;
     }
+    struct receiver *r = xcalloc(1, sizeof *r);
     r->c = c;
+    r->s = s;
     r->opts.source = c->cfg->name;
-    r->opts.tenant_attrs = c->cfg->tenant_attrs;
-    r->opts.ntenant_attrs = c->cfg->ntenant_attrs;
+    r->opts.tenant_attrs = s->tenants.attrs;
+    r->opts.ntenant_attrs = s->tenants.nattrs;
     c->impl = r;
     return 0;
 }
@@ -525,11 +535,31 @@ static void http_destroy(struct collector *c)
     c->impl = NULL;
 }
 
-const struct collector_ops otlp_http_ops = {
+static const struct collector_ops ops = {
     .init = http_init,
     .start = http_start,
     .poll_now = http_poll_now,
     .run_once = http_run_once,
     .stop = http_stop,
     .destroy = http_destroy,
+};
+
+static const struct setting keys[] = {
+    {.name = "listen", .type = SETTING_HOSTPORT, .offset = offsetof(struct otlp_http_settings, listen),
+     .def = "\"127.0.0.1:4318\"", .doc = "where to listen (HOST:PORT)"},
+    {.name = "max_body", .type = SETTING_INT, .offset = offsetof(struct otlp_http_settings, max_body),
+     .def = "16777216", .imin = 1024, .imax = 1024LL * 1024 * 1024,
+     .doc = "bytes; larger requests get 413"},
+    {.name = "tenants", .type = SETTING_INCLUDE, .include = otlp_tenant_keys,
+     .offset = offsetof(struct otlp_http_settings, tenants)},
+    {0},
+};
+
+const struct source_type otlp_http_source = {
+    .name = "otlp_http",
+    .doc = "OTLP/HTTP receiver: POST /v1/traces with Content-Type: application/json.",
+    .example_name = "otlp",
+    .keys = keys,
+    .settings_size = sizeof(struct otlp_http_settings),
+    .ops = &ops,
 };

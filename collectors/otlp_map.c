@@ -9,6 +9,15 @@
 #include "collectors/otlp_pb.h"
 #include "lib/hmap.h"
 
+const struct setting otlp_tenant_keys[] = {
+    {.name = "tenant_attribute", .type = SETTING_STRING_OR_LIST,
+     .offset = offsetof(struct otlp_tenants, attrs),
+     .count_offset = offsetof(struct otlp_tenants, nattrs), .def = "\"tenant.id\"",
+     .doc = "a string or a list; span attributes are searched first, then resource "
+            "attributes"},
+    {0},
+};
+
 /* The attributes read, current name first (DESIGN.md §3). */
 enum attr {
     A_NONE = -1,

@@ -24,12 +24,21 @@
 
 #include "collectors/otlp.h"
 #include "core/usage.h"
+#include "lib/settings.h"
 
 struct otlp_options {
     const char *source;
     char *const *tenant_attrs;
     size_t ntenant_attrs;
 };
+
+/* The key every OTLP source has, tenant_attribute, for a source type's
+ * key table (an SETTING_INCLUDE row): it lands in a struct otlp_tenants. */
+struct otlp_tenants {
+    char **attrs;               /* span attributes, then resource attributes */
+    size_t nattrs;
+};
+extern const struct setting otlp_tenant_keys[];
 
 struct otlp_result {
     size_t spans;        /* spans in the export */

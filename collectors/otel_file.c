@@ -1,7 +1,9 @@
 /* otel_file.c - follows OpenTelemetry Collector file-exporter output.
  *
- * The exporter (format: json) writes one ExportTraceServiceRequest per
- * line. This collector follows every file matching a glob the way `tail -F`
+ * The exporter (format: json) writes one Export{Trace,Logs,Metrics}
+ * ServiceRequest per line (resourceSpans, resourceLogs or resourceMetrics;
+ * each mapped by otlp_map.h, the state of cumulative metrics kept with the
+ * positions: otlp_signals.h). This collector follows every file matching a glob the way `tail -F`
  * would, on a timer:
  *
  *   - files are known by (device, inode), so a rotation (rename + new file)
@@ -32,6 +34,9 @@
 
 #include "collectors/collector.h"
 #include "collectors/otlp_map.h"
+#include "collectors/otlp_signals.h"
+#include "core/store.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
 
@@ -399,8 +404,10 @@ static int file_init(struct collector *c, char *err, size_t errlen)
     f->opts.source = c->cfg->name;
     f->opts.tenant_attrs = f->s->tenants.attrs;
     f->opts.ntenant_attrs = f->s->tenants.nattrs;
+    f->opts.state = otlp_state_new();
     c->impl = f;
     c->sink->cursor_each(c->sink, c->cfg->name, load_cursor, f);
+    otlp_state_load(f->opts.state, c->sink, c->cfg->name, clock_now(), STORE_RETENTION);
     return 0;
 }
 
@@ -459,6 +466,7 @@ static void file_destroy(struct collector *c)
     free(f->files);
     free(f->saved);
     free(f->buf);
+    otlp_state_free(f->opts.state);
     free(f);
     c->impl = NULL;
 }

@@ -7,6 +7,7 @@
 
 #include "collectors/otlp_json.h"
 #include "collectors/otlp_pb.h"
+#include "collectors/otlp_signals.h"
 #include "lib/hmap.h"
 
 const struct setting otlp_tenant_keys[] = {
@@ -165,6 +166,7 @@ struct map {
     size_t tenant_len[TENANT_LENS];
     const char *resource_tenant;    /* of the current resource, or NULL */
     char rtenant[NAME_BUF];
+    struct otlp_emit emit;          /* for logs and metrics */
 };
 
 /* key is the t-th configured tenant attribute. */
@@ -315,34 +317,29 @@ static void on_span(void *ctx, const struct otlp_resource *res, const struct otl
     struct usage u = {0};
     char bufs[3][NAME_BUF];
     fill_usage(m, &a, s, &u, bufs);
+    if (m->o->signals && !(m->o->signals & OTLP_TRACES)) {
+        m->r->ignored++;
+        return;
+    }
     if (m->sink->put(m->sink, &u))
         m->r->counted++;
     else
         m->r->duplicates++;
 }
 
-/* Not usage yet: seen and counted as such. */
+/* Log records and metric points: otlp_logs.c, otlp_metrics.c. */
 static void on_log(void *ctx, const struct otlp_resource *res, const struct otlp_scope *scope,
                    const struct otlp_log *l)
 {
-    (void)res;
-    (void)scope;
-    (void)l;
     struct map *m = ctx;
-    m->r->log_records++;
-    m->r->ignored++;
+    otlp_log_map(&m->emit, res, scope, l);
 }
 
 static void on_point(void *ctx, const struct otlp_resource *res, const struct otlp_scope *scope,
                      const struct otlp_metric *metric, const struct otlp_point *p)
 {
-    (void)res;
-    (void)scope;
-    (void)metric;
-    (void)p;
     struct map *m = ctx;
-    m->r->data_points++;
-    m->r->ignored++;
+    otlp_point_map(&m->emit, res, scope, metric, p);
 }
 
 static void on_invalid(void *ctx, enum otlp_signal sig, const char *why)
@@ -373,7 +370,15 @@ int otlp_map_export(enum otlp_encoding enc, enum otlp_signal sig, const void *bu
         .point = on_point,
         .invalid = on_invalid,
     };
-    if (enc == OTLP_JSON)
-        return otlp_json_visit(buf, len, &v, r->error, sizeof r->error);
-    return otlp_pb_visit(buf, len, sig, &v, r->error, sizeof r->error);
+    /* without a source's state, one for this export alone */
+    struct otlp_state *own = o->state ? NULL : otlp_state_new();
+    m.emit = (struct otlp_emit){o, sink, r, o->state ? o->state : own, NULL};
+    int rc = enc == OTLP_JSON ? otlp_json_visit(buf, len, &v, r->error, sizeof r->error)
+                              : otlp_pb_visit(buf, len, sig, &v, r->error, sizeof r->error);
+    if (rc == 0)
+        otlp_export_end(&m.emit);
+    else
+        otlp_export_discard(&m.emit);
+    otlp_state_free(own);
+    return rc;
 }

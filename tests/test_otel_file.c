@@ -245,6 +245,54 @@ static void test_restart_resumes_exactly(void **state)
     assert_int_equal(input_total(f), 70);
 }
 
+/* A Collector file-exporter line of Codex CLI's cumulative token metric. */
+static char *metric_line(int64_t t, int input)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof buf,
+        "{\"resourceMetrics\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\","
+        "\"value\":{\"stringValue\":\"codex_cli_rs\"}}]},\"scopeMetrics\":[{\"metrics\":[{"
+        "\"name\":\"codex.turn.token_usage.input_tokens\",\"sum\":{\"isMonotonic\":true,"
+        "\"aggregationTemporality\":2,\"dataPoints\":[{\"startTimeUnixNano\":"
+        "\"%lld000000000\",\"timeUnixNano\":\"%lld000000000\",\"asInt\":\"%d\"}]}}]}]}]}\n",
+        (long long)(NOW - 3600), (long long)t, input);
+    return buf;
+}
+
+/* And one of Gemini CLI's api_response events (another emitter). */
+static char *log_line(int input)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof buf,
+        "{\"resourceLogs\":[{\"resource\":{},\"scopeLogs\":[{\"logRecords\":[{"
+        "\"timeUnixNano\":\"%lld000000000\",\"attributes\":["
+        "{\"key\":\"event.name\",\"value\":{\"stringValue\":\"gemini_cli.api_response\"}},"
+        "{\"key\":\"input_token_count\",\"value\":{\"intValue\":%d}}]}]}]}]}\n",
+        (long long)(NOW - 500), input);
+    return buf;
+}
+
+/* Logs and metrics lines are read too; a cumulative stream's last point
+ * is saved with the position, so after a restart its next point counts
+ * only what is new. */
+static void test_logs_and_cumulative_metrics_across_a_restart(void **state)
+{
+    struct fixture *f = *state;
+    write_file(f->file, "%s", metric_line(NOW - 600, 1000));
+    append_file(f->file, log_line(7));
+    collect(f);
+    assert_int_equal(input_total(f), 1007);
+    close_state(f);
+    append_file(f->file, metric_line(NOW - 540, 1500));
+    open_state(f);
+    collect(f);
+    assert_int_equal(input_total(f), 1507); /* 1000, then 500 more */
+    close_state(f);
+    open_state(f);
+    collect(f);
+    assert_int_equal(input_total(f), 1507);
+}
+
 static void test_start_at_end_skips_what_is_there(void **state)
 {
     struct fixture *f = *state;
@@ -368,6 +416,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rotation_to_a_name_inside_the_glob, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncation_reads_again_from_the_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_resumes_exactly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_logs_and_cumulative_metrics_across_a_restart, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_start_at_end_skips_what_is_there, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overlong_line_is_skipped_not_fatal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_position_is_exact_across_long_lines, setup, teardown),

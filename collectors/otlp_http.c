@@ -1,19 +1,24 @@
-/* otlp_http.c - the OTLP/HTTP receiver: POST /v1/traces with JSON.
+/* otlp_http.c - the OTLP/HTTP receiver: POST /v1/traces, /v1/logs and
+ * /v1/metrics, with JSON or protobuf.
  *
  * Listens on `listen` (default 127.0.0.1:4318). HTTP/1.1 with keep-alive,
  * bodies by Content-Length or chunked (OpenTelemetry's JavaScript exporter
  * sends chunked bodies on kept-alive connections), optional
- * Content-Encoding: gzip. The body is decoded and mapped (otlp_map.h) as
- * by the file follower, and the records are flushed to the database before
- * the answer goes out, so a 200 means durable. Answers:
+ * Content-Encoding: gzip. A signal's path may come under a prefix
+ * (Langfuse's exporter posts /api/public/otel/v1/traces). The body is
+ * received by otlp_receive.h - decoded and mapped as by the file follower,
+ * and flushed to the database before the answer goes out, so a 200 means
+ * durable. Answers, in the request's encoding (Content-Type
+ * application/json or application/x-protobuf):
  *
- *   200 {}                                      accepted
- *   200 {"partialSuccess": {"rejectedSpans", "errorMessage"}}
- *   400  a body that is not OTLP/JSON, or a malformed request
+ *   200  Export*ServiceResponse: {} / empty, or partialSuccess with the
+ *        rejected count and the first reason
+ *   400  a body that is not OTLP in its encoding, or a malformed request
  *   404  any other path          405  any other method
  *   411  no length               413  a body above max_body (also gzipped)
- *   415  protobuf (not supported yet) and other content types or encodings
+ *   415  other content types or encodings
  *   503  the records could not be stored (retry)
+ * Errors carry a google.rpc.Status (code, message) in the same encoding.
  *
  * Everything is asynchronous: many connections, slow clients and half-sent
  * bodies only hold their own connection, which is closed after 30 s
@@ -28,6 +33,10 @@
 #include "collectors/collector.h"
 #include "lib/http_parser.h"
 #include "collectors/otlp_map.h"
+#include "collectors/otlp_receive.h"
+#include "collectors/otlp_signals.h"
+#include "core/store.h"
+#include "lib/clock.h"
 #include "lib/jsonw.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
@@ -167,30 +176,38 @@ static const char *reason(int status)
     }
 }
 
-/* One response. Errors carry a google.rpc.Status-shaped JSON body. */
-static void respond(struct conn *c, int status, const char *json, bool keep_alive)
+/* One response of len bytes of type ctype. */
+static void respond(struct conn *c, int status, const char *ctype, const char *body,
+                    size_t len, bool keep_alive)
 {
     struct strbuf b = {0};
-    strbuf_printf(&b, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
-                  "Content-Length: %zu\r\n%s%s\r\n", status, reason(status), strlen(json),
+    strbuf_printf(&b, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
+                  "Content-Length: %zu\r\n%s%s\r\n", status, reason(status), ctype, len,
                   status == 405 ? "Allow: POST\r\n" : "",
                   keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
-    strbuf_puts(&b, json);
+    if (len)
+        strbuf_append(&b, body, len);
     if (!keep_alive)
         c->close_after_write = true;
     send_raw(c, b.s, b.len);
     strbuf_free(&b);
 }
 
-static void respond_error(struct conn *c, int status, const char *message, bool keep_alive)
+static const char *content_type(enum otlp_encoding enc)
+{
+    return enc == OTLP_PROTOBUF ? "application/x-protobuf" : "application/json";
+}
+
+/* An error: a google.rpc.Status in the request's encoding (JSON when the
+ * request's own is unknown). */
+static void respond_error(struct conn *c, enum otlp_encoding enc, int status,
+                          const char *message, bool keep_alive)
 {
     struct strbuf b = {0};
     /* gRPC codes: INVALID_ARGUMENT 3, NOT_FOUND 5, UNAVAILABLE 14, UNIMPLEMENTED 12 */
     int code = status == 404 ? 5 : status == 503 ? 14 : status == 415 || status == 501 ? 12 : 3;
-    strbuf_printf(&b, "{\"code\":%d,\"message\":", code);
-    jsonw_quote(&b, message);
-    strbuf_putc(&b, '}');
-    respond(c, status, strbuf_str(&b), keep_alive);
+    otlp_status_body(enc, code, message, &b);
+    respond(c, status, content_type(enc), b.s, b.len, keep_alive);
     strbuf_free(&b);
 }
 
@@ -203,26 +220,52 @@ static bool media_is(const char *value, const char *type)
                                                  value[n] == ' ');
 }
 
+static const struct {
+    const char *path;
+    enum otlp_signal sig;
+} paths[] = {
+    {"/v1/traces", OTLP_TRACES},
+    {"/v1/logs", OTLP_LOGS},
+    {"/v1/metrics", OTLP_METRICS},
+};
+
+/* The signal a request target is for: its path (without the query) is a
+ * signal's path, or ends in one (a vendor's prefix). 0 if neither. */
+static enum otlp_signal signal_of(const char *target)
+{
+    size_t n = strcspn(target, "?");
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        size_t pl = strlen(paths[i].path);
+        if (n >= pl && strncmp(target + n - pl, paths[i].path, pl) == 0)
+            return paths[i].sig;
+    }
+    return 0;
+}
+
+/* The body's encoding by its Content-Type; -1 if neither. */
+static int encoding_of(const char *ctype)
+{
+    if (media_is(ctype, "application/json"))
+        return OTLP_JSON;
+    if (media_is(ctype, "application/x-protobuf") || media_is(ctype, "application/protobuf"))
+        return OTLP_PROTOBUF;
+    return -1;
+}
+
 /* What is wrong with the request as soon as its head is known: status, or
  * 0 if it may go on. */
 static int check_head(const struct http_parser *p, const char **why)
 {
-    const char *path = p->target;
-    size_t plen = strcspn(path, "?");
-    if (plen != 10 || strncmp(path, "/v1/traces", 10) != 0) {
-        *why = "only /v1/traces is served";
+    if (!signal_of(p->target)) {
+        *why = "OTLP/HTTP serves /v1/traces, /v1/logs and /v1/metrics";
         return 404;
     }
     if (strcmp(p->method, "POST") != 0) {
-        *why = "POST /v1/traces";
+        *why = "an export is a POST";
         return 405;
     }
-    if (media_is(p->content_type, "application/x-protobuf")) {
-        *why = "OTLP protobuf is not supported yet: send Content-Type: application/json";
-        return 415;
-    }
-    if (!media_is(p->content_type, "application/json")) {
-        *why = "Content-Type must be application/json";
+    if (encoding_of(p->content_type) < 0) {
+        *why = "Content-Type must be application/json or application/x-protobuf";
         return 415;
     }
     if (p->content_encoding[0] && strcasecmp(p->content_encoding, "gzip") != 0 &&
@@ -263,14 +306,36 @@ static int gunzip(const char *in, size_t len, size_t max, struct strbuf *out)
     return rc == Z_STREAM_END ? 0 : 400;
 }
 
+static void answer(struct conn *c, enum otlp_encoding enc, enum otlp_signal sig,
+                   const char *body, size_t len)
+{
+    struct receiver *r = c->r;
+    bool keep = c->p.keep_alive;
+    struct otlp_reply rep;
+    otlp_receive(enc, sig, body, len, &r->opts, r->c->sink, &rep);
+    if (rep.outcome == OTLP_INVALID) {
+        r->c->status.rejected++;
+        respond_error(c, enc, 400, rep.message, keep);
+    } else if (rep.outcome == OTLP_UNAVAILABLE) {
+        collector_error(r->c, "%s", rep.message);
+        respond_error(c, enc, 503, "the records could not be stored; retry", keep);
+    } else {
+        collector_ok(r->c, (int64_t)rep.result.counted);
+        r->c->status.rejected += (int64_t)rep.result.rejected;
+        respond(c, 200, content_type(enc), rep.body.s, rep.body.len, keep);
+    }
+    strbuf_free(&rep.body);
+}
+
 static void handle(struct conn *c)
 {
     struct receiver *r = c->r;
     struct http_parser *p = &c->p;
     const char *why = "";
     int status = check_head(p, &why);
+    int enc = encoding_of(p->content_type);
     if (status) {
-        respond_error(c, status, why, p->keep_alive);
+        respond_error(c, enc < 0 ? OTLP_JSON : enc, status, why, p->keep_alive);
         return;
     }
     const char *body = strbuf_str(&p->body);
@@ -279,43 +344,16 @@ static void handle(struct conn *c)
     if (strcasecmp(p->content_encoding, "gzip") == 0) {
         status = gunzip(body, len, r->s->max_body, &plain);
         if (status) {
-            respond_error(c, status, status == 413 ? "the unzipped body is larger than max_body"
-                                                   : "the body is not valid gzip", p->keep_alive);
+            respond_error(c, enc, status, status == 413 ? "the unzipped body is larger than "
+                          "max_body" : "the body is not valid gzip", p->keep_alive);
             strbuf_free(&plain);
             return;
         }
         body = strbuf_str(&plain);
         len = plain.len;
     }
-    struct otlp_result res;
-    struct sink *sink = r->c->sink;
-    if (otlp_map_export(OTLP_JSON, OTLP_TRACES, body, len, &r->opts, sink, &res) != 0) {
-        r->c->status.rejected++;
-        respond_error(c, 400, res.error, p->keep_alive);
-        strbuf_free(&plain);
-        return;
-    }
+    answer(c, enc, signal_of(p->target), body, len);
     strbuf_free(&plain);
-    /* durable before we say so */
-    char err[256];
-    if (sink->flush(sink, err, sizeof err) != 0) {
-        collector_error(r->c, "%s", err);
-        respond_error(c, 503, "the records could not be stored; retry", p->keep_alive);
-        return;
-    }
-    collector_ok(r->c, (int64_t)res.counted);
-    if (res.rejected == 0) {
-        respond(c, 200, "{}", p->keep_alive);
-        return;
-    }
-    r->c->status.rejected += (int64_t)res.rejected;
-    struct strbuf b = {0};
-    strbuf_printf(&b, "{\"partialSuccess\":{\"rejectedSpans\":\"%zu\",\"errorMessage\":",
-                  res.rejected);
-    jsonw_quote(&b, res.error);
-    strbuf_puts(&b, "}}");
-    respond(c, 200, strbuf_str(&b), p->keep_alive);
-    strbuf_free(&b);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -339,7 +377,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         used += hp_feed(&c->p, buf->base + used, (size_t)n - used);
         struct http_parser *p = &c->p;
         if (p->state == HP_ERROR) {
-            respond_error(c, p->error_status, p->error, false);
+            respond_error(c, OTLP_JSON, p->error_status, p->error, false);
             break;
         }
         if (p->headers_done && p->state != HP_DONE && !c->continue_sent) {
@@ -347,7 +385,8 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
             const char *why;
             int status = check_head(p, &why);
             if (status) {
-                respond_error(c, status, why, false);
+                int enc = encoding_of(p->content_type);
+                respond_error(c, enc < 0 ? OTLP_JSON : enc, status, why, false);
                 break;
             }
             if (p->expect_continue) {
@@ -481,6 +520,8 @@ static int http_init(struct collector *c, char *err, size_t errlen)
     r->opts.source = c->cfg->name;
     r->opts.tenant_attrs = s->tenants.attrs;
     r->opts.ntenant_attrs = s->tenants.nattrs;
+    r->opts.state = otlp_state_new();
+    otlp_state_load(r->opts.state, c->sink, c->cfg->name, clock_now(), STORE_RETENTION);
     c->impl = r;
     return 0;
 }
@@ -531,6 +572,9 @@ static void http_stop(struct collector *c, collector_cb closed)
 
 static void http_destroy(struct collector *c)
 {
+    struct receiver *r = c->impl;
+    if (r)
+        otlp_state_free(r->opts.state);
     free(c->impl);
     c->impl = NULL;
 }

@@ -313,17 +313,13 @@ static void answer(struct conn *c, enum otlp_encoding enc, enum otlp_signal sig,
     bool keep = c->p.keep_alive;
     struct otlp_reply rep;
     otlp_receive(enc, sig, body, len, &r->opts, r->c->sink, &rep);
-    if (rep.outcome == OTLP_INVALID) {
-        r->c->status.rejected++;
+    otlp_receive_account(r->c, &rep);
+    if (rep.outcome == OTLP_INVALID)
         respond_error(c, enc, 400, rep.message, keep);
-    } else if (rep.outcome == OTLP_UNAVAILABLE) {
-        collector_error(r->c, "%s", rep.message);
+    else if (rep.outcome == OTLP_UNAVAILABLE)
         respond_error(c, enc, 503, "the records could not be stored; retry", keep);
-    } else {
-        collector_ok(r->c, (int64_t)rep.result.counted);
-        r->c->status.rejected += (int64_t)rep.result.rejected;
+    else
         respond(c, 200, content_type(enc), rep.body.s, rep.body.len, keep);
-    }
     strbuf_free(&rep.body);
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "collectors/collector.h"
 #include "lib/jsonw.h"
 #include "lib/pb.h"
 
@@ -57,6 +58,18 @@ void otlp_receive(enum otlp_encoding enc, enum otlp_signal sig, const void *buf,
     }
     out->outcome = OTLP_ACCEPTED;
     success_body(enc, sig, &out->result, &out->body);
+}
+
+void otlp_receive_account(struct collector *c, const struct otlp_reply *rep)
+{
+    if (rep->outcome == OTLP_INVALID) {
+        c->status.rejected++;
+    } else if (rep->outcome == OTLP_UNAVAILABLE) {
+        collector_error(c, "%s", rep->message);
+    } else {
+        collector_ok(c, (int64_t)rep->result.counted);
+        c->status.rejected += (int64_t)rep->result.rejected;
+    }
 }
 
 void otlp_status_body(enum otlp_encoding enc, int grpc_code, const char *message,

@@ -41,6 +41,11 @@ struct otlp_reply {
 void otlp_receive(enum otlp_encoding enc, enum otlp_signal sig, const void *buf, size_t len,
                   const struct otlp_options *o, struct sink *sink, struct otlp_reply *out);
 
+struct collector;
+/* Tell the source's status what became of an export: records counted,
+ * rejected ones, a refused write (an error until the next success). */
+void otlp_receive_account(struct collector *c, const struct otlp_reply *rep);
+
 /* An error body for OTLP/HTTP in encoding enc: google.rpc.Status, as
  * JSON {"code":N,"message":"..."} or protobuf (code 1, message 2). */
 void otlp_status_body(enum otlp_encoding enc, int grpc_code, const char *message,

@@ -32,6 +32,7 @@
 
 #include "collectors/collector.h"
 #include "lib/http_parser.h"
+#include "collectors/otlp_grpc.h"
 #include "collectors/otlp_map.h"
 #include "collectors/otlp_receive.h"
 #include "collectors/otlp_signals.h"
@@ -70,6 +71,7 @@ struct write_req {
 struct otlp_http_settings {
     struct source_settings base;
     char *listen;               /* HOST:PORT */
+    char *grpc_listen;          /* HOST:PORT for OTLP/gRPC, or NULL: none */
     int64_t max_body;           /* bytes, after gunzip */
     struct otlp_tenants tenants;
 };
@@ -87,6 +89,8 @@ struct receiver {
     bool stopping;
     collector_cb closed;
     int closing_handles;
+    struct otlp_grpc *grpc;     /* grpc_listen, or NULL */
+    bool grpc_started;
 };
 
 /* ---- connections ---------------------------------------------------------------- */
@@ -518,6 +522,17 @@ static int http_init(struct collector *c, char *err, size_t errlen)
     r->opts.ntenant_attrs = s->tenants.nattrs;
     r->opts.state = otlp_state_new();
     otlp_state_load(r->opts.state, c->sink, c->cfg->name, clock_now(), STORE_RETENTION);
+    const char *glisten = s->grpc_listen;
+    if (glisten && *glisten) {
+        if (parse_listen(glisten, &sa) != 0) {
+            snprintf(err, errlen, "source %s: cannot use grpc_listen = %s (HOST:PORT)",
+                     c->cfg->name, glisten);
+            otlp_state_free(r->opts.state);
+            free(r);
+            return -1;
+        }
+        r->grpc = otlp_grpc_new(c, &r->opts, &sa, glisten, (size_t)s->max_body);
+    }
     c->impl = r;
     return 0;
 }
@@ -529,6 +544,10 @@ static void http_start(struct collector *c)
     r->retry.data = r;
     r->retry_open = true;
     try_listen(r);
+    if (r->grpc) {
+        otlp_grpc_start(r->grpc);
+        r->grpc_started = true;
+    }
 }
 
 static void http_poll_now(struct collector *c) { (void)c; /* pushed to, never polled */ }
@@ -547,11 +566,23 @@ static void handle_closed(uv_handle_t *h)
     maybe_stopped(r);
 }
 
+static void grpc_stopped(void *arg)
+{
+    struct receiver *r = arg;
+    r->closing_handles--;
+    maybe_stopped(r);
+}
+
 static void http_stop(struct collector *c, collector_cb closed)
 {
     struct receiver *r = c->impl;
     r->stopping = true;
     r->closed = closed;
+    if (r->grpc && r->grpc_started) {
+        r->closing_handles++;
+        otlp_grpc_stop(r->grpc, grpc_stopped, r); /* frees it */
+        r->grpc = NULL;
+    }
     if (r->server_open && !r->server_closing) {
         r->server_closing = true;
         r->closing_handles++;
@@ -569,8 +600,10 @@ static void http_stop(struct collector *c, collector_cb closed)
 static void http_destroy(struct collector *c)
 {
     struct receiver *r = c->impl;
-    if (r)
+    if (r) {
+        otlp_grpc_free(r->grpc); /* never started */
         otlp_state_free(r->opts.state);
+    }
     free(c->impl);
     c->impl = NULL;
 }
@@ -586,10 +619,13 @@ static const struct collector_ops ops = {
 
 static const struct setting keys[] = {
     {.name = "listen", .type = SETTING_HOSTPORT, .offset = offsetof(struct otlp_http_settings, listen),
-     .def = "\"127.0.0.1:4318\"", .doc = "where to listen (HOST:PORT)"},
+     .def = "\"127.0.0.1:4318\"", .doc = "where to listen for OTLP/HTTP (HOST:PORT)"},
+    {.name = "grpc_listen", .type = SETTING_HOSTPORT,
+     .offset = offsetof(struct otlp_http_settings, grpc_listen), .example = "\"127.0.0.1:4317\"",
+     .doc = "where to listen for OTLP/gRPC too (HOST:PORT); unset: no gRPC"},
     {.name = "max_body", .type = SETTING_INT, .offset = offsetof(struct otlp_http_settings, max_body),
      .def = "16777216", .imin = 1024, .imax = 1024LL * 1024 * 1024,
-     .doc = "bytes; larger requests get 413"},
+     .doc = "bytes, after gzip too; larger requests get 413 (gRPC: RESOURCE_EXHAUSTED)"},
     {.name = "tenants", .type = SETTING_INCLUDE, .include = otlp_tenant_keys,
      .offset = offsetof(struct otlp_http_settings, tenants)},
     {0},
@@ -597,7 +633,8 @@ static const struct setting keys[] = {
 
 const struct source_type otlp_http_source = {
     .name = "otlp_http",
-    .doc = "OTLP/HTTP receiver: POST /v1/traces with Content-Type: application/json.",
+    .doc = "OTLP receiver: OTLP/HTTP POST /v1/traces, /v1/logs, /v1/metrics (JSON or "
+           "protobuf), and OTLP/gRPC on grpc_listen.",
     .example_name = "otlp",
     .keys = keys,
     .settings_size = sizeof(struct otlp_http_settings),

@@ -21,24 +21,19 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 port=$(free_port)
-gport=0
-grpc_line=""
-if "$SPENDTOP" --help 2>&1 | grep -q grpc_listen || grep -q grpc_listen "$SPENDTOP" 2>/dev/null; then
-    gport=$(free_port)
-    grpc_line="grpc_listen = \"127.0.0.1:$gport\""
-fi
+gport=$(free_port)
 cat > "$dir/config.toml" <<TOML
 [[source]]
 name = "otlp"
 type = "otlp_http"
 listen = "127.0.0.1:$port"
-$grpc_line
+grpc_listen = "127.0.0.1:$gport"
 tenant_attribute = "tenant.id"
 TOML
 "$SPENDTOP" --daemon --no-hooks -c "$dir/config.toml" --db "$dir/state.db" 2>"$dir/daemon.err" &
 pid=$!
 i=0
-until grep -q "listening on" "$dir/daemon.err"; do
+until grep -q "listening for gRPC on" "$dir/daemon.err"; do
     i=$((i + 1)); [ $i -lt 100 ] || fail "the receiver did not start"; sleep 0.1
 done
 NODE_PATH=$nm node "$here/exporters/send.cjs" exporters "$port" "$gport" \
@@ -55,7 +50,7 @@ pid=""
 python3 - "$dir/out.json" "$gport" <<'PY' || fail "the snapshot does not show what was sent"
 import json, sys
 out = json.load(open(sys.argv[1]))
-protocols = ["http", "proto"] + (["grpc"] if sys.argv[2] != "0" else [])
+protocols = ["http", "proto", "grpc"]
 n = len(protocols) + 1                         # + sdk-node
 def check(cond, what):
     if not cond:
@@ -80,5 +75,4 @@ for sig in ["traces", "logs", "metrics"]:
 check(abs(usd.get("sdk-node", 0) - sum(want.values())) < 1e-12, "sdk-node: every signal")
 check(len(usd) == 3 * len(protocols) + 1, "no other tenant: %r" % sorted(usd))
 PY
-[ "$gport" = 0 ] && echo "exporters: ok (JSON, protobuf, sdk-node; no gRPC receiver in this build)" \
-    || echo "exporters: ok (JSON, protobuf, gRPC, sdk-node)"
+echo "exporters: ok (JSON, protobuf, gRPC, sdk-node)"

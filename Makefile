@@ -41,8 +41,8 @@ TOOLS    := $(BUILD)/tests/toml_decoder $(BUILD)/tests/toml_suite $(BUILD)/tests
 BENCHES  := $(BUILD)/bench/floor $(BUILD)/bench/timeit $(BUILD)/bench/tui_frame \
             $(BUILD)/bench/otlp_topb $(BUILD)/bench/otlp_ingest
 
-.PHONY: all programs test test-run check bench bench-grpc fuzz lint deps deps-check \
-        deps-fuzz deps-lint run clean config-example
+.PHONY: all programs test test-run check bench bench-grpc bench-receivers fuzz lint deps \
+        deps-check deps-fuzz deps-lint run clean config-example
 all: spendtop
 
 # every program of the tree, built and not run (what lint's scan-build sees)
@@ -115,6 +115,13 @@ bench: deps-check
 	$(MAKE) $(BUILD)/spendtop $(BENCHES)
 	bench/run.sh $(BUILD)
 	$(MAKE) bench-grpc
+	bench/receivers.sh $(BUILD)
+
+# the OTLP receivers of a daemon: gRPC, HTTP protobuf and JSON under 16
+# clients - accepted spans/s, p99 latency, peak RSS (bench/receivers.sh)
+bench-receivers: deps-check
+	$(MAKE) $(BUILD)/spendtop
+	bench/receivers.sh $(BUILD)
 
 # the gRPC server alone: 16 clients of 4 KiB unary calls (bench/grpc.sh)
 bench-grpc: deps-check

@@ -81,8 +81,13 @@ void otlp_state_set_stream(struct otlp_state *st, uint64_t key, const struct otl
 bool otlp_state_claim(struct otlp_state *st, uint64_t emitter, const char *kind, int64_t seen);
 
 /* Stage every change since the last commit as cursors of source (sink may
- * be NULL or have no cursor: nothing is staged). */
+ * be NULL or have no cursor: nothing is staged). A loaded state also drops
+ * what it has not seen for the retention, at most once an hour, so a
+ * daemon's memory holds the sessions of the retention, not of its life. */
 void otlp_state_commit(struct otlp_state *st, struct sink *sink, const char *source);
+/* Drop entries last seen before cutoff now, staging their removal (with
+ * the next commit); nothing while changes are waiting to be staged. */
+void otlp_state_prune(struct otlp_state *st, int64_t cutoff);
 
 /* ---- the mappings (called by otlp_map.c for each record) ---------------------- */
 

@@ -13,12 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/clock.h"
 #include "lib/hmap.h"
 #include "lib/xalloc.h"
 
 /* An emitter's last-seen time is written again only after this long, so
  * a busy session does not rewrite its cursor on every export. */
 #define SEEN_SLACK 3600
+/* How often the entries not seen for the retention are dropped from
+ * memory (the maps would otherwise keep every session a daemon ever saw). */
+#define PRUNE_EVERY 3600
 
 struct stream_ent {
     struct otlp_stream s;
@@ -38,6 +42,8 @@ struct otlp_state {
     size_t ndirty, dirty_cap;
     const char **gone;       /* keys to forget (owned here) */
     size_t ngone, gone_cap;
+    int64_t retention;       /* seconds; 0: never prune (not loaded) */
+    int64_t pruned;          /* when last pruned */
 };
 
 struct otlp_state *otlp_state_new(void) { return xcalloc(1, sizeof(struct otlp_state)); }
@@ -133,6 +139,8 @@ void otlp_state_load(struct otlp_state *st, struct sink *sink, const char *sourc
     if (!sink || !sink->cursor_each)
         return;
     struct loader l = {st, now - retention};
+    st->retention = retention;
+    st->pruned = now;
     sink->cursor_each(sink, source, load_one, &l);
 }
 
@@ -182,6 +190,49 @@ bool otlp_state_claim(struct otlp_state *st, uint64_t emitter, const char *kind,
     return true;
 }
 
+static int64_t stream_seen(const char *key, const void *val)
+{
+    (void)key;
+    return (int64_t)(((const struct stream_ent *)val)->s.time_ns / 1000000000u);
+}
+
+static int64_t emitter_seen(const char *key, const void *val)
+{
+    (void)key;
+    return ((const struct emitter_ent *)val)->seen;
+}
+
+/* Drop (and stage the removal of) m's entries last seen before cutoff.
+ * The map is rebuilt (hmap has no delete): only when nothing is dirty,
+ * since the dirty list points at the map's keys. */
+static void prune_map(struct otlp_state *st, struct hmap *m, int64_t cutoff,
+                      int64_t (*seen)(const char *key, const void *val))
+{
+    struct hmap keep = {0};
+    for (size_t i = 0; i < m->cap; i++) {
+        struct hmap_entry *e = &m->slots[i];
+        if (!e->key)
+            continue;
+        if (seen(e->key, e->val) < cutoff) {
+            forget(st, e->key);
+            free(e->val);
+        } else {
+            *hmap_put(&keep, e->key, e->keylen) = e->val;
+        }
+        free(e->key);
+    }
+    free(m->slots);
+    *m = keep;
+}
+
+void otlp_state_prune(struct otlp_state *st, int64_t cutoff)
+{
+    if (st->ndirty)
+        return;
+    prune_map(st, &st->streams, cutoff, stream_seen);
+    prune_map(st, &st->emitters, cutoff, emitter_seen);
+}
+
 void otlp_state_commit(struct otlp_state *st, struct sink *sink, const char *source)
 {
     bool stage = sink && sink->cursor;
@@ -209,6 +260,17 @@ void otlp_state_commit(struct otlp_state *st, struct sink *sink, const char *sou
             sink->cursor(sink, source, k, val);
     }
     st->ndirty = 0;
+    int64_t now = clock_now();
+    if (st->retention && now - st->pruned >= PRUNE_EVERY) {
+        st->pruned = now;
+        otlp_state_prune(st, now - st->retention);
+        for (size_t i = 0; i < st->ngone; i++) {
+            if (stage)
+                sink->cursor(sink, source, st->gone[i], "");
+            free((void *)st->gone[i]);
+        }
+        st->ngone = 0;
+    }
 }
 
 /* ---- shared helpers ------------------------------------------------------------------ */

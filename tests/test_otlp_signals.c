@@ -12,6 +12,7 @@
 
 #include "collectors/otlp_map.h"
 #include "collectors/otlp_signals.h"
+#include "lib/clock.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
@@ -378,6 +379,37 @@ static void test_a_restart_of_spendtop_neither_loses_nor_double_counts(void **st
     otlp_state_free(old);
 }
 
+/* A daemon that runs for weeks keeps in memory only the streams and
+ * emitters of the retention: once an hour the older ones are dropped, and
+ * their cursors with them. */
+static void test_a_long_running_state_forgets_what_it_has_not_seen(void **state)
+{
+    (void)state;
+    const int64_t t0 = 1767225600;
+    clock_set(t0 + 300, true);
+    struct capture c;
+    capture_init(&c);
+    struct otlp_state *st = otlp_state_new();
+    otlp_state_load(st, &c.sink, "agents", t0 + 300, 8 * 86400);
+    struct otlp_options o = options(st);
+    struct otlp_result r;
+    feed("codex-metrics.jsonl", &o, &c, &r);
+    assert_int_equal(otlp_state_streams(st), 4);
+    assert_int_equal(otlp_state_emitters(st), 1);
+    /* a week later, still inside the retention: kept */
+    clock_set(t0 + 7 * 86400, true);
+    otlp_state_commit(st, &c.sink, "agents");
+    assert_int_equal(otlp_state_streams(st), 4);
+    /* nine days later: gone, from memory and from the cursors */
+    clock_set(t0 + 9 * 86400, true);
+    otlp_state_commit(st, &c.sink, "agents");
+    assert_int_equal(otlp_state_streams(st), 0);
+    assert_int_equal(otlp_state_emitters(st), 0);
+    for (int i = 0; i < c.ncur; i++)
+        assert_string_equal(c.vals[i], "");
+    otlp_state_free(st);
+}
+
 /* One cumulative sum point, value v, started at start, at time t. */
 static char *cumulative(int64_t start, int64_t t, const char *v)
 {
@@ -595,6 +627,7 @@ int main(void)
         cmocka_unit_test(test_claude_code_delta_token_metrics_make_one_record_per_model),
         cmocka_unit_test(test_codex_cumulative_histograms_become_deltas_across_a_restart),
         cmocka_unit_test(test_a_restart_of_spendtop_neither_loses_nor_double_counts),
+        cmocka_unit_test(test_a_long_running_state_forgets_what_it_has_not_seen),
         cmocka_unit_test(test_a_decrease_is_a_reset_and_never_a_negative_amount),
         cmocka_unit_test(test_a_retried_delta_export_counts_once),
         cmocka_unit_test(test_gemini_cli_own_metric_wins_over_the_genai_one_it_also_sends),

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collectors/otlp_commit.h"
 #include "collectors/otlp_receive.h"
 #include "lib/grpc_server.h"
 #include "lib/log.h"
@@ -21,6 +22,7 @@ struct method {
 struct otlp_grpc {
     struct collector *c;
     const struct otlp_options *o;
+    struct otlp_commit *commit;
     struct sockaddr_storage addr;
     char label[128];
     size_t max_message;
@@ -42,32 +44,60 @@ static const struct {
     {OTLP_METRICS, "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export"},
 };
 
-/* One Export call: received, made durable, answered - all before the
- * handler returns (the flush is synchronous). */
+static void answer(struct otlp_grpc *g, struct grpc_call *call, struct otlp_reply *rep)
+{
+    otlp_receive_account(g->c, rep);
+    if (rep->outcome == OTLP_ACCEPTED)
+        grpc_call_respond(call, GRPC_OK, NULL, (const uint8_t *)rep->body.s, rep->body.len);
+    else if (rep->outcome == OTLP_INVALID)
+        grpc_call_respond(call, GRPC_INVALID_ARGUMENT, rep->message, NULL, 0);
+    else
+        grpc_call_respond(call, GRPC_UNAVAILABLE, "the records could not be stored; retry",
+                          NULL, 0);
+    strbuf_free(&rep->body);
+}
+
+/* A call whose records wait for the group commit. */
+struct pending {
+    struct otlp_grpc *g;
+    struct grpc_call *call;
+    struct otlp_reply rep;
+};
+
+static void on_stored(void *ctx, bool durable, const char *err)
+{
+    struct pending *p = ctx;
+    otlp_receive_stored(&p->rep, durable, err);
+    answer(p->g, p->call, &p->rep);
+    free(p);
+}
+
+/* One Export call: decoded and mapped now, answered once durable. */
 static void on_export(void *ctx, struct grpc_call *call, const uint8_t *msg, size_t len)
 {
     struct method *m = ctx;
     struct otlp_grpc *g = m->g;
-    struct otlp_reply rep;
-    otlp_receive(OTLP_PROTOBUF, m->sig, msg, len, g->o, g->c->sink, &rep);
-    otlp_receive_account(g->c, &rep);
-    if (rep.outcome == OTLP_ACCEPTED)
-        grpc_call_respond(call, GRPC_OK, NULL, (const uint8_t *)rep.body.s, rep.body.len);
-    else if (rep.outcome == OTLP_INVALID)
-        grpc_call_respond(call, GRPC_INVALID_ARGUMENT, rep.message, NULL, 0);
-    else
-        grpc_call_respond(call, GRPC_UNAVAILABLE, "the records could not be stored; retry",
-                          NULL, 0);
-    strbuf_free(&rep.body);
+    struct pending *p = xcalloc(1, sizeof *p);
+    otlp_receive_decode(OTLP_PROTOBUF, m->sig, msg, len, g->o, g->c->sink, &p->rep);
+    if (p->rep.outcome != OTLP_ACCEPTED) {
+        answer(g, call, &p->rep);
+        free(p);
+        return;
+    }
+    p->g = g;
+    p->call = call;
+    otlp_commit_wait(g->commit, on_stored, p);
 }
 
 struct otlp_grpc *otlp_grpc_new(struct collector *c, const struct otlp_options *o,
+                                struct otlp_commit *commit,
                                 const struct sockaddr_storage *addr, const char *label,
                                 size_t max_message)
 {
     struct otlp_grpc *g = xcalloc(1, sizeof *g);
     g->c = c;
     g->o = o;
+    g->commit = commit;
     g->addr = *addr;
     snprintf(g->label, sizeof g->label, "%s", label);
     g->max_message = max_message;
@@ -157,4 +187,3 @@ void otlp_grpc_stop(struct otlp_grpc *g, void (*done)(void *arg), void *arg)
     maybe_done(g);
 }
 
-void otlp_grpc_free(struct otlp_grpc *g) { free(g); }

@@ -6,8 +6,8 @@
  * three collector services,
  *   /opentelemetry.proto.collector.{trace,logs,metrics}.v1.
  *       {Trace,Logs,Metrics}Service/Export
- * is received by otlp_receive.h like an OTLP/HTTP protobuf body, and
- * answered:
+ * is received by otlp_receive.h like an OTLP/HTTP protobuf body (with its
+ * group commit, otlp_commit.h), and answered:
  *   OK                  only once the records are durable, with the
  *                       Export*ServiceResponse (partial_success when some
  *                       records were unusable)
@@ -30,9 +30,13 @@
 
 struct otlp_grpc;
 
+struct otlp_commit;
+
 /* A gRPC receiver for c on addr (label: how the config wrote it), mapping
- * with o (borrowed: it must outlive the receiver). Not listening yet. */
+ * with o and answering once commit's flush made the records durable (both
+ * borrowed: they must outlive the receiver). Not listening yet. */
 struct otlp_grpc *otlp_grpc_new(struct collector *c, const struct otlp_options *o,
+                                struct otlp_commit *commit,
                                 const struct sockaddr_storage *addr, const char *label,
                                 size_t max_message);
 /* Listen (and keep retrying until it can). */
@@ -40,7 +44,5 @@ void otlp_grpc_start(struct otlp_grpc *g);
 /* Stop: close the listener and every connection; done(arg) once all is
  * closed, and g is freed. */
 void otlp_grpc_stop(struct otlp_grpc *g, void (*done)(void *arg), void *arg);
-/* Free a receiver that was never started. */
-void otlp_grpc_free(struct otlp_grpc *g);
 
 #endif

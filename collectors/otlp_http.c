@@ -32,6 +32,7 @@
 
 #include "collectors/collector.h"
 #include "lib/http_parser.h"
+#include "collectors/otlp_commit.h"
 #include "collectors/otlp_grpc.h"
 #include "collectors/otlp_map.h"
 #include "collectors/otlp_receive.h"
@@ -58,6 +59,13 @@ struct conn {
     int open;                   /* handles not yet closed (tcp, idle) */
     int writes;                 /* in flight */
     bool close_after_write;
+    /* an export waiting for the group commit: its answer, and the bytes
+     * that came after it (read again once it is answered) */
+    struct otlp_waiter *waiter;
+    struct otlp_reply reply;
+    enum otlp_encoding reply_enc;
+    bool reply_keep;
+    struct strbuf held;
     struct conn *next;
 };
 
@@ -89,8 +97,10 @@ struct receiver {
     bool stopping;
     collector_cb closed;
     int closing_handles;
-    struct otlp_grpc *grpc;     /* grpc_listen, or NULL */
-    bool grpc_started;
+    struct otlp_commit *commit; /* while started */
+    struct sockaddr_storage grpc_addr;
+    bool has_grpc;              /* grpc_listen is set */
+    struct otlp_grpc *grpc;     /* while started */
 };
 
 /* ---- connections ---------------------------------------------------------------- */
@@ -118,6 +128,7 @@ static void conn_handle_closed(uv_handle_t *h)
     }
     r->nconns--;
     hp_free(&c->p);
+    strbuf_free(&c->held);
     free(c);
     maybe_stopped(r);
 }
@@ -127,6 +138,12 @@ static void conn_close(struct conn *c)
     if (c->closing)
         return;
     c->closing = true;
+    if (c->waiter) {
+        /* the records stay in the sink; only the answer has nowhere to go */
+        otlp_commit_cancel(c->waiter);
+        c->waiter = NULL;
+        strbuf_free(&c->reply.body);
+    }
     uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
     uv_close((uv_handle_t *)&c->idle, conn_handle_closed);
 }
@@ -310,21 +327,54 @@ static int gunzip(const char *in, size_t len, size_t max, struct strbuf *out)
     return rc == Z_STREAM_END ? 0 : 400;
 }
 
-static void answer(struct conn *c, enum otlp_encoding enc, enum otlp_signal sig,
-                   const char *body, size_t len)
+/* The answer to the export c waited for. */
+static void answer(struct conn *c)
+{
+    struct otlp_reply *rep = &c->reply;
+    enum otlp_encoding enc = c->reply_enc;
+    otlp_receive_account(c->r->c, rep);
+    if (rep->outcome == OTLP_INVALID)
+        respond_error(c, enc, 400, rep->message, c->reply_keep);
+    else if (rep->outcome == OTLP_UNAVAILABLE)
+        respond_error(c, enc, 503, "the records could not be stored; retry", c->reply_keep);
+    else
+        respond(c, 200, content_type(enc), rep->body.s, rep->body.len, c->reply_keep);
+    strbuf_free(&rep->body);
+}
+
+static void feed(struct conn *c, const char *data, size_t n);
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+
+static void on_stored(void *ctx, bool durable, const char *err)
+{
+    struct conn *c = ctx;
+    c->waiter = NULL;
+    otlp_receive_stored(&c->reply, durable, err);
+    answer(c);
+    if (c->closing || c->close_after_write)
+        return;
+    /* what the client sent after the export, then more from the socket */
+    struct strbuf held = c->held;
+    memset(&c->held, 0, sizeof c->held);
+    feed(c, held.s, held.len);
+    strbuf_free(&held);
+    if (!c->waiter && !c->closing)
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read); /* started before: cannot fail */
+}
+
+/* Decode and map the export now; answer once it is durable. */
+static void receive(struct conn *c, enum otlp_encoding enc, enum otlp_signal sig,
+                    const char *body, size_t len)
 {
     struct receiver *r = c->r;
-    bool keep = c->p.keep_alive;
-    struct otlp_reply rep;
-    otlp_receive(enc, sig, body, len, &r->opts, r->c->sink, &rep);
-    otlp_receive_account(r->c, &rep);
-    if (rep.outcome == OTLP_INVALID)
-        respond_error(c, enc, 400, rep.message, keep);
-    else if (rep.outcome == OTLP_UNAVAILABLE)
-        respond_error(c, enc, 503, "the records could not be stored; retry", keep);
+    c->reply_enc = enc;
+    c->reply_keep = c->p.keep_alive;
+    otlp_receive_decode(enc, sig, body, len, &r->opts, r->c->sink, &c->reply);
+    if (c->reply.outcome != OTLP_ACCEPTED)
+        answer(c);
     else
-        respond(c, 200, content_type(enc), rep.body.s, rep.body.len, keep);
-    strbuf_free(&rep.body);
+        c->waiter = otlp_commit_wait(r->commit, on_stored, c);
 }
 
 static void handle(struct conn *c)
@@ -352,7 +402,7 @@ static void handle(struct conn *c)
         body = strbuf_str(&plain);
         len = plain.len;
     }
-    answer(c, enc, signal_of(p->target), body, len);
+    receive(c, enc, signal_of(p->target), body, len);
     strbuf_free(&plain);
 }
 
@@ -363,18 +413,14 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     buf->len = suggested;
 }
 
-static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+/* Parse and handle n bytes; an export that waits for the group commit
+ * stops the parsing, and the rest is held (and reading paused) until it
+ * is answered, so answers go out in the order of the requests. */
+static void feed(struct conn *c, const char *data, size_t n)
 {
-    struct conn *c = s->data;
-    if (n < 0) {
-        free(buf->base);
-        conn_close(c);
-        return;
-    }
-    uv_timer_again(&c->idle);
     size_t used = 0;
-    while (used < (size_t)n && !c->closing && !c->close_after_write) {
-        used += hp_feed(&c->p, buf->base + used, (size_t)n - used);
+    while (used < n && !c->closing && !c->close_after_write && !c->waiter) {
+        used += hp_feed(&c->p, data + used, n - used);
         struct http_parser *p = &c->p;
         if (p->state == HP_ERROR) {
             respond_error(c, OTLP_JSON, p->error_status, p->error, false);
@@ -401,6 +447,24 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
             c->continue_sent = false;
         }
     }
+    if (c->waiter && used < n) {
+        strbuf_append(&c->held, data + used, n - used);
+        uv_read_stop((uv_stream_t *)&c->tcp); /* cannot fail */
+    }
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    struct conn *c = s->data;
+    if (n < 0) {
+        free(buf->base);
+        conn_close(c);
+        return;
+    }
+    uv_timer_again(&c->idle);
+    feed(c, buf->base, (size_t)n);
+    if (c->waiter)
+        uv_read_stop(s); /* answered first; the socket waits (cannot fail) */
     free(buf->base);
 }
 
@@ -524,14 +588,14 @@ static int http_init(struct collector *c, char *err, size_t errlen)
     otlp_state_load(r->opts.state, c->sink, c->cfg->name, clock_now(), STORE_RETENTION);
     const char *glisten = s->grpc_listen;
     if (glisten && *glisten) {
-        if (parse_listen(glisten, &sa) != 0) {
+        if (parse_listen(glisten, &r->grpc_addr) != 0) {
             snprintf(err, errlen, "source %s: cannot use grpc_listen = %s (HOST:PORT)",
                      c->cfg->name, glisten);
             otlp_state_free(r->opts.state);
             free(r);
             return -1;
         }
-        r->grpc = otlp_grpc_new(c, &r->opts, &sa, glisten, (size_t)s->max_body);
+        r->has_grpc = true;
     }
     c->impl = r;
     return 0;
@@ -543,10 +607,12 @@ static void http_start(struct collector *c)
     uv_timer_init(c->loop, &r->retry);
     r->retry.data = r;
     r->retry_open = true;
+    r->commit = otlp_commit_new(c->loop, c->sink);
     try_listen(r);
-    if (r->grpc) {
+    if (r->has_grpc) {
+        r->grpc = otlp_grpc_new(c, &r->opts, r->commit, &r->grpc_addr, r->s->grpc_listen,
+                                (size_t)r->s->max_body);
         otlp_grpc_start(r->grpc);
-        r->grpc_started = true;
     }
 }
 
@@ -578,7 +644,8 @@ static void http_stop(struct collector *c, collector_cb closed)
     struct receiver *r = c->impl;
     r->stopping = true;
     r->closed = closed;
-    if (r->grpc && r->grpc_started) {
+    if (r->grpc) {
+        /* no new calls; the ones waiting are answered by the commit below */
         r->closing_handles++;
         otlp_grpc_stop(r->grpc, grpc_stopped, r); /* frees it */
         r->grpc = NULL;
@@ -594,6 +661,11 @@ static void http_stop(struct collector *c, collector_cb closed)
     }
     for (struct conn *k = r->conns; k; k = k->next)
         conn_close(k);
+    if (r->commit) {
+        r->closing_handles++;
+        otlp_commit_close(r->commit, grpc_stopped, r); /* flushes, answers, frees */
+        r->commit = NULL;
+    }
     maybe_stopped(r);
 }
 
@@ -601,7 +673,6 @@ static void http_destroy(struct collector *c)
 {
     struct receiver *r = c->impl;
     if (r) {
-        otlp_grpc_free(r->grpc); /* never started */
         otlp_state_free(r->opts.state);
     }
     free(c->impl);

@@ -40,8 +40,9 @@ static void success_body(enum otlp_encoding enc, enum otlp_signal sig,
     strbuf_free(&ps);
 }
 
-void otlp_receive(enum otlp_encoding enc, enum otlp_signal sig, const void *buf, size_t len,
-                  const struct otlp_options *o, struct sink *sink, struct otlp_reply *out)
+void otlp_receive_decode(enum otlp_encoding enc, enum otlp_signal sig, const void *buf,
+                         size_t len, const struct otlp_options *o, struct sink *sink,
+                         struct otlp_reply *out)
 {
     memset(out, 0, sizeof *out);
     if (otlp_map_export(enc, sig, buf, len, o, sink, &out->result) != 0) {
@@ -49,15 +50,28 @@ void otlp_receive(enum otlp_encoding enc, enum otlp_signal sig, const void *buf,
         snprintf(out->message, sizeof out->message, "%s", out->result.error);
         return;
     }
-    /* durable before we say so */
-    char err[256];
-    if (sink->flush && sink->flush(sink, err, sizeof err) != 0) {
-        out->outcome = OTLP_UNAVAILABLE;
-        snprintf(out->message, sizeof out->message, "%s", err);
-        return;
-    }
     out->outcome = OTLP_ACCEPTED;
     success_body(enc, sig, &out->result, &out->body);
+}
+
+void otlp_receive_stored(struct otlp_reply *out, bool durable, const char *err)
+{
+    if (out->outcome != OTLP_ACCEPTED || durable)
+        return;
+    out->outcome = OTLP_UNAVAILABLE;
+    snprintf(out->message, sizeof out->message, "%s", err);
+    strbuf_free(&out->body);
+}
+
+void otlp_receive(enum otlp_encoding enc, enum otlp_signal sig, const void *buf, size_t len,
+                  const struct otlp_options *o, struct sink *sink, struct otlp_reply *out)
+{
+    otlp_receive_decode(enc, sig, buf, len, o, sink, out);
+    if (out->outcome != OTLP_ACCEPTED || !sink->flush)
+        return;
+    /* durable before we say so */
+    char err[256];
+    otlp_receive_stored(out, sink->flush(sink, err, sizeof err) == 0, err);
 }
 
 void otlp_receive_account(struct collector *c, const struct otlp_reply *rep)

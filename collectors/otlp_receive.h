@@ -37,9 +37,19 @@ struct otlp_reply {
 };
 
 /* Receive one export of signal sig (len bytes, already inflated) in
- * encoding enc. out->body is the caller's to free (strbuf_free). */
+ * encoding enc, flushing the sink. out->body is the caller's to free
+ * (strbuf_free). */
 void otlp_receive(enum otlp_encoding enc, enum otlp_signal sig, const void *buf, size_t len,
                   const struct otlp_options *o, struct sink *sink, struct otlp_reply *out);
+
+/* The same in two halves, for a group commit (otlp_commit.h): decode and
+ * map - INVALID, or ACCEPTED with the answer made but not yet durable;
+ * then, once the flush it waited for is done, stored() makes it ACCEPTED
+ * or UNAVAILABLE. */
+void otlp_receive_decode(enum otlp_encoding enc, enum otlp_signal sig, const void *buf,
+                         size_t len, const struct otlp_options *o, struct sink *sink,
+                         struct otlp_reply *out);
+void otlp_receive_stored(struct otlp_reply *out, bool durable, const char *err);
 
 struct collector;
 /* Tell the source's status what became of an export: records counted,

@@ -110,6 +110,24 @@ c = http.client.HTTPConnection("127.0.0.1", PORT)
 status, body, _ = post(c, EXAMPLE)
 check(status == 200 and json.loads(body) == {}, "the example trace: %d %r" % (status, body))
 
+# three pipelined requests in one write: each is answered once durable,
+# in order (the ones after a waiting export are held, then read)
+pipe = socket.create_connection(("127.0.0.1", PORT))
+pipe.settimeout(10)
+reqs = b""
+for _ in range(3):
+    body = doc(span())
+    reqs += (b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+             b"Content-Length: %d\r\n\r\n" % len(body)) + body
+    sent += 1
+pipe.sendall(reqs)
+got = b""
+while got.count(b"HTTP/1.1 200 OK") < 3:
+    chunk = pipe.recv(65536)
+    check(chunk, "pipelined requests: the connection closed after %r" % got)
+    got += chunk
+pipe.close()
+
 # a client that sends half a body and stalls does not stall anyone else
 stalled = socket.create_connection(("127.0.0.1", PORT))
 stalled.sendall(b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"

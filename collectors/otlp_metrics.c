@@ -156,9 +156,10 @@ static struct batch_rec *batch_rec(struct otlp_emit *e, const struct metric_fami
                      tenant);
     size_t len = n < 0 ? 0 : (size_t)n < sizeof key ? (size_t)n : sizeof key - 1;
     void **slot = hmap_put(&b->index, key, len);
-    if (*slot)
-        return *slot;
-    struct batch_rec *r = xcalloc(1, sizeof *r);
+    struct batch_rec *r = *slot;
+    if (r)
+        return r;
+    r = xcalloc(1, sizeof *r);
     snprintf(r->provider, sizeof r->provider, "%s", provider);
     snprintf(r->model, sizeof r->model, "%s", model);
     snprintf(r->tenant, sizeof r->tenant, "%s", tenant);

@@ -275,7 +275,7 @@ void otlp_point_map(struct otlp_emit *e, const struct otlp_resource *res,
         r->ignored++;
         return;
     }
-    double v;
+    double v = 0;
     const char *why = NULL;
     if (point_value(m, p, &v, &why) != 0 ||
         (p->time_ns == 0 && (why = "a token metric point without a time")) ||

@@ -233,15 +233,22 @@ void otlp_state_prune(struct otlp_state *st, int64_t cutoff)
     prune_map(st, &st->emitters, cutoff, emitter_seen);
 }
 
+/* Stage the removal of every forgotten key. */
+static void stage_gone(struct otlp_state *st, struct sink *sink, const char *source)
+{
+    for (size_t i = 0; i < st->ngone; i++) {
+        if (sink && sink->cursor)
+            sink->cursor(sink, source, st->gone[i], "");
+        free((void *)st->gone[i]);
+        st->gone[i] = NULL;
+    }
+    st->ngone = 0;
+}
+
 void otlp_state_commit(struct otlp_state *st, struct sink *sink, const char *source)
 {
     bool stage = sink && sink->cursor;
-    for (size_t i = 0; i < st->ngone; i++) {
-        if (stage)
-            sink->cursor(sink, source, st->gone[i], "");
-        free((void *)st->gone[i]);
-    }
-    st->ngone = 0;
+    stage_gone(st, sink, source);
     for (size_t i = 0; i < st->ndirty; i++) {
         const char *k = st->dirty[i];
         char val[128];
@@ -264,12 +271,7 @@ void otlp_state_commit(struct otlp_state *st, struct sink *sink, const char *sou
     if (st->retention && now - st->pruned >= PRUNE_EVERY) {
         st->pruned = now;
         otlp_state_prune(st, now - st->retention);
-        for (size_t i = 0; i < st->ngone; i++) {
-            if (stage)
-                sink->cursor(sink, source, st->gone[i], "");
-            free((void *)st->gone[i]);
-        }
-        st->ngone = 0;
+        stage_gone(st, sink, source);
     }
 }
 
@@ -421,33 +423,33 @@ bool otlp_attr_find(const struct otlp_list *list, const char *key, struct otlp_v
     return false;
 }
 
-/* A string (or an integer as its digits) into buf, cut to fit; or NULL. */
-static const char *value_text(const struct otlp_value *v, char *buf)
+/* A string (or an integer as its digits) into buf, cut to fit: true, or
+ * false for any other value. */
+static bool value_text(const struct otlp_value *v, char *buf)
 {
     if (v->type == OTLP_STRING) {
         size_t n = v->u.s.n < OTLP_NAME_BUF - 1 ? v->u.s.n : OTLP_NAME_BUF - 1;
         if (n)
             memcpy(buf, v->u.s.p, n);
         buf[n] = '\0';
-        return buf;
+        return true;
     }
     if (v->type == OTLP_INT) {
         snprintf(buf, OTLP_NAME_BUF, "%" PRId64, v->u.i);
-        return buf;
+        return true;
     }
-    return NULL;
+    return false;
 }
 
 const char *otlp_attr_str(const struct otlp_list *attrs, const struct otlp_resource *res,
                           const char *key, char *buf)
 {
     struct otlp_value v;
-    const char *s = NULL;
-    if (attrs && otlp_attr_find(attrs, key, &v))
-        s = value_text(&v, buf);
-    if (!s && res && otlp_attr_find(&res->attrs, key, &v))
-        s = value_text(&v, buf);
-    return s;
+    if (attrs && otlp_attr_find(attrs, key, &v) && value_text(&v, buf))
+        return buf;
+    if (res && otlp_attr_find(&res->attrs, key, &v) && value_text(&v, buf))
+        return buf;
+    return NULL;
 }
 
 const char *otlp_tenant(const struct otlp_options *o, const struct otlp_list *attrs,
@@ -468,12 +470,15 @@ const char *otlp_tenant(const struct otlp_options *o, const struct otlp_list *at
 
 uint64_t otlp_emitter(const struct otlp_list *attrs, const struct otlp_resource *res)
 {
-    char buf[OTLP_NAME_BUF];
-    uint64_t h = OTLP_HASH0;
-    const char *service = otlp_attr_str(NULL, res, "service.name", buf);
-    h = otlp_hash(h, service ? service : "", service ? strlen(service) + 1 : 1);
-    const char *session = otlp_attr_str(attrs, res, "session.id", buf);
+    char sbuf[OTLP_NAME_BUF], ibuf[OTLP_NAME_BUF];
+    const char *service = otlp_attr_str(NULL, res, "service.name", sbuf);
+    const char *session = otlp_attr_str(attrs, res, "session.id", ibuf);
     if (!session)
-        session = otlp_attr_str(attrs, res, "conversation.id", buf);
-    return otlp_hash(h, session ? session : "", session ? strlen(session) : 0);
+        session = otlp_attr_str(attrs, res, "conversation.id", ibuf);
+    if (!service)
+        service = "";
+    if (!session)
+        session = "";
+    uint64_t h = otlp_hash(OTLP_HASH0, service, strlen(service) + 1);
+    return otlp_hash(h, session, strlen(session));
 }

@@ -89,6 +89,13 @@ void otlp_state_commit(struct otlp_state *st, struct sink *sink, const char *sou
  * the next commit); nothing while changes are waiting to be staged. */
 void otlp_state_prune(struct otlp_state *st, int64_t cutoff);
 
+/* The names a source's `signals` option takes, NULL-terminated:
+ * "traces", "logs", "metrics". */
+extern const char *const otlp_signal_names[];
+/* The enum otlp_signal bits of n such names (unknown names add nothing);
+ * 0 (all signals) for none. */
+unsigned otlp_signals_mask(char *const *names, size_t n);
+
 /* ---- the mappings (called by otlp_map.c for each record) ---------------------- */
 
 struct otlp_batch;

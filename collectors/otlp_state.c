@@ -277,6 +277,19 @@ void otlp_state_commit(struct otlp_state *st, struct sink *sink, const char *sou
 
 /* ---- shared helpers ------------------------------------------------------------------ */
 
+const char *const otlp_signal_names[] = {"traces", "logs", "metrics", NULL};
+
+unsigned otlp_signals_mask(char *const *names, size_t n)
+{
+    static const unsigned bits[] = {OTLP_TRACES, OTLP_LOGS, OTLP_METRICS};
+    unsigned mask = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; otlp_signal_names[k]; k++)
+            if (strcmp(names[i], otlp_signal_names[k]) == 0)
+                mask |= bits[k];
+    return mask;
+}
+
 void otlp_usage_apply(struct usage *u, unsigned what, int64_t n)
 {
     if (what & (OTLP_INPUT | OTLP_TO_INPUT))

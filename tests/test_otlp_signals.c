@@ -559,6 +559,10 @@ static void test_the_signals_option_turns_a_signal_off(void **state)
     feed("codex-logs.jsonl", &o, &c, &r);
     assert_int_equal(r.counted, 0);
     otlp_state_free(st);
+    /* the option's names */
+    char *names[] = {"logs", "traces"};
+    assert_int_equal(otlp_signals_mask(names, 2), OTLP_LOGS | OTLP_TRACES);
+    assert_int_equal(otlp_signals_mask(names, 0), 0);
 }
 
 /* ---- both encodings ---------------------------------------------------------------- */

@@ -303,6 +303,10 @@ static void on_span(void *ctx, const struct otlp_resource *res, const struct otl
     (void)scope;
     struct map *m = ctx;
     m->r->spans++;
+    if (m->o->signals && !(m->o->signals & OTLP_TRACES)) {
+        m->r->ignored++; /* the source counts other signals only */
+        return;
+    }
     struct span_attrs a;
     read_attrs(m, s, &a);
     bool usage = a.has[A_INPUT] || a.has[A_OUTPUT];
@@ -317,10 +321,6 @@ static void on_span(void *ctx, const struct otlp_resource *res, const struct otl
     struct usage u = {0};
     char bufs[3][NAME_BUF];
     fill_usage(m, &a, s, &u, bufs);
-    if (m->o->signals && !(m->o->signals & OTLP_TRACES)) {
-        m->r->ignored++;
-        return;
-    }
     if (m->sink->put(m->sink, &u))
         m->r->counted++;
     else

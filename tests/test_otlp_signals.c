@@ -558,6 +558,12 @@ static void test_the_signals_option_turns_a_signal_off(void **state)
     o.signals = OTLP_METRICS;
     feed("codex-logs.jsonl", &o, &c, &r);
     assert_int_equal(r.counted, 0);
+    size_t len;
+    char *traces = slurp("traces.json", &len);
+    assert_int_equal(otlp_map_export(OTLP_JSON, 0, traces, len, &o, &c.sink, &r), 0);
+    assert_int_equal(r.spans, 4);
+    assert_int_equal(r.counted, 0);
+    free(traces);
     otlp_state_free(st);
     /* the option's names */
     char *names[] = {"logs", "traces"};

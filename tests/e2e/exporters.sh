@@ -8,6 +8,8 @@
 #     (JSON, protobuf and gRPC; gRPC to the source's grpc_listen)
 #   - @opentelemetry/sdk-node with OTEL_EXPORTER_OTLP_PROTOCOL unset (its
 #     default: http/protobuf) and all three signals on
+#   - one session's Claude Code event and its DELTA token metrics: the same
+#     usage twice, counted once
 # Skipped, saying why, without node, npm or the registry.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,6 +44,8 @@ NODE_PATH=$nm node "$here/exporters/send.cjs" exporters "$port" "$gport" \
 env -u OTEL_EXPORTER_OTLP_PROTOCOL OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$port" \
     OTEL_TRACES_EXPORTER=otlp OTEL_LOGS_EXPORTER=otlp OTEL_METRICS_EXPORTER=otlp \
     NODE_PATH=$nm node "$here/exporters/send.cjs" sdk-node || fail "sdk-node"
+# Claude Code's way: one session's event and its metrics, counted once
+NODE_PATH=$nm node "$here/exporters/send.cjs" claude-code "$port" || fail "claude-code"
 kill -TERM $pid
 wait $pid || fail "the daemon did not stop cleanly"
 pid=""
@@ -58,11 +62,12 @@ def check(cond, what):
         sys.exit(1)
 # every sender: a span (1000 in, 300 cached), an event (100 + 1000 read),
 # metrics (10 + 500 read); all of them report their cache reads
-check(out["cache"]["input_tokens"] == n * (1000 + 1100 + 510), "input tokens")
-check(out["cache"]["cache_read_tokens"] == n * (300 + 1000 + 500), "cache reads")
+# (+ claude-code: its event, 100 + 1000 read)
+check(out["cache"]["input_tokens"] == n * (1000 + 1100 + 510) + 1100, "input tokens")
+check(out["cache"]["cache_read_tokens"] == n * (300 + 1000 + 500) + 1000, "cache reads")
 models = {m["model"]: m for m in out["models"]}
 check(models["gpt-4o-mini"]["requests"] == n, "one request per span")
-check(models["claude-haiku-4-5"]["requests"] == n, "one request per event, none from metrics")
+check(models["claude-haiku-4-5"]["requests"] == n + 1, "one request per event, none from metrics")
 usd = {t["tenant"]: t["window_usd"] for t in out["tenants"]}
 want = {}
 for sig in ["traces", "logs", "metrics"]:
@@ -73,6 +78,8 @@ for sig in ["traces", "logs", "metrics"]:
         got = usd.get("%s-%s" % (sig, p))
         check(got is not None and abs(got - first) < 1e-12, "%s-%s: %r vs %r" % (sig, p, got, first))
 check(abs(usd.get("sdk-node", 0) - sum(want.values())) < 1e-12, "sdk-node: every signal")
-check(len(usd) == 3 * len(protocols) + 1, "no other tenant: %r" % sorted(usd))
+# the event and the metrics of one session: the same usage, once
+check(abs(usd.get("claude-code", 0) - want["logs"]) < 1e-12, "claude-code: counted once")
+check(len(usd) == 3 * len(protocols) + 2, "no other tenant: %r" % sorted(usd))
 PY
 echo "exporters: ok (JSON, protobuf, gRPC, sdk-node)"

@@ -6,6 +6,9 @@
 //       GRPC_PORT 0 leaves the gRPC ones out), each its own tenant
 //   node send.cjs sdk-node                        @opentelemetry/sdk-node as
 //       configured by the environment (OTEL_EXPORTER_OTLP_PROTOCOL unset)
+//   node send.cjs claude-code HTTP_PORT           one session's event AND its
+//       token metrics (as Claude Code sends both; DELTA, its default), over
+//       http/protobuf, tenant "claude-code": counted once
 //
 // Every sender sends the same usage under its own tenant "<signal>-<protocol>":
 //   a span   chat gpt-4o-mini: input 1000 (300 cached), output 200
@@ -125,9 +128,42 @@ async function sdkNode() {
   await sdk.shutdown(); // flushes every signal
 }
 
+// Claude Code's way: the same usage as an event and as metrics, one session.
+async function claudeCode(httpPort) {
+  const { AggregationTemporality } = require('@opentelemetry/sdk-metrics');
+  const base = `http://127.0.0.1:${httpPort}`;
+  const pkg = (sig) => require(`@opentelemetry/exporter-${sig}-otlp-proto`);
+  const res = resource('claude-code');
+  const lp = new LoggerProvider({
+    resource: res,
+    processors: [new SimpleLogRecordProcessor({ exporter: new (pkg('logs').OTLPLogExporter)({ url: `${base}/v1/logs` }) })],
+  });
+  const reader = new PeriodicExportingMetricReader({
+    exporter: new (pkg('metrics').OTLPMetricExporter)({
+      url: `${base}/v1/metrics`, temporalityPreference: AggregationTemporality.DELTA,
+    }),
+    exportIntervalMillis: 3600000,
+  });
+  const mp = new MeterProvider({ resource: res, readers: [reader] });
+  const session = { 'session.id': 'session-1', model: MODEL };
+  lp.getLogger('com.anthropic.claude_code.events').emit({
+    body: 'claude_code.api_request',
+    attributes: { ...session, 'event.name': 'api_request', input_tokens: 100,
+      cache_read_tokens: 1000, cache_creation_tokens: 0, output_tokens: 50, cost_usd: 0.01 },
+  });
+  await lp.forceFlush(); // every 5 s in Claude Code; metrics every 60 s
+  const c = mp.getMeter('com.anthropic.claude_code').createCounter('claude_code.token.usage');
+  c.add(100, { ...session, type: 'input' });
+  c.add(1000, { ...session, type: 'cacheRead' });
+  c.add(50, { ...session, type: 'output' });
+  await mp.forceFlush();
+  await lp.shutdown();
+  await mp.shutdown();
+}
+
 watchErrors();
 const [mode, a, b] = process.argv.slice(2);
-(mode === 'sdk-node' ? sdkNode() : exporters(a, b)).catch((e) => {
+(mode === 'sdk-node' ? sdkNode() : mode === 'claude-code' ? claudeCode(a) : exporters(a, b)).catch((e) => {
   console.error('send.cjs:', e);
   process.exit(1);
 });

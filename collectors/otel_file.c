@@ -74,6 +74,7 @@ struct otel_file_settings {
     char *path;                 /* a glob */
     const char *start_at;       /* "beginning" | "end": in files found at the first start */
     struct otlp_tenants tenants;
+    struct otlp_signal_set signals;
     int64_t poll_interval;      /* seconds */
 };
 
@@ -404,6 +405,7 @@ static int file_init(struct collector *c, char *err, size_t errlen)
     f->opts.source = c->cfg->name;
     f->opts.tenant_attrs = f->s->tenants.attrs;
     f->opts.ntenant_attrs = f->s->tenants.nattrs;
+    f->opts.signals = otlp_signals_mask(f->s->signals.names, f->s->signals.n);
     f->opts.state = otlp_state_new();
     c->impl = f;
     c->sink->cursor_each(c->sink, c->cfg->name, load_cursor, f);
@@ -491,6 +493,8 @@ static const struct setting keys[] = {
      .doc = "where to start in files found at the first start"},
     {.name = "tenants", .type = SETTING_INCLUDE, .include = otlp_tenant_keys,
      .offset = offsetof(struct otel_file_settings, tenants)},
+    {.name = "signals", .type = SETTING_INCLUDE, .include = otlp_signal_keys,
+     .offset = offsetof(struct otel_file_settings, signals)},
     {.name = "poll_interval", .type = SETTING_DURATION,
      .offset = offsetof(struct otel_file_settings, poll_interval), .def = "\"1s\"", .imin = 1,
      .imax = 3600, .doc = "how often to look for new lines and files"},
@@ -499,8 +503,9 @@ static const struct setting keys[] = {
 
 const struct source_type otel_file_source = {
     .name = "otel_file",
-    .doc = "OpenTelemetry Collector file exporter output (format: json), followed like tail "
-           "-F: rotation, truncation and restarts lose nothing and count nothing twice.",
+    .doc = "OpenTelemetry Collector file exporter output (format: json: spans, log records "
+           "and metrics), followed like tail -F: rotation, truncation and restarts lose "
+           "nothing and count nothing twice.",
     .example_name = "spans",
     .keys = keys,
     .settings_size = sizeof(struct otel_file_settings),

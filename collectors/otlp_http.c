@@ -82,6 +82,7 @@ struct otlp_http_settings {
     char *grpc_listen;          /* HOST:PORT for OTLP/gRPC, or NULL: none */
     int64_t max_body;           /* bytes, after gunzip */
     struct otlp_tenants tenants;
+    struct otlp_signal_set signals;
 };
 
 struct receiver {
@@ -584,6 +585,7 @@ static int http_init(struct collector *c, char *err, size_t errlen)
     r->opts.source = c->cfg->name;
     r->opts.tenant_attrs = s->tenants.attrs;
     r->opts.ntenant_attrs = s->tenants.nattrs;
+    r->opts.signals = otlp_signals_mask(s->signals.names, s->signals.n);
     r->opts.state = otlp_state_new();
     otlp_state_load(r->opts.state, c->sink, c->cfg->name, clock_now(), STORE_RETENTION);
     const char *glisten = s->grpc_listen;
@@ -699,6 +701,8 @@ static const struct setting keys[] = {
      .doc = "bytes, after gzip too; larger requests get 413 (gRPC: RESOURCE_EXHAUSTED)"},
     {.name = "tenants", .type = SETTING_INCLUDE, .include = otlp_tenant_keys,
      .offset = offsetof(struct otlp_http_settings, tenants)},
+    {.name = "signals", .type = SETTING_INCLUDE, .include = otlp_signal_keys,
+     .offset = offsetof(struct otlp_http_settings, signals)},
     {0},
 };
 

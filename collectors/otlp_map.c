@@ -14,8 +14,8 @@ const struct setting otlp_tenant_keys[] = {
     {.name = "tenant_attribute", .type = SETTING_STRING_OR_LIST,
      .offset = offsetof(struct otlp_tenants, attrs),
      .count_offset = offsetof(struct otlp_tenants, nattrs), .def = "\"tenant.id\"",
-     .doc = "a string or a list; span attributes are searched first, then resource "
-            "attributes"},
+     .doc = "a string or a list; a record's attributes (span, log record, data "
+            "point) are searched first, then its resource's"},
     {0},
 };
 

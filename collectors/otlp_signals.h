@@ -49,6 +49,7 @@
 #include "collectors/otlp.h"
 #include "collectors/otlp_map.h"
 #include "core/usage.h"
+#include "lib/settings.h"
 
 /* ---- what a source remembers ------------------------------------------------- */
 
@@ -95,6 +96,13 @@ extern const char *const otlp_signal_names[];
 /* The enum otlp_signal bits of n such names (unknown names add nothing);
  * 0 (all signals) for none. */
 unsigned otlp_signals_mask(char *const *names, size_t n);
+/* The `signals` key of an OTLP source's key table (a SETTING_INCLUDE row):
+ * it lands in a struct otlp_signal_set; all three by default. */
+struct otlp_signal_set {
+    char **names;
+    size_t n;
+};
+extern const struct setting otlp_signal_keys[];
 
 /* ---- the mappings (called by otlp_map.c for each record) ---------------------- */
 

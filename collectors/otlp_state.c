@@ -9,6 +9,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -278,6 +279,15 @@ void otlp_state_commit(struct otlp_state *st, struct sink *sink, const char *sou
 /* ---- shared helpers ------------------------------------------------------------------ */
 
 const char *const otlp_signal_names[] = {"traces", "logs", "metrics", NULL};
+
+const struct setting otlp_signal_keys[] = {
+    {.name = "signals", .type = SETTING_NAMES, .names = otlp_signal_names, .noun = "signal",
+     .offset = offsetof(struct otlp_signal_set, names),
+     .count_offset = offsetof(struct otlp_signal_set, n),
+     .def = "[\"traces\", \"logs\", \"metrics\"]",
+     .doc = "whose usage counts; [\"logs\"] counts an agent CLI's events, never its metrics"},
+    {0},
+};
 
 unsigned otlp_signals_mask(char *const *names, size_t n)
 {

@@ -303,6 +303,30 @@ static void test_source_errors(void **state)
     strbuf_free(&errs);
 }
 
+/* An OTLP receiver's gRPC address and the signals a source counts. */
+static void test_otlp_grpc_listen_and_signals(void **state)
+{
+    (void)state;
+    struct strbuf errs = {0};
+    struct config *c = load("[[source]]\nname = \"otlp\"\ntype = \"otlp_http\"\n"
+                            "grpc_listen = \"127.0.0.1:4317\"\nsignals = [\"logs\"]\n"
+                            "[[source]]\nname = \"f\"\ntype = \"otel_file\"\npath = \"x\"\n",
+                            &errs);
+    assert_non_null(c);
+    assert_string_equal(*(char *const *)setting(c->sources[0], "grpc_listen"), "127.0.0.1:4317");
+    assert_int_equal(*(const size_t *)setting_count(c->sources[0], "signals"), 1);
+    assert_string_equal((*(char *const *const *)setting(c->sources[0], "signals"))[0], "logs");
+    /* by default every signal */
+    assert_int_equal(*(const size_t *)setting_count(c->sources[1], "signals"), 3);
+    config_free(c);
+    assert_null(load("[[source]]\nname = \"otlp\"\ntype = \"otlp_http\"\n"
+                     "grpc_listen = \"4317\"\nsignals = [\"spans\"]\n", &errs));
+    assert_string_equal(errors_of(&errs),
+                        "DIR/config.toml:4:15: 'grpc_listen' must be HOST:PORT\n"
+                        "DIR/config.toml:5:11: unknown signal 'spans' (one of traces, logs, metrics)\n");
+    strbuf_free(&errs);
+}
+
 static void test_key_file_readable_by_others_is_refused(void **state)
 {
     (void)state;
@@ -461,6 +485,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_type_and_range_errors_name_the_value, setup, teardown),
         cmocka_unit_test_setup_teardown(test_toml_syntax_errors_have_a_position, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_otlp_grpc_listen_and_signals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_file_readable_by_others_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_from_the_environment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hook_and_tenant_errors, setup, teardown),

@@ -16,19 +16,17 @@
 
 enum state { ST_PENDING, ST_FIRING, ST_RESOLVED };
 
-/* The names of the states and severities: what the snapshot says, and what
- * the database stores (never the enums' numbers: core/schema.h). */
+/* The names of the states (the severities': rules_severity_names): what the
+ * snapshot says, and what the database stores (never the enums' numbers:
+ * core/schema.h). */
 static const char *const state_names[] = {
     [ST_PENDING] = "pending", [ST_FIRING] = "firing", [ST_RESOLVED] = "resolved",
-};
-static const char *const severity_names[] = {
-    [SEVERITY_WARNING] = "warning", [SEVERITY_CRITICAL] = "critical",
 };
 
 struct alert {
     char key[320];              /* kind|scope|window */
     char id[40];
-    enum alert_kind kind;
+    const struct alert_kind *kind;
     char scope[200];
     int64_t window;
     enum state state;
@@ -52,7 +50,9 @@ struct alert {
 };
 
 struct alerts {
-    const struct config *cfg;
+    const struct alert_settings *cfg;
+    const struct hook_settings *hooks;
+    size_t nhooks;
     struct db *db;
     bool queue;
     struct alert *a;
@@ -97,13 +97,13 @@ static int save(struct alerts *al, const struct alert *a)
         return -1;
     sqlite3_bind_text(s, 1, a->key, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, a->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, rules_kind_name(a->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, a->kind->name, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, a->scope, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 5, a->window);
     sqlite3_bind_text(s, 6, state_names[a->state], -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 7, severity_names[a->severity], -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, rules_severity_names[a->severity], -1, SQLITE_STATIC);
     if (a->notified_severity >= 0)  /* NULL: not notified in this episode */
-        sqlite3_bind_text(s, 8, severity_names[a->notified_severity], -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 8, rules_severity_names[a->notified_severity], -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 9, a->since);
     sqlite3_bind_int64(s, 10, a->false_since);
     sqlite3_bind_int64(s, 11, a->resolved_at);
@@ -149,6 +149,7 @@ static int name_index(const char *const *names, int n, const unsigned char *name
     return -1;
 }
 #define PARSE(names, name) name_index(names, (int)(sizeof names / sizeof *names), name)
+#define SEVERITY(name) name_index(rules_severity_names, SEVERITY_CRITICAL + 1, name)
 
 static void col_str(sqlite3_stmt *s, int i, char *buf, size_t len)
 {
@@ -162,19 +163,19 @@ static void col_str(sqlite3_stmt *s, int i, char *buf, size_t len)
  * a newer one added: not ours to judge). */
 static bool read_row(sqlite3_stmt *s, struct alert *a)
 {
-    int kind = rules_kind_parse((const char *)sqlite3_column_text(s, 2));
+    const struct alert_kind *kind = rules_kind_find((const char *)sqlite3_column_text(s, 2));
     int state = PARSE(state_names, sqlite3_column_text(s, 5));
-    int severity = PARSE(severity_names, sqlite3_column_text(s, 6));
-    if (kind < 0 || state < 0 || severity < 0 || state == ST_PENDING)
+    int severity = SEVERITY(sqlite3_column_text(s, 6));
+    if (!kind || state < 0 || severity < 0 || state == ST_PENDING)
         return false;
     col_str(s, 0, a->key, sizeof a->key);
     col_str(s, 1, a->id, sizeof a->id);
-    a->kind = (enum alert_kind)kind;
+    a->kind = kind;
     col_str(s, 3, a->scope, sizeof a->scope);
     a->window = sqlite3_column_int64(s, 4);
     a->state = (enum state)state;
     a->severity = (enum severity)severity;
-    a->notified_severity = PARSE(severity_names, sqlite3_column_text(s, 7));
+    a->notified_severity = SEVERITY(sqlite3_column_text(s, 7));
     a->since = sqlite3_column_int64(s, 8);
     a->false_since = sqlite3_column_int64(s, 9);
     a->resolved_at = sqlite3_column_int64(s, 10);
@@ -211,11 +212,13 @@ static int load(struct alerts *al, char *err, size_t errlen)
     return 0;
 }
 
-struct alerts *alerts_new(const struct config *cfg, struct db *db, bool queue,
-                          char *err, size_t errlen)
+struct alerts *alerts_new(const struct alert_settings *cfg, const struct hook_settings *hooks,
+                          size_t nhooks, struct db *db, bool queue, char *err, size_t errlen)
 {
     struct alerts *al = xcalloc(1, sizeof *al);
     al->cfg = cfg;
+    al->hooks = hooks;
+    al->nhooks = nhooks;
     al->db = db;
     al->queue = queue && db;
     if (db && load(al, err, errlen) != 0) {
@@ -257,9 +260,9 @@ static void alert_json(const struct alert *a, const char *state, struct strbuf *
     struct view_alert va;
     memset(&va, 0, sizeof va);
     snprintf(va.id, sizeof va.id, "%s", a->id);
-    va.kind = rules_kind_name(a->kind);
+    va.kind = a->kind->name;
     va.state = state;
-    va.severity = severity_names[a->severity];
+    va.severity = rules_severity_names[a->severity];
     snprintf(va.scope, sizeof va.scope, "%s", a->scope);
     va.window = a->window;
     va.value = a->value;
@@ -272,15 +275,16 @@ static void alert_json(const struct alert *a, const char *state, struct strbuf *
 }
 
 /* Does hook h want this notification? */
-static bool hook_wants(const struct config_hook *h, const struct alert *a, bool firing)
+static bool hook_wants(const struct hook_settings *h, const struct alert *a, bool firing)
 {
     if (firing ? !h->on_firing : !h->on_resolved)
         return false;
-    if ((int)a->severity < (int)h->min_severity)
+    if (h->min_severity && strcmp(h->min_severity, "critical") == 0 &&
+        a->severity != SEVERITY_CRITICAL)
         return false;
     bool kind = h->nkinds == 0, scope = h->nscopes == 0;
     for (size_t i = 0; i < h->nkinds && !kind; i++)
-        kind = strcmp(h->kinds[i], rules_kind_name(a->kind)) == 0;
+        kind = strcmp(h->kinds[i], a->kind->name) == 0;
     /* a scope is "total" or "tenant:acme": its kind is what precedes ':' */
     size_t n = strcspn(a->scope, ":");
     for (size_t i = 0; i < h->nscopes && !scope; i++)
@@ -298,10 +302,10 @@ static bool notify(struct alerts *al, struct alert *a, bool firing, int64_t now,
     bool lost = false;
     struct strbuf json = {0};
     alert_json(a, firing ? "firing" : "resolved", &json);
-    for (size_t i = 0; i < al->cfg->nhooks; i++) {
-        if (!hook_wants(&al->cfg->hooks[i], a, firing))
+    for (size_t i = 0; i < al->nhooks; i++) {
+        if (!hook_wants(&al->hooks[i], a, firing))
             continue;
-        if (outbox_put(al->db, &al->cfg->hooks[i], i, strbuf_str(&json)) == 0) {
+        if (outbox_put(al->db, &al->hooks[i], i, strbuf_str(&json)) == 0) {
             (*queued)++;
         } else {
             lost = true;
@@ -313,7 +317,7 @@ static bool notify(struct alerts *al, struct alert *a, bool firing, int64_t now,
     if (lost)
         return false;
     log_msg(LOG_INFO, "alert %s %s (%s): %s", a->id, firing ? "firing" : "resolved",
-            severity_names[a->severity], a->summary);
+            rules_severity_names[a->severity], a->summary);
     if (!a->undo) {
         a->undo = true;
         a->undo_last_notified = a->last_notified;
@@ -358,7 +362,7 @@ static void take(struct alert *a, const struct rule_hit *h)
 
 size_t alerts_update(struct alerts *al, const struct rule_hits *hits, int64_t now)
 {
-    const struct config_alerts *c = &al->cfg->alerts;
+    const struct alert_settings *c = al->cfg;
     size_t queued = 0;
     if (al->db)
         db_begin(al->db); /* every change of this evaluation, one transaction */
@@ -367,7 +371,7 @@ size_t alerts_update(struct alerts *al, const struct rule_hits *hits, int64_t no
     for (size_t i = 0; i < hits->n; i++) {
         const struct rule_hit *h = &hits->hits[i];
         char key[320];
-        snprintf(key, sizeof key, "%s|%s|%lld", rules_kind_name(h->kind), h->scope,
+        snprintf(key, sizeof key, "%s|%s|%lld", h->kind->name, h->scope,
                  (long long)h->window);
         struct alert *a = find(al, key);
         if (!a || a->state == ST_RESOLVED) {
@@ -491,9 +495,9 @@ void alerts_fill_view(const struct alerts *al, struct view *v, int64_t now)
             continue;
         struct view_alert *va = &v->alerts[v->nalerts++];
         snprintf(va->id, sizeof va->id, "%s", a->id);
-        va->kind = rules_kind_name(a->kind);
+        va->kind = a->kind->name;
         va->state = state_names[a->state];
-        va->severity = severity_names[a->severity];
+        va->severity = rules_severity_names[a->severity];
         snprintf(va->scope, sizeof va->scope, "%s", a->scope);
         va->window = a->window;
         va->value = a->value;
@@ -514,10 +518,10 @@ int alerts_silence(struct alerts *al, const char *id, int64_t now, char *msg, si
         struct alert *a = &al->a[i];
         if (a->state != ST_FIRING || strcmp(a->id, id) != 0)
             continue;
-        a->silenced_until = now + al->cfg->alerts.repeat;
+        a->silenced_until = now + al->cfg->repeat;
         char d[16];
-        clock_format_duration(al->cfg->alerts.repeat, d, sizeof d);
-        snprintf(msg, len, "silenced %s %s for %s", rules_kind_name(a->kind), a->scope, d);
+        clock_format_duration(al->cfg->repeat, d, sizeof d);
+        snprintf(msg, len, "silenced %s %s for %s", a->kind->name, a->scope, d);
         if (al->db && save(al, a) != 0)
             log_msg(LOG_ERROR, "cannot save alert %s: %s", a->key, sql_error(al));
         log_msg(LOG_INFO, "alert %s silenced for %s", a->id, d);

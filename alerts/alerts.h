@@ -29,17 +29,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alerts/alert_settings.h"
+#include "alerts/hooks.h"
 #include "alerts/rules.h"
-#include "core/config.h"
 #include "core/db.h"
 #include "core/view.h"
 
 struct alerts;
 
-/* queue_notifications false (--no-hooks): evaluate and report, queue
- * nothing (and so mark nothing as notified). db may be NULL. */
-struct alerts *alerts_new(const struct config *cfg, struct db *db,
-                          bool queue_notifications, char *err, size_t errlen);
+/* Alerts by the lifecycle in cfg, notifying the nhooks hooks (cfg and
+ * hooks outlive the result). queue_notifications false (--no-hooks):
+ * evaluate and report, queue nothing (and so mark nothing as notified).
+ * db may be NULL. */
+struct alerts *alerts_new(const struct alert_settings *cfg, const struct hook_settings *hooks,
+                          size_t nhooks, struct db *db, bool queue_notifications,
+                          char *err, size_t errlen);
 void alerts_free(struct alerts *al);
 
 /* Feed the hits of one evaluation at time now. Returns the number of

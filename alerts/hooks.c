@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "alerts/outbox.h"
+#include "alerts/rules.h"
 #include "lib/clock.h"
 #include "lib/jsonw.h"
 #include "lib/log.h"
@@ -20,7 +21,7 @@ struct run {
     struct hooks *h;
     bool in_use;
     struct outbox_item item;
-    const struct config_hook *hook;
+    const struct hook_settings *hook;
     uv_process_t proc;
     uv_pipe_t in, out, err;
     uv_timer_t timer;
@@ -38,7 +39,8 @@ struct run {
 
 struct hooks {
     uv_loop_t *loop;
-    const struct config *cfg;
+    const struct hook_settings *hooks;
+    size_t nhooks;
     struct db *db;
     struct run runs[HOOKS_MAX_RUNNING];
     uv_timer_t retry;
@@ -50,15 +52,134 @@ struct hooks {
     void *closed_data;
 };
 
-static const char *hook_name(const struct config_hook *k)
+static const char *hook_name(const struct hook_settings *k)
 {
     if (k->name)
         return k->name;
     return k->argc ? k->argv[0] : "sh";
 }
 
+/* ---- settings ([[hook]]) ------------------------------------------------------ */
+
+#define DOC_COL 35
+
+/* on = "firing" and/or "resolved": read as a list, kept as two flags */
+struct on_list {
+    char **v;
+    size_t n;
+};
+
+static bool parse_on(struct settings_ctx *c, const struct setting *k,
+                     const struct toml_value *v, void *settings)
+{
+    struct hook_settings *h = settings;
+    const struct setting list[] = {{.name = k->name, .type = SETTING_STRING_OR_LIST,
+                                       .offset = offsetof(struct on_list, v),
+                                       .count_offset = offsetof(struct on_list, n)},
+                                      {0}};
+    struct on_list on = {NULL, 0};
+    if (!settings_load_value(c, list, v, &on))
+        return false;
+    bool ok = true;
+    h->on_firing = h->on_resolved = false;
+    for (size_t j = 0; j < on.n; j++) {
+        if (strcmp(on.v[j], "firing") == 0) {
+            h->on_firing = true;
+        } else if (strcmp(on.v[j], "resolved") == 0) {
+            h->on_resolved = true;
+        } else {
+            settings_error(c, v, "'on' takes \"firing\" and/or \"resolved\", not \"%s\"",
+                           on.v[j]);
+            ok = false;
+        }
+    }
+    settings_free(list, &on);
+    return ok;
+}
+
+static void check_command(struct settings_ctx *c, const struct toml_value *v, void *settings)
+{
+    const struct hook_settings *h = settings;
+    if (h->argc == 0)
+        settings_error(c, v, "'command' must not be empty");
+}
+
+static void check_shell(struct settings_ctx *c, const struct toml_value *v, void *settings)
+{
+    const struct hook_settings *h = settings;
+    if (h->argv)
+        settings_error(c, v, "give 'command' or 'shell', not both");
+}
+
+static const char *const scope_names[] = {"total", "provider", "model", "tenant", "source",
+                                          NULL};
+
+static const struct setting hook_keys[] = {
+    {.name = "name", .type = SETTING_STRING, .offset = offsetof(struct hook_settings, name),
+     .example = "\"pager\"", .doc = "for the log (default: the program it runs)"},
+    {.name = "command", .type = SETTING_LIST, .offset = offsetof(struct hook_settings, argv),
+     .count_offset = offsetof(struct hook_settings, argc), .check = check_command,
+     .example = "[\"/usr/local/bin/page-oncall\", \"--team\", \"llm\"]",
+     .doc = "argv, run directly"},
+    {.name = "shell", .type = SETTING_STRING, .offset = offsetof(struct hook_settings, shell),
+     .check = check_shell,
+     .example = "\"curl -fsS -X POST -H 'Content-Type: application/json' --data-binary @- "
+                "https://hooks.example.com/spendtop\"",
+     .doc = "instead of command: a string for /bin/sh -c"},
+    {.name = "on", .type = SETTING_CUSTOM, .def = "[\"firing\", \"resolved\"]",
+     .parse = parse_on, .doc = "run on firing, on resolved, or both"},
+    {.name = "kinds", .type = SETTING_NAMES, .offset = offsetof(struct hook_settings, kinds),
+     .count_offset = offsetof(struct hook_settings, nkinds), .def = "[]",
+     .names = rules_kind_names, .noun = "alert kind",
+     .doc = "only these alert kinds (empty = all)"},
+    {.name = "scopes", .type = SETTING_NAMES, .offset = offsetof(struct hook_settings, scopes),
+     .count_offset = offsetof(struct hook_settings, nscopes), .def = "[]",
+     .names = scope_names, .noun = "scope",
+     .doc = "only alerts on these kinds of scope (empty = all); an incident shows up in "
+            "the total and in its provider, model and tenant, so a pager usually wants "
+            "[\"total\", \"tenant\", \"source\"]. The kinds"},
+    {.name = "min_severity", .type = SETTING_ENUM,
+     .offset = offsetof(struct hook_settings, min_severity), .def = "\"warning\"",
+     .names = rules_severity_names},
+    {.name = "timeout", .type = SETTING_DURATION, .offset = offsetof(struct hook_settings, timeout),
+     .def = "\"10s\"", .imin = 1, .imax = CLOCK_HOUR, .doc = "then SIGTERM, then SIGKILL 2 s later"},
+    {.name = "attempts", .type = SETTING_INT, .offset = offsetof(struct hook_settings, attempts),
+     .def = "3", .imin = 1, .imax = 20, .doc = "a non-zero exit is retried with backoff"},
+    {0},
+};
+
+void hooks_settings_init(struct hook_settings *h)
+{
+    settings_defaults(hook_keys, h);
+}
+
+void hooks_settings_load(struct settings_ctx *c, const struct toml_value *t,
+                         struct hook_settings *h)
+{
+    const struct setting *tables[] = {hook_keys};
+    settings_check_unknown(c, t, tables, 1, "[[hook]]");
+    settings_load(c, t, hook_keys, h, "[[hook]]");
+    if (!toml_table_get(t, "command") && !toml_table_get(t, "shell"))
+        settings_error(c, t, "[[hook]] needs 'command' (an argv array) or 'shell'");
+}
+
+void hooks_settings_free(struct hook_settings *h)
+{
+    settings_free(hook_keys, h);
+}
+
+void hooks_settings_example(struct strbuf *out)
+{
+    settings_write_comment(out, "A hook runs for each alert notification, with the facts in "
+                                "SPENDTOP_ALERT_* environment variables and the alert as one "
+                                "JSON object on stdin. Nothing from the data is ever spliced "
+                                "into the command.");
+    strbuf_puts(out, "# [[hook]]\n");
+    settings_write_example(hook_keys, true, DOC_COL, out);
+}
+
 /* spendtop's environment minus API keys and any SPENDTOP_ALERT_* */
-static void base_env(struct hooks *h)
+static void base_env(struct hooks *h, const char *const *secret_env)
 {
     size_t n = 0;
     for (char **e = environ; *e; e++)
@@ -68,9 +189,9 @@ static void base_env(struct hooks *h)
         if (strncmp(*e, "SPENDTOP_ALERT_", 15) == 0)
             continue;
         bool secret = false;
-        for (size_t i = 0; i < h->cfg->nsources; i++) {
-            const char *k = h->cfg->sources[i].api_key_env;
-            size_t kl = k ? strlen(k) : 0;
+        for (size_t i = 0; secret_env && secret_env[i]; i++) {
+            const char *k = secret_env[i];
+            size_t kl = strlen(k);
             if (kl && strncmp(*e, k, kl) == 0 && (*e)[kl] == '=')
                 secret = true;
         }
@@ -79,16 +200,18 @@ static void base_env(struct hooks *h)
     }
 }
 
-struct hooks *hooks_new(uv_loop_t *loop, const struct config *cfg, struct db *db)
+struct hooks *hooks_new(uv_loop_t *loop, const struct hook_settings *hooks, size_t nhooks,
+                        const char *const *secret_env, struct db *db)
 {
     /* a hook that exits without reading its stdin makes our write fail:
      * that must be EPIPE, never a SIGPIPE that kills spendtop */
     signal(SIGPIPE, SIG_IGN);
     struct hooks *h = xcalloc(1, sizeof *h);
     h->loop = loop;
-    h->cfg = cfg;
+    h->hooks = hooks;
+    h->nhooks = nhooks;
     h->db = db;
-    base_env(h);
+    base_env(h, secret_env);
     return h;
 }
 
@@ -304,7 +427,7 @@ static void finished(struct run *r)
             outbox_delete(h->db, r->item.seq);
         } else {
             log_msg(LOG_WARN, "hook %s: %s; retrying in %llds (attempt %d of %d)", name, why,
-                    (long long)backoff(attempts), attempts + 1, r->hook->attempts);
+                    (long long)backoff(attempts), attempts + 1, (int)r->hook->attempts);
             outbox_retry(h->db, r->item.seq, attempts, clock_wall() + backoff(attempts));
         }
     }
@@ -329,8 +452,8 @@ static void start(struct hooks *h, struct run *r, struct outbox_item *it)
     r->h = h;
     r->in_use = true;
     r->item = *it;
-    r->hook = &h->cfg->hooks[it->hook];
-    const struct config_hook *k = r->hook;
+    r->hook = &h->hooks[it->hook];
+    const struct hook_settings *k = r->hook;
 
     char *sh_args[] = {"/bin/sh", "-c", k->shell, NULL};
     char **args = k->shell ? sh_args : k->argv;
@@ -405,8 +528,8 @@ void hooks_kick(struct hooks *h)
     size_t n = free_slots ? outbox_due(h->db, now, busy, nbusy, items, free_slots) : 0;
     for (size_t i = 0; i < n; i++) {
         struct outbox_item *it = &items[i];
-        if (it->hook >= h->cfg->nhooks ||
-            outbox_fingerprint(&h->cfg->hooks[it->hook]) != it->fingerprint) {
+        if (it->hook >= h->nhooks ||
+            outbox_fingerprint(&h->hooks[it->hook]) != it->fingerprint) {
             log_msg(LOG_WARN, "a queued notification's hook is no longer configured: dropped");
             outbox_delete(h->db, it->seq);
             outbox_items_free(it, 1);

@@ -19,18 +19,53 @@
 #define SPENDTOP_HOOKS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
-#include "core/config.h"
 #include "core/db.h"
+#include "lib/settings.h"
+#include "lib/strbuf.h"
+#include "lib/toml.h"
 
 #define HOOKS_MAX_RUNNING 4
 #define HOOKS_KILL_GRACE_MS 2000
 #define HOOKS_LOG_CAP (64 * 1024)
 
+/* One [[hook]]. */
+struct hook_settings {
+    char *name;
+    char **argv;                /* command = [...]: run directly (NULL-terminated) */
+    size_t argc;
+    char *shell;                /* shell = "...": run by /bin/sh -c */
+    bool on_firing, on_resolved;
+    char **kinds;               /* only these alert kinds (none = all) */
+    size_t nkinds;
+    char **scopes;              /* only these kinds of scope: "total",
+                                   "provider", "model", "tenant", "source"
+                                   (none = all) */
+    size_t nscopes;
+    const char *min_severity;   /* "warning" (or NULL) | "critical" */
+    int64_t timeout;            /* seconds */
+    int64_t attempts;
+};
+
+/* Every default into h (zeroed by the caller). */
+void hooks_settings_init(struct hook_settings *h);
+/* One [[hook]] table t over h (which has its defaults). */
+void hooks_settings_load(struct settings_ctx *c, const struct toml_value *t,
+                         struct hook_settings *h);
+void hooks_settings_free(struct hook_settings *h);
+/* The [[hook]] section of config.example.toml. */
+void hooks_settings_example(struct strbuf *out);
+
 struct hooks;
 
-struct hooks *hooks_new(uv_loop_t *loop, const struct config *cfg, struct db *db);
+/* Run hooks (nhooks of them, which outlive h; queued rows name them by
+ * index). secret_env: NULL-terminated names of environment variables that
+ * hold secrets (API keys), read during the call: no hook inherits them. */
+struct hooks *hooks_new(uv_loop_t *loop, const struct hook_settings *hooks, size_t nhooks,
+                        const char *const *secret_env, struct db *db);
 /* Start what is due (and arm a timer for what is not yet). */
 void hooks_kick(struct hooks *h);
 /* Nothing running and nothing queued. */

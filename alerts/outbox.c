@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerts/hooks.h"
 #include "lib/clock.h"
 #include "lib/hmap.h"
 #include "lib/strbuf.h"
@@ -13,7 +14,7 @@
 
 static sqlite3 *h_of(struct db *db) { return (sqlite3 *)db_handle(db); }
 
-uint64_t outbox_fingerprint(const struct config_hook *h)
+uint64_t outbox_fingerprint(const struct hook_settings *h)
 {
     struct strbuf b = {0};
     strbuf_printf(&b, "%s\x1f%s\x1f", h->name ? h->name : "", h->shell ? h->shell : "");
@@ -31,7 +32,7 @@ static int step_done(sqlite3_stmt *s)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int outbox_put(struct db *db, const struct config_hook *h, size_t hook_index,
+int outbox_put(struct db *db, const struct hook_settings *h, size_t hook_index,
                const char *alert_json)
 {
     int64_t now = clock_wall();

@@ -16,22 +16,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/config.h"
 #include "core/db.h"
+
+struct hook_settings;
 
 struct outbox_item {
     int64_t seq;
-    size_t hook;           /* index into cfg->hooks */
+    size_t hook;           /* index into the configured hooks */
     uint64_t fingerprint;
     char *json;            /* the alert object (owned; outbox_items_free) */
     int attempts;          /* made so far */
     int64_t next_at;
 };
 
-uint64_t outbox_fingerprint(const struct config_hook *h);
+uint64_t outbox_fingerprint(const struct hook_settings *h);
 /* Within the caller's transaction; due at once. Delivery times are wall-
  * clock times (clock_wall), not the replayed clock of --now. */
-int outbox_put(struct db *db, const struct config_hook *h, size_t hook_index,
+int outbox_put(struct db *db, const struct hook_settings *h, size_t hook_index,
                const char *alert_json);
 /* Up to max rows due at now, oldest first, skipping the seqs in busy. */
 size_t outbox_due(struct db *db, int64_t now, const int64_t *busy, size_t nbusy,

@@ -1,4 +1,4 @@
-/* rules.c - the alert conditions (see rules.h). */
+/* rules.c - the registry of alert kinds, and evaluation (see rules.h). */
 #include "alerts/rules.h"
 
 #include <math.h>
@@ -6,25 +6,45 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alerts/alert_settings.h"
 #include "core/format.h"
-#include "lib/clock.h"
 #include "lib/xalloc.h"
 
-static const char *const kind_names[KIND_COUNT] = {
-    [KIND_SPEND_ANOMALY] = "spend_anomaly", [KIND_MODEL_SPIKE] = "model_spike",
-    [KIND_MODEL_MIX] = "model_mix",         [KIND_CACHE_DROP] = "cache_drop",
-    [KIND_REASONING_JUMP] = "reasoning_jump", [KIND_BUDGET] = "budget",
-    [KIND_SOURCE_STALE] = "source_stale",
-};
+/* The registry: one line per kind, defined in alerts/kind_NAME.c as
+ * kind_NAME. The order is the order kinds are evaluated and documented in
+ * (the database stores a kind by its name). */
+#define ALERT_KINDS(X)   \
+    X(spend_anomaly)     \
+    X(model_spike)       \
+    X(model_mix)         \
+    X(cache_drop)        \
+    X(reasoning_jump)    \
+    X(budget)            \
+    X(source_stale)      \
+    /* (the list ends here) */
 
-const char *rules_kind_name(enum alert_kind k) { return kind_names[k]; }
+#define DECLARE(n) extern const struct alert_kind kind_##n;
+ALERT_KINDS(DECLARE)
+#define ENTRY(n) &kind_##n,
+static const struct alert_kind *const kinds[] = {ALERT_KINDS(ENTRY) NULL};
+#define NAME(n) #n,
+const char *const rules_kind_names[] = {ALERT_KINDS(NAME) NULL};
 
-int rules_kind_parse(const char *name)
+const char *const rules_severity_names[] = {"warning", "critical", NULL};
+
+size_t rules_nkinds(void) { return sizeof kinds / sizeof *kinds - 1; }
+
+const struct alert_kind *rules_kind_at(size_t i)
 {
-    for (int k = 0; k < KIND_COUNT; k++)
-        if (strcmp(name, kind_names[k]) == 0)
-            return k;
-    return -1;
+    return i < rules_nkinds() ? kinds[i] : NULL;
+}
+
+const struct alert_kind *rules_kind_find(const char *name)
+{
+    for (size_t i = 0; name && kinds[i]; i++)
+        if (strcmp(kinds[i]->name, name) == 0)
+            return kinds[i];
+    return NULL;
 }
 
 void rules_hits_free(struct rule_hits *h)
@@ -43,9 +63,9 @@ static void scope_name(const struct view_scope *s, char *buf, size_t len)
     }
 }
 
-static struct rule_hit *add(struct rule_hits *out, enum alert_kind kind, const char *scope,
-                            int64_t window, double value, double baseline, double threshold,
-                            bool critical)
+struct rule_hit *rules_add(struct rule_hits *out, const struct alert_kind *kind,
+                           const char *scope, int64_t window, double value, double baseline,
+                           double threshold, bool critical)
 {
     xgrow(&out->hits, &out->cap, out->n + 1, sizeof *out->hits);
     struct rule_hit *h = &out->hits[out->n++];
@@ -61,116 +81,19 @@ static struct rule_hit *add(struct rule_hits *out, enum alert_kind kind, const c
     return h;
 }
 
-static void windowed(const struct view *v, const struct view_scope *s,
-                     const struct config_alerts *c, struct rule_hits *out)
-{
-    char scope[200], win[16];
-    scope_name(s, scope, sizeof scope);
-    fmt_window(win, sizeof win, v->window);
-    struct rule_hit *h;
-
-    /* spend_anomaly: every scope */
-    if (isfinite(s->baseline_usd) && isfinite(s->window_usd)) {
-        double th = c->factor * s->baseline_usd;
-        if (s->window_usd > th && s->window_usd >= c->min_spend_usd) {
-            h = add(out, KIND_SPEND_ANOMALY, scope, v->window, s->window_usd, s->baseline_usd,
-                    th, s->window_usd > 2 * th);
-            if (s->baseline_usd > 0)
-                snprintf(h->summary, sizeof h->summary,
-                         "%s spend $%.2f in %s is %.1fx its baseline $%.2f", scope,
-                         s->window_usd, win, h->ratio, s->baseline_usd);
-            else
-                snprintf(h->summary, sizeof h->summary,
-                         "%s spend $%.2f in %s where the baseline is $0", scope,
-                         s->window_usd, win);
-        }
-    }
-    /* model_spike: models */
-    if (s->kind == SCOPE_MODEL && isfinite(s->baseline_requests)) {
-        double th = c->model_spike * s->baseline_requests;
-        if ((double)s->requests > th && s->requests >= c->min_requests) {
-            h = add(out, KIND_MODEL_SPIKE, scope, v->window, (double)s->requests,
-                    s->baseline_requests, th, (double)s->requests > 2 * th);
-            snprintf(h->summary, sizeof h->summary,
-                     "%s: %lld requests in %s against %.0f on a normal day", scope,
-                     (long long)s->requests, win, s->baseline_requests);
-        }
-    }
-    /* model_mix: scopes that have a mix, and enough spend for the shares to
-     * mean something - a tenant's few requests an hour always "move" */
-    if (s->kind != SCOPE_MODEL && isfinite(s->mix_distance) && s->mix_distance >= c->mix_shift &&
-        isfinite(s->window_usd) && s->window_usd >= c->min_spend_usd) {
-        h = add(out, KIND_MODEL_MIX, scope, v->window, s->mix_distance, 0, c->mix_shift,
-                s->mix_distance >= 2 * c->mix_shift);
-        h->baseline = NAN; /* a distance from the baseline has no baseline of its own */
-        snprintf(h->summary, sizeof h->summary,
-                 "%s model mix moved %.0f%% from its baseline in %s", scope,
-                 100 * s->mix_distance, win);
-    }
-    /* cache_drop: enough known input to mean something */
-    if (isfinite(s->hit_rate) && isfinite(s->baseline_hit_rate) &&
-        s->input_known >= c->min_input_tokens) {
-        double th = s->baseline_hit_rate - c->cache_drop;
-        if (s->hit_rate < th) {
-            h = add(out, KIND_CACHE_DROP, scope, v->window, s->hit_rate, s->baseline_hit_rate,
-                    th, s->hit_rate < s->baseline_hit_rate - 2 * c->cache_drop);
-            snprintf(h->summary, sizeof h->summary,
-                     "%s cache hit rate %.1f%% in %s, baseline %.1f%%", scope,
-                     100 * s->hit_rate, win, 100 * s->baseline_hit_rate);
-        }
-    }
-    /* reasoning_jump: where reasoning is known */
-    if (isfinite(s->reasoning) && isfinite(s->baseline_reasoning) &&
-        s->requests >= c->min_requests) {
-        double th = c->reasoning_factor * s->baseline_reasoning;
-        if (s->reasoning > th) {
-            h = add(out, KIND_REASONING_JUMP, scope, v->window, s->reasoning,
-                    s->baseline_reasoning, th, s->reasoning > 2 * th);
-            snprintf(h->summary, sizeof h->summary,
-                     "%s reasoning is %.1f%% of output in %s, baseline %.1f%%", scope,
-                     100 * s->reasoning, win, 100 * s->baseline_reasoning);
-        }
-    }
-}
-
-static void daily(const struct view *v, const struct config_alerts *c, struct rule_hits *out)
-{
-    char scope[200];
-    for (size_t i = 0; i < v->ntenants; i++) {
-        const struct view_tenant *t = &v->tenants[i];
-        if (!isfinite(t->budget_usd) || !isfinite(t->today_usd))
-            continue;
-        bool critical = t->today_usd >= 1.5 * t->budget_usd;
-        if (!critical && t->today_usd < 1.2 * t->budget_usd)
-            continue;
-        snprintf(scope, sizeof scope, "tenant:%s", t->tenant);
-        struct rule_hit *h = add(out, KIND_BUDGET, scope, 0, t->today_usd, t->budget_usd,
-                                 (critical ? 1.5 : 1.2) * t->budget_usd, critical);
-        snprintf(h->summary, sizeof h->summary,
-                 "%s spent $%.2f today, %.0f%% of its $%.2f daily budget", scope,
-                 t->today_usd, 100 * h->ratio, t->budget_usd);
-    }
-    for (size_t i = 0; i < v->nsources; i++) {
-        const struct view_source *s = &v->sources[i];
-        if (!view_source_stale(s, v->now, c->stale_after))
-            continue;
-        bool no_poll;
-        int64_t age = view_source_age(s, v->now, &no_poll);
-        snprintf(scope, sizeof scope, "source:%s", s->name);
-        struct rule_hit *h = add(out, KIND_SOURCE_STALE, scope, c->stale_after, (double)age,
-                                 NAN, (double)c->stale_after, age > 2 * c->stale_after);
-        snprintf(h->summary, sizeof h->summary, "%s: no %s for %lld min%s%s", scope,
-                 no_poll ? "successful poll" : "new data", (long long)(age / CLOCK_MINUTE),
-                 s->last_error ? ": " : "", s->last_error ? s->last_error : "");
-    }
-}
-
-void rules_evaluate(const struct view *v, const struct config_alerts *cfg, bool daily_rules,
+void rules_evaluate(const struct view *v, const struct alert_settings *s, bool daily,
                     struct rule_hits *out)
 {
-    if (v->baseline_days > 0)
-        for (size_t i = 0; i < v->nscopes; i++)
-            windowed(v, &v->scopes[i], cfg, out);
-    if (daily_rules)
-        daily(v, cfg, out);
+    char scope[200], win[16];
+    fmt_window(win, sizeof win, v->window);
+    for (size_t i = 0; v->baseline_days > 0 && i < v->nscopes; i++) {
+        scope_name(&v->scopes[i], scope, sizeof scope);
+        struct rule_scope rs = {v, &v->scopes[i], scope, win};
+        for (size_t k = 0; kinds[k]; k++)
+            if (kinds[k]->scope)
+                kinds[k]->scope(&rs, s->kinds[k], out);
+    }
+    for (size_t k = 0; daily && kinds[k]; k++)
+        if (kinds[k]->daily)
+            kinds[k]->daily(v, s->kinds[k], out);
 }

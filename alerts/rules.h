@@ -1,53 +1,42 @@
 /* rules.h - when is something wrong (DESIGN.md §6).
  *
- * A pure function of a view: every rule is checked on every scope of a
- * view computed with view_params.scopes, and each condition that holds is
- * a hit. Whether a hit becomes an alert (held for `for`, notified once,
- * resolved) is alerts.c's business, not this file's.
+ * A pure function of a view: every windowed alert kind is checked on every
+ * scope of a view computed with view_params.scopes, every daily kind once
+ * per evaluation, and each condition that holds is a hit. Whether a hit
+ * becomes an alert (held for `for`, notified once, resolved) is alerts.c's
+ * business, not this file's.
  *
- * Rules and scopes:
- *   spend_anomaly   total, provider, model, tenant: window spend > factor x
- *                   baseline and >= min_spend_usd
- *   model_spike     model: requests > model_spike x baseline requests and
- *                   >= min_requests
- *   model_mix       total, provider, tenant: total variation distance of
- *                   spend shares by model >= mix_shift
- *   cache_drop      total, provider, model, tenant: hit rate < baseline -
- *                   cache_drop over >= min_input_tokens known input tokens
- *   reasoning_jump  total, provider, model, tenant: reasoning ratio >
- *                   reasoning_factor x baseline, where reasoning is known,
- *                   over >= min_requests requests
- *   budget          tenant: spend today >= 1.2 x daily budget (warning),
- *                   >= 1.5 x (critical)
- *   source_stale    source: no successful poll or new data for stale_after
+ * The alert kinds are a registry (the list in rules.c): each kind is one
+ * file, alerts/kind_NAME.c, that fills one const struct alert_kind - its
+ * name, what it means, its thresholds (keys of [alerts], with type,
+ * default and doc) and its evaluator. The config ([alerts], a hook's
+ * `kinds`), the hooks' SPENDTOP_ALERT_KIND, the JSON and the database all
+ * name kinds by that name; config.example.toml documents them from it.
  *
  * A baseline that is still learning (NAN) means no anomaly, spike, mix,
  * cache or reasoning hit. Severity is warning, critical at twice the
- * threshold (budgets: as above). `value` and `threshold` are in the same
- * unit: the threshold is the value the rule compares against.
+ * threshold (budgets: see kind_budget.c). `value` and `threshold` are in
+ * the same unit: the threshold is the value the rule compares against.
  */
 #ifndef SPENDTOP_RULES_H
 #define SPENDTOP_RULES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/config.h"
 #include "core/view.h"
+#include "lib/settings.h"
 
-enum alert_kind {
-    KIND_SPEND_ANOMALY,
-    KIND_MODEL_SPIKE,
-    KIND_MODEL_MIX,
-    KIND_CACHE_DROP,
-    KIND_REASONING_JUMP,
-    KIND_BUDGET,
-    KIND_SOURCE_STALE,
-    KIND_COUNT,
-};
+enum severity { SEVERITY_WARNING = 0, SEVERITY_CRITICAL = 1 };
+
+/* "warning", "critical", NULL: the names of enum severity, in its order. */
+extern const char *const rules_severity_names[];
+
+struct alert_kind;
 
 struct rule_hit {
-    enum alert_kind kind;
+    const struct alert_kind *kind;
     char scope[200];        /* "total", "provider:openai", "model:openai/o3",
                                "tenant:acme", "source:spans" */
     int64_t window;         /* seconds; 0 = "today" (budgets) */
@@ -61,15 +50,62 @@ struct rule_hits {
     size_t n, cap;
 };
 
-const char *rules_kind_name(enum alert_kind k);
-/* -1 if name is not a kind */
-int rules_kind_parse(const char *name);
+/* What a windowed kind looks at: one scope of a view of one window. */
+struct rule_scope {
+    const struct view *view;
+    const struct view_scope *scope;
+    const char *name;           /* the scope as hits name it: "tenant:acme" */
+    const char *window;         /* the window for summaries: "1h" */
+};
 
-/* Check every windowed rule on v (a view of one window, with scopes) and,
- * if daily, the budget and staleness rules too (they do not depend on the
- * window: check them once per evaluation). Appends to out. */
-void rules_evaluate(const struct view *v, const struct config_alerts *cfg,
-                    bool daily, struct rule_hits *out);
+struct alert_kind {
+    const char *name;               /* "spend_anomaly" */
+    const char *doc;                /* when it fires, one line */
+    /* Its thresholds: keys of [alerts], landing in a struct of
+     * settings_size bytes that the evaluator gets. A key several kinds
+     * use (min_spend_usd) is one key in [alerts]: such kinds use the same
+     * row (the RULES_KEY_* macros below). */
+    const struct setting *keys;
+    size_t settings_size;
+    /* A windowed kind: called for each scope of a view of each window. */
+    void (*scope)(const struct rule_scope *s, const void *settings, struct rule_hits *out);
+    /* A daily kind: called once per evaluation (it does not depend on the
+     * window). */
+    void (*daily)(const struct view *v, const void *settings, struct rule_hits *out);
+};
+
+/* The registry, in its order (evaluation, documentation). */
+size_t rules_nkinds(void);
+/* Kind i of the registry; NULL past the end. */
+const struct alert_kind *rules_kind_at(size_t i);
+/* The kind named name (as the database and the config name it), or NULL. */
+const struct alert_kind *rules_kind_find(const char *name);
+/* The names of every kind, NULL-terminated (for [[hook]] kinds). */
+extern const char *const rules_kind_names[];
+
+/* For kinds: a new hit of kind on scope (ratio = value / baseline). */
+struct rule_hit *rules_add(struct rule_hits *out, const struct alert_kind *kind,
+                           const char *scope, int64_t window, double value, double baseline,
+                           double threshold, bool critical);
+
+/* Rows of [alerts] that several kinds share. */
+#define RULES_KEY_MIN_SPEND_USD(T, M)                                               \
+    {.name = "min_spend_usd", .type = SETTING_FLOAT, .offset = offsetof(T, M),       \
+     .def = "1.0", .min = 0, .max = 1e12,                                           \
+     .doc = "... and at least this much spend in the window (a scope that "         \
+            "spends less has no anomaly or mix worth paging about)"}
+#define RULES_KEY_MIN_REQUESTS(T, M)                                                \
+    {.name = "min_requests", .type = SETTING_INT, .offset = offsetof(T, M),          \
+     .def = "20", .imin = 0, .imax = INT64_MAX,                                     \
+     .doc = "... and at least this many requests in the window"}
+
+struct alert_settings;
+
+/* Check every windowed kind on v (a view of one window, with scopes) and,
+ * if daily, the daily kinds too (check them once per evaluation). Appends
+ * to out. */
+void rules_evaluate(const struct view *v, const struct alert_settings *s, bool daily,
+                    struct rule_hits *out);
 void rules_hits_free(struct rule_hits *h);
 
 #endif

@@ -99,6 +99,15 @@ static char *make_temp_db(char *err, size_t errlen)
     return xstrdup(path);
 }
 
+/* The hook runner; no hook inherits a variable a source reads its API key
+ * from. */
+static void start_hooks(struct app *a)
+{
+    const char **secret = config_secret_env(a->cfg);
+    a->hooks = hooks_new(&a->loop, a->cfg->hooks, a->cfg->nhooks, secret, a->db);
+    free(secret);
+}
+
 int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
 {
     char err[1024];
@@ -158,7 +167,8 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
         return 1;
     }
     a->ingest = ingest_new(a->store, a->db, a->pricing);
-    a->alerts = alerts_new(a->cfg, a->db, !a->no_hooks, err, sizeof err);
+    a->alerts = alerts_new(&a->cfg->alerts, a->cfg->hooks, a->cfg->nhooks, a->db,
+                           !a->no_hooks, err, sizeof err);
     if (!a->alerts) {
         strbuf_printf(errs, "cannot load the alert state: %s\n", err);
         return 1;
@@ -170,7 +180,7 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
     }
     a->loop_open = true;
     if (!a->no_hooks && a->cfg->nhooks)
-        a->hooks = hooks_new(&a->loop, a->cfg, a->db);
+        start_hooks(a);
     a->http = http_new(&a->loop, "spendtop/" SPENDTOP_VERSION);
     if (!a->http) {
         strbuf_printf(errs, "cannot start libcurl\n");
@@ -178,7 +188,7 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
     }
     a->collectors = xcalloc(a->cfg->nsources ? a->cfg->nsources : 1, sizeof *a->collectors);
     for (size_t i = 0; i < a->cfg->nsources; i++) {
-        struct collector *c = collector_new(&a->cfg->sources[i], &a->loop,
+        struct collector *c = collector_new(a->cfg->sources[i], &a->loop,
                                             ingest_sink(a->ingest), err, sizeof err);
         if (!c) {
             strbuf_printf(errs, "%s\n", err);
@@ -435,7 +445,7 @@ static void view_at(struct app *a, int64_t now, int64_t window, const char *only
         .window = window ? window : a->window,
         .day_start = clock_day_start(now),
         .day_end = clock_day_end(now),
-        .stale_after = a->cfg->alerts.stale_after,
+        .stale_after = (int64_t)alert_settings_get(&a->cfg->alerts, "stale_after"),
         .budgets = budgets,
         .nbudgets = nb,
         .sources = a->statuses,
@@ -519,13 +529,13 @@ static uint64_t host_generation(void *ctx)
 
 static void host_facts(void *ctx, struct host_facts *out)
 {
-    const struct config_alerts *al = &host_app(ctx)->cfg->alerts;
+    const struct alert_settings *al = &host_app(ctx)->cfg->alerts;
     memset(out, 0, sizeof *out);
     out->limits = (struct host_limits){
-        .factor = al->factor,
-        .mix_shift = al->mix_shift,
-        .cache_drop = al->cache_drop,
-        .reasoning_factor = al->reasoning_factor,
+        .factor = alert_settings_get(al, "factor"),
+        .mix_shift = alert_settings_get(al, "mix_shift"),
+        .cache_drop = alert_settings_get(al, "cache_drop"),
+        .reasoning_factor = alert_settings_get(al, "reasoning_factor"),
     };
 }
 

@@ -13,8 +13,8 @@
 
 #include "alerts/alerts.h"
 #include "alerts/hooks.h"
+#include "app/config.h"
 #include "collectors/collector.h"
-#include "core/config.h"
 #include "core/db.h"
 #include "core/ingest.h"
 #include "core/store.h"

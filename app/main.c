@@ -10,6 +10,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "core/snapshot.h"
+#include "core/window.h"
 #include "app/version.h"
 #include "tui/tui.h"
 
@@ -159,14 +160,11 @@ int main(int argc, char **argv)
             o.has_now = true;
             break;
         case OPT_WINDOW:
-            if (strcmp(optarg, "1h") == 0)
-                o.window = 3600;
-            else if (strcmp(optarg, "6h") == 0)
-                o.window = 6 * 3600;
-            else if (strcmp(optarg, "24h") == 0)
-                o.window = 24 * 3600;
-            else {
-                fprintf(stderr, "spendtop: --window must be 1h, 6h or 24h\n");
+            if (window_parse(optarg, &o.window) != 0) {
+                struct strbuf list = {0};
+                window_list(&list, false);
+                fprintf(stderr, "spendtop: --window must be %s\n", strbuf_str(&list));
+                strbuf_free(&list);
                 return 2;
             }
             break;

@@ -65,7 +65,7 @@ int main(int argc, char **argv)
     struct sink counter = {.put = count_put};
     struct sink *sink = decode_only ? &counter : ingest_sink(in);
     static char *tenant_attrs[] = {"tenant.id"};
-    struct otlp_options o = {"spans", tenant_attrs, 1};
+    struct otlp_options o = {.source = "spans", .tenant_attrs = tenant_attrs, .ntenant_attrs = 1};
     struct otlp_result r;
     size_t spans = 0, counted = 0, cap = 0;
     char *buf = NULL;

@@ -58,7 +58,8 @@ int main(void)
     a.window = 3600;
     fill_store(a.store, now);
     char err[256];
-    a.alerts = alerts_new(a.cfg, NULL, false, err, sizeof err);
+    a.alerts = alerts_new(&a.cfg->alerts, a.cfg->hooks, a.cfg->nhooks, NULL, false, err,
+                          sizeof err);
     if (!a.alerts) {
         fprintf(stderr, "tui_frame: %s\n", err);
         return 1;

@@ -24,7 +24,7 @@ static void time_param(struct strbuf *url, const char *name, int64_t t)
     strbuf_printf(url, "%s=%s", name, buf);
 }
 
-static void usage_url(const struct config_source *s, int64_t t0, int64_t t1, int width,
+static void usage_url(const struct usage_api_settings *s, int64_t t0, int64_t t1, int width,
                       const char *page, struct strbuf *url)
 {
     int64_t buckets = (t1 - t0 + width - 1) / width;
@@ -41,7 +41,7 @@ static void usage_url(const struct config_source *s, int64_t t0, int64_t t1, int
     api_page_param(url, page);
 }
 
-static void cost_url(const struct config_source *s, int64_t t0, int64_t t1, const char *page,
+static void cost_url(const struct usage_api_settings *s, int64_t t0, int64_t t1, const char *page,
                      struct strbuf *url)
 {
     strbuf_printf(url, "%s/v1/organizations/cost_report?", s->base_url);
@@ -72,7 +72,7 @@ static int64_t bucket_start(const cJSON *bucket)
     return t;
 }
 
-static bool usage_record(const cJSON *r, const struct config_source *s, struct usage *u)
+static bool usage_record(const cJSON *r, const struct usage_api_settings *s, struct usage *u)
 {
     const cJSON *cc = cJSON_GetObjectItemCaseSensitive(r, "cache_creation");
     int64_t uncached = api_int(r, "uncached_input_tokens");
@@ -91,7 +91,7 @@ static bool usage_record(const cJSON *r, const struct config_source *s, struct u
     return true;
 }
 
-static bool cost_record(const cJSON *r, const struct config_source *s, struct usage *u)
+static bool cost_record(const cJSON *r, const struct usage_api_settings *s, struct usage *u)
 {
     double cents = api_num(r, "amount");
     const char *cur = api_str(r, "currency");
@@ -113,4 +113,23 @@ const struct api_provider api_anthropic = {
     .bucket_start = bucket_start,
     .usage_record = usage_record,
     .cost_record = cost_record,
+};
+
+static const char *const tenant_by[] = {"workspace_id", "api_key_id", "none", NULL};
+
+static const struct setting keys[] = {
+    USAGE_API_KEYS("ANTHROPIC_ADMIN_KEY", "/etc/spendtop/anthropic.key",
+                   "https://api.anthropic.com", tenant_by, "workspace_id", "wrkspc_01"),
+    {0},
+};
+
+const struct source_type anthropic_source = {
+    .name = "anthropic",
+    .doc = "Anthropic Admin API usage report + cost report (needs an admin key).",
+    .example_name = "anthropic-prod",
+    .keys = keys,
+    .settings_size = sizeof(struct usage_api_settings),
+    .validate = usage_api_validate,
+    .ops = &usage_api_ops,
+    .data = &api_anthropic,
 };

@@ -1,4 +1,4 @@
-/* collector.c - the registry of source types, and shared status helpers. */
+/* collector.c - a collector's life and its status (see collector.h). */
 #include "collectors/collector.h"
 
 #include <stdarg.h>
@@ -11,41 +11,17 @@
 #include "lib/sanitize.h"
 #include "lib/xalloc.h"
 
-extern const struct collector_ops otel_file_ops;
-extern const struct collector_ops demo_ops;
-extern const struct collector_ops usage_api_ops;
-extern const struct collector_ops otlp_http_ops;
-
-static const struct {
-    enum source_type type;
-    const struct collector_ops *ops;
-} registry[] = {
-    {SOURCE_OTEL_FILE, &otel_file_ops},
-    {SOURCE_DEMO, &demo_ops},
-    {SOURCE_OPENAI, &usage_api_ops},
-    {SOURCE_ANTHROPIC, &usage_api_ops},
-    {SOURCE_OTLP_HTTP, &otlp_http_ops},
-};
-
-struct collector *collector_new(const struct config_source *cfg, uv_loop_t *loop,
+struct collector *collector_new(const struct source_settings *cfg, uv_loop_t *loop,
                                 struct sink *sink, char *err, size_t errlen)
 {
-    const struct collector_ops *ops = NULL;
-    for (size_t i = 0; i < sizeof registry / sizeof *registry; i++)
-        if (registry[i].type == cfg->type)
-            ops = registry[i].ops;
-    if (!ops) {
-        snprintf(err, errlen, "source '%s': type %s cannot be collected by this build",
-                 cfg->name, config_source_type_name(cfg->type));
-        return NULL;
-    }
+    const struct collector_ops *ops = cfg->type->ops;
     struct collector *c = xcalloc(1, sizeof *c);
     c->ops = ops;
     c->cfg = cfg;
     c->loop = loop;
     c->sink = sink;
     c->status.name = cfg->name;
-    c->status.type = config_source_type_name(cfg->type);
+    c->status.type = cfg->type->name;
     c->status.state = SOURCE_STARTING;
     c->status.started = clock_now();
     if (ops->init(c, err, errlen) != 0) {

@@ -1,8 +1,12 @@
 /* collector.h - one source of usage behind one small interface.
  *
- * Each source type (otel_file, demo, ...) is one file that fills one
- * const struct collector_ops and is listed in the registry in collector.c;
- * nothing else changes to add a source. A collector runs on the libuv loop
+ * Each source type (otel_file, demo, ...) is one file that fills one const
+ * struct source_type - its name, its config keys (with type, default and
+ * doc), its settings struct, its collector_ops - and is one line in the
+ * registry in sources.c; nothing else changes to add a source (the
+ * config, its checks and config.example.toml follow from the entry). A
+ * type's settings struct starts with struct source_settings, the keys
+ * every [[source]] has. A collector runs on the libuv loop
  * and never blocks it; it hands struct usage records to its sink (it never
  * touches the store) and keeps its struct source_status up to date.
  *
@@ -17,17 +21,43 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "core/config.h"
 #include "core/source.h"
 #include "core/usage.h"
+#include "lib/settings.h"
+#include "lib/toml.h"
 
 struct http;
+struct collector_ops;
+struct source_type;
+
+/* What every [[source]] has; each type's settings begin with it. */
+struct source_settings {
+    char *name;
+    const struct source_type *type;  /* NULL only in a config that failed */
+    int line;                        /* where its [[source]] starts */
+};
+
+struct source_type {
+    const char *name;                /* type = "otel_file" */
+    const char *doc;                 /* what it reads, for config.example.toml */
+    const char *example_name;        /* name = "spans" in that example */
+    /* Its keys beyond name and type; offsets into its settings struct of
+     * settings_size bytes, which begins with struct source_settings. */
+    const struct setting *keys;
+    size_t settings_size;
+    /* Checks across keys once each has loaded (optional). */
+    void (*validate)(struct settings_ctx *c, const struct toml_value *tbl,
+                     const struct source_settings *s);
+    const struct collector_ops *ops;
+    const void *data;                /* the type's own (a usage API's provider) */
+};
 
 struct collector;
 typedef void (*collector_cb)(struct collector *c);
 
 struct collector_ops {
-    /* Allocate c->impl from c->cfg; no I/O. 0, or -1 with a message. */
+    /* Allocate c->impl from c->cfg (the type's settings); no I/O. 0, or
+     * -1 with a message. */
     int (*init)(struct collector *c, char *err, size_t errlen);
     /* Begin collecting on the loop. */
     void (*start)(struct collector *c);
@@ -47,7 +77,7 @@ struct collector {
      * backlog read, the backfill fetched) */
     collector_cb on_caught_up;
     bool caught_up;
-    const struct config_source *cfg;
+    const struct source_settings *cfg; /* its type's settings struct */
     uv_loop_t *loop;
     struct sink *sink;
     struct http *http;           /* the program's HTTP client (set by the owner) */
@@ -56,8 +86,9 @@ struct collector {
     void *data;   /* the owner's */
 };
 
-/* A collector for cfg's type. NULL with a message in err on failure. */
-struct collector *collector_new(const struct config_source *cfg, uv_loop_t *loop,
+/* A collector for cfg's type (cfg outlives it). NULL with a message in err
+ * on failure. */
+struct collector *collector_new(const struct source_settings *cfg, uv_loop_t *loop,
                                 struct sink *sink, char *err, size_t errlen);
 void collector_free(struct collector *c);
 

@@ -213,11 +213,22 @@ static void demo_destroy(struct collector *c)
     c->impl = NULL;
 }
 
-const struct collector_ops demo_ops = {
+static const struct collector_ops ops = {
     .init = demo_init,
     .start = demo_start,
     .poll_now = demo_poll_now,
     .run_once = demo_run_once,
     .stop = demo_stop,
     .destroy = demo_destroy,
+};
+
+static const struct setting keys[] = {{0}};
+
+const struct source_type demo_source = {
+    .name = "demo",
+    .doc = "Built-in synthetic data (what --demo uses).",
+    .example_name = "demo",
+    .keys = keys,
+    .settings_size = sizeof(struct source_settings),
+    .ops = &ops,
 };

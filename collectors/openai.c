@@ -16,7 +16,7 @@
 #include "collectors/usage_api.h"
 #include "lib/clock.h"
 
-static void usage_url(const struct config_source *s, int64_t t0, int64_t t1, int width,
+static void usage_url(const struct usage_api_settings *s, int64_t t0, int64_t t1, int width,
                       const char *page, struct strbuf *url)
 {
     int64_t buckets = (t1 - t0 + width - 1) / width;
@@ -31,7 +31,7 @@ static void usage_url(const struct config_source *s, int64_t t0, int64_t t1, int
     api_page_param(url, page);
 }
 
-static void cost_url(const struct config_source *s, int64_t t0, int64_t t1, const char *page,
+static void cost_url(const struct usage_api_settings *s, int64_t t0, int64_t t1, const char *page,
                      struct strbuf *url)
 {
     strbuf_printf(url, "%s/organization/costs?start_time=%lld&end_time=%lld&bucket_width=1d"
@@ -50,7 +50,7 @@ static void auth_headers(const char *key, struct strbuf h[API_MAX_HEADERS], size
 
 static int64_t bucket_start(const cJSON *bucket) { return api_int(bucket, "start_time"); }
 
-static bool usage_record(const cJSON *r, const struct config_source *s, struct usage *u)
+static bool usage_record(const cJSON *r, const struct usage_api_settings *s, struct usage *u)
 {
     const char *obj = api_str(r, "object");
     if (obj && strcmp(obj, "organization.usage.completions.result") != 0)
@@ -68,7 +68,7 @@ static bool usage_record(const cJSON *r, const struct config_source *s, struct u
     return true;
 }
 
-static bool cost_record(const cJSON *r, const struct config_source *s, struct usage *u)
+static bool cost_record(const cJSON *r, const struct usage_api_settings *s, struct usage *u)
 {
     const cJSON *amount = cJSON_GetObjectItemCaseSensitive(r, "amount");
     double usd = api_num(amount, "value");
@@ -92,4 +92,23 @@ const struct api_provider api_openai = {
     .bucket_start = bucket_start,
     .usage_record = usage_record,
     .cost_record = cost_record,
+};
+
+static const char *const tenant_by[] = {"project_id", "api_key_id", "user_id", "none", NULL};
+
+static const struct setting keys[] = {
+    USAGE_API_KEYS("OPENAI_ADMIN_KEY", "/etc/spendtop/openai.key", "https://api.openai.com/v1",
+                   tenant_by, "project_id", "proj_abc"),
+    {0},
+};
+
+const struct source_type openai_source = {
+    .name = "openai",
+    .doc = "OpenAI organization Usage API + Costs API (needs an admin key).",
+    .example_name = "openai-prod",
+    .keys = keys,
+    .settings_size = sizeof(struct usage_api_settings),
+    .validate = usage_api_validate,
+    .ops = &usage_api_ops,
+    .data = &api_openai,
 };

@@ -1,7 +1,9 @@
 /* otel_file.c - follows OpenTelemetry Collector file-exporter output.
  *
- * The exporter (format: json) writes one ExportTraceServiceRequest per
- * line. This collector follows every file matching a glob the way `tail -F`
+ * The exporter (format: json) writes one Export{Trace,Logs,Metrics}
+ * ServiceRequest per line (resourceSpans, resourceLogs or resourceMetrics;
+ * each mapped by otlp_map.h, the state of cumulative metrics kept with the
+ * positions: otlp_signals.h). This collector follows every file matching a glob the way `tail -F`
  * would, on a timer:
  *
  *   - files are known by (device, inode), so a rotation (rename + new file)
@@ -32,6 +34,9 @@
 
 #include "collectors/collector.h"
 #include "collectors/otlp_map.h"
+#include "collectors/otlp_signals.h"
+#include "core/store.h"
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
 
@@ -63,8 +68,19 @@ struct saved {
     bool used;
 };
 
+/* A [[source]] of type otel_file. */
+struct otel_file_settings {
+    struct source_settings base;
+    char *path;                 /* a glob */
+    const char *start_at;       /* "beginning" | "end": in files found at the first start */
+    struct otlp_tenants tenants;
+    struct otlp_signal_set signals;
+    int64_t poll_interval;      /* seconds */
+};
+
 struct otel_file {
     struct collector *c;
+    const struct otel_file_settings *s;
     uv_timer_t timer;
     bool timer_open;
     struct tracked *files;
@@ -264,7 +280,7 @@ static void track(struct otel_file *f, const char *path, const struct stat *st)
     } else if (s) {
         log_msg(LOG_INFO, "%s is shorter than when last read: reading it from the start", path);
         s->used = true;
-    } else if (!f->scanned_once && f->c->cfg->start_at_end) {
+    } else if (!f->scanned_once && strcmp(f->s->start_at, "end") == 0) {
         t->offset = st->st_size;
         t->moved = true;
     }
@@ -291,9 +307,9 @@ static void scan(struct otel_file *f)
     for (size_t i = 0; i < f->nfiles; i++)
         f->files[i].seen = false;
     glob_t g;
-    int rc = glob(f->c->cfg->path, GLOB_NOSORT, NULL, &g);
+    int rc = glob(f->s->path, GLOB_NOSORT, NULL, &g);
     if (rc != 0 && rc != GLOB_NOMATCH) {
-        collector_error(f->c, "cannot list %s", f->c->cfg->path);
+        collector_error(f->c, "cannot list %s", f->s->path);
         return;
     }
     size_t matched = 0;
@@ -334,7 +350,7 @@ static void scan(struct otel_file *f)
     }
     f->scanned_once = true;
     if (matched == 0 && f->nfiles == 0)
-        collector_error(f->c, "no file matches %s", f->c->cfg->path);
+        collector_error(f->c, "no file matches %s", f->s->path);
 }
 
 /* Read every file; budget per file (0 = to the end). True if more is
@@ -372,7 +388,7 @@ static void on_timer(uv_timer_t *h)
     if (!more)
         collector_caught_up(f->c);
     /* a backlog: continue on the next loop pass instead of waiting */
-    uint64_t next = more ? 0 : (uint64_t)f->c->cfg->poll_interval * 1000;
+    uint64_t next = more ? 0 : (uint64_t)f->s->poll_interval * 1000;
     uv_timer_start(&f->timer, on_timer, next, 0);
 }
 
@@ -385,11 +401,15 @@ static int file_init(struct collector *c, char *err, size_t errlen)
     struct otel_file *f = xcalloc(1, sizeof *f);
     f->c = c;
     f->buf = xmalloc(READ_CHUNK);
+    f->s = (const struct otel_file_settings *)c->cfg;
     f->opts.source = c->cfg->name;
-    f->opts.tenant_attrs = c->cfg->tenant_attrs;
-    f->opts.ntenant_attrs = c->cfg->ntenant_attrs;
+    f->opts.tenant_attrs = f->s->tenants.attrs;
+    f->opts.ntenant_attrs = f->s->tenants.nattrs;
+    f->opts.signals = otlp_signals_mask(f->s->signals.names, f->s->signals.n);
+    f->opts.state = otlp_state_new();
     c->impl = f;
     c->sink->cursor_each(c->sink, c->cfg->name, load_cursor, f);
+    otlp_state_load(f->opts.state, c->sink, c->cfg->name, clock_now(), STORE_RETENTION);
     return 0;
 }
 
@@ -448,15 +468,46 @@ static void file_destroy(struct collector *c)
     free(f->files);
     free(f->saved);
     free(f->buf);
+    otlp_state_free(f->opts.state);
     free(f);
     c->impl = NULL;
 }
 
-const struct collector_ops otel_file_ops = {
+static const struct collector_ops ops = {
     .init = file_init,
     .start = file_start,
     .poll_now = file_poll_now,
     .run_once = file_run_once,
     .stop = file_stop,
     .destroy = file_destroy,
+};
+
+static const char *const start_at_names[] = {"beginning", "end", NULL};
+
+static const struct setting keys[] = {
+    {.name = "path", .type = SETTING_STRING, .offset = offsetof(struct otel_file_settings, path),
+     .required = true, .need = "a file or a glob", .example = "\"/var/lib/otelcol/genai-*.json\"",
+     .doc = "required: a file or a glob"},
+    {.name = "start_at", .type = SETTING_ENUM, .offset = offsetof(struct otel_file_settings, start_at),
+     .names = start_at_names, .def = "\"beginning\"",
+     .doc = "where to start in files found at the first start"},
+    {.name = "tenants", .type = SETTING_INCLUDE, .include = otlp_tenant_keys,
+     .offset = offsetof(struct otel_file_settings, tenants)},
+    {.name = "signals", .type = SETTING_INCLUDE, .include = otlp_signal_keys,
+     .offset = offsetof(struct otel_file_settings, signals)},
+    {.name = "poll_interval", .type = SETTING_DURATION,
+     .offset = offsetof(struct otel_file_settings, poll_interval), .def = "\"1s\"", .imin = 1,
+     .imax = CLOCK_HOUR, .doc = "how often to look for new lines and files"},
+    {0},
+};
+
+const struct source_type otel_file_source = {
+    .name = "otel_file",
+    .doc = "OpenTelemetry Collector file exporter output (format: json: spans, log records "
+           "and metrics), followed like tail -F: rotation, truncation and restarts lose "
+           "nothing and count nothing twice.",
+    .example_name = "spans",
+    .keys = keys,
+    .settings_size = sizeof(struct otel_file_settings),
+    .ops = &ops,
 };

@@ -1,19 +1,24 @@
-/* otlp_http.c - the OTLP/HTTP receiver: POST /v1/traces with JSON.
+/* otlp_http.c - the OTLP/HTTP receiver: POST /v1/traces, /v1/logs and
+ * /v1/metrics, with JSON or protobuf.
  *
  * Listens on `listen` (default 127.0.0.1:4318). HTTP/1.1 with keep-alive,
  * bodies by Content-Length or chunked (OpenTelemetry's JavaScript exporter
  * sends chunked bodies on kept-alive connections), optional
- * Content-Encoding: gzip. The body is decoded and mapped (otlp_map.h) as
- * by the file follower, and the records are flushed to the database before
- * the answer goes out, so a 200 means durable. Answers:
+ * Content-Encoding: gzip. A signal's path may come under a prefix
+ * (Langfuse's exporter posts /api/public/otel/v1/traces). The body is
+ * received by otlp_receive.h - decoded and mapped as by the file follower,
+ * and flushed to the database before the answer goes out, so a 200 means
+ * durable. Answers, in the request's encoding (Content-Type
+ * application/json or application/x-protobuf):
  *
- *   200 {}                                      accepted
- *   200 {"partialSuccess": {"rejectedSpans", "errorMessage"}}
- *   400  a body that is not OTLP/JSON, or a malformed request
+ *   200  Export*ServiceResponse: {} / empty, or partialSuccess with the
+ *        rejected count and the first reason
+ *   400  a body that is not OTLP in its encoding, or a malformed request
  *   404  any other path          405  any other method
  *   411  no length               413  a body above max_body (also gzipped)
- *   415  protobuf (not supported yet) and other content types or encodings
+ *   415  other content types or encodings
  *   503  the records could not be stored (retry)
+ * Errors carry a google.rpc.Status (code, message) in the same encoding.
  *
  * Everything is asynchronous: many connections, slow clients and half-sent
  * bodies only hold their own connection, which is closed after 30 s
@@ -27,7 +32,13 @@
 
 #include "collectors/collector.h"
 #include "lib/http_parser.h"
+#include "collectors/otlp_commit.h"
+#include "collectors/otlp_grpc.h"
 #include "collectors/otlp_map.h"
+#include "collectors/otlp_receive.h"
+#include "collectors/otlp_signals.h"
+#include "core/store.h"
+#include "lib/clock.h"
 #include "lib/jsonw.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
@@ -48,6 +59,13 @@ struct conn {
     int open;                   /* handles not yet closed (tcp, idle) */
     int writes;                 /* in flight */
     bool close_after_write;
+    /* an export waiting for the group commit: its answer, and the bytes
+     * that came after it (read again once it is answered) */
+    struct otlp_waiter *waiter;
+    struct otlp_reply reply;
+    enum otlp_encoding reply_enc;
+    bool reply_keep;
+    struct strbuf held;
     struct conn *next;
 };
 
@@ -57,8 +75,19 @@ struct write_req {
     char *data;
 };
 
+/* A [[source]] of type otlp_http. */
+struct otlp_http_settings {
+    struct source_settings base;
+    char *listen;               /* HOST:PORT */
+    char *grpc_listen;          /* HOST:PORT for OTLP/gRPC, or NULL: none */
+    int64_t max_body;           /* bytes, after gunzip */
+    struct otlp_tenants tenants;
+    struct otlp_signal_set signals;
+};
+
 struct receiver {
     struct collector *c;
+    const struct otlp_http_settings *s;
     uv_tcp_t server;
     bool listening, server_open, server_closing;
     uv_timer_t retry;
@@ -69,6 +98,10 @@ struct receiver {
     bool stopping;
     collector_cb closed;
     int closing_handles;
+    struct otlp_commit *commit; /* while started */
+    struct sockaddr_storage grpc_addr;
+    bool has_grpc;              /* grpc_listen is set */
+    struct otlp_grpc *grpc;     /* while started */
 };
 
 /* ---- connections ---------------------------------------------------------------- */
@@ -96,6 +129,7 @@ static void conn_handle_closed(uv_handle_t *h)
     }
     r->nconns--;
     hp_free(&c->p);
+    strbuf_free(&c->held);
     free(c);
     maybe_stopped(r);
 }
@@ -105,6 +139,12 @@ static void conn_close(struct conn *c)
     if (c->closing)
         return;
     c->closing = true;
+    if (c->waiter) {
+        /* the records stay in the sink; only the answer has nowhere to go */
+        otlp_commit_cancel(c->waiter);
+        c->waiter = NULL;
+        strbuf_free(&c->reply.body);
+    }
     uv_close((uv_handle_t *)&c->tcp, conn_handle_closed);
     uv_close((uv_handle_t *)&c->idle, conn_handle_closed);
 }
@@ -158,30 +198,38 @@ static const char *reason(int status)
     }
 }
 
-/* One response. Errors carry a google.rpc.Status-shaped JSON body. */
-static void respond(struct conn *c, int status, const char *json, bool keep_alive)
+/* One response of len bytes of type ctype. */
+static void respond(struct conn *c, int status, const char *ctype, const char *body,
+                    size_t len, bool keep_alive)
 {
     struct strbuf b = {0};
-    strbuf_printf(&b, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
-                  "Content-Length: %zu\r\n%s%s\r\n", status, reason(status), strlen(json),
+    strbuf_printf(&b, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
+                  "Content-Length: %zu\r\n%s%s\r\n", status, reason(status), ctype, len,
                   status == 405 ? "Allow: POST\r\n" : "",
                   keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
-    strbuf_puts(&b, json);
+    if (len)
+        strbuf_append(&b, body, len);
     if (!keep_alive)
         c->close_after_write = true;
     send_raw(c, b.s, b.len);
     strbuf_free(&b);
 }
 
-static void respond_error(struct conn *c, int status, const char *message, bool keep_alive)
+static const char *content_type(enum otlp_encoding enc)
+{
+    return enc == OTLP_PROTOBUF ? "application/x-protobuf" : "application/json";
+}
+
+/* An error: a google.rpc.Status in the request's encoding (JSON when the
+ * request's own is unknown). */
+static void respond_error(struct conn *c, enum otlp_encoding enc, int status,
+                          const char *message, bool keep_alive)
 {
     struct strbuf b = {0};
     /* gRPC codes: INVALID_ARGUMENT 3, NOT_FOUND 5, UNAVAILABLE 14, UNIMPLEMENTED 12 */
     int code = status == 404 ? 5 : status == 503 ? 14 : status == 415 || status == 501 ? 12 : 3;
-    strbuf_printf(&b, "{\"code\":%d,\"message\":", code);
-    jsonw_quote(&b, message);
-    strbuf_putc(&b, '}');
-    respond(c, status, strbuf_str(&b), keep_alive);
+    otlp_status_body(enc, code, message, &b);
+    respond(c, status, content_type(enc), b.s, b.len, keep_alive);
     strbuf_free(&b);
 }
 
@@ -194,26 +242,52 @@ static bool media_is(const char *value, const char *type)
                                                  value[n] == ' ');
 }
 
+static const struct {
+    const char *path;
+    enum otlp_signal sig;
+} paths[] = {
+    {"/v1/traces", OTLP_TRACES},
+    {"/v1/logs", OTLP_LOGS},
+    {"/v1/metrics", OTLP_METRICS},
+};
+
+/* The signal a request target is for: its path (without the query) is a
+ * signal's path, or ends in one (a vendor's prefix). 0 if neither. */
+static enum otlp_signal signal_of(const char *target)
+{
+    size_t n = strcspn(target, "?");
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        size_t pl = strlen(paths[i].path);
+        if (n >= pl && strncmp(target + n - pl, paths[i].path, pl) == 0)
+            return paths[i].sig;
+    }
+    return 0;
+}
+
+/* The body's encoding by its Content-Type; -1 if neither. */
+static int encoding_of(const char *ctype)
+{
+    if (media_is(ctype, "application/json"))
+        return OTLP_JSON;
+    if (media_is(ctype, "application/x-protobuf") || media_is(ctype, "application/protobuf"))
+        return OTLP_PROTOBUF;
+    return -1;
+}
+
 /* What is wrong with the request as soon as its head is known: status, or
  * 0 if it may go on. */
 static int check_head(const struct http_parser *p, const char **why)
 {
-    const char *path = p->target;
-    size_t plen = strcspn(path, "?");
-    if (plen != 10 || strncmp(path, "/v1/traces", 10) != 0) {
-        *why = "only /v1/traces is served";
+    if (!signal_of(p->target)) {
+        *why = "OTLP/HTTP serves /v1/traces, /v1/logs and /v1/metrics";
         return 404;
     }
     if (strcmp(p->method, "POST") != 0) {
-        *why = "POST /v1/traces";
+        *why = "an export is a POST";
         return 405;
     }
-    if (media_is(p->content_type, "application/x-protobuf")) {
-        *why = "OTLP protobuf is not supported yet: send Content-Type: application/json";
-        return 415;
-    }
-    if (!media_is(p->content_type, "application/json")) {
-        *why = "Content-Type must be application/json";
+    if (encoding_of(p->content_type) < 0) {
+        *why = "Content-Type must be application/json or application/x-protobuf";
         return 415;
     }
     if (p->content_encoding[0] && strcasecmp(p->content_encoding, "gzip") != 0 &&
@@ -254,59 +328,83 @@ static int gunzip(const char *in, size_t len, size_t max, struct strbuf *out)
     return rc == Z_STREAM_END ? 0 : 400;
 }
 
+/* The answer to the export c waited for. */
+static void answer(struct conn *c)
+{
+    struct otlp_reply *rep = &c->reply;
+    enum otlp_encoding enc = c->reply_enc;
+    otlp_receive_account(c->r->c, rep);
+    if (rep->outcome == OTLP_INVALID)
+        respond_error(c, enc, 400, rep->message, c->reply_keep);
+    else if (rep->outcome == OTLP_UNAVAILABLE)
+        respond_error(c, enc, 503, "the records could not be stored; retry", c->reply_keep);
+    else
+        respond(c, 200, content_type(enc), rep->body.s, rep->body.len, c->reply_keep);
+    strbuf_free(&rep->body);
+}
+
+static void feed(struct conn *c, const char *data, size_t n);
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+
+static void on_stored(void *ctx, bool durable, const char *err)
+{
+    struct conn *c = ctx;
+    c->waiter = NULL;
+    otlp_receive_stored(&c->reply, durable, err);
+    answer(c);
+    if (c->closing || c->close_after_write)
+        return;
+    /* what the client sent after the export, then more from the socket */
+    struct strbuf held = c->held;
+    memset(&c->held, 0, sizeof c->held);
+    feed(c, held.s, held.len);
+    strbuf_free(&held);
+    if (!c->waiter && !c->closing)
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read); /* started before: cannot fail */
+}
+
+/* Decode and map the export now; answer once it is durable. */
+static void receive(struct conn *c, enum otlp_encoding enc, enum otlp_signal sig,
+                    const char *body, size_t len)
+{
+    struct receiver *r = c->r;
+    c->reply_enc = enc;
+    c->reply_keep = c->p.keep_alive;
+    otlp_receive_decode(enc, sig, body, len, &r->opts, r->c->sink, &c->reply);
+    if (c->reply.outcome != OTLP_ACCEPTED)
+        answer(c);
+    else
+        c->waiter = otlp_commit_wait(r->commit, on_stored, c);
+}
+
 static void handle(struct conn *c)
 {
     struct receiver *r = c->r;
     struct http_parser *p = &c->p;
     const char *why = "";
     int status = check_head(p, &why);
+    int enc = encoding_of(p->content_type);
     if (status) {
-        respond_error(c, status, why, p->keep_alive);
+        respond_error(c, enc < 0 ? OTLP_JSON : enc, status, why, p->keep_alive);
         return;
     }
     const char *body = strbuf_str(&p->body);
     size_t len = p->body.len;
     struct strbuf plain = {0};
     if (strcasecmp(p->content_encoding, "gzip") == 0) {
-        status = gunzip(body, len, r->c->cfg->max_body, &plain);
+        status = gunzip(body, len, r->s->max_body, &plain);
         if (status) {
-            respond_error(c, status, status == 413 ? "the unzipped body is larger than max_body"
-                                                   : "the body is not valid gzip", p->keep_alive);
+            respond_error(c, enc, status, status == 413 ? "the unzipped body is larger than "
+                          "max_body" : "the body is not valid gzip", p->keep_alive);
             strbuf_free(&plain);
             return;
         }
         body = strbuf_str(&plain);
         len = plain.len;
     }
-    struct otlp_result res;
-    struct sink *sink = r->c->sink;
-    if (otlp_map_export(OTLP_JSON, OTLP_TRACES, body, len, &r->opts, sink, &res) != 0) {
-        r->c->status.rejected++;
-        respond_error(c, 400, res.error, p->keep_alive);
-        strbuf_free(&plain);
-        return;
-    }
+    receive(c, enc, signal_of(p->target), body, len);
     strbuf_free(&plain);
-    /* durable before we say so */
-    char err[256];
-    if (sink->flush(sink, err, sizeof err) != 0) {
-        collector_error(r->c, "%s", err);
-        respond_error(c, 503, "the records could not be stored; retry", p->keep_alive);
-        return;
-    }
-    collector_ok(r->c, (int64_t)res.counted);
-    if (res.rejected == 0) {
-        respond(c, 200, "{}", p->keep_alive);
-        return;
-    }
-    r->c->status.rejected += (int64_t)res.rejected;
-    struct strbuf b = {0};
-    strbuf_printf(&b, "{\"partialSuccess\":{\"rejectedSpans\":\"%zu\",\"errorMessage\":",
-                  res.rejected);
-    jsonw_quote(&b, res.error);
-    strbuf_puts(&b, "}}");
-    respond(c, 200, strbuf_str(&b), p->keep_alive);
-    strbuf_free(&b);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -316,21 +414,17 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     buf->len = suggested;
 }
 
-static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+/* Parse and handle n bytes; an export that waits for the group commit
+ * stops the parsing, and the rest is held (and reading paused) until it
+ * is answered, so answers go out in the order of the requests. */
+static void feed(struct conn *c, const char *data, size_t n)
 {
-    struct conn *c = s->data;
-    if (n < 0) {
-        free(buf->base);
-        conn_close(c);
-        return;
-    }
-    uv_timer_again(&c->idle);
     size_t used = 0;
-    while (used < (size_t)n && !c->closing && !c->close_after_write) {
-        used += hp_feed(&c->p, buf->base + used, (size_t)n - used);
+    while (used < n && !c->closing && !c->close_after_write && !c->waiter) {
+        used += hp_feed(&c->p, data + used, n - used);
         struct http_parser *p = &c->p;
         if (p->state == HP_ERROR) {
-            respond_error(c, p->error_status, p->error, false);
+            respond_error(c, OTLP_JSON, p->error_status, p->error, false);
             break;
         }
         if (p->headers_done && p->state != HP_DONE && !c->continue_sent) {
@@ -338,7 +432,8 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
             const char *why;
             int status = check_head(p, &why);
             if (status) {
-                respond_error(c, status, why, false);
+                int enc = encoding_of(p->content_type);
+                respond_error(c, enc < 0 ? OTLP_JSON : enc, status, why, false);
                 break;
             }
             if (p->expect_continue) {
@@ -353,6 +448,24 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
             c->continue_sent = false;
         }
     }
+    if (c->waiter && used < n) {
+        strbuf_append(&c->held, data + used, n - used);
+        uv_read_stop((uv_stream_t *)&c->tcp); /* cannot fail */
+    }
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    struct conn *c = s->data;
+    if (n < 0) {
+        free(buf->base);
+        conn_close(c);
+        return;
+    }
+    uv_timer_again(&c->idle);
+    feed(c, buf->base, (size_t)n);
+    if (c->waiter)
+        uv_read_stop(s); /* answered first; the socket waits (cannot fail) */
     free(buf->base);
 }
 
@@ -370,7 +483,7 @@ static void on_connection(uv_stream_t *server, int status)
         return;
     struct conn *c = xcalloc(1, sizeof *c);
     c->r = r;
-    hp_init(&c->p, (size_t)r->c->cfg->max_body);
+    hp_init(&c->p, (size_t)r->s->max_body);
     uv_tcp_init(r->c->loop, &c->tcp);
     uv_timer_init(r->c->loop, &c->idle);
     c->tcp.data = c->idle.data = c;
@@ -427,8 +540,8 @@ static void closed_for_retry(uv_handle_t *h)
 static void try_listen(struct receiver *r)
 {
     struct sockaddr_storage sa;
-    if (parse_listen(r->c->cfg->listen, &sa) != 0) {
-        collector_error(r->c, "cannot use listen = %s", r->c->cfg->listen);
+    if (parse_listen(r->s->listen, &sa) != 0) {
+        collector_error(r->c, "cannot use listen = %s", r->s->listen);
         return;
     }
     if (!r->server_open) {
@@ -440,7 +553,7 @@ static void try_listen(struct receiver *r)
     if (rc == 0)
         rc = uv_listen((uv_stream_t *)&r->server, 128, on_connection);
     if (rc != 0) {
-        collector_error(r->c, "cannot listen on %s: %s (retrying)", r->c->cfg->listen,
+        collector_error(r->c, "cannot listen on %s: %s (retrying)", r->s->listen,
                         uv_strerror(rc));
         r->server_closing = true;
         r->closing_handles++;
@@ -448,7 +561,7 @@ static void try_listen(struct receiver *r)
         return;
     }
     r->listening = true;
-    log_msg(LOG_INFO, "source %s: listening on %s", r->c->cfg->name, r->c->cfg->listen);
+    log_msg(LOG_INFO, "source %s: listening on %s", r->c->cfg->name, r->s->listen);
     collector_ok(r->c, 0);
     collector_caught_up(r->c);
 }
@@ -459,18 +572,33 @@ static void on_retry(uv_timer_t *t) { try_listen(t->data); }
 
 static int http_init(struct collector *c, char *err, size_t errlen)
 {
-    struct receiver *r = xcalloc(1, sizeof *r);
+    const struct otlp_http_settings *s = (const struct otlp_http_settings *)c->cfg;
     struct sockaddr_storage sa;
-    if (parse_listen(c->cfg->listen, &sa) != 0) {
+    if (parse_listen(s->listen, &sa) != 0) {
         snprintf(err, errlen, "source %s: cannot use listen = %s (HOST:PORT)", c->cfg->name,
-                 c->cfg->listen);
-        free(r);
+                 s->listen);
         return -1;
     }
+    struct receiver *r = xcalloc(1, sizeof *r);
     r->c = c;
+    r->s = s;
     r->opts.source = c->cfg->name;
-    r->opts.tenant_attrs = c->cfg->tenant_attrs;
-    r->opts.ntenant_attrs = c->cfg->ntenant_attrs;
+    r->opts.tenant_attrs = s->tenants.attrs;
+    r->opts.ntenant_attrs = s->tenants.nattrs;
+    r->opts.signals = otlp_signals_mask(s->signals.names, s->signals.n);
+    r->opts.state = otlp_state_new();
+    otlp_state_load(r->opts.state, c->sink, c->cfg->name, clock_now(), STORE_RETENTION);
+    const char *glisten = s->grpc_listen;
+    if (glisten && *glisten) {
+        if (parse_listen(glisten, &r->grpc_addr) != 0) {
+            snprintf(err, errlen, "source %s: cannot use grpc_listen = %s (HOST:PORT)",
+                     c->cfg->name, glisten);
+            otlp_state_free(r->opts.state);
+            free(r);
+            return -1;
+        }
+        r->has_grpc = true;
+    }
     c->impl = r;
     return 0;
 }
@@ -481,7 +609,13 @@ static void http_start(struct collector *c)
     uv_timer_init(c->loop, &r->retry);
     r->retry.data = r;
     r->retry_open = true;
+    r->commit = otlp_commit_new(c->loop, c->sink);
     try_listen(r);
+    if (r->has_grpc) {
+        r->grpc = otlp_grpc_new(c, &r->opts, r->commit, &r->grpc_addr, r->s->grpc_listen,
+                                (size_t)r->s->max_body);
+        otlp_grpc_start(r->grpc);
+    }
 }
 
 static void http_poll_now(struct collector *c) { (void)c; /* pushed to, never polled */ }
@@ -500,11 +634,24 @@ static void handle_closed(uv_handle_t *h)
     maybe_stopped(r);
 }
 
+static void grpc_stopped(void *arg)
+{
+    struct receiver *r = arg;
+    r->closing_handles--;
+    maybe_stopped(r);
+}
+
 static void http_stop(struct collector *c, collector_cb closed)
 {
     struct receiver *r = c->impl;
     r->stopping = true;
     r->closed = closed;
+    if (r->grpc) {
+        /* no new calls; the ones waiting are answered by the commit below */
+        r->closing_handles++;
+        otlp_grpc_stop(r->grpc, grpc_stopped, r); /* frees it */
+        r->grpc = NULL;
+    }
     if (r->server_open && !r->server_closing) {
         r->server_closing = true;
         r->closing_handles++;
@@ -516,20 +663,55 @@ static void http_stop(struct collector *c, collector_cb closed)
     }
     for (struct conn *k = r->conns; k; k = k->next)
         conn_close(k);
+    if (r->commit) {
+        r->closing_handles++;
+        otlp_commit_close(r->commit, grpc_stopped, r); /* flushes, answers, frees */
+        r->commit = NULL;
+    }
     maybe_stopped(r);
 }
 
 static void http_destroy(struct collector *c)
 {
+    struct receiver *r = c->impl;
+    if (r) {
+        otlp_state_free(r->opts.state);
+    }
     free(c->impl);
     c->impl = NULL;
 }
 
-const struct collector_ops otlp_http_ops = {
+static const struct collector_ops ops = {
     .init = http_init,
     .start = http_start,
     .poll_now = http_poll_now,
     .run_once = http_run_once,
     .stop = http_stop,
     .destroy = http_destroy,
+};
+
+static const struct setting keys[] = {
+    {.name = "listen", .type = SETTING_HOSTPORT, .offset = offsetof(struct otlp_http_settings, listen),
+     .def = "\"127.0.0.1:4318\"", .doc = "where to listen for OTLP/HTTP (HOST:PORT)"},
+    {.name = "grpc_listen", .type = SETTING_HOSTPORT,
+     .offset = offsetof(struct otlp_http_settings, grpc_listen), .example = "\"127.0.0.1:4317\"",
+     .doc = "where to listen for OTLP/gRPC too (HOST:PORT); unset: no gRPC"},
+    {.name = "max_body", .type = SETTING_INT, .offset = offsetof(struct otlp_http_settings, max_body),
+     .def = "16777216", .imin = 1024, .imax = 1024LL * 1024 * 1024,
+     .doc = "bytes, after gzip too; larger requests get 413 (gRPC: RESOURCE_EXHAUSTED)"},
+    {.name = "tenants", .type = SETTING_INCLUDE, .include = otlp_tenant_keys,
+     .offset = offsetof(struct otlp_http_settings, tenants)},
+    {.name = "signals", .type = SETTING_INCLUDE, .include = otlp_signal_keys,
+     .offset = offsetof(struct otlp_http_settings, signals)},
+    {0},
+};
+
+const struct source_type otlp_http_source = {
+    .name = "otlp_http",
+    .doc = "OTLP receiver: OTLP/HTTP POST /v1/traces, /v1/logs, /v1/metrics (JSON or "
+           "protobuf), and OTLP/gRPC on grpc_listen.",
+    .example_name = "otlp",
+    .keys = keys,
+    .settings_size = sizeof(struct otlp_http_settings),
+    .ops = &ops,
 };

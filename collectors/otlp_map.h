@@ -14,8 +14,9 @@
  * configured attribute found on the span, else on its resource. A span is
  * identified by (traceId, spanId), the same from either encoding.
  *
- * Log records and metric data points are decoded and counted as seen, but
- * not mapped yet: they are `ignored`.
+ * Log records and metric data points: the agent CLIs' usage events and
+ * the token metrics become records too (otlp_signals.h); other log records
+ * and metrics are `ignored`.
  */
 #ifndef SPENDTOP_OTLP_MAP_H
 #define SPENDTOP_OTLP_MAP_H
@@ -24,12 +25,29 @@
 
 #include "collectors/otlp.h"
 #include "core/usage.h"
+#include "lib/settings.h"
+
+struct otlp_state;
 
 struct otlp_options {
     const char *source;
     char *const *tenant_attrs;
     size_t ntenant_attrs;
+    /* What the source remembers between exports (cumulative metric
+     * streams, which signal counts each emitter's usage: otlp_signals.h),
+     * or NULL: each export alone. */
+    struct otlp_state *state;
+    /* The signals whose usage counts (enum otlp_signal bits); 0: all. */
+    unsigned signals;
 };
+
+/* The key every OTLP source has, tenant_attribute, for a source type's
+ * key table (an SETTING_INCLUDE row): it lands in a struct otlp_tenants. */
+struct otlp_tenants {
+    char **attrs;               /* span attributes, then resource attributes */
+    size_t nattrs;
+};
+extern const struct setting otlp_tenant_keys[];
 
 struct otlp_result {
     size_t spans;        /* spans in the export */
@@ -38,6 +56,8 @@ struct otlp_result {
     size_t counted;      /* records the sink counted */
     size_t duplicates;   /* records the sink had seen before */
     size_t ignored;      /* agent/tool/other spans, logs, metrics: not usage */
+    size_t superseded;   /* usage its emitter reports by another signal,
+                            counted from that one (otlp_signals.h) */
     size_t rejected;     /* records that could not be used */
     char error[200];     /* why the first record was rejected, or the
                             export refused */

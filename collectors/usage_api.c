@@ -3,10 +3,14 @@
 #include "collectors/usage_api.h"
 
 #include <cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "collectors/collector.h"
 #include "lib/http.h"
@@ -30,6 +34,7 @@ struct batch {
 
 struct api {
     struct collector *c;
+    const struct usage_api_settings *s;
     const struct api_provider *p;
     uv_timer_t timer;
     bool timer_open, stopping, pass_running;
@@ -48,7 +53,7 @@ struct api {
 
 /* ---- helpers for providers ------------------------------------------------------ */
 
-const char *api_tenant_of(const struct cJSON *result, const struct config_source *s)
+const char *api_tenant_of(const struct cJSON *result, const struct usage_api_settings *s)
 {
     if (strcmp(s->tenant_by, "none") == 0)
         return "";
@@ -122,7 +127,7 @@ const char *api_str(const struct cJSON *o, const char *key)
 }
 
 int api_parse_page(const struct api_provider *p, bool costs, const char *body, size_t len,
-                   const struct config_source *s, struct sink *out, struct api_page *page,
+                   const struct usage_api_settings *s, struct sink *out, struct api_page *page,
                    char *err, size_t errlen)
 {
     cJSON *root = cJSON_ParseWithLength(body, len);
@@ -143,12 +148,104 @@ int api_parse_page(const struct api_provider *p, bool costs, const char *body, s
             continue;
         const cJSON *r;
         cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(bucket, "results")) {
-            struct usage u = {.ts = ts, .source = s->name, .provider = p->provider};
+            struct usage u = {.ts = ts, .source = s->base.name, .provider = p->provider};
             if (costs ? p->cost_record(r, s, &u) : p->usage_record(r, s, &u))
                 out->put(out, &u);
         }
     }
     cJSON_Delete(root);
+    return 0;
+}
+
+/* ---- settings ----------------------------------------------------------------------- */
+
+void usage_api_check_key_file(struct settings_ctx *c, const struct toml_value *v, void *settings)
+{
+    const struct usage_api_settings *s = settings;
+    const char *path = s->api_key_file;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        settings_error(c, v, "cannot read api_key_file '%s': %s", path, strerror(errno));
+    } else if (!S_ISREG(st.st_mode)) {
+        settings_error(c, v, "api_key_file '%s' is not a regular file", path);
+    } else if (st.st_mode & (S_IRGRP | S_IROTH)) {
+        settings_error(c, v, "api_key_file '%s' is readable by group or others (mode %04o): "
+                       "refusing it; run chmod 600 '%s'", path, (unsigned)(st.st_mode & 07777),
+                       path);
+    }
+    if (s->api_key_env)
+        settings_error(c, v, "give 'api_key_env' or 'api_key_file', not both");
+}
+
+void usage_api_check_url(struct settings_ctx *c, const struct toml_value *v, void *settings)
+{
+    const struct usage_api_settings *s = settings;
+    if (strncmp(s->base_url, "https://", 8) != 0 && strncmp(s->base_url, "http://", 7) != 0)
+        settings_error(c, v, "'base_url' must start with https:// (or http:// for a local "
+                       "test server)");
+}
+
+void usage_api_validate(struct settings_ctx *c, const struct toml_value *tbl,
+                        const struct source_settings *s)
+{
+    if (!toml_table_get(tbl, "api_key_env") && !toml_table_get(tbl, "api_key_file"))
+        settings_error(c, tbl, "source '%s' needs 'api_key_env' or 'api_key_file' (keys are "
+                       "never written in the config)", s->name);
+}
+
+static int key_from_env(const char *name, char *buf, size_t len, char *err, size_t errlen)
+{
+    const char *v = getenv(name);
+    if (!v || !*v) {
+        snprintf(err, errlen, "environment variable %s is not set", name);
+        return -1;
+    }
+    if (strlen(v) >= len) {
+        snprintf(err, errlen, "the key in %s is too long", name);
+        return -1;
+    }
+    snprintf(buf, len, "%s", v);
+    return 0;
+}
+
+int usage_api_read_secret(const struct usage_api_settings *s, char *buf, size_t len,
+                          char *err, size_t errlen)
+{
+    if (s->api_key_env)
+        return key_from_env(s->api_key_env, buf, len, err, errlen);
+    if (!s->api_key_file) {
+        snprintf(err, errlen, "no api_key_env or api_key_file");
+        return -1;
+    }
+    int fd = open(s->api_key_file, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "cannot read %s: %s", s->api_key_file, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    if (st.st_mode & (S_IRGRP | S_IROTH)) {
+        close(fd);
+        snprintf(err, errlen, "%s is readable by group or others: refusing it",
+                 s->api_key_file);
+        return -1;
+    }
+    ssize_t n = read(fd, buf, len - 1);
+    int e = errno;
+    close(fd);
+    if (n < 0) {
+        snprintf(err, errlen, "cannot read %s: %s", s->api_key_file, strerror(e));
+        return -1;
+    }
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
+                     buf[n - 1] == '\t'))
+        n--;
+    buf[n] = '\0';
+    if (n == 0) {
+        snprintf(err, errlen, "%s is empty", s->api_key_file);
+        return -1;
+    }
     return 0;
 }
 
@@ -285,7 +382,7 @@ static void end_pass(struct api *a)
         return;
     }
     collector_caught_up(a->c);
-    schedule(a, a->c->cfg->interval);
+    schedule(a, a->s->interval);
 }
 
 /* Every page of the range is in: replace what the source had for it. */
@@ -359,7 +456,7 @@ static void on_response(void *ctx, const struct http_response *r)
     }
     char err[256];
     struct api_page page = {0};
-    int rc = api_parse_page(a->p, a->step == STEP_COSTS, r->body, r->len, a->c->cfg,
+    int rc = api_parse_page(a->p, a->step == STEP_COSTS, r->body, r->len, a->s,
                             &a->batch.sink, &page, err, sizeof err);
     if (rc != 0) {
         retry(a, -1, err);
@@ -378,9 +475,9 @@ static void fetch(struct api *a)
 {
     struct strbuf url = {0};
     if (a->step == STEP_COSTS)
-        a->p->cost_url(a->c->cfg, a->t0, a->t1, a->page.next_page, &url);
+        a->p->cost_url(a->s, a->t0, a->t1, a->page.next_page, &url);
     else
-        a->p->usage_url(a->c->cfg, a->t0, a->t1, a->width, a->page.next_page, &url);
+        a->p->usage_url(a->s, a->t0, a->t1, a->width, a->page.next_page, &url);
     struct strbuf h[API_MAX_HEADERS] = {{0}};
     size_t nh = 0;
     a->p->auth_headers(a->key, h, &nh);
@@ -389,7 +486,7 @@ static void fetch(struct api *a)
         headers[i] = strbuf_str(&h[i]);
     headers[nh++] = "Accept: application/json";
     headers[nh] = NULL;
-    int64_t timeout = a->c->cfg->timeout * 1000;
+    int64_t timeout = a->s->timeout * 1000;
     struct http_request req = {
         .url = strbuf_str(&url),
         .headers = headers,
@@ -414,7 +511,7 @@ static void begin_pass(struct api *a)
     if (a->pass_running)
         return;
     char err[256];
-    if (config_read_secret(a->c->cfg, a->key, sizeof a->key, err, sizeof err) != 0) {
+    if (usage_api_read_secret(a->s, a->key, sizeof a->key, err, sizeof err) != 0) {
         collector_error(a->c, "%s", err);
         a->pass_running = true;
         end_pass(a);
@@ -439,18 +536,14 @@ static void on_timer(uv_timer_t *t)
 
 /* ---- collector ops ------------------------------------------------------------------ */
 
-static const struct api_provider *provider_of(const struct collector *c)
-{
-    return c->cfg->type == SOURCE_OPENAI ? &api_openai : &api_anthropic;
-}
-
 static int api_init(struct collector *c, char *err, size_t errlen)
 {
     (void)err;
     (void)errlen;
     struct api *a = xcalloc(1, sizeof *a);
     a->c = c;
-    a->p = provider_of(c);
+    a->s = (const struct usage_api_settings *)c->cfg;
+    a->p = c->cfg->type->data;
     a->batch.sink.put = batch_put;
     c->impl = a;
     c->status.usage_provider = a->p->provider;
@@ -516,8 +609,7 @@ static void api_destroy(struct collector *c)
     c->impl = NULL;
 }
 
-/* Every provider usage API source (the provider is chosen by the source's
- * type in api_init). */
+/* Every provider usage API source (the provider is its type's data). */
 const struct collector_ops usage_api_ops = {
     .init = api_init,
     .start = api_start,

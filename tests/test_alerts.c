@@ -8,6 +8,7 @@
 
 #include "alerts/alerts.h"
 #include "alerts/outbox.h"
+#include "app/config.h"
 #include "lib/clock.h"
 
 static const int64_t T0 = 1795176000;
@@ -25,7 +26,8 @@ static void open_alerts(struct fx *f, bool queue)
     char err[256];
     f->db = db_open(f->dbpath, err, sizeof err);
     assert_non_null(f->db);
-    f->al = alerts_new(f->cfg, f->db, queue, err, sizeof err);
+    f->al = alerts_new(&f->cfg->alerts, f->cfg->hooks, f->cfg->nhooks, f->db, queue, err,
+                       sizeof err);
     assert_non_null(f->al);
 }
 
@@ -62,11 +64,20 @@ static int teardown(void **state)
     return 0;
 }
 
-static struct rule_hits one(enum alert_kind k, const char *scope, enum severity sev)
+/* The registered kind named name. */
+static const struct alert_kind *kind(const char *name)
+{
+    const struct alert_kind *k = rules_kind_find(name);
+    if (!k)
+        fail_msg("no alert kind %s", name);
+    return k;
+}
+
+static struct rule_hits one(const char *k, const char *scope, enum severity sev)
 {
     static struct rule_hit h;
     memset(&h, 0, sizeof h);
-    h.kind = k;
+    h.kind = kind(k);
     snprintf(h.scope, sizeof h.scope, "%s", scope);
     h.window = 3600;
     h.severity = sev;
@@ -110,7 +121,7 @@ static const char *first_id(struct fx *f, int64_t now)
 static void test_fires_after_for_then_repeats_then_resolves_once(void **state)
 {
     struct fx *f = *state;
-    struct rule_hits h = one(KIND_SPEND_ANOMALY, "total", SEVERITY_WARNING);
+    struct rule_hits h = one("spend_anomaly", "total", SEVERITY_WARNING);
     for (int64_t t = T0; t < T0 + 300; t += 60)
         assert_int_equal(alerts_update(f->al, &h, t), 0);   /* pending */
     assert_int_equal(alerts_firing(f->al), 0);
@@ -149,7 +160,7 @@ static void test_fires_after_for_then_repeats_then_resolves_once(void **state)
 static void test_flapping_inside_for_never_pages(void **state)
 {
     struct fx *f = *state;
-    struct rule_hits h = one(KIND_CACHE_DROP, "total", SEVERITY_WARNING);
+    struct rule_hits h = one("cache_drop", "total", SEVERITY_WARNING);
     for (int64_t t = T0; t < T0 + 3600; t += 120) {
         alerts_update(f->al, &h, t);          /* on for a minute */
         alerts_update(f->al, &none, t + 60);  /* off for a minute */
@@ -161,7 +172,7 @@ static void test_flapping_inside_for_never_pages(void **state)
 static void test_flapping_while_firing_does_not_repage(void **state)
 {
     struct fx *f = *state;
-    struct rule_hits h = one(KIND_CACHE_DROP, "total", SEVERITY_WARNING);
+    struct rule_hits h = one("cache_drop", "total", SEVERITY_WARNING);
     for (int64_t t = T0; t <= T0 + 300; t += 60)
         alerts_update(f->al, &h, t);
     assert_string_equal(queued(f), "firing");
@@ -178,10 +189,10 @@ static void test_flapping_while_firing_does_not_repage(void **state)
 static void test_escalation_notifies_and_silence_holds_repeats(void **state)
 {
     struct fx *f = *state;
-    struct rule_hits w = one(KIND_SPEND_ANOMALY, "tenant:acme", SEVERITY_WARNING);
+    struct rule_hits w = one("spend_anomaly", "tenant:acme", SEVERITY_WARNING);
     for (int64_t t = T0; t <= T0 + 300; t += 60)
         alerts_update(f->al, &w, t);
-    struct rule_hits c = one(KIND_SPEND_ANOMALY, "tenant:acme", SEVERITY_CRITICAL);
+    struct rule_hits c = one("spend_anomaly", "tenant:acme", SEVERITY_CRITICAL);
     assert_int_equal(alerts_update(f->al, &c, T0 + 360), 1); /* worse: tell again */
     assert_int_equal(alerts_update(f->al, &c, T0 + 420), 0);
     char msg[160];
@@ -201,7 +212,7 @@ static void test_escalation_notifies_and_silence_holds_repeats(void **state)
 static void test_restart_neither_repages_nor_forgets_the_resolve(void **state)
 {
     struct fx *f = *state;
-    struct rule_hits h = one(KIND_MODEL_SPIKE, "model:openai/o3", SEVERITY_WARNING);
+    struct rule_hits h = one("model_spike", "model:openai/o3", SEVERITY_WARNING);
     for (int64_t t = T0; t <= T0 + 300; t += 60)
         alerts_update(f->al, &h, t);
     assert_string_equal(queued(f), "firing");
@@ -224,7 +235,7 @@ static void test_restart_neither_repages_nor_forgets_the_resolve(void **state)
 static void test_pending_is_not_trusted_across_a_restart(void **state)
 {
     struct fx *f = *state;
-    struct rule_hits h = one(KIND_MODEL_MIX, "total", SEVERITY_WARNING);
+    struct rule_hits h = one("model_mix", "total", SEVERITY_WARNING);
     alerts_update(f->al, &h, T0);
     close_alerts(f);
     open_alerts(f, true);
@@ -238,7 +249,7 @@ static void test_no_hooks_queues_nothing_and_a_later_run_pages_once(void **state
     struct fx *f = *state;
     close_alerts(f);
     open_alerts(f, false);
-    struct rule_hits h = one(KIND_REASONING_JUMP, "total", SEVERITY_WARNING);
+    struct rule_hits h = one("reasoning_jump", "total", SEVERITY_WARNING);
     for (int64_t t = T0; t <= T0 + 300; t += 60)
         assert_int_equal(alerts_update(f->al, &h, t), 0);
     assert_int_equal(alerts_firing(f->al), 1); /* evaluated and reported */
@@ -252,19 +263,19 @@ static void test_no_hooks_queues_nothing_and_a_later_run_pages_once(void **state
 static void test_hook_filters(void **state)
 {
     struct fx *f = *state;
-    f->cfg->hooks[0].min_severity = SEVERITY_CRITICAL;
-    struct rule_hits w = one(KIND_SPEND_ANOMALY, "total", SEVERITY_WARNING);
+    f->cfg->hooks[0].min_severity = "critical";
+    struct rule_hits w = one("spend_anomaly", "total", SEVERITY_WARNING);
     for (int64_t t = T0; t <= T0 + 300; t += 60)
         alerts_update(f->al, &w, t);
     assert_string_equal(queued(f), ""); /* a warning, for a critical-only hook */
-    f->cfg->hooks[0].min_severity = SEVERITY_WARNING;
+    f->cfg->hooks[0].min_severity = "warning";
     f->cfg->hooks[0].nkinds = 1;
     f->cfg->hooks[0].kinds = calloc(1, sizeof(char *));
     f->cfg->hooks[0].kinds[0] = strdup("budget");
     f->cfg->hooks[0].on_resolved = false;
     struct rule_hit both[2];
-    both[0] = one(KIND_BUDGET, "tenant:acme", SEVERITY_WARNING).hits[0]; /* one() reuses */
-    both[1] = one(KIND_MODEL_MIX, "total", SEVERITY_WARNING).hits[0];    /* its storage */
+    both[0] = one("budget", "tenant:acme", SEVERITY_WARNING).hits[0]; /* one() reuses */
+    both[1] = one("model_mix", "total", SEVERITY_WARNING).hits[0];    /* its storage */
     for (int64_t t = T0 + 600; t <= T0 + 900; t += 60) {
         struct rule_hits bh = {both, 2, 2};
         alerts_update(f->al, &bh, t);
@@ -287,7 +298,7 @@ static void test_a_notification_the_database_refused_is_retried(void **state)
 {
     struct fx *f = *state;
     sqlite3 *h = (sqlite3 *)db_handle(f->db);
-    struct rule_hits hit = one(KIND_SPEND_ANOMALY, "total", SEVERITY_WARNING);
+    struct rule_hits hit = one("spend_anomaly", "total", SEVERITY_WARNING);
     for (int64_t t = T0; t < T0 + 300; t += 60)
         alerts_update(f->al, &hit, t);
     /* the outbox cannot take it (its table is away for now) */
@@ -314,7 +325,7 @@ static void test_a_notification_the_database_refused_is_retried(void **state)
     assert_string_equal(queued(f), "firing resolved");
 
     /* and a firing notification whose commit failed, after a restart */
-    struct rule_hits other = one(KIND_CACHE_DROP, "total", SEVERITY_WARNING);
+    struct rule_hits other = one("cache_drop", "total", SEVERITY_WARNING);
     for (int64_t t = T0 + 900; t < T0 + 1200; t += 60)
         alerts_update(f->al, &other, t);
     sqlite3_commit_hook(h, refuse_commit, NULL);
@@ -336,9 +347,9 @@ static void test_hook_scopes(void **state)
     f->cfg->hooks[0].scopes = calloc(1, sizeof(char *));
     f->cfg->hooks[0].scopes[0] = strdup("tenant");
     struct rule_hit hits[3];
-    hits[0] = one(KIND_SPEND_ANOMALY, "total", SEVERITY_WARNING).hits[0]; /* one() reuses */
-    hits[1] = one(KIND_SPEND_ANOMALY, "tenant:acme", SEVERITY_WARNING).hits[0];
-    hits[2] = one(KIND_SPEND_ANOMALY, "tenants:x", SEVERITY_WARNING).hits[0]; /* no prefix match */
+    hits[0] = one("spend_anomaly", "total", SEVERITY_WARNING).hits[0]; /* one() reuses */
+    hits[1] = one("spend_anomaly", "tenant:acme", SEVERITY_WARNING).hits[0];
+    hits[2] = one("spend_anomaly", "tenants:x", SEVERITY_WARNING).hits[0]; /* no prefix match */
     size_t q = 0;
     for (int64_t t = T0; t <= T0 + 300; t += 60) {
         struct rule_hits h = {hits, 3, 3};
@@ -368,7 +379,7 @@ static const char *row_text(struct fx *f, const char *sql)
 static void test_an_alert_is_stored_by_its_names(void **state)
 {
     struct fx *f = *state;
-    struct rule_hits hit = one(KIND_CACHE_DROP, "tenant:acme", SEVERITY_CRITICAL);
+    struct rule_hits hit = one("cache_drop", "tenant:acme", SEVERITY_CRITICAL);
     alerts_update(f->al, &hit, T0);
     assert_string_equal(row_text(f, "SELECT kind || ' ' || state || ' ' || severity || ' ' || "
                                     "coalesce(notified_severity, '-') FROM alerts"),

@@ -5,7 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/config.h"
+#include "alerts/rules.h"
+#include "app/config.h"
+#include "collectors/sources.h"
+#include "collectors/usage_api.h"
 
 static char *dir;
 
@@ -52,6 +55,30 @@ static const char *errors_of(struct strbuf *errs)
     return out;
 }
 
+/* Where the value of a source's key landed, found through its type's key
+ * table (a type's settings struct is its own). */
+static const void *setting(const struct source_settings *s, const char *key)
+{
+    size_t off = 0;
+    const struct setting *k = settings_find(s->type->keys, key, &off);
+    assert_non_null(k);
+    return (const char *)s + off + k->offset;
+}
+
+static const void *setting_count(const struct source_settings *s, const char *key)
+{
+    size_t off = 0;
+    const struct setting *k = settings_find(s->type->keys, key, &off);
+    assert_non_null(k);
+    return (const char *)s + off + k->count_offset;
+}
+
+/* Source i of c, a usage API source. */
+static const struct usage_api_settings *api(const struct config *c, size_t i)
+{
+    return (const struct usage_api_settings *)c->sources[i];
+}
+
 static void test_defaults(void **state)
 {
     (void)state;
@@ -59,15 +86,15 @@ static void test_defaults(void **state)
     assert_int_equal(c->refresh, 1);
     assert_string_equal(c->timezone, "UTC");
     assert_int_equal(c->window, 3600);
-    assert_true(c->alerts.factor == 1.5);
-    assert_true(c->alerts.min_spend_usd == 1.0);
-    assert_true(c->alerts.model_spike == 5);
-    assert_int_equal(c->alerts.min_requests, 20);
-    assert_true(c->alerts.mix_shift == 0.25);
-    assert_true(c->alerts.cache_drop == 0.20);
-    assert_int_equal(c->alerts.min_input_tokens, 100000);
-    assert_true(c->alerts.reasoning_factor == 2);
-    assert_int_equal(c->alerts.stale_after, 900);
+    assert_true(alert_settings_get(&c->alerts, "factor") == 1.5);
+    assert_true(alert_settings_get(&c->alerts, "min_spend_usd") == 1.0);
+    assert_true(alert_settings_get(&c->alerts, "model_spike") == 5);
+    assert_true(alert_settings_get(&c->alerts, "min_requests") == 20);
+    assert_true(alert_settings_get(&c->alerts, "mix_shift") == 0.25);
+    assert_true(alert_settings_get(&c->alerts, "cache_drop") == 0.20);
+    assert_true(alert_settings_get(&c->alerts, "min_input_tokens") == 100000);
+    assert_true(alert_settings_get(&c->alerts, "reasoning_factor") == 2);
+    assert_true(alert_settings_get(&c->alerts, "stale_after") == 900);
     assert_int_equal(c->alerts.for_s, 300);
     assert_int_equal(c->alerts.repeat, 3600);
     assert_int_equal(c->alerts.nwindows, 2);
@@ -116,8 +143,13 @@ static void test_example_config_loads_with_every_default(void **state)
     assert_int_equal(c->refresh, d->refresh);
     assert_string_equal(c->timezone, d->timezone);
     assert_int_equal(c->window, d->window);
-    assert_memory_equal(&c->alerts.factor, &d->alerts.factor,
-                        offsetof(struct config_alerts, windows));
+    for (size_t i = 0; rules_kind_at(i); i++)
+        for (const struct setting *k = rules_kind_at(i)->keys; k->name; k++)
+            assert_true(alert_settings_get(&c->alerts, k->name) ==
+                        alert_settings_get(&d->alerts, k->name));
+    assert_int_equal(c->alerts.for_s, d->alerts.for_s);
+    assert_int_equal(c->alerts.repeat, d->alerts.repeat);
+    assert_int_equal(c->alerts.keep_resolved, d->alerts.keep_resolved);
     assert_int_equal(c->alerts.nwindows, 2);
     config_free(c);
     config_free(d);
@@ -157,31 +189,33 @@ static void test_a_full_config(void **state)
     assert_true(c->discount_fractions[0] == 0.15);
     assert_string_equal(c->alias_to[0], "gpt-4o");
     assert_int_equal(c->nprice_fields, 2);
-    assert_true(c->alerts.factor == 2.0);
+    assert_true(alert_settings_get(&c->alerts, "factor") == 2.0);
     assert_int_equal(c->alerts.windows[0], 1800);
     assert_int_equal(c->alerts.for_s, 600);
     assert_string_equal(c->tenants[0].name, "acme");
     assert_true(c->tenants[0].daily_budget_usd == 250);
     assert_int_equal(c->nsources, 2);
-    assert_int_equal(c->sources[0].type, SOURCE_OTEL_FILE);
-    assert_true(c->sources[0].start_at_end);
-    assert_int_equal(c->sources[0].ntenant_attrs, 2);
-    assert_string_equal(c->sources[0].tenant_attrs[1], "enduser.id");
-    assert_int_equal(c->sources[1].type, SOURCE_OPENAI);
-    assert_string_equal(c->sources[1].base_url, "https://api.openai.com/v1");
-    assert_string_equal(c->sources[1].tenant_by, "api_key_id");
-    assert_string_equal(c->sources[1].tenant_name_values[0], "acme");
+    assert_string_equal(c->sources[0]->type->name, "otel_file");
+    assert_string_equal(*(const char *const *)setting(c->sources[0], "start_at"), "end");
+    assert_int_equal(*(const size_t *)setting_count(c->sources[0], "tenant_attribute"), 2);
+    assert_string_equal((*(char **const *)setting(c->sources[0], "tenant_attribute"))[1],
+                        "enduser.id");
+    assert_string_equal(c->sources[1]->type->name, "openai");
+    const struct usage_api_settings *oa = (const struct usage_api_settings *)c->sources[1];
+    assert_string_equal(oa->base_url, "https://api.openai.com/v1");
+    assert_string_equal(oa->tenant_by, "api_key_id");
+    assert_string_equal(oa->tenant_name_values[0], "acme");
     assert_int_equal(c->nhooks, 1);
     assert_int_equal(c->hooks[0].argc, 2);
     assert_null(c->hooks[0].argv[2]); /* an argv for exec: NULL-terminated */
     assert_true(c->hooks[0].on_firing);
     assert_false(c->hooks[0].on_resolved);
-    assert_int_equal(c->hooks[0].min_severity, SEVERITY_CRITICAL);
+    assert_string_equal(c->hooks[0].min_severity, "critical");
     assert_int_equal(c->hooks[0].attempts, 5);
     assert_int_equal(c->hooks[0].nscopes, 2);
     assert_string_equal(c->hooks[0].scopes[1], "tenant");
     char secret[128], err[256];
-    assert_int_equal(config_read_secret(&c->sources[1], secret, sizeof secret, err, sizeof err), 0);
+    assert_int_equal(usage_api_read_secret(oa, secret, sizeof secret, err, sizeof err), 0);
     assert_string_equal(secret, "sk-admin-secret");
     config_free(c);
     strbuf_free(&errs);
@@ -238,9 +272,22 @@ static void test_source_errors(void **state)
         "[[source]]\nname = \"c\"\ntype = \"openai\"\napi_key = \"sk-oops\"\n"
         "[[source]]\ntype = \"anthropic\"\napi_key_env = \"X\"\napi_key_file = \"/nonexistent\"\n"
         "tenant_by = \"project_id\"\n", &errs));
-    assert_string_equal(errors_of(&errs),
-        "DIR/config.toml:1:1: [[source]] 'a' needs a 'type' (otel_file, otlp_http, openai, anthropic or demo)\n"
-        "DIR/config.toml:5:8: unknown source type 'kafka' (otel_file, otlp_http, openai, anthropic or demo)\n"
+    /* the types are the registry's: otel_file, otlp_http, openai, anthropic or demo */
+    const char *names[16];
+    size_t n = 0;
+    while (n < 15 && sources_type_at(n)) {
+        names[n] = sources_type_at(n)->name;
+        n++;
+    }
+    names[n] = NULL;
+    assert_string_equal(names[0], "otel_file");
+    struct strbuf types = {0}, want = {0};
+    settings_join(&types, names, "", ", ", " or ");
+    strbuf_printf(&want,
+        "DIR/config.toml:1:1: [[source]] 'a' needs a 'type' (%s)\n"
+        "DIR/config.toml:5:8: unknown source type 'kafka' (%s)\n", strbuf_str(&types),
+        strbuf_str(&types));
+    strbuf_puts(&want,
         "DIR/config.toml:6:1: source 'c' needs a 'path' (a file or a glob)\n"
         "DIR/config.toml:9:12: 'start_at' must be \"beginning\" or \"end\"\n"
         "DIR/config.toml:13:1: unknown key 'api_key' in [[source]] of type openai (did you mean 'api_key_env'?)\n"
@@ -249,7 +296,34 @@ static void test_source_errors(void **state)
         "DIR/config.toml:14:1: [[source]] needs a 'name'\n"
         "DIR/config.toml:17:16: cannot read api_key_file '/nonexistent': No such file or directory\n"
         "DIR/config.toml:17:16: give 'api_key_env' or 'api_key_file', not both\n"
-        "DIR/config.toml:18:13: 'tenant_by' must be one of: workspace_id api_key_id none\n");
+        "DIR/config.toml:18:13: 'tenant_by' must be \"workspace_id\", \"api_key_id\" or \"none\"\n");
+    assert_string_equal(errors_of(&errs), strbuf_str(&want));
+    strbuf_free(&types);
+    strbuf_free(&want);
+    strbuf_free(&errs);
+}
+
+/* An OTLP receiver's gRPC address and the signals a source counts. */
+static void test_otlp_grpc_listen_and_signals(void **state)
+{
+    (void)state;
+    struct strbuf errs = {0};
+    struct config *c = load("[[source]]\nname = \"otlp\"\ntype = \"otlp_http\"\n"
+                            "grpc_listen = \"127.0.0.1:4317\"\nsignals = [\"logs\"]\n"
+                            "[[source]]\nname = \"f\"\ntype = \"otel_file\"\npath = \"x\"\n",
+                            &errs);
+    assert_non_null(c);
+    assert_string_equal(*(char *const *)setting(c->sources[0], "grpc_listen"), "127.0.0.1:4317");
+    assert_int_equal(*(const size_t *)setting_count(c->sources[0], "signals"), 1);
+    assert_string_equal((*(char *const *const *)setting(c->sources[0], "signals"))[0], "logs");
+    /* by default every signal */
+    assert_int_equal(*(const size_t *)setting_count(c->sources[1], "signals"), 3);
+    config_free(c);
+    assert_null(load("[[source]]\nname = \"otlp\"\ntype = \"otlp_http\"\n"
+                     "grpc_listen = \"4317\"\nsignals = [\"spans\"]\n", &errs));
+    assert_string_equal(errors_of(&errs),
+                        "DIR/config.toml:4:15: 'grpc_listen' must be HOST:PORT\n"
+                        "DIR/config.toml:5:11: unknown signal 'spans' (one of traces, logs, metrics)\n");
     strbuf_free(&errs);
 }
 
@@ -274,7 +348,7 @@ static void test_key_file_readable_by_others_is_refused(void **state)
     /* made readable after loading: refused when read, and never shown */
     chmod(key, 0604);
     char secret[64], err[256];
-    assert_int_equal(config_read_secret(&c->sources[0], secret, sizeof secret, err, sizeof err), -1);
+    assert_int_equal(usage_api_read_secret(api(c, 0), secret, sizeof secret, err, sizeof err), -1);
     assert_non_null(strstr(err, "readable by group or others"));
     assert_null(strstr(err, "sk-admin"));
     config_free(c);
@@ -290,13 +364,13 @@ static void test_key_from_the_environment(void **state)
     assert_non_null(c);
     char secret[64], err[256];
     unsetenv("SPENDTOP_TEST_KEY");
-    assert_int_equal(config_read_secret(&c->sources[0], secret, sizeof secret, err, sizeof err), -1);
+    assert_int_equal(usage_api_read_secret(api(c, 0), secret, sizeof secret, err, sizeof err), -1);
     assert_string_equal(err, "environment variable SPENDTOP_TEST_KEY is not set");
     strbuf_reset(&errs);
     config_warnings(c, &errs);
     assert_non_null(strstr(strbuf_str(&errs), "warning: source 'oa': environment variable SPENDTOP_TEST_KEY is not set here"));
     setenv("SPENDTOP_TEST_KEY", "sk-from-env", 1);
-    assert_int_equal(config_read_secret(&c->sources[0], secret, sizeof secret, err, sizeof err), 0);
+    assert_int_equal(usage_api_read_secret(api(c, 0), secret, sizeof secret, err, sizeof err), 0);
     assert_string_equal(secret, "sk-from-env");
     config_free(c);
     strbuf_free(&errs);
@@ -411,6 +485,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_type_and_range_errors_name_the_value, setup, teardown),
         cmocka_unit_test_setup_teardown(test_toml_syntax_errors_have_a_position, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_otlp_grpc_listen_and_signals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_file_readable_by_others_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_from_the_environment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hook_and_tenant_errors, setup, teardown),

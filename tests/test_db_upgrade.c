@@ -11,6 +11,7 @@
 
 #include "alerts/alerts.h"
 #include "alerts/outbox.h"
+#include "app/config.h"
 #include "core/db.h"
 #include "core/schema.h"
 #include "core/store.h"
@@ -274,7 +275,8 @@ static void test_a_0_1_0_database_keeps_its_alerts_and_outbox(void **state)
     if (!db)
         fail_msg("%s", err);
     struct config *cfg = config_defaults();
-    struct alerts *al = alerts_new(cfg, db, false, err, sizeof err);
+    struct alerts *al = alerts_new(&cfg->alerts, cfg->hooks, cfg->nhooks, db, false, err,
+                                   sizeof err);
     if (!al)
         fail_msg("%s", err);
     assert_int_equal(alerts_firing(al), 14);
@@ -332,7 +334,8 @@ static void test_an_alert_of_an_unknown_kind_is_kept_and_skipped(void **state)
     struct db *db = db_open(dbpath, err, sizeof err);
     assert_non_null(db);
     struct config *cfg = config_defaults();
-    struct alerts *al = alerts_new(cfg, db, false, err, sizeof err);
+    struct alerts *al = alerts_new(&cfg->alerts, cfg->hooks, cfg->nhooks, db, false, err,
+                                   sizeof err);
     assert_non_null(al);
     struct view v;
     memset(&v, 0, sizeof v);

@@ -12,6 +12,9 @@
 
 #include "alerts/hooks.h"
 #include "alerts/outbox.h"
+#include "app/config.h"
+#include "collectors/sources.h"
+#include "collectors/usage_api.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 
@@ -49,10 +52,10 @@ static int teardown(void **state)
 }
 
 /* One hook running `shell` (with DIR replaced by the test directory). */
-static struct config_hook *shell_hook(struct fx *f, const char *shell, int64_t timeout, int attempts)
+static struct hook_settings *shell_hook(struct fx *f, const char *shell, int64_t timeout, int attempts)
 {
     f->cfg->hooks = realloc(f->cfg->hooks, (f->cfg->nhooks + 1) * sizeof *f->cfg->hooks);
-    struct config_hook *h = &f->cfg->hooks[f->cfg->nhooks++];
+    struct hook_settings *h = &f->cfg->hooks[f->cfg->nhooks++];
     memset(h, 0, sizeof *h);
     char buf[2048], *o = buf;
     for (const char *s = shell; *s && o < buf + sizeof buf - 200;) {
@@ -92,7 +95,9 @@ static void tick(uv_timer_t *t) { (void)t; }
 
 static void deliver(struct fx *f)
 {
-    struct hooks *h = hooks_new(&f->loop, f->cfg, f->db);
+    const char **secret = config_secret_env(f->cfg);
+    struct hooks *h = hooks_new(&f->loop, f->cfg->hooks, f->cfg->nhooks, secret, f->db);
+    free(secret);
     hooks_kick(h);
     /* wake the loop now and then, so the guard is checked even while the
      * hooks sleep on a far-off timer */
@@ -169,7 +174,7 @@ static void test_untrusted_text_is_never_executed(void **state)
     /* the documented way to use a value: quoted, as data */
     shell_hook(f, "printf '%s\\n' \"$SPENDTOP_ALERT_SCOPE\" > DIR/scope", 10, 1);
     f->cfg->hooks = realloc(f->cfg->hooks, 2 * sizeof *f->cfg->hooks);
-    struct config_hook *argv_hook = &f->cfg->hooks[1];
+    struct hook_settings *argv_hook = &f->cfg->hooks[1];
     memset(argv_hook, 0, sizeof *argv_hook);
     f->cfg->nhooks = 2;
     char out[4300];
@@ -302,8 +307,9 @@ static void test_api_keys_are_not_in_the_hook_environment(void **state)
     setenv("SPENDTOP_TEST_ADMIN_KEY", "sk-admin-do-not-leak", 1);
     f->cfg->nsources = 1;
     f->cfg->sources = calloc(1, sizeof *f->cfg->sources);
-    f->cfg->sources[0].name = strdup("oa");
-    f->cfg->sources[0].api_key_env = strdup("SPENDTOP_TEST_ADMIN_KEY");
+    f->cfg->sources[0] = sources_new("openai", "oa");
+    ((struct usage_api_settings *)f->cfg->sources[0])->api_key_env =
+        strdup("SPENDTOP_TEST_ADMIN_KEY");
     shell_hook(f, "env > DIR/env", 10, 1);
     queue(f, 0, 1);
     deliver(f);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "collectors/collector.h"
+#include "collectors/sources.h"
 #include "lib/clock.h"
 #include "core/db.h"
 #include "core/ingest.h"
@@ -17,8 +18,7 @@ static const int64_t NOW = 1795348800;
 struct fixture {
     char *dir;
     char glob[4200], file[4200], db[4200];
-    struct config_source src;
-    char *attrs[1];
+    struct source_settings *src;
     uv_loop_t loop;
     struct db *dbh;
     struct store *st;
@@ -35,7 +35,7 @@ static void open_state(struct fixture *f)
     f->st = store_new();
     assert_int_equal(db_load(f->dbh, f->st, 0), 0);
     f->in = ingest_new(f->st, f->dbh, f->p);
-    f->c = collector_new(&f->src, &f->loop, ingest_sink(f->in), err, sizeof err);
+    f->c = collector_new(f->src, &f->loop, ingest_sink(f->in), err, sizeof err);
     assert_non_null(f->c);
 }
 
@@ -49,6 +49,25 @@ static void close_state(struct fixture *f)
     db_close(f->dbh);
 }
 
+/* The [[source]] a user would write for the test's files (polled every
+ * second, tenants from tenant.id: the defaults). */
+static struct source_settings *otel_source(const char *glob, const char *start_at)
+{
+    char text[5000], err[256];
+    snprintf(text, sizeof text, "name = \"spans\"\ntype = \"otel_file\"\npath = \"%s\"\n"
+             "start_at = \"%s\"\n", glob, start_at);
+    struct toml_value *t = toml_parse(text, strlen(text), "test", err, sizeof err);
+    assert_non_null(t);
+    struct strbuf errs = {0};
+    struct settings_ctx c = {"test", &errs, 0};
+    struct source_settings *s = sources_load(&c, t);
+    if (c.nerrors)
+        fail_msg("%s", strbuf_str(&errs));
+    toml_free(t);
+    strbuf_free(&errs);
+    return s;
+}
+
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
@@ -56,13 +75,7 @@ static int setup(void **state)
     snprintf(f->glob, sizeof f->glob, "%s/spans*.json", f->dir);
     snprintf(f->file, sizeof f->file, "%s/spans.json", f->dir);
     snprintf(f->db, sizeof f->db, "%s/state.db", f->dir);
-    f->src.name = "spans";
-    f->src.type = SOURCE_OTEL_FILE;
-    f->src.path = f->glob;
-    f->src.poll_interval = 1;
-    f->attrs[0] = "tenant.id";
-    f->src.tenant_attrs = f->attrs;
-    f->src.ntenant_attrs = 1;
+    f->src = otel_source(f->glob, "beginning");
     f->p = pricing_new();
     clock_set(NOW, true);
     uv_loop_init(&f->loop);
@@ -77,6 +90,7 @@ static int teardown(void **state)
     close_state(f);
     assert_int_equal(uv_loop_close(&f->loop), 0);
     pricing_free(f->p);
+    sources_free(f->src);
     rm_rf(f->dir);
     free(f);
     return 0;
@@ -231,12 +245,61 @@ static void test_restart_resumes_exactly(void **state)
     assert_int_equal(input_total(f), 70);
 }
 
+/* A Collector file-exporter line of Codex CLI's cumulative token metric. */
+static char *metric_line(int64_t t, int input)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof buf,
+        "{\"resourceMetrics\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\","
+        "\"value\":{\"stringValue\":\"codex_cli_rs\"}}]},\"scopeMetrics\":[{\"metrics\":[{"
+        "\"name\":\"codex.turn.token_usage.input_tokens\",\"sum\":{\"isMonotonic\":true,"
+        "\"aggregationTemporality\":2,\"dataPoints\":[{\"startTimeUnixNano\":"
+        "\"%lld000000000\",\"timeUnixNano\":\"%lld000000000\",\"asInt\":\"%d\"}]}}]}]}]}\n",
+        (long long)(NOW - 3600), (long long)t, input);
+    return buf;
+}
+
+/* And one of Gemini CLI's api_response events (another emitter). */
+static char *log_line(int input)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof buf,
+        "{\"resourceLogs\":[{\"resource\":{},\"scopeLogs\":[{\"logRecords\":[{"
+        "\"timeUnixNano\":\"%lld000000000\",\"attributes\":["
+        "{\"key\":\"event.name\",\"value\":{\"stringValue\":\"gemini_cli.api_response\"}},"
+        "{\"key\":\"input_token_count\",\"value\":{\"intValue\":%d}}]}]}]}]}\n",
+        (long long)(NOW - 500), input);
+    return buf;
+}
+
+/* Logs and metrics lines are read too; a cumulative stream's last point
+ * is saved with the position, so after a restart its next point counts
+ * only what is new. */
+static void test_logs_and_cumulative_metrics_across_a_restart(void **state)
+{
+    struct fixture *f = *state;
+    write_file(f->file, "%s", metric_line(NOW - 600, 1000));
+    append_file(f->file, log_line(7));
+    collect(f);
+    assert_int_equal(input_total(f), 1007);
+    close_state(f);
+    append_file(f->file, metric_line(NOW - 540, 1500));
+    open_state(f);
+    collect(f);
+    assert_int_equal(input_total(f), 1507); /* 1000, then 500 more */
+    close_state(f);
+    open_state(f);
+    collect(f);
+    assert_int_equal(input_total(f), 1507);
+}
+
 static void test_start_at_end_skips_what_is_there(void **state)
 {
     struct fixture *f = *state;
     close_state(f);
     unlink(f->db);
-    f->src.start_at_end = true;
+    sources_free(f->src);
+    f->src = otel_source(f->glob, "end");
     write_file(f->file, "%s", line(1, 10));
     open_state(f);
     collect(f);
@@ -353,6 +416,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rotation_to_a_name_inside_the_glob, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncation_reads_again_from_the_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_resumes_exactly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_logs_and_cumulative_metrics_across_a_restart, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_start_at_end_skips_what_is_there, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overlong_line_is_skipped_not_fatal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_position_is_exact_across_long_lines, setup, teardown),

@@ -35,7 +35,8 @@ static int capture_put(struct sink *s, const struct usage *u)
 }
 
 static char *tenant_attrs[] = {"tenant.id", "enduser.id"};
-static const struct otlp_options opts = {"spans", tenant_attrs, 2};
+static const struct otlp_options opts = {.source = "spans", .tenant_attrs = tenant_attrs,
+                                         .ntenant_attrs = 2};
 
 /* A one-span document: attrs is the inside of the attributes array. */
 static char *doc(const char *resource_attrs, const char *span_extra, const char *attrs)
@@ -408,9 +409,9 @@ static void test_a_span_in_both_encodings_counts_once(void **state)
     store_free(st);
 }
 
-/* Logs and metrics are decoded and seen, not mapped yet; a malformed
- * protobuf export puts nothing. */
-static void test_logs_and_metrics_are_seen_and_bad_protobuf_puts_nothing(void **state)
+/* Logs and metrics are decoded and mapped (test_otlp_signals.c says how);
+ * a malformed protobuf export puts nothing. */
+static void test_logs_and_metrics_are_mapped_and_bad_protobuf_puts_nothing(void **state)
 {
     (void)state;
     size_t len;
@@ -421,19 +422,20 @@ static void test_logs_and_metrics_are_seen_and_bad_protobuf_puts_nothing(void **
     c.sink.put = capture_put;
     assert_int_equal(otlp_map_export(OTLP_PROTOBUF, OTLP_LOGS, logs, len, &opts, &c.sink, &r), 0);
     assert_int_equal(r.log_records, 2);
-    assert_int_equal(r.ignored, 2);
+    assert_int_equal(r.counted, 2);
     free(logs);
     char *metrics = slurp("metrics.json", &len);
     assert_int_equal(otlp_map_export(OTLP_JSON, 0, metrics, len, &opts, &c.sink, &r), 0);
     assert_true(r.data_points >= 8);
-    assert_int_equal(c.n, 0);
+    assert_int_equal(r.counted, 1);
+    assert_int_equal(c.n, 3);
     free(metrics);
     /* the traces, cut short by one byte */
     char *pb = slurp("traces.pb", &len);
     assert_int_equal(otlp_map_export(OTLP_PROTOBUF, OTLP_TRACES, pb, len - 1, &opts, &c.sink, &r), -1);
     assert_non_null(strstr(r.error, "protobuf: length past the end"));
     assert_int_equal(r.spans, 0);
-    assert_int_equal(c.n, 0);
+    assert_int_equal(c.n, 3);
     free(pb);
 }
 
@@ -451,7 +453,7 @@ int main(void)
         cmocka_unit_test(test_duplicate_spans_count_once),
         cmocka_unit_test(test_the_same_spans_give_the_same_records_from_json_and_protobuf),
         cmocka_unit_test(test_a_span_in_both_encodings_counts_once),
-        cmocka_unit_test(test_logs_and_metrics_are_seen_and_bad_protobuf_puts_nothing),
+        cmocka_unit_test(test_logs_and_metrics_are_mapped_and_bad_protobuf_puts_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

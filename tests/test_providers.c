@@ -25,12 +25,12 @@ static int capture_put(struct sink *sink, const struct usage *u)
     return 1;
 }
 
-static struct config_source source(const char *tenant_by)
+static struct usage_api_settings source(const char *tenant_by)
 {
     static char *ids[] = {"proj_abc", "wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ"};
     static char *names[] = {"search-team", "billing-team"};
-    return (struct config_source){
-        .name = "api",
+    return (struct usage_api_settings){
+        .base = {.name = "api"},
         .base_url = "https://example.test/v1",
         .tenant_by = (char *)tenant_by,
         .tenant_name_ids = ids,
@@ -40,7 +40,7 @@ static struct config_source source(const char *tenant_by)
 }
 
 static int parse(const struct api_provider *p, bool costs, const char *body,
-                 const struct config_source *s, struct capture *c, struct api_page *page,
+                 const struct usage_api_settings *s, struct capture *c, struct api_page *page,
                  char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
@@ -64,7 +64,7 @@ static const char OPENAI_USAGE[] =
 static void test_openai_usage(void **state)
 {
     (void)state;
-    struct config_source s = source("project_id");
+    struct usage_api_settings s = source("project_id");
     struct capture c;
     struct api_page page;
     char err[128];
@@ -108,7 +108,7 @@ static void test_openai_costs(void **state)
         "\"api_key_id\":null,\"quantity\":82000,\"quantity_unit\":\"tokens\"},"
         "{\"object\":\"organization.costs.result\",\"amount\":{\"value\":9.5,\"currency\":\"eur\"},"
         "\"project_id\":\"proj_abc\"}]}],\"has_more\":false,\"next_page\":null}";
-    struct config_source s = source("project_id");
+    struct usage_api_settings s = source("project_id");
     struct capture c;
     struct api_page page;
     char err[128];
@@ -139,7 +139,7 @@ static const char ANTHROPIC_USAGE[] =
 static void test_anthropic_usage(void **state)
 {
     (void)state;
-    struct config_source s = source("api_key_id");
+    struct usage_api_settings s = source("api_key_id");
     struct capture c;
     struct api_page page;
     char err[128];
@@ -177,7 +177,7 @@ static void test_anthropic_costs(void **state)
         "\"Claude Sonnet 4 Usage - Input Tokens\",\"cost_type\":\"tokens\",\"model\":"
         "\"claude-sonnet-4-20250514\",\"workspace_id\":\"wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ\"}]}],"
         "\"has_more\":true,\"next_page\":\"page_2\"}";
-    struct config_source s = source("workspace_id");
+    struct usage_api_settings s = source("workspace_id");
     struct capture c;
     struct api_page page;
     char err[128];
@@ -197,7 +197,7 @@ static void test_anthropic_costs(void **state)
 static void test_not_a_page(void **state)
 {
     (void)state;
-    struct config_source s = source("none");
+    struct usage_api_settings s = source("none");
     struct capture c;
     struct api_page page;
     char err[128];
@@ -213,7 +213,7 @@ static void test_not_a_page(void **state)
 static void test_requests(void **state)
 {
     (void)state;
-    struct config_source s = source("api_key_id");
+    struct usage_api_settings s = source("api_key_id");
     struct strbuf url = {0};
     api_openai.usage_url(&s, 1767225600, 1767225600 + 3 * 3600, 3600, "a+b/c=", &url);
     assert_string_equal(url.s,

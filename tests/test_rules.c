@@ -3,6 +3,7 @@
 #include "tests/helpers.h"
 
 #include "alerts/rules.h"
+#include "app/config.h"
 #include "lib/clock.h"
 #include "core/store.h"
 
@@ -52,20 +53,22 @@ static void week(struct fx *f, int id, struct tally t)
 static void now_(struct fx *f, int id, struct tally t) { store_add(f->st, id, NOW - 10 * 60, &t); }
 
 /* Hits of `kind` on `scope` for a 1h window. */
-static int count(struct fx *f, enum alert_kind kind, const char *scope, enum severity *sev,
+static int count(struct fx *f, const char *kind, const char *scope, enum severity *sev,
                  struct view_budget *budgets, size_t nb, struct source_status *src, size_t ns)
 {
     struct view_params p = {.now = NOW, .window = HOUR, .day_start = clock_day_start(NOW),
                             .day_end = clock_day_end(NOW), .scopes = true,
                             .budgets = budgets, .nbudgets = nb, .sources = src, .nsources = ns,
-                            .stale_after = f->cfg->alerts.stale_after};
+                            .stale_after = (int64_t)alert_settings_get(&f->cfg->alerts,
+                                                                       "stale_after")};
     struct view v;
     view_compute(f->st, &p, &v);
     struct rule_hits hits = {0};
     rules_evaluate(&v, &f->cfg->alerts, true, &hits);
     int n = 0;
     for (size_t i = 0; i < hits.n; i++) {
-        if (hits.hits[i].kind == kind && strcmp(hits.hits[i].scope, scope) == 0) {
+        if (strcmp(hits.hits[i].kind->name, kind) == 0 &&
+            strcmp(hits.hits[i].scope, scope) == 0) {
             n++;
             if (sev)
                 *sev = hits.hits[i].severity;
@@ -84,16 +87,16 @@ static void test_spend_anomaly_threshold(void **state)
     int s = series(f, "openai", "m", "acme");
     week(f, s, (struct tally){.requests = 1, .cost = 10});
     now_(f, s, (struct tally){.requests = 1, .cost = 15}); /* 1.5 x 10: not above */
-    assert_int_equal(HITS(f, KIND_SPEND_ANOMALY, "total"), 0);
+    assert_int_equal(HITS(f, "spend_anomaly", "total"), 0);
     now_(f, s, (struct tally){.cost = 0.01});              /* 15.01 */
     enum severity sev;
-    assert_int_equal(count(f, KIND_SPEND_ANOMALY, "tenant:acme", &sev, NULL, 0, NULL, 0), 1);
+    assert_int_equal(count(f, "spend_anomaly", "tenant:acme", &sev, NULL, 0, NULL, 0), 1);
     assert_int_equal(sev, SEVERITY_WARNING);
-    assert_int_equal(HITS(f, KIND_SPEND_ANOMALY, "total"), 1);
-    assert_int_equal(HITS(f, KIND_SPEND_ANOMALY, "provider:openai"), 1);
-    assert_int_equal(HITS(f, KIND_SPEND_ANOMALY, "model:openai/m"), 1);
+    assert_int_equal(HITS(f, "spend_anomaly", "total"), 1);
+    assert_int_equal(HITS(f, "spend_anomaly", "provider:openai"), 1);
+    assert_int_equal(HITS(f, "spend_anomaly", "model:openai/m"), 1);
     now_(f, s, (struct tally){.cost = 15});                /* 30.01 > 2 x 15 */
-    count(f, KIND_SPEND_ANOMALY, "total", &sev, NULL, 0, NULL, 0);
+    count(f, "spend_anomaly", "total", &sev, NULL, 0, NULL, 0);
     assert_int_equal(sev, SEVERITY_CRITICAL);
 }
 
@@ -103,9 +106,9 @@ static void test_spend_anomaly_needs_min_spend(void **state)
     int s = series(f, "openai", "m", "acme");
     week(f, s, (struct tally){.requests = 1, .cost = 0.1});
     now_(f, s, (struct tally){.requests = 1, .cost = 0.99}); /* 9.9x but under $1 */
-    assert_int_equal(HITS(f, KIND_SPEND_ANOMALY, "total"), 0);
+    assert_int_equal(HITS(f, "spend_anomaly", "total"), 0);
     now_(f, s, (struct tally){.cost = 0.01});                /* $1.00 */
-    assert_int_equal(HITS(f, KIND_SPEND_ANOMALY, "total"), 1);
+    assert_int_equal(HITS(f, "spend_anomaly", "total"), 1);
 }
 
 static void test_learning_means_no_anomaly(void **state)
@@ -116,8 +119,10 @@ static void test_learning_means_no_anomaly(void **state)
     store_add(f->st, s, NOW - 20 * HOUR, &(struct tally){.requests = 1, .cost = 0.01});
     now_(f, s, (struct tally){.requests = 500, .input = 1000000, .input_ck = 1000000,
                               .output = 1000, .output_rk = 1000, .reasoning = 900, .cost = 500});
-    for (int k = KIND_SPEND_ANOMALY; k <= KIND_REASONING_JUMP; k++)
-        assert_int_equal(HITS(f, (enum alert_kind)k, k == KIND_MODEL_SPIKE ? "model:openai/m" : "total"), 0);
+    static const char *const windowed[] = {"spend_anomaly", "model_spike", "model_mix",
+                                           "cache_drop", "reasoning_jump"};
+    for (size_t k = 0; k < 5; k++)
+        assert_int_equal(HITS(f, windowed[k], k == 1 ? "model:openai/m" : "total"), 0);
 }
 
 static void test_model_spike_threshold_and_floor(void **state)
@@ -126,16 +131,16 @@ static void test_model_spike_threshold_and_floor(void **state)
     int s = series(f, "openai", "o3", "acme");
     week(f, s, (struct tally){.requests = 10, .cost = 1});
     now_(f, s, (struct tally){.requests = 50, .cost = 1});   /* 5 x 10: not above */
-    assert_int_equal(HITS(f, KIND_MODEL_SPIKE, "model:openai/o3"), 0);
+    assert_int_equal(HITS(f, "model_spike", "model:openai/o3"), 0);
     now_(f, s, (struct tally){.requests = 1});               /* 51 */
-    assert_int_equal(HITS(f, KIND_MODEL_SPIKE, "model:openai/o3"), 1);
+    assert_int_equal(HITS(f, "model_spike", "model:openai/o3"), 1);
 
     int q = series(f, "openai", "rare", "acme");
     week(f, q, (struct tally){.requests = 1, .cost = 1});
     now_(f, q, (struct tally){.requests = 19, .cost = 1});   /* 19x, under min_requests */
-    assert_int_equal(HITS(f, KIND_MODEL_SPIKE, "model:openai/rare"), 0);
+    assert_int_equal(HITS(f, "model_spike", "model:openai/rare"), 0);
     now_(f, q, (struct tally){.requests = 1});               /* 20 */
-    assert_int_equal(HITS(f, KIND_MODEL_SPIKE, "model:openai/rare"), 1);
+    assert_int_equal(HITS(f, "model_spike", "model:openai/rare"), 1);
 }
 
 static void test_model_mix_threshold(void **state)
@@ -147,13 +152,13 @@ static void test_model_mix_threshold(void **state)
     /* shares 74/26 against 50/50: distance 0.24 */
     now_(f, a, (struct tally){.requests = 1, .cost = 7.4});
     now_(f, b, (struct tally){.requests = 1, .cost = 2.6});
-    assert_int_equal(HITS(f, KIND_MODEL_MIX, "total"), 0);
+    assert_int_equal(HITS(f, "model_mix", "total"), 0);
     /* 75/25: distance 0.25, the threshold (>=) */
     now_(f, a, (struct tally){.cost = 0.1});
     now_(f, b, (struct tally){.cost = -0.1});
-    assert_int_equal(HITS(f, KIND_MODEL_MIX, "total"), 1);
-    assert_int_equal(HITS(f, KIND_MODEL_MIX, "tenant:acme"), 1);
-    assert_int_equal(HITS(f, KIND_MODEL_MIX, "provider:openai"), 1);
+    assert_int_equal(HITS(f, "model_mix", "total"), 1);
+    assert_int_equal(HITS(f, "model_mix", "tenant:acme"), 1);
+    assert_int_equal(HITS(f, "model_mix", "provider:openai"), 1);
 }
 
 static void test_model_mix_spend_floor(void **state)
@@ -164,12 +169,12 @@ static void test_model_mix_spend_floor(void **state)
     week(f, b, (struct tally){.requests = 3, .cost = 0.5});
     /* a few requests all on one model: distance 1, but $0.99 in the window */
     now_(f, a, (struct tally){.requests = 3, .cost = 0.99});
-    assert_int_equal(HITS(f, KIND_MODEL_MIX, "total"), 0);
-    assert_int_equal(HITS(f, KIND_MODEL_MIX, "tenant:acme"), 0);
+    assert_int_equal(HITS(f, "model_mix", "total"), 0);
+    assert_int_equal(HITS(f, "model_mix", "tenant:acme"), 0);
     /* $1.00: min_spend_usd reached */
     now_(f, a, (struct tally){.cost = 0.01});
-    assert_int_equal(HITS(f, KIND_MODEL_MIX, "total"), 1);
-    assert_int_equal(HITS(f, KIND_MODEL_MIX, "tenant:acme"), 1);
+    assert_int_equal(HITS(f, "model_mix", "total"), 1);
+    assert_int_equal(HITS(f, "model_mix", "tenant:acme"), 1);
 }
 
 static void test_cache_drop_threshold_and_floor(void **state)
@@ -182,17 +187,17 @@ static void test_cache_drop_threshold_and_floor(void **state)
     /* 40.5%: above 60% - 20% */
     now_(f, s, (struct tally){.requests = 1, .input = 200000, .input_ck = 200000,
                               .cache_read = 81000, .cost = 1});
-    assert_int_equal(HITS(f, KIND_CACHE_DROP, "total"), 0);
+    assert_int_equal(HITS(f, "cache_drop", "total"), 0);
     /* 39.5%: below */
     now_(f, s, (struct tally){.cache_read = -2000});
-    assert_int_equal(HITS(f, KIND_CACHE_DROP, "total"), 1);
-    assert_int_equal(HITS(f, KIND_CACHE_DROP, "tenant:acme"), 1);
+    assert_int_equal(HITS(f, "cache_drop", "total"), 1);
+    assert_int_equal(HITS(f, "cache_drop", "tenant:acme"), 1);
 
     int q = series(f, "anthropic", "small", "initech");
     week(f, q, (struct tally){.requests = 1, .input = 99999, .input_ck = 99999,
                               .cache_read = 60000, .cost = 1});
     now_(f, q, (struct tally){.requests = 1, .input = 99999, .input_ck = 99999, .cost = 1});
-    assert_int_equal(HITS(f, KIND_CACHE_DROP, "tenant:initech"), 0); /* under 100k tokens */
+    assert_int_equal(HITS(f, "cache_drop", "tenant:initech"), 0); /* under 100k tokens */
 }
 
 static void test_reasoning_jump_threshold_known_and_floor(void **state)
@@ -204,15 +209,15 @@ static void test_reasoning_jump_threshold_known_and_floor(void **state)
                               .reasoning = 200, .cost = 1});
     now_(f, s, (struct tally){.requests = 30, .output = 1000, .output_rk = 1000,
                               .reasoning = 400, .cost = 1});        /* 2 x 20%: not above */
-    assert_int_equal(HITS(f, KIND_REASONING_JUMP, "total"), 0);
+    assert_int_equal(HITS(f, "reasoning_jump", "total"), 0);
     now_(f, s, (struct tally){.reasoning = 10});                      /* 41% */
-    assert_int_equal(HITS(f, KIND_REASONING_JUMP, "total"), 1);
+    assert_int_equal(HITS(f, "reasoning_jump", "total"), 1);
 
     /* reasoning unknown: no verdict */
     int u = series(f, "openai", "unknown", "globex");
     week(f, u, (struct tally){.requests = 30, .output = 1000, .cost = 1});
     now_(f, u, (struct tally){.requests = 30, .output = 1000, .cost = 1});
-    assert_int_equal(HITS(f, KIND_REASONING_JUMP, "tenant:globex"), 0);
+    assert_int_equal(HITS(f, "reasoning_jump", "tenant:globex"), 0);
 
     /* fewer than min_requests */
     int q = series(f, "openai", "o3", "initech");
@@ -220,7 +225,7 @@ static void test_reasoning_jump_threshold_known_and_floor(void **state)
                               .reasoning = 100, .cost = 1});
     now_(f, q, (struct tally){.requests = 19, .output = 1000, .output_rk = 1000,
                               .reasoning = 900, .cost = 1});
-    assert_int_equal(HITS(f, KIND_REASONING_JUMP, "tenant:initech"), 0);
+    assert_int_equal(HITS(f, "reasoning_jump", "tenant:initech"), 0);
 }
 
 static void test_budget_warning_and_critical(void **state)
@@ -230,12 +235,12 @@ static void test_budget_warning_and_critical(void **state)
     struct view_budget b = {"acme", 100};
     enum severity sev;
     store_add(f->st, s, NOW - 2 * HOUR, &(struct tally){.requests = 1, .cost = 119.99});
-    assert_int_equal(count(f, KIND_BUDGET, "tenant:acme", &sev, &b, 1, NULL, 0), 0);
+    assert_int_equal(count(f, "budget", "tenant:acme", &sev, &b, 1, NULL, 0), 0);
     store_add(f->st, s, NOW - 2 * HOUR, &(struct tally){.cost = 0.01});   /* 120 = 1.2x */
-    assert_int_equal(count(f, KIND_BUDGET, "tenant:acme", &sev, &b, 1, NULL, 0), 1);
+    assert_int_equal(count(f, "budget", "tenant:acme", &sev, &b, 1, NULL, 0), 1);
     assert_int_equal(sev, SEVERITY_WARNING);
     store_add(f->st, s, NOW - 2 * HOUR, &(struct tally){.cost = 30});     /* 150 = 1.5x */
-    assert_int_equal(count(f, KIND_BUDGET, "tenant:acme", &sev, &b, 1, NULL, 0), 1);
+    assert_int_equal(count(f, "budget", "tenant:acme", &sev, &b, 1, NULL, 0), 1);
     assert_int_equal(sev, SEVERITY_CRITICAL);
 }
 
@@ -245,18 +250,18 @@ static void test_source_stale_after(void **state)
     struct source_status src = {.name = "spans", .type = "otel_file", .state = SOURCE_OK,
                                 .started = NOW - 3 * HOUR, .last_success = NOW - 10,
                                 .last_data = NOW - 900};
-    assert_int_equal(count(f, KIND_SOURCE_STALE, "source:spans", NULL, NULL, 0, &src, 1), 0);
+    assert_int_equal(count(f, "source_stale", "source:spans", NULL, NULL, 0, &src, 1), 0);
     src.last_data = NOW - 901;  /* no new data for just over 15m */
-    assert_int_equal(count(f, KIND_SOURCE_STALE, "source:spans", NULL, NULL, 0, &src, 1), 1);
+    assert_int_equal(count(f, "source_stale", "source:spans", NULL, NULL, 0, &src, 1), 1);
     src.last_data = NOW - 10;
     src.last_success = NOW - 2000; /* no successful poll */
     enum severity sev = SEVERITY_WARNING; /* count must set it */
-    assert_int_equal(count(f, KIND_SOURCE_STALE, "source:spans", &sev, NULL, 0, &src, 1), 1);
+    assert_int_equal(count(f, "source_stale", "source:spans", &sev, NULL, 0, &src, 1), 1);
     assert_int_equal(sev, SEVERITY_CRITICAL); /* past 2 x 15m */
     /* never succeeded since the start, 16 minutes ago */
     struct source_status fresh = {.name = "oa", .type = "openai", .state = SOURCE_ERROR,
                                   .started = NOW - 960};
-    assert_int_equal(count(f, KIND_SOURCE_STALE, "source:oa", NULL, NULL, 0, &fresh, 1), 1);
+    assert_int_equal(count(f, "source_stale", "source:oa", NULL, NULL, 0, &fresh, 1), 1);
 }
 
 int main(void)

@@ -15,6 +15,7 @@
 #include "lib/log.h"
 #include "lib/sanitize.h"
 #include "lib/xalloc.h"
+#include "core/window.h"
 #include "tui/pane.h"
 
 #define MIN_COLS 80
@@ -418,7 +419,7 @@ static bool dashboard_key(struct tui *t, int ch)
         t->focus = next_focus(t->focus, -1);
         return true;
     case '1': case '2': case '3':
-        t->window = ch == '1' ? 3600 : ch == '2' ? 6 * 3600 : 24 * 3600;
+        t->window = window_at((size_t)(ch - '1'));
         t->need_view = true;
         if (t->paused)
             compute_view(t); /* a new window is worth showing even paused */

@@ -76,9 +76,10 @@ sent += 1
 for path, method, headers, payload, want in [
         ("/v1/traces", "POST", {}, b"this is not json", 400),
         ("/v1/traces", "POST", {}, b'{"hello":"world"}', 400),
-        ("/v1/metrics", "POST", {}, doc(span()), 404),
+        ("/v1/profiles", "POST", {}, doc(span()), 404),
+        ("/api/public/otel/v1/tracesx", "POST", {}, doc(span()), 404),
         ("/v1/traces", "GET", {}, None, 405),
-        ("/v1/traces", "POST", {"Content-Type": "application/x-protobuf"}, b"\x0a\x00", 415),
+        ("/v1/logs", "POST", {"Content-Type": "application/xml"}, b"<a/>", 415),
         ("/v1/traces", "POST", {"Content-Type": "text/plain"}, doc(span()), 415),
         ("/v1/traces", "POST", {"Content-Encoding": "br"}, doc(span()), 415)]:
     c = http.client.HTTPConnection("127.0.0.1", PORT)
@@ -87,6 +88,20 @@ for path, method, headers, payload, want in [
     err = json.loads(body)
     check("message" in err and "code" in err, "an error body that is not a Status: %r" % err)
     c.close()
+# protobuf: a message cut short is a 400 with a protobuf google.rpc.Status
+# (code 3 = INVALID_ARGUMENT: field 1 varint 3, then field 2 the message)
+c = http.client.HTTPConnection("127.0.0.1", PORT)
+status, body, _ = post(c, b"\x0a\x05\x0a", {"Content-Type": "application/x-protobuf"})
+check(status == 400 and body[:2] == b"\x08\x03" and b"protobuf" in body,
+      "a cut protobuf message -> %d %r" % (status, body))
+# an empty export in protobuf: 200 and an empty ExportTraceServiceResponse
+status, body, _ = post(c, b"", {"Content-Type": "application/x-protobuf"})
+check(status == 200 and body == b"", "an empty protobuf export -> %d %r" % (status, body))
+# a vendor's prefix (Langfuse's exporter posts here)
+status, body, _ = post(c, doc(span()), path="/api/public/otel/v1/traces")
+check(status == 200 and json.loads(body) == {}, "a prefixed path -> %d %r" % (status, body))
+sent += 1
+c.close()
 c = http.client.HTTPConnection("127.0.0.1", PORT)
 status, _, _ = post(c, b'{"resourceSpans":[' + b'{},' * 40000 + b'{}]}')
 check(status == 413, "a body above max_body -> %d" % status)
@@ -94,6 +109,24 @@ check(status == 413, "a body above max_body -> %d" % status)
 c = http.client.HTTPConnection("127.0.0.1", PORT)
 status, body, _ = post(c, EXAMPLE)
 check(status == 200 and json.loads(body) == {}, "the example trace: %d %r" % (status, body))
+
+# three pipelined requests in one write: each is answered once durable,
+# in order (the ones after a waiting export are held, then read)
+pipe = socket.create_connection(("127.0.0.1", PORT))
+pipe.settimeout(10)
+reqs = b""
+for _ in range(3):
+    body = doc(span())
+    reqs += (b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+             b"Content-Length: %d\r\n\r\n" % len(body)) + body
+    sent += 1
+pipe.sendall(reqs)
+got = b""
+while got.count(b"HTTP/1.1 200 OK") < 3:
+    chunk = pipe.recv(65536)
+    check(chunk, "pipelined requests: the connection closed after %r" % got)
+    got += chunk
+pipe.close()
 
 # a client that sends half a body and stalls does not stall anyone else
 stalled = socket.create_connection(("127.0.0.1", PORT))

@@ -20,7 +20,7 @@ static int put(struct sink *s, const struct usage *u)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static char *attrs[] = {"tenant.id"};
-    struct otlp_options o = {"fuzz", attrs, 1};
+    struct otlp_options o = {.source = "fuzz", .tenant_attrs = attrs, .ntenant_attrs = 1};
     struct sink sink = {.put = put};
     struct otlp_result r;
     otlp_map_export(OTLP_JSON, 0, data, size, &o, &sink, &r);

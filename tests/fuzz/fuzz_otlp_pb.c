@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const enum otlp_signal sigs[] = {OTLP_TRACES, OTLP_LOGS, OTLP_METRICS};
     if (size < 1)
         return 0;
-    struct otlp_options o = {"fuzz", attrs, 1};
+    struct otlp_options o = {.source = "fuzz", .tenant_attrs = attrs, .ntenant_attrs = 1};
     struct sink sink = {.put = put};
     struct otlp_result r;
     otlp_map_export(OTLP_PROTOBUF, sigs[data[0] % 3], data + 1, size - 1, &o, &sink, &r);

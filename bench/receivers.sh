@@ -1,0 +1,57 @@
+#!/bin/sh
+# receivers.sh BUILD - make bench: the OTLP receivers of a running
+# `spendtop --daemon` (an otlp_http source with grpc_listen) under 16
+# concurrent clients, each with one trace export of 100 chat spans in
+# flight: OTLP/gRPC, OTLP/HTTP protobuf and OTLP/HTTP JSON. Per protocol:
+# accepted spans/s (every one stored in SQLite before its answer), p50/p99
+# answer latency, the daemon's CPU time per span (its own cost, whatever
+# the clients manage), and its peak RSS after all three. Clients
+# (bench/otlp_load.cjs, node with the pinned packages of
+# tests/e2e/exporters) share the machine with the daemon: the rate is a
+# floor. Figures, never thresholds. Skipped without node, npm or the registry.
+set -eu
+BUILD=${1:-build}
+SECONDS_=${RECEIVER_SECONDS:-10}
+CLIENTS=${RECEIVER_CLIENTS:-16}
+SPANS=${RECEIVER_SPANS:-100}
+nm=$(sh tests/e2e/lib/npm_install.sh tests/e2e/exporters) || { echo "bench: receivers skipped: $nm"; exit 0; }
+dir=$(mktemp -d)
+pid=""
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+port=$(free_port)
+gport=$(free_port)
+cat > "$dir/config.toml" <<TOML
+[[source]]
+name = "otlp"
+type = "otlp_http"
+listen = "127.0.0.1:$port"
+grpc_listen = "127.0.0.1:$gport"
+tenant_attribute = "tenant.id"
+TOML
+"$BUILD/spendtop" --daemon --no-hooks -c "$dir/config.toml" --db "$dir/state.db" 2>"$dir/err" &
+pid=$!
+i=0
+until grep -q "listening for gRPC on" "$dir/err"; do
+    i=$((i + 1)); [ $i -lt 100 ] || { echo "the daemon did not start"; cat "$dir/err"; exit 1; }
+    sleep 0.1
+done
+ticks=$(getconf CLK_TCK)
+cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+echo "bench: OTLP receivers, $CLIENTS clients x 1 export of $SPANS spans in flight, ${SECONDS_} s each"
+for proto in grpc http-proto http-json; do
+    p=$port
+    [ "$proto" = grpc ] && p=$gport
+    before=$(cpu)
+    NODE_PATH=$nm node bench/otlp_load.cjs "$proto" "$p" "$CLIENTS" "$SECONDS_" "$SPANS" > "$dir/load"
+    after=$(cpu)
+    awk -v proto="$proto" -v t=$((after - before)) -v hz="$ticks" '{
+        printf "  %-10s %9.0f spans/s accepted  p50 %6.1f ms  p99 %6.1f ms  server CPU %.1f us/span\n",
+        proto, $2 / $3, $4, $5, 1e6 * t / hz / $2 }' "$dir/load"
+done
+printf '  daemon peak RSS %s\n' "$(awk '/VmHWM/ {printf "%.1f MiB", $2 / 1024}' "/proc/$pid/status")"
+kill -TERM $pid
+wait $pid
+pid=""

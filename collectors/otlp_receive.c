@@ -1,0 +1,100 @@
+/* otlp_receive.c - one OTLP export request in, its answer out (see
+ * otlp_receive.h). */
+#include "collectors/otlp_receive.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "collectors/collector.h"
+#include "lib/jsonw.h"
+#include "lib/pb.h"
+
+/* The partial-success count's name, per signal (JSON). */
+static const char *rejected_key(enum otlp_signal sig)
+{
+    return sig == OTLP_LOGS ? "rejectedLogRecords"
+           : sig == OTLP_METRICS ? "rejectedDataPoints" : "rejectedSpans";
+}
+
+static void success_body(enum otlp_encoding enc, enum otlp_signal sig,
+                         const struct otlp_result *r, struct strbuf *b)
+{
+    if (enc == OTLP_JSON) {
+        if (r->rejected == 0) {
+            strbuf_puts(b, "{}");
+            return;
+        }
+        /* int64 travels as a string in OTLP/JSON */
+        strbuf_printf(b, "{\"partialSuccess\":{\"%s\":\"%zu\",\"errorMessage\":",
+                      rejected_key(sig), r->rejected);
+        jsonw_quote(b, r->error);
+        strbuf_puts(b, "}}");
+        return;
+    }
+    if (r->rejected == 0)
+        return;
+    struct strbuf ps = {0};
+    pb_put_uint(&ps, 1, r->rejected);
+    pb_put_bytes(&ps, 2, r->error, strlen(r->error));
+    pb_put_bytes(b, 1, ps.s, ps.len);
+    strbuf_free(&ps);
+}
+
+void otlp_receive_decode(enum otlp_encoding enc, enum otlp_signal sig, const void *buf,
+                         size_t len, const struct otlp_options *o, struct sink *sink,
+                         struct otlp_reply *out)
+{
+    memset(out, 0, sizeof *out);
+    if (otlp_map_export(enc, sig, buf, len, o, sink, &out->result) != 0) {
+        out->outcome = OTLP_INVALID;
+        snprintf(out->message, sizeof out->message, "%s", out->result.error);
+        return;
+    }
+    out->outcome = OTLP_ACCEPTED;
+    success_body(enc, sig, &out->result, &out->body);
+}
+
+void otlp_receive_stored(struct otlp_reply *out, bool durable, const char *err)
+{
+    if (out->outcome != OTLP_ACCEPTED || durable)
+        return;
+    out->outcome = OTLP_UNAVAILABLE;
+    snprintf(out->message, sizeof out->message, "%s", err);
+    strbuf_free(&out->body);
+}
+
+void otlp_receive(enum otlp_encoding enc, enum otlp_signal sig, const void *buf, size_t len,
+                  const struct otlp_options *o, struct sink *sink, struct otlp_reply *out)
+{
+    otlp_receive_decode(enc, sig, buf, len, o, sink, out);
+    if (out->outcome != OTLP_ACCEPTED || !sink->flush)
+        return;
+    /* durable before we say so */
+    char err[256];
+    otlp_receive_stored(out, sink->flush(sink, err, sizeof err) == 0, err);
+}
+
+void otlp_receive_account(struct collector *c, const struct otlp_reply *rep)
+{
+    if (rep->outcome == OTLP_INVALID) {
+        c->status.rejected++;
+    } else if (rep->outcome == OTLP_UNAVAILABLE) {
+        collector_error(c, "%s", rep->message);
+    } else {
+        collector_ok(c, (int64_t)rep->result.counted);
+        c->status.rejected += (int64_t)rep->result.rejected;
+    }
+}
+
+void otlp_status_body(enum otlp_encoding enc, int grpc_code, const char *message,
+                      struct strbuf *out)
+{
+    if (enc == OTLP_JSON) {
+        strbuf_printf(out, "{\"code\":%d,\"message\":", grpc_code);
+        jsonw_quote(out, message);
+        strbuf_putc(out, '}');
+        return;
+    }
+    pb_put_uint(out, 1, (uint64_t)grpc_code);
+    pb_put_bytes(out, 2, message, strlen(message));
+}

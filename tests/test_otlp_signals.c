@@ -1,0 +1,649 @@
+/* test_otlp_signals.c - the agent CLIs' log events and the token metrics
+ * -> usage records (collectors/otlp_signals.h).
+ *
+ * Fixtures in tests/fixtures/otlp/agents are OTLP/JSON exports, one per
+ * line, in the shape Claude Code, Codex CLI and Gemini CLI send (event
+ * names, attributes, value types, resource and scope as their telemetry
+ * docs and sources give them); tests/fixtures/otlp/{logs,metrics}.{json,pb}
+ * are the same exports in both encodings by OpenTelemetry JS. */
+#include "tests/helpers.h"
+
+#include <math.h>
+
+#include "collectors/otlp_map.h"
+#include "collectors/otlp_signals.h"
+#include "lib/clock.h"
+#include "lib/strbuf.h"
+#include "lib/xalloc.h"
+
+#define MAXREC 32
+#define MAXCUR 64
+
+/* A sink that keeps copies of the records and the cursors it is given. */
+struct capture {
+    struct sink sink;
+    struct usage u[MAXREC];
+    char strs[MAXREC][4][128];
+    int n;
+    char keys[MAXCUR][64], vals[MAXCUR][128];
+    int ncur;
+};
+
+static int capture_put(struct sink *s, const struct usage *u)
+{
+    struct capture *c = (struct capture *)s;
+    if (c->n == MAXREC)
+        fail_msg("too many records");
+    for (int i = 0; i < c->n; i++)
+        if (u->dedup_key && c->u[i].dedup_key == u->dedup_key)
+            return 0;
+    c->u[c->n] = *u;
+    const char *src[4] = {u->source, u->provider, u->model, u->tenant};
+    for (int i = 0; i < 4; i++)
+        snprintf(c->strs[c->n][i], 128, "%s", src[i] ? src[i] : "(null)");
+    c->u[c->n].source = c->strs[c->n][0];
+    c->u[c->n].provider = c->strs[c->n][1];
+    c->u[c->n].model = c->strs[c->n][2];
+    c->u[c->n].tenant = c->strs[c->n][3];
+    c->n++;
+    return 1;
+}
+
+static void capture_cursor(struct sink *s, const char *source, const char *key,
+                           const char *value)
+{
+    (void)source;
+    struct capture *c = (struct capture *)s;
+    int i = 0;
+    while (i < c->ncur && strcmp(c->keys[i], key) != 0)
+        i++;
+    if (i == c->ncur) {
+        if (c->ncur == MAXCUR)
+            fail_msg("too many cursors");
+        c->ncur++;
+    }
+    snprintf(c->keys[i], sizeof c->keys[i], "%s", key);
+    snprintf(c->vals[i], sizeof c->vals[i], "%s", value);
+}
+
+static void capture_each(struct sink *s, const char *source,
+                         int (*fn)(void *ctx, const char *key, const char *value), void *ctx)
+{
+    (void)source;
+    struct capture *c = (struct capture *)s;
+    for (int i = 0; i < c->ncur; i++)
+        if (c->vals[i][0])
+            fn(ctx, c->keys[i], c->vals[i]);
+}
+
+static void capture_init(struct capture *c)
+{
+    memset(c, 0, sizeof *c);
+    c->sink.put = capture_put;
+    c->sink.cursor = capture_cursor;
+    c->sink.cursor_each = capture_each;
+}
+
+static char *tenant_attrs[] = {"user.email", "team.id"};
+
+static struct otlp_options options(struct otlp_state *st)
+{
+    return (struct otlp_options){"agents", tenant_attrs, 2, st, 0};
+}
+
+static char *slurp(const char *name, size_t *len)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/otlp/%s",
+             getenv("SPENDTOP_FIXTURES") ? getenv("SPENDTOP_FIXTURES") : "tests/fixtures", name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    struct strbuf b = {0};
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        strbuf_append(&b, buf, n);
+    fclose(f);
+    *len = b.len;
+    return strbuf_detach(&b);
+}
+
+/* Feed lines [from, to) of an agents/ fixture (to < 0: all); the results
+ * are added up into *sum. */
+static void feed_lines(const char *name, int from, int to, const struct otlp_options *o,
+                       struct capture *c, struct otlp_result *sum)
+{
+    char file[256];
+    snprintf(file, sizeof file, "agents/%s", name);
+    size_t len;
+    char *s = slurp(file, &len);
+    memset(sum, 0, sizeof *sum);
+    int line = 0;
+    for (char *p = s; p < s + len; line++) {
+        char *nl = memchr(p, '\n', (size_t)(s + len - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(s + len - p);
+        if (line >= from && (to < 0 || line < to)) {
+            struct otlp_result r;
+            assert_int_equal(otlp_map_export(OTLP_JSON, 0, p, n, o, &c->sink, &r), 0);
+            sum->log_records += r.log_records;
+            sum->data_points += r.data_points;
+            sum->counted += r.counted;
+            sum->duplicates += r.duplicates;
+            sum->ignored += r.ignored;
+            sum->superseded += r.superseded;
+            sum->rejected += r.rejected;
+        }
+        p += n + 1;
+    }
+    free(s);
+}
+
+static void feed(const char *name, const struct otlp_options *o, struct capture *c,
+                 struct otlp_result *sum)
+{
+    feed_lines(name, 0, -1, o, c, sum);
+}
+
+/* Token totals of the captured records. */
+struct totals {
+    int64_t requests, errors, input, cache_read, cache_write, output, reasoning;
+    double reported;
+};
+
+static struct totals total(const struct capture *c)
+{
+    struct totals t = {0};
+    for (int i = 0; i < c->n; i++) {
+        const struct usage *u = &c->u[i];
+        t.requests += u->requests;
+        t.errors += u->errors;
+        t.input += u->input;
+        t.cache_read += u->cache_read;
+        t.cache_write += u->cache_write_5m;
+        t.output += u->output;
+        t.reasoning += u->reasoning;
+        t.reported += u->has_reported ? u->reported_usd : 0;
+    }
+    return t;
+}
+
+/* ---- log events ------------------------------------------------------------- */
+
+static void test_claude_code_api_requests_are_records_with_its_cost_reported(void **state)
+{
+    (void)state;
+    struct otlp_state *st = otlp_state_new();
+    struct otlp_options o = options(st);
+    struct capture c;
+    capture_init(&c);
+    struct otlp_result r;
+    feed("claude-code-logs.jsonl", &o, &c, &r);
+    assert_int_equal(r.log_records, 5);
+    assert_int_equal(r.counted, 3);   /* two api_request, one api_error */
+    assert_int_equal(r.ignored, 2);   /* user_prompt, tool_result */
+    assert_int_equal(c.n, 3);
+    const struct usage *u = &c.u[0];
+    assert_string_equal(u->provider, "anthropic");
+    assert_string_equal(u->model, "claude-sonnet-4-5-20250929");
+    assert_string_equal(u->tenant, "dev@example.com"); /* record first, then team.id */
+    assert_int_equal(u->ts, 1767225612);
+    assert_int_equal(u->requests, 1);
+    assert_false(u->requests_unknown);
+    /* input_tokens is the uncached part: 12 + 20000 read + 1500 written */
+    assert_int_equal(u->input, 21512);
+    assert_true(u->cache_known);
+    assert_int_equal(u->cache_read, 20000);
+    assert_int_equal(u->cache_write_5m, 1500);
+    assert_int_equal(u->output, 340);
+    assert_false(u->reasoning_known);
+    assert_true(u->has_reported);
+    assert_true(fabs(u->reported_usd - 0.0421) < 1e-12);
+    assert_true(u->per_request);
+    assert_true(u->dedup_key != 0);
+    /* the api_error: a failed request, no tokens */
+    assert_int_equal(c.u[1].requests, 1);
+    assert_int_equal(c.u[1].errors, 1);
+    assert_int_equal(c.u[1].input + c.u[1].output, 0);
+    assert_false(c.u[1].has_reported);
+    assert_int_equal(c.u[2].input, 300);
+    assert_true(c.u[2].cache_known); /* 0 read, reported as 0 */
+    otlp_state_free(st);
+}
+
+static void test_codex_completed_responses_count_with_counts_sent_as_text(void **state)
+{
+    (void)state;
+    struct otlp_state *st = otlp_state_new();
+    struct otlp_options o = options(st);
+    struct capture c;
+    capture_init(&c);
+    struct otlp_result r;
+    feed("codex-logs.jsonl", &o, &c, &r);
+    assert_int_equal(r.log_records, 6);
+    assert_int_equal(r.counted, 2);
+    assert_int_equal(r.ignored, 4); /* starts, api_request, created, a failed completion */
+    assert_int_equal(r.rejected, 0);
+    const struct usage *u = &c.u[0];
+    assert_string_equal(u->provider, "openai");
+    assert_string_equal(u->model, "gpt-5-codex");
+    assert_string_equal(u->tenant, "dev2@example.com");
+    /* OpenAI's semantics: input includes the cached, output the reasoning */
+    assert_int_equal(u->input, 9000);
+    assert_int_equal(u->cache_read, 6000);
+    assert_true(u->cache_known);
+    assert_int_equal(u->output, 800);
+    assert_int_equal(u->reasoning, 500);
+    assert_true(u->reasoning_known);
+    assert_false(u->has_reported);
+    /* no cached_token_count: the cache is unknown, not 0% */
+    assert_int_equal(c.u[1].input, 1000);
+    assert_false(c.u[1].cache_known);
+    assert_false(c.u[1].reasoning_known);
+    otlp_state_free(st);
+}
+
+static void test_gemini_cli_thoughts_are_added_to_its_output(void **state)
+{
+    (void)state;
+    struct otlp_state *st = otlp_state_new();
+    struct otlp_options o = options(st);
+    struct capture c;
+    capture_init(&c);
+    struct otlp_result r;
+    feed("gemini-logs.jsonl", &o, &c, &r);
+    assert_int_equal(r.counted, 2);
+    assert_int_equal(r.ignored, 1);
+    const struct usage *u = &c.u[0];
+    assert_string_equal(u->provider, "gcp.gemini");
+    assert_string_equal(u->model, "gemini-2.5-pro");
+    assert_int_equal(u->input, 10000);     /* the prompt includes cached content */
+    assert_int_equal(u->cache_read, 4000);
+    assert_int_equal(u->output, 1700);     /* 500 candidates + 1200 thoughts */
+    assert_int_equal(u->reasoning, 1200);
+    assert_int_equal(u->errors, 0);
+    assert_int_equal(c.u[1].errors, 1);    /* the api_error */
+    otlp_state_free(st);
+}
+
+static void test_a_count_that_is_not_a_count_rejects_its_event(void **state)
+{
+    (void)state;
+    static const char *bad[] = {"{\"stringValue\":\"12abc\"}", "{\"intValue\":\"-5\"}",
+                                "{\"doubleValue\":1.5}", "{\"boolValue\":true}"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct strbuf b = {0};
+        strbuf_printf(&b,
+            "{\"resourceLogs\":[{\"resource\":{},\"scopeLogs\":[{\"logRecords\":[{"
+            "\"timeUnixNano\":\"1767225600000000000\",\"body\":{\"stringValue\":\"x\"},"
+            "\"attributes\":[{\"key\":\"event.name\",\"value\":{\"stringValue\":\"api_request\"}},"
+            "{\"key\":\"input_tokens\",\"value\":%s}]}]}]}]}", bad[i]);
+        struct capture c;
+        capture_init(&c);
+        struct otlp_result r;
+        struct otlp_options o = options(NULL);
+        assert_int_equal(otlp_map_export(OTLP_JSON, 0, b.s, b.len, &o, &c.sink, &r), 0);
+        assert_int_equal(r.rejected, 1);
+        assert_int_equal(c.n, 0);
+        assert_non_null(strstr(r.error, "input_tokens is not a token count"));
+        strbuf_free(&b);
+    }
+}
+
+/* ---- metrics ------------------------------------------------------------------ */
+
+static void test_claude_code_delta_token_metrics_make_one_record_per_model(void **state)
+{
+    (void)state;
+    struct otlp_state *st = otlp_state_new();
+    struct otlp_options o = options(st);
+    struct capture c;
+    capture_init(&c);
+    struct otlp_result r;
+    feed("claude-code-metrics.jsonl", &o, &c, &r);
+    assert_int_equal(r.rejected, 0);
+    assert_int_equal(c.n, 2);
+    const struct usage *u = &c.u[0];
+    assert_string_equal(u->model, "claude-sonnet-4-5-20250929");
+    assert_int_equal(u->ts, 1767225660);
+    assert_true(u->requests_unknown);
+    assert_int_equal(u->requests, 0);
+    assert_false(u->per_request);
+    assert_int_equal(u->input, 21512);
+    assert_int_equal(u->cache_read, 20000);
+    assert_int_equal(u->cache_write_5m, 1500);
+    assert_int_equal(u->output, 340);
+    assert_true(u->cache_known);
+    assert_false(u->reasoning_known);
+    assert_true(fabs(u->reported_usd - 0.0421) < 1e-12);
+    assert_int_equal(c.u[1].input, 300);
+    assert_int_equal(c.u[1].output, 50);
+    assert_true(c.u[1].cache_known); /* Claude Code reports reads: none is 0 */
+    assert_true(fabs(c.u[1].reported_usd - 0.00055) < 1e-12);
+    otlp_state_free(st);
+}
+
+static void test_codex_cumulative_histograms_become_deltas_across_a_restart(void **state)
+{
+    (void)state;
+    struct otlp_state *st = otlp_state_new();
+    struct otlp_options o = options(st);
+    struct capture c;
+    capture_init(&c);
+    struct otlp_result r;
+    feed("codex-metrics.jsonl", &o, &c, &r);
+    assert_int_equal(r.rejected, 0);
+    assert_int_equal(c.n, 3); /* the retried export adds nothing */
+    struct totals t = total(&c);
+    /* input 9000, then 14000 - 9000, then 2000 after the restart */
+    assert_int_equal(t.input, 9000 + 5000 + 2000);
+    assert_int_equal(t.cache_read, 6000 + 3000 + 0);
+    assert_int_equal(t.output, 800 + 200 + 100);
+    assert_int_equal(t.reasoning, 500 + 100 + 0);
+    assert_int_equal(t.requests, 0);
+    assert_int_equal(c.u[1].input, 5000);
+    assert_int_equal(c.u[1].ts, 1767225720);
+    assert_true(c.u[2].cache_known && c.u[2].reasoning_known);
+    otlp_state_free(st);
+}
+
+static void test_a_restart_of_spendtop_neither_loses_nor_double_counts(void **state)
+{
+    (void)state;
+    struct capture c;
+    capture_init(&c);
+    struct otlp_result r;
+    /* the first export, then spendtop restarts with its saved cursors */
+    struct otlp_state *a = otlp_state_new();
+    struct otlp_options o = options(a);
+    feed_lines("codex-metrics.jsonl", 0, 1, &o, &c, &r);
+    otlp_state_free(a);
+    assert_true(c.ncur >= 2); /* the streams and the emitter */
+    struct otlp_state *b = otlp_state_new();
+    otlp_state_load(b, &c.sink, "agents", 1767225600 + 300, 8 * 86400);
+    assert_int_equal(otlp_state_streams(b), 4); /* "total" is not read */
+    assert_int_equal(otlp_state_emitters(b), 1);
+    o = options(b);
+    feed_lines("codex-metrics.jsonl", 1, -1, &o, &c, &r);
+    struct totals t = total(&c);
+    assert_int_equal(t.input, 16000);
+    assert_int_equal(t.output, 1100);
+    otlp_state_free(b);
+    /* entries older than the retention are forgotten when loaded */
+    struct otlp_state *old = otlp_state_new();
+    otlp_state_load(old, &c.sink, "agents", 1767225600 + 9 * 86400, 8 * 86400);
+    assert_int_equal(otlp_state_streams(old), 0);
+    otlp_state_commit(old, &c.sink, "agents");
+    for (int i = 0; i < c.ncur; i++)
+        assert_string_equal(c.vals[i], "");
+    otlp_state_free(old);
+}
+
+/* A daemon that runs for weeks keeps in memory only the streams and
+ * emitters of the retention: once an hour the older ones are dropped, and
+ * their cursors with them. */
+static void test_a_long_running_state_forgets_what_it_has_not_seen(void **state)
+{
+    (void)state;
+    const int64_t t0 = 1767225600;
+    clock_set(t0 + 300, true);
+    struct capture c;
+    capture_init(&c);
+    struct otlp_state *st = otlp_state_new();
+    otlp_state_load(st, &c.sink, "agents", t0 + 300, 8 * 86400);
+    struct otlp_options o = options(st);
+    struct otlp_result r;
+    feed("codex-metrics.jsonl", &o, &c, &r);
+    assert_int_equal(otlp_state_streams(st), 4);
+    assert_int_equal(otlp_state_emitters(st), 1);
+    /* a week later, still inside the retention: kept */
+    clock_set(t0 + 7 * 86400, true);
+    otlp_state_commit(st, &c.sink, "agents");
+    assert_int_equal(otlp_state_streams(st), 4);
+    /* nine days later: gone, from memory and from the cursors */
+    clock_set(t0 + 9 * 86400, true);
+    otlp_state_commit(st, &c.sink, "agents");
+    assert_int_equal(otlp_state_streams(st), 0);
+    assert_int_equal(otlp_state_emitters(st), 0);
+    for (int i = 0; i < c.ncur; i++)
+        assert_string_equal(c.vals[i], "");
+    otlp_state_free(st);
+}
+
+/* One cumulative sum point, value v, started at start, at time t. */
+static char *cumulative(int64_t start, int64_t t, const char *v)
+{
+    struct strbuf b = {0};
+    strbuf_printf(&b,
+        "{\"resourceMetrics\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\","
+        "\"value\":{\"stringValue\":\"app\"}}]},\"scopeMetrics\":[{\"metrics\":[{"
+        "\"name\":\"gen_ai.client.token.usage\",\"histogram\":{\"aggregationTemporality\":2,"
+        "\"dataPoints\":[{\"startTimeUnixNano\":\"%lld000000000\",\"timeUnixNano\":"
+        "\"%lld000000000\",\"count\":\"1\",\"sum\":%s,\"attributes\":["
+        "{\"key\":\"gen_ai.token.type\",\"value\":{\"stringValue\":\"input\"}},"
+        "{\"key\":\"gen_ai.provider.name\",\"value\":{\"stringValue\":\"openai\"}},"
+        "{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\"gpt-4o\"}}]}]}}]}]}]}",
+        (long long)start, (long long)t, v);
+    return strbuf_detach(&b);
+}
+
+static int64_t feed_cumulative(struct otlp_state *st, int64_t start, int64_t t, const char *v,
+                               struct otlp_result *r)
+{
+    char *doc = cumulative(start, t, v);
+    struct capture c;
+    capture_init(&c);
+    struct otlp_options o = options(st);
+    assert_int_equal(otlp_map_export(OTLP_JSON, 0, doc, strlen(doc), &o, &c.sink, r), 0);
+    free(doc);
+    int64_t input = 0;
+    for (int i = 0; i < c.n; i++) {
+        assert_string_equal(c.u[i].provider, "openai");
+        assert_string_equal(c.u[i].model, "gpt-4o");
+        assert_false(c.u[i].cache_known);
+        input += c.u[i].input;
+    }
+    return input;
+}
+
+static void test_a_decrease_is_a_reset_and_never_a_negative_amount(void **state)
+{
+    (void)state;
+    struct otlp_state *st = otlp_state_new();
+    struct otlp_result r;
+    assert_int_equal(feed_cumulative(st, 100, 160, "1000", &r), 1000);
+    assert_int_equal(feed_cumulative(st, 100, 220, "1500", &r), 500);
+    /* lower than the last value, same start: the counter was reset */
+    assert_int_equal(feed_cumulative(st, 100, 280, "200", &r), 200);
+    /* an older point (out of order) or the same again: nothing */
+    assert_int_equal(feed_cumulative(st, 100, 250, "900", &r), 0);
+    assert_int_equal(feed_cumulative(st, 100, 280, "200", &r), 0);
+    /* a new start time with a higher value: the whole value is new */
+    assert_int_equal(feed_cumulative(st, 300, 340, "5000", &r), 5000);
+    /* a negative sum is refused, not counted */
+    assert_int_equal(feed_cumulative(st, 300, 400, "-7", &r), 0);
+    assert_int_equal(r.rejected, 1);
+    otlp_state_free(st);
+}
+
+static void test_a_retried_delta_export_counts_once(void **state)
+{
+    (void)state;
+    size_t len;
+    char *line = slurp("agents/claude-code-metrics.jsonl", &len);
+    size_t n = (size_t)((char *)memchr(line, '\n', len) - line);
+    struct otlp_state *st = otlp_state_new();
+    struct otlp_options o = options(st);
+    struct capture c;
+    capture_init(&c);
+    struct otlp_result r;
+    assert_int_equal(otlp_map_export(OTLP_JSON, 0, line, n, &o, &c.sink, &r), 0);
+    assert_int_equal(r.counted, 1);
+    assert_int_equal(otlp_map_export(OTLP_JSON, 0, line, n, &o, &c.sink, &r), 0);
+    assert_int_equal(r.counted, 0);
+    assert_int_equal(r.duplicates, 1); /* the same key: the sink drops it */
+    assert_int_equal(c.n, 1);
+    free(line);
+    otlp_state_free(st);
+}
+
+/* ---- one sender, one count ------------------------------------------------------ */
+
+static void test_gemini_cli_own_metric_wins_over_the_genai_one_it_also_sends(void **state)
+{
+    (void)state;
+    struct otlp_state *st = otlp_state_new();
+    struct otlp_options o = options(st);
+    struct capture c;
+    capture_init(&c);
+    struct otlp_result r;
+    feed("gemini-metrics.jsonl", &o, &c, &r);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(r.superseded, 2); /* the GenAI histogram's two points */
+    const struct usage *u = &c.u[0];
+    assert_string_equal(u->provider, "gcp.gemini");
+    assert_int_equal(u->input, 10000);
+    assert_int_equal(u->cache_read, 4000);
+    assert_int_equal(u->output, 1700);
+    assert_int_equal(u->reasoning, 1200);
+    otlp_state_free(st);
+}
+
+static void test_events_and_metrics_of_one_session_count_once(void **state)
+{
+    (void)state;
+    /* events first (as Claude Code sends them: every 5 s, metrics 60 s) */
+    struct otlp_state *st = otlp_state_new();
+    struct otlp_options o = options(st);
+    struct capture c;
+    capture_init(&c);
+    struct otlp_result r;
+    feed("claude-code-logs.jsonl", &o, &c, &r);
+    feed("claude-code-metrics.jsonl", &o, &c, &r);
+    assert_int_equal(r.superseded, 8); /* every token and cost point */
+    struct totals t = total(&c);
+    assert_int_equal(t.requests, 3);
+    assert_int_equal(t.input, 21512 + 300);
+    assert_int_equal(t.output, 340 + 50);
+    otlp_state_free(st);
+    /* metrics first: they are that session's count, the events are not */
+    st = otlp_state_new();
+    o = options(st);
+    capture_init(&c);
+    feed("claude-code-metrics.jsonl", &o, &c, &r);
+    feed("claude-code-logs.jsonl", &o, &c, &r);
+    assert_int_equal(r.superseded, 3);
+    t = total(&c);
+    assert_int_equal(t.requests, 0);
+    assert_int_equal(t.input, 21512 + 300);
+    assert_int_equal(t.output, 340 + 50);
+    assert_true(fabs(t.reported - 0.04265) < 1e-12);
+    otlp_state_free(st);
+}
+
+static void test_the_signals_option_turns_a_signal_off(void **state)
+{
+    (void)state;
+    struct otlp_state *st = otlp_state_new();
+    struct otlp_options o = options(st);
+    o.signals = OTLP_TRACES | OTLP_LOGS;
+    struct capture c;
+    capture_init(&c);
+    struct otlp_result r;
+    feed("claude-code-metrics.jsonl", &o, &c, &r);
+    assert_int_equal(c.n, 0);
+    assert_int_equal(r.ignored, r.data_points);
+    feed("claude-code-logs.jsonl", &o, &c, &r);
+    assert_int_equal(c.n, 3);
+    o.signals = OTLP_METRICS;
+    feed("codex-logs.jsonl", &o, &c, &r);
+    assert_int_equal(r.counted, 0);
+    size_t len;
+    char *traces = slurp("traces.json", &len);
+    assert_int_equal(otlp_map_export(OTLP_JSON, 0, traces, len, &o, &c.sink, &r), 0);
+    assert_int_equal(r.spans, 4);
+    assert_int_equal(r.counted, 0);
+    free(traces);
+    otlp_state_free(st);
+    /* the option's names */
+    char *names[] = {"logs", "traces"};
+    assert_int_equal(otlp_signals_mask(names, 2), OTLP_LOGS | OTLP_TRACES);
+    assert_int_equal(otlp_signals_mask(names, 0), 0);
+}
+
+/* ---- both encodings ---------------------------------------------------------------- */
+
+static void records_text(const struct capture *c, struct strbuf *b)
+{
+    for (int i = 0; i < c->n; i++) {
+        const struct usage *u = &c->u[i];
+        strbuf_printf(b, "%lld %s %s %s %s r=%lld%s e=%lld in=%lld cr=%lld%s cw=%lld out=%lld "
+                      "rs=%lld%s rep=%.17g%s key=%llx\n", (long long)u->ts, u->source,
+                      u->provider, u->model, u->tenant, (long long)u->requests,
+                      u->requests_unknown ? "?" : "", (long long)u->errors,
+                      (long long)u->input, (long long)u->cache_read,
+                      u->cache_known ? "" : "?", (long long)u->cache_write_5m,
+                      (long long)u->output, (long long)u->reasoning,
+                      u->reasoning_known ? "" : "?", u->reported_usd,
+                      u->has_reported ? "" : "?", (unsigned long long)u->dedup_key);
+    }
+}
+
+static void same_records(const char *json_name, const char *pb_name, enum otlp_signal sig,
+                         int expect)
+{
+    size_t jl, pl;
+    char *json = slurp(json_name, &jl), *pb = slurp(pb_name, &pl);
+    struct capture cj, cp;
+    capture_init(&cj);
+    capture_init(&cp);
+    struct otlp_result rj, rp;
+    struct otlp_options o = options(NULL);
+    assert_int_equal(otlp_map_export(OTLP_JSON, 0, json, jl, &o, &cj.sink, &rj), 0);
+    assert_int_equal(otlp_map_export(OTLP_PROTOBUF, sig, pb, pl, &o, &cp.sink, &rp), 0);
+    assert_int_equal(cj.n, expect);
+    struct strbuf a = {0}, b = {0};
+    records_text(&cj, &a);
+    records_text(&cp, &b);
+    assert_string_equal(strbuf_str(&a), strbuf_str(&b));
+    assert_int_equal(rj.counted, rp.counted);
+    assert_int_equal(rj.ignored, rp.ignored);
+    assert_int_equal(rj.superseded, rp.superseded);
+    strbuf_free(&a);
+    strbuf_free(&b);
+    free(json);
+    free(pb);
+}
+
+static void test_the_same_export_gives_the_same_records_from_json_and_protobuf(void **state)
+{
+    (void)state;
+    /* Claude Code's api_request and Codex's completed response */
+    same_records("logs.json", "logs.pb", OTLP_LOGS, 2);
+    /* claude_code tokens + cost (one record); the GenAI histogram and
+     * Codex's split input metric come from the same emitter (one service,
+     * no session) and are superseded: cumulative and delta */
+    same_records("metrics.json", "metrics.pb", OTLP_METRICS, 1);
+    same_records("metrics-delta.json", "metrics-delta.pb", OTLP_METRICS, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_claude_code_api_requests_are_records_with_its_cost_reported),
+        cmocka_unit_test(test_codex_completed_responses_count_with_counts_sent_as_text),
+        cmocka_unit_test(test_gemini_cli_thoughts_are_added_to_its_output),
+        cmocka_unit_test(test_a_count_that_is_not_a_count_rejects_its_event),
+        cmocka_unit_test(test_claude_code_delta_token_metrics_make_one_record_per_model),
+        cmocka_unit_test(test_codex_cumulative_histograms_become_deltas_across_a_restart),
+        cmocka_unit_test(test_a_restart_of_spendtop_neither_loses_nor_double_counts),
+        cmocka_unit_test(test_a_long_running_state_forgets_what_it_has_not_seen),
+        cmocka_unit_test(test_a_decrease_is_a_reset_and_never_a_negative_amount),
+        cmocka_unit_test(test_a_retried_delta_export_counts_once),
+        cmocka_unit_test(test_gemini_cli_own_metric_wins_over_the_genai_one_it_also_sends),
+        cmocka_unit_test(test_events_and_metrics_of_one_session_count_once),
+        cmocka_unit_test(test_the_signals_option_turns_a_signal_off),
+        cmocka_unit_test(test_the_same_export_gives_the_same_records_from_json_and_protobuf),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -295,11 +295,14 @@ static void handle(struct conn *c)
         return;
     }
     collector_ok(r->c, (int64_t)res.counted);
+    r->c->status.no_usage += (int64_t)res.no_usage;
     if (res.rejected == 0) {
         respond(c, 200, "{}", p->keep_alive);
         return;
     }
     r->c->status.rejected += (int64_t)res.rejected;
+    log_msg(LOG_WARN, "%s: %zu span(s) rejected: %s", r->c->status.name, res.rejected,
+            res.error);
     struct strbuf b = {0};
     strbuf_printf(&b, "{\"partialSuccess\":{\"rejectedSpans\":\"%zu\",\"errorMessage\":",
                   res.rejected);

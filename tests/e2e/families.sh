@@ -44,7 +44,12 @@ check() { # SCENARIO NAME
         > "$dir/$2/out.json" 2> "$dir/$2/err.txt" || {
         echo "FAIL $2: spendtop exited $?"; cat "$dir/$2/err.txt"; failed=1; return; }
     python3 "$here/families_check.py" "$1" "$dir/$2/truth.jsonl" "$dir/$2/out.json" \
-        "$prices" || failed=1
+        "$prices" || {
+        failed=1
+        echo "  $2: $(cat "$dir/$2"/spans.json 2>/dev/null | wc -l) export line(s); the run said:"
+        tail -3 "$dir/$2/node.log" 2>/dev/null | sed 's/^/  /'
+        tail -3 "$dir/$2/err.txt" | sed 's/^/  /'
+    }
 }
 
 # Each library through the file format: its spans to a Collector-style

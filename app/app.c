@@ -167,6 +167,10 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
         return 1;
     }
     a->ingest = ingest_new(a->store, a->db, a->pricing);
+    if (ingest_start(a->ingest, err, sizeof err) != 0) {
+        strbuf_printf(errs, "cannot load the database %s: %s\n", db_path, err);
+        return 1;
+    }
     a->alerts = alerts_new(&a->cfg->alerts, a->cfg->hooks, a->cfg->nhooks, a->db,
                            !a->no_hooks, err, sizeof err);
     if (!a->alerts) {

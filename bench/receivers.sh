@@ -14,7 +14,7 @@ BUILD=${1:-build}
 SECONDS_=${RECEIVER_SECONDS:-10}
 CLIENTS=${RECEIVER_CLIENTS:-16}
 SPANS=${RECEIVER_SPANS:-100}
-nm=$(sh tests/e2e/lib/npm_install.sh tests/e2e/exporters) || { echo "bench: receivers skipped: $nm"; exit 0; }
+nm=$(sh tests/e2e/lib/npm_install.sh tests/e2e/exporters 2>&1) || { echo "bench: receivers skipped: $nm"; exit 0; }
 dir=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$dir"' EXIT

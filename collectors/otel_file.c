@@ -152,6 +152,7 @@ static int64_t process_line(struct otel_file *f, struct tracked *t,
         malformed(f, t, r.error);
         return 0;
     }
+    f->c->status.no_usage += (int64_t)r.no_usage;
     if (r.rejected) {
         f->c->status.rejected += (int64_t)r.rejected;
         if (t->errors_logged++ < LOGGED_ERRORS_PER_FILE)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "collectors/otlp_families.h"
 #include "collectors/otlp_json.h"
 #include "collectors/otlp_pb.h"
 #include "collectors/otlp_signals.h"
@@ -18,89 +19,6 @@ const struct setting otlp_tenant_keys[] = {
             "point) are searched first, then its resource's"},
     {0},
 };
-
-/* The attributes read, current name first (DESIGN.md §3). */
-enum attr {
-    A_NONE = -1,
-    A_OPERATION, A_PROVIDER, A_SYSTEM, A_REQUEST_MODEL, A_RESPONSE_MODEL,
-    A_INPUT, A_OUTPUT, A_CACHE_READ, A_CACHE_WRITE, A_REASONING,
-};
-
-/* A key and its length: lengths are compared first, so a key is compared
- * byte by byte only with the one or two names of its length. */
-#define KEY(s) s, sizeof s - 1
-
-static const struct {
-    const char *key; /* after "gen_ai.usage." */
-    size_t len;
-    enum attr attr;
-} usage_keys[] = {
-    {KEY("input_tokens"), A_INPUT},
-    {KEY("prompt_tokens"), A_INPUT},
-    {KEY("output_tokens"), A_OUTPUT},
-    {KEY("completion_tokens"), A_OUTPUT},
-    {KEY("cache_read.input_tokens"), A_CACHE_READ},
-    {KEY("cache_read_input_tokens"), A_CACHE_READ},
-    {KEY("prompt_tokens_details.cached_tokens"), A_CACHE_READ},
-    {KEY("cache_creation.input_tokens"), A_CACHE_WRITE},
-    {KEY("cache_creation_input_tokens"), A_CACHE_WRITE},
-    {KEY("reasoning.output_tokens"), A_REASONING},
-    {KEY("reasoning_tokens"), A_REASONING},
-    {KEY("completion_tokens_details.reasoning_tokens"), A_REASONING},
-};
-
-static const struct {
-    const char *key; /* after "gen_ai." */
-    size_t len;
-    enum attr attr;
-} genai_keys[] = {
-    {KEY("operation.name"), A_OPERATION},
-    {KEY("provider.name"), A_PROVIDER},
-    {KEY("system"), A_SYSTEM},
-    {KEY("request.model"), A_REQUEST_MODEL},
-    {KEY("response.model"), A_RESPONSE_MODEL},
-};
-
-/* Which attribute a key of length n is. Most span keys start "gen_ai.", so
- * dispatch on that prefix first: this runs for every attribute of every
- * span. */
-static enum attr attr_of(const char *k, size_t n)
-{
-    if (n > 7 && memcmp(k, "gen_ai.", 7) == 0) {
-        const char *r = k + 7;
-        n -= 7;
-        if (n > 6 && memcmp(r, "usage.", 6) == 0) {
-            r += 6;
-            n -= 6;
-            for (size_t i = 0; i < sizeof usage_keys / sizeof *usage_keys; i++)
-                if (usage_keys[i].len == n && memcmp(r, usage_keys[i].key, n) == 0)
-                    return usage_keys[i].attr;
-            return A_NONE;
-        }
-        for (size_t i = 0; i < sizeof genai_keys / sizeof *genai_keys; i++)
-            if (genai_keys[i].len == n && memcmp(r, genai_keys[i].key, n) == 0)
-                return genai_keys[i].attr;
-        return A_NONE;
-    }
-    if (n == 26 && memcmp(k, "llm.usage.reasoning_tokens", 26) == 0)
-        return A_REASONING;
-    return A_NONE;
-}
-
-/* A token count: a non-negative intValue, or a doubleValue in range (cut
- * to its integer part). Strings are not counts. */
-static bool value_count(const struct otlp_value *v, int64_t *out)
-{
-    if (v->type == OTLP_INT && v->u.i >= 0) {
-        *out = v->u.i;
-        return true;
-    }
-    if (v->type == OTLP_DOUBLE && v->u.d >= 0 && v->u.d < 9e18) {
-        *out = (int64_t)v->u.d;
-        return true;
-    }
-    return false;
-}
 
 /* A view copied into buf as a C string, cut to USAGE_NAME_MAX + 1 bytes
  * (so the ingest still sees that it was longer, and cuts it as it cuts
@@ -128,31 +46,6 @@ static const char *value_str(const struct otlp_value *v, char *buf)
     return NULL;
 }
 
-/* Legacy gen_ai.system values that the current provider names renamed. */
-static const char *provider_name(struct otlp_str s, char *buf)
-{
-    static const struct {
-        const char *legacy, *current;
-    } map[] = {
-        {"xai", "x_ai"},
-        {"vertex_ai", "gcp.vertex_ai"},
-        {"gemini", "gcp.gemini"},
-        {"az.ai.inference", "azure.ai.inference"},
-        {"az.ai.openai", "azure.ai.openai"},
-        {"mistralai", "mistral_ai"},
-    };
-    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-        if (otlp_str_eq(s, map[i].legacy))
-            return map[i].current;
-    return cstr(s, buf);
-}
-
-static bool is_inference(struct otlp_str op)
-{
-    return otlp_str_eq(op, "chat") || otlp_str_eq(op, "text_completion") ||
-           otlp_str_eq(op, "generate_content") || otlp_str_eq(op, "embeddings");
-}
-
 /* ---- the walk ------------------------------------------------------------------- */
 
 /* Tenant attribute names whose lengths are kept: every attribute of every
@@ -167,6 +60,7 @@ struct map {
     const char *resource_tenant;    /* of the current resource, or NULL */
     char rtenant[NAME_BUF];
     struct otlp_emit emit;          /* for logs and metrics */
+    struct otlp_span_attrs attrs;   /* what the families read of a span */
 };
 
 /* key is the t-th configured tenant attribute. */
@@ -201,37 +95,24 @@ static void on_resource(void *ctx, enum otlp_signal sig, const struct otlp_resou
     }
 }
 
-/* What a span's attributes say, first occurrence of each. */
-struct span_attrs {
-    struct otlp_str str[A_RESPONSE_MODEL + 1];
-    int64_t num[A_REASONING + 1];
-    bool has[A_REASONING + 1];
-    struct otlp_value tenant;       /* the best-ranked tenant attribute */
-    size_t tenant_rank;             /* ntenant_attrs: none */
-};
-
-static void read_attrs(const struct map *m, const struct otlp_span *s, struct span_attrs *a)
+/* Offer every attribute of a span to the families, and find its tenant:
+ * the best-ranked configured tenant attribute, by configured order. */
+static void read_attrs(struct map *m, const struct otlp_span *s, struct otlp_value *tenant,
+                       size_t *rank)
 {
-    memset(a, 0, sizeof *a);
-    a->tenant_rank = m->o->ntenant_attrs;
+    *rank = m->o->ntenant_attrs;
+    otlp_span_attrs_begin(&m->attrs);
     struct otlp_iter it;
     struct otlp_kv kv;
     otlp_iter_init(&it, &s->attrs);
     while (otlp_next_kv(&it, &kv)) {
-        enum attr at = attr_of(kv.key.p, kv.key.n);
-        if (at == A_NONE) {
-            for (size_t t = 0; t < a->tenant_rank; t++) {
-                if (tenant_is(m, t, kv.key)) {
-                    a->tenant = kv.value;
-                    a->tenant_rank = t;
-                    break;
-                }
+        otlp_span_attrs_take(&m->attrs, &kv);
+        for (size_t t = 0; t < *rank; t++) {
+            if (tenant_is(m, t, kv.key)) {
+                *tenant = kv.value;
+                *rank = t;
+                break;
             }
-        } else if (at <= A_RESPONSE_MODEL) {
-            if (!a->str[at].p && kv.value.type == OTLP_STRING)
-                a->str[at] = kv.value.u.s;
-        } else if (!a->has[at]) {
-            a->has[at] = value_count(&kv.value, &a->num[at]);
         }
     }
 }
@@ -261,57 +142,90 @@ static uint64_t span_key(const struct otlp_span *s)
     return hmap_hash(buf, n);
 }
 
-static void fill_usage(const struct map *m, const struct span_attrs *a,
-                       const struct otlp_span *s, struct usage *u, char bufs[3][NAME_BUF])
+/* The key its parent has as a span (so a child finds the parent it
+ * names), or 0 for a root span. */
+static uint64_t parent_key(const struct otlp_span *s)
+{
+    const struct otlp_bytes *p = &s->parent_span_id;
+    bool set = false;
+    for (size_t i = 0; p->p && i < p->n && !set; i++)
+        set = p->form == OTLP_RAW ? p->p[i] != 0 : p->p[i] != '0';
+    if (!set || !s->trace_id.p)
+        return 0;
+    uint8_t buf[2 * 34];
+    size_t n = id_bytes(&s->trace_id, buf);
+    n += id_bytes(p, buf + n);
+    return hmap_hash(buf, n);
+}
+
+/* A hash of (trace id, the provider's response id), or 0 without one. Two
+ * spans of one trace with the same response id tell of the same call; the
+ * trace keeps a server that answers every call with one fixed id from
+ * merging calls that have nothing to do with each other. */
+static uint64_t answer_key(const struct otlp_span *s, struct otlp_str id)
+{
+    if (!id.p || !id.n || !s->trace_id.p)
+        return 0;
+    uint8_t buf[34 + 1 + 128];
+    size_t n = id_bytes(&s->trace_id, buf);
+    buf[n++] = 'r';
+    size_t k = id.n < 128 ? id.n : 128;
+    memcpy(buf + n, id.p, k);
+    return hmap_hash(buf, n + k);
+}
+
+static void fill_usage(const struct map *m, const struct otlp_reading *rd,
+                       const struct otlp_value *tenant_val, const struct otlp_span *s,
+                       struct usage *u, char *tbuf)
 {
     u->ts = (int64_t)(s->start_ns / 1000000000u);
     u->source = m->o->source;
-    u->provider = a->str[A_PROVIDER].p ? cstr(a->str[A_PROVIDER], bufs[0])
-                  : a->str[A_SYSTEM].p ? provider_name(a->str[A_SYSTEM], bufs[0])
-                                       : "unknown";
-    u->model = a->str[A_RESPONSE_MODEL].p ? cstr(a->str[A_RESPONSE_MODEL], bufs[1])
-               : a->str[A_REQUEST_MODEL].p ? cstr(a->str[A_REQUEST_MODEL], bufs[1])
-                                           : "unknown";
-    const char *tenant = a->tenant_rank < m->o->ntenant_attrs
-                             ? value_str(&a->tenant, bufs[2]) : NULL;
+    u->provider = rd->provider ? rd->provider : "unknown";
+    u->model = rd->model ? rd->model : "unknown";
+    const char *tenant = tenant_val ? value_str(tenant_val, tbuf) : NULL;
     u->tenant = tenant ? tenant : m->resource_tenant ? m->resource_tenant : "";
     u->requests = 1;
     u->per_request = true;
-    u->input = a->has[A_INPUT] ? a->num[A_INPUT] : 0;
-    u->output = a->has[A_OUTPUT] ? a->num[A_OUTPUT] : 0;
-    u->cache_known = a->has[A_CACHE_READ];
-    u->cache_read = a->has[A_CACHE_READ] ? a->num[A_CACHE_READ] : 0;
-    u->cache_write_5m = a->has[A_CACHE_WRITE] ? a->num[A_CACHE_WRITE] : 0;
-    u->reasoning_known = a->has[A_REASONING];
-    u->reasoning = a->has[A_REASONING] ? a->num[A_REASONING] : 0;
-    /* The conventions say input includes cached and cache-write tokens and
-     * output includes reasoning. Some instrumentations report the uncached
-     * part only; where the parts exceed the whole that is certain, and the
-     * whole is rebuilt rather than priced as negative. */
-    if (u->input < u->cache_read + u->cache_write_5m)
-        u->input += u->cache_read + u->cache_write_5m;
-    if (u->output < u->reasoning)
-        u->output += u->reasoning;
+    u->input = rd->input;
+    u->cache_read = rd->cache_read;
+    u->cache_write_5m = rd->cache_write_5m;
+    u->cache_write_1h = rd->cache_write_1h;
+    u->output = rd->output;
+    u->reasoning = rd->reasoning;
+    u->cache_known = rd->cache_known;
+    u->reasoning_known = rd->reasoning_known;
+    u->tokens_unknown = rd->tokens_unknown;
     u->errors = s->status_code == 2; /* STATUS_CODE_ERROR */
     u->dedup_key = span_key(s);
+    u->parent_key = parent_key(s);
+    u->call_key = answer_key(s, rd->response_id);
+    u->completeness = rd->completeness;
 }
 
+/* A span: an inference call of some family is counted; wrappers and
+ * other spans are ignored; an inference span that cannot be read is
+ * rejected with the reason. */
 static void on_span(void *ctx, const struct otlp_resource *res, const struct otlp_scope *scope,
                     const struct otlp_span *s)
 {
     (void)res;
-    (void)scope;
     struct map *m = ctx;
     m->r->spans++;
     if (m->o->signals && !(m->o->signals & OTLP_TRACES)) {
         m->r->ignored++; /* the source counts other signals only */
         return;
     }
-    struct span_attrs a;
-    read_attrs(m, s, &a);
-    bool usage = a.has[A_INPUT] || a.has[A_OUTPUT];
-    if (a.str[A_OPERATION].p ? !is_inference(a.str[A_OPERATION]) : !usage) {
+    struct otlp_value tenant;
+    size_t rank;
+    read_attrs(m, s, &tenant, &rank);
+    struct otlp_reading rd;
+    otlp_family_read(&m->attrs, scope, s, &rd);
+    if (!rd.inference) {
         m->r->ignored++;
+        return;
+    }
+    if (rd.why[0]) {
+        reject(m->r, rd.why);
         return;
     }
     if (s->start_ns == 0) {
@@ -319,12 +233,14 @@ static void on_span(void *ctx, const struct otlp_resource *res, const struct otl
         return;
     }
     struct usage u = {0};
-    char bufs[3][NAME_BUF];
-    fill_usage(m, &a, s, &u, bufs);
-    if (m->sink->put(m->sink, &u))
+    char tbuf[NAME_BUF];
+    fill_usage(m, &rd, rank < m->o->ntenant_attrs ? &tenant : NULL, s, &u, tbuf);
+    if (m->sink->put(m->sink, &u)) {
         m->r->counted++;
-    else
+        m->r->no_usage += u.tokens_unknown;
+    } else {
         m->r->duplicates++;
+    }
 }
 
 /* Log records and metric points: otlp_logs.c, otlp_metrics.c. */

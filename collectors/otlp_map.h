@@ -6,13 +6,17 @@
  * file follower and the OTLP receivers. A pure function of its input: no
  * I/O, no globals.
  *
- * Spans: counted when gen_ai.operation.name is chat, text_completion,
- * generate_content or embeddings, or when a span has no operation name but
- * carries token counts. Agent, workflow and tool spans are not counted:
- * they can carry their children's totals. Current and legacy attribute
- * names are read (the table in otlp_map.c). The tenant is the first
+ * Spans: each is read by the row of its instrumentation family
+ * (otlp_families.h): an inference call is counted, a wrapper (agent,
+ * workflow, chain, step, ai.generateText, invoke_agent: they can carry
+ * their children's totals) or any other span is ignored, an inference span
+ * that cannot be read is rejected with the reason. An inference span
+ * without token counts (a stream without include_usage) is one request of
+ * unknown tokens (usage.tokens_unknown). The tenant is the first
  * configured attribute found on the span, else on its resource. A span is
- * identified by (traceId, spanId), the same from either encoding.
+ * identified by (traceId, spanId), the same from either encoding, and
+ * names its parent and its response id, so the sink can count one
+ * provider call once however many instrumentations traced it.
  *
  * Log records and metric data points: the agent CLIs' usage events and
  * the token metrics become records too (otlp_signals.h); other log records
@@ -54,11 +58,13 @@ struct otlp_result {
     size_t log_records;  /* log records in the export */
     size_t data_points;  /* metric data points in the export */
     size_t counted;      /* records the sink counted */
-    size_t duplicates;   /* records the sink had seen before */
+    size_t duplicates;   /* records the sink did not count: seen before, a
+                            call counted already, or past the retention */
     size_t ignored;      /* agent/tool/other spans, logs, metrics: not usage */
     size_t superseded;   /* usage its emitter reports by another signal,
                             counted from that one (otlp_signals.h) */
     size_t rejected;     /* records that could not be used */
+    size_t no_usage;     /* counted inference spans without token counts */
     char error[200];     /* why the first record was rejected, or the
                             export refused */
 };

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "collectors/collector.h"
+#include "lib/log.h"
 #include "lib/jsonw.h"
 #include "lib/pb.h"
 
@@ -82,7 +83,11 @@ void otlp_receive_account(struct collector *c, const struct otlp_reply *rep)
         collector_error(c, "%s", rep->message);
     } else {
         collector_ok(c, (int64_t)rep->result.counted);
+        c->status.no_usage += (int64_t)rep->result.no_usage;
         c->status.rejected += (int64_t)rep->result.rejected;
+        if (rep->result.rejected)
+            log_msg(LOG_WARN, "%s: %zu record(s) rejected: %s", c->status.name,
+                    rep->result.rejected, rep->result.error);
     }
 }
 

@@ -9,7 +9,7 @@
 #include "lib/hmap.h"
 #include "lib/log.h"
 #include "lib/sanitize.h"
-#include "core/spanset.h"
+#include "core/calls.h"
 #include "lib/xalloc.h"
 
 #define PRUNE_EVERY (10 * CLOCK_MINUTE)
@@ -19,7 +19,7 @@ struct ingest {
     struct store *st;
     struct db *db;
     struct pricing *pricing;
-    struct spanset *seen;
+    struct calls *calls;  /* spans seen, calls counted */
     struct hmap cursors;  /* "source\0key" -> value (staged) */
     int64_t last_prune;
     struct ingest_stats stats;
@@ -55,6 +55,19 @@ void ingest_pricing_tokens(const struct usage *u, struct pricing_tokens *out)
     };
 }
 
+/* A better span of a call arrived: what the call counted so far leaves
+ * the store (its own series and minute), the better span's usage comes in. */
+static void take_back(struct ingest *in, const struct calls_ref *call)
+{
+    int series;
+    int64_t minute;
+    struct tally old, minus = {0};
+    calls_counted(in->calls, call, &series, &minute, &old);
+    tally_sub(&minus, &old);
+    store_add(in->st, series, minute, &minus);
+    in->stats.replaced++;
+}
+
 static int put(struct sink *sink, const struct usage *u)
 {
     struct ingest *in = (struct ingest *)sink;
@@ -63,9 +76,15 @@ static int put(struct sink *sink, const struct usage *u)
         in->stats.too_old++;
         return 0;
     }
-    if (u->dedup_key && !spanset_add(in->seen, u->dedup_key)) {
-        in->stats.duplicates++;
-        return 0;
+    struct calls_ref call = {.verdict = CALLS_NEW};
+    if (u->dedup_key) {
+        enum calls_verdict v = calls_check(in->calls, u, &call);
+        if (v == CALLS_SEEN || v == CALLS_SAME) {
+            in->stats.duplicates += v == CALLS_SEEN;
+            in->stats.same_call += v == CALLS_SAME;
+            calls_remember(in->calls, &call, u, 0, 0, NULL, now);
+            return 0;
+        }
     }
     char pbuf[USAGE_NAME_MAX + 2], mbuf[USAGE_NAME_MAX + 2];
     char tbuf[USAGE_NAME_MAX + 2], sbuf[USAGE_NAME_MAX + 2];
@@ -101,7 +120,11 @@ static int put(struct sink *sink, const struct usage *u)
     /* a billed-only record (a cost report) says nothing about pricing */
     if (u->requests || u->input || u->output)
         store_series_set_price(in->st, id, status);
+    if (call.verdict == CALLS_BETTER)
+        take_back(in, &call);
     store_add(in->st, id, u->ts, &t);
+    if (u->dedup_key)
+        calls_remember(in->calls, &call, u, id, u->ts, &t, now);
     in->stats.counted++;
     return 1;
 }
@@ -161,7 +184,7 @@ struct ingest *ingest_new(struct store *st, struct db *db, struct pricing *p)
     in->st = st;
     in->db = db;
     in->pricing = p;
-    in->seen = spanset_new();
+    in->calls = calls_new();
     return in;
 }
 
@@ -169,16 +192,22 @@ void ingest_free(struct ingest *in)
 {
     if (!in)
         return;
-    spanset_free(in->seen);
+    calls_free(in->calls);
     hmap_free(&in->cursors, free);
     free(in);
 }
 
 struct sink *ingest_sink(struct ingest *in) { return &in->sink; }
 
+int ingest_start(struct ingest *in, char *err, size_t errlen)
+{
+    return in->db ? calls_load(in->calls, in->db, in->st, clock_now(), err, errlen) : 0;
+}
+
 bool ingest_pending(const struct ingest *in)
 {
-    return store_dirty_count(in->st) > 0 || in->cursors.count > 0;
+    return store_dirty_count(in->st) > 0 || in->cursors.count > 0 ||
+           calls_pending(in->calls);
 }
 
 const struct ingest_stats *ingest_stats(const struct ingest *in) { return &in->stats; }
@@ -204,6 +233,7 @@ int ingest_flush(struct ingest *in, char *err, size_t errlen)
         store_prune(in->st, cutoff);
     if (!in->db) {
         store_dirty_clear(in->st);
+        calls_flushed(in->calls);
         hmap_free(&in->cursors, free);
         in->last_prune = prune ? now : in->last_prune;
         return 0;
@@ -225,11 +255,14 @@ int ingest_flush(struct ingest *in, char *err, size_t errlen)
         if (rc != 0)
             goto rollback;
     }
+    if (calls_flush(in->calls, in->db, in->st, now, prune) != 0)
+        goto rollback;
     if (prune && db_prune(in->db, cutoff) != 0)
         goto rollback;
     if (db_commit(in->db) != 0)
         goto rollback;
     store_dirty_clear(in->st);
+    calls_flushed(in->calls);
     hmap_free(&in->cursors, free);
     if (prune)
         in->last_prune = now;

@@ -5,7 +5,7 @@
  * spans and records older than the retention, and adds the record to its
  * series in the store. ingest_flush then writes every changed bucket and
  * every cursor staged since the last flush to the database in ONE
- * transaction.
+ * transaction, with the spans remembered since (calls.h).
  */
 #ifndef SPENDTOP_INGEST_H
 #define SPENDTOP_INGEST_H
@@ -24,6 +24,8 @@ struct ingest;
 struct ingest_stats {
     int64_t counted;
     int64_t duplicates;   /* spans seen before */
+    int64_t same_call;    /* another span of a call counted already */
+    int64_t replaced;     /* a call's count replaced by a more complete span's */
     int64_t too_old;      /* older than the retention */
 };
 
@@ -37,6 +39,9 @@ void ingest_pricing_tokens(const struct usage *u, struct pricing_tokens *out);
 /* db may be NULL (nothing persisted). The ingest borrows st, db and p. */
 struct ingest *ingest_new(struct store *st, struct db *db, struct pricing *p);
 void ingest_free(struct ingest *in);
+/* Read back the spans remembered in the database (calls.h), before any
+ * record is put. 0, or -1 with the reason in err. */
+int ingest_start(struct ingest *in, char *err, size_t errlen);
 struct sink *ingest_sink(struct ingest *in);
 
 /* Persist every change since the last flush, in one transaction, and prune

@@ -10,7 +10,8 @@
  * there was made by its text. To change the schema, append a step (and
  * the release notes say which version it makes). Every table of every
  * module is made here: the store's (series, buckets), the collectors'
- * cursors, the alert state and the notification outbox. A module that
+ * cursors, the alert state, the notification outbox, the spans remembered
+ * to count each call once (calls.c). A module that
  * owns a table contributes its steps to this list and never creates or
  * alters a table itself.
  *

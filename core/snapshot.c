@@ -163,6 +163,8 @@ static void source_object(struct jsonw *w, const void *item)
     key_time(w, "last_success", src->last_success);
     key_str(w, "last_error", src->last_error);
     key_int(w, "records", src->records);
+    key_int(w, "rejected", src->rejected);
+    key_int(w, "no_usage", src->no_usage);
     key_num(w, "coverage", src->coverage);
     key_num(w, "drift", src->drift);
     jsonw_object_end(w);
@@ -295,10 +297,11 @@ static void text_alerts_sources(const struct view *v, struct strbuf *out)
         const struct view_source *src = &v->sources[i];
         fmt_time(when, sizeof when, src->last_success);
         sanitize_text(src->last_error ? src->last_error : "", text, sizeof text, 100);
-        strbuf_printf(out, "  %-16s %-10s %-8s records %lld, rejected %lld, last success %s%s%s\n",
+        strbuf_printf(out, "  %-16s %-10s %-8s records %lld, rejected %lld, no usage %lld, "
+                      "last success %s%s%s\n",
                       src->name, src->type, src->status, (long long)src->records,
-                      (long long)src->rejected, when, src->last_error ? ", error: " : "",
-                      text);
+                      (long long)src->rejected, (long long)src->no_usage, when,
+                      src->last_error ? ", error: " : "", text);
     }
 }
 

@@ -29,6 +29,8 @@ struct source_status {
     char last_error[256];        /* sanitised; never contains a secret */
     int64_t records;             /* records counted since start */
     int64_t rejected;            /* malformed lines/spans since start */
+    int64_t no_usage;            /* inference calls counted without token
+                                    counts (spend unknown) since start */
 };
 
 #endif

@@ -62,6 +62,16 @@ struct usage {
     bool tokens_unknown;
     uint64_t dedup_key;     /* non-zero for a span: a hash of (traceId,
                                spanId); a key seen before is not counted */
+    /* One provider call, one count: two instrumentations can trace the same
+     * call (a span and an inference span beneath it, or two spans with the
+     * same response id). A span names its parent (a hash of (traceId,
+     * parentSpanId), 0 for a root) and its answer (a hash of (traceId,
+     * gen_ai.response.id), 0 when unknown); of the spans of one call only
+     * the one with the higher completeness (how many token classes it told,
+     * 0..6) counts. */
+    uint64_t parent_key;
+    uint64_t call_key;
+    int completeness;
 };
 
 /* Where collectors send what they collect. Borrowed strings need only live

@@ -635,6 +635,7 @@ static void stage_sources(struct view *v, const struct sums *s, const struct vie
         vs->last_error = ss->last_error[0] ? ss->last_error : NULL;
         vs->records = ss->records;
         vs->rejected = ss->rejected;
+        vs->no_usage = ss->no_usage;
         if (ss->state == SOURCE_ERROR)
             vs->status = "error";
         else if (view_source_stale(vs, p->now, p->stale_after))

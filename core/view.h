@@ -79,6 +79,7 @@ struct view_source {
     int64_t started;
     const char *last_error;          /* NULL = none */
     int64_t records, rejected;
+    int64_t no_usage;                /* calls whose tokens (spend) are unknown */
     double coverage, drift;          /* NAN where they do not apply */
 };
 

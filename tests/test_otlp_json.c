@@ -237,18 +237,22 @@ static void test_integers_as_numbers_and_strings(void **state)
     assert_int_equal(c.u[0].ts, 1767225600);
 }
 
-static void test_input_that_excludes_cache_is_rebuilt(void **state)
+static void test_cache_beyond_an_inclusive_input_is_rejected(void **state)
 {
     (void)state;
     struct capture c;
     struct otlp_result r;
-    /* input 200 < read 3000: this instrumentation reported uncached input */
+    /* The conventions' input includes the cache: input 200 with 3000 cache
+     * reads cannot be. Whether a family's input includes the cache is its
+     * row's to say (otlp_families.c), never a guess from the magnitudes. */
     char *j = doc("", "", S("gen_ai.operation.name", "chat") ","
         I("gen_ai.usage.input_tokens", 200) "," I("gen_ai.usage.cache_read.input_tokens", 3000) ","
         I("gen_ai.usage.output_tokens", 10));
     assert_int_equal(decode(j, &c, &r), 0);
     free(j);
-    assert_int_equal(c.u[0].input, 3200);
+    assert_int_equal(c.n, 0);
+    assert_int_equal(r.rejected, 1);
+    assert_non_null(strstr(r.error, "cache tokens (3000) exceed input tokens (200)"));
 }
 
 static void test_malformed_documents_are_refused_clearly(void **state)
@@ -448,7 +452,7 @@ int main(void)
         cmocka_unit_test(test_unknown_cache_and_reasoning_stay_unknown),
         cmocka_unit_test(test_agent_and_tool_spans_are_not_counted),
         cmocka_unit_test(test_integers_as_numbers_and_strings),
-        cmocka_unit_test(test_input_that_excludes_cache_is_rebuilt),
+        cmocka_unit_test(test_cache_beyond_an_inclusive_input_is_rejected),
         cmocka_unit_test(test_malformed_documents_are_refused_clearly),
         cmocka_unit_test(test_duplicate_spans_count_once),
         cmocka_unit_test(test_the_same_spans_give_the_same_records_from_json_and_protobuf),

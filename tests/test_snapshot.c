@@ -125,7 +125,8 @@ static void test_every_key_with_its_type(void **state)
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "unpriced")) CHECK(e, unp, "unpriced[]");
     static const struct key src[] = {
         {"name", STR}, {"type", STR}, {"status", STR}, {"last_success", TIME_OR_NULL},
-        {"last_error", STR_OR_NULL}, {"records", INT}, {"coverage", NUM_OR_NULL},
+        {"last_error", STR_OR_NULL}, {"records", INT}, {"rejected", INT},
+        {"no_usage", INT}, {"coverage", NUM_OR_NULL},
         {"drift", NUM_OR_NULL}};
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "sources")) CHECK(e, src, "sources[]");
     /* unknown is null, never 0 */

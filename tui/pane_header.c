@@ -35,10 +35,19 @@ static void header_draw(struct pane *p, const struct tui_ctx *c)
         int role = strcmp(s->status, "ok") == 0 ? ROLE_GOOD
                    : strcmp(s->status, "starting") == 0 ? ROLE_DIM
                    : strcmp(s->status, "stale") == 0 ? ROLE_WARN : ROLE_BAD;
-        char recs[16], item[200];
+        char recs[16], n[16], item[240];
         fmt_count(recs, sizeof recs, s->records);
-        snprintf(item, sizeof item, "%s %s %s %s", s->name, th->ascii ? "*" : "\xe2\x97\x8f",
-                 s->status, recs);
+        int len = snprintf(item, sizeof item, "%s %s %s %s", s->name,
+                           th->ascii ? "*" : "\xe2\x97\x8f", s->status, recs);
+        /* what could not be counted, or was counted without its spend */
+        if (s->rejected && len > 0 && (size_t)len < sizeof item) {
+            fmt_count(n, sizeof n, s->rejected);
+            len += snprintf(item + len, sizeof item - (size_t)len, " %s rejected", n);
+        }
+        if (s->no_usage && len > 0 && (size_t)len < sizeof item) {
+            fmt_count(n, sizeof n, s->no_usage);
+            snprintf(item + len, sizeof item - (size_t)len, " %s no usage", n);
+        }
         pane_text(p, c, 0, x, limit - x, role, item);
         x += (int)strlen(item) + 2;
     }

@@ -10,7 +10,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 skip() { echo "SKIP e2e/grpc_receiver.sh: $1"; exit 0; }
-nm=$(sh "$here/lib/npm_install.sh" "$here/exporters") || skip "$nm"
+nm=$(sh "$here/lib/npm_install.sh" "$here/exporters" 2>&1) || skip "$nm"
 dir=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$dir"' EXIT

@@ -1,0 +1,484 @@
+/* calls.c - remembered provider calls (see calls.h). */
+#include "core/calls.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/xalloc.h"
+
+#define GEN_CALLS (CALLS_MAX / CALLS_GENERATIONS)
+
+/* A remembered call: what it counted, where. */
+struct entry {
+    struct tally t;        /* its count, as added to the store */
+    uint64_t call;         /* the key of its first span: its name in the table */
+    uint64_t counted;      /* the span whose usage t is; 0 = its count is
+                              not known (loaded without it): never replaced */
+    int64_t minute;
+    int32_t series;
+    uint8_t score;
+};
+
+/* The calls that arrived in one stretch of time, with an index from each
+ * of their spans' keys (tagged by kind) to the call. */
+struct gen {
+    struct entry *e;
+    uint32_t n, cap;
+    uint64_t *keys;        /* open addressing; 0 = empty */
+    uint32_t *idx;
+    size_t kcap, kcount;
+    int64_t first_at, last_at;
+};
+
+/* A span to write at the next flush. */
+struct row {
+    uint64_t span, call, parent, resp;
+    int64_t at, minute;
+    int32_t series;
+    uint8_t score;
+    bool counted;
+    struct tally t;
+};
+
+struct calls {
+    struct gen g[CALLS_GENERATIONS];
+    int cur;                /* the generation new calls go to */
+    struct row *rows;
+    size_t nrows, rows_cap;
+    uint64_t *demoted;      /* spans whose usage no longer counts */
+    size_t ndemoted, demoted_cap;
+};
+
+/* What a key is a key of. */
+enum kind { K_SPAN = 1, K_PARENT = 2, K_ANSWER = 3 };
+
+static uint64_t tag(uint64_t key, enum kind k)
+{
+    uint64_t x = key + (uint64_t)k * 0x9e3779b97f4a7c15u;
+    x ^= x >> 31;
+    x *= 0xbf58476d1ce4e5b9u;
+    x ^= x >> 29;
+    return x ? x : 1;
+}
+
+struct calls *calls_new(void)
+{
+    return xcalloc(1, sizeof(struct calls));
+}
+
+static void gen_clear(struct gen *g)
+{
+    g->n = 0;
+    g->kcount = 0;
+    if (g->keys)
+        memset(g->keys, 0, g->kcap * sizeof *g->keys);
+    g->first_at = g->last_at = 0;
+}
+
+void calls_free(struct calls *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < CALLS_GENERATIONS; i++) {
+        free(c->g[i].e);
+        free(c->g[i].keys);
+        free(c->g[i].idx);
+    }
+    free(c->rows);
+    free(c->demoted);
+    free(c);
+}
+
+size_t calls_count(const struct calls *c)
+{
+    size_t n = 0;
+    for (int i = 0; i < CALLS_GENERATIONS; i++)
+        n += c->g[i].n;
+    return n;
+}
+
+/* ---- the index ------------------------------------------------------------------ */
+
+static void put_key(struct gen *g, uint64_t t, uint32_t entry)
+{
+    size_t at = (size_t)(t ^ (t >> 32)) & (g->kcap - 1);
+    while (g->keys[at])
+        at = (at + 1) & (g->kcap - 1);
+    g->keys[at] = t;
+    g->idx[at] = entry;
+    g->kcount++;
+}
+
+static void grow_keys(struct gen *g)
+{
+    uint64_t *keys = g->keys;
+    uint32_t *idx = g->idx;
+    size_t cap = g->kcap;
+    g->kcap = cap ? cap * 4 : 1024;
+    g->keys = xcalloc(g->kcap, sizeof *g->keys);
+    g->idx = xcalloc(g->kcap, sizeof *g->idx);
+    g->kcount = 0;
+    for (size_t i = 0; i < cap; i++)
+        if (keys[i])
+            put_key(g, keys[i], idx[i]);
+    free(keys);
+    free(idx);
+}
+
+static void add_key(struct gen *g, uint64_t key, enum kind k, uint32_t entry)
+{
+    if (!key)
+        return;
+    if ((g->kcount + 1) * 2 > g->kcap) /* load <= 1/2 */
+        grow_keys(g);
+    put_key(g, tag(key, k), entry);
+}
+
+static bool find_in(const struct gen *g, uint64_t t, uint32_t *entry)
+{
+    if (!g->kcap)
+        return false;
+    for (size_t at = (size_t)(t ^ (t >> 32)) & (g->kcap - 1); g->keys[at];
+         at = (at + 1) & (g->kcap - 1)) {
+        if (g->keys[at] == t) {
+            *entry = g->idx[at];
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool find(const struct calls *c, uint64_t key, enum kind k, struct calls_ref *ref)
+{
+    if (!key)
+        return false;
+    uint64_t t = tag(key, k);
+    for (int i = 0; i < CALLS_GENERATIONS; i++) {
+        if (c->g[i].n && find_in(&c->g[i], t, &ref->entry)) {
+            ref->gen = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Forget the generations that lie wholly beyond the horizon. */
+static void expire(struct calls *c, int64_t now)
+{
+    for (int i = 0; i < CALLS_GENERATIONS; i++)
+        if (c->g[i].n && c->g[i].last_at < now - CALLS_HORIZON)
+            gen_clear(&c->g[i]);
+}
+
+/* ---- checking and remembering -------------------------------------------------------- */
+
+enum calls_verdict calls_check(struct calls *c, const struct usage *u, struct calls_ref *ref)
+{
+    ref->gen = -1;
+    ref->entry = 0;
+    if (find(c, u->dedup_key, K_SPAN, ref))
+        return ref->verdict = CALLS_SEEN;
+    /* its parent is a remembered span, it is a remembered span's parent,
+     * or it has a remembered span's answer */
+    if (!find(c, u->parent_key, K_SPAN, ref) && !find(c, u->dedup_key, K_PARENT, ref) &&
+        !find(c, u->call_key, K_ANSWER, ref))
+        return ref->verdict = CALLS_NEW;
+    const struct entry *e = &c->g[ref->gen].e[ref->entry];
+    ref->verdict = e->counted && u->completeness > e->score ? CALLS_BETTER : CALLS_SAME;
+    return ref->verdict;
+}
+
+void calls_counted(const struct calls *c, const struct calls_ref *ref, int *series,
+                   int64_t *minute, struct tally *t)
+{
+    const struct entry *e = &c->g[ref->gen].e[ref->entry];
+    *series = e->series;
+    *minute = e->minute;
+    *t = e->t;
+}
+
+/* A new entry in the newest generation (a full one makes way by dropping
+ * the oldest). */
+static uint32_t new_entry(struct calls *c, int64_t now, int *gen)
+{
+    struct gen *g = &c->g[c->cur];
+    if (g->n >= GEN_CALLS) {
+        c->cur = (c->cur + 1) % CALLS_GENERATIONS;
+        g = &c->g[c->cur];
+        gen_clear(g);
+    }
+    if (g->n == g->cap) {
+        g->cap = g->cap ? g->cap * 4 : 256;
+        if (g->cap > GEN_CALLS)
+            g->cap = GEN_CALLS;
+        g->e = xrealloc(g->e, (size_t)g->cap * sizeof *g->e);
+    }
+    if (!g->n)
+        g->first_at = now;
+    g->last_at = now;
+    memset(&g->e[g->n], 0, sizeof *g->e);
+    *gen = c->cur;
+    return g->n++;
+}
+
+static void stage(struct calls *c, const struct row *r)
+{
+    /* more rows than calls remembered (a first read of a large export
+     * before its flush): the oldest are forgotten before they are written,
+     * as they would be after */
+    if (c->nrows >= CALLS_MAX) {
+        size_t drop = CALLS_MAX / CALLS_GENERATIONS;
+        memmove(c->rows, c->rows + drop, (c->nrows - drop) * sizeof *c->rows);
+        c->nrows -= drop;
+    }
+    xgrow(&c->rows, &c->rows_cap, c->nrows + 1, sizeof *c->rows);
+    c->rows[c->nrows++] = *r;
+}
+
+/* The span is no longer what its call counts: a staged row says so
+ * itself, a written one is updated at the next flush. */
+static void demote(struct calls *c, uint64_t span)
+{
+    for (size_t i = c->nrows; i-- > 0;) {
+        if (c->rows[i].span == span) {
+            c->rows[i].counted = false;
+            return;
+        }
+    }
+    xgrow(&c->demoted, &c->demoted_cap, c->ndemoted + 1, sizeof *c->demoted);
+    c->demoted[c->ndemoted++] = span;
+}
+
+void calls_remember(struct calls *c, const struct calls_ref *ref, const struct usage *u,
+                    int series, int64_t minute, const struct tally *t, int64_t now)
+{
+    int gen = ref->gen;
+    uint32_t i = ref->entry;
+    if (ref->verdict == CALLS_SEEN)
+        return;
+    if (ref->verdict == CALLS_NEW) {
+        i = new_entry(c, now, &gen);
+        c->g[gen].e[i].call = u->dedup_key;
+    }
+    struct gen *g = &c->g[gen];
+    struct entry *e = &g->e[i];
+    bool counted = ref->verdict != CALLS_SAME;
+    if (ref->verdict == CALLS_BETTER)
+        demote(c, e->counted);
+    if (counted) {
+        e->t = *t;
+        e->counted = u->dedup_key;
+        e->series = series;
+        e->minute = minute;
+        e->score = (uint8_t)u->completeness;
+    }
+    g->last_at = now > g->last_at ? now : g->last_at;
+    add_key(g, u->dedup_key, K_SPAN, i);
+    add_key(g, u->parent_key, K_PARENT, i);
+    add_key(g, u->call_key, K_ANSWER, i);
+    struct row r = {
+        .span = u->dedup_key, .call = e->call, .parent = u->parent_key,
+        .resp = u->call_key, .at = now, .minute = minute, .series = series,
+        .score = (uint8_t)u->completeness, .counted = counted,
+    };
+    if (counted)
+        r.t = *t;
+    stage(c, &r);
+}
+
+/* ---- the table ------------------------------------------------------------------- */
+
+/* The table (core/schema.c, step 5): one row per remembered span; the counted
+ * span of a call carries the call's count (its series, minute and tally)
+ * so that a restart can still take it back. Keys are the 64-bit hashes,
+ * stored as signed integers. */
+#define COLS "span, at, call, parent, resp, score, counted, source, provider, model, " \
+             "tenant, minute, requests, errors, input, input_ck, cache_read, "        \
+             "cache_write_5m, cache_write_1h, output, output_rk, reasoning, cost, billed"
+
+static int64_t *tally_int(struct tally *t, int i)
+{
+    int64_t *f[] = {&t->requests, &t->errors, &t->input, &t->input_ck, &t->cache_read,
+                    &t->cache_write_5m, &t->cache_write_1h, &t->output, &t->output_rk,
+                    &t->reasoning};
+    return f[i];
+}
+#define TALLY_INTS 10
+
+static int set_err(sqlite3 *h, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "remembered spans: %s", sqlite3_errmsg(h));
+    return -1;
+}
+
+/* One row read back into memory. */
+static void load_row(struct calls *c, struct store *st, sqlite3_stmt *q)
+{
+    struct usage u = {
+        .dedup_key = (uint64_t)sqlite3_column_int64(q, 0),
+        .parent_key = (uint64_t)sqlite3_column_int64(q, 3),
+        .call_key = (uint64_t)sqlite3_column_int64(q, 4),
+        .completeness = sqlite3_column_int(q, 5),
+    };
+    int64_t at = sqlite3_column_int64(q, 1);
+    uint64_t call = (uint64_t)sqlite3_column_int64(q, 2);
+    struct calls_ref ref;
+    int gen;
+    uint32_t i;
+    if (find(c, call, K_SPAN, &ref)) {
+        gen = ref.gen;
+        i = ref.entry;
+    } else {
+        i = new_entry(c, at, &gen);
+        c->g[gen].e[i].call = call;
+    }
+    struct gen *g = &c->g[gen];
+    struct entry *e = &g->e[i];
+    const char *source = (const char *)sqlite3_column_text(q, 7);
+    if (sqlite3_column_int(q, 6) && source) {
+        struct series_key k = {source, (const char *)sqlite3_column_text(q, 8),
+                               (const char *)sqlite3_column_text(q, 9),
+                               (const char *)sqlite3_column_text(q, 10)};
+        if (k.provider && k.model && k.tenant) {
+            memset(&e->t, 0, sizeof e->t);
+            for (int f = 0; f < TALLY_INTS; f++)
+                *tally_int(&e->t, f) = sqlite3_column_int64(q, 12 + f);
+            e->t.cost = sqlite3_column_double(q, 22);
+            e->t.billed = sqlite3_column_double(q, 23);
+            e->series = store_series(st, &k);
+            e->minute = sqlite3_column_int64(q, 11);
+            e->counted = u.dedup_key;
+            e->score = (uint8_t)u.completeness;
+        }
+    }
+    g->last_at = at > g->last_at ? at : g->last_at;
+    add_key(g, u.dedup_key, K_SPAN, i);
+    add_key(g, u.parent_key, K_PARENT, i);
+    add_key(g, u.call_key, K_ANSWER, i);
+}
+
+int calls_load(struct calls *c, struct db *db, struct store *st, int64_t now,
+               char *err, size_t errlen)
+{
+    sqlite3 *h = db_handle(db);
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(h, "SELECT " COLS " FROM seen_spans WHERE at >= ? ORDER BY at",
+                           -1, &q, NULL) != SQLITE_OK)
+        return set_err(h, err, errlen);
+    sqlite3_bind_int64(q, 1, now - CALLS_HORIZON);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        load_row(c, st, q);
+    sqlite3_finalize(q);
+    /* reading the rows back is not a change: store_series may have made
+     * series, which the next flush writes like any other */
+    return rc == SQLITE_DONE ? 0 : set_err(h, err, errlen);
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+static int write_row(sqlite3_stmt *s, const struct store *st, const struct row *r)
+{
+    sqlite3_bind_int64(s, 1, (int64_t)r->span);
+    sqlite3_bind_int64(s, 2, r->at);
+    sqlite3_bind_int64(s, 3, (int64_t)r->call);
+    sqlite3_bind_int64(s, 4, (int64_t)r->parent);
+    sqlite3_bind_int64(s, 5, (int64_t)r->resp);
+    sqlite3_bind_int(s, 6, r->score);
+    sqlite3_bind_int(s, 7, r->counted);
+    if (r->counted) {
+        const struct series_key *k = store_series_key(st, r->series);
+        bind_text(s, 8, k->source);
+        bind_text(s, 9, k->provider);
+        bind_text(s, 10, k->model);
+        bind_text(s, 11, k->tenant);
+        sqlite3_bind_int64(s, 12, r->minute);
+        struct tally t = r->t;
+        for (int f = 0; f < TALLY_INTS; f++)
+            sqlite3_bind_int64(s, 13 + f, *tally_int(&t, f));
+        sqlite3_bind_double(s, 23, t.cost);
+        sqlite3_bind_double(s, 24, t.billed);
+    }
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int by_span(const void *a, const void *b)
+{
+    int64_t x = (int64_t)((const struct row *)a)->span;
+    int64_t y = (int64_t)((const struct row *)b)->span;
+    return (x > y) - (x < y);
+}
+
+/* The arrival time before which nothing is remembered any more. */
+static int64_t forgotten_before(const struct calls *c, int64_t now)
+{
+    int64_t oldest = now - CALLS_HORIZON;
+    int64_t first = INT64_MAX;
+    for (int i = 0; i < CALLS_GENERATIONS; i++)
+        if (c->g[i].n && c->g[i].first_at < first)
+            first = c->g[i].first_at;
+    /* every generation full and in use: what came before the oldest is gone */
+    if (calls_count(c) >= CALLS_MAX - GEN_CALLS && first > oldest && first != INT64_MAX)
+        oldest = first;
+    return oldest;
+}
+
+static int exec_prune(sqlite3 *h, int64_t before)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(h, "DELETE FROM seen_spans WHERE at < ?", -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(s, 1, before);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int calls_flush(struct calls *c, struct db *db, const struct store *st, int64_t now,
+                bool prune)
+{
+    sqlite3 *h = db_handle(db);
+    if (prune) {
+        expire(c, now);
+        if (exec_prune(h, forgotten_before(c, now)) != 0)
+            return -1;
+    }
+    if (!calls_pending(c))
+        return 0;
+    sqlite3_stmt *ins = NULL, *dem = NULL;
+    int rc = sqlite3_prepare_v2(h, "INSERT OR REPLACE INTO seen_spans(" COLS ") VALUES"
+                                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                -1, &ins, NULL) == SQLITE_OK &&
+                     sqlite3_prepare_v2(h, "UPDATE seen_spans SET counted = 0 WHERE span = ?",
+                                        -1, &dem, NULL) == SQLITE_OK
+                 ? 0 : -1;
+    /* in key order: the table's B-tree is written page by page, not at
+     * random (the keys are hashes) - several times faster for a big flush */
+    qsort(c->rows, c->nrows, sizeof *c->rows, by_span);
+    for (size_t i = 0; rc == 0 && i < c->nrows; i++)
+        rc = write_row(ins, st, &c->rows[i]);
+    for (size_t i = 0; rc == 0 && i < c->ndemoted; i++) {
+        sqlite3_bind_int64(dem, 1, (int64_t)c->demoted[i]);
+        rc = sqlite3_step(dem) == SQLITE_DONE ? 0 : -1;
+        sqlite3_reset(dem);
+    }
+    sqlite3_finalize(ins);
+    sqlite3_finalize(dem);
+    return rc;
+}
+
+void calls_flushed(struct calls *c)
+{
+    c->nrows = 0;
+    c->ndemoted = 0;
+}
+
+bool calls_pending(const struct calls *c) { return c->nrows || c->ndemoted; }

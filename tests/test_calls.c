@@ -1,0 +1,253 @@
+/* test_calls.c - one provider call, one count (core/calls.h) through the
+ * ingest, with a real SQLite file and restarts: retried spans, two
+ * instrumentations of one call in either order, in different exports,
+ * across a restart, and what is not the same call. */
+#include "helpers.h"
+
+#include "core/calls.h"
+#include "core/db.h"
+#include "core/ingest.h"
+#include "core/store.h"
+#include "lib/clock.h"
+#include "pricing/pricing.h"
+
+#define NOW 1767225600 /* 2026-01-01T00:00:00Z */
+
+static char *dir;
+static char dbpath[512];
+
+/* One spendtop process: a database, its store, its ingest. */
+struct proc {
+    struct db *db;
+    struct store *st;
+    struct pricing *p;
+    struct ingest *in;
+};
+
+static void start(struct proc *x)
+{
+    char err[256];
+    x->db = db_open(dbpath, err, sizeof err);
+    assert_non_null(x->db);
+    x->st = store_new();
+    x->p = pricing_new();
+    assert_true(pricing_load_default(x->p, err, sizeof err) > 0);
+    assert_int_equal(db_load(x->db, x->st, clock_now() - STORE_RETENTION), 0);
+    x->in = ingest_new(x->st, x->db, x->p);
+    assert_int_equal(ingest_start(x->in, err, sizeof err), 0);
+}
+
+static void stop(struct proc *x)
+{
+    char err[256];
+    assert_int_equal(ingest_flush(x->in, err, sizeof err), 0);
+    ingest_free(x->in);
+    pricing_free(x->p);
+    store_free(x->st);
+    db_close(x->db);
+}
+
+static struct tally totals(const struct proc *x)
+{
+    struct tally sum = {0};
+    for (size_t id = 0; id < store_series_count(x->st); id++) {
+        struct tally t;
+        store_sum(x->st, (int)id, 0, INT64_MAX / 2, &t);
+        tally_add(&sum, &t);
+    }
+    return sum;
+}
+
+static int put(struct proc *x, const struct usage *u)
+{
+    struct sink *s = ingest_sink(x->in);
+    return s->put(s, u);
+}
+
+/* The Traceloop span of an Anthropic call (uncached 5010 + read 2001 +
+ * writes 1003, no split, no reasoning: completeness 4) and the Anthropic
+ * SDK's own span beneath it (601 + 402 split, 121 reasoning: 6). */
+static struct usage traceloop(void)
+{
+    return (struct usage){
+        .ts = NOW - 30, .source = "spans", .provider = "anthropic",
+        .model = "claude-sonnet-4-5-20250929", .tenant = "", .requests = 1,
+        .per_request = true, .input = 8014, .cache_read = 2001, .cache_write_5m = 1003,
+        .output = 305, .cache_known = true, .dedup_key = 0x1001, .parent_key = 0,
+        .completeness = 4,
+    };
+}
+
+static struct usage sdk(void)
+{
+    struct usage u = traceloop();
+    u.ts = NOW - 29;
+    u.cache_write_5m = 601;
+    u.cache_write_1h = 402;
+    u.reasoning = 121;
+    u.reasoning_known = true;
+    u.dedup_key = 0x1002;
+    u.parent_key = 0x1001; /* the key the Traceloop span has as a span */
+    u.completeness = 6;
+    return u;
+}
+
+static void assert_sdk_counted_once(const struct proc *x)
+{
+    struct tally t = totals(x);
+    assert_int_equal(t.requests, 1);
+    assert_int_equal(t.input, 8014);
+    assert_int_equal(t.cache_write_5m, 601);
+    assert_int_equal(t.cache_write_1h, 402);
+    assert_int_equal(t.reasoning, 121);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    dir = temp_dir();
+    snprintf(dbpath, sizeof dbpath, "%s/state.db", dir);
+    clock_set(NOW, true);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    rm_rf(dir); /* and frees it */
+    return 0;
+}
+
+static void test_a_span_sent_again_after_a_restart_counts_once(void **state)
+{
+    (void)state;
+    struct proc x;
+    start(&x);
+    struct usage u = sdk();
+    assert_int_equal(put(&x, &u), 1);
+    stop(&x);
+    /* the exporter never got its answer and sends the batch again */
+    start(&x);
+    assert_int_equal(put(&x, &u), 0);
+    assert_sdk_counted_once(&x);
+    assert_int_equal(ingest_stats(x.in)->duplicates, 1);
+    stop(&x);
+}
+
+static void test_a_call_traced_twice_counts_once_in_either_order(void **state)
+{
+    (void)state;
+    struct usage first[2] = {sdk(), traceloop()}, second[2] = {traceloop(), sdk()};
+    struct usage *orders[2] = {first, second};
+    for (int o = 0; o < 2; o++) {
+        unlink(dbpath);
+        struct proc x;
+        start(&x);
+        put(&x, &orders[o][0]);
+        put(&x, &orders[o][1]);
+        /* the child first: the parent tells less and is dropped; the parent
+         * first: it is counted, then replaced by the child's usage */
+        assert_sdk_counted_once(&x);
+        stop(&x);
+        start(&x); /* and so it stays in the database */
+        assert_sdk_counted_once(&x);
+        stop(&x);
+    }
+}
+
+static void test_the_better_span_replaces_the_count_across_a_restart(void **state)
+{
+    (void)state;
+    unlink(dbpath);
+    struct proc x;
+    start(&x);
+    struct usage parent = traceloop(), child = sdk();
+    put(&x, &parent);
+    stop(&x);
+    start(&x);
+    assert_int_equal(put(&x, &child), 1);
+    assert_int_equal(ingest_stats(x.in)->replaced, 1);
+    assert_sdk_counted_once(&x);
+    stop(&x);
+    start(&x);
+    assert_sdk_counted_once(&x);
+    /* and a third span of the call (a retry of the parent) changes nothing */
+    assert_int_equal(put(&x, &parent), 0);
+    assert_sdk_counted_once(&x);
+    stop(&x);
+}
+
+static void test_the_same_response_id_is_the_same_call_only_within_a_trace(void **state)
+{
+    (void)state;
+    unlink(dbpath);
+    struct proc x;
+    start(&x);
+    struct usage a = sdk(), b = sdk(), c = sdk();
+    a.parent_key = b.parent_key = c.parent_key = 0;
+    a.call_key = b.call_key = 0x77; /* siblings of one trace, one response */
+    b.dedup_key = 0x2002;
+    c.dedup_key = 0x3003;
+    c.call_key = 0x78;              /* the same id in another trace */
+    assert_int_equal(put(&x, &a), 1);
+    assert_int_equal(put(&x, &b), 0);
+    assert_int_equal(put(&x, &c), 1);
+    assert_int_equal(totals(&x).requests, 2);
+    assert_int_equal(ingest_stats(x.in)->same_call, 1);
+    stop(&x);
+}
+
+static void test_what_came_before_the_horizon_is_forgotten(void **state)
+{
+    (void)state;
+    unlink(dbpath);
+    struct proc x;
+    start(&x);
+    struct usage u = sdk();
+    put(&x, &u);
+    stop(&x);
+    /* 25 hours later the span is no longer remembered: a copy counts */
+    clock_set(NOW + CALLS_HORIZON + 3600, true);
+    start(&x);
+    u.ts = clock_now() - 10;
+    assert_int_equal(put(&x, &u), 1);
+    stop(&x);
+    clock_set(NOW, true);
+}
+
+static void test_a_failed_flush_keeps_the_spans_to_write(void **state)
+{
+    (void)state;
+    unlink(dbpath);
+    struct proc x;
+    start(&x);
+    struct usage u = sdk();
+    put(&x, &u);
+    /* another connection holds the write lock: the flush fails, and the
+     * span stays pending with the buckets it went to */
+    struct db *other = db_open(dbpath, (char[256]){0}, 256);
+    assert_int_equal(db_begin(other), 0);
+    char err[256];
+    assert_int_not_equal(ingest_flush(x.in, err, sizeof err), 0);
+    assert_true(ingest_pending(x.in));
+    db_rollback(other);
+    db_close(other);
+    stop(&x);
+    start(&x);
+    assert_int_equal(put(&x, &u), 0);
+    assert_sdk_counted_once(&x);
+    stop(&x);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_a_span_sent_again_after_a_restart_counts_once),
+        cmocka_unit_test(test_a_call_traced_twice_counts_once_in_either_order),
+        cmocka_unit_test(test_the_better_span_replaces_the_count_across_a_restart),
+        cmocka_unit_test(test_the_same_response_id_is_the_same_call_only_within_a_trace),
+        cmocka_unit_test(test_what_came_before_the_horizon_is_forgotten),
+        cmocka_unit_test(test_a_failed_flush_keeps_the_spans_to_write),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -22,7 +22,8 @@
 #include "pricing/pricing.h"
 
 static char *tenant_attrs[] = {"tenant.id"};
-static const struct otlp_options opts = {"spans", tenant_attrs, 1};
+static const struct otlp_options opts = {
+    .source = "spans", .tenant_attrs = tenant_attrs, .ntenant_attrs = 1};
 
 static char *slurp(const char *path)
 {

@@ -44,7 +44,7 @@ static const char *price_name(enum price_status s)
 enum stmt {
     S_SERIES_FIND, S_SERIES_INSERT, S_SERIES_PRICE, S_BUCKET_PUT,
     S_BUCKET_DELETE, S_CURSOR_PUT, S_CURSOR_DELETE, S_CURSOR_LIST,
-    S_PRUNE, S_COUNT,
+    S_PRUNE, S_CHANGE_PUT, S_CHANGE_ALL, S_CHANGES_PRUNE, S_COUNT,
 };
 
 static const char *stmt_sql[S_COUNT] = {
@@ -59,7 +59,20 @@ static const char *stmt_sql[S_COUNT] = {
     [S_CURSOR_DELETE] = "DELETE FROM cursors WHERE source=? AND key=?",
     [S_CURSOR_LIST] = "SELECT key, value FROM cursors WHERE source=?",
     [S_PRUNE] = "DELETE FROM buckets WHERE series=? AND minute<?",
+    [S_CHANGE_PUT] = "INSERT INTO changes(series, minute) VALUES(?,?)",
+    [S_CHANGE_ALL] = "INSERT INTO changes(series, minute) VALUES(0, NULL)",
+    [S_CHANGES_PRUNE] = "DELETE FROM changes WHERE seq<?",
 };
+
+/* The change log (schema step 6) lists the keys each transaction changed,
+ * for viewers. A transaction that changes more than CHANGES_MAX keys (a
+ * backfill, a first read of an export) lists none past that and says
+ * "everything" instead: a viewer then loads the store anew, which is
+ * cheaper than reading 100,000 keys, and the owner writes no more rows than
+ * that. The newest CHANGES_KEEP rows are kept: a viewer that fell further
+ * behind (stopped, suspended) loads anew too. */
+#define CHANGES_MAX 4096
+#define CHANGES_KEEP 50000
 
 /* Bucket rows are written BATCH to a statement: a backfill or a first read
  * of an export writes 100k+ rows in one flush, and one step per row was
@@ -81,6 +94,9 @@ struct db {
     size_t nids, ids_cap;
     int *fresh;            /* store ids whose series row this transaction inserted */
     size_t nfresh, fresh_cap;
+    bool viewer;           /* db_open_viewer: reads, logs no change */
+    int nchanged;          /* keys logged in this transaction */
+    int64_t last_change;   /* the change log's last row written */
     char err[256];
 };
 
@@ -192,6 +208,25 @@ static int cmp_loaded(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* A bucket row's tally, from its column first (requests) on. */
+static void read_tally(sqlite3_stmt *q, int first, struct tally *t)
+{
+    *t = (struct tally){
+        .requests = sqlite3_column_int64(q, first),
+        .errors = sqlite3_column_int64(q, first + 1),
+        .input = sqlite3_column_int64(q, first + 2),
+        .input_ck = sqlite3_column_int64(q, first + 3),
+        .cache_read = sqlite3_column_int64(q, first + 4),
+        .cache_write_5m = sqlite3_column_int64(q, first + 5),
+        .cache_write_1h = sqlite3_column_int64(q, first + 6),
+        .output = sqlite3_column_int64(q, first + 7),
+        .output_rk = sqlite3_column_int64(q, first + 8),
+        .reasoning = sqlite3_column_int64(q, first + 9),
+        .cost = sqlite3_column_double(q, first + 10),
+        .billed = sqlite3_column_double(q, first + 11),
+    };
+}
+
 int db_load(struct db *db, struct store *st, int64_t since)
 {
     sqlite3_stmt *q;
@@ -228,20 +263,8 @@ int db_load(struct db *db, struct store *st, int64_t since)
         struct loaded *m = n ? bsearch(&key, map, n, sizeof *map, cmp_loaded) : NULL;
         if (!m)
             continue;
-        struct tally t = {
-            .requests = sqlite3_column_int64(q, 2),
-            .errors = sqlite3_column_int64(q, 3),
-            .input = sqlite3_column_int64(q, 4),
-            .input_ck = sqlite3_column_int64(q, 5),
-            .cache_read = sqlite3_column_int64(q, 6),
-            .cache_write_5m = sqlite3_column_int64(q, 7),
-            .cache_write_1h = sqlite3_column_int64(q, 8),
-            .output = sqlite3_column_int64(q, 9),
-            .output_rk = sqlite3_column_int64(q, 10),
-            .reasoning = sqlite3_column_int64(q, 11),
-            .cost = sqlite3_column_double(q, 12),
-            .billed = sqlite3_column_double(q, 13),
-        };
+        struct tally t;
+        read_tally(q, 2, &t);
         store_load_bucket(st, m->id, sqlite3_column_int64(q, 1), &t);
     }
     sqlite3_finalize(q);
@@ -291,19 +314,62 @@ static int write_rows(struct db *db)
     return rc;
 }
 
-int db_begin(struct db *db) { return exec(db, "BEGIN IMMEDIATE"); }
+int db_begin(struct db *db)
+{
+    db->nchanged = 0;
+    return exec(db, "BEGIN IMMEDIATE");
+}
+
+/* Log that the bucket (series dbid, minute) changed; minute -1: the series
+ * row itself. Past CHANGES_MAX in one transaction, db_commit says
+ * "everything" instead. */
+static int log_change(struct db *db, int64_t dbid, int64_t minute)
+{
+    if (db->viewer || ++db->nchanged > CHANGES_MAX)
+        return 0;
+    sqlite3_stmt *s = db->st[S_CHANGE_PUT];
+    sqlite3_bind_int64(s, 1, dbid);
+    if (minute >= 0)
+        sqlite3_bind_int64(s, 2, minute);
+    else
+        sqlite3_bind_null(s, 2);
+    if (run(db, s) != 0)
+        return -1;
+    db->last_change = sqlite3_last_insert_rowid(db->h);
+    return 0;
+}
+
+/* Before COMMIT: the "everything" row of a transaction too big to list,
+ * and the log cut to its newest CHANGES_KEEP rows. */
+static int close_changes(struct db *db)
+{
+    if (db->nchanged == 0)
+        return 0;
+    if (db->nchanged > CHANGES_MAX) {
+        if (run(db, db->st[S_CHANGE_ALL]) != 0)
+            return -1;
+        db->last_change = sqlite3_last_insert_rowid(db->h);
+    }
+    /* by the log's own last row: other tables' inserts move SQLite's
+     * last_insert_rowid too (seen_spans' keys are 64-bit hashes) */
+    sqlite3_stmt *s = db->st[S_CHANGES_PRUNE];
+    sqlite3_bind_int64(s, 1, db->last_change - CHANGES_KEEP);
+    return run(db, s);
+}
 
 int db_commit(struct db *db)
 {
-    if (write_rows(db) != 0 || exec(db, "COMMIT") != 0)
+    if (write_rows(db) != 0 || close_changes(db) != 0 || exec(db, "COMMIT") != 0)
         return -1;
     db->nfresh = 0;
+    db->nchanged = 0;
     return 0;
 }
 
 void db_rollback(struct db *db)
 {
     db->nrows = 0;
+    db->nchanged = 0;
     sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
     /* the series rows this transaction inserted are gone: forget their ids,
      * or a retry would write buckets under ids that do not exist */
@@ -355,14 +421,14 @@ int db_put_series(struct db *db, const struct store *st, int id)
     sqlite3_stmt *s = db->st[S_SERIES_PRICE];
     sqlite3_bind_text(s, 1, price_name(store_series_price(st, id)), -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, dbid);
-    return run(db, s);
+    return run(db, s) == 0 ? log_change(db, dbid, -1) : -1;
 }
 
 int db_put_bucket(struct db *db, const struct store *st, int id,
                   int64_t minute, const struct tally *t)
 {
     int64_t dbid = series_id(db, st, id);
-    if (dbid < 0)
+    if (dbid < 0 || log_change(db, dbid, minute) != 0)
         return -1;
     if (tally_is_zero(t)) {
         if (write_rows(db) != 0)
@@ -432,4 +498,137 @@ int db_cursor_each(struct db *db, const char *source,
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(db);
+}
+
+/* ---- viewers ------------------------------------------------------------------- */
+
+struct db *db_open_viewer(const char *path, char *err, size_t errlen)
+{
+    struct db *db = xcalloc(1, sizeof *db);
+    db->viewer = true;
+    /* READWRITE without CREATE: a database that is not there is an error,
+     * and one the file's permissions let us only read opens read-only
+     * (then asking the owner is not possible, reading is) */
+    int rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path,
+                 db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+        db_close(db);
+        return NULL;
+    }
+    /* short: a viewer's loop must not stall, and nothing it does is urgent
+     * (cannot fail on an open connection) */
+    sqlite3_busy_timeout(db->h, 200);
+    char why[300];
+    int v = schema_check(db->h, why, sizeof why);
+    if (v >= 0 && v != schema_latest())
+        snprintf(why, sizeof why, "schema version %d, this spendtop reads version %d: "
+                 "run the same spendtop as its owner", v, schema_latest());
+    if (v != schema_latest() || prepare(db) != 0) {
+        snprintf(err, errlen, "%s: %s", path, v == schema_latest() ? sqlite3_errmsg(db->h) : why);
+        db_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+bool db_writable(struct db *db) { return sqlite3_db_readonly(db->h, "main") == 0; }
+
+int64_t db_data_version(struct db *db)
+{
+    sqlite3_stmt *s;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(db->h, "PRAGMA data_version", -1, &s, NULL) != SQLITE_OK)
+        return fail(db);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v < 0 ? fail(db) : v;
+}
+
+int db_read_begin(struct db *db) { return exec(db, "BEGIN"); }
+
+void db_read_end(struct db *db)
+{
+    /* a read transaction only: ending it cannot lose anything */
+    sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+}
+
+int db_changes_last(struct db *db, int64_t *seq)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db->h, "SELECT coalesce(max(seq), 0) FROM changes", -1, &s,
+                           NULL) != SQLITE_OK)
+        return fail(db);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *seq = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? 0 : fail(db);
+}
+
+/* Does the log still reach back to just after seq? */
+static int changes_reach(struct db *db, int64_t seq, bool *reach)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db->h, "SELECT min(seq) FROM changes", -1, &s, NULL) != SQLITE_OK)
+        return fail(db);
+    int rc = sqlite3_step(s);
+    *reach = rc == SQLITE_ROW && (sqlite3_column_type(s, 0) == SQLITE_NULL ||
+                                  sqlite3_column_int64(s, 0) <= seq + 1);
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? 0 : fail(db);
+}
+
+/* One logged change into st: the series (created if new) and its price,
+ * and the bucket's value now (none: the bucket is gone). */
+static void apply_change(sqlite3_stmt *q, struct store *st)
+{
+    struct series_key k = {
+        (const char *)sqlite3_column_text(q, 2), (const char *)sqlite3_column_text(q, 3),
+        (const char *)sqlite3_column_text(q, 4), (const char *)sqlite3_column_text(q, 5),
+    };
+    if (!k.source || !k.provider || !k.model || !k.tenant)
+        return; /* a series row that is not there: nothing to show */
+    int id = store_series(st, &k);
+    store_series_set_price(st, id, price_parse((const char *)sqlite3_column_text(q, 6)));
+    if (sqlite3_column_type(q, 1) == SQLITE_NULL)
+        return;
+    struct tally t = {0};
+    if (sqlite3_column_type(q, 7) != SQLITE_NULL)
+        read_tally(q, 7, &t);
+    store_set(st, id, sqlite3_column_int64(q, 1), &t);
+}
+
+int db_changes_apply(struct db *db, struct store *st, int64_t *seq)
+{
+    bool reach;
+    if (changes_reach(db, *seq, &reach) != 0)
+        return -1;
+    if (!reach)
+        return 1;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db->h,
+                           "SELECT c.seq, c.minute, s.source, s.provider, s.model, s.tenant,"
+                           " s.price, b.requests, b.errors, b.input, b.input_ck,"
+                           " b.cache_read, b.cache_write_5m, b.cache_write_1h, b.output,"
+                           " b.output_rk, b.reasoning, b.cost, b.billed, c.series"
+                           " FROM changes c LEFT JOIN series s ON s.id = c.series"
+                           " LEFT JOIN buckets b ON b.series = c.series AND b.minute = c.minute"
+                           " WHERE c.seq > ? ORDER BY c.seq",
+                           -1, &q, NULL) != SQLITE_OK)
+        return fail(db);
+    sqlite3_bind_int64(q, 1, *seq);
+    int rc, result = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        *seq = sqlite3_column_int64(q, 0);
+        if (sqlite3_column_int64(q, 19) == 0)
+            result = 1; /* everything: the caller loads anew */
+        else if (result == 0)
+            apply_change(q, st);
+    }
+    sqlite3_finalize(q);
+    /* what was applied is the database's already: nothing to write back */
+    store_dirty_clear(st);
+    return rc == SQLITE_DONE ? result : fail(db);
 }

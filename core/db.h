@@ -66,6 +66,36 @@ int db_cursor_each(struct db *db, const char *source,
                    int (*fn)(void *ctx, const char *key, const char *value),
                    void *ctx);
 
+/* ---- viewers ------------------------------------------------------------------
+ *
+ * An owner's every transaction logs the keys it changed (the `changes`
+ * table: a bucket, a series row, or "everything" for a transaction too
+ * big to list); the newest few tens of thousands are kept. A viewer reads
+ * the store as db_load puts it together, then only what the log says
+ * changed since. */
+
+/* Open a database that another process owns, to view it: never created,
+ * never migrated (a schema version other than this spendtop's is refused
+ * with a message saying so), a busy timeout of 200 ms, no change logged.
+ * Writable only where the file's permissions allow (db_writable). */
+struct db *db_open_viewer(const char *path, char *err, size_t errlen);
+bool db_writable(struct db *db);
+/* SQLite's PRAGMA data_version: it changes whenever another connection
+ * has committed. -1 on error. */
+int64_t db_data_version(struct db *db);
+/* A read transaction: what is read inside is one snapshot. A viewer never
+ * keeps one open longer than its reads (an open one holds back the
+ * owner's WAL checkpoints). */
+int db_read_begin(struct db *db);
+void db_read_end(struct db *db);
+/* The newest change logged (0: none yet), into *seq. */
+int db_changes_last(struct db *db, int64_t *seq);
+/* Put every change logged after *seq into st (the bucket's value now, or
+ * its absence; new series; price status), advancing *seq. Returns 0; 1
+ * when st must be loaded anew instead (the log no longer reaches back to
+ * *seq, or it says "everything"); -1 on error. */
+int db_changes_apply(struct db *db, struct store *st, int64_t *seq);
+
 /* The sqlite3 handle, for modules that keep rows in tables of their own
  * (alerts.c, outbox.c). Those tables are made by the schema's steps, which
  * the module contributes to core/schema.c; a module never creates or

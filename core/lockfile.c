@@ -11,30 +11,57 @@
 
 #include "lib/paths.h"
 
+static void lock_path(char *buf, size_t len, const char *db_path)
+{
+    snprintf(buf, len, "%s.lock", db_path);
+}
+
+/* The pid written in the lock file ("" when none). */
+static void read_pid(int fd, char *pid, size_t len)
+{
+    ssize_t n = pread(fd, pid, len - 1, 0);
+    pid[n > 0 ? n : 0] = '\0';
+    pid[strcspn(pid, "\n")] = '\0';
+}
+
+static int busy(int fd, const char *db_path, char *err, size_t errlen)
+{
+    char pid[32];
+    read_pid(fd, pid, sizeof pid);
+    snprintf(err, errlen,
+             "%s is in use by another spendtop%s%s%s, which collects and alerts "
+             "for it; use --db FILE to run one with a database of its own",
+             db_path, *pid ? " (pid " : "", pid, *pid ? ")" : "");
+    close(fd);
+    return LOCKFILE_BUSY;
+}
+
 int lockfile_take(const char *db_path, char *err, size_t errlen)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%s.lock", db_path);
+    lock_path(path, sizeof path, db_path);
     paths_make_parents(path);
-    /* CLOEXEC: a hook still running after we exit must not keep the lock */
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    /* CLOEXEC: a hook still running after we exit must not keep the lock.
+     * 0644: viewers read the owner's pid and query the lock */
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
-        char pid[32] = "";
-        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
-        pid[n > 0 ? n : 0] = '\0';
-        pid[strcspn(pid, "\n")] = '\0';
         if (e == EWOULDBLOCK)
-            snprintf(err, errlen,
-                     "%s is in use by another spendtop%s%s%s, which collects and alerts "
-                     "for it; use --db FILE to run one with a database of its own",
-                     db_path, *pid ? " (pid " : "", pid, *pid ? ")" : "");
-        else
-            snprintf(err, errlen, "%s: %s", path, strerror(e));
+            return busy(fd, db_path, err, errlen);
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
+        close(fd);
+        return -1;
+    }
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLK, &fl) != 0) {
+        int e = errno;
+        if (e == EAGAIN || e == EACCES)
+            return busy(fd, db_path, err, errlen);
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
         close(fd);
         return -1;
     }
@@ -53,4 +80,27 @@ void lockfile_release(int fd)
      * file while a second still waits on the old one */
     if (fd >= 0)
         close(fd);
+}
+
+long lockfile_owner(const char *db_path)
+{
+    char path[4200];
+    lock_path(path, sizeof path, db_path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    long pid = -1;
+    if (fcntl(fd, F_GETLK, &fl) == 0) {
+        pid = 0;
+        if (fl.l_type != F_UNLCK) {
+            /* l_pid is 0 when the owner is in another pid namespace: then
+             * the pid it wrote, else 1 ("someone") */
+            char text[32];
+            read_pid(fd, text, sizeof text);
+            pid = fl.l_pid > 0 ? (long)fl.l_pid : atol(text) > 0 ? atol(text) : 1;
+        }
+    }
+    close(fd);
+    return pid;
 }

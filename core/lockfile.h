@@ -1,4 +1,4 @@
-/* lockfile.h - one process owns a state database.
+/* lockfile.h - one process owns a state database; others can see who.
  *
  * Whoever writes a database also collects and alerts for it: two processes
  * on one database would poll the providers twice, store what each saw over
@@ -7,16 +7,33 @@
  * descriptor on the SQLite file, once closed, would drop SQLite's POSIX
  * locks). The kernel releases the lock when the owner exits, SIGKILL
  * included, so a crash never leaves a stale lock behind.
+ *
+ * Viewers (app/viewer.h) must learn whether the owner is there without
+ * ever taking a lock themselves: a viewer holding even a shared lock for a
+ * moment could make a daemon starting at that moment fail. So the owner
+ * also holds a POSIX write lock (fcntl) on the same file, which another
+ * process can query with F_GETLK without acquiring anything; the kernel
+ * drops it with the owner too. DB.lock is readable by whoever can read the
+ * state directory (its mode is 0644 less the umask) and holds the owner's
+ * pid.
  */
 #ifndef SPENDTOP_LOCKFILE_H
 #define SPENDTOP_LOCKFILE_H
 
 #include <stddef.h>
 
-/* Own db_path for this process: a descriptor to hand to lockfile_release,
- * or -1 with the reason in err (naming the owner's pid when another
- * process holds it). */
+/* lockfile_take's answer when another process owns the database. */
+#define LOCKFILE_BUSY (-2)
+
+/* Own db_path for this process: a descriptor to hand to lockfile_release;
+ * LOCKFILE_BUSY when another process owns it (err names the owner's pid);
+ * -1 with the reason in err otherwise. */
 int lockfile_take(const char *db_path, char *err, size_t errlen);
 void lockfile_release(int fd);
+
+/* The pid of db_path's owner, 0 when it has none, -1 when DB.lock cannot
+ * be read. Acquires nothing. Never call it in the owner itself: closing
+ * any descriptor of DB.lock drops the process's own POSIX lock. */
+long lockfile_owner(const char *db_path);
 
 #endif

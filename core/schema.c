@@ -131,6 +131,30 @@ struct step {
     "  cache_write_5m INTEGER, cache_write_1h INTEGER, output INTEGER,"            \
     "  output_rk INTEGER, reasoning INTEGER, cost REAL, billed REAL);"
 
+/* ---- version 6 ------------------------------------------------------------------- */
+
+/* Viewers (issue 13): the owner of a database (the daemon) shares it with
+ * read-mostly viewers through three small tables.
+ *   owner     one row: who owns the database (pid, mode), the settings its
+ *             views are computed with and its sources' health, as JSON
+ *             (core/owner.c); rewritten when they change
+ *   changes   the store's keys each committed transaction changed (db.c),
+ *             so that a viewer reads only what is new: a bucket (series,
+ *             minute), a series row (minute NULL), or everything (series
+ *             0: a transaction too big to list); the oldest are pruned
+ *   requests  what a viewer asks of the owner ('silence' an alert, 'poll'
+ *             now); the owner deletes each once done */
+#define STEP_6_VIEWERS                                                             \
+    "CREATE TABLE owner("                                                          \
+    "  id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL,"               \
+    "  mode TEXT NOT NULL, started INTEGER NOT NULL, facts TEXT NOT NULL);"        \
+    "CREATE TABLE changes("                                                        \
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, series INTEGER NOT NULL,"            \
+    "  minute INTEGER);"                                                           \
+    "CREATE TABLE requests("                                                       \
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,"                 \
+    "  arg TEXT NOT NULL, at INTEGER NOT NULL, pid INTEGER NOT NULL);"
+
 /* THE list: step i takes version i to i + 1. Append only (schema.h). */
 static const struct step steps[] = {
     {"the store's series and buckets, the collectors' cursors", STEP_1_STORE},
@@ -138,6 +162,7 @@ static const struct step steps[] = {
     {"series price status by name", STEP_3_PRICE_BY_NAME},
     {"alert kind, state and severity by name", STEP_4_ALERTS_BY_NAME},
     {"the spans remembered to count each call once", STEP_5_SEEN_SPANS},
+    {"what the owner shares with viewers", STEP_6_VIEWERS},
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof *steps))

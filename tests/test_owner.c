@@ -1,0 +1,384 @@
+/* test_owner.c - what an owner shares with its viewers through the
+ * database (core/owner.h, db.h's change log, lockfile_owner): a viewer
+ * that loads once and then applies only the logged changes holds exactly
+ * what a fresh load would; a transaction too big to list, or a log that
+ * no longer reaches back, says "load anew"; the owner's facts and a
+ * viewer's requests make the trip intact; the owner is seen without a
+ * lock being taken. */
+#include "tests/helpers.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "core/db.h"
+#include "core/ingest.h"
+#include "core/lockfile.h"
+#include "core/owner.h"
+#include "core/store.h"
+#include "lib/clock.h"
+
+static const int64_t NOW = 1795348800; /* 2026-11-22T08:00:00Z */
+
+static char *dir;
+static char dbpath[4200];
+
+static int setup(void **state)
+{
+    (void)state;
+    dir = temp_dir();
+    snprintf(dbpath, sizeof dbpath, "%s/state.db", dir);
+    clock_set(NOW, true);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    rm_rf(dir);
+    return 0;
+}
+
+/* The owner's side: a store, an ingest and the database. */
+struct owner {
+    struct db *db;
+    struct store *st;
+    struct pricing *p;
+    struct ingest *in;
+};
+
+static void owner_open(struct owner *o)
+{
+    char err[512];
+    o->db = db_open(dbpath, err, sizeof err);
+    assert_non_null(o->db);
+    o->st = store_new();
+    o->p = pricing_new();
+    assert_true(pricing_load_default(o->p, err, sizeof err) > 0);
+    o->in = ingest_new(o->st, o->db, o->p);
+}
+
+static void owner_close(struct owner *o)
+{
+    ingest_free(o->in);
+    pricing_free(o->p);
+    store_free(o->st);
+    db_close(o->db);
+}
+
+/* n records of tenant, one a minute back from ts, then a flush. */
+static void put(struct owner *o, const char *tenant, int64_t ts, int n)
+{
+    for (int i = 0; i < n; i++) {
+        struct usage u = {.ts = ts - 60 * i, .source = "spans", .provider = "openai",
+                          .model = "gpt-4o-mini", .tenant = tenant, .requests = 1,
+                          .input = 1000 + i, .output = 10};
+        ingest_sink(o->in)->put(ingest_sink(o->in), &u);
+    }
+    char err[256];
+    assert_int_equal(ingest_flush(o->in, err, sizeof err), 0);
+}
+
+/* Everything a store holds, per tenant: requests and input over the
+ * retention, which the test compares. */
+static void expect_same(struct store *a, struct store *b)
+{
+    struct tally ta = {0}, tb = {0};
+    for (size_t i = 0; i < store_series_count(a); i++) {
+        struct tally t;
+        store_sum(a, (int)i, 0, INT64_MAX, &t);
+        tally_add(&ta, &t);
+    }
+    for (size_t i = 0; i < store_series_count(b); i++) {
+        struct tally t;
+        store_sum(b, (int)i, 0, INT64_MAX, &t);
+        tally_add(&tb, &t);
+    }
+    assert_int_equal(store_series_count(a), store_series_count(b));
+    assert_int_equal(ta.requests, tb.requests);
+    assert_int_equal(ta.input, tb.input);
+    assert_close(ta.cost, tb.cost, 1e-12);
+}
+
+static struct db *viewer_db(void)
+{
+    char err[512];
+    struct db *db = db_open_viewer(dbpath, err, sizeof err);
+    if (!db)
+        fail_msg("%s", err);
+    return db;
+}
+
+static void test_a_viewer_applying_changes_holds_what_a_fresh_load_holds(void **state)
+{
+    (void)state;
+    struct owner o;
+    owner_open(&o);
+    put(&o, "acme", NOW - 600, 5);
+    struct db *v = viewer_db();
+    struct store *seen = store_new();
+    int64_t seq = 0, dv = db_data_version(v);
+    assert_int_equal(db_read_begin(v), 0);
+    assert_int_equal(db_changes_last(v, &seq), 0);
+    assert_int_equal(db_load(v, seen, NOW - STORE_RETENTION), 0);
+    db_read_end(v);
+    /* new buckets, a new tenant, a bucket replaced and one emptied */
+    put(&o, "acme", NOW - 60, 2);
+    put(&o, "globex", NOW - 120, 3);
+    int id = store_series(o.st, &(struct series_key){"spans", "openai", "gpt-4o-mini", "acme"});
+    store_set(o.st, id, NOW - 600, &(struct tally){.requests = 7, .input = 70});
+    store_set(o.st, id, NOW - 660, &(struct tally){0});
+    put(&o, "acme", NOW - 60, 0);
+    assert_true(db_data_version(v) != dv); /* the owner committed */
+    assert_int_equal(db_changes_apply(v, seen, &seq), 0);
+    struct store *fresh = store_new();
+    assert_int_equal(db_load(v, fresh, NOW - STORE_RETENTION), 0);
+    expect_same(seen, fresh);
+    /* the replaced bucket is the owner's value, not a sum */
+    struct tally t;
+    int vid = store_series(seen, &(struct series_key){"spans", "openai", "gpt-4o-mini", "acme"});
+    store_sum(seen, vid, NOW - 600, NOW - 540, &t);
+    assert_int_equal(t.requests, 7);
+    store_sum(seen, vid, NOW - 660, NOW - 600, &t);
+    assert_int_equal(t.requests, 0);
+    /* nothing new: nothing applied, same position */
+    int64_t at = seq;
+    assert_int_equal(db_changes_apply(v, seen, &at), 0);
+    assert_int_equal(at, seq);
+    store_free(fresh);
+    store_free(seen);
+    db_close(v);
+    owner_close(&o);
+}
+
+static void test_a_transaction_too_big_to_list_says_load_anew(void **state)
+{
+    (void)state;
+    struct owner o;
+    owner_open(&o);
+    put(&o, "acme", NOW - 60, 1);
+    struct db *v = viewer_db();
+    int64_t seq = 0;
+    assert_int_equal(db_changes_last(v, &seq), 0);
+    put(&o, "acme", NOW - 120, 5000); /* 5000 buckets in one flush */
+    struct store *seen = store_new();
+    assert_int_equal(db_changes_apply(v, seen, &seq), 1);
+    /* the log holds at most a few thousand of that flush's keys */
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2((sqlite3 *)db_handle(v),
+                                        "SELECT count(*) FROM changes", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_true(sqlite3_column_int(s, 0) < 5000);
+    sqlite3_finalize(s);
+    store_free(seen);
+    db_close(v);
+    owner_close(&o);
+}
+
+static void test_a_log_that_no_longer_reaches_back_says_load_anew(void **state)
+{
+    (void)state;
+    struct owner o;
+    owner_open(&o);
+    put(&o, "acme", NOW - 60, 3);
+    /* the oldest rows pruned, as the owner does past CHANGES_KEEP */
+    assert_int_equal(sqlite3_exec((sqlite3 *)db_handle(o.db),
+                                  "DELETE FROM changes WHERE seq < 3", NULL, NULL, NULL),
+                     SQLITE_OK);
+    struct db *v = viewer_db();
+    struct store *seen = store_new();
+    int64_t seq = 0;
+    assert_int_equal(db_changes_apply(v, seen, &seq), 1);
+    seq = 1; /* row 2 is gone, 3 is next: still a gap */
+    assert_int_equal(db_changes_apply(v, seen, &seq), 1);
+    seq = 2;
+    assert_int_equal(db_changes_apply(v, seen, &seq), 0);
+    store_free(seen);
+    db_close(v);
+    owner_close(&o);
+}
+
+static void test_a_viewer_refuses_another_schema_version(void **state)
+{
+    (void)state;
+    struct owner o;
+    owner_open(&o);
+    assert_int_equal(sqlite3_exec((sqlite3 *)db_handle(o.db), "PRAGMA user_version=5", NULL,
+                                  NULL, NULL), SQLITE_OK);
+    char err[512];
+    assert_null(db_open_viewer(dbpath, err, sizeof err));
+    assert_non_null(strstr(err, "schema version 5"));
+    owner_close(&o);
+}
+
+static void test_the_owners_facts_make_the_trip_intact(void **state)
+{
+    (void)state;
+    struct owner o;
+    owner_open(&o);
+    struct view_budget budgets[] = {{"acme", 250}, {"globex \"q\"", NAN}};
+    struct source_status src[2] = {
+        {.name = "spans", .type = "otel_file", .state = SOURCE_OK, .started = NOW - 50,
+         .last_success = NOW - 1, .last_data = NOW - 2, .records = 42, .rejected = 3,
+         .no_usage = 1},
+        {.name = "openai-prod", .type = "openai", .usage_provider = "openai",
+         .reports_billed = true, .state = SOURCE_ERROR, .last_error = "HTTP 401: bad key"},
+    };
+    struct owner_facts f = {.pid = 812, .mode = "daemon", .started = NOW - 50,
+                            .timezone = "Europe/Berlin", .window = 21600, .refresh = 2,
+                            .stale_after = 900, .factor = 1.5, .mix_shift = 0.25,
+                            .cache_drop = 0.2, .reasoning_factor = 2, .budgets = budgets,
+                            .nbudgets = 2, .sources = src, .nsources = 2};
+    struct strbuf json = {0};
+    owner_facts_json(&f, &json);
+    assert_int_equal(owner_publish(o.db, &f, strbuf_str(&json)), 0);
+    strbuf_free(&json);
+
+    struct db *v = viewer_db();
+    struct owner_facts r;
+    assert_int_equal(owner_read(v, &r), 0);
+    assert_int_equal(r.pid, 812);
+    assert_string_equal(r.mode, "daemon");
+    assert_string_equal(r.timezone, "Europe/Berlin");
+    assert_int_equal(r.window, 21600);
+    assert_int_equal(r.refresh, 2);
+    assert_int_equal(r.stale_after, 900);
+    assert_close(r.factor, 1.5, 0);
+    assert_close(r.cache_drop, 0.2, 0);
+    assert_int_equal(r.nbudgets, 2);
+    assert_string_equal(r.budgets[1].tenant, "globex \"q\"");
+    assert_close(r.budgets[0].daily_usd, 250, 0);
+    assert_nan(r.budgets[1].daily_usd); /* no budget stays unknown, never $0 */
+    assert_int_equal(r.nsources, 2);
+    assert_string_equal(r.sources[0].name, "spans");
+    assert_null(r.sources[0].usage_provider);
+    assert_int_equal(r.sources[0].state, SOURCE_OK);
+    assert_int_equal(r.sources[0].records, 42);
+    assert_int_equal(r.sources[0].rejected, 3);
+    assert_int_equal(r.sources[0].no_usage, 1);
+    assert_int_equal(r.sources[0].last_data, NOW - 2);
+    assert_string_equal(r.sources[1].usage_provider, "openai");
+    assert_true(r.sources[1].reports_billed);
+    assert_int_equal(r.sources[1].state, SOURCE_ERROR);
+    assert_string_equal(r.sources[1].last_error, "HTTP 401: bad key");
+    owner_facts_free(&r);
+    db_close(v);
+    owner_close(&o);
+}
+
+static void test_no_owner_row_yet_is_said(void **state)
+{
+    (void)state;
+    struct owner o;
+    owner_open(&o);
+    struct db *v = viewer_db();
+    struct owner_facts r;
+    assert_int_equal(owner_read(v, &r), 1);
+    owner_facts_free(&r);
+    db_close(v);
+    owner_close(&o);
+}
+
+struct got {
+    char kinds[8][16], args[8][64];
+    int n;
+};
+
+static void got_one(void *ctx, const char *kind, const char *arg, int64_t at, long pid)
+{
+    struct got *g = ctx;
+    assert_int_equal(at, NOW);
+    assert_int_equal(pid, (long)getpid());
+    snprintf(g->kinds[g->n], sizeof g->kinds[0], "%s", kind);
+    snprintf(g->args[g->n], sizeof g->args[0], "%s", arg);
+    g->n++;
+}
+
+static void test_requests_reach_the_owner_once_in_order(void **state)
+{
+    (void)state;
+    struct owner o;
+    owner_open(&o);
+    struct db *v = viewer_db();
+    assert_true(db_writable(v));
+    assert_int_equal(owner_request_put(v, "silence", "abc123", NOW), 0);
+    assert_int_equal(owner_request_put(v, "poll", "", NOW), 0);
+    struct got g = {0};
+    assert_int_equal(owner_requests_take(o.db, got_one, &g), 2);
+    assert_int_equal(g.n, 2);
+    assert_string_equal(g.kinds[0], "silence");
+    assert_string_equal(g.args[0], "abc123");
+    assert_string_equal(g.kinds[1], "poll");
+    /* done once */
+    assert_int_equal(owner_requests_take(o.db, got_one, &g), 0);
+    assert_int_equal(g.n, 2);
+    db_close(v);
+    owner_close(&o);
+}
+
+static void test_a_read_only_viewer_reads_and_cannot_ask(void **state)
+{
+    (void)state;
+    if (geteuid() == 0)
+        skip(); /* root writes whatever the mode says */
+    struct owner o;
+    owner_open(&o);
+    put(&o, "acme", NOW - 60, 1);
+    assert_int_equal(chmod(dbpath, 0444), 0);
+    struct db *v = viewer_db();
+    assert_false(db_writable(v));
+    assert_int_equal(owner_request_put(v, "poll", "", NOW), -1);
+    db_close(v);
+    owner_close(&o);
+}
+
+static void test_the_owner_is_seen_without_taking_a_lock(void **state)
+{
+    (void)state;
+    char err[512];
+    assert_int_equal(lockfile_owner(dbpath), 0); /* no lock file yet */
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        /* the owner: takes the database, says so, waits to be killed */
+        int fd = lockfile_take(dbpath, err, sizeof err);
+        if (write(fds[1], fd >= 0 ? "y" : "n", 1) != 1)
+            _exit(2);
+        for (;;)
+            pause();
+    }
+    char c = 0;
+    assert_int_equal(read(fds[0], &c, 1), 1);
+    assert_int_equal(c, 'y');
+    assert_int_equal(lockfile_owner(dbpath), (long)child);
+    assert_int_equal(lockfile_owner(dbpath), (long)child); /* asking took nothing */
+    assert_int_equal(lockfile_take(dbpath, err, sizeof err), LOCKFILE_BUSY);
+    assert_non_null(strstr(err, "in use by another spendtop"));
+    kill(child, SIGKILL);
+    int status;
+    waitpid(child, &status, 0);
+    close(fds[0]);
+    close(fds[1]);
+    assert_int_equal(lockfile_owner(dbpath), 0);
+    int fd = lockfile_take(dbpath, err, sizeof err);
+    assert_true(fd >= 0);
+    lockfile_release(fd);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_a_viewer_applying_changes_holds_what_a_fresh_load_holds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_transaction_too_big_to_list_says_load_anew, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_log_that_no_longer_reaches_back_says_load_anew, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_viewer_refuses_another_schema_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_owners_facts_make_the_trip_intact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_owner_row_yet_is_said, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_requests_reach_the_owner_once_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_read_only_viewer_reads_and_cannot_ask, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_owner_is_seen_without_taking_a_lock, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

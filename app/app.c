@@ -15,6 +15,7 @@
 #include "core/lockfile.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
+#include "app/publish.h"
 #include "app/version.h"
 
 #define FLUSH_MS 1000
@@ -130,6 +131,25 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
         config_use_demo(a->cfg);
         add_demo_budgets(a->cfg);
     }
+    /* the owner first: a viewer needs neither sources nor prices */
+    const char *db_path = o->db_path ? o->db_path : a->cfg->db_path;
+    if (o->demo && !o->db_path) {
+        a->temp_db = make_temp_db(err, sizeof err);
+        if (!a->temp_db) {
+            strbuf_printf(errs, "%s\n", err);
+            return 1;
+        }
+        db_path = a->temp_db;
+    }
+    a->db_lock = lockfile_take(db_path, err, sizeof err);
+    if (a->db_lock == LOCKFILE_BUSY && o->may_attach) {
+        a->attach_path = xstrdup(db_path);
+        return APP_ATTACH;
+    }
+    if (a->db_lock < 0) {
+        strbuf_printf(errs, "%s\n", err);
+        return 1;
+    }
     if (!config_check_sources(a->cfg, errs))
         return 2;
     if (!clock_set_timezone(a->cfg->timezone)) {
@@ -142,20 +162,6 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
         return 2;
     }
 
-    const char *db_path = o->db_path ? o->db_path : a->cfg->db_path;
-    if (o->demo && !o->db_path) {
-        a->temp_db = make_temp_db(err, sizeof err);
-        if (!a->temp_db) {
-            strbuf_printf(errs, "%s\n", err);
-            return 1;
-        }
-        db_path = a->temp_db;
-    }
-    a->db_lock = lockfile_take(db_path, err, sizeof err);
-    if (a->db_lock < 0) {
-        strbuf_printf(errs, "%s\n", err);
-        return 1;
-    }
     a->db = db_open(db_path, err, sizeof err);
     if (!a->db) {
         strbuf_printf(errs, "cannot open the database: %s\n", err);
@@ -202,6 +208,7 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
         c->http = a->http;
         a->collectors[a->ncollectors++] = c;
     }
+    a->publish = publish_new(a, o->daemon ? "daemon" : o->once ? "once" : "dashboard");
     return 0;
 }
 
@@ -268,7 +275,9 @@ void app_flush(struct app *a)
 
 static void on_flush_timer(uv_timer_t *t)
 {
-    app_flush(t->data);
+    struct app *a = t->data;
+    app_flush(a);
+    publish_tick(a->publish);
 }
 
 static void on_alert_timer(uv_timer_t *t)
@@ -408,7 +417,9 @@ void app_close(struct app *a)
     }
     http_free(a->http);
     db_close(a->db);
+    publish_free(a->publish);
     lockfile_release(a->db_lock);
+    free(a->attach_path);
     store_free(a->store);
     pricing_free(a->pricing);
     config_free(a->cfg);

@@ -27,6 +27,10 @@ struct app_options {
     const char *db_path;       /* --db */
     bool demo;
     bool once;                 /* --once: the clock is frozen */
+    bool daemon;               /* --daemon (what viewers are told) */
+    /* another process owns the database: app_open answers APP_ATTACH
+     * instead of failing (the dashboard and --once become viewers) */
+    bool may_attach;
     bool no_hooks;
     bool has_now;
     int64_t now;               /* --now */
@@ -55,6 +59,8 @@ struct app {
     bool alerting;             /* the first verdict has been reached */
     char *temp_db;             /* --demo without --db: removed at exit */
     int db_lock;               /* lockfile_take's descriptor; -1 = not held */
+    char *attach_path;         /* APP_ATTACH: the database another owns */
+    struct publish *publish;   /* what viewers are told (app/publish.h) */
     int64_t window;
     bool no_hooks;
     size_t pending_closes;
@@ -62,9 +68,13 @@ struct app {
     void *data;                /* the front end's (the app_host while it stops) */
 };
 
+/* app_open's answer when another process owns the database and
+ * o->may_attach: a->attach_path names it (app/viewer.h views it). */
+#define APP_ATTACH (-1)
+
 /* Load the config (or defaults), prices, the database and the sources.
- * Returns 0, or an exit code (2 config/usage, 1 runtime) with a message in
- * err (one or more lines). */
+ * Returns 0, APP_ATTACH, or an exit code (2 config/usage, 1 runtime) with
+ * a message in err (one or more lines). */
 int app_open(struct app *a, const struct app_options *o, struct strbuf *err);
 /* --once: collect everything available from every source, then flush. */
 int app_collect_once(struct app *a, char *err, size_t errlen);

@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "app/viewer.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/xalloc.h"
 #include "core/snapshot.h"
 #include "core/window.h"
 #include "app/version.h"
@@ -86,6 +88,38 @@ static int run_once(struct app *a, bool json)
     fputs(strbuf_str(&out), stdout);
     strbuf_free(&out);
     view_free(&v);
+    return rc;
+}
+
+/* ---- viewer ---------------------------------------------------------------------- */
+
+/* Another spendtop owns the database: the dashboard or --once show its
+ * figures instead (app/viewer.h). */
+static int run_viewer(const char *db_path, const char *log_path, const struct app_options *o,
+                      enum mode mode, bool json, const struct tui_options *to)
+{
+    char err[512];
+    struct viewer *v = viewer_open(db_path, o->window, log_path, err, sizeof err);
+    if (!v) {
+        fprintf(stderr, "spendtop: %s\n", err);
+        return 1;
+    }
+    int rc = 0;
+    if (mode == MODE_ONCE) {
+        struct view view;
+        viewer_view(v, NULL, false, &view);
+        struct strbuf out = {0};
+        if (json)
+            snapshot_json(&view, &out);
+        else
+            snapshot_text(&view, &out);
+        fputs(strbuf_str(&out), stdout);
+        strbuf_free(&out);
+        view_free(&view);
+    } else {
+        rc = tui_run(viewer_host(v), to);
+    }
+    viewer_free(v);
     return rc;
 }
 
@@ -195,10 +229,22 @@ int main(int argc, char **argv)
     if (mode == MODE_CHECK)
         return check_config(o.config_path);
     o.once = mode == MODE_ONCE;
+    o.daemon = mode == MODE_DAEMON;
+    o.may_attach = (mode == MODE_TUI || mode == MODE_ONCE) && !o.demo;
 
     struct app a;
     struct strbuf errs = {0};
+    struct tui_options to = {.no_color = no_color, .ascii = ascii};
     int rc = app_open(&a, &o, &errs);
+    if (rc == APP_ATTACH) {
+        char *db_path = xstrdup(a.attach_path), *log_path = xstrdup(a.cfg->log_path);
+        strbuf_free(&errs);
+        app_close(&a);
+        rc = run_viewer(db_path, log_path, &o, mode, json, &to);
+        free(db_path);
+        free(log_path);
+        return rc;
+    }
     if (rc != 0) {
         fputs(strbuf_str(&errs), stderr);
         strbuf_free(&errs);
@@ -214,7 +260,6 @@ int main(int argc, char **argv)
         rc = run_once(&a, json);
         break;
     default: {
-        struct tui_options to = {.no_color = no_color, .ascii = ascii};
         struct app_host host;
         app_host_init(&host, &a);
         rc = tui_run(&host.host, &to);

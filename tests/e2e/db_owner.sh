@@ -1,9 +1,9 @@
 #!/bin/sh
 # db_owner.sh - one process owns a state database: while a daemon runs,
-# another spendtop on the same database (--once, the dashboard) refuses
-# with the owner's pid instead of collecting and paging a second time; a
-# database of its own works alongside; a daemon killed with SIGKILL leaves
-# no stale lock.
+# a second daemon on the same database refuses with the owner's pid
+# instead of collecting and paging a second time, and --once attaches to
+# it as a viewer; a database of its own works alongside; a daemon killed
+# with SIGKILL leaves no stale lock.
 set -eu
 dir=$(mktemp -d)
 daemon=""
@@ -29,18 +29,20 @@ start_daemon() {
 }
 start_daemon
 
+# a second daemon on the same database refuses, naming the owner
 rc=0
-"$SPENDTOP" --once --json -c "$dir/config.toml" --db "$dir/state.db" \
-    >"$dir/once.out" 2>"$dir/once.err" || rc=$?
-[ $rc -eq 1 ] || fail "--once on the daemon's database exited $rc"
-grep -q "state.db is in use by another spendtop (pid $daemon)" "$dir/once.err" ||
-    fail "no clear message: $(cat "$dir/once.err")"
-[ -s "$dir/once.out" ] && fail "--once printed a snapshot anyway"
+"$SPENDTOP" --daemon -c "$dir/config.toml" --db "$dir/state.db" \
+    >"$dir/second.out" 2>"$dir/second.err" || rc=$?
+[ $rc -eq 1 ] || fail "a second daemon on the database exited $rc"
+grep -q "state.db is in use by another spendtop (pid $daemon)" "$dir/second.err" ||
+    fail "no clear message: $(cat "$dir/second.err")"
 
-rc=0
-"$SPENDTOP" -c "$dir/config.toml" --db "$dir/state.db" </dev/null >"$dir/tui.out" 2>"$dir/tui.err" || rc=$?
-[ $rc -eq 1 ] || fail "the dashboard on the daemon's database exited $rc"
-grep -q "in use by another spendtop (pid $daemon)" "$dir/tui.err" || fail "dashboard: $(cat "$dir/tui.err")"
+# --once attaches to the owner instead of collecting (tests/e2e/viewers.sh
+# checks its figures)
+"$SPENDTOP" --once --json -c "$dir/config.toml" --db "$dir/state.db" \
+    >"$dir/once.out" 2>"$dir/once.err" || fail "--once on the daemon's database: $(cat "$dir/once.err")"
+grep -q "attached to daemon (pid $daemon)" "$dir/once.err" || fail "--once: $(cat "$dir/once.err")"
+grep -q '"sources"' "$dir/once.out" || fail "--once printed no snapshot"
 
 # a database of its own works while the daemon runs
 "$SPENDTOP" --once --json -c "$dir/config.toml" --db "$dir/other.db" >/dev/null 2>&1 ||

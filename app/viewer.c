@@ -1,0 +1,401 @@
+/* viewer.c - a dashboard or --once attached to another's database (see
+ * viewer.h). */
+#include "app/viewer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alerts/alerts.h"
+#include "core/db.h"
+#include "core/lockfile.h"
+#include "core/owner.h"
+#include "core/store.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
+
+/* How often a viewer looks for changes and for the owner: a record the
+ * owner commits is on screen within POLL_MS plus one dashboard tick. */
+#define POLL_MS 250
+
+struct viewer {
+    char *path;
+    struct db *db;
+    struct store *st;
+    struct owner_facts facts;    /* the owner's row as last read */
+    bool have_facts;
+    struct alert_settings alert_cfg; /* unused by what a viewer calls */
+    struct alerts *alerts;       /* the alert table as last read */
+    /* replaced while the dashboard's last view may still borrow from them:
+     * freed at the next view (host.h: a view's strings live until then) */
+    struct store *old_st;
+    struct owner_facts old_facts;
+    bool have_old_facts;
+    int64_t seq;                 /* the change log read up to here */
+    int64_t data_version;
+    long owner;                  /* the owner attached to; 0: none */
+    long last_owner;             /* for the note once it is gone */
+    long waiting;                /* an owner that has not written its row yet */
+    int64_t gone_since;          /* 0 while there is an owner */
+    uint64_t generation;
+    int64_t window;              /* --window, else the owner's */
+    char note[96];
+    uv_loop_t loop;
+    bool loop_open;
+    uv_timer_t timer;
+    bool timer_open;
+    void (*stopped)(void *arg);
+    void *stopped_arg;
+    struct host host;
+};
+
+/* ---- reading the owner's state ---------------------------------------------------- */
+
+/* Replace the store; the one a view may borrow from waits for the next. */
+static void swap_store(struct viewer *v, struct store *st)
+{
+    if (v->old_st)
+        store_free(v->st); /* never shown: the shown one is old_st */
+    else
+        v->old_st = v->st;
+    v->st = st;
+}
+
+static void swap_facts(struct viewer *v, struct owner_facts *f)
+{
+    if (v->have_old_facts) {
+        owner_facts_free(&v->facts);
+    } else if (v->have_facts) {
+        v->old_facts = v->facts;
+        v->have_old_facts = true;
+    }
+    v->facts = *f;
+    v->have_facts = true;
+    if (!clock_set_timezone(v->facts.timezone))
+        clock_set_timezone("UTC");
+}
+
+/* The store as the owner loaded it, and the log position it reflects. */
+static int load_store(struct viewer *v)
+{
+    struct store *st = store_new();
+    int64_t seq = 0;
+    if (db_changes_last(v->db, &seq) != 0 ||
+        db_load(v->db, st, clock_now() - STORE_RETENTION) != 0) {
+        store_free(st);
+        return -1;
+    }
+    swap_store(v, st);
+    v->seq = seq;
+    return 0;
+}
+
+static int load_alerts(struct viewer *v)
+{
+    char err[256];
+    struct alerts *al = alerts_new(&v->alert_cfg, NULL, 0, v->db, false, err, sizeof err);
+    if (!al)
+        return -1;
+    alerts_free(v->alerts);
+    v->alerts = al;
+    return 0;
+}
+
+/* Everything that may have changed, in one read transaction (one
+ * snapshot): the owner's row, the store (what the log names, or all of
+ * it), the alerts. full: the store all over again. */
+static int refresh(struct viewer *v, bool full)
+{
+    if (db_read_begin(v->db) != 0)
+        return -1;
+    struct owner_facts f;
+    int rc = owner_read(v->db, &f);
+    if (rc == 0)
+        swap_facts(v, &f);
+    else if (rc > 0)
+        owner_facts_free(&f);
+    rc = rc < 0 ? -1 : 0;
+    if (rc == 0 && !full) {
+        int changed = db_changes_apply(v->db, v->st, &v->seq);
+        rc = changed < 0 ? -1 : 0;
+        full = changed > 0;
+    }
+    if (rc == 0 && full)
+        rc = load_store(v);
+    if (rc == 0)
+        rc = load_alerts(v);
+    db_read_end(v->db);
+    v->generation++;
+    return rc;
+}
+
+/* ---- the owner, there or not -------------------------------------------------------- */
+
+static void set_note(struct viewer *v)
+{
+    const char *mode = v->have_facts && v->facts.mode[0] ? v->facts.mode : "daemon";
+    if (v->owner) {
+        snprintf(v->note, sizeof v->note, "attached to %s (pid %ld)", mode, v->owner);
+    } else if (v->waiting) {
+        snprintf(v->note, sizeof v->note, "%s (pid %ld) starting", mode, v->waiting);
+    } else if (v->gone_since) {
+        char t[48];
+        clock_format_local(v->gone_since, t, sizeof t);
+        snprintf(v->note, sizeof v->note, "%s gone since %s", mode, t);
+    } else {
+        snprintf(v->note, sizeof v->note, "waiting for the owner of the database");
+    }
+}
+
+/* The owner now (lock holder) against the one attached to: gone, back,
+ * or another. A new owner is attached to once it has written its row
+ * (until then its sources' health is its predecessor's). */
+static void check_owner(struct viewer *v)
+{
+    long pid = lockfile_owner(v->path);
+    if (pid < 0)
+        return; /* cannot tell: say nothing new */
+    if (pid == 0) {
+        v->waiting = 0;
+        if (v->owner) {
+            v->last_owner = v->owner;
+            v->owner = 0;
+            v->gone_since = clock_now();
+            log_msg(LOG_WARN, "the owner of %s (pid %ld) is gone", v->path, v->last_owner);
+            v->generation++;
+        }
+    } else if (pid != v->owner) {
+        struct owner_facts f;
+        int rc = owner_read(v->db, &f);
+        v->waiting = pid;
+        if (rc == 0 && f.pid == pid && refresh(v, true) == 0) {
+            v->owner = pid;
+            v->waiting = 0;
+            v->gone_since = 0;
+            log_msg(LOG_INFO, "attached to %s (pid %ld) on %s", f.mode, pid, v->path);
+        }
+        if (rc >= 0)
+            owner_facts_free(&f);
+    }
+    set_note(v);
+}
+
+static void poll_once(struct viewer *v)
+{
+    check_owner(v);
+    int64_t dv = db_data_version(v->db);
+    if (dv >= 0 && dv != v->data_version) {
+        v->data_version = dv;
+        if (refresh(v, false) != 0)
+            log_msg(LOG_WARN, "cannot read %s (will retry): %s", v->path, db_error(v->db));
+    }
+}
+
+static void on_poll(uv_timer_t *t)
+{
+    poll_once(t->data);
+}
+
+/* ---- views ------------------------------------------------------------------------------ */
+
+void viewer_view(struct viewer *v, const struct host_scope *scope, bool sparklines,
+                 struct view *out)
+{
+    /* the caller has freed the view that borrowed from these */
+    if (v->old_st) {
+        store_free(v->old_st);
+        v->old_st = NULL;
+    }
+    if (v->have_old_facts) {
+        owner_facts_free(&v->old_facts);
+        v->have_old_facts = false;
+    }
+    int64_t now = clock_now();
+    int64_t window = scope && scope->window ? scope->window : v->window;
+    struct view_params p = {
+        .now = now,
+        .window = window ? window : v->facts.window ? v->facts.window : CLOCK_HOUR,
+        .day_start = clock_day_start(now),
+        .day_end = clock_day_end(now),
+        .stale_after = v->facts.stale_after,
+        .budgets = v->facts.budgets,
+        .nbudgets = v->facts.nbudgets,
+        .sources = v->facts.sources,
+        .nsources = v->facts.nsources,
+        .only_tenant = scope ? scope->tenant : NULL,
+        .only_provider = scope ? scope->provider : NULL,
+        .only_model = scope ? scope->model : NULL,
+        .sparklines = sparklines,
+    };
+    view_compute(v->st, &p, out);
+    alerts_fill_view(v->alerts, out, now);
+}
+
+/* ---- the dashboard's host ------------------------------------------------------------- */
+
+static void host_start(void *ctx)
+{
+    struct viewer *v = ctx;
+    /* cannot fail: the loop is open and the timer ours */
+    uv_timer_init(&v->loop, &v->timer);
+    v->timer.data = v;
+    v->timer_open = true;
+    uv_timer_start(&v->timer, on_poll, POLL_MS, POLL_MS);
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+    struct viewer *v = h->data;
+    v->timer_open = false;
+    v->stopped(v->stopped_arg);
+}
+
+static void host_stop(void *ctx, void (*done)(void *arg), void *arg)
+{
+    struct viewer *v = ctx;
+    v->stopped = done;
+    v->stopped_arg = arg;
+    if (v->timer_open)
+        uv_close((uv_handle_t *)&v->timer, timer_closed);
+    else
+        done(arg);
+}
+
+static void host_view(void *ctx, const struct host_scope *s, struct view *out)
+{
+    viewer_view(ctx, s, true, out);
+}
+
+static uint64_t host_generation(void *ctx)
+{
+    return ((struct viewer *)ctx)->generation;
+}
+
+static void host_facts(void *ctx, struct host_facts *out)
+{
+    struct viewer *v = ctx;
+    memset(out, 0, sizeof *out);
+    out->limits = (struct host_limits){
+        .factor = v->facts.factor,
+        .mix_shift = v->facts.mix_shift,
+        .cache_drop = v->facts.cache_drop,
+        .reasoning_factor = v->facts.reasoning_factor,
+    };
+    snprintf(out->note, sizeof out->note, "%s", v->note);
+}
+
+/* A request to the owner; false (msg says why) when it cannot be made. */
+static bool ask(struct viewer *v, const char *kind, const char *arg, char *msg, size_t len)
+{
+    if (!v->owner) {
+        snprintf(msg, len, "no daemon to ask: %s", v->note);
+        return false;
+    }
+    if (owner_request_put(v->db, kind, arg, clock_wall()) != 0) {
+        snprintf(msg, len, db_writable(v->db)
+                 ? "the daemon is busy: try again"
+                 : "read-only: asking the daemon needs write access to its state directory");
+        return false;
+    }
+    return true;
+}
+
+static int host_silence(void *ctx, const char *alert_id, char *msg, size_t len)
+{
+    struct viewer *v = ctx;
+    struct view tmp;
+    memset(&tmp, 0, sizeof tmp);
+    alerts_fill_view(v->alerts, &tmp, clock_now());
+    const struct view_alert *found = NULL;
+    for (size_t i = 0; i < tmp.nalerts && !found; i++)
+        if (strcmp(tmp.alerts[i].id, alert_id) == 0 && strcmp(tmp.alerts[i].state, "firing") == 0)
+            found = &tmp.alerts[i];
+    int rc = -1;
+    if (!found)
+        snprintf(msg, len, "no firing alert to silence");
+    else if (ask(v, "silence", alert_id, msg, len)) {
+        snprintf(msg, len, "asked the daemon to silence %s %s", found->kind, found->scope);
+        rc = 0;
+    }
+    free(tmp.alerts);
+    return rc;
+}
+
+static void host_poll_now(void *ctx)
+{
+    char msg[160];
+    if (!ask(ctx, "poll", "", msg, sizeof msg))
+        log_msg(LOG_WARN, "%s", msg);
+}
+
+static const struct host_ops viewer_host_ops = {
+    .start = host_start,
+    .stop = host_stop,
+    .view = host_view,
+    .generation = host_generation,
+    .facts = host_facts,
+    .silence = host_silence,
+    .poll_now = host_poll_now,
+};
+
+/* ---- life ----------------------------------------------------------------------------- */
+
+struct viewer *viewer_open(const char *db_path, int64_t window, const char *log_path,
+                           char *err, size_t errlen)
+{
+    struct viewer *v = xcalloc(1, sizeof *v);
+    v->path = xstrdup(db_path);
+    v->window = window;
+    v->data_version = -1;
+    v->st = store_new();
+    alert_settings_init(&v->alert_cfg);
+    v->db = db_open_viewer(db_path, err, errlen);
+    if (!v->db) {
+        viewer_free(v);
+        return NULL;
+    }
+    check_owner(v);
+    if (!v->owner && refresh(v, true) != 0) {
+        snprintf(err, errlen, "cannot read %s: %s", db_path, db_error(v->db));
+        viewer_free(v);
+        return NULL;
+    }
+    v->data_version = db_data_version(v->db);
+    if (uv_loop_init(&v->loop) != 0) {
+        snprintf(err, errlen, "cannot start the event loop");
+        viewer_free(v);
+        return NULL;
+    }
+    v->loop_open = true;
+    v->host = (struct host){
+        .ops = &viewer_host_ops,
+        .ctx = v,
+        .loop = &v->loop,
+        .log_path = log_path,
+        .window = window ? window : v->facts.window ? v->facts.window : CLOCK_HOUR,
+        .refresh = v->facts.refresh > 0 ? v->facts.refresh : 1,
+    };
+    return v;
+}
+
+const struct host *viewer_host(struct viewer *v) { return &v->host; }
+
+void viewer_free(struct viewer *v)
+{
+    if (!v)
+        return;
+    if (v->loop_open && uv_loop_close(&v->loop) != 0)
+        log_msg(LOG_WARN, "viewer: event loop closed with handles still open");
+    alerts_free(v->alerts);
+    alert_settings_free(&v->alert_cfg);
+    store_free(v->st);
+    store_free(v->old_st);
+    if (v->have_facts)
+        owner_facts_free(&v->facts);
+    if (v->have_old_facts)
+        owner_facts_free(&v->old_facts);
+    db_close(v->db);
+    free(v->path);
+    free(v);
+}

@@ -1,0 +1,47 @@
+/* viewer.h - a dashboard or --once attached to a database another
+ * spendtop owns (issue 13).
+ *
+ * The owner (normally `spendtop --daemon`) collects, alerts and writes; a
+ * viewer only reads, through SQLite (WAL: its reads never block the
+ * owner's writes). It loads the store as the owner does at start, takes
+ * the owner's settings and its sources' health from the owner's row
+ * (core/owner.h) and the alert states from the alert table, and computes
+ * views with the same code and the same parameters: its figures are the
+ * owner's. Then, every POLL_MS, it asks SQLite whether anything was
+ * committed (PRAGMA data_version) and reads only what the change log
+ * (db.h) names, and it asks the kernel whether the owner still holds the
+ * database (lockfile_owner: F_GETLK, acquiring nothing). When the owner
+ * is gone (stopped, killed) the viewer says since when and keeps what it
+ * has; when an owner is back it attaches again by itself.
+ *
+ * A viewer never collects, polls, listens, evaluates alerts or runs
+ * hooks. What it may ask of the owner (`a` silence an alert, `R` poll
+ * now) goes into the requests table, which the owner reads once a second.
+ * Reads are short transactions and nothing is held across a wait, so a
+ * viewer that hangs (a frozen SSH session) holds back no one.
+ */
+#ifndef SPENDTOP_VIEWER_H
+#define SPENDTOP_VIEWER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/view.h"
+#include "tui/host.h"
+
+struct viewer;
+
+/* View db_path, which another process owns. window: the one shown first
+ * (0: the owner's). log_path: the dashboard's log. NULL with the reason in
+ * err (the database cannot be read, or its schema is not this spendtop's). */
+struct viewer *viewer_open(const char *db_path, int64_t window, const char *log_path,
+                           char *err, size_t errlen);
+/* The view now for scope, as the owner would compute it; free it with
+ * view_free. Its strings are valid until the next call. */
+void viewer_view(struct viewer *v, const struct host_scope *scope, bool sparklines,
+                 struct view *out);
+/* The dashboard's host (tui/host.h): it runs on the viewer's own loop. */
+const struct host *viewer_host(struct viewer *v);
+void viewer_free(struct viewer *v);
+
+#endif

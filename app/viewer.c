@@ -148,6 +148,28 @@ static void set_note(struct viewer *v)
     }
 }
 
+/* The database is open only while an owner holds it: SQLite's last
+ * connection to close removes the -wal and -shm files and the first to
+ * open makes them again, and files a viewer made would be the viewer's,
+ * not the daemon's (README: the shared setup). */
+static bool reopen(struct viewer *v)
+{
+    if (v->db)
+        return true;
+    char err[512];
+    v->db = db_open_viewer(v->path, err, sizeof err);
+    if (!v->db)
+        log_msg(LOG_WARN, "%s (will retry)", err);
+    v->data_version = -1;
+    return v->db != NULL;
+}
+
+static void close_db(struct viewer *v)
+{
+    db_close(v->db);
+    v->db = NULL;
+}
+
 /* The owner now (lock holder) against the one attached to: gone, back,
  * or another. A new owner is attached to once it has written its row
  * (until then its sources' health is its predecessor's). */
@@ -158,6 +180,7 @@ static void check_owner(struct viewer *v)
         return; /* cannot tell: say nothing new */
     if (pid == 0) {
         v->waiting = 0;
+        close_db(v);
         if (v->owner) {
             v->last_owner = v->owner;
             v->owner = 0;
@@ -165,7 +188,7 @@ static void check_owner(struct viewer *v)
             log_msg(LOG_WARN, "the owner of %s (pid %ld) is gone", v->path, v->last_owner);
             v->generation++;
         }
-    } else if (pid != v->owner) {
+    } else if (pid != v->owner && reopen(v)) {
         struct owner_facts f;
         int rc = owner_read(v->db, &f);
         v->waiting = pid;
@@ -184,6 +207,8 @@ static void check_owner(struct viewer *v)
 static void poll_once(struct viewer *v)
 {
     check_owner(v);
+    if (!v->db)
+        return;
     int64_t dv = db_data_version(v->db);
     if (dv >= 0 && dv != v->data_version) {
         v->data_version = dv;
@@ -288,7 +313,7 @@ static void host_facts(void *ctx, struct host_facts *out)
 /* A request to the owner; false (msg says why) when it cannot be made. */
 static bool ask(struct viewer *v, const char *kind, const char *arg, char *msg, size_t len)
 {
-    if (!v->owner) {
+    if (!v->owner || !v->db) {
         snprintf(msg, len, "no daemon to ask: %s", v->note);
         return false;
     }
@@ -356,12 +381,15 @@ struct viewer *viewer_open(const char *db_path, int64_t window, const char *log_
         return NULL;
     }
     check_owner(v);
-    if (!v->owner && refresh(v, true) != 0) {
-        snprintf(err, errlen, "cannot read %s: %s", db_path, db_error(v->db));
+    if (!v->owner && (reopen(v), !v->db || refresh(v, true) != 0)) {
+        snprintf(err, errlen, "cannot read %s%s%s", db_path, v->db ? ": " : "",
+                 v->db ? db_error(v->db) : "");
         viewer_free(v);
         return NULL;
     }
     v->data_version = db_data_version(v->db);
+    if (!v->owner)
+        close_db(v); /* its owner went in the meantime */
     if (uv_loop_init(&v->loop) != 0) {
         snprintf(err, errlen, "cannot start the event loop");
         viewer_free(v);

@@ -2,10 +2,12 @@
 #include "core/db.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/schema.h"
 #include "lib/paths.h"
@@ -156,9 +158,21 @@ static int prepare(struct db *db)
     return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* A new database file made with mode 0666 less the umask, not SQLite's
+ * 0644: under a umask of 0007 (the shared setup in the README) the group
+ * can then read it and write its requests, and SQLite gives the -wal and
+ * -shm files the database file's mode. An existing file is left as it is. */
+static void create_file(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0)
+        close(fd); /* an empty file is a new, empty database */
+}
+
 struct db *db_open(const char *path, char *err, size_t errlen)
 {
     paths_make_parents(path);
+    create_file(path);
     struct db *db = xcalloc(1, sizeof *db);
     char why[400];
     if (open_file(db, path, why, sizeof why) != 0) {

@@ -1,9 +1,9 @@
 /* host.h - what the dashboard sees of the running program.
  *
  * The dashboard draws views and sends a few requests; it does not need to
- * know who collects. Today the host is the app that owns the database and
- * runs the sources (app_host_init in app/app.h); a viewer attached to a
- * daemon's database will be a second host with the same ops. Everything
+ * know who collects. The host is the app that owns the database and runs
+ * the sources (app_host_init in app/app.h), or a viewer attached to a
+ * daemon's database (app/viewer.h), with the same ops. Everything
  * the tui/ files know of the program is in this file: they include no
  * app/ header and touch no struct app or struct config.
  *
@@ -56,7 +56,8 @@ struct host_ops {
      * done(arg) (the loop may then run out). */
     void (*stop)(void *ctx, void (*done)(void *arg), void *arg);
     /* The view now for scope, with sparklines and the alert list; out is
-     * overwritten and freed by the caller with view_free. */
+     * overwritten and freed by the caller with view_free, before it asks
+     * for the next: a view's strings may borrow from the host until then. */
     void (*view)(void *ctx, const struct host_scope *scope, struct view *out);
     /* A number that changes whenever the data a view is computed from
      * changes (a new view is worth computing). */

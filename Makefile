@@ -42,7 +42,7 @@ TOOLS    := $(BUILD)/tests/toml_decoder $(BUILD)/tests/toml_suite $(BUILD)/tests
 BENCHES  := $(BUILD)/bench/floor $(BUILD)/bench/timeit $(BUILD)/bench/tui_frame \
             $(BUILD)/bench/otlp_topb $(BUILD)/bench/otlp_ingest
 
-.PHONY: all programs test test-run check bench bench-grpc bench-receivers fuzz lint deps \
+.PHONY: all programs test test-run check bench bench-grpc bench-receivers bench-viewers fuzz lint deps \
         deps-check deps-fuzz deps-lint run clean config-example
 all: spendtop
 
@@ -117,6 +117,13 @@ bench: deps-check
 	bench/run.sh $(BUILD)
 	$(MAKE) bench-grpc
 	bench/receivers.sh $(BUILD)
+	bench/viewers.sh $(BUILD)
+
+# what viewers cost a daemon: first frame on 8 days of history, and a
+# receiving daemon alone and with 20 dashboards attached (bench/viewers.sh)
+bench-viewers: deps-check
+	$(MAKE) $(BUILD)/spendtop
+	bench/viewers.sh $(BUILD)
 
 # the OTLP receivers of a daemon: gRPC, HTTP protobuf and JSON under 16
 # clients - accepted spans/s, p99 latency, peak RSS (bench/receivers.sh)

@@ -109,15 +109,9 @@ static void start_hooks(struct app *a)
     free(secret);
 }
 
-int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
+/* Stage 1: the config (or the defaults), the demo's additions. */
+static int load_config(struct app *a, const struct app_options *o, struct strbuf *errs)
 {
-    char err[1024];
-    memset(a, 0, sizeof *a);
-    a->db_lock = -1;
-    a->no_hooks = o->no_hooks || o->demo;
-    if (o->has_now)
-        clock_set(o->now, o->once);
-
     char *path = config_find(o->config_path);
     if (path) {
         a->cfg = config_load(path, errs);
@@ -131,37 +125,42 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
         config_use_demo(a->cfg);
         add_demo_budgets(a->cfg);
     }
-    /* the owner first: a viewer needs neither sources nor prices */
-    const char *db_path = o->db_path ? o->db_path : a->cfg->db_path;
+    return 0;
+}
+
+/* Stage 2: the database owned (its lock), or another's to view
+ * (APP_ATTACH): before sources and prices, which a viewer needs neither
+ * of. *db_path is where it is. */
+static int take_database(struct app *a, const struct app_options *o, const char **db_path,
+                         struct strbuf *errs)
+{
+    char err[1024];
+    *db_path = o->db_path ? o->db_path : a->cfg->db_path;
     if (o->demo && !o->db_path) {
         a->temp_db = make_temp_db(err, sizeof err);
         if (!a->temp_db) {
             strbuf_printf(errs, "%s\n", err);
             return 1;
         }
-        db_path = a->temp_db;
+        *db_path = a->temp_db;
     }
-    a->db_lock = lockfile_take(db_path, err, sizeof err);
+    a->db_lock = lockfile_take(*db_path, err, sizeof err);
     if (a->db_lock == LOCKFILE_BUSY && o->may_attach) {
-        a->attach_path = xstrdup(db_path);
+        a->attach_path = xstrdup(*db_path);
         return APP_ATTACH;
     }
     if (a->db_lock < 0) {
         strbuf_printf(errs, "%s\n", err);
         return 1;
     }
-    if (!config_check_sources(a->cfg, errs))
-        return 2;
-    if (!clock_set_timezone(a->cfg->timezone)) {
-        strbuf_printf(errs, "unknown time zone '%s'\n", a->cfg->timezone);
-        return 2;
-    }
-    a->window = o->window ? o->window : a->cfg->window;
-    if (load_prices(a, err, sizeof err) != 0) {
-        strbuf_printf(errs, "%s\n", err);
-        return 2;
-    }
+    return 0;
+}
 
+/* Stage 3: what the owner keeps - the database, the store loaded from
+ * it, the ingest, the alert state. */
+static int load_state(struct app *a, const char *db_path, struct strbuf *errs)
+{
+    char err[1024];
     a->db = db_open(db_path, err, sizeof err);
     if (!a->db) {
         strbuf_printf(errs, "cannot open the database: %s\n", err);
@@ -183,7 +182,13 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
         strbuf_printf(errs, "cannot load the alert state: %s\n", err);
         return 1;
     }
+    return 0;
+}
 
+/* Stage 4: the loop, the hooks, libcurl and every source. */
+static int start_parts(struct app *a, struct strbuf *errs)
+{
+    char err[1024];
     if (uv_loop_init(&a->loop) != 0) {
         strbuf_printf(errs, "cannot start the event loop\n");
         return 1;
@@ -208,8 +213,40 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
         c->http = a->http;
         a->collectors[a->ncollectors++] = c;
     }
-    a->publish = publish_new(a, o->daemon ? "daemon" : o->once ? "once" : "dashboard");
     return 0;
+}
+
+int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
+{
+    char err[1024];
+    memset(a, 0, sizeof *a);
+    a->db_lock = -1;
+    a->no_hooks = o->no_hooks || o->demo;
+    if (o->has_now)
+        clock_set(o->now, o->once);
+    const char *db_path;
+    int rc = load_config(a, o, errs);
+    if (rc == 0)
+        rc = take_database(a, o, &db_path, errs);
+    if (rc != 0)
+        return rc;
+    if (!config_check_sources(a->cfg, errs))
+        return 2;
+    if (!clock_set_timezone(a->cfg->timezone)) {
+        strbuf_printf(errs, "unknown time zone '%s'\n", a->cfg->timezone);
+        return 2;
+    }
+    a->window = o->window ? o->window : a->cfg->window;
+    if (load_prices(a, err, sizeof err) != 0) {
+        strbuf_printf(errs, "%s\n", err);
+        return 2;
+    }
+    rc = load_state(a, db_path, errs);
+    if (rc == 0)
+        rc = start_parts(a, errs);
+    if (rc == 0)
+        a->publish = publish_new(a, o->daemon ? "daemon" : o->once ? "once" : "dashboard");
+    return rc;
 }
 
 /* ---- --once ------------------------------------------------------------------ */

@@ -154,6 +154,51 @@ static int run_daemon(struct app *a)
     return 0;
 }
 
+/* The app in its mode, or a viewer of another's database. */
+static int run(enum mode mode, struct app_options *o, bool json,
+               const struct tui_options *to)
+{
+    o->once = mode == MODE_ONCE;
+    o->daemon = mode == MODE_DAEMON;
+    /* the dashboard and --once become viewers of a daemon's database */
+    o->may_attach = (mode == MODE_TUI || mode == MODE_ONCE) && !o->demo;
+    struct app a;
+    struct strbuf errs = {0};
+    int rc = app_open(&a, o, &errs);
+    if (rc == APP_ATTACH) {
+        char *db_path = xstrdup(a.attach_path), *log_path = xstrdup(a.cfg->log_path);
+        strbuf_free(&errs);
+        app_close(&a);
+        rc = run_viewer(db_path, log_path, o, mode, json, to);
+        free(db_path);
+        free(log_path);
+        return rc;
+    }
+    if (rc != 0) {
+        fputs(strbuf_str(&errs), stderr);
+        strbuf_free(&errs);
+        app_close(&a);
+        return rc;
+    }
+    strbuf_free(&errs);
+    switch (mode) {
+    case MODE_DAEMON:
+        rc = run_daemon(&a);
+        break;
+    case MODE_ONCE:
+        rc = run_once(&a, json);
+        break;
+    default: {
+        struct app_host host;
+        app_host_init(&host, &a);
+        rc = tui_run(&host.host, to);
+        break;
+    }
+    }
+    app_close(&a);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -228,44 +273,6 @@ int main(int argc, char **argv)
     }
     if (mode == MODE_CHECK)
         return check_config(o.config_path);
-    o.once = mode == MODE_ONCE;
-    o.daemon = mode == MODE_DAEMON;
-    o.may_attach = (mode == MODE_TUI || mode == MODE_ONCE) && !o.demo;
-
-    struct app a;
-    struct strbuf errs = {0};
     struct tui_options to = {.no_color = no_color, .ascii = ascii};
-    int rc = app_open(&a, &o, &errs);
-    if (rc == APP_ATTACH) {
-        char *db_path = xstrdup(a.attach_path), *log_path = xstrdup(a.cfg->log_path);
-        strbuf_free(&errs);
-        app_close(&a);
-        rc = run_viewer(db_path, log_path, &o, mode, json, &to);
-        free(db_path);
-        free(log_path);
-        return rc;
-    }
-    if (rc != 0) {
-        fputs(strbuf_str(&errs), stderr);
-        strbuf_free(&errs);
-        app_close(&a);
-        return rc;
-    }
-    strbuf_free(&errs);
-    switch (mode) {
-    case MODE_DAEMON:
-        rc = run_daemon(&a);
-        break;
-    case MODE_ONCE:
-        rc = run_once(&a, json);
-        break;
-    default: {
-        struct app_host host;
-        app_host_init(&host, &a);
-        rc = tui_run(&host.host, &to);
-        break;
-    }
-    }
-    app_close(&a);
-    return rc;
+    return run(mode, &o, json, &to);
 }

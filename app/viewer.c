@@ -62,7 +62,7 @@ static void swap_store(struct viewer *v, struct store *st)
     v->st = st;
 }
 
-static void swap_facts(struct viewer *v, struct owner_facts *f)
+static void swap_facts(struct viewer *v, const struct owner_facts *f)
 {
     if (v->have_old_facts) {
         owner_facts_free(&v->facts);

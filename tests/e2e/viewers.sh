@@ -2,7 +2,8 @@
 # viewers.sh - one daemon, many viewers (issue 13), with a real daemon and
 # three real dashboards in tmux:
 #  - `spendtop` on a database a daemon owns attaches to it and says so;
-#  - a record appended to the export the daemon follows shows on all three;
+#  - a record appended to the export the daemon follows shows on all three,
+#    and on the other two while one is stopped (SIGSTOP, a frozen session);
 #  - `a` in one viewer silences the alert in the daemon: the other two
 #    show it silenced;
 #  - the daemon killed with SIGKILL: the viewers say since when it is gone
@@ -46,6 +47,14 @@ wait_screen() { # wait_screen SESSION PATTERN [TENTHS]: a line matches (grep -E)
     fail "$1: timed out waiting for: $2"
 }
 wait_all() { for s in v1 v2 v3; do wait_screen $s "$@"; done; }
+child_of() { # child_of PID NAME: PID itself if it is NAME, else its child called NAME
+    for stat in /proc/$1/stat /proc/[0-9]*/stat; do
+        { read -r cpid comm _ ppid _; } 2>/dev/null < "$stat" || continue
+        { [ "$cpid" = "$1" ] || [ "$ppid" = "$1" ]; } && [ "$comm" = "($2)" ] &&
+            { echo "$cpid"; return 0; }
+    done
+    return 1
+}
 wait_file() { # wait_file FILE PATTERN [TENTHS]
     i=0
     while [ $i -lt "${3:-150}" ]; do
@@ -108,9 +117,16 @@ wait_all "attached to daemon \(pid $daemon\)"
 wait_all "Alerts  [1-9][0-9]* firing"
 wait_all "^│globex "
 
-echo "viewers: a record the daemon stores shows on all three"
+echo "viewers: a record the daemon stores shows on all three, a frozen one holding back no one"
+# v3 stopped as a frozen SSH session stops it: the daemon stores, v1 and
+# v2 show it; v3 shows it once it runs again
+v3=$(child_of "$($T list-panes -t v3 -F '#{pane_pid}')" spendtop) || fail "no spendtop in v3"
+kill -STOP "$v3"
 append viewerco 900001
-wait_all "^│viewerco " 50
+wait_screen v1 "^│viewerco " 50
+wait_screen v2 "^│viewerco " 50
+kill -CONT "$v3"
+wait_screen v3 "^│viewerco " 50
 
 echo "viewers: a in one viewer silences the alert for all"
 screen v2 | grep -q "\[silenced\]" && fail "silenced before asking"

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/paths.h"
@@ -65,6 +66,16 @@ int lockfile_take(const char *db_path, char *err, size_t errlen)
         close(fd);
         return -1;
     }
+    /* a lock file an older spendtop made 0600: readable now, so that
+     * viewers of other accounts can ask who owns the database */
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && (sb.st_mode & 0777) == 0600) {
+        mode_t mask = umask(0);
+        umask(mask);
+        if (fchmod(fd, 0644 & ~mask) != 0) {
+            /* only other accounts' viewers lose: the lock itself holds */
+        }
+    }
     /* the owner's pid, for the message another process prints */
     char pid[32];
     int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
@@ -94,11 +105,12 @@ long lockfile_owner(const char *db_path)
     if (fcntl(fd, F_GETLK, &fl) == 0) {
         pid = 0;
         if (fl.l_type != F_UNLCK) {
-            /* l_pid is 0 when the owner is in another pid namespace: then
-             * the pid it wrote, else 1 ("someone") */
+            /* the pid the owner wrote (its own, as it tells viewers in
+             * the database, whatever pid namespace we are in), else the
+             * kernel's l_pid, else 1 ("someone") */
             char text[32];
             read_pid(fd, text, sizeof text);
-            pid = fl.l_pid > 0 ? (long)fl.l_pid : atol(text) > 0 ? atol(text) : 1;
+            pid = atol(text) > 0 ? atol(text) : fl.l_pid > 0 ? (long)fl.l_pid : 1;
         }
     }
     close(fd);

@@ -5,7 +5,7 @@
 #  - a record appended to the export the daemon follows shows on all three,
 #    and on the other two while one is stopped (SIGSTOP, a frozen session);
 #  - `a` in one viewer silences the alert in the daemon: the other two
-#    show it silenced;
+#    show it silenced; `R` in another has the daemon poll;
 #  - the daemon killed with SIGKILL: the viewers say since when it is gone
 #    and keep their figures; restarted (its clock moved on to just before
 #    the silence ends, past every alert's repeat), they attach again by
@@ -134,6 +134,9 @@ $T send-keys -t v1 Tab Tab a
 wait_screen v1 "asked the daemon to silence|\[silenced\]"
 wait_screen v2 "\[silenced\]" 50
 wait_screen v3 "\[silenced\]" 50
+# R asks the daemon to poll
+$T send-keys -t v2 R
+wait_file "$dir/daemon.err" "viewer pid [0-9]+: polling every source now" 50
 # which one, when it was last notified, and until when it is silent
 set -- $(python3 - "$db" <<'PY'
 import sqlite3, sys

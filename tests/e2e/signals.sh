@@ -4,6 +4,7 @@
 #    budget added) takes effect at once: the new source counts, the new
 #    budget's alert pages the remaining hook only, the alert that was
 #    already firing is not paged again, nothing counted is lost;
+#  - SIGHUP with a changed source restarts it where it was in its files;
 #  - SIGHUP with a broken config logs every problem and keeps the running
 #    config (its sources still count);
 #  - SIGUSR1 logs a status summary, SIGUSR2 polls now: neither kills it;
@@ -51,11 +52,19 @@ logged() { grep -q -- "$1" "$dir/daemon.err"; }
 lines() { if [ -f "$1" ]; then grep -c -- "$2" "$1" || true; else echo 0; fi; }
 has_line() { [ "$(lines "$1" "$2")" -ge 1 ]; }
 
-# status SOURCE N: SIGUSR1 until the status summary says SOURCE counted N
+# status_says SOURCE N: the next status summary (SIGUSR1) says SOURCE counted N
 status_says() {
+    seen=$(wc -l < "$dir/daemon.err")
     kill -USR1 $daemon
-    logged "status: source $1 (otel_file): ok, $2 records"
+    j=0  # until the summary is out (its own counter: this runs inside until_true)
+    until logged_after "$seen" "status: source [a-z]* (otel_file)"; do
+        j=$((j + 1)); [ $j -lt 400 ] || fail "SIGUSR1: no status summary"
+        sleep 0.05
+    done
+    logged_after "$seen" "status: source $1 (otel_file): ok, $2 records"
 }
+# logged_after N TEXT: a line after the first N says TEXT
+logged_after() { tail -n "+$(($1 + 1))" "$dir/daemon.err" | grep -q -- "$2"; }
 
 hook() { # hook NAME FILE [SHELL-BEFORE]
     cat <<TOML
@@ -139,15 +148,18 @@ until_true logged "SIGUSR2: polling every source now"
 kill -0 $daemon || fail "SIGUSR2 killed the daemon"
 
 # ---- SIGTERM while a hook runs, just after a record was read --------------------
-cp "$dir/config.good" "$dir/config.toml"
+# (and source b changed: it starts again where it was in its file)
+sed "s|$dir/b.json|$dir/b*.json|" "$dir/config.good" > "$dir/config.toml"
 {
     tenant initech
     hook slow "$dir/slow" "echo started >> $dir/slow; sleep 2; "
 } >> "$dir/config.toml"
 kill -HUP $daemon
+until_true logged "reload: .*config.toml: 2 sources (0 added, 1 changed, 0 removed, 1 unchanged), 2 hooks, 3 tenants"
 until_true has_line "$dir/slow" "started"
 span "$dir/b.json" 11 acme
-until_true status_says b 2
+# the changed source counted the new record only (it resumed at its position)
+until_true status_says b 1
 kill -TERM $daemon
 i=0
 while kill -0 $daemon 2>/dev/null; do

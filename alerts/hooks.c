@@ -32,6 +32,7 @@ struct run {
     char *payload;
     int open;                   /* handles not yet closed */
     bool spawned, exited, timed_out, killed, closing;
+    bool shut_down;             /* SIGTERM from hooks_close: not a failure */
     int64_t status;
     int signal;
     bool eof[2];
@@ -408,7 +409,7 @@ static void finished(struct run *r)
     struct hooks *h = r->h;
     bool ok = r->spawned && r->exited && r->status == 0 && r->signal == 0 && !r->timed_out;
     const char *name = r->name;
-    if (h->closing && !r->exited) {
+    if (r->shut_down || (h->closing && !r->exited)) {
         log_msg(LOG_WARN, "hook %s: stopped at shutdown; it will run again at the next start",
                 name);
     } else if (ok) {
@@ -624,8 +625,10 @@ void hooks_close(struct hooks *h, void (*closed)(void *data), void *data)
         if (!r->in_use)
             continue;
         running = true;
-        if (!h->draining && r->spawned && !r->exited && r->proc.pid > 0)
+        if (!h->draining && r->spawned && !r->exited && r->proc.pid > 0) {
+            r->shut_down = true;
             kill(-r->proc.pid, SIGTERM);
+        }
     }
     if (h->retry_open) {
         uv_close((uv_handle_t *)&h->retry, retry_closed);

@@ -4,7 +4,8 @@
 #    budget added) takes effect at once: the new source counts, the new
 #    budget's alert pages the remaining hook only, the alert that was
 #    already firing is not paged again, nothing counted is lost;
-#  - SIGHUP with a changed source restarts it where it was in its files;
+#  - SIGHUP with a changed source restarts it where it was in its files,
+#    or listening on its port again;
 #  - SIGHUP with a broken config logs every problem and keeps the running
 #    config (its sources still count);
 #  - SIGUSR1 logs a status summary, SIGUSR2 polls now: neither kills it;
@@ -24,6 +25,7 @@ fail() {
     exit 1
 }
 now=$(date +%s)
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 # span FILE ID TENANT: one export line, one gpt-4o-mini call of 1M input
 # tokens ($0.15) for TENANT, now
@@ -57,11 +59,11 @@ status_says() {
     seen=$(wc -l < "$dir/daemon.err")
     kill -USR1 $daemon
     j=0  # until the summary is out (its own counter: this runs inside until_true)
-    until logged_after "$seen" "status: source [a-z]* (otel_file)"; do
+    until logged_after "$seen" "status: source $1 ([a-z_]*)"; do
         j=$((j + 1)); [ $j -lt 400 ] || fail "SIGUSR1: no status summary"
         sleep 0.05
     done
-    logged_after "$seen" "status: source $1 (otel_file): ok, $2 records"
+    logged_after "$seen" "status: source $1 ([a-z_]*): ok, $2 records"
 }
 # logged_after N TEXT: a line after the first N says TEXT
 logged_after() { tail -n "+$(($1 + 1))" "$dir/daemon.err" | grep -q -- "$2"; }
@@ -76,12 +78,24 @@ TOML
 }
 tenant() { printf '[[tenant]]\nname = "%s"\ndaily_budget_usd = 0.01\n' "$1"; }
 source_block() { printf '[[source]]\nname = "%s"\ntype = "otel_file"\npath = "%s"\n' "$1" "$2"; }
+receiver() { # receiver TENANT-ATTRIBUTE (TOML): an OTLP/HTTP source on $port
+    printf '[[source]]\nname = "rx"\ntype = "otlp_http"\nlisten = "127.0.0.1:%s"\n' "$port"
+    printf 'tenant_attribute = %s\n' "$1"
+}
+# post_span ID TENANT: one span to the receiver, answered 200
+post_span() {
+    rm -f "$dir/post.json"
+    span "$dir/post.json" "$1" "$2"
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+        --data-binary @"$dir/post.json" "http://127.0.0.1:$port/v1/traces")" = 200 ]
+}
 
 # v1: source a, budgets for acme; hooks kept and removed
 {
     printf '[alerts]\nfor = "0s"\n'
     tenant acme
     source_block a "$dir/a.json"
+    receiver '"tenant.id"'
     hook kept "$dir/kept"
     hook removed "$dir/removed"
 } > "$dir/config.toml"
@@ -108,7 +122,7 @@ done
 NOTIFY_SOCKET="$dir/notify" WATCHDOG_USEC=200000 \
     "$SPENDTOP" --daemon -c "$dir/config.toml" --db "$dir/state.db" 2>"$dir/daemon.err" &
 daemon=$!
-until_true has_line "$dir/notified" "^READY=1 STATUS=collecting from 1 sources$"
+until_true has_line "$dir/notified" "^READY=1 STATUS=collecting from 2 sources$"
 until_true has_line "$dir/notified" "^WATCHDOG=1$"
 until_true has_line "$dir/kept" "firing tenant:acme"
 until_true has_line "$dir/removed" "firing tenant:acme"
@@ -120,16 +134,20 @@ until_true has_line "$dir/removed" "firing tenant:acme"
     tenant globex
     source_block a "$dir/a.json"
     source_block b "$dir/b.json"
+    receiver '["tenant.id", "enduser.id"]'
     hook kept "$dir/kept"
 } > "$dir/config.new"
 mv "$dir/config.new" "$dir/config.toml"
 span "$dir/b.json" 10 acme
 kill -HUP $daemon
-until_true logged "reload: .*config.toml: 2 sources (1 added, 0 changed, 0 removed, 1 unchanged), 1 hooks, 2 tenants"
+until_true logged "reload: .*config.toml: 3 sources (1 added, 1 changed, 0 removed, 1 unchanged), 1 hooks, 2 tenants"
 until_true has_line "$dir/notified" "^RELOADING=1 MONOTONIC_USEC=[0-9]*$"
 until_true has_line "$dir/kept" "firing tenant:globex"
 until_true status_says b 1
 status_says a 3 || fail "source a lost its count over the reload"
+# the changed receiver listens again on its port
+until_true post_span 20 acme
+until_true status_says rx 1
 [ "$(lines "$dir/kept" "firing tenant:acme")" = 1 ] || fail "acme was paged again: $(cat "$dir/kept")"
 [ "$(lines "$dir/removed" "tenant:globex")" = 0 ] || fail "the removed hook ran"
 
@@ -155,7 +173,7 @@ sed "s|$dir/b.json|$dir/b*.json|" "$dir/config.good" > "$dir/config.toml"
     hook slow "$dir/slow" "echo started >> $dir/slow; sleep 2; "
 } >> "$dir/config.toml"
 kill -HUP $daemon
-until_true logged "reload: .*config.toml: 2 sources (0 added, 1 changed, 0 removed, 1 unchanged), 2 hooks, 3 tenants"
+until_true logged "reload: .*config.toml: 3 sources (0 added, 1 changed, 0 removed, 2 unchanged), 2 hooks, 3 tenants"
 until_true has_line "$dir/slow" "started"
 span "$dir/b.json" 11 acme
 # the changed source counted the new record only (it resumed at its position)
@@ -177,7 +195,7 @@ logged "hook slow: delivered" || fail "the running hook's notification is not do
 [ "$(lines "$dir/kept" "firing tenant:globex")" = 1 ] || fail "globex was paged again"
 
 # the database alone (a config whose one source has nothing): 4 records of
-# a and 2 of b, $0.15 each
+# a, 2 of b and 1 of rx, $0.15 each
 : > "$dir/none.json"
 source_block other "$dir/none.json" > "$dir/other.toml"
 "$SPENDTOP" --once --json -c "$dir/other.toml" --db "$dir/state.db" > "$dir/once.json" \
@@ -186,7 +204,7 @@ python3 - "$dir/once.json" <<'PY' || fail "the database lost records"
 import json, sys
 out = json.load(open(sys.argv[1]))
 reqs = sum(m["requests"] for m in out["models"])
-assert reqs == 6, (reqs, out["models"])
-assert abs(out["spend"]["today_usd"] - 6 * 0.15) < 0.01, out["spend"]
+assert reqs == 7, (reqs, out["models"])
+assert abs(out["spend"]["today_usd"] - 7 * 0.15) < 0.01, out["spend"]
 PY
 echo "signals: ok"

@@ -22,8 +22,8 @@ static void log_to_file(const char *journal_stream, char *out, size_t len)
     assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
     struct stat st;
     assert_int_equal(fstat(fd, &st), 0);
-    char value[64];
     if (journal_stream && strcmp(journal_stream, "match") == 0) {
+        char value[64];
         snprintf(value, sizeof value, "%llu:%llu", (unsigned long long)st.st_dev,
                  (unsigned long long)st.st_ino);
         setenv("JOURNAL_STREAM", value, 1);

@@ -1,7 +1,7 @@
 # spendtop - top for LLM spend. See README.md.
 #
 # Read top to bottom: variables, the binary, the tests, check (sanitizers),
-# bench, fuzz, lint, deps, run, clean. V=1 shows the full compiler command
+# bench, fuzz, lint, install, deps, run, clean. V=1 shows the full compiler command
 # lines. `make test` and `make run` install missing Debian packages first
 # (tools/deps.sh), then re-enter make so that pkg-config is asked only once
 # the libraries exist; fuzz and lint install their own tools the same way.
@@ -34,7 +34,7 @@ LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm $(LDLIBS)
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 LIB_SRC  := $(sort $(wildcard lib/*.c core/*.c pricing/*.c collectors/*.c alerts/*.c tui/*.c)) app/app.c app/config.c \
-            app/publish.c app/viewer.c
+            app/publish.c app/viewer.c app/reload.c app/daemon.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/pricing/default_prices.o
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -43,7 +43,7 @@ BENCHES  := $(BUILD)/bench/floor $(BUILD)/bench/timeit $(BUILD)/bench/tui_frame 
             $(BUILD)/bench/otlp_topb $(BUILD)/bench/otlp_ingest
 
 .PHONY: all programs test test-run check bench bench-grpc bench-receivers bench-viewers fuzz lint deps \
-        deps-check deps-fuzz deps-lint run clean config-example
+        deps-check deps-fuzz deps-lint run clean config-example install uninstall
 all: spendtop
 
 # every program of the tree, built and not run (what lint's scan-build sees)
@@ -170,6 +170,36 @@ $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/libspendtop.a
 
 lint: deps-lint
 	MAKE="$(MAKE)" tools/lint.sh build/lint
+
+# ---- install -----------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the binary, spendtop(1), the
+# example config and the README, the systemd unit (written with the binary's
+# path) and the sysusers.d entry for its user. make uninstall removes them.
+
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+BINDIR      ?= $(PREFIX)/bin
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/spendtop
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+INSTALL     ?= install
+
+install: $(BUILD)/spendtop
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	$(INSTALL) -m 0755 $(BUILD)/spendtop $(DESTDIR)$(BINDIR)/spendtop
+	$(INSTALL) -m 0644 dist/spendtop.1 $(DESTDIR)$(MANDIR)/man1/spendtop.1
+	$(INSTALL) -m 0644 config.example.toml README.md $(DESTDIR)$(DOCDIR)/
+	sed 's|@BINDIR@|$(BINDIR)|g' dist/spendtop.service.in > $(DESTDIR)$(UNITDIR)/spendtop.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/spendtop.service
+	$(INSTALL) -m 0644 dist/spendtop.sysusers $(DESTDIR)$(SYSUSERSDIR)/spendtop.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/spendtop $(DESTDIR)$(MANDIR)/man1/spendtop.1 \
+	  $(DESTDIR)$(DOCDIR)/config.example.toml $(DESTDIR)$(DOCDIR)/README.md \
+	  $(DESTDIR)$(UNITDIR)/spendtop.service $(DESTDIR)$(SYSUSERSDIR)/spendtop.conf
+	-rmdir $(DESTDIR)$(DOCDIR)
 
 # ---- deps, run, clean --------------------------------------------------------
 

@@ -228,6 +228,14 @@ struct alerts *alerts_new(const struct alert_settings *cfg, const struct hook_se
     return al;
 }
 
+void alerts_configure(struct alerts *al, const struct alert_settings *cfg,
+                      const struct hook_settings *hooks, size_t nhooks)
+{
+    al->cfg = cfg;
+    al->hooks = hooks;
+    al->nhooks = nhooks;
+}
+
 void alerts_free(struct alerts *al)
 {
     if (!al)

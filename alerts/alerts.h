@@ -45,6 +45,11 @@ struct alerts *alerts_new(const struct alert_settings *cfg, const struct hook_se
                           size_t nhooks, struct db *db, bool queue_notifications,
                           char *err, size_t errlen);
 void alerts_free(struct alerts *al);
+/* A reloaded config: the lifecycle and the hooks from now on (the old ones
+ * may be freed once this returns). The alerts and their state are kept: a
+ * firing alert stays firing, notified, and is not paged again. */
+void alerts_configure(struct alerts *al, const struct alert_settings *cfg,
+                      const struct hook_settings *hooks, size_t nhooks);
 
 /* Feed the hits of one evaluation at time now. Returns the number of
  * notifications queued. */

@@ -21,7 +21,10 @@ struct run {
     struct hooks *h;
     bool in_use;
     struct outbox_item item;
-    const struct hook_settings *hook;
+    /* the hook's, copied at the start: a reload may free its settings
+     * while it runs */
+    char name[128];
+    int64_t timeout, attempts;
     uv_process_t proc;
     uv_pipe_t in, out, err;
     uv_timer_t timer;
@@ -29,6 +32,7 @@ struct run {
     char *payload;
     int open;                   /* handles not yet closed */
     bool spawned, exited, timed_out, killed, closing;
+    bool shut_down;             /* SIGTERM from hooks_close: not a failure */
     int64_t status;
     int signal;
     bool eof[2];
@@ -48,6 +52,7 @@ struct hooks {
     char **env;                 /* the base environment for every hook */
     size_t nenv;
     bool closing;
+    bool draining;              /* closing, and running hooks finish */
     void (*closed)(void *data);
     void *closed_data;
 };
@@ -240,11 +245,11 @@ static void log_output(struct run *r, int which, const char *buf, size_t n)
             continue;
         r->line[which][r->linelen[which]] = '\0';
         if (r->logged < HOOKS_LOG_CAP)
-            log_msg(LOG_INFO, "hook %s %s: %s", hook_name(r->hook),
+            log_msg(LOG_INFO, "hook %s %s: %s", r->name,
                     which ? "stderr" : "stdout", r->line[which]);
         else if (r->logged - r->linelen[which] < HOOKS_LOG_CAP)
             log_msg(LOG_WARN, "hook %s: more than %d KiB of output; the rest is not logged",
-                    hook_name(r->hook), HOOKS_LOG_CAP / 1024);
+                    r->name, HOOKS_LOG_CAP / 1024);
         r->logged += r->linelen[which] + 1;
         r->linelen[which] = 0;
     }
@@ -326,14 +331,14 @@ static void on_timer(uv_timer_t *t)
         close_all(r);
     } else if (!r->timed_out) {
         r->timed_out = true;
-        log_msg(LOG_WARN, "hook %s: still running after %llds: SIGTERM", hook_name(r->hook),
-                (long long)r->hook->timeout);
+        log_msg(LOG_WARN, "hook %s: still running after %llds: SIGTERM", r->name,
+                (long long)r->timeout);
         if (pg)
             kill(-pg, SIGTERM);
         uv_timer_start(&r->timer, on_timer, HOOKS_KILL_GRACE_MS, 0);
     } else if (!r->killed) {
         r->killed = true;
-        log_msg(LOG_WARN, "hook %s: ignored SIGTERM: SIGKILL", hook_name(r->hook));
+        log_msg(LOG_WARN, "hook %s: ignored SIGTERM: SIGKILL", r->name);
         if (pg)
             kill(-pg, SIGKILL);
     }
@@ -403,8 +408,8 @@ static void finished(struct run *r)
 {
     struct hooks *h = r->h;
     bool ok = r->spawned && r->exited && r->status == 0 && r->signal == 0 && !r->timed_out;
-    const char *name = hook_name(r->hook);
-    if (h->closing && !r->exited) {
+    const char *name = r->name;
+    if (r->shut_down || (h->closing && !r->exited)) {
         log_msg(LOG_WARN, "hook %s: stopped at shutdown; it will run again at the next start",
                 name);
     } else if (ok) {
@@ -421,13 +426,13 @@ static void finished(struct run *r)
             snprintf(why, sizeof why, "killed by signal %d", r->signal);
         else
             snprintf(why, sizeof why, "exit status %lld", (long long)r->status);
-        if (attempts >= r->hook->attempts) {
+        if (attempts >= r->attempts) {
             log_msg(LOG_ERROR, "hook %s: %s; failed %d time%s, giving up on this notification",
                     name, why, attempts, attempts == 1 ? "" : "s");
             outbox_delete(h->db, r->item.seq);
         } else {
             log_msg(LOG_WARN, "hook %s: %s; retrying in %llds (attempt %d of %d)", name, why,
-                    (long long)backoff(attempts), attempts + 1, (int)r->hook->attempts);
+                    (long long)backoff(attempts), attempts + 1, (int)r->attempts);
             outbox_retry(h->db, r->item.seq, attempts, clock_wall() + backoff(attempts));
         }
     }
@@ -452,8 +457,10 @@ static void start(struct hooks *h, struct run *r, struct outbox_item *it)
     r->h = h;
     r->in_use = true;
     r->item = *it;
-    r->hook = &h->hooks[it->hook];
-    const struct hook_settings *k = r->hook;
+    const struct hook_settings *k = &h->hooks[it->hook];
+    snprintf(r->name, sizeof r->name, "%s", hook_name(k));
+    r->timeout = k->timeout;
+    r->attempts = k->attempts;
 
     char *sh_args[] = {"/bin/sh", "-c", k->shell, NULL};
     char **args = k->shell ? sh_args : k->argv;
@@ -511,6 +518,22 @@ static void start(struct hooks *h, struct run *r, struct outbox_item *it)
 
 static void on_retry(uv_timer_t *t) { hooks_kick(t->data); }
 
+/* Point it at its hook: the one at its index if that is still the hook
+ * it was queued for, else the hook with its fingerprint (a reload removed
+ * or moved hooks). False if that hook is no longer configured. */
+static bool find_hook(const struct hooks *h, struct outbox_item *it)
+{
+    if (it->hook < h->nhooks && outbox_fingerprint(&h->hooks[it->hook]) == it->fingerprint)
+        return true;
+    for (size_t i = 0; i < h->nhooks; i++) {
+        if (outbox_fingerprint(&h->hooks[i]) == it->fingerprint) {
+            it->hook = i;
+            return true;
+        }
+    }
+    return false;
+}
+
 void hooks_kick(struct hooks *h)
 {
     if (h->closing || !h->db)
@@ -528,8 +551,7 @@ void hooks_kick(struct hooks *h)
     size_t n = free_slots ? outbox_due(h->db, now, busy, nbusy, items, free_slots) : 0;
     for (size_t i = 0; i < n; i++) {
         struct outbox_item *it = &items[i];
-        if (it->hook >= h->nhooks ||
-            outbox_fingerprint(&h->hooks[it->hook]) != it->fingerprint) {
+        if (!find_hook(h, it)) {
             log_msg(LOG_WARN, "a queued notification's hook is no longer configured: dropped");
             outbox_delete(h->db, it->seq);
             outbox_items_free(it, 1);
@@ -575,6 +597,23 @@ static void retry_closed(uv_handle_t *t)
         h->closed(h->closed_data);
 }
 
+void hooks_configure(struct hooks *h, const struct hook_settings *hooks, size_t nhooks,
+                     const char *const *secret_env)
+{
+    h->hooks = hooks;
+    h->nhooks = nhooks;
+    free(h->env);
+    h->env = NULL;
+    h->nenv = 0;
+    base_env(h, secret_env);
+}
+
+void hooks_drain(struct hooks *h, void (*closed)(void *data), void *data)
+{
+    h->draining = true;
+    hooks_close(h, closed, data);
+}
+
 void hooks_close(struct hooks *h, void (*closed)(void *data), void *data)
 {
     h->closing = true;
@@ -586,8 +625,10 @@ void hooks_close(struct hooks *h, void (*closed)(void *data), void *data)
         if (!r->in_use)
             continue;
         running = true;
-        if (r->spawned && !r->exited && r->proc.pid > 0)
+        if (!h->draining && r->spawned && !r->exited && r->proc.pid > 0) {
+            r->shut_down = true;
             kill(-r->proc.pid, SIGTERM);
+        }
     }
     if (h->retry_open) {
         uv_close((uv_handle_t *)&h->retry, retry_closed);

@@ -73,6 +73,18 @@ bool hooks_idle(const struct hooks *h);
 /* Stop: running hooks are sent SIGTERM (their rows stay queued for the
  * next start); closed(data) once every handle is closed. */
 void hooks_close(struct hooks *h, void (*closed)(void *data), void *data);
+/* Stop (the daemon's SIGTERM): nothing new starts, running hooks finish
+ * or meet their timeout as usual (a failure stays queued for the next
+ * start); closed(data) once every handle is closed. */
+void hooks_drain(struct hooks *h, void (*closed)(void *data), void *data);
+/* A new set of hooks (a reloaded config), with the same contract as
+ * hooks_new's; the old array may be freed once this returns. Queued
+ * notifications find their hook again by its fingerprint (name, command):
+ * those of a hook no longer configured are dropped, with a warning, when
+ * they come due. Hooks running now finish under the settings they started
+ * with. */
+void hooks_configure(struct hooks *h, const struct hook_settings *hooks, size_t nhooks,
+                     const char *const *secret_env);
 /* After closed (or if never kicked). */
 void hooks_free(struct hooks *h);
 

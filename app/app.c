@@ -37,35 +37,46 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
     return strbuf_detach(&b);
 }
 
-static int load_prices(struct app *a, char *err, size_t errlen)
+/* The price table cfg asks for into *out (NULL on failure). */
+static int load_prices(const struct config *cfg, struct pricing **out, char *err,
+                       size_t errlen)
 {
-    a->pricing = pricing_new();
-    const struct config *cfg = a->cfg;
+    struct pricing *p = pricing_new();
+    *out = p;
     if (cfg->pricing_file) {
         size_t len;
         char *text = read_file(cfg->pricing_file, &len, err, errlen);
         if (!text)
             return -1;
         char perr[256];
-        int n = pricing_load_json(a->pricing, text, len, perr, sizeof perr);
+        int n = pricing_load_json(p, text, len, perr, sizeof perr);
         free(text);
         if (n < 0) {
             snprintf(err, errlen, "%s: %s", cfg->pricing_file, perr);
             return -1;
         }
         log_msg(LOG_INFO, "prices: %d models from %s", n, cfg->pricing_file);
-    } else if (pricing_load_default(a->pricing, err, errlen) < 0) {
+    } else if (pricing_load_default(p, err, errlen) < 0) {
         return -1;
     }
     for (size_t i = 0; i < cfg->nprice_fields; i++)
-        pricing_override(a->pricing, cfg->price_fields[i].model,
+        pricing_override(p, cfg->price_fields[i].model,
                          cfg->price_fields[i].field, cfg->price_fields[i].value);
     for (size_t i = 0; i < cfg->ndiscounts; i++)
-        pricing_set_discount(a->pricing, cfg->discount_providers[i],
-                             cfg->discount_fractions[i]);
+        pricing_set_discount(p, cfg->discount_providers[i], cfg->discount_fractions[i]);
     for (size_t i = 0; i < cfg->naliases; i++)
-        pricing_add_alias(a->pricing, cfg->alias_from[i], cfg->alias_to[i]);
+        pricing_add_alias(p, cfg->alias_from[i], cfg->alias_to[i]);
     return 0;
+}
+
+struct pricing *app_load_prices(const struct config *cfg, char *err, size_t errlen)
+{
+    struct pricing *p;
+    if (load_prices(cfg, &p, err, errlen) != 0) {
+        pricing_free(p);
+        return NULL;
+    }
+    return p;
 }
 
 /* --demo: budgets for two demo tenants so the budget column has
@@ -222,6 +233,8 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
     memset(a, 0, sizeof *a);
     a->db_lock = -1;
     a->no_hooks = o->no_hooks || o->demo;
+    a->demo = o->demo;
+    a->config_arg = o->config_path ? xstrdup(o->config_path) : NULL;
     if (o->has_now)
         clock_set(o->now, o->once);
     const char *db_path;
@@ -237,7 +250,7 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
         return 2;
     }
     a->window = o->window ? o->window : a->cfg->window;
-    if (load_prices(a, err, sizeof err) != 0) {
+    if (load_prices(a->cfg, &a->pricing, err, sizeof err) != 0) {
         strbuf_printf(errs, "%s\n", err);
         return 2;
     }
@@ -360,6 +373,14 @@ static void on_catch_up_timeout(uv_timer_t *t)
     start_alerting(a);
 }
 
+void app_start_collector(struct app *a, struct collector *c)
+{
+    c->data = a;
+    c->http = a->http;
+    c->on_caught_up = on_caught_up;
+    c->ops->start(c);
+}
+
 void app_start(struct app *a)
 {
     uv_timer_init(&a->loop, &a->flush_timer);
@@ -370,10 +391,11 @@ void app_start(struct app *a)
     a->alert_timer.data = a;
     a->alert_timer_open = true;
     uv_timer_start(&a->alert_timer, on_catch_up_timeout, CATCH_UP_MAX_MS, 0);
+    /* every one has its callback before any can call it */
     for (size_t i = 0; i < a->ncollectors; i++)
         a->collectors[i]->on_caught_up = on_caught_up;
     for (size_t i = 0; i < a->ncollectors; i++)
-        a->collectors[i]->ops->start(a->collectors[i]);
+        app_start_collector(a, a->collectors[i]);
     if (a->ncollectors == 0)
         start_alerting(a);
 }
@@ -424,7 +446,10 @@ void app_stop(struct app *a, void (*on_stopped)(struct app *a))
     }
     if (a->hooks) {
         a->pending_closes++;
-        hooks_close(a->hooks, hooks_closed, a);
+        if (a->drain_hooks)
+            hooks_drain(a->hooks, hooks_closed, a);
+        else
+            hooks_close(a->hooks, hooks_closed, a);
     }
     if (a->http && !a->http_closed) {
         a->http_closed = true;
@@ -460,6 +485,7 @@ void app_close(struct app *a)
     store_free(a->store);
     pricing_free(a->pricing);
     config_free(a->cfg);
+    free(a->config_arg);
     free(a->statuses);
     otlp_json_cleanup();
     if (a->temp_db) {

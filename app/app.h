@@ -63,6 +63,9 @@ struct app {
     struct publish *publish;   /* what viewers are told (app/publish.h) */
     int64_t window;
     bool no_hooks;
+    bool demo;
+    char *config_arg;          /* -c as given (NULL: searched), for a reload */
+    bool drain_hooks;          /* app_stop lets running hooks finish (the daemon) */
     size_t pending_closes;
     void (*on_stopped)(struct app *a);
     void *data;                /* the front end's (the app_host while it stops) */
@@ -80,6 +83,12 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *err);
 int app_collect_once(struct app *a, char *err, size_t errlen);
 /* Dashboard / daemon: start every source and the periodic flush. */
 void app_start(struct app *a);
+/* Start collector c (made for a source of a->cfg) on the app's loop, as
+ * app_start does for each of its own: a source a reload added. */
+void app_start_collector(struct app *a, struct collector *c);
+/* The price table cfg asks for ([pricing] file or the compiled-in one, its
+ * overrides, discounts and aliases); NULL with the reason in err. */
+struct pricing *app_load_prices(const struct config *cfg, char *err, size_t errlen);
 /* Poll every source now (the R key). */
 void app_poll_now(struct app *a);
 /* Stop sources and timers; on_stopped is called when every handle is

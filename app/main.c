@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "app/daemon.h"
 #include "app/viewer.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -37,7 +38,11 @@ static const char usage_text[] =
     "      --version       print the version\n"
     "  -h, --help          this help\n"
     "\n"
-    "exit status: 0 ok, 1 runtime error, 2 usage or config error\n";
+    "signals (--daemon): HUP reloads the config, USR1 logs a status summary,\n"
+    "USR2 polls every source now, TERM and INT stop (data flushed)\n"
+    "\n"
+    "exit status: 0 ok, 1 runtime error, 2 usage or config error\n"
+    "see spendtop(1)\n";
 
 enum mode { MODE_TUI, MODE_ONCE, MODE_DAEMON, MODE_CHECK };
 
@@ -123,37 +128,6 @@ static int run_viewer(const char *db_path, const char *log_path, const struct ap
     return rc;
 }
 
-/* ---- daemon -------------------------------------------------------------------- */
-
-static uv_signal_t sig_int, sig_term;
-
-static void daemon_stopped(struct app *a)
-{
-    (void)a;
-}
-
-static void on_signal(uv_signal_t *s, int signum)
-{
-    struct app *a = s->data;
-    log_msg(LOG_INFO, "signal %d: stopping", signum);
-    uv_close((uv_handle_t *)&sig_int, NULL);
-    uv_close((uv_handle_t *)&sig_term, NULL);
-    app_stop(a, daemon_stopped);
-}
-
-static int run_daemon(struct app *a)
-{
-    uv_signal_init(&a->loop, &sig_int);
-    uv_signal_init(&a->loop, &sig_term);
-    sig_int.data = sig_term.data = a;
-    uv_signal_start(&sig_int, on_signal, SIGINT);
-    uv_signal_start(&sig_term, on_signal, SIGTERM);
-    app_start(a);
-    log_msg(LOG_INFO, "collecting from %zu sources", a->ncollectors);
-    uv_run(&a->loop, UV_RUN_DEFAULT);
-    return 0;
-}
-
 /* The app in its mode, or a viewer of another's database. */
 static int run(enum mode mode, struct app_options *o, bool json,
                const struct tui_options *to)
@@ -183,7 +157,7 @@ static int run(enum mode mode, struct app_options *o, bool json,
     strbuf_free(&errs);
     switch (mode) {
     case MODE_DAEMON:
-        rc = run_daemon(&a);
+        rc = daemon_run(&a);
         break;
     case MODE_ONCE:
         rc = run_once(&a, json);

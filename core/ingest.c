@@ -188,6 +188,8 @@ struct ingest *ingest_new(struct store *st, struct db *db, struct pricing *p)
     return in;
 }
 
+void ingest_set_pricing(struct ingest *in, struct pricing *p) { in->pricing = p; }
+
 void ingest_free(struct ingest *in)
 {
     if (!in)

@@ -39,6 +39,9 @@ void ingest_pricing_tokens(const struct usage *u, struct pricing_tokens *out);
 /* db may be NULL (nothing persisted). The ingest borrows st, db and p. */
 struct ingest *ingest_new(struct store *st, struct db *db, struct pricing *p);
 void ingest_free(struct ingest *in);
+/* Price the records put from now on with p (a reloaded price table; the
+ * ingest borrows it, the old one may be freed once this returns). */
+void ingest_set_pricing(struct ingest *in, struct pricing *p);
 /* Read back the spans remembered in the database (calls.h), before any
  * record is put. 0, or -1 with the reason in err. */
 int ingest_start(struct ingest *in, char *err, size_t errlen);

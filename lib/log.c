@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@ static FILE *log_file;
 static enum log_level min_level = LOG_INFO;
 static const char *ident = "log";
 static bool quiet;
+static bool journal;    /* stderr is the journal's stream: priority prefixes */
 
 int log_open(const char *path, char *err, size_t errlen)
 {
@@ -45,7 +48,27 @@ void log_close(void)
     log_file = NULL;
 }
 
-void log_set_ident(const char *name) { ident = name; }
+/* systemd sets JOURNAL_STREAM to "DEV:INO" of the stream it gave the
+ * service; stderr is that stream only if its device and inode match (a
+ * child of the service whose stderr was redirected inherits the variable). */
+static bool stderr_is_journal(void)
+{
+    const char *v = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    char tail;
+    struct stat st;
+    if (!v || sscanf(v, "%llu:%llu%c", &dev, &ino, &tail) != 2)
+        return false;
+    if (fstat(STDERR_FILENO, &st) != 0)
+        return false;
+    return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+void log_set_ident(const char *name)
+{
+    ident = name;
+    journal = stderr_is_journal();
+}
 void log_set_quiet(bool q) { quiet = q; }
 
 /* Escape control characters so a log line is one line of plain text. */
@@ -82,6 +105,13 @@ void log_msg(enum log_level level, const char *fmt, ...)
         clock_gettime(CLOCK_REALTIME, &ts);
         gmtime_r(&ts.tv_sec, &tm);
         strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ ", &tm);
+    }
+    if (f == stderr && journal) {
+        /* the journal reads the syslog priority from "<N>" and adds the
+         * time and the program's name itself */
+        static const int priorities[] = {7, 6, 4, 3};
+        fprintf(f, "<%d>%s\n", priorities[level], clean);
+        return;
     }
     fprintf(f, "%s%s: %s: %s\n", stamp, ident, names[level], clean);
 }

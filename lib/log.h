@@ -5,6 +5,10 @@
  * out (control characters escaped), because messages quote untrusted text
  * such as model names and malformed input lines. Secrets are never passed
  * to the log in the first place.
+ *
+ * Under systemd (stderr is the journal's stream, JOURNAL_STREAM), a line
+ * on stderr is "<N>message", N the syslog priority (3 error, 4 warn,
+ * 6 info, 7 debug), without the time or the name the journal adds.
  */
 #ifndef SPENDTOP_LOG_H
 #define SPENDTOP_LOG_H
@@ -18,7 +22,8 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
  * returns -errno with a message in err. */
 int log_open(const char *path, char *err, size_t errlen);
 void log_close(void);
-/* The program's name, at the start of every line (default "log"). */
+/* The program's name, at the start of every line (default "log"). Also
+ * looks whether stderr is the journal (call it once stderr is final). */
 void log_set_ident(const char *ident);
 /* When quiet, nothing is written to stderr (the TUI owns the terminal). */
 void log_set_quiet(bool quiet);

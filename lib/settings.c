@@ -529,6 +529,70 @@ void settings_free(const struct setting *keys, void *settings)
     }
 }
 
+/* ---- comparing ---------------------------------------------------------------------- */
+
+#define CFIELD(settings, off, T) ((T const *)(const void *)((const char *)(settings) + (off)))
+
+static bool same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_list(char **a, char **b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!same_text(a[i], b[i]))
+            return false;
+    return true;
+}
+
+/* One row of keys in a and b. */
+static bool same_value(const struct setting *k, const void *a, const void *b)
+{
+    switch (k->type) {
+    case SETTING_STRING:
+    case SETTING_ENV:
+    case SETTING_HOSTPORT:
+    case SETTING_ENUM:
+        return same_text(*CFIELD(a, k->offset, char *), *CFIELD(b, k->offset, char *));
+    case SETTING_LIST:
+    case SETTING_STRING_OR_LIST:
+    case SETTING_NAMES:
+    case SETTING_MAP: {
+        size_t n = *CFIELD(a, k->count_offset, size_t);
+        if (n != *CFIELD(b, k->count_offset, size_t) ||
+            !same_list(*CFIELD(a, k->offset, char **), *CFIELD(b, k->offset, char **), n))
+            return false;
+        return k->type != SETTING_MAP ||
+               same_list(*CFIELD(a, k->value_offset, char **),
+                         *CFIELD(b, k->value_offset, char **), n);
+    }
+    case SETTING_INT:
+    case SETTING_DURATION:
+        return *CFIELD(a, k->offset, int64_t) == *CFIELD(b, k->offset, int64_t);
+    case SETTING_FLOAT: {
+        double x = *CFIELD(a, k->offset, double), y = *CFIELD(b, k->offset, double);
+        return x == y || (isnan(x) && isnan(y));
+    }
+    case SETTING_BOOL:
+        return *CFIELD(a, k->offset, bool) == *CFIELD(b, k->offset, bool);
+    case SETTING_INCLUDE:
+        return settings_equal(k->include, CFIELD(a, k->offset, char),
+                              CFIELD(b, k->offset, char));
+    case SETTING_CUSTOM:
+        break;
+    }
+    return false; /* a custom row's value is its parser's: not known to be equal */
+}
+
+bool settings_equal(const struct setting *keys, const void *a, const void *b)
+{
+    for (const struct setting *k = keys; k->name; k++)
+        if (!same_value(k, a, b))
+            return false;
+    return true;
+}
+
 /* ---- the example -------------------------------------------------------------------- */
 
 /* Words of text onto out, which is at column col just after a comment

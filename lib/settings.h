@@ -111,6 +111,10 @@ bool settings_load_value(struct settings_ctx *c, const struct setting *k,
 void settings_check_unknown(struct settings_ctx *c, const struct toml_value *tbl,
                             const struct setting *const *tables, size_t n,
                             const char *where);
+/* Whether every row has the same value in a and b (strings and lists by
+ * content; NAN equals NAN). A SETTING_CUSTOM row is never known to be
+ * equal: false. */
+bool settings_equal(const struct setting *keys, const void *a, const void *b);
 /* Free what the rows own in settings (not settings itself). */
 void settings_free(const struct setting *keys, void *settings);
 /* The row named key (searching includes); NULL if none. *settings_offset

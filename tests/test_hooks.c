@@ -335,6 +335,83 @@ static void test_a_missing_command_is_a_failed_attempt(void **state)
     assert_int_equal(outbox_count(f->db), 0);
 }
 
+/* A reload: the notification queued for a hook that is gone is dropped,
+ * the one queued for a hook that moved (index 1 -> 0) finds it. */
+static void test_queued_notifications_follow_their_hook_across_a_reload(void **state)
+{
+    struct fx *f = *state;
+    shell_hook(f, "echo a >> DIR/a", 10, 1);
+    shell_hook(f, "echo b >> DIR/b", 10, 1);
+    queue(f, 0, 1);
+    queue(f, 1, 1);
+    struct hooks *h = hooks_new(&f->loop, f->cfg->hooks, f->cfg->nhooks, NULL, f->db);
+    struct hook_settings *only_b = calloc(1, sizeof *only_b);
+    only_b[0] = f->cfg->hooks[1]; /* the same hook (its strings are cfg's) */
+    hooks_configure(h, only_b, 1, NULL);
+    hooks_kick(h);
+    int64_t deadline = clock_wall() + 60;
+    while (!hooks_idle(h)) {
+        if (clock_wall() > deadline)
+            fail_msg("the hooks did not finish within a minute");
+        uv_run(&f->loop, UV_RUN_ONCE);
+    }
+    int done = 0;
+    hooks_close(h, closed, &done);
+    while (!done)
+        uv_run(&f->loop, UV_RUN_ONCE);
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+    hooks_free(h);
+    free(only_b);
+    assert_false(exists(f, "a"));
+    assert_string_equal(slurp(f, "b"), "b\n");
+    assert_int_equal(outbox_count(f->db), 0);
+}
+
+/* The daemon's stop: a running hook is not killed but finishes (and its
+ * notification is done); hooks_close, the dashboard's quit, kills it. */
+static void stop_while_running(struct fx *f, bool drain)
+{
+    shell_hook(f, "touch DIR/started; sleep 1; echo done > DIR/done", 10, 1);
+    queue(f, 0, 1);
+    struct hooks *h = hooks_new(&f->loop, f->cfg->hooks, f->cfg->nhooks, NULL, f->db);
+    hooks_kick(h);
+    uv_timer_t guard;
+    uv_timer_init(&f->loop, &guard);
+    uv_timer_start(&guard, tick, 20, 20);
+    int64_t deadline = clock_wall() + 60;
+    while (!exists(f, "started")) {
+        if (clock_wall() > deadline)
+            fail_msg("the hook did not start within a minute");
+        uv_run(&f->loop, UV_RUN_ONCE);
+    }
+    uv_close((uv_handle_t *)&guard, NULL);
+    int done = 0;
+    if (drain)
+        hooks_drain(h, closed, &done);
+    else
+        hooks_close(h, closed, &done);
+    while (!done)
+        uv_run(&f->loop, UV_RUN_ONCE);
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+    hooks_free(h);
+}
+
+static void test_a_drain_lets_a_running_hook_finish(void **state)
+{
+    struct fx *f = *state;
+    stop_while_running(f, true);
+    assert_true(exists(f, "done"));
+    assert_int_equal(outbox_count(f->db), 0);   /* delivered */
+}
+
+static void test_a_close_stops_a_running_hook_and_keeps_it_queued(void **state)
+{
+    struct fx *f = *state;
+    stop_while_running(f, false);
+    assert_false(exists(f, "done"));
+    assert_int_equal(outbox_count(f->db), 1);   /* for the next start */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +426,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_flood_of_output_is_capped_in_the_log, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_keys_are_not_in_the_hook_environment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_missing_command_is_a_failed_attempt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queued_notifications_follow_their_hook_across_a_reload,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_drain_lets_a_running_hook_finish, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_close_stops_a_running_hook_and_keeps_it_queued,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -155,6 +155,57 @@ static void test_every_type_loads_over_its_default(void **state)
     strbuf_free(&errs);
 }
 
+/* What a reload compares a source's old and new settings with: each type
+ * by value, one changed row of any type makes them differ. */
+static void test_settings_are_equal_by_value_row_by_row(void **state)
+{
+    (void)state;
+    static const char base[] = "name = \"n\"\nenv = \"K\"\ntags = [\"p\", \"q\"]\n"
+                               "mode = \"slow\"\n[labels]\nk1 = \"v1\"\n";
+    static const char *const changed[] = {
+        "name = \"m\"\n", "env = \"L\"\n", "listen = \"127.0.0.1:2\"\n", "argv = [\"a\"]\n",
+        "tags = [\"p\", \"r\"]\n", "colours = [\"red\"]\n", "mode = \"fast\"\n",
+        "count = 4\n", "every = \"6m\"\n", "ratio = 0.25\n", "on = false\n", "port = 81\n",
+        "last = \"y\"\n", "[labels]\nk1 = \"v2\"\n",
+    };
+    struct strbuf errs = {0};
+    struct sample a, b;
+    assert_int_equal(load(base, &a, &errs), 0);
+    assert_int_equal(load(base, &b, &errs), 0);
+    assert_true(settings_equal(keys, &a, &b));   /* equal strings, not equal pointers */
+    settings_free(keys, &b);
+    for (size_t i = 0; i < sizeof changed / sizeof *changed; i++) {
+        /* the row changed replaces base's (TOML keys are unique): drop the
+         * base key of the same name, and the [labels] table for a label */
+        struct strbuf text = {0};
+        char key[16];
+        sscanf(changed[i], "%15[^ =\n]", key);
+        if (key[0] == '[') {
+            strbuf_puts(&text, "name = \"n\"\nenv = \"K\"\ntags = [\"p\", \"q\"]\nmode = \"slow\"\n");
+        } else {
+            const char *p = base;
+            while (*p) {
+                size_t len = strcspn(p, "\n") + 1;
+                if (strncmp(p, key, strlen(key)) != 0 || p[strlen(key)] != ' ')
+                    if (*p != '[' && strncmp(p, "k1", 2) != 0)
+                        strbuf_append(&text, p, len);
+                p += len;
+            }
+        }
+        strbuf_puts(&text, changed[i]);
+        if (key[0] != '[')
+            strbuf_puts(&text, "[labels]\nk1 = \"v1\"\n");
+        if (load(strbuf_str(&text), &b, &errs) != 0)
+            fail_msg("%s: %s", strbuf_str(&text), strbuf_str(&errs));
+        if (settings_equal(keys, &a, &b))
+            fail_msg("equal after %s", changed[i]);
+        settings_free(keys, &b);
+        strbuf_free(&text);
+    }
+    settings_free(keys, &a);
+    strbuf_free(&errs);
+}
+
 static void test_each_problem_names_its_place_and_the_type_the_table_wants(void **state)
 {
     (void)state;
@@ -250,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_each_problem_names_its_place_and_the_type_the_table_wants),
         cmocka_unit_test(test_a_check_runs_after_its_value_loaded_and_sees_the_rows_above),
         cmocka_unit_test(test_near_misses_and_joins),
+        cmocka_unit_test(test_settings_are_equal_by_value_row_by_row),
         cmocka_unit_test(test_the_example_shows_defaults_docs_and_blocks_last),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

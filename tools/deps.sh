@@ -13,9 +13,11 @@ case "${2:-test}" in
     test)
         PACKAGES="gcc make pkg-config libuv1-dev libcurl4-openssl-dev libcjson-dev \
 libsqlite3-dev libncurses-dev libcmocka-dev zlib1g-dev libnghttp2-dev tmux python3 curl \
-ca-certificates bsdutils"
+ca-certificates bsdutils man-db groff-base systemd"
         PKGCONFIG="libuv libcurl libcjson sqlite3 ncursesw zlib libnghttp2 cmocka"
-        COMMANDS="cc make pkg-config tmux python3 curl script" ;;
+        # man and systemd-analyze: tests/make/install.sh renders spendtop(1)
+        # and verifies the systemd unit
+        COMMANDS="cc make pkg-config tmux python3 curl script man systemd-analyze" ;;
     fuzz)
         # libFuzzer and clang's sanitizer runtimes are libclang-rt-dev, only
         # recommended by clang

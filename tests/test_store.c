@@ -402,6 +402,22 @@ static void test_sparklines_are_hour_slots_against_their_baseline(void **state)
     store_free(st);
 }
 
+/* Sums saturate at the int64 range: two counts near its top add to its
+ * top, never wrap to a negative count. */
+static void test_sums_saturate_never_wrap(void **state)
+{
+    (void)state;
+    struct tally a = {.input = INT64_MAX - 1, .output = 5, .requests = INT64_MAX};
+    struct tally b = {.input = INT64_MAX - 1, .output = 7, .requests = 1};
+    tally_add(&a, &b);
+    assert_true(a.input == INT64_MAX);
+    assert_true(a.requests == INT64_MAX);
+    assert_int_equal(a.output, 12);
+    struct tally c = {.input = INT64_MIN + 1};
+    tally_sub(&c, &b);
+    assert_true(c.input == INT64_MIN);
+}
+
 static void test_prune_drops_only_older_buckets(void **state)
 {
     (void)state;
@@ -496,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_unpriced_spend_is_unknown_not_zero),
         cmocka_unit_test(test_spend_is_unknown_until_a_source_succeeds),
         cmocka_unit_test(test_sparklines_are_hour_slots_against_their_baseline),
+        cmocka_unit_test(test_sums_saturate_never_wrap),
         cmocka_unit_test(test_prune_drops_only_older_buckets),
         cmocka_unit_test(test_sums_match_brute_force),
         cmocka_unit_test(test_series_cap_folds_new_tenants),

@@ -329,10 +329,8 @@ void otlp_export_end(struct otlp_emit *e)
                 continue;
             if (!otlp_state_claim(e->state, rec->emitter, rec->f->kind, rec->u.ts))
                 e->r->superseded += rec->points;
-            else if (e->sink->put(e->sink, &rec->u))
-                e->r->counted++;
             else
-                e->r->duplicates++;
+                otlp_put(e->sink, e->r, &rec->u);
         }
     }
     batch_free(b);

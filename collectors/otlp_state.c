@@ -387,6 +387,27 @@ static bool digits(struct otlp_str s, int64_t *out)
     return true;
 }
 
+bool otlp_put(struct sink *sink, struct otlp_result *r, const struct usage *u)
+{
+    int rc = sink->put(sink, u);
+    if (rc > 0) {
+        r->counted++;
+        return true;
+    }
+    if (rc == 0) {
+        r->duplicates++;
+        return false;
+    }
+    /* refused: a count says why, else the time (the sink's clock) */
+    char why[160];
+    r->rejected++;
+    if (!r->error[0])
+        snprintf(r->error, sizeof r->error, "%s",
+                 usage_refusal(u, 0, why, sizeof why)
+                     ? why : "dated more than " USAGE_FUTURE_TEXT " after the receiver's clock");
+    return false;
+}
+
 bool otlp_value_count(const struct otlp_value *v, int64_t *out)
 {
     switch (v->type) {

@@ -200,8 +200,9 @@ static int point_value(const struct otlp_metric *m, const struct otlp_point *p, 
         *why = "a token sum point without a value";
         return -1;
     }
-    if (!isfinite(*v) || *v < 0) {
-        *why = "a token metric point with a negative or non-finite value";
+    if (!isfinite(*v) || *v < 0 || *v > (double)USAGE_COUNT_MAX) {
+        *why = "a token metric point with a negative, non-finite or impossible "
+               "(above 10^12) value";
         return -1;
     }
     return 0;

@@ -8,7 +8,7 @@ set -eu
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $1"; exit 1; }
-T=1795348800 # 2026-11-22T08:00:00Z
+T=1795348800 # 2026-11-22T12:00:00Z
 python3 - "$dir/export.json" $T <<'PY'
 import json, sys
 path, t = sys.argv[1], int(sys.argv[2])

@@ -449,7 +449,7 @@ static void test_another_programs_database_is_refused_untouched(void **state)
          "PRAGMA application_id=1234", "application_id 1234"},
         {"CREATE TABLE notes(x); PRAGMA user_version=3", "without spendtop's tables"},
         {"CREATE TABLE series(x); CREATE TABLE buckets(x); CREATE TABLE cursors(x);"
-         "PRAGMA user_version=6", "without spendtop's application_id"},
+         "PRAGMA user_version=7", "without spendtop's application_id"},
     };
     for (size_t i = 0; i < sizeof foreign / sizeof *foreign; i++) {
         char path[4200], wal[4300];

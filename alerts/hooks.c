@@ -191,7 +191,9 @@ static void base_env(struct hooks *h, const char *const *secret_env)
         n++;
     h->env = xcalloc(n + 1, sizeof *h->env);
     for (char **e = environ; *e; e++) {
-        if (strncmp(*e, "SPENDTOP_ALERT_", 15) == 0)
+        /* TZ is spendtop's own (its [general] timezone, or UTC inside): a
+         * hook gets the operator's, as it was when spendtop started */
+        if (strncmp(*e, "SPENDTOP_ALERT_", 15) == 0 || strncmp(*e, "TZ=", 3) == 0)
             continue;
         bool secret = false;
         for (size_t i = 0; secret_env && secret_env[i]; i++) {
@@ -203,6 +205,9 @@ static void base_env(struct hooks *h, const char *const *secret_env)
         if (!secret)
             h->env[h->nenv++] = *e;
     }
+    const char *tz = clock_operator_tz_env();
+    if (tz)
+        h->env[h->nenv++] = (char *)tz; /* lives as long as the process */
 }
 
 struct hooks *hooks_new(uv_loop_t *loop, const struct hook_settings *hooks, size_t nhooks,
@@ -327,6 +332,8 @@ static void on_timer(uv_timer_t *t)
     pid_t pg = r->proc.pid > 0 ? r->proc.pid : 0;
     if (r->exited) {
         /* exited, but something it started still holds its output open */
+        if (pg)
+            kill(-pg, SIGKILL);
         r->eof[0] = r->eof[1] = true;
         close_all(r);
     } else if (!r->timed_out) {
@@ -350,6 +357,12 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal)
     r->exited = true;
     r->status = status;
     r->signal = term_signal;
+    /* what it left running in its group (a `cmd &`) ends with it:
+     * SIGTERM now, SIGKILL when the pipes have had their moment (on_timer);
+     * its group outlives it only while such a child does, so the id
+     * cannot have been reused */
+    if (r->proc.pid > 0)
+        kill(-r->proc.pid, SIGTERM);
     /* give the pipes a moment to drain, no more */
     uv_timer_start(&r->timer, on_timer, 1000, 0);
     maybe_done(r);

@@ -6,12 +6,14 @@
  * on stdin; nothing from the data is ever spliced into a command line (a
  * tenant named `$(rm -rf ~)` reaches a hook only as the value of
  * SPENDTOP_ALERT_SCOPE). The environment is spendtop's own, minus the
- * variables that hold API keys.
+ * variables that hold API keys, with the operator's TZ (as it was at
+ * start: spendtop sets its own to the configured zone or UTC).
  *
  * A hook runs in its own session (no terminal: it cannot draw over the
  * dashboard); its stdout and stderr go to the log, at most 64 KiB per run.
  * Past its timeout it gets SIGTERM, then SIGKILL 2 s later (its whole
- * process group). A failure is retried with backoff (1 s, 2 s, 4 s, ...,
+ * process group). When it exits, what it left running in its group
+ * (`cmd &`) gets SIGTERM, and SIGKILL a second later. A failure is retried with backoff (1 s, 2 s, 4 s, ...,
  * at most 60 s) up to `attempts`, then logged as failed. At most 4 hooks
  * run at once; the rest wait in the outbox.
  */

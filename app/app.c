@@ -178,7 +178,12 @@ static int load_state(struct app *a, const char *db_path, struct strbuf *errs)
         return 1;
     }
     a->store = store_new();
-    if (db_load(a->db, a->store, clock_now() - STORE_RETENTION) != 0) {
+    /* the retention back from the newest data, never past it (a clock far
+     * ahead loads what is stored, and the ingest prunes none of it) */
+    int64_t newest, now = clock_now();
+    if (db_newest_minute(a->db, &newest) != 0 ||
+        db_load(a->db, a->store, (newest != INT64_MIN && newest < now ? newest : now) -
+                                     STORE_RETENTION) != 0) {
         strbuf_printf(errs, "cannot load the database %s: %s\n", db_path, db_error(a->db));
         return 1;
     }

@@ -1,4 +1,6 @@
 /* main.c - spendtop: top for LLM spend. Argument parsing and wiring only. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -51,6 +53,45 @@ enum {
     OPT_VERSION, OPT_DEMO, OPT_ONCE, OPT_JSON, OPT_DAEMON, OPT_CHECK,
 };
 
+/* ---- output ----------------------------------------------------------------- */
+
+static bool stdout_closed;
+
+/* A descriptor 0, 1 or 2 that was closed when we started is given
+ * /dev/null, so no file we open (the database, a log, an export) can
+ * become "stdout" and receive the snapshot; a closed stdout is an error
+ * for whatever meant to print (output_done). */
+static void guard_std_fds(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        stdout_closed |= fd == 1;
+        int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        if (n >= 0 && n != fd) {
+            dup2(n, fd);
+            close(n);
+        }
+    }
+}
+
+/* What was printed reached stdout: a full disk, a closed pipe or a closed
+ * stdout is exit status 1 with a message, never a silent success. */
+static int output_done(int rc)
+{
+    errno = 0;
+    if (stdout_closed) {
+        fprintf(stderr, "spendtop: cannot write the output: standard output is closed\n");
+        return 1;
+    }
+    if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+        fprintf(stderr, "spendtop: cannot write the output: %s\n",
+                errno ? strerror(errno) : "write error");
+        return 1;
+    }
+    return rc;
+}
+
 static int check_config(const char *explicit_path)
 {
     char *path = config_find(explicit_path);
@@ -72,7 +113,7 @@ static int check_config(const char *explicit_path)
     strbuf_free(&errs);
     config_free(cfg);
     free(path);
-    return 0;
+    return output_done(0);
 }
 
 static int run_once(struct app *a, bool json)
@@ -93,7 +134,7 @@ static int run_once(struct app *a, bool json)
     fputs(strbuf_str(&out), stdout);
     strbuf_free(&out);
     view_free(&v);
-    return rc;
+    return output_done(rc);
 }
 
 /* ---- viewer ---------------------------------------------------------------------- */
@@ -195,6 +236,7 @@ int main(int argc, char **argv)
     /* a hook or a server that closes early must not kill us: write errors
      * come back as EPIPE */
     signal(SIGPIPE, SIG_IGN);
+    guard_std_fds();
     log_set_ident("spendtop");
     struct app_options o = {0};
     enum mode mode = MODE_TUI;
@@ -203,7 +245,7 @@ int main(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
         switch (ch) {
         case 'c': o.config_path = optarg; break;
-        case 'h': fputs(usage_text, stdout); return 0;
+        case 'h': fputs(usage_text, stdout); return output_done(0);
         case OPT_NOW:
             if (clock_parse_time(optarg, &o.now) != 0) {
                 fprintf(stderr, "spendtop: --now: '%s' is not RFC 3339 (2026-11-22T10:00:00Z) "
@@ -225,7 +267,7 @@ int main(int argc, char **argv)
         case OPT_NO_HOOKS: o.no_hooks = true; break;
         case OPT_NO_COLOR: no_color = true; break;
         case OPT_ASCII: ascii = true; break;
-        case OPT_VERSION: printf("spendtop %s\n", SPENDTOP_VERSION); return 0;
+        case OPT_VERSION: printf("spendtop %s\n", SPENDTOP_VERSION); return output_done(0);
         case OPT_DEMO: o.demo = true; break;
         case OPT_ONCE: mode = MODE_ONCE; break;
         case OPT_JSON: json = true; break;

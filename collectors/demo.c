@@ -124,7 +124,7 @@ static int64_t emit(struct demo *d, size_t ti, size_t mi, int64_t t, int secs)
     u.cache_read = (int64_t)(in * hit * (double)(n - extra_n));
     u.cache_write_5m = (int64_t)(in * m->cache_write * (double)(n - extra_n));
     u.reasoning = (int64_t)(out * m->reasoning * (double)n);
-    return d->c->sink->put(d->c->sink, &u) ? n : 0;
+    return d->c->sink->put(d->c->sink, &u) > 0 ? n : 0;
 }
 
 /* Generate [d->generated, until) in steps of at most a minute. */

@@ -42,6 +42,10 @@
 
 #define MAX_LINE (16u * 1024 * 1024)
 #define READ_CHUNK (1u * 1024 * 1024)
+/* A line's bytes kept across reads: the buffer is let go after a line
+ * that needed more, so one long line costs its memory once, not for the
+ * source's life. */
+#define PARTIAL_KEEP (64u * 1024)
 #define SLICE_BYTES (8u * 1024 * 1024)  /* per loop pass while following */
 #define LOGGED_ERRORS_PER_FILE 20
 
@@ -89,10 +93,16 @@ struct otel_file {
     size_t nsaved, saved_cap;
     bool scanned_once;
     bool read_failed;   /* during the current read_all */
-    char *buf;
     collector_cb closed;
     struct otlp_options opts;
 };
+
+/* One read buffer for every source: a read is consumed before the next
+ * one starts, on the one loop thread, so sources need not each keep a
+ * buffer of READ_CHUNK (1,000 sources held a gigabyte). Allocated with
+ * the first source, freed with the last. */
+static char *read_buf;
+static size_t read_users;
 
 /* ---- cursors ----------------------------------------------------------------- */
 
@@ -204,6 +214,11 @@ static int64_t consume(struct otel_file *f, struct tracked *t, const char *s, si
             }
             t->offset += (int64_t)earlier;
             t->plen = 0;
+            if (t->pcap > PARTIAL_KEEP) {
+                free(t->partial);
+                t->partial = NULL;
+                t->pcap = 0;
+            }
         } else {
             counted += process_line(f, t, s, len);
         }
@@ -231,7 +246,7 @@ static bool drain(struct otel_file *f, struct tracked *t, size_t budget, int64_t
     for (;;) {
         if (budget && done >= budget)
             return true;
-        ssize_t n = read(t->fd, f->buf, READ_CHUNK);
+        ssize_t n = read(t->fd, read_buf, READ_CHUNK);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -244,7 +259,7 @@ static bool drain(struct otel_file *f, struct tracked *t, size_t budget, int64_t
         if (n == 0)
             return false;
         done += (size_t)n;
-        *counted += consume(f, t, f->buf, (size_t)n);
+        *counted += consume(f, t, read_buf, (size_t)n);
     }
 }
 
@@ -401,7 +416,8 @@ static int file_init(struct collector *c, char *err, size_t errlen)
     (void)errlen;
     struct otel_file *f = xcalloc(1, sizeof *f);
     f->c = c;
-    f->buf = xmalloc(READ_CHUNK);
+    if (read_users++ == 0)
+        read_buf = xmalloc(READ_CHUNK);
     f->s = (const struct otel_file_settings *)c->cfg;
     f->opts.source = c->cfg->name;
     f->opts.tenant_attrs = f->s->tenants.attrs;
@@ -468,7 +484,10 @@ static void file_destroy(struct collector *c)
     }
     free(f->files);
     free(f->saved);
-    free(f->buf);
+    if (--read_users == 0) {
+        free(read_buf);
+        read_buf = NULL;
+    }
     otlp_state_free(f->opts.state);
     free(f);
     c->impl = NULL;

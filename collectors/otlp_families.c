@@ -332,7 +332,8 @@ static bool kind_in(struct otlp_str v, const char *list)
 
 /* The most a count may be: sums of a few stay far from overflow, and a
  * double holds every count up to it exactly. */
-#define COUNT_MAX 9007199254740992.0 /* 2^53 */
+/* no record holds more (usage.h): sums of such counts would overflow */
+#define COUNT_MAX ((double)USAGE_COUNT_MAX)
 
 /* The JSON attributes of one span, parsed once each. */
 struct scratch {
@@ -352,6 +353,8 @@ static bool digits_count(const char *p, size_t n, int64_t *out)
             return false;
         v = v * 10 + (p[i] - '0');
     }
+    if (v > USAGE_COUNT_MAX)
+        return false;
     *out = v;
     return true;
 }

@@ -22,10 +22,18 @@
  *
  * Everything is asynchronous: many connections, slow clients and half-sent
  * bodies only hold their own connection, which is closed after 30 s
- * without progress. At most MAX_CONNECTIONS are served at once.
+ * without progress; a request's head must be whole within HEAD_MS of its
+ * first byte (of the connection, for its first request), however slowly
+ * it trickles in (408 and close). At most MAX_CONNECTIONS are served at
+ * once, fewer when the descriptor limit is lower (it less FD_RESERVE for
+ * the database, logs and files): at the limit, a new connection takes the
+ * place of the one that has waited longest for a request head (slow or
+ * idle clients go first, an export in progress never), and when every
+ * connection is busy it gets 503 and is closed.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <strings.h>
 #include <zlib.h>
@@ -44,7 +52,9 @@
 #include "lib/xalloc.h"
 
 #define IDLE_MS 30000
+#define HEAD_MS 10000
 #define MAX_CONNECTIONS 1024
+#define FD_RESERVE 64
 #define RETRY_LISTEN_S 5
 
 struct receiver;
@@ -56,6 +66,8 @@ struct conn {
     struct http_parser p;
     bool continue_sent;
     bool closing;
+    bool in_head;               /* waiting for a request head ... */
+    uint64_t head_since;        /* ... since then (uv_now, ms) */
     int open;                   /* handles not yet closed (tcp, idle) */
     int writes;                 /* in flight */
     bool close_after_write;
@@ -94,6 +106,7 @@ struct receiver {
     bool retry_open;
     struct conn *conns;
     size_t nconns;
+    size_t max_conns;           /* MAX_CONNECTIONS, or less (descriptors) */
     struct otlp_options opts;
     bool stopping;
     collector_cb closed;
@@ -185,6 +198,7 @@ static const char *reason(int status)
     case 400: return "Bad Request";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 411: return "Length Required";
     case 413: return "Payload Too Large";
     case 414: return "URI Too Long";
@@ -344,6 +358,7 @@ static void answer(struct conn *c)
 }
 
 static void feed(struct conn *c, const char *data, size_t n);
+static void arm(struct conn *c);
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
 
@@ -360,8 +375,10 @@ static void on_stored(void *ctx, bool durable, const char *err)
     memset(&c->held, 0, sizeof c->held);
     feed(c, held.s, held.len);
     strbuf_free(&held);
-    if (!c->waiter && !c->closing)
+    if (!c->waiter && !c->closing) {
         uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read); /* started before: cannot fail */
+        arm(c);
+    }
 }
 
 /* Decode and map the export now; answer once it is durable. */
@@ -421,12 +438,19 @@ static void feed(struct conn *c, const char *data, size_t n)
 {
     size_t used = 0;
     while (used < n && !c->closing && !c->close_after_write && !c->waiter) {
+        if (!c->in_head && c->p.state == HP_HEAD) {
+            /* the first bytes of the next request on a kept-alive connection */
+            c->in_head = true;
+            c->head_since = uv_now(c->r->c->loop);
+        }
         used += hp_feed(&c->p, data + used, n - used);
         struct http_parser *p = &c->p;
         if (p->state == HP_ERROR) {
             respond_error(c, OTLP_JSON, p->error_status, p->error, false);
             break;
         }
+        if (p->headers_done)
+            c->in_head = false;
         if (p->headers_done && p->state != HP_DONE && !c->continue_sent) {
             /* refuse early what will be refused anyway, before the body */
             const char *why;
@@ -454,6 +478,34 @@ static void feed(struct conn *c, const char *data, size_t n)
     }
 }
 
+static void on_idle(uv_timer_t *t);
+
+/* The connection's timer: IDLE_MS without progress, or sooner the end of
+ * the time its request head has. */
+static void arm(struct conn *c)
+{
+    uint64_t ms = IDLE_MS;
+    if (c->in_head) {
+        uint64_t now = uv_now(c->r->c->loop), end = c->head_since + HEAD_MS;
+        uint64_t left = end > now ? end - now : 1;
+        ms = left < ms ? left : ms;
+    }
+    uv_timer_start(&c->idle, on_idle, ms, 0); /* cannot fail: on_idle is set */
+}
+
+/* A short answer, written now if the socket takes it, then the close: for
+ * a connection dropped without waiting on it (no write stays queued). */
+static void refuse(struct conn *c, int status, const char *why)
+{
+    char buf[256];
+    int n = snprintf(buf, sizeof buf, "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", status,
+                     reason(status), strlen(why), why);
+    uv_buf_t b = uv_buf_init(buf, (unsigned)(n < (int)sizeof buf ? n : (int)sizeof buf - 1));
+    (void)uv_try_write((uv_stream_t *)&c->tcp, &b, 1); /* best effort: we close anyway */
+    conn_close(c);
+}
+
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     struct conn *c = s->data;
@@ -462,18 +514,51 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         conn_close(c);
         return;
     }
-    uv_timer_again(&c->idle);
     feed(c, buf->base, (size_t)n);
     if (c->waiter)
         uv_read_stop(s); /* answered first; the socket waits (cannot fail) */
+    if (!c->closing)
+        arm(c);
     free(buf->base);
 }
 
 static void on_idle(uv_timer_t *t)
 {
     struct conn *c = t->data;
+    if (c->in_head && uv_now(c->r->c->loop) >= c->head_since + HEAD_MS) {
+        log_msg(LOG_DEBUG, "otlp_http: closing a connection whose request head took "
+                "over %ds", HEAD_MS / 1000);
+        refuse(c, 408, "the request head took too long");
+        return;
+    }
     log_msg(LOG_DEBUG, "otlp_http: closing a connection idle for %ds", IDLE_MS / 1000);
     conn_close(c);
+}
+
+/* At the connection limit: the connection that has waited longest for a
+ * request head (slow or idle; never one with an export in progress), or
+ * NULL when every one is busy. */
+static struct conn *stalest(struct receiver *r, const struct conn *except)
+{
+    struct conn *best = NULL;
+    for (struct conn *c = r->conns; c; c = c->next) {
+        if (c == except || c->closing || c->waiter || c->writes || c->p.state != HP_HEAD)
+            continue;
+        uint64_t since = c->in_head ? c->head_since : 0; /* idle ones first */
+        if (!best || since < (best->in_head ? best->head_since : 0))
+            best = c;
+    }
+    return best;
+}
+
+/* How many connections the descriptor limit leaves room for. */
+static size_t connection_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur >= MAX_CONNECTIONS + FD_RESERVE)
+        return MAX_CONNECTIONS;
+    return rl.rlim_cur > FD_RESERVE + 8 ? (size_t)rl.rlim_cur - FD_RESERVE : 8;
 }
 
 static void on_connection(uv_stream_t *server, int status)
@@ -491,12 +576,26 @@ static void on_connection(uv_stream_t *server, int status)
     c->next = r->conns;
     r->conns = c;
     r->nconns++;
-    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || r->nconns > MAX_CONNECTIONS ||
-        r->stopping) {
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || r->stopping) {
         conn_close(c);
         return;
     }
-    uv_timer_start(&c->idle, on_idle, IDLE_MS, IDLE_MS);
+    size_t open = r->nconns;
+    for (struct conn *o = r->conns; o; o = o->next)
+        open -= o->closing; /* closed already, their handles not yet */
+    if (open > r->max_conns) {
+        struct conn *old = stalest(r, c);
+        if (!old) {
+            log_msg(LOG_WARN, "otlp_http: %zu connections, every one busy: refusing one",
+                    r->max_conns);
+            refuse(c, 503, "too many connections; retry");
+            return;
+        }
+        refuse(old, 408, "the connection was needed for another client");
+    }
+    c->in_head = true; /* its first request head, from now */
+    c->head_since = uv_now(r->c->loop);
+    arm(c);
     uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
 
@@ -586,6 +685,7 @@ static int http_init(struct collector *c, char *err, size_t errlen)
     r->opts.tenant_attrs = s->tenants.attrs;
     r->opts.ntenant_attrs = s->tenants.nattrs;
     r->opts.signals = otlp_signals_mask(s->signals.names, s->signals.n);
+    r->max_conns = connection_limit();
     r->opts.state = otlp_state_new();
     otlp_state_load(r->opts.state, c->sink, c->cfg->name, clock_now(), STORE_RETENTION);
     const char *glisten = s->grpc_listen;

@@ -83,12 +83,22 @@ void otlp_json_cleanup(void)
     arena = NULL;
 }
 
-static cJSON *parse_in_arena(const char *json, size_t len)
+/* The document, or NULL. Only whitespace may follow it: `{...}xyz` is not
+ * an export, whatever its first part says (*trailing says where). */
+static cJSON *parse_in_arena(const char *json, size_t len, const char **trailing)
 {
     cJSON_Hooks hooks = {arena_alloc, arena_free};
     cJSON_InitHooks(&hooks);
-    cJSON *root = cJSON_ParseWithLength(json, len);
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, false);
     cJSON_InitHooks(NULL);
+    *trailing = NULL;
+    for (; root && end && end < json + len; end++) {
+        if (*end != ' ' && *end != '\t' && *end != '\r' && *end != '\n') {
+            *trailing = end;
+            break;
+        }
+    }
     return root;
 }
 
@@ -641,8 +651,16 @@ int otlp_json_visit(const char *json, size_t len, const struct otlp_visitor *v,
 {
     if (errlen)
         err[0] = '\0';
-    cJSON *root = parse_in_arena(json, len);
-    int rc = visit_tree(root, json, len, v, err, errlen);
+    const char *trailing;
+    cJSON *root = parse_in_arena(json, len, &trailing);
+    int rc;
+    if (trailing) {
+        snprintf(err, errlen, "invalid JSON at byte %ld: data after the document",
+                 (long)(trailing - json));
+        rc = -1;
+    } else {
+        rc = visit_tree(root, json, len, v, err, errlen);
+    }
     arena_reset(); /* the whole tree, in one go */
     return rc;
 }

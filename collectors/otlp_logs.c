@@ -196,8 +196,5 @@ void otlp_log_map(struct otlp_emit *e, const struct otlp_resource *res,
     u.errors = failed(k, l);
     u.per_request = true;
     u.dedup_key = record_key(res, l);
-    if (e->sink->put(e->sink, &u))
-        r->counted++;
-    else
-        r->duplicates++;
+    otlp_put(e->sink, r, &u);
 }

@@ -235,12 +235,8 @@ static void on_span(void *ctx, const struct otlp_resource *res, const struct otl
     struct usage u = {0};
     char tbuf[NAME_BUF];
     fill_usage(m, &rd, rank < m->o->ntenant_attrs ? &tenant : NULL, s, &u, tbuf);
-    if (m->sink->put(m->sink, &u)) {
-        m->r->counted++;
+    if (otlp_put(m->sink, m->r, &u))
         m->r->no_usage += u.tokens_unknown;
-    } else {
-        m->r->duplicates++;
-    }
 }
 
 /* Log records and metric points: otlp_logs.c, otlp_metrics.c. */

@@ -200,8 +200,9 @@ static int point_value(const struct otlp_metric *m, const struct otlp_point *p, 
         *why = "a token sum point without a value";
         return -1;
     }
-    if (!isfinite(*v) || *v < 0) {
-        *why = "a token metric point with a negative or non-finite value";
+    if (!isfinite(*v) || *v < 0 || *v > (double)USAGE_COUNT_MAX) {
+        *why = "a token metric point with a negative, non-finite or impossible "
+               "(above 10^12) value";
         return -1;
     }
     return 0;
@@ -329,10 +330,8 @@ void otlp_export_end(struct otlp_emit *e)
                 continue;
             if (!otlp_state_claim(e->state, rec->emitter, rec->f->kind, rec->u.ts))
                 e->r->superseded += rec->points;
-            else if (e->sink->put(e->sink, &rec->u))
-                e->r->counted++;
             else
-                e->r->duplicates++;
+                otlp_put(e->sink, e->r, &rec->u);
         }
     }
     batch_free(b);

@@ -149,8 +149,14 @@ enum {
 /* Add count n, meaning what, to u. */
 void otlp_usage_apply(struct usage *u, unsigned what, int64_t n);
 
+/* Put u into sink and count it in r: counted, a duplicate (0), or
+ * rejected with the reason (the sink refused it: usage_refusal). Returns
+ * true if counted. */
+bool otlp_put(struct sink *sink, struct otlp_result *r, const struct usage *u);
+
 /* A token count: a non-negative intValue, an integral doubleValue, or a
- * stringValue that is all digits. False for anything else. */
+ * stringValue that is all digits, at most USAGE_COUNT_MAX (usage.h).
+ * False for anything else. */
 bool otlp_value_count(const struct otlp_value *v, int64_t *out);
 /* A non-negative finite amount: intValue, doubleValue or a decimal
  * stringValue. */

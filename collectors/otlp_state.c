@@ -300,20 +300,30 @@ unsigned otlp_signals_mask(char *const *names, size_t n)
     return mask;
 }
 
+/* a + n for counts (n at most USAGE_COUNT_MAX): held just past the most a
+ * record may carry, so that a record of many points is refused (usage.h),
+ * never wrapped */
+static int64_t count_add(int64_t a, int64_t n)
+{
+    return a + n > USAGE_COUNT_MAX ? USAGE_COUNT_MAX + 1 : a + n;
+}
+
 void otlp_usage_apply(struct usage *u, unsigned what, int64_t n)
 {
+    if (n > USAGE_COUNT_MAX)
+        n = USAGE_COUNT_MAX + 1;
     if (what & (OTLP_INPUT | OTLP_TO_INPUT))
-        u->input += n;
+        u->input = count_add(u->input, n);
     if (what & (OTLP_OUTPUT | OTLP_TO_OUTPUT))
-        u->output += n;
+        u->output = count_add(u->output, n);
     if (what & OTLP_CACHE_READ) {
-        u->cache_read += n;
+        u->cache_read = count_add(u->cache_read, n);
         u->cache_known = true;
     }
     if (what & OTLP_CACHE_WRITE)
-        u->cache_write_5m += n;
+        u->cache_write_5m = count_add(u->cache_write_5m, n);
     if (what & OTLP_REASONING) {
-        u->reasoning += n;
+        u->reasoning = count_add(u->reasoning, n);
         u->reasoning_known = true;
     }
 }
@@ -387,24 +397,51 @@ static bool digits(struct otlp_str s, int64_t *out)
     return true;
 }
 
+bool otlp_put(struct sink *sink, struct otlp_result *r, const struct usage *u)
+{
+    int rc = sink->put(sink, u);
+    if (rc > 0) {
+        r->counted++;
+        return true;
+    }
+    if (rc == 0) {
+        r->duplicates++;
+        return false;
+    }
+    /* refused: a count says why, else the time (the sink's clock) */
+    char why[160];
+    r->rejected++;
+    if (!r->error[0])
+        snprintf(r->error, sizeof r->error, "%s",
+                 usage_refusal(u, 0, why, sizeof why)
+                     ? why : "dated more than " USAGE_FUTURE_TEXT " after the receiver's clock");
+    return false;
+}
+
 bool otlp_value_count(const struct otlp_value *v, int64_t *out)
 {
+    int64_t n;
     switch (v->type) {
     case OTLP_INT:
-        if (v->u.i < 0)
-            return false;
-        *out = v->u.i;
-        return true;
+        n = v->u.i;
+        break;
     case OTLP_DOUBLE:
         if (!(v->u.d >= 0 && v->u.d < 9e15) || v->u.d != floor(v->u.d))
             return false;
-        *out = (int64_t)v->u.d;
-        return true;
+        n = (int64_t)v->u.d;
+        break;
     case OTLP_STRING:
-        return digits(v->u.s, out);
+        if (!digits(v->u.s, &n))
+            return false;
+        break;
     default:
         return false;
     }
+    /* no record holds more (usage.h): sums of such counts would overflow */
+    if (n < 0 || n > USAGE_COUNT_MAX)
+        return false;
+    *out = n;
+    return true;
 }
 
 bool otlp_value_amount(const struct otlp_value *v, double *out)

@@ -393,7 +393,7 @@ static void commit(struct api *a)
     out->clear_range(out, a->c->cfg->name, a->t0, a->t1, billed);
     int64_t n = 0;
     for (size_t i = 0; i < a->batch.n; i++)
-        n += out->put(out, &a->batch.u[i]);
+        n += out->put(out, &a->batch.u[i]) > 0;
     if (a->step == STEP_HOURLY)
         a->hourly_until = a->t1;
     else if (a->step == STEP_MINUTES && a->t0 > a->hourly_until)

@@ -479,6 +479,20 @@ int db_prune(struct db *db, int64_t before)
     return 0;
 }
 
+int db_newest_minute(struct db *db, int64_t *out)
+{
+    /* per series, so each max is one step down the primary key */
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db->h, "SELECT max((SELECT max(minute) FROM buckets "
+                           "WHERE series = s.id)) FROM series s", -1, &q, NULL) != SQLITE_OK)
+        return fail(db);
+    int rc = sqlite3_step(q);
+    *out = rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL
+               ? sqlite3_column_int64(q, 0) : INT64_MIN;
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW ? 0 : fail(db);
+}
+
 int db_cursor_put(struct db *db, const char *source, const char *key,
                   const char *value)
 {

@@ -55,6 +55,10 @@ int db_put_bucket(struct db *db, const struct store *st, int id,
                   int64_t minute, const struct tally *t);
 /* Within a transaction: delete buckets that start before t. */
 int db_prune(struct db *db, int64_t before);
+/* *out = the start of the newest bucket stored, INT64_MIN when there is
+ * none (what pruning is measured from: data, never one run's clock). 0 or
+ * -1 (db_error). */
+int db_newest_minute(struct db *db, int64_t *out);
 
 /* Collector cursors: small strings a collector needs to resume (a file
  * offset, the last polled bucket). */

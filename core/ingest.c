@@ -1,6 +1,7 @@
 /* ingest.c - price, dedupe and store records (see ingest.h). */
 #include "core/ingest.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@ struct ingest {
     struct calls *calls;  /* spans seen, calls counted */
     struct hmap cursors;  /* "source\0key" -> value (staged) */
     int64_t last_prune;
+    int64_t newest;       /* the newest record's time stored, INT64_MIN: none */
     struct ingest_stats stats;
 };
 
@@ -68,11 +70,25 @@ static void take_back(struct ingest *in, const struct calls_ref *call)
     in->stats.replaced++;
 }
 
+/* What the retention is measured back from: the newest data stored, or
+ * the clock when that is earlier. A clock that jumps ahead of the data
+ * (one run with a wrong --now or system time) prunes nothing: only data
+ * dated later does, and no record is dated far past the clock. */
+static int64_t reference(const struct ingest *in, int64_t now)
+{
+    return in->newest != INT64_MIN && in->newest < now ? in->newest : now;
+}
+
 static int put(struct sink *sink, const struct usage *u)
 {
     struct ingest *in = (struct ingest *)sink;
     int64_t now = clock_now();
-    if (u->ts < now - STORE_RETENTION) {
+    char why[160];
+    if (usage_refusal(u, now, why, sizeof why)) {
+        in->stats.refused++;
+        return -1;
+    }
+    if (u->ts < reference(in, now) - STORE_RETENTION) {
         in->stats.too_old++;
         return 0;
     }
@@ -125,6 +141,8 @@ static int put(struct sink *sink, const struct usage *u)
     store_add(in->st, id, u->ts, &t);
     if (u->dedup_key)
         calls_remember(in->calls, &call, u, id, u->ts, &t, now);
+    if (u->ts > in->newest)
+        in->newest = u->ts;
     in->stats.counted++;
     return 1;
 }
@@ -185,6 +203,7 @@ struct ingest *ingest_new(struct store *st, struct db *db, struct pricing *p)
     in->db = db;
     in->pricing = p;
     in->calls = calls_new();
+    in->newest = INT64_MIN;
     return in;
 }
 
@@ -203,7 +222,18 @@ struct sink *ingest_sink(struct ingest *in) { return &in->sink; }
 
 int ingest_start(struct ingest *in, char *err, size_t errlen)
 {
-    return in->db ? calls_load(in->calls, in->db, in->st, clock_now(), err, errlen) : 0;
+    if (!in->db)
+        return 0;
+    int64_t now = clock_now();
+    if (db_newest_minute(in->db, &in->newest) != 0) {
+        snprintf(err, errlen, "%s", db_error(in->db));
+        return -1;
+    }
+    if (in->newest != INT64_MIN && now - in->newest > STORE_RETENTION)
+        log_msg(LOG_WARN, "the clock is %" PRId64 " days past the newest data stored: "
+                "nothing is pruned until newer data arrives (is the clock right?)",
+                (now - in->newest) / CLOCK_DAY);
+    return calls_load(in->calls, in->db, in->st, now, err, errlen);
 }
 
 bool ingest_pending(const struct ingest *in)
@@ -229,8 +259,9 @@ static int put_bucket(void *ctx, int id, int64_t minute, const struct tally *t)
 int ingest_flush(struct ingest *in, char *err, size_t errlen)
 {
     int64_t now = clock_now();
-    bool prune = now - in->last_prune >= PRUNE_EVERY;
-    int64_t cutoff = now - STORE_RETENTION;
+    /* nothing stored, nothing to prune */
+    bool prune = now - in->last_prune >= PRUNE_EVERY && in->newest != INT64_MIN;
+    int64_t cutoff = reference(in, now) - STORE_RETENTION;
     if (prune)
         store_prune(in->st, cutoff);
     if (!in->db) {
@@ -257,7 +288,7 @@ int ingest_flush(struct ingest *in, char *err, size_t errlen)
         if (rc != 0)
             goto rollback;
     }
-    if (calls_flush(in->calls, in->db, in->st, now, prune) != 0)
+    if (calls_flush(in->calls, in->db, in->st, reference(in, now), prune) != 0)
         goto rollback;
     if (prune && db_prune(in->db, cutoff) != 0)
         goto rollback;

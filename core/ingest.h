@@ -2,7 +2,8 @@
  *
  * The ingest is the sink every collector writes to. For each record it
  * finds the model's price (pricing.h), prices the record, drops duplicate
- * spans and records older than the retention, and adds the record to its
+ * spans, records older than the retention and records usage_refusal
+ * refuses, and adds the record to its
  * series in the store. ingest_flush then writes every changed bucket and
  * every cursor staged since the last flush to the database in ONE
  * transaction, with the spans remembered since (calls.h).
@@ -27,6 +28,8 @@ struct ingest_stats {
     int64_t same_call;    /* another span of a call counted already */
     int64_t replaced;     /* a call's count replaced by a more complete span's */
     int64_t too_old;      /* older than the retention */
+    int64_t refused;      /* usage_refusal: an impossible count, or dated
+                             in the future */
 };
 
 /* What record u costs is computed from (DESIGN.md §4): its tokens by price
@@ -48,7 +51,9 @@ int ingest_start(struct ingest *in, char *err, size_t errlen);
 struct sink *ingest_sink(struct ingest *in);
 
 /* Persist every change since the last flush, in one transaction, and prune
- * what is older than the retention (at most every few minutes). On failure
+ * what is older than the retention (at most every few minutes), measured
+ * back from the newest data stored or the clock, whichever is earlier: a
+ * clock far ahead of the data never deletes it (ingest_start warns). On failure
  * returns -1 with the reason in err; nothing is lost, the next flush
  * retries. */
 int ingest_flush(struct ingest *in, char *err, size_t errlen);

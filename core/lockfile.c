@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +13,18 @@
 
 #include "lib/paths.h"
 
+/* DB.lock beside the file the path resolves to (a symlink's target), so
+ * that every name of the database finds the same lock file. */
 static void lock_path(char *buf, size_t len, const char *db_path)
 {
-    snprintf(buf, len, "%s.lock", db_path);
+    char real[PATH_MAX];
+    snprintf(buf, len, "%s.lock", realpath(db_path, real) ? real : db_path);
 }
+
+/* The owner's flock on the database file itself: the lock on its identity
+ * (device and inode), which a hard link or a deleted DB.lock cannot
+ * dodge. One owned database per process: lockfile_release closes it. */
+static int identity_fd = -1;
 
 /* The pid written in the lock file ("" when none). */
 static void read_pid(int fd, char *pid, size_t len)
@@ -37,9 +46,55 @@ static int busy(int fd, const char *db_path, char *err, size_t errlen)
     return LOCKFILE_BUSY;
 }
 
+static int lock_own_file(const char *db_path, char *err, size_t errlen);
+
+/* Take the flock on the database file itself (created empty if new:
+ * SQLite takes an empty file for a new database). 0, LOCKFILE_BUSY or -1. */
+static int take_identity(const char *db_path, char *err, size_t errlen)
+{
+    paths_make_parents(db_path);
+    int fd = open(db_path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", db_path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(fd);
+        if (e != EWOULDBLOCK) {
+            snprintf(err, errlen, "%s: %s", db_path, strerror(e));
+            return -1;
+        }
+        char path[PATH_MAX + 8];
+        lock_path(path, sizeof path, db_path);
+        int lfd = open(path, O_RDONLY | O_CLOEXEC);
+        if (lfd >= 0)
+            return busy(lfd, db_path, err, errlen);
+        snprintf(err, errlen, "%s is in use by another spendtop, which collects and alerts "
+                 "for it; use --db FILE to run one with a database of its own", db_path);
+        return LOCKFILE_BUSY;
+    }
+    identity_fd = fd;
+    return 0;
+}
+
 int lockfile_take(const char *db_path, char *err, size_t errlen)
 {
-    char path[4200];
+    int rc = take_identity(db_path, err, errlen);
+    if (rc != 0)
+        return rc;
+    rc = lock_own_file(db_path, err, errlen);
+    if (rc < 0) {
+        close(identity_fd);
+        identity_fd = -1;
+    }
+    return rc;
+}
+
+/* DB.lock: the flock and the POSIX lock viewers query, and the pid. */
+static int lock_own_file(const char *db_path, char *err, size_t errlen)
+{
+    char path[PATH_MAX + 8];
     lock_path(path, sizeof path, db_path);
     paths_make_parents(path);
     /* CLOEXEC: a hook still running after we exit must not keep the lock.
@@ -87,6 +142,12 @@ int lockfile_take(const char *db_path, char *err, size_t errlen)
 
 void lockfile_release(int fd)
 {
+    /* after db_close only (lockfile.h): closing a descriptor of the
+     * database file drops SQLite's POSIX locks on it in this process */
+    if (fd >= 0 && identity_fd >= 0) {
+        close(identity_fd);
+        identity_fd = -1;
+    }
     /* the file stays: unlinking it could let a third process lock a new
      * file while a second still waits on the old one */
     if (fd >= 0)
@@ -95,7 +156,7 @@ void lockfile_release(int fd)
 
 long lockfile_owner(const char *db_path)
 {
-    char path[4200];
+    char path[PATH_MAX + 8];
     lock_path(path, sizeof path, db_path);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)

@@ -3,10 +3,13 @@
  * Whoever writes a database also collects and alerts for it: two processes
  * on one database would poll the providers twice, store what each saw over
  * the other's, and both page for the same alert. So the database has an
- * owner, marked by an flock(2) on DB.lock (a file of its own: a second
- * descriptor on the SQLite file, once closed, would drop SQLite's POSIX
- * locks). The kernel releases the lock when the owner exits, SIGKILL
- * included, so a crash never leaves a stale lock behind.
+ * owner, marked by an flock(2) on the database file itself - its identity
+ * (device and inode), which a symlink, a hard link or a deleted DB.lock
+ * cannot dodge - and one on DB.lock beside the file the path resolves to.
+ * The kernel releases both when the owner exits, SIGKILL included, so a
+ * crash never leaves a stale lock behind. The first is a second
+ * descriptor on the SQLite file: closing it would drop SQLite's POSIX
+ * locks in this process, so lockfile_release comes after db_close.
  *
  * Viewers (app/viewer.h) must learn whether the owner is there without
  * ever taking a lock themselves: a viewer holding even a shared lock for a

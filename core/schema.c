@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 #include <stdio.h>
+#include <string.h>
 
 /* One step: what it changes (for an error message), and its statements.
  * A step that needs C (rewriting JSON, say) gets a function beside its SQL
@@ -155,6 +156,18 @@ struct step {
     "  seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,"                 \
     "  arg TEXT NOT NULL, at INTEGER NOT NULL, pid INTEGER NOT NULL);"
 
+/* ---- version 7 ------------------------------------------------------------------- */
+
+/* spendtop's mark in the file's header (PRAGMA application_id, "SPTP"):
+ * a database from this version on is ours only with it, and a file with
+ * another application's mark is never written (schema_check). */
+#define APPLICATION_ID 1397773392 /* 0x53505450 */
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define STEP_7_MARK "PRAGMA application_id=" STR(APPLICATION_ID) ";"
+/* The version from which the mark must be there (the step after it). */
+#define MARKED_FROM 7
+
 /* THE list: step i takes version i to i + 1. Append only (schema.h). */
 static const struct step steps[] = {
     {"the store's series and buckets, the collectors' cursors", STEP_1_STORE},
@@ -163,18 +176,19 @@ static const struct step steps[] = {
     {"alert kind, state and severity by name", STEP_4_ALERTS_BY_NAME},
     {"the spans remembered to count each call once", STEP_5_SEEN_SPANS},
     {"what the owner shares with viewers", STEP_6_VIEWERS},
+    {"spendtop's mark (application_id)", STEP_7_MARK},
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof *steps))
 
 int schema_latest(void) { return NSTEPS; }
 
-/* PRAGMA user_version into *v. A file that is not a database fails here,
- * on its first read. */
-static int read_version(sqlite3 *h, int *v, char *err, size_t errlen)
+/* An integer PRAGMA into *v. A file that is not a database fails here, on
+ * its first read. */
+static int read_pragma(sqlite3 *h, const char *sql, int *v, char *err, size_t errlen)
 {
     sqlite3_stmt *s;
-    int rc = sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &s, NULL);
+    int rc = sqlite3_prepare_v2(h, sql, -1, &s, NULL);
     if (rc == SQLITE_OK) {
         rc = sqlite3_step(s);
         if (rc == SQLITE_ROW)
@@ -188,11 +202,65 @@ static int read_version(sqlite3 *h, int *v, char *err, size_t errlen)
     return 0;
 }
 
+/* How many of the tables every spendtop database has (version 1 on) the
+ * file holds, and the name of one table that is none of them (into
+ * other, "" if none). -1 on a read error. */
+static int our_tables(sqlite3 *h, char *other, size_t len)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(h, "SELECT name FROM sqlite_master WHERE type = 'table' "
+                           "AND name NOT LIKE 'sqlite_%'", -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    int ours = 0, rc;
+    other[0] = '\0';
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(s, 0);
+        if (name && (strcmp(name, "series") == 0 || strcmp(name, "buckets") == 0 ||
+                     strcmp(name, "cursors") == 0))
+            ours++;
+        else if (name && !other[0])
+            snprintf(other, len, "%.60s", name);
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? ours : -1;
+}
+
+/* A file without the mark: a new, empty one, or one of a release before
+ * the mark, which has our tables. Anything else is another program's. */
+static int check_unmarked(sqlite3 *h, int v, char *err, size_t errlen)
+{
+    char other[64];
+    int ours = our_tables(h, other, sizeof other);
+    if (ours < 0) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(h));
+        return -1;
+    }
+    if (v == 0 && (ours > 0 || other[0])) {
+        snprintf(err, errlen, "not a spendtop database (it has tables, e.g. '%s', and "
+                 "no spendtop mark): left as it is; use another --db",
+                 other[0] ? other : "buckets");
+        return -1;
+    }
+    if (v > 0 && (v >= MARKED_FROM || ours < 3)) {
+        snprintf(err, errlen, "not a spendtop database (schema version %d without "
+                 "spendtop's %s): left as it is; use another --db", v,
+                 v >= MARKED_FROM ? "application_id" : "tables");
+        return -1;
+    }
+    return 0;
+}
+
 int schema_check(sqlite3 *h, char *err, size_t errlen)
 {
-    int v = 0;
-    if (read_version(h, &v, err, errlen) != 0)
+    int v = 0, app = 0;
+    if (read_pragma(h, "PRAGMA user_version", &v, err, errlen) != 0 ||
+        read_pragma(h, "PRAGMA application_id", &app, err, errlen) != 0)
         return -1;
+    if (app != 0 && app != APPLICATION_ID) {
+        snprintf(err, errlen, "another application's database (application_id %d): left "
+                 "as it is; use another --db", app);
+        return -1;
+    }
     if (v > NSTEPS) {
         snprintf(err, errlen, "written by a newer spendtop (schema version %d, this one "
                  "knows up to %d): left as it is; use that spendtop or another --db",
@@ -203,7 +271,8 @@ int schema_check(sqlite3 *h, char *err, size_t errlen)
         snprintf(err, errlen, "schema version %d was never spendtop's: left as it is", v);
         return -1;
     }
-    /* issue 15: PRAGMA application_id is checked here, before any write */
+    if (app == 0 && check_unmarked(h, v, err, errlen) != 0)
+        return -1;
     return v;
 }
 

@@ -31,9 +31,11 @@ int schema_latest(void);
 
 /* Is this a database we may write? Reads only, so that a database this
  * code must refuse is left exactly as it was. Returns its version (0 for
- * a new file), or -1 with a message in err: not an SQLite database, or
- * written by a newer spendtop (never downgraded). Identity checks that
- * must come before the first write belong here too. */
+ * a new file), or -1 with a message in err: not an SQLite database,
+ * written by a newer spendtop (never downgraded), or another program's.
+ * Ours is marked (PRAGMA application_id, from version 7 on); unmarked, a
+ * file is ours only if it is empty (version 0, no tables) or of an older
+ * release (version 1 to 6 with the store's tables). */
 int schema_check(struct sqlite3 *h, char *err, size_t errlen);
 
 /* Run the steps from the database's version to schema_latest(), in one

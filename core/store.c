@@ -47,34 +47,53 @@ struct store {
 
 /* ---- tallies ------------------------------------------------------------- */
 
+/* a + b held at the int64 range: no count is above USAGE_COUNT_MAX, but a
+ * sum of many is only bounded by their number, and a wrapped sum would be
+ * a negative count, a negative cost */
+static int64_t sat_add(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
+static int64_t sat_sub(int64_t a, int64_t b)
+{
+    if (b == INT64_MIN)
+        return a >= 0 ? INT64_MAX : a - b;
+    return sat_add(a, -b);
+}
+
 void tally_add(struct tally *d, const struct tally *s)
 {
-    d->requests += s->requests;
-    d->errors += s->errors;
-    d->input += s->input;
-    d->input_ck += s->input_ck;
-    d->cache_read += s->cache_read;
-    d->cache_write_5m += s->cache_write_5m;
-    d->cache_write_1h += s->cache_write_1h;
-    d->output += s->output;
-    d->output_rk += s->output_rk;
-    d->reasoning += s->reasoning;
+    d->requests = sat_add(d->requests, s->requests);
+    d->errors = sat_add(d->errors, s->errors);
+    d->input = sat_add(d->input, s->input);
+    d->input_ck = sat_add(d->input_ck, s->input_ck);
+    d->cache_read = sat_add(d->cache_read, s->cache_read);
+    d->cache_write_5m = sat_add(d->cache_write_5m, s->cache_write_5m);
+    d->cache_write_1h = sat_add(d->cache_write_1h, s->cache_write_1h);
+    d->output = sat_add(d->output, s->output);
+    d->output_rk = sat_add(d->output_rk, s->output_rk);
+    d->reasoning = sat_add(d->reasoning, s->reasoning);
     d->cost += s->cost;
     d->billed += s->billed;
 }
 
 void tally_sub(struct tally *d, const struct tally *s)
 {
-    d->requests -= s->requests;
-    d->errors -= s->errors;
-    d->input -= s->input;
-    d->input_ck -= s->input_ck;
-    d->cache_read -= s->cache_read;
-    d->cache_write_5m -= s->cache_write_5m;
-    d->cache_write_1h -= s->cache_write_1h;
-    d->output -= s->output;
-    d->output_rk -= s->output_rk;
-    d->reasoning -= s->reasoning;
+    d->requests = sat_sub(d->requests, s->requests);
+    d->errors = sat_sub(d->errors, s->errors);
+    d->input = sat_sub(d->input, s->input);
+    d->input_ck = sat_sub(d->input_ck, s->input_ck);
+    d->cache_read = sat_sub(d->cache_read, s->cache_read);
+    d->cache_write_5m = sat_sub(d->cache_write_5m, s->cache_write_5m);
+    d->cache_write_1h = sat_sub(d->cache_write_1h, s->cache_write_1h);
+    d->output = sat_sub(d->output, s->output);
+    d->output_rk = sat_sub(d->output_rk, s->output_rk);
+    d->reasoning = sat_sub(d->reasoning, s->reasoning);
     d->cost -= s->cost;
     d->billed -= s->billed;
 }

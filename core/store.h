@@ -39,6 +39,9 @@ struct tally {
     double billed;          /* amount reported by a cost endpoint */
 };
 
+/* Counts saturate at the int64 range, never wrap (each record's counts are
+ * at most USAGE_COUNT_MAX, usage.h; their sums are bounded only by their
+ * number). */
 void tally_add(struct tally *dst, const struct tally *src);
 void tally_sub(struct tally *dst, const struct tally *src);
 bool tally_is_zero(const struct tally *t);

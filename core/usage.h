@@ -27,6 +27,17 @@
  * usage a source reports, so each can be re-polled and replaced alone. */
 #define USAGE_BILLED_MODEL "(billed)"
 
+/* The most of any one count (tokens, requests) one record may carry: 10^12,
+ * a thousand times the largest context window for every request of a busy
+ * day. Beyond it a record is refused, never stored: sums of such counts
+ * would overflow, and no sender means them. */
+#define USAGE_COUNT_MAX INT64_C(1000000000000)
+/* How far ahead of spendtop's clock a record may be dated (clock skew
+ * between hosts): later ones are refused, never stored, so one sender's
+ * wrong clock can neither fill the future nor move what is pruned. */
+#define USAGE_FUTURE_MAX (5 * 60)
+#define USAGE_FUTURE_TEXT "5 minutes"
+
 struct usage {
     int64_t ts;             /* bucket start or span start, unix seconds UTC */
     const char *source;     /* configured source name */
@@ -78,7 +89,8 @@ struct usage {
  * during the call. */
 struct sink {
     /* Count one record. Returns 1 if counted, 0 if not (a duplicate span,
-     * or older than the retention). */
+     * or older than the retention), -1 if refused (usage_refusal says
+     * why). */
     int (*put)(struct sink *sink, const struct usage *u);
     /* Remember a collector position ("" forgets it); it is stored in the
      * same transaction as every record put before it, so resuming from it
@@ -98,5 +110,11 @@ struct sink {
      * only then). 0, or -1 with a message in err. */
     int (*flush)(struct sink *sink, char *err, size_t errlen);
 };
+
+/* Why a record is refused at time now, or NULL if it may be counted: a
+ * count that is negative or above USAGE_COUNT_MAX, or a time more than
+ * USAGE_FUTURE_MAX after now (now 0: the time is not checked). The reason
+ * is written into buf (len bytes), which is returned. */
+const char *usage_refusal(const struct usage *u, int64_t now, char *buf, size_t len);
 
 #endif

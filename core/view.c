@@ -632,7 +632,8 @@ static void stage_sources(struct view *v, const struct sums *s, const struct vie
         vs->last_success = ss->last_success;
         vs->last_data = ss->last_data;
         vs->started = ss->started;
-        vs->last_error = ss->last_error[0] ? ss->last_error : NULL;
+        snprintf(vs->error_text, sizeof vs->error_text, "%s", ss->last_error);
+        vs->last_error = vs->error_text[0] ? vs->error_text : NULL;
         vs->records = ss->records;
         vs->rejected = ss->rejected;
         vs->no_usage = ss->no_usage;

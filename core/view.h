@@ -77,7 +77,11 @@ struct view_source {
     int64_t last_success;            /* 0 = never */
     int64_t last_data;               /* records last arrived; 0 = never */
     int64_t started;
-    const char *last_error;          /* NULL = none */
+    const char *last_error;          /* NULL = none; else error_text */
+    /* the view's own copy: the statuses it was computed from are
+     * rewritten (and reallocated) by every recomputation, while a paused
+     * screen keeps showing this view */
+    char error_text[256];
     int64_t records, rejected;
     int64_t no_usage;                /* calls whose tokens (spend) are unknown */
     double coverage, drift;          /* NAN where they do not apply */

@@ -51,10 +51,29 @@ bool clock_timezone_exists(const char *tz)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+static bool tz_saved;
+static char *operator_tz; /* "TZ=..." or NULL */
+
+const char *clock_operator_tz_env(void)
+{
+    if (!tz_saved) {
+        const char *tz = getenv("TZ");
+        if (tz) {
+            size_t n = strlen(tz) + 4;
+            operator_tz = malloc(n);
+            if (operator_tz)
+                snprintf(operator_tz, n, "TZ=%s", tz);
+        }
+        tz_saved = true; /* kept for the life of the process */
+    }
+    return operator_tz;
+}
+
 bool clock_set_timezone(const char *tz)
 {
     if (!clock_timezone_exists(tz))
         return false;
+    clock_operator_tz_env(); /* before it changes */
     if (!tz || strcmp(tz, "UTC") == 0 || strcmp(tz, "utc") == 0) {
         setenv("TZ", "UTC0", 1);
     } else if (strcmp(tz, "local") == 0) {

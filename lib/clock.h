@@ -28,6 +28,10 @@ void clock_set(int64_t t, bool frozen);
 /* "UTC", "local" or an IANA zone name (e.g. "Europe/Berlin"). Returns
  * false if the zone is unknown. */
 bool clock_set_timezone(const char *tz);
+/* The TZ environment variable as it was before the first
+ * clock_set_timezone ("TZ=..." entry form, or NULL if it was unset): the
+ * operator's, for the programs we run (hooks). */
+const char *clock_operator_tz_env(void);
 /* Whether clock_set_timezone would accept tz. */
 bool clock_timezone_exists(const char *tz);
 /* Start of the calendar day containing t, in the configured zone. */

@@ -163,7 +163,9 @@ static void header_line(struct http_parser *p, char *l, size_t n)
         p->has_length = true;
         p->content_length = len;
     } else if (is_name(l, nlen, "transfer-encoding")) {
-        if (vlen == 7 && strncasecmp(v, "chunked", 7) == 0)
+        if (vlen == 7 && strncasecmp(v, "chunked", 7) == 0 && p->chunked)
+            refuse(p, 400, "chunked given twice"); /* chunked, chunked: RFC 9112 6.1 */
+        else if (vlen == 7 && strncasecmp(v, "chunked", 7) == 0)
             p->chunked = true;
         else
             refuse(p, 501, "only the chunked transfer coding is supported");

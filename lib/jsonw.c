@@ -89,6 +89,10 @@ void jsonw_quote_len(struct strbuf *out, const char *s, size_t len)
             if (n <= 0) {
                 strbuf_puts(out, "\\ufffd");
                 p++;
+            } else if (utf8_is_control(cp)) {
+                /* the same text, but never raw on a terminal that shows it */
+                strbuf_printf(out, "\\u%04x", (unsigned)cp);
+                p += n;
             } else {
                 strbuf_append(out, (const char *)p, (size_t)n);
                 p += n;

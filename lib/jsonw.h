@@ -1,7 +1,9 @@
 /* jsonw.h - a small streaming JSON writer.
  *
  * Writes into a strbuf. Strings are escaped for JSON and invalid UTF-8 is
- * replaced by U+FFFD, so text from spans or API bodies can be written as is.
+ * replaced by U+FFFD, so text from spans or API bodies can be written as is;
+ * controls a terminal would act on (utf8_is_control: C1, bidi) are written
+ * as \uNNNN escapes, never raw.
  * Doubles that are NaN or infinite are written as null: spendtop uses NaN to
  * mean "unknown", and unknown is null in every contract.
  */

@@ -28,8 +28,7 @@ int sanitize_text_ex(const char *in, char *out, size_t outlen, int max_cols,
         int pcols;
         uint32_t cp;
         int used = utf8_decode(p, left, &cp);
-        if (used < 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) ||
-            (ascii && cp >= 0x80)) {
+        if (used < 0 || utf8_is_control(cp) || (ascii && cp >= 0x80)) {
             /* a stray byte or an ASCII control: \xNN; else \uNNNN */
             if (used <= 1) {
                 used = 1;

@@ -1,6 +1,7 @@
 /* settings.c - settings from TOML by key tables (see settings.h). */
 #include "lib/settings.h"
 
+#include <arpa/inet.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -120,6 +121,36 @@ static void free_list(char **list, size_t n)
     free(list);
 }
 
+/* HOST:PORT as the receivers bind it: an IPv4 address, [an IPv6
+ * address] or nothing (every IPv4 interface), and a port 1..65535. NULL,
+ * or why not. */
+static const char *hostport_error(const char *s)
+{
+    const char *colon = strrchr(s, ':');
+    if (!colon)
+        return "HOST:PORT";
+    const char *port = colon + 1;
+    size_t n = strlen(port);
+    if (n == 0 || n > 5 || strspn(port, "0123456789") != n || atoi(port) < 1 ||
+        atoi(port) > 65535)
+        return "HOST:PORT with a port from 1 to 65535";
+    char host[64];
+    size_t hl = (size_t)(colon - s);
+    if (hl >= sizeof host)
+        return "HOST:PORT with HOST an IP address";
+    memcpy(host, s, hl);
+    host[hl] = '\0';
+    unsigned char addr[16];
+    if (hl == 0 || inet_pton(AF_INET, host, addr) == 1)
+        return NULL;
+    if (hl > 2 && host[0] == '[' && host[hl - 1] == ']') {
+        host[hl - 1] = '\0';
+        if (inet_pton(AF_INET6, host + 1, addr) == 1)
+            return NULL;
+    }
+    return "HOST:PORT with HOST an IPv4 address or [an IPv6 address] (not a name)";
+}
+
 static bool load_string(struct settings_ctx *c, const struct setting *k,
                         const struct toml_value *v, void *settings)
 {
@@ -132,8 +163,9 @@ static bool load_string(struct settings_ctx *c, const struct setting *k,
         settings_error(c, v, "'%s' must not contain NUL characters", k->name);
         return false;
     }
-    if (k->type == SETTING_HOSTPORT && !strrchr(toml_string(v), ':')) {
-        settings_error(c, v, "'%s' must be HOST:PORT", k->name);
+    const char *why;
+    if (k->type == SETTING_HOSTPORT && (why = hostport_error(toml_string(v)))) {
+        settings_error(c, v, "'%s' must be %s", k->name, why);
         return false;
     }
     char **out = FIELD(settings, k->offset, char *);
@@ -241,7 +273,16 @@ static bool load_duration(struct settings_ctx *c, const struct setting *k,
 {
     int64_t s;
     if (toml_type(v) != TOML_STRING || clock_parse_duration(toml_string(v), &s) != 0) {
-        settings_error(c, v, "'%s' must be a duration like \"30s\", \"5m\", \"1h\"", k->name);
+        const char *t = toml_type(v) == TOML_STRING ? toml_string(v) : "";
+        size_t n = strlen(t);
+        if (n > 2 && strcmp(t + n - 2, "ms") == 0)
+            /* every duration spendtop has is a second or more: say so */
+            settings_error(c, v, "'%s' must be whole seconds or more (\"1s\", \"5m\", "
+                           "\"1h\"): no spendtop setting is finer than a second",
+                           k->name);
+        else
+            settings_error(c, v, "'%s' must be a duration like \"30s\", \"5m\", \"1h\"",
+                           k->name);
         return false;
     }
     if (s < k->imin || s > k->imax) {

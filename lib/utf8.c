@@ -59,3 +59,12 @@ int utf8_encode(uint32_t cp, char *out)
     out[3] = (char)(0x80 | (cp & 0x3f));
     return 4;
 }
+
+bool utf8_is_control(uint32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) ||    /* C0, DEL, C1 */
+           cp == 0x061c ||                               /* ARABIC LETTER MARK */
+           cp == 0x200e || cp == 0x200f ||               /* LRM, RLM */
+           (cp >= 0x2028 && cp <= 0x202e) ||             /* LS, PS, LRE..RLO */
+           (cp >= 0x2066 && cp <= 0x2069);               /* LRI..PDI */
+}

@@ -327,6 +327,32 @@ static void test_otlp_grpc_listen_and_signals(void **state)
     strbuf_free(&errs);
 }
 
+/* What would fail at start fails the check: a port past 65535, a host
+ * name where the receiver binds an address; a duration finer than a
+ * second says that none is (issue 15.13). */
+static void test_addresses_and_durations_fail_the_check_not_the_start(void **state)
+{
+    (void)state;
+    struct strbuf errs = {0};
+    assert_null(load("[[source]]\nname = \"otlp\"\ntype = \"otlp_http\"\n"
+                     "listen = \"127.0.0.1:99999\"\ngrpc_listen = \"localhost:4317\"\n"
+                     "[[source]]\nname = \"f\"\ntype = \"otel_file\"\npath = \"x\"\n"
+                     "[alerts]\nfor = \"200ms\"\n", &errs));
+    assert_string_equal(errors_of(&errs),
+                        "DIR/config.toml:11:7: 'for' must be whole seconds or more (\"1s\", "
+                        "\"5m\", \"1h\"): no spendtop setting is finer than a second\n"
+                        "DIR/config.toml:4:10: 'listen' must be HOST:PORT with a port from 1 "
+                        "to 65535\n"
+                        "DIR/config.toml:5:15: 'grpc_listen' must be HOST:PORT with HOST an IPv4 "
+                        "address or [an IPv6 address] (not a name)\n");
+    strbuf_reset(&errs);
+    struct config *c = load("[[source]]\nname = \"otlp\"\ntype = \"otlp_http\"\n"
+                            "listen = \"[::1]:4318\"\ngrpc_listen = \":4317\"\n", &errs);
+    assert_non_null(c);
+    config_free(c);
+    strbuf_free(&errs);
+}
+
 static void test_key_file_readable_by_others_is_refused(void **state)
 {
     (void)state;
@@ -486,6 +512,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_toml_syntax_errors_have_a_position, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_otlp_grpc_listen_and_signals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_addresses_and_durations_fail_the_check_not_the_start,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_file_readable_by_others_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_from_the_environment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hook_and_tenant_errors, setup, teardown),

@@ -249,6 +249,80 @@ static void test_prune_removes_old_rows(void **state)
     db_close(db);
 }
 
+/* One run with a clock a year ahead (a wrong --now, a bad system clock)
+ * prunes nothing: the retention is measured back from the newest data
+ * stored, and a late record of the stored week is still counted. Back at
+ * the right time, the week is all there. */
+static void test_a_clock_far_ahead_prunes_nothing(void **state)
+{
+    (void)state;
+    char err[256];
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct pricing *p = pricing_new();
+    struct store *st = store_new();
+    struct ingest *in = ingest_new(st, db, p);
+    assert_int_equal(ingest_start(in, err, sizeof err), 0);
+    struct usage week = record("a", "m", NOW - 3 * 86400, 100);
+    assert_int_equal(ingest_sink(in)->put(ingest_sink(in), &week), 1);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    ingest_free(in);
+    store_free(st);
+
+    clock_set(NOW + 365 * 86400, true);
+    st = store_new();
+    in = ingest_new(st, db, p);
+    assert_int_equal(ingest_start(in, err, sizeof err), 0);
+    struct usage late = record("a", "m", NOW - 60, 1);
+    assert_int_equal(ingest_sink(in)->put(ingest_sink(in), &late), 1);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0); /* the first flush prunes */
+    ingest_free(in);
+    store_free(st);
+
+    clock_set(NOW, true);
+    st = store_new();
+    assert_int_equal(db_load(db, st, NOW - 8 * 86400), 0);
+    struct tally t;
+    totals(st, &t);
+    assert_int_equal(t.input, 100 + 1);
+    store_free(st);
+    pricing_free(p);
+    db_close(db);
+}
+
+/* A record dated more than USAGE_FUTURE_MAX past the clock, or with a count
+ * outside 0..USAGE_COUNT_MAX, is refused (-1) and says why; one just
+ * inside both is counted. */
+static void test_future_and_impossible_records_are_refused(void **state)
+{
+    (void)state;
+    struct store *st = store_new();
+    struct pricing *p = pricing_new();
+    struct ingest *in = ingest_new(st, NULL, p);
+    struct sink *s = ingest_sink(in);
+    char why[160];
+    struct usage ahead = record("a", "m", NOW + USAGE_FUTURE_MAX + 60, 1);
+    assert_int_equal(s->put(s, &ahead), -1);
+    assert_non_null(strstr(usage_refusal(&ahead, NOW, why, sizeof why), "after the"));
+    struct usage skewed = record("a", "m", NOW + USAGE_FUTURE_MAX, 1);
+    assert_int_equal(s->put(s, &skewed), 1);
+    struct usage huge = record("a", "m", NOW, USAGE_COUNT_MAX + 1);
+    assert_int_equal(s->put(s, &huge), -1);
+    assert_non_null(strstr(usage_refusal(&huge, 0, why, sizeof why), "input tokens"));
+    struct usage negative = record("a", "m", NOW, 1);
+    negative.output = -1;
+    assert_int_equal(s->put(s, &negative), -1);
+    struct usage most = record("a", "m", NOW, USAGE_COUNT_MAX);
+    assert_int_equal(s->put(s, &most), 1);
+    assert_int_equal(ingest_stats(in)->refused, 3);
+    struct tally t;
+    totals(st, &t);
+    assert_int_equal(t.input, 1 + USAGE_COUNT_MAX);
+    ingest_free(in);
+    pricing_free(p);
+    store_free(st);
+}
+
 /* Bucket rows are written in batches: full ones on the way, the rest at
  * commit; a rollback writes none of them. 100 rows = 3 batches and 4. */
 static void test_batched_rows_all_land_or_none(void **state)
@@ -302,6 +376,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_uncommitted_flush_is_invisible, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_during_flush_keeps_cursor_and_data_in_step, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune_removes_old_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_clock_far_ahead_prunes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_future_and_impossible_records_are_refused, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_batched_rows_all_land_or_none, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable_database_is_a_clear_error, setup, teardown),
     };

@@ -371,6 +371,9 @@ static void test_an_upgraded_database_has_the_schema_of_a_new_one(void **state)
     assert_string_equal(a, b);
     assert_int_equal(raw_int(fresh, "PRAGMA user_version"), schema_latest());
     assert_int_equal(raw_int(fresh, "PRAGMA page_size"), 16384);
+    /* both carry spendtop's mark ("SPTP") */
+    assert_int_equal(raw_int(fresh, "PRAGMA application_id"), 0x53505450);
+    assert_int_equal(raw_int(dbpath, "PRAGMA application_id"), 0x53505450);
 }
 
 /* The second open finds nothing to do and writes nothing. */
@@ -428,6 +431,50 @@ static void test_a_newer_database_is_refused_untouched(void **state)
     free(after);
 }
 
+/* Another program's database (--db pointing at the wrong file): its own
+ * tables and no version, an incompatible `buckets` table, another
+ * application_id, a version without our tables, or a version that must
+ * carry our mark and does not. Each is refused, naming the reason, and
+ * not one byte changes (no journal mode, no table, no version). */
+static void test_another_programs_database_is_refused_untouched(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *sql;
+        const char *why;
+    } foreign[] = {
+        {"CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT)", "'notes'"},
+        {"CREATE TABLE buckets(day TEXT, amount REAL)", "no spendtop mark"},
+        {"CREATE TABLE series(x); CREATE TABLE buckets(x); CREATE TABLE cursors(x);"
+         "PRAGMA application_id=1234", "application_id 1234"},
+        {"CREATE TABLE notes(x); PRAGMA user_version=3", "without spendtop's tables"},
+        {"CREATE TABLE series(x); CREATE TABLE buckets(x); CREATE TABLE cursors(x);"
+         "PRAGMA user_version=7", "without spendtop's application_id"},
+    };
+    for (size_t i = 0; i < sizeof foreign / sizeof *foreign; i++) {
+        char path[4200], wal[4300];
+        snprintf(path, sizeof path, "%s/foreign-%zu.db", dir, i);
+        snprintf(wal, sizeof wal, "%s-wal", path);
+        sqlite3 *h;
+        assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(h, foreign[i].sql, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(h);
+        size_t n1, n2;
+        char *before = slurp(path, &n1);
+        char err[512];
+        assert_null(db_open(path, err, sizeof err));
+        if (!strstr(err, foreign[i].why))
+            fail_msg("%zu: %s", i, err);
+        char *after = slurp(path, &n2);
+        assert_int_equal(n1, n2);
+        assert_memory_equal(before, after, n1);
+        struct stat sb;
+        assert_int_equal(stat(wal, &sb), -1);
+        free(before);
+        free(after);
+    }
+}
+
 /* A step fails (here: the name it builds its new table under is taken):
  * the error names the step, and every step before it is undone too - the
  * database is 0.1.0's again, numbers and all. */
@@ -477,6 +524,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_newer_database_is_refused_untouched, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_failed_step_leaves_the_database_as_it_was,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_another_programs_database_is_refused_untouched,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_file_that_is_not_a_database_is_a_clear_error,
                                         setup, teardown),

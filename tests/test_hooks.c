@@ -217,6 +217,36 @@ static void test_timeout_kills_the_whole_group(void **state)
     assert_int_equal(outbox_count(f->db), 0); /* one attempt, given up */
 }
 
+/* A hook that exits at once but leaves a child running (`cmd &`): the
+ * child ends with it, orphans do not pile up one per notification. */
+static void test_what_a_hook_leaves_running_ends_with_it(void **state)
+{
+    struct fx *f = *state;
+    shell_hook(f, "sleep 300 & echo $! > DIR/child; exit 0", 10, 1);
+    queue(f, 0, 1);
+    deliver(f);
+    int child = atoi(slurp(f, "child"));
+    assert_true(child > 0);
+    /* gone: signalled by us, reaped by init (awaited, a guard not a timing) */
+    for (int i = 0; i < 50 && kill(child, 0) == 0; i++)
+        nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
+    assert_int_equal(kill(child, 0), -1);
+    assert_int_equal(outbox_count(f->db), 0); /* and it counted as delivered */
+}
+
+/* spendtop keeps UTC (or the configured zone) in its own TZ: a hook gets
+ * the operator's TZ as it was at start, and no TZ when there was none. */
+static void test_a_hook_gets_the_operators_time_zone(void **state)
+{
+    struct fx *f = *state;
+    setenv("TZ", "America/New_York", 1);
+    assert_true(clock_set_timezone("UTC")); /* what spendtop does inside */
+    shell_hook(f, "printf '%s' \"${TZ-unset}\" > DIR/tz", 10, 1);
+    queue(f, 0, 1);
+    deliver(f);
+    assert_string_equal(slurp(f, "tz"), "America/New_York");
+}
+
 static void test_failure_is_retried_then_delivered(void **state)
 {
     struct fx *f = *state;
@@ -415,9 +445,15 @@ static void test_a_close_stops_a_running_hook_and_keeps_it_queued(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        /* first: the operator's TZ is the one before the process's first
+         * clock_set_timezone or hooks_new */
+        cmocka_unit_test_setup_teardown(test_a_hook_gets_the_operators_time_zone, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_env_and_stdin_carry_the_alert, setup, teardown),
         cmocka_unit_test_setup_teardown(test_untrusted_text_is_never_executed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeout_kills_the_whole_group, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_what_a_hook_leaves_running_ends_with_it, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_failure_is_retried_then_delivered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retries_come_due_with_now_frozen_in_the_past, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retries_come_due_with_now_frozen_in_the_future, setup, teardown),

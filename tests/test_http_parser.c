@@ -122,6 +122,11 @@ static void test_refusals(void **state)
     refused("POST /v1/traces HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 99, 400);
     refused("POST /v1/traces HTTP/1.1\r\nContent-Length: -5\r\n\r\n", 99, 400);
     refused("POST /v1/traces HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 99, 501);
+    /* chunked twice (two headers: "chunked, chunked"): not a body to guess at */
+    refused("POST /v1/traces HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n", 99, 400);
+    refused("POST /v1/traces HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+            99, 501);
     refused("POST /v1/traces HTTP/1.1\nHost: x\n\n", 99, 400);           /* bare LF */
     refused("POST /v1/traces HTTP/1.1\r\nHost : x\r\n\r\n", 99, 400);    /* space before : */
     refused("POST /v1/traces HTTP/1.1\r\nA: b\r\n folded\r\n\r\n", 99, 400);

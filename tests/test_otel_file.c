@@ -344,11 +344,11 @@ static void test_position_is_exact_across_long_lines(void **state)
     for (int i = 1; i <= 3; i++) {
         /* a span line padded with a 1.5 MiB attribute */
         char *l = line(i, 10 * i);
-        fwrite(l, 1, strlen(l) - 5, fp); /* up to before "]}]}]}\n" */
+        fwrite(l, 1, strlen(l) - 9, fp); /* up to before "]}]}]}]}\n": in the attributes */
         fputs(",{\"key\":\"pad\",\"value\":{\"stringValue\":\"", fp);
         for (int k = 0; k < 1536 * 1024; k++)
             fputc('x', fp);
-        fputs("\"}}]}]}]}\n", fp);
+        fputs("\"}}]}]}]}]}\n", fp);
     }
     long size = ftell(fp);
     fclose(fp);

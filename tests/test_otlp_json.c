@@ -267,6 +267,11 @@ static void test_malformed_documents_are_refused_clearly(void **state)
     assert_int_equal(decode("{\"hello\":\"world\"}", &c, &r), -1);
     assert_non_null(strstr(r.error, "resourceSpans"));
     assert_int_equal(decode("{\"resourceSpans\":7}", &c, &r), -1);
+    /* a document and then more: not an export (whitespace after it is) */
+    assert_int_equal(decode("{\"resourceSpans\":[]}xyz", &c, &r), -1);
+    assert_non_null(strstr(r.error, "data after the document"));
+    assert_int_equal(decode("{\"resourceSpans\":[]}{}", &c, &r), -1);
+    assert_int_equal(decode("{\"resourceSpans\":[]} \r\n", &c, &r), 0);
     /* metrics and logs share files with traces: not errors, nothing read */
     assert_int_equal(decode("{\"resourceMetrics\":[]}", &c, &r), 0);
     assert_int_equal(decode("{\"resourceLogs\":[]}", &c, &r), 0);

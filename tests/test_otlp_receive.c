@@ -144,11 +144,18 @@ static int64_t input_of(struct store *st)
     return n;
 }
 
-/* UNAVAILABLE while the database refuses, then OK, each export once. */
-static void test_a_refused_write_is_unavailable_and_the_retry_counts_once(void **state)
+struct export {
+    const char *name;
+    enum otlp_encoding enc;
+    enum otlp_signal sig;
+    int64_t input;
+};
+
+/* Each export at clock now into a fresh database: refused once, then the
+ * retry accepted and counted once, in the store and on disk. */
+static void receive_retried(const struct export *exports, size_t n, int64_t now)
 {
-    (void)state;
-    clock_set(1767225600 + 3600, true);
+    clock_set(now, true);
     char *dir = temp_dir();
     char path[4200], err[256];
     snprintf(path, sizeof path, "%s/state.db", dir);
@@ -161,24 +168,8 @@ static void test_a_refused_write_is_unavailable_and_the_retry_counts_once(void *
     struct otlp_state *os = otlp_state_new();
     struct otlp_options o = {.source = "otlp", .tenant_attrs = tenants, .ntenant_attrs = 1,
                              .state = os};
-    static const struct {
-        const char *name;
-        enum otlp_encoding enc;
-        enum otlp_signal sig;
-        int64_t input;
-    } exports[] = {
-        /* two chat spans: 1200 + 5000 */
-        {"traces.pb", OTLP_PROTOBUF, OTLP_TRACES, 6200},
-        /* Claude Code 12 + 20000 read + 1500 written; Codex 9000 */
-        {"logs.json", OTLP_JSON, OTLP_LOGS, 21512 + 9000},
-        /* claude_code.token.usage: 12 input + 20000 cacheRead (the GenAI
-         * and Codex metrics of the same emitter are superseded) */
-        {"metrics-delta.pb", OTLP_PROTOBUF, OTLP_METRICS, 20012},
-        /* the same as cumulative streams, first seen: counted whole */
-        {"metrics.pb", OTLP_PROTOBUF, OTLP_METRICS, 20012},
-    };
     int64_t want = 0;
-    for (size_t i = 0; i < sizeof exports / sizeof *exports; i++) {
+    for (size_t i = 0; i < n; i++) {
         size_t len;
         char *buf = slurp(exports[i].name, &len);
         struct otlp_reply rep;
@@ -207,6 +198,30 @@ static void test_a_refused_write_is_unavailable_and_the_retry_counts_once(void *
     pricing_free(p);
     db_close(db);
     rm_rf(dir);
+}
+
+/* UNAVAILABLE while the database refuses, then OK, each export once. The
+ * fixtures' spans and events are of 2026-01-01, their metrics of
+ * 2026-12-01: each is received at its own time (no record is dated in the
+ * receiver's future). */
+static void test_a_refused_write_is_unavailable_and_the_retry_counts_once(void **state)
+{
+    (void)state;
+    static const struct export january[] = {
+        /* two chat spans: 1200 + 5000 */
+        {"traces.pb", OTLP_PROTOBUF, OTLP_TRACES, 6200},
+        /* Claude Code 12 + 20000 read + 1500 written; Codex 9000 */
+        {"logs.json", OTLP_JSON, OTLP_LOGS, 21512 + 9000},
+    };
+    static const struct export december[] = {
+        /* claude_code.token.usage: 12 input + 20000 cacheRead (the GenAI
+         * and Codex metrics of the same emitter are superseded) */
+        {"metrics-delta.pb", OTLP_PROTOBUF, OTLP_METRICS, 20012},
+        /* the same as cumulative streams, first seen: counted whole */
+        {"metrics.pb", OTLP_PROTOBUF, OTLP_METRICS, 20012},
+    };
+    receive_retried(january, 2, 1767225600 + 3600);
+    receive_retried(december, 2, 1796106159 + 3600);
 }
 
 int main(void)

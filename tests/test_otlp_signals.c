@@ -269,8 +269,12 @@ static void test_gemini_cli_thoughts_are_added_to_its_output(void **state)
 static void test_a_count_that_is_not_a_count_rejects_its_event(void **state)
 {
     (void)state;
+    /* past USAGE_COUNT_MAX (10^12) too: two such events summed overflowed */
     static const char *bad[] = {"{\"stringValue\":\"12abc\"}", "{\"intValue\":\"-5\"}",
-                                "{\"doubleValue\":1.5}", "{\"boolValue\":true}"};
+                                "{\"doubleValue\":1.5}", "{\"boolValue\":true}",
+                                "{\"intValue\":\"9223372036854775807\"}",
+                                "{\"intValue\":\"1000000000001\"}",
+                                "{\"stringValue\":\"1000000000001\"}"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         struct strbuf b = {0};
         strbuf_printf(&b,

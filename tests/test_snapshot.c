@@ -5,6 +5,7 @@
 #include <cJSON.h>
 
 #include "core/snapshot.h"
+#include "lib/sanitize.h"
 
 enum kind { NUM, INT, STR, NUM_OR_NULL, STR_OR_NULL, TIME_OR_NULL, OBJ, ARR };
 
@@ -143,7 +144,9 @@ static void test_every_key_with_its_type(void **state)
 static void test_untrusted_names_are_valid_json_and_escaped_in_text(void **state)
 {
     (void)state;
-    struct view_tenant tenants[] = {{.tenant = "evil\x1b[31m\"quote\"\n\xff", .window_usd = 1,
+    /* U+009B (CSI on some terminals) and U+202E (right-to-left override) */
+    struct view_tenant tenants[] = {{.tenant = "evil\x1b[31m\"quote\"\n\xff\xc2\x9b" "2J"
+                                               "\xe2\x80\xae" "gnp.exe", .window_usd = 1,
                                      .baseline_usd = NAN, .ratio = NAN, .today_usd = 1,
                                      .budget_usd = NAN, .budget_used = NAN}};
     struct view v = {.now = 1795176000, .window = 3600, .tenants = tenants, .ntenants = 1,
@@ -154,13 +157,22 @@ static void test_untrusted_names_are_valid_json_and_escaped_in_text(void **state
     assert_non_null(root);
     const cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "tenants"), 0);
     assert_string_equal(cJSON_GetObjectItem(t, "tenant")->valuestring,
-                        "evil\x1b[31m\"quote\"\n\xef\xbf\xbd");
+                        "evil\x1b[31m\"quote\"\n\xef\xbf\xbd\xc2\x9b" "2J\xe2\x80\xae" "gnp.exe");
     cJSON_Delete(root);
+    /* the same text, but the controls escaped in the bytes written */
+    assert_null(strstr(strbuf_str(&out), "\xc2\x9b"));
+    assert_null(strstr(strbuf_str(&out), "\xe2\x80\xae"));
+    assert_non_null(strstr(strbuf_str(&out), "\\u009b2J\\u202egnp.exe"));
     strbuf_reset(&out);
     snapshot_text(&v, &out);
     assert_null(strchr(strbuf_str(&out), '\x1b'));
     assert_non_null(strstr(strbuf_str(&out), "evil\\x1b[31m"));
+    assert_null(strstr(strbuf_str(&out), "\xe2\x80\xae"));
     strbuf_free(&out);
+    /* what the TUI and the tables show of such a name */
+    char shown[SANITIZE_MAX];
+    sanitize_text("a\xe2\x80\xae" "b\xc2\x9b" "c\xe2\x81\xa6" "d", shown, sizeof shown, 80);
+    assert_string_equal(shown, "a\\u202eb\\u009bc\\u2066d");
 }
 
 int main(void)

@@ -323,6 +323,32 @@ static void test_unpriced_spend_is_unknown_not_zero(void **state)
     store_free(st);
 }
 
+/* A view outlives the statuses it was computed from (the app rewrites
+ * and reallocates them on every recomputation; a paused screen keeps its
+ * view): the source's last error is the view's own copy. */
+static void test_a_view_keeps_its_own_copy_of_a_source_error(void **state)
+{
+    (void)state;
+    struct store *st = store_new();
+    int64_t now = at("2026-11-20T12:00:00Z");
+    struct source_status *src = calloc(1, sizeof *src);
+    assert_non_null(src);
+    *src = (struct source_status){.name = "spans", .type = "otel_file",
+                                  .state = SOURCE_ERROR, .started = now - MIN};
+    snprintf(src->last_error, sizeof src->last_error, "HTTP 401: invalid key");
+    struct view_params p = {.now = now, .window = HOUR, .day_start = clock_day_start(now),
+                            .day_end = clock_day_end(now), .sources = src, .nsources = 1};
+    struct view v;
+    view_compute(st, &p, &v);
+    /* the next recomputation's statuses: rewritten in place, or moved */
+    snprintf(src->last_error, sizeof src->last_error, "something else");
+    assert_string_equal(v.sources[0].last_error, "HTTP 401: invalid key");
+    free(src);
+    assert_string_equal(v.sources[0].last_error, "HTTP 401: invalid key");
+    view_free(&v);
+    store_free(st);
+}
+
 /* A wrong key or a missing export: sources configured, none has ever
  * succeeded, nothing stored. Spend is unknown, not $0.00; the first
  * success (even one that brought nothing) makes an empty store mean $0. */
@@ -400,6 +426,22 @@ static void test_sparklines_are_hour_slots_against_their_baseline(void **state)
     assert_close(v.week_usd[VIEW_WEEK_HOURS - 1 - 24], 7, 1e-12);
     view_free(&v);
     store_free(st);
+}
+
+/* Sums saturate at the int64 range: two counts near its top add to its
+ * top, never wrap to a negative count. */
+static void test_sums_saturate_never_wrap(void **state)
+{
+    (void)state;
+    struct tally a = {.input = INT64_MAX - 1, .output = 5, .requests = INT64_MAX};
+    struct tally b = {.input = INT64_MAX - 1, .output = 7, .requests = 1};
+    tally_add(&a, &b);
+    assert_true(a.input == INT64_MAX);
+    assert_true(a.requests == INT64_MAX);
+    assert_int_equal(a.output, 12);
+    struct tally c = {.input = INT64_MIN + 1};
+    tally_sub(&c, &b);
+    assert_true(c.input == INT64_MIN);
 }
 
 static void test_prune_drops_only_older_buckets(void **state)
@@ -496,6 +538,8 @@ int main(void)
         cmocka_unit_test(test_unpriced_spend_is_unknown_not_zero),
         cmocka_unit_test(test_spend_is_unknown_until_a_source_succeeds),
         cmocka_unit_test(test_sparklines_are_hour_slots_against_their_baseline),
+        cmocka_unit_test(test_sums_saturate_never_wrap),
+        cmocka_unit_test(test_a_view_keeps_its_own_copy_of_a_source_error),
         cmocka_unit_test(test_prune_drops_only_older_buckets),
         cmocka_unit_test(test_sums_match_brute_force),
         cmocka_unit_test(test_series_cap_folds_new_tenants),

@@ -1,9 +1,11 @@
 #!/bin/sh
 # db_owner.sh - one process owns a state database: while a daemon runs,
 # a second daemon on the same database refuses with the owner's pid
-# instead of collecting and paging a second time, and --once attaches to
-# it as a viewer; a database of its own works alongside; a daemon killed
-# with SIGKILL leaves no stale lock.
+# instead of collecting and paging a second time, and so does one that
+# names the database by a symlink, by a hard link or after the lock file
+# was deleted (the lock is on the database file's identity); --once
+# attaches to it as a viewer; a database of its own works alongside; a
+# daemon killed with SIGKILL leaves no stale lock.
 set -eu
 dir=$(mktemp -d)
 daemon=""
@@ -43,6 +45,23 @@ grep -q "state.db is in use by another spendtop (pid $daemon)" "$dir/second.err"
     >"$dir/once.out" 2>"$dir/once.err" || fail "--once on the daemon's database: $(cat "$dir/once.err")"
 grep -q "attached to daemon (pid $daemon)" "$dir/once.err" || fail "--once: $(cat "$dir/once.err")"
 grep -q '"sources"' "$dir/once.out" || fail "--once printed no snapshot"
+
+# the same database by another name, or with its .lock file gone
+ln -s "$dir/state.db" "$dir/symlink.db"
+ln "$dir/state.db" "$dir/hardlink.db"
+for db in "$dir/symlink.db" "$dir/hardlink.db" deleted; do
+    [ "$db" = deleted ] && { rm "$dir/state.db.lock"; db="$dir/state.db"; }
+    rc=0  # (a second owner would run on: the timeout ends it, 124)
+    timeout 10 "$SPENDTOP" --daemon -c "$dir/config.toml" --db "$db" \
+        >"$dir/once.out" 2>"$dir/once.err" || rc=$?
+    [ $rc -eq 1 ] || fail "a second daemon on $db (the daemon's database) exited $rc"
+    grep -q "is in use by another spendtop" "$dir/once.err" ||
+        fail "$db: no clear message: $(cat "$dir/once.err")"
+    # a symlink finds the owner's pid beside the file it names
+    [ "$db" != "$dir/symlink.db" ] || grep -q "(pid $daemon)" "$dir/once.err" ||
+        fail "the symlink's message: $(cat "$dir/once.err")"
+done
+rm "$dir/symlink.db" "$dir/hardlink.db"
 
 # a database of its own works while the daemon runs
 "$SPENDTOP" --once --json -c "$dir/config.toml" --db "$dir/other.db" >/dev/null 2>&1 ||

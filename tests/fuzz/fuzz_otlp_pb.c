@@ -4,13 +4,16 @@
 #include <stdint.h>
 
 #include "collectors/otlp_map.h"
+#include "tests/fuzz/fuzz_sum.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int put(struct sink *s, const struct usage *u)
 {
     (void)s;
-    return u->model && u->provider && u->tenant && u->input >= 0;
+    if (!u->model || !u->provider || !u->tenant)
+        return 0;
+    return fuzz_sum_put(u);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -12,6 +12,7 @@
 
 #include "collectors/otlp_map.h"
 #include "collectors/otlp_signals.h"
+#include "tests/fuzz/fuzz_sum.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,7 +24,7 @@ static int put(struct sink *s, const struct usage *u)
         (u->has_reported && !(isfinite(u->reported_usd) && u->reported_usd >= 0)) ||
         !u->model || !u->provider || !u->tenant)
         abort();
-    return 1;
+    return fuzz_sum_put(u);
 }
 
 /* Cursors kept as one list of "key=value" lines. */

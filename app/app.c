@@ -86,6 +86,41 @@ static void add_demo_budgets(struct config *cfg)
     }
 }
 
+/* The budgets: every [[budget]], then each [[tenant]]'s daily_budget_usd
+ * as a day budget of that tenant with the default thresholds. The
+ * tenants' entries borrow nothing: they are freed with the app. */
+static void make_budgets(struct app *a)
+{
+    const struct config *cfg = a->cfg;
+    a->budget_cfg = xcalloc(cfg->nbudgets + cfg->ntenants + 1, sizeof *a->budget_cfg);
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->nbudgets; i++)
+        a->budget_cfg[n++] = cfg->budgets[i]; /* a shallow copy: freed with cfg */
+    a->nbudget_cfg = n;
+    for (size_t i = 0; i < cfg->ntenants; i++) {
+        if (!isfinite(cfg->tenants[i].daily_budget_usd))
+            continue;
+        struct budget_settings *b = &a->budget_cfg[n++];
+        budget_settings_init(b); /* thresholds and period defaults */
+        char scope[300];
+        snprintf(scope, sizeof scope, "tenant:%s", cfg->tenants[i].name);
+        free(b->scope);
+        b->scope = xstrdup(scope);
+        b->period = budget_period_names[0];
+        b->amount_usd = cfg->tenants[i].daily_budget_usd;
+    }
+    a->budgets = budgets_new(a->budget_cfg, n, a->db);
+    a->nbudget_cfg = n;
+}
+
+static void free_budgets(struct app *a)
+{
+    budgets_free(a->budgets);
+    for (size_t i = a->cfg ? a->cfg->nbudgets : 0; i < a->nbudget_cfg; i++)
+        budget_settings_free(&a->budget_cfg[i]);
+    free(a->budget_cfg);
+}
+
 static char *make_temp_db(char *err, size_t errlen)
 {
     const char *tmp = getenv("TMPDIR");
@@ -176,6 +211,7 @@ static int load_state(struct app *a, const char *db_path, struct strbuf *errs)
         strbuf_printf(errs, "cannot load the database %s: %s\n", db_path, err);
         return 1;
     }
+    make_budgets(a);
     a->alerts = alerts_new(&a->cfg->alerts, a->cfg->hooks, a->cfg->nhooks, a->db,
                            !a->no_hooks, err, sizeof err);
     if (!a->alerts) {
@@ -445,6 +481,7 @@ void app_close(struct app *a)
         log_msg(LOG_WARN, "event loop closed with handles still open");
     ingest_free(a->ingest);
     alerts_free(a->alerts);
+    free_budgets(a);
     hooks_free(a->hooks);
     if (a->http && !a->http_closed && a->loop_open) {
         /* opened but never run (an error at start): close it here */
@@ -509,6 +546,10 @@ static void view_at(struct app *a, int64_t now, int64_t window, const char *only
         .scopes = scopes,
     };
     view_compute(a->store, &p, out);
+    if (a->budgets && scopes) /* an alert evaluation: the days long periods need */
+        budgets_remember(a->budgets, a->store, &p);
+    if (a->budgets)
+        budgets_fill_view(a->budgets, a->store, &p, out);
     free(budgets);
 }
 

@@ -15,6 +15,7 @@
 #include "alerts/hooks.h"
 #include "app/config.h"
 #include "collectors/collector.h"
+#include "core/budget.h"
 #include "core/db.h"
 #include "core/ingest.h"
 #include "core/store.h"
@@ -51,6 +52,9 @@ struct app {
     uv_timer_t flush_timer;
     bool flush_timer_open;
     struct alerts *alerts;
+    struct budget_settings *budget_cfg; /* [[budget]] and the tenants' day budgets */
+    size_t nbudget_cfg;
+    struct budgets *budgets;
     struct hooks *hooks;       /* NULL with --no-hooks */
     struct http *http;         /* the one curl multi handle */
     bool http_closed;

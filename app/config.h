@@ -32,6 +32,7 @@
 #include "alerts/alert_settings.h"
 #include "alerts/hooks.h"
 #include "collectors/collector.h"
+#include "core/budget.h"
 #include "lib/strbuf.h"
 
 struct config_tenant {
@@ -67,6 +68,8 @@ struct config {
     struct alert_settings alerts;
     struct config_tenant *tenants;
     size_t ntenants;
+    struct budget_settings *budgets;    /* [[budget]] */
+    size_t nbudgets;
     struct source_settings **sources;   /* each its type's settings */
     size_t nsources;
     struct hook_settings *hooks;

@@ -155,6 +155,19 @@ struct step {
     "  seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL,"                 \
     "  arg TEXT NOT NULL, at INTEGER NOT NULL, pid INTEGER NOT NULL);"
 
+/* ---- version 7 ------------------------------------------------------------------- */
+
+/* Budgets (core/budget.h): each whole day's spend of a budgeted scope,
+ * for periods longer than the 8 days the store holds; and the one-shot
+ * notifications already sent (alerts.c: a budget threshold notifies once
+ * per period, across restarts), by the key that says what was sent. */
+#define STEP_7_BUDGETS                                                             \
+    "CREATE TABLE budget_days("                                                    \
+    "  scope TEXT NOT NULL, day INTEGER NOT NULL, usd REAL NOT NULL,"              \
+    "  PRIMARY KEY(scope, day)) WITHOUT ROWID;"                                    \
+    "CREATE TABLE notified_once("                                                  \
+    "  key TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;"
+
 /* THE list: step i takes version i to i + 1. Append only (schema.h). */
 static const struct step steps[] = {
     {"the store's series and buckets, the collectors' cursors", STEP_1_STORE},
@@ -163,6 +176,7 @@ static const struct step steps[] = {
     {"alert kind, state and severity by name", STEP_4_ALERTS_BY_NAME},
     {"the spans remembered to count each call once", STEP_5_SEEN_SPANS},
     {"what the owner shares with viewers", STEP_6_VIEWERS},
+    {"budget days and one-shot notifications", STEP_7_BUDGETS},
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof *steps))

@@ -20,54 +20,6 @@
 
 #define FLUSH_MS 1000
 
-static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    struct strbuf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        strbuf_append(&b, chunk, n);
-    fclose(f);
-    *len = b.len;
-    return strbuf_detach(&b);
-}
-
-static int load_prices(struct app *a, char *err, size_t errlen)
-{
-    a->pricing = pricing_new();
-    const struct config *cfg = a->cfg;
-    if (cfg->pricing_file) {
-        size_t len;
-        char *text = read_file(cfg->pricing_file, &len, err, errlen);
-        if (!text)
-            return -1;
-        char perr[256];
-        int n = pricing_load_json(a->pricing, text, len, perr, sizeof perr);
-        free(text);
-        if (n < 0) {
-            snprintf(err, errlen, "%s: %s", cfg->pricing_file, perr);
-            return -1;
-        }
-        log_msg(LOG_INFO, "prices: %d models from %s", n, cfg->pricing_file);
-    } else if (pricing_load_default(a->pricing, err, errlen) < 0) {
-        return -1;
-    }
-    for (size_t i = 0; i < cfg->nprice_fields; i++)
-        pricing_override(a->pricing, cfg->price_fields[i].model,
-                         cfg->price_fields[i].field, cfg->price_fields[i].value);
-    for (size_t i = 0; i < cfg->ndiscounts; i++)
-        pricing_set_discount(a->pricing, cfg->discount_providers[i],
-                             cfg->discount_fractions[i]);
-    for (size_t i = 0; i < cfg->naliases; i++)
-        pricing_add_alias(a->pricing, cfg->alias_from[i], cfg->alias_to[i]);
-    return 0;
-}
-
 /* --demo: budgets for two demo tenants so the budget column has
  * something to show (unless the config names tenants of its own). */
 static void add_demo_budgets(struct config *cfg)
@@ -273,10 +225,12 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
         return 2;
     }
     a->window = o->window ? o->window : a->cfg->window;
-    if (load_prices(a, err, sizeof err) != 0) {
+    a->pricing = prices_load(a->cfg, db_path, &a->prices, err, sizeof err);
+    if (!a->pricing) {
         strbuf_printf(errs, "%s\n", err);
         return 2;
     }
+    log_msg(LOG_INFO, "prices: %s", a->prices.source);
     rc = load_state(a, db_path, errs);
     if (rc == 0)
         rc = start_parts(a, errs);
@@ -560,6 +514,7 @@ void app_view(struct app *a, int64_t window, const char *only_tenant,
     int64_t now = clock_now();
     view_at(a, now, window, only_tenant, only_provider, only_model, sparklines, false, out);
     alerts_fill_view(a->alerts, out, now);
+    prices_flag_view(&a->prices, now, out); /* shown, never a rule's input */
 }
 
 void app_evaluate_alerts(struct app *a, int64_t t)

@@ -14,6 +14,7 @@
 #include "alerts/alerts.h"
 #include "alerts/hooks.h"
 #include "app/config.h"
+#include "app/prices.h"
 #include "collectors/collector.h"
 #include "core/budget.h"
 #include "core/db.h"
@@ -43,6 +44,7 @@ struct app {
     bool loop_open;
     struct config *cfg;
     struct pricing *pricing;
+    struct prices_info prices;  /* where the table in force came from */
     struct store *store;
     struct db *db;
     struct ingest *ingest;

@@ -229,6 +229,12 @@ static const struct setting pricing_keys[] = {
      .example = "\"/etc/spendtop/model_prices_and_context_window.json\"",
      .doc = "a LiteLLM price file that REPLACES the compiled-in table "
             "(https://github.com/BerriAI/litellm, model_prices_and_context_window.json)"},
+    {.name = "update_url", .type = SETTING_STRING,
+     .offset = offsetof(struct config, pricing_update_url),
+     .def = "\"https://raw.githubusercontent.com/BerriAI/litellm/main/"
+            "model_prices_and_context_window.json\"",
+     .doc = "where `spendtop prices update` downloads a LiteLLM price table from (it is "
+            "stored beside the database and used from the next start on)"},
     {.name = "discounts", .type = SETTING_CUSTOM, .def = "{}", .parse = parse_discounts,
      .release = release_discounts,
      .doc = "negotiated discounts, a fraction off per provider: "

@@ -56,6 +56,7 @@ struct config {
     char *log_path;
     /* [pricing] */
     char *pricing_file;
+    char *pricing_update_url;   /* spendtop prices update's default */
     char **discount_providers;
     double *discount_fractions;
     size_t ndiscounts;

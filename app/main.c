@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "app/prices.h"
 #include "app/viewer.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -24,6 +25,7 @@ static const char usage_text[] =
     "  spendtop --once [--json]    collect once, print the snapshot, exit\n"
     "  spendtop --daemon           collect and alert with no UI\n"
     "  spendtop --check-config     validate the config and exit\n"
+    "  spendtop prices ...         the price table: spendtop prices --help\n"
     "\n"
     "options:\n"
     "  -c, --config FILE   config file (else $SPENDTOP_CONFIG,\n"
@@ -222,6 +224,8 @@ int main(int argc, char **argv)
      * come back as EPIPE */
     signal(SIGPIPE, SIG_IGN);
     log_set_ident("spendtop");
+    if (argc > 1 && strcmp(argv[1], "prices") == 0)
+        return prices_main(argc - 1, argv + 1);
     struct app_options o = {0};
     enum mode mode = MODE_TUI;
     bool json = false, no_color = false, ascii = false;

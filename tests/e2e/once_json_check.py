@@ -184,6 +184,16 @@ def check(path, rerun):
         same("budgets[0].spent_usd", got_b[0]["spent_usd"], c2)
         same("budgets[0].used", got_b[0]["used"], c2 / 0.01)
     src = out["sources"]
+    # the compiled-in table (2026-07-24) is 119 days old on 2026-11-20:
+    # flagged as a stale source of its own, after the configured ones
+    want_flag = {"name": "prices", "type": "price_table", "status": "stale",
+                 "last_success": "2026-07-24T00:00:00Z",
+                 "last_error": "the price table (compiled-in) is 119 days old, from "
+                               "2026-07-24: spendtop prices update",
+                 "records": 0, "rejected": 0, "no_usage": 0, "coverage": None, "drift": None}
+    if len(src) != 2 or src[1] != want_flag:
+        failures.append("the price table's flag %r" % src[1:])
+    src = src[:1]
     want_records = 0 if rerun else 7
     if (len(src) != 1 or src[0]["name"] != "spans" or src[0]["type"] != "otel_file"
             or src[0]["status"] != "ok" or src[0]["records"] != want_records

@@ -74,8 +74,10 @@ static int budget_cell(const void *row, const struct tui_ctx *c, char *buf, size
     fmt_pct(pct, sizeof pct, b->used);
     fmt_forecast(fc, sizeof fc, b->used, b->forecast_at);
     /* "crosses ~Tue 14:20" in a column: "~Tue 14:20"; "not this period": nothing */
-    const char *when = strncmp(fc, "crosses ", 8) == 0 ? fc + 8 : "";
-    snprintf(buf, len, "%s %s", pct, when);
+    if (strncmp(fc, "crosses ", 8) == 0)
+        snprintf(buf, len, "%s %s", pct, fc + 8);
+    else
+        snprintf(buf, len, "%s", pct);
     return budget_role(b);
 }
 

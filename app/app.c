@@ -48,14 +48,17 @@ static void make_budgets(struct app *a)
     size_t n = 0;
     for (size_t i = 0; i < cfg->nbudgets; i++)
         a->budget_cfg[n++] = cfg->budgets[i]; /* a shallow copy: freed with cfg */
-    a->nbudget_cfg = n;
     for (size_t i = 0; i < cfg->ntenants; i++) {
-        if (!isfinite(cfg->tenants[i].daily_budget_usd))
+        char scope[300];
+        snprintf(scope, sizeof scope, "tenant:%s", cfg->tenants[i].name);
+        bool dup = false; /* a [[budget]] of the day says more */
+        for (size_t j = 0; j < cfg->nbudgets; j++)
+            dup |= strcmp(cfg->budgets[j].scope, scope) == 0 &&
+                   cfg->budgets[j].period == budget_period_names[0];
+        if (!isfinite(cfg->tenants[i].daily_budget_usd) || dup)
             continue;
         struct budget_settings *b = &a->budget_cfg[n++];
         budget_settings_init(b); /* thresholds and period defaults */
-        char scope[300];
-        snprintf(scope, sizeof scope, "tenant:%s", cfg->tenants[i].name);
         free(b->scope);
         b->scope = xstrdup(scope);
         b->period = budget_period_names[0];

@@ -366,6 +366,13 @@ static void load_budgets(struct settings_ctx *c, struct config *cfg, const struc
             settings_error(c, t, "[[budget]] entries must be tables");
         else
             budget_settings_load(c, t, &cfg->budgets[i]);
+        /* one budget per scope and period: its notifications are keyed by them */
+        for (size_t j = 0; j < i; j++)
+            if (cfg->budgets[j].scope && cfg->budgets[i].scope &&
+                strcmp(cfg->budgets[j].scope, cfg->budgets[i].scope) == 0 &&
+                cfg->budgets[j].period == cfg->budgets[i].period)
+                settings_error(c, t, "a %s budget of '%s' is configured twice",
+                               cfg->budgets[i].period, cfg->budgets[i].scope);
     }
 }
 

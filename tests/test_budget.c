@@ -445,6 +445,13 @@ static void test_budget_blocks_load_and_bad_ones_are_named(void **state)
     config_free(cfg);
 
     fp = fopen(path, "w");
+    fputs("[[budget]]\nscope = \"total\"\namount_usd = 1\n"
+          "[[budget]]\nscope = \"total\"\namount_usd = 2\n", fp);
+    fclose(fp);
+    assert_null(config_load(path, &errs));
+    assert_non_null(strstr(strbuf_str(&errs), "a month budget of 'total' is configured twice"));
+    strbuf_free(&errs);
+    fp = fopen(path, "w");
     fputs("[[budget]]\nscope = \"team:x\"\nperiod = \"year\"\namount_usd = -1\n"
           "thresholds = [0]\n", fp);
     fclose(fp);

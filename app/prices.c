@@ -127,6 +127,22 @@ struct pricing *prices_load(const struct config *cfg, const char *db_path,
     return p;
 }
 
+void prices_info_guess(const char *db_path, struct prices_info *info)
+{
+    memset(info, 0, sizeof *info);
+    char dir[4096], stored[4200];
+    state_dir_of(db_path, dir, sizeof dir);
+    snprintf(stored, sizeof stored, "%s/%s", dir, PRICES_FILE);
+    struct stat st;
+    if (stat(stored, &st) == 0) {
+        snprintf(info->source, sizeof info->source, "%.290s", stored);
+        info->date = (int64_t)st.st_mtime;
+    } else {
+        snprintf(info->source, sizeof info->source, "compiled-in");
+        clock_parse_time(PRICING_DEFAULT_DATE "T00:00:00Z", &info->date);
+    }
+}
+
 void prices_flag_view(struct prices_info *info, int64_t now, struct view *v)
 {
     int64_t days = (now - info->date) / CLOCK_DAY;

@@ -49,6 +49,12 @@ struct prices_info {
 struct pricing *prices_load(const struct config *cfg, const char *db_path,
                             struct prices_info *info, char *err, size_t errlen);
 
+/* Which table is in force for a database at db_path when the config is
+ * not known (a viewer: the owner's config is not published): the stored
+ * table beside it, else the compiled-in one - wrong only for an owner
+ * with a [pricing] file. Nothing is loaded. */
+void prices_info_guess(const char *db_path, struct prices_info *info);
+
 /* Append the age flag to v's sources when the table is older than
  * PRICES_MAX_AGE_DAYS at now (info outlives v). */
 void prices_flag_view(struct prices_info *info, int64_t now, struct view *v);

@@ -34,7 +34,7 @@ LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm $(LDLIBS)
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 LIB_SRC  := $(sort $(wildcard lib/*.c core/*.c pricing/*.c collectors/*.c alerts/*.c tui/*.c)) app/app.c app/config.c \
-            app/publish.c app/viewer.c app/reload.c app/daemon.c
+            app/prices.c app/publish.c app/viewer.c app/reload.c app/daemon.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/pricing/default_prices.o
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)

@@ -39,6 +39,9 @@ struct alert {
     int64_t silenced_until;
     double value, baseline, ratio, threshold;
     char summary[300];
+    bool has_budget;            /* the hit's budget (not stored: a resolve
+                                   after a restart goes without it) */
+    struct view_budget_period budget;
     bool hit;                   /* in the current evaluation */
     bool dirty;
     /* notified in the current evaluation: what to restore if its
@@ -279,6 +282,8 @@ static void alert_json(const struct alert *a, const char *state, struct strbuf *
     va.threshold = a->threshold;
     va.started_at = a->since;
     snprintf(va.summary, sizeof va.summary, "%s", a->summary);
+    va.has_budget = a->has_budget;
+    va.budget = a->budget;
     snapshot_alert_json(&va, out);
 }
 
@@ -366,6 +371,67 @@ static void take(struct alert *a, const struct rule_hit *h)
     a->threshold = h->threshold;
     a->severity = h->severity;
     snprintf(a->summary, sizeof a->summary, "%s", h->summary);
+    a->has_budget = h->has_budget;
+    a->budget = h->budget;
+}
+
+/* Was the one-shot event key notified already? (An error reads as "yes":
+ * a page missed is logged; a page repeated every minute is worse.) */
+static bool once_sent(struct alerts *al, const char *key)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db_handle(al->db), "SELECT 1 FROM notified_once WHERE key = ?",
+                           -1, &s, NULL) != SQLITE_OK) {
+        log_msg(LOG_ERROR, "cannot read the notifications sent: %s", sql_error(al));
+        return true;
+    }
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc != SQLITE_DONE;
+}
+
+/* Remember key as sent (within the evaluation's transaction), and forget
+ * keys older than any period (a month and a day). */
+static int once_put(struct alerts *al, const char *key, int64_t now)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db_handle(al->db),
+                           "INSERT OR REPLACE INTO notified_once(key, at) VALUES(?, ?)", -1,
+                           &s, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, now);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    char sql[96];
+    snprintf(sql, sizeof sql, "DELETE FROM notified_once WHERE at < %lld",
+             (long long)(now - 32 * (int64_t)CLOCK_DAY));
+    if (rc != SQLITE_DONE || sqlite3_exec(db_handle(al->db), sql, NULL, NULL, NULL) != SQLITE_OK)
+        return -1;
+    return 0;
+}
+
+/* A one-shot event (rule_hit.once): notified now unless its key was,
+ * remembered in the same transaction as its outbox rows. Without a
+ * database or with --no-hooks nothing is sent or remembered. */
+static void notify_once(struct alerts *al, const struct rule_hit *h, int64_t now,
+                        size_t *queued)
+{
+    if (!al->queue || !al->db || once_sent(al, h->once))
+        return;
+    struct alert *a = xcalloc(1, sizeof *a);
+    snprintf(a->key, sizeof a->key, "%s", h->once);
+    a->kind = h->kind;
+    snprintf(a->scope, sizeof a->scope, "%s", h->scope);
+    a->window = h->window;
+    a->state = ST_FIRING;
+    a->since = now;
+    take(a, h);
+    make_id(a);
+    if (notify(al, a, true, now, queued) && once_put(al, h->once, now) != 0)
+        log_msg(LOG_ERROR, "cannot remember notification %s: %s", h->once, sql_error(al));
+    free(a);
 }
 
 size_t alerts_update(struct alerts *al, const struct rule_hits *hits, int64_t now)
@@ -378,6 +444,10 @@ size_t alerts_update(struct alerts *al, const struct rule_hits *hits, int64_t no
         al->a[i].hit = false;
     for (size_t i = 0; i < hits->n; i++) {
         const struct rule_hit *h = &hits->hits[i];
+        if (h->once[0]) {
+            notify_once(al, h, now, &queued);
+            continue;
+        }
         char key[320];
         snprintf(key, sizeof key, "%s|%s|%lld", h->kind->name, h->scope,
                  (long long)h->window);

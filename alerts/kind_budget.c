@@ -1,13 +1,18 @@
-/* kind_budget.c - a tenant is over its daily budget.
+/* kind_budget.c - a budget's spend reached one of its thresholds.
  *
- * Tenants with a daily_budget_usd ([[tenant]]): spend today >= 1.2 x the
- * budget is a warning, >= 1.5 x critical. Daily: it does not depend on
- * the window.
+ * For each budget (core/budget.h; a [[tenant]]'s daily_budget_usd is a day
+ * budget of that tenant), the highest threshold its period's spend has
+ * reached is a one-shot event (rule_hit.once): notified once per period,
+ * remembered across restarts, and a new period starts afresh. Thresholds
+ * below it that were never notified (a restart mid-period, a jump) are
+ * not sent late: the highest says more. Warning below 100% of the amount,
+ * critical from 100%. Daily: it does not depend on the window.
  */
-#include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "alerts/rules.h"
+#include "core/format.h"
 
 extern const struct alert_kind kind_budget;
 
@@ -16,27 +21,30 @@ static const struct setting keys[] = {{0}};
 static void evaluate(const struct view *v, const void *settings, struct rule_hits *out)
 {
     (void)settings;
-    char scope[200];
-    for (size_t i = 0; i < v->ntenants; i++) {
-        const struct view_tenant *t = &v->tenants[i];
-        if (!isfinite(t->budget_usd) || !isfinite(t->today_usd))
+    for (size_t i = 0; i < v->nbudgets; i++) {
+        const struct view_budget_period *b = &v->budgets[i];
+        if (!(b->crossed > 0))
             continue;
-        bool critical = t->today_usd >= 1.5 * t->budget_usd;
-        if (!critical && t->today_usd < 1.2 * t->budget_usd)
-            continue;
-        snprintf(scope, sizeof scope, "tenant:%s", t->tenant);
-        struct rule_hit *h = rules_add(out, &kind_budget, scope, 0, t->today_usd, t->budget_usd,
-                                       (critical ? 1.5 : 1.2) * t->budget_usd, critical);
+        struct rule_hit *h = rules_add(out, &kind_budget, b->scope, rules_budget_window(b),
+                                       b->spent_usd, b->limit_usd, b->crossed * b->limit_usd,
+                                       b->crossed >= 1);
+        snprintf(h->once, sizeof h->once, "budget|%.200s|%s|%lld|%.0f", b->scope, b->period,
+                 (long long)b->period_start, 100 * b->crossed);
+        h->has_budget = true;
+        h->budget = *b;
+        char spent[32], limit[32];
+        fmt_usd_full(spent, sizeof spent, b->spent_usd);
+        fmt_usd_full(limit, sizeof limit, b->limit_usd);
         snprintf(h->summary, sizeof h->summary,
-                 "%s spent $%.2f today, %.0f%% of its $%.2f daily budget", scope,
-                 t->today_usd, 100 * h->ratio, t->budget_usd);
+                 "%.160s spent %s this %s: %.0f%% of its %s budget (threshold %.0f%%)", b->scope,
+                 spent, b->period, 100 * b->used, limit, 100 * b->crossed);
     }
 }
 
 const struct alert_kind kind_budget = {
     .name = "budget",
-    .doc = "a tenant's spend today is at least 1.2 x its daily_budget_usd ([[tenant]]; "
-           "warning), or 1.5 x (critical)",
+    .doc = "a budget's spend in its period reached one of its thresholds ([[budget]], or a "
+           "[[tenant]]'s daily_budget_usd); each notifies once per period (critical from 100%)",
     .keys = keys,
     .settings_size = 0,
     .daily = evaluate,

@@ -8,6 +8,7 @@
 
 #include "alerts/alert_settings.h"
 #include "core/format.h"
+#include "lib/clock.h"
 #include "lib/xalloc.h"
 
 /* The registry: one line per kind, defined in alerts/kind_NAME.c as
@@ -20,6 +21,7 @@
     X(cache_drop)        \
     X(reasoning_jump)    \
     X(budget)            \
+    X(budget_forecast)   \
     X(source_stale)      \
     /* (the list ends here) */
 
@@ -79,6 +81,15 @@ struct rule_hit *rules_add(struct rule_hits *out, const struct alert_kind *kind,
     h->ratio = baseline > 0 ? value / baseline : NAN;
     h->severity = critical ? SEVERITY_CRITICAL : SEVERITY_WARNING;
     return h;
+}
+
+int64_t rules_budget_window(const struct view_budget_period *b)
+{
+    switch (b->period[0]) {
+    case 'd': return CLOCK_DAY;
+    case 'w': return CLOCK_WEEK;
+    default: return 31 * (int64_t)CLOCK_DAY;
+    }
 }
 
 void rules_evaluate(const struct view *v, const struct alert_settings *s, bool daily,

@@ -43,6 +43,12 @@ struct rule_hit {
     enum severity severity;
     double value, baseline, ratio, threshold;
     char summary[300];
+    /* Non-empty: a one-shot event, not an alert with a lifecycle - it
+     * notifies once (at once, without `for`) and never again under this key,
+     * which the database remembers (a budget threshold in one period). */
+    char once[240];
+    bool has_budget;            /* budget kinds: the budget, for the hooks */
+    struct view_budget_period budget;
 };
 
 struct rule_hits {
@@ -87,6 +93,10 @@ extern const char *const rules_kind_names[];
 struct rule_hit *rules_add(struct rule_hits *out, const struct alert_kind *kind,
                            const char *scope, int64_t window, double value, double baseline,
                            double threshold, bool critical);
+
+/* The window a budget's alerts carry: its period's nominal length (a day,
+ * a week, 31 days), which keeps a scope's day and month budgets apart. */
+int64_t rules_budget_window(const struct view_budget_period *b);
 
 /* Rows of [alerts] that several kinds share. */
 #define RULES_KEY_MIN_SPEND_USD(T, M)                                               \

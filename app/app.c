@@ -20,65 +20,6 @@
 
 #define FLUSH_MS 1000
 
-static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    struct strbuf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        strbuf_append(&b, chunk, n);
-    fclose(f);
-    *len = b.len;
-    return strbuf_detach(&b);
-}
-
-/* The price table cfg asks for into *out (NULL on failure). */
-static int load_prices(const struct config *cfg, struct pricing **out, char *err,
-                       size_t errlen)
-{
-    struct pricing *p = pricing_new();
-    *out = p;
-    if (cfg->pricing_file) {
-        size_t len;
-        char *text = read_file(cfg->pricing_file, &len, err, errlen);
-        if (!text)
-            return -1;
-        char perr[256];
-        int n = pricing_load_json(p, text, len, perr, sizeof perr);
-        free(text);
-        if (n < 0) {
-            snprintf(err, errlen, "%s: %s", cfg->pricing_file, perr);
-            return -1;
-        }
-        log_msg(LOG_INFO, "prices: %d models from %s", n, cfg->pricing_file);
-    } else if (pricing_load_default(p, err, errlen) < 0) {
-        return -1;
-    }
-    for (size_t i = 0; i < cfg->nprice_fields; i++)
-        pricing_override(p, cfg->price_fields[i].model,
-                         cfg->price_fields[i].field, cfg->price_fields[i].value);
-    for (size_t i = 0; i < cfg->ndiscounts; i++)
-        pricing_set_discount(p, cfg->discount_providers[i], cfg->discount_fractions[i]);
-    for (size_t i = 0; i < cfg->naliases; i++)
-        pricing_add_alias(p, cfg->alias_from[i], cfg->alias_to[i]);
-    return 0;
-}
-
-struct pricing *app_load_prices(const struct config *cfg, char *err, size_t errlen)
-{
-    struct pricing *p;
-    if (load_prices(cfg, &p, err, errlen) != 0) {
-        pricing_free(p);
-        return NULL;
-    }
-    return p;
-}
-
 /* --demo: budgets for two demo tenants so the budget column has
  * something to show (unless the config names tenants of its own). */
 static void add_demo_budgets(struct config *cfg)
@@ -95,6 +36,44 @@ static void add_demo_budgets(struct config *cfg)
         cfg->tenants[i].name = xstrdup(budgets[i].name);
         cfg->tenants[i].daily_budget_usd = budgets[i].usd;
     }
+}
+
+/* The budgets: every [[budget]], then each [[tenant]]'s daily_budget_usd
+ * as a day budget of that tenant with the default thresholds. The
+ * tenants' entries borrow nothing: they are freed with the app. */
+static void make_budgets(struct app *a)
+{
+    const struct config *cfg = a->cfg;
+    a->budget_cfg = xcalloc(cfg->nbudgets + cfg->ntenants + 1, sizeof *a->budget_cfg);
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->nbudgets; i++)
+        a->budget_cfg[n++] = cfg->budgets[i]; /* a shallow copy: freed with cfg */
+    for (size_t i = 0; i < cfg->ntenants; i++) {
+        char scope[300];
+        snprintf(scope, sizeof scope, "tenant:%s", cfg->tenants[i].name);
+        bool dup = false; /* a [[budget]] of the day says more */
+        for (size_t j = 0; j < cfg->nbudgets; j++)
+            dup |= strcmp(cfg->budgets[j].scope, scope) == 0 &&
+                   cfg->budgets[j].period == budget_period_names[0];
+        if (!isfinite(cfg->tenants[i].daily_budget_usd) || dup)
+            continue;
+        struct budget_settings *b = &a->budget_cfg[n++];
+        budget_settings_init(b); /* thresholds and period defaults */
+        free(b->scope);
+        b->scope = xstrdup(scope);
+        b->period = budget_period_names[0];
+        b->amount_usd = cfg->tenants[i].daily_budget_usd;
+    }
+    a->budgets = budgets_new(a->budget_cfg, n, a->db);
+    a->nbudget_cfg = n;
+}
+
+static void free_budgets(struct app *a)
+{
+    budgets_free(a->budgets);
+    for (size_t i = a->cfg ? a->cfg->nbudgets : 0; i < a->nbudget_cfg; i++)
+        budget_settings_free(&a->budget_cfg[i]);
+    free(a->budget_cfg);
 }
 
 static char *make_temp_db(char *err, size_t errlen)
@@ -192,6 +171,7 @@ static int load_state(struct app *a, const char *db_path, struct strbuf *errs)
         strbuf_printf(errs, "cannot load the database %s: %s\n", db_path, err);
         return 1;
     }
+    make_budgets(a);
     a->alerts = alerts_new(&a->cfg->alerts, a->cfg->hooks, a->cfg->nhooks, a->db,
                            !a->no_hooks, err, sizeof err);
     if (!a->alerts) {
@@ -255,10 +235,13 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
         return 2;
     }
     a->window = o->window ? o->window : a->cfg->window;
-    if (load_prices(a->cfg, &a->pricing, err, sizeof err) != 0) {
+    a->db_file = xstrdup(db_path);
+    a->pricing = prices_load(a->cfg, db_path, &a->prices, err, sizeof err);
+    if (!a->pricing) {
         strbuf_printf(errs, "%s\n", err);
         return 2;
     }
+    log_msg(LOG_INFO, "prices: %s", a->prices.source);
     rc = load_state(a, db_path, errs);
     if (rc == 0)
         rc = start_parts(a, errs);
@@ -475,6 +458,7 @@ void app_close(struct app *a)
         log_msg(LOG_WARN, "event loop closed with handles still open");
     ingest_free(a->ingest);
     alerts_free(a->alerts);
+    free_budgets(a);
     hooks_free(a->hooks);
     if (a->http && !a->http_closed && a->loop_open) {
         /* opened but never run (an error at start): close it here */
@@ -491,6 +475,7 @@ void app_close(struct app *a)
     pricing_free(a->pricing);
     config_free(a->cfg);
     free(a->config_arg);
+    free(a->db_file);
     free(a->statuses);
     otlp_json_cleanup();
     if (a->temp_db) {
@@ -540,6 +525,10 @@ static void view_at(struct app *a, int64_t now, int64_t window, const char *only
         .scopes = scopes,
     };
     view_compute(a->store, &p, out);
+    if (a->budgets && scopes) /* an alert evaluation: the days long periods need */
+        budgets_remember(a->budgets, a->store, &p);
+    if (a->budgets)
+        budgets_fill_view(a->budgets, a->store, &p, out);
     free(budgets);
 }
 
@@ -550,6 +539,7 @@ void app_view(struct app *a, int64_t window, const char *only_tenant,
     int64_t now = clock_now();
     view_at(a, now, window, only_tenant, only_provider, only_model, sparklines, false, out);
     alerts_fill_view(a->alerts, out, now);
+    prices_flag_view(&a->prices, now, out); /* shown, never a rule's input */
 }
 
 void app_evaluate_alerts(struct app *a, int64_t t)

@@ -14,7 +14,9 @@
 #include "alerts/alerts.h"
 #include "alerts/hooks.h"
 #include "app/config.h"
+#include "app/prices.h"
 #include "collectors/collector.h"
+#include "core/budget.h"
 #include "core/db.h"
 #include "core/ingest.h"
 #include "core/store.h"
@@ -42,6 +44,8 @@ struct app {
     bool loop_open;
     struct config *cfg;
     struct pricing *pricing;
+    char *db_file;              /* the database owned (a reload keeps it) */
+    struct prices_info prices;  /* where the table in force came from */
     struct store *store;
     struct db *db;
     struct ingest *ingest;
@@ -51,6 +55,9 @@ struct app {
     uv_timer_t flush_timer;
     bool flush_timer_open;
     struct alerts *alerts;
+    struct budget_settings *budget_cfg; /* [[budget]] and the tenants' day budgets */
+    size_t nbudget_cfg;
+    struct budgets *budgets;
     struct hooks *hooks;       /* NULL with --no-hooks */
     struct http *http;         /* the one curl multi handle */
     bool http_closed;
@@ -86,9 +93,6 @@ void app_start(struct app *a);
 /* Start collector c (made for a source of a->cfg) on the app's loop, as
  * app_start does for each of its own: a source a reload added. */
 void app_start_collector(struct app *a, struct collector *c);
-/* The price table cfg asks for ([pricing] file or the compiled-in one, its
- * overrides, discounts and aliases); NULL with the reason in err. */
-struct pricing *app_load_prices(const struct config *cfg, char *err, size_t errlen);
 /* Poll every source now (the R key). */
 void app_poll_now(struct app *a);
 /* Stop sources and timers; on_stopped is called when every handle is

@@ -229,6 +229,12 @@ static const struct setting pricing_keys[] = {
      .example = "\"/etc/spendtop/model_prices_and_context_window.json\"",
      .doc = "a LiteLLM price file that REPLACES the compiled-in table "
             "(https://github.com/BerriAI/litellm, model_prices_and_context_window.json)"},
+    {.name = "update_url", .type = SETTING_STRING,
+     .offset = offsetof(struct config, pricing_update_url),
+     .def = "\"https://raw.githubusercontent.com/BerriAI/litellm/main/"
+            "model_prices_and_context_window.json\"",
+     .doc = "where `spendtop prices update` downloads a LiteLLM price table from (it is "
+            "stored beside the database and used from the next start on)"},
     {.name = "discounts", .type = SETTING_CUSTOM, .def = "{}", .parse = parse_discounts,
      .release = release_discounts,
      .doc = "negotiated discounts, a fraction off per provider: "
@@ -259,14 +265,15 @@ static const struct setting tenant_keys[] = {
      .required = true, .example = "\"acme\"", .doc = "required, unique"},
     {.name = "daily_budget_usd", .type = SETTING_FLOAT,
      .offset = offsetof(struct config_tenant, daily_budget_usd), .min = 0.000001, .max = 1e12,
-     .example = "250.0", .doc = "the budget alert fires at 1.2x (warning) and 1.5x (critical)"},
+     .example = "250.0", .doc = "a day budget of this tenant: a [[budget]] with scope "
+                                "\"tenant:NAME\", period \"day\" and the default thresholds"},
     {0},
 };
 
 /* The top level: only these tables. */
 static const struct setting top_keys[] = {
     {.name = "general"}, {.name = "pricing"}, {.name = "alerts"},
-    {.name = "tenant"}, {.name = "source"}, {.name = "hook"}, {0},
+    {.name = "tenant"}, {.name = "budget"}, {.name = "source"}, {.name = "hook"}, {0},
 };
 
 /* ---- defaults ---------------------------------------------------------------------- */
@@ -348,6 +355,27 @@ static void load_tenants(struct settings_ctx *c, struct config *cfg, const struc
     }
 }
 
+static void load_budgets(struct settings_ctx *c, struct config *cfg, const struct toml_value *arr)
+{
+    cfg->nbudgets = toml_array_size(arr);
+    cfg->budgets = xcalloc(cfg->nbudgets ? cfg->nbudgets : 1, sizeof *cfg->budgets);
+    for (size_t i = 0; i < cfg->nbudgets; i++) {
+        const struct toml_value *t = toml_array_at(arr, i);
+        budget_settings_init(&cfg->budgets[i]);
+        if (toml_type(t) != TOML_TABLE)
+            settings_error(c, t, "[[budget]] entries must be tables");
+        else
+            budget_settings_load(c, t, &cfg->budgets[i]);
+        /* one budget per scope and period: its notifications are keyed by them */
+        for (size_t j = 0; j < i; j++)
+            if (cfg->budgets[j].scope && cfg->budgets[i].scope &&
+                strcmp(cfg->budgets[j].scope, cfg->budgets[i].scope) == 0 &&
+                cfg->budgets[j].period == cfg->budgets[i].period)
+                settings_error(c, t, "a %s budget of '%s' is configured twice",
+                               cfg->budgets[i].period, cfg->budgets[i].scope);
+    }
+}
+
 static void load_sources(struct settings_ctx *c, struct config *cfg, const struct toml_value *arr)
 {
     cfg->nsources = toml_array_size(arr);
@@ -420,6 +448,8 @@ static void load_root(struct settings_ctx *c, struct config *cfg, const struct t
         alert_settings_load(c, t, &cfg->alerts);
     if ((t = settings_want(c, root, "tenant", TOML_ARRAY, "an array of tables ([[tenant]])")))
         load_tenants(c, cfg, t);
+    if ((t = settings_want(c, root, "budget", TOML_ARRAY, "an array of tables ([[budget]])")))
+        load_budgets(c, cfg, t);
     if ((t = settings_want(c, root, "source", TOML_ARRAY, "an array of tables ([[source]])")))
         load_sources(c, cfg, t);
     if ((t = settings_want(c, root, "hook", TOML_ARRAY, "an array of tables ([[hook]])")))
@@ -547,6 +577,9 @@ void config_free(struct config *cfg)
     for (size_t i = 0; i < cfg->ntenants; i++)
         settings_free(tenant_keys, &cfg->tenants[i]);
     free(cfg->tenants);
+    for (size_t i = 0; i < cfg->nbudgets; i++)
+        budget_settings_free(&cfg->budgets[i]);
+    free(cfg->budgets);
     free_sources(cfg);
     free_hooks(cfg);
     free(cfg);
@@ -581,6 +614,8 @@ void config_write_example(struct strbuf *out)
     settings_write_comment(out, "Tenants with a daily budget (see the budget alert kind).");
     strbuf_puts(out, "# [[tenant]]\n");
     settings_write_example(tenant_keys, true, SECTION_DOC_COL, out);
+    strbuf_puts(out, "\n");
+    budget_settings_example(out);
     strbuf_puts(out, "\n# ---- sources -------------------------------------------------"
                      "-----------------\n");
     sources_example(out);

@@ -32,6 +32,7 @@
 #include "alerts/alert_settings.h"
 #include "alerts/hooks.h"
 #include "collectors/collector.h"
+#include "core/budget.h"
 #include "lib/strbuf.h"
 
 struct config_tenant {
@@ -55,6 +56,7 @@ struct config {
     char *log_path;
     /* [pricing] */
     char *pricing_file;
+    char *pricing_update_url;   /* spendtop prices update's default */
     char **discount_providers;
     double *discount_fractions;
     size_t ndiscounts;
@@ -67,6 +69,8 @@ struct config {
     struct alert_settings alerts;
     struct config_tenant *tenants;
     size_t ntenants;
+    struct budget_settings *budgets;    /* [[budget]] */
+    size_t nbudgets;
     struct source_settings **sources;   /* each its type's settings */
     size_t nsources;
     struct hook_settings *hooks;

@@ -10,6 +10,7 @@
 
 #include "app/app.h"
 #include "app/daemon.h"
+#include "app/prices.h"
 #include "app/viewer.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -27,6 +28,7 @@ static const char usage_text[] =
     "  spendtop --once [--json]    collect once, print the snapshot, exit\n"
     "  spendtop --daemon           collect and alert with no UI\n"
     "  spendtop --check-config     validate the config and exit\n"
+    "  spendtop prices ...         the price table: spendtop prices --help\n"
     "\n"
     "options:\n"
     "  -c, --config FILE   config file (else $SPENDTOP_CONFIG,\n"
@@ -238,6 +240,8 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     guard_std_fds();
     log_set_ident("spendtop");
+    if (argc > 1 && strcmp(argv[1], "prices") == 0)
+        return prices_main(argc - 1, argv + 1);
     struct app_options o = {0};
     enum mode mode = MODE_TUI;
     bool json = false, no_color = false, ascii = false;

@@ -32,6 +32,7 @@ struct retiree {
 struct next {
     struct config *cfg;
     struct pricing *pricing;
+    struct prices_info prices;  /* where it came from */
     struct collector **made;     /* per new source: a new collector, or NULL */
     size_t *kept;                /* per new source: the running collector it
                                     keeps (when made[j] is NULL) */
@@ -111,7 +112,7 @@ static int prepare(struct app *a, struct next *n, struct strbuf *errs)
         return -1;
     }
     char err[1024];
-    n->pricing = app_load_prices(n->cfg, err, sizeof err);
+    n->pricing = prices_load(n->cfg, a->db_file, &n->prices, err, sizeof err);
     if (!n->pricing) {
         strbuf_printf(errs, "%s\n", err);
         return -1;
@@ -211,6 +212,7 @@ static void commit(struct reload *r, struct next *n)
     ingest_set_pricing(a->ingest, n->pricing);
     pricing_free(a->pricing);
     a->pricing = n->pricing;
+    a->prices = n->prices;
     n->pricing = NULL;
     r->closing++; /* a collector that closes at once must not start the new ones yet */
     swap_collectors(r, n);

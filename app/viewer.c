@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "alerts/alerts.h"
+#include "app/prices.h"
 #include "core/db.h"
 #include "core/lockfile.h"
 #include "core/owner.h"
@@ -48,6 +49,7 @@ struct viewer {
     void (*stopped)(void *arg);
     void *stopped_arg;
     struct host host;
+    struct prices_info prices;   /* the table in force, as far as a viewer can tell */
 };
 
 /* ---- reading the owner's state ---------------------------------------------------- */
@@ -255,6 +257,7 @@ void viewer_view(struct viewer *v, const struct host_scope *scope, bool sparklin
     };
     view_compute(v->st, &p, out);
     alerts_fill_view(v->alerts, out, now);
+    prices_flag_view(&v->prices, now, out);
 }
 
 /* ---- the dashboard's host ------------------------------------------------------------- */
@@ -374,6 +377,7 @@ struct viewer *viewer_open(const char *db_path, int64_t window, const char *log_
     v->window = window;
     v->data_version = -1;
     v->st = store_new();
+    prices_info_guess(db_path, &v->prices);
     alert_settings_init(&v->alert_cfg);
     v->db = db_open_viewer(db_path, err, errlen);
     if (!v->db) {

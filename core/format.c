@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "lib/clock.h"
 
@@ -129,4 +130,26 @@ void fmt_age(char *buf, size_t len, int64_t then, int64_t now)
     char d[16];
     clock_format_duration(now - then, d, sizeof d);
     snprintf(buf, len, "%s ago", d);
+}
+
+void fmt_forecast(char *buf, size_t len, double used, int64_t forecast_at)
+{
+    if (!isfinite(used)) {
+        snprintf(buf, len, "n/a");
+        return;
+    }
+    if (used >= 1) {
+        snprintf(buf, len, "over");
+        return;
+    }
+    if (forecast_at <= 0) {
+        snprintf(buf, len, "not this period");
+        return;
+    }
+    time_t t = (time_t)forecast_at;
+    struct tm tm;
+    localtime_r(&t, &tm);
+    char when[24];
+    strftime(when, sizeof when, "%a %H:%M", &tm);
+    snprintf(buf, len, "crosses ~%s", when);
 }

@@ -168,6 +168,19 @@ struct step {
 /* The version from which the mark must be there (the step after it). */
 #define MARKED_FROM 7
 
+/* ---- version 8 ------------------------------------------------------------------- */
+
+/* Budgets (core/budget.h): each whole day's spend of a budgeted scope,
+ * for periods longer than the 8 days the store holds; and the one-shot
+ * notifications already sent (alerts.c: a budget threshold notifies once
+ * per period, across restarts), by the key that says what was sent. */
+#define STEP_8_BUDGETS                                                             \
+    "CREATE TABLE budget_days("                                                    \
+    "  scope TEXT NOT NULL, day INTEGER NOT NULL, usd REAL NOT NULL,"              \
+    "  PRIMARY KEY(scope, day)) WITHOUT ROWID;"                                    \
+    "CREATE TABLE notified_once("                                                  \
+    "  key TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;"
+
 /* THE list: step i takes version i to i + 1. Append only (schema.h). */
 static const struct step steps[] = {
     {"the store's series and buckets, the collectors' cursors", STEP_1_STORE},
@@ -177,6 +190,7 @@ static const struct step steps[] = {
     {"the spans remembered to count each call once", STEP_5_SEEN_SPANS},
     {"what the owner shares with viewers", STEP_6_VIEWERS},
     {"spendtop's mark (application_id)", STEP_7_MARK},
+    {"budget days and one-shot notifications", STEP_8_BUDGETS},
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof *steps))

@@ -40,6 +40,44 @@ static void key_time(struct jsonw *w, const char *k, int64_t t)
     jsonw_string(w, buf);
 }
 
+/* One budget in its period: the snapshot's budgets[]; a hook's "budget"
+ * has its top models too. */
+static void budget_fields(struct jsonw *w, const struct view_budget_period *b)
+{
+    key_str(w, "scope", b->scope);
+    key_str(w, "period", b->period);
+    key_num(w, "limit_usd", b->limit_usd);
+    key_num(w, "spent_usd", b->spent_usd);
+    key_num(w, "used", b->used);
+    key_time(w, "forecast_at", b->forecast_at);
+}
+
+static void budget_object(struct jsonw *w, const void *item)
+{
+    jsonw_object_begin(w);
+    budget_fields(w, item);
+    jsonw_object_end(w);
+}
+
+static void hook_budget_object(struct jsonw *w, const struct view_budget_period *b)
+{
+    jsonw_object_begin(w);
+    budget_fields(w, b);
+    key_time(w, "period_start", b->period_start);
+    key_time(w, "period_end", b->period_end);
+    jsonw_key(w, "top_models");
+    jsonw_array_begin(w);
+    for (size_t i = 0; i < b->ntop; i++) {
+        jsonw_object_begin(w);
+        key_str(w, "provider", b->top[i].provider);
+        key_str(w, "model", b->top[i].model);
+        key_num(w, "spent_usd", b->top[i].usd);
+        jsonw_object_end(w);
+    }
+    jsonw_array_end(w);
+    jsonw_object_end(w);
+}
+
 static void alert_object(struct jsonw *w, const void *item)
 {
     const struct view_alert *a = item;
@@ -58,6 +96,10 @@ static void alert_object(struct jsonw *w, const void *item)
     key_num(w, "threshold", a->threshold);
     key_time(w, "started_at", a->started_at);
     key_str(w, "summary", a->summary);
+    if (a->has_budget) {
+        jsonw_key(w, "budget");
+        hook_budget_object(w, &a->budget);
+    }
     jsonw_object_end(w);
 }
 
@@ -188,6 +230,7 @@ void snapshot_json(const struct view *v, struct strbuf *out)
     key_num(&w, "distance", v->mix_distance);
     jsonw_object_end(&w);
     key_array(&w, "alerts", v->alerts, v->nalerts, sizeof *v->alerts, alert_object);
+    key_array(&w, "budgets", v->budgets, v->nbudgets, sizeof *v->budgets, budget_object);
     key_array(&w, "unpriced", v->unpriced, v->nunpriced, sizeof *v->unpriced, unpriced_object);
     key_array(&w, "sources", v->sources, v->nsources, sizeof *v->sources, source_object);
     jsonw_object_end(&w);
@@ -280,6 +323,24 @@ static void text_models(const struct view *v, struct strbuf *out)
     }
 }
 
+static void text_budgets(const struct view *v, struct strbuf *out)
+{
+    char a[32], b[32], c[32], fc[40], scope[SANITIZE_MAX];
+    if (!v->nbudgets)
+        return;
+    strbuf_printf(out, "\n%-32s %-6s %12s %12s %8s  %s\n", "BUDGET", "PERIOD", "SPENT",
+                  "LIMIT", "USED", "FORECAST");
+    for (size_t i = 0; i < v->nbudgets; i++) {
+        const struct view_budget_period *bp = &v->budgets[i];
+        sanitize_text(bp->scope, scope, sizeof scope, 32);
+        fmt_usd_full(a, sizeof a, bp->spent_usd);
+        fmt_usd_full(b, sizeof b, bp->limit_usd);
+        fmt_pct_full(c, sizeof c, bp->used);
+        fmt_forecast(fc, sizeof fc, bp->used, bp->forecast_at);
+        strbuf_printf(out, "%-32s %-6s %12s %12s %8s  %s\n", scope, bp->period, a, b, c, fc);
+    }
+}
+
 static void text_alerts_sources(const struct view *v, struct strbuf *out)
 {
     char when[32], text[SANITIZE_MAX];
@@ -310,5 +371,6 @@ void snapshot_text(const struct view *v, struct strbuf *out)
     text_spend(v, out);
     text_tenants(v, out);
     text_models(v, out);
+    text_budgets(v, out);
     text_alerts_sources(v, out);
 }

@@ -174,6 +174,12 @@ static bool provider_has_usage_source(const struct view_params *p, const char *p
     return false;
 }
 
+bool view_series_counted(const struct view_params *p, const struct series_key *k)
+{
+    const struct source_status *src = find_source(p, k->source);
+    return (src && src->usage_provider) || !provider_has_usage_source(p, k->provider);
+}
+
 /* Whether the figures mean anything yet. Sources are configured, none has
  * ever succeeded and nothing is stored: a wrong key or a missing export
  * file must read "unknown", not "$0.00 -- all quiet". */
@@ -828,5 +834,6 @@ void view_free(struct view *v)
     free(v->sources);
     free(v->alerts);
     free(v->scopes);
+    free(v->budgets);
     memset(v, 0, sizeof *v);
 }

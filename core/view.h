@@ -105,6 +105,26 @@ struct view_scope {
     double mix_distance;             /* of spend shares by model; NAN for a model */
 };
 
+/* One budget in its current period (core/budget.h). Self-contained (no
+ * borrowed strings): an alert keeps a copy. */
+#define VIEW_BUDGET_TOP 3
+struct view_budget_model {
+    char provider[64], model[128];
+    double usd;
+};
+struct view_budget_period {
+    char scope[200];                 /* "total", "tenant:acme", ... */
+    char period[8];                  /* "day", "week", "month" */
+    int64_t period_start, period_end;
+    double limit_usd, spent_usd, used; /* spent NAN when unknown */
+    int64_t forecast_at;             /* crossing at the current burn; 0 = not
+                                        this period, or crossed already */
+    double crossed;                  /* highest threshold reached (fraction), 0 = none */
+    struct view_budget_model top[VIEW_BUDGET_TOP]; /* by spend in the period's
+                                        days the store holds */
+    size_t ntop;
+};
+
 struct view_alert {
     char id[40];
     const char *kind;
@@ -116,6 +136,8 @@ struct view_alert {
     int64_t started_at, resolved_at; /* resolved_at 0 while firing */
     char summary[300];
     bool silenced;
+    bool has_budget;                 /* budget kinds: the budget, for hooks */
+    struct view_budget_period budget;
 };
 
 /* One hour of the sparklines: hour-aligned, oldest first; the last slot is
@@ -148,6 +170,8 @@ struct view {
     size_t nalerts;
     struct view_scope *scopes;       /* with view_params.scopes */
     size_t nscopes;
+    struct view_budget_period *budgets; /* filled by core/budget.h */
+    size_t nbudgets;
     struct view_hour hours[VIEW_HOURS];
     double week_usd[VIEW_WEEK_HOURS];/* hourly spend, last 7 days */
     bool has_sparklines;
@@ -178,6 +202,11 @@ struct view_params {
 void view_compute(const struct store *st, const struct view_params *p,
                   struct view *out);
 void view_free(struct view *v);
+
+/* Whether series k counts in the totals of a view with p (DESIGN.md §4
+ * precedence: a span series of a provider that has a usage-API source
+ * does not) - the one definition, for budgets too. */
+bool view_series_counted(const struct view_params *p, const struct series_key *k);
 
 /* Staleness, the one definition (a source's "stale" status and the
  * source_stale rule both use it): how long source s has gone without a

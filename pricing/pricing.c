@@ -344,6 +344,83 @@ static const struct price *find_entry(const struct pricing *p,
     return NULL;
 }
 
+const char *const pricing_rule_names[] = {
+    "unmatched", "exact", "provider-prefixed", "date-stripped", "alias", NULL,
+};
+
+/* The matching order (pricing.h) on id's first len bytes: the entry, its
+ * table key and the rule that found it. */
+static const struct price *match_entry(const struct pricing *p, const char *provider,
+                                       const char *id, size_t len, const char **key,
+                                       enum pricing_rule *rule)
+{
+    *key = NULL;
+    *rule = PRICING_UNMATCHED;
+    const struct price *pr = find_entry(p, provider, id, len, key);
+    if (pr) {
+        *rule = strlen(*key) == len ? PRICING_EXACT : PRICING_PREFIXED;
+        return pr;
+    }
+    size_t stripped = strip_date(id, len);
+    if (stripped != len && (pr = find_entry(p, provider, id, stripped, key))) {
+        *rule = PRICING_DATE_STRIPPED;
+        return pr;
+    }
+    const char *target = hmap_get(&p->aliases, id, len);
+    if (target && (pr = find_entry(p, provider, target, strlen(target), key))) {
+        *rule = PRICING_ALIAS;
+        return pr;
+    }
+    *key = NULL;
+    return NULL;
+}
+
+bool pricing_priced(const struct price *pr)
+{
+    return pr && !isnan(pr->rate[F_INPUT]) && !isnan(pr->rate[F_OUTPUT]);
+}
+
+const struct price *pricing_explain(const struct pricing *p, const char *provider,
+                                    const char *model, enum pricing_rule *rule,
+                                    const char **key)
+{
+    return match_entry(p, provider, model, strlen(model), key, rule);
+}
+
+void pricing_each_field(const struct price *pr,
+                        void (*fn)(void *ctx, const char *field, double usd_per_token),
+                        void *ctx)
+{
+    for (size_t i = 0; i < sizeof base_fields / sizeof *base_fields; i++)
+        if (!isnan(pr->rate[base_fields[i].f]))
+            fn(ctx, base_fields[i].key, pr->rate[base_fields[i].f]);
+    for (int t = 0; t < pr->ntiers; t++)
+        for (size_t i = 0; i < sizeof tier_fields / sizeof *tier_fields; i++) {
+            double v = pr->tiers[t].rate[tier_fields[i].f];
+            if (isnan(v))
+                continue;
+            char name[128];
+            snprintf(name, sizeof name, "%s_above_%ldk_tokens", tier_fields[i].prefix,
+                     pr->tiers[t].threshold / 1000);
+            fn(ctx, name, v);
+        }
+}
+
+void pricing_each_entry(const struct pricing *p,
+                        void (*fn)(void *ctx, const char *key, const struct price *pr),
+                        void *ctx)
+{
+    for (size_t i = 0; i < p->entries.cap; i++)
+        if (p->entries.slots[i].key)
+            fn(ctx, p->entries.slots[i].key, p->entries.slots[i].val);
+}
+
+double pricing_discount(const struct pricing *p, const char *provider)
+{
+    const double *d = provider ? hmap_get(&p->discounts, provider, strlen(provider)) : NULL;
+    return d ? *d : 0;
+}
+
 const struct price *pricing_lookup(struct pricing *p, const char *provider,
                                    const char *model, const char **name)
 {
@@ -366,17 +443,10 @@ const struct price *pricing_lookup(struct pricing *p, const char *provider,
     *slot = m;
     size_t len = ml;
     const char *key = NULL;
-    const struct price *pr = find_entry(p, provider, model, len, &key);
-    size_t stripped = strip_date(model, len);
-    if (!pr && stripped != len)
-        pr = find_entry(p, provider, model, stripped, &key);
-    if (!pr) {
-        const char *target = hmap_get(&p->aliases, model, len);
-        if (target)
-            pr = find_entry(p, provider, target, strlen(target), &key);
-    }
+    enum pricing_rule rule;
+    const struct price *pr = match_entry(p, provider, model, len, &key, &rule);
     /* An entry without token prices (an image model, say) prices nothing. */
-    if (pr && (isnan(pr->rate[F_INPUT]) || isnan(pr->rate[F_OUTPUT])))
+    if (pr && !pricing_priced(pr))
         pr = NULL;
     if (pr) {
         /* Records carry the entry's own name, without the provider prefix

@@ -64,6 +64,44 @@ void pricing_add_alias(struct pricing *p, const char *reported,
 const struct price *pricing_lookup(struct pricing *p, const char *provider,
                                    const char *model, const char **name);
 
+/* ---- explaining the table (spendtop prices) ---------------------------------- */
+
+/* The date of the LiteLLM file the compiled-in table was made from
+ * (shared/data/litellm-prices-2026-07-24.json, tools/gen_default_prices.py):
+ * how old the prices in force are when no newer table is loaded. */
+#define PRICING_DEFAULT_DATE "2026-07-24"
+
+/* Which rule of the matching order found an entry. */
+enum pricing_rule {
+    PRICING_UNMATCHED,
+    PRICING_EXACT,
+    PRICING_PREFIXED,       /* the provider's LiteLLM prefix added */
+    PRICING_DATE_STRIPPED,  /* a date suffix removed (then exact or prefixed) */
+    PRICING_ALIAS,          /* a configured alias */
+};
+/* "unmatched", "exact", "provider-prefixed", "date-stripped", "alias". */
+extern const char *const pricing_rule_names[];
+
+/* pricing_lookup's match, explained: *rule says which rule found *key
+ * (the table key, NULL when unmatched). Returns the entry, which may have
+ * no token prices (pricing_priced says; pricing_lookup treats it as
+ * unpriced). Nothing is memoised. */
+const struct price *pricing_explain(const struct pricing *p, const char *provider,
+                                    const char *model, enum pricing_rule *rule,
+                                    const char **key);
+/* Whether an entry prices tokens (input and output): a chat model. */
+bool pricing_priced(const struct price *pr);
+/* Each price an entry has, by its LiteLLM field name, in a fixed order. */
+void pricing_each_field(const struct price *pr,
+                        void (*fn)(void *ctx, const char *field, double usd_per_token),
+                        void *ctx);
+/* Each entry of the table (any order). */
+void pricing_each_entry(const struct pricing *p,
+                        void (*fn)(void *ctx, const char *key, const struct price *pr),
+                        void *ctx);
+/* The negotiated discount of a provider (0 when none). */
+double pricing_discount(const struct pricing *p, const char *provider);
+
 /* What a cost is computed from: one record's tokens by price class (the
  * caller turns its own record into this; unknown counts are 0 here, which
  * prices unknown cache reads as uncached input and unknown reasoning as

@@ -3,6 +3,7 @@
 #include "tests/helpers.h"
 
 #include "core/ingest.h"
+#include "lib/strbuf.h"
 #include "pricing/pricing.h"
 
 static const char table[] =
@@ -304,10 +305,74 @@ static void test_bad_json_is_a_clear_error(void **state)
     pricing_free(p);
 }
 
+/* spendtop prices: which key matched, by which rule, as the lookup does. */
+static void test_the_match_is_explained_by_its_rule(void **state)
+{
+    struct pricing *p = *state;
+    pricing_add_alias(p, "router-default", "claude-x");
+    static const struct {
+        const char *provider, *model, *key;
+        enum pricing_rule rule;
+    } cases[] = {
+        {"openai", "m-basic", "m-basic", PRICING_EXACT},
+        {"gcp.gemini", "g-prefixed", "gemini/g-prefixed", PRICING_PREFIXED},
+        {"openai", "gpt-y-2025-04-14", "gpt-y", PRICING_DATE_STRIPPED},
+        {"gcp.gemini", "g-prefixed-20250101", "gemini/g-prefixed", PRICING_DATE_STRIPPED},
+        {"anthropic", "router-default", "claude-x", PRICING_ALIAS},
+        {"openai", "mystery", NULL, PRICING_UNMATCHED},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        enum pricing_rule rule;
+        const char *key, *name;
+        const struct price *pr = pricing_explain(p, cases[i].provider, cases[i].model, &rule,
+                                                 &key);
+        assert_int_equal(rule, cases[i].rule);
+        if (cases[i].key)
+            assert_string_equal(key, cases[i].key);
+        else
+            assert_null(key);
+        /* the lookup agrees: the same entry */
+        assert_ptr_equal(pricing_lookup(p, cases[i].provider, cases[i].model, &name), pr);
+    }
+    assert_string_equal(pricing_rule_names[PRICING_DATE_STRIPPED], "date-stripped");
+    /* an entry without token prices matches, and prices nothing */
+    enum pricing_rule rule;
+    const char *key, *name;
+    const struct price *img = pricing_explain(p, NULL, "image-only", &rule, &key);
+    assert_non_null(img);
+    assert_false(pricing_priced(img));
+    assert_null(pricing_lookup(p, NULL, "image-only", &name));
+}
+
+static void count_field(void *ctx, const char *field, double v)
+{
+    struct strbuf *b = ctx;
+    strbuf_printf(b, "%s=%g;", field, v);
+}
+
+/* Every price of an entry under its LiteLLM name, tiers included. */
+static void test_each_field_names_every_price(void **state)
+{
+    struct pricing *p = *state;
+    enum pricing_rule rule;
+    const char *key;
+    struct strbuf b = {0};
+    pricing_each_field(pricing_explain(p, NULL, "m-long", &rule, &key), count_field, &b);
+    assert_string_equal(strbuf_str(&b),
+                        "input_cost_per_token=3e-06;output_cost_per_token=1.5e-05;"
+                        "cache_read_input_token_cost=3e-07;"
+                        "input_cost_per_token_above_200k_tokens=6e-06;"
+                        "output_cost_per_token_above_200k_tokens=2.25e-05;"
+                        "cache_read_input_token_cost_above_200k_tokens=6e-07;");
+    strbuf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sample_spec_is_not_a_model, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_match_is_explained_by_its_rule, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_each_field_names_every_price, setup, teardown),
         cmocka_unit_test_setup_teardown(test_input_and_output_terms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_reads_and_both_cache_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_cache_reads_price_all_input_in_full, setup, teardown),

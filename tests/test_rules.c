@@ -228,22 +228,6 @@ static void test_reasoning_jump_threshold_known_and_floor(void **state)
     assert_int_equal(HITS(f, "reasoning_jump", "tenant:initech"), 0);
 }
 
-static void test_budget_warning_and_critical(void **state)
-{
-    struct fx *f = *state;
-    int s = series(f, "openai", "m", "acme");
-    struct view_budget b = {"acme", 100};
-    enum severity sev;
-    store_add(f->st, s, NOW - 2 * HOUR, &(struct tally){.requests = 1, .cost = 119.99});
-    assert_int_equal(count(f, "budget", "tenant:acme", &sev, &b, 1, NULL, 0), 0);
-    store_add(f->st, s, NOW - 2 * HOUR, &(struct tally){.cost = 0.01});   /* 120 = 1.2x */
-    assert_int_equal(count(f, "budget", "tenant:acme", &sev, &b, 1, NULL, 0), 1);
-    assert_int_equal(sev, SEVERITY_WARNING);
-    store_add(f->st, s, NOW - 2 * HOUR, &(struct tally){.cost = 30});     /* 150 = 1.5x */
-    assert_int_equal(count(f, "budget", "tenant:acme", &sev, &b, 1, NULL, 0), 1);
-    assert_int_equal(sev, SEVERITY_CRITICAL);
-}
-
 static void test_source_stale_after(void **state)
 {
     struct fx *f = *state;
@@ -276,7 +260,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_model_mix_spend_floor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_drop_threshold_and_floor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reasoning_jump_threshold_known_and_floor, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_budget_warning_and_critical, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_stale_after, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -70,8 +70,11 @@ static void test_every_key_with_its_type(void **state)
         .severity = "warning", .scope = "tenant:acme", .window = 3600, .value = 3,
         .baseline = 1, .ratio = 3, .threshold = 1.5, .started_at = 1795175000,
         .summary = "acme spend $3.00 in 1h is 3.0x its baseline"}};
+    struct view_budget_period budgets[1] = {{.scope = "tenant:acme", .period = "month",
+        .limit_usd = 100, .spent_usd = 42, .used = 0.42, .forecast_at = 1795200000}};
     struct view v = {
         .now = 1795176000, .window = 3600,
+        .budgets = budgets, .nbudgets = 1,
         .spend = {2, 1, 2, 3, 4, 5, 2, 50, NAN},
         .cache = {0.5, NAN, 10, 20},
         .reasoning = {NAN, NAN, 0, 20},
@@ -89,7 +92,7 @@ static void test_every_key_with_its_type(void **state)
     static const struct key top[] = {
         {"generated_at", STR}, {"window", STR}, {"spend", OBJ}, {"cache", OBJ},
         {"reasoning", OBJ}, {"tenants", ARR}, {"models", ARR}, {"mix", OBJ},
-        {"alerts", ARR}, {"unpriced", ARR}, {"sources", ARR}};
+        {"alerts", ARR}, {"budgets", ARR}, {"unpriced", ARR}, {"sources", ARR}};
     CHECK(root, top, "snapshot");
     static const struct key spend[] = {
         {"window_usd", NUM_OR_NULL}, {"baseline_usd", NUM_OR_NULL}, {"ratio", NUM_OR_NULL},
@@ -121,6 +124,10 @@ static void test_every_key_with_its_type(void **state)
         {"ratio", NUM_OR_NULL}, {"threshold", NUM_OR_NULL}, {"started_at", TIME_OR_NULL},
         {"summary", STR}};
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "alerts")) CHECK(e, alert, "alerts[]");
+    static const struct key budget[] = {
+        {"scope", STR}, {"period", STR}, {"limit_usd", NUM_OR_NULL},
+        {"spent_usd", NUM_OR_NULL}, {"used", NUM_OR_NULL}, {"forecast_at", TIME_OR_NULL}};
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "budgets")) CHECK(e, budget, "budgets[]");
     static const struct key unp[] = {{"provider", STR}, {"model", STR}, {"requests", INT},
                                      {"input_tokens", INT}, {"output_tokens", INT}};
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "unpriced")) CHECK(e, unp, "unpriced[]");

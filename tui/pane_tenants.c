@@ -19,10 +19,32 @@ static const char *display_name(const struct view_tenant *t)
     return t->tenant[0] ? t->tenant : UNATTRIBUTED;
 }
 
-/* A budget's use: past 120% a warning, past 150% bad. */
-static int budget_role(double used)
+/* A budget's use: reached, bad; heading past it this period, a warning. */
+static int budget_role(const struct view_budget_period *b)
 {
-    return used >= 1.5 ? ROLE_BAD : used >= 1.2 ? ROLE_WARN : ROLE_NORMAL;
+    return b->used >= 1 ? ROLE_BAD : b->forecast_at > 0 ? ROLE_WARN : ROLE_NORMAL;
+}
+
+/* Tenant's budget i of v (from *i on), or NULL: "tenant:NAME" scopes. */
+static const struct view_budget_period *next_budget(const struct view *v, const char *tenant,
+                                                    size_t *i)
+{
+    for (; *i < v->nbudgets; (*i)++) {
+        const char *s = v->budgets[*i].scope;
+        if (strncmp(s, "tenant:", 7) == 0 && strcmp(s + 7, tenant) == 0)
+            return &v->budgets[(*i)++];
+    }
+    return NULL;
+}
+
+/* The tenant's budget nearest its amount (the most used). */
+static const struct view_budget_period *tightest(const struct view *v, const char *tenant)
+{
+    const struct view_budget_period *best = NULL, *b;
+    for (size_t i = 0; (b = next_budget(v, tenant, &i));)
+        if (!best || (isfinite(b->used) && !(b->used <= best->used)))
+            best = b;
+    return best;
 }
 
 static int name_cell(const void *row, const struct tui_ctx *c, char *buf, size_t len)
@@ -43,15 +65,20 @@ static int ratio_cell(const void *row, const struct tui_ctx *c, char *buf, size_
 static int budget_cell(const void *row, const struct tui_ctx *c, char *buf, size_t len)
 {
     const struct view_tenant *t = row;
-    if (!isfinite(t->budget_used)) {
+    const struct view_budget_period *b = tightest(c->view, t->tenant);
+    if (!b) {
         snprintf(buf, len, "-");
         return ROLE_NORMAL;
     }
-    char bar[40], pct[16];
-    widget_bar(t->budget_used, 5, c->theme->ascii, bar, sizeof bar);
-    fmt_pct(pct, sizeof pct, t->budget_used);
-    snprintf(buf, len, "%s %s", bar, pct);
-    return budget_role(t->budget_used);
+    char pct[16], fc[40];
+    fmt_pct(pct, sizeof pct, b->used);
+    fmt_forecast(fc, sizeof fc, b->used, b->forecast_at);
+    /* "crosses ~Tue 14:20" in a column: "~Tue 14:20"; "not this period": nothing */
+    if (strncmp(fc, "crosses ", 8) == 0)
+        snprintf(buf, len, "%s %s", pct, fc + 8);
+    else
+        snprintf(buf, len, "%s", pct);
+    return budget_role(b);
 }
 
 #define AT(field) offsetof(struct view_tenant, field)
@@ -65,7 +92,7 @@ static const struct table_col cols[] = {
     {"BASE", 9, TABLE_USD, AT(baseline_usd), ROLE_DIM, NULL, .prio = 4, .sort = 3},
     {"RATIO", 7, TABLE_RATIO, AT(ratio), ROLE_NORMAL, ratio_cell, .prio = 3, .sort = 4},
     {"TODAY", 9, TABLE_USD, AT(today_usd), ROLE_NORMAL, NULL, .prio = 5, .sort = 5},
-    {"BUDGET", 12, TABLE_PCT, AT(budget_used), ROLE_NORMAL, budget_cell, .prio = 6, .sort = 6},
+    {"BUDGET", 15, TABLE_PCT, AT(budget_used), ROLE_NORMAL, budget_cell, .prio = 6, .sort = 6},
 };
 
 static const char *name(const void *row)
@@ -115,17 +142,16 @@ static void draw_drilled(struct pane *p, const struct tui_ctx *c)
     char t[200];
     snprintf(t, sizeof t, "Tenant %s", c->drill_tenant[0] ? c->drill_tenant : UNATTRIBUTED);
     pane_drilled(p, c, t, true, "its models are in the Models pane; Esc: back");
-    const struct view *v = c->view;
-    for (size_t i = 0; i < v->ntenants; i++) {
-        const struct view_tenant *tn = &v->tenants[i];
-        if (strcmp(tn->tenant, c->drill_tenant) != 0 || !isfinite(tn->budget_usd))
-            continue;
-        char usd[32], bar[64], pct[16], line[200];
-        fmt_usd(usd, sizeof usd, tn->budget_usd);
-        fmt_pct(pct, sizeof pct, tn->budget_used);
-        widget_bar(tn->budget_used, 10, c->theme->ascii, bar, sizeof bar);
-        snprintf(line, sizeof line, "budget %s/day %s %s", usd, bar, pct);
-        pane_text(p, c, 5, 1, p->w - 2, budget_role(tn->budget_used), line);
+    const struct view_budget_period *b;
+    int y = 5;
+    for (size_t i = 0; y < p->h - 1 && (b = next_budget(c->view, c->drill_tenant, &i)); y++) {
+        char usd[32], bar[64], pct[16], fc[40], line[200];
+        fmt_usd(usd, sizeof usd, b->limit_usd);
+        fmt_pct(pct, sizeof pct, b->used);
+        fmt_forecast(fc, sizeof fc, b->used, b->forecast_at);
+        widget_bar(b->used, 10, c->theme->ascii, bar, sizeof bar);
+        snprintf(line, sizeof line, "budget %s/%s %s %s  %s", usd, b->period, bar, pct, fc);
+        pane_text(p, c, y, 1, p->w - 2, budget_role(b), line);
     }
 }
 

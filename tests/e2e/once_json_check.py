@@ -124,7 +124,7 @@ def same(path, got, want):
 def check(path, rerun):
     out = json.load(open(path))
     keys = ["generated_at", "window", "spend", "cache", "reasoning", "tenants", "models",
-            "mix", "alerts", "unpriced", "sources"]
+            "mix", "alerts", "budgets", "unpriced", "sources"]
     if list(out.keys()) != keys:
         failures.append("top-level keys %r" % list(out.keys()))
     if out["generated_at"] != "2026-11-20T12:00:00Z" or out["window"] != "1h":
@@ -171,7 +171,29 @@ def check(path, rerun):
     mix = [a for a in out["alerts"] if a["kind"] == "model_mix" and a["scope"] == "total"]
     if mix and mix[0]["threshold"] != 0.25:
         failures.append("model_mix threshold %r" % mix[0]["threshold"])
+    # acme's daily_budget_usd is a day budget: 24% used; its baseline days
+    # spent only in the hour before noon, so the burn shaped by them spends
+    # nothing more today: it does not cross this period (null)
+    want = [{"scope": "tenant:acme", "period": "day", "limit_usd": 0.01, "spent_usd": c2,
+             "used": c2 / 0.01, "forecast_at": None}]
+    got_b = out["budgets"]
+    if len(got_b) != 1 or {k: v for k, v in got_b[0].items() if k not in ("spent_usd", "used")} \
+            != {k: v for k, v in want[0].items() if k not in ("spent_usd", "used")}:
+        failures.append("budgets %r" % got_b)
+    else:
+        same("budgets[0].spent_usd", got_b[0]["spent_usd"], c2)
+        same("budgets[0].used", got_b[0]["used"], c2 / 0.01)
     src = out["sources"]
+    # the compiled-in table (2026-07-24) is 119 days old on 2026-11-20:
+    # flagged as a stale source of its own, after the configured ones
+    want_flag = {"name": "prices", "type": "price_table", "status": "stale",
+                 "last_success": "2026-07-24T00:00:00Z",
+                 "last_error": "the price table (compiled-in) is 119 days old, from "
+                               "2026-07-24: spendtop prices update",
+                 "records": 0, "rejected": 0, "no_usage": 0, "coverage": None, "drift": None}
+    if len(src) != 2 or src[1] != want_flag:
+        failures.append("the price table's flag %r" % src[1:])
+    src = src[:1]
     want_records = 0 if rerun else 7
     if (len(src) != 1 or src[0]["name"] != "spans" or src[0]["type"] != "otel_file"
             or src[0]["status"] != "ok" or src[0]["records"] != want_records

@@ -1,0 +1,558 @@
+/* budget.c - budgets per calendar period (see budget.h). */
+#include "core/budget.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
+
+/* ---- [[budget]] ------------------------------------------------------------------ */
+
+const char *const budget_period_names[] = {"day", "week", "month", NULL};
+
+static const char *const scope_kinds[] = {"total", "tenant", "provider", "model", NULL};
+
+/* "total", or KIND:NAME with a non-empty name */
+static void check_scope(struct settings_ctx *c, const struct toml_value *v, void *settings)
+{
+    const char *s = ((struct budget_settings *)settings)->scope;
+    if (strcmp(s, "total") == 0)
+        return;
+    const char *colon = strchr(s, ':');
+    size_t n = colon ? (size_t)(colon - s) : 0;
+    for (size_t i = 1; colon && colon[1] && scope_kinds[i]; i++)
+        if (strlen(scope_kinds[i]) == n && strncmp(scope_kinds[i], s, n) == 0)
+            return;
+    settings_error(c, v, "budget scope '%s' must be \"total\", \"tenant:NAME\", "
+                   "\"provider:NAME\" or \"model:[PROVIDER/]MODEL\"", s);
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+static void release_thresholds(const struct setting *k, void *settings)
+{
+    (void)k;
+    struct budget_settings *b = settings;
+    free(b->thresholds);
+    b->thresholds = NULL;
+    b->nthresholds = 0;
+}
+
+/* thresholds = [50, 80, 100]: percent of the amount, each once per period */
+static bool parse_thresholds(struct settings_ctx *c, const struct setting *k,
+                             const struct toml_value *v, void *settings)
+{
+    size_t n = toml_type(v) == TOML_ARRAY ? toml_array_size(v) : 0;
+    if (n == 0 || n > 16) {
+        settings_error(c, v, "'%s' must be an array of 1 to 16 percentages ([50, 80, 100])",
+                       k->name);
+        return false;
+    }
+    double *t = xcalloc(n, sizeof *t);
+    for (size_t i = 0; i < n; i++) {
+        const struct toml_value *e = toml_array_at(v, i);
+        double pct = (toml_type(e) == TOML_FLOAT || toml_type(e) == TOML_INTEGER)
+                         ? toml_float(e) : NAN;
+        if (!(pct > 0 && pct <= 1000)) {
+            settings_error(c, e, "a budget threshold is a percentage above 0, at most 1000");
+            free(t);
+            return false;
+        }
+        t[i] = pct / 100;
+    }
+    qsort(t, n, sizeof *t, cmp_double);
+    release_thresholds(k, settings);
+    ((struct budget_settings *)settings)->thresholds = t;
+    ((struct budget_settings *)settings)->nthresholds = n;
+    return true;
+}
+
+static const struct setting budget_keys[] = {
+    {.name = "scope", .type = SETTING_STRING, .offset = offsetof(struct budget_settings, scope),
+     .required = true, .check = check_scope, .example = "\"tenant:acme\"",
+     .doc = "\"total\", \"tenant:NAME\", \"provider:NAME\" or \"model:[PROVIDER/]MODEL\""},
+    {.name = "period", .type = SETTING_ENUM, .offset = offsetof(struct budget_settings, period),
+     .def = "\"month\"", .names = budget_period_names,
+     .doc = "a calendar day, week (from Monday) or month in [general] timezone"},
+    {.name = "amount_usd", .type = SETTING_FLOAT,
+     .offset = offsetof(struct budget_settings, amount_usd), .required = true,
+     .min = 0.000001, .max = 1e12, .example = "5000.0", .doc = "the budget for one period"},
+    {.name = "thresholds", .type = SETTING_CUSTOM, .parse = parse_thresholds,
+     .release = release_thresholds, .def = "[50, 80, 100]",
+     .doc = "percent of the amount: each notifies once per period (the budget alert kind)"},
+    {0},
+};
+
+void budget_settings_init(struct budget_settings *b)
+{
+    settings_defaults(budget_keys, b);
+}
+
+void budget_settings_load(struct settings_ctx *c, const struct toml_value *t,
+                          struct budget_settings *b)
+{
+    const struct setting *tables[] = {budget_keys};
+    settings_check_unknown(c, t, tables, 1, "[[budget]]");
+    settings_load(c, t, budget_keys, b, "[[budget]]");
+    if (!b->scope)
+        b->scope = xstrdup("total");
+}
+
+void budget_settings_free(struct budget_settings *b)
+{
+    settings_free(budget_keys, b);
+}
+
+void budget_settings_example(struct strbuf *out)
+{
+    settings_write_comment(out, "Budgets per calendar period. Each threshold notifies once "
+                                "per period (the budget alert kind); budget_forecast warns "
+                                "before the amount is reached. A [[tenant]]'s "
+                                "daily_budget_usd is a day budget of that tenant.");
+    strbuf_puts(out, "# [[budget]]\n");
+    settings_write_example(budget_keys, true, 35, out);
+}
+
+/* ---- periods ------------------------------------------------------------------------ */
+
+void budget_period_bounds(const char *period, int64_t t, int64_t *start, int64_t *end)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    int days = 1;
+    if (strcmp(period, "week") == 0) {
+        tm.tm_mday -= (tm.tm_wday + 6) % 7; /* back to Monday */
+        days = 7;
+    } else if (strcmp(period, "month") == 0) {
+        tm.tm_mday = 1;
+        days = 0;
+    }
+    struct tm e = tm;
+    tm.tm_isdst = -1;
+    *start = (int64_t)mktime(&tm);
+    if (days)
+        e.tm_mday += days;
+    else
+        e.tm_mon += 1;
+    e.tm_isdst = -1;
+    *end = (int64_t)mktime(&e);
+}
+
+/* ---- the budgets ---------------------------------------------------------------------- */
+
+enum scope_kind { SC_TOTAL, SC_TENANT, SC_PROVIDER, SC_MODEL };
+
+struct budget {
+    const struct budget_settings *cfg;
+    enum scope_kind kind;
+    char a[200];           /* tenant, provider, or the model's provider ("" = any) */
+    char b[200];           /* the model */
+};
+
+/* One remembered day of one scope. */
+struct day_sum {
+    char *scope;
+    int64_t day;
+    double usd;
+};
+
+struct budgets {
+    struct budget *b;
+    size_t n;
+    struct db *db;
+    struct day_sum *days;
+    size_t ndays, cap;
+};
+
+static void parse_scope(struct budget *b, const char *scope)
+{
+    const char *colon = strchr(scope, ':');
+    b->kind = SC_TOTAL;
+    if (!colon)
+        return;
+    const char *name = colon + 1;
+    size_t n = (size_t)(colon - scope);
+    if (n == 6 && strncmp(scope, "tenant", 6) == 0)
+        b->kind = SC_TENANT;
+    else if (n == 8 && strncmp(scope, "provider", 8) == 0)
+        b->kind = SC_PROVIDER;
+    else if (n == 5 && strncmp(scope, "model", 5) == 0)
+        b->kind = SC_MODEL;
+    const char *slash = b->kind == SC_MODEL ? strchr(name, '/') : NULL;
+    if (slash) {
+        snprintf(b->a, sizeof b->a, "%.*s", (int)(slash - name), name);
+        snprintf(b->b, sizeof b->b, "%s", slash + 1);
+    } else if (b->kind == SC_MODEL) {
+        snprintf(b->b, sizeof b->b, "%s", name);
+    } else {
+        snprintf(b->a, sizeof b->a, "%s", name);
+    }
+}
+
+static bool scope_has(const struct budget *b, const struct series_key *k)
+{
+    switch (b->kind) {
+    case SC_TOTAL: return true;
+    case SC_TENANT: return strcmp(b->a, k->tenant) == 0;
+    case SC_PROVIDER: return strcmp(b->a, k->provider) == 0;
+    case SC_MODEL:
+        return strcmp(b->b, k->model) == 0 && (!b->a[0] || strcmp(b->a, k->provider) == 0);
+    }
+    return false;
+}
+
+static double *day_find(const struct budgets *bs, const char *scope, int64_t day)
+{
+    for (size_t i = 0; i < bs->ndays; i++)
+        if (bs->days[i].day == day && strcmp(bs->days[i].scope, scope) == 0)
+            return &bs->days[i].usd;
+    return NULL;
+}
+
+static void day_set(struct budgets *bs, const char *scope, int64_t day, double usd)
+{
+    double *d = day_find(bs, scope, day);
+    if (d) {
+        *d = usd;
+        return;
+    }
+    xgrow(&bs->days, &bs->cap, bs->ndays + 1, sizeof *bs->days);
+    bs->days[bs->ndays++] = (struct day_sum){xstrdup(scope), day, usd};
+}
+
+static void load_days(struct budgets *bs)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db_handle(bs->db), "SELECT scope, day, usd FROM budget_days",
+                           -1, &s, NULL) != SQLITE_OK) {
+        log_msg(LOG_ERROR, "budgets: cannot read the days remembered: %s",
+                sqlite3_errmsg(db_handle(bs->db)));
+        return;
+    }
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const unsigned char *scope = sqlite3_column_text(s, 0);
+        if (scope)
+            day_set(bs, (const char *)scope, sqlite3_column_int64(s, 1),
+                    sqlite3_column_double(s, 2));
+    }
+    sqlite3_finalize(s);
+}
+
+struct budgets *budgets_new(const struct budget_settings *cfg, size_t n, struct db *db)
+{
+    struct budgets *bs = xcalloc(1, sizeof *bs);
+    bs->b = xcalloc(n ? n : 1, sizeof *bs->b);
+    bs->n = n;
+    bs->db = db;
+    for (size_t i = 0; i < n; i++) {
+        bs->b[i].cfg = &cfg[i];
+        parse_scope(&bs->b[i], cfg[i].scope);
+    }
+    if (db)
+        load_days(bs);
+    return bs;
+}
+
+void budgets_free(struct budgets *bs)
+{
+    if (!bs)
+        return;
+    for (size_t i = 0; i < bs->ndays; i++)
+        free(bs->days[i].scope);
+    free(bs->days);
+    free(bs->b);
+    free(bs);
+}
+
+/* ---- one budget's sums ------------------------------------------------------------------ */
+
+/* Hour slots from the baseline's first hour to the current hour. */
+#define NSLOTS (BASELINE_DAYS * 24 + 1)
+
+/* What the forecast and the figures need of one budget's scope, from one
+ * walk of the series. */
+struct scope_sums {
+    double held;             /* priced spend in [held_from, now) */
+    bool priced, unpriced;   /* activity of each kind in it */
+    double day_hour[BASELINE_DAYS + 1]; /* [d]: the same hour d days back */
+    double slot[NSLOTS];     /* priced spend by hour from hour0 */
+    int64_t hour0;
+    struct view_budget_period *out; /* for the models */
+};
+
+static bool active(const struct tally *t)
+{
+    return t->requests > 0 || t->input > 0 || t->output > 0;
+}
+
+/* usd of (provider, model) into out's top models, keeping the largest. */
+static void top_add(struct view_budget_period *out, const char *provider, const char *model,
+                    double usd)
+{
+    size_t i = 0;
+    while (i < out->ntop && !(strcmp(out->top[i].provider, provider) == 0 &&
+                              strcmp(out->top[i].model, model) == 0))
+        i++;
+    if (i == out->ntop) {
+        if (out->ntop < VIEW_BUDGET_TOP) {
+            out->ntop++;
+        } else {
+            i = VIEW_BUDGET_TOP - 1; /* replaces the smallest if larger */
+            if (!(usd > out->top[i].usd))
+                return;
+        }
+        snprintf(out->top[i].provider, sizeof out->top[i].provider, "%s", provider);
+        snprintf(out->top[i].model, sizeof out->top[i].model, "%s", model);
+        out->top[i].usd = 0;
+    }
+    out->top[i].usd += usd;
+    for (; i > 0 && out->top[i].usd > out->top[i - 1].usd; i--) {
+        struct view_budget_model t = out->top[i];
+        out->top[i] = out->top[i - 1];
+        out->top[i - 1] = t;
+    }
+}
+
+/* Every counted series of b's scope into s. Models are summed per series
+ * (a model over several series is one entry). */
+static void scope_walk(const struct budget *b, const struct store *st,
+                       const struct view_params *p, int64_t held_from, struct scope_sums *s)
+{
+    struct tally slots[NSLOTS];
+    memset(slots, 0, sizeof slots);
+    s->hour0 = p->now - p->now % CLOCK_HOUR - BASELINE_DAYS * (int64_t)CLOCK_DAY;
+    for (size_t id = 0; id < store_series_count(st); id++) {
+        const struct series_key *k = store_series_key(st, (int)id);
+        if (!scope_has(b, k) || !view_series_counted(p, k))
+            continue;
+        struct tally t;
+        store_sum(st, (int)id, held_from, p->now, &t);
+        if (store_series_price(st, (int)id) == PRICE_NONE) {
+            s->unpriced |= active(&t);
+            continue;
+        }
+        s->priced |= active(&t) || t.cost != 0;
+        s->held += t.cost;
+        if (t.cost > 0)
+            top_add(s->out, k->provider, k->model, t.cost);
+        for (int d = 0; d <= BASELINE_DAYS; d++) {
+            int64_t end = p->now - d * (int64_t)CLOCK_DAY;
+            store_sum(st, (int)id, end - CLOCK_HOUR, end, &t);
+            s->day_hour[d] += t.cost;
+        }
+        store_hourly(st, (int)id, s->hour0, NSLOTS, slots);
+    }
+    for (int i = 0; i < NSLOTS; i++)
+        s->slot[i] = slots[i].cost;
+}
+
+/* ---- the forecast ------------------------------------------------------------------------ */
+
+/* The projection: rate[j] $/h for the hour starting at the current hour
+ * + j hours (j mod 24), or a flat rate when flat. */
+struct projection {
+    double rate[24];
+    bool never;
+};
+
+/* The hour-of-day profile from the baseline days held (first = the first
+ * minute the store holds), scaled to the last hour's burn (budget.h). */
+static void project(const struct scope_sums *s, int64_t now, int64_t first,
+                    struct projection *pr)
+{
+    int64_t hour = now - now % CLOCK_HOUR;
+    int cur = NSLOTS - 1; /* the slot of the current hour */
+    int ndays = 0;
+    while (ndays < BASELINE_DAYS &&
+           first <= hour - (ndays + 1) * (int64_t)CLOCK_DAY - CLOCK_HOUR)
+        ndays++;
+    double prof[24] = {0}, base = 0; /* base: the usual last hour */
+    for (int d = 1; d <= ndays; d++) {
+        for (int j = 0; j < 24; j++)
+            prof[j] += s->slot[cur - d * 24 + j] / ndays;
+        base += s->day_hour[d] / ndays;
+    }
+    double last = s->day_hour[0];
+    double r = base > 0 ? last / base : 1;
+    bool shaped = ndays > 0 && (base > 0 || last <= 0);
+    for (int j = 0; j < 24; j++)
+        pr->rate[j] = shaped ? r * prof[j] : last;
+    pr->never = true;
+    for (int j = 0; j < 24; j++)
+        pr->never &= !(pr->rate[j] > 0);
+}
+
+/* When spent reaches limit by projection pr before end; 0 if it does not. */
+static int64_t crossing(const struct projection *pr, int64_t now, int64_t end, double spent,
+                        double limit)
+{
+    double left = limit - spent;
+    if (!(left > 0) || pr->never)
+        return 0;
+    int64_t hour = now - now % CLOCK_HOUR;
+    for (int64_t k = 0;; k++) {
+        int64_t t0 = hour + k * CLOCK_HOUR, t1 = t0 + CLOCK_HOUR;
+        if (t0 < now)
+            t0 = now;
+        if (t0 >= end)
+            return 0;
+        if (t1 > end)
+            t1 = end;
+        double rate = pr->rate[k % 24];
+        double amount = rate * (double)(t1 - t0) / CLOCK_HOUR;
+        if (rate > 0 && amount >= left)
+            return t0 + (int64_t)ceil(left / rate * CLOCK_HOUR);
+        left -= amount;
+    }
+}
+
+/* ---- the view ------------------------------------------------------------------------------ */
+
+/* The first day the store holds whole (it keeps STORE_RETENTION): older
+ * days of a period come from the days remembered. */
+static int64_t held_cut(int64_t now)
+{
+    return clock_day_end(now - STORE_RETENTION);
+}
+
+static void fill_one(const struct budgets *bs, const struct budget *b, const struct store *st,
+                     const struct view_params *p, struct view_budget_period *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->scope, sizeof out->scope, "%s", b->cfg->scope);
+    snprintf(out->period, sizeof out->period, "%s", b->cfg->period);
+    budget_period_bounds(b->cfg->period, p->now, &out->period_start, &out->period_end);
+    out->limit_usd = b->cfg->amount_usd;
+    int64_t cut = held_cut(p->now);
+    int64_t held_from = out->period_start > cut ? out->period_start : cut;
+    struct scope_sums s = {.out = out};
+    scope_walk(b, st, p, held_from, &s);
+    double older = 0;
+    for (int64_t d = out->period_start; d < held_from; d = clock_day_end(d)) {
+        const double *usd = day_find(bs, b->cfg->scope, d);
+        older += usd ? *usd : 0;
+    }
+    out->spent_usd = s.unpriced && !s.priced ? NAN : s.held + older;
+    out->used = out->spent_usd / out->limit_usd;
+    for (size_t i = 0; i < b->cfg->nthresholds; i++)
+        if (out->used >= b->cfg->thresholds[i])
+            out->crossed = b->cfg->thresholds[i];
+    if (isfinite(out->spent_usd)) {
+        struct projection pr;
+        project(&s, p->now, store_first_minute(st), &pr);
+        out->forecast_at = crossing(&pr, p->now, out->period_end, out->spent_usd,
+                                    out->limit_usd);
+    }
+}
+
+void budgets_fill_view(const struct budgets *bs, const struct store *st,
+                       const struct view_params *p, struct view *v)
+{
+    free(v->budgets);
+    v->budgets = xcalloc(bs->n ? bs->n : 1, sizeof *v->budgets);
+    v->nbudgets = bs->n;
+    for (size_t i = 0; i < bs->n; i++)
+        fill_one(bs, &bs->b[i], st, p, &v->budgets[i]);
+}
+
+/* ---- remembering days ------------------------------------------------------------------------ */
+
+/* Priced spend of b's scope in [t0, t1); NAN if it had only unpriced usage. */
+static double scope_spend(const struct budget *b, const struct store *st,
+                          const struct view_params *p, int64_t t0, int64_t t1)
+{
+    double usd = 0;
+    bool priced = false, unpriced = false;
+    for (size_t id = 0; id < store_series_count(st); id++) {
+        const struct series_key *k = store_series_key(st, (int)id);
+        if (!scope_has(b, k) || !view_series_counted(p, k))
+            continue;
+        struct tally t;
+        store_sum(st, (int)id, t0, t1, &t);
+        if (store_series_price(st, (int)id) == PRICE_NONE) {
+            unpriced |= active(&t);
+        } else {
+            priced = true;
+            usd += t.cost;
+        }
+    }
+    return unpriced && !priced ? NAN : usd;
+}
+
+static int put_day(struct budgets *bs, const char *scope, int64_t day, double usd)
+{
+    sqlite3_stmt *s;
+    sqlite3 *h = db_handle(bs->db);
+    if (sqlite3_prepare_v2(h, "INSERT OR REPLACE INTO budget_days(scope, day, usd) "
+                              "VALUES(?, ?, ?)", -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(s, 1, scope, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, day);
+    sqlite3_bind_double(s, 3, usd);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Days older than any period can reach (a month and a day) go. */
+static int prune_days(struct budgets *bs, int64_t now)
+{
+    int64_t before = now - 32 * (int64_t)CLOCK_DAY;
+    size_t keep = 0;
+    for (size_t i = 0; i < bs->ndays; i++) {
+        if (bs->days[i].day < before)
+            free(bs->days[i].scope);
+        else
+            bs->days[keep++] = bs->days[i];
+    }
+    bs->ndays = keep;
+    char sql[96];
+    snprintf(sql, sizeof sql, "DELETE FROM budget_days WHERE day < %lld", (long long)before);
+    return sqlite3_exec(db_handle(bs->db), sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int budgets_remember(struct budgets *bs, const struct store *st, const struct view_params *p)
+{
+    if (!bs->db || bs->n == 0)
+        return 0;
+    int64_t today = clock_day_start(p->now);
+    if (db_begin(bs->db) != 0)
+        return -1;
+    int rc = prune_days(bs, p->now);
+    for (size_t i = 0; i < bs->n && rc == 0; i++) {
+        const struct budget *b = &bs->b[i];
+        for (int64_t d = held_cut(p->now); d < today && rc == 0; d = clock_day_end(d)) {
+            double usd = scope_spend(b, st, p, d, clock_day_end(d));
+            if (!isfinite(usd))
+                continue;
+            const double *old = day_find(bs, b->cfg->scope, d);
+            if (old && *old == usd)
+                continue;
+            rc = put_day(bs, b->cfg->scope, d, usd);
+            if (rc == 0)
+                day_set(bs, b->cfg->scope, d, usd);
+        }
+    }
+    if (rc == 0 && db_commit(bs->db) == 0)
+        return 0;
+    log_msg(LOG_ERROR, "budgets: cannot remember the days' spend: %s", db_error(bs->db));
+    db_rollback(bs->db);
+    /* what memory holds must be what the database holds */
+    for (size_t i = 0; i < bs->ndays; i++)
+        free(bs->days[i].scope);
+    bs->ndays = 0;
+    load_days(bs);
+    return -1;
+}

@@ -1,0 +1,479 @@
+/* test_budget.c - budgets per calendar period against an oracle: the
+ * periods of a zone with daylight saving, a month longer than the store,
+ * thresholds that notify once per period across a restart (real SQLite,
+ * the real outbox), and the forecast on a synthetic week with a daily
+ * shape, checked against when the data itself crosses. */
+#include "tests/helpers.h"
+
+#include <cJSON.h>
+
+#include "alerts/alerts.h"
+#include "alerts/outbox.h"
+#include "alerts/rules.h"
+#include "app/config.h"
+#include "core/budget.h"
+#include "core/format.h"
+#include "core/snapshot.h"
+#include "lib/clock.h"
+
+#define MINUTE 60
+#define HOUR 3600
+#define DAY 86400
+
+static int64_t at(const char *rfc3339)
+{
+    int64_t t;
+    if (clock_parse_time(rfc3339, &t) != 0)
+        fail_msg("bad time %s", rfc3339);
+    return t;
+}
+
+static struct budget_settings budget(const char *scope, const char *period, double usd)
+{
+    struct budget_settings b;
+    memset(&b, 0, sizeof b);
+    budget_settings_init(&b);
+    b.scope = strdup(scope);
+    for (size_t i = 0; budget_period_names[i]; i++)
+        if (strcmp(budget_period_names[i], period) == 0)
+            b.period = budget_period_names[i];
+    b.amount_usd = usd;
+    return b;
+}
+
+static void spend(struct store *st, const char *tenant, const char *model, int64_t t,
+                  double usd)
+{
+    struct series_key k = {"spans", "openai", model, tenant};
+    store_add(st, store_series(st, &k), t, &(struct tally){.requests = 1, .cost = usd});
+}
+
+/* The budgets of bs at now over st, into v (no sources: everything counts). */
+static void fill(const struct budgets *bs, const struct store *st, int64_t now, struct view *v)
+{
+    memset(v, 0, sizeof *v);
+    v->now = now;
+    struct view_params p = {.now = now, .window = HOUR};
+    budgets_fill_view(bs, st, &p, v);
+}
+
+/* After a test that moved the zone (even one that failed half way). */
+static int utc(void **state)
+{
+    (void)state;
+    return clock_set_timezone("UTC") ? 0 : -1;
+}
+
+/* ---- periods --------------------------------------------------------------------- */
+
+static void test_periods_are_calendar_periods_of_the_zone(void **state)
+{
+    (void)state;
+    assert_true(clock_set_timezone("Europe/Berlin"));
+    int64_t s, e;
+    /* 2026-03-01 00:30 CET is March: it began at 00:00 CET (23:00Z the day
+     * before) and ends on April 1st 00:00 CEST (22:00Z: the clocks moved
+     * on March 29th) */
+    budget_period_bounds("month", at("2026-02-28T23:30:00Z"), &s, &e);
+    assert_int_equal(s, at("2026-02-28T23:00:00Z"));
+    assert_int_equal(e, at("2026-03-31T22:00:00Z"));
+    /* a minute before, it is still February */
+    budget_period_bounds("month", at("2026-02-28T22:59:00Z"), &s, &e);
+    assert_int_equal(s, at("2026-01-31T23:00:00Z"));
+    assert_int_equal(e, at("2026-02-28T23:00:00Z"));
+    /* December into January */
+    budget_period_bounds("month", at("2026-12-31T23:00:00Z"), &s, &e);
+    assert_int_equal(s, at("2026-12-31T23:00:00Z"));
+    assert_int_equal(e, at("2027-01-31T23:00:00Z"));
+    /* the spring-forward day has 23 hours, the fall-back day 25 */
+    budget_period_bounds("day", at("2026-03-29T12:00:00Z"), &s, &e);
+    assert_int_equal(s, at("2026-03-28T23:00:00Z"));
+    assert_int_equal(e - s, 23 * HOUR);
+    budget_period_bounds("day", at("2026-10-25T12:00:00Z"), &s, &e);
+    assert_int_equal(s, at("2026-10-24T22:00:00Z"));
+    assert_int_equal(e - s, 25 * HOUR);
+    /* weeks start on Monday: 2026-03-29 is a Sunday, the week across the
+     * change has 167 hours */
+    budget_period_bounds("week", at("2026-03-29T12:00:00Z"), &s, &e);
+    assert_int_equal(s, at("2026-03-22T23:00:00Z"));
+    assert_int_equal(e, at("2026-03-29T22:00:00Z"));
+    assert_true(clock_set_timezone("UTC"));
+}
+
+/* A day budget on the spring-forward day counts exactly the spend of that
+ * local day, whatever the UTC date of each record. */
+static void test_a_day_budget_on_a_daylight_saving_day(void **state)
+{
+    (void)state;
+    assert_true(clock_set_timezone("Europe/Berlin"));
+    struct store *st = store_new();
+    spend(st, "acme", "m", at("2026-03-28T22:30:00Z"), 1);  /* 23:30 CET, the 28th */
+    spend(st, "acme", "m", at("2026-03-28T23:30:00Z"), 2);  /* 00:30 CET, the 29th */
+    spend(st, "acme", "m", at("2026-03-29T01:30:00Z"), 4);  /* 03:30 CEST, the 29th */
+    spend(st, "acme", "m", at("2026-03-29T21:30:00Z"), 8);  /* 23:30 CEST, the 29th */
+    spend(st, "other", "m", at("2026-03-29T12:00:00Z"), 100); /* another tenant */
+    struct budget_settings b = budget("tenant:acme", "day", 20);
+    struct budgets *bs = budgets_new(&b, 1, NULL);
+    struct view v;
+    fill(bs, st, at("2026-03-29T21:59:00Z"), &v);
+    assert_int_equal(v.nbudgets, 1);
+    assert_close(v.budgets[0].spent_usd, 2 + 4 + 8, 1e-12);
+    assert_close(v.budgets[0].used, 14.0 / 20, 1e-12);
+    assert_close(v.budgets[0].crossed, 0.5, 0);
+    /* a minute into the 30th (22:01Z = 00:01 CEST): a new day, nothing spent */
+    view_free(&v);
+    fill(bs, st, at("2026-03-29T22:01:00Z"), &v);
+    assert_close(v.budgets[0].spent_usd, 0, 0);
+    assert_close(v.budgets[0].crossed, 0, 0);
+    view_free(&v);
+    budgets_free(bs);
+    budget_settings_free(&b);
+    store_free(st);
+    assert_true(clock_set_timezone("UTC"));
+}
+
+/* A month is longer than the 8 days the store holds: the older days come
+ * from the database, across a restart. */
+static void test_a_month_remembers_days_the_store_no_longer_holds(void **state)
+{
+    (void)state;
+    assert_true(clock_set_timezone("America/New_York"));
+    char *dir = temp_dir(), path[4200], err[256];
+    snprintf(path, sizeof path, "%s/s.db", dir);
+    /* March in New York begins 2026-03-01T05:00Z (EST) */
+    const struct {
+        const char *t;
+        double usd;
+    } data[] = {
+        {"2026-03-01T04:59:00Z", 1000}, /* Feb 28th 23:59 EST: not March */
+        {"2026-03-01T05:00:00Z", 1},    {"2026-03-03T12:00:00Z", 2},
+        {"2026-03-09T12:00:00Z", 4},    {"2026-03-15T12:00:00Z", 8},
+        {"2026-03-20T12:00:00Z", 16},
+    };
+    struct budget_settings b = budget("total", "month", 100);
+    struct db *db = db_open(path, err, sizeof err);
+    assert_non_null(db);
+    struct budgets *bs = budgets_new(&b, 1, db);
+    struct store *st = store_new();
+    /* a daemon remembers the days as they pass (on the 2nd, the 6th, the
+     * 10th: each time the days the store holds whole) */
+    for (size_t i = 0; i < 4; i++)
+        spend(st, "", "m", at(data[i].t), data[i].usd);
+    const char *when[] = {"2026-03-02T12:00:00Z", "2026-03-06T12:00:00Z",
+                          "2026-03-10T12:00:00Z"};
+    for (size_t i = 0; i < 3; i++) {
+        struct view_params p1 = {.now = at(when[i]), .window = HOUR};
+        assert_int_equal(budgets_remember(bs, st, &p1), 0);
+    }
+    budgets_free(bs);
+    store_free(st);
+    db_close(db);
+
+    /* a restart on the 20th: the store holds the 12th on */
+    db = db_open(path, err, sizeof err);
+    assert_non_null(db);
+    bs = budgets_new(&b, 1, db);
+    st = store_new();
+    for (size_t i = 4; i < 6; i++)
+        spend(st, "", "m", at(data[i].t), data[i].usd);
+    struct view v;
+    fill(bs, st, at("2026-03-20T13:00:00Z"), &v);
+    /* oracle: every record in March, local time: 1 + 2 + 4 + 8 + 16 */
+    assert_close(v.budgets[0].spent_usd, 31, 1e-12);
+    view_free(&v);
+    budgets_free(bs);
+    db_close(db);
+    store_free(st);
+    budget_settings_free(&b);
+    rm_rf(dir);
+    assert_true(clock_set_timezone("UTC"));
+}
+
+/* ---- thresholds: once per period ----------------------------------------------------- */
+
+struct once_fx {
+    char *dir;
+    char path[4200];
+    struct config *cfg;
+    struct db *db;
+    struct alerts *al;
+    struct budgets *bs;
+    struct budget_settings b;
+};
+
+static void once_open(struct once_fx *f)
+{
+    char err[256];
+    f->db = db_open(f->path, err, sizeof err);
+    assert_non_null(f->db);
+    f->al = alerts_new(&f->cfg->alerts, f->cfg->hooks, 1, f->db, true, err, sizeof err);
+    assert_non_null(f->al);
+    f->bs = budgets_new(&f->b, 1, f->db);
+}
+
+static void once_close(struct once_fx *f)
+{
+    budgets_free(f->bs);
+    alerts_free(f->al);
+    db_close(f->db);
+}
+
+/* One evaluation at now: the notifications it queued. */
+static size_t evaluate(struct once_fx *f, const struct store *st, int64_t now)
+{
+    struct view v;
+    fill(f->bs, st, now, &v);
+    struct rule_hits hits = {0};
+    rules_evaluate(&v, &f->cfg->alerts, true, &hits);
+    size_t n = alerts_update(f->al, &hits, now);
+    rules_hits_free(&hits);
+    view_free(&v);
+    return n;
+}
+
+/* The newest outbox row's JSON, parsed (the caller deletes it). */
+static cJSON *last_queued(struct once_fx *f)
+{
+    struct outbox_item items[16];
+    size_t n = outbox_due(f->db, INT64_MAX, NULL, 0, items, 16);
+    assert_true(n > 0);
+    cJSON *j = cJSON_Parse(items[n - 1].json);
+    outbox_items_free(items, n);
+    assert_non_null(j);
+    return j;
+}
+
+static void test_each_threshold_notifies_once_per_period_across_a_restart(void **state)
+{
+    (void)state;
+    struct once_fx f = {0};
+    f.dir = temp_dir();
+    snprintf(f.path, sizeof f.path, "%s/s.db", f.dir);
+    f.cfg = config_defaults();
+    f.cfg->nhooks = 1;
+    f.cfg->hooks = calloc(1, sizeof *f.cfg->hooks);
+    f.cfg->hooks[0].shell = strdup("true");
+    f.cfg->hooks[0].on_firing = f.cfg->hooks[0].on_resolved = true;
+    f.cfg->hooks[0].timeout = 10;
+    f.cfg->hooks[0].attempts = 3;
+    f.b = budget("tenant:acme", "day", 100);
+    once_open(&f);
+    struct store *st = store_new();
+    int64_t day = at("2026-11-20T00:00:00Z");
+
+    /* $40 of 100: below the first threshold */
+    spend(st, "acme", "a", day + HOUR, 40);
+    assert_int_equal(evaluate(&f, st, day + 2 * HOUR), 0);
+    /* $55: the 50% threshold, once (4 models: the hook hears of the top 3) */
+    spend(st, "acme", "b", day + 2 * HOUR, 6);
+    spend(st, "acme", "c", day + 2 * HOUR, 5);
+    spend(st, "acme", "d", day + 2 * HOUR, 4);
+    assert_int_equal(evaluate(&f, st, day + 3 * HOUR), 1);
+    cJSON *j = last_queued(&f);
+    assert_string_equal(cJSON_GetObjectItem(j, "kind")->valuestring, "budget");
+    assert_string_equal(cJSON_GetObjectItem(j, "scope")->valuestring, "tenant:acme");
+    assert_string_equal(cJSON_GetObjectItem(j, "severity")->valuestring, "warning");
+    cJSON *bj = cJSON_GetObjectItem(j, "budget");
+    assert_non_null(bj);
+    assert_string_equal(cJSON_GetObjectItem(bj, "period")->valuestring, "day");
+    assert_close(cJSON_GetObjectItem(bj, "spent_usd")->valuedouble, 55, 1e-12);
+    cJSON *top = cJSON_GetObjectItem(bj, "top_models");
+    assert_int_equal(cJSON_GetArraySize(top), 3);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(top, 0), "model")->valuestring,
+                        "a");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(top, 2), "model")->valuestring,
+                        "c");
+    cJSON_Delete(j);
+    assert_int_equal(evaluate(&f, st, day + 4 * HOUR), 0);
+
+    /* a restart: not again */
+    once_close(&f);
+    once_open(&f);
+    assert_int_equal(evaluate(&f, st, day + 5 * HOUR), 0);
+    /* $85: the 80% threshold, once; $100: the 100%, critical */
+    spend(st, "acme", "a", day + 5 * HOUR, 30);
+    assert_int_equal(evaluate(&f, st, day + 6 * HOUR), 1);
+    assert_int_equal(evaluate(&f, st, day + 6 * HOUR + MINUTE), 0);
+    spend(st, "acme", "a", day + 6 * HOUR, 15);
+    assert_int_equal(evaluate(&f, st, day + 7 * HOUR), 1);
+    j = last_queued(&f);
+    assert_string_equal(cJSON_GetObjectItem(j, "severity")->valuestring, "critical");
+    cJSON_Delete(j);
+    once_close(&f);
+    once_open(&f);
+    assert_int_equal(evaluate(&f, st, day + 8 * HOUR), 0);
+    /* the next day starts afresh: $60 is the 50% threshold again */
+    spend(st, "acme", "a", day + DAY + HOUR, 60);
+    assert_int_equal(evaluate(&f, st, day + DAY + 2 * HOUR), 1);
+    assert_int_equal(evaluate(&f, st, day + DAY + 3 * HOUR), 0);
+
+    once_close(&f);
+    store_free(st);
+    budget_settings_free(&f.b);
+    config_free(f.cfg);
+    rm_rf(f.dir);
+}
+
+/* ---- the forecast ----------------------------------------------------------------------- */
+
+/* The synthetic week: $ per minute at t, the same every day - a little at
+ * night, a working-day hump from 07:00 to 19:00 UTC that peaks at 13:00. */
+static double rate_at(int64_t t)
+{
+    double h = (double)(t % DAY) / HOUR;
+    double hump = h >= 7 && h < 19 ? sin(M_PI * (h - 7) / 12) : 0;
+    return 0.002 + 0.05 * hump;
+}
+
+/* The store holding every minute of the synthetic week from `from` to now. */
+static struct store *synthetic(int64_t from, int64_t now)
+{
+    struct store *st = store_new();
+    for (int64_t t = from; t < now; t += MINUTE)
+        spend(st, "", "m", t, rate_at(t));
+    return st;
+}
+
+/* Oracle: the first minute at which the data's spend since start reaches usd. */
+static int64_t data_crossing(int64_t start, double usd)
+{
+    double sum = 0;
+    for (int64_t t = start;; t += MINUTE) {
+        sum += rate_at(t);
+        if (sum >= usd)
+            return t + MINUTE;
+    }
+}
+
+static double data_spend(int64_t t0, int64_t t1)
+{
+    double sum = 0;
+    for (int64_t t = t0; t < t1; t += MINUTE)
+        sum += rate_at(t);
+    return sum;
+}
+
+static void test_the_forecast_follows_the_daily_shape(void **state)
+{
+    (void)state;
+    /* a week budget (from Monday 2026-11-16); now is Wednesday 08:10, on
+     * the morning ramp; the amount is what the data has spent by Thursday
+     * 15:37 */
+    int64_t week = at("2026-11-16T00:00:00Z"), now = at("2026-11-18T08:10:00Z");
+    int64_t target = at("2026-11-19T15:37:00Z");
+    double amount = data_spend(week, target);
+    struct store *st = synthetic(now - 9 * DAY, now);
+    struct budget_settings b = budget("total", "week", amount);
+    struct budgets *bs = budgets_new(&b, 1, NULL);
+    struct view v;
+    fill(bs, st, now, &v);
+    int64_t truth = data_crossing(week, amount);
+    assert_true(llabs(truth - target) <= MINUTE);
+    int64_t got = v.budgets[0].forecast_at;
+    if (llabs(got - truth) > 15 * MINUTE)
+        fail_msg("forecast %lld, the data crosses at %lld (%+lld s)", (long long)got,
+                 (long long)truth, (long long)(got - truth));
+    /* a straight line at the current burn would be hours off */
+    double burn = data_spend(now - HOUR, now);
+    int64_t line = now + (int64_t)((amount - v.budgets[0].spent_usd) / burn * HOUR);
+    assert_true(llabs(line - truth) > 3 * HOUR);
+    /* not within the default lead of 2 h: no budget_forecast yet */
+    struct config *cfg = config_defaults();
+    struct rule_hits hits = {0};
+    rules_evaluate(&v, &cfg->alerts, true, &hits);
+    for (size_t i = 0; i < hits.n; i++)
+        assert_string_not_equal(hits.hits[i].kind->name, "budget_forecast");
+    rules_hits_free(&hits);
+    view_free(&v);
+    store_free(st);
+
+    /* 90 minutes before the crossing: it fires, on the total */
+    int64_t later = truth - 90 * MINUTE;
+    st = synthetic(later - 9 * DAY, later);
+    fill(bs, st, later, &v);
+    assert_true(llabs(v.budgets[0].forecast_at - truth) <= 15 * MINUTE);
+    rules_evaluate(&v, &cfg->alerts, true, &hits);
+    size_t n = 0;
+    for (size_t i = 0; i < hits.n; i++)
+        if (strcmp(hits.hits[i].kind->name, "budget_forecast") == 0) {
+            n++;
+            assert_string_equal(hits.hits[i].scope, "total");
+            assert_true(hits.hits[i].has_budget);
+        }
+    assert_int_equal(n, 1);
+    rules_hits_free(&hits);
+    view_free(&v);
+    store_free(st);
+
+    /* a budget the week's shape never reaches: not this period */
+    b.amount_usd = data_spend(week, week + 7 * DAY) * 1.2;
+    st = synthetic(now - 9 * DAY, now);
+    fill(bs, st, now, &v);
+    assert_int_equal(v.budgets[0].forecast_at, 0);
+    char buf[40];
+    fmt_forecast(buf, sizeof buf, v.budgets[0].used, v.budgets[0].forecast_at);
+    assert_string_equal(buf, "not this period");
+    view_free(&v);
+    store_free(st);
+    config_free(cfg);
+    budgets_free(bs);
+    budget_settings_free(&b);
+}
+
+/* ---- the config ----------------------------------------------------------------------------- */
+
+static void test_budget_blocks_load_and_bad_ones_are_named(void **state)
+{
+    (void)state;
+    char *dir = temp_dir(), path[4200];
+    snprintf(path, sizeof path, "%s/c.toml", dir);
+    FILE *fp = fopen(path, "w");
+    fputs("[[source]]\nname = \"d\"\ntype = \"demo\"\n"
+          "[[budget]]\nscope = \"tenant:acme\"\nperiod = \"week\"\namount_usd = 500\n"
+          "thresholds = [90, 25]\n"
+          "[[budget]]\nscope = \"total\"\namount_usd = 9000\n", fp);
+    fclose(fp);
+    struct strbuf errs = {0};
+    struct config *cfg = config_load(path, &errs);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->nbudgets, 2);
+    assert_string_equal(cfg->budgets[0].period, "week");
+    assert_int_equal(cfg->budgets[0].nthresholds, 2);
+    assert_close(cfg->budgets[0].thresholds[0], 0.25, 1e-12); /* sorted */
+    assert_string_equal(cfg->budgets[1].period, "month");
+    assert_int_equal(cfg->budgets[1].nthresholds, 3);
+    config_free(cfg);
+
+    fp = fopen(path, "w");
+    fputs("[[budget]]\nscope = \"total\"\namount_usd = 1\n"
+          "[[budget]]\nscope = \"total\"\namount_usd = 2\n", fp);
+    fclose(fp);
+    assert_null(config_load(path, &errs));
+    assert_non_null(strstr(strbuf_str(&errs), "a month budget of 'total' is configured twice"));
+    strbuf_free(&errs);
+    fp = fopen(path, "w");
+    fputs("[[budget]]\nscope = \"team:x\"\nperiod = \"year\"\namount_usd = -1\n"
+          "thresholds = [0]\n", fp);
+    fclose(fp);
+    assert_null(config_load(path, &errs));
+    const char *e = strbuf_str(&errs);
+    assert_non_null(strstr(e, "c.toml:2:9: budget scope 'team:x'"));
+    assert_non_null(strstr(e, ":3:"));
+    assert_non_null(strstr(e, ":4:"));
+    assert_non_null(strstr(e, ":5:"));
+    strbuf_free(&errs);
+    rm_rf(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_periods_are_calendar_periods_of_the_zone, utc),
+        cmocka_unit_test_teardown(test_a_day_budget_on_a_daylight_saving_day, utc),
+        cmocka_unit_test_teardown(test_a_month_remembers_days_the_store_no_longer_holds, utc),
+        cmocka_unit_test(test_each_threshold_notifies_once_per_period_across_a_restart),
+        cmocka_unit_test(test_the_forecast_follows_the_daily_shape),
+        cmocka_unit_test(test_budget_blocks_load_and_bad_ones_are_named),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

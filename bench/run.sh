@@ -88,6 +88,8 @@ python3 bench/measure.py "$RUNS" floor -- "$BUILD/bench/floor" "$small" \
 
 echo "bench: the dashboard"
 "$BUILD/bench/tui_frame"
+echo "bench: alert evaluation at incident scale"
+"$BUILD/bench/alerts_round" 20000
 idle=${IDLE_SECONDS:-60}
 bench/idle.sh "demo (new records every 2 s)" "$idle" "$BUILD/spendtop" --demo
 # a file source with nothing new arriving: the view only changes by the minute

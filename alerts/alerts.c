@@ -65,6 +65,7 @@ struct alerts {
     struct hmap index;
     /* prepared once: a round saves every alert it touched */
     sqlite3_stmt *save_st, *forget_st;
+    uint64_t changes;           /* alerts_generation */
 };
 
 /* ---- persistence ---------------------------------------------------------------- */
@@ -379,6 +380,7 @@ static void undo_notifications(struct alerts *al)
             a->notified_severity = a->undo_notified_severity;
         }
         if (a->undo_resolve) {
+            al->changes++;
             a->state = ST_FIRING; /* false_since stays: it resolves again at once */
             a->resolved_at = 0;
         }
@@ -386,14 +388,25 @@ static void undo_notifications(struct alerts *al)
     }
 }
 
-static void take(struct alert *a, const struct rule_hit *h)
+static bool same_num(double x, double y)
 {
+    return x == y || (isnan(x) && isnan(y));
+}
+
+/* The hit's figures into a; true if an alert shown (not pending) now
+ * shows something else. */
+static bool take(struct alert *a, const struct rule_hit *h)
+{
+    bool same = same_num(a->value, h->value) && same_num(a->baseline, h->baseline) &&
+                same_num(a->ratio, h->ratio) && same_num(a->threshold, h->threshold) &&
+                a->severity == h->severity && strcmp(a->summary, h->summary) == 0;
     a->value = h->value;
     a->baseline = h->baseline;
     a->ratio = h->ratio;
     a->threshold = h->threshold;
     a->severity = h->severity;
     snprintf(a->summary, sizeof a->summary, "%s", h->summary);
+    return !same;
 }
 
 /* An evaluation, step 1: each hit lands on its alert, found by key. A key
@@ -411,6 +424,7 @@ static void apply_hits(struct alerts *al, const struct rule_hits *hits, int64_t 
         struct alert *a = find(al, key);
         if (!a || a->state == ST_RESOLVED) {
             bool added = !a;
+            al->changes += !added; /* a resolved alert, no longer listed */
             if (added)
                 a = grow(al);
             memset(a, 0, sizeof *a);
@@ -424,7 +438,8 @@ static void apply_hits(struct alerts *al, const struct rule_hits *hits, int64_t 
             if (added)
                 index_put(al, (size_t)(a - al->a));
         }
-        take(a, h);
+        if (take(a, h) && a->state != ST_PENDING)
+            al->changes++;
         a->hit = true;
         a->dirty = true;
     }
@@ -441,6 +456,7 @@ static void advance_pending(struct alerts *al, struct alert *a, int64_t now, siz
     } else if (now - a->since >= al->cfg->for_s) {
         a->state = ST_FIRING;
         a->false_since = 0;
+        al->changes++;
         make_id(a);
         if (al->queue)
             notify(al, a, true, now, queued);
@@ -471,6 +487,7 @@ static void advance_firing(struct alerts *al, struct alert *a, int64_t now, size
         (!al->queue || !a->last_notified || notify(al, a, false, now, queued))) {
         a->state = ST_RESOLVED;
         a->resolved_at = now;
+        al->changes++;
     }
     a->dirty = true;
 }
@@ -485,6 +502,7 @@ static void sweep(struct alerts *al, int64_t now)
         bool gone = a->state == ST_RESOLVED &&
                     (a->resolved_at == 0 || now - a->resolved_at > al->cfg->keep_resolved);
         if (gone) {
+            al->changes += a->resolved_at != 0; /* it was listed */
             if (al->db)
                 forget(al, a->key);
             continue;
@@ -593,6 +611,7 @@ int alerts_silence(struct alerts *al, const char *id, int64_t now, char *msg, si
         if (a->state != ST_FIRING || strcmp(a->id, id) != 0)
             continue;
         a->silenced_until = now + al->cfg->repeat;
+        al->changes++;
         char d[16];
         clock_format_duration(al->cfg->repeat, d, sizeof d);
         snprintf(msg, len, "silenced %s %s for %s", a->kind->name, a->scope, d);
@@ -612,3 +631,5 @@ size_t alerts_firing(const struct alerts *al)
         n += al->a[i].state == ST_FIRING;
     return n;
 }
+
+uint64_t alerts_generation(const struct alerts *al) { return al->changes; }

@@ -12,6 +12,7 @@
 #include "collectors/otlp_json.h"
 #include "lib/http.h"
 #include "lib/clock.h"
+#include "lib/hmap.h"
 #include "core/lockfile.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
@@ -574,9 +575,21 @@ static void host_view(void *ctx, const struct host_scope *s, struct view *out)
     app_view(host_app(ctx), s->window, s->tenant, s->provider, s->model, true, out);
 }
 
+/* What a view shows, but the time: the store, the alerts listed, and what
+ * each source says of itself in the header (its state, error and counts).
+ * A poll that found nothing new changes none of it (staleness moves with
+ * the clock, and the dashboard makes a view every minute anyway). */
 static uint64_t host_generation(void *ctx)
 {
-    return store_generation(host_app(ctx)->store);
+    struct app *a = host_app(ctx);
+    uint64_t g = store_generation(a->store) * 31 + alerts_generation(a->alerts);
+    for (size_t i = 0; i < a->ncollectors; i++) {
+        const struct source_status *s = &a->collectors[i]->status;
+        int64_t facts[4] = {s->state, s->records, s->rejected, s->no_usage};
+        g = g * 31 + hmap_hash(facts, sizeof facts);
+        g = g * 31 + hmap_hash(s->last_error, strlen(s->last_error));
+    }
+    return g;
 }
 
 static void host_facts(void *ctx, struct host_facts *out)

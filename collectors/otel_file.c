@@ -648,7 +648,7 @@ static const struct setting keys[] = {
      .offset = offsetof(struct otel_file_settings, signals)},
     {.name = "poll_interval", .type = SETTING_DURATION,
      .offset = offsetof(struct otel_file_settings, poll_interval), .def = "\"1s\"", .imin = 1,
-     .imax = CLOCK_HOUR, .doc = "how often to look for new lines and files"},
+     .imax = CLOCK_HOUR, .doc = "how often to look for new lines and files where no change is notified (the fallback: directories are watched)"},
     {0},
 };
 

@@ -5,7 +5,7 @@
  * just before the loop sleeps, recomputes the view if the data (the
  * host's generation) or the minute changed and redraws with wnoutrefresh
  * + one doupdate. New data is on screen in the same loop pass it arrived
- * in, unless views come faster than one per 100 ms (or per 3x a view's
+ * in, unless views come faster than one per 100 ms (or per a view's own
  * cost): then when that gap has passed. Nothing blocks, an idle dashboard
  * sleeps between clock ticks and makes one view a minute.
  *

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +109,19 @@ static void start_hooks(struct app *a)
     const char **secret = config_secret_env(a->cfg);
     a->hooks = hooks_new(&a->loop, a->cfg->hooks, a->cfg->nhooks, secret, a->db);
     free(secret);
+}
+
+/* A view of 100,000 series allocates and frees some 50 MB of group sums,
+ * once a minute and for each alert window. With glibc's defaults each such
+ * block is a fresh mmap whose pages are faulted in on every view (measured:
+ * a third of a view's cost) and the memory is handed back to the system
+ * right after. Kept in the heap instead, the next view reuses it: the peak
+ * is the same, reached by the first view anyway. A hint: if refused, views
+ * are only slower. */
+static void keep_freed_memory(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
 }
 
 /* Stage 1: the config (or the defaults), the demo's additions. */
@@ -221,6 +235,7 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
 {
     char err[1024];
     memset(a, 0, sizeof *a);
+    keep_freed_memory();
     a->db_lock = -1;
     a->no_hooks = o->no_hooks || o->demo;
     if (o->has_now)

@@ -40,6 +40,7 @@ TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TOOLS    := $(BUILD)/tests/toml_decoder $(BUILD)/tests/toml_suite $(BUILD)/tests/grpc_echo
 BENCHES  := $(BUILD)/bench/floor $(BUILD)/bench/timeit $(BUILD)/bench/tui_frame \
+            $(BUILD)/bench/alerts_round \
             $(BUILD)/bench/otlp_topb $(BUILD)/bench/otlp_ingest
 
 .PHONY: all programs test test-run check bench bench-grpc bench-receivers bench-viewers fuzz lint deps \

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,14 @@ struct alerts {
     bool queue;
     struct alert *a;
     size_t n, cap;
+    /* key -> 1 + the alert's index in a[]: an evaluation finds each hit's
+     * alert by key, so a round costs O(hits + alerts), not their product
+     * (20,000 tenants firing at once is an incident, not a corner case).
+     * Built again after a round drops alerts (hmap has no deletion). */
+    struct hmap index;
+    /* prepared once: a round saves every alert it touched */
+    sqlite3_stmt *save_st, *forget_st;
+    uint64_t changes;           /* alerts_generation */
 };
 
 /* ---- persistence ---------------------------------------------------------------- */
@@ -91,12 +100,24 @@ static double col_num(sqlite3_stmt *s, int i)
     " false_since, resolved_at, last_notified, silenced_until, value, baseline,"     \
     " ratio, threshold, summary"
 
+/* *st, prepared on first use and kept until alerts_free (a statement
+ * SQLite finds stale after a schema change is prepared again by SQLite). */
+static sqlite3_stmt *statement(struct alerts *al, sqlite3_stmt **st, const char *sql)
+{
+    if (!*st && sqlite3_prepare_v3((sqlite3 *)db_handle(al->db), sql, -1,
+                                   SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_reset(*st); /* its last error was reported by that step */
+    sqlite3_clear_bindings(*st);
+    return *st;
+}
+
 static int save(struct alerts *al, const struct alert *a)
 {
-    sqlite3 *h = (sqlite3 *)db_handle(al->db);
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(h, "INSERT OR REPLACE INTO alerts(" ALERT_COLUMNS ") VALUES"
-                           "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
+    sqlite3_stmt *s = statement(al, &al->save_st,
+                                "INSERT OR REPLACE INTO alerts(" ALERT_COLUMNS ") VALUES"
+                                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!s)
         return -1;
     sqlite3_bind_text(s, 1, a->key, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, a->id, -1, SQLITE_STATIC);
@@ -118,19 +139,18 @@ static int save(struct alerts *al, const struct alert *a)
     bind_num(s, 17, a->threshold);
     sqlite3_bind_text(s, 18, a->summary, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
+    sqlite3_reset(s); /* done with it: nothing of it stays active */
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int forget(struct alerts *al, const char *key)
 {
-    sqlite3 *h = (sqlite3 *)db_handle(al->db);
-    sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(h, "DELETE FROM alerts WHERE key=?", -1, &s, NULL) != SQLITE_OK)
+    sqlite3_stmt *s = statement(al, &al->forget_st, "DELETE FROM alerts WHERE key=?");
+    if (!s)
         return -1;
     sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -141,6 +161,27 @@ static struct alert *grow(struct alerts *al)
     memset(a, 0, sizeof *a);
     a->notified_severity = -1;
     return a;
+}
+
+/* al->a[i] under its key in the index. */
+static void index_put(struct alerts *al, size_t i)
+{
+    *hmap_put(&al->index, al->a[i].key, strlen(al->a[i].key)) = (void *)(uintptr_t)(i + 1);
+}
+
+/* The index made again from a[] (after alerts moved or left). */
+static void index_rebuild(struct alerts *al)
+{
+    hmap_free(&al->index, NULL);
+    memset(&al->index, 0, sizeof al->index);
+    for (size_t i = 0; i < al->n; i++)
+        index_put(al, i);
+}
+
+static struct alert *find(struct alerts *al, const char *key)
+{
+    uintptr_t i = (uintptr_t)hmap_get(&al->index, key, strlen(key));
+    return i ? &al->a[i - 1] : NULL;
 }
 
 /* The index of name in names[0..n), or -1 (also for NULL). */
@@ -212,6 +253,7 @@ static int load(struct alerts *al, char *err, size_t errlen)
         snprintf(err, errlen, "alert state: %s", sqlite3_errmsg(h));
         return -1;
     }
+    index_rebuild(al);
     return 0;
 }
 
@@ -243,19 +285,14 @@ void alerts_free(struct alerts *al)
 {
     if (!al)
         return;
+    sqlite3_finalize(al->save_st);
+    sqlite3_finalize(al->forget_st);
+    hmap_free(&al->index, NULL);
     free(al->a);
     free(al);
 }
 
 /* ---- lifecycle ------------------------------------------------------------------ */
-
-static struct alert *find(struct alerts *al, const char *key)
-{
-    for (size_t i = 0; i < al->n; i++)
-        if (strcmp(al->a[i].key, key) == 0)
-            return &al->a[i];
-    return NULL;
-}
 
 static void make_id(struct alert *a)
 {
@@ -356,6 +393,7 @@ static void undo_notifications(struct alerts *al)
             a->notified_severity = a->undo_notified_severity;
         }
         if (a->undo_resolve) {
+            al->changes++;
             a->state = ST_FIRING; /* false_since stays: it resolves again at once */
             a->resolved_at = 0;
         }
@@ -363,8 +401,18 @@ static void undo_notifications(struct alerts *al)
     }
 }
 
-static void take(struct alert *a, const struct rule_hit *h)
+static bool same_num(double x, double y)
 {
+    return x == y || (isnan(x) && isnan(y));
+}
+
+/* The hit's figures into a; true if an alert shown (not pending) now
+ * shows something else. */
+static bool take(struct alert *a, const struct rule_hit *h)
+{
+    bool same = same_num(a->value, h->value) && same_num(a->baseline, h->baseline) &&
+                same_num(a->ratio, h->ratio) && same_num(a->threshold, h->threshold) &&
+                a->severity == h->severity && strcmp(a->summary, h->summary) == 0;
     a->value = h->value;
     a->baseline = h->baseline;
     a->ratio = h->ratio;
@@ -373,6 +421,7 @@ static void take(struct alert *a, const struct rule_hit *h)
     snprintf(a->summary, sizeof a->summary, "%s", h->summary);
     a->has_budget = h->has_budget;
     a->budget = h->budget;
+    return !same;
 }
 
 /* Was the one-shot event key notified already? (An error reads as "yes":
@@ -434,18 +483,18 @@ static void notify_once(struct alerts *al, const struct rule_hit *h, int64_t now
     free(a);
 }
 
-size_t alerts_update(struct alerts *al, const struct rule_hits *hits, int64_t now)
+/* An evaluation, step 1: each hit lands on its alert, found by key. A key
+ * not seen before, or one whose alert had resolved, starts a new episode:
+ * pending from now. Every other alert is marked as not hit. */
+static void apply_hits(struct alerts *al, const struct rule_hits *hits, int64_t now,
+                       size_t *queued)
 {
-    const struct alert_settings *c = al->cfg;
-    size_t queued = 0;
-    if (al->db)
-        db_begin(al->db); /* every change of this evaluation, one transaction */
     for (size_t i = 0; i < al->n; i++)
         al->a[i].hit = false;
     for (size_t i = 0; i < hits->n; i++) {
         const struct rule_hit *h = &hits->hits[i];
         if (h->once[0]) {
-            notify_once(al, h, now, &queued);
+            notify_once(al, h, now, queued);
             continue;
         }
         char key[320];
@@ -453,7 +502,9 @@ size_t alerts_update(struct alerts *al, const struct rule_hits *hits, int64_t no
                  (long long)h->window);
         struct alert *a = find(al, key);
         if (!a || a->state == ST_RESOLVED) {
-            if (!a)
+            bool added = !a;
+            al->changes += !added; /* a resolved alert, no longer listed */
+            if (added)
                 a = grow(al);
             memset(a, 0, sizeof *a);
             snprintf(a->key, sizeof a->key, "%s", key);
@@ -463,60 +514,74 @@ size_t alerts_update(struct alerts *al, const struct rule_hits *hits, int64_t no
             a->state = ST_PENDING;
             a->notified_severity = -1;
             a->since = now;
+            if (added)
+                index_put(al, (size_t)(a - al->a));
         }
-        take(a, h);
+        if (take(a, h) && a->state != ST_PENDING)
+            al->changes++;
         a->hit = true;
         a->dirty = true;
     }
-    for (size_t i = 0; i < al->n; i++) {
-        struct alert *a = &al->a[i];
-        switch (a->state) {
-        case ST_PENDING:
-            if (!a->hit) {
-                a->state = ST_RESOLVED; /* dropped below: it never fired */
-                a->resolved_at = 0;
-                a->dirty = true;
-            } else if (now - a->since >= c->for_s) {
-                a->state = ST_FIRING;
-                a->false_since = 0;
-                make_id(a);
-                if (al->queue)
-                    notify(al, a, true, now, &queued);
-            }
-            break;
-        case ST_FIRING:
-            if (a->hit) {
-                a->false_since = 0;
-                bool worse = (int)a->severity > a->notified_severity;
-                bool repeat = a->last_notified && now - a->last_notified >= c->repeat &&
-                              now >= a->silenced_until;
-                bool never = a->last_notified == 0;
-                if (al->queue && (worse || repeat || never))
-                    notify(al, a, true, now, &queued);
-            } else {
-                if (!a->false_since)
-                    a->false_since = now;
-                /* resolved once the resolve is queued (a resolve only for an
-                 * alert someone was told about) */
-                if (now - a->false_since >= c->for_s &&
-                    (!al->queue || !a->last_notified || notify(al, a, false, now, &queued))) {
-                    a->state = ST_RESOLVED;
-                    a->resolved_at = now;
-                }
-                a->dirty = true;
-            }
-            break;
-        case ST_RESOLVED:
-            break;
-        }
+}
+
+/* Step 2 for a pending alert: dropped without a hit (it never fired),
+ * firing once its hit has held for `for`. */
+static void advance_pending(struct alerts *al, struct alert *a, int64_t now, size_t *queued)
+{
+    if (!a->hit) {
+        a->state = ST_RESOLVED; /* dropped by sweep: it never fired */
+        a->resolved_at = 0;
+        a->dirty = true;
+    } else if (now - a->since >= al->cfg->for_s) {
+        a->state = ST_FIRING;
+        a->false_since = 0;
+        al->changes++;
+        make_id(a);
+        if (al->queue)
+            notify(al, a, true, now, queued);
     }
-    /* drop what never fired and what resolved long enough ago */
+}
+
+/* Step 2 for a firing alert: with a hit, notify again when it is worse,
+ * due for its repeat (and not silenced) or never told; without hits for
+ * `for`, resolved. */
+static void advance_firing(struct alerts *al, struct alert *a, int64_t now, size_t *queued)
+{
+    const struct alert_settings *c = al->cfg;
+    if (a->hit) {
+        a->false_since = 0;
+        bool worse = (int)a->severity > a->notified_severity;
+        bool repeat = a->last_notified && now - a->last_notified >= c->repeat &&
+                      now >= a->silenced_until;
+        bool never = a->last_notified == 0;
+        if (al->queue && (worse || repeat || never))
+            notify(al, a, true, now, queued);
+        return;
+    }
+    if (!a->false_since)
+        a->false_since = now;
+    /* resolved once the resolve is queued (a resolve only for an alert
+     * someone was told about) */
+    if (now - a->false_since >= c->for_s &&
+        (!al->queue || !a->last_notified || notify(al, a, false, now, queued))) {
+        a->state = ST_RESOLVED;
+        a->resolved_at = now;
+        al->changes++;
+    }
+    a->dirty = true;
+}
+
+/* Step 3: drop what never fired and what resolved longer than
+ * keep_resolved ago (their rows too), save the rest that changed. */
+static void sweep(struct alerts *al, int64_t now)
+{
     size_t keep = 0;
     for (size_t i = 0; i < al->n; i++) {
         struct alert *a = &al->a[i];
         bool gone = a->state == ST_RESOLVED &&
-                    (a->resolved_at == 0 || now - a->resolved_at > c->keep_resolved);
+                    (a->resolved_at == 0 || now - a->resolved_at > al->cfg->keep_resolved);
         if (gone) {
+            al->changes += a->resolved_at != 0; /* it was listed */
             if (al->db)
                 forget(al, a->key);
             continue;
@@ -524,9 +589,20 @@ size_t alerts_update(struct alerts *al, const struct rule_hits *hits, int64_t no
         if (al->db && a->dirty && save(al, a) != 0)
             log_msg(LOG_ERROR, "cannot save alert %s: %s", a->key, sql_error(al));
         a->dirty = false;
-        al->a[keep++] = *a;
+        if (keep != i)
+            al->a[keep] = *a;
+        keep++;
     }
+    bool moved = keep != al->n;
     al->n = keep;
+    if (moved)
+        index_rebuild(al);
+}
+
+/* Step 4: the round's transaction committed, or every notification it
+ * recorded is undone (and tried again next round). The count queued. */
+static size_t finish(struct alerts *al, size_t queued)
+{
     if (al->db && db_commit(al->db) != 0) {
         log_msg(LOG_ERROR, "cannot save the alert state (will retry): %s", db_error(al->db));
         db_rollback(al->db);
@@ -536,6 +612,23 @@ size_t alerts_update(struct alerts *al, const struct rule_hits *hits, int64_t no
     for (size_t i = 0; i < al->n; i++)
         al->a[i].undo = al->a[i].undo_resolve = false;
     return queued;
+}
+
+size_t alerts_update(struct alerts *al, const struct rule_hits *hits, int64_t now)
+{
+    size_t queued = 0;
+    if (al->db)
+        db_begin(al->db); /* every change of this evaluation, one transaction */
+    apply_hits(al, hits, now, &queued);
+    for (size_t i = 0; i < al->n; i++) {
+        struct alert *a = &al->a[i];
+        if (a->state == ST_PENDING)
+            advance_pending(al, a, now, &queued);
+        else if (a->state == ST_FIRING)
+            advance_firing(al, a, now, &queued);
+    }
+    sweep(al, now);
+    return finish(al, queued);
 }
 
 /* ---- views ------------------------------------------------------------------------ */
@@ -597,6 +690,7 @@ int alerts_silence(struct alerts *al, const char *id, int64_t now, char *msg, si
         if (a->state != ST_FIRING || strcmp(a->id, id) != 0)
             continue;
         a->silenced_until = now + al->cfg->repeat;
+        al->changes++;
         char d[16];
         clock_format_duration(al->cfg->repeat, d, sizeof d);
         snprintf(msg, len, "silenced %s %s for %s", a->kind->name, a->scope, d);
@@ -616,3 +710,5 @@ size_t alerts_firing(const struct alerts *al)
         n += al->a[i].state == ST_FIRING;
     return n;
 }
+
+uint64_t alerts_generation(const struct alerts *al) { return al->changes; }

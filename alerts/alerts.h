@@ -66,4 +66,11 @@ int alerts_silence(struct alerts *al, const char *id, int64_t now, char *msg, si
 /* Counts, for tests and the log. */
 size_t alerts_firing(const struct alerts *al);
 
+/* A number that changes whenever what alerts_fill_view lists changes
+ * (an alert fires, resolves, is forgotten, silenced, or shows other
+ * figures); an evaluation that changes nothing listed leaves it alone, so
+ * a dashboard need not make a new view for it. The end of a silence
+ * changes it not: that is a matter of the time asked about. */
+uint64_t alerts_generation(const struct alerts *al);
+
 #endif

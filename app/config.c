@@ -51,7 +51,7 @@ static bool parse_window(struct settings_ctx *c, const struct setting *k,
 
 static const struct setting general_keys[] = {
     {.name = "refresh", .type = SETTING_DURATION, .offset = offsetof(struct config, refresh),
-     .def = "\"1s\"", .imin = 1, .imax = CLOCK_HOUR, .doc = "how often the dashboard redraws"},
+     .def = "\"1s\"", .imin = 1, .imax = CLOCK_HOUR, .doc = "how often the dashboard redraws its clock (new data is drawn as it arrives)"},
     {.name = "timezone", .type = SETTING_STRING, .offset = offsetof(struct config, timezone),
      .def = "\"UTC\"", .check = check_timezone,
      .doc = "\"UTC\", \"local\" or an IANA name (\"Europe/Berlin\"): moves the \"today\" "

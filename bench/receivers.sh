@@ -8,7 +8,11 @@
 # the clients manage), and its peak RSS after all three. Clients
 # (bench/otlp_load.cjs, node with the pinned packages of
 # tests/e2e/exporters) share the machine with the daemon: the rate is a
-# floor. Figures, never thresholds. Skipped without node, npm or the registry.
+# floor. Then the file path in the same run: `--once` reading an export of
+# as many spans as the fastest receiver took (bench/gen_otlp_genai.py) into a
+# fresh database, and each receiver's rate as a ratio of it (target: at
+# least 0.9x at 16 clients, p99 under 30 ms). Figures, never thresholds.
+# Skipped without node, npm or the registry.
 set -eu
 BUILD=${1:-build}
 SECONDS_=${RECEIVER_SECONDS:-10}
@@ -50,7 +54,26 @@ for proto in grpc http-proto http-json; do
     awk -v proto="$proto" -v t=$((after - before)) -v hz="$ticks" '{
         printf "  %-10s %9.0f spans/s accepted  p50 %6.1f ms  p99 %6.1f ms  server CPU %.1f us/span\n",
         proto, $2 / $3, $4, $5, 1e6 * t / hz / $2 }' "$dir/load"
+    awk -v proto="$proto" -v t=$((after - before)) -v hz="$ticks" \
+        '{ printf "%s %.0f %s %s %.2f\n", proto, $2 / $3, $5, $2, 1e6 * t / hz / $2 }' "$dir/load" >> "$dir/rates"
 done
+# the file path: as many spans as the most any receiver took, at least 100,000
+n=$(awk '$4 > n { n = $4 } END { print (n > 100000 ? n : 100000) }' "$dir/rates")
+python3 bench/gen_otlp_genai.py --spans "$n" --out "$dir/spans.json"
+printf '[[source]]\nname = "spans"\ntype = "otel_file"\npath = "%s"\n' "$dir/spans.json" > "$dir/file.toml"
+# its wall and CPU seconds (the CPU per span says what the machine's other
+# load hides: the clients share it with the daemon)
+python3 -c 'import resource, subprocess, sys, time
+t = time.monotonic()
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(time.monotonic() - t, r.ru_utime + r.ru_stime)' \
+    "$BUILD/spendtop" --once -c "$dir/file.toml" --db "$dir/file.db" --now 1795348860 > "$dir/file"
+awk -v n="$n" -v c="$CLIENTS" '
+    NR == FNR { f = n / $1; fc = 1e6 * $2 / n
+        printf "  file       %9.0f spans/s (--once, %d spans into a fresh database)  CPU %.1f us/span\n", f, n, fc; next }
+    { printf "  %-10s %.2fx the file path at %d clients (%.2fx by CPU per span: what it would be CPU-bound), p99 %.1f ms (target >= 0.90x, p99 < 30 ms)\n", $1, $2 / f, c, fc / $5, $3 }' "$dir/file" "$dir/rates"
+
 printf '  daemon peak RSS %s\n' "$(awk '/VmHWM/ {printf "%.1f MiB", $2 / 1024}' "/proc/$pid/status")"
 kill -TERM $pid
 wait $pid

@@ -88,10 +88,33 @@ python3 bench/measure.py "$RUNS" floor -- "$BUILD/bench/floor" "$small" \
 
 echo "bench: the dashboard"
 "$BUILD/bench/tui_frame"
+echo "bench: alert evaluation at incident scale"
+"$BUILD/bench/alerts_round" 20000
 idle=${IDLE_SECONDS:-60}
 bench/idle.sh "demo (new records every 2 s)" "$idle" "$BUILD/spendtop" --demo
-# a file source with nothing new arriving: the view only changes by the minute
+# a file source with nothing new arriving: the view only changes by the
+# minute (--now: the clock runs on from the export's end, whose 8 days
+# would otherwise be past the retention)
 db=$dir/static.db
 rm -f "$db" "$db-wal" "$db-shm"
 "$BUILD/spendtop" --once -c "$cs" --db "$db" --now "$now" >/dev/null 2>&1
-bench/idle.sh "spans already read, nothing new" "$idle" "$BUILD/spendtop" -c "$cs" --db "$db"
+bench/idle.sh "spans already read, nothing new" "$idle" "$BUILD/spendtop" -c "$cs" --db "$db" --now "$now"
+# a line appended to a followed file, to the screen (bench/live.py)
+python3 bench/live.py "$SPANS spans read" "$BUILD/spendtop" -c "$cs" --db "$db" --now "$now"
+
+# Many series: 10,000 tenants x 10 models, every pair a series (100,000),
+# over 8 days: the dashboard and the daemon at rest, and a line appended to
+# the screen, on the database a first --once made.
+card_spans=${CARD_SPANS:-600000}
+card=$dir/card-$card_spans.json
+[ -s "$card" ] || python3 bench/gen_otlp_genai.py --spans "$card_spans" --days 8 \
+    --tenants 10000 --models 10 --uniform --out "$card"
+cc=$(conf "$card")
+cdb=$dir/card.db
+rm -f "$cdb" "$cdb-wal" "$cdb-shm"
+echo "bench: 100,000 series (10,000 tenants x 10 models, $card_spans spans over 8 days)"
+"$BUILD/spendtop" --once -c "$cc" --db "$cdb" --now "$now" >/dev/null 2>&1
+bench/idle.sh "100,000 series, dashboard" "$idle" "$BUILD/spendtop" -c "$cc" --db "$cdb" --now "$now"
+READY="collecting from" bench/idle.sh "100,000 series, daemon" "$idle" \
+    "$BUILD/spendtop" --daemon --no-hooks -c "$cc" --db "$cdb" --now "$now"
+python3 bench/live.py "100,000 series" "$BUILD/spendtop" -c "$cc" --db "$cdb" --now "$now"

@@ -17,13 +17,18 @@
  *   - a malformed line is counted, logged as FILE:LINE and skipped; lines
  *     longer than 16 MiB are skipped the same way;
  *   - reading is sliced (a few MiB per loop pass), so a large backlog never
- *     stalls the loop.
+ *     stalls the loop;
+ *   - the directories of the files (and the glob's own, when it names one)
+ *     are watched (uv_fs_event: inotify): a line appended is read within
+ *     KICK_MS, not at the next poll; the poll stays as the fallback (a
+ *     file system without notifications, a watch the kernel refused).
  *
  * Only complete (newline-terminated) lines are read: the exporter always
  * ends its lines, and a line without its newline is still being written.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <glob.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -48,6 +53,10 @@
 #define PARTIAL_KEEP (64u * 1024)
 #define SLICE_BYTES (8u * 1024 * 1024)  /* per loop pass while following */
 #define LOGGED_ERRORS_PER_FILE 20
+/* A change notified: read this soon after it (the writes of one burst are
+ * read together, and a busy writer costs at most 1000 / KICK_MS reads a
+ * second). */
+#define KICK_MS 20
 
 struct tracked {
     char *path;
@@ -82,11 +91,25 @@ struct otel_file_settings {
     int64_t poll_interval;      /* seconds */
 };
 
+/* A directory watched for changes to the files in it. */
+struct watch {
+    uv_fs_event_t h;
+    struct otel_file *f;
+    char *dir;
+    bool started;        /* false: the kernel refused it (polled only) */
+    bool needed;         /* in the current scan */
+};
+
 struct otel_file {
     struct collector *c;
     const struct otel_file_settings *s;
     uv_timer_t timer;
     bool timer_open;
+    bool kicked;         /* a change was notified: the timer is due soon */
+    struct watch **watches;
+    size_t nwatches, watches_cap;
+    size_t closing;      /* handles whose close is not called back yet */
+    bool stopping;
     struct tracked *files;
     size_t nfiles, cap;
     struct saved *saved;
@@ -396,10 +419,131 @@ static bool read_all(struct otel_file *f, size_t budget)
     return more;
 }
 
+/* ---- change notifications ------------------------------------------------------ */
+
+static void on_timer(uv_timer_t *h);
+
+/* Read soon (a change was notified), unless that is already arranged. */
+static void kick(struct otel_file *f)
+{
+    if (!f->timer_open || f->stopping || f->kicked)
+        return;
+    f->kicked = true;
+    uv_timer_start(&f->timer, on_timer, KICK_MS, 0); /* cannot fail: initialised */
+}
+
+/* Is name (a file in a watched directory) one we follow or may follow? */
+static bool relevant(const struct otel_file *f, const char *name)
+{
+    if (!name)
+        return true; /* the kernel did not say: look */
+    const char *slash = strrchr(f->s->path, '/');
+    if (fnmatch(slash ? slash + 1 : f->s->path, name, FNM_PERIOD) == 0)
+        return true;
+    for (size_t i = 0; i < f->nfiles; i++) {
+        const char *base = strrchr(f->files[i].path, '/');
+        if (strcmp(base ? base + 1 : f->files[i].path, name) == 0)
+            return true; /* renamed out of the glob, still being drained */
+    }
+    return false;
+}
+
+static void on_fs_event(uv_fs_event_t *h, const char *name, int events, int status)
+{
+    struct watch *w = h->data;
+    (void)events;
+    /* an error (the directory went away): the poll finds out what happened */
+    if (status < 0 || relevant(w->f, name))
+        kick(w->f);
+}
+
+static void handle_closed(struct otel_file *f)
+{
+    if (--f->closing == 0 && f->stopping)
+        f->closed(f->c);
+}
+
+static void on_watch_closed(uv_handle_t *h)
+{
+    struct watch *w = h->data;
+    struct otel_file *f = w->f;
+    free(w->dir);
+    free(w);
+    handle_closed(f);
+}
+
+static void unwatch(struct otel_file *f, size_t i)
+{
+    struct watch *w = f->watches[i];
+    f->watches[i] = f->watches[--f->nwatches];
+    f->closing++;
+    uv_close((uv_handle_t *)&w->h, on_watch_closed);
+}
+
+/* Mark dir as needed, watching it if it is not yet. A watch the kernel
+ * refuses (inotify's limits) is said once and left to the poll. */
+static void need_dir(struct otel_file *f, const char *dir)
+{
+    for (size_t i = 0; i < f->nwatches; i++) {
+        if (strcmp(f->watches[i]->dir, dir) == 0) {
+            f->watches[i]->needed = true;
+            return;
+        }
+    }
+    struct watch *w = xcalloc(1, sizeof *w);
+    w->f = f;
+    w->dir = xstrdup(dir);
+    w->needed = true;
+    uv_fs_event_init(f->c->loop, &w->h); /* cannot fail: it only zeroes the handle */
+    w->h.data = w;
+    int rc = uv_fs_event_start(&w->h, on_fs_event, dir, 0);
+    w->started = rc == 0;
+    if (rc != 0)
+        log_msg(LOG_INFO, "source %s: cannot watch %s for changes (%s): reading it every %llds",
+                f->c->cfg->name, dir, uv_strerror(rc), (long long)f->s->poll_interval);
+    xgrow(&f->watches, &f->watches_cap, f->nwatches + 1, sizeof *f->watches);
+    f->watches[f->nwatches++] = w;
+}
+
+/* The directory part of path into buf ("." for none). */
+static void dir_of(const char *path, char *buf, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(buf, len, ".");
+    else if (slash == path)
+        snprintf(buf, len, "/");
+    else
+        snprintf(buf, len, "%.*s", (int)(slash - path), path);
+}
+
+/* Watch the directory of every file followed, and the glob's directory
+ * when it is one (a file that does not exist yet appears there); stop
+ * watching the others. */
+static void watch_dirs(struct otel_file *f)
+{
+    char dir[4096];
+    for (size_t i = 0; i < f->nwatches; i++)
+        f->watches[i]->needed = false;
+    dir_of(f->s->path, dir, sizeof dir);
+    struct stat st;
+    if (!strpbrk(dir, "*?[") && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+        need_dir(f, dir);
+    for (size_t i = 0; i < f->nfiles; i++) {
+        dir_of(f->files[i].path, dir, sizeof dir);
+        need_dir(f, dir);
+    }
+    for (size_t i = f->nwatches; i-- > 0;)
+        if (!f->watches[i]->needed)
+            unwatch(f, i);
+}
+
 static void on_timer(uv_timer_t *h)
 {
     struct otel_file *f = h->data;
+    f->kicked = false;
     scan(f);
+    watch_dirs(f);
     bool more = read_all(f, SLICE_BYTES);
     if (!more)
         collector_caught_up(f->c);
@@ -454,22 +598,27 @@ static void file_run_once(struct collector *c, collector_cb done)
     done(c);
 }
 
-static void on_closed(uv_handle_t *h)
+static void on_timer_closed(uv_handle_t *h)
 {
     struct otel_file *f = h->data;
     f->timer_open = false;
-    f->closed(f->c);
+    handle_closed(f);
 }
 
+/* Close the timer and every watch; closed(c) once all are called back. */
 static void file_stop(struct collector *c, collector_cb closed)
 {
     struct otel_file *f = c->impl;
-    if (!f->timer_open) {
-        closed(c);
-        return;
-    }
     f->closed = closed;
-    uv_close((uv_handle_t *)&f->timer, on_closed);
+    f->stopping = true;
+    f->closing++; /* held until every close below is asked for */
+    if (f->timer_open) {
+        f->closing++;
+        uv_close((uv_handle_t *)&f->timer, on_timer_closed);
+    }
+    while (f->nwatches > 0)
+        unwatch(f, f->nwatches - 1);
+    handle_closed(f);
 }
 
 static void file_destroy(struct collector *c)
@@ -483,6 +632,7 @@ static void file_destroy(struct collector *c)
         free(f->files[i].partial);
     }
     free(f->files);
+    free(f->watches);   /* empty: file_stop closed and freed each */
     free(f->saved);
     if (--read_users == 0) {
         free(read_buf);
@@ -517,7 +667,7 @@ static const struct setting keys[] = {
      .offset = offsetof(struct otel_file_settings, signals)},
     {.name = "poll_interval", .type = SETTING_DURATION,
      .offset = offsetof(struct otel_file_settings, poll_interval), .def = "\"1s\"", .imin = 1,
-     .imax = CLOCK_HOUR, .doc = "how often to look for new lines and files"},
+     .imax = CLOCK_HOUR, .doc = "how often to look for new lines and files where no change is notified (the fallback: directories are watched)"},
     {0},
 };
 

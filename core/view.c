@@ -147,6 +147,57 @@ static size_t group_of(struct groups *g, const char *a, const char *b)
     return i;
 }
 
+/* Priced spend of one (owner, model) pair, for the mix distances: the
+ * window, then each baseline day. A struct acc is 2.7 KB; there is a pair
+ * for every tenant and model (100,000 at scale), and the distances need
+ * eight numbers of each. */
+struct pair_cost {
+    double usd[1 + BASELINE_DAYS];
+};
+
+/* The (owner, model) pairs of one kind of owner (providers or tenants),
+ * found by the owner's position in its groups and the model's name. */
+struct pairs {
+    struct hmap index;   /* owner position and model -> position + 1 */
+    struct pair_cost *cost;
+    size_t *owner;       /* the owner's position in its groups */
+    size_t n, cap;
+};
+
+/* Add priced sums t to the pair (owner, model). */
+static void pair_add(struct pairs *g, size_t owner, const char *model, const struct tally *t)
+{
+    char key[sizeof owner + 512];
+    size_t mlen = strnlen(model, sizeof key - sizeof owner);
+    memcpy(key, &owner, sizeof owner);
+    memcpy(key + sizeof owner, model, mlen);
+    void **slot = hmap_put(&g->index, key, sizeof owner + mlen);
+    size_t i;
+    if (*slot) {
+        i = (size_t)((intptr_t)*slot - 1);
+    } else {
+        i = g->n++;
+        if (g->n > g->cap) {
+            g->cap = g->cap ? g->cap * 2 : 16;
+            g->cost = xrealloc(g->cost, g->cap * sizeof *g->cost);
+            g->owner = xrealloc(g->owner, g->cap * sizeof *g->owner);
+        }
+        memset(&g->cost[i], 0, sizeof g->cost[i]);
+        g->owner[i] = owner;
+        *slot = (void *)(intptr_t)(i + 1);
+    }
+    g->cost[i].usd[0] += t[I_WIN].cost;
+    for (int d = 0; d < BASELINE_DAYS; d++)
+        g->cost[i].usd[1 + d] += t[I_B1 + d].cost;
+}
+
+static void pairs_free(struct pairs *g)
+{
+    hmap_free(&g->index, NULL);
+    free(g->cost);
+    free(g->owner);
+}
+
 static void groups_free(struct groups *g)
 {
     hmap_free(&g->index, NULL);
@@ -303,7 +354,8 @@ struct sums {
     struct groups drift;            /* billed vs estimated, by usage source */
     /* for the alert scopes only: providers, and spend by (provider, model)
      * and (tenant, model) for each provider's and tenant's mix distance */
-    struct groups providers, provider_models, tenant_models;
+    struct groups providers;
+    struct pairs provider_models, tenant_models;
     bool *counted;                  /* by series id: in the totals */
 };
 
@@ -316,8 +368,8 @@ static void sums_free(struct sums *s)
     groups_free(&s->usage_cost);
     groups_free(&s->drift);
     groups_free(&s->providers);
-    groups_free(&s->provider_models);
-    groups_free(&s->tenant_models);
+    pairs_free(&s->provider_models);
+    pairs_free(&s->tenant_models);
 }
 
 /* Series id summed over every interval into t[I_COUNT]; cost 0 when its
@@ -334,16 +386,14 @@ static void series_sums(const struct store *st, int id, const struct intervals *
 }
 
 /* The groups only the alert scopes read. */
-static void count_for_scopes(struct sums *s, const struct series_key *k, bool priced,
-                             const struct tally *t)
+static void count_for_scopes(struct sums *s, const struct series_key *k, size_t tenant,
+                             bool priced, const struct tally *t)
 {
     size_t g = group_of(&s->providers, k->provider, NULL);
     acc_add(&s->providers.acc[g], t, priced);
     if (priced) { /* mix shares are of priced spend */
-        g = group_of(&s->provider_models, k->provider, k->model);
-        acc_add(&s->provider_models.acc[g], t, true);
-        g = group_of(&s->tenant_models, k->tenant, k->model);
-        acc_add(&s->tenant_models.acc[g], t, true);
+        pair_add(&s->provider_models, g, k->model, t);
+        pair_add(&s->tenant_models, tenant, k->model, t);
     }
 }
 
@@ -370,7 +420,7 @@ static void count_series(struct sums *s, const struct series_key *k, bool usage,
     else if (price == PRICE_PARTIAL)
         s->models.price[m] = PRICE_PARTIAL;
     if (scopes)
-        count_for_scopes(s, k, priced, t);
+        count_for_scopes(s, k, tg, priced, t);
 }
 
 /* One walk of the series: each selected series (drill-down) is summed over
@@ -735,24 +785,36 @@ static void fill_scope(struct view_scope *sc, const struct acc *a, int ndays)
 
 /* Total variation distance between a scope's spend shares by model now
  * and in the baseline: half the sum of |share - baseline share|, summed
- * into dist[owner] from the (owner, model) groups in one pass. */
-static void mix_distances(const struct groups *owners, const struct groups *pairs,
+ * into dist[owner] from the (owner, model) pairs in one pass. */
+static void mix_distances(const struct groups *owners, const struct pairs *pairs,
                           int ndays, double *dist)
 {
+    /* each owner's window and baseline spend, read once in order */
+    double *win = xcalloc(owners->n + 1, sizeof *win);
+    double *base = xcalloc(owners->n + 1, sizeof *base);
+    for (size_t o = 0; o < owners->n; o++) {
+        win[o] = owners->acc[o].p[I_WIN].cost;
+        base[o] = mean_days(&owners->acc[o], ndays, cost_of);
+    }
     for (size_t i = 0; i < pairs->n; i++) {
-        long o = group_find(owners, pairs->a[i], NULL);
-        if (o < 0)
-            continue;
-        double win = owners->acc[o].p[I_WIN].cost;
-        double base = mean_days(&owners->acc[o], ndays, cost_of);
-        double share = div_or_nan(pairs->acc[i].p[I_WIN].cost, win);
-        double bshare = div_or_nan(mean_days(&pairs->acc[i], ndays, cost_of), base);
+        size_t o = pairs->owner[i];
+        const double *usd = pairs->cost[i].usd;
+        double pbase = NAN;
+        if (ndays > 0) {
+            pbase = 0;
+            for (int d = 0; d < ndays; d++)
+                pbase += usd[1 + d];
+            pbase /= ndays;
+        }
+        double share = div_or_nan(usd[0], win[o]);
+        double bshare = div_or_nan(pbase, base[o]);
         dist[o] += fabs((isnan(share) ? 0 : share) - (isnan(bshare) ? 0 : bshare)) / 2;
     }
     for (size_t o = 0; o < owners->n; o++)
-        if (!(owners->acc[o].p[I_WIN].cost > 0) ||
-            !(mean_days(&owners->acc[o], ndays, cost_of) > 0))
+        if (!(win[o] > 0) || !(base[o] > 0))
             dist[o] = NAN;
+    free(win);
+    free(base);
 }
 
 /* Every scope the rules check: the total (with the mix stage's distance),

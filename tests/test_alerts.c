@@ -391,6 +391,78 @@ static void test_an_alert_is_stored_by_its_names(void **state)
                         "cache_drop firing critical critical");
 }
 
+/* Hits for scopes "tenant:<prefix><i>" for i in [from, to), interleaved
+ * with those for "tenant:<other><i>" when other is not NULL. */
+static void many(struct rule_hits *out, const char *prefix, const char *other, int from,
+                 int to)
+{
+    out->n = 0;
+    for (int i = from; i < to; i++) {
+        char scope[64];
+        snprintf(scope, sizeof scope, "tenant:%s%d", prefix, i);
+        rules_add(out, kind("spend_anomaly"), scope, 3600, 30, 10, 15, false);
+        if (other) {
+            snprintf(scope, sizeof scope, "tenant:%s%d", other, i);
+            rules_add(out, kind("spend_anomaly"), scope, 3600, 30, 10, 15, false);
+        }
+    }
+}
+
+/* Alerts are found by key, and the index follows them as others come and
+ * go: 100 tenants fire once each, keep their ids, resolve once each, while
+ * 100 others flap in between them, across a restart. */
+static void test_many_alerts_each_keep_their_own_lifecycle(void **state)
+{
+    struct fx *f = *state;
+    struct rule_hits a = {0}, ab = {0}, half = {0};
+    many(&a, "a", NULL, 0, 100);
+    many(&ab, "a", "b", 0, 100);
+    many(&half, "a", NULL, 50, 100);
+    /* the b's hit once, between the a's, and are dropped a minute later:
+     * every a moves in the list */
+    assert_int_equal(alerts_update(f->al, &ab, T0), 0);
+    for (int64_t t = T0 + 60; t < T0 + 300; t += 60)
+        assert_int_equal(alerts_update(f->al, &a, t), 0);
+    assert_int_equal(alerts_firing(f->al), 0);
+    assert_int_equal(alerts_update(f->al, &a, T0 + 300), 100); /* each a once */
+    assert_int_equal(alerts_firing(f->al), 100);
+    struct view before = {0};
+    alerts_fill_view(f->al, &before, T0 + 300);
+    assert_int_equal(before.nalerts, 100);
+    /* the b's again, pending beside the firing a's; a restart forgets them */
+    for (int64_t t = T0 + 360; t < T0 + 600; t += 60)
+        assert_int_equal(alerts_update(f->al, &ab, t), 0);
+    close_alerts(f);
+    open_alerts(f, true);
+    assert_int_equal(alerts_update(f->al, &a, T0 + 600), 0); /* no re-page */
+    struct view after = {0};
+    alerts_fill_view(f->al, &after, T0 + 600);
+    assert_int_equal(after.nalerts, 100);
+    for (size_t i = 0; i < 100; i++) {      /* the same alerts, the same ids */
+        assert_string_equal(after.alerts[i].id, before.alerts[i].id);
+        assert_string_equal(after.alerts[i].scope, before.alerts[i].scope);
+    }
+    /* a0..a49 end: after `for`, fifty resolves, once */
+    for (int64_t t = T0 + 660; t < T0 + 960; t += 60)
+        assert_int_equal(alerts_update(f->al, &half, t), 0);
+    assert_int_equal(alerts_update(f->al, &half, T0 + 960), 50);
+    assert_int_equal(alerts_firing(f->al), 50);
+    assert_int_equal(alerts_update(f->al, &half, T0 + 1020), 0);
+    /* a resolved a0 that hits again is a new episode: pending, a new id */
+    struct rule_hits again = {0};
+    many(&again, "a", NULL, 0, 100);
+    for (int64_t t = T0 + 1080; t < T0 + 1380; t += 60)
+        assert_int_equal(alerts_update(f->al, &again, t), 0);
+    assert_int_equal(alerts_update(f->al, &again, T0 + 1380), 50);
+    assert_int_equal(alerts_firing(f->al), 100);
+    free(before.alerts);
+    free(after.alerts);
+    rules_hits_free(&a);
+    rules_hits_free(&ab);
+    rules_hits_free(&half);
+    rules_hits_free(&again);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +477,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hook_scopes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_notification_the_database_refused_is_retried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_an_alert_is_stored_by_its_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_alerts_each_keep_their_own_lifecycle, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

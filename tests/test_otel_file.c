@@ -49,13 +49,14 @@ static void close_state(struct fixture *f)
     db_close(f->dbh);
 }
 
-/* The [[source]] a user would write for the test's files (polled every
- * second, tenants from tenant.id: the defaults). */
-static struct source_settings *otel_source(const char *glob, const char *start_at)
+/* The [[source]] a user would write for the test's files, polled every
+ * poll_interval (tenants from tenant.id: the default). */
+static struct source_settings *otel_source_polled(const char *glob, const char *start_at,
+                                                  const char *poll_interval)
 {
     char text[5000], err[256];
     snprintf(text, sizeof text, "name = \"spans\"\ntype = \"otel_file\"\npath = \"%s\"\n"
-             "start_at = \"%s\"\n", glob, start_at);
+             "start_at = \"%s\"\npoll_interval = \"%s\"\n", glob, start_at, poll_interval);
     struct toml_value *t = toml_parse(text, strlen(text), "test", err, sizeof err);
     assert_non_null(t);
     struct strbuf errs = {0};
@@ -66,6 +67,12 @@ static struct source_settings *otel_source(const char *glob, const char *start_a
     toml_free(t);
     strbuf_free(&errs);
     return s;
+}
+
+/* ... polled every second: the default. */
+static struct source_settings *otel_source(const char *glob, const char *start_at)
+{
+    return otel_source_polled(glob, start_at, "1s");
 }
 
 static int setup(void **state)
@@ -406,6 +413,69 @@ static void test_follow_mode_on_the_loop(void **state)
     assert_int_equal(input_total(f), 10);
 }
 
+/* Following with a poll interval of an hour: what arrives can only come
+ * from a change notification. */
+struct live {
+    struct fixture *f;
+    uv_timer_t check, deadline;
+    int64_t want;        /* input_total to wait for */
+    int step;            /* 0: the first line; 1: the appended one; 2: done */
+    bool late;           /* the deadline passed first */
+};
+
+static void live_stop(struct live *l)
+{
+    uv_close((uv_handle_t *)&l->check, NULL);
+    uv_close((uv_handle_t *)&l->deadline, NULL);
+    l->f->c->ops->stop(l->f->c, stopped);
+}
+
+static void live_check(uv_timer_t *t)
+{
+    struct live *l = t->data;
+    if (input_total(l->f) != l->want)
+        return;
+    if (++l->step == 1) {
+        /* the first line is in (the start reads at once): now append */
+        append_file(l->f->file, line(2, 20));
+        l->want = 30;
+    } else {
+        live_stop(l);
+    }
+}
+
+static void live_late(uv_timer_t *t)
+{
+    struct live *l = t->data;
+    l->late = true;
+    live_stop(l);
+}
+
+static void test_an_appended_line_is_read_without_waiting_for_the_poll(void **state)
+{
+    struct fixture *f = *state;
+    close_state(f);
+    sources_free(f->src);
+    f->src = otel_source_polled(f->glob, "beginning", "1h");
+    open_state(f);
+    write_file(f->file, "%s", line(1, 10));
+    int flag = 0;
+    f->c->data = &flag;
+    f->c->ops->start(f->c);
+    struct live l = {.f = f, .want = 10};
+    uv_timer_init(&f->loop, &l.check);
+    uv_timer_init(&f->loop, &l.deadline);
+    l.check.data = l.deadline.data = &l;
+    uv_timer_start(&l.check, live_check, 5, 5);
+    /* a bound, not a measurement: far below the hour, far above a notification */
+    uv_timer_start(&l.deadline, live_late, 30000, 0);
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+    assert_false(l.late);
+    assert_int_equal(l.step, 2);
+    assert_int_equal(flag, 2);
+    assert_int_equal(input_total(f), 30);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -423,6 +493,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_position_is_exact_across_long_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_matching_file_is_an_error_until_one_appears, setup, teardown),
         cmocka_unit_test_setup_teardown(test_follow_mode_on_the_loop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_an_appended_line_is_read_without_waiting_for_the_poll,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

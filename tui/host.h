@@ -59,8 +59,10 @@ struct host_ops {
      * overwritten and freed by the caller with view_free, before it asks
      * for the next: a view's strings may borrow from the host until then. */
     void (*view)(void *ctx, const struct host_scope *scope, struct view *out);
-    /* A number that changes whenever the data a view is computed from
-     * changes (a new view is worth computing). */
+    /* A number that changes whenever anything a view shows changes but
+     * the time: records, the alerts listed, what the sources say of their
+     * health (a new view is worth computing). Asked for before every
+     * sleep of the loop: it must cost next to nothing. */
     uint64_t (*generation)(void *ctx);
     void (*facts)(void *ctx, struct host_facts *out);
     /* Silence the alert with this id for its repeat interval. Returns 0,

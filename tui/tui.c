@@ -20,6 +20,14 @@
 
 #define MIN_COLS 80
 #define MIN_LINES 24
+/* New data makes a new view at once, unless the last view was made less
+ * than VIEW_GAP_MS ago, or less than VIEW_COST_FACTOR times its own cost
+ * ago: then as soon as that gap has passed. A quiet dashboard shows a
+ * record within milliseconds of its arrival; a busy one over many series
+ * spends at most half a core making views, whatever the rate (a larger
+ * factor saves more CPU, but a record then waits that many views' time). */
+#define VIEW_GAP_MS 100
+#define VIEW_COST_FACTOR 1
 
 enum { P_HEADER, P_SPEND, P_CACHE, P_REASONING, P_TENANTS, P_MODELS, P_ALERTS, P_COUNT };
 
@@ -34,7 +42,8 @@ struct tui {
     struct theme theme;
     uv_poll_t input;
     uv_signal_t sig_winch, sig_int, sig_term, sig_hup;
-    uv_timer_t tick;
+    uv_timer_t tick;             /* the clock, and the minute turning */
+    uv_timer_t soon;             /* new data, once the gap after a view has passed */
     uv_prepare_t draw;
     struct pane panes[P_COUNT];
     WINDOW *footer, *help_win;
@@ -53,12 +62,12 @@ struct tui {
     int want_tables, want_alerts;
     uint64_t seen_generation;
     int64_t seen_minute;
-    int ticks;
+    uint64_t view_ns, view_cost_ns;  /* when the last view was made (uv_hrtime), its cost */
     char status[160];            /* a transient message in the footer */
     int64_t status_until;
     bool quitting;
     int exit_code;
-    uv_handle_t *handles[8];     /* every handle opened, to close */
+    uv_handle_t *handles[10];    /* every handle opened, to close */
     int nhandles;
     int closing;                 /* closes not yet called back */
 };
@@ -275,6 +284,7 @@ static void render(struct tui *t)
 
 static void compute_view(struct tui *t)
 {
+    uint64_t start = uv_hrtime();
     if (t->have_view)
         view_free(&t->view);
     struct host_scope scope = {
@@ -298,6 +308,38 @@ static void compute_view(struct tui *t)
     t->seen_minute = clock_now() / 60;
     t->need_view = false;
     t->need_draw = true;
+    t->view_ns = uv_hrtime();
+    t->view_cost_ns = t->view_ns - start;
+}
+
+static void on_soon(uv_timer_t *h)
+{
+    (void)h; /* it woke the loop: on_prepare, next, makes the view */
+}
+
+/* Is a new view due now? At once for what asked for one (a key, the
+ * minute turning); for new data (the host's generation moved: records,
+ * alerts, a source's health) once the gap after the last view has passed,
+ * the soon timer waking the loop for it. Paused, only what asked. */
+static bool view_due(struct tui *t)
+{
+    if (!t->have_view)
+        return true;
+    if (t->paused)
+        return false;
+    if (t->need_view)
+        return true;
+    if (t->host->ops->generation(t->host->ctx) == t->seen_generation)
+        return false;
+    uint64_t gap = (uint64_t)VIEW_GAP_MS * 1000000;
+    if (gap < VIEW_COST_FACTOR * t->view_cost_ns)
+        gap = VIEW_COST_FACTOR * t->view_cost_ns;
+    uint64_t since = uv_hrtime() - t->view_ns;
+    if (since >= gap)
+        return true;
+    if (!uv_is_active((uv_handle_t *)&t->soon))
+        uv_timer_start(&t->soon, on_soon, (gap - since) / 1000000 + 1, 0); /* initialised */
+    return false;
 }
 
 /* Just before the loop sleeps: one recompute and one frame at most. */
@@ -306,9 +348,7 @@ static void on_prepare(uv_prepare_t *h)
     struct tui *t = h->data;
     if (t->quitting)
         return;
-    if (t->need_view && !t->paused)
-        compute_view(t);
-    else if (!t->have_view)
+    if (view_due(t))
         compute_view(t);
     if (t->need_draw || t->need_layout) {
         render(t);
@@ -319,12 +359,10 @@ static void on_prepare(uv_prepare_t *h)
 static void on_tick(uv_timer_t *h)
 {
     struct tui *t = h->data;
-    /* the view changes when data arrives or the minute turns (windows are
-     * minute-exact); source health every few seconds. The clock in the
-     * header changes every tick. */
-    bool data = t->host->ops->generation(t->host->ctx) != t->seen_generation;
-    bool minute = clock_now() / 60 != t->seen_minute;
-    if (data || minute || ++t->ticks % 5 == 0)
+    /* the clock in the header changes every tick; the view when the
+     * minute turns (windows are minute-exact), and otherwise only when
+     * the host's data does (on_prepare asks before every sleep) */
+    if (clock_now() / 60 != t->seen_minute)
         t->need_view = true;
     t->need_draw = true;
 }
@@ -573,8 +611,8 @@ static int start_signals(struct tui *t)
     return rc;
 }
 
-/* Keys, the tick, and the draw just before each sleep. Returns 0 or a
- * libuv error. */
+/* Keys, the tick, the timer for new data, and the draw just before each
+ * sleep. Returns 0 or a libuv error. */
 static int start_loop(struct tui *t)
 {
     uv_loop_t *loop = t->host->loop;
@@ -586,6 +624,8 @@ static int start_loop(struct tui *t)
         rc = opened(t, uv_timer_init(loop, &t->tick), &t->tick);
     if (rc == 0)
         rc = uv_timer_start(&t->tick, on_tick, ms, ms);
+    if (rc == 0)
+        rc = opened(t, uv_timer_init(loop, &t->soon), &t->soon);
     if (rc == 0)
         rc = opened(t, uv_prepare_init(loop, &t->draw), &t->draw);
     if (rc == 0)

@@ -2,9 +2,12 @@
  *
  * The loop drives and the screen follows (tmux's rule): input, signals,
  * timers and new data only mark what changed; one uv_prepare handle, run
- * just before the loop sleeps, recomputes the view if the data or the
- * minute changed and redraws with wnoutrefresh + one doupdate. Nothing
- * blocks, and an idle dashboard sleeps.
+ * just before the loop sleeps, recomputes the view if the data (the
+ * host's generation) or the minute changed and redraws with wnoutrefresh
+ * + one doupdate. New data is on screen in the same loop pass it arrived
+ * in, unless views come faster than one per 100 ms (or per a view's own
+ * cost): then when that gap has passed. Nothing blocks, an idle dashboard
+ * sleeps between clock ticks and makes one view a minute.
  *
  * The terminal is given back on every way out: q, Ctrl-C, SIGTERM, SIGHUP,
  * out-of-memory, and crash signals.

@@ -372,8 +372,14 @@ size_t alerts_update(struct alerts *al, const struct rule_hits *hits, int64_t no
 {
     const struct alert_settings *c = al->cfg;
     size_t queued = 0;
-    if (al->db)
-        db_begin(al->db); /* every change of this evaluation, one transaction */
+    /* every change of this evaluation, one transaction; without one a
+     * notification could reach the outbox and its alert's row not, so an
+     * evaluation that cannot begin changes nothing and the next one does
+     * it all */
+    if (al->db && db_begin(al->db) != 0) {
+        log_msg(LOG_ERROR, "cannot save the alert state (will retry): %s", db_error(al->db));
+        return 0;
+    }
     for (size_t i = 0; i < al->n; i++)
         al->a[i].hit = false;
     for (size_t i = 0; i < hits->n; i++) {

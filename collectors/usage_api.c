@@ -494,7 +494,8 @@ static void fetch(struct api *a)
         .timeout_ms = timeout,
         .max_body = MAX_BODY,
     };
-    int rc = http_get(a->c->http, &req, on_response, a);
+    char err[256];
+    int rc = http_get(a->c->http, &req, on_response, a, err, sizeof err);
     for (size_t i = 0; i < API_MAX_HEADERS; i++) {
         /* the key lives in these buffers: wipe them */
         if (h[i].s)
@@ -503,7 +504,7 @@ static void fetch(struct api *a)
     }
     strbuf_free(&url);
     if (rc != 0)
-        retry(a, -1, "cannot start an HTTP request");
+        retry(a, -1, err);
 }
 
 static void begin_pass(struct api *a)

@@ -462,7 +462,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         conn_close(c);
         return;
     }
-    uv_timer_again(&c->idle);
+    uv_timer_again(&c->idle); /* cannot fail: started in on_connection */
     feed(c, buf->base, (size_t)n);
     if (c->waiter)
         uv_read_stop(s); /* answered first; the socket waits (cannot fail) */
@@ -484,6 +484,7 @@ static void on_connection(uv_stream_t *server, int status)
     struct conn *c = xcalloc(1, sizeof *c);
     c->r = r;
     hp_init(&c->p, (size_t)r->s->max_body);
+    /* TCP without flags and a timer: their inits always return 0 */
     uv_tcp_init(r->c->loop, &c->tcp);
     uv_timer_init(r->c->loop, &c->idle);
     c->tcp.data = c->idle.data = c;
@@ -496,8 +497,9 @@ static void on_connection(uv_stream_t *server, int status)
         conn_close(c);
         return;
     }
-    uv_timer_start(&c->idle, on_idle, IDLE_MS, IDLE_MS);
-    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    uv_timer_start(&c->idle, on_idle, IDLE_MS, IDLE_MS); /* cannot fail: a callback */
+    if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0)
+        conn_close(c); /* a connection we cannot read is closed at once */
 }
 
 /* ---- listening ------------------------------------------------------------------------ */
@@ -534,7 +536,7 @@ static void closed_for_retry(uv_handle_t *h)
     if (r->stopping)
         maybe_stopped(r);
     else
-        uv_timer_start(&r->retry, on_retry, RETRY_LISTEN_S * 1000, 0);
+        uv_timer_start(&r->retry, on_retry, RETRY_LISTEN_S * 1000, 0); /* cannot fail */
 }
 
 static void try_listen(struct receiver *r)
@@ -545,7 +547,7 @@ static void try_listen(struct receiver *r)
         return;
     }
     if (!r->server_open) {
-        uv_tcp_init(r->c->loop, &r->server);
+        uv_tcp_init(r->c->loop, &r->server); /* always 0 for TCP without flags */
         r->server.data = r;
         r->server_open = true;
     }
@@ -606,7 +608,7 @@ static int http_init(struct collector *c, char *err, size_t errlen)
 static void http_start(struct collector *c)
 {
     struct receiver *r = c->impl;
-    uv_timer_init(c->loop, &r->retry);
+    uv_timer_init(c->loop, &r->retry); /* always 0 */
     r->retry.data = r;
     r->retry_open = true;
     r->commit = otlp_commit_new(c->loop, c->sink);

@@ -359,6 +359,7 @@ static void schedule(struct api *a, int64_t seconds)
 {
     if (a->stopping || !a->timer_open)
         return;
+    /* cannot fail: a callback, an open handle (checked above) */
     uv_timer_start(&a->timer, on_timer, (uint64_t)(seconds > 0 ? seconds : 0) * 1000, 0);
 }
 
@@ -556,7 +557,7 @@ static int api_init(struct collector *c, char *err, size_t errlen)
 static void api_start(struct collector *c)
 {
     struct api *a = c->impl;
-    uv_timer_init(c->loop, &a->timer);
+    uv_timer_init(c->loop, &a->timer); /* always 0 (libuv 1.x) */
     a->timer.data = a;
     a->timer_open = true;
     schedule(a, 0);
@@ -573,7 +574,7 @@ static void api_run_once(struct collector *c, collector_cb done)
 {
     struct api *a = c->impl;
     a->once_done = done;
-    uv_timer_init(c->loop, &a->timer);
+    uv_timer_init(c->loop, &a->timer); /* always 0 (libuv 1.x) */
     a->timer.data = a;
     a->timer_open = true;
     begin_pass(a);

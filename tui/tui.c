@@ -657,7 +657,7 @@ static void run(struct tui *t, bool color)
     h->ops->start(h->ctx);
     log_msg(LOG_INFO, "dashboard started (%s, %s)", color ? "colour" : "no colour",
             t->theme.ascii ? "ascii" : "utf-8");
-    uv_run(h->loop, UV_RUN_DEFAULT);
+    uv_run(h->loop, UV_RUN_DEFAULT); /* its result: handles left, not an error */
 }
 
 /* What opened before a failure closed again, the loop left as it was. */
@@ -665,7 +665,7 @@ static void unwind(struct tui *t)
 {
     close_handles(t);
     while (t->closing > 0)
-        uv_run(t->host->loop, UV_RUN_NOWAIT);
+        uv_run(t->host->loop, UV_RUN_NOWAIT); /* as above */
 }
 
 int tui_run(const struct host *h, const struct tui_options *o)

@@ -300,8 +300,6 @@ static void save_cursors(struct api *a)
 
 /* ---- a pass: hourly backfill, recent minutes, costs -------------------------------- */
 
-static int64_t floor_to(int64_t t, int64_t unit) { return t - ((t % unit) + unit) % unit; }
-
 static void fetch(struct api *a);
 static void end_pass(struct api *a);
 
@@ -309,14 +307,14 @@ static void end_pass(struct api *a);
 static bool plan(struct api *a, enum step s)
 {
     int64_t now = clock_now();
-    int64_t hour = floor_to(now, CLOCK_HOUR);
+    int64_t hour = clock_floor(now, CLOCK_HOUR);
     a->step = s;
     a->page.has_more = false;
     a->page.next_page[0] = '\0';
     batch_clear(&a->batch);
     switch (s) {
     case STEP_HOURLY: {
-        int64_t oldest = floor_to(now - STORE_RETENTION, CLOCK_HOUR);
+        int64_t oldest = clock_floor(now - STORE_RETENTION, CLOCK_HOUR);
         a->t0 = a->hourly_until > oldest ? a->hourly_until : oldest;
         a->t1 = hour - CLOCK_HOUR;
         a->width = CLOCK_HOUR;
@@ -326,11 +324,11 @@ static bool plan(struct api *a, enum step s)
         /* the last whole hour and the current one: starts on an hour, so
          * it replaces hourly buckets whole */
         a->t0 = hour - CLOCK_HOUR;
-        a->t1 = floor_to(now, CLOCK_MINUTE) + CLOCK_MINUTE;
+        a->t1 = clock_floor(now, CLOCK_MINUTE) + CLOCK_MINUTE;
         a->width = CLOCK_MINUTE;
         return true;
     case STEP_COSTS: {
-        int64_t day = floor_to(now, CLOCK_DAY);
+        int64_t day = clock_floor(now, CLOCK_DAY);
         a->t0 = day - (a->costs_backfilled ? CLOCK_DAY : CLOCK_WEEK);
         a->t1 = day + CLOCK_DAY;
         a->width = CLOCK_DAY;

@@ -617,8 +617,14 @@ static size_t finish(struct alerts *al, size_t queued)
 size_t alerts_update(struct alerts *al, const struct rule_hits *hits, int64_t now)
 {
     size_t queued = 0;
-    if (al->db)
-        db_begin(al->db); /* every change of this evaluation, one transaction */
+    /* every change of this evaluation, one transaction; without one a
+     * notification could reach the outbox and its alert's row not, so an
+     * evaluation that cannot begin changes nothing and the next one does
+     * it all */
+    if (al->db && db_begin(al->db) != 0) {
+        log_msg(LOG_ERROR, "cannot save the alert state (will retry): %s", db_error(al->db));
+        return 0;
+    }
     apply_hits(al, hits, now, &queued);
     for (size_t i = 0; i < al->n; i++) {
         struct alert *a = &al->a[i];

@@ -312,7 +312,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         if (r->linelen[which])
             log_output(r, which, "\n", 1);
         r->eof[which] = true;
-        uv_read_stop(s);
+        uv_read_stop(s); /* always 0 (libuv 1.x) */
         maybe_done(r);
     }
 }
@@ -342,6 +342,7 @@ static void on_timer(uv_timer_t *t)
                 (long long)r->timeout);
         if (pg)
             kill(-pg, SIGTERM);
+        /* cannot fail: a callback, an open handle */
         uv_timer_start(&r->timer, on_timer, HOOKS_KILL_GRACE_MS, 0);
     } else if (!r->killed) {
         r->killed = true;
@@ -364,7 +365,7 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int term_signal)
     if (r->proc.pid > 0)
         kill(-r->proc.pid, SIGTERM);
     /* give the pipes a moment to drain, no more */
-    uv_timer_start(&r->timer, on_timer, 1000, 0);
+    uv_timer_start(&r->timer, on_timer, 1000, 0); /* cannot fail: a callback, an open handle */
     maybe_done(r);
 }
 
@@ -480,6 +481,7 @@ static void start(struct hooks *h, struct run *r, struct outbox_item *it)
     size_t owned;
     char **env = alert_env(h, it->json, &owned);
 
+    /* pipes without IPC and a timer: their inits always return 0 */
     uv_pipe_init(h->loop, &r->in, 0);
     uv_pipe_init(h->loop, &r->out, 0);
     uv_pipe_init(h->loop, &r->err, 0);
@@ -522,8 +524,13 @@ static void start(struct hooks *h, struct run *r, struct outbox_item *it)
     r->wr.data = r;
     if (uv_write(&r->wr, (uv_stream_t *)&r->in, &buf, 1, on_written) != 0)
         close_one((uv_handle_t *)&r->in);
-    uv_read_start((uv_stream_t *)&r->out, on_alloc, on_read);
-    uv_read_start((uv_stream_t *)&r->err, on_alloc, on_read);
+    /* an output we cannot read is one we will not wait for: the exit and
+     * the timer still end the run */
+    if (uv_read_start((uv_stream_t *)&r->out, on_alloc, on_read) != 0)
+        r->eof[0] = true;
+    if (uv_read_start((uv_stream_t *)&r->err, on_alloc, on_read) != 0)
+        r->eof[1] = true;
+    /* cannot fail: a callback, an open handle */
     uv_timer_start(&r->timer, on_timer, (uint64_t)k->timeout * 1000, 0);
 }
 
@@ -581,13 +588,14 @@ void hooks_kick(struct hooks *h)
     int64_t next = outbox_next(h->db);
     if (next > now) {
         if (!h->retry_open) {
-            uv_timer_init(h->loop, &h->retry);
+            uv_timer_init(h->loop, &h->retry); /* always 0 (libuv 1.x) */
             h->retry.data = h;
             h->retry_open = true;
         }
+        /* cannot fail: a callback, an open handle */
         uv_timer_start(&h->retry, on_retry, (uint64_t)(next - now) * 1000, 0);
     } else if (h->retry_open) {
-        uv_timer_stop(&h->retry);
+        uv_timer_stop(&h->retry); /* always 0 (libuv 1.x) */
     }
 }
 

@@ -12,6 +12,13 @@
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
+/* The SQLite results this file does not check, and why they cannot fail:
+ * sqlite3_bind_* with SQLITE_STATIC copy nothing, so they fail only for a
+ * parameter number the statement lacks (a bug every test would show);
+ * sqlite3_reset and sqlite3_finalize repeat the last sqlite3_step's error,
+ * handled where that step was; sqlite3_clear_bindings always returns
+ * SQLITE_OK. */
+
 static sqlite3 *h_of(struct db *db) { return (sqlite3 *)db_handle(db); }
 
 uint64_t outbox_fingerprint(const struct hook_settings *h)

@@ -341,6 +341,7 @@ static void on_alert_timer(uv_timer_t *t)
     app_evaluate_alerts(a, clock_now());
     /* again just after the next minute turns: windows move by the minute */
     uint64_t ms = (uint64_t)(60 - clock_now() % 60) * 1000 + 200;
+    /* cannot fail: a callback, an open handle */
     uv_timer_start(&a->alert_timer, on_alert_timer, ms, 0);
 }
 
@@ -356,7 +357,7 @@ static void start_alerting(struct app *a)
     a->alerting = true;
     app_flush(a);
     replay_alerts(a);
-    uv_timer_start(&a->alert_timer, on_alert_timer,
+    uv_timer_start(&a->alert_timer, on_alert_timer, /* cannot fail: as above */
                    (uint64_t)(60 - clock_now() % 60) * 1000 + 200, 0);
 }
 
@@ -387,6 +388,8 @@ void app_start_collector(struct app *a, struct collector *c)
 
 void app_start(struct app *a)
 {
+    /* timer inits always return 0; starts cannot fail (a callback, an
+     * open handle) */
     uv_timer_init(&a->loop, &a->flush_timer);
     a->flush_timer.data = a;
     a->flush_timer_open = true;
@@ -480,7 +483,7 @@ void app_close(struct app *a)
         /* opened but never run (an error at start): close it here */
         a->http_closed = true;
         http_close(a->http, NULL, NULL);
-        uv_run(&a->loop, UV_RUN_DEFAULT);
+        uv_run(&a->loop, UV_RUN_DEFAULT); /* its result: handles left, not an error */
     }
     http_free(a->http);
     db_close(a->db);

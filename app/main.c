@@ -141,6 +141,20 @@ static int run_once(struct app *a, bool json)
 
 /* ---- viewer ---------------------------------------------------------------------- */
 
+/* The dashboard on h; the exit status for how it ended (a signal's as a
+ * shell reports it: 128 + its number). */
+static int dashboard(const struct host *h, const struct tui_options *to)
+{
+    int signum;
+    switch (tui_run(h, to, &signum)) {
+    case TUI_QUIT: return 0;
+    case TUI_SIGNALLED: return 128 + signum;
+    case TUI_NO_TERMINAL: return 2;
+    case TUI_FAILED: return 1;
+    }
+    return 1;
+}
+
 /* Another spendtop owns the database: the dashboard or --once show its
  * figures instead (app/viewer.h). */
 static int run_viewer(const char *db_path, const char *log_path, const struct app_options *o,
@@ -165,7 +179,7 @@ static int run_viewer(const char *db_path, const char *log_path, const struct ap
         strbuf_free(&out);
         view_free(&view);
     } else {
-        rc = tui_run(viewer_host(v), to);
+        rc = dashboard(viewer_host(v), to);
     }
     viewer_free(v);
     return rc;
@@ -208,7 +222,7 @@ static int run(enum mode mode, struct app_options *o, bool json,
     default: {
         struct app_host host;
         app_host_init(&host, &a);
-        rc = tui_run(&host.host, to);
+        rc = dashboard(&host.host, to);
         break;
     }
     }

@@ -434,7 +434,10 @@ static int download(const char *url, struct download *d, char *err, size_t errle
     struct http *h = http_new(&loop, "spendtop/" SPENDTOP_VERSION);
     struct http_request req = {.url = url, .connect_timeout_ms = 10000,
                                .timeout_ms = 120000, .max_body = 64 * MiB};
-    int rc = h ? http_get(h, &req, on_body, d) : -1;
+    char why[256] = "";
+    if (!h)
+        snprintf(why, sizeof why, "cannot start libcurl");
+    int rc = h ? http_get(h, &req, on_body, d, why, sizeof why) : -1;
     while (rc == 0 && !d->done && uv_run(&loop, UV_RUN_ONCE))
         ;
     bool closed = false;
@@ -447,7 +450,8 @@ static int download(const char *url, struct download *d, char *err, size_t errle
     if (uv_loop_close(&loop) != 0)
         log_msg(LOG_WARN, "prices update: event loop closed with handles open");
     if (rc != 0 || !d->done)
-        snprintf(err, errlen, "%s: the download could not start", url);
+        snprintf(err, errlen, "%s: the download could not start%s%s", url, why[0] ? ": " : "",
+                 why);
     else if (d->status == 0)
         snprintf(err, errlen, "%s: %s", url, d->error);
     else if (d->status != 200)

@@ -171,9 +171,10 @@ static void demo_start(struct collector *c)
     struct demo *d = c->impl;
     collector_ok(c, generate(d, clock_now()));
     collector_caught_up(c);
-    uv_timer_init(c->loop, &d->timer);
+    uv_timer_init(c->loop, &d->timer); /* always 0 (libuv 1.x) */
     d->timer.data = d;
     d->timer_open = true;
+    /* cannot fail: a callback, an open handle */
     uv_timer_start(&d->timer, on_tick, TICK_MS, TICK_MS);
 }
 

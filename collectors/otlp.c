@@ -62,9 +62,11 @@ size_t otlp_bytes_hex(const struct otlp_bytes *b, char *buf, size_t len)
     size_t n = 0;
     if (!len)
         return 0;
-    const unsigned char *p = (const unsigned char *)b->p, *end = p + (p ? b->n : 0);
+    /* an absent id (p NULL) is the empty text, whatever n says */
+    size_t avail = b->p ? b->n : 0;
+    const unsigned char *p = (const unsigned char *)b->p, *end = avail ? p + avail : p;
     if (b->form == OTLP_HEX) { /* the common case: a JSON id */
-        size_t max = b->n < len - 1 ? b->n : len - 1;
+        size_t max = avail < len - 1 ? avail : len - 1;
         for (; n < max; n++)
             buf[n] = (char)(p[n] >= 'A' && p[n] <= 'Z' ? p[n] + 32 : p[n]);
     } else if (b->form == OTLP_RAW) {

@@ -219,7 +219,9 @@ static int find_key(const char *k, size_t n, bool add)
 static void compile_list(const char *s, struct list *l)
 {
     l->n = 0;
-    while (s && *s && l->n < NAMES_MAX) {
+    if (!s)
+        return;
+    while (*s && l->n < NAMES_MAX) {
         size_t n = strcspn(s, " ");
         size_t keylen = strcspn(s, " #");
         struct name *nm = &l->names[l->n];
@@ -747,9 +749,9 @@ static const struct {
 const char *otlp_provider_name(const char *s, size_t n, char *buf, size_t len)
 {
     char low[USAGE_NAME_MAX + 1];
-    size_t m = n < sizeof low - 1 ? n : sizeof low - 1;
-    for (size_t i = 0; i < m; i++)
-        low[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
+    size_t m = 0;
+    for (; m < n && m < USAGE_NAME_MAX; m++)
+        low[m] = (char)(s[m] >= 'A' && s[m] <= 'Z' ? s[m] - 'A' + 'a' : s[m]);
     low[m] = '\0';
     for (size_t k = m; k > 0;) {
         for (size_t i = 0; i < sizeof providers / sizeof *providers; i++)

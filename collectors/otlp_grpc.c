@@ -133,6 +133,7 @@ static void listen_failed(struct otlp_grpc *g)
     g->closing++;
     grpc_server_close(g->server, server_closed, g);
     g->server = NULL;
+    /* cannot fail: a callback, an open handle */
     uv_timer_start(&g->retry, on_retry, RETRY_LISTEN_MS, 0);
 }
 
@@ -155,7 +156,7 @@ static void try_listen(struct otlp_grpc *g)
 
 void otlp_grpc_start(struct otlp_grpc *g)
 {
-    uv_timer_init(g->c->loop, &g->retry);
+    uv_timer_init(g->c->loop, &g->retry); /* always 0 (libuv 1.x) */
     g->retry.data = g;
     g->retry_open = true;
     try_listen(g);

@@ -569,6 +569,7 @@ static void on_connection(uv_stream_t *server, int status)
     struct conn *c = xcalloc(1, sizeof *c);
     c->r = r;
     hp_init(&c->p, (size_t)r->s->max_body);
+    /* TCP without flags and a timer: their inits always return 0 */
     uv_tcp_init(r->c->loop, &c->tcp);
     uv_timer_init(r->c->loop, &c->idle);
     c->tcp.data = c->idle.data = c;
@@ -596,7 +597,8 @@ static void on_connection(uv_stream_t *server, int status)
     c->in_head = true; /* its first request head, from now */
     c->head_since = uv_now(r->c->loop);
     arm(c);
-    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0)
+        conn_close(c); /* a connection we cannot read is closed at once */
 }
 
 /* ---- listening ------------------------------------------------------------------------ */
@@ -633,7 +635,7 @@ static void closed_for_retry(uv_handle_t *h)
     if (r->stopping)
         maybe_stopped(r);
     else
-        uv_timer_start(&r->retry, on_retry, RETRY_LISTEN_S * 1000, 0);
+        uv_timer_start(&r->retry, on_retry, RETRY_LISTEN_S * 1000, 0); /* cannot fail */
 }
 
 static void try_listen(struct receiver *r)
@@ -644,7 +646,7 @@ static void try_listen(struct receiver *r)
         return;
     }
     if (!r->server_open) {
-        uv_tcp_init(r->c->loop, &r->server);
+        uv_tcp_init(r->c->loop, &r->server); /* always 0 for TCP without flags */
         r->server.data = r;
         r->server_open = true;
     }
@@ -706,7 +708,7 @@ static int http_init(struct collector *c, char *err, size_t errlen)
 static void http_start(struct collector *c)
 {
     struct receiver *r = c->impl;
-    uv_timer_init(c->loop, &r->retry);
+    uv_timer_init(c->loop, &r->retry); /* always 0 */
     r->retry.data = r;
     r->retry_open = true;
     r->commit = otlp_commit_new(c->loop, c->sink);

@@ -96,25 +96,26 @@ static void on_resource(void *ctx, enum otlp_signal sig, const struct otlp_resou
 }
 
 /* Offer every attribute of a span to the families, and find its tenant:
- * the best-ranked configured tenant attribute, by configured order. */
-static void read_attrs(struct map *m, const struct otlp_span *s, struct otlp_value *tenant,
-                       size_t *rank)
+ * the best-ranked configured tenant attribute, by configured order. True
+ * when the span has one (then it is in *tenant). */
+static bool read_attrs(struct map *m, const struct otlp_span *s, struct otlp_value *tenant)
 {
-    *rank = m->o->ntenant_attrs;
+    size_t n = m->o->ntenant_attrs, rank = n;
     otlp_span_attrs_begin(&m->attrs);
     struct otlp_iter it;
     struct otlp_kv kv;
     otlp_iter_init(&it, &s->attrs);
     while (otlp_next_kv(&it, &kv)) {
         otlp_span_attrs_take(&m->attrs, &kv);
-        for (size_t t = 0; t < *rank; t++) {
+        for (size_t t = 0; t < rank; t++) {
             if (tenant_is(m, t, kv.key)) {
                 *tenant = kv.value;
-                *rank = t;
+                rank = t;
                 break;
             }
         }
     }
+    return rank < n;
 }
 
 /* An id's bytes at buf (at most 32), with a byte that says how they were
@@ -216,8 +217,7 @@ static void on_span(void *ctx, const struct otlp_resource *res, const struct otl
         return;
     }
     struct otlp_value tenant;
-    size_t rank;
-    read_attrs(m, s, &tenant, &rank);
+    bool has_tenant = read_attrs(m, s, &tenant);
     struct otlp_reading rd;
     otlp_family_read(&m->attrs, scope, s, &rd);
     if (!rd.inference) {
@@ -234,7 +234,7 @@ static void on_span(void *ctx, const struct otlp_resource *res, const struct otl
     }
     struct usage u = {0};
     char tbuf[NAME_BUF];
-    fill_usage(m, &rd, rank < m->o->ntenant_attrs ? &tenant : NULL, s, &u, tbuf);
+    fill_usage(m, &rd, has_tenant ? &tenant : NULL, s, &u, tbuf);
     if (otlp_put(m->sink, m->r, &u))
         m->r->no_usage += u.tokens_unknown;
 }

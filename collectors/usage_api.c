@@ -300,8 +300,6 @@ static void save_cursors(struct api *a)
 
 /* ---- a pass: hourly backfill, recent minutes, costs -------------------------------- */
 
-static int64_t floor_to(int64_t t, int64_t unit) { return t - ((t % unit) + unit) % unit; }
-
 static void fetch(struct api *a);
 static void end_pass(struct api *a);
 
@@ -309,14 +307,14 @@ static void end_pass(struct api *a);
 static bool plan(struct api *a, enum step s)
 {
     int64_t now = clock_now();
-    int64_t hour = floor_to(now, CLOCK_HOUR);
+    int64_t hour = clock_floor(now, CLOCK_HOUR);
     a->step = s;
     a->page.has_more = false;
     a->page.next_page[0] = '\0';
     batch_clear(&a->batch);
     switch (s) {
     case STEP_HOURLY: {
-        int64_t oldest = floor_to(now - STORE_RETENTION, CLOCK_HOUR);
+        int64_t oldest = clock_floor(now - STORE_RETENTION, CLOCK_HOUR);
         a->t0 = a->hourly_until > oldest ? a->hourly_until : oldest;
         a->t1 = hour - CLOCK_HOUR;
         a->width = CLOCK_HOUR;
@@ -326,11 +324,11 @@ static bool plan(struct api *a, enum step s)
         /* the last whole hour and the current one: starts on an hour, so
          * it replaces hourly buckets whole */
         a->t0 = hour - CLOCK_HOUR;
-        a->t1 = floor_to(now, CLOCK_MINUTE) + CLOCK_MINUTE;
+        a->t1 = clock_floor(now, CLOCK_MINUTE) + CLOCK_MINUTE;
         a->width = CLOCK_MINUTE;
         return true;
     case STEP_COSTS: {
-        int64_t day = floor_to(now, CLOCK_DAY);
+        int64_t day = clock_floor(now, CLOCK_DAY);
         a->t0 = day - (a->costs_backfilled ? CLOCK_DAY : CLOCK_WEEK);
         a->t1 = day + CLOCK_DAY;
         a->width = CLOCK_DAY;
@@ -359,6 +357,7 @@ static void schedule(struct api *a, int64_t seconds)
 {
     if (a->stopping || !a->timer_open)
         return;
+    /* cannot fail: a callback, an open handle (checked above) */
     uv_timer_start(&a->timer, on_timer, (uint64_t)(seconds > 0 ? seconds : 0) * 1000, 0);
 }
 
@@ -494,7 +493,8 @@ static void fetch(struct api *a)
         .timeout_ms = timeout,
         .max_body = MAX_BODY,
     };
-    int rc = http_get(a->c->http, &req, on_response, a);
+    char err[256];
+    int rc = http_get(a->c->http, &req, on_response, a, err, sizeof err);
     for (size_t i = 0; i < API_MAX_HEADERS; i++) {
         /* the key lives in these buffers: wipe them */
         if (h[i].s)
@@ -503,7 +503,7 @@ static void fetch(struct api *a)
     }
     strbuf_free(&url);
     if (rc != 0)
-        retry(a, -1, "cannot start an HTTP request");
+        retry(a, -1, err);
 }
 
 static void begin_pass(struct api *a)
@@ -555,7 +555,7 @@ static int api_init(struct collector *c, char *err, size_t errlen)
 static void api_start(struct collector *c)
 {
     struct api *a = c->impl;
-    uv_timer_init(c->loop, &a->timer);
+    uv_timer_init(c->loop, &a->timer); /* always 0 (libuv 1.x) */
     a->timer.data = a;
     a->timer_open = true;
     schedule(a, 0);
@@ -572,7 +572,7 @@ static void api_run_once(struct collector *c, collector_cb done)
 {
     struct api *a = c->impl;
     a->once_done = done;
-    uv_timer_init(c->loop, &a->timer);
+    uv_timer_init(c->loop, &a->timer); /* always 0 (libuv 1.x) */
     a->timer.data = a;
     a->timer_open = true;
     begin_pass(a);

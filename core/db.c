@@ -14,6 +14,13 @@
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
+/* The SQLite results this file does not check, and why they cannot fail:
+ * sqlite3_bind_* with SQLITE_STATIC copy nothing, so they fail only for a
+ * parameter number the statement lacks (a bug every test would show);
+ * sqlite3_reset and sqlite3_finalize repeat the last sqlite3_step's error,
+ * handled where that step was; sqlite3_clear_bindings always returns
+ * SQLITE_OK. */
+
 /* The stored names of enum price_status: the database's own words, fixed,
  * whatever the enum's order becomes (schema.h). */
 static const char *const price_names[] = {
@@ -195,6 +202,7 @@ void db_close(struct db *db)
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(db->st[i]);
     sqlite3_finalize(db->put_batch);
+    /* every statement is finalized: nothing keeps the connection busy */
     sqlite3_close(db->h);
     free(db->ids);
     free(db->fresh);
@@ -384,6 +392,8 @@ void db_rollback(struct db *db)
 {
     db->nrows = 0;
     db->nchanged = 0;
+    /* a failed ROLLBACK means no transaction is open (SQLite ended it with
+     * the error that brought us here): nothing is left to undo */
     sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
     /* the series rows this transaction inserted are gone: forget their ids,
      * or a retry would write buckets under ids that do not exist */
@@ -516,7 +526,7 @@ int db_cursor_each(struct db *db, const char *source,
                    void *ctx)
 {
     sqlite3_stmt *s = db->st[S_CURSOR_LIST];
-    sqlite3_bind_text(s, 1, source, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC); /* unbound before we return */
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         if (fn(ctx, (const char *)sqlite3_column_text(s, 0),

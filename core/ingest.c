@@ -169,8 +169,11 @@ static void cursor_each(struct sink *sink, const char *source,
                         void *ctx)
 {
     struct ingest *in = (struct ingest *)sink;
-    if (in->db)
-        db_cursor_each(in->db, source, fn, ctx);
+    /* without them the source starts over from what is staged, or from
+     * its beginning: the log says why */
+    if (in->db && db_cursor_each(in->db, source, fn, ctx) != 0)
+        log_msg(LOG_ERROR, "source %s: cannot read its stored positions: %s", source,
+                db_error(in->db));
     /* staged (not yet flushed) positions are newer than stored ones */
     for (size_t i = 0; i < in->cursors.cap; i++) {
         const struct hmap_entry *e = &in->cursors.slots[i];

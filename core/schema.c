@@ -207,7 +207,7 @@ static int read_pragma(sqlite3 *h, const char *sql, int *v, char *err, size_t er
         rc = sqlite3_step(s);
         if (rc == SQLITE_ROW)
             *v = sqlite3_column_int(s, 0);
-        sqlite3_finalize(s);
+        sqlite3_finalize(s); /* it repeats the step's error, handled below */
     }
     if (rc != SQLITE_ROW) {
         snprintf(err, errlen, "%s", sqlite3_errmsg(h));

@@ -245,12 +245,6 @@ static struct bucket *bucket_at(struct bucket_array *a, int64_t start)
     return &a->b[i];
 }
 
-static int64_t floor_to(int64_t t, int64_t unit)
-{
-    int64_t r = t % unit;
-    return r < 0 ? t - r - unit : t - r;
-}
-
 static void mark_dirty(struct store *st, int id, struct bucket *b)
 {
     st->generation++;
@@ -264,23 +258,23 @@ static void mark_dirty(struct store *st, int id, struct bucket *b)
 void store_add(struct store *st, int id, int64_t ts, const struct tally *t)
 {
     struct series *s = &st->series[id];
-    int64_t m = floor_to(ts, CLOCK_MINUTE);
+    int64_t m = clock_floor(ts, CLOCK_MINUTE);
     struct bucket *b = bucket_at(&s->minutes, m);
     tally_add(&b->t, t);
     mark_dirty(st, id, b);
-    tally_add(&bucket_at(&s->hours, floor_to(m, CLOCK_HOUR))->t, t);
+    tally_add(&bucket_at(&s->hours, clock_floor(m, CLOCK_HOUR))->t, t);
 }
 
 void store_set(struct store *st, int id, int64_t ts, const struct tally *t)
 {
     struct series *s = &st->series[id];
-    int64_t m = floor_to(ts, CLOCK_MINUTE);
+    int64_t m = clock_floor(ts, CLOCK_MINUTE);
     struct bucket *b = bucket_at(&s->minutes, m);
     struct tally delta = *t;
     tally_sub(&delta, &b->t);
     b->t = *t;
     mark_dirty(st, id, b);
-    tally_add(&bucket_at(&s->hours, floor_to(m, CLOCK_HOUR))->t, &delta);
+    tally_add(&bucket_at(&s->hours, clock_floor(m, CLOCK_HOUR))->t, &delta);
 }
 
 void store_clear_range(struct store *st, const char *source, int64_t t0,
@@ -303,10 +297,10 @@ void store_load_bucket(struct store *st, int id, int64_t minute,
                        const struct tally *t)
 {
     struct series *s = &st->series[id];
-    int64_t m = floor_to(minute, CLOCK_MINUTE);
+    int64_t m = clock_floor(minute, CLOCK_MINUTE);
     struct bucket *b = bucket_at(&s->minutes, m);
     tally_add(&b->t, t);
-    tally_add(&bucket_at(&s->hours, floor_to(m, CLOCK_HOUR))->t, t);
+    tally_add(&bucket_at(&s->hours, clock_floor(m, CLOCK_HOUR))->t, t);
     st->generation++;
 }
 
@@ -327,8 +321,8 @@ void store_sum(const struct store *st, int id, int64_t t0, int64_t t1,
     /* Whole hours in the middle come from the hour index; the ragged
      * edges from the minutes. Minute starts are multiples of a minute, so
      * "start >= t0" is "start >= t0 rounded up to the minute". */
-    int64_t h0 = floor_to(t0 + CLOCK_HOUR - 1, CLOCK_HOUR);
-    int64_t h1 = floor_to(t1, CLOCK_HOUR);
+    int64_t h0 = clock_floor(t0 + CLOCK_HOUR - 1, CLOCK_HOUR);
+    int64_t h1 = clock_floor(t1, CLOCK_HOUR);
     if (h1 <= h0) {
         sum_range(&s->minutes, t0, t1, out);
         return;
@@ -370,7 +364,7 @@ size_t store_prune(struct store *st, int64_t before)
 {
     size_t dropped = 0;
     st->generation++;
-    int64_t h = floor_to(before, CLOCK_HOUR);
+    int64_t h = clock_floor(before, CLOCK_HOUR);
     for (size_t i = 0; i < st->nseries; i++) {
         struct series *s = &st->series[i];
         dropped += drop_before(&s->minutes, before);

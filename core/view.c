@@ -244,12 +244,6 @@ static bool money_known(const struct store *st, const struct view_params *p)
     return false;
 }
 
-static int64_t floor_to(int64_t t, int64_t unit)
-{
-    int64_t r = t % unit;
-    return r < 0 ? t - r - unit : t - r;
-}
-
 static bool series_selected(const struct view_params *p, const struct series_key *k)
 {
     if (p->only_tenant && strcmp(p->only_tenant, k->tenant) != 0)
@@ -331,14 +325,14 @@ static void stage_intervals(const struct store *st, const struct view_params *p,
     t[I_7D][1] = p->now;
     t[I_BURN][0] = p->now - CLOCK_HOUR;
     t[I_BURN][1] = p->now;
-    t[I_DRIFT][1] = floor_to(p->now, CLOCK_DAY);
+    t[I_DRIFT][1] = clock_floor(p->now, CLOCK_DAY);
     t[I_DRIFT][0] = t[I_DRIFT][1] - CLOCK_WEEK;
 
     int64_t first = store_first_minute(st);
     iv->ndays = 0;
     while (iv->ndays < BASELINE_DAYS && first <= t[I_B1 + iv->ndays][0])
         iv->ndays++;
-    iv->hour0 = floor_to(p->now, CLOCK_HOUR) - (SPARK_SLOTS - 1) * (int64_t)CLOCK_HOUR;
+    iv->hour0 = clock_floor(p->now, CLOCK_HOUR) - (SPARK_SLOTS - 1) * (int64_t)CLOCK_HOUR;
 }
 
 /* ---- stage 2: accumulation ------------------------------------------------- */

@@ -149,8 +149,8 @@ struct view_hour {
     double reasoning, baseline_reasoning;
 };
 
-#define VIEW_HOURS 24
-#define VIEW_WEEK_HOURS 168
+#define VIEW_HOURS (CLOCK_DAY / CLOCK_HOUR)
+#define VIEW_WEEK_HOURS (CLOCK_WEEK / CLOCK_HOUR)
 
 struct view {
     int64_t now, window;

@@ -120,73 +120,102 @@ static int digits(const char **p, int n)
     return v;
 }
 
+/* "1795348800": unix seconds (up to 12 digits). 1 when s is all digits
+ * (then 0 or -1 is in *rc), 0 when it is something else to read as RFC 3339. */
+static int parse_unix_seconds(const char *s, int64_t *out, int *rc)
+{
+    for (const char *q = s; *q; q++)
+        if (!isdigit((unsigned char)*q))
+            return 0;
+    *rc = strlen(s) > 12 ? -1 : 0;
+    if (*rc == 0)
+        *out = strtoll(s, NULL, 10);
+    return 1;
+}
+
+/* RFC 3339's full-date and its T: "2026-11-22T" into tm's date fields.
+ * Leaves *p after the T; -1 on anything else. */
+static int parse_date(const char **p, struct tm *tm)
+{
+    int y = digits(p, 4);
+    if (y < 0 || *(*p)++ != '-')
+        return -1;
+    int mo = digits(p, 2);
+    if (mo < 1 || mo > 12 || *(*p)++ != '-')
+        return -1;
+    int d = digits(p, 2);
+    if (d < 1 || d > 31)
+        return -1;
+    if (**p != 'T' && **p != 't' && **p != ' ')
+        return -1;
+    (*p)++;
+    tm->tm_year = y - 1900;
+    tm->tm_mon = mo - 1;
+    tm->tm_mday = d;
+    return 0;
+}
+
+/* RFC 3339's partial-time: "10:00:00" and an optional fraction (read and
+ * dropped: the clock counts whole seconds) into tm's time fields. */
+static int parse_partial_time(const char **p, struct tm *tm)
+{
+    int h = digits(p, 2);
+    if (h < 0 || h > 23 || *(*p)++ != ':')
+        return -1;
+    int mi = digits(p, 2);
+    if (mi < 0 || mi > 59 || *(*p)++ != ':')
+        return -1;
+    int se = digits(p, 2);
+    if (se < 0 || se > 60)
+        return -1;
+    if (**p == '.') {
+        (*p)++;
+        if (!isdigit((unsigned char)**p))
+            return -1;
+        while (isdigit((unsigned char)**p))
+            (*p)++;
+    }
+    tm->tm_hour = h;
+    tm->tm_min = mi;
+    tm->tm_sec = se;
+    return 0;
+}
+
+/* RFC 3339's time-offset, "Z" or "+01:00", as seconds east of UTC. A time
+ * without one is refused: it would be ambiguous. */
+static int parse_offset(const char **p, int *offset)
+{
+    *offset = 0;
+    if (**p == 'Z' || **p == 'z') {
+        (*p)++;
+        return 0;
+    }
+    if (**p != '+' && **p != '-')
+        return -1;
+    int sign = *(*p)++ == '-' ? -1 : 1;
+    int oh = digits(p, 2);
+    if (oh < 0 || oh > 23 || *(*p)++ != ':')
+        return -1;
+    int om = digits(p, 2);
+    if (om < 0 || om > 59)
+        return -1;
+    *offset = sign * (oh * 3600 + om * 60);
+    return 0;
+}
+
 int clock_parse_time(const char *s, int64_t *out)
 {
     if (!s || !*s)
         return -1;
+    int rc;
+    if (parse_unix_seconds(s, out, &rc))
+        return rc;
     const char *p = s;
-    bool all_digits = true;
-    for (const char *q = s; *q; q++)
-        if (!isdigit((unsigned char)*q))
-            all_digits = false;
-    if (all_digits) {
-        if (strlen(s) > 12)
-            return -1;
-        *out = strtoll(s, NULL, 10);
-        return 0;
-    }
     struct tm tm = {0};
-    int y = digits(&p, 4);
-    if (y < 0 || *p++ != '-')
+    int offset;
+    if (parse_date(&p, &tm) != 0 || parse_partial_time(&p, &tm) != 0 ||
+        parse_offset(&p, &offset) != 0 || *p)
         return -1;
-    int mo = digits(&p, 2);
-    if (mo < 1 || mo > 12 || *p++ != '-')
-        return -1;
-    int d = digits(&p, 2);
-    if (d < 1 || d > 31)
-        return -1;
-    if (*p != 'T' && *p != 't' && *p != ' ')
-        return -1;
-    p++;
-    int h = digits(&p, 2);
-    if (h < 0 || h > 23 || *p++ != ':')
-        return -1;
-    int mi = digits(&p, 2);
-    if (mi < 0 || mi > 59 || *p++ != ':')
-        return -1;
-    int se = digits(&p, 2);
-    if (se < 0 || se > 60)
-        return -1;
-    if (*p == '.') {
-        p++;
-        if (!isdigit((unsigned char)*p))
-            return -1;
-        while (isdigit((unsigned char)*p))
-            p++;
-    }
-    int offset = 0;
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int sign = *p++ == '-' ? -1 : 1;
-        int oh = digits(&p, 2);
-        if (oh < 0 || oh > 23 || *p++ != ':')
-            return -1;
-        int om = digits(&p, 2);
-        if (om < 0 || om > 59)
-            return -1;
-        offset = sign * (oh * 3600 + om * 60);
-    } else {
-        return -1; /* a time without a zone is ambiguous */
-    }
-    if (*p)
-        return -1;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = se;
     *out = (int64_t)timegm(&tm) - offset;
     return 0;
 }

@@ -18,6 +18,15 @@
 #define CLOCK_DAY 86400
 #define CLOCK_WEEK (7 * CLOCK_DAY)
 
+/* t rounded down to a multiple of unit seconds (unit > 0): the start of
+ * its minute, hour or UTC day. Before 1970 it still rounds down, never
+ * toward zero. Inline: the store floors every record it adds. */
+static inline int64_t clock_floor(int64_t t, int64_t unit)
+{
+    int64_t r = t % unit;
+    return r < 0 ? t - r - unit : t - r;
+}
+
 int64_t clock_now(void);
 /* The real time, whatever --now says: for scheduling work (retries), never
  * for the figures. */

@@ -74,7 +74,9 @@ static void on_poll(uv_poll_t *p, int status, int events)
     if (events & UV_WRITABLE)
         flags |= CURL_CSELECT_OUT;
     int running;
-    curl_multi_socket_action(s->h->multi, s->fd, flags, &running);
+    /* its errors are the transfers', reported by check_done; CURLM_BAD_SOCKET
+     * (curl dropped the socket already) leaves nothing to do */
+    (void)curl_multi_socket_action(s->h->multi, s->fd, flags, &running);
     check_done(s->h);
 }
 
@@ -85,9 +87,10 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
     struct sock *s = socketp;
     if (what == CURL_POLL_REMOVE) {
         if (s) {
-            uv_poll_stop(&s->poll);
+            (void)uv_poll_stop(&s->poll); /* always 0 (libuv 1.x) */
             uv_close((uv_handle_t *)&s->poll, sock_closed);
-            curl_multi_assign(h->multi, fd, NULL);
+            /* fails only for a socket curl does not know: it told us of it */
+            (void)curl_multi_assign(h->multi, fd, NULL);
         }
         return 0;
     }
@@ -101,22 +104,26 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
         }
         s->poll.data = s;
         h->nsocks++;
-        curl_multi_assign(h->multi, fd, s);
+        /* fails only for a socket curl does not know: it just told us of it */
+        (void)curl_multi_assign(h->multi, fd, s);
     }
     int events = 0;
     if (what & CURL_POLL_IN)
         events |= UV_READABLE;
     if (what & CURL_POLL_OUT)
         events |= UV_WRITABLE;
-    uv_poll_start(&s->poll, events, on_poll);
-    return 0;
+    /* -1 (as for a socket uv cannot poll, above): curl fails the transfers
+     * in progress and their callbacks say so, rather than wait for events
+     * that would never come */
+    return uv_poll_start(&s->poll, events, on_poll) == 0 ? 0 : -1;
 }
 
 static void on_timeout(uv_timer_t *t)
 {
     struct http *h = t->data;
     int running;
-    curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    /* its errors are the transfers', reported by check_done */
+    (void)curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     check_done(h);
 }
 
@@ -125,21 +132,39 @@ static int on_timer(CURLM *multi, long timeout_ms, void *userp)
     (void)multi;
     struct http *h = userp;
     if (timeout_ms < 0) {
-        uv_timer_stop(&h->timer);
-    } else {
-        /* never act inside curl's callback: 0 ms becomes 1 ms */
-        uv_timer_start(&h->timer, on_timeout, timeout_ms ? (uint64_t)timeout_ms : 1, 0);
+        (void)uv_timer_stop(&h->timer); /* always 0 */
+        return 0;
     }
-    return 0;
+    /* never act inside curl's callback: 0 ms becomes 1 ms. uv_timer_start
+     * fails only on a closing handle (http_close ends curl first); -1 then
+     * fails the transfers, which could not time out any more */
+    return uv_timer_start(&h->timer, on_timeout, timeout_ms ? (uint64_t)timeout_ms : 1, 0)
+           == 0 ? 0 : -1;
+}
+
+/* The multi handle, driven by our socket and timer callbacks: without
+ * them nothing would ever run, so any refusal ends http_new. */
+static CURLM *new_multi(struct http *h)
+{
+    CURLM *m = curl_multi_init();
+    if (m && (curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, on_socket) != CURLM_OK ||
+              curl_multi_setopt(m, CURLMOPT_SOCKETDATA, h) != CURLM_OK ||
+              curl_multi_setopt(m, CURLMOPT_TIMERFUNCTION, on_timer) != CURLM_OK ||
+              curl_multi_setopt(m, CURLMOPT_TIMERDATA, h) != CURLM_OK)) {
+        curl_multi_cleanup(m);
+        m = NULL;
+    }
+    return m;
 }
 
 struct http *http_new(uv_loop_t *loop, const char *user_agent)
 {
-    if (!global_init++)
-        curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (global_init == 0 && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return NULL;
+    global_init++;
     struct http *h = xcalloc(1, sizeof *h);
     h->loop = loop;
-    h->multi = curl_multi_init();
+    h->multi = new_multi(h);
     if (!h->multi) {
         free(h);
         if (--global_init == 0)
@@ -147,12 +172,8 @@ struct http *http_new(uv_loop_t *loop, const char *user_agent)
         return NULL;
     }
     h->user_agent = xstrdup(user_agent);
-    uv_timer_init(loop, &h->timer);
+    (void)uv_timer_init(loop, &h->timer); /* always 0 */
     h->timer.data = h;
-    curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-    curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_timer);
-    curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
     return h;
 }
 
@@ -202,10 +223,52 @@ static void unlink_transfer(struct http *h, struct transfer *t)
     }
 }
 
-int http_get(struct http *h, const struct http_request *req, http_cb cb, void *ctx)
+/* The request's header list; false when curl could not copy one (out of
+ * memory): a request without its key must not go out. */
+static bool make_headers(struct transfer *t, const struct http_request *req)
 {
-    if (h->closing)
+    for (const char *const *hd = req->headers; hd && *hd; hd++) {
+        struct curl_slist *l = curl_slist_append(t->headers, *hd);
+        if (!l)
+            return false;
+        t->headers = l;
+    }
+    return true;
+}
+
+/* Every option of a transfer. The first one curl refuses (out of memory
+ * copying a string, or an option this libcurl lacks) is returned: a request
+ * never goes out with TLS verification or the protocol list unset. */
+static CURLcode set_options(CURL *e, struct transfer *t, const struct http_request *req,
+                            const char *user_agent)
+{
+    CURLcode rc;
+    if ((rc = curl_easy_setopt(e, CURLOPT_URL, req->url)) != CURLE_OK ||
+        (rc = curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers)) != CURLE_OK ||
+        (rc = curl_easy_setopt(e, CURLOPT_USERAGENT, user_agent)) != CURLE_OK ||
+        (rc = curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms)) != CURLE_OK ||
+        (rc = curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, req->timeout_ms)) != CURLE_OK ||
+        (rc = curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L)) != CURLE_OK ||
+        (rc = curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L)) != CURLE_OK ||
+        (rc = curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L)) != CURLE_OK ||
+        (rc = curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https")) != CURLE_OK ||
+        (rc = curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "")) != CURLE_OK ||
+        (rc = curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body)) != CURLE_OK ||
+        (rc = curl_easy_setopt(e, CURLOPT_WRITEDATA, t)) != CURLE_OK ||
+        (rc = curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header)) != CURLE_OK ||
+        (rc = curl_easy_setopt(e, CURLOPT_HEADERDATA, t)) != CURLE_OK ||
+        (rc = curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error)) != CURLE_OK)
+        return rc;
+    return curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+}
+
+int http_get(struct http *h, const struct http_request *req, http_cb cb, void *ctx,
+             char *err, size_t errlen)
+{
+    if (h->closing) {
+        snprintf(err, errlen, "the HTTP client is closing");
         return -1;
+    }
     struct transfer *t = xcalloc(1, sizeof *t);
     t->h = h;
     t->cb = cb;
@@ -214,32 +277,24 @@ int http_get(struct http *h, const struct http_request *req, http_cb cb, void *c
     t->retry_after = -1;
     t->easy = curl_easy_init();
     if (!t->easy) {
+        snprintf(err, errlen, "cannot start an HTTP request (libcurl)");
         free(t);
         return -1;
     }
-    for (const char *const *hd = req->headers; hd && *hd; hd++)
-        t->headers = curl_slist_append(t->headers, *hd);
     CURL *e = t->easy;
-    curl_easy_setopt(e, CURLOPT_URL, req->url);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, h->user_agent);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, req->timeout_ms);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
-    curl_easy_setopt(e, CURLOPT_PRIVATE, t);
-    t->next = h->transfers;
-    h->transfers = t;
-    if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
-        unlink_transfer(h, t);
+    CURLcode rc = make_headers(t, req) ? set_options(e, t, req, h->user_agent)
+                                       : CURLE_OUT_OF_MEMORY;
+    CURLMcode mrc = CURLM_OK;
+    if (rc == CURLE_OK) {
+        t->next = h->transfers;
+        h->transfers = t;
+        mrc = curl_multi_add_handle(h->multi, e);
+        if (mrc != CURLM_OK)
+            unlink_transfer(h, t);
+    }
+    if (rc != CURLE_OK || mrc != CURLM_OK) {
+        snprintf(err, errlen, "cannot start an HTTP request: %s",
+                 rc != CURLE_OK ? curl_easy_strerror(rc) : curl_multi_strerror(mrc));
         curl_easy_cleanup(e);
         free_transfer(t);
         return -1;
@@ -258,11 +313,13 @@ static void check_done(struct http *h)
             continue;
         CURL *e = m->easy_handle;
         CURLcode code = m->data.result;
-        struct transfer *t;
-        curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&t);
+        struct transfer *t = NULL;
+        /* cannot fail: CURLINFO_PRIVATE was set on every handle we add */
+        (void)curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&t);
         struct http_response r = {.retry_after = t->retry_after};
         if (code == CURLE_OK) {
-            curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r.status);
+            /* a finished transfer has its response code (0 if none came) */
+            (void)curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r.status);
         } else if (t->too_big) {
             snprintf(r.error, sizeof r.error, "response body larger than %zu bytes", t->max_body);
         } else {
@@ -270,20 +327,13 @@ static void check_done(struct http *h)
         }
         r.body = strbuf_str(&t->body);
         r.len = t->body.len;
-        curl_multi_remove_handle(h->multi, e);
+        /* fails only for a handle not in this multi: it just came out of it */
+        (void)curl_multi_remove_handle(h->multi, e);
         curl_easy_cleanup(e);
         unlink_transfer(h, t);
         t->cb(t->ctx, &r);
         free_transfer(t);
     }
-}
-
-size_t http_active(const struct http *h)
-{
-    size_t n = 0;
-    for (const struct transfer *t = h->transfers; t; t = t->next)
-        n++;
-    return n;
 }
 
 static void timer_closed(uv_handle_t *handle)
@@ -301,7 +351,7 @@ void http_close(struct http *h, void (*closed)(void *data), void *data)
     while (h->transfers) {
         struct transfer *t = h->transfers;
         h->transfers = t->next;
-        curl_multi_remove_handle(h->multi, t->easy);
+        (void)curl_multi_remove_handle(h->multi, t->easy); /* as in check_done */
         curl_easy_cleanup(t->easy);
         free_transfer(t);
     }

@@ -36,16 +36,17 @@ struct http_response {
 
 typedef void (*http_cb)(void *ctx, const struct http_response *r);
 
-/* user_agent (copied) is sent with every request. */
+/* user_agent (copied) is sent with every request. NULL when libcurl
+ * cannot start. */
 struct http *http_new(uv_loop_t *loop, const char *user_agent);
 /* Start a GET; cb is called later (never from inside http_get), once.
- * Returns 0, or -1 if the request could not be started. */
-int http_get(struct http *h, const struct http_request *req, http_cb cb, void *ctx);
+ * Returns 0, or -1 if the request could not be started (why in err; cb is
+ * then never called). */
+int http_get(struct http *h, const struct http_request *req, http_cb cb, void *ctx,
+             char *err, size_t errlen);
 /* Abort every transfer (their callbacks are not called) and close the
  * handles; closed(data) when done. Then http_free. */
 void http_close(struct http *h, void (*closed)(void *data), void *data);
 void http_free(struct http *h);
-/* Transfers in flight. */
-size_t http_active(const struct http *h);
 
 #endif

@@ -114,6 +114,65 @@ static bool is_name(const char *name, size_t n, const char *want)
     return strlen(want) == n && strncasecmp(name, want, n) == 0;
 }
 
+/* Content-Length: decimal digits only (no sign, no list), at most 18 of
+ * them so the sum cannot overflow; a second one must agree with the first
+ * (two lengths would let two parsers frame the body differently). */
+static void content_length(struct http_parser *p, const char *v, size_t vlen)
+{
+    if (vlen == 0 || vlen > 18) {
+        refuse(p, 400, "malformed Content-Length");
+        return;
+    }
+    uint64_t len = 0;
+    for (size_t i = 0; i < vlen; i++) {
+        if (!isdigit((unsigned char)v[i])) {
+            refuse(p, 400, "malformed Content-Length");
+            return;
+        }
+        len = len * 10 + (uint64_t)(v[i] - '0');
+    }
+    if (p->has_length && len != p->content_length) {
+        refuse(p, 400, "conflicting Content-Length");
+        return;
+    }
+    p->has_length = true;
+    p->content_length = len;
+}
+
+/* What one header the parser reads says; the others are syntax-checked by
+ * header_line and otherwise ignored. */
+static void header_value(struct http_parser *p, const char *name, size_t nlen,
+                         const char *v, size_t vlen)
+{
+    if (is_name(name, nlen, "content-length")) {
+        content_length(p, v, vlen);
+    } else if (is_name(name, nlen, "transfer-encoding")) {
+        if (vlen == 7 && strncasecmp(v, "chunked", 7) == 0 && p->chunked)
+            refuse(p, 400, "chunked given twice"); /* chunked, chunked: RFC 9112 6.1 */
+        else if (vlen == 7 && strncasecmp(v, "chunked", 7) == 0)
+            p->chunked = true;
+        else
+            refuse(p, 501, "only the chunked transfer coding is supported");
+    } else if (is_name(name, nlen, "content-type")) {
+        copy_value(p->content_type, sizeof p->content_type, v, vlen);
+    } else if (is_name(name, nlen, "content-encoding")) {
+        copy_value(p->content_encoding, sizeof p->content_encoding, v, vlen);
+    } else if (is_name(name, nlen, "connection")) {
+        if (vlen == 5 && strncasecmp(v, "close", 5) == 0)
+            p->keep_alive = false;
+        else if (vlen == 10 && strncasecmp(v, "keep-alive", 10) == 0)
+            p->keep_alive = true;
+    } else if (is_name(name, nlen, "expect")) {
+        if (vlen == 12 && strncasecmp(v, "100-continue", 12) == 0)
+            p->expect_continue = true;
+        else
+            refuse(p, 417, "unsupported Expect");
+    }
+}
+
+/* One header line: its syntax (a token name, a colon, a value without
+ * control characters), the count against HP_MAX_HEADERS, then its
+ * meaning (header_value). */
 static void header_line(struct http_parser *p, char *l, size_t n)
 {
     if (l[0] == ' ' || l[0] == '\t') {
@@ -143,47 +202,7 @@ static void header_line(struct http_parser *p, char *l, size_t n)
             refuse(p, 400, "control character in a header");
             return;
         }
-    if (is_name(l, nlen, "content-length")) {
-        if (vlen == 0 || vlen > 18) {
-            refuse(p, 400, "malformed Content-Length");
-            return;
-        }
-        uint64_t len = 0;
-        for (size_t i = 0; i < vlen; i++) {
-            if (!isdigit((unsigned char)v[i])) {
-                refuse(p, 400, "malformed Content-Length");
-                return;
-            }
-            len = len * 10 + (uint64_t)(v[i] - '0');
-        }
-        if (p->has_length && len != p->content_length) {
-            refuse(p, 400, "conflicting Content-Length");
-            return;
-        }
-        p->has_length = true;
-        p->content_length = len;
-    } else if (is_name(l, nlen, "transfer-encoding")) {
-        if (vlen == 7 && strncasecmp(v, "chunked", 7) == 0 && p->chunked)
-            refuse(p, 400, "chunked given twice"); /* chunked, chunked: RFC 9112 6.1 */
-        else if (vlen == 7 && strncasecmp(v, "chunked", 7) == 0)
-            p->chunked = true;
-        else
-            refuse(p, 501, "only the chunked transfer coding is supported");
-    } else if (is_name(l, nlen, "content-type")) {
-        copy_value(p->content_type, sizeof p->content_type, v, vlen);
-    } else if (is_name(l, nlen, "content-encoding")) {
-        copy_value(p->content_encoding, sizeof p->content_encoding, v, vlen);
-    } else if (is_name(l, nlen, "connection")) {
-        if (vlen == 5 && strncasecmp(v, "close", 5) == 0)
-            p->keep_alive = false;
-        else if (vlen == 10 && strncasecmp(v, "keep-alive", 10) == 0)
-            p->keep_alive = true;
-    } else if (is_name(l, nlen, "expect")) {
-        if (vlen == 12 && strncasecmp(v, "100-continue", 12) == 0)
-            p->expect_continue = true;
-        else
-            refuse(p, 417, "unsupported Expect");
-    }
+    header_value(p, l, nlen, v, vlen);
 }
 
 /* The empty line after the headers: decide how the body comes. */

@@ -22,7 +22,7 @@ void pb_init(struct pb_reader *r, const void *buf, size_t len,
  * The rare paths (this, long varints, groups) stay out of line, so the
  * common path of pb_next needs no stack frame. */
 __attribute__((noinline, cold))
-static int fail(struct pb_reader *r, enum pb_err code, size_t offset, uint32_t field)
+static int error_at(struct pb_reader *r, enum pb_err code, size_t offset, uint32_t field)
 {
     if (r->err->code == PB_OK) {
         r->err->code = code;
@@ -114,13 +114,13 @@ static inline int read_value(struct pb_reader *r, struct pb_field *f, const uint
         break;
     case PB_I64:
         if (end - p < 8)
-            return fail(r, PB_ERR_TRUNCATED, f->offset, f->num);
+            return error_at(r, PB_ERR_TRUNCATED, f->offset, f->num);
         f->u = load_le64(p);
         p += 8;
         break;
     case PB_I32:
         if (end - p < 4)
-            return fail(r, PB_ERR_TRUNCATED, f->offset, f->num);
+            return error_at(r, PB_ERR_TRUNCATED, f->offset, f->num);
         f->u = load_le32(p);
         p += 4;
         break;
@@ -128,10 +128,10 @@ static inline int read_value(struct pb_reader *r, struct pb_field *f, const uint
         r->p = p;
         return skip_group(r, f);
     case PB_EGROUP:
-        return fail(r, PB_ERR_GROUP, f->offset, f->num);
+        return error_at(r, PB_ERR_GROUP, f->offset, f->num);
     }
     if (e != PB_OK)
-        return fail(r, e, f->offset, f->num);
+        return error_at(r, e, f->offset, f->num);
     r->p = p;
     return 1;
 }
@@ -149,12 +149,12 @@ static int next_slow(struct pb_reader *r, struct pb_field *f)
     uint64_t tag;
     enum pb_err e = read_varint(&p, r->end, &tag);
     if (e != PB_OK)
-        return fail(r, e, f->offset, 0);
+        return error_at(r, e, f->offset, 0);
     if ((tag >> 3) - 1 >= PB_MAX_FIELD) /* 0 wraps around: refused too */
-        return fail(r, PB_ERR_FIELD_NUMBER, f->offset, 0);
+        return error_at(r, PB_ERR_FIELD_NUMBER, f->offset, 0);
     f->num = (uint32_t)(tag >> 3);
     if ((tag & 7) > PB_I32)
-        return fail(r, PB_ERR_WIRE_TYPE, f->offset, f->num);
+        return error_at(r, PB_ERR_WIRE_TYPE, f->offset, f->num);
     f->wire = (enum pb_wire)(tag & 7);
     f->u = 0;
     f->view.p = NULL;
@@ -212,22 +212,22 @@ int pb_next(struct pb_reader *r, struct pb_field *f)
 static int skip_group(struct pb_reader *r, struct pb_field *f)
 {
     if (r->depth + 1 > r->max_depth)
-        return fail(r, PB_ERR_DEPTH, f->offset, f->num);
+        return error_at(r, PB_ERR_DEPTH, f->offset, f->num);
     struct pb_reader in = *r;
     in.depth++;
     const uint8_t *start = r->p;
     for (;;) {
         if (in.p == in.end)
-            return fail(r, PB_ERR_TRUNCATED, f->offset, f->num);
+            return error_at(r, PB_ERR_TRUNCATED, f->offset, f->num);
         const uint8_t *at = in.p;
         size_t offset = (size_t)(at - r->base);
         uint64_t tag;
         enum pb_err e = read_varint(&in.p, in.end, &tag);
         if (e != PB_OK)
-            return fail(r, e, offset, 0);
+            return error_at(r, e, offset, 0);
         if ((tag & 7) == PB_EGROUP) {
             if (tag >> 3 != f->num)
-                return fail(r, PB_ERR_GROUP, offset, (uint32_t)(tag >> 3));
+                return error_at(r, PB_ERR_GROUP, offset, (uint32_t)(tag >> 3));
             f->view.p = start;
             f->view.n = (size_t)(at - start);
             r->p = in.p;
@@ -244,7 +244,7 @@ bool pb_expect(struct pb_reader *r, const struct pb_field *f, enum pb_wire w)
 {
     if (f->wire == w)
         return true;
-    fail(r, PB_ERR_WIRE_MISMATCH, f->offset, f->num);
+    error_at(r, PB_ERR_WIRE_MISMATCH, f->offset, f->num);
     return false;
 }
 
@@ -253,7 +253,7 @@ bool pb_sub(struct pb_reader *r, const struct pb_field *f, struct pb_reader *sub
     if (!pb_expect(r, f, PB_LEN))
         return false;
     if (r->depth + 1 > r->max_depth) {
-        fail(r, PB_ERR_DEPTH, f->offset, f->num);
+        error_at(r, PB_ERR_DEPTH, f->offset, f->num);
         return false;
     }
     sub->p = f->view.p;
@@ -280,12 +280,12 @@ bool pb_packed_init(struct pb_reader *r, const struct pb_field *f,
         return true;
     }
     if (f->wire != PB_LEN) {
-        fail(r, PB_ERR_WIRE_MISMATCH, f->offset, f->num);
+        error_at(r, PB_ERR_WIRE_MISMATCH, f->offset, f->num);
         return false;
     }
     unsigned size = w == PB_I64 ? 8 : w == PB_I32 ? 4 : 0;
     if (size && f->view.n % size) {
-        fail(r, PB_ERR_PACKED, f->offset, f->num);
+        error_at(r, PB_ERR_PACKED, f->offset, f->num);
         return false;
     }
     it->p = f->view.p;
@@ -306,7 +306,7 @@ int pb_packed_next(struct pb_packed *it, uint64_t *v)
         return 0;
     if (it->wire == PB_VARINT) {
         enum pb_err e = read_varint(&it->p, it->end, v);
-        return e == PB_OK ? 1 : fail(it->r, e, it->offset, 0);
+        return e == PB_OK ? 1 : error_at(it->r, e, it->offset, 0);
     }
     unsigned n = it->wire == PB_I64 ? 8 : 4;
     *v = load_le(it->p, n);
@@ -390,8 +390,9 @@ void pb_put_fixed32(struct strbuf *b, uint32_t field, uint32_t v)
 
 void pb_put_double(struct strbuf *b, uint32_t field, double d)
 {
-    union { double d; uint64_t u; } x = {d};
-    pb_put_fixed64(b, field, x.u);
+    uint64_t u;
+    memcpy(&u, &d, sizeof u); /* the IEEE 754 bits, as the wire wants them */
+    pb_put_fixed64(b, field, u);
 }
 
 void pb_put_bytes(struct strbuf *b, uint32_t field, const void *p, size_t n)

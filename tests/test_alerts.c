@@ -339,6 +339,26 @@ static void test_a_notification_the_database_refused_is_retried(void **state)
     assert_string_equal(queued(f), "firing resolved firing");
 }
 
+/* The evaluation cannot open its transaction (one is open already, as
+ * another writer's would be): nothing changes, in memory or in the outbox,
+ * and the next evaluation does it all. */
+static void test_an_evaluation_that_cannot_begin_changes_nothing(void **state)
+{
+    struct fx *f = *state;
+    sqlite3 *h = (sqlite3 *)db_handle(f->db);
+    struct rule_hits hit = one("spend_anomaly", "total", SEVERITY_WARNING);
+    for (int64_t t = T0; t < T0 + 300; t += 60)
+        alerts_update(f->al, &hit, t);
+    assert_int_equal(sqlite3_exec(h, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(alerts_update(f->al, &hit, T0 + 300), 0);
+    assert_int_equal(sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(alerts_firing(f->al), 0);
+    assert_string_equal(queued(f), "");
+    assert_int_equal(alerts_update(f->al, &hit, T0 + 360), 1);
+    assert_int_equal(alerts_firing(f->al), 1);
+    assert_string_equal(queued(f), "firing");
+}
+
 /* A pager that wants the incident, not every scope it shows up in. */
 static void test_hook_scopes(void **state)
 {
@@ -476,6 +496,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hook_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hook_scopes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_notification_the_database_refused_is_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_an_evaluation_that_cannot_begin_changes_nothing,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_an_alert_is_stored_by_its_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_alerts_each_keep_their_own_lifecycle, setup, teardown),
     };

@@ -149,7 +149,8 @@ static struct result get(struct server *s, long timeout_ms, size_t max_body, int
     struct http_request req = {.url = url, .connect_timeout_ms = 2000, .timeout_ms = timeout_ms,
                                .max_body = max_body};
     struct result res = {0};
-    assert_int_equal(http_get(h, &req, got, &res), 0);
+    char err[256];
+    assert_int_equal(http_get(h, &req, got, &res, err, sizeof err), 0);
     assert_false(res.done); /* never called from inside http_get */
     uv_timer_t t;
     uv_timer_init(&loop, &t);

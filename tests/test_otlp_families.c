@@ -168,10 +168,10 @@ static void test_each_family_counts_what_its_library_reported(void **state)
         int64_t got[] = {t->requests, t->input, t->input_ck, t->cache_read, t->cache_write_5m,
                          t->cache_write_1h, t->output, t->output_rk, t->reasoning,
                          (int64_t)r.no_usage, (int64_t)r.rejected};
-        int64_t want[] = {expected[i].requests, expected[i].input, expected[i].input_ck,
-                          expected[i].cache_read, expected[i].w5m, expected[i].w1h,
-                          expected[i].output, expected[i].output_rk, expected[i].reasoning,
-                          (int64_t)expected[i].no_usage, 0};
+        const int64_t want[] = {expected[i].requests, expected[i].input, expected[i].input_ck,
+                                expected[i].cache_read, expected[i].w5m, expected[i].w1h,
+                                expected[i].output, expected[i].output_rk, expected[i].reasoning,
+                                (int64_t)expected[i].no_usage, 0};
         for (size_t k = 0; k < sizeof got / sizeof *got; k++)
             if (got[k] != want[k])
                 fail_msg("%s: figure %zu is %lld, want %lld (%s)", expected[i].fixture, k,
@@ -355,7 +355,9 @@ static void test_the_table_fits_its_index(void **state)
     for (size_t f = 0; f < otlp_families_count; f++) {
         for (int k = 0; k < OTLP_F_COUNT; k++) {
             const char *s = otlp_families[f].attrs[k];
-            while (s && *s) {
+            if (!s)
+                continue;
+            while (*s) {
                 size_t n = strcspn(s, " #");
                 struct otlp_kv kv = {{s, n}, {.type = OTLP_INT}};
                 otlp_span_attrs_take(a, &kv); /* false for a repeat in this span */

@@ -294,12 +294,12 @@ static void test_repeated_scalars_packed_or_not(void **state)
     struct pb_reader r;
     struct pb_field f;
     pb_init(&r, b.s, b.len, PB_MAX_DEPTH, &err);
-    uint64_t got[8], v;
+    uint64_t got[8] = {0}, v;
     int n = 0;
     while (pb_next(&r, &f) == 1) {
         struct pb_packed it;
         assert_true(pb_packed_init(&r, &f, f.num == 6 ? PB_I64 : PB_VARINT, &it));
-        while (pb_packed_next(&it, &v) == 1)
+        while (n < 8 && pb_packed_next(&it, &v) == 1)
             got[n++] = v;
     }
     assert_int_equal(n, 5);

@@ -66,7 +66,8 @@ struct tui {
     char status[160];            /* a transient message in the footer */
     int64_t status_until;
     bool quitting;
-    int exit_code;
+    enum tui_end end;            /* why it quits */
+    int signum;                  /* TUI_SIGNALLED: which */
     uv_handle_t *handles[10];    /* every handle opened, to close */
     int nhandles;
     int closing;                 /* closes not yet called back */
@@ -377,12 +378,13 @@ static void set_status(struct tui *t, const char *msg)
 
 static void on_host_stopped(void *arg);
 
-static void quit(struct tui *t, int code)
+static void quit(struct tui *t, enum tui_end end, int signum)
 {
     if (t->quitting)
         return;
     t->quitting = true;
-    t->exit_code = code;
+    t->end = end;
+    t->signum = signum;
     t->host->ops->stop(t->host->ctx, on_host_stopped, t);
 }
 
@@ -445,7 +447,7 @@ static bool dashboard_key(struct tui *t, int ch)
 {
     switch (ch) {
     case 'q':
-        quit(t, 0);
+        quit(t, TUI_QUIT, 0);
         return true;
     case '?':
         t->help = true;
@@ -532,7 +534,7 @@ static void on_input(uv_poll_t *h, int status, int events)
     struct tui *t = h->data;
     (void)events;
     if (status < 0) {
-        quit(t, 1); /* the terminal went away */
+        quit(t, TUI_FAILED, 0); /* the terminal went away */
         return;
     }
     int ch;
@@ -554,7 +556,7 @@ static void on_winch(uv_signal_t *s, int signum)
 
 static void on_stop_signal(uv_signal_t *s, int signum)
 {
-    quit(s->data, 128 + signum);
+    quit(s->data, TUI_SIGNALLED, signum);
 }
 
 /* ---- lifecycle --------------------------------------------------------------------- */
@@ -697,7 +699,7 @@ static void run(struct tui *t, bool color)
     h->ops->start(h->ctx);
     log_msg(LOG_INFO, "dashboard started (%s, %s)", color ? "colour" : "no colour",
             t->theme.ascii ? "ascii" : "utf-8");
-    uv_run(h->loop, UV_RUN_DEFAULT);
+    uv_run(h->loop, UV_RUN_DEFAULT); /* its result: handles left, not an error */
 }
 
 /* What opened before a failure closed again, the loop left as it was. */
@@ -705,14 +707,15 @@ static void unwind(struct tui *t)
 {
     close_handles(t);
     while (t->closing > 0)
-        uv_run(t->host->loop, UV_RUN_NOWAIT);
+        uv_run(t->host->loop, UV_RUN_NOWAIT); /* as above */
 }
 
-int tui_run(const struct host *h, const struct tui_options *o)
+enum tui_end tui_run(const struct host *h, const struct tui_options *o, int *signum)
 {
+    *signum = 0;
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         fprintf(stderr, "spendtop: the dashboard needs a terminal (try --once or --daemon)\n");
-        return 2;
+        return TUI_NO_TERMINAL;
     }
     /* LC_CTYPE only: numbers keep their '.' whatever the user's locale */
     setlocale(LC_CTYPE, "");
@@ -723,7 +726,7 @@ int tui_run(const struct host *h, const struct tui_options *o)
     char err[512];
     if (log_open(h->log_path, err, sizeof err) != 0) {
         fprintf(stderr, "spendtop: cannot open the log: %s\n", err);
-        return 1;
+        return TUI_FAILED;
     }
     log_set_quiet(true);
 
@@ -740,13 +743,14 @@ int tui_run(const struct host *h, const struct tui_options *o)
     if (screen)
         stop_curses(t, screen);
     xalloc_set_fatal_hook(NULL);
-    int code = t->exit_code;
+    enum tui_end end = t->end;
+    *signum = t->signum;
     if (rc != 0)
         fprintf(stderr, "spendtop: cannot start the dashboard: %s\n", uv_strerror(rc));
     if (rc != 0 || !screen)
-        code = 1;
+        end = TUI_FAILED;
     tui_free(t);
-    return code;
+    return end;
 }
 
 void tui_draw_frame_for_bench(const struct host *h, const struct view *v, bool ascii)

@@ -25,9 +25,17 @@ struct tui_options {
     bool ascii;         /* --ascii (a locale that is not UTF-8 too) */
 };
 
+/* How the dashboard ended; main turns it into an exit status. */
+enum tui_end {
+    TUI_QUIT,           /* the user quit */
+    TUI_SIGNALLED,      /* SIGINT, SIGTERM or SIGHUP: which one in *signum */
+    TUI_NO_TERMINAL,    /* stdin or stdout is not a terminal: a usage error */
+    TUI_FAILED,         /* the log, the terminal or the loop failed (said on stderr) */
+};
+
 /* Run the dashboard on host h (host.h) until the user quits: starts the
- * host, runs its loop, stops the host. Returns the exit status. */
-int tui_run(const struct host *h, const struct tui_options *o);
+ * host, runs its loop, stops the host. */
+enum tui_end tui_run(const struct host *h, const struct tui_options *o, int *signum);
 
 /* One full frame of the dashboard for view v into the current curses
  * screen, as the dashboard would draw it (for the frame benchmark). */

@@ -115,14 +115,14 @@ static void keep_freed_memory(void)
 }
 
 /* Stage 1: the config (or the defaults), the demo's additions. */
-static int load_config(struct app *a, const struct app_options *o, struct strbuf *errs)
+static enum app_open_result load_config(struct app *a, const struct app_options *o, struct strbuf *errs)
 {
     char *path = config_find(o->config_path);
     if (path) {
         a->cfg = config_load(path, errs);
         free(path);
         if (!a->cfg)
-            return 2;
+            return APP_BAD_CONFIG;
     } else {
         a->cfg = config_defaults();
     }
@@ -130,13 +130,13 @@ static int load_config(struct app *a, const struct app_options *o, struct strbuf
         config_use_demo(a->cfg);
         add_demo_budgets(a->cfg);
     }
-    return 0;
+    return APP_OPENED;
 }
 
 /* Stage 2: the database owned (its lock), or another's to view
  * (APP_ATTACH): before sources and prices, which a viewer needs neither
  * of. *db_path is where it is. */
-static int take_database(struct app *a, const struct app_options *o, const char **db_path,
+static enum app_open_result take_database(struct app *a, const struct app_options *o, const char **db_path,
                          struct strbuf *errs)
 {
     char err[1024];
@@ -145,7 +145,7 @@ static int take_database(struct app *a, const struct app_options *o, const char 
         a->temp_db = make_temp_db(err, sizeof err);
         if (!a->temp_db) {
             strbuf_printf(errs, "%s\n", err);
-            return 1;
+            return APP_FAILED;
         }
         *db_path = a->temp_db;
     }
@@ -156,20 +156,20 @@ static int take_database(struct app *a, const struct app_options *o, const char 
     }
     if (a->db_lock < 0) {
         strbuf_printf(errs, "%s\n", err);
-        return 1;
+        return APP_FAILED;
     }
-    return 0;
+    return APP_OPENED;
 }
 
 /* Stage 3: what the owner keeps - the database, the store loaded from
  * it, the ingest, the alert state. */
-static int load_state(struct app *a, const char *db_path, struct strbuf *errs)
+static enum app_open_result load_state(struct app *a, const char *db_path, struct strbuf *errs)
 {
     char err[1024];
     a->db = db_open(db_path, err, sizeof err);
     if (!a->db) {
         strbuf_printf(errs, "cannot open the database: %s\n", err);
-        return 1;
+        return APP_FAILED;
     }
     a->store = store_new();
     /* the retention back from the newest data, never past it (a clock far
@@ -179,30 +179,30 @@ static int load_state(struct app *a, const char *db_path, struct strbuf *errs)
         db_load(a->db, a->store, (newest != INT64_MIN && newest < now ? newest : now) -
                                      STORE_RETENTION) != 0) {
         strbuf_printf(errs, "cannot load the database %s: %s\n", db_path, db_error(a->db));
-        return 1;
+        return APP_FAILED;
     }
     a->ingest = ingest_new(a->store, a->db, a->pricing);
     if (ingest_start(a->ingest, err, sizeof err) != 0) {
         strbuf_printf(errs, "cannot load the database %s: %s\n", db_path, err);
-        return 1;
+        return APP_FAILED;
     }
     make_budgets(a);
     a->alerts = alerts_new(&a->cfg->alerts, a->cfg->hooks, a->cfg->nhooks, a->db,
                            !a->no_hooks, err, sizeof err);
     if (!a->alerts) {
         strbuf_printf(errs, "cannot load the alert state: %s\n", err);
-        return 1;
+        return APP_FAILED;
     }
-    return 0;
+    return APP_OPENED;
 }
 
 /* Stage 4: the loop, the hooks, libcurl and every source. */
-static int start_parts(struct app *a, struct strbuf *errs)
+static enum app_open_result start_parts(struct app *a, struct strbuf *errs)
 {
     char err[1024];
     if (uv_loop_init(&a->loop) != 0) {
         strbuf_printf(errs, "cannot start the event loop\n");
-        return 1;
+        return APP_FAILED;
     }
     a->loop_open = true;
     if (!a->no_hooks && a->cfg->nhooks)
@@ -210,7 +210,7 @@ static int start_parts(struct app *a, struct strbuf *errs)
     a->http = http_new(&a->loop, "spendtop/" SPENDTOP_VERSION);
     if (!a->http) {
         strbuf_printf(errs, "cannot start libcurl\n");
-        return 1;
+        return APP_FAILED;
     }
     a->collectors = xcalloc(a->cfg->nsources ? a->cfg->nsources : 1, sizeof *a->collectors);
     for (size_t i = 0; i < a->cfg->nsources; i++) {
@@ -218,16 +218,16 @@ static int start_parts(struct app *a, struct strbuf *errs)
                                             ingest_sink(a->ingest), err, sizeof err);
         if (!c) {
             strbuf_printf(errs, "%s\n", err);
-            return 2;
+            return APP_BAD_CONFIG;
         }
         c->data = a;
         c->http = a->http;
         a->collectors[a->ncollectors++] = c;
     }
-    return 0;
+    return APP_OPENED;
 }
 
-int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
+enum app_open_result app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
 {
     char err[1024];
     memset(a, 0, sizeof *a);
@@ -239,29 +239,29 @@ int app_open(struct app *a, const struct app_options *o, struct strbuf *errs)
     if (o->has_now)
         clock_set(o->now, o->once);
     const char *db_path;
-    int rc = load_config(a, o, errs);
-    if (rc == 0)
+    enum app_open_result rc = load_config(a, o, errs);
+    if (rc == APP_OPENED)
         rc = take_database(a, o, &db_path, errs);
-    if (rc != 0)
+    if (rc != APP_OPENED)
         return rc;
     if (!config_check_sources(a->cfg, errs))
-        return 2;
+        return APP_BAD_CONFIG;
     if (!clock_set_timezone(a->cfg->timezone)) {
         strbuf_printf(errs, "unknown time zone '%s'\n", a->cfg->timezone);
-        return 2;
+        return APP_BAD_CONFIG;
     }
     a->window = o->window ? o->window : a->cfg->window;
     a->db_file = xstrdup(db_path);
     a->pricing = prices_load(a->cfg, db_path, &a->prices, err, sizeof err);
     if (!a->pricing) {
         strbuf_printf(errs, "%s\n", err);
-        return 2;
+        return APP_BAD_CONFIG;
     }
     log_msg(LOG_INFO, "prices: %s", a->prices.source);
     rc = load_state(a, db_path, errs);
-    if (rc == 0)
+    if (rc == APP_OPENED)
         rc = start_parts(a, errs);
-    if (rc == 0)
+    if (rc == APP_OPENED)
         a->publish = publish_new(a, o->daemon ? "daemon" : o->once ? "once" : "dashboard");
     return rc;
 }

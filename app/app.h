@@ -78,14 +78,20 @@ struct app {
     void *data;                /* the front end's (the app_host while it stops) */
 };
 
-/* app_open's answer when another process owns the database and
- * o->may_attach: a->attach_path names it (app/viewer.h views it). */
-#define APP_ATTACH (-1)
+/* What app_open found. Only main turns it into an exit status. */
+enum app_open_result {
+    APP_OPENED = 0,
+    /* another process owns the database and o->may_attach: a->attach_path
+     * names it (app/viewer.h views it) */
+    APP_ATTACH,
+    APP_BAD_CONFIG,  /* the config, its prices or its sources are wrong */
+    APP_FAILED,      /* the database, the loop, libcurl: could not start */
+};
 
 /* Load the config (or defaults), prices, the database and the sources.
- * Returns 0, APP_ATTACH, or an exit code (2 config/usage, 1 runtime) with
- * a message in err (one or more lines). */
-int app_open(struct app *a, const struct app_options *o, struct strbuf *err);
+ * Anything but APP_OPENED or APP_ATTACH comes with a message in err (one
+ * or more lines). */
+enum app_open_result app_open(struct app *a, const struct app_options *o, struct strbuf *err);
 /* --once: collect everything available from every source, then flush. */
 int app_collect_once(struct app *a, char *err, size_t errlen);
 /* Dashboard / daemon: start every source and the periodic flush. */

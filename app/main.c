@@ -195,8 +195,9 @@ static int run(enum mode mode, struct app_options *o, bool json,
     o->may_attach = (mode == MODE_TUI || mode == MODE_ONCE) && !o->demo;
     struct app a;
     struct strbuf errs = {0};
-    int rc = app_open(&a, o, &errs);
-    if (rc == APP_ATTACH) {
+    enum app_open_result opened = app_open(&a, o, &errs);
+    int rc;
+    if (opened == APP_ATTACH) {
         char *db_path = xstrdup(a.attach_path), *log_path = xstrdup(a.cfg->log_path);
         strbuf_free(&errs);
         app_close(&a);
@@ -205,11 +206,11 @@ static int run(enum mode mode, struct app_options *o, bool json,
         free(log_path);
         return rc;
     }
-    if (rc != 0) {
+    if (opened != APP_OPENED) {
         fputs(strbuf_str(&errs), stderr);
         strbuf_free(&errs);
         app_close(&a);
-        return rc;
+        return opened == APP_BAD_CONFIG ? 2 : 1; /* spendtop(1): 2 config, 1 runtime */
     }
     strbuf_free(&errs);
     switch (mode) {

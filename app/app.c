@@ -43,7 +43,7 @@ static void add_demo_budgets(struct config *cfg)
 /* The budgets: every [[budget]], then each [[tenant]]'s daily_budget_usd
  * as a day budget of that tenant with the default thresholds. The
  * tenants' entries borrow nothing: they are freed with the app. */
-static void make_budgets(struct app *a)
+void app_make_budgets(struct app *a)
 {
     const struct config *cfg = a->cfg;
     a->budget_cfg = xcalloc(cfg->nbudgets + cfg->ntenants + 1, sizeof *a->budget_cfg);
@@ -70,12 +70,15 @@ static void make_budgets(struct app *a)
     a->nbudget_cfg = n;
 }
 
-static void free_budgets(struct app *a)
+void app_free_budgets(struct app *a)
 {
     budgets_free(a->budgets);
     for (size_t i = a->cfg ? a->cfg->nbudgets : 0; i < a->nbudget_cfg; i++)
         budget_settings_free(&a->budget_cfg[i]);
     free(a->budget_cfg);
+    a->budgets = NULL;
+    a->budget_cfg = NULL;
+    a->nbudget_cfg = 0;
 }
 
 static char *make_temp_db(char *err, size_t errlen)
@@ -186,7 +189,7 @@ static enum app_open_result load_state(struct app *a, const char *db_path, struc
         strbuf_printf(errs, "cannot load the database %s: %s\n", db_path, err);
         return APP_FAILED;
     }
-    make_budgets(a);
+    app_make_budgets(a);
     a->alerts = alerts_new(&a->cfg->alerts, a->cfg->hooks, a->cfg->nhooks, a->db,
                            !a->no_hooks, err, sizeof err);
     if (!a->alerts) {
@@ -477,7 +480,7 @@ void app_close(struct app *a)
         log_msg(LOG_WARN, "event loop closed with handles still open");
     ingest_free(a->ingest);
     alerts_free(a->alerts);
-    free_budgets(a);
+    app_free_budgets(a);
     hooks_free(a->hooks);
     if (a->http && !a->http_closed && a->loop_open) {
         /* opened but never run (an error at start): close it here */

@@ -99,6 +99,12 @@ void app_start(struct app *a);
 /* Start collector c (made for a source of a->cfg) on the app's loop, as
  * app_start does for each of its own: a source a reload added. */
 void app_start_collector(struct app *a, struct collector *c);
+/* The budgets of a->cfg ([[budget]]s and the tenants' daily budgets),
+ * and their end: they borrow from a->cfg, so a reload frees them before
+ * the config they came from and makes them again from the new one (what
+ * each threshold has notified is in the database: nothing pages again). */
+void app_make_budgets(struct app *a);
+void app_free_budgets(struct app *a);
 /* Poll every source now (the R key). */
 void app_poll_now(struct app *a);
 /* Stop sources and timers; on_stopped is called when every handle is

@@ -672,7 +672,7 @@ static int update(const struct config *cfg, const char *db_path, const char *url
                 "update that file instead\n", cfg->pricing_file);
         return 2;
     }
-    char err[1024], dir[4096];
+    char err[1024];
     struct prices_info info;
     struct pricing *old = prices_load(cfg, db_path, &info, err, sizeof err);
     struct used u = {0};
@@ -687,6 +687,7 @@ static int update(const struct config *cfg, const char *db_path, const char *url
     struct pricing *neu = NULL;
     if (download(url, &d, err, sizeof err) == 0 &&
         (neu = validate(d.body.s, d.body.len, cfg, old, &u, force, err, sizeof err))) {
+        char dir[4096];
         state_dir_of(db_path, dir, sizeof dir);
         if (store(dir, d.body.s, d.body.len, err, sizeof err) == 0) {
             printf("stored %s/%s (the previous table: %s); a running spendtop takes it "

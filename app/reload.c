@@ -217,9 +217,11 @@ static void commit(struct reload *r, struct next *n)
     r->closing++; /* a collector that closes at once must not start the new ones yet */
     swap_collectors(r, n);
     swap_hooks(a, n->cfg);
+    app_free_budgets(a); /* they borrow from the old config */
     config_free(a->cfg);
     a->cfg = n->cfg;
     n->cfg = NULL;
+    app_make_budgets(a);
     if (a->alerting) {
         /* new budgets and thresholds take effect now, not at the next
          * minute (app_evaluate_alerts kicks the hooks) */

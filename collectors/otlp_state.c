@@ -409,12 +409,13 @@ bool otlp_put(struct sink *sink, struct otlp_result *r, const struct usage *u)
         return false;
     }
     /* refused: a count says why, else the time (the sink's clock) */
-    char why[160];
     r->rejected++;
-    if (!r->error[0])
+    if (!r->error[0]) {
+        char why[160];
         snprintf(r->error, sizeof r->error, "%s",
                  usage_refusal(u, 0, why, sizeof why)
                      ? why : "dated more than " USAGE_FUTURE_TEXT " after the receiver's clock");
+    }
     return false;
 }
 

@@ -659,7 +659,7 @@ static double source_coverage(const struct sums *s, const char *name)
 static double source_drift(const struct sums *s, const char *name)
 {
     long g = group_find(&s->drift, name, NULL);
-    if (g < 0)
+    if (g < 0 || !s->drift.acc)
         return NAN;
     const struct acc *a = &s->drift.acc[g];
     double billed = a->p[I_DRIFT].billed + a->u[I_DRIFT].billed;

@@ -247,11 +247,12 @@ static void test_each_threshold_notifies_once_per_period_across_a_restart(void *
 {
     (void)state;
     struct once_fx f = {0};
-    f.dir = temp_dir();
-    snprintf(f.path, sizeof f.path, "%s/s.db", f.dir);
     f.cfg = config_defaults();
     f.cfg->nhooks = 1;
     f.cfg->hooks = calloc(1, sizeof *f.cfg->hooks);
+    assert_non_null(f.cfg->hooks);
+    f.dir = temp_dir();
+    snprintf(f.path, sizeof f.path, "%s/s.db", f.dir);
     f.cfg->hooks[0].shell = strdup("true");
     f.cfg->hooks[0].on_firing = f.cfg->hooks[0].on_resolved = true;
     f.cfg->hooks[0].timeout = 10;

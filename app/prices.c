@@ -154,9 +154,7 @@ void prices_flag_view(struct prices_info *info, int64_t now, struct view *v)
     snprintf(info->note, sizeof info->note,
              "the price table (%.180s) is %lld days old, from %s: spendtop prices update",
              info->source, (long long)days, date);
-    v->sources = xrealloc(v->sources, (v->nsources + 1) * sizeof *v->sources);
-    struct view_source *s = &v->sources[v->nsources++];
-    memset(s, 0, sizeof *s);
+    struct view_source *s = view_add_source(v);
     s->name = "prices";
     s->type = "price_table";
     s->status = "stale";

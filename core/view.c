@@ -893,3 +893,18 @@ void view_free(struct view *v)
     free(v->budgets);
     memset(v, 0, sizeof *v);
 }
+
+struct view_source *view_add_source(struct view *v)
+{
+    bool *own = xcalloc(v->nsources + 1, sizeof *own);
+    for (size_t i = 0; i < v->nsources; i++)
+        own[i] = v->sources[i].last_error == v->sources[i].error_text;
+    v->sources = xrealloc(v->sources, (v->nsources + 1) * sizeof *v->sources);
+    for (size_t i = 0; i < v->nsources; i++)
+        if (own[i])
+            v->sources[i].last_error = v->sources[i].error_text;
+    free(own);
+    struct view_source *s = &v->sources[v->nsources++];
+    memset(s, 0, sizeof *s);
+    return s;
+}

@@ -217,5 +217,9 @@ bool view_series_counted(const struct view_params *p, const struct series_key *k
 int64_t view_source_age(const struct view_source *s, int64_t now, bool *no_poll);
 /* Age over stale_after seconds; stale_after 0 = never stale. */
 bool view_source_stale(const struct view_source *s, int64_t now, int64_t stale_after);
+/* One more source at the end of v->sources, zeroed (v owns the array).
+ * A source's last_error that points at its own error_text keeps doing so
+ * when the array moves. */
+struct view_source *view_add_source(struct view *v);
 
 #endif

@@ -22,9 +22,7 @@ nm=$(sh tests/e2e/lib/npm_install.sh tests/e2e/exporters 2>&1) || { echo "bench:
 dir=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. tests/e2e/lib/daemon.sh
 port=$(free_port)
 gport=$(free_port)
 cat > "$dir/config.toml" <<TOML
@@ -37,11 +35,7 @@ tenant_attribute = "tenant.id"
 TOML
 "$BUILD/spendtop" --daemon --no-hooks -c "$dir/config.toml" --db "$dir/state.db" 2>"$dir/err" &
 pid=$!
-i=0
-until grep -q "listening for gRPC on" "$dir/err"; do
-    i=$((i + 1)); [ $i -lt 100 ] || { echo "the daemon did not start"; cat "$dir/err"; exit 1; }
-    sleep 0.1
-done
+await_line "$dir/err" "listening for gRPC on" || { echo "the daemon did not start"; cat "$dir/err"; exit 1; }
 ticks=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 echo "bench: OTLP receivers, $CLIENTS clients x 1 export of $SPANS spans in flight, ${SECONDS_} s each"

@@ -19,9 +19,7 @@ dir=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $1"; [ -f "$dir/daemon.err" ] && tail -5 "$dir/daemon.err"; exit 1; }
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. "$here/lib/daemon.sh"
 port=$(free_port)
 gport=$(free_port)
 cat > "$dir/config.toml" <<TOML
@@ -34,10 +32,7 @@ tenant_attribute = "tenant.id"
 TOML
 "$SPENDTOP" --daemon --no-hooks -c "$dir/config.toml" --db "$dir/state.db" 2>"$dir/daemon.err" &
 pid=$!
-i=0
-until grep -q "listening for gRPC on" "$dir/daemon.err"; do
-    i=$((i + 1)); [ $i -lt 100 ] || fail "the receiver did not start"; sleep 0.1
-done
+await_line "$dir/daemon.err" "listening for gRPC on" || fail "the receiver did not start"
 NODE_PATH=$nm node "$here/exporters/send.cjs" exporters "$port" "$gport" \
     || fail "the exporters (see above)"
 # sdk-node as configured by the environment only: no protocol set

@@ -15,9 +15,7 @@ dir=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $1"; [ -f "$dir/daemon.err" ] && tail -5 "$dir/daemon.err"; exit 1; }
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. "$here/lib/daemon.sh"
 port=$(free_port)
 gport=$(free_port)
 cat > "$dir/config.toml" <<TOML
@@ -31,10 +29,7 @@ tenant_attribute = "tenant.id"
 TOML
 "$SPENDTOP" --daemon --no-hooks -c "$dir/config.toml" --db "$dir/state.db" 2>"$dir/daemon.err" &
 pid=$!
-i=0
-until grep -q "listening for gRPC on" "$dir/daemon.err"; do
-    i=$((i + 1)); [ $i -lt 100 ] || fail "the receiver did not start"; sleep 0.1
-done
+await_line "$dir/daemon.err" "listening for gRPC on" || fail "the receiver did not start"
 NODE_PATH=$nm node "$here/exporters/grpc_calls.cjs" "$gport" "$dir/state.db" || fail "the gRPC calls"
 kill -9 $pid   # no clean shutdown: every OK must be on disk already
 wait $pid 2>/dev/null || true

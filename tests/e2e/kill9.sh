@@ -17,7 +17,8 @@ cpid=""
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; [ -n "$cpid" ] && kill $cpid 2>/dev/null; rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $1"; tail -5 "$dir/daemon.err" 2>/dev/null; exit 1; }
 now=1795176000
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+. "$(dirname "$0")/lib/daemon.sh"
+port=$(free_port)
 echo "$port" > "$dir/port"
 cat > "$dir/config.toml" <<TOML
 [[source]]
@@ -31,10 +32,7 @@ start() {
     "$SPENDTOP" --daemon --no-hooks -c "$dir/config.toml" --db "$dir/state.db" \
         --now "$now" 2>>"$dir/daemon.err" &
     pid=$!
-    i=0
-    until grep -q "listening on" "$dir/daemon.err"; do
-        i=$((i + 1)); [ $i -lt 600 ] || fail "the receiver did not start"; sleep 0.05
-    done
+    await_line "$dir/daemon.err" "listening on" || fail "the receiver did not start"
 }
 
 python3 tests/e2e/kill9_client.py "$dir/port" "$dir/acked" "$dir/stop" $PER $((now - 600)) \

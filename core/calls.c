@@ -296,16 +296,20 @@ void calls_remember(struct calls *c, const struct calls_ref *ref, const struct u
  * stored as signed integers. */
 #define COLS "span, at, call, parent, resp, score, counted, source, provider, model, " \
              "tenant, minute, requests, errors, input, input_ck, cache_read, "        \
-             "cache_write_5m, cache_write_1h, output, output_rk, reasoning, cost, billed"
+             "cache_write_5m, cache_write_1h, output, output_rk, reasoning, cost, billed, " \
+             "requests_unknown, no_usage, reported_n, reported"
 
 static int64_t *tally_int(struct tally *t, int i)
 {
     int64_t *f[] = {&t->requests, &t->errors, &t->input, &t->input_ck, &t->cache_read,
                     &t->cache_write_5m, &t->cache_write_1h, &t->output, &t->output_rk,
-                    &t->reasoning};
+                    &t->reasoning, &t->requests_unknown, &t->no_usage, &t->reported_n};
     return f[i];
 }
 #define TALLY_INTS 10
+/* the counts schema step 8 added, after cost and billed (columns 24..26),
+ * then reported */
+#define TALLY_INTS_6 3
 
 static int set_err(sqlite3 *h, char *err, size_t errlen)
 {
@@ -347,6 +351,10 @@ static void load_row(struct calls *c, struct store *st, sqlite3_stmt *q)
                 *tally_int(&e->t, f) = sqlite3_column_int64(q, 12 + f);
             e->t.cost = sqlite3_column_double(q, 22);
             e->t.billed = sqlite3_column_double(q, 23);
+            /* NULL (a row from before step 8) reads as 0 */
+            for (int f = 0; f < TALLY_INTS_6; f++)
+                *tally_int(&e->t, TALLY_INTS + f) = sqlite3_column_int64(q, 24 + f);
+            e->t.reported = sqlite3_column_double(q, 27);
             e->series = store_series(st, &k);
             e->minute = sqlite3_column_int64(q, 11);
             e->counted = u.dedup_key;
@@ -403,6 +411,9 @@ static int write_row(sqlite3_stmt *s, const struct store *st, const struct row *
             sqlite3_bind_int64(s, 13 + f, *tally_int(&t, f));
         sqlite3_bind_double(s, 23, t.cost);
         sqlite3_bind_double(s, 24, t.billed);
+        for (int f = 0; f < TALLY_INTS_6; f++)
+            sqlite3_bind_int64(s, 25 + f, *tally_int(&t, TALLY_INTS + f));
+        sqlite3_bind_double(s, 28, t.reported);
     }
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
@@ -455,7 +466,7 @@ int calls_flush(struct calls *c, struct db *db, const struct store *st, int64_t 
         return 0;
     sqlite3_stmt *ins = NULL, *dem = NULL;
     int rc = sqlite3_prepare_v2(h, "INSERT OR REPLACE INTO seen_spans(" COLS ") VALUES"
-                                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                 -1, &ins, NULL) == SQLITE_OK &&
                      sqlite3_prepare_v2(h, "UPDATE seen_spans SET counted = 0 WHERE span = ?",
                                         -1, &dem, NULL) == SQLITE_OK

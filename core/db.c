@@ -40,8 +40,12 @@ static const char *price_name(enum price_status s)
 /* A bucket row's columns, in the order the statements bind them. */
 #define BUCKET_COLUMNS                                                          \
     "series, minute, requests, errors, input, input_ck, cache_read,"            \
-    " cache_write_5m, cache_write_1h, output, output_rk, reasoning, cost, billed"
-#define BUCKET_ROW "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " cache_write_5m, cache_write_1h, output, output_rk, reasoning,"            \
+    " requests_unknown, no_usage, reported_n, cost, billed, reported"
+#define BUCKET_ROW "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+/* of which integers (the rest are REAL) */
+#define BUCKET_INTS 15
+#define BUCKET_REALS 3
 
 enum stmt {
     S_SERIES_FIND, S_SERIES_INSERT, S_SERIES_PRICE, S_BUCKET_PUT,
@@ -82,8 +86,8 @@ static const char *stmt_sql[S_COUNT] = {
 #define BATCH 32
 
 struct bucket_row {
-    int64_t ints[12];      /* series, minute, then the tally's counts */
-    double cost, billed;
+    int64_t ints[BUCKET_INTS];  /* series, minute, then the tally's counts */
+    double reals[BUCKET_REALS]; /* cost, billed, reported */
 };
 
 struct db {
@@ -222,7 +226,7 @@ static int cmp_loaded(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* A bucket row's tally, from its column first (requests) on. */
+/* A bucket row's tally, from its column first (requests) on, in BUCKET_COLUMNS' order. */
 static void read_tally(sqlite3_stmt *q, int first, struct tally *t)
 {
     *t = (struct tally){
@@ -236,8 +240,12 @@ static void read_tally(sqlite3_stmt *q, int first, struct tally *t)
         .output = sqlite3_column_int64(q, first + 7),
         .output_rk = sqlite3_column_int64(q, first + 8),
         .reasoning = sqlite3_column_int64(q, first + 9),
-        .cost = sqlite3_column_double(q, first + 10),
-        .billed = sqlite3_column_double(q, first + 11),
+        .requests_unknown = sqlite3_column_int64(q, first + 10),
+        .no_usage = sqlite3_column_int64(q, first + 11),
+        .reported_n = sqlite3_column_int64(q, first + 12),
+        .cost = sqlite3_column_double(q, first + 13),
+        .billed = sqlite3_column_double(q, first + 14),
+        .reported = sqlite3_column_double(q, first + 15),
     };
 }
 
@@ -307,10 +315,10 @@ static int put_rows(struct db *db, sqlite3_stmt *s, int first, int n)
 {
     int p = 1;
     for (int r = first; r < first + n; r++) {
-        for (int i = 0; i < 12; i++)
+        for (int i = 0; i < BUCKET_INTS; i++)
             sqlite3_bind_int64(s, p++, db->rows[r].ints[i]);
-        sqlite3_bind_double(s, p++, db->rows[r].cost);
-        sqlite3_bind_double(s, p++, db->rows[r].billed);
+        for (int i = 0; i < BUCKET_REALS; i++)
+            sqlite3_bind_double(s, p++, db->rows[r].reals[i]);
     }
     return run(db, s);
 }
@@ -454,8 +462,9 @@ int db_put_bucket(struct db *db, const struct store *st, int id,
     }
     db->rows[db->nrows++] = (struct bucket_row){
         {dbid, minute, t->requests, t->errors, t->input, t->input_ck, t->cache_read,
-         t->cache_write_5m, t->cache_write_1h, t->output, t->output_rk, t->reasoning},
-        t->cost, t->billed};
+         t->cache_write_5m, t->cache_write_1h, t->output, t->output_rk, t->reasoning,
+         t->requests_unknown, t->no_usage, t->reported_n},
+        {t->cost, t->billed, t->reported}};
     /* outside a transaction there is no commit to wait for */
     if (db->nrows == BATCH || sqlite3_get_autocommit(db->h))
         return write_rows(db);
@@ -640,7 +649,8 @@ int db_changes_apply(struct db *db, struct store *st, int64_t *seq)
                            "SELECT c.seq, c.minute, s.source, s.provider, s.model, s.tenant,"
                            " s.price, b.requests, b.errors, b.input, b.input_ck,"
                            " b.cache_read, b.cache_write_5m, b.cache_write_1h, b.output,"
-                           " b.output_rk, b.reasoning, b.cost, b.billed, c.series"
+                           " b.output_rk, b.reasoning, b.requests_unknown, b.no_usage,"
+                           " b.reported_n, b.cost, b.billed, b.reported, c.series"
                            " FROM changes c LEFT JOIN series s ON s.id = c.series"
                            " LEFT JOIN buckets b ON b.series = c.series AND b.minute = c.minute"
                            " WHERE c.seq > ? ORDER BY c.seq",
@@ -650,7 +660,7 @@ int db_changes_apply(struct db *db, struct store *st, int64_t *seq)
     int rc, result = 0;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         *seq = sqlite3_column_int64(q, 0);
-        if (sqlite3_column_int64(q, 19) == 0)
+        if (sqlite3_column_int64(q, 23) == 0)
             result = 1; /* everything: the caller loads anew */
         else if (result == 0)
             apply_change(q, st);

@@ -125,8 +125,12 @@ static int put(struct sink *sink, const struct usage *u)
         .output = u->output,
         .output_rk = u->reasoning_known ? u->output : 0,
         .reasoning = u->reasoning_known ? u->reasoning : 0,
+        .requests_unknown = u->requests_unknown,
+        .no_usage = u->tokens_unknown,
+        .reported_n = u->has_reported,
         .cost = status == PRICE_NONE ? 0 : usd,
         .billed = u->has_billed ? u->billed_usd : 0,
+        .reported = u->has_reported ? u->reported_usd : 0,
     };
     struct series_key key = {
         bounded(u->source, sbuf, "unknown"), provider, name,

@@ -168,6 +168,26 @@ struct step {
 /* The version from which the mark must be there (the step after it). */
 #define MARKED_FROM 7
 
+/* ---- version 8 ------------------------------------------------------------------- */
+
+/* What collectors told and the store dropped before (store.h, struct
+ * tally): records whose request count is unknown (usage from metrics),
+ * calls counted without token counts, and the sender's own cost (Claude
+ * Code's cost_usd) with the number of records that carried one. In the
+ * buckets and in the counted span of each remembered call (calls.c), which
+ * a restart may still take back. Rows written before this step hold 0:
+ * what they did not store cannot be recovered (their metric usage reads as
+ * 0 known requests, no reported cost). */
+#define STEP_8_TALLY_UNKNOWNS                                                      \
+    "ALTER TABLE buckets ADD COLUMN requests_unknown INTEGER NOT NULL DEFAULT 0;"  \
+    "ALTER TABLE buckets ADD COLUMN no_usage INTEGER NOT NULL DEFAULT 0;"          \
+    "ALTER TABLE buckets ADD COLUMN reported_n INTEGER NOT NULL DEFAULT 0;"        \
+    "ALTER TABLE buckets ADD COLUMN reported REAL NOT NULL DEFAULT 0;"             \
+    "ALTER TABLE seen_spans ADD COLUMN requests_unknown INTEGER;"                  \
+    "ALTER TABLE seen_spans ADD COLUMN no_usage INTEGER;"                          \
+    "ALTER TABLE seen_spans ADD COLUMN reported_n INTEGER;"                        \
+    "ALTER TABLE seen_spans ADD COLUMN reported REAL;"
+
 /* THE list: step i takes version i to i + 1. Append only (schema.h). */
 static const struct step steps[] = {
     {"the store's series and buckets, the collectors' cursors", STEP_1_STORE},
@@ -177,6 +197,8 @@ static const struct step steps[] = {
     {"the spans remembered to count each call once", STEP_5_SEEN_SPANS},
     {"what the owner shares with viewers", STEP_6_VIEWERS},
     {"spendtop's mark (application_id)", STEP_7_MARK},
+    {"unknown request counts, calls without usage, reported cost",
+     STEP_8_TALLY_UNKNOWNS},
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof *steps))

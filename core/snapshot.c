@@ -83,6 +83,9 @@ static void json_spend(struct jsonw *w, const struct view *v)
     key_num(w, "burn_usd_per_hour", s->burn_usd_per_hour);
     key_num(w, "projected_today_usd", s->projected_today_usd);
     key_num(w, "billed_today_usd", s->billed_today_usd);
+    /* beyond DESIGN.md §7's keys, after them (README "--once --json") */
+    key_num(w, "reported_usd", s->reported_usd);
+    key_int(w, "no_usage", s->no_usage);
     jsonw_object_end(w);
 
     jsonw_key(w, "cache");
@@ -135,9 +138,14 @@ static void model_object(struct jsonw *w, const void *item)
     key_str(w, "provider", m->provider);
     key_str(w, "model", m->model);
     key_num(w, "window_usd", m->window_usd);
-    key_int(w, "requests", m->requests);
+    jsonw_key(w, "requests");
+    if (m->requests == 0 && m->requests_unknown > 0)
+        jsonw_null(w); /* only usage from metrics: not known, not 0 */
+    else
+        jsonw_int(w, m->requests);
     key_num(w, "share", m->share);
     key_num(w, "baseline_share", m->baseline_share);
+    key_int(w, "requests_unknown", m->requests_unknown);
     jsonw_object_end(w);
 }
 
@@ -218,6 +226,9 @@ static void text_spend(const struct view *v, struct strbuf *out)
     fmt_usd_full(b, sizeof b, s->last_7d_usd);
     fmt_usd_full(c, sizeof c, s->billed_today_usd);
     strbuf_printf(out, "           last 24h %s   last 7d %s   billed today %s\n", a, b, c);
+    fmt_usd_full(a, sizeof a, s->reported_usd);
+    strbuf_printf(out, "           reported by senders %s   calls without usage %lld\n", a,
+                  (long long)s->no_usage);
     fmt_pct_full(a, sizeof a, v->cache.rate);
     fmt_pct_full(b, sizeof b, v->cache.baseline);
     strbuf_printf(out, "Cache      hit rate %s   baseline %s   (%lld of %lld input tokens)\n",
@@ -260,8 +271,13 @@ static void text_models(const struct view *v, struct strbuf *out)
         fmt_usd_full(a, sizeof a, m->window_usd);
         fmt_pct_full(b, sizeof b, m->share);
         fmt_pct_full(c, sizeof c, m->baseline_share);
-        strbuf_printf(out, "%-12s %-28s %12s %9lld %8s %9s%s\n", name, name2, a,
-                      (long long)m->requests, b, c,
+        char req[32];
+        if (m->requests == 0 && m->requests_unknown > 0)
+            snprintf(req, sizeof req, "n/a");
+        else
+            snprintf(req, sizeof req, "%lld%s", (long long)m->requests,
+                     m->requests_unknown > 0 ? "+" : ""); /* some unknown */
+        strbuf_printf(out, "%-12s %-28s %12s %9s %8s %9s%s\n", name, name2, a, req, b, c,
                       m->price == PRICE_NONE ? "  unpriced"
                       : m->price == PRICE_PARTIAL ? "  partially priced" : "");
     }

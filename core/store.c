@@ -78,8 +78,12 @@ void tally_add(struct tally *d, const struct tally *s)
     d->output = sat_add(d->output, s->output);
     d->output_rk = sat_add(d->output_rk, s->output_rk);
     d->reasoning = sat_add(d->reasoning, s->reasoning);
+    d->requests_unknown = sat_add(d->requests_unknown, s->requests_unknown);
+    d->no_usage = sat_add(d->no_usage, s->no_usage);
+    d->reported_n = sat_add(d->reported_n, s->reported_n);
     d->cost += s->cost;
     d->billed += s->billed;
+    d->reported += s->reported;
 }
 
 void tally_sub(struct tally *d, const struct tally *s)
@@ -94,8 +98,12 @@ void tally_sub(struct tally *d, const struct tally *s)
     d->output = sat_sub(d->output, s->output);
     d->output_rk = sat_sub(d->output_rk, s->output_rk);
     d->reasoning = sat_sub(d->reasoning, s->reasoning);
+    d->requests_unknown = sat_sub(d->requests_unknown, s->requests_unknown);
+    d->no_usage = sat_sub(d->no_usage, s->no_usage);
+    d->reported_n = sat_sub(d->reported_n, s->reported_n);
     d->cost -= s->cost;
     d->billed -= s->billed;
+    d->reported -= s->reported;
 }
 
 bool tally_is_zero(const struct tally *t)

@@ -35,8 +35,19 @@ struct tally {
     int64_t output;
     int64_t output_rk;      /* output of records whose reasoning is known */
     int64_t reasoning;
+    /* Counts of records (not tokens) whose facts are partly unknown, so
+     * that a sum can say "unknown" instead of a wrong 0: */
+    int64_t requests_unknown; /* records whose request count is unknown
+                                 (usage from metrics): their `requests`
+                                 are 0 and mean "not known" */
+    int64_t no_usage;       /* calls counted without token counts (their
+                               spend is unknown) */
+    int64_t reported_n;     /* records that carried the sender's own cost */
     double cost;            /* token-priced estimate (priced series only) */
     double billed;          /* amount reported by a cost endpoint */
+    double reported;        /* the sender's own cost (Claude Code's
+                               cost_usd), beside the estimate, never
+                               instead of it; known when reported_n > 0 */
 };
 
 /* Counts saturate at the int64 range, never wrap (each record's counts are

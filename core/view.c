@@ -423,6 +423,11 @@ static void stage_spend(struct view *v, const struct acc *total, const struct vi
         s->burn_usd_per_hour * (double)(p->day_end - p->now) / (double)CLOCK_HOUR;
     s->billed_today_usd =
         any_billed(p) ? total->p[I_TODAY].billed + total->u[I_TODAY].billed : NAN;
+    /* the senders' own figures, priced or not by our table */
+    struct tally w = total->p[I_WIN];
+    tally_add(&w, &total->u[I_WIN]);
+    s->reported_usd = w.reported_n > 0 ? w.reported : NAN;
+    s->no_usage = w.no_usage;
     if (!known)
         s->window_usd = s->today_usd = s->last_24h_usd = s->last_7d_usd =
             s->burn_usd_per_hour = s->projected_today_usd = s->billed_today_usd = NAN;
@@ -513,6 +518,7 @@ static void model_row(struct view_model *vm, const struct groups *models, size_t
     vm->price = models->price[i];
     bool priced = vm->price != PRICE_NONE;
     vm->requests = a->p[I_WIN].requests + a->u[I_WIN].requests;
+    vm->requests_unknown = a->p[I_WIN].requests_unknown + a->u[I_WIN].requests_unknown;
     vm->window_usd = priced ? money(a, I_WIN) : NAN;
     vm->baseline_usd = priced ? mean_days(a, ndays, cost_of) : NAN;
     vm->share = priced ? div_or_nan(vm->window_usd, total_win) : NAN;

@@ -37,6 +37,12 @@ struct view_spend {
     double today_usd, last_24h_usd, last_7d_usd;
     double burn_usd_per_hour, projected_today_usd;
     double billed_today_usd;         /* NAN without a cost source */
+    /* The senders' own cost figure over the window (Claude Code's
+     * cost_usd), beside the estimate: NAN when no record in the window
+     * carried one. */
+    double reported_usd;
+    int64_t no_usage;                /* calls in the window counted without
+                                        token counts: their spend is unknown */
 };
 
 /* cache hit rate (cache_read / input) or reasoning ratio (reasoning /
@@ -59,7 +65,10 @@ struct view_model {
     const char *provider, *model;
     enum price_status price;
     double window_usd, baseline_usd; /* NAN when unpriced */
-    int64_t requests;
+    int64_t requests;                /* of the records that know theirs */
+    int64_t requests_unknown;        /* records in the window whose request
+                                        count is unknown (usage from metrics);
+                                        requests 0 with this > 0 is "unknown" */
     double baseline_requests;        /* mean per day; NAN while learning */
     double share, baseline_share;    /* of priced spend */
     double hit_rate, baseline_hit_rate;

@@ -10,7 +10,11 @@
 #include "lib/clock.h"
 #include "core/db.h"
 #include "core/ingest.h"
+#include "core/snapshot.h"
 #include "core/store.h"
+#include "core/view.h"
+
+#include <cJSON.h>
 
 static const int64_t NOW = 1795348800; /* 2026-11-22T08:00:00Z */
 
@@ -369,6 +373,120 @@ static void test_unwritable_database_is_a_clear_error(void **state)
     assert_non_null(strstr(err, "/proc/no/such/dir/x.db"));
 }
 
+/* Ingest, flush, restart, reload: the snapshot's view of `st` at NOW over
+ * the last hour (only_provider may narrow it), parsed. */
+static cJSON *snapshot_of(const struct store *st, const char *only_provider)
+{
+    struct view_params vp = {.now = NOW, .window = 3600, .day_start = NOW - 8 * 3600,
+                             .day_end = NOW + 16 * 3600, .only_provider = only_provider};
+    struct view v;
+    view_compute(st, &vp, &v);
+    struct strbuf out = {0};
+    snapshot_json(&v, &out);
+    cJSON *root = cJSON_Parse(strbuf_str(&out));
+    assert_non_null(root);
+    strbuf_free(&out);
+    view_free(&v);
+    return root;
+}
+
+static const cJSON *model_of(const cJSON *root, const char *model)
+{
+    const cJSON *m;
+    cJSON_ArrayForEach(m, cJSON_GetObjectItem(root, "models"))
+        if (strcmp(cJSON_GetObjectItem(m, "model")->valuestring, model) == 0)
+            return m;
+    fail_msg("no model %s in the snapshot", model);
+    return NULL;
+}
+
+static double num(const cJSON *o, const char *k) { return cJSON_GetObjectItem(o, k)->valuedouble; }
+
+/* What senders tell beside tokens reaches the snapshot through the store
+ * and the database: Claude Code's cost_usd (reported_usd, summed, null
+ * where none was reported), usage from metrics (requests unknown: null
+ * for a model that has only that, and counted), and a call without token
+ * counts (no_usage) - which a more complete span of the same call, after
+ * a restart, takes back like the rest of its count. */
+static void test_reported_cost_and_unknowns_reach_the_snapshot_across_a_restart(void **state)
+{
+    (void)state;
+    char err[256];
+    struct pricing *p = pricing_new();
+    assert_true(pricing_load_default(p, err, sizeof err) > 0);
+    struct usage event = {.ts = NOW - 300, .source = "claude", .provider = "anthropic",
+                          .model = "claude-haiku-4-5", .tenant = "dev", .requests = 1,
+                          .input = 1100, .cache_known = true, .cache_read = 1000,
+                          .output = 50, .has_reported = true, .reported_usd = 0.01};
+    struct usage event2 = event;
+    event2.ts = NOW - 200;
+    event2.reported_usd = 0.0025;
+    struct usage metric = {.ts = NOW - 100, .source = "claude", .provider = "anthropic",
+                           .model = "claude-haiku-4-5", .tenant = "dev", .input = 10,
+                           .output = 20, .requests_unknown = true};
+    struct usage metric_only = metric;
+    metric_only.model = "claude-sonnet-4-5";
+    struct usage stream = {.ts = NOW - 60, .source = "spans", .provider = "openai",
+                           .model = "gpt-4o-mini", .tenant = "dev", .requests = 1,
+                           .tokens_unknown = true, .dedup_key = 0x51, .call_key = 0x99};
+
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct store *st = store_new();
+    struct ingest *in = ingest_new(st, db, p);
+    assert_int_equal(ingest_start(in, err, sizeof err), 0);
+    struct sink *s = ingest_sink(in);
+    const struct usage *all[] = {&event, &event2, &metric, &metric_only, &stream};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        assert_int_equal(s->put(s, all[i]), 1);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    ingest_free(in);
+    store_free(st);
+    db_close(db);
+
+    db = db_open(dbpath, err, sizeof err);
+    st = store_new();
+    assert_int_equal(db_load(db, st, NOW - STORE_RETENTION), 0);
+    cJSON *root = snapshot_of(st, NULL);
+    const cJSON *spend = cJSON_GetObjectItem(root, "spend");
+    assert_close(num(spend, "reported_usd"), 0.0125, 1e-12); /* 0.01 + 0.0025 */
+    assert_int_equal(num(spend, "no_usage"), 1);
+    const cJSON *haiku = model_of(root, "claude-haiku-4-5");
+    assert_int_equal(num(haiku, "requests"), 2);         /* the two events */
+    assert_int_equal(num(haiku, "requests_unknown"), 1); /* and one metric record */
+    const cJSON *sonnet = model_of(root, "claude-sonnet-4-5");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(sonnet, "requests")));
+    assert_int_equal(num(sonnet, "requests_unknown"), 1);
+    assert_int_equal(num(model_of(root, "gpt-4o-mini"), "requests"), 1);
+    cJSON_Delete(root);
+    /* nothing reported in a scope: null, never $0 */
+    root = snapshot_of(st, "openai");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "spend"),
+                                                 "reported_usd")));
+    cJSON_Delete(root);
+
+    /* the same call again, now with its usage: it replaces the count */
+    in = ingest_new(st, db, p);
+    assert_int_equal(ingest_start(in, err, sizeof err), 0);
+    s = ingest_sink(in);
+    struct usage better = stream;
+    better.dedup_key = 0x52;
+    better.tokens_unknown = false;
+    better.input = 100;
+    better.output = 10;
+    better.completeness = 2;
+    assert_int_equal(s->put(s, &better), 1);
+    assert_int_equal(ingest_stats(in)->replaced, 1);
+    root = snapshot_of(st, NULL);
+    assert_int_equal(num(cJSON_GetObjectItem(root, "spend"), "no_usage"), 0);
+    assert_int_equal(num(model_of(root, "gpt-4o-mini"), "requests"), 1);
+    cJSON_Delete(root);
+    ingest_free(in);
+    store_free(st);
+    pricing_free(p);
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -381,6 +499,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_batched_rows_all_land_or_none, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable_database_is_a_clear_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_reported_cost_and_unknowns_reach_the_snapshot_across_a_restart, setup,
+            teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

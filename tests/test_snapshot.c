@@ -72,7 +72,7 @@ static void test_every_key_with_its_type(void **state)
         .summary = "acme spend $3.00 in 1h is 3.0x its baseline"}};
     struct view v = {
         .now = 1795176000, .window = 3600,
-        .spend = {2, 1, 2, 3, 4, 5, 2, 50, NAN},
+        .spend = {2, 1, 2, 3, 4, 5, 2, 50, NAN, NAN, 0},
         .cache = {0.5, NAN, 10, 20},
         .reasoning = {NAN, NAN, 0, 20},
         .tenants = tenants, .ntenants = 2,
@@ -95,7 +95,8 @@ static void test_every_key_with_its_type(void **state)
         {"window_usd", NUM_OR_NULL}, {"baseline_usd", NUM_OR_NULL}, {"ratio", NUM_OR_NULL},
         {"today_usd", NUM_OR_NULL}, {"last_24h_usd", NUM_OR_NULL}, {"last_7d_usd", NUM_OR_NULL},
         {"burn_usd_per_hour", NUM_OR_NULL}, {"projected_today_usd", NUM_OR_NULL},
-        {"billed_today_usd", NUM_OR_NULL}};
+        {"billed_today_usd", NUM_OR_NULL}, {"reported_usd", NUM_OR_NULL},
+        {"no_usage", INT}};
     CHECK(cJSON_GetObjectItem(root, "spend"), spend, "spend");
     static const struct key cache[] = {{"hit_rate", NUM_OR_NULL}, {"baseline_hit_rate", NUM_OR_NULL},
                                        {"cache_read_tokens", INT}, {"input_tokens", INT}};
@@ -111,7 +112,8 @@ static void test_every_key_with_its_type(void **state)
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "tenants")) CHECK(e, tenant, "tenants[]");
     static const struct key model[] = {
         {"provider", STR}, {"model", STR}, {"window_usd", NUM_OR_NULL}, {"requests", INT},
-        {"share", NUM_OR_NULL}, {"baseline_share", NUM_OR_NULL}};
+        {"share", NUM_OR_NULL}, {"baseline_share", NUM_OR_NULL},
+        {"requests_unknown", INT}};
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "models")) CHECK(e, model, "models[]");
     static const struct key mix[] = {{"distance", NUM_OR_NULL}};
     CHECK(cJSON_GetObjectItem(root, "mix"), mix, "mix");

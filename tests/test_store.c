@@ -433,15 +433,22 @@ static void test_sparklines_are_hour_slots_against_their_baseline(void **state)
 static void test_sums_saturate_never_wrap(void **state)
 {
     (void)state;
-    struct tally a = {.input = INT64_MAX - 1, .output = 5, .requests = INT64_MAX};
-    struct tally b = {.input = INT64_MAX - 1, .output = 7, .requests = 1};
+    struct tally a = {.input = INT64_MAX - 1, .output = 5, .requests = INT64_MAX,
+                      .requests_unknown = INT64_MAX, .no_usage = INT64_MAX - 2,
+                      .reported_n = INT64_MAX};
+    struct tally b = {.input = INT64_MAX - 1, .output = 7, .requests = 1,
+                      .requests_unknown = 1, .no_usage = 9, .reported_n = 2};
     tally_add(&a, &b);
     assert_true(a.input == INT64_MAX);
     assert_true(a.requests == INT64_MAX);
+    assert_true(a.requests_unknown == INT64_MAX);
+    assert_true(a.no_usage == INT64_MAX);
+    assert_true(a.reported_n == INT64_MAX);
     assert_int_equal(a.output, 12);
-    struct tally c = {.input = INT64_MIN + 1};
+    struct tally c = {.input = INT64_MIN + 1, .no_usage = INT64_MIN + 3};
     tally_sub(&c, &b);
     assert_true(c.input == INT64_MIN);
+    assert_true(c.no_usage == INT64_MIN);
 }
 
 static void test_prune_drops_only_older_buckets(void **state)

@@ -76,6 +76,7 @@ expect = {
         "today_usd": window, "last_24h_usd": window,
         "last_7d_usd": window + c4 + c5, "burn_usd_per_hour": window,
         "projected_today_usd": window + window * 12, "billed_today_usd": None,
+        "reported_usd": None, "no_usage": 0,   # spans report no cost of their own
     },
     "cache": {"hit_rate": (4000 + 15000) / (10000 + 20000),
               "baseline_hit_rate": (0 + 1000) / (5000 + 2000),

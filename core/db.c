@@ -50,7 +50,8 @@ static const char *price_name(enum price_status s)
 enum stmt {
     S_SERIES_FIND, S_SERIES_INSERT, S_SERIES_PRICE, S_BUCKET_PUT,
     S_BUCKET_DELETE, S_CURSOR_PUT, S_CURSOR_DELETE, S_CURSOR_LIST,
-    S_PRUNE, S_CHANGE_PUT, S_CHANGE_ALL, S_CHANGES_PRUNE, S_COUNT,
+    S_PRUNE, S_CHANGE_PUT, S_CHANGE_ALL, S_CHANGES_PRUNE, S_SERIES_DELETE,
+    S_SERIES_BUCKETS_DELETE, S_COUNT,
 };
 
 static const char *stmt_sql[S_COUNT] = {
@@ -68,6 +69,8 @@ static const char *stmt_sql[S_COUNT] = {
     [S_CHANGE_PUT] = "INSERT INTO changes(series, minute) VALUES(?,?)",
     [S_CHANGE_ALL] = "INSERT INTO changes(series, minute) VALUES(0, NULL)",
     [S_CHANGES_PRUNE] = "DELETE FROM changes WHERE seq<?",
+    [S_SERIES_DELETE] = "DELETE FROM series WHERE id=?",
+    [S_SERIES_BUCKETS_DELETE] = "DELETE FROM buckets WHERE series=?",
 };
 
 /* The change log (schema step 6) lists the keys each transaction changed,
@@ -90,6 +93,12 @@ struct bucket_row {
     double reals[BUCKET_REALS]; /* cost, billed, reported */
 };
 
+/* A series' db id beside its store id. */
+struct loaded {
+    int64_t dbid;
+    int id;
+};
+
 struct db {
     sqlite3 *h;
     sqlite3_stmt *st[S_COUNT];
@@ -103,6 +112,8 @@ struct db {
     bool viewer;           /* db_open_viewer: reads, logs no change */
     int nchanged;          /* keys logged in this transaction */
     int64_t last_change;   /* the change log's last row written */
+    struct loaded *forgot; /* (db id, store id) this transaction forgot */
+    size_t nforgot, forgot_cap;
     char err[256];
 };
 
@@ -202,6 +213,7 @@ void db_close(struct db *db)
     sqlite3_close(db->h);
     free(db->ids);
     free(db->fresh);
+    free(db->forgot);
     free(db);
 }
 
@@ -215,10 +227,6 @@ static void set_id(struct db *db, int id, int64_t dbid)
     db->ids[id] = dbid;
 }
 
-struct loaded {
-    int64_t dbid;
-    int id;
-};
 
 static int cmp_loaded(const void *a, const void *b)
 {
@@ -385,6 +393,7 @@ int db_commit(struct db *db)
         return -1;
     db->nfresh = 0;
     db->nchanged = 0;
+    db->nforgot = 0;
     return 0;
 }
 
@@ -398,6 +407,11 @@ void db_rollback(struct db *db)
     for (size_t i = 0; i < db->nfresh; i++)
         db->ids[db->fresh[i]] = 0;
     db->nfresh = 0;
+    /* and the rows it deleted are back, under their ids (after the fresh
+     * ones: an id freed and reused in it had its old row) */
+    for (size_t i = db->nforgot; i-- > 0;)
+        db->ids[db->forgot[i].id] = db->forgot[i].dbid;
+    db->nforgot = 0;
 }
 
 static void bind_key(sqlite3_stmt *s, const struct series_key *k)
@@ -468,6 +482,29 @@ int db_put_bucket(struct db *db, const struct store *st, int id,
     /* outside a transaction there is no commit to wait for */
     if (db->nrows == BATCH || sqlite3_get_autocommit(db->h))
         return write_rows(db);
+    return 0;
+}
+
+int db_forget_series(struct db *db, int id)
+{
+    if ((size_t)id >= db->nids || !db->ids[id])
+        return 0; /* never written */
+    if (write_rows(db) != 0)
+        return -1;
+    int64_t dbid = db->ids[id];
+    sqlite3_stmt *b = db->st[S_SERIES_BUCKETS_DELETE], *s = db->st[S_SERIES_DELETE];
+    sqlite3_bind_int64(b, 1, dbid);
+    sqlite3_bind_int64(s, 1, dbid);
+    if (run(db, b) != 0 || run(db, s) != 0)
+        return -1;
+    xgrow(&db->forgot, &db->forgot_cap, db->nforgot + 1, sizeof *db->forgot);
+    db->forgot[db->nforgot++] = (struct loaded){dbid, id};
+    db->ids[id] = 0;
+    /* the change log names series by row id, and this row is gone: a
+     * viewer could not tell which of its series to free. So the commit
+     * says "everything" and viewers load anew, without it - at most once a
+     * prune (ingest's PRUNE_EVERY), and only when a series was freed */
+    db->nchanged = CHANGES_MAX + 1;
     return 0;
 }
 

@@ -59,15 +59,20 @@ void ingest_pricing_tokens(const struct usage *u, struct pricing_tokens *out)
 
 /* A better span of a call arrived: what the call counted so far leaves
  * the store (its own series and minute), the better span's usage comes in. */
-static void take_back(struct ingest *in, const struct calls_ref *call)
+static void take_back(struct ingest *in, const struct calls_ref *call, int64_t now)
 {
     int series;
     int64_t minute;
     struct tally old, minus = {0};
     calls_counted(in->calls, call, &series, &minute, &old);
+    in->stats.replaced++;
+    /* a count older than the retention is pruned (or about to be, and out
+     * of every window): nothing to take back - and its series may have
+     * been freed, its id given to another (store.h) */
+    if (minute < now - STORE_RETENTION)
+        return;
     tally_sub(&minus, &old);
     store_add(in->st, series, minute, &minus);
-    in->stats.replaced++;
 }
 
 /* What the retention is measured back from: the newest data stored, or
@@ -141,7 +146,7 @@ static int put(struct sink *sink, const struct usage *u)
     if (u->requests || u->input || u->output)
         store_series_set_price(in->st, id, status);
     if (call.verdict == CALLS_BETTER)
-        take_back(in, &call);
+        take_back(in, &call, now);
     store_add(in->st, id, u->ts, &t);
     if (u->dedup_key)
         calls_remember(in->calls, &call, u, id, u->ts, &t, now);
@@ -248,6 +253,12 @@ bool ingest_pending(const struct ingest *in)
 
 const struct ingest_stats *ingest_stats(const struct ingest *in) { return &in->stats; }
 
+static int forget_series(void *ctx, int id)
+{
+    struct ingest *in = ctx;
+    return db_forget_series(in->db, id);
+}
+
 static int put_series(void *ctx, int id)
 {
     struct ingest *in = ctx;
@@ -279,7 +290,9 @@ int ingest_flush(struct ingest *in, char *err, size_t errlen)
         return 0;
     if (db_begin(in->db) != 0)
         goto fail;
-    if (store_series_dirty_each(in->st, put_series, in) != 0 ||
+    /* freed series first: their ids may hold new series already */
+    if (store_freed_each(in->st, forget_series, in) != 0 ||
+        store_series_dirty_each(in->st, put_series, in) != 0 ||
         store_dirty_each(in->st, put_bucket, in) != 0)
         goto rollback;
     for (size_t i = 0; i < in->cursors.cap; i++) {

@@ -178,6 +178,22 @@ static void source_object(struct jsonw *w, const void *item)
     jsonw_object_end(w);
 }
 
+/* Beyond DESIGN.md §7's keys, after them: whether names were folded past
+ * the store's caps (README "--once --json"). */
+static void json_folding(struct jsonw *w, const struct view_folding *f)
+{
+    jsonw_key(w, "folding");
+    jsonw_object_begin(w);
+    jsonw_key(w, "active");
+    jsonw_bool(w, f->active);
+    key_int(w, "series", f->series);
+    key_int(w, "series_max", f->series_max);
+    key_int(w, "models_per_provider_max", f->models_max);
+    key_int(w, "tenant_records", f->tenant_records);
+    key_int(w, "model_records", f->model_records);
+    jsonw_object_end(w);
+}
+
 /* The keys in the order of DESIGN.md §7. */
 void snapshot_json(const struct view *v, struct strbuf *out)
 {
@@ -198,6 +214,7 @@ void snapshot_json(const struct view *v, struct strbuf *out)
     key_array(&w, "alerts", v->alerts, v->nalerts, sizeof *v->alerts, alert_object);
     key_array(&w, "unpriced", v->unpriced, v->nunpriced, sizeof *v->unpriced, unpriced_object);
     key_array(&w, "sources", v->sources, v->nsources, sizeof *v->sources, source_object);
+    json_folding(&w, &v->folding);
     jsonw_object_end(&w);
     strbuf_putc(out, '\n');
 }
@@ -321,10 +338,24 @@ static void text_alerts_sources(const struct view *v, struct strbuf *out)
     }
 }
 
+/* Folding, when it happens. */
+static void text_folding(const struct view *v, struct strbuf *out)
+{
+    const struct view_folding *f = &v->folding;
+    if (!f->active)
+        return;
+    strbuf_printf(out, "\nFolding: %lld series (cap %lld): %lld records counted as tenant "
+                  "'%s', %lld as model '%s' (more than %lld names for a provider)\n",
+                  (long long)f->series, (long long)f->series_max, (long long)f->tenant_records,
+                  STORE_OVERFLOW_TENANT, (long long)f->model_records, STORE_OTHER_MODELS,
+                  (long long)f->models_max);
+}
+
 void snapshot_text(const struct view *v, struct strbuf *out)
 {
     text_spend(v, out);
     text_tenants(v, out);
     text_models(v, out);
     text_alerts_sources(v, out);
+    text_folding(v, out);
 }

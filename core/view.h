@@ -20,7 +20,10 @@
  *
  * Precedence (DESIGN.md §4): spans of a provider that has a usage-API
  * source are not counted in any total; they only give that provider's
- * coverage. Strings in a view borrow from the store and the source list.
+ * coverage. The names in a view (tenants, providers, models) are its own
+ * copies, valid until view_free whatever the store does meanwhile (it
+ * frees series whose data aged out); sources' strings borrow from the
+ * source list.
  */
 #ifndef SPENDTOP_VIEW_H
 #define SPENDTOP_VIEW_H
@@ -136,6 +139,17 @@ struct view_hour {
     double reasoning, baseline_reasoning;
 };
 
+/* Whether names were folded (store.h): past the series cap tenants become
+ * "(overflow)", past a provider's model-name cap models "(other models)". */
+struct view_folding {
+    bool active;                     /* folded records this process, or
+                                        folded names in the window */
+    int64_t series, series_max;      /* live series now, the cap */
+    int64_t models_max;              /* model names per provider */
+    int64_t tenant_records;          /* records folded, this process */
+    int64_t model_records;
+};
+
 #define VIEW_HOURS 24
 #define VIEW_WEEK_HOURS 168
 
@@ -160,6 +174,8 @@ struct view {
     struct view_hour hours[VIEW_HOURS];
     double week_usd[VIEW_WEEK_HOURS];/* hourly spend, last 7 days */
     bool has_sparklines;
+    struct view_folding folding;
+    char *names;                     /* the names' copies (view_free) */
 };
 
 struct view_budget {

@@ -344,6 +344,36 @@ static const struct price *find_entry(const struct pricing *p,
     return NULL;
 }
 
+/* The entry for model (its first len bytes) by the rules of pricing.h;
+ * *key the entry's own name (without the provider prefix matching may
+ * have added). NULL when unpriced. */
+static const struct price *match(struct pricing *p, const char *provider, const char *model,
+                                 size_t len, const char **key)
+{
+    const struct price *pr = find_entry(p, provider, model, len, key);
+    size_t stripped = strip_date(model, len);
+    if (!pr && stripped != len)
+        pr = find_entry(p, provider, model, stripped, key);
+    if (!pr) {
+        const char *target = hmap_get(&p->aliases, model, len);
+        if (target)
+            pr = find_entry(p, provider, target, strlen(target), key);
+    }
+    /* An entry without token prices (an image model, say) prices nothing. */
+    if (pr && (isnan(pr->rate[F_INPUT]) || isnan(pr->rate[F_OUTPUT])))
+        return NULL;
+    if (pr) {
+        /* Records carry the entry's own name, without the provider prefix
+         * that matching may have added. */
+        const char *slash = strchr(*key, '/');
+        const char *pfx = provider ? litellm_prefix(provider) : "";
+        if (slash && strncmp(*key, pfx, (size_t)(slash - *key)) == 0 &&
+            strlen(pfx) == (size_t)(slash - *key))
+            *key = slash + 1;
+    }
+    return pr;
+}
+
 const struct price *pricing_lookup(struct pricing *p, const char *provider,
                                    const char *model, const char **name)
 {
@@ -356,43 +386,26 @@ const struct price *pricing_lookup(struct pricing *p, const char *provider,
     memcpy(mk + pl + 1, model, ml);
     int mn = (int)(pl + 1 + ml);
     mk[mn] = '\0';
-    void **slot = hmap_put(&p->memo, mk, (size_t)mn);
-    if (*slot) {
-        struct match *m = *slot;
+    struct match *m = hmap_get(&p->memo, mk, (size_t)mn);
+    if (m) {
         *name = m->name;
         return m->price;
     }
-    struct match *m = xcalloc(1, sizeof *m);
-    *slot = m;
-    size_t len = ml;
     const char *key = NULL;
-    const struct price *pr = find_entry(p, provider, model, len, &key);
-    size_t stripped = strip_date(model, len);
-    if (!pr && stripped != len)
-        pr = find_entry(p, provider, model, stripped, &key);
-    if (!pr) {
-        const char *target = hmap_get(&p->aliases, model, len);
-        if (target)
-            pr = find_entry(p, provider, target, strlen(target), &key);
-    }
-    /* An entry without token prices (an image model, say) prices nothing. */
-    if (pr && (isnan(pr->rate[F_INPUT]) || isnan(pr->rate[F_OUTPUT])))
-        pr = NULL;
-    if (pr) {
-        /* Records carry the entry's own name, without the provider prefix
-         * that matching may have added. */
-        const char *slash = strchr(key, '/');
-        const char *pfx = provider ? litellm_prefix(provider) : "";
-        if (slash && strncmp(key, pfx, (size_t)(slash - key)) == 0 &&
-            strlen(pfx) == (size_t)(slash - key))
-            key = slash + 1;
-        m->name = key;
-    } else {
+    const struct price *pr = match(p, provider, model, ml, &key);
+    /* Ids come from untrusted spans: past PRICING_MEMO_MAX a new one is
+     * looked up each time, never remembered (memory stays bounded). */
+    bool memo = p->memo.count < PRICING_MEMO_MAX;
+    if (memo) {
+        m = xcalloc(1, sizeof *m);
+        *hmap_put(&p->memo, mk, (size_t)mn) = m;
+        m->price = pr;
         /* unpriced: keep the reported id (the memo key owns a copy) */
-        m->name = hmap_key(&p->memo, mk, (size_t)mn) + (mn - (int)len);
+        m->name = pr ? key : hmap_key(&p->memo, mk, (size_t)mn) + (mn - (int)ml);
+        *name = m->name;
+    } else {
+        *name = pr ? key : model;
     }
-    m->price = pr;
-    *name = m->name;
     return pr;
 }
 

@@ -60,7 +60,10 @@ void pricing_add_alias(struct pricing *p, const char *reported,
 /* Find the entry for a reported model id. Returns NULL if unpriced. In
  * *name (never NULL on return) the model name records should carry: the
  * matched entry's name, or the reported id when unpriced. Strings stay
- * valid for the life of p. */
+ * valid for the life of p - except an unpriced id looked up after
+ * PRICING_MEMO_MAX distinct ones were remembered (ids are untrusted, and
+ * the memo is bounded): its *name is model itself. */
+#define PRICING_MEMO_MAX 65536
 const struct price *pricing_lookup(struct pricing *p, const char *provider,
                                    const char *model, const char **name);
 

@@ -487,6 +487,94 @@ static void test_reported_cost_and_unknowns_reach_the_snapshot_across_a_restart(
     db_close(db);
 }
 
+static int64_t raw_count(struct db *db, const char *sql)
+{
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2((sqlite3 *)db_handle(db), sql, -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return n;
+}
+
+/* A series whose data aged out leaves the database with its last bucket
+ * (so a restart does not bring it back to count against the cap), and the
+ * new series that takes its store id gets a row of its own. */
+static void test_aged_out_series_leave_the_database(void **state)
+{
+    (void)state;
+    char err[256];
+    struct pricing *p = pricing_new();
+    assert_true(pricing_load_default(p, err, sizeof err) > 0);
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct store *st = store_new();
+    struct ingest *in = ingest_new(st, db, p);
+    struct sink *s = ingest_sink(in);
+    clock_set(NOW - 9 * 86400, true);
+    struct usage old = record("old-tenant", "gpt-4o-mini", NOW - 9 * 86400 - 60, 1000);
+    assert_int_equal(s->put(s, &old), 1);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    assert_int_equal(raw_count(db, "SELECT count(*) FROM series"), 1);
+    /* a viewer attached meanwhile */
+    struct db *v = db_open_viewer(dbpath, err, sizeof err);
+    assert_non_null(v);
+    struct store *vst = store_new();
+    int64_t seq = 0;
+    assert_int_equal(db_changes_last(v, &seq), 0);
+    assert_int_equal(db_load(v, vst, NOW - 9 * 86400 - STORE_RETENTION), 0);
+    assert_int_equal(store_series_count(vst), 1);
+
+    /* nine days later, newer data: the retention reaches back from it
+     * (ingest.c's reference), and old-tenant's minute is gone */
+    clock_set(NOW, true);
+    struct usage young = record("new-tenant", "gpt-4o-mini", NOW - 60, 500);
+    assert_int_equal(s->put(s, &young), 1);
+    assert_int_equal(store_series_count(st), 2);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    assert_int_equal(raw_count(db, "SELECT count(*) FROM series"), 1);
+    assert_int_equal(raw_count(db, "SELECT count(*) FROM series WHERE tenant = 'old-tenant'"),
+                     0);
+    assert_int_equal(raw_count(db, "SELECT count(*) FROM buckets"), 1);
+    assert_false(store_series_live(st, 0));
+    /* the viewer is told to load anew (the log cannot name a row that is
+     * gone), and what it loads has no old-tenant */
+    assert_int_equal(db_changes_apply(v, vst, &seq), 1);
+    store_free(vst);
+    vst = store_new();
+    assert_int_equal(db_load(v, vst, NOW - STORE_RETENTION), 0);
+    assert_int_equal(store_series_count(vst), 1);
+    assert_string_equal(store_series_key(vst, 0)->tenant, "new-tenant");
+    store_free(vst);
+    db_close(v);
+    struct usage newer = record("newer-tenant", "gpt-4o-mini", NOW - 30, 250);
+    assert_int_equal(s->put(s, &newer), 1);
+    assert_int_equal(store_series_count(st), 2); /* id 0 again */
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    assert_int_equal(raw_count(db, "SELECT count(*) FROM series WHERE tenant = 'newer-tenant'"),
+                     1);
+    assert_int_equal(raw_count(db, "SELECT count(*) FROM buckets"), 2);
+    struct tally before;
+    totals(st, &before);
+    ingest_free(in);
+    store_free(st);
+    db_close(db);
+
+    db = db_open(dbpath, err, sizeof err);
+    st = store_new();
+    assert_int_equal(db_load(db, st, NOW - STORE_RETENTION), 0);
+    struct tally after;
+    totals(st, &after);
+    assert_memory_equal(&before, &after, sizeof before);
+    assert_int_equal(after.input, 500 + 250);
+    for (size_t i = 0; i < store_series_count(st); i++)
+        assert_string_not_equal(store_series_key(st, (int)i)->tenant, "old-tenant");
+    store_free(st);
+    pricing_free(p);
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -499,6 +587,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_batched_rows_all_land_or_none, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable_database_is_a_clear_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_aged_out_series_leave_the_database, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(
             test_reported_cost_and_unknowns_reach_the_snapshot_across_a_restart, setup,
             teardown),

@@ -304,10 +304,31 @@ static void test_bad_json_is_a_clear_error(void **state)
     pricing_free(p);
 }
 
+/* Made-up ids past PRICING_MEMO_MAX are looked up, never remembered: an
+ * unpriced one's name is then the caller's own string (the memo, and so
+ * memory, stays bounded), and ids seen before still answer from the memo. */
+static void test_the_memo_is_bounded(void **state)
+{
+    const char *name;
+    char id[32];
+    assert_null(pricing_lookup(*state, "openai", "first-made-up", &name));
+    const char *first = name;
+    for (int i = 0; i < PRICING_MEMO_MAX + 10; i++) {
+        snprintf(id, sizeof id, "made-up-%d", i);
+        assert_null(pricing_lookup(*state, "openai", id, &name));
+    }
+    assert_ptr_equal(name, id);          /* not remembered: the caller's */
+    assert_null(pricing_lookup(*state, "openai", "first-made-up", &name));
+    assert_ptr_equal(name, first);       /* remembered before the bound */
+    assert_non_null(pricing_lookup(*state, "openai", "m-basic", &name));
+    assert_string_equal(name, "m-basic");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sample_spec_is_not_a_model, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_memo_is_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_input_and_output_terms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_reads_and_both_cache_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_cache_reads_price_all_input_in_full, setup, teardown),

@@ -7,7 +7,7 @@
 #include "core/snapshot.h"
 #include "lib/sanitize.h"
 
-enum kind { NUM, INT, STR, NUM_OR_NULL, STR_OR_NULL, TIME_OR_NULL, OBJ, ARR };
+enum kind { NUM, INT, STR, NUM_OR_NULL, STR_OR_NULL, TIME_OR_NULL, OBJ, ARR, BOOL };
 
 struct key {
     const char *name;
@@ -36,6 +36,7 @@ static void check_object(const cJSON *o, const struct key *keys, size_t n, const
             break;
         case OBJ: ok = cJSON_IsObject(item); break;
         case ARR: ok = cJSON_IsArray(item); break;
+        case BOOL: ok = cJSON_IsBool(item); break;
         }
         if (!ok)
             fail_msg("%s.%s has the wrong type", where, keys[i].name);
@@ -89,7 +90,7 @@ static void test_every_key_with_its_type(void **state)
     static const struct key top[] = {
         {"generated_at", STR}, {"window", STR}, {"spend", OBJ}, {"cache", OBJ},
         {"reasoning", OBJ}, {"tenants", ARR}, {"models", ARR}, {"mix", OBJ},
-        {"alerts", ARR}, {"unpriced", ARR}, {"sources", ARR}};
+        {"alerts", ARR}, {"unpriced", ARR}, {"sources", ARR}, {"folding", OBJ}};
     CHECK(root, top, "snapshot");
     static const struct key spend[] = {
         {"window_usd", NUM_OR_NULL}, {"baseline_usd", NUM_OR_NULL}, {"ratio", NUM_OR_NULL},
@@ -132,6 +133,10 @@ static void test_every_key_with_its_type(void **state)
         {"no_usage", INT}, {"coverage", NUM_OR_NULL},
         {"drift", NUM_OR_NULL}};
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "sources")) CHECK(e, src, "sources[]");
+    static const struct key folding[] = {
+        {"active", BOOL}, {"series", INT}, {"series_max", INT},
+        {"models_per_provider_max", INT}, {"tenant_records", INT}, {"model_records", INT}};
+    CHECK(cJSON_GetObjectItem(root, "folding"), folding, "folding");
     /* unknown is null, never 0 */
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "spend"), "billed_today_usd")));
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "mix"), "distance")));

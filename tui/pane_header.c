@@ -51,6 +51,15 @@ static void header_draw(struct pane *p, const struct tui_ctx *c)
         pane_text(p, c, 0, x, limit - x, role, item);
         x += (int)strlen(item) + 2;
     }
+    /* names folded past the store's caps: some tenants or models are not
+     * shown under their own names */
+    if (c->view->folding.active && x < limit) {
+        char item[64];
+        snprintf(item, sizeof item, "folding: %s", c->view->folding.series >=
+                 c->view->folding.series_max ? "series cap" : "names capped");
+        pane_text(p, c, 0, x, limit - x, ROLE_WARN, item);
+        x += (int)strlen(item) + 2;
+    }
     /* where the figures come from, when not from this process */
     if (c->facts->note[0] && x < limit)
         pane_text(p, c, 0, x, limit - x, ROLE_HEADER, c->facts->note);

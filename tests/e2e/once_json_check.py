@@ -125,7 +125,7 @@ def same(path, got, want):
 def check(path, rerun):
     out = json.load(open(path))
     keys = ["generated_at", "window", "spend", "cache", "reasoning", "tenants", "models",
-            "mix", "alerts", "unpriced", "sources"]
+            "mix", "alerts", "unpriced", "sources", "folding"]
     if list(out.keys()) != keys:
         failures.append("top-level keys %r" % list(out.keys()))
     if out["generated_at"] != "2026-11-20T12:00:00Z" or out["window"] != "1h":

@@ -297,7 +297,7 @@ void calls_remember(struct calls *c, const struct calls_ref *ref, const struct u
 #define COLS "span, at, call, parent, resp, score, counted, source, provider, model, " \
              "tenant, minute, requests, errors, input, input_ck, cache_read, "        \
              "cache_write_5m, cache_write_1h, output, output_rk, reasoning, cost, billed, " \
-             "requests_unknown, no_usage, reported_n, reported"
+             "requests_unknown, no_usage, reported_n, reported, tier"
 
 static int64_t *tally_int(struct tally *t, int i)
 {
@@ -342,9 +342,13 @@ static void load_row(struct calls *c, struct store *st, sqlite3_stmt *q)
     struct entry *e = &g->e[i];
     const char *source = (const char *)sqlite3_column_text(q, 7);
     if (sqlite3_column_int(q, 6) && source) {
+        /* a row from before schema step 9 names no tier: the series as
+         * stored then (STORE_TIER_AS_STORED) */
+        const char *tier = (const char *)sqlite3_column_text(q, 28);
         struct series_key k = {source, (const char *)sqlite3_column_text(q, 8),
                                (const char *)sqlite3_column_text(q, 9),
-                               (const char *)sqlite3_column_text(q, 10)};
+                               (const char *)sqlite3_column_text(q, 10),
+                               tier ? tier : STORE_TIER_AS_STORED};
         if (k.provider && k.model && k.tenant) {
             memset(&e->t, 0, sizeof e->t);
             for (int f = 0; f < TALLY_INTS; f++)
@@ -414,6 +418,7 @@ static int write_row(sqlite3_stmt *s, const struct store *st, const struct row *
         for (int f = 0; f < TALLY_INTS_6; f++)
             sqlite3_bind_int64(s, 25 + f, *tally_int(&t, TALLY_INTS + f));
         sqlite3_bind_double(s, 28, t.reported);
+        bind_text(s, 29, k->tier);
     }
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
@@ -466,7 +471,7 @@ int calls_flush(struct calls *c, struct db *db, const struct store *st, int64_t 
         return 0;
     sqlite3_stmt *ins = NULL, *dem = NULL;
     int rc = sqlite3_prepare_v2(h, "INSERT OR REPLACE INTO seen_spans(" COLS ") VALUES"
-                                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                 -1, &ins, NULL) == SQLITE_OK &&
                      sqlite3_prepare_v2(h, "UPDATE seen_spans SET counted = 0 WHERE span = ?",
                                         -1, &dem, NULL) == SQLITE_OK

@@ -56,9 +56,9 @@ enum stmt {
 
 static const char *stmt_sql[S_COUNT] = {
     [S_SERIES_FIND] = "SELECT id FROM series WHERE source=? AND provider=? "
-                      "AND model=? AND tenant=?",
+                      "AND model=? AND tenant=? AND tier=?",
     [S_SERIES_INSERT] = "INSERT INTO series(source, provider, model, tenant, "
-                        "price) VALUES(?,?,?,?,?)",
+                        "tier, price) VALUES(?,?,?,?,?,?)",
     [S_SERIES_PRICE] = "UPDATE series SET price=? WHERE id=?",
     [S_BUCKET_PUT] = "INSERT OR REPLACE INTO buckets(" BUCKET_COLUMNS ") VALUES" BUCKET_ROW,
     [S_BUCKET_DELETE] = "DELETE FROM buckets WHERE series=? AND minute=?",
@@ -261,7 +261,7 @@ int db_load(struct db *db, struct store *st, int64_t since)
 {
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(db->h, "SELECT id, source, provider, model, tenant, "
-                           "price FROM series ORDER BY id", -1, &q, NULL) != SQLITE_OK)
+                           "price, tier FROM series ORDER BY id", -1, &q, NULL) != SQLITE_OK)
         return fail(db);
     struct loaded *map = NULL;
     size_t n = 0, cap = 0;
@@ -271,6 +271,7 @@ int db_load(struct db *db, struct store *st, int64_t since)
             (const char *)sqlite3_column_text(q, 2),
             (const char *)sqlite3_column_text(q, 3),
             (const char *)sqlite3_column_text(q, 4),
+            (const char *)sqlite3_column_text(q, 6),
         };
         int id = store_series(st, &k);
         store_series_set_price(st, id, price_parse((const char *)sqlite3_column_text(q, 5)));
@@ -420,6 +421,7 @@ static void bind_key(sqlite3_stmt *s, const struct series_key *k)
     sqlite3_bind_text(s, 2, k->provider, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, k->model, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, k->tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, k->tier, -1, SQLITE_STATIC);
 }
 
 /* The db id of store series id, inserting the series if new. */
@@ -438,7 +440,7 @@ static int64_t series_id(struct db *db, const struct store *st, int id)
     if (!dbid) {
         sqlite3_stmt *ins = db->st[S_SERIES_INSERT];
         bind_key(ins, k);
-        sqlite3_bind_text(ins, 5, price_name(store_series_price(st, id)), -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 6, price_name(store_series_price(st, id)), -1, SQLITE_STATIC);
         if (run(db, ins) != 0)
             return -1;
         dbid = sqlite3_last_insert_rowid(db->h);
@@ -661,6 +663,7 @@ static void apply_change(sqlite3_stmt *q, struct store *st)
     struct series_key k = {
         (const char *)sqlite3_column_text(q, 2), (const char *)sqlite3_column_text(q, 3),
         (const char *)sqlite3_column_text(q, 4), (const char *)sqlite3_column_text(q, 5),
+        (const char *)sqlite3_column_text(q, 24),
     };
     if (!k.source || !k.provider || !k.model || !k.tenant)
         return; /* a series row that is not there: nothing to show */
@@ -687,7 +690,7 @@ int db_changes_apply(struct db *db, struct store *st, int64_t *seq)
                            " s.price, b.requests, b.errors, b.input, b.input_ck,"
                            " b.cache_read, b.cache_write_5m, b.cache_write_1h, b.output,"
                            " b.output_rk, b.reasoning, b.requests_unknown, b.no_usage,"
-                           " b.reported_n, b.cost, b.billed, b.reported, c.series"
+                           " b.reported_n, b.cost, b.billed, b.reported, c.series, s.tier"
                            " FROM changes c LEFT JOIN series s ON s.id = c.series"
                            " LEFT JOIN buckets b ON b.series = c.series AND b.minute = c.minute"
                            " WHERE c.seq > ? ORDER BY c.seq",

@@ -42,6 +42,34 @@ static const char *bounded(const char *s, char *buf, const char *fallback)
     return buf;
 }
 
+/* The price tiers (store.h), each with what pricing needs of it: batch
+ * rates, and the input size of one request of the long-context class (the
+ * table's tiers start above 200k and 272k tokens). */
+static const struct tier {
+    const char *name;
+    bool batch;
+    int64_t request_input;
+} tiers[] = {
+    {"", false, 0},          {">200k", false, 200001},     {">272k", false, 272001},
+    {"batch", true, 0},      {"batch>200k", true, 200001}, {"batch>272k", true, 272001},
+};
+
+static const struct tier *record_tier(const struct usage *u)
+{
+    int ctx = !u->per_request ? 0 : u->input > 272000 ? 2 : u->input > 200000 ? 1 : 0;
+    return &tiers[(u->batch ? 3 : 0) + ctx];
+}
+
+const char *ingest_tier(const struct usage *u) { return record_tier(u)->name; }
+
+static const struct tier *tier_named(const char *name)
+{
+    for (size_t i = 0; i < sizeof tiers / sizeof *tiers; i++)
+        if (strcmp(tiers[i].name, name) == 0)
+            return &tiers[i];
+    return NULL;
+}
+
 void ingest_pricing_tokens(const struct usage *u, struct pricing_tokens *out)
 {
     *out = (struct pricing_tokens){
@@ -52,7 +80,8 @@ void ingest_pricing_tokens(const struct usage *u, struct pricing_tokens *out)
         .output = u->output,
         .reasoning = u->reasoning_known ? u->reasoning : 0,
         .batch = u->batch,
-        .request_input = u->per_request ? u->input : 0,
+        /* the class's, which repricing will use too (the same tier) */
+        .request_input = record_tier(u)->request_input,
         .provider = u->provider,
     };
 }
@@ -139,7 +168,7 @@ static int put(struct sink *sink, const struct usage *u)
     };
     struct series_key key = {
         bounded(u->source, sbuf, "unknown"), provider, name,
-        u->tenant ? bounded(u->tenant, tbuf, "") : "",
+        u->tenant ? bounded(u->tenant, tbuf, "") : "", ingest_tier(u),
     };
     int id = store_series(in->st, &key);
     /* a billed-only record (a cost report) says nothing about pricing */
@@ -231,18 +260,83 @@ struct sink *ingest_sink(struct ingest *in) { return &in->sink; }
 
 int ingest_start(struct ingest *in, char *err, size_t errlen)
 {
-    if (!in->db)
-        return 0;
-    int64_t now = clock_now();
-    if (db_newest_minute(in->db, &in->newest) != 0) {
-        snprintf(err, errlen, "%s", db_error(in->db));
-        return -1;
+    if (in->db) {
+        int64_t now = clock_now();
+        if (db_newest_minute(in->db, &in->newest) != 0) {
+            snprintf(err, errlen, "%s", db_error(in->db));
+            return -1;
+        }
+        if (in->newest != INT64_MIN && now - in->newest > STORE_RETENTION)
+            log_msg(LOG_WARN, "the clock is %" PRId64 " days past the newest data stored: "
+                    "nothing is pruned until newer data arrives (is the clock right?)",
+                    (now - in->newest) / CLOCK_DAY);
+        if (calls_load(in->calls, in->db, in->st, now, err, errlen) != 0)
+            return -1;
     }
-    if (in->newest != INT64_MIN && now - in->newest > STORE_RETENTION)
-        log_msg(LOG_WARN, "the clock is %" PRId64 " days past the newest data stored: "
-                "nothing is pruned until newer data arrives (is the clock right?)",
-                (now - in->newest) / CLOCK_DAY);
-    return calls_load(in->calls, in->db, in->st, now, err, errlen);
+    size_t n = ingest_reprice(in);
+    if (n)
+        log_msg(LOG_INFO, "prices: %zu stored minutes priced again with the table in force", n);
+    return 0;
+}
+
+/* One series being priced again: its entry and tier, and the worst status
+ * its buckets price at. */
+struct repricing {
+    const struct pricing *p;
+    const struct price *pr;
+    struct pricing_tokens tk;
+    enum price_status status;
+};
+
+static double bucket_cost(void *ctx, const struct tally *t)
+{
+    struct repricing *r = ctx;
+    r->tk.input = t->input;
+    r->tk.cache_read = t->cache_read;
+    r->tk.cache_write_5m = t->cache_write_5m;
+    r->tk.cache_write_1h = t->cache_write_1h;
+    r->tk.output = t->output;
+    r->tk.reasoning = t->reasoning;
+    double usd;
+    if (pricing_cost(r->p, r->pr, &r->tk, &usd) == PRICE_PARTIAL)
+        r->status = PRICE_PARTIAL;
+    return usd;
+}
+
+/* Series id priced again; how many of its buckets changed. */
+static size_t reprice_series(struct ingest *in, int id)
+{
+    const struct series_key *k = store_series_key(in->st, id);
+    /* billed amounts never change; folded model names are gone (their
+     * spend was priced by name on the way in, and stays) */
+    if (strcmp(k->model, USAGE_BILLED_MODEL) == 0 || strcmp(k->model, STORE_OTHER_MODELS) == 0)
+        return 0;
+    const struct tier *tier = tier_named(k->tier);
+    if (!tier) { /* as stored (or a tier this code does not know) */
+        if (store_series_price(in->st, id) != PRICE_NONE)
+            return 0;
+        tier = &tiers[0];
+    }
+    const char *name;
+    struct repricing r = {
+        .p = in->pricing,
+        .pr = pricing_lookup(in->pricing, k->provider, k->model, &name),
+        .tk = {.batch = tier->batch, .request_input = tier->request_input,
+               .provider = k->provider},
+        .status = PRICE_FULL,
+    };
+    size_t n = store_reprice_series(in->st, id, bucket_cost, &r);
+    store_series_reset_price(in->st, id, r.pr ? r.status : PRICE_NONE);
+    return n;
+}
+
+size_t ingest_reprice(struct ingest *in)
+{
+    size_t n = 0;
+    for (size_t id = 0; id < store_series_count(in->st); id++)
+        if (store_series_live(in->st, (int)id))
+            n += reprice_series(in, (int)id);
+    return n;
 }
 
 bool ingest_pending(const struct ingest *in)

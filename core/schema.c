@@ -188,6 +188,30 @@ struct step {
     "ALTER TABLE seen_spans ADD COLUMN reported_n INTEGER;"                        \
     "ALTER TABLE seen_spans ADD COLUMN reported REAL;"
 
+/* ---- version 9 ------------------------------------------------------------------- */
+
+/* Spend is computed from the stored tokens with the price table in force
+ * (DESIGN.md §4), so a series also keys the price dimensions a record's
+ * cost depends on beyond its model (store.h: the tier, e.g. "batch>200k").
+ * SQLite cannot widen a UNIQUE constraint: the table is made anew and the
+ * rows copied, ids kept (buckets refer to them). Series from before hold
+ * '?' (STORE_TIER_AS_STORED): whether their usage was batch or long-context
+ * was not stored and cannot be recovered, so their stored cost stands
+ * (repriced only while unpriced, as standard). The counted span of a
+ * remembered call names its series' tier too. */
+#define STEP_9_SERIES_TIER                                                         \
+    "CREATE TABLE series_v9("                                                      \
+    "  id INTEGER PRIMARY KEY,"                                                    \
+    "  source TEXT NOT NULL, provider TEXT NOT NULL,"                              \
+    "  model TEXT NOT NULL, tenant TEXT NOT NULL, tier TEXT NOT NULL,"             \
+    "  price TEXT NOT NULL,"                                                       \
+    "  UNIQUE(source, provider, model, tenant, tier));"                            \
+    "INSERT INTO series_v9(id, source, provider, model, tenant, tier, price)"      \
+    "  SELECT id, source, provider, model, tenant, '?', price FROM series;"        \
+    "DROP TABLE series;"                                                           \
+    "ALTER TABLE series_v9 RENAME TO series;"                                      \
+    "ALTER TABLE seen_spans ADD COLUMN tier TEXT;"
+
 /* THE list: step i takes version i to i + 1. Append only (schema.h). */
 static const struct step steps[] = {
     {"the store's series and buckets, the collectors' cursors", STEP_1_STORE},
@@ -199,6 +223,7 @@ static const struct step steps[] = {
     {"spendtop's mark (application_id)", STEP_7_MARK},
     {"unknown request counts, calls without usage, reported cost",
      STEP_8_TALLY_UNKNOWNS},
+    {"series keyed by price tier, for prices applied at read", STEP_9_SERIES_TIER},
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof *steps))

@@ -214,6 +214,11 @@ void snapshot_json(const struct view *v, struct strbuf *out)
     key_array(&w, "alerts", v->alerts, v->nalerts, sizeof *v->alerts, alert_object);
     key_array(&w, "unpriced", v->unpriced, v->nunpriced, sizeof *v->unpriced, unpriced_object);
     key_array(&w, "sources", v->sources, v->nsources, sizeof *v->sources, source_object);
+    jsonw_key(&w, "prices"); /* beyond §7, after it: the prices in force */
+    if (v->prices[0])
+        jsonw_string(&w, v->prices);
+    else
+        jsonw_null(&w);
     json_folding(&w, &v->folding);
     jsonw_object_end(&w);
     strbuf_putc(out, '\n');
@@ -227,8 +232,9 @@ static void text_spend(const struct view *v, struct strbuf *out)
     char a[32], b[32], c[32], when[32], win[16];
     fmt_time(when, sizeof when, v->now);
     fmt_window(win, sizeof win, v->window);
-    strbuf_printf(out, "spendtop snapshot at %s, window %s%s\n\n", when, win,
+    strbuf_printf(out, "spendtop snapshot at %s, window %s%s\n", when, win,
                   v->baseline_days ? "" : " (learning: no baseline yet)");
+    strbuf_printf(out, "prices: %s\n\n", v->prices[0] ? v->prices : "n/a");
     const struct view_spend *s = &v->spend;
     fmt_usd_full(a, sizeof a, s->window_usd);
     fmt_usd_full(b, sizeof b, s->baseline_usd);

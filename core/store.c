@@ -1,6 +1,7 @@
 /* store.c - time-bucketed aggregates (see store.h). */
 #include "core/store.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -209,8 +210,8 @@ static size_t composite(char *buf, size_t len, const char *const *parts, int npa
 
 static size_t series_composite(char *buf, size_t len, const struct series_key *k)
 {
-    const char *parts[] = {k->source, k->provider, k->model, k->tenant};
-    return composite(buf, len, parts, 4);
+    const char *parts[] = {k->source, k->provider, k->model, k->tenant, k->tier};
+    return composite(buf, len, parts, 5);
 }
 
 /* The live series of key k, or -1. */
@@ -290,6 +291,7 @@ static int new_slot(struct store *st)
         release(st, s->key.provider);
         release(st, s->key.model);
         release(st, s->key.tenant);
+        release(st, s->key.tier);
         memset(s, 0, sizeof *s);
         return id;
     }
@@ -303,6 +305,7 @@ int store_series(struct store *st, const struct series_key *key)
     struct series_key k = {
         key->source ? key->source : "", key->provider ? key->provider : "",
         key->model ? key->model : "", key->tenant ? key->tenant : "",
+        key->tier ? key->tier : "",
     };
     int id = find_series(st, &k);
     if (id >= 0)
@@ -316,6 +319,7 @@ int store_series(struct store *st, const struct series_key *key)
     s->key.provider = intern(st, k.provider);
     s->key.model = intern(st, k.model);
     s->key.tenant = intern(st, k.tenant);
+    s->key.tier = intern(st, k.tier);
     s->price = PRICE_FULL;
     s->dirty = true;
     s->live = true;
@@ -456,6 +460,43 @@ void store_set(struct store *st, int id, int64_t ts, const struct tally *t)
     b->t = *t;
     mark_dirty(st, id, b);
     tally_add(&bucket_at(&s->hours, floor_to(m, CLOCK_HOUR))->t, &delta);
+}
+
+/* Two costs the same but for rounding (a sum priced at once, or record
+ * by record, differs in the last bits). */
+static bool same_cost(double a, double b)
+{
+    return fabs(a - b) <= 1e-12 * fmax(fabs(a), fabs(b));
+}
+
+void store_series_reset_price(struct store *st, int id, enum price_status p)
+{
+    struct series *s = &st->series[id];
+    if (s->price != p) {
+        s->price = p;
+        s->dirty = true;
+        st->generation++;
+    }
+}
+
+size_t store_reprice_series(struct store *st, int id,
+                            double (*cost)(void *ctx, const struct tally *t), void *ctx)
+{
+    struct series *s = &st->series[id];
+    size_t changed = 0;
+    for (size_t i = 0; i < s->minutes.n; i++) {
+        struct bucket *b = &s->minutes.b[i];
+        double usd = cost(ctx, &b->t);
+        usd = isnan(usd) ? 0 : usd;
+        if (same_cost(usd, b->t.cost))
+            continue;
+        struct bucket *h = bucket_at(&s->hours, floor_to(b->start, CLOCK_HOUR));
+        h->t.cost += usd - b->t.cost;
+        b->t.cost = usd;
+        mark_dirty(st, id, b);
+        changed++;
+    }
+    return changed;
 }
 
 void store_clear_range(struct store *st, const char *source, int64_t t0,

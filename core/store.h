@@ -57,12 +57,21 @@ void tally_add(struct tally *dst, const struct tally *src);
 void tally_sub(struct tally *dst, const struct tally *src);
 bool tally_is_zero(const struct tally *t);
 
+/* A series is one (source, provider, model, tenant, tier). The tier is
+ * every price dimension a record's cost depends on beyond its model and
+ * token classes (DESIGN.md §4), so that spend can be computed again from
+ * the stored tokens whenever the price table changes (store_reprice_series):
+ * "" (standard), "batch", and a long-context class of one request's input
+ * (">200k", ">272k") after it: "batch>272k". STORE_TIER_AS_STORED marks a
+ * series from before tiers were stored (its share of each is unknown). */
 struct series_key {
     const char *source;
     const char *provider;
     const char *model;
     const char *tenant;
+    const char *tier;       /* NULL is "" */
 };
+#define STORE_TIER_AS_STORED "?"
 
 /* Cardinality is bounded, and heals. Names come from untrusted spans: a
  * flood of made-up tenants, models or providers must not exhaust memory.
@@ -120,6 +129,15 @@ void store_folding(const struct store *st, struct store_folding *out);
 /* How the series' model is priced. PRICE_PARTIAL is sticky. */
 enum price_status store_series_price(const struct store *st, int id);
 void store_series_set_price(struct store *st, int id, enum price_status s);
+
+/* Price series id again (a price table changed): cost(ctx, t) is the cost
+ * of minute tally t by the table in force (NAN: unpriced, stored as 0).
+ * A bucket whose cost changes (beyond rounding) is updated, hour sums with
+ * it, and marked dirty. Returns how many buckets changed. */
+size_t store_reprice_series(struct store *st, int id,
+                            double (*cost)(void *ctx, const struct tally *t), void *ctx);
+/* The series' price status as the table in force says (not sticky). */
+void store_series_reset_price(struct store *st, int id, enum price_status s);
 
 /* Add t to the series' bucket for the minute containing ts. */
 void store_add(struct store *st, int id, int64_t ts, const struct tally *t);

@@ -877,6 +877,7 @@ void view_compute(const struct store *st, const struct view_params *p,
     memset(v, 0, sizeof *v);
     v->now = p->now;
     v->window = p->window;
+    snprintf(v->prices, sizeof v->prices, "%s", p->prices ? p->prices : "");
 
     struct intervals iv;
     stage_intervals(st, p, &iv);

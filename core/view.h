@@ -175,6 +175,8 @@ struct view {
     double week_usd[VIEW_WEEK_HOURS];/* hourly spend, last 7 days */
     bool has_sparklines;
     struct view_folding folding;
+    char prices[96];                 /* the prices in force (pricing_describe);
+                                        "" when not given */
     char *names;                     /* the names' copies (view_free) */
 };
 
@@ -195,6 +197,7 @@ struct view_params {
     /* drill-down: only series of this tenant and/or model (NULL = all) */
     const char *only_tenant;
     const char *only_provider, *only_model;
+    const char *prices;              /* the prices in force, described; NULL none */
     bool sparklines;                 /* fill hours[] and week_usd[] */
     bool scopes;                     /* fill scopes[] (for the alert rules) */
 };

@@ -39,7 +39,12 @@ struct pricing {
     struct hmap discounts;   /* provider -> double* */
     struct hmap aliases;     /* reported id -> char* table key */
     struct hmap memo;        /* "provider\x1fmodel" -> struct match */
+    char origin[48];         /* the table: "default <date>" or "table <hash>" */
+    int overrides;           /* fields, aliases and discounts configured */
 };
+
+/* The LiteLLM file pricing/default_prices.json was derived from (DESIGN.md §4). */
+#define PRICING_DEFAULT_DATE "2026-07-24"
 
 /* A memoised look-up result: the same few ids repeat millions of times. */
 struct match {
@@ -235,6 +240,8 @@ int pricing_load_json(struct pricing *p, const char *json, size_t len,
     }
     cJSON_Delete(root);
     free_memo(p);
+    snprintf(p->origin, sizeof p->origin, "table %08llx",
+             (unsigned long long)(hmap_hash(json, len) & 0xffffffffu));
     return n;
 }
 
@@ -243,8 +250,16 @@ extern const unsigned long pricing_default_json_len;
 
 int pricing_load_default(struct pricing *p, char *err, size_t errlen)
 {
-    return pricing_load_json(p, pricing_default_json,
-                             (size_t)pricing_default_json_len, err, errlen);
+    int n = pricing_load_json(p, pricing_default_json,
+                              (size_t)pricing_default_json_len, err, errlen);
+    snprintf(p->origin, sizeof p->origin, "default %s", PRICING_DEFAULT_DATE);
+    return n;
+}
+
+void pricing_describe(const struct pricing *p, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s, %d override%s", p->origin[0] ? p->origin : "none", p->overrides,
+             p->overrides == 1 ? "" : "s");
 }
 
 bool pricing_override(struct pricing *p, const char *model, const char *field,
@@ -254,6 +269,7 @@ bool pricing_override(struct pricing *p, const char *model, const char *field,
         return false;
     price_set(entry_for(p, model), field, value);
     free_memo(p);
+    p->overrides++;
     return true;
 }
 
@@ -264,6 +280,7 @@ void pricing_set_discount(struct pricing *p, const char *provider,
     if (!*slot)
         *slot = xmalloc(sizeof(double));
     *(double *)*slot = fraction;
+    p->overrides++;
 }
 
 void pricing_add_alias(struct pricing *p, const char *reported,
@@ -273,6 +290,7 @@ void pricing_add_alias(struct pricing *p, const char *reported,
     free(*slot);
     *slot = xstrdup(table_key);
     free_memo(p);
+    p->overrides++;
 }
 
 /* ---- matching -------------------------------------------------------------- */

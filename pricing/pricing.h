@@ -57,6 +57,12 @@ void pricing_set_discount(struct pricing *p, const char *provider,
 void pricing_add_alias(struct pricing *p, const char *reported,
                        const char *table_key);
 
+/* The prices in force, for the header and the snapshot: the table
+ * ("default <date of the LiteLLM file>" or "table <hash of its text>")
+ * and how many overrides, aliases and discounts were configured:
+ * "default 2026-07-24, 2 overrides". */
+void pricing_describe(const struct pricing *p, char *buf, size_t len);
+
 /* Find the entry for a reported model id. Returns NULL if unpriced. In
  * *name (never NULL on return) the model name records should carry: the
  * matched entry's name, or the reported id when unpriced. Strings stay

@@ -336,7 +336,7 @@ static void test_batched_rows_all_land_or_none(void **state)
     struct db *db = db_open(dbpath, err, sizeof err);
     assert_non_null(db);
     struct store *st = store_new();
-    struct series_key k = {"spans", "openai", "gpt-4o", "acme"};
+    struct series_key k = {"spans", "openai", "gpt-4o", "acme", NULL};
     int id = store_series(st, &k);
     assert_int_equal(db_begin(db), 0);
     for (int i = 0; i < 100; i++) {
@@ -575,6 +575,91 @@ static void test_aged_out_series_leave_the_database(void **state)
     db_close(db);
 }
 
+/* The window and baseline spend of a store at NOW over the last hour. */
+static void spend_at_now(const struct store *st, double *window, double *baseline, size_t *unpriced)
+{
+    struct view_params vp = {.now = NOW, .window = 3600, .day_start = NOW - 8 * 3600,
+                             .day_end = NOW + 16 * 3600};
+    struct view v;
+    view_compute(st, &vp, &v);
+    *window = v.spend.window_usd;
+    *baseline = v.spend.baseline_usd;
+    *unpriced = v.nunpriced;
+    view_free(&v);
+}
+
+/* Spend is the stored tokens priced by the table in force (DESIGN.md §4):
+ * a model priced after the fact has its spend in the window and in every
+ * baseline day, a discount changes history, batch usage keeps its batch
+ * rate, and billed amounts never change. */
+static void test_a_price_added_later_prices_the_stored_history(void **state)
+{
+    (void)state;
+    char err[256];
+    struct pricing *p = pricing_new();
+    assert_true(pricing_load_default(p, err, sizeof err) > 0);
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct store *st = store_new();
+    struct ingest *in = ingest_new(st, db, p);
+    struct sink *s = ingest_sink(in);
+    /* mystery-model-9000: 1000 in, 10 out, now and at the same time of
+     * each of the 7 previous days (the baseline: learning needs a day) */
+    for (int d = 0; d <= 7; d++) {
+        struct usage u = record("acme", "mystery-model-9000", NOW - 600 - d * 86400, 1000);
+        u.cache_known = false;
+        assert_int_equal(s->put(s, &u), 1);
+    }
+    /* gpt-4o-mini at batch rates: 2000 in (1000 cached), 10 out */
+    struct usage batch = record("acme", "gpt-4o-mini", NOW - 300, 2000);
+    batch.batch = true;
+    assert_int_equal(s->put(s, &batch), 1);
+    struct usage bill = {.ts = NOW - 1200, .source = "oa", .provider = "openai",
+                         .model = USAGE_BILLED_MODEL, .tenant = "", .has_billed = true,
+                         .billed_usd = 5};
+    assert_int_equal(s->put(s, &bill), 1);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    double win, base;
+    size_t unpriced;
+    spend_at_now(st, &win, &base, &unpriced);
+    /* batch: 1000 uncached x 7.5e-8 + 1000 cached x 7.5e-8 / 2 + 10 x 3e-7 */
+    double batch_usd = 1000 * 7.5e-8 + 1000 * 3.75e-8 + 10 * 3e-7;
+    assert_close(win, batch_usd, 1e-12);
+    assert_int_equal(unpriced, 1);
+    ingest_free(in);
+    store_free(st);
+    db_close(db);
+
+    /* the operator prices it, and gives openai a 20% discount */
+    assert_true(pricing_override(p, "mystery-model-9000", "input_cost_per_token", 1e-6));
+    assert_true(pricing_override(p, "mystery-model-9000", "output_cost_per_token", 2e-6));
+    pricing_set_discount(p, "openai", 0.2);
+    db = db_open(dbpath, err, sizeof err);
+    st = store_new();
+    assert_int_equal(db_load(db, st, NOW - STORE_RETENTION), 0);
+    in = ingest_new(st, db, p);
+    assert_int_equal(ingest_start(in, err, sizeof err), 0);
+    double mystery = (1000 * 1e-6 + 10 * 2e-6) * 0.8; /* 0.000816 */
+    spend_at_now(st, &win, &base, &unpriced);
+    assert_close(win, mystery + batch_usd * 0.8, 1e-12);
+    assert_close(base, mystery, 1e-12);                /* the same every day */
+    assert_int_equal(unpriced, 0);
+    struct tally t;
+    totals(st, &t);
+    assert_close(t.billed, 5, 1e-15);                  /* never repriced */
+    /* written back: a reader of the database sees the same */
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    ingest_free(in);
+    store_free(st);
+    st = store_new();
+    assert_int_equal(db_load(db, st, NOW - STORE_RETENTION), 0);
+    spend_at_now(st, &win, &base, &unpriced);
+    assert_close(win, mystery + batch_usd * 0.8, 1e-12);
+    store_free(st);
+    pricing_free(p);
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -589,6 +674,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unwritable_database_is_a_clear_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_aged_out_series_leave_the_database, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_a_price_added_later_prices_the_stored_history,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_reported_cost_and_unknowns_reach_the_snapshot_across_a_restart, setup,
             teardown),

@@ -130,11 +130,15 @@ static void test_a_viewer_applying_changes_holds_what_a_fresh_load_holds(void **
     /* new buckets, a new tenant, a bucket replaced and one emptied */
     put(&o, "acme", NOW - 60, 2);
     put(&o, "globex", NOW - 120, 3);
-    int id = store_series(o.st, &(struct series_key){"spans", "openai", "gpt-4o-mini", "acme"});
+    struct series_key acme = {"spans", "openai", "gpt-4o-mini", "acme", NULL};
+    int id = store_series(o.st, &acme);
     store_set(o.st, id, NOW - 600,
               &(struct tally){.requests = 7, .input = 70, .requests_unknown = 2,
                               .no_usage = 3, .reported_n = 1, .reported = 0.5});
     store_set(o.st, id, NOW - 660, &(struct tally){0});
+    /* the same names at another price tier: a series of its own */
+    struct series_key batch = {"spans", "openai", "gpt-4o-mini", "acme", "batch"};
+    store_set(o.st, store_series(o.st, &batch), NOW - 600, &(struct tally){.requests = 1});
     put(&o, "acme", NOW - 60, 0);
     assert_true(db_data_version(v) != dv); /* the owner committed */
     assert_int_equal(db_changes_apply(v, seen, &seq), 0);
@@ -143,7 +147,7 @@ static void test_a_viewer_applying_changes_holds_what_a_fresh_load_holds(void **
     expect_same(seen, fresh);
     /* the replaced bucket is the owner's value, not a sum */
     struct tally t;
-    int vid = store_series(seen, &(struct series_key){"spans", "openai", "gpt-4o-mini", "acme"});
+    int vid = store_series(seen, &acme);
     store_sum(seen, vid, NOW - 600, NOW - 540, &t);
     assert_int_equal(t.requests, 7);
     /* and what senders told beside tokens, which the viewer reads too */
@@ -151,6 +155,8 @@ static void test_a_viewer_applying_changes_holds_what_a_fresh_load_holds(void **
     assert_int_equal(t.no_usage, 3);
     assert_int_equal(t.reported_n, 1);
     assert_close(t.reported, 0.5, 1e-12);
+    store_sum(seen, store_series(seen, &batch), NOW - 600, NOW - 540, &t);
+    assert_int_equal(t.requests, 1);
     store_sum(seen, vid, NOW - 660, NOW - 600, &t);
     assert_int_equal(t.requests, 0);
     /* nothing new: nothing applied, same position */

@@ -324,11 +324,32 @@ static void test_the_memo_is_bounded(void **state)
     assert_string_equal(name, "m-basic");
 }
 
+/* The prices in force are named: the table (the default's date, or a
+ * loaded table's hash) and how many overrides the config made. */
+static void test_the_prices_in_force_are_named(void **state)
+{
+    char buf[96], err[256];
+    pricing_describe(*state, buf, sizeof buf);
+    assert_int_equal(strncmp(buf, "table ", 6), 0);   /* "table <8 hex>, 0 overrides" */
+    assert_string_equal(buf + 14, ", 0 overrides");
+    assert_true(pricing_override(*state, "m-basic", "input_cost_per_token", 1e-6));
+    pricing_add_alias(*state, "router", "m-basic");
+    pricing_set_discount(*state, "openai", 0.1);
+    pricing_describe(*state, buf, sizeof buf);
+    assert_string_equal(buf + 14, ", 3 overrides");
+    struct pricing *d = pricing_new();
+    assert_true(pricing_load_default(d, err, sizeof err) > 0);
+    pricing_describe(d, buf, sizeof buf);
+    assert_string_equal(buf, "default 2026-07-24, 0 overrides");
+    pricing_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sample_spec_is_not_a_model, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_memo_is_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_prices_in_force_are_named, setup, teardown),
         cmocka_unit_test_setup_teardown(test_input_and_output_terms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_reads_and_both_cache_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_cache_reads_price_all_input_in_full, setup, teardown),

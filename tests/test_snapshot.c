@@ -90,7 +90,8 @@ static void test_every_key_with_its_type(void **state)
     static const struct key top[] = {
         {"generated_at", STR}, {"window", STR}, {"spend", OBJ}, {"cache", OBJ},
         {"reasoning", OBJ}, {"tenants", ARR}, {"models", ARR}, {"mix", OBJ},
-        {"alerts", ARR}, {"unpriced", ARR}, {"sources", ARR}, {"folding", OBJ}};
+        {"alerts", ARR}, {"unpriced", ARR}, {"sources", ARR}, {"prices", STR_OR_NULL},
+        {"folding", OBJ}};
     CHECK(root, top, "snapshot");
     static const struct key spend[] = {
         {"window_usd", NUM_OR_NULL}, {"baseline_usd", NUM_OR_NULL}, {"ratio", NUM_OR_NULL},

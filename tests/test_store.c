@@ -20,7 +20,7 @@ static int64_t at(const char *rfc3339)
 
 static int series(struct store *st, const char *tenant, const char *model)
 {
-    struct series_key k = {"spans", "openai", model, tenant};
+    struct series_key k = {"spans", "openai", model, tenant, NULL};
     return store_series(st, &k);
 }
 
@@ -609,7 +609,7 @@ static void test_a_flood_of_model_names_is_folded_and_counted(void **state)
     /* a name already known stays itself; another provider has its own cap */
     assert_string_equal(store_series_key(st, series(st, "acme", "made-up-3"))->model,
                         "made-up-3");
-    struct series_key other = {"spans", "anthropic", "made-up-99999", "acme"};
+    struct series_key other = {"spans", "anthropic", "made-up-99999", "acme", NULL};
     assert_string_equal(store_series_key(st, store_series(st, &other))->model,
                         "made-up-99999");
     struct view v;
@@ -633,7 +633,7 @@ static void test_a_flood_of_model_names_is_folded_and_counted(void **state)
     int id = -1;
     for (int i = 0; i < 2 * STORE_OVERFLOW_SERIES; i++) {
         snprintf(name, sizeof name, "provider-%d", i);
-        struct series_key k = {"spans", name, name, name};
+        struct series_key k = {"spans", name, name, name, NULL};
         id = store_series(st, &k);
     }
     assert_string_equal(store_series_key(st, id)->provider, STORE_OTHER_PROVIDER);

@@ -8,6 +8,27 @@
 #include "core/format.h"
 #include "tui/pane.h"
 
+/* After the sources: folding past the store's caps (some tenants or
+ * models are not shown under their own names), and the prices in force,
+ * where there is room. Returns the next column. */
+static int header_store_notes(struct pane *p, const struct tui_ctx *c, int x, int limit)
+{
+    const struct view *v = c->view;
+    char item[128];
+    if (v->folding.active && x < limit) {
+        snprintf(item, sizeof item, "folding: %s",
+                 v->folding.series >= v->folding.series_max ? "series cap" : "names capped");
+        pane_text(p, c, 0, x, limit - x, ROLE_WARN, item);
+        x += (int)strlen(item) + 2;
+    }
+    if (v->prices[0] && x < limit) {
+        snprintf(item, sizeof item, "prices: %s", v->prices);
+        pane_text(p, c, 0, x, limit - x, ROLE_DIM, item);
+        x += (int)strlen(item) + 2;
+    }
+    return x;
+}
+
 static void header_draw(struct pane *p, const struct tui_ctx *c)
 {
     WINDOW *w = p->win;
@@ -51,15 +72,7 @@ static void header_draw(struct pane *p, const struct tui_ctx *c)
         pane_text(p, c, 0, x, limit - x, role, item);
         x += (int)strlen(item) + 2;
     }
-    /* names folded past the store's caps: some tenants or models are not
-     * shown under their own names */
-    if (c->view->folding.active && x < limit) {
-        char item[64];
-        snprintf(item, sizeof item, "folding: %s", c->view->folding.series >=
-                 c->view->folding.series_max ? "series cap" : "names capped");
-        pane_text(p, c, 0, x, limit - x, ROLE_WARN, item);
-        x += (int)strlen(item) + 2;
-    }
+    x = header_store_notes(p, c, x, limit);
     /* where the figures come from, when not from this process */
     if (c->facts->note[0] && x < limit)
         pane_text(p, c, 0, x, limit - x, ROLE_HEADER, c->facts->note);

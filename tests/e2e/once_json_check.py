@@ -7,7 +7,7 @@ figures computed here by hand from the LiteLLM prices (USD per token):
   o3                 input 2e-6    output 8e-6    cache read 5e-7
 
 now T = 2026-11-20T12:00:00Z, window 1h."""
-import json, sys
+import json, re, sys
 
 T = 1795176000  # 2026-11-20T12:00:00Z
 MIN, HOUR, DAY = 60, 3600, 86400
@@ -125,9 +125,11 @@ def same(path, got, want):
 def check(path, rerun):
     out = json.load(open(path))
     keys = ["generated_at", "window", "spend", "cache", "reasoning", "tenants", "models",
-            "mix", "alerts", "unpriced", "sources", "folding"]
+            "mix", "alerts", "unpriced", "sources", "prices", "folding"]
     if list(out.keys()) != keys:
         failures.append("top-level keys %r" % list(out.keys()))
+    if not re.match(r"^default 2026-07-24, [0-9]+ overrides?$", out["prices"] or ""):
+        failures.append("prices %r" % out["prices"])
     if out["generated_at"] != "2026-11-20T12:00:00Z" or out["window"] != "1h":
         failures.append("generated_at/window %r %r" % (out["generated_at"], out["window"]))
     for section in ("spend", "cache", "reasoning", "mix"):

@@ -48,16 +48,27 @@ static const char *bounded(const char *s, char *buf, const char *fallback)
 static const struct tier {
     const char *name;
     bool batch;
+    int service;            /* pricing_tokens' */
     int64_t request_input;
 } tiers[] = {
-    {"", false, 0},          {">200k", false, 200001},     {">272k", false, 272001},
-    {"batch", true, 0},      {"batch>200k", true, 200001}, {"batch>272k", true, 272001},
+    {"", false, 0, 0},                 {">200k", false, 0, 200001},
+    {">272k", false, 0, 272001},       {"batch", true, 0, 0},
+    {"batch>200k", true, 0, 200001},   {"batch>272k", true, 0, 272001},
+    {"priority", false, 1, 0},         {"priority>200k", false, 1, 200001},
+    {"priority>272k", false, 1, 272001}, {"flex", false, 2, 0},
+    {"flex>200k", false, 2, 200001},   {"flex>272k", false, 2, 272001},
 };
 
+/* Batch, else the service tier; then the long-context class: of one
+ * request's input (a span), or of a group of long-context requests. */
 static const struct tier *record_tier(const struct usage *u)
 {
-    int ctx = !u->per_request ? 0 : u->input > 272000 ? 2 : u->input > 200000 ? 1 : 0;
-    return &tiers[(u->batch ? 3 : 0) + ctx];
+    int ctx = u->long_context ? 1
+              : !u->per_request ? 0 : u->input > 272000 ? 2 : u->input > 200000 ? 1 : 0;
+    int base = u->batch                                  ? 1
+               : u->service == USAGE_SERVICE_PRIORITY ? 2
+               : u->service == USAGE_SERVICE_FLEX     ? 3 : 0;
+    return &tiers[base * 3 + ctx];
 }
 
 const char *ingest_tier(const struct usage *u) { return record_tier(u)->name; }
@@ -80,6 +91,7 @@ void ingest_pricing_tokens(const struct usage *u, struct pricing_tokens *out)
         .output = u->output,
         .reasoning = u->reasoning_known ? u->reasoning : 0,
         .batch = u->batch,
+        .service = record_tier(u)->service,
         /* the class's, which repricing will use too (the same tier) */
         .request_input = record_tier(u)->request_input,
         .provider = u->provider,
@@ -321,8 +333,8 @@ static size_t reprice_series(struct ingest *in, int id)
     struct repricing r = {
         .p = in->pricing,
         .pr = pricing_lookup(in->pricing, k->provider, k->model, &name),
-        .tk = {.batch = tier->batch, .request_input = tier->request_input,
-               .provider = k->provider},
+        .tk = {.batch = tier->batch, .service = tier->service,
+               .request_input = tier->request_input, .provider = k->provider},
         .status = PRICE_FULL,
     };
     size_t n = store_reprice_series(in->st, id, bucket_cost, &r);

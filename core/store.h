@@ -61,8 +61,9 @@ bool tally_is_zero(const struct tally *t);
  * every price dimension a record's cost depends on beyond its model and
  * token classes (DESIGN.md §4), so that spend can be computed again from
  * the stored tokens whenever the price table changes (store_reprice_series):
- * "" (standard), "batch", and a long-context class of one request's input
- * (">200k", ">272k") after it: "batch>272k". STORE_TIER_AS_STORED marks a
+ * "" (standard), "batch", "priority" or "flex", and a long-context class
+ * of one request's input (">200k", ">272k") after it: "batch>272k".
+ * STORE_TIER_AS_STORED marks a
  * series from before tiers were stored (its share of each is unknown). */
 struct series_key {
     const char *source;

@@ -85,6 +85,10 @@ struct pricing_tokens {
     int64_t output;           /* ALL output, reasoning included */
     int64_t reasoning;        /* of output */
     bool batch;               /* billed at batch rates */
+    /* The service tier: 0 standard, 1 priority, 2 flex (the table's
+     * *_priority and *_flex prices; where the entry has none, the standard
+     * ones, and the cost is partial). Not with batch. */
+    int service;
     /* The input size of the one request these tokens are, which picks its
      * long-context tier; 0 for a sum of requests (a provider's bucket),
      * which is never tiered. */

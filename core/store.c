@@ -280,24 +280,31 @@ static void fold(struct store *st, struct series_key *k, int *id)
     }
 }
 
-/* A slot for a new series: a freed one (its old names released now that
- * nothing may read them) or a new one. */
-static int new_slot(struct store *st)
+/* A slot for a new series: a freed one, whose old names (in *old, all
+ * NULL for a new slot) the caller releases once the new ones are interned
+ * (a name may be both), or a new one. */
+static int new_slot(struct store *st, struct series_key *old)
 {
+    memset(old, 0, sizeof *old);
     if (st->free_ids.n) {
         int id = st->free_ids.v[--st->free_ids.n];
         struct series *s = &st->series[id];
-        release(st, s->key.source);
-        release(st, s->key.provider);
-        release(st, s->key.model);
-        release(st, s->key.tenant);
-        release(st, s->key.tier);
+        *old = s->key;
         memset(s, 0, sizeof *s);
         return id;
     }
     xgrow(&st->series, &st->cap, st->nseries + 1, sizeof *st->series);
     memset(&st->series[st->nseries], 0, sizeof st->series[st->nseries]);
     return (int)st->nseries++;
+}
+
+static void release_key(struct store *st, const struct series_key *k)
+{
+    release(st, k->source);
+    release(st, k->provider);
+    release(st, k->model);
+    release(st, k->tenant);
+    release(st, k->tier);
 }
 
 int store_series(struct store *st, const struct series_key *key)
@@ -313,13 +320,15 @@ int store_series(struct store *st, const struct series_key *key)
     fold(st, &k, &id);
     if (id >= 0)
         return id;
-    id = new_slot(st);
+    struct series_key old;
+    id = new_slot(st, &old);
     struct series *s = &st->series[id];
     s->key.source = intern(st, k.source);
     s->key.provider = intern(st, k.provider);
     s->key.model = intern(st, k.model);
     s->key.tenant = intern(st, k.tenant);
     s->key.tier = intern(st, k.tier);
+    release_key(st, &old);
     s->price = PRICE_FULL;
     s->dirty = true;
     s->live = true;

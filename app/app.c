@@ -546,6 +546,11 @@ static void view_at(struct app *a, int64_t now, int64_t window, const char *only
         .sparklines = sparklines,
         .scopes = scopes,
     };
+    char prices[96];
+    if (a->pricing) { /* bench/tui_frame's app has none */
+        pricing_describe(a->pricing, prices, sizeof prices);
+        p.prices = prices;
+    }
     view_compute(a->store, &p, out);
     if (a->budgets && scopes) /* an alert evaluation: the days long periods need */
         budgets_remember(a->budgets, a->store, &p);

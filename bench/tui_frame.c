@@ -34,7 +34,7 @@ static void fill_store(struct store *st, int64_t now)
     for (int t = 0; t < 1000; t++) {
         snprintf(name, sizeof name, "tenant-%04d", t);
         for (int m = 0; m < 3; m++) {
-            struct series_key k = {"spans", "openai", models[m], name};
+            struct series_key k = {"spans", "openai", models[m], name, NULL};
             int id = store_series(st, &k);
             for (int64_t ts = now - STORE_RETENTION; ts < now; ts += 600) {
                 struct tally x = {.requests = 1 + t % 7, .input = 2000, .input_ck = 2000,

@@ -5,7 +5,9 @@
  * parameters as group_by[]= (protocols.md §2). Token semantics
  * (DESIGN.md §3): the four input fields do not overlap, so input is their
  * sum; cache writes come as 5-minute and 1-hour (priced differently);
- * service_tier "batch" gets batch rates. The report counts no requests.
+ * service_tier "batch" gets batch rates, "priority" and "flex" (and their
+ * _on_demand/_discount kinds) theirs; context_window "200k-1M" the
+ * long-context rates. The report counts no requests.
  * Cost amounts are decimal strings in cents.
  */
 #include <cJSON.h>
@@ -34,7 +36,8 @@ static void usage_url(const struct usage_api_settings *s, int64_t t0, int64_t t1
     time_param(url, "starting_at", t0);
     strbuf_puts(url, "&");
     time_param(url, "ending_at", t1);
-    strbuf_printf(url, "&bucket_width=%s&limit=%lld&group_by[]=model&group_by[]=service_tier",
+    strbuf_printf(url, "&bucket_width=%s&limit=%lld&group_by[]=model&group_by[]=service_tier"
+                  "&group_by[]=context_window",
                   width == CLOCK_MINUTE ? "1m" : "1h", (long long)(buckets < max ? buckets : max));
     if (strcmp(s->tenant_by, "none") != 0)
         strbuf_printf(url, "&group_by[]=%s", s->tenant_by);
@@ -88,6 +91,10 @@ static bool usage_record(const cJSON *r, const struct usage_api_settings *s, str
     u->output = api_int(r, "output_tokens");
     u->cache_known = true;
     u->batch = tier && strcmp(tier, "batch") == 0;
+    u->service = usage_service_named(tier, tier ? strlen(tier) : 0);
+    /* "200k-1M": every request in the group was over 200k tokens */
+    const char *window = api_str(r, "context_window");
+    u->long_context = window && strncmp(window, "200k", 4) == 0;
     return true;
 }
 

@@ -5,7 +5,8 @@
  * (DESIGN.md §3): input_tokens already includes cached and cache-write
  * tokens; input_cached_tokens are the cache reads, input_cache_write_tokens
  * the (5-minute) writes. Reasoning is not reported. Usage is grouped by
- * model, project and batch (so batch rates apply), plus the api key or user
+ * model, project, batch and service tier (so batch, priority and flex
+ * rates apply), plus the api key or user
  * when tenant_by asks for them. Costs are USD amounts per day.
  */
 #include <cJSON.h>
@@ -23,7 +24,8 @@ static void usage_url(const struct usage_api_settings *s, int64_t t0, int64_t t1
     /* the API's page limits: a day of minutes, a week of hours */
     int64_t max = width == CLOCK_MINUTE ? CLOCK_DAY / CLOCK_MINUTE : CLOCK_WEEK / CLOCK_HOUR;
     strbuf_printf(url, "%s/organization/usage/completions?start_time=%lld&end_time=%lld"
-                  "&bucket_width=%s&limit=%lld&group_by=model&group_by=project_id&group_by=batch",
+                  "&bucket_width=%s&limit=%lld&group_by=model&group_by=project_id&group_by=batch"
+                  "&group_by=service_tier",
                   s->base_url, (long long)t0, (long long)t1, width == CLOCK_MINUTE ? "1m" : "1h",
                   (long long)(buckets < max ? buckets : max));
     if (strcmp(s->tenant_by, "api_key_id") == 0 || strcmp(s->tenant_by, "user_id") == 0)
@@ -65,6 +67,8 @@ static bool usage_record(const cJSON *r, const struct usage_api_settings *s, str
     u->output = api_int(r, "output_tokens");
     u->cache_known = true;
     u->batch = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "batch"));
+    const char *tier = api_str(r, "service_tier"); /* "priority", "flex", "default", ... */
+    u->service = usage_service_named(tier, tier ? strlen(tier) : 0);
     return true;
 }
 

@@ -158,6 +158,8 @@ const struct otlp_family otlp_families[] = {
             [OTLP_F_MODEL] = GENAI_MODEL,
             [OTLP_F_PROVIDER] = GENAI_PROVIDER,
             [OTLP_F_RESPONSE_ID] = "gen_ai.response.id",
+            [OTLP_F_SERVICE_TIER] = "openai.response.service_tier "
+                                    "gen_ai.openai.response.service_tier",
         },
     },
 };
@@ -670,6 +672,7 @@ static void read_names(const struct otlp_span_attrs *a, size_t f, struct scratch
     else
         out->provider = otlp_families[f].provider;
     list_str(a, &row->attrs[OTLP_F_RESPONSE_ID], sc, &out->response_id, NULL, 0);
+    list_str(a, &row->attrs[OTLP_F_SERVICE_TIER], sc, &out->service_tier, NULL, 0);
 }
 
 void otlp_family_read(const struct otlp_span_attrs *a, const struct otlp_scope *scope,

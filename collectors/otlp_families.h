@@ -43,6 +43,7 @@ enum otlp_field {
     OTLP_F_MODEL = OTLP_F_TOKENS, /* first found: response model, then request */
     OTLP_F_PROVIDER,
     OTLP_F_RESPONSE_ID,    /* the provider's id of the answer */
+    OTLP_F_SERVICE_TIER,   /* the service tier that served it (priority, flex) */
     OTLP_F_COUNT,
 };
 
@@ -113,6 +114,7 @@ struct otlp_reading {
     const char *provider;      /* normalised (otlp_provider_name), or NULL */
     const char *model;         /* or NULL */
     struct otlp_str response_id;
+    struct otlp_str service_tier;  /* as the span says it, or empty */
     char why[200];             /* why the span is unusable; "" if usable */
     char provider_buf[USAGE_NAME_MAX + 2], model_buf[USAGE_NAME_MAX + 2];
 };

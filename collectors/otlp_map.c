@@ -187,6 +187,7 @@ static void fill_usage(const struct map *m, const struct otlp_reading *rd,
     u->tenant = tenant ? tenant : m->resource_tenant ? m->resource_tenant : "";
     u->requests = 1;
     u->per_request = true;
+    u->service = usage_service_named(rd->service_tier.p, rd->service_tier.n);
     u->input = rd->input;
     u->cache_read = rd->cache_read;
     u->cache_write_5m = rd->cache_write_5m;

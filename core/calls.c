@@ -304,7 +304,8 @@ void calls_remember(struct calls *c, const struct calls_ref *ref, const struct u
  * stored as signed integers. */
 #define COLS "span, at, call, parent, resp, score, counted, source, provider, model, " \
              "tenant, minute, requests, errors, input, input_ck, cache_read, "        \
-             "cache_write_5m, cache_write_1h, output, output_rk, reasoning, cost, billed"
+             "cache_write_5m, cache_write_1h, output, output_rk, reasoning, cost, billed, " \
+             "requests_unknown, no_usage, reported_n, reported, tier"
 
 static int64_t *tally_int(struct tally *t, int i)
 {
@@ -314,10 +315,15 @@ static int64_t *tally_int(struct tally *t, int i)
         offsetof(struct tally, cache_read), offsetof(struct tally, cache_write_5m),
         offsetof(struct tally, cache_write_1h), offsetof(struct tally, output),
         offsetof(struct tally, output_rk), offsetof(struct tally, reasoning),
+        offsetof(struct tally, requests_unknown), offsetof(struct tally, no_usage),
+        offsetof(struct tally, reported_n),
     };
     return (int64_t *)((char *)t + off[i]);
 }
 #define TALLY_INTS 10
+/* the counts schema step 9 added, after cost and billed (columns 24..26),
+ * then reported */
+#define TALLY_INTS_6 3
 
 static int set_err(sqlite3 *h, char *err, size_t errlen)
 {
@@ -350,15 +356,23 @@ static void load_row(struct calls *c, struct store *st, sqlite3_stmt *q)
     struct entry *e = &g->e[i];
     const char *source = (const char *)sqlite3_column_text(q, 7);
     if (sqlite3_column_int(q, 6) && source) {
+        /* a row from before schema step 10 names no tier: the series as
+         * stored then (STORE_TIER_AS_STORED) */
+        const char *tier = (const char *)sqlite3_column_text(q, 28);
         struct series_key k = {source, (const char *)sqlite3_column_text(q, 8),
                                (const char *)sqlite3_column_text(q, 9),
-                               (const char *)sqlite3_column_text(q, 10)};
+                               (const char *)sqlite3_column_text(q, 10),
+                               tier ? tier : STORE_TIER_AS_STORED};
         if (k.provider && k.model && k.tenant) {
             memset(&e->t, 0, sizeof e->t);
             for (int f = 0; f < TALLY_INTS; f++)
                 *tally_int(&e->t, f) = sqlite3_column_int64(q, 12 + f);
             e->t.cost = sqlite3_column_double(q, 22);
             e->t.billed = sqlite3_column_double(q, 23);
+            /* NULL (a row from before step 9) reads as 0 */
+            for (int f = 0; f < TALLY_INTS_6; f++)
+                *tally_int(&e->t, TALLY_INTS + f) = sqlite3_column_int64(q, 24 + f);
+            e->t.reported = sqlite3_column_double(q, 27);
             e->series = store_series(st, &k);
             e->minute = sqlite3_column_int64(q, 11);
             e->counted = u.dedup_key;
@@ -415,6 +429,10 @@ static int write_row(sqlite3_stmt *s, const struct store *st, const struct row *
             sqlite3_bind_int64(s, 13 + f, *tally_int(&t, f));
         sqlite3_bind_double(s, 23, t.cost);
         sqlite3_bind_double(s, 24, t.billed);
+        for (int f = 0; f < TALLY_INTS_6; f++)
+            sqlite3_bind_int64(s, 25 + f, *tally_int(&t, TALLY_INTS + f));
+        sqlite3_bind_double(s, 28, t.reported);
+        bind_text(s, 29, k->tier);
     }
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
@@ -467,7 +485,7 @@ int calls_flush(struct calls *c, struct db *db, const struct store *st, int64_t 
         return 0;
     sqlite3_stmt *ins = NULL, *dem = NULL;
     int rc = sqlite3_prepare_v2(h, "INSERT OR REPLACE INTO seen_spans(" COLS ") VALUES"
-                                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                 -1, &ins, NULL) == SQLITE_OK &&
                      sqlite3_prepare_v2(h, "UPDATE seen_spans SET counted = 0 WHERE span = ?",
                                         -1, &dem, NULL) == SQLITE_OK

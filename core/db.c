@@ -47,20 +47,25 @@ static const char *price_name(enum price_status s)
 /* A bucket row's columns, in the order the statements bind them. */
 #define BUCKET_COLUMNS                                                          \
     "series, minute, requests, errors, input, input_ck, cache_read,"            \
-    " cache_write_5m, cache_write_1h, output, output_rk, reasoning, cost, billed"
-#define BUCKET_ROW "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    " cache_write_5m, cache_write_1h, output, output_rk, reasoning,"            \
+    " requests_unknown, no_usage, reported_n, cost, billed, reported"
+#define BUCKET_ROW "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+/* of which integers (the rest are REAL) */
+#define BUCKET_INTS 15
+#define BUCKET_REALS 3
 
 enum stmt {
     S_SERIES_FIND, S_SERIES_INSERT, S_SERIES_PRICE, S_BUCKET_PUT,
     S_BUCKET_DELETE, S_CURSOR_PUT, S_CURSOR_DELETE, S_CURSOR_LIST,
-    S_PRUNE, S_CHANGE_PUT, S_CHANGE_ALL, S_CHANGES_PRUNE, S_COUNT,
+    S_PRUNE, S_CHANGE_PUT, S_CHANGE_ALL, S_CHANGES_PRUNE, S_SERIES_DELETE,
+    S_SERIES_BUCKETS_DELETE, S_COUNT,
 };
 
 static const char *stmt_sql[S_COUNT] = {
     [S_SERIES_FIND] = "SELECT id FROM series WHERE source=? AND provider=? "
-                      "AND model=? AND tenant=?",
+                      "AND model=? AND tenant=? AND tier=?",
     [S_SERIES_INSERT] = "INSERT INTO series(source, provider, model, tenant, "
-                        "price) VALUES(?,?,?,?,?)",
+                        "tier, price) VALUES(?,?,?,?,?,?)",
     [S_SERIES_PRICE] = "UPDATE series SET price=? WHERE id=?",
     [S_BUCKET_PUT] = "INSERT OR REPLACE INTO buckets(" BUCKET_COLUMNS ") VALUES" BUCKET_ROW,
     [S_BUCKET_DELETE] = "DELETE FROM buckets WHERE series=? AND minute=?",
@@ -71,6 +76,8 @@ static const char *stmt_sql[S_COUNT] = {
     [S_CHANGE_PUT] = "INSERT INTO changes(series, minute) VALUES(?,?)",
     [S_CHANGE_ALL] = "INSERT INTO changes(series, minute) VALUES(0, NULL)",
     [S_CHANGES_PRUNE] = "DELETE FROM changes WHERE seq<?",
+    [S_SERIES_DELETE] = "DELETE FROM series WHERE id=?",
+    [S_SERIES_BUCKETS_DELETE] = "DELETE FROM buckets WHERE series=?",
 };
 
 /* The change log (schema step 6) lists the keys each transaction changed,
@@ -89,8 +96,14 @@ static const char *stmt_sql[S_COUNT] = {
 #define BATCH 32
 
 struct bucket_row {
-    int64_t ints[12];      /* series, minute, then the tally's counts */
-    double cost, billed;
+    int64_t ints[BUCKET_INTS];  /* series, minute, then the tally's counts */
+    double reals[BUCKET_REALS]; /* cost, billed, reported */
+};
+
+/* A series' db id beside its store id. */
+struct loaded {
+    int64_t dbid;
+    int id;
 };
 
 struct db {
@@ -106,6 +119,8 @@ struct db {
     bool viewer;           /* db_open_viewer: reads, logs no change */
     int nchanged;          /* keys logged in this transaction */
     int64_t last_change;   /* the change log's last row written */
+    struct loaded *forgot; /* (db id, store id) this transaction forgot */
+    size_t nforgot, forgot_cap;
     char err[256];
 };
 
@@ -206,6 +221,7 @@ void db_close(struct db *db)
     sqlite3_close(db->h);
     free(db->ids);
     free(db->fresh);
+    free(db->forgot);
     free(db);
 }
 
@@ -219,10 +235,6 @@ static void set_id(struct db *db, int id, int64_t dbid)
     db->ids[id] = dbid;
 }
 
-struct loaded {
-    int64_t dbid;
-    int id;
-};
 
 static int cmp_loaded(const void *a, const void *b)
 {
@@ -230,7 +242,7 @@ static int cmp_loaded(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* A bucket row's tally, from its column first (requests) on. */
+/* A bucket row's tally, from its column first (requests) on, in BUCKET_COLUMNS' order. */
 static void read_tally(sqlite3_stmt *q, int first, struct tally *t)
 {
     *t = (struct tally){
@@ -244,8 +256,12 @@ static void read_tally(sqlite3_stmt *q, int first, struct tally *t)
         .output = sqlite3_column_int64(q, first + 7),
         .output_rk = sqlite3_column_int64(q, first + 8),
         .reasoning = sqlite3_column_int64(q, first + 9),
-        .cost = sqlite3_column_double(q, first + 10),
-        .billed = sqlite3_column_double(q, first + 11),
+        .requests_unknown = sqlite3_column_int64(q, first + 10),
+        .no_usage = sqlite3_column_int64(q, first + 11),
+        .reported_n = sqlite3_column_int64(q, first + 12),
+        .cost = sqlite3_column_double(q, first + 13),
+        .billed = sqlite3_column_double(q, first + 14),
+        .reported = sqlite3_column_double(q, first + 15),
     };
 }
 
@@ -253,7 +269,7 @@ int db_load(struct db *db, struct store *st, int64_t since)
 {
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(db->h, "SELECT id, source, provider, model, tenant, "
-                           "price FROM series ORDER BY id", -1, &q, NULL) != SQLITE_OK)
+                           "price, tier FROM series ORDER BY id", -1, &q, NULL) != SQLITE_OK)
         return fail(db);
     struct loaded *map = NULL;
     size_t n = 0, cap = 0;
@@ -263,6 +279,7 @@ int db_load(struct db *db, struct store *st, int64_t since)
             (const char *)sqlite3_column_text(q, 2),
             (const char *)sqlite3_column_text(q, 3),
             (const char *)sqlite3_column_text(q, 4),
+            (const char *)sqlite3_column_text(q, 6),
         };
         int id = store_series(st, &k);
         store_series_set_price(st, id, price_parse((const char *)sqlite3_column_text(q, 5)));
@@ -315,10 +332,10 @@ static int put_rows(struct db *db, sqlite3_stmt *s, int first, int n)
 {
     int p = 1;
     for (int r = first; r < first + n; r++) {
-        for (int i = 0; i < 12; i++)
+        for (int i = 0; i < BUCKET_INTS; i++)
             sqlite3_bind_int64(s, p++, db->rows[r].ints[i]);
-        sqlite3_bind_double(s, p++, db->rows[r].cost);
-        sqlite3_bind_double(s, p++, db->rows[r].billed);
+        for (int i = 0; i < BUCKET_REALS; i++)
+            sqlite3_bind_double(s, p++, db->rows[r].reals[i]);
     }
     return run(db, s);
 }
@@ -385,6 +402,7 @@ int db_commit(struct db *db)
         return -1;
     db->nfresh = 0;
     db->nchanged = 0;
+    db->nforgot = 0;
     return 0;
 }
 
@@ -400,6 +418,11 @@ void db_rollback(struct db *db)
     for (size_t i = 0; i < db->nfresh; i++)
         db->ids[db->fresh[i]] = 0;
     db->nfresh = 0;
+    /* and the rows it deleted are back, under their ids (after the fresh
+     * ones: an id freed and reused in it had its old row) */
+    for (size_t i = db->nforgot; i-- > 0;)
+        db->ids[db->forgot[i].id] = db->forgot[i].dbid;
+    db->nforgot = 0;
 }
 
 static void bind_key(sqlite3_stmt *s, const struct series_key *k)
@@ -408,6 +431,7 @@ static void bind_key(sqlite3_stmt *s, const struct series_key *k)
     sqlite3_bind_text(s, 2, k->provider, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, k->model, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, k->tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, k->tier, -1, SQLITE_STATIC);
 }
 
 /* The db id of store series id, inserting the series if new. */
@@ -426,7 +450,7 @@ static int64_t series_id(struct db *db, const struct store *st, int id)
     if (!dbid) {
         sqlite3_stmt *ins = db->st[S_SERIES_INSERT];
         bind_key(ins, k);
-        sqlite3_bind_text(ins, 5, price_name(store_series_price(st, id)), -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 6, price_name(store_series_price(st, id)), -1, SQLITE_STATIC);
         if (run(db, ins) != 0)
             return -1;
         dbid = sqlite3_last_insert_rowid(db->h);
@@ -464,11 +488,35 @@ int db_put_bucket(struct db *db, const struct store *st, int id,
     }
     db->rows[db->nrows++] = (struct bucket_row){
         {dbid, minute, t->requests, t->errors, t->input, t->input_ck, t->cache_read,
-         t->cache_write_5m, t->cache_write_1h, t->output, t->output_rk, t->reasoning},
-        t->cost, t->billed};
+         t->cache_write_5m, t->cache_write_1h, t->output, t->output_rk, t->reasoning,
+         t->requests_unknown, t->no_usage, t->reported_n},
+        {t->cost, t->billed, t->reported}};
     /* outside a transaction there is no commit to wait for */
     if (db->nrows == BATCH || sqlite3_get_autocommit(db->h))
         return write_rows(db);
+    return 0;
+}
+
+int db_forget_series(struct db *db, int id)
+{
+    if ((size_t)id >= db->nids || !db->ids[id])
+        return 0; /* never written */
+    if (write_rows(db) != 0)
+        return -1;
+    int64_t dbid = db->ids[id];
+    sqlite3_stmt *b = db->st[S_SERIES_BUCKETS_DELETE], *s = db->st[S_SERIES_DELETE];
+    sqlite3_bind_int64(b, 1, dbid);
+    sqlite3_bind_int64(s, 1, dbid);
+    if (run(db, b) != 0 || run(db, s) != 0)
+        return -1;
+    xgrow(&db->forgot, &db->forgot_cap, db->nforgot + 1, sizeof *db->forgot);
+    db->forgot[db->nforgot++] = (struct loaded){dbid, id};
+    db->ids[id] = 0;
+    /* the change log names series by row id, and this row is gone: a
+     * viewer could not tell which of its series to free. So the commit
+     * says "everything" and viewers load anew, without it - at most once a
+     * prune (ingest's PRUNE_EVERY), and only when a series was freed */
+    db->nchanged = CHANGES_MAX + 1;
     return 0;
 }
 
@@ -625,6 +673,7 @@ static void apply_change(sqlite3_stmt *q, struct store *st)
     struct series_key k = {
         (const char *)sqlite3_column_text(q, 2), (const char *)sqlite3_column_text(q, 3),
         (const char *)sqlite3_column_text(q, 4), (const char *)sqlite3_column_text(q, 5),
+        (const char *)sqlite3_column_text(q, 24),
     };
     if (!k.source || !k.provider || !k.model || !k.tenant)
         return; /* a series row that is not there: nothing to show */
@@ -650,7 +699,8 @@ int db_changes_apply(struct db *db, struct store *st, int64_t *seq)
                            "SELECT c.seq, c.minute, s.source, s.provider, s.model, s.tenant,"
                            " s.price, b.requests, b.errors, b.input, b.input_ck,"
                            " b.cache_read, b.cache_write_5m, b.cache_write_1h, b.output,"
-                           " b.output_rk, b.reasoning, b.cost, b.billed, c.series"
+                           " b.output_rk, b.reasoning, b.requests_unknown, b.no_usage,"
+                           " b.reported_n, b.cost, b.billed, b.reported, c.series, s.tier"
                            " FROM changes c LEFT JOIN series s ON s.id = c.series"
                            " LEFT JOIN buckets b ON b.series = c.series AND b.minute = c.minute"
                            " WHERE c.seq > ? ORDER BY c.seq",
@@ -660,7 +710,7 @@ int db_changes_apply(struct db *db, struct store *st, int64_t *seq)
     int rc, result = 0;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         *seq = sqlite3_column_int64(q, 0);
-        if (sqlite3_column_int64(q, 19) == 0)
+        if (sqlite3_column_int64(q, 23) == 0)
             result = 1; /* everything: the caller loads anew */
         else if (result == 0)
             apply_change(q, st);

@@ -53,6 +53,12 @@ int db_put_series(struct db *db, const struct store *st, int id);
  * (whose failure is then theirs too); db_rollback drops them. */
 int db_put_bucket(struct db *db, const struct store *st, int id,
                   int64_t minute, const struct tally *t);
+/* Within a transaction: store series id was freed (store.h): delete its
+ * row and any bucket left of it, and forget its db id (the store may give
+ * the id to a new series, written after this). db_rollback remembers it
+ * again. The change log then says "everything": viewers load anew,
+ * without the series. */
+int db_forget_series(struct db *db, int id);
 /* Within a transaction: delete buckets that start before t. */
 int db_prune(struct db *db, int64_t before);
 /* *out = the start of the newest bucket stored, INT64_MIN when there is

@@ -42,6 +42,45 @@ static const char *bounded(const char *s, char *buf, const char *fallback)
     return buf;
 }
 
+/* The price tiers (store.h), each with what pricing needs of it: batch
+ * rates, and the input size of one request of the long-context class (the
+ * table's tiers start above 200k and 272k tokens). */
+static const struct tier {
+    const char *name;
+    bool batch;
+    int service;            /* pricing_tokens' */
+    int64_t request_input;
+} tiers[] = {
+    {"", false, 0, 0},                 {">200k", false, 0, 200001},
+    {">272k", false, 0, 272001},       {"batch", true, 0, 0},
+    {"batch>200k", true, 0, 200001},   {"batch>272k", true, 0, 272001},
+    {"priority", false, 1, 0},         {"priority>200k", false, 1, 200001},
+    {"priority>272k", false, 1, 272001}, {"flex", false, 2, 0},
+    {"flex>200k", false, 2, 200001},   {"flex>272k", false, 2, 272001},
+};
+
+/* Batch, else the service tier; then the long-context class: of one
+ * request's input (a span), or of a group of long-context requests. */
+static const struct tier *record_tier(const struct usage *u)
+{
+    int ctx = u->long_context ? 1
+              : !u->per_request ? 0 : u->input > 272000 ? 2 : u->input > 200000 ? 1 : 0;
+    int base = u->batch                                  ? 1
+               : u->service == USAGE_SERVICE_PRIORITY ? 2
+               : u->service == USAGE_SERVICE_FLEX     ? 3 : 0;
+    return &tiers[base * 3 + ctx];
+}
+
+const char *ingest_tier(const struct usage *u) { return record_tier(u)->name; }
+
+static const struct tier *tier_named(const char *name)
+{
+    for (size_t i = 0; i < sizeof tiers / sizeof *tiers; i++)
+        if (strcmp(tiers[i].name, name) == 0)
+            return &tiers[i];
+    return NULL;
+}
+
 void ingest_pricing_tokens(const struct usage *u, struct pricing_tokens *out)
 {
     *out = (struct pricing_tokens){
@@ -52,22 +91,29 @@ void ingest_pricing_tokens(const struct usage *u, struct pricing_tokens *out)
         .output = u->output,
         .reasoning = u->reasoning_known ? u->reasoning : 0,
         .batch = u->batch,
-        .request_input = u->per_request ? u->input : 0,
+        .service = record_tier(u)->service,
+        /* the class's, which repricing will use too (the same tier) */
+        .request_input = record_tier(u)->request_input,
         .provider = u->provider,
     };
 }
 
 /* A better span of a call arrived: what the call counted so far leaves
  * the store (its own series and minute), the better span's usage comes in. */
-static void take_back(struct ingest *in, const struct calls_ref *call)
+static void take_back(struct ingest *in, const struct calls_ref *call, int64_t now)
 {
     int series;
     int64_t minute;
     struct tally old, minus = {0};
     calls_counted(in->calls, call, &series, &minute, &old);
+    in->stats.replaced++;
+    /* a count older than the retention is pruned (or about to be, and out
+     * of every window): nothing to take back - and its series may have
+     * been freed, its id given to another (store.h) */
+    if (minute < now - STORE_RETENTION)
+        return;
     tally_sub(&minus, &old);
     store_add(in->st, series, minute, &minus);
-    in->stats.replaced++;
 }
 
 /* What the retention is measured back from: the newest data stored, or
@@ -125,19 +171,23 @@ static int put(struct sink *sink, const struct usage *u)
         .output = u->output,
         .output_rk = u->reasoning_known ? u->output : 0,
         .reasoning = u->reasoning_known ? u->reasoning : 0,
+        .requests_unknown = u->requests_unknown,
+        .no_usage = u->tokens_unknown,
+        .reported_n = u->has_reported,
         .cost = status == PRICE_NONE ? 0 : usd,
         .billed = u->has_billed ? u->billed_usd : 0,
+        .reported = u->has_reported ? u->reported_usd : 0,
     };
     struct series_key key = {
         bounded(u->source, sbuf, "unknown"), provider, name,
-        u->tenant ? bounded(u->tenant, tbuf, "") : "",
+        u->tenant ? bounded(u->tenant, tbuf, "") : "", ingest_tier(u),
     };
     int id = store_series(in->st, &key);
     /* a billed-only record (a cost report) says nothing about pricing */
     if (u->requests || u->input || u->output)
         store_series_set_price(in->st, id, status);
     if (call.verdict == CALLS_BETTER)
-        take_back(in, &call);
+        take_back(in, &call, now);
     store_add(in->st, id, u->ts, &t);
     if (u->dedup_key)
         calls_remember(in->calls, &call, u, id, u->ts, &t, now);
@@ -225,18 +275,83 @@ struct sink *ingest_sink(struct ingest *in) { return &in->sink; }
 
 int ingest_start(struct ingest *in, char *err, size_t errlen)
 {
-    if (!in->db)
-        return 0;
-    int64_t now = clock_now();
-    if (db_newest_minute(in->db, &in->newest) != 0) {
-        snprintf(err, errlen, "%s", db_error(in->db));
-        return -1;
+    if (in->db) {
+        int64_t now = clock_now();
+        if (db_newest_minute(in->db, &in->newest) != 0) {
+            snprintf(err, errlen, "%s", db_error(in->db));
+            return -1;
+        }
+        if (in->newest != INT64_MIN && now - in->newest > STORE_RETENTION)
+            log_msg(LOG_WARN, "the clock is %" PRId64 " days past the newest data stored: "
+                    "nothing is pruned until newer data arrives (is the clock right?)",
+                    (now - in->newest) / CLOCK_DAY);
+        if (calls_load(in->calls, in->db, in->st, now, err, errlen) != 0)
+            return -1;
     }
-    if (in->newest != INT64_MIN && now - in->newest > STORE_RETENTION)
-        log_msg(LOG_WARN, "the clock is %" PRId64 " days past the newest data stored: "
-                "nothing is pruned until newer data arrives (is the clock right?)",
-                (now - in->newest) / CLOCK_DAY);
-    return calls_load(in->calls, in->db, in->st, now, err, errlen);
+    size_t n = ingest_reprice(in);
+    if (n)
+        log_msg(LOG_INFO, "prices: %zu stored minutes priced again with the table in force", n);
+    return 0;
+}
+
+/* One series being priced again: its entry and tier, and the worst status
+ * its buckets price at. */
+struct repricing {
+    const struct pricing *p;
+    const struct price *pr;
+    struct pricing_tokens tk;
+    enum price_status status;
+};
+
+static double bucket_cost(void *ctx, const struct tally *t)
+{
+    struct repricing *r = ctx;
+    r->tk.input = t->input;
+    r->tk.cache_read = t->cache_read;
+    r->tk.cache_write_5m = t->cache_write_5m;
+    r->tk.cache_write_1h = t->cache_write_1h;
+    r->tk.output = t->output;
+    r->tk.reasoning = t->reasoning;
+    double usd;
+    if (pricing_cost(r->p, r->pr, &r->tk, &usd) == PRICE_PARTIAL)
+        r->status = PRICE_PARTIAL;
+    return usd;
+}
+
+/* Series id priced again; how many of its buckets changed. */
+static size_t reprice_series(struct ingest *in, int id)
+{
+    const struct series_key *k = store_series_key(in->st, id);
+    /* billed amounts never change; folded model names are gone (their
+     * spend was priced by name on the way in, and stays) */
+    if (strcmp(k->model, USAGE_BILLED_MODEL) == 0 || strcmp(k->model, STORE_OTHER_MODELS) == 0)
+        return 0;
+    const struct tier *tier = tier_named(k->tier);
+    if (!tier) { /* as stored (or a tier this code does not know) */
+        if (store_series_price(in->st, id) != PRICE_NONE)
+            return 0;
+        tier = &tiers[0];
+    }
+    const char *name;
+    struct repricing r = {
+        .p = in->pricing,
+        .pr = pricing_lookup(in->pricing, k->provider, k->model, &name),
+        .tk = {.batch = tier->batch, .service = tier->service,
+               .request_input = tier->request_input, .provider = k->provider},
+        .status = PRICE_FULL,
+    };
+    size_t n = store_reprice_series(in->st, id, bucket_cost, &r);
+    store_series_reset_price(in->st, id, r.pr ? r.status : PRICE_NONE);
+    return n;
+}
+
+size_t ingest_reprice(struct ingest *in)
+{
+    size_t n = 0;
+    for (size_t id = 0; id < store_series_count(in->st); id++)
+        if (store_series_live(in->st, (int)id))
+            n += reprice_series(in, (int)id);
+    return n;
 }
 
 bool ingest_pending(const struct ingest *in)
@@ -246,6 +361,12 @@ bool ingest_pending(const struct ingest *in)
 }
 
 const struct ingest_stats *ingest_stats(const struct ingest *in) { return &in->stats; }
+
+static int forget_series(void *ctx, int id)
+{
+    struct ingest *in = ctx;
+    return db_forget_series(in->db, id);
+}
 
 static int put_series(void *ctx, int id)
 {
@@ -278,7 +399,9 @@ int ingest_flush(struct ingest *in, char *err, size_t errlen)
         return 0;
     if (db_begin(in->db) != 0)
         goto fail;
-    if (store_series_dirty_each(in->st, put_series, in) != 0 ||
+    /* freed series first: their ids may hold new series already */
+    if (store_freed_each(in->st, forget_series, in) != 0 ||
+        store_series_dirty_each(in->st, put_series, in) != 0 ||
         store_dirty_each(in->st, put_bucket, in) != 0)
         goto rollback;
     for (size_t i = 0; i < in->cursors.cap; i++) {

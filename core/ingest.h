@@ -39,6 +39,10 @@ struct ingest_stats {
  * u's as given: the ingest passes the bounded name it stores. */
 void ingest_pricing_tokens(const struct usage *u, struct pricing_tokens *out);
 
+/* The price tier of record u (store.h: batch, and a span's long-context
+ * class by its input), which the series of u keys. */
+const char *ingest_tier(const struct usage *u);
+
 /* db may be NULL (nothing persisted). The ingest borrows st, db and p. */
 struct ingest *ingest_new(struct store *st, struct db *db, struct pricing *p);
 void ingest_free(struct ingest *in);
@@ -46,8 +50,16 @@ void ingest_free(struct ingest *in);
  * ingest borrows it, the old one may be freed once this returns). */
 void ingest_set_pricing(struct ingest *in, struct pricing *p);
 /* Read back the spans remembered in the database (calls.h), before any
- * record is put. 0, or -1 with the reason in err. */
+ * record is put, and price what the store holds with the table in force
+ * (ingest_reprice). 0, or -1 with the reason in err. */
 int ingest_start(struct ingest *in, char *err, size_t errlen);
+/* Spend is the stored tokens priced by the table in force (DESIGN.md §4):
+ * price every stored bucket again with p (after a price, an alias or a
+ * discount was added, or a newer table loaded). Billed and reported
+ * amounts never change; a series stored before tiers were
+ * (STORE_TIER_AS_STORED) keeps its cost unless it was unpriced. Changed
+ * buckets are written at the next flush. Returns how many changed. */
+size_t ingest_reprice(struct ingest *in);
 struct sink *ingest_sink(struct ingest *in);
 
 /* Persist every change since the last flush, in one transaction, and prune

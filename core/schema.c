@@ -181,6 +181,50 @@ struct step {
     "CREATE TABLE notified_once("                                                  \
     "  key TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;"
 
+/* ---- version 9 ------------------------------------------------------------------- */
+
+/* What collectors told and the store dropped before (store.h, struct
+ * tally): records whose request count is unknown (usage from metrics),
+ * calls counted without token counts, and the sender's own cost (Claude
+ * Code's cost_usd) with the number of records that carried one. In the
+ * buckets and in the counted span of each remembered call (calls.c), which
+ * a restart may still take back. Rows written before this step hold 0:
+ * what they did not store cannot be recovered (their metric usage reads as
+ * 0 known requests, no reported cost). */
+#define STEP_9_TALLY_UNKNOWNS                                                      \
+    "ALTER TABLE buckets ADD COLUMN requests_unknown INTEGER NOT NULL DEFAULT 0;"  \
+    "ALTER TABLE buckets ADD COLUMN no_usage INTEGER NOT NULL DEFAULT 0;"          \
+    "ALTER TABLE buckets ADD COLUMN reported_n INTEGER NOT NULL DEFAULT 0;"        \
+    "ALTER TABLE buckets ADD COLUMN reported REAL NOT NULL DEFAULT 0;"             \
+    "ALTER TABLE seen_spans ADD COLUMN requests_unknown INTEGER;"                  \
+    "ALTER TABLE seen_spans ADD COLUMN no_usage INTEGER;"                          \
+    "ALTER TABLE seen_spans ADD COLUMN reported_n INTEGER;"                        \
+    "ALTER TABLE seen_spans ADD COLUMN reported REAL;"
+
+/* ---- version 10 ------------------------------------------------------------------- */
+
+/* Spend is computed from the stored tokens with the price table in force
+ * (DESIGN.md §4), so a series also keys the price dimensions a record's
+ * cost depends on beyond its model (store.h: the tier, e.g. "batch>200k").
+ * SQLite cannot widen a UNIQUE constraint: the table is made anew and the
+ * rows copied, ids kept (buckets refer to them). Series from before hold
+ * '?' (STORE_TIER_AS_STORED): whether their usage was batch or long-context
+ * was not stored and cannot be recovered, so their stored cost stands
+ * (repriced only while unpriced, as standard). The counted span of a
+ * remembered call names its series' tier too. */
+#define STEP_10_SERIES_TIER                                                        \
+    "CREATE TABLE series_v10("                                                     \
+    "  id INTEGER PRIMARY KEY,"                                                    \
+    "  source TEXT NOT NULL, provider TEXT NOT NULL,"                              \
+    "  model TEXT NOT NULL, tenant TEXT NOT NULL, tier TEXT NOT NULL,"             \
+    "  price TEXT NOT NULL,"                                                       \
+    "  UNIQUE(source, provider, model, tenant, tier));"                            \
+    "INSERT INTO series_v10(id, source, provider, model, tenant, tier, price)"     \
+    "  SELECT id, source, provider, model, tenant, '?', price FROM series;"        \
+    "DROP TABLE series;"                                                           \
+    "ALTER TABLE series_v10 RENAME TO series;"                                     \
+    "ALTER TABLE seen_spans ADD COLUMN tier TEXT;"
+
 /* THE list: step i takes version i to i + 1. Append only (schema.h). */
 static const struct step steps[] = {
     {"the store's series and buckets, the collectors' cursors", STEP_1_STORE},
@@ -191,6 +235,9 @@ static const struct step steps[] = {
     {"what the owner shares with viewers", STEP_6_VIEWERS},
     {"spendtop's mark (application_id)", STEP_7_MARK},
     {"budget days and one-shot notifications", STEP_8_BUDGETS},
+    {"unknown request counts, calls without usage, reported cost",
+     STEP_9_TALLY_UNKNOWNS},
+    {"series keyed by price tier, for prices applied at read", STEP_10_SERIES_TIER},
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof *steps))

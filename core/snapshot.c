@@ -125,6 +125,9 @@ static void json_spend(struct jsonw *w, const struct view *v)
     key_num(w, "burn_usd_per_hour", s->burn_usd_per_hour);
     key_num(w, "projected_today_usd", s->projected_today_usd);
     key_num(w, "billed_today_usd", s->billed_today_usd);
+    /* beyond DESIGN.md §7's keys, after them (README "--once --json") */
+    key_num(w, "reported_usd", s->reported_usd);
+    key_int(w, "no_usage", s->no_usage);
     jsonw_object_end(w);
 
     jsonw_key(w, "cache");
@@ -177,9 +180,14 @@ static void model_object(struct jsonw *w, const void *item)
     key_str(w, "provider", m->provider);
     key_str(w, "model", m->model);
     key_num(w, "window_usd", m->window_usd);
-    key_int(w, "requests", m->requests);
+    jsonw_key(w, "requests");
+    if (m->requests == 0 && m->requests_unknown > 0)
+        jsonw_null(w); /* only usage from metrics: not known, not 0 */
+    else
+        jsonw_int(w, m->requests);
     key_num(w, "share", m->share);
     key_num(w, "baseline_share", m->baseline_share);
+    key_int(w, "requests_unknown", m->requests_unknown);
     jsonw_object_end(w);
 }
 
@@ -212,6 +220,22 @@ static void source_object(struct jsonw *w, const void *item)
     jsonw_object_end(w);
 }
 
+/* Beyond DESIGN.md §7's keys, after them: whether names were folded past
+ * the store's caps (README "--once --json"). */
+static void json_folding(struct jsonw *w, const struct view_folding *f)
+{
+    jsonw_key(w, "folding");
+    jsonw_object_begin(w);
+    jsonw_key(w, "active");
+    jsonw_bool(w, f->active);
+    key_int(w, "series", f->series);
+    key_int(w, "series_max", f->series_max);
+    key_int(w, "models_per_provider_max", f->models_max);
+    key_int(w, "tenant_records", f->tenant_records);
+    key_int(w, "model_records", f->model_records);
+    jsonw_object_end(w);
+}
+
 /* The keys in the order of DESIGN.md §7. */
 void snapshot_json(const struct view *v, struct strbuf *out)
 {
@@ -233,6 +257,12 @@ void snapshot_json(const struct view *v, struct strbuf *out)
     key_array(&w, "budgets", v->budgets, v->nbudgets, sizeof *v->budgets, budget_object);
     key_array(&w, "unpriced", v->unpriced, v->nunpriced, sizeof *v->unpriced, unpriced_object);
     key_array(&w, "sources", v->sources, v->nsources, sizeof *v->sources, source_object);
+    jsonw_key(&w, "prices"); /* beyond §7, after it: the prices in force */
+    if (v->prices[0])
+        jsonw_string(&w, v->prices);
+    else
+        jsonw_null(&w);
+    json_folding(&w, &v->folding);
     jsonw_object_end(&w);
     strbuf_putc(out, '\n');
 }
@@ -245,8 +275,9 @@ static void text_spend(const struct view *v, struct strbuf *out)
     char a[32], b[32], c[32], when[32], win[16];
     fmt_time(when, sizeof when, v->now);
     fmt_window(win, sizeof win, v->window);
-    strbuf_printf(out, "spendtop snapshot at %s, window %s%s\n\n", when, win,
+    strbuf_printf(out, "spendtop snapshot at %s, window %s%s\n", when, win,
                   v->baseline_days ? "" : " (learning: no baseline yet)");
+    strbuf_printf(out, "prices: %s\n\n", v->prices[0] ? v->prices : "n/a");
     const struct view_spend *s = &v->spend;
     fmt_usd_full(a, sizeof a, s->window_usd);
     fmt_usd_full(b, sizeof b, s->baseline_usd);
@@ -261,6 +292,9 @@ static void text_spend(const struct view *v, struct strbuf *out)
     fmt_usd_full(b, sizeof b, s->last_7d_usd);
     fmt_usd_full(c, sizeof c, s->billed_today_usd);
     strbuf_printf(out, "           last 24h %s   last 7d %s   billed today %s\n", a, b, c);
+    fmt_usd_full(a, sizeof a, s->reported_usd);
+    strbuf_printf(out, "           reported by senders %s   calls without usage %lld\n", a,
+                  (long long)s->no_usage);
     fmt_pct_full(a, sizeof a, v->cache.rate);
     fmt_pct_full(b, sizeof b, v->cache.baseline);
     strbuf_printf(out, "Cache      hit rate %s   baseline %s   (%lld of %lld input tokens)\n",
@@ -303,8 +337,13 @@ static void text_models(const struct view *v, struct strbuf *out)
         fmt_usd_full(a, sizeof a, m->window_usd);
         fmt_pct_full(b, sizeof b, m->share);
         fmt_pct_full(c, sizeof c, m->baseline_share);
-        strbuf_printf(out, "%-12s %-28s %12s %9lld %8s %9s%s\n", name, name2, a,
-                      (long long)m->requests, b, c,
+        char req[32];
+        if (m->requests == 0 && m->requests_unknown > 0)
+            snprintf(req, sizeof req, "n/a");
+        else
+            snprintf(req, sizeof req, "%lld%s", (long long)m->requests,
+                     m->requests_unknown > 0 ? "+" : ""); /* some unknown */
+        strbuf_printf(out, "%-12s %-28s %12s %9s %8s %9s%s\n", name, name2, a, req, b, c,
                       m->price == PRICE_NONE ? "  unpriced"
                       : m->price == PRICE_PARTIAL ? "  partially priced" : "");
     }
@@ -366,6 +405,19 @@ static void text_alerts_sources(const struct view *v, struct strbuf *out)
     }
 }
 
+/* Folding, when it happens. */
+static void text_folding(const struct view *v, struct strbuf *out)
+{
+    const struct view_folding *f = &v->folding;
+    if (!f->active)
+        return;
+    strbuf_printf(out, "\nFolding: %lld series (cap %lld): %lld records counted as tenant "
+                  "'%s', %lld as model '%s' (more than %lld names for a provider)\n",
+                  (long long)f->series, (long long)f->series_max, (long long)f->tenant_records,
+                  STORE_OVERFLOW_TENANT, (long long)f->model_records, STORE_OTHER_MODELS,
+                  (long long)f->models_max);
+}
+
 void snapshot_text(const struct view *v, struct strbuf *out)
 {
     text_spend(v, out);
@@ -373,4 +425,5 @@ void snapshot_text(const struct view *v, struct strbuf *out)
     text_models(v, out);
     text_budgets(v, out);
     text_alerts_sources(v, out);
+    text_folding(v, out);
 }

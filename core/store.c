@@ -1,6 +1,7 @@
 /* store.c - time-bucketed aggregates (see store.h). */
 #include "core/store.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,9 +23,12 @@ struct bucket_array {
 };
 
 struct series {
-    struct series_key key;  /* interned strings */
+    struct series_key key;  /* interned strings (kept while the id is free) */
     enum price_status price;
     bool dirty;
+    bool live;              /* false: freed, its id waiting for reuse */
+    bool mixed;             /* model folded: several price entries meet */
+    bool price_seen;        /* a record has said how it is priced */
     struct bucket_array minutes;
     struct bucket_array hours;   /* sums of the minutes, for long intervals */
 };
@@ -34,15 +38,27 @@ struct dirty_ref {
     int64_t minute;
 };
 
+/* A growing list of ids. */
+struct ids {
+    int *v;
+    size_t n, cap;
+};
+
 struct store {
     struct series *series;
-    size_t nseries, cap;
-    struct hmap index;     /* composite key -> id + 1 */
-    struct hmap names;     /* interned strings */
+    size_t nseries, cap;   /* slots: ids 0 .. nseries - 1 */
+    size_t nlive;
+    struct ids free_ids;   /* freed slots, reused first */
+    struct ids freed;      /* freed since the last store_dirty_clear */
+    struct hmap index;     /* composite key -> id + 1 (live series) */
+    struct hmap names;     /* interned strings -> how many slots use them */
+    struct hmap models;    /* (provider, model) -> live series using it */
+    struct hmap providers; /* provider -> distinct models of live series */
     struct dirty_ref *dirty;
     size_t ndirty, dirty_cap;
     uint64_t generation;
-    bool overflow_logged;
+    struct store_folding folding;
+    bool overflow_logged, models_logged;
 };
 
 /* ---- tallies ------------------------------------------------------------- */
@@ -78,8 +94,12 @@ void tally_add(struct tally *d, const struct tally *s)
     d->output = sat_add(d->output, s->output);
     d->output_rk = sat_add(d->output_rk, s->output_rk);
     d->reasoning = sat_add(d->reasoning, s->reasoning);
+    d->requests_unknown = sat_add(d->requests_unknown, s->requests_unknown);
+    d->no_usage = sat_add(d->no_usage, s->no_usage);
+    d->reported_n = sat_add(d->reported_n, s->reported_n);
     d->cost += s->cost;
     d->billed += s->billed;
+    d->reported += s->reported;
 }
 
 void tally_sub(struct tally *d, const struct tally *s)
@@ -94,8 +114,12 @@ void tally_sub(struct tally *d, const struct tally *s)
     d->output = sat_sub(d->output, s->output);
     d->output_rk = sat_sub(d->output_rk, s->output_rk);
     d->reasoning = sat_sub(d->reasoning, s->reasoning);
+    d->requests_unknown = sat_sub(d->requests_unknown, s->requests_unknown);
+    d->no_usage = sat_sub(d->no_usage, s->no_usage);
+    d->reported_n = sat_sub(d->reported_n, s->reported_n);
     d->cost -= s->cost;
     d->billed -= s->billed;
+    d->reported -= s->reported;
 }
 
 bool tally_is_zero(const struct tally *t)
@@ -118,28 +142,59 @@ void store_free(struct store *st)
     }
     free(st->series);
     free(st->dirty);
+    free(st->free_ids.v);
+    free(st->freed.v);
     hmap_free(&st->index, NULL);
     hmap_free(&st->names, NULL);
+    hmap_free(&st->models, NULL);
+    hmap_free(&st->providers, NULL);
     free(st);
 }
 
+static void ids_push(struct ids *l, int id)
+{
+    xgrow(&l->v, &l->cap, l->n + 1, sizeof *l->v);
+    l->v[l->n++] = id;
+}
+
+/* A counter kept as a map value: add d, and remove the key at 0. Returns
+ * the count before. */
+static intptr_t count_add(struct hmap *m, const char *key, size_t len, intptr_t d)
+{
+    void **slot = hmap_put(m, key, len);
+    intptr_t before = (intptr_t)*slot;
+    *slot = (void *)(before + d);
+    if (before + d == 0)
+        free(hmap_remove(m, key, len, NULL));
+    return before;
+}
+
+static intptr_t count_of(const struct hmap *m, const char *key, size_t len)
+{
+    return (intptr_t)hmap_get(m, key, len);
+}
+
+/* The stored copy of s, one more user of it. */
 static const char *intern(struct store *st, const char *s)
 {
     size_t n = strlen(s);
-    const char *k = hmap_key(&st->names, s, n);
-    if (k)
-        return k;
-    hmap_put(&st->names, s, n);
+    count_add(&st->names, s, n, 1);
     return hmap_key(&st->names, s, n);
+}
+
+/* One user fewer of interned s; freed with the last. */
+static void release(struct store *st, const char *s)
+{
+    if (s)
+        count_add(&st->names, s, strlen(s), -1);
 }
 
 /* Composite key: each part prefixed by its length, so no byte a name may
  * contain (names are untrusted) can make two keys collide. */
-static size_t composite(char *buf, size_t len, const struct series_key *k)
+static size_t composite(char *buf, size_t len, const char *const *parts, int nparts)
 {
     size_t n = 0;
-    const char *parts[] = {k->source, k->provider, k->model, k->tenant};
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < nparts; i++) {
         const char *p = parts[i] ? parts[i] : "";
         size_t pl = strlen(p);
         if (pl > 240)
@@ -153,40 +208,168 @@ static size_t composite(char *buf, size_t len, const struct series_key *k)
     return n;
 }
 
-int store_series(struct store *st, const struct series_key *key)
+static size_t series_composite(char *buf, size_t len, const struct series_key *k)
+{
+    const char *parts[] = {k->source, k->provider, k->model, k->tenant, k->tier};
+    return composite(buf, len, parts, 5);
+}
+
+/* The live series of key k, or -1. */
+static int find_series(const struct store *st, const struct series_key *k)
 {
     char buf[1024];
-    struct series_key folded;
-    size_t n = composite(buf, sizeof buf, key);
+    size_t n = series_composite(buf, sizeof buf, k);
     void *found = hmap_get(&st->index, buf, n);
-    if (!found && st->nseries >= STORE_MAX_SERIES) {
-        folded = *key;
-        folded.tenant = STORE_OVERFLOW_TENANT;
-        key = &folded;
-        n = composite(buf, sizeof buf, key);
-        found = hmap_get(&st->index, buf, n);
-        if (!st->overflow_logged) {
-            log_msg(LOG_WARN, "more than %d series: new tenants are counted "
-                    "as '%s'", STORE_MAX_SERIES, STORE_OVERFLOW_TENANT);
-            st->overflow_logged = true;
+    return found ? (int)((intptr_t)found - 1) : -1;
+}
+
+/* Count one more (d = 1) or one fewer (d = -1) live series of k's
+ * (provider, model), and of the provider's distinct models. */
+static void count_model(struct store *st, const struct series_key *k, intptr_t d)
+{
+    char buf[600];
+    const char *parts[] = {k->provider, k->model};
+    size_t n = composite(buf, sizeof buf, parts, 2);
+    intptr_t before = count_add(&st->models, buf, n, d);
+    if ((d > 0 && before == 0) || (d < 0 && before == 1))
+        count_add(&st->providers, k->provider, strlen(k->provider), d);
+}
+
+/* Would k's model be a new name past its provider's cap? */
+static bool model_over_cap(const struct store *st, const struct series_key *k)
+{
+    char buf[600];
+    const char *parts[] = {k->provider, k->model};
+    size_t n = composite(buf, sizeof buf, parts, 2);
+    return count_of(&st->models, buf, n) == 0 &&
+           count_of(&st->providers, k->provider, strlen(k->provider)) >= STORE_MAX_MODELS;
+}
+
+static void warn_once(bool *logged, const char *what, int cap, const char *into)
+{
+    if (*logged)
+        return;
+    log_msg(LOG_WARN, "more than %d %s: the rest are counted as '%s'", cap, what, into);
+    *logged = true;
+}
+
+/* Fold k (a key with no live series) past the caps (store.h); *id is the
+ * folded key's live series, or -1 when it must be made. */
+static void fold(struct store *st, struct series_key *k, int *id)
+{
+    *id = -1;
+    if (st->nlive >= STORE_MAX_SERIES) {
+        k->tenant = STORE_OVERFLOW_TENANT;
+        st->folding.tenant_records++;
+        warn_once(&st->overflow_logged, "series", STORE_MAX_SERIES, STORE_OVERFLOW_TENANT);
+        if ((*id = find_series(st, k)) >= 0)
+            return;
+        if (st->nlive >= STORE_MAX_SERIES + STORE_OVERFLOW_SERIES) {
+            k->provider = STORE_OTHER_PROVIDER;
+            k->model = STORE_OTHER_MODELS;
+            if ((*id = find_series(st, k)) >= 0)
+                return;
         }
     }
-    if (found)
-        return (int)((intptr_t)found - 1);
+    if (model_over_cap(st, k)) {
+        k->model = STORE_OTHER_MODELS;
+        st->folding.model_records++;
+        warn_once(&st->models_logged, "model names for a provider", STORE_MAX_MODELS,
+                  STORE_OTHER_MODELS);
+        *id = find_series(st, k);
+    }
+}
+
+/* A slot for a new series: a freed one, whose old names (in *old, all
+ * NULL for a new slot) the caller releases once the new ones are interned
+ * (a name may be both), or a new one. */
+static int new_slot(struct store *st, struct series_key *old)
+{
+    memset(old, 0, sizeof *old);
+    if (st->free_ids.n) {
+        int id = st->free_ids.v[--st->free_ids.n];
+        struct series *s = &st->series[id];
+        *old = s->key;
+        memset(s, 0, sizeof *s);
+        return id;
+    }
     xgrow(&st->series, &st->cap, st->nseries + 1, sizeof *st->series);
-    struct series *s = &st->series[st->nseries];
-    memset(s, 0, sizeof *s);
-    s->key.source = intern(st, key->source ? key->source : "");
-    s->key.provider = intern(st, key->provider ? key->provider : "");
-    s->key.model = intern(st, key->model ? key->model : "");
-    s->key.tenant = intern(st, key->tenant ? key->tenant : "");
-    s->price = PRICE_FULL;
-    s->dirty = true;
-    *hmap_put(&st->index, buf, n) = (void *)(intptr_t)(st->nseries + 1);
+    memset(&st->series[st->nseries], 0, sizeof st->series[st->nseries]);
     return (int)st->nseries++;
 }
 
+static void release_key(struct store *st, const struct series_key *k)
+{
+    release(st, k->source);
+    release(st, k->provider);
+    release(st, k->model);
+    release(st, k->tenant);
+    release(st, k->tier);
+}
+
+int store_series(struct store *st, const struct series_key *key)
+{
+    struct series_key k = {
+        key->source ? key->source : "", key->provider ? key->provider : "",
+        key->model ? key->model : "", key->tenant ? key->tenant : "",
+        key->tier ? key->tier : "",
+    };
+    int id = find_series(st, &k);
+    if (id >= 0)
+        return id;
+    fold(st, &k, &id);
+    if (id >= 0)
+        return id;
+    struct series_key old;
+    id = new_slot(st, &old);
+    struct series *s = &st->series[id];
+    s->key.source = intern(st, k.source);
+    s->key.provider = intern(st, k.provider);
+    s->key.model = intern(st, k.model);
+    s->key.tenant = intern(st, k.tenant);
+    s->key.tier = intern(st, k.tier);
+    release_key(st, &old);
+    s->price = PRICE_FULL;
+    s->dirty = true;
+    s->live = true;
+    s->mixed = strcmp(k.model, STORE_OTHER_MODELS) == 0;
+    char buf[1024];
+    size_t n = series_composite(buf, sizeof buf, &s->key);
+    *hmap_put(&st->index, buf, n) = (void *)(intptr_t)(id + 1);
+    count_model(st, &s->key, 1);
+    st->nlive++;
+    return id;
+}
+
+/* Free series id (it has no bucket left): out of the index and the
+ * counts, its id queued for reuse; its names stay until then. */
+static void free_series(struct store *st, int id)
+{
+    struct series *s = &st->series[id];
+    char buf[1024];
+    size_t n = series_composite(buf, sizeof buf, &s->key);
+    free(hmap_remove(&st->index, buf, n, NULL));
+    count_model(st, &s->key, -1);
+    free(s->minutes.b);
+    free(s->hours.b);
+    memset(&s->minutes, 0, sizeof s->minutes);
+    memset(&s->hours, 0, sizeof s->hours);
+    s->live = false;
+    s->dirty = false;
+    st->nlive--;
+    ids_push(&st->free_ids, id);
+    ids_push(&st->freed, id);
+}
+
 size_t store_series_count(const struct store *st) { return st->nseries; }
+
+bool store_series_live(const struct store *st, int id) { return st->series[id].live; }
+
+void store_folding(const struct store *st, struct store_folding *out)
+{
+    *out = st->folding;
+    out->series = st->nlive;
+}
 
 const struct series_key *store_series_key(const struct store *st, int id)
 {
@@ -201,6 +384,11 @@ enum price_status store_series_price(const struct store *st, int id)
 void store_series_set_price(struct store *st, int id, enum price_status p)
 {
     struct series *s = &st->series[id];
+    /* folded model names: priced and unpriced ones together are partly
+     * priced (the priced ones' spend is counted, the others' is not) */
+    if (s->mixed && s->price_seen && s->price != p)
+        p = PRICE_PARTIAL;
+    s->price_seen = true;
     if (s->price == PRICE_PARTIAL && p == PRICE_FULL)
         return; /* once a fallback was used, the series stays partial */
     if (s->price != p) {
@@ -277,13 +465,50 @@ void store_set(struct store *st, int id, int64_t ts, const struct tally *t)
     tally_add(&bucket_at(&s->hours, clock_floor(m, CLOCK_HOUR))->t, &delta);
 }
 
+/* Two costs the same but for rounding (a sum priced at once, or record
+ * by record, differs in the last bits). */
+static bool same_cost(double a, double b)
+{
+    return fabs(a - b) <= 1e-12 * fmax(fabs(a), fabs(b));
+}
+
+void store_series_reset_price(struct store *st, int id, enum price_status p)
+{
+    struct series *s = &st->series[id];
+    if (s->price != p) {
+        s->price = p;
+        s->dirty = true;
+        st->generation++;
+    }
+}
+
+size_t store_reprice_series(struct store *st, int id,
+                            double (*cost)(void *ctx, const struct tally *t), void *ctx)
+{
+    struct series *s = &st->series[id];
+    size_t changed = 0;
+    for (size_t i = 0; i < s->minutes.n; i++) {
+        struct bucket *b = &s->minutes.b[i];
+        double usd = cost(ctx, &b->t);
+        usd = isnan(usd) ? 0 : usd;
+        if (same_cost(usd, b->t.cost))
+            continue;
+        struct bucket *h = bucket_at(&s->hours, clock_floor(b->start, CLOCK_HOUR));
+        h->t.cost += usd - b->t.cost;
+        b->t.cost = usd;
+        mark_dirty(st, id, b);
+        changed++;
+    }
+    return changed;
+}
+
 void store_clear_range(struct store *st, const char *source, int64_t t0,
                        int64_t t1, bool billed)
 {
     static const struct tally zero;
     for (size_t id = 0; id < st->nseries; id++) {
         struct series *s = &st->series[id];
-        if (strcmp(s->key.source, source) != 0 ||
+        if (!s->live || strcmp(s->key.source, source) != 0 ||
             (strcmp(s->key.model, USAGE_BILLED_MODEL) == 0) != billed)
             continue;
         for (size_t i = lower_bound(&s->minutes, t0);
@@ -367,6 +592,8 @@ size_t store_prune(struct store *st, int64_t before)
     int64_t h = clock_floor(before, CLOCK_HOUR);
     for (size_t i = 0; i < st->nseries; i++) {
         struct series *s = &st->series[i];
+        if (!s->live)
+            continue;
         dropped += drop_before(&s->minutes, before);
         /* hours that start before h end by `before`: gone entirely */
         drop_before(&s->hours, h);
@@ -375,6 +602,8 @@ size_t store_prune(struct store *st, int64_t before)
             memset(&s->hours.b[0].t, 0, sizeof s->hours.b[0].t);
             sum_range(&s->minutes, h, h + CLOCK_HOUR, &s->hours.b[0].t);
         }
+        if (s->minutes.n == 0) /* its data has aged out */
+            free_series(st, (int)i);
     }
     /* dirty references to dropped buckets are now dangling: forget them
      * (db.c prunes the same range itself) */
@@ -433,6 +662,7 @@ void store_dirty_clear(struct store *st)
             a->b[k].dirty = false;
     }
     st->ndirty = 0;
+    st->freed.n = 0;
     for (size_t i = 0; i < st->nseries; i++)
         st->series[i].dirty = false;
 }
@@ -443,9 +673,19 @@ int store_series_dirty_each(struct store *st, int (*fn)(void *ctx, int id),
                             void *ctx)
 {
     for (size_t i = 0; i < st->nseries; i++) {
-        if (!st->series[i].dirty)
+        if (!st->series[i].dirty || !st->series[i].live)
             continue;
         int rc = fn(ctx, (int)i);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int store_freed_each(struct store *st, int (*fn)(void *ctx, int id), void *ctx)
+{
+    for (size_t i = 0; i < st->freed.n; i++) {
+        int rc = fn(ctx, st->freed.v[i]);
         if (rc != 0)
             return rc;
     }

@@ -35,8 +35,19 @@ struct tally {
     int64_t output;
     int64_t output_rk;      /* output of records whose reasoning is known */
     int64_t reasoning;
+    /* Counts of records (not tokens) whose facts are partly unknown, so
+     * that a sum can say "unknown" instead of a wrong 0: */
+    int64_t requests_unknown; /* records whose request count is unknown
+                                 (usage from metrics): their `requests`
+                                 are 0 and mean "not known" */
+    int64_t no_usage;       /* calls counted without token counts (their
+                               spend is unknown) */
+    int64_t reported_n;     /* records that carried the sender's own cost */
     double cost;            /* token-priced estimate (priced series only) */
     double billed;          /* amount reported by a cost endpoint */
+    double reported;        /* the sender's own cost (Claude Code's
+                               cost_usd), beside the estimate, never
+                               instead of it; known when reported_n > 0 */
 };
 
 /* Counts saturate at the int64 range, never wrap (each record's counts are
@@ -46,18 +57,53 @@ void tally_add(struct tally *dst, const struct tally *src);
 void tally_sub(struct tally *dst, const struct tally *src);
 bool tally_is_zero(const struct tally *t);
 
+/* A series is one (source, provider, model, tenant, tier). The tier is
+ * every price dimension a record's cost depends on beyond its model and
+ * token classes (DESIGN.md §4), so that spend can be computed again from
+ * the stored tokens whenever the price table changes (store_reprice_series):
+ * "" (standard), "batch", "priority" or "flex", and a long-context class
+ * of one request's input (">200k", ">272k") after it: "batch>272k".
+ * STORE_TIER_AS_STORED marks a
+ * series from before tiers were stored (its share of each is unknown). */
 struct series_key {
     const char *source;
     const char *provider;
     const char *model;
     const char *tenant;
+    const char *tier;       /* NULL is "" */
+};
+#define STORE_TIER_AS_STORED "?"
+
+/* Cardinality is bounded, and heals. Names come from untrusted spans: a
+ * flood of made-up tenants, models or providers must not exhaust memory.
+ *  - Live series are capped at STORE_MAX_SERIES: past it, a new series'
+ *    tenant is folded into STORE_OVERFLOW_TENANT; past STORE_MAX_SERIES +
+ *    STORE_OVERFLOW_SERIES, its provider and model too (STORE_OTHER_PROVIDER,
+ *    STORE_OTHER_MODELS), so that at most one more series per source can
+ *    ever be made.
+ *  - Distinct model names per provider are capped at STORE_MAX_MODELS: a
+ *    new name past it is folded into STORE_OTHER_MODELS (its spend was
+ *    priced by its own name on the way in, so the money stays exact; the
+ *    folded series is "partially priced" when priced and unpriced names
+ *    meet in it).
+ *  - A series whose last bucket has been pruned (its data aged out) is
+ *    freed: it no longer counts against either cap, and its id is reused
+ *    by the next new series. So new tenants get their own names again once
+ *    old ones have gone quiet for the retention.
+ * store_folding says how many records were folded. */
+#define STORE_MAX_SERIES 100000
+#define STORE_OVERFLOW_SERIES 1000
+#define STORE_MAX_MODELS 1000
+#define STORE_OVERFLOW_TENANT "(overflow)"
+#define STORE_OTHER_MODELS "(other models)"
+#define STORE_OTHER_PROVIDER "(other)"
+
+struct store_folding {
+    size_t series;          /* live series now */
+    int64_t tenant_records; /* records whose tenant was folded (this process) */
+    int64_t model_records;  /* records whose model was folded (this process) */
 };
 
-/* Distinct series are capped: names come from untrusted spans, and a flood
- * of made-up tenants must not exhaust memory. Past the cap, new tenants are
- * folded into STORE_OVERFLOW_TENANT. */
-#define STORE_MAX_SERIES 100000
-#define STORE_OVERFLOW_TENANT "(overflow)"
 /* A baseline is the mean of the same window on up to this many previous
  * days (DESIGN.md §5); the store keeps them and the current day. */
 #define BASELINE_DAYS 7
@@ -68,15 +114,31 @@ struct store;
 struct store *store_new(void);
 void store_free(struct store *st);
 
-/* The series for key, created if new. Key strings are copied (interned).
- * Never fails: past the cap the tenant becomes STORE_OVERFLOW_TENANT. */
+/* The series for key, created if new (in a freed id when there is one).
+ * Key strings are copied (interned). Never fails: past the caps names are
+ * folded (above). */
 int store_series(struct store *st, const struct series_key *key);
+/* One past the highest id ever given: ids run 0 .. count - 1, and those
+ * of freed series are not live (skip them). */
 size_t store_series_count(const struct store *st);
-/* The interned key (its strings live as long as the store). */
+bool store_series_live(const struct store *st, int id);
+/* The interned key. Its strings stay valid while the id is not reused:
+ * a freed series keeps its names until its id is given to another (so a
+ * reader that copies what it keeps, like view.c, never sees them go). */
 const struct series_key *store_series_key(const struct store *st, int id);
+void store_folding(const struct store *st, struct store_folding *out);
 /* How the series' model is priced. PRICE_PARTIAL is sticky. */
 enum price_status store_series_price(const struct store *st, int id);
 void store_series_set_price(struct store *st, int id, enum price_status s);
+
+/* Price series id again (a price table changed): cost(ctx, t) is the cost
+ * of minute tally t by the table in force (NAN: unpriced, stored as 0).
+ * A bucket whose cost changes (beyond rounding) is updated, hour sums with
+ * it, and marked dirty. Returns how many buckets changed. */
+size_t store_reprice_series(struct store *st, int id,
+                            double (*cost)(void *ctx, const struct tally *t), void *ctx);
+/* The series' price status as the table in force says (not sticky). */
+void store_series_reset_price(struct store *st, int id, enum price_status s);
 
 /* Add t to the series' bucket for the minute containing ts. */
 void store_add(struct store *st, int id, int64_t ts, const struct tally *t);
@@ -103,7 +165,9 @@ void store_hourly(const struct store *st, int id, int64_t t0, int n,
                   struct tally *out);
 /* Start of the earliest bucket held, or INT64_MAX when empty. */
 int64_t store_first_minute(const struct store *st);
-/* Drop buckets that start before t. Returns how many were dropped. */
+/* Drop buckets that start before t, and free the series left with none
+ * (their ids are then reported by store_freed_each). Returns how many
+ * buckets were dropped. */
 size_t store_prune(struct store *st, int64_t before);
 size_t store_bucket_count(const struct store *st);
 /* Changes whenever any bucket does: a cheap "has anything changed?". */
@@ -121,5 +185,9 @@ size_t store_dirty_count(const struct store *st);
  * store_dirty_clear. Calls fn(ctx, id) for each. */
 int store_series_dirty_each(struct store *st, int (*fn)(void *ctx, int id),
                             void *ctx);
+/* Series freed since the last store_dirty_clear, as fn(ctx, id): forget
+ * them (db.c deletes their rows) BEFORE writing the dirty series, since
+ * a freed id may already hold a new series. */
+int store_freed_each(struct store *st, int (*fn)(void *ctx, int id), void *ctx);
 
 #endif

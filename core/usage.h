@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Untrusted names (span attributes, API fields) are cut to this many bytes
  * on the way in. */
@@ -38,6 +39,22 @@
 #define USAGE_FUTURE_MAX (5 * 60)
 #define USAGE_FUTURE_TEXT "5 minutes"
 
+/* Service tiers with prices of their own (the table's *_priority and
+ * *_flex keys); batch is `batch`. */
+enum usage_service { USAGE_SERVICE_STANDARD, USAGE_SERVICE_PRIORITY, USAGE_SERVICE_FLEX };
+
+/* The service tier named by a provider ("priority", "priority_on_demand",
+ * "flex", "flex_discount"; anything else, "default" and "scale" included,
+ * is standard). */
+static inline enum usage_service usage_service_named(const char *s, size_t n)
+{
+    if (s && n >= 8 && memcmp(s, "priority", 8) == 0)
+        return USAGE_SERVICE_PRIORITY;
+    if (s && n >= 4 && memcmp(s, "flex", 4) == 0)
+        return USAGE_SERVICE_FLEX;
+    return USAGE_SERVICE_STANDARD;
+}
+
 struct usage {
     int64_t ts;             /* bucket start or span start, unix seconds UTC */
     const char *source;     /* configured source name */
@@ -56,6 +73,11 @@ struct usage {
     bool cache_known;
     bool reasoning_known;
     bool batch;             /* billed at batch rates */
+    enum usage_service service; /* the service tier it was served at */
+    /* A sum of requests each of which was long-context (Anthropic's usage
+     * report groups by context_window: "200k-1M"): priced at the table's
+     * long-context rates, like one span whose input is over 200k. */
+    bool long_context;
     bool per_request;       /* one request (a span): long-context tiers
                                apply to its own input size */
     bool has_billed;

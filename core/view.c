@@ -236,7 +236,9 @@ bool view_series_counted(const struct view_params *p, const struct series_key *k
  * file must read "unknown", not "$0.00 -- all quiet". */
 static bool money_known(const struct store *st, const struct view_params *p)
 {
-    if (p->nsources == 0 || store_series_count(st) > 0)
+    struct store_folding f;
+    store_folding(st, &f);
+    if (p->nsources == 0 || f.series > 0)
         return true;
     for (size_t i = 0; i < p->nsources; i++)
         if (p->sources[i].last_success)
@@ -429,6 +431,8 @@ static void stage_accumulate(const struct store *st, const struct view_params *p
     s->counted = xcalloc(nseries ? nseries : 1, sizeof *s->counted);
     struct tally t[I_COUNT];
     for (size_t id = 0; id < nseries; id++) {
+        if (!store_series_live(st, (int)id))
+            continue;
         const struct series_key *k = store_series_key(st, (int)id);
         if (!series_selected(p, k))
             continue;
@@ -473,6 +477,11 @@ static void stage_spend(struct view *v, const struct acc *total, const struct vi
         s->burn_usd_per_hour * (double)(p->day_end - p->now) / (double)CLOCK_HOUR;
     s->billed_today_usd =
         any_billed(p) ? total->p[I_TODAY].billed + total->u[I_TODAY].billed : NAN;
+    /* the senders' own figures, priced or not by our table */
+    struct tally w = total->p[I_WIN];
+    tally_add(&w, &total->u[I_WIN]);
+    s->reported_usd = w.reported_n > 0 ? w.reported : NAN;
+    s->no_usage = w.no_usage;
     if (!known)
         s->window_usd = s->today_usd = s->last_24h_usd = s->last_7d_usd =
             s->burn_usd_per_hour = s->projected_today_usd = s->billed_today_usd = NAN;
@@ -563,6 +572,7 @@ static void model_row(struct view_model *vm, const struct groups *models, size_t
     vm->price = models->price[i];
     bool priced = vm->price != PRICE_NONE;
     vm->requests = a->p[I_WIN].requests + a->u[I_WIN].requests;
+    vm->requests_unknown = a->p[I_WIN].requests_unknown + a->u[I_WIN].requests_unknown;
     vm->window_usd = priced ? money(a, I_WIN) : NAN;
     vm->baseline_usd = priced ? mean_days(a, ndays, cost_of) : NAN;
     vm->share = priced ? div_or_nan(vm->window_usd, total_win) : NAN;
@@ -854,6 +864,73 @@ static void stage_scopes(struct view *v, const struct sums *s, int ndays)
     free(tdist);
 }
 
+/* ---- stage 9: folding, and the view's own names ----------------------------- */
+
+/* How much the store folded, and whether the window shows it. */
+static void stage_folding(const struct store *st, struct view *v)
+{
+    struct store_folding f;
+    store_folding(st, &f);
+    struct view_folding *vf = &v->folding;
+    vf->series = (int64_t)f.series;
+    vf->series_max = STORE_MAX_SERIES;
+    vf->models_max = STORE_MAX_MODELS;
+    vf->tenant_records = f.tenant_records;
+    vf->model_records = f.model_records;
+    vf->active = f.tenant_records > 0 || f.model_records > 0;
+    for (size_t i = 0; i < v->ntenants; i++)
+        vf->active |= strcmp(v->tenants[i].tenant, STORE_OVERFLOW_TENANT) == 0;
+    for (size_t i = 0; i < v->nmodels; i++)
+        vf->active |= strcmp(v->models[i].model, STORE_OTHER_MODELS) == 0;
+}
+
+/* Every name field of v that points into the store, to fn. */
+static void each_name(struct view *v, void (*fn)(void *ctx, const char **name), void *ctx)
+{
+    for (size_t i = 0; i < v->ntenants; i++)
+        fn(ctx, &v->tenants[i].tenant);
+    for (size_t i = 0; i < v->nmodels; i++) {
+        fn(ctx, &v->models[i].provider);
+        fn(ctx, &v->models[i].model);
+    }
+    for (size_t i = 0; i < v->nunpriced; i++) {
+        fn(ctx, &v->unpriced[i].provider);
+        fn(ctx, &v->unpriced[i].model);
+    }
+    for (size_t i = 0; i < v->nscopes; i++) {
+        fn(ctx, &v->scopes[i].provider);
+        fn(ctx, &v->scopes[i].model);
+        fn(ctx, &v->scopes[i].tenant);
+    }
+}
+
+static void name_size(void *ctx, const char **name)
+{
+    if (*name)
+        *(size_t *)ctx += strlen(*name) + 1;
+}
+
+static void name_copy(void *ctx, const char **name)
+{
+    char **at = ctx;
+    if (!*name)
+        return;
+    size_t n = strlen(*name) + 1;
+    memcpy(*at, *name, n);
+    *name = *at;
+    *at += n;
+}
+
+/* The names become the view's own: one block, freed by view_free. */
+static void stage_own_names(struct view *v)
+{
+    size_t size = 0;
+    each_name(v, name_size, &size);
+    v->names = xmalloc(size ? size : 1);
+    char *at = v->names;
+    each_name(v, name_copy, &at);
+}
+
 /* ---- the view: the stages in order ----------------------------------------- */
 
 void view_compute(const struct store *st, const struct view_params *p,
@@ -862,6 +939,7 @@ void view_compute(const struct store *st, const struct view_params *p,
     memset(v, 0, sizeof *v);
     v->now = p->now;
     v->window = p->window;
+    snprintf(v->prices, sizeof v->prices, "%s", p->prices ? p->prices : "");
 
     struct intervals iv;
     stage_intervals(st, p, &iv);
@@ -879,6 +957,8 @@ void view_compute(const struct store *st, const struct view_params *p,
         stage_sparklines(st, &iv, s.counted, known, v);
     if (p->scopes)
         stage_scopes(v, &s, iv.ndays);
+    stage_folding(st, v);
+    stage_own_names(v);
     sums_free(&s);
 }
 
@@ -891,6 +971,7 @@ void view_free(struct view *v)
     free(v->alerts);
     free(v->scopes);
     free(v->budgets);
+    free(v->names);
     memset(v, 0, sizeof *v);
 }
 

@@ -20,7 +20,10 @@
  *
  * Precedence (DESIGN.md §4): spans of a provider that has a usage-API
  * source are not counted in any total; they only give that provider's
- * coverage. Strings in a view borrow from the store and the source list.
+ * coverage. The names in a view (tenants, providers, models) are its own
+ * copies, valid until view_free whatever the store does meanwhile (it
+ * frees series whose data aged out); sources' strings borrow from the
+ * source list.
  */
 #ifndef SPENDTOP_VIEW_H
 #define SPENDTOP_VIEW_H
@@ -37,6 +40,12 @@ struct view_spend {
     double today_usd, last_24h_usd, last_7d_usd;
     double burn_usd_per_hour, projected_today_usd;
     double billed_today_usd;         /* NAN without a cost source */
+    /* The senders' own cost figure over the window (Claude Code's
+     * cost_usd), beside the estimate: NAN when no record in the window
+     * carried one. */
+    double reported_usd;
+    int64_t no_usage;                /* calls in the window counted without
+                                        token counts: their spend is unknown */
 };
 
 /* cache hit rate (cache_read / input) or reasoning ratio (reasoning /
@@ -59,7 +68,10 @@ struct view_model {
     const char *provider, *model;
     enum price_status price;
     double window_usd, baseline_usd; /* NAN when unpriced */
-    int64_t requests;
+    int64_t requests;                /* of the records that know theirs */
+    int64_t requests_unknown;        /* records in the window whose request
+                                        count is unknown (usage from metrics);
+                                        requests 0 with this > 0 is "unknown" */
     double baseline_requests;        /* mean per day; NAN while learning */
     double share, baseline_share;    /* of priced spend */
     double hit_rate, baseline_hit_rate;
@@ -149,6 +161,17 @@ struct view_hour {
     double reasoning, baseline_reasoning;
 };
 
+/* Whether names were folded (store.h): past the series cap tenants become
+ * "(overflow)", past a provider's model-name cap models "(other models)". */
+struct view_folding {
+    bool active;                     /* folded records this process, or
+                                        folded names in the window */
+    int64_t series, series_max;      /* live series now, the cap */
+    int64_t models_max;              /* model names per provider */
+    int64_t tenant_records;          /* records folded, this process */
+    int64_t model_records;
+};
+
 #define VIEW_HOURS (CLOCK_DAY / CLOCK_HOUR)
 #define VIEW_WEEK_HOURS (CLOCK_WEEK / CLOCK_HOUR)
 
@@ -175,6 +198,10 @@ struct view {
     struct view_hour hours[VIEW_HOURS];
     double week_usd[VIEW_WEEK_HOURS];/* hourly spend, last 7 days */
     bool has_sparklines;
+    struct view_folding folding;
+    char prices[96];                 /* the prices in force (pricing_describe);
+                                        "" when not given */
+    char *names;                     /* the names' copies (view_free) */
 };
 
 struct view_budget {
@@ -194,6 +221,7 @@ struct view_params {
     /* drill-down: only series of this tenant and/or model (NULL = all) */
     const char *only_tenant;
     const char *only_provider, *only_model;
+    const char *prices;              /* the prices in force, described; NULL none */
     bool sparklines;                 /* fill hours[] and week_usd[] */
     bool scopes;                     /* fill scopes[] (for the alert rules) */
 };

@@ -78,6 +78,37 @@ void **hmap_put(struct hmap *m, const char *key, size_t len)
     return &e->val;
 }
 
+/* Whether an entry whose home slot is k, found at j, must move into the
+ * hole at i: it must unless its home lies cyclically in (i, j]. */
+static int must_move(size_t i, size_t j, size_t k)
+{
+    return i <= j ? (k <= i || k > j) : (k <= i && k > j);
+}
+
+char *hmap_remove(struct hmap *m, const char *key, size_t len, void **val)
+{
+    if (!m->cap)
+        return NULL;
+    struct hmap_entry *e = find(m, key, len, hmap_hash(key, len));
+    if (!e->key)
+        return NULL;
+    char *stored = e->key;
+    if (val)
+        *val = e->val;
+    /* backward-shift deletion: no tombstones, so look-ups stay as short
+     * as if the key had never been there */
+    size_t mask = m->cap - 1, i = (size_t)(e - m->slots);
+    for (size_t j = (i + 1) & mask; m->slots[j].key; j = (j + 1) & mask) {
+        if (must_move(i, j, (size_t)(m->slots[j].hash & mask))) {
+            m->slots[i] = m->slots[j];
+            i = j;
+        }
+    }
+    memset(&m->slots[i], 0, sizeof m->slots[i]);
+    m->count--;
+    return stored;
+}
+
 void hmap_free(struct hmap *m, void (*free_val)(void *))
 {
     for (size_t i = 0; i < m->cap; i++) {

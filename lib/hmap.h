@@ -1,9 +1,9 @@
 /* hmap.h - a string-keyed hash map (open addressing, linear probing).
  *
  * Keys are copied in; values are opaque pointers the caller owns (or lets
- * hmap_free release through a callback). No deletion: the maps spendtop
- * keeps (series, price look-ups, interned names) only grow, and are bounded
- * by the number of distinct names seen.
+ * hmap_free release through a callback). Most maps only grow; one whose
+ * names come and go (the store's series, which are freed when their data
+ * ages out) removes them with hmap_remove.
  */
 #ifndef SPENDTOP_HMAP_H
 #define SPENDTOP_HMAP_H
@@ -32,6 +32,11 @@ void *hmap_get(const struct hmap *m, const char *key, size_t len);
 void **hmap_put(struct hmap *m, const char *key, size_t len);
 /* The stored copy of key (stable for the map's life), or NULL. */
 const char *hmap_key(const struct hmap *m, const char *key, size_t len);
+/* Remove key. Returns its stored copy, which the caller now owns and
+ * frees (so that pointers to it, from hmap_key, can outlive the entry
+ * for as long as the caller chooses), and its value in *val; NULL if key
+ * is absent. Other entries' values and stored keys are unchanged. */
+char *hmap_remove(struct hmap *m, const char *key, size_t len, void **val);
 void hmap_free(struct hmap *m, void (*free_val)(void *));
 
 #endif

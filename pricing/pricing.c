@@ -23,13 +23,20 @@ enum field {
 enum tier_field { TF_INPUT, TF_OUTPUT, TF_CACHE_READ, TF_CACHE_WRITE_5M,
                   TF_CACHE_WRITE_1H, TF_COUNT };
 
+/* Service tiers with prices of their own, after standard (pricing_tokens'
+ * service): the table's keys end in these. */
+#define SERVICES 2
+static const char *const service_suffix[SERVICES] = {"_priority", "_flex"};
+
 struct tier {
     long threshold;          /* tokens; applies when input > threshold */
     double rate[TF_COUNT];   /* NAN = not given */
+    double svc[SERVICES][TF_COUNT];
 };
 
 struct price {
     double rate[F_COUNT];    /* USD per token; NAN = not given */
+    double svc[SERVICES][F_COUNT]; /* priority, flex (batch fields unused) */
     struct tier tiers[MAX_TIERS];
     int ntiers;
 };
@@ -39,7 +46,12 @@ struct pricing {
     struct hmap discounts;   /* provider -> double* */
     struct hmap aliases;     /* reported id -> char* table key */
     struct hmap memo;        /* "provider\x1fmodel" -> struct match */
+    char origin[48];         /* the table: "default <date>" or "table <hash>" */
+    int overrides;           /* fields, aliases and discounts configured */
 };
+
+/* The LiteLLM file pricing/default_prices.json was derived from (DESIGN.md §4). */
+#define PRICING_DEFAULT_DATE "2026-07-24"
 
 /* A memoised look-up result: the same few ids repeat millions of times. */
 struct match {
@@ -75,8 +87,11 @@ static const struct {
 
 static void price_init(struct price *pr)
 {
-    for (int i = 0; i < F_COUNT; i++)
+    for (int i = 0; i < F_COUNT; i++) {
         pr->rate[i] = NAN;
+        for (int v = 0; v < SERVICES; v++)
+            pr->svc[v][i] = NAN;
+    }
     pr->ntiers = 0;
 }
 
@@ -111,18 +126,25 @@ static struct tier *tier_for(struct price *pr, long threshold)
     }
     struct tier *t = &pr->tiers[at];
     t->threshold = threshold;
-    for (int i = 0; i < TF_COUNT; i++)
+    for (int i = 0; i < TF_COUNT; i++) {
         t->rate[i] = NAN;
+        for (int v = 0; v < SERVICES; v++)
+            t->svc[v][i] = NAN;
+    }
     pr->ntiers++;
     return t;
 }
 
-/* Set one LiteLLM field on an entry. False if it is not a price field. */
-static bool price_set(struct price *pr, const char *key, double v)
+/* Set one LiteLLM field of service sv (0 standard, else 1 + its index in
+ * service_suffix, the suffix already cut from key). */
+static bool price_set_in(struct price *pr, const char *key, int sv, double v)
 {
     for (size_t i = 0; i < sizeof base_fields / sizeof *base_fields; i++) {
         if (strcmp(key, base_fields[i].key) == 0) {
-            pr->rate[base_fields[i].f] = v;
+            enum field f = base_fields[i].f;
+            if (sv && f >= F_INPUT_BATCH)
+                return false; /* no batch price of a service tier */
+            *(sv ? &pr->svc[sv - 1][f] : &pr->rate[f]) = v;
             return true;
         }
     }
@@ -136,10 +158,27 @@ static bool price_set(struct price *pr, const char *key, double v)
         struct tier *t = tier_for(pr, th);
         if (!t)
             return false;
-        t->rate[tier_fields[i].f] = v;
+        *(sv ? &t->svc[sv - 1][tier_fields[i].f] : &t->rate[tier_fields[i].f]) = v;
         return true;
     }
     return false;
+}
+
+/* Set one LiteLLM field on an entry ("..._priority" and "..._flex" for
+ * those service tiers). False if it is not a price field. */
+static bool price_set(struct price *pr, const char *key, double v)
+{
+    size_t n = strlen(key);
+    for (int sv = 0; sv < SERVICES; sv++) {
+        size_t k = strlen(service_suffix[sv]);
+        if (n > k && n < 128 && strcmp(key + n - k, service_suffix[sv]) == 0) {
+            char base[128];
+            memcpy(base, key, n - k);
+            base[n - k] = '\0';
+            return price_set_in(pr, base, sv + 1, v);
+        }
+    }
+    return price_set_in(pr, key, 0, v);
 }
 
 bool pricing_is_price_field(const char *field)
@@ -235,6 +274,8 @@ int pricing_load_json(struct pricing *p, const char *json, size_t len,
     }
     cJSON_Delete(root);
     free_memo(p);
+    snprintf(p->origin, sizeof p->origin, "table %08llx",
+             (unsigned long long)(hmap_hash(json, len) & 0xffffffffu));
     return n;
 }
 
@@ -243,8 +284,16 @@ extern const unsigned long pricing_default_json_len;
 
 int pricing_load_default(struct pricing *p, char *err, size_t errlen)
 {
-    return pricing_load_json(p, pricing_default_json,
-                             (size_t)pricing_default_json_len, err, errlen);
+    int n = pricing_load_json(p, pricing_default_json,
+                              (size_t)pricing_default_json_len, err, errlen);
+    snprintf(p->origin, sizeof p->origin, "default %s", PRICING_DEFAULT_DATE);
+    return n;
+}
+
+void pricing_describe(const struct pricing *p, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s, %d override%s", p->origin[0] ? p->origin : "none", p->overrides,
+             p->overrides == 1 ? "" : "s");
 }
 
 bool pricing_override(struct pricing *p, const char *model, const char *field,
@@ -254,6 +303,7 @@ bool pricing_override(struct pricing *p, const char *model, const char *field,
         return false;
     price_set(entry_for(p, model), field, value);
     free_memo(p);
+    p->overrides++;
     return true;
 }
 
@@ -264,6 +314,7 @@ void pricing_set_discount(struct pricing *p, const char *provider,
     if (!*slot)
         *slot = xmalloc(sizeof(double));
     *(double *)*slot = fraction;
+    p->overrides++;
 }
 
 void pricing_add_alias(struct pricing *p, const char *reported,
@@ -273,6 +324,7 @@ void pricing_add_alias(struct pricing *p, const char *reported,
     free(*slot);
     *slot = xstrdup(table_key);
     free_memo(p);
+    p->overrides++;
 }
 
 /* ---- matching -------------------------------------------------------------- */
@@ -421,6 +473,27 @@ double pricing_discount(const struct pricing *p, const char *provider)
     return d ? *d : 0;
 }
 
+/* The entry for model (its first len bytes) by the rules of pricing.h;
+ * *key the entry's own name (without the provider prefix matching may
+ * have added). NULL when unpriced. */
+static const struct price *match(struct pricing *p, const char *provider, const char *model,
+                                 size_t len, const char **key)
+{
+    enum pricing_rule rule;
+    const struct price *pr = match_entry(p, provider, model, len, key, &rule);
+    /* An entry without token prices (an image model, say) prices nothing. */
+    if (!pricing_priced(pr))
+        return NULL;
+    /* Records carry the entry's own name, without the provider prefix
+     * that matching may have added. */
+    const char *slash = strchr(*key, '/');
+    const char *pfx = provider ? litellm_prefix(provider) : "";
+    if (slash && strncmp(*key, pfx, (size_t)(slash - *key)) == 0 &&
+        strlen(pfx) == (size_t)(slash - *key))
+        *key = slash + 1;
+    return pr;
+}
+
 const struct price *pricing_lookup(struct pricing *p, const char *provider,
                                    const char *model, const char **name)
 {
@@ -433,40 +506,117 @@ const struct price *pricing_lookup(struct pricing *p, const char *provider,
     memcpy(mk + pl + 1, model, ml);
     int mn = (int)(pl + 1 + ml);
     mk[mn] = '\0';
-    void **slot = hmap_put(&p->memo, mk, (size_t)mn);
-    if (*slot) {
-        struct match *m = *slot;
+    struct match *m = hmap_get(&p->memo, mk, (size_t)mn);
+    if (m) {
         *name = m->name;
         return m->price;
     }
-    struct match *m = xcalloc(1, sizeof *m);
-    *slot = m;
-    size_t len = ml;
     const char *key = NULL;
-    enum pricing_rule rule;
-    const struct price *pr = match_entry(p, provider, model, len, &key, &rule);
-    /* An entry without token prices (an image model, say) prices nothing. */
-    if (pr && !pricing_priced(pr))
-        pr = NULL;
-    if (pr) {
-        /* Records carry the entry's own name, without the provider prefix
-         * that matching may have added. */
-        const char *slash = strchr(key, '/');
-        const char *pfx = provider ? litellm_prefix(provider) : "";
-        if (slash && strncmp(key, pfx, (size_t)(slash - key)) == 0 &&
-            strlen(pfx) == (size_t)(slash - key))
-            key = slash + 1;
-        m->name = key;
-    } else {
+    const struct price *pr = match(p, provider, model, ml, &key);
+    /* Ids come from untrusted spans: past PRICING_MEMO_MAX a new one is
+     * looked up each time, never remembered (memory stays bounded). */
+    bool memo = p->memo.count < PRICING_MEMO_MAX;
+    if (memo) {
+        m = xcalloc(1, sizeof *m);
+        *hmap_put(&p->memo, mk, (size_t)mn) = m;
+        m->price = pr;
         /* unpriced: keep the reported id (the memo key owns a copy) */
-        m->name = hmap_key(&p->memo, mk, (size_t)mn) + (mn - (int)len);
+        m->name = pr ? key : hmap_key(&p->memo, mk, (size_t)mn) + (mn - (int)ml);
+        *name = m->name;
+    } else {
+        *name = pr ? key : model;
     }
-    m->price = pr;
-    *name = m->name;
     return pr;
 }
 
 /* ---- cost ------------------------------------------------------------------------ */
+
+/* The entry's rates for service sv (0 standard): the service's own where
+ * it has them (only if it prices input and output at all), else the
+ * standard ones, marked in fell[] where a standard rate stands in. */
+static void service_rates(const struct price *pr, int sv, double r[F_COUNT], bool fell[F_COUNT])
+{
+    memcpy(r, pr->rate, sizeof pr->rate);
+    if (!sv)
+        return;
+    const double *own = pr->svc[sv - 1];
+    bool priced = !isnan(own[F_INPUT]) && !isnan(own[F_OUTPUT]);
+    for (int f = F_INPUT; f <= F_REASONING; f++) {
+        if (priced && !isnan(own[f]))
+            r[f] = own[f];
+        else
+            fell[f] = f <= F_OUTPUT || !isnan(r[f]);
+    }
+}
+
+/* Long-context tier: the highest threshold the request's input exceeds
+ * sets the rate for all its tokens of each type the tier prices (the
+ * service's tier rate where there is one, else the standard tier's, which
+ * then counts as a fallback). True if a tier applied. */
+static bool long_context_rates(const struct price *pr, int sv, int64_t request_input,
+                               double r[F_COUNT], bool fell[F_COUNT])
+{
+    static const enum field as_field[TF_COUNT] = {F_INPUT, F_OUTPUT, F_CACHE_READ,
+                                                  F_CACHE_WRITE_5M, F_CACHE_WRITE_1H};
+    for (int i = pr->ntiers - 1; i >= 0; i--) {
+        const struct tier *t = &pr->tiers[i];
+        if (request_input <= t->threshold)
+            continue;
+        for (int f = 0; f < TF_COUNT; f++) {
+            if (sv && !isnan(t->svc[sv - 1][f])) {
+                r[as_field[f]] = t->svc[sv - 1][f];
+            } else if (!isnan(t->rate[f])) {
+                r[as_field[f]] = t->rate[f];
+                fell[as_field[f]] |= sv != 0;
+            }
+        }
+        return true;
+    }
+    return false;
+}
+
+/* The tokens of tk priced at field f's rate. */
+static int64_t tokens_of(const struct pricing_tokens *tk, enum field f)
+{
+    int64_t uncached = tk->input - tk->cache_read - tk->cache_write_5m - tk->cache_write_1h;
+    int64_t plain_out = tk->output - tk->reasoning;
+    switch (f) {
+    case F_INPUT: return uncached > 0 ? uncached : 0;
+    case F_OUTPUT: return plain_out > 0 ? plain_out : 0;
+    case F_CACHE_READ: return tk->cache_read;
+    case F_CACHE_WRITE_5M: return tk->cache_write_5m;
+    case F_CACHE_WRITE_1H: return tk->cache_write_1h;
+    case F_REASONING: return tk->reasoning;
+    default: return 0;
+    }
+}
+
+/* Missing cache prices fall back to the input price, which makes the cost
+ * partial where such tokens were used; a missing reasoning price is the
+ * output price (as intended). Returns partial. */
+static bool fill_missing(double r[F_COUNT], const struct pricing_tokens *tk)
+{
+    bool partial = false;
+    for (enum field f = F_CACHE_READ; f <= F_CACHE_WRITE_1H; f++) {
+        if (isnan(r[f])) {
+            r[f] = r[F_INPUT];
+            partial |= tokens_of(tk, f) > 0;
+        }
+    }
+    return partial;
+}
+
+/* Batch: the table's batch prices where it has them (not for a
+ * long-context tier), else half price. */
+static void batch_rates(const struct price *pr, bool tiered, double r[F_COUNT])
+{
+    bool tin = !tiered && !isnan(pr->rate[F_INPUT_BATCH]);
+    bool tout = !tiered && !isnan(pr->rate[F_OUTPUT_BATCH]);
+    r[F_INPUT] = tin ? pr->rate[F_INPUT_BATCH] : r[F_INPUT] * 0.5;
+    r[F_OUTPUT] = tout ? pr->rate[F_OUTPUT_BATCH] : r[F_OUTPUT] * 0.5;
+    for (enum field f = F_CACHE_READ; f <= F_REASONING; f++)
+        r[f] *= 0.5; /* a missing reasoning price stays NAN: the output's */
+}
 
 enum price_status pricing_cost(const struct pricing *p, const struct price *pr,
                                const struct pricing_tokens *tk, double *usd)
@@ -475,66 +625,29 @@ enum price_status pricing_cost(const struct pricing *p, const struct price *pr,
         *usd = NAN;
         return PRICE_NONE;
     }
-    bool partial = false;
-    double in = pr->rate[F_INPUT], out = pr->rate[F_OUTPUT];
-    double cr = pr->rate[F_CACHE_READ], cw5 = pr->rate[F_CACHE_WRITE_5M];
-    double cw1h = pr->rate[F_CACHE_WRITE_1H], rsn = pr->rate[F_REASONING];
-    bool tiered = false;
-
-    /* Long-context tier: the highest threshold the request's input exceeds
-     * sets the rate for all its tokens of each type the tier prices. */
-    for (int i = pr->ntiers - 1; i >= 0; i--) {
-        const struct tier *t = &pr->tiers[i];
-        if (tk->request_input <= t->threshold)
-            continue;
-        double *dst[TF_COUNT] = {&in, &out, &cr, &cw5, &cw1h};
-        for (int f = 0; f < TF_COUNT; f++)
-            if (!isnan(t->rate[f]))
-                *dst[f] = t->rate[f];
-        tiered = true;
-        break;
+    /* a service tier's rates (priority, flex) where the entry has them;
+     * a field priced at the standard rate instead makes the cost partial */
+    int sv = !tk->batch && tk->service > 0 && tk->service <= SERVICES ? tk->service : 0;
+    bool fell[F_COUNT] = {0};
+    double r[F_COUNT];
+    service_rates(pr, sv, r, fell);
+    bool tiered = long_context_rates(pr, sv, tk->request_input, r, fell);
+    bool partial = fill_missing(r, tk);
+    if (tk->batch)
+        batch_rates(pr, tiered, r);
+    if (isnan(r[F_REASONING]))
+        r[F_REASONING] = r[F_OUTPUT];
+    /* the terms in DESIGN.md §4's order (the sums are compared to the
+     * last bit by the oracle tests) */
+    static const enum field terms[] = {F_INPUT, F_CACHE_READ, F_CACHE_WRITE_5M,
+                                       F_CACHE_WRITE_1H, F_OUTPUT, F_REASONING};
+    double cost = 0;
+    for (size_t i = 0; i < sizeof terms / sizeof *terms; i++) {
+        enum field f = terms[i];
+        int64_t n = tokens_of(tk, f);
+        cost += (double)n * r[f];
+        partial |= fell[f] && n > 0;
     }
-
-    int64_t cache_read = tk->cache_read, reasoning = tk->reasoning;
-    if (isnan(cr)) {
-        cr = in;
-        partial |= cache_read > 0;
-    }
-    if (isnan(cw5)) {
-        cw5 = in;
-        partial |= tk->cache_write_5m > 0;
-    }
-    if (isnan(cw1h)) {
-        cw1h = in;
-        partial |= tk->cache_write_1h > 0;
-    }
-    if (isnan(rsn))
-        rsn = out;
-
-    if (tk->batch) {
-        /* The table's batch prices where it has them, else half price. */
-        bool tin = !tiered && !isnan(pr->rate[F_INPUT_BATCH]);
-        bool tout = !tiered && !isnan(pr->rate[F_OUTPUT_BATCH]);
-        bool rsn_is_out = isnan(pr->rate[F_REASONING]);
-        in = tin ? pr->rate[F_INPUT_BATCH] : in * 0.5;
-        out = tout ? pr->rate[F_OUTPUT_BATCH] : out * 0.5;
-        rsn = rsn_is_out ? out : rsn * 0.5;
-        cr *= 0.5;
-        cw5 *= 0.5;
-        cw1h *= 0.5;
-    }
-
-    int64_t uncached = tk->input - cache_read - tk->cache_write_5m - tk->cache_write_1h;
-    if (uncached < 0)
-        uncached = 0;
-    int64_t plain_out = tk->output - reasoning;
-    if (plain_out < 0)
-        plain_out = 0;
-    double cost = (double)uncached * in + (double)cache_read * cr +
-                  (double)tk->cache_write_5m * cw5 +
-                  (double)tk->cache_write_1h * cw1h +
-                  (double)plain_out * out + (double)reasoning * rsn;
-
     if (tk->provider) {
         const double *d = hmap_get(&p->discounts, tk->provider, strlen(tk->provider));
         if (d)

@@ -57,10 +57,19 @@ void pricing_set_discount(struct pricing *p, const char *provider,
 void pricing_add_alias(struct pricing *p, const char *reported,
                        const char *table_key);
 
+/* The prices in force, for the header and the snapshot: the table
+ * ("default <date of the LiteLLM file>" or "table <hash of its text>")
+ * and how many overrides, aliases and discounts were configured:
+ * "default 2026-07-24, 2 overrides". */
+void pricing_describe(const struct pricing *p, char *buf, size_t len);
+
 /* Find the entry for a reported model id. Returns NULL if unpriced. In
  * *name (never NULL on return) the model name records should carry: the
  * matched entry's name, or the reported id when unpriced. Strings stay
- * valid for the life of p. */
+ * valid for the life of p - except an unpriced id looked up after
+ * PRICING_MEMO_MAX distinct ones were remembered (ids are untrusted, and
+ * the memo is bounded): its *name is model itself. */
+#define PRICING_MEMO_MAX 65536
 const struct price *pricing_lookup(struct pricing *p, const char *provider,
                                    const char *model, const char **name);
 
@@ -114,6 +123,10 @@ struct pricing_tokens {
     int64_t output;           /* ALL output, reasoning included */
     int64_t reasoning;        /* of output */
     bool batch;               /* billed at batch rates */
+    /* The service tier: 0 standard, 1 priority, 2 flex (the table's
+     * *_priority and *_flex prices; where the entry has none, the standard
+     * ones, and the cost is partial). Not with batch. */
+    int service;
     /* The input size of the one request these tokens are, which picks its
      * long-context tier; 0 for a sum of requests (a provider's bucket),
      * which is never tiered. */

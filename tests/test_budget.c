@@ -44,7 +44,7 @@ static struct budget_settings budget(const char *scope, const char *period, doub
 static void spend(struct store *st, const char *tenant, const char *model, int64_t t,
                   double usd)
 {
-    struct series_key k = {"spans", "openai", model, tenant};
+    struct series_key k = {"spans", "openai", model, tenant, NULL};
     store_add(st, store_series(st, &k), t, &(struct tally){.requests = 1, .cost = usd});
 }
 

@@ -10,7 +10,11 @@
 #include "lib/clock.h"
 #include "core/db.h"
 #include "core/ingest.h"
+#include "core/snapshot.h"
 #include "core/store.h"
+#include "core/view.h"
+
+#include <cJSON.h>
 
 static const int64_t NOW = 1795348800; /* 2026-11-22T08:00:00Z */
 
@@ -332,7 +336,7 @@ static void test_batched_rows_all_land_or_none(void **state)
     struct db *db = db_open(dbpath, err, sizeof err);
     assert_non_null(db);
     struct store *st = store_new();
-    struct series_key k = {"spans", "openai", "gpt-4o", "acme"};
+    struct series_key k = {"spans", "openai", "gpt-4o", "acme", NULL};
     int id = store_series(st, &k);
     assert_int_equal(db_begin(db), 0);
     for (int i = 0; i < 100; i++) {
@@ -369,6 +373,293 @@ static void test_unwritable_database_is_a_clear_error(void **state)
     assert_non_null(strstr(err, "/proc/no/such/dir/x.db"));
 }
 
+/* Ingest, flush, restart, reload: the snapshot's view of `st` at NOW over
+ * the last hour (only_provider may narrow it), parsed. */
+static cJSON *snapshot_of(const struct store *st, const char *only_provider)
+{
+    struct view_params vp = {.now = NOW, .window = 3600, .day_start = NOW - 8 * 3600,
+                             .day_end = NOW + 16 * 3600, .only_provider = only_provider};
+    struct view v;
+    view_compute(st, &vp, &v);
+    struct strbuf out = {0};
+    snapshot_json(&v, &out);
+    cJSON *root = cJSON_Parse(strbuf_str(&out));
+    assert_non_null(root);
+    strbuf_free(&out);
+    view_free(&v);
+    return root;
+}
+
+static const cJSON *model_of(const cJSON *root, const char *model)
+{
+    const cJSON *m;
+    cJSON_ArrayForEach(m, cJSON_GetObjectItem(root, "models"))
+        if (strcmp(cJSON_GetObjectItem(m, "model")->valuestring, model) == 0)
+            return m;
+    fail_msg("no model %s in the snapshot", model);
+    return NULL;
+}
+
+static double num(const cJSON *o, const char *k) { return cJSON_GetObjectItem(o, k)->valuedouble; }
+
+/* What senders tell beside tokens reaches the snapshot through the store
+ * and the database: Claude Code's cost_usd (reported_usd, summed, null
+ * where none was reported), usage from metrics (requests unknown: null
+ * for a model that has only that, and counted), and a call without token
+ * counts (no_usage) - which a more complete span of the same call, after
+ * a restart, takes back like the rest of its count. */
+static void test_reported_cost_and_unknowns_reach_the_snapshot_across_a_restart(void **state)
+{
+    (void)state;
+    char err[256];
+    struct pricing *p = pricing_new();
+    assert_true(pricing_load_default(p, err, sizeof err) > 0);
+    struct usage event = {.ts = NOW - 300, .source = "claude", .provider = "anthropic",
+                          .model = "claude-haiku-4-5", .tenant = "dev", .requests = 1,
+                          .input = 1100, .cache_known = true, .cache_read = 1000,
+                          .output = 50, .has_reported = true, .reported_usd = 0.01};
+    struct usage event2 = event;
+    event2.ts = NOW - 200;
+    event2.reported_usd = 0.0025;
+    struct usage metric = {.ts = NOW - 100, .source = "claude", .provider = "anthropic",
+                           .model = "claude-haiku-4-5", .tenant = "dev", .input = 10,
+                           .output = 20, .requests_unknown = true};
+    struct usage metric_only = metric;
+    metric_only.model = "claude-sonnet-4-5";
+    struct usage stream = {.ts = NOW - 60, .source = "spans", .provider = "openai",
+                           .model = "gpt-4o-mini", .tenant = "dev", .requests = 1,
+                           .tokens_unknown = true, .dedup_key = 0x51, .call_key = 0x99};
+
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct store *st = store_new();
+    struct ingest *in = ingest_new(st, db, p);
+    assert_int_equal(ingest_start(in, err, sizeof err), 0);
+    struct sink *s = ingest_sink(in);
+    const struct usage *all[] = {&event, &event2, &metric, &metric_only, &stream};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        assert_int_equal(s->put(s, all[i]), 1);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    ingest_free(in);
+    store_free(st);
+    db_close(db);
+
+    db = db_open(dbpath, err, sizeof err);
+    st = store_new();
+    assert_int_equal(db_load(db, st, NOW - STORE_RETENTION), 0);
+    cJSON *root = snapshot_of(st, NULL);
+    const cJSON *spend = cJSON_GetObjectItem(root, "spend");
+    assert_close(num(spend, "reported_usd"), 0.0125, 1e-12); /* 0.01 + 0.0025 */
+    assert_int_equal(num(spend, "no_usage"), 1);
+    const cJSON *haiku = model_of(root, "claude-haiku-4-5");
+    assert_int_equal(num(haiku, "requests"), 2);         /* the two events */
+    assert_int_equal(num(haiku, "requests_unknown"), 1); /* and one metric record */
+    const cJSON *sonnet = model_of(root, "claude-sonnet-4-5");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(sonnet, "requests")));
+    assert_int_equal(num(sonnet, "requests_unknown"), 1);
+    assert_int_equal(num(model_of(root, "gpt-4o-mini"), "requests"), 1);
+    cJSON_Delete(root);
+    /* nothing reported in a scope: null, never $0 */
+    root = snapshot_of(st, "openai");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "spend"),
+                                                 "reported_usd")));
+    cJSON_Delete(root);
+
+    /* the same call again, now with its usage: it replaces the count */
+    in = ingest_new(st, db, p);
+    assert_int_equal(ingest_start(in, err, sizeof err), 0);
+    s = ingest_sink(in);
+    struct usage better = stream;
+    better.dedup_key = 0x52;
+    better.tokens_unknown = false;
+    better.input = 100;
+    better.output = 10;
+    better.completeness = 2;
+    assert_int_equal(s->put(s, &better), 1);
+    assert_int_equal(ingest_stats(in)->replaced, 1);
+    root = snapshot_of(st, NULL);
+    assert_int_equal(num(cJSON_GetObjectItem(root, "spend"), "no_usage"), 0);
+    assert_int_equal(num(model_of(root, "gpt-4o-mini"), "requests"), 1);
+    cJSON_Delete(root);
+    ingest_free(in);
+    store_free(st);
+    pricing_free(p);
+    db_close(db);
+}
+
+static int64_t raw_count(struct db *db, const char *sql)
+{
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2((sqlite3 *)db_handle(db), sql, -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return n;
+}
+
+/* A series whose data aged out leaves the database with its last bucket
+ * (so a restart does not bring it back to count against the cap), and the
+ * new series that takes its store id gets a row of its own. */
+static void test_aged_out_series_leave_the_database(void **state)
+{
+    (void)state;
+    char err[256];
+    struct pricing *p = pricing_new();
+    assert_true(pricing_load_default(p, err, sizeof err) > 0);
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct store *st = store_new();
+    struct ingest *in = ingest_new(st, db, p);
+    struct sink *s = ingest_sink(in);
+    clock_set(NOW - 9 * 86400, true);
+    struct usage old = record("old-tenant", "gpt-4o-mini", NOW - 9 * 86400 - 60, 1000);
+    assert_int_equal(s->put(s, &old), 1);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    assert_int_equal(raw_count(db, "SELECT count(*) FROM series"), 1);
+    /* a viewer attached meanwhile */
+    struct db *v = db_open_viewer(dbpath, err, sizeof err);
+    assert_non_null(v);
+    struct store *vst = store_new();
+    int64_t seq = 0;
+    assert_int_equal(db_changes_last(v, &seq), 0);
+    assert_int_equal(db_load(v, vst, NOW - 9 * 86400 - STORE_RETENTION), 0);
+    assert_int_equal(store_series_count(vst), 1);
+
+    /* nine days later, newer data: the retention reaches back from it
+     * (ingest.c's reference), and old-tenant's minute is gone */
+    clock_set(NOW, true);
+    struct usage young = record("new-tenant", "gpt-4o-mini", NOW - 60, 500);
+    assert_int_equal(s->put(s, &young), 1);
+    assert_int_equal(store_series_count(st), 2);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    assert_int_equal(raw_count(db, "SELECT count(*) FROM series"), 1);
+    assert_int_equal(raw_count(db, "SELECT count(*) FROM series WHERE tenant = 'old-tenant'"),
+                     0);
+    assert_int_equal(raw_count(db, "SELECT count(*) FROM buckets"), 1);
+    assert_false(store_series_live(st, 0));
+    /* the viewer is told to load anew (the log cannot name a row that is
+     * gone), and what it loads has no old-tenant */
+    assert_int_equal(db_changes_apply(v, vst, &seq), 1);
+    store_free(vst);
+    vst = store_new();
+    assert_int_equal(db_load(v, vst, NOW - STORE_RETENTION), 0);
+    assert_int_equal(store_series_count(vst), 1);
+    assert_string_equal(store_series_key(vst, 0)->tenant, "new-tenant");
+    store_free(vst);
+    db_close(v);
+    struct usage newer = record("newer-tenant", "gpt-4o-mini", NOW - 30, 250);
+    assert_int_equal(s->put(s, &newer), 1);
+    assert_int_equal(store_series_count(st), 2); /* id 0 again */
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    assert_int_equal(raw_count(db, "SELECT count(*) FROM series WHERE tenant = 'newer-tenant'"),
+                     1);
+    assert_int_equal(raw_count(db, "SELECT count(*) FROM buckets"), 2);
+    struct tally before;
+    totals(st, &before);
+    ingest_free(in);
+    store_free(st);
+    db_close(db);
+
+    db = db_open(dbpath, err, sizeof err);
+    st = store_new();
+    assert_int_equal(db_load(db, st, NOW - STORE_RETENTION), 0);
+    struct tally after;
+    totals(st, &after);
+    assert_memory_equal(&before, &after, sizeof before);
+    assert_int_equal(after.input, 500 + 250);
+    for (size_t i = 0; i < store_series_count(st); i++)
+        assert_string_not_equal(store_series_key(st, (int)i)->tenant, "old-tenant");
+    store_free(st);
+    pricing_free(p);
+    db_close(db);
+}
+
+/* The window and baseline spend of a store at NOW over the last hour. */
+static void spend_at_now(const struct store *st, double *window, double *baseline, size_t *unpriced)
+{
+    struct view_params vp = {.now = NOW, .window = 3600, .day_start = NOW - 8 * 3600,
+                             .day_end = NOW + 16 * 3600};
+    struct view v;
+    view_compute(st, &vp, &v);
+    *window = v.spend.window_usd;
+    *baseline = v.spend.baseline_usd;
+    *unpriced = v.nunpriced;
+    view_free(&v);
+}
+
+/* Spend is the stored tokens priced by the table in force (DESIGN.md §4):
+ * a model priced after the fact has its spend in the window and in every
+ * baseline day, a discount changes history, batch usage keeps its batch
+ * rate, and billed amounts never change. */
+static void test_a_price_added_later_prices_the_stored_history(void **state)
+{
+    (void)state;
+    char err[256];
+    struct pricing *p = pricing_new();
+    assert_true(pricing_load_default(p, err, sizeof err) > 0);
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct store *st = store_new();
+    struct ingest *in = ingest_new(st, db, p);
+    struct sink *s = ingest_sink(in);
+    /* mystery-model-9000: 1000 in, 10 out, now and at the same time of
+     * each of the 7 previous days (the baseline: learning needs a day) */
+    for (int d = 0; d <= 7; d++) {
+        struct usage u = record("acme", "mystery-model-9000", NOW - 600 - d * 86400, 1000);
+        u.cache_known = false;
+        assert_int_equal(s->put(s, &u), 1);
+    }
+    /* gpt-4o-mini at batch rates: 2000 in (1000 cached), 10 out */
+    struct usage batch = record("acme", "gpt-4o-mini", NOW - 300, 2000);
+    batch.batch = true;
+    assert_int_equal(s->put(s, &batch), 1);
+    struct usage bill = {.ts = NOW - 1200, .source = "oa", .provider = "openai",
+                         .model = USAGE_BILLED_MODEL, .tenant = "", .has_billed = true,
+                         .billed_usd = 5};
+    assert_int_equal(s->put(s, &bill), 1);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    double win, base;
+    size_t unpriced;
+    spend_at_now(st, &win, &base, &unpriced);
+    /* batch: 1000 uncached x 7.5e-8 + 1000 cached x 7.5e-8 / 2 + 10 x 3e-7 */
+    double batch_usd = 1000 * 7.5e-8 + 1000 * 3.75e-8 + 10 * 3e-7;
+    assert_close(win, batch_usd, 1e-12);
+    assert_int_equal(unpriced, 1);
+    ingest_free(in);
+    store_free(st);
+    db_close(db);
+
+    /* the operator prices it, and gives openai a 20% discount */
+    assert_true(pricing_override(p, "mystery-model-9000", "input_cost_per_token", 1e-6));
+    assert_true(pricing_override(p, "mystery-model-9000", "output_cost_per_token", 2e-6));
+    pricing_set_discount(p, "openai", 0.2);
+    db = db_open(dbpath, err, sizeof err);
+    st = store_new();
+    assert_int_equal(db_load(db, st, NOW - STORE_RETENTION), 0);
+    in = ingest_new(st, db, p);
+    assert_int_equal(ingest_start(in, err, sizeof err), 0);
+    double mystery = (1000 * 1e-6 + 10 * 2e-6) * 0.8; /* 0.000816 */
+    spend_at_now(st, &win, &base, &unpriced);
+    assert_close(win, mystery + batch_usd * 0.8, 1e-12);
+    assert_close(base, mystery, 1e-12);                /* the same every day */
+    assert_int_equal(unpriced, 0);
+    struct tally t;
+    totals(st, &t);
+    assert_close(t.billed, 5, 1e-15);                  /* never repriced */
+    /* written back: a reader of the database sees the same */
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    ingest_free(in);
+    store_free(st);
+    st = store_new();
+    assert_int_equal(db_load(db, st, NOW - STORE_RETENTION), 0);
+    spend_at_now(st, &win, &base, &unpriced);
+    assert_close(win, mystery + batch_usd * 0.8, 1e-12);
+    store_free(st);
+    pricing_free(p);
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -381,6 +672,13 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_batched_rows_all_land_or_none, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable_database_is_a_clear_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_aged_out_series_leave_the_database, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_price_added_later_prices_the_stored_history,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_reported_cost_and_unknowns_reach_the_snapshot_across_a_restart, setup,
+            teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include "alerts/outbox.h"
 #include "app/config.h"
 #include "core/db.h"
+#include "core/ingest.h"
 #include "core/schema.h"
 #include "core/store.h"
 #include "lib/clock.h"
@@ -206,6 +207,19 @@ static void test_a_0_1_0_database_keeps_its_data_and_cursors(void **state)
     assert_int_equal(store_series_price(st, unpriced), PRICE_NONE);
     store_sum(st, unpriced, T3 - DAY, T3, &t);
     assert_int_equal(t.requests, 71);
+
+    /* 0.1.0 did not store price tiers: its series keep the cost they were
+     * stored with when priced again (schema step 10), the unpriced one is
+     * still unpriced by the default table */
+    assert_string_equal(store_series_key(st, unpriced)->tier, STORE_TIER_AS_STORED);
+    struct pricing *p = pricing_new();
+    assert_true(pricing_load_default(p, err, sizeof err) > 0);
+    struct ingest *in = ingest_new(st, db, p);
+    assert_int_equal(ingest_reprice(in), 0);
+    sums(st, T3 - DAY, T3, &t, &usd);
+    assert_close(usd, 29.499423749999984, 1e-12);  /* as before */
+    ingest_free(in);
+    pricing_free(p);
 
     struct cursors c = {0};
     assert_int_equal(db_cursor_each(db, "spans", collect_cursor, &c), 0);

@@ -117,6 +117,31 @@ static void test_current_attribute_names(void **state)
     assert_true(u->dedup_key != 0);
 }
 
+/* The tier that served a call, as OpenAI's instrumentations say it: its
+ * priority or flex prices apply (standard without the attribute). */
+static void test_the_service_tier_of_a_span(void **state)
+{
+    (void)state;
+    const char *tiers[] = {"priority", "flex", "default"};
+    enum usage_service want[] = {USAGE_SERVICE_PRIORITY, USAGE_SERVICE_FLEX,
+                                 USAGE_SERVICE_STANDARD};
+    for (int i = 0; i < 3; i++) {
+        char attrs[512];
+        snprintf(attrs, sizeof attrs, "%s,{\"key\":\"openai.response.service_tier\","
+                 "\"value\":{\"stringValue\":\"%s\"}}",
+                 S("gen_ai.operation.name", "chat") "," S("gen_ai.provider.name", "openai") ","
+                 S("gen_ai.request.model", "gpt-5") "," I("gen_ai.usage.input_tokens", 10) ","
+                 I("gen_ai.usage.output_tokens", 1), tiers[i]);
+        char *j = doc(S("tenant.id", "t"), "", attrs);
+        struct capture c;
+        struct otlp_result r;
+        assert_int_equal(decode(j, &c, &r), 0);
+        free(j);
+        assert_int_equal(c.n, 1);
+        assert_int_equal(c.u[0].service, want[i]);
+    }
+}
+
 static void test_legacy_attribute_names(void **state)
 {
     (void)state;
@@ -453,6 +478,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_otlp_example_is_accepted_with_zero_usage),
         cmocka_unit_test(test_current_attribute_names),
+        cmocka_unit_test(test_the_service_tier_of_a_span),
         cmocka_unit_test(test_legacy_attribute_names),
         cmocka_unit_test(test_unknown_cache_and_reasoning_stay_unknown),
         cmocka_unit_test(test_agent_and_tool_spans_are_not_counted),

@@ -98,7 +98,11 @@ static void expect_same(struct store *a, struct store *b)
     assert_int_equal(store_series_count(a), store_series_count(b));
     assert_int_equal(ta.requests, tb.requests);
     assert_int_equal(ta.input, tb.input);
+    assert_int_equal(ta.requests_unknown, tb.requests_unknown);
+    assert_int_equal(ta.no_usage, tb.no_usage);
+    assert_int_equal(ta.reported_n, tb.reported_n);
     assert_close(ta.cost, tb.cost, 1e-12);
+    assert_close(ta.reported, tb.reported, 1e-12);
 }
 
 static struct db *viewer_db(void)
@@ -126,9 +130,15 @@ static void test_a_viewer_applying_changes_holds_what_a_fresh_load_holds(void **
     /* new buckets, a new tenant, a bucket replaced and one emptied */
     put(&o, "acme", NOW - 60, 2);
     put(&o, "globex", NOW - 120, 3);
-    int id = store_series(o.st, &(struct series_key){"spans", "openai", "gpt-4o-mini", "acme"});
-    store_set(o.st, id, NOW - 600, &(struct tally){.requests = 7, .input = 70});
+    struct series_key acme = {"spans", "openai", "gpt-4o-mini", "acme", NULL};
+    int id = store_series(o.st, &acme);
+    store_set(o.st, id, NOW - 600,
+              &(struct tally){.requests = 7, .input = 70, .requests_unknown = 2,
+                              .no_usage = 3, .reported_n = 1, .reported = 0.5});
     store_set(o.st, id, NOW - 660, &(struct tally){0});
+    /* the same names at another price tier: a series of its own */
+    struct series_key batch = {"spans", "openai", "gpt-4o-mini", "acme", "batch"};
+    store_set(o.st, store_series(o.st, &batch), NOW - 600, &(struct tally){.requests = 1});
     put(&o, "acme", NOW - 60, 0);
     assert_true(db_data_version(v) != dv); /* the owner committed */
     assert_int_equal(db_changes_apply(v, seen, &seq), 0);
@@ -137,9 +147,16 @@ static void test_a_viewer_applying_changes_holds_what_a_fresh_load_holds(void **
     expect_same(seen, fresh);
     /* the replaced bucket is the owner's value, not a sum */
     struct tally t;
-    int vid = store_series(seen, &(struct series_key){"spans", "openai", "gpt-4o-mini", "acme"});
+    int vid = store_series(seen, &acme);
     store_sum(seen, vid, NOW - 600, NOW - 540, &t);
     assert_int_equal(t.requests, 7);
+    /* and what senders told beside tokens, which the viewer reads too */
+    assert_int_equal(t.requests_unknown, 2);
+    assert_int_equal(t.no_usage, 3);
+    assert_int_equal(t.reported_n, 1);
+    assert_close(t.reported, 0.5, 1e-12);
+    store_sum(seen, store_series(seen, &batch), NOW - 600, NOW - 540, &t);
+    assert_int_equal(t.requests, 1);
     store_sum(seen, vid, NOW - 660, NOW - 600, &t);
     assert_int_equal(t.requests, 0);
     /* nothing new: nothing applied, same position */

@@ -367,12 +367,137 @@ static void test_each_field_names_every_price(void **state)
     strbuf_free(&b);
 }
 
+/* Made-up ids past PRICING_MEMO_MAX are looked up, never remembered: an
+ * unpriced one's name is then the caller's own string (the memo, and so
+ * memory, stays bounded), and ids seen before still answer from the memo. */
+static void test_the_memo_is_bounded(void **state)
+{
+    const char *name;
+    char id[32];
+    assert_null(pricing_lookup(*state, "openai", "first-made-up", &name));
+    const char *first = name;
+    for (int i = 0; i < PRICING_MEMO_MAX + 10; i++) {
+        snprintf(id, sizeof id, "made-up-%d", i);
+        assert_null(pricing_lookup(*state, "openai", id, &name));
+    }
+    assert_ptr_equal(name, id);          /* not remembered: the caller's */
+    assert_null(pricing_lookup(*state, "openai", "first-made-up", &name));
+    assert_ptr_equal(name, first);       /* remembered before the bound */
+    assert_non_null(pricing_lookup(*state, "openai", "m-basic", &name));
+    assert_string_equal(name, "m-basic");
+}
+
+/* The prices in force are named: the table (the default's date, or a
+ * loaded table's hash) and how many overrides the config made. */
+static void test_the_prices_in_force_are_named(void **state)
+{
+    char buf[96], err[256];
+    pricing_describe(*state, buf, sizeof buf);
+    assert_int_equal(strncmp(buf, "table ", 6), 0);   /* "table <8 hex>, 0 overrides" */
+    assert_string_equal(buf + 14, ", 0 overrides");
+    assert_true(pricing_override(*state, "m-basic", "input_cost_per_token", 1e-6));
+    pricing_add_alias(*state, "router", "m-basic");
+    pricing_set_discount(*state, "openai", 0.1);
+    pricing_describe(*state, buf, sizeof buf);
+    assert_string_equal(buf + 14, ", 3 overrides");
+    struct pricing *d = pricing_new();
+    assert_true(pricing_load_default(d, err, sizeof err) > 0);
+    pricing_describe(d, buf, sizeof buf);
+    assert_string_equal(buf, "default 2026-07-24, 0 overrides");
+    pricing_free(d);
+}
+
+/* Entries copied from the real LiteLLM table of 2026-07-24
+ * (tests/fixtures/prices-tiers-2026-07-24.json). */
+static struct pricing *tiers_table(void)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/prices-tiers-2026-07-24.json",
+             getenv("SPENDTOP_FIXTURES") ? getenv("SPENDTOP_FIXTURES") : "tests/fixtures");
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    struct pricing *p = pricing_new();
+    char err[256];
+    assert_int_equal(pricing_load_json(p, buf, n, err, sizeof err), 4);
+    return p;
+}
+
+/* Priority and flex usage costs what the table's *_priority and *_flex
+ * keys say; a model without them is priced at standard rates and shown
+ * partially priced. One request: 10000 in (2000 cached), 1000 out. */
+static void test_priority_and_flex_prices_from_the_real_table(void **state)
+{
+    (void)state;
+    struct pricing *p = tiers_table();
+    struct usage u = {.input = 10000, .cache_known = true, .cache_read = 2000, .output = 1000,
+                      .requests = 1, .per_request = true};
+    enum price_status st;
+    /* gpt-5 priority: 8000 x 2.5e-6 + 2000 x 2.5e-7 + 1000 x 2e-5 = 0.0405 */
+    u.service = USAGE_SERVICE_PRIORITY;
+    assert_close(cost(p, "openai", "gpt-5", u, &st), 0.0405, 1e-12);
+    assert_int_equal(st, PRICE_FULL);
+    /* flex: 8000 x 6.25e-7 + 2000 x 6.25e-8 + 1000 x 5e-6 = 0.010125 */
+    u.service = USAGE_SERVICE_FLEX;
+    assert_close(cost(p, "openai", "gpt-5", u, &st), 0.010125, 1e-12);
+    assert_int_equal(st, PRICE_FULL);
+    /* gpt-4.1 has no flex prices: standard, 8000 x 2e-6 + 2000 x 5e-7 +
+     * 1000 x 8e-6 = 0.025, partially priced */
+    assert_close(cost(p, "openai", "gpt-4.1", u, &st), 0.025, 1e-12);
+    assert_int_equal(st, PRICE_PARTIAL);
+    /* and its priority prices: 8000 x 3.5e-6 + 2000 x 8.75e-7 + 1000 x 1.4e-5 */
+    u.service = USAGE_SERVICE_PRIORITY;
+    assert_close(cost(p, "openai", "gpt-4.1", u, &st), 0.028 + 0.00175 + 0.014, 1e-12);
+    assert_int_equal(st, PRICE_FULL);
+    /* batch wins over a service tier: the table's batch prices,
+     * 8000 x 1e-6 + 2000 x 5e-7 / 2 + 1000 x 4e-6 = 0.0125 */
+    u.batch = true;
+    assert_close(cost(p, "openai", "gpt-4.1", u, &st), 0.0125, 1e-12);
+    pricing_free(p);
+}
+
+/* *_above_272k_tokens tiers like the 200k ones; Anthropic's context_window
+ * "200k-1M" groups at the long-context rate. */
+static void test_272k_tiers_and_long_context_groups_from_the_real_table(void **state)
+{
+    (void)state;
+    struct pricing *p = tiers_table();
+    enum price_status st;
+    /* gpt-5.4, one request of 300000 in (> 272k), 1000 out:
+     * 300000 x 5e-6 + 1000 x 2.25e-5 = 1.5225; 272000 in is not over it:
+     * 272000 x 2.5e-6 + 1000 x 1.5e-5 = 0.695 */
+    struct usage big = {.input = 300000, .output = 1000, .requests = 1, .per_request = true};
+    assert_close(cost(p, "openai", "gpt-5.4", big, &st), 1.5225, 1e-12);
+    assert_int_equal(st, PRICE_FULL);
+    big.input = 272000;
+    assert_close(cost(p, "openai", "gpt-5.4", big, &st), 0.695, 1e-12);
+    /* priority over 272k: no priority tier rate, the standard tier's, partial */
+    big.input = 300000;
+    big.service = USAGE_SERVICE_PRIORITY;
+    assert_close(cost(p, "openai", "gpt-5.4", big, &st), 1.5225, 1e-12);
+    assert_int_equal(st, PRICE_PARTIAL);
+    /* a usage-report bucket of long-context requests (not one span):
+     * 500000 in x 6e-6 + 2000 out x 2.25e-5 = 3.045; the same as
+     * 0-200k: 500000 x 3e-6 + 2000 x 1.5e-5 = 1.53 */
+    struct usage group = {.input = 500000, .output = 2000, .long_context = true};
+    assert_close(cost(p, "anthropic", "claude-sonnet-4-5", group, &st), 3.045, 1e-12);
+    group.long_context = false;
+    assert_close(cost(p, "anthropic", "claude-sonnet-4-5", group, &st), 1.53, 1e-12);
+    pricing_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sample_spec_is_not_a_model, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_match_is_explained_by_its_rule, setup, teardown),
         cmocka_unit_test_setup_teardown(test_each_field_names_every_price, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_memo_is_bounded, setup, teardown),
+        cmocka_unit_test(test_priority_and_flex_prices_from_the_real_table),
+        cmocka_unit_test(test_272k_tiers_and_long_context_groups_from_the_real_table),
+        cmocka_unit_test_setup_teardown(test_the_prices_in_force_are_named, setup, teardown),
         cmocka_unit_test_setup_teardown(test_input_and_output_terms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_reads_and_both_cache_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_cache_reads_price_all_input_in_full, setup, teardown),

@@ -219,7 +219,7 @@ static void test_requests(void **state)
     assert_string_equal(url.s,
         "https://example.test/v1/organization/usage/completions?start_time=1767225600"
         "&end_time=1767236400&bucket_width=1h&limit=3&group_by=model&group_by=project_id"
-        "&group_by=batch&group_by=api_key_id&page=a%2Bb%2Fc%3D");
+        "&group_by=batch&group_by=service_tier&group_by=api_key_id&page=a%2Bb%2Fc%3D");
     strbuf_free(&url);
 
     s.base_url = "https://example.test";
@@ -227,7 +227,8 @@ static void test_requests(void **state)
     assert_string_equal(url.s,
         "https://example.test/v1/organizations/usage_report/messages?"
         "starting_at=2026-01-01T00:00:00Z&ending_at=2026-01-01T00:02:00Z&bucket_width=1m"
-        "&limit=2&group_by[]=model&group_by[]=service_tier&group_by[]=api_key_id");
+        "&limit=2&group_by[]=model&group_by[]=service_tier&group_by[]=context_window"
+        "&group_by[]=api_key_id");
     strbuf_free(&url);
 
     struct strbuf h[API_MAX_HEADERS] = {{0}};
@@ -240,6 +241,51 @@ static void test_requests(void **state)
         strbuf_free(&h[i]);
 }
 
+/* Service tiers and context windows as the usage APIs group them
+ * (protocols.md §1, §2): OpenAI's service_tier, Anthropic's service_tier
+ * kinds and context_window "200k-1M" (long-context rates). */
+static void test_service_tiers_and_context_windows(void **state)
+{
+    (void)state;
+    static const char openai[] =
+        "{\"object\":\"page\",\"data\":[{\"object\":\"bucket\",\"start_time\":1767225600,"
+        "\"end_time\":1767312000,\"results\":["
+        "{\"object\":\"organization.usage.completions.result\",\"input_tokens\":10,"
+        "\"output_tokens\":1,\"num_model_requests\":1,\"model\":\"gpt-5\",\"batch\":false,"
+        "\"service_tier\":\"priority\"},"
+        "{\"object\":\"organization.usage.completions.result\",\"input_tokens\":10,"
+        "\"output_tokens\":1,\"num_model_requests\":1,\"model\":\"gpt-5\",\"batch\":false,"
+        "\"service_tier\":\"flex\"},"
+        "{\"object\":\"organization.usage.completions.result\",\"input_tokens\":10,"
+        "\"output_tokens\":1,\"num_model_requests\":1,\"model\":\"gpt-5\",\"batch\":false,"
+        "\"service_tier\":\"default\"}]}],\"has_more\":false,\"next_page\":null}";
+    static const char anthropic[] =
+        "{\"data\":[{\"starting_at\":\"2026-01-01T00:00:00Z\",\"ending_at\":\"2026-01-02T00:00:00Z\","
+        "\"results\":[{\"uncached_input_tokens\":300000,\"output_tokens\":5,"
+        "\"model\":\"claude-sonnet-4-5\",\"service_tier\":\"priority_on_demand\","
+        "\"context_window\":\"200k-1M\"},"
+        "{\"uncached_input_tokens\":10,\"output_tokens\":5,\"model\":\"claude-sonnet-4-5\","
+        "\"service_tier\":\"flex_discount\",\"context_window\":\"0-200k\"}]}],"
+        "\"has_more\":false,\"next_page\":null}";
+    struct usage_api_settings s = source("none");
+    struct capture c;
+    struct api_page page;
+    char err[128];
+    assert_int_equal(parse(&api_openai, false, openai, &s, &c, &page, err, sizeof err), 0);
+    assert_int_equal(c.n, 3);
+    assert_int_equal(c.u[0].service, USAGE_SERVICE_PRIORITY);
+    assert_int_equal(c.u[1].service, USAGE_SERVICE_FLEX);
+    assert_int_equal(c.u[2].service, USAGE_SERVICE_STANDARD);
+    assert_false(c.u[0].long_context);
+    assert_int_equal(parse(&api_anthropic, false, anthropic, &s, &c, &page, err, sizeof err), 0);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.u[0].service, USAGE_SERVICE_PRIORITY);
+    assert_true(c.u[0].long_context);
+    assert_int_equal(c.u[1].service, USAGE_SERVICE_FLEX);
+    assert_false(c.u[1].long_context);
+    assert_false(c.u[1].batch);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_anthropic_costs),
         cmocka_unit_test(test_not_a_page),
         cmocka_unit_test(test_requests),
+        cmocka_unit_test(test_service_tiers_and_context_windows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,7 +36,7 @@ static int teardown(void **state)
 
 static int series(struct fx *f, const char *provider, const char *model, const char *tenant)
 {
-    struct series_key k = {"spans", provider, model, tenant};
+    struct series_key k = {"spans", provider, model, tenant, NULL};
     return store_series(f->st, &k);
 }
 

@@ -7,7 +7,7 @@
 #include "core/snapshot.h"
 #include "lib/sanitize.h"
 
-enum kind { NUM, INT, STR, NUM_OR_NULL, STR_OR_NULL, TIME_OR_NULL, OBJ, ARR };
+enum kind { NUM, INT, STR, NUM_OR_NULL, STR_OR_NULL, TIME_OR_NULL, OBJ, ARR, BOOL };
 
 struct key {
     const char *name;
@@ -36,6 +36,7 @@ static void check_object(const cJSON *o, const struct key *keys, size_t n, const
             break;
         case OBJ: ok = cJSON_IsObject(item); break;
         case ARR: ok = cJSON_IsArray(item); break;
+        case BOOL: ok = cJSON_IsBool(item); break;
         }
         if (!ok)
             fail_msg("%s.%s has the wrong type", where, keys[i].name);
@@ -75,7 +76,7 @@ static void test_every_key_with_its_type(void **state)
     struct view v = {
         .now = 1795176000, .window = 3600,
         .budgets = budgets, .nbudgets = 1,
-        .spend = {2, 1, 2, 3, 4, 5, 2, 50, NAN},
+        .spend = {2, 1, 2, 3, 4, 5, 2, 50, NAN, NAN, 0},
         .cache = {0.5, NAN, 10, 20},
         .reasoning = {NAN, NAN, 0, 20},
         .tenants = tenants, .ntenants = 2,
@@ -92,13 +93,15 @@ static void test_every_key_with_its_type(void **state)
     static const struct key top[] = {
         {"generated_at", STR}, {"window", STR}, {"spend", OBJ}, {"cache", OBJ},
         {"reasoning", OBJ}, {"tenants", ARR}, {"models", ARR}, {"mix", OBJ},
-        {"alerts", ARR}, {"budgets", ARR}, {"unpriced", ARR}, {"sources", ARR}};
+        {"alerts", ARR}, {"budgets", ARR}, {"unpriced", ARR}, {"sources", ARR},
+        {"prices", STR_OR_NULL}, {"folding", OBJ}};
     CHECK(root, top, "snapshot");
     static const struct key spend[] = {
         {"window_usd", NUM_OR_NULL}, {"baseline_usd", NUM_OR_NULL}, {"ratio", NUM_OR_NULL},
         {"today_usd", NUM_OR_NULL}, {"last_24h_usd", NUM_OR_NULL}, {"last_7d_usd", NUM_OR_NULL},
         {"burn_usd_per_hour", NUM_OR_NULL}, {"projected_today_usd", NUM_OR_NULL},
-        {"billed_today_usd", NUM_OR_NULL}};
+        {"billed_today_usd", NUM_OR_NULL}, {"reported_usd", NUM_OR_NULL},
+        {"no_usage", INT}};
     CHECK(cJSON_GetObjectItem(root, "spend"), spend, "spend");
     static const struct key cache[] = {{"hit_rate", NUM_OR_NULL}, {"baseline_hit_rate", NUM_OR_NULL},
                                        {"cache_read_tokens", INT}, {"input_tokens", INT}};
@@ -114,7 +117,8 @@ static void test_every_key_with_its_type(void **state)
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "tenants")) CHECK(e, tenant, "tenants[]");
     static const struct key model[] = {
         {"provider", STR}, {"model", STR}, {"window_usd", NUM_OR_NULL}, {"requests", INT},
-        {"share", NUM_OR_NULL}, {"baseline_share", NUM_OR_NULL}};
+        {"share", NUM_OR_NULL}, {"baseline_share", NUM_OR_NULL},
+        {"requests_unknown", INT}};
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "models")) CHECK(e, model, "models[]");
     static const struct key mix[] = {{"distance", NUM_OR_NULL}};
     CHECK(cJSON_GetObjectItem(root, "mix"), mix, "mix");
@@ -137,6 +141,10 @@ static void test_every_key_with_its_type(void **state)
         {"no_usage", INT}, {"coverage", NUM_OR_NULL},
         {"drift", NUM_OR_NULL}};
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(root, "sources")) CHECK(e, src, "sources[]");
+    static const struct key folding[] = {
+        {"active", BOOL}, {"series", INT}, {"series_max", INT},
+        {"models_per_provider_max", INT}, {"tenant_records", INT}, {"model_records", INT}};
+    CHECK(cJSON_GetObjectItem(root, "folding"), folding, "folding");
     /* unknown is null, never 0 */
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "spend"), "billed_today_usd")));
     assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "mix"), "distance")));

@@ -20,7 +20,7 @@ static int64_t at(const char *rfc3339)
 
 static int series(struct store *st, const char *tenant, const char *model)
 {
-    struct series_key k = {"spans", "openai", model, tenant};
+    struct series_key k = {"spans", "openai", model, tenant, NULL};
     return store_series(st, &k);
 }
 
@@ -433,15 +433,22 @@ static void test_sparklines_are_hour_slots_against_their_baseline(void **state)
 static void test_sums_saturate_never_wrap(void **state)
 {
     (void)state;
-    struct tally a = {.input = INT64_MAX - 1, .output = 5, .requests = INT64_MAX};
-    struct tally b = {.input = INT64_MAX - 1, .output = 7, .requests = 1};
+    struct tally a = {.input = INT64_MAX - 1, .output = 5, .requests = INT64_MAX,
+                      .requests_unknown = INT64_MAX, .no_usage = INT64_MAX - 2,
+                      .reported_n = INT64_MAX};
+    struct tally b = {.input = INT64_MAX - 1, .output = 7, .requests = 1,
+                      .requests_unknown = 1, .no_usage = 9, .reported_n = 2};
     tally_add(&a, &b);
     assert_true(a.input == INT64_MAX);
     assert_true(a.requests == INT64_MAX);
+    assert_true(a.requests_unknown == INT64_MAX);
+    assert_true(a.no_usage == INT64_MAX);
+    assert_true(a.reported_n == INT64_MAX);
     assert_int_equal(a.output, 12);
-    struct tally c = {.input = INT64_MIN + 1};
+    struct tally c = {.input = INT64_MIN + 1, .no_usage = INT64_MIN + 3};
     tally_sub(&c, &b);
     assert_true(c.input == INT64_MIN);
+    assert_true(c.no_usage == INT64_MIN);
 }
 
 static void test_prune_drops_only_older_buckets(void **state)
@@ -523,6 +530,119 @@ static void test_series_cap_folds_new_tenants(void **state)
     store_free(st);
 }
 
+/* A series whose data has aged out is freed at the prune, and its id goes
+ * to the next new series: a store that was full takes new tenants under
+ * their own names again, and never grows past the cap. */
+static void test_series_freed_after_retention_and_ids_reused(void **state)
+{
+    (void)state;
+    struct store *st = store_new();
+    int64_t now = at("2026-11-20T12:00:00Z");
+    char name[32];
+    for (int i = 0; i < STORE_MAX_SERIES; i++) {
+        snprintf(name, sizeof name, "old%d", i);
+        spend(st, series(st, name, "m"), now - 9 * DAY, 1);
+    }
+    int keep = series(st, "old7", "m");
+    spend(st, keep, now - HOUR, 2);            /* old7 is still active */
+    int over = series(st, "one-too-many", "m");
+    assert_string_equal(store_series_key(st, over)->tenant, STORE_OVERFLOW_TENANT);
+    spend(st, over, now - 9 * DAY, 1);         /* and ages out with the rest */
+    struct store_folding f;
+    store_folding(st, &f);
+    assert_int_equal(f.series, STORE_MAX_SERIES + 1);
+    assert_int_equal(f.tenant_records, 1);
+    size_t slots = store_series_count(st);
+
+    store_prune(st, now - STORE_RETENTION);
+    store_folding(st, &f);
+    assert_int_equal(f.series, 1);             /* old7 */
+    assert_true(store_series_live(st, keep));
+    assert_false(store_series_live(st, 0));
+    for (int i = 0; i < STORE_MAX_SERIES - 1; i++) { /* with old7: full */
+        snprintf(name, sizeof name, "new%d", i);
+        int id = series(st, name, "m");
+        assert_true((size_t)id < slots);       /* a freed id, reused */
+        assert_string_equal(store_series_key(st, id)->tenant, name);
+    }
+    assert_int_equal(store_series_count(st), slots);
+    /* the cap is of live series: full again, so the next one folds */
+    assert_string_equal(store_series_key(st, series(st, "late", "m"))->tenant,
+                        STORE_OVERFLOW_TENANT);
+    /* the old name of a freed id is a new series, not the old one's */
+    int again = series(st, "old8", "m");
+    struct tally t;
+    store_sum(st, again, 0, now, &t);
+    assert_true(tally_is_zero(&t));
+    /* and a view lists only live series, by their own names */
+    spend(st, series(st, "new5", "m"), now - MIN, 3);
+    struct view v;
+    compute(st, now, HOUR, &v);
+    assert_int_equal(v.ntenants, 2);           /* new5 ($3), old7 ($2) */
+    assert_string_equal(v.tenants[0].tenant, "new5");
+    assert_string_equal(v.tenants[1].tenant, "old7");
+    assert_true(v.folding.active);
+    view_free(&v);
+    store_free(st);
+}
+
+/* Made-up model names past STORE_MAX_MODELS for one provider are folded
+ * into STORE_OTHER_MODELS, and counted; so are made-up providers past the
+ * series cap's slack. Nothing a client sends grows the store past its
+ * bounds. */
+static void test_a_flood_of_model_names_is_folded_and_counted(void **state)
+{
+    (void)state;
+    struct store *st = store_new();
+    int64_t now = at("2026-11-20T12:00:00Z");
+    char name[32];
+    int flood = 20 * STORE_MAX_MODELS;
+    for (int i = 0; i < flood; i++) {
+        snprintf(name, sizeof name, "made-up-%d", i);
+        spend(st, series(st, "acme", name), now - MIN, 0.001);
+    }
+    struct store_folding f;
+    store_folding(st, &f);
+    assert_int_equal(f.series, STORE_MAX_MODELS + 1);  /* the cap, and the fold */
+    assert_int_equal(f.model_records, flood - STORE_MAX_MODELS);
+    assert_int_equal(store_series_count(st), STORE_MAX_MODELS + 1);
+    /* a name already known stays itself; another provider has its own cap */
+    assert_string_equal(store_series_key(st, series(st, "acme", "made-up-3"))->model,
+                        "made-up-3");
+    struct series_key other = {"spans", "anthropic", "made-up-99999", "acme", NULL};
+    assert_string_equal(store_series_key(st, store_series(st, &other))->model,
+                        "made-up-99999");
+    struct view v;
+    compute(st, now, HOUR, &v);
+    const struct view_model *folded = NULL;
+    for (size_t i = 0; i < v.nmodels; i++)
+        if (strcmp(v.models[i].model, STORE_OTHER_MODELS) == 0)
+            folded = &v.models[i];
+    assert_non_null(folded);
+    assert_int_equal(folded->requests, flood - STORE_MAX_MODELS);
+    /* the money stays whole: $0.001 for every record */
+    assert_close(v.spend.window_usd, flood * 0.001, 1e-9);
+    view_free(&v);
+
+    /* the whole store full: made-up providers (each a new overflow series)
+     * get STORE_OVERFLOW_SERIES more, then all fold into one per source */
+    for (int i = 0; i < STORE_MAX_SERIES; i++) {
+        snprintf(name, sizeof name, "t%d", i);
+        series(st, name, "m");
+    }
+    int id = -1;
+    for (int i = 0; i < 2 * STORE_OVERFLOW_SERIES; i++) {
+        snprintf(name, sizeof name, "provider-%d", i);
+        struct series_key k = {"spans", name, name, name, NULL};
+        id = store_series(st, &k);
+    }
+    assert_string_equal(store_series_key(st, id)->provider, STORE_OTHER_PROVIDER);
+    assert_string_equal(store_series_key(st, id)->model, STORE_OTHER_MODELS);
+    assert_string_equal(store_series_key(st, id)->tenant, STORE_OVERFLOW_TENANT);
+    assert_int_equal(store_series_count(st), STORE_MAX_SERIES + STORE_OVERFLOW_SERIES + 1);
+    store_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -543,6 +663,8 @@ int main(void)
         cmocka_unit_test(test_prune_drops_only_older_buckets),
         cmocka_unit_test(test_sums_match_brute_force),
         cmocka_unit_test(test_series_cap_folds_new_tenants),
+        cmocka_unit_test(test_series_freed_after_retention_and_ids_reused),
+        cmocka_unit_test(test_a_flood_of_model_names_is_folded_and_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,8 @@
 LiteLLM model_prices_and_context_window.json.
 
 Keeps the text-generation models (modes chat, responses, completion) and,
-for each, the fields spendtop prices with plus litellm_provider and mode.
+for each, the fields spendtop prices with (their _priority and _flex service
+tier kinds too) plus litellm_provider and mode.
 
 usage: tools/gen_default_prices.py LITELLM_JSON > pricing/default_prices.json
 """
@@ -13,7 +14,7 @@ KEEP_MODES = {"chat", "responses", "completion"}
 PRICE = re.compile(
     r"^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|"
     r"cache_creation_input_token_cost(_above_1hr)?|output_cost_per_reasoning_token)"
-    r"(_above_\d+k_tokens|_batches)?$")
+    r"(_above_\d+k_tokens|_batches)?(_priority|_flex)?$")
 
 src = json.load(open(sys.argv[1]))
 out = {}

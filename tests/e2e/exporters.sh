@@ -76,5 +76,11 @@ check(abs(usd.get("sdk-node", 0) - sum(want.values())) < 1e-12, "sdk-node: every
 # the event and the metrics of one session: the same usage, once
 check(abs(usd.get("claude-code", 0) - want["logs"]) < 1e-12, "claude-code: counted once")
 check(len(usd) == 3 * len(protocols) + 2, "no other tenant: %r" % sorted(usd))
+# Claude Code's cost_usd is kept beside the estimate: 0.01 from each event
+# (every logs sender, sdk-node and the claude-code session), never instead
+check(abs(out["spend"]["reported_usd"] - (n + 1) * 0.01) < 1e-12, "reported_usd")
+# the metrics' usage has no request count: one record from each metrics
+# sender (the claude-code session's metrics are its event's usage again)
+check(models["claude-haiku-4-5"]["requests_unknown"] == n, "requests_unknown")
 PY
 echo "exporters: ok (JSON, protobuf, gRPC, sdk-node)"

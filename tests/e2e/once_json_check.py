@@ -7,7 +7,7 @@ figures computed here by hand from the LiteLLM prices (USD per token):
   o3                 input 2e-6    output 8e-6    cache read 5e-7
 
 now T = 2026-11-20T12:00:00Z, window 1h."""
-import json, sys
+import json, re, sys
 
 T = 1795176000  # 2026-11-20T12:00:00Z
 MIN, HOUR, DAY = 60, 3600, 86400
@@ -76,6 +76,7 @@ expect = {
         "today_usd": window, "last_24h_usd": window,
         "last_7d_usd": window + c4 + c5, "burn_usd_per_hour": window,
         "projected_today_usd": window + window * 12, "billed_today_usd": None,
+        "reported_usd": None, "no_usage": 0,   # spans report no cost of their own
     },
     "cache": {"hit_rate": (4000 + 15000) / (10000 + 20000),
               "baseline_hit_rate": (0 + 1000) / (5000 + 2000),
@@ -124,9 +125,11 @@ def same(path, got, want):
 def check(path, rerun):
     out = json.load(open(path))
     keys = ["generated_at", "window", "spend", "cache", "reasoning", "tenants", "models",
-            "mix", "alerts", "budgets", "unpriced", "sources"]
+            "mix", "alerts", "budgets", "unpriced", "sources", "prices", "folding"]
     if list(out.keys()) != keys:
         failures.append("top-level keys %r" % list(out.keys()))
+    if not re.match(r"^default 2026-07-24, [0-9]+ overrides?$", out["prices"] or ""):
+        failures.append("prices %r" % out["prices"])
     if out["generated_at"] != "2026-11-20T12:00:00Z" or out["window"] != "1h":
         failures.append("generated_at/window %r %r" % (out["generated_at"], out["window"]))
     for section in ("spend", "cache", "reasoning", "mix"):

@@ -210,6 +210,11 @@ static void commit(struct reload *r, struct next *n)
         log_msg(LOG_WARN, "reload: [general] db changed: it takes effect at the next start");
     clock_set_timezone(n->cfg->timezone); /* checked in prepare: cannot fail */
     ingest_set_pricing(a->ingest, n->pricing);
+    /* spend is the stored tokens at the prices in force: a price added or
+     * changed by the reload reprices the week at once (DESIGN.md §4) */
+    size_t repriced = ingest_reprice(a->ingest);
+    if (repriced)
+        log_msg(LOG_INFO, "reload: prices: %zu stored minutes priced again", repriced);
     pricing_free(a->pricing);
     a->pricing = n->pricing;
     a->prices = n->prices;

@@ -27,15 +27,15 @@ fail() {
 now=$(date +%s)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-# span FILE ID TENANT: one export line, one gpt-4o-mini call of 1M input
-# tokens ($0.15) for TENANT, now
+# span FILE ID TENANT [MODEL]: one export line, one call of 1M input
+# tokens for TENANT, now (gpt-4o-mini: $0.15)
 span() {
     printf '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"%032x","spanId":"%016x",' \
         "$2" "$2" >> "$1"
     printf '"startTimeUnixNano":"%s000000000","attributes":[' "$now" >> "$1"
     printf '{"key":"gen_ai.operation.name","value":{"stringValue":"chat"}},' >> "$1"
     printf '{"key":"gen_ai.provider.name","value":{"stringValue":"openai"}},' >> "$1"
-    printf '{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o-mini"}},' >> "$1"
+    printf '{"key":"gen_ai.request.model","value":{"stringValue":"%s"}},' "${4:-gpt-4o-mini}" >> "$1"
     printf '{"key":"gen_ai.usage.input_tokens","value":{"intValue":"1000000"}},' >> "$1"
     printf '{"key":"gen_ai.usage.output_tokens","value":{"intValue":"10"}},' >> "$1"
     printf '{"key":"tenant.id","value":{"stringValue":"%s"}}]}]}]}]}\n' "$3" >> "$1"
@@ -160,6 +160,30 @@ logged "reload: .*config.toml:[0-9]*:[0-9]*: " || fail "the error does not name 
 span "$dir/a.json" 4 acme
 until_true status_says a 4
 
+# ---- SIGHUP with a price for a model stored unpriced: the stored usage is
+# priced at once (prices apply at read, issue 14), and a dashboard attached
+# to the daemon shows it
+span "$dir/a.json" 5 acme mystery-model-9000
+until_true status_says a 5
+printf '[pricing.models."mystery-model-9000"]\ninput_cost_per_token = 0.000002\noutput_cost_per_token = 0.000004\n' \
+    >> "$dir/config.good"
+cp "$dir/config.good" "$dir/config.toml"
+kill -HUP $daemon
+until_true logged "reload: prices: 1 stored minutes priced again"
+# mystery_priced: a viewer's snapshot prices the model at 1M x $2/M + 10 x $4/M
+mystery_priced() {
+    "$SPENDTOP" --once --json -c "$dir/config.toml" --db "$dir/state.db" > "$dir/view.json" \
+        2>"$dir/view.err" || return 1
+    python3 - "$dir/view.json" <<'PY'
+import json, sys
+out = json.load(open(sys.argv[1]))
+m = [m for m in out["models"] if m["model"] == "mystery-model-9000"]
+sys.exit(0 if m and m[0]["window_usd"] is not None and abs(m[0]["window_usd"] - 2.00004) < 1e-6
+         and not any(u["model"] == "mystery-model-9000" for u in out["unpriced"]) else 1)
+PY
+}
+until_true mystery_priced
+
 # ---- SIGUSR2 polls, SIGUSR1 reports: neither ends it ---------------------------
 kill -USR2 $daemon
 until_true logged "SIGUSR2: polling every source now"
@@ -195,7 +219,8 @@ logged "hook slow: delivered" || fail "the running hook's notification is not do
 [ "$(lines "$dir/kept" "firing tenant:globex")" = 1 ] || fail "globex was paged again"
 
 # the database alone (a config whose one source has nothing): 4 records of
-# a, 2 of b and 1 of rx, $0.15 each
+# a, 2 of b and 1 of rx, $0.15 each, and the mystery model's (unpriced by
+# this config: it reprices it as unpriced)
 : > "$dir/none.json"
 source_block other "$dir/none.json" > "$dir/other.toml"
 "$SPENDTOP" --once --json -c "$dir/other.toml" --db "$dir/state.db" > "$dir/once.json" \
@@ -204,7 +229,7 @@ python3 - "$dir/once.json" <<'PY' || fail "the database lost records"
 import json, sys
 out = json.load(open(sys.argv[1]))
 reqs = sum(m["requests"] for m in out["models"])
-assert reqs == 7, (reqs, out["models"])
+assert reqs == 8, (reqs, out["models"])
 assert abs(out["spend"]["today_usd"] - 7 * 0.15) < 0.01, out["spend"]
 PY
 echo "signals: ok"

@@ -1,6 +1,7 @@
 /* publish.c - the owner's side of viewers (see publish.h). */
 #include "app/publish.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,6 +45,12 @@ static void gather(struct publish *p, struct owner_facts *f)
     for (size_t i = 0; i < a->cfg->ntenants; i++)
         f->budgets[f->nbudgets++] = (struct view_budget){a->cfg->tenants[i].name,
                                                          a->cfg->tenants[i].daily_budget_usd};
+    f->periods = a->budget_cfg;
+    f->nperiods = a->nbudget_cfg;
+    if (a->pricing)
+        pricing_describe(a->pricing, f->prices, sizeof f->prices);
+    snprintf(f->prices_source, sizeof f->prices_source, "%s", a->prices.source);
+    f->prices_date = a->prices.date;
     f->sources = xcalloc(a->ncollectors + 1, sizeof *f->sources);
     for (size_t i = 0; i < a->ncollectors; i++)
         f->sources[f->nsources++] = a->collectors[i]->status;

@@ -8,6 +8,7 @@
 
 #include "alerts/alerts.h"
 #include "app/prices.h"
+#include "core/budget.h"
 #include "core/db.h"
 #include "core/lockfile.h"
 #include "core/owner.h"
@@ -49,7 +50,9 @@ struct viewer {
     void (*stopped)(void *arg);
     void *stopped_arg;
     struct host host;
-    struct prices_info prices;   /* the table in force, as far as a viewer can tell */
+    struct prices_info prices;   /* the table in force: the owner's when it
+                                    says, else a guess */
+    struct budgets *budgets;     /* the owner's budgets, over facts.periods */
 };
 
 /* ---- reading the owner's state ---------------------------------------------------- */
@@ -76,6 +79,15 @@ static void swap_facts(struct viewer *v, const struct owner_facts *f)
     v->have_facts = true;
     if (!clock_set_timezone(v->facts.timezone))
         clock_set_timezone("UTC");
+    if (v->facts.prices_date > 0) {
+        snprintf(v->prices.source, sizeof v->prices.source, "%s", v->facts.prices_source);
+        v->prices.date = v->facts.prices_date;
+    }
+    /* the owner's budgets, computed here as it computes them (the days of
+     * long periods it remembered are read in the caller's transaction);
+     * a view borrows nothing from them, only from the facts kept above */
+    budgets_free(v->budgets);
+    v->budgets = budgets_new(v->facts.periods, v->facts.nperiods, v->db);
 }
 
 /* The store as the owner loaded it, and the log position it reflects. */
@@ -255,7 +267,11 @@ void viewer_view(struct viewer *v, const struct host_scope *scope, bool sparklin
         .only_model = scope ? scope->model : NULL,
         .sparklines = sparklines,
     };
+    if (v->have_facts && v->facts.prices[0])
+        p.prices = v->facts.prices;
     view_compute(v->st, &p, out);
+    if (v->budgets)
+        budgets_fill_view(v->budgets, v->st, &p, out);
     alerts_fill_view(v->alerts, out, now);
     prices_flag_view(&v->prices, now, out);
 }
@@ -420,6 +436,7 @@ void viewer_free(struct viewer *v)
     if (v->loop_open && uv_loop_close(&v->loop) != 0)
         log_msg(LOG_WARN, "viewer: event loop closed with handles still open");
     alerts_free(v->alerts);
+    budgets_free(v->budgets);
     alert_settings_free(&v->alert_cfg);
     store_free(v->st);
     store_free(v->old_st);

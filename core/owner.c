@@ -73,6 +73,31 @@ static void settings_json(struct jsonw *w, const struct owner_facts *f)
         jsonw_object_end(w);
     }
     jsonw_array_end(w);
+    jsonw_key(w, "periods");
+    jsonw_array_begin(w);
+    for (size_t i = 0; i < f->nperiods; i++) {
+        const struct budget_settings *b = &f->periods[i];
+        jsonw_object_begin(w);
+        jsonw_key(w, "scope");
+        jsonw_string(w, b->scope);
+        jsonw_key(w, "period");
+        jsonw_string(w, b->period);
+        jsonw_key(w, "amount_usd");
+        jsonw_double(w, b->amount_usd);
+        jsonw_key(w, "thresholds");
+        jsonw_array_begin(w);
+        for (size_t j = 0; j < b->nthresholds; j++)
+            jsonw_double(w, b->thresholds[j]);
+        jsonw_array_end(w);
+        jsonw_object_end(w);
+    }
+    jsonw_array_end(w);
+    jsonw_key(w, "prices");
+    jsonw_string(w, f->prices);
+    jsonw_key(w, "prices_source");
+    jsonw_string(w, f->prices_source);
+    jsonw_key(w, "prices_date");
+    jsonw_int(w, f->prices_date);
 }
 
 void owner_facts_json(const struct owner_facts *f, struct strbuf *out)
@@ -155,6 +180,36 @@ static void read_source(const cJSON *o, struct source_status *s)
              cJSON_IsString(e) ? e->valuestring : "");
 }
 
+/* One budget per period; false (skipped) unless its scope, period and
+ * amount read (the owner checked them: a row that does not is not its). */
+static bool read_period(const cJSON *o, struct budget_settings *b)
+{
+    const cJSON *per = cJSON_GetObjectItemCaseSensitive(o, "period");
+    const cJSON *th = cJSON_GetObjectItemCaseSensitive(o, "thresholds"), *it;
+    memset(b, 0, sizeof *b);
+    for (size_t i = 0; budget_period_names[i] && cJSON_IsString(per); i++)
+        if (strcmp(per->valuestring, budget_period_names[i]) == 0)
+            b->period = budget_period_names[i]; /* compared by address */
+    b->amount_usd = get_num(o, "amount_usd");
+    if (!b->period || !isfinite(b->amount_usd) || !(b->scope = get_str(o, "scope")))
+        return false;
+    b->thresholds = xcalloc((size_t)cJSON_GetArraySize(th) + 1, sizeof *b->thresholds);
+    cJSON_ArrayForEach(it, th)
+        if (cJSON_IsNumber(it))
+            b->thresholds[b->nthresholds++] = it->valuedouble;
+    return true;
+}
+
+static void read_prices(const cJSON *root, struct owner_facts *f)
+{
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "prices");
+    const cJSON *src = cJSON_GetObjectItemCaseSensitive(root, "prices_source");
+    snprintf(f->prices, sizeof f->prices, "%s", cJSON_IsString(d) ? d->valuestring : "");
+    snprintf(f->prices_source, sizeof f->prices_source, "%s",
+             cJSON_IsString(src) ? src->valuestring : "");
+    f->prices_date = get_int(root, "prices_date");
+}
+
 static void read_settings(const cJSON *root, struct owner_facts *f)
 {
     const cJSON *tz = cJSON_GetObjectItemCaseSensitive(root, "timezone");
@@ -173,6 +228,11 @@ static void read_settings(const cJSON *root, struct owner_facts *f)
         if (t)
             f->budgets[f->nbudgets++] = (struct view_budget){t, get_num(it, "daily_usd")};
     }
+    const cJSON *per = cJSON_GetObjectItemCaseSensitive(root, "periods");
+    f->periods = xcalloc((size_t)cJSON_GetArraySize(per) + 1, sizeof *f->periods);
+    cJSON_ArrayForEach(it, per)
+        f->nperiods += read_period(it, &f->periods[f->nperiods]);
+    read_prices(root, f);
     const cJSON *src = cJSON_GetObjectItemCaseSensitive(root, "sources");
     f->sources = xcalloc((size_t)cJSON_GetArraySize(src) + 1, sizeof *f->sources);
     cJSON_ArrayForEach(it, src)
@@ -217,7 +277,12 @@ void owner_facts_free(struct owner_facts *f)
         free((char *)f->sources[i].type);
         free((char *)f->sources[i].usage_provider);
     }
+    for (size_t i = 0; i < f->nperiods; i++) {
+        free(f->periods[i].scope);
+        free(f->periods[i].thresholds);
+    }
     free(f->budgets);
+    free(f->periods);
     free(f->sources);
     memset(f, 0, sizeof *f);
 }

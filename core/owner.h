@@ -7,8 +7,8 @@
  * log, and the alert state), the owner keeps one row that says who it is
  * and what a viewer needs to compute the owner's own figures: the settings
  * its views are made with (time zone, default window, staleness, the alert
- * thresholds the screen colours by, the tenants' budgets) and the health
- * of each of its sources. A viewer needs no config of its own and shows
+ * thresholds the screen colours by, the budgets, the prices in force) and
+ * the health of each of its sources. A viewer needs no config of its own and shows
  * exactly what the owner would.
  *
  * The other way, a viewer writes a request row ('silence' an alert,
@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/budget.h"
 #include "core/db.h"
 #include "core/source.h"
 #include "core/view.h"
@@ -36,6 +37,15 @@ struct owner_facts {
     double factor, mix_shift, cache_drop, reasoning_factor;
     struct view_budget *budgets; /* read: owned (owner_facts_free) */
     size_t nbudgets;
+    /* the budgets per period (budget.h), [[budget]]s and the tenants' day
+     * budgets alike; read: owned, their period one of budget_period_names */
+    struct budget_settings *periods;
+    size_t nperiods;
+    /* the prices in force (pricing_describe, "" when not known) and their
+     * table's source and date (app/prices.h), for the age flag */
+    char prices[96];
+    char prices_source[300];
+    int64_t prices_date;
     struct source_status *sources; /* read: owned, names included */
     size_t nsources;
 };

@@ -242,11 +242,20 @@ static void test_the_owners_facts_make_the_trip_intact(void **state)
         {.name = "openai-prod", .type = "openai", .usage_provider = "openai",
          .reports_billed = true, .state = SOURCE_ERROR, .last_error = "HTTP 401: bad key"},
     };
+    double th[] = {0.5, 0.8, 1.0};
+    struct budget_settings periods[] = {
+        {.scope = "total", .period = budget_period_names[2], .amount_usd = 5000,
+         .thresholds = th, .nthresholds = 3},
+        {.scope = "tenant:acme", .period = budget_period_names[0], .amount_usd = 250},
+    };
     struct owner_facts f = {.pid = 812, .mode = "daemon", .started = NOW - 50,
                             .timezone = "Europe/Berlin", .window = 21600, .refresh = 2,
                             .stale_after = 900, .factor = 1.5, .mix_shift = 0.25,
                             .cache_drop = 0.2, .reasoning_factor = 2, .budgets = budgets,
-                            .nbudgets = 2, .sources = src, .nsources = 2};
+                            .nbudgets = 2, .periods = periods, .nperiods = 2,
+                            .prices = "default 2026-07-24, 1 override",
+                            .prices_source = "/var/lib/spendtop/prices.json",
+                            .prices_date = NOW - 86400, .sources = src, .nsources = 2};
     struct strbuf json = {0};
     owner_facts_json(&f, &json);
     assert_int_equal(owner_publish(o.db, &f, strbuf_str(&json)), 0);
@@ -267,6 +276,19 @@ static void test_the_owners_facts_make_the_trip_intact(void **state)
     assert_string_equal(r.budgets[1].tenant, "globex \"q\"");
     assert_close(r.budgets[0].daily_usd, 250, 0);
     assert_nan(r.budgets[1].daily_usd); /* no budget stays unknown, never $0 */
+    /* the budgets per period, their period the very name budget.c compares */
+    assert_int_equal(r.nperiods, 2);
+    assert_string_equal(r.periods[0].scope, "total");
+    assert_ptr_equal(r.periods[0].period, budget_period_names[2]);
+    assert_close(r.periods[0].amount_usd, 5000, 0);
+    assert_int_equal(r.periods[0].nthresholds, 3);
+    assert_close(r.periods[0].thresholds[1], 0.8, 0);
+    assert_ptr_equal(r.periods[1].period, budget_period_names[0]);
+    assert_int_equal(r.periods[1].nthresholds, 0);
+    /* the prices in force, for a viewer's header and age flag */
+    assert_string_equal(r.prices, "default 2026-07-24, 1 override");
+    assert_string_equal(r.prices_source, "/var/lib/spendtop/prices.json");
+    assert_int_equal(r.prices_date, NOW - 86400);
     assert_int_equal(r.nsources, 2);
     assert_string_equal(r.sources[0].name, "spans");
     assert_null(r.sources[0].usage_provider);

@@ -8,6 +8,27 @@
 #include "core/format.h"
 #include "tui/pane.h"
 
+/* After the sources: folding past the store's caps (some tenants or
+ * models are not shown under their own names), and the prices in force,
+ * where there is room. Returns the next column. */
+static int header_store_notes(struct pane *p, const struct tui_ctx *c, int x, int limit)
+{
+    const struct view *v = c->view;
+    char item[128];
+    if (v->folding.active && x < limit) {
+        snprintf(item, sizeof item, "folding: %s",
+                 v->folding.series >= v->folding.series_max ? "series cap" : "names capped");
+        pane_text(p, c, 0, x, limit - x, ROLE_WARN, item);
+        x += (int)strlen(item) + 2;
+    }
+    if (v->prices[0] && x < limit) {
+        snprintf(item, sizeof item, "prices: %s", v->prices);
+        pane_text(p, c, 0, x, limit - x, ROLE_DIM, item);
+        x += (int)strlen(item) + 2;
+    }
+    return x;
+}
+
 static void header_draw(struct pane *p, const struct tui_ctx *c)
 {
     WINDOW *w = p->win;
@@ -51,9 +72,13 @@ static void header_draw(struct pane *p, const struct tui_ctx *c)
         pane_text(p, c, 0, x, limit - x, role, item);
         x += (int)strlen(item) + 2;
     }
-    /* where the figures come from, when not from this process */
-    if (c->facts->note[0] && x < limit)
+    /* where the figures come from, when not from this process: before the
+     * store's notes, which matter less when the line is short */
+    if (c->facts->note[0] && x < limit) {
         pane_text(p, c, 0, x, limit - x, ROLE_HEADER, c->facts->note);
+        x += (int)strlen(c->facts->note) + 2;
+    }
+    header_store_notes(p, c, x, limit);
     wattron(w, th->attr[c->paused ? ROLE_WARN : ROLE_HEADER]);
     mvwaddstr(w, 0, p->w - rcols, tmp);
     wattroff(w, th->attr[c->paused ? ROLE_WARN : ROLE_HEADER]);

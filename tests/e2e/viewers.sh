@@ -78,6 +78,18 @@ tenant_attribute = "tenant.id"
 [alerts]
 repeat = "10m"
 
+# budgets far from their amounts (no alert): a viewer shows the daemon's
+[[budget]]
+scope = "total"
+period = "month"
+amount_usd = 1000000000.0
+
+[[budget]]
+scope = "tenant:acme"
+period = "week"
+amount_usd = 900000000.0
+thresholds = [10, 90]
+
 [[hook]]
 name = "record"
 shell = 'echo "\$SPENDTOP_ALERT_STATE \$SPENDTOP_ALERT_KIND \$SPENDTOP_ALERT_SCOPE \$SPENDTOP_ALERT_WINDOW \$SPENDTOP_ALERT_ID" >> $dir/notified'
@@ -206,8 +218,10 @@ def same(a, b, path):
         assert a == b, (path, a, b)
 # the figures, from the same data at the same time: equal
 for k in ("generated_at", "window", "spend", "cache", "reasoning", "tenants", "models",
-          "mix", "unpriced"):
+          "mix", "unpriced", "budgets", "prices"):
     same(v[k], o[k], k)
+assert [b["scope"] for b in v["budgets"]] == ["total", "tenant:acme"], v["budgets"]
+assert v["budgets"][0]["spent_usd"] > 0 and v["prices"], (v["budgets"], v["prices"])
 # the alerts: the same ones in the same states (their values are the
 # daemon's last evaluation in the viewer, this instant's in the owner)
 key = lambda a: (a["id"], a["kind"], a["state"], a["severity"], a["scope"], a["window"],

@@ -50,7 +50,7 @@ struct pricing *prices_load(const struct config *cfg, const char *db_path,
                             struct prices_info *info, char *err, size_t errlen);
 
 /* Which table is in force for a database at db_path when the config is
- * not known (a viewer: the owner's config is not published): the stored
+ * not known (a viewer, until its owner says: core/owner.h): the stored
  * table beside it, else the compiled-in one - wrong only for an owner
  * with a [pricing] file. Nothing is loaded. */
 void prices_info_guess(const char *db_path, struct prices_info *info);

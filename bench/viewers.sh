@@ -29,9 +29,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 export XDG_STATE_HOME="$dir/state" TERM=xterm-256color LANG=C.UTF-8
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. tests/e2e/lib/daemon.sh
 ms() { date +%s%N | cut -c1-13; }
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)

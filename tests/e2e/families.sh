@@ -14,6 +14,7 @@
 # repository; without node, npm or the registry the test is skipped.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/daemon.sh"
 prices="$here/../fixtures/litellm-prices-2026-07-24.json"
 modules=$(sh "$here/lib/npm_install.sh" "$here/families" 2>"${TMPDIR:-/tmp}/families-npm.$$") || {
     rc=$?
@@ -93,7 +94,7 @@ check traceloop-anthropic "$name"
 for s in anthropic-sdk vercel-ai7-details; do
     name=$s+receiver
     mkdir -p "$dir/$name"
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    port=$(free_port)
     config "$name" "type = \"otlp_http\"
 listen = \"127.0.0.1:$port\""
     "$SPENDTOP" --daemon --no-hooks -c "$dir/$name/config.toml" --db "$dir/$name/state.db" \

@@ -6,11 +6,12 @@
 # and every 200 durable: the daemon is killed with SIGKILL and the store
 # still holds every span it accepted.
 set -eu
+. "$(cd "$(dirname "$0")" && pwd)/lib/daemon.sh"
 dir=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $1"; [ -f "$dir/daemon.err" ] && tail -5 "$dir/daemon.err"; exit 1; }
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 cat > "$dir/config.toml" <<TOML
 [[source]]
 name = "otlp"

@@ -15,6 +15,7 @@
 #    READY=1, RELOADING=1, WATCHDOG=1 pings and STOPPING=1.
 # Conditions are awaited by bounded polling, never by sleeping.
 set -eu
+. "$(cd "$(dirname "$0")" && pwd)/lib/daemon.sh"
 dir=$(mktemp -d)
 daemon=""
 listener=""
@@ -25,7 +26,7 @@ fail() {
     exit 1
 }
 now=$(date +%s)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 
 # span FILE ID TENANT [MODEL]: one export line, one call of 1M input
 # tokens for TENANT, now (gpt-4o-mini: $0.15)

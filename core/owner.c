@@ -73,6 +73,11 @@ static void settings_json(struct jsonw *w, const struct owner_facts *f)
         jsonw_object_end(w);
     }
     jsonw_array_end(w);
+}
+
+/* The budgets per period (owner.h) and the prices in force. */
+static void periods_json(struct jsonw *w, const struct owner_facts *f)
+{
     jsonw_key(w, "periods");
     jsonw_array_begin(w);
     for (size_t i = 0; i < f->nperiods; i++) {
@@ -106,6 +111,7 @@ void owner_facts_json(const struct owner_facts *f, struct strbuf *out)
     jsonw_init(&w, out, false);
     jsonw_object_begin(&w);
     settings_json(&w, f);
+    periods_json(&w, f);
     jsonw_key(&w, "sources");
     jsonw_array_begin(&w);
     for (size_t i = 0; i < f->nsources; i++)

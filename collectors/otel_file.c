@@ -554,10 +554,10 @@ static void on_timer(uv_timer_t *h)
 
 /* ---- ops --------------------------------------------------------------------------- */
 
+static void file_destroy(struct collector *c);
+
 static int file_init(struct collector *c, char *err, size_t errlen)
 {
-    (void)err;
-    (void)errlen;
     struct otel_file *f = xcalloc(1, sizeof *f);
     f->c = c;
     if (read_users++ == 0)
@@ -569,8 +569,12 @@ static int file_init(struct collector *c, char *err, size_t errlen)
     f->opts.signals = otlp_signals_mask(f->s->signals.names, f->s->signals.n);
     f->opts.state = otlp_state_new();
     c->impl = f;
-    c->sink->cursor_each(c->sink, c->cfg->name, load_cursor, f);
-    otlp_state_load(f->opts.state, c->sink, c->cfg->name, clock_now(), STORE_RETENTION);
+    if (c->sink->cursor_each(c->sink, c->cfg->name, load_cursor, f, err, errlen) != 0 ||
+        otlp_state_load(f->opts.state, c->sink, c->cfg->name, clock_now(), STORE_RETENTION,
+                        err, errlen) != 0) {
+        file_destroy(c);
+        return -1;
+    }
     return 0;
 }
 

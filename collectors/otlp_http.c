@@ -689,7 +689,12 @@ static int http_init(struct collector *c, char *err, size_t errlen)
     r->opts.signals = otlp_signals_mask(s->signals.names, s->signals.n);
     r->max_conns = connection_limit();
     r->opts.state = otlp_state_new();
-    otlp_state_load(r->opts.state, c->sink, c->cfg->name, clock_now(), STORE_RETENTION);
+    if (otlp_state_load(r->opts.state, c->sink, c->cfg->name, clock_now(), STORE_RETENTION,
+                        err, errlen) != 0) {
+        otlp_state_free(r->opts.state);
+        free(r);
+        return -1;
+    }
     const char *glisten = s->grpc_listen;
     if (glisten && *glisten) {
         if (parse_listen(glisten, &r->grpc_addr) != 0) {

@@ -58,9 +58,10 @@ struct otlp_state;
 struct otlp_state *otlp_state_new(void);
 void otlp_state_free(struct otlp_state *st);
 /* Read source's saved state from sink's cursors, forgetting (and staging
- * the removal of) entries last seen before now - retention. */
-void otlp_state_load(struct otlp_state *st, struct sink *sink, const char *source,
-                     int64_t now, int64_t retention);
+ * the removal of) entries last seen before now - retention. 0, or -1 with
+ * the reason in err (the sink's cursor_each: do not start the source). */
+int otlp_state_load(struct otlp_state *st, struct sink *sink, const char *source,
+                    int64_t now, int64_t retention, char *err, size_t errlen);
 /* Cumulative streams and emitters remembered. */
 size_t otlp_state_streams(const struct otlp_state *st);
 size_t otlp_state_emitters(const struct otlp_state *st);

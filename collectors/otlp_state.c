@@ -134,15 +134,15 @@ static int load_one(void *ctx, const char *key, const char *value)
     return 0;
 }
 
-void otlp_state_load(struct otlp_state *st, struct sink *sink, const char *source,
-                     int64_t now, int64_t retention)
+int otlp_state_load(struct otlp_state *st, struct sink *sink, const char *source,
+                    int64_t now, int64_t retention, char *err, size_t errlen)
 {
     if (!sink || !sink->cursor_each)
-        return;
+        return 0;
     struct loader l = {st, now - retention};
     st->retention = retention;
     st->pruned = now;
-    sink->cursor_each(sink, source, load_one, &l);
+    return sink->cursor_each(sink, source, load_one, &l, err, errlen);
 }
 
 /* ---- streams and emitters ----------------------------------------------------------- */

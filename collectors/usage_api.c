@@ -536,10 +536,10 @@ static void on_timer(uv_timer_t *t)
 
 /* ---- collector ops ------------------------------------------------------------------ */
 
+static void api_destroy(struct collector *c);
+
 static int api_init(struct collector *c, char *err, size_t errlen)
 {
-    (void)err;
-    (void)errlen;
     struct api *a = xcalloc(1, sizeof *a);
     a->c = c;
     a->s = (const struct usage_api_settings *)c->cfg;
@@ -548,7 +548,10 @@ static int api_init(struct collector *c, char *err, size_t errlen)
     c->impl = a;
     c->status.usage_provider = a->p->provider;
     c->status.reports_billed = true;
-    c->sink->cursor_each(c->sink, c->cfg->name, load_cursor, a);
+    if (c->sink->cursor_each(c->sink, c->cfg->name, load_cursor, a, err, errlen) != 0) {
+        api_destroy(c);
+        return -1;
+    }
     return 0;
 }
 

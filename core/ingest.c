@@ -214,22 +214,23 @@ static void cursor(struct sink *sink, const char *source, const char *key,
     *slot = xstrdup(value);
 }
 
-static void cursor_each(struct sink *sink, const char *source,
-                        int (*fn)(void *ctx, const char *key, const char *value),
-                        void *ctx)
+static int cursor_each(struct sink *sink, const char *source,
+                       int (*fn)(void *ctx, const char *key, const char *value),
+                       void *ctx, char *err, size_t errlen)
 {
     struct ingest *in = (struct ingest *)sink;
-    /* without them the source starts over from what is staged, or from
-     * its beginning: the log says why */
-    if (in->db && db_cursor_each(in->db, source, fn, ctx) != 0)
-        log_msg(LOG_ERROR, "source %s: cannot read its stored positions: %s", source,
-                db_error(in->db));
+    if (in->db && db_cursor_each(in->db, source, fn, ctx) != 0) {
+        snprintf(err, errlen, "source %s: cannot read its stored positions: %s", source,
+                 db_error(in->db));
+        return -1;
+    }
     /* staged (not yet flushed) positions are newer than stored ones */
     for (size_t i = 0; i < in->cursors.cap; i++) {
         const struct hmap_entry *e = &in->cursors.slots[i];
         if (e->key && strcmp(e->key, source) == 0 && *(const char *)e->val)
             fn(ctx, e->key + strlen(e->key) + 1, e->val);
     }
+    return 0;
 }
 
 static void clear_range(struct sink *sink, const char *source, int64_t t0, int64_t t1,

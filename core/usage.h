@@ -119,10 +119,13 @@ struct sink {
      * neither loses nor double counts. */
     void (*cursor)(struct sink *sink, const char *source, const char *key,
                    const char *value);
-    /* The saved positions of source, as fn(ctx, key, value). */
-    void (*cursor_each)(struct sink *sink, const char *source,
-                        int (*fn)(void *ctx, const char *key, const char *value),
-                        void *ctx);
+    /* The saved positions of source, as fn(ctx, key, value). 0, or -1
+     * with the reason in err when they cannot be read: the collector must
+     * not start then, since starting over from nothing would count again
+     * what it counted before. */
+    int (*cursor_each)(struct sink *sink, const char *source,
+                       int (*fn)(void *ctx, const char *key, const char *value),
+                       void *ctx, char *err, size_t errlen);
     /* Forget every record of source in [t0, t1) - its billed records
      * (model USAGE_BILLED_MODEL) if billed, else its usage: a re-poll is
      * about to deliver that range again (replace, never add). */

@@ -4,6 +4,7 @@
 #include "tests/helpers.h"
 
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include "collectors/collector.h"
@@ -252,6 +253,37 @@ static void test_restart_resumes_exactly(void **state)
     assert_int_equal(input_total(f), 70);
 }
 
+/* Positions that cannot be read (here: their table is away) refuse the
+ * start with the reason, instead of reading the files again from their
+ * beginning, which would count every line twice; once they can be read
+ * the source resumes where it was. */
+static void test_unreadable_positions_refuse_to_start(void **state)
+{
+    struct fixture *f = *state;
+    write_file(f->file, "%s", line(1, 10));
+    collect(f);
+    close_state(f);
+    char err[256];
+    f->dbh = db_open(f->db, err, sizeof err);
+    assert_non_null(f->dbh);
+    f->st = store_new();
+    assert_int_equal(db_load(f->dbh, f->st, 0), 0);
+    f->in = ingest_new(f->st, f->dbh, f->p);
+    sqlite3 *h = (sqlite3 *)db_handle(f->dbh);
+    assert_int_equal(sqlite3_exec(h, "ALTER TABLE cursors RENAME TO cursors_away", NULL, NULL,
+                                  NULL), SQLITE_OK);
+    err[0] = '\0';
+    assert_null(collector_new(f->src, &f->loop, ingest_sink(f->in), err, sizeof err));
+    assert_non_null(strstr(err, "source spans: cannot read its stored positions: "));
+    assert_int_equal(sqlite3_exec(h, "ALTER TABLE cursors_away RENAME TO cursors", NULL, NULL,
+                                  NULL), SQLITE_OK);
+    f->c = collector_new(f->src, &f->loop, ingest_sink(f->in), err, sizeof err);
+    assert_non_null(f->c);
+    append_file(f->file, line(2, 20));
+    collect(f);
+    assert_int_equal(input_total(f), 30); /* line 1 once */
+}
+
 /* A Collector file-exporter line of Codex CLI's cumulative token metric. */
 static char *metric_line(int64_t t, int input)
 {
@@ -364,7 +396,9 @@ static void test_position_is_exact_across_long_lines(void **state)
     close_state(f);
     open_state(f);
     long long offset = -1;
-    f->c->sink->cursor_each(f->c->sink, "spans", saved_offset, &offset);
+    char err[256];
+    assert_int_equal(f->c->sink->cursor_each(f->c->sink, "spans", saved_offset, &offset, err,
+                                             sizeof err), 0);
     assert_int_equal(offset, size);
     collect(f); /* nothing new: not re-read, not seen as truncated */
     assert_int_equal(input_total(f), 60);
@@ -486,6 +520,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rotation_to_a_name_inside_the_glob, setup, teardown),
         cmocka_unit_test_setup_teardown(test_truncation_reads_again_from_the_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_resumes_exactly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unreadable_positions_refuse_to_start, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_logs_and_cumulative_metrics_across_a_restart, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_start_at_end_skips_what_is_there, setup, teardown),

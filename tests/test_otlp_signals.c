@@ -66,14 +66,18 @@ static void capture_cursor(struct sink *s, const char *source, const char *key,
     snprintf(c->vals[i], sizeof c->vals[i], "%s", value);
 }
 
-static void capture_each(struct sink *s, const char *source,
-                         int (*fn)(void *ctx, const char *key, const char *value), void *ctx)
+static int capture_each(struct sink *s, const char *source,
+                        int (*fn)(void *ctx, const char *key, const char *value), void *ctx,
+                        char *err, size_t errlen)
 {
     (void)source;
+    (void)err;
+    (void)errlen;
     struct capture *c = (struct capture *)s;
     for (int i = 0; i < c->ncur; i++)
         if (c->vals[i][0])
             fn(ctx, c->keys[i], c->vals[i]);
+    return 0;
 }
 
 static void capture_init(struct capture *c)
@@ -364,7 +368,7 @@ static void test_a_restart_of_spendtop_neither_loses_nor_double_counts(void **st
     otlp_state_free(a);
     assert_true(c.ncur >= 2); /* the streams and the emitter */
     struct otlp_state *b = otlp_state_new();
-    otlp_state_load(b, &c.sink, "agents", 1767225600 + 300, 8 * 86400);
+    otlp_state_load(b, &c.sink, "agents", 1767225600 + 300, 8 * 86400, NULL, 0);
     assert_int_equal(otlp_state_streams(b), 4); /* "total" is not read */
     assert_int_equal(otlp_state_emitters(b), 1);
     o = options(b);
@@ -375,7 +379,7 @@ static void test_a_restart_of_spendtop_neither_loses_nor_double_counts(void **st
     otlp_state_free(b);
     /* entries older than the retention are forgotten when loaded */
     struct otlp_state *old = otlp_state_new();
-    otlp_state_load(old, &c.sink, "agents", 1767225600 + 9 * 86400, 8 * 86400);
+    otlp_state_load(old, &c.sink, "agents", 1767225600 + 9 * 86400, 8 * 86400, NULL, 0);
     assert_int_equal(otlp_state_streams(old), 0);
     otlp_state_commit(old, &c.sink, "agents");
     for (int i = 0; i < c.ncur; i++)
@@ -394,7 +398,7 @@ static void test_a_long_running_state_forgets_what_it_has_not_seen(void **state)
     struct capture c;
     capture_init(&c);
     struct otlp_state *st = otlp_state_new();
-    otlp_state_load(st, &c.sink, "agents", t0 + 300, 8 * 86400);
+    otlp_state_load(st, &c.sink, "agents", t0 + 300, 8 * 86400, NULL, 0);
     struct otlp_options o = options(st);
     struct otlp_result r;
     feed("codex-metrics.jsonl", &o, &c, &r);

@@ -45,11 +45,14 @@ static void cursor(struct sink *s, const char *source, const char *key, const ch
     }
 }
 
-static void cursor_each(struct sink *s, const char *source,
-                        int (*fn)(void *ctx, const char *key, const char *value), void *ctx)
+static int cursor_each(struct sink *s, const char *source,
+                       int (*fn)(void *ctx, const char *key, const char *value), void *ctx,
+                       char *err, size_t errlen)
 {
     (void)s;
     (void)source;
+    (void)err;
+    (void)errlen;
     char line[512];
     for (size_t i = 0; i < nsaved;) {
         const char *nl = memchr(saved + i, '\n', nsaved - i);
@@ -65,6 +68,7 @@ static void cursor_each(struct sink *s, const char *source,
         }
         i += n + 1;
     }
+    return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -80,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         otlp_map_export(OTLP_JSON, 0, data, size, &o, &sink, &r);
     otlp_state_free(st);
     st = otlp_state_new();
-    otlp_state_load(st, &sink, "fuzz", 1767225600, 8 * 86400);
+    otlp_state_load(st, &sink, "fuzz", 1767225600, 8 * 86400, NULL, 0);
     o.state = st;
     otlp_map_export(OTLP_JSON, 0, data, size, &o, &sink, &r);
     otlp_state_free(st);

@@ -13,10 +13,11 @@ case "${2:-test}" in
     test)
         PACKAGES="gcc make pkg-config libuv1-dev libcurl4-openssl-dev libcjson-dev \
 libsqlite3-dev libncurses-dev libcmocka-dev zlib1g-dev libnghttp2-dev tmux python3 curl \
-ca-certificates bsdutils man-db groff-base systemd"
+ca-certificates bsdutils man-db groff-base systemd python3-grpcio"
         PKGCONFIG="libuv libcurl libcjson sqlite3 ncursesw zlib libnghttp2 cmocka"
         # man and systemd-analyze: tests/make/install.sh renders spendtop(1)
-        # and verifies the systemd unit
+        # and verifies the systemd unit; python3-grpcio: gRPC's C core as a
+        # client (tests/e2e/grpc_python.sh)
         COMMANDS="cc make pkg-config tmux python3 curl script man systemd-analyze" ;;
     fuzz)
         # libFuzzer and clang's sanitizer runtimes are libclang-rt-dev, only
@@ -48,6 +49,10 @@ check() {
     for p in $PKGCONFIG; do
         pkg-config --exists "$p" || { echo "missing library: $p"; return 1; }
     done
+    if [ "$LIST" = test ] && ! /usr/bin/python3 -c 'import grpc' 2>/dev/null; then
+        echo "missing Python module: grpc (python3-grpcio)"
+        return 1
+    fi
     if [ "$LIST" = fuzz ] && ! links_fuzzer; then
         echo "clang cannot link a libFuzzer target"
         return 1

@@ -40,21 +40,6 @@ file = "$prices"
 TOML
 }
 
-# The check's --once must see every record the run stored, and a window
-# ending at now is [now - W, now) summed by whole minutes (DESIGN.md §5: the
-# minute buckets whose start lies in it), on whole seconds: while now is the
-# very second a minute starts, that minute is outside every window and so
-# are the records stamped in it - a library's spans stamped at hh:mm:00.3
-# are not counted by a --once at hh:mm:00.8 (a check failed so now and
-# then, wanting every count of one case, or of the calls after the first).
-# The records are all stamped before the check starts: started in such a
-# second, it awaits the next one.
-await_minute_begun() {
-    sec=$(date +%s)
-    [ $((sec % 60)) -eq 0 ] || return 0
-    while [ "$(date +%s)" -le "$sec" ]; do sleep 0.05; done
-}
-
 check() { # SCENARIO NAME
     await_minute_begun
     "$SPENDTOP" --once --json -c "$dir/$2/config.toml" --db "$dir/$2/state.db" \

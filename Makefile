@@ -41,7 +41,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TOOLS    := $(BUILD)/tests/toml_decoder $(BUILD)/tests/toml_suite $(BUILD)/tests/grpc_echo
 BENCHES  := $(BUILD)/bench/floor $(BUILD)/bench/timeit $(BUILD)/bench/tui_frame \
             $(BUILD)/bench/alerts_round \
-            $(BUILD)/bench/otlp_topb $(BUILD)/bench/otlp_ingest
+            $(BUILD)/bench/otlp_topb $(BUILD)/bench/otlp_ingest $(BUILD)/bench/store_load
 
 .PHONY: all programs test test-run check bench bench-grpc bench-receivers bench-viewers fuzz lint deps \
         deps-check deps-fuzz deps-lint run clean config-example install uninstall
@@ -150,7 +150,7 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libspendtop.a
 #   make fuzz FUZZ_SECONDS=60 FUZZ_TARGETS=toml
 
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS ?= http_parser toml otlp_json pb otlp_pb grpc_wire otlp_signals
+FUZZ_TARGETS ?= http_parser toml otlp_json pb otlp_pb grpc_wire otlp_signals chunk
 
 fuzz: deps-fuzz
 	$(MAKE) BUILD=build/fuzz CC=clang CFLAGS="-O1 -g $(USER_CFLAGS)" \

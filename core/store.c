@@ -5,22 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hist.h"
 #include "lib/hmap.h"
 #include "lib/log.h"
 #include "core/usage.h"
 #include "lib/xalloc.h"
-
-struct bucket {
-    int64_t start;      /* minute (or hour, in the hour index) start */
-    struct tally t;
-    bool dirty;
-};
-
-/* A sorted, sparse array of buckets; start ascending. */
-struct bucket_array {
-    struct bucket *b;
-    size_t n, cap;
-};
 
 struct series {
     struct series_key key;  /* interned strings (kept while the id is free) */
@@ -29,8 +18,9 @@ struct series {
     bool live;              /* false: freed, its id waiting for reuse */
     bool mixed;             /* model folded: several price entries meet */
     bool price_seen;        /* a record has said how it is priced */
-    struct bucket_array minutes;
-    struct bucket_array hours;   /* sums of the minutes, for long intervals */
+    struct hist h;          /* its minute buckets (core/hist.h) */
+    int64_t dirty_from;     /* the earliest minute changed since the last
+                               store_dirty_clear; INT64_MAX: none */
 };
 
 struct dirty_ref {
@@ -54,8 +44,12 @@ struct store {
     struct hmap names;     /* interned strings -> how many slots use them */
     struct hmap models;    /* (provider, model) -> live series using it */
     struct hmap providers; /* provider -> distinct models of live series */
-    struct dirty_ref *dirty;
-    size_t ndirty, dirty_cap;
+    struct ids dirty;      /* series with a dirty_from */
+    /* buckets removed (left zero) since the last store_dirty_clear, which
+     * store_dirty_each reports with a zero tally (db.c deletes their rows) */
+    struct dirty_ref *removed;
+    size_t nremoved, removed_cap;
+    int64_t newest_hour;   /* the newest hour any write went to */
     uint64_t generation;
     struct store_folding folding;
     bool overflow_logged, models_logged;
@@ -130,18 +124,22 @@ bool tally_is_zero(const struct tally *t)
 
 /* ---- store and series ---------------------------------------------------- */
 
-struct store *store_new(void) { return xcalloc(1, sizeof(struct store)); }
+struct store *store_new(void)
+{
+    struct store *st = xcalloc(1, sizeof(struct store));
+    st->newest_hour = INT64_MIN;
+    return st;
+}
 
 void store_free(struct store *st)
 {
     if (!st)
         return;
-    for (size_t i = 0; i < st->nseries; i++) {
-        free(st->series[i].minutes.b);
-        free(st->series[i].hours.b);
-    }
+    for (size_t i = 0; i < st->nseries; i++)
+        hist_free(&st->series[i].h);
     free(st->series);
-    free(st->dirty);
+    free(st->dirty.v);
+    free(st->removed);
     free(st->free_ids.v);
     free(st->freed.v);
     hmap_free(&st->index, NULL);
@@ -291,10 +289,15 @@ static int new_slot(struct store *st, struct series_key *old)
         struct series *s = &st->series[id];
         *old = s->key;
         memset(s, 0, sizeof *s);
+        hist_free(&s->h);
+        s->dirty_from = INT64_MAX;
         return id;
     }
     xgrow(&st->series, &st->cap, st->nseries + 1, sizeof *st->series);
-    memset(&st->series[st->nseries], 0, sizeof st->series[st->nseries]);
+    struct series *s = &st->series[st->nseries];
+    memset(s, 0, sizeof *s);
+    hist_free(&s->h); /* an empty history: no open hour */
+    s->dirty_from = INT64_MAX;
     return (int)st->nseries++;
 }
 
@@ -350,10 +353,8 @@ static void free_series(struct store *st, int id)
     size_t n = series_composite(buf, sizeof buf, &s->key);
     free(hmap_remove(&st->index, buf, n, NULL));
     count_model(st, &s->key, -1);
-    free(s->minutes.b);
-    free(s->hours.b);
-    memset(&s->minutes, 0, sizeof s->minutes);
-    memset(&s->hours, 0, sizeof s->hours);
+    hist_free(&s->h);
+    s->dirty_from = INT64_MAX;
     s->live = false;
     s->dirty = false;
     st->nlive--;
@@ -399,70 +400,46 @@ void store_series_set_price(struct store *st, int id, enum price_status p)
 
 /* ---- buckets -------------------------------------------------------------- */
 
-/* Index of the first bucket with start >= t. Searches from the end first:
- * almost every write lands in the newest minute. */
-static size_t lower_bound(const struct bucket_array *a, int64_t t)
+/* Minute m of series id changed (exists: it still holds a bucket). */
+static void mark_dirty(struct store *st, int id, int64_t m, bool exists)
 {
-    if (a->n == 0 || a->b[a->n - 1].start < t)
-        return a->n;
-    size_t lo = 0, hi = a->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (a->b[mid].start < t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-static struct bucket *bucket_at(struct bucket_array *a, int64_t start)
-{
-    size_t i = lower_bound(a, start);
-    if (i < a->n && a->b[i].start == start)
-        return &a->b[i];
-    if (a->n == a->cap) {
-        /* grow by half, not double: these arrays are most of the memory */
-        a->cap = a->cap < 8 ? 8 : a->cap + a->cap / 2;
-        a->b = xrealloc(a->b, a->cap * sizeof *a->b);
-    }
-    memmove(&a->b[i + 1], &a->b[i], (a->n - i) * sizeof *a->b);
-    a->n++;
-    memset(&a->b[i], 0, sizeof a->b[i]);
-    a->b[i].start = start;
-    return &a->b[i];
-}
-
-static void mark_dirty(struct store *st, int id, struct bucket *b)
-{
+    struct series *s = &st->series[id];
     st->generation++;
-    if (b->dirty)
-        return;
-    b->dirty = true;
-    xgrow(&st->dirty, &st->dirty_cap, st->ndirty + 1, sizeof *st->dirty);
-    st->dirty[st->ndirty++] = (struct dirty_ref){id, b->start};
+    if (s->dirty_from == INT64_MAX)
+        ids_push(&st->dirty, id);
+    if (m < s->dirty_from)
+        s->dirty_from = m;
+    if (!exists) {
+        xgrow(&st->removed, &st->removed_cap, st->nremoved + 1, sizeof *st->removed);
+        st->removed[st->nremoved++] = (struct dirty_ref){id, m};
+    }
+}
+
+static bool write(struct store *st, int id, int64_t ts, const struct tally *t, bool set)
+{
+    int64_t m = clock_floor(ts, CLOCK_MINUTE), h = clock_floor(m, CLOCK_HOUR);
+    if (h > st->newest_hour)
+        st->newest_hour = h;
+    return hist_write(&st->series[id].h, m, t, set);
 }
 
 void store_add(struct store *st, int id, int64_t ts, const struct tally *t)
 {
-    struct series *s = &st->series[id];
-    int64_t m = clock_floor(ts, CLOCK_MINUTE);
-    struct bucket *b = bucket_at(&s->minutes, m);
-    tally_add(&b->t, t);
-    mark_dirty(st, id, b);
-    tally_add(&bucket_at(&s->hours, clock_floor(m, CLOCK_HOUR))->t, t);
+    bool exists = write(st, id, ts, t, false);
+    mark_dirty(st, id, clock_floor(ts, CLOCK_MINUTE), exists);
 }
 
 void store_set(struct store *st, int id, int64_t ts, const struct tally *t)
 {
-    struct series *s = &st->series[id];
-    int64_t m = clock_floor(ts, CLOCK_MINUTE);
-    struct bucket *b = bucket_at(&s->minutes, m);
-    struct tally delta = *t;
-    tally_sub(&delta, &b->t);
-    b->t = *t;
-    mark_dirty(st, id, b);
-    tally_add(&bucket_at(&s->hours, clock_floor(m, CLOCK_HOUR))->t, &delta);
+    bool exists = write(st, id, ts, t, true);
+    mark_dirty(st, id, clock_floor(ts, CLOCK_MINUTE), exists);
+}
+
+void store_load_bucket(struct store *st, int id, int64_t minute,
+                       const struct tally *t)
+{
+    write(st, id, minute, t, false);
+    st->generation++;
 }
 
 /* Two costs the same but for rounding (a sum priced at once, or record
@@ -482,136 +459,110 @@ void store_series_reset_price(struct store *st, int id, enum price_status p)
     }
 }
 
+struct repricing {
+    double (*cost)(void *ctx, const struct tally *t);
+    void *ctx;
+    struct store *st;
+    int id;
+};
+
+static bool reprice_bucket(void *ctx, int64_t minute, struct tally *t)
+{
+    struct repricing *r = ctx;
+    double usd = r->cost(r->ctx, t);
+    usd = isnan(usd) ? 0 : usd;
+    if (same_cost(usd, t->cost))
+        return false;
+    t->cost = usd;
+    mark_dirty(r->st, r->id, minute, !tally_is_zero(t));
+    return true;
+}
+
 size_t store_reprice_series(struct store *st, int id,
                             double (*cost)(void *ctx, const struct tally *t), void *ctx)
 {
-    struct series *s = &st->series[id];
-    size_t changed = 0;
-    for (size_t i = 0; i < s->minutes.n; i++) {
-        struct bucket *b = &s->minutes.b[i];
-        double usd = cost(ctx, &b->t);
-        usd = isnan(usd) ? 0 : usd;
-        if (same_cost(usd, b->t.cost))
-            continue;
-        struct bucket *h = bucket_at(&s->hours, clock_floor(b->start, CLOCK_HOUR));
-        h->t.cost += usd - b->t.cost;
-        b->t.cost = usd;
-        mark_dirty(st, id, b);
-        changed++;
-    }
-    return changed;
+    struct repricing r = {cost, ctx, st, id};
+    int64_t first = INT64_MAX;
+    return hist_map(&st->series[id].h, reprice_bucket, &r, &first);
+}
+
+/* The minutes of a series' non-zero buckets, collected before they are
+ * changed. */
+struct minutes {
+    int64_t *v;
+    size_t n, cap;
+};
+
+static int collect_minute(void *ctx, const struct chunk_bucket *b)
+{
+    struct minutes *l = ctx;
+    xgrow(&l->v, &l->cap, l->n + 1, sizeof *l->v);
+    l->v[l->n++] = b->minute;
+    return 0;
 }
 
 void store_clear_range(struct store *st, const char *source, int64_t t0,
                        int64_t t1, bool billed)
 {
     static const struct tally zero;
+    struct minutes l = {0};
     for (size_t id = 0; id < st->nseries; id++) {
         struct series *s = &st->series[id];
         if (!s->live || strcmp(s->key.source, source) != 0 ||
             (strcmp(s->key.model, USAGE_BILLED_MODEL) == 0) != billed)
             continue;
-        for (size_t i = lower_bound(&s->minutes, t0);
-             i < s->minutes.n && s->minutes.b[i].start < t1; i++)
-            if (!tally_is_zero(&s->minutes.b[i].t))
-                store_set(st, (int)id, s->minutes.b[i].start, &zero);
+        l.n = 0;
+        hist_each(&s->h, t0, t1, collect_minute, &l);
+        for (size_t i = 0; i < l.n; i++)
+            store_set(st, (int)id, l.v[i], &zero);
     }
-}
-
-void store_load_bucket(struct store *st, int id, int64_t minute,
-                       const struct tally *t)
-{
-    struct series *s = &st->series[id];
-    int64_t m = clock_floor(minute, CLOCK_MINUTE);
-    struct bucket *b = bucket_at(&s->minutes, m);
-    tally_add(&b->t, t);
-    tally_add(&bucket_at(&s->hours, clock_floor(m, CLOCK_HOUR))->t, t);
-    st->generation++;
-}
-
-static void sum_range(const struct bucket_array *a, int64_t t0, int64_t t1,
-                      struct tally *out)
-{
-    for (size_t i = lower_bound(a, t0); i < a->n && a->b[i].start < t1; i++)
-        tally_add(out, &a->b[i].t);
+    free(l.v);
 }
 
 void store_sum(const struct store *st, int id, int64_t t0, int64_t t1,
                struct tally *out)
 {
     memset(out, 0, sizeof *out);
-    if (t1 <= t0)
-        return;
-    const struct series *s = &st->series[id];
-    /* Whole hours in the middle come from the hour index; the ragged
-     * edges from the minutes. Minute starts are multiples of a minute, so
-     * "start >= t0" is "start >= t0 rounded up to the minute". */
-    int64_t h0 = clock_floor(t0 + CLOCK_HOUR - 1, CLOCK_HOUR);
-    int64_t h1 = clock_floor(t1, CLOCK_HOUR);
-    if (h1 <= h0) {
-        sum_range(&s->minutes, t0, t1, out);
-        return;
-    }
-    sum_range(&s->minutes, t0, h0, out);
-    sum_range(&s->hours, h0, h1, out);
-    sum_range(&s->minutes, h1, t1, out);
+    hist_sum(&st->series[id].h, t0, t1, out);
 }
 
 void store_hourly(const struct store *st, int id, int64_t t0, int n,
                   struct tally *out)
 {
-    const struct bucket_array *h = &st->series[id].hours;
-    int64_t t1 = t0 + (int64_t)n * CLOCK_HOUR;
-    for (size_t i = lower_bound(h, t0); i < h->n && h->b[i].start < t1; i++)
-        tally_add(&out[(h->b[i].start - t0) / CLOCK_HOUR], &h->b[i].t);
+    hist_hourly(&st->series[id].h, t0, n, out);
 }
 
 int64_t store_first_minute(const struct store *st)
 {
     int64_t first = INT64_MAX;
-    for (size_t i = 0; i < st->nseries; i++)
-        if (st->series[i].minutes.n && st->series[i].minutes.b[0].start < first)
-            first = st->series[i].minutes.b[0].start;
+    for (size_t i = 0; i < st->nseries; i++) {
+        int64_t m = st->series[i].live ? hist_first(&st->series[i].h) : INT64_MAX;
+        if (m < first)
+            first = m;
+    }
     return first;
-}
-
-static size_t drop_before(struct bucket_array *a, int64_t t)
-{
-    size_t k = lower_bound(a, t);
-    if (k == 0)
-        return 0;
-    memmove(a->b, a->b + k, (a->n - k) * sizeof *a->b);
-    a->n -= k;
-    return k;
 }
 
 size_t store_prune(struct store *st, int64_t before)
 {
     size_t dropped = 0;
     st->generation++;
-    int64_t h = clock_floor(before, CLOCK_HOUR);
     for (size_t i = 0; i < st->nseries; i++) {
         struct series *s = &st->series[i];
         if (!s->live)
             continue;
-        dropped += drop_before(&s->minutes, before);
-        /* hours that start before h end by `before`: gone entirely */
-        drop_before(&s->hours, h);
-        /* the hour that straddles the cut-off: recompute from its minutes */
-        if (h < before && s->hours.n && s->hours.b[0].start == h) {
-            memset(&s->hours.b[0].t, 0, sizeof s->hours.b[0].t);
-            sum_range(&s->minutes, h, h + CLOCK_HOUR, &s->hours.b[0].t);
-        }
-        if (s->minutes.n == 0) /* its data has aged out */
+        dropped += hist_prune(&s->h, before);
+        if (s->dirty_from < before)
+            s->dirty_from = before;
+        if (hist_count(&s->h) == 0) /* its data has aged out */
             free_series(st, (int)i);
     }
-    /* dirty references to dropped buckets are now dangling: forget them
-     * (db.c prunes the same range itself) */
+    /* removals of pruned buckets: db.c prunes the same range itself */
     size_t keep = 0;
-    for (size_t i = 0; i < st->ndirty; i++)
-        if (st->dirty[i].minute >= before)
-            st->dirty[keep++] = st->dirty[i];
-    st->ndirty = keep;
+    for (size_t i = 0; i < st->nremoved; i++)
+        if (st->removed[i].minute >= before)
+            st->removed[keep++] = st->removed[i];
+    st->nremoved = keep;
     return dropped;
 }
 
@@ -621,8 +572,22 @@ size_t store_bucket_count(const struct store *st)
 {
     size_t n = 0;
     for (size_t i = 0; i < st->nseries; i++)
-        n += st->series[i].minutes.n;
+        n += hist_count(&st->series[i].h);
     return n;
+}
+
+size_t store_bucket_bytes(const struct store *st)
+{
+    size_t n = st->cap * sizeof *st->series;
+    for (size_t i = 0; i < st->nseries; i++)
+        n += hist_bytes(&st->series[i].h);
+    return n;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
 }
 
 static int cmp_dirty(const void *a, const void *b)
@@ -633,41 +598,84 @@ static int cmp_dirty(const void *a, const void *b)
     return (x->minute > y->minute) - (x->minute < y->minute);
 }
 
-int store_dirty_each(struct store *st, store_dirty_fn fn, void *ctx)
+struct dirty_walk {
+    store_dirty_fn fn;
+    void *ctx;
+    int id;
+};
+
+static int report_bucket(void *ctx, const struct chunk_bucket *b)
 {
-    /* in (series, minute) order: the database's key order, so its B-tree
-     * appends rather than splits pages all over */
-    if (st->ndirty > 1)
-        qsort(st->dirty, st->ndirty, sizeof *st->dirty, cmp_dirty);
-    for (size_t i = 0; i < st->ndirty; i++) {
-        struct dirty_ref *r = &st->dirty[i];
-        struct bucket_array *a = &st->series[r->id].minutes;
-        size_t k = lower_bound(a, r->minute);
-        if (k >= a->n || a->b[k].start != r->minute)
+    struct dirty_walk *w = ctx;
+    return w->fn(w->ctx, w->id, b->minute, &b->t);
+}
+
+static int find_bucket(void *ctx, const struct chunk_bucket *b)
+{
+    (void)ctx;
+    (void)b;
+    return 1;
+}
+
+/* Report the removed buckets that are still gone, as zero tallies. */
+static int report_removed(struct store *st, store_dirty_fn fn, void *ctx)
+{
+    static const struct tally zero;
+    if (st->nremoved > 1)
+        qsort(st->removed, st->nremoved, sizeof *st->removed, cmp_dirty);
+    for (size_t i = 0; i < st->nremoved; i++) {
+        struct dirty_ref *r = &st->removed[i];
+        if (i > 0 && cmp_dirty(r, r - 1) == 0)
             continue;
-        int rc = fn(ctx, r->id, r->minute, &a->b[k].t);
+        struct series *s = &st->series[r->id];
+        if (!s->live ||
+            hist_each(&s->h, r->minute, r->minute + CLOCK_MINUTE, find_bucket, NULL))
+            continue;
+        int rc = fn(ctx, r->id, r->minute, &zero);
         if (rc != 0)
             return rc;
     }
     return 0;
 }
 
-void store_dirty_clear(struct store *st)
+int store_dirty_each(struct store *st, store_dirty_fn fn, void *ctx)
 {
-    for (size_t i = 0; i < st->ndirty; i++) {
-        struct dirty_ref *r = &st->dirty[i];
-        struct bucket_array *a = &st->series[r->id].minutes;
-        size_t k = lower_bound(a, r->minute);
-        if (k < a->n && a->b[k].start == r->minute)
-            a->b[k].dirty = false;
+    /* in (series, minute) order: the database's key order, so its B-tree
+     * appends rather than splits pages all over. Every bucket from a
+     * series' earliest change on is reported: writes come in time order,
+     * so that is almost always exactly the changed ones. */
+    if (st->dirty.n > 1)
+        qsort(st->dirty.v, st->dirty.n, sizeof *st->dirty.v, cmp_int);
+    for (size_t i = 0; i < st->dirty.n; i++) {
+        struct series *s = &st->series[st->dirty.v[i]];
+        if (!s->live || s->dirty_from == INT64_MAX)
+            continue;
+        struct dirty_walk w = {fn, ctx, st->dirty.v[i]};
+        int rc = hist_each(&s->h, s->dirty_from, INT64_MAX, report_bucket, &w);
+        if (rc != 0)
+            return rc;
     }
-    st->ndirty = 0;
-    st->freed.n = 0;
-    for (size_t i = 0; i < st->nseries; i++)
-        st->series[i].dirty = false;
+    return report_removed(st, fn, ctx);
 }
 
-size_t store_dirty_count(const struct store *st) { return st->ndirty; }
+void store_dirty_clear(struct store *st)
+{
+    for (size_t i = 0; i < st->dirty.n; i++)
+        st->series[st->dirty.v[i]].dirty_from = INT64_MAX;
+    st->dirty.n = 0;
+    st->nremoved = 0;
+    st->freed.n = 0;
+    for (size_t i = 0; i < st->nseries; i++) {
+        struct series *s = &st->series[i];
+        s->dirty = false;
+        /* an hour no longer written to (a later one has been, in some
+         * series) is sealed: encoded, its raw buffer freed */
+        if (s->h.open_hour != HIST_NONE && s->h.open_hour < st->newest_hour)
+            hist_seal(&s->h);
+    }
+}
+
+size_t store_dirty_count(const struct store *st) { return st->dirty.n + st->nremoved; }
 
 int store_series_dirty_each(struct store *st, int (*fn)(void *ctx, int id),
                             void *ctx)

@@ -6,6 +6,15 @@
  * Hourly sums are kept beside the minutes so that a 24-hour or 7-day sum
  * reads a few dozen numbers, not thousands.
  *
+ * Compactly (issue 16): a series' minutes are one byte stream of hour
+ * records, each with its hour's sum (core/hist.h, core/chunk.h): a varint
+ * bitmask of the tally's non-zero fields, counts as varints, money as its
+ * raw 8 bytes (exact: cost is priced again from the tokens whenever prices
+ * change, and a sum must not drift by rounding). A typical bucket takes
+ * 10 to 25 bytes, no heap object of its own; only the newest hour a series
+ * is written in is held raw, until a later hour is written or the next
+ * store_dirty_clear.
+ *
  * Interval convention: a sum over [t0, t1) adds the minute buckets whose
  * START lies in [t0, t1). A window of W seconds therefore always covers
  * exactly W/60 buckets, whatever the seconds of "now".
@@ -170,6 +179,9 @@ int64_t store_first_minute(const struct store *st);
  * buckets were dropped. */
 size_t store_prune(struct store *st, int64_t before);
 size_t store_bucket_count(const struct store *st);
+/* Heap bytes the buckets take (their encoding, open hours, series slots):
+ * with store_bucket_count, the bytes per stored bucket make bench prints. */
+size_t store_bucket_bytes(const struct store *st);
 /* Changes whenever any bucket does: a cheap "has anything changed?". */
 uint64_t store_generation(const struct store *st);
 

@@ -1,0 +1,228 @@
+/* chunk.c - the compact encoding of minute buckets (see chunk.h). */
+#include "core/chunk.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "lib/varint.h"
+
+/* The mask's bits, the commonest first so that a typical mask is one
+ * byte. EQ_* stand for a count equal to another one, written as no bytes. */
+enum {
+    F_REQUESTS, F_INPUT, EQ_INPUT_CK, F_OUTPUT, EQ_OUTPUT_RK, F_COST, F_CACHE_READ,
+    F_ERRORS, F_INPUT_CK, F_CACHE_WRITE_5M, F_CACHE_WRITE_1H, F_OUTPUT_RK,
+    F_REASONING, F_REQUESTS_UNKNOWN, F_NO_USAGE, F_REPORTED_N, F_BILLED,
+    F_REPORTED, F_COUNT,
+};
+
+#define BIT(f) (UINT64_C(1) << (f))
+#define COUNT(bit, f) [bit] = (int)offsetof(struct tally, f) + 1
+#define MONEY(bit, f) [bit] = -(int)offsetof(struct tally, f) - 1
+
+/* Where each field lives in struct tally: +(offset + 1) for a count,
+ * -(offset + 1) for an amount, 0 for the EQ_ bits. */
+static const int field_at[F_COUNT] = {
+    COUNT(F_REQUESTS, requests), COUNT(F_INPUT, input), COUNT(F_OUTPUT, output),
+    MONEY(F_COST, cost), COUNT(F_CACHE_READ, cache_read), COUNT(F_ERRORS, errors),
+    COUNT(F_INPUT_CK, input_ck), COUNT(F_CACHE_WRITE_5M, cache_write_5m),
+    COUNT(F_CACHE_WRITE_1H, cache_write_1h), COUNT(F_OUTPUT_RK, output_rk),
+    COUNT(F_REASONING, reasoning), COUNT(F_REQUESTS_UNKNOWN, requests_unknown),
+    COUNT(F_NO_USAGE, no_usage), COUNT(F_REPORTED_N, reported_n),
+    MONEY(F_BILLED, billed), MONEY(F_REPORTED, reported),
+};
+
+static uint64_t bits_of(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+static uint64_t mask_of(const struct tally *t)
+{
+    uint64_t mask = 0;
+    const char *base = (const char *)t;
+    for (int f = 0; f < F_COUNT; f++) {
+        int at = field_at[f];
+        if (at > 0) {
+            int64_t v;
+            memcpy(&v, base + at - 1, sizeof v);
+            mask |= v ? BIT(f) : 0;
+        } else if (at < 0) {
+            double d;
+            memcpy(&d, base - at - 1, sizeof d);
+            mask |= bits_of(d) ? BIT(f) : 0;
+        }
+    }
+    if (t->input_ck && t->input_ck == t->input)
+        mask = (mask & ~BIT(F_INPUT_CK)) | BIT(EQ_INPUT_CK);
+    if (t->output_rk && t->output_rk == t->output)
+        mask = (mask & ~BIT(F_OUTPUT_RK)) | BIT(EQ_OUTPUT_RK);
+    return mask;
+}
+
+size_t chunk_put_tally(uint8_t *p, const struct tally *t)
+{
+    uint64_t mask = mask_of(t);
+    size_t n = varint_put(p, mask);
+    const char *base = (const char *)t;
+    for (int f = 0; f < F_COUNT; f++) {
+        int at = field_at[f];
+        if (!(mask & BIT(f)) || at == 0)
+            continue;
+        uint64_t u;
+        if (at > 0) {
+            memcpy(&u, base + at - 1, sizeof u);
+            n += varint_put(p + n, u);
+        } else {
+            memcpy(&u, base - at - 1, sizeof u);
+            for (int i = 0; i < 8; i++)
+                p[n++] = (uint8_t)(u >> (8 * i));
+        }
+    }
+    return n;
+}
+
+size_t chunk_get_tally(const uint8_t *p, const uint8_t *end, struct tally *t)
+{
+    uint64_t mask;
+    size_t n = varint_get(p, end, &mask);
+    if (!n || mask >> F_COUNT || ((mask & BIT(EQ_INPUT_CK)) && (mask & BIT(F_INPUT_CK))) ||
+        ((mask & BIT(EQ_OUTPUT_RK)) && (mask & BIT(F_OUTPUT_RK))))
+        return 0;
+    memset(t, 0, sizeof *t);
+    char *base = (char *)t;
+    for (int f = 0; f < F_COUNT; f++) {
+        int at = field_at[f];
+        if (!(mask & BIT(f)) || at == 0)
+            continue;
+        uint64_t u = 0;
+        if (at > 0) {
+            size_t k = varint_get(p + n, end, &u);
+            if (!k)
+                return 0;
+            n += k;
+            memcpy(base + at - 1, &u, sizeof u);
+        } else {
+            if (end - (p + n) < 8)
+                return 0;
+            for (int i = 0; i < 8; i++)
+                u |= (uint64_t)p[n++] << (8 * i);
+            memcpy(base - at - 1, &u, sizeof u);
+        }
+    }
+    if (mask & BIT(EQ_INPUT_CK))
+        t->input_ck = t->input;
+    if (mask & BIT(EQ_OUTPUT_RK))
+        t->output_rk = t->output;
+    return n;
+}
+
+size_t chunk_put_head(uint8_t *p, uint64_t dh, uint64_t len)
+{
+    size_t n = varint_put(p, dh);
+    return n + varint_put(p + n, len);
+}
+
+size_t chunk_get_head(const uint8_t *p, const uint8_t *end, uint64_t *dh, uint64_t *len)
+{
+    size_t a = varint_get(p, end, dh);
+    if (!a)
+        return 0;
+    size_t b = varint_get(p + a, end, len);
+    if (!b || *len > (uint64_t)(end - (p + a + b)))
+        return 0;
+    return a + b;
+}
+
+size_t chunk_put_hour(uint8_t *p, int64_t hour_start, const struct chunk_bucket *b, int n)
+{
+    size_t k = varint_put(p, (uint64_t)n);
+    if (n > 1) {
+        struct tally sum = {0};
+        for (int i = 0; i < n; i++)
+            tally_add(&sum, &b[i].t);
+        k += chunk_put_tally(p + k, &sum);
+    }
+    for (int i = 0; i < n; i++) {
+        p[k++] = (uint8_t)((b[i].minute - hour_start) / CLOCK_MINUTE);
+        k += chunk_put_tally(p + k, &b[i].t);
+    }
+    return k;
+}
+
+/* The body's bucket count and where its first bucket starts (past the
+ * rollup). */
+static int body_open(const uint8_t *p, const uint8_t *end, int *n, const uint8_t **first,
+                     struct tally *rollup)
+{
+    uint64_t count;
+    size_t k = varint_get(p, end, &count);
+    if (!k || count < 1 || count > CHUNK_MINUTES)
+        return -1;
+    *n = (int)count;
+    p += k;
+    if (count > 1) {
+        size_t r = chunk_get_tally(p, end, rollup);
+        if (!r)
+            return -1;
+        p += r;
+    }
+    *first = p;
+    return 0;
+}
+
+int chunk_get_hour(const uint8_t *p, size_t len, int64_t hour_start,
+                   struct chunk_bucket *b, int *n)
+{
+    const uint8_t *end = p + len, *q;
+    struct tally rollup;
+    if (body_open(p, end, n, &q, &rollup) != 0)
+        return -1;
+    int last = -1;
+    for (int i = 0; i < *n; i++) {
+        if (q >= end || *q >= CHUNK_MINUTES || *q <= last)
+            return -1;
+        last = *q++;
+        b[i].minute = hour_start + last * (int64_t)CLOCK_MINUTE;
+        size_t k = chunk_get_tally(q, end, &b[i].t);
+        if (!k)
+            return -1;
+        q += k;
+    }
+    return q == end ? 0 : -1;
+}
+
+int chunk_hour_sum(const uint8_t *p, size_t len, struct tally *sum)
+{
+    const uint8_t *end = p + len, *q;
+    struct tally t;
+    int n;
+    if (body_open(p, end, &n, &q, &t) != 0)
+        return -1;
+    if (n == 1 && (q >= end || !chunk_get_tally(q + 1, end, &t)))
+        return -1;
+    tally_add(sum, &t);
+    return 0;
+}
+
+int chunk_hour_first(const uint8_t *p, size_t len, int64_t hour_start, int64_t *minute)
+{
+    const uint8_t *end = p + len, *q;
+    struct tally rollup;
+    int n;
+    if (body_open(p, end, &n, &q, &rollup) != 0 || q >= end || *q >= CHUNK_MINUTES)
+        return -1;
+    *minute = hour_start + *q * (int64_t)CLOCK_MINUTE;
+    return 0;
+}
+
+int chunk_hour_count(const uint8_t *p, size_t len, int *n)
+{
+    uint64_t count;
+    size_t k = varint_get(p, p + len, &count);
+    if (!k || count < 1 || count > CHUNK_MINUTES)
+        return -1;
+    *n = (int)count;
+    return 0;
+}

@@ -1,0 +1,79 @@
+/* chunk.h - the store's compact encoding of minute buckets (store.h).
+ *
+ * A series' history is a byte stream of hour records, oldest first; an
+ * hour with no usage has no record. A record is
+ *
+ *     varint dh      hours since the previous record (the first: since the
+ *                    stream's base hour, which its owner keeps)
+ *     varint len     bytes of the body that follows (so a reader skips it)
+ *     body:
+ *       varint n     minute buckets in the hour, 1..60
+ *       tally        the hour's sum (only when n > 1: with one bucket the
+ *                    bucket is the sum)
+ *       n times:     byte minute-of-hour (0..59, ascending), tally
+ *
+ * and a tally is a varint bitmask of the fields that are not zero, then
+ * each of those in the mask's order: a count as a varint (its 64 bits as
+ * unsigned: a negative count takes 10 bytes, and stays exact), a money
+ * amount as its 8 raw bytes (little-endian IEEE 754: exact, NAN and -0
+ * included). The mask's first 7 bits are the fields most records have
+ * (requests, input, output, cost, cache reads), and two of them say
+ * "input_ck equals input" and "output_rk equals output" (records that know
+ * their cache reads and reasoning, which is most), so a typical bucket's
+ * mask is one byte and those two counts take none. Most fields are zero in
+ * most buckets: a typical minute bucket takes 10 to 20 bytes, against 128
+ * raw.
+ *
+ * The hour sums are the rollups long sums read (a 7-day sum reads 168 of
+ * them, not 10,080 buckets). Decoders check every length and refuse what
+ * they cannot read whole (-1 / 0): a stream read back from a database is
+ * never trusted to be well formed.
+ */
+#ifndef SPENDTOP_CHUNK_H
+#define SPENDTOP_CHUNK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/store.h"
+
+/* A decoded minute bucket. */
+struct chunk_bucket {
+    int64_t minute;         /* start, in seconds */
+    struct tally t;
+};
+
+#define CHUNK_MINUTES 60
+/* The most bytes a tally, a record's header and a whole record take. */
+#define CHUNK_TALLY_MAX (3 + 13 * 10 + 3 * 8)
+#define CHUNK_HEAD_MAX 20
+#define CHUNK_BODY_MAX (1 + CHUNK_TALLY_MAX + CHUNK_MINUTES * (1 + CHUNK_TALLY_MAX))
+
+/* Encode t at p (room for CHUNK_TALLY_MAX); returns the bytes written. */
+size_t chunk_put_tally(uint8_t *p, const struct tally *t);
+/* Decode a tally from [p, end); returns the bytes read, 0 if malformed. */
+size_t chunk_get_tally(const uint8_t *p, const uint8_t *end, struct tally *t);
+
+/* A record's header at p (room for CHUNK_HEAD_MAX); returns its bytes. */
+size_t chunk_put_head(uint8_t *p, uint64_t dh, uint64_t len);
+/* Read a header from [p, end), checking that its body fits before end;
+ * returns the header's bytes, 0 if malformed. */
+size_t chunk_get_head(const uint8_t *p, const uint8_t *end, uint64_t *dh, uint64_t *len);
+
+/* Encode the body of the hour starting hour_start from its n (1..60)
+ * buckets b, ascending minutes of that hour, none zero (room for
+ * CHUNK_BODY_MAX); returns the bytes written. */
+size_t chunk_put_hour(uint8_t *p, int64_t hour_start, const struct chunk_bucket *b, int n);
+/* Decode a body of len bytes into b[0..*n) (room for CHUNK_MINUTES),
+ * their minutes in the hour starting hour_start. 0, or -1 if malformed. */
+int chunk_get_hour(const uint8_t *p, size_t len, int64_t hour_start,
+                   struct chunk_bucket *b, int *n);
+/* The hour's sum from its body alone (the rollup, or the one bucket),
+ * added to *sum. 0, or -1 if malformed. */
+int chunk_hour_sum(const uint8_t *p, size_t len, struct tally *sum);
+/* The first bucket's minute (of the hour starting hour_start). 0 or -1. */
+int chunk_hour_first(const uint8_t *p, size_t len, int64_t hour_start, int64_t *minute);
+/* How many buckets the body holds (its n). 0 or -1. */
+int chunk_hour_count(const uint8_t *p, size_t len, int *n);
+
+#endif

@@ -1,0 +1,429 @@
+/* hist.c - one series' minute buckets, compact (see hist.h). */
+#include "core/hist.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/clock.h"
+#include "lib/xalloc.h"
+
+/* ---- the stream of hour records ------------------------------------------ */
+
+static int64_t hour_of(int64_t t) { return clock_floor(t, CLOCK_HOUR); }
+
+/* One record, where it lies in the stream. */
+struct rec {
+    int64_t hour;
+    size_t at;      /* its header's first byte */
+    size_t body;    /* its body's first byte */
+    size_t len;     /* the body's length */
+    size_t end;     /* the next record's first byte */
+};
+
+/* The record after r (r->end == 0 and r->hour == base: the first). A
+ * malformed stream ends where it stops making sense. */
+static bool rec_next(const struct hist *h, struct rec *r)
+{
+    if (r->end >= h->len)
+        return false;
+    uint64_t dh, len;
+    size_t k = chunk_get_head(h->data + r->end, h->data + h->len, &dh, &len);
+    if (!k)
+        return false;
+    r->hour += (int64_t)dh * CLOCK_HOUR;
+    r->at = r->end;
+    r->body = r->at + k;
+    r->len = (size_t)len;
+    r->end = r->body + r->len;
+    return true;
+}
+
+static struct rec rec_start(const struct hist *h)
+{
+    return (struct rec){.hour = h->base};
+}
+
+/* Replace bytes [a, b) of the stream with src[0..n). */
+static void splice(struct hist *h, size_t a, size_t b, const uint8_t *src, size_t n)
+{
+    size_t len = h->len - (b - a) + n;
+    if (len > h->cap) {
+        /* a little room: the next hour's record is appended soon */
+        size_t cap = len + len / 8 + 16;
+        h->data = xrealloc(h->data, cap);
+        h->cap = (uint32_t)cap;
+    }
+    memmove(h->data + a + n, h->data + b, h->len - b);
+    memcpy(h->data + a, src, n);
+    h->len = (uint32_t)len;
+}
+
+/* ---- an hour's buckets, decoded ---------------------------------------------- */
+
+/* Index of the first bucket at or after minute m. */
+static int find_minute(const struct chunk_bucket *b, int n, int64_t m)
+{
+    int i = n;
+    while (i > 0 && b[i - 1].minute >= m)
+        i--;
+    return i;
+}
+
+/* Add (or set) t into minute m of b[0..*n), which has room for one more;
+ * a bucket left zero is removed. Returns whether it exists afterwards. */
+static bool bucket_write(struct chunk_bucket *b, int *n, int64_t m, const struct tally *t,
+                         bool set)
+{
+    int i = find_minute(b, *n, m);
+    if (i == *n || b[i].minute != m) {
+        if (tally_is_zero(t))
+            return false;
+        memmove(&b[i + 1], &b[i], (size_t)(*n - i) * sizeof *b);
+        memset(&b[i], 0, sizeof b[i]);
+        b[i].minute = m;
+        (*n)++;
+    }
+    if (set)
+        b[i].t = *t;
+    else
+        tally_add(&b[i].t, t);
+    if (!tally_is_zero(&b[i].t))
+        return true;
+    memmove(&b[i], &b[i + 1], (size_t)(*n - i - 1) * sizeof *b);
+    (*n)--;
+    return false;
+}
+
+/* Drop buckets before t from b[0..*n). */
+static void drop_before(struct chunk_bucket *b, int *n, int64_t t)
+{
+    int k = 0;
+    while (k < *n && b[k].minute < t)
+        k++;
+    memmove(b, b + k, (size_t)(*n - k) * sizeof *b);
+    *n -= k;
+}
+
+/* A record for the hour starting hour with buckets b[0..n), n > 0, dh
+ * hours after the previous one, into p; returns its bytes. */
+static size_t put_record(uint8_t *p, int64_t dh, int64_t hour, const struct chunk_bucket *b,
+                         int n)
+{
+    uint8_t body[CHUNK_BODY_MAX];
+    size_t len = chunk_put_hour(body, hour, b, n);
+    size_t k = chunk_put_head(p, (uint64_t)dh, len);
+    memcpy(p + k, body, len);
+    return k + len;
+}
+
+/* ---- writes ------------------------------------------------------------------- */
+
+/* What to do to one sealed hour's buckets. */
+struct hour_op {
+    int64_t minute;
+    const struct tally *t;
+    bool set;
+    int64_t drop_before;    /* INT64_MIN: none */
+    bool exists;            /* out: the bucket exists afterwards */
+};
+
+static void apply_op(struct hour_op *op, struct chunk_bucket *b, int *n)
+{
+    if (op->drop_before != INT64_MIN)
+        drop_before(b, n, op->drop_before);
+    else
+        op->exists = bucket_write(b, n, op->minute, op->t, op->set);
+}
+
+/* Decode the sealed record of hour (none: an empty hour), apply op, and
+ * splice the result in, its successor's header made relative to it. */
+static void rewrite_sealed(struct hist *h, int64_t hour, struct hour_op *op)
+{
+    struct rec r = rec_start(h), next;
+    int64_t prev = h->base;
+    bool found = false, more;
+    while ((more = rec_next(h, &r)) && r.hour < hour)
+        prev = r.hour;
+    struct chunk_bucket b[CHUNK_MINUTES];
+    int n = 0;
+    size_t at = more ? r.at : h->len;
+    if (more && r.hour == hour) {
+        found = true;
+        if (chunk_get_hour(h->data + r.body, r.len, hour, b, &n) != 0)
+            n = 0;
+        next = r;
+        more = rec_next(h, &next);
+    } else {
+        next = r;
+    }
+    int n0 = n;
+    apply_op(op, b, &n);
+    if (!found && n == 0)
+        return;
+    if (at == 0 && hour < h->base)
+        h->base = prev = hour; /* a new first record: the base moves back to it */
+    uint8_t out[2 * CHUNK_HEAD_MAX + CHUNK_BODY_MAX];
+    size_t k = 0;
+    int64_t last = prev;
+    if (n > 0) {
+        k = put_record(out, (hour - prev) / CLOCK_HOUR, hour, b, n);
+        last = hour;
+    }
+    size_t cut = found ? r.end : at;
+    if (more) { /* the successor's header, relative to what now precedes it */
+        k += chunk_put_head(out + k, (uint64_t)((next.hour - last) / CLOCK_HOUR), next.len);
+        cut = next.body;
+    } else {
+        h->last = last;
+    }
+    splice(h, at, cut, out, k);
+    h->count = h->count - (uint32_t)n0 + (uint32_t)n;
+}
+
+/* Encode the open hour onto the stream's end (keeping its buffer). */
+static void seal_open(struct hist *h)
+{
+    if (h->open_hour == HIST_NONE)
+        return;
+    if (h->nopen > 0) {
+        if (h->len == 0)
+            h->base = h->last = h->open_hour;
+        uint8_t out[CHUNK_HEAD_MAX + CHUNK_BODY_MAX];
+        size_t k = put_record(out, (h->open_hour - h->last) / CLOCK_HOUR, h->open_hour,
+                              h->open, h->nopen);
+        splice(h, h->len, h->len, out, k);
+        h->last = h->open_hour;
+    }
+    h->open_hour = HIST_NONE;
+    h->nopen = 0;
+}
+
+void hist_seal(struct hist *h)
+{
+    seal_open(h);
+    free(h->open);
+    h->open = NULL;
+    h->open_cap = 0;
+}
+
+bool hist_write(struct hist *h, int64_t ts, const struct tally *t, bool set)
+{
+    int64_t hour = hour_of(ts), m = hour + (ts - hour) / CLOCK_MINUTE * CLOCK_MINUTE;
+    if (h->open_hour != HIST_NONE && hour > h->open_hour)
+        seal_open(h);
+    if (h->open_hour == HIST_NONE && (h->len == 0 || hour > h->last)) {
+        h->open_hour = hour;
+        h->nopen = 0;
+    }
+    if (hour != h->open_hour) {
+        struct hour_op op = {m, t, set, INT64_MIN, false};
+        rewrite_sealed(h, hour, &op);
+        return op.exists;
+    }
+    if (h->nopen == h->open_cap) {
+        int cap = h->open_cap ? 2 * h->open_cap : 2;
+        h->open_cap = (uint8_t)(cap > CHUNK_MINUTES ? CHUNK_MINUTES : cap);
+        h->open = xrealloc(h->open, h->open_cap * sizeof *h->open);
+    }
+    int n = h->nopen;
+    bool exists = bucket_write(h->open, &n, m, t, set);
+    h->count = h->count - h->nopen + (uint32_t)n;
+    h->nopen = (uint8_t)n;
+    if (n == 0)
+        h->open_hour = HIST_NONE;
+    return exists;
+}
+
+/* ---- reads -------------------------------------------------------------------- */
+
+void hist_sum(const struct hist *h, int64_t t0, int64_t t1, struct tally *out)
+{
+    if (t1 <= t0)
+        return;
+    /* whole hours from their rollups; the ragged edges minute by minute.
+     * Minute starts are whole minutes, so "start >= t0" holds for every
+     * minute of an hour starting at or after t0 */
+    int64_t h0 = hour_of(t0 + CLOCK_HOUR - 1);
+    int64_t h1 = hour_of(t1);
+    struct rec r = rec_start(h);
+    struct chunk_bucket b[CHUNK_MINUTES];
+    while (rec_next(h, &r) && r.hour < t1) {
+        if (r.hour + CLOCK_HOUR <= t0)
+            continue;
+        if (r.hour >= h0 && r.hour + CLOCK_HOUR <= h1) {
+            chunk_hour_sum(h->data + r.body, r.len, out);
+            continue;
+        }
+        int n = 0;
+        if (chunk_get_hour(h->data + r.body, r.len, r.hour, b, &n) != 0)
+            continue;
+        for (int i = 0; i < n; i++)
+            if (b[i].minute >= t0 && b[i].minute < t1)
+                tally_add(out, &b[i].t);
+    }
+    for (int i = 0; i < h->nopen; i++)
+        if (h->open[i].minute >= t0 && h->open[i].minute < t1)
+            tally_add(out, &h->open[i].t);
+}
+
+void hist_hourly(const struct hist *h, int64_t t0, int n, struct tally *out)
+{
+    int64_t t1 = t0 + (int64_t)n * CLOCK_HOUR;
+    struct rec r = rec_start(h);
+    while (rec_next(h, &r) && r.hour < t1)
+        if (r.hour >= t0)
+            chunk_hour_sum(h->data + r.body, r.len, &out[(r.hour - t0) / CLOCK_HOUR]);
+    if (h->open_hour != HIST_NONE && h->open_hour >= t0 && h->open_hour < t1)
+        for (int i = 0; i < h->nopen; i++)
+            tally_add(&out[(h->open_hour - t0) / CLOCK_HOUR], &h->open[i].t);
+}
+
+int64_t hist_first(const struct hist *h)
+{
+    struct rec r = rec_start(h);
+    int64_t m;
+    if (rec_next(h, &r) && chunk_hour_first(h->data + r.body, r.len, r.hour, &m) == 0)
+        return m;
+    return h->nopen ? h->open[0].minute : INT64_MAX;
+}
+
+int hist_each(const struct hist *h, int64_t t0, int64_t t1,
+              int (*fn)(void *ctx, const struct chunk_bucket *b), void *ctx)
+{
+    struct rec r = rec_start(h);
+    struct chunk_bucket b[CHUNK_MINUTES];
+    int rc = 0;
+    while (rc == 0 && rec_next(h, &r) && r.hour < t1) {
+        int n = 0;
+        if (r.hour + CLOCK_HOUR <= t0 ||
+            chunk_get_hour(h->data + r.body, r.len, r.hour, b, &n) != 0)
+            continue;
+        for (int i = 0; i < n && rc == 0; i++)
+            if (b[i].minute >= t0 && b[i].minute < t1)
+                rc = fn(ctx, &b[i]);
+    }
+    for (int i = 0; i < h->nopen && rc == 0; i++)
+        if (h->open[i].minute >= t0 && h->open[i].minute < t1)
+            rc = fn(ctx, &h->open[i]);
+    return rc;
+}
+
+size_t hist_count(const struct hist *h) { return h->count; }
+
+size_t hist_bytes(const struct hist *h)
+{
+    return h->cap + (size_t)h->open_cap * sizeof *h->open;
+}
+
+void hist_free(struct hist *h)
+{
+    free(h->data);
+    free(h->open);
+    memset(h, 0, sizeof *h);
+    h->open_hour = HIST_NONE;
+}
+
+/* ---- prune and map --------------------------------------------------------- */
+
+size_t hist_prune(struct hist *h, int64_t t)
+{
+    uint32_t before = h->count;
+    struct rec r = rec_start(h);
+    size_t cut = 0;
+    int64_t base = h->base;
+    while (rec_next(h, &r) && r.hour + CLOCK_HOUR <= t) {
+        int n = 0;
+        if (chunk_hour_count(h->data + r.body, r.len, &n) == 0)
+            h->count -= (uint32_t)n;
+        cut = r.end;
+        base = r.hour; /* the next record's dh counts from the last one cut */
+    }
+    if (cut) {
+        memmove(h->data, h->data + cut, h->len - cut);
+        h->len -= (uint32_t)cut;
+        h->base = base;
+    }
+    r = rec_start(h);
+    if (rec_next(h, &r) && r.hour < t) { /* the hour that straddles t */
+        struct hour_op op = {.drop_before = t};
+        rewrite_sealed(h, r.hour, &op);
+    }
+    if (h->open_hour != HIST_NONE && h->open_hour < t) {
+        int n = h->nopen;
+        drop_before(h->open, &n, t);
+        h->count -= h->nopen - (uint32_t)n;
+        h->nopen = (uint8_t)n;
+        if (n == 0)
+            h->open_hour = HIST_NONE;
+    }
+    if (h->count == 0)
+        hist_free(h);
+    return before - h->count;
+}
+
+/* fn over b[0..*n), the zero ones removed; returns how many changed and
+ * lowers *first to the earliest. */
+static size_t map_buckets(struct chunk_bucket *b, int *n,
+                          bool (*fn)(void *, int64_t, struct tally *),
+                          void *ctx, int64_t *first)
+{
+    size_t changed = 0;
+    int k = 0;
+    for (int i = 0; i < *n; i++) {
+        if (fn(ctx, b[i].minute, &b[i].t)) {
+            changed++;
+            if (b[i].minute < *first)
+                *first = b[i].minute;
+        }
+        if (!tally_is_zero(&b[i].t))
+            b[k++] = b[i];
+    }
+    *n = k;
+    return changed;
+}
+
+size_t hist_map(struct hist *h, bool (*fn)(void *ctx, int64_t minute, struct tally *t), void *ctx,
+                int64_t *first)
+{
+    size_t changed = 0;
+    uint8_t *out = NULL;
+    size_t len = 0, cap = 0;
+    int64_t prev = h->base;
+    struct rec r = rec_start(h);
+    struct chunk_bucket b[CHUNK_MINUTES];
+    while (rec_next(h, &r)) {
+        int n = 0;
+        if (chunk_get_hour(h->data + r.body, r.len, r.hour, b, &n) != 0)
+            continue;
+        int n0 = n;
+        size_t c = map_buckets(b, &n, fn, ctx, first);
+        changed += c;
+        h->count -= (uint32_t)(n0 - n);
+        if (n == 0)
+            continue;
+        xgrow(&out, &cap, len + 2 * CHUNK_HEAD_MAX + CHUNK_BODY_MAX, 1);
+        if (c) {
+            len += put_record(out + len, (r.hour - prev) / CLOCK_HOUR, r.hour, b, n);
+        } else { /* unchanged: its body as it was */
+            len += chunk_put_head(out + len, (uint64_t)((r.hour - prev) / CLOCK_HOUR), r.len);
+            memcpy(out + len, h->data + r.body, r.len);
+            len += r.len;
+        }
+        prev = r.hour;
+    }
+    if (changed) {
+        free(h->data);
+        h->data = out;
+        h->len = h->cap = (uint32_t)len;
+        h->last = prev;
+    } else {
+        free(out);
+    }
+    int n = h->nopen;
+    changed += map_buckets(h->open, &n, fn, ctx, first);
+    h->count -= h->nopen - (uint32_t)n;
+    h->nopen = (uint8_t)n;
+    if (n == 0)
+        h->open_hour = HIST_NONE;
+    return changed;
+}

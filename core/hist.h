@@ -1,0 +1,68 @@
+/* hist.h - one series' minute buckets, compact (the store's, store.h).
+ *
+ * Sealed hours are one byte stream of hour records (core/chunk.h: each
+ * with its hour's sum, the rollup long sums read), in time order, a few
+ * bytes per bucket and no heap object per bucket. The newest hour written
+ * is "open": its buckets raw, so that the records of one minute add in
+ * place; it is sealed (encoded onto the stream) when a later hour is
+ * written, or by hist_seal. A write into a sealed hour (a late record, a
+ * re-polled provider bucket, a repricing) decodes that one record,
+ * changes it, encodes it again and splices it in: rare, and bounded by an
+ * hour's 60 buckets plus the stream's tail moved.
+ *
+ * Times are seconds; a bucket's minute is its start. hist knows nothing of
+ * series, dirtiness or the database: the store does.
+ */
+#ifndef SPENDTOP_HIST_H
+#define SPENDTOP_HIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/chunk.h"
+
+struct hist {
+    uint8_t *data;          /* sealed hour records */
+    uint32_t len, cap;
+    uint32_t count;         /* buckets, sealed and open */
+    int64_t base;           /* the hour the first record's dh counts from */
+    int64_t last;           /* the last sealed record's hour (len > 0) */
+    int64_t open_hour;      /* HIST_NONE: no open hour */
+    struct chunk_bucket *open;  /* its buckets, ascending */
+    uint8_t nopen, open_cap;
+};
+#define HIST_NONE INT64_MIN
+
+void hist_free(struct hist *h);
+size_t hist_count(const struct hist *h);
+/* Heap bytes held (for the figures: bytes per stored bucket). */
+size_t hist_bytes(const struct hist *h);
+
+/* Add t to the bucket of the minute containing ts (set: make it t). A
+ * bucket left zero is removed. Returns whether the bucket exists after. */
+bool hist_write(struct hist *h, int64_t ts, const struct tally *t, bool set);
+/* Encode the open hour onto the stream (and free its buffer). */
+void hist_seal(struct hist *h);
+
+/* *out += the buckets whose minute lies in [t0, t1), whole hours from
+ * their rollups. */
+void hist_sum(const struct hist *h, int64_t t0, int64_t t1, struct tally *out);
+/* out[i] += the sum of the hour starting t0 + i hours, for i < n. */
+void hist_hourly(const struct hist *h, int64_t t0, int n, struct tally *out);
+/* The first bucket's minute, INT64_MAX when empty. */
+int64_t hist_first(const struct hist *h);
+/* fn(ctx, bucket) for each bucket whose minute lies in [t0, t1), in time
+ * order; stops at fn's first non-0, which it returns. */
+int hist_each(const struct hist *h, int64_t t0, int64_t t1,
+              int (*fn)(void *ctx, const struct chunk_bucket *b), void *ctx);
+/* Drop the buckets before t; returns how many. */
+size_t hist_prune(struct hist *h, int64_t t);
+/* Let fn change each bucket's tally (given its minute) (it returns whether it did; a tally
+ * it leaves zero is removed); records that changed are encoded again.
+ * *first = the earliest minute changed (unchanged when none). Returns how
+ * many buckets changed. */
+size_t hist_map(struct hist *h, bool (*fn)(void *ctx, int64_t minute, struct tally *t),
+                void *ctx, int64_t *first);
+
+#endif

@@ -1,0 +1,32 @@
+/* varint.h - unsigned LEB128 varints (the protobuf wire format's), for
+ * compact in-memory and on-disk encodings (core/chunk.c).
+ *
+ * A value takes 1 byte below 128, 2 below 16,384, at most VARINT_MAX (10)
+ * for 64 bits. Decoding checks the buffer's end and refuses an encoding
+ * longer than 10 bytes or one whose 10th byte carries more than 64 bits.
+ */
+#ifndef SPENDTOP_VARINT_H
+#define SPENDTOP_VARINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VARINT_MAX 10
+
+/* Write v at p (room for VARINT_MAX bytes); returns the bytes written. */
+static inline size_t varint_put(uint8_t *p, uint64_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        p[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (uint8_t)v;
+    return n;
+}
+
+/* Read one varint from [p, end) into *v; returns the bytes read, or 0 when
+ * the buffer ends inside it or it is malformed (too long). */
+size_t varint_get(const uint8_t *p, const uint8_t *end, uint64_t *v);
+
+#endif

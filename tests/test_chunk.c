@@ -1,0 +1,268 @@
+/* test_chunk.c - the compact encoding of minute buckets (core/chunk.h) and
+ * a series' history built on it (core/hist.h): tallies round trip exactly,
+ * a typical bucket is a few bytes, malformed bytes are refused, and a
+ * history answers every sum, hour and walk as a plain array of minutes
+ * does, through out-of-order writes, sets, removals, repricing and pruning. */
+#include "tests/helpers.h"
+
+#include "core/chunk.h"
+#include "core/hist.h"
+#include "lib/clock.h"
+#include "lib/varint.h"
+
+static void assert_tally_equal(const struct tally *a, const struct tally *b)
+{
+    if (memcmp(a, b, sizeof *a) != 0)
+        fail_msg("tallies differ: requests %lld/%lld input %lld/%lld cost %.17g/%.17g",
+                 (long long)a->requests, (long long)b->requests, (long long)a->input,
+                 (long long)b->input, a->cost, b->cost);
+}
+
+static void roundtrip(const struct tally *t, size_t *bytes)
+{
+    uint8_t buf[CHUNK_TALLY_MAX];
+    size_t n = chunk_put_tally(buf, t);
+    assert_true(n <= CHUNK_TALLY_MAX);
+    struct tally back;
+    assert_int_equal(chunk_get_tally(buf, buf + n, &back), n);
+    assert_tally_equal(&back, t);
+    /* every shorter prefix is refused, not read past */
+    for (size_t k = 0; k < n; k++)
+        assert_int_equal(chunk_get_tally(buf, buf + k, &back), 0);
+    if (bytes)
+        *bytes = n;
+}
+
+static void test_tallies_round_trip_exactly(void **state)
+{
+    (void)state;
+    size_t n;
+    struct tally zero = {0};
+    roundtrip(&zero, &n);
+    assert_int_equal(n, 1); /* the mask alone */
+    /* a typical span's bucket: input and output known to carry their cache
+     * and reasoning counts (input_ck, output_rk equal: no bytes) */
+    struct tally typical = {.requests = 1, .input = 978, .input_ck = 978, .cache_read = 509,
+                            .output = 65, .output_rk = 65, .cost = 0.0012345678901234};
+    roundtrip(&typical, &n);
+    assert_true(n <= 16);
+    /* every field, extremes, negatives, money that is no round number */
+    struct tally all = {INT64_MAX, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1, INT64_MIN, 12,
+                        1e-300, -0.0, NAN};
+    roundtrip(&all, NULL);
+    struct tally ck = {.input = 5, .input_ck = 4, .output = 7, .output_rk = 0};
+    roundtrip(&ck, NULL);
+    /* random ones */
+    srand(16);
+    for (int i = 0; i < 2000; i++) {
+        struct tally t = {0};
+        int64_t *c = &t.requests;
+        for (int f = 0; f < 13; f++)
+            c[f] = rand() % 3 ? 0 : (int64_t)rand() * (rand() % 2 ? 1 : -7919);
+        t.cost = rand() % 2 ? rand() / 3.0 : 0;
+        t.reported = rand() % 5 ? 0 : -rand() / 7.0;
+        roundtrip(&t, NULL);
+    }
+}
+
+static void test_malformed_bytes_are_refused(void **state)
+{
+    (void)state;
+    uint64_t v;
+    const uint8_t eleven[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0};
+    assert_int_equal(varint_get(eleven, eleven + sizeof eleven, &v), 0);
+    const uint8_t over[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02};
+    assert_int_equal(varint_get(over, over + sizeof over, &v), 0);
+    const uint8_t max[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+    assert_int_equal(varint_get(max, max + sizeof max, &v), 10);
+    assert_true(v == UINT64_MAX);
+    struct tally t;
+    const uint8_t unknown_field[] = {0x80, 0x80, 0x10}; /* bit 18 */
+    assert_int_equal(chunk_get_tally(unknown_field, unknown_field + 3, &t), 0);
+    const uint8_t both_ck[] = {0x86, 0x02, 1, 1}; /* input_ck equal AND given */
+    assert_int_equal(chunk_get_tally(both_ck, both_ck + 4, &t), 0);
+    struct chunk_bucket b[CHUNK_MINUTES];
+    int n;
+    const uint8_t zero_buckets[] = {0};
+    assert_int_equal(chunk_get_hour(zero_buckets, 1, 0, b, &n), -1);
+    const uint8_t minute_60[] = {1, 60, 0};
+    assert_int_equal(chunk_get_hour(minute_60, 3, 0, b, &n), -1);
+    const uint8_t trailing[] = {1, 5, 0, 0};
+    assert_int_equal(chunk_get_hour(trailing, 4, 0, b, &n), -1);
+    const uint8_t descending[] = {2, 0, 9, 0, 8, 0};
+    assert_int_equal(chunk_get_hour(descending, 6, 0, b, &n), -1);
+    uint64_t dh, len;
+    const uint8_t long_body[] = {1, 5, 0};
+    assert_int_equal(chunk_get_head(long_body, long_body + 3, &dh, &len), 0);
+}
+
+/* ---- a history against a plain array of minutes ------------------------------ */
+
+#define DAYS 3
+#define NMIN (DAYS * 1440)
+static const int64_t T0 = 1795000000 - 1795000000 % CLOCK_DAY; /* midnight */
+
+struct ref {
+    struct tally m[NMIN];
+};
+
+static int64_t minute_at(int i) { return T0 + (int64_t)i * CLOCK_MINUTE; }
+
+/* A random tally whose money sums exactly in any order (multiples of
+ * 1/1024, small). */
+static struct tally random_tally(void)
+{
+    struct tally t = {.requests = rand() % 3, .input = rand() % 5000,
+                      .output = rand() % 700, .cost = (rand() % 4096) / 1024.0};
+    t.input_ck = rand() % 4 ? t.input : 0;
+    t.output_rk = t.output;
+    t.reasoning = rand() % 5 ? 0 : rand() % 300;
+    t.errors = rand() % 9 ? 0 : 1;
+    return t;
+}
+
+static void ref_sum(const struct ref *r, int64_t t0, int64_t t1, struct tally *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < NMIN; i++)
+        if (minute_at(i) >= t0 && minute_at(i) < t1)
+            tally_add(out, &r->m[i]);
+}
+
+struct walk {
+    const struct ref *r;
+    int64_t prev;
+    size_t n;
+};
+
+static int check_bucket(void *ctx, const struct chunk_bucket *b)
+{
+    struct walk *w = ctx;
+    assert_true(b->minute > w->prev);
+    w->prev = b->minute;
+    int i = (int)((b->minute - T0) / CLOCK_MINUTE);
+    assert_true(i >= 0 && i < NMIN);
+    assert_tally_equal(&b->t, &w->r->m[i]);
+    w->n++;
+    return 0;
+}
+
+static void compare(const struct hist *h, const struct ref *r, int64_t from)
+{
+    size_t count = 0;
+    for (int i = 0; i < NMIN; i++)
+        count += !tally_is_zero(&r->m[i]) && minute_at(i) >= from;
+    assert_int_equal(hist_count(h), count);
+    struct walk w = {r, INT64_MIN, 0};
+    hist_each(h, INT64_MIN, INT64_MAX, check_bucket, &w);
+    assert_int_equal(w.n, count);
+    for (int k = 0; k < 40; k++) {
+        int64_t t0 = T0 - CLOCK_HOUR + rand() % ((DAYS + 1) * CLOCK_DAY);
+        int64_t t1 = t0 + rand() % (2 * CLOCK_DAY);
+        struct tally a = {0}, b;
+        hist_sum(h, t0, t1, &a);
+        ref_sum(r, t0, t1, &b);
+        assert_tally_equal(&a, &b);
+    }
+    struct tally hours[DAYS * 24] = {{0}};
+    hist_hourly(h, T0, DAYS * 24, hours);
+    for (int i = 0; i < DAYS * 24; i++) {
+        struct tally b;
+        ref_sum(r, T0 + i * (int64_t)CLOCK_HOUR, T0 + (i + 1) * (int64_t)CLOCK_HOUR, &b);
+        assert_tally_equal(&hours[i], &b);
+    }
+}
+
+static bool halve_cost(void *ctx, int64_t minute, struct tally *t)
+{
+    struct ref *r = ctx;
+    int i = (int)((minute - T0) / CLOCK_MINUTE);
+    if (i % 3)
+        return false;
+    t->cost /= 2;
+    r->m[i].cost /= 2;
+    return true;
+}
+
+static void test_a_history_answers_as_plain_minutes_do(void **state)
+{
+    (void)state;
+    static struct ref r;
+    memset(&r, 0, sizeof r);
+    struct hist h;
+    memset(&h, 0, sizeof h);
+    hist_free(&h);
+    srand(1616);
+    /* mostly in time order, sparse or dense, with late writes, sets and
+     * removals into sealed hours */
+    for (int step = 0; step < 20000; step++) {
+        int i = (step * NMIN) / 20000 + rand() % 3;
+        int kind = rand() % 100;
+        if (kind < 5)
+            i = rand() % NMIN; /* late (or early) */
+        if (i >= NMIN)
+            i = NMIN - 1;
+        struct tally t = random_tally();
+        if (kind < 3) {
+            memset(&t, 0, sizeof t); /* a re-polled bucket now empty */
+            hist_write(&h, minute_at(i), &t, true);
+            r.m[i] = t;
+        } else if (kind < 8) {
+            hist_write(&h, minute_at(i), &t, true);
+            r.m[i] = t;
+        } else {
+            hist_write(&h, minute_at(i) + rand() % 60, &t, false);
+            tally_add(&r.m[i], &t);
+        }
+        if (step % 997 == 0)
+            hist_seal(&h);
+    }
+    compare(&h, &r, INT64_MIN);
+    /* a record taken back: the bucket left zero is gone */
+    int some = 0;
+    while (tally_is_zero(&r.m[some]))
+        some++;
+    struct tally minus = {0};
+    tally_sub(&minus, &r.m[some]);
+    assert_false(hist_write(&h, minute_at(some), &minus, false));
+    memset(&r.m[some], 0, sizeof r.m[some]);
+    compare(&h, &r, INT64_MIN);
+    /* repricing a third of the minutes */
+    int64_t first = INT64_MAX;
+    size_t changed = hist_map(&h, halve_cost, &r, &first);
+    assert_true(changed > 0);
+    compare(&h, &r, INT64_MIN);
+    /* pruning mid-hour, then by whole days */
+    int64_t cut = T0 + CLOCK_DAY + 17 * CLOCK_MINUTE + 5 * CLOCK_HOUR;
+    size_t before = hist_count(&h);
+    size_t dropped = hist_prune(&h, cut + 1);
+    for (int i = 0; i < NMIN; i++)
+        if (minute_at(i) <= cut)
+            memset(&r.m[i], 0, sizeof r.m[i]);
+    assert_int_equal(before - dropped, hist_count(&h));
+    compare(&h, &r, cut);
+    /* a write before what is left (a late record of a pruned hour's
+     * neighbour) moves the stream's base back */
+    struct tally t = random_tally();
+    t.requests = 1;
+    hist_write(&h, cut - 2 * CLOCK_HOUR, &t, false);
+    tally_add(&r.m[(cut - 2 * CLOCK_HOUR - T0) / CLOCK_MINUTE], &t);
+    compare(&h, &r, INT64_MIN);
+    hist_seal(&h);
+    compare(&h, &r, INT64_MIN);
+    assert_true(hist_bytes(&h) < hist_count(&h) * 40);
+    hist_prune(&h, INT64_MAX);
+    assert_int_equal(hist_count(&h), 0);
+    assert_int_equal(hist_first(&h), INT64_MAX);
+    hist_free(&h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tallies_round_trip_exactly),
+        cmocka_unit_test(test_malformed_bytes_are_refused),
+        cmocka_unit_test(test_a_history_answers_as_plain_minutes_do),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

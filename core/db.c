@@ -58,7 +58,8 @@ enum stmt {
     S_SERIES_FIND, S_SERIES_INSERT, S_SERIES_PRICE, S_BUCKET_PUT,
     S_BUCKET_DELETE, S_CURSOR_PUT, S_CURSOR_DELETE, S_CURSOR_LIST,
     S_PRUNE, S_CHANGE_PUT, S_CHANGE_ALL, S_CHANGES_PRUNE, S_SERIES_DELETE,
-    S_SERIES_BUCKETS_DELETE, S_COUNT,
+    S_SERIES_BUCKETS_DELETE, S_CHUNK_PUT, S_CHUNKS_DELETE, S_ROWS_DELETE,
+    S_SERIES_CHUNKS_DELETE, S_PRUNE_CHUNKS, S_CHUNKS_FROM, S_ROWS_FROM, S_COUNT,
 };
 
 static const char *stmt_sql[S_COUNT] = {
@@ -73,11 +74,19 @@ static const char *stmt_sql[S_COUNT] = {
     [S_CURSOR_DELETE] = "DELETE FROM cursors WHERE source=? AND key=?",
     [S_CURSOR_LIST] = "SELECT key, value FROM cursors WHERE source=?",
     [S_PRUNE] = "DELETE FROM buckets WHERE series=? AND minute<?",
-    [S_CHANGE_PUT] = "INSERT INTO changes(series, minute) VALUES(?,?)",
+    [S_CHANGE_PUT] = "INSERT INTO changes(series, minute, chunks) VALUES(?,?,?)",
     [S_CHANGE_ALL] = "INSERT INTO changes(series, minute) VALUES(0, NULL)",
     [S_CHANGES_PRUNE] = "DELETE FROM changes WHERE seq<?",
     [S_SERIES_DELETE] = "DELETE FROM series WHERE id=?",
     [S_SERIES_BUCKETS_DELETE] = "DELETE FROM buckets WHERE series=?",
+    [S_CHUNK_PUT] = "INSERT OR REPLACE INTO chunks(series, day, newest, data) VALUES(?,?,?,?)",
+    [S_CHUNKS_DELETE] = "DELETE FROM chunks WHERE series=? AND day>=?",
+    [S_ROWS_DELETE] = "DELETE FROM buckets WHERE series=? AND minute>=?",
+    [S_SERIES_CHUNKS_DELETE] = "DELETE FROM chunks WHERE series=?",
+    [S_PRUNE_CHUNKS] = "DELETE FROM chunks WHERE series=? AND day<?",
+    [S_CHUNKS_FROM] = "SELECT day, data FROM chunks WHERE series=? AND day>=? ORDER BY day",
+    [S_ROWS_FROM] = "SELECT " BUCKET_COLUMNS " FROM buckets WHERE series=? AND minute>=?"
+                    " ORDER BY minute",
 };
 
 /* The change log (schema step 6) lists the keys each transaction changed,
@@ -265,14 +274,23 @@ static void read_tally(sqlite3_stmt *q, int first, struct tally *t)
     };
 }
 
-int db_load(struct db *db, struct store *st, int64_t since)
+static int64_t hour_floor(int64_t t) { return clock_floor(t, CLOCK_HOUR); }
+
+/* The store id of db id dbid (map sorted by db id), or NULL. */
+static const struct loaded *find_loaded(const struct loaded *map, size_t n, int64_t dbid)
+{
+    struct loaded key = {dbid, 0};
+    return n ? bsearch(&key, map, n, sizeof *map, cmp_loaded) : NULL;
+}
+
+/* Every series row into st; map[0..*n) their (db id, store id), sorted. */
+static int load_series(struct db *db, struct store *st, struct loaded **map, size_t *n)
 {
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(db->h, "SELECT id, source, provider, model, tenant, "
                            "price, tier FROM series ORDER BY id", -1, &q, NULL) != SQLITE_OK)
         return fail(db);
-    struct loaded *map = NULL;
-    size_t n = 0, cap = 0;
+    size_t cap = 0;
     while (sqlite3_step(q) == SQLITE_ROW) {
         struct series_key k = {
             (const char *)sqlite3_column_text(q, 1),
@@ -284,22 +302,49 @@ int db_load(struct db *db, struct store *st, int64_t since)
         int id = store_series(st, &k);
         store_series_set_price(st, id, price_parse((const char *)sqlite3_column_text(q, 5)));
         set_id(db, id, sqlite3_column_int64(q, 0));
-        xgrow(&map, &cap, n + 1, sizeof *map);
-        map[n++] = (struct loaded){sqlite3_column_int64(q, 0), id};
+        xgrow(map, &cap, *n + 1, sizeof **map);
+        (*map)[(*n)++] = (struct loaded){sqlite3_column_int64(q, 0), id};
     }
     sqlite3_finalize(q);
-    if (n > 1)
-        qsort(map, n, sizeof *map, cmp_loaded);
-    if (sqlite3_prepare_v2(db->h, "SELECT " BUCKET_COLUMNS " FROM buckets WHERE minute >= ?",
-                           -1, &q, NULL) != SQLITE_OK) {
-        free(map);
+    if (*n > 1)
+        qsort(*map, *n, sizeof **map, cmp_loaded);
+    return 0;
+}
+
+/* The day chunks from since's day on, in (series, day) order: each series'
+ * hours appended to its stream as they are (no bucket decoded twice). */
+static int load_chunks(struct db *db, struct store *st, const struct loaded *map, size_t n,
+                       int64_t since)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db->h, "SELECT series, day, data FROM chunks WHERE day >= ? "
+                           "ORDER BY series, day", -1, &q, NULL) != SQLITE_OK)
         return fail(db);
+    sqlite3_bind_int64(q, 1, since - CLOCK_DAY + 1);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const struct loaded *m = find_loaded(map, n, sqlite3_column_int64(q, 0));
+        const uint8_t *data = sqlite3_column_blob(q, 2);
+        if (m && data)
+            store_load_chunk(st, m->id, sqlite3_column_int64(q, 1), hour_floor(since), data,
+                             (size_t)sqlite3_column_bytes(q, 2));
     }
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? 0 : fail(db);
+}
+
+/* The rows (the buckets of hours not in a chunk) from since on. */
+static int load_rows(struct db *db, struct store *st, const struct loaded *map, size_t n,
+                     int64_t since)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db->h, "SELECT " BUCKET_COLUMNS " FROM buckets WHERE minute >= ?",
+                           -1, &q, NULL) != SQLITE_OK)
+        return fail(db);
     sqlite3_bind_int64(q, 1, since);
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        struct loaded key = {sqlite3_column_int64(q, 0), 0};
-        struct loaded *m = n ? bsearch(&key, map, n, sizeof *map, cmp_loaded) : NULL;
+        const struct loaded *m = find_loaded(map, n, sqlite3_column_int64(q, 0));
         if (!m)
             continue;
         struct tally t;
@@ -307,10 +352,24 @@ int db_load(struct db *db, struct store *st, int64_t since)
         store_load_bucket(st, m->id, sqlite3_column_int64(q, 1), &t);
     }
     sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? 0 : fail(db);
+}
+
+int db_load(struct db *db, struct store *st, int64_t since)
+{
+    struct loaded *map = NULL;
+    size_t n = 0;
+    int rc = load_series(db, st, &map, &n);
+    if (rc == 0)
+        rc = load_chunks(db, st, map, n, since);
+    if (rc == 0)
+        rc = load_rows(db, st, map, n, since);
     free(map);
+    /* the older hours of the first day read */
+    store_trim(st, since);
     /* loading is not a change: nothing needs writing back */
     store_dirty_clear(st);
-    return rc == SQLITE_DONE ? 0 : fail(db);
+    return rc;
 }
 
 static int exec(struct db *db, const char *sql)
@@ -359,19 +418,24 @@ int db_begin(struct db *db)
     return exec(db, "BEGIN IMMEDIATE");
 }
 
-/* Log that the bucket (series dbid, minute) changed; minute -1: the series
+/* Log that series dbid changed: its rows from minute on, its chunks from
+ * day chunks on (either INT64_MAX: not), or (both INT64_MAX) the series
  * row itself. Past CHANGES_MAX in one transaction, db_commit says
  * "everything" instead. */
-static int log_change(struct db *db, int64_t dbid, int64_t minute)
+static int log_change(struct db *db, int64_t dbid, int64_t minute, int64_t chunks)
 {
     if (db->viewer || ++db->nchanged > CHANGES_MAX)
         return 0;
     sqlite3_stmt *s = db->st[S_CHANGE_PUT];
     sqlite3_bind_int64(s, 1, dbid);
-    if (minute >= 0)
+    if (minute != INT64_MAX)
         sqlite3_bind_int64(s, 2, minute);
     else
         sqlite3_bind_null(s, 2);
+    if (chunks != INT64_MAX)
+        sqlite3_bind_int64(s, 3, chunks);
+    else
+        sqlite3_bind_null(s, 3);
     if (run(db, s) != 0)
         return -1;
     db->last_change = sqlite3_last_insert_rowid(db->h);
@@ -469,14 +533,14 @@ int db_put_series(struct db *db, const struct store *st, int id)
     sqlite3_stmt *s = db->st[S_SERIES_PRICE];
     sqlite3_bind_text(s, 1, price_name(store_series_price(st, id)), -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, dbid);
-    return run(db, s) == 0 ? log_change(db, dbid, -1) : -1;
+    return run(db, s) == 0 ? log_change(db, dbid, INT64_MAX, INT64_MAX) : -1;
 }
 
 int db_put_bucket(struct db *db, const struct store *st, int id,
                   int64_t minute, const struct tally *t)
 {
     int64_t dbid = series_id(db, st, id);
-    if (dbid < 0 || log_change(db, dbid, minute) != 0)
+    if (dbid < 0 || log_change(db, dbid, minute, INT64_MAX) != 0)
         return -1;
     if (tally_is_zero(t)) {
         if (write_rows(db) != 0)
@@ -497,6 +561,44 @@ int db_put_bucket(struct db *db, const struct store *st, int id,
     return 0;
 }
 
+/* Bind and run s with (dbid, v). */
+static int run_pair(struct db *db, sqlite3_stmt *s, int64_t dbid, int64_t v)
+{
+    sqlite3_bind_int64(s, 1, dbid);
+    sqlite3_bind_int64(s, 2, v);
+    return run(db, s);
+}
+
+int db_put_from(struct db *db, const struct store *st, int id, int64_t chunks_from,
+                int64_t rows_from)
+{
+    int64_t dbid = series_id(db, st, id);
+    if (dbid < 0 || write_rows(db) != 0)
+        return -1;
+    if (chunks_from != INT64_MAX &&
+        run_pair(db, db->st[S_CHUNKS_DELETE], dbid, chunks_from) != 0)
+        return -1;
+    if (rows_from != INT64_MAX && run_pair(db, db->st[S_ROWS_DELETE], dbid, rows_from) != 0)
+        return -1;
+    return log_change(db, dbid, rows_from, chunks_from);
+}
+
+int db_put_chunk(struct db *db, const struct store *st, int id, int64_t day,
+                 const uint8_t *data, size_t len, int64_t newest, size_t count)
+{
+    int64_t dbid = series_id(db, st, id);
+    /* a chunk counts as its buckets towards "too many to list" */
+    db->nchanged += count > CHANGES_MAX ? CHANGES_MAX : (int)count;
+    if (dbid < 0 || log_change(db, dbid, INT64_MAX, day) != 0)
+        return -1;
+    sqlite3_stmt *s = db->st[S_CHUNK_PUT];
+    sqlite3_bind_int64(s, 1, dbid);
+    sqlite3_bind_int64(s, 2, day);
+    sqlite3_bind_int64(s, 3, newest);
+    sqlite3_bind_blob(s, 4, data, (int)len, SQLITE_STATIC);
+    return run(db, s);
+}
+
 int db_forget_series(struct db *db, int id)
 {
     if ((size_t)id >= db->nids || !db->ids[id])
@@ -504,10 +606,12 @@ int db_forget_series(struct db *db, int id)
     if (write_rows(db) != 0)
         return -1;
     int64_t dbid = db->ids[id];
-    sqlite3_stmt *b = db->st[S_SERIES_BUCKETS_DELETE], *s = db->st[S_SERIES_DELETE];
+    sqlite3_stmt *b = db->st[S_SERIES_BUCKETS_DELETE], *s = db->st[S_SERIES_DELETE],
+                 *c = db->st[S_SERIES_CHUNKS_DELETE];
     sqlite3_bind_int64(b, 1, dbid);
     sqlite3_bind_int64(s, 1, dbid);
-    if (run(db, b) != 0 || run(db, s) != 0)
+    sqlite3_bind_int64(c, 1, dbid);
+    if (run(db, b) != 0 || run(db, c) != 0 || run(db, s) != 0)
         return -1;
     xgrow(&db->forgot, &db->forgot_cap, db->nforgot + 1, sizeof *db->forgot);
     db->forgot[db->nforgot++] = (struct loaded){dbid, id};
@@ -529,9 +633,11 @@ int db_prune(struct db *db, int64_t before)
     for (size_t i = 0; i < db->nids; i++) {
         if (!db->ids[i])
             continue;
-        sqlite3_bind_int64(s, 1, db->ids[i]);
-        sqlite3_bind_int64(s, 2, before);
-        if (run(db, s) != 0)
+        /* rows before it, and the chunks of days that end by it (the
+         * day that straddles it keeps its older hours until it does:
+         * db_load trims them) */
+        if (run_pair(db, s, db->ids[i], before) != 0 ||
+            run_pair(db, db->st[S_PRUNE_CHUNKS], db->ids[i], before - CLOCK_DAY + 1) != 0)
             return -1;
     }
     return 0;
@@ -541,12 +647,17 @@ int db_newest_minute(struct db *db, int64_t *out)
 {
     /* per series, so each max is one step down the primary key */
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(db->h, "SELECT max((SELECT max(minute) FROM buckets "
-                           "WHERE series = s.id)) FROM series s", -1, &q, NULL) != SQLITE_OK)
+    /* and the newest of its chunks, one step down theirs */
+    if (sqlite3_prepare_v2(db->h, "SELECT max(max(coalesce((SELECT max(minute) FROM buckets "
+                           "WHERE series = s.id), -1 << 62), coalesce((SELECT newest FROM "
+                           "chunks WHERE series = s.id ORDER BY day DESC LIMIT 1), -1 << 62))) "
+                           "FROM series s", -1, &q, NULL) != SQLITE_OK)
         return fail(db);
     int rc = sqlite3_step(q);
     *out = rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL
                ? sqlite3_column_int64(q, 0) : INT64_MIN;
+    if (*out <= -(INT64_C(1) << 62))
+        *out = INT64_MIN; /* no data */
     sqlite3_finalize(q);
     return rc == SQLITE_ROW ? 0 : fail(db);
 }
@@ -666,25 +777,93 @@ static int changes_reach(struct db *db, int64_t seq, bool *reach)
     return rc == SQLITE_ROW ? 0 : fail(db);
 }
 
-/* One logged change into st: the series (created if new) and its price,
- * and the bucket's value now (none: the bucket is gone). */
-static void apply_change(sqlite3_stmt *q, struct store *st)
+/* Read series id (db id dbid) again from t on (hour-aligned): its chunks
+ * if they changed, and its rows. */
+static int reread_series(struct db *db, struct store *st, int id, int64_t dbid, int64_t t,
+                         bool chunks)
+{
+    store_drop_from(st, id, t);
+    sqlite3_stmt *c = db->st[S_CHUNKS_FROM], *r = db->st[S_ROWS_FROM];
+    int rc = SQLITE_DONE;
+    if (chunks) {
+        sqlite3_bind_int64(c, 1, dbid);
+        sqlite3_bind_int64(c, 2, t - CLOCK_DAY + 1);
+        while ((rc = sqlite3_step(c)) == SQLITE_ROW) {
+            const uint8_t *data = sqlite3_column_blob(c, 1);
+            if (data)
+                store_load_chunk(st, id, sqlite3_column_int64(c, 0), t, data,
+                                 (size_t)sqlite3_column_bytes(c, 1));
+        }
+        sqlite3_reset(c);
+        if (rc != SQLITE_DONE)
+            return fail(db);
+    }
+    sqlite3_bind_int64(r, 1, dbid);
+    sqlite3_bind_int64(r, 2, t);
+    while ((rc = sqlite3_step(r)) == SQLITE_ROW) {
+        struct tally x;
+        read_tally(r, 2, &x);
+        store_load_bucket(st, id, sqlite3_column_int64(r, 1), &x);
+    }
+    sqlite3_reset(r);
+    return rc == SQLITE_DONE ? 0 : fail(db);
+}
+
+/* A series to read again, from t (hour-aligned). */
+struct reread {
+    int64_t dbid, t;
+    int id;
+    bool chunks;
+};
+
+static int cmp_reread(const void *a, const void *b)
+{
+    const struct reread *x = a, *y = b;
+    return (x->dbid > y->dbid) - (x->dbid < y->dbid);
+}
+
+/* One logged change into st: the series (created if new) and its price;
+ * what it holds from the change on is read again once all are seen (one
+ * read per series, of what the database holds now). */
+static void apply_change(sqlite3_stmt *q, struct store *st, struct reread **rr, size_t *n,
+                         size_t *cap)
 {
     struct series_key k = {
-        (const char *)sqlite3_column_text(q, 2), (const char *)sqlite3_column_text(q, 3),
         (const char *)sqlite3_column_text(q, 4), (const char *)sqlite3_column_text(q, 5),
-        (const char *)sqlite3_column_text(q, 24),
+        (const char *)sqlite3_column_text(q, 6), (const char *)sqlite3_column_text(q, 7),
+        (const char *)sqlite3_column_text(q, 8),
     };
     if (!k.source || !k.provider || !k.model || !k.tenant)
         return; /* a series row that is not there: nothing to show */
     int id = store_series(st, &k);
-    store_series_set_price(st, id, price_parse((const char *)sqlite3_column_text(q, 6)));
-    if (sqlite3_column_type(q, 1) == SQLITE_NULL)
+    store_series_set_price(st, id, price_parse((const char *)sqlite3_column_text(q, 9)));
+    bool rows = sqlite3_column_type(q, 1) != SQLITE_NULL;
+    bool chunks = sqlite3_column_type(q, 2) != SQLITE_NULL;
+    if (!rows && !chunks)
         return;
-    struct tally t = {0};
-    if (sqlite3_column_type(q, 7) != SQLITE_NULL)
-        read_tally(q, 7, &t);
-    store_set(st, id, sqlite3_column_int64(q, 1), &t);
+    int64_t t = rows ? hour_floor(sqlite3_column_int64(q, 1)) : INT64_MAX;
+    if (chunks && sqlite3_column_int64(q, 2) < t)
+        t = sqlite3_column_int64(q, 2);
+    xgrow(rr, cap, *n + 1, sizeof **rr);
+    (*rr)[(*n)++] = (struct reread){sqlite3_column_int64(q, 3), t, id, chunks};
+}
+
+/* Read again each series of rr[0..n), from the earliest of its changes. */
+static int reread_all(struct db *db, struct store *st, struct reread *rr, size_t n)
+{
+    if (n > 1)
+        qsort(rr, n, sizeof *rr, cmp_reread);
+    for (size_t i = 0; i < n;) {
+        struct reread r = rr[i];
+        for (i++; i < n && rr[i].dbid == r.dbid; i++) {
+            r.t = rr[i].t < r.t ? rr[i].t : r.t;
+            r.chunks = r.chunks || rr[i].chunks;
+            r.id = rr[i].id; /* the newest: a reused id names the series now */
+        }
+        if (reread_series(db, st, r.id, r.dbid, r.t, r.chunks) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 int db_changes_apply(struct db *db, struct store *st, int64_t *seq)
@@ -696,27 +875,30 @@ int db_changes_apply(struct db *db, struct store *st, int64_t *seq)
         return 1;
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(db->h,
-                           "SELECT c.seq, c.minute, s.source, s.provider, s.model, s.tenant,"
-                           " s.price, b.requests, b.errors, b.input, b.input_ck,"
-                           " b.cache_read, b.cache_write_5m, b.cache_write_1h, b.output,"
-                           " b.output_rk, b.reasoning, b.requests_unknown, b.no_usage,"
-                           " b.reported_n, b.cost, b.billed, b.reported, c.series, s.tier"
+                           "SELECT c.seq, c.minute, c.chunks, c.series, s.source, s.provider,"
+                           " s.model, s.tenant, s.tier, s.price"
                            " FROM changes c LEFT JOIN series s ON s.id = c.series"
-                           " LEFT JOIN buckets b ON b.series = c.series AND b.minute = c.minute"
                            " WHERE c.seq > ? ORDER BY c.seq",
                            -1, &q, NULL) != SQLITE_OK)
         return fail(db);
     sqlite3_bind_int64(q, 1, *seq);
     int rc, result = 0;
+    struct reread *rr = NULL;
+    size_t n = 0, cap = 0;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         *seq = sqlite3_column_int64(q, 0);
-        if (sqlite3_column_int64(q, 23) == 0)
+        if (sqlite3_column_int64(q, 3) == 0)
             result = 1; /* everything: the caller loads anew */
         else if (result == 0)
-            apply_change(q, st);
+            apply_change(q, st, &rr, &n, &cap);
     }
     sqlite3_finalize(q);
+    if (rc == SQLITE_DONE && result == 0 && reread_all(db, st, rr, n) != 0)
+        result = -1;
+    free(rr);
     /* what was applied is the database's already: nothing to write back */
     store_dirty_clear(st);
+    if (result < 0)
+        return -1;
     return rc == SQLITE_DONE ? result : fail(db);
 }

@@ -53,6 +53,16 @@ int db_put_series(struct db *db, const struct store *st, int id);
  * (whose failure is then theirs too); db_rollback drops them. */
 int db_put_bucket(struct db *db, const struct store *st, int id,
                   int64_t minute, const struct tally *t);
+/* Within a transaction, what store_persist_each reports (store.h): delete
+ * series id's chunks from day chunks_from on and its rows from minute
+ * rows_from on (INT64_MAX: none), then write its chunks (db_put_chunk,
+ * count: the buckets it holds) and its open hour's rows (db_put_bucket).
+ * The change log names the series and where its rows and chunks changed
+ * from: a viewer reads the series again from the earliest. */
+int db_put_from(struct db *db, const struct store *st, int id, int64_t chunks_from,
+                int64_t rows_from);
+int db_put_chunk(struct db *db, const struct store *st, int id, int64_t day,
+                 const uint8_t *data, size_t len, int64_t newest, size_t count);
 /* Within a transaction: store series id was freed (store.h): delete its
  * row and any bucket left of it, and forget its db id (the store may give
  * the id to a new series, written after this). db_rollback remembers it

@@ -427,3 +427,110 @@ size_t hist_map(struct hist *h, bool (*fn)(void *ctx, int64_t minute, struct tal
         h->open_hour = HIST_NONE;
     return changed;
 }
+
+/* ---- days, for the database ------------------------------------------------ */
+
+size_t hist_day(const struct hist *h, int64_t day, uint8_t **buf, size_t *cap,
+                int64_t *newest, size_t *count)
+{
+    size_t len = 0;
+    *count = 0;
+    int64_t prev = day, last_hour = HIST_NONE;
+    struct rec r = rec_start(h), last = {0};
+    while (rec_next(h, &r) && r.hour < day + CLOCK_DAY) {
+        if (r.hour < day)
+            continue;
+        xgrow(buf, cap, len + CHUNK_HEAD_MAX + r.len, 1);
+        len += chunk_put_head(*buf + len, (uint64_t)((r.hour - prev) / CLOCK_HOUR), r.len);
+        memcpy(*buf + len, h->data + r.body, r.len);
+        len += r.len;
+        int n = 0;
+        if (chunk_hour_count(h->data + r.body, r.len, &n) == 0)
+            *count += (size_t)n;
+        prev = last_hour = r.hour;
+        last = r;
+    }
+    if (len) {
+        struct chunk_bucket b[CHUNK_MINUTES];
+        int n = 0;
+        *newest = chunk_get_hour(h->data + last.body, last.len, last_hour, b, &n) == 0 && n
+                      ? b[n - 1].minute : last_hour;
+    }
+    return len;
+}
+
+/* Append one record (its body, of hour) at the stream's end. */
+static void append_record(struct hist *h, int64_t hour, const uint8_t *body, size_t len)
+{
+    if (h->len == 0)
+        h->base = h->last = hour;
+    uint8_t head[CHUNK_HEAD_MAX];
+    size_t k = chunk_put_head(head, (uint64_t)((hour - h->last) / CLOCK_HOUR), len);
+    splice(h, h->len, h->len, head, k);
+    splice(h, h->len, h->len, body, len);
+    h->last = hour;
+}
+
+int hist_load_day(struct hist *h, int64_t day, int64_t from, const uint8_t *data, size_t len)
+{
+    const uint8_t *p = data, *end = data + len;
+    int64_t hour = day, prev = INT64_MIN;
+    struct chunk_bucket b[CHUNK_MINUTES];
+    while (p < end) {
+        uint64_t dh, blen;
+        size_t k = chunk_get_head(p, end, &dh, &blen);
+        if (!k || dh > 23)
+            return -1;
+        hour += (int64_t)dh * CLOCK_HOUR;
+        int n = 0;
+        if (hour <= prev || hour >= day + CLOCK_DAY ||
+            chunk_get_hour(p + k, (size_t)blen, hour, b, &n) != 0)
+            return -1;
+        prev = hour;
+        if (hour >= from) {
+            if (h->open_hour == HIST_NONE && (h->len == 0 || hour > h->last)) {
+                append_record(h, hour, p + k, (size_t)blen);
+                h->count += (uint32_t)n;
+            } else { /* out of order: bucket by bucket */
+                for (int i = 0; i < n; i++)
+                    hist_write(h, b[i].minute, &b[i].t, true);
+            }
+        }
+        p += k + blen;
+    }
+    return 0;
+}
+
+void hist_drop_from(struct hist *h, int64_t t)
+{
+    int64_t hour = hour_of(t);
+    if (t != hour) { /* the straddled hour minute by minute */
+        hour += CLOCK_HOUR;
+        for (int64_t m = t; m < hour; m += CLOCK_MINUTE) {
+            static const struct tally zero;
+            hist_write(h, m, &zero, true);
+        }
+    }
+    struct rec r = rec_start(h);
+    int64_t prev = h->base;
+    while (rec_next(h, &r)) {
+        if (r.hour >= hour) {
+            for (struct rec q = r;;) {
+                int n = 0;
+                if (chunk_hour_count(h->data + q.body, q.len, &n) == 0)
+                    h->count -= (uint32_t)n;
+                if (!rec_next(h, &q))
+                    break;
+            }
+            h->len = (uint32_t)r.at;
+            h->last = prev;
+            break;
+        }
+        prev = r.hour;
+    }
+    if (h->open_hour != HIST_NONE && h->open_hour >= hour) {
+        h->count -= h->nopen;
+        h->nopen = 0;
+        h->open_hour = HIST_NONE;
+    }
+}

@@ -65,4 +65,17 @@ size_t hist_prune(struct hist *h, int64_t t);
 size_t hist_map(struct hist *h, bool (*fn)(void *ctx, int64_t minute, struct tally *t),
                 void *ctx, int64_t *first);
 
+/* The sealed records of the day starting day, as the database keeps them
+ * (the first record's dh counted from day), into *buf (grown); returns
+ * their length, 0 when the day has none; *newest = the newest minute,
+ * *count = the buckets. */
+size_t hist_day(const struct hist *h, int64_t day, uint8_t **buf, size_t *cap,
+                int64_t *newest, size_t *count);
+/* Put back a day's records (as hist_day made them), those of hours from
+ * from on: appended when they follow what is held, else bucket by bucket.
+ * Every record is decoded first: -1 (nothing more added) if malformed. */
+int hist_load_day(struct hist *h, int64_t day, int64_t from, const uint8_t *data, size_t len);
+/* Drop every bucket at or after t. */
+void hist_drop_from(struct hist *h, int64_t t);
+
 #endif

@@ -375,11 +375,26 @@ static int put_series(void *ctx, int id)
     return db_put_series(in->db, in->st, id);
 }
 
-static int put_bucket(void *ctx, int id, int64_t minute, const struct tally *t)
+static int put_from(void *ctx, int id, int64_t chunks_from, int64_t rows_from)
+{
+    struct ingest *in = ctx;
+    return db_put_from(in->db, in->st, id, chunks_from, rows_from);
+}
+
+static int put_chunk(void *ctx, int id, int64_t day, const uint8_t *data, size_t len,
+                     int64_t newest, size_t count)
+{
+    struct ingest *in = ctx;
+    return db_put_chunk(in->db, in->st, id, day, data, len, newest, count);
+}
+
+static int put_row(void *ctx, int id, int64_t minute, const struct tally *t)
 {
     struct ingest *in = ctx;
     return db_put_bucket(in->db, in->st, id, minute, t);
 }
+
+static const struct store_persist persist = {put_from, put_chunk, put_row};
 
 int ingest_flush(struct ingest *in, char *err, size_t errlen)
 {
@@ -403,7 +418,7 @@ int ingest_flush(struct ingest *in, char *err, size_t errlen)
     /* freed series first: their ids may hold new series already */
     if (store_freed_each(in->st, forget_series, in) != 0 ||
         store_series_dirty_each(in->st, put_series, in) != 0 ||
-        store_dirty_each(in->st, put_bucket, in) != 0)
+        store_persist_each(in->st, &persist, in) != 0)
         goto rollback;
     for (size_t i = 0; i < in->cursors.cap; i++) {
         const struct hmap_entry *e = &in->cursors.slots[i];

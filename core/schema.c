@@ -3,11 +3,14 @@
 
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/hist.h"
+
 /* One step: what it changes (for an error message), and its statements.
- * A step that needs C (rewriting JSON, say) gets a function beside its SQL
- * when the first such step is written. */
+ * A step that needs C too has a function in step_fns (below the list),
+ * run after its statements in the same transaction. */
 struct step {
     const char *what;
     const char *sql;
@@ -225,6 +228,94 @@ struct step {
     "ALTER TABLE series_v10 RENAME TO series;"                                     \
     "ALTER TABLE seen_spans ADD COLUMN tier TEXT;"
 
+/* ---- version 11 ------------------------------------------------------------------ */
+
+/* A compact store (issue 16): a series' sealed hours, one row per day, as
+ * the store encodes them (core/chunk.h: hour records with their sums, a
+ * few bytes a bucket), so that a restart reads megabytes, not a row per
+ * minute; `newest` is the row's newest minute (what pruning counts from).
+ * The buckets table keeps the minutes of hours still open (a row each, so
+ * that a busy minute's commits write rows, not a day's chunk). The rows
+ * stored before this step become chunks here (rows_to_chunks).
+ * A change logged names the day its chunks changed from (`chunks`), its
+ * rows by the minute they changed from. WITHOUT ROWID: the key is the
+ * table's order, with no index beside it (a sparse series' day is a few
+ * dozen bytes; a dense one's, up to 30 KB, spills to overflow pages). */
+#define STEP_11_CHUNKS                                                             \
+    "CREATE TABLE chunks("                                                         \
+    "  series INTEGER NOT NULL, day INTEGER NOT NULL, newest INTEGER NOT NULL,"    \
+    "  data BLOB NOT NULL, PRIMARY KEY(series, day)) WITHOUT ROWID;"               \
+    "ALTER TABLE changes ADD COLUMN chunks INTEGER;"
+
+/* Write series dbid's history h as day chunks. */
+static int put_days(sqlite3_stmt *ins, int64_t dbid, struct hist *h, uint8_t **buf,
+                    size_t *cap)
+{
+    hist_seal(h);
+    for (int64_t day = clock_floor(hist_first(h), CLOCK_DAY);
+         h->len && day <= h->last; day += CLOCK_DAY) {
+        int64_t newest;
+        size_t count, len = hist_day(h, day, buf, cap, &newest, &count);
+        if (!len)
+            continue;
+        sqlite3_bind_int64(ins, 1, dbid);
+        sqlite3_bind_int64(ins, 2, day);
+        sqlite3_bind_int64(ins, 3, newest);
+        sqlite3_bind_blob(ins, 4, *buf, (int)len, SQLITE_STATIC);
+        int rc = sqlite3_step(ins);
+        sqlite3_reset(ins);
+        if (rc != SQLITE_DONE)
+            return -1;
+    }
+    hist_free(h);
+    return 0;
+}
+
+/* Step 11: the rows, every one, into chunks (and out of the buckets table):
+ * read in key order, one series at a time. The columns are version 11's,
+ * named here: this step must mean the same whatever the tally becomes. */
+static int rows_to_chunks(sqlite3 *h, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = NULL, *ins = NULL;
+    int rc = sqlite3_prepare_v2(h, "SELECT series, minute, requests, errors, input, input_ck,"
+                                " cache_read, cache_write_5m, cache_write_1h, output, output_rk,"
+                                " reasoning, requests_unknown, no_usage, reported_n, cost,"
+                                " billed, reported FROM buckets ORDER BY series, minute",
+                                -1, &q, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(h, "INSERT INTO chunks(series, day, newest, data)"
+                                " VALUES(?,?,?,?)", -1, &ins, NULL);
+    struct hist hs;
+    memset(&hs, 0, sizeof hs);
+    hist_free(&hs);
+    uint8_t *buf = NULL;
+    size_t cap = 0;
+    int64_t dbid = 0;
+    while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (sqlite3_column_int64(q, 0) != dbid && put_days(ins, dbid, &hs, &buf, &cap) != 0)
+            break;
+        dbid = sqlite3_column_int64(q, 0);
+        int64_t c[13];
+        for (int i = 0; i < 13; i++)
+            c[i] = sqlite3_column_int64(q, 2 + i);
+        struct tally t = {c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9],
+                          c[10], c[11], c[12], sqlite3_column_double(q, 15),
+                          sqlite3_column_double(q, 16), sqlite3_column_double(q, 17)};
+        hist_write(&hs, sqlite3_column_int64(q, 1), &t, false);
+        rc = SQLITE_OK;
+    }
+    if (rc == SQLITE_DONE && put_days(ins, dbid, &hs, &buf, &cap) == 0 &&
+        sqlite3_exec(h, "DELETE FROM buckets", NULL, NULL, NULL) == SQLITE_OK)
+        rc = SQLITE_OK;
+    else
+        snprintf(err, errlen, "%s", sqlite3_errmsg(h));
+    hist_free(&hs);
+    free(buf);
+    sqlite3_finalize(q);
+    sqlite3_finalize(ins);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
 /* THE list: step i takes version i to i + 1. Append only (schema.h). */
 static const struct step steps[] = {
     {"the store's series and buckets, the collectors' cursors", STEP_1_STORE},
@@ -238,9 +329,15 @@ static const struct step steps[] = {
     {"unknown request counts, calls without usage, reported cost",
      STEP_9_TALLY_UNKNOWNS},
     {"series keyed by price tier, for prices applied at read", STEP_10_SERIES_TIER},
+    {"sealed hours as compact day chunks", STEP_11_CHUNKS},
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof *steps))
+
+/* The steps' functions, by step (from its version). */
+static int (*const step_fns[NSTEPS])(sqlite3 *h, char *err, size_t errlen) = {
+    [10] = rows_to_chunks,
+};
 
 int schema_latest(void) { return NSTEPS; }
 
@@ -352,7 +449,8 @@ static int run_steps(sqlite3 *h, int from, char *err, size_t errlen)
 {
     char msg[200];
     for (int v = from; v < NSTEPS; v++) {
-        if (exec(h, steps[v].sql, msg, sizeof msg) != 0) {
+        if (exec(h, steps[v].sql, msg, sizeof msg) != 0 ||
+            (step_fns[v] && step_fns[v](h, msg, sizeof msg) != 0)) {
             snprintf(err, errlen, "schema step %d to %d (%s): %s", v, v + 1, steps[v].what,
                      msg);
             return -1;

@@ -19,13 +19,10 @@ struct series {
     bool mixed;             /* model folded: several price entries meet */
     bool price_seen;        /* a record has said how it is priced */
     struct hist h;          /* its minute buckets (core/hist.h) */
-    int64_t dirty_from;     /* the earliest minute changed since the last
-                               store_dirty_clear; INT64_MAX: none */
-};
-
-struct dirty_ref {
-    int id;
-    int64_t minute;
+    /* what changed since the last store_dirty_clear (INT64_MAX: nothing):
+     * the earliest minute (of the open hour's rows, as db.c keeps them),
+     * and the earliest day whose sealed hours changed */
+    int64_t dirty_from, chunks_from;
 };
 
 /* A growing list of ids. */
@@ -44,11 +41,7 @@ struct store {
     struct hmap names;     /* interned strings -> how many slots use them */
     struct hmap models;    /* (provider, model) -> live series using it */
     struct hmap providers; /* provider -> distinct models of live series */
-    struct ids dirty;      /* series with a dirty_from */
-    /* buckets removed (left zero) since the last store_dirty_clear, which
-     * store_dirty_each reports with a zero tally (db.c deletes their rows) */
-    struct dirty_ref *removed;
-    size_t nremoved, removed_cap;
+    struct ids dirty;      /* series with a dirty_from or chunks_from */
     int64_t newest_hour;   /* the newest hour any write went to */
     uint64_t generation;
     struct store_folding folding;
@@ -139,7 +132,6 @@ void store_free(struct store *st)
         hist_free(&st->series[i].h);
     free(st->series);
     free(st->dirty.v);
-    free(st->removed);
     free(st->free_ids.v);
     free(st->freed.v);
     hmap_free(&st->index, NULL);
@@ -290,14 +282,14 @@ static int new_slot(struct store *st, struct series_key *old)
         *old = s->key;
         memset(s, 0, sizeof *s);
         hist_free(&s->h);
-        s->dirty_from = INT64_MAX;
+        s->dirty_from = s->chunks_from = INT64_MAX;
         return id;
     }
     xgrow(&st->series, &st->cap, st->nseries + 1, sizeof *st->series);
     struct series *s = &st->series[st->nseries];
     memset(s, 0, sizeof *s);
     hist_free(&s->h); /* an empty history: no open hour */
-    s->dirty_from = INT64_MAX;
+    s->dirty_from = s->chunks_from = INT64_MAX;
     return (int)st->nseries++;
 }
 
@@ -354,7 +346,7 @@ static void free_series(struct store *st, int id)
     free(hmap_remove(&st->index, buf, n, NULL));
     count_model(st, &s->key, -1);
     hist_free(&s->h);
-    s->dirty_from = INT64_MAX;
+    s->dirty_from = s->chunks_from = INT64_MAX;
     s->live = false;
     s->dirty = false;
     st->nlive--;
@@ -400,47 +392,81 @@ void store_series_set_price(struct store *st, int id, enum price_status p)
 
 /* ---- buckets -------------------------------------------------------------- */
 
-/* Minute m of series id changed (exists: it still holds a bucket). */
-static void mark_dirty(struct store *st, int id, int64_t m, bool exists)
+/* Minute m of series id changed: the open hour's rows from m on, and its
+ * day's sealed hours if m is not in the open hour (db.c). */
+static void mark_dirty(struct store *st, int id, int64_t m)
 {
     struct series *s = &st->series[id];
     st->generation++;
-    if (s->dirty_from == INT64_MAX)
+    if (s->dirty_from == INT64_MAX && s->chunks_from == INT64_MAX)
         ids_push(&st->dirty, id);
     if (m < s->dirty_from)
         s->dirty_from = m;
-    if (!exists) {
-        xgrow(&st->removed, &st->removed_cap, st->nremoved + 1, sizeof *st->removed);
-        st->removed[st->nremoved++] = (struct dirty_ref){id, m};
-    }
+    int64_t day = clock_floor(m, CLOCK_DAY);
+    if ((s->h.open_hour == HIST_NONE || m < s->h.open_hour) && day < s->chunks_from)
+        s->chunks_from = day;
 }
 
-static bool write(struct store *st, int id, int64_t ts, const struct tally *t, bool set)
+/* Write into series id; a later hour seals the open one, whose rows then
+ * move into its day's chunk (both marked). */
+static void write(struct store *st, int id, int64_t ts, const struct tally *t, bool set,
+                  bool dirty)
 {
+    struct series *s = &st->series[id];
     int64_t m = clock_floor(ts, CLOCK_MINUTE), h = clock_floor(m, CLOCK_HOUR);
     if (h > st->newest_hour)
         st->newest_hour = h;
-    return hist_write(&st->series[id].h, m, t, set);
+    if (dirty && s->h.open_hour != HIST_NONE && h > s->h.open_hour) {
+        int64_t open = s->h.open_hour;
+        hist_seal(&s->h);
+        mark_dirty(st, id, open);
+    }
+    hist_write(&s->h, m, t, set);
+    if (dirty)
+        mark_dirty(st, id, m);
+    else
+        st->generation++;
 }
 
 void store_add(struct store *st, int id, int64_t ts, const struct tally *t)
 {
-    bool exists = write(st, id, ts, t, false);
-    mark_dirty(st, id, clock_floor(ts, CLOCK_MINUTE), exists);
+    write(st, id, ts, t, false, true);
 }
 
 void store_set(struct store *st, int id, int64_t ts, const struct tally *t)
 {
-    bool exists = write(st, id, ts, t, true);
-    mark_dirty(st, id, clock_floor(ts, CLOCK_MINUTE), exists);
+    write(st, id, ts, t, true, true);
 }
 
 void store_load_bucket(struct store *st, int id, int64_t minute,
                        const struct tally *t)
 {
-    write(st, id, minute, t, false);
-    st->generation++;
+    write(st, id, minute, t, false, false);
 }
+
+int store_load_chunk(struct store *st, int id, int64_t day, int64_t from,
+                     const uint8_t *data, size_t len)
+{
+    st->generation++;
+    int64_t h = day + CLOCK_DAY - CLOCK_HOUR;
+    if (h > st->newest_hour)
+        st->newest_hour = h;
+    return hist_load_day(&st->series[id].h, day, from, data, len);
+}
+
+void store_drop_from(struct store *st, int id, int64_t t)
+{
+    st->generation++;
+    hist_drop_from(&st->series[id].h, t);
+}
+
+void store_trim(struct store *st, int64_t before)
+{
+    st->generation++;
+    for (size_t i = 0; i < st->nseries; i++)
+        hist_prune(&st->series[i].h, before);
+}
+
 
 /* Two costs the same but for rounding (a sum priced at once, or record
  * by record, differs in the last bits). */
@@ -474,7 +500,7 @@ static bool reprice_bucket(void *ctx, int64_t minute, struct tally *t)
     if (same_cost(usd, t->cost))
         return false;
     t->cost = usd;
-    mark_dirty(r->st, r->id, minute, !tally_is_zero(t));
+    mark_dirty(r->st, r->id, minute);
     return true;
 }
 
@@ -552,17 +578,14 @@ size_t store_prune(struct store *st, int64_t before)
         if (!s->live)
             continue;
         dropped += hist_prune(&s->h, before);
+        /* db.c prunes the same range itself */
         if (s->dirty_from < before)
             s->dirty_from = before;
+        if (s->chunks_from < clock_floor(before, CLOCK_DAY))
+            s->chunks_from = clock_floor(before, CLOCK_DAY);
         if (hist_count(&s->h) == 0) /* its data has aged out */
             free_series(st, (int)i);
     }
-    /* removals of pruned buckets: db.c prunes the same range itself */
-    size_t keep = 0;
-    for (size_t i = 0; i < st->nremoved; i++)
-        if (st->removed[i].minute >= before)
-            st->removed[keep++] = st->removed[i];
-    st->nremoved = keep;
     return dropped;
 }
 
@@ -590,92 +613,84 @@ static int cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int cmp_dirty(const void *a, const void *b)
-{
-    const struct dirty_ref *x = a, *y = b;
-    if (x->id != y->id)
-        return x->id < y->id ? -1 : 1;
-    return (x->minute > y->minute) - (x->minute < y->minute);
-}
-
-struct dirty_walk {
-    store_dirty_fn fn;
+struct rows_walk {
+    const struct store_persist *p;
     void *ctx;
     int id;
 };
 
-static int report_bucket(void *ctx, const struct chunk_bucket *b)
+static int put_row(void *ctx, const struct chunk_bucket *b)
 {
-    struct dirty_walk *w = ctx;
-    return w->fn(w->ctx, w->id, b->minute, &b->t);
+    struct rows_walk *w = ctx;
+    return w->p->bucket(w->ctx, w->id, b->minute, &b->t);
 }
 
-static int find_bucket(void *ctx, const struct chunk_bucket *b)
+/* Series id's changes, as store_persist_each says. */
+static int persist_series(struct store *st, int id, const struct store_persist *p,
+                          void *ctx, uint8_t **buf, size_t *cap)
 {
-    (void)ctx;
-    (void)b;
-    return 1;
-}
-
-/* Report the removed buckets that are still gone, as zero tallies. */
-static int report_removed(struct store *st, store_dirty_fn fn, void *ctx)
-{
-    static const struct tally zero;
-    if (st->nremoved > 1)
-        qsort(st->removed, st->nremoved, sizeof *st->removed, cmp_dirty);
-    for (size_t i = 0; i < st->nremoved; i++) {
-        struct dirty_ref *r = &st->removed[i];
-        if (i > 0 && cmp_dirty(r, r - 1) == 0)
-            continue;
-        struct series *s = &st->series[r->id];
-        if (!s->live ||
-            hist_each(&s->h, r->minute, r->minute + CLOCK_MINUTE, find_bucket, NULL))
-            continue;
-        int rc = fn(ctx, r->id, r->minute, &zero);
-        if (rc != 0)
-            return rc;
+    struct series *s = &st->series[id];
+    /* rows from a day whose chunk is written again go too: rows of an hour
+     * sealed by store_dirty_clear (not marked, so that a flush leaves
+     * nothing pending) are kept until their day's chunk holds them */
+    int64_t rows_from = s->dirty_from < s->chunks_from ? s->dirty_from : s->chunks_from;
+    int rc = p->series(ctx, id, s->chunks_from, rows_from);
+    int64_t end = s->h.len ? s->h.last : INT64_MIN;
+    for (int64_t day = s->chunks_from; rc == 0 && day <= end; day += CLOCK_DAY) {
+        int64_t newest = 0;
+        size_t count = 0, len = hist_day(&s->h, day, buf, cap, &newest, &count);
+        if (len)
+            rc = p->chunk(ctx, id, day, *buf, len, newest, count);
     }
-    return 0;
+    if (rc == 0 && rows_from != INT64_MAX && s->h.open_hour != HIST_NONE) {
+        struct rows_walk w = {p, ctx, id};
+        int64_t from = rows_from > s->h.open_hour ? rows_from : s->h.open_hour;
+        rc = hist_each(&s->h, from, INT64_MAX, put_row, &w);
+    }
+    return rc;
 }
 
-int store_dirty_each(struct store *st, store_dirty_fn fn, void *ctx)
+int store_persist_each(struct store *st, const struct store_persist *p, void *ctx)
 {
-    /* in (series, minute) order: the database's key order, so its B-tree
-     * appends rather than splits pages all over. Every bucket from a
-     * series' earliest change on is reported: writes come in time order,
-     * so that is almost always exactly the changed ones. */
+    /* in series order: the database's key order, so its B-tree appends
+     * rather than splits pages all over */
     if (st->dirty.n > 1)
         qsort(st->dirty.v, st->dirty.n, sizeof *st->dirty.v, cmp_int);
-    for (size_t i = 0; i < st->dirty.n; i++) {
-        struct series *s = &st->series[st->dirty.v[i]];
-        if (!s->live || s->dirty_from == INT64_MAX)
+    uint8_t *buf = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    for (size_t i = 0; i < st->dirty.n && rc == 0; i++) {
+        int id = st->dirty.v[i];
+        if (i > 0 && id == st->dirty.v[i - 1])
             continue;
-        struct dirty_walk w = {fn, ctx, st->dirty.v[i]};
-        int rc = hist_each(&s->h, s->dirty_from, INT64_MAX, report_bucket, &w);
-        if (rc != 0)
-            return rc;
+        if (st->series[id].live)
+            rc = persist_series(st, id, p, ctx, &buf, &cap);
     }
-    return report_removed(st, fn, ctx);
+    free(buf);
+    return rc;
 }
 
 void store_dirty_clear(struct store *st)
 {
-    for (size_t i = 0; i < st->dirty.n; i++)
-        st->series[st->dirty.v[i]].dirty_from = INT64_MAX;
+    for (size_t i = 0; i < st->dirty.n; i++) {
+        struct series *s = &st->series[st->dirty.v[i]];
+        s->dirty_from = s->chunks_from = INT64_MAX;
+    }
     st->dirty.n = 0;
-    st->nremoved = 0;
     st->freed.n = 0;
     for (size_t i = 0; i < st->nseries; i++) {
         struct series *s = &st->series[i];
         s->dirty = false;
         /* an hour no longer written to (a later one has been, in some
-         * series) is sealed: encoded, its raw buffer freed */
-        if (s->h.open_hour != HIST_NONE && s->h.open_hour < st->newest_hour)
+         * series) is sealed: encoded, its raw buffer freed. Its rows stay
+         * rows until its day's chunk is written again (or a restart reads
+         * them back into an open hour) */
+        if (s->live && s->h.open_hour != HIST_NONE && s->h.open_hour < st->newest_hour)
             hist_seal(&s->h);
     }
 }
 
-size_t store_dirty_count(const struct store *st) { return st->dirty.n + st->nremoved; }
+size_t store_dirty_count(const struct store *st) { return st->dirty.n; }
 
 int store_series_dirty_each(struct store *st, int (*fn)(void *ctx, int id),
                             void *ctx)

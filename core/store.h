@@ -19,7 +19,7 @@
  * START lies in [t0, t1). A window of W seconds therefore always covers
  * exactly W/60 buckets, whatever the seconds of "now".
  *
- * The store knows nothing of SQLite: db.c persists what store_dirty_each
+ * The store knows nothing of SQLite: db.c persists what store_persist_each
  * reports, and store_load_bucket puts it back.
  */
 #ifndef SPENDTOP_STORE_H
@@ -160,7 +160,7 @@ void store_set(struct store *st, int id, int64_t ts, const struct tally *t);
  * if billed, else the others. */
 void store_clear_range(struct store *st, const char *source, int64_t t0,
                        int64_t t1, bool billed);
-/* Put back a persisted bucket (not marked dirty). */
+/* Put back a persisted bucket, added (not marked dirty). */
 void store_load_bucket(struct store *st, int id, int64_t minute,
                        const struct tally *t);
 
@@ -185,13 +185,43 @@ size_t store_bucket_bytes(const struct store *st);
 /* Changes whenever any bucket does: a cheap "has anything changed?". */
 uint64_t store_generation(const struct store *st);
 
-/* Persistence: call fn for every bucket changed since the last
- * store_dirty_clear (a removed bucket is reported with a zero tally), then
- * clear once the changes are safely stored. */
+/* Persistence (db.c keeps what the store keeps): a series' sealed hours
+ * as one chunk per day (its hour records, core/hist.h), and the buckets of
+ * its open hour as rows, so that the commits of a busy minute write a few
+ * rows, not a day. store_persist_each calls, for every series changed
+ * since the last store_dirty_clear (in id order):
+ *   series(id, chunks_from, rows_from): delete the series' chunks of days
+ *     from chunks_from on, and its rows from minute rows_from on (either
+ *     INT64_MAX: none);
+ *   chunk(id, day, data, len, newest, count) for each day from
+ *     chunks_from on that has sealed hours (newest: its newest minute;
+ *     count: its buckets);
+ *   bucket(id, minute, t) for each open-hour bucket from rows_from on.
+ * Then store_dirty_clear once they are safely stored. */
 typedef int (*store_dirty_fn)(void *ctx, int id, int64_t minute,
                               const struct tally *t);
-int store_dirty_each(struct store *st, store_dirty_fn fn, void *ctx);
+struct store_persist {
+    int (*series)(void *ctx, int id, int64_t chunks_from, int64_t rows_from);
+    int (*chunk)(void *ctx, int id, int64_t day, const uint8_t *data, size_t len,
+                 int64_t newest, size_t count);
+    store_dirty_fn bucket;
+};
+int store_persist_each(struct store *st, const struct store_persist *p, void *ctx);
+/* Also seals the open hours no longer written to (a later hour has been,
+ * in any series): their rows stay rows until their day's chunk is written
+ * again, and a load reads both (a sealed hour's rows and its day's chunk
+ * never both hold a minute). */
 void store_dirty_clear(struct store *st);
+/* Put back a persisted day chunk, its hours from `from` on (not marked
+ * dirty). -1 if malformed (what it held before the bad record stays). */
+int store_load_chunk(struct store *st, int id, int64_t day, int64_t from,
+                     const uint8_t *data, size_t len);
+/* Drop the buckets before t (not freeing series, not marked): what a load
+ * read of a day that straddles its start. */
+void store_trim(struct store *st, int64_t before);
+/* Drop series id's buckets at or after t (not marked): a viewer reads
+ * them again. */
+void store_drop_from(struct store *st, int id, int64_t t);
 size_t store_dirty_count(const struct store *st);
 /* Series created, or whose price status changed, since the last
  * store_dirty_clear. Calls fn(ctx, id) for each. */

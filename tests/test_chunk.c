@@ -232,6 +232,42 @@ static void test_a_history_answers_as_plain_minutes_do(void **state)
     size_t changed = hist_map(&h, halve_cost, &r, &first);
     assert_true(changed > 0);
     compare(&h, &r, INT64_MIN);
+    /* what the database keeps: its sealed days as chunks, read back into
+     * another history (in order, and a day again out of order) */
+    hist_seal(&h);
+    struct hist back;
+    memset(&back, 0, sizeof back);
+    hist_free(&back);
+    uint8_t *buf = NULL;
+    size_t cap = 0, total = 0;
+    for (int d = 0; d < DAYS; d++) {
+        int64_t newest, day = T0 + d * (int64_t)CLOCK_DAY;
+        size_t count, len = hist_day(&h, day, &buf, &cap, &newest, &count);
+        assert_true(len > 0);
+        assert_true(newest >= day && newest < day + CLOCK_DAY);
+        total += count;
+        assert_int_equal(hist_load_day(&back, day, INT64_MIN, buf, len), 0);
+        assert_int_equal(hist_load_day(&back, day, T0 + 3 * (int64_t)CLOCK_DAY, buf, len), 0);
+        if (d == 1) /* truncated: refused */
+            assert_int_equal(hist_load_day(&back, day, INT64_MIN, buf, len - 1), -1);
+    }
+    assert_int_equal(total, hist_count(&h));
+    compare(&back, &r, INT64_MIN);
+    /* a day read again over what is held: the same */
+    int64_t newest;
+    size_t count, len = hist_day(&h, T0, &buf, &cap, &newest, &count);
+    assert_int_equal(hist_load_day(&back, T0, INT64_MIN, buf, len), 0);
+    compare(&back, &r, INT64_MIN);
+    /* dropped from mid-day on, and read again from there */
+    hist_drop_from(&back, T0 + CLOCK_DAY + 5 * CLOCK_HOUR);
+    len = hist_day(&h, T0 + CLOCK_DAY, &buf, &cap, &newest, &count);
+    assert_int_equal(hist_load_day(&back, T0 + CLOCK_DAY, T0 + CLOCK_DAY + 5 * CLOCK_HOUR,
+                                   buf, len), 0);
+    len = hist_day(&h, T0 + 2 * CLOCK_DAY, &buf, &cap, &newest, &count);
+    assert_int_equal(hist_load_day(&back, T0 + 2 * CLOCK_DAY, INT64_MIN, buf, len), 0);
+    compare(&back, &r, INT64_MIN);
+    free(buf);
+    hist_free(&back);
     /* pruning mid-hour, then by whole days */
     int64_t cut = T0 + CLOCK_DAY + 17 * CLOCK_MINUTE + 5 * CLOCK_HOUR;
     size_t before = hist_count(&h);

@@ -660,6 +660,56 @@ static void test_a_price_added_later_prices_the_stored_history(void **state)
     db_close(db);
 }
 
+/* The database keeps what the store keeps (issue 16 d.2): sealed hours as
+ * one chunk per series and day, only the open hour's minutes as rows; a
+ * late record into a sealed hour rewrites its day; a restart reads the
+ * same sums back. */
+static void test_sealed_hours_are_kept_as_day_chunks(void **state)
+{
+    (void)state;
+    char err[256];
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct store *st = store_new();
+    struct pricing *p = pricing_new();
+    struct ingest *in = ingest_new(st, db, p);
+    struct sink *s = ingest_sink(in);
+    /* every 10 minutes for 3 days, two tenants: 864 buckets */
+    for (int64_t t = NOW - 3 * 86400 + 300; t < NOW; t += 600) {
+        struct usage a = record("acme", "gpt-4o-mini", t, 1000);
+        struct usage b = record("globex", "gpt-4o-mini", t, 300);
+        s->put(s, &a);
+        s->put(s, &b);
+    }
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    /* rows: the open hour's, 6 a tenant; the rest in 4 days of chunks */
+    assert_int_equal(raw_count(db, "SELECT count(*) FROM buckets"), 12);
+    assert_int_equal(raw_count(db, "SELECT count(*) FROM chunks"), 8);
+    /* a late record into a sealed hour two days back */
+    struct usage late = record("acme", "gpt-4o-mini", NOW - 2 * 86400 + 30, 77);
+    s->put(s, &late);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    assert_int_equal(raw_count(db, "SELECT count(*) FROM buckets"), 12);
+    struct tally before;
+    totals(st, &before);
+    assert_int_equal(before.requests, 865);
+    assert_int_equal(before.input, 432 * 1300 + 77);
+    ingest_free(in);
+    store_free(st);
+    db_close(db);
+
+    db = db_open(dbpath, err, sizeof err);
+    st = store_new();
+    assert_int_equal(db_load(db, st, NOW - STORE_RETENTION), 0);
+    assert_int_equal(store_bucket_count(st), 865);
+    struct tally after;
+    totals(st, &after);
+    assert_memory_equal(&before, &after, sizeof before);
+    store_free(st);
+    db_close(db);
+    pricing_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -672,6 +722,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_batched_rows_all_land_or_none, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable_database_is_a_clear_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sealed_hours_are_kept_as_day_chunks, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_aged_out_series_leave_the_database, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_price_added_later_prices_the_stored_history,

@@ -181,6 +181,9 @@ static void test_a_0_1_0_database_keeps_its_data_and_cursors(void **state)
     if (!db)
         fail_msg("%s", err);
     assert_int_equal(raw_int(dbpath, "PRAGMA user_version"), schema_latest());
+    /* its minute rows became day chunks (schema step 11) */
+    assert_int_equal(raw_int(dbpath, "SELECT count(*) FROM buckets"), 0);
+    assert_true(raw_int(dbpath, "SELECT count(*) FROM chunks") > 0);
     struct store *st = store_new();
     assert_int_equal(db_load(db, st, 0), 0);
     assert_int_equal(store_series_count(st), 6);

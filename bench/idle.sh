@@ -34,5 +34,8 @@ done
 c0=$(cpu "$pid")
 sleep "$secs"   # the measured interval itself, not a synchronisation
 c1=$(cpu "$pid")
-awk -v d=$((c1 - c0)) -v hz="$hz" -v s="$secs" -v l="$label" \
-    'BEGIN { printf "  idle, %s: %.2f%% of one core over %d s (%.2f s CPU)\n", l, 100 * d / hz / s, s, d / hz }'
+# resident now and at its peak (start-up included), in KiB
+rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
+hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
+awk -v d=$((c1 - c0)) -v hz="$hz" -v s="$secs" -v l="$label" -v rss="$rss" -v hwm="$hwm" \
+    'BEGIN { printf "  idle, %s: %.2f%% of one core over %d s (%.2f s CPU), resident %.1f MiB (peak %.1f MiB)\n", l, 100 * d / hz / s, s, d / hz, rss / 1024, hwm / 1024 }'

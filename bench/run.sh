@@ -113,7 +113,26 @@ cc=$(conf "$card")
 cdb=$dir/card.db
 rm -f "$cdb" "$cdb-wal" "$cdb-shm"
 echo "bench: 100,000 series (10,000 tenants x 10 models, $card_spans spans over 8 days)"
-"$BUILD/spendtop" --once -c "$cc" --db "$cdb" --now "$now" >/dev/null 2>&1
+# once each (CARD_SPANS=16000000 makes a 15 GB file): the ingest into a new
+# database, the bare cJSON loop over the same file, --once again on the
+# database it made (what a restart reads), and the store that database
+# loads into (bench/store_load: its bytes per bucket)
+t() { "$BUILD/bench/timeit" "$@" 2>&1 >/dev/null | tail -1; }
+ing=$(t "$BUILD/spendtop" --once -c "$cc" --db "$cdb" --now "$now")
+flo=$(t "$BUILD/bench/floor" "$card")
+again=$(t "$BUILD/spendtop" --once -c "$cc" --db "$cdb" --now "$now")
+dbsize=$(cat "$cdb" "$cdb-wal" 2>/dev/null | wc -c)
+cp "$cdb" "$dir/card-copy.db"
+[ ! -f "$cdb-wal" ] || cp "$cdb-wal" "$dir/card-copy.db-wal"
+loaded=$("$BUILD/bench/store_load" "$dir/card-copy.db")
+rm -f "$dir/card-copy.db" "$dir/card-copy.db-wal" "$dir/card-copy.db-shm"
+echo "$ing $flo $again $dbsize" | awk '{
+    printf "  ingest      %8.3f s  peak RSS %7.1f MiB  (target <= 256 MiB)\n", $1, $2 / 1024
+    printf "  floor       %8.3f s  (the bare cJSON loop)\n", $3
+    printf "  ingest / floor: %.2fx (target >= 0.90x)\n", $3 / $1
+    printf "  2nd --once  %8.3f s  peak RSS %7.1f MiB  (target <= 1 s)\n", $5, $6 / 1024
+    printf "  database    %8.1f MiB\n", $7 / 1048576 }'
+echo "  store loaded: $loaded"
 bench/idle.sh "100,000 series, dashboard" "$idle" "$BUILD/spendtop" -c "$cc" --db "$cdb" --now "$now"
 READY="collecting from" bench/idle.sh "100,000 series, daemon" "$idle" \
     "$BUILD/spendtop" --daemon --no-hooks -c "$cc" --db "$cdb" --now "$now"

@@ -46,7 +46,22 @@ struct store {
     uint64_t generation;
     struct store_folding folding;
     bool overflow_logged, models_logged;
+    void (*watch)(void *ctx, int id);   /* store_watch */
+    void *watch_ctx;
 };
+
+/* Series id is about to change (store_watch). */
+static void changing(struct store *st, int id)
+{
+    if (st->watch)
+        st->watch(st->watch_ctx, id);
+}
+
+void store_watch(struct store *st, void (*fn)(void *ctx, int id), void *ctx)
+{
+    st->watch = fn;
+    st->watch_ctx = ctx;
+}
 
 /* ---- tallies ------------------------------------------------------------- */
 
@@ -278,6 +293,7 @@ static int new_slot(struct store *st, struct series_key *old)
     memset(old, 0, sizeof *old);
     if (st->free_ids.n) {
         int id = st->free_ids.v[--st->free_ids.n];
+        changing(st, id);
         struct series *s = &st->series[id];
         *old = s->key;
         memset(s, 0, sizeof *s);
@@ -285,6 +301,7 @@ static int new_slot(struct store *st, struct series_key *old)
         s->dirty_from = s->chunks_from = INT64_MAX;
         return id;
     }
+    changing(st, (int)st->nseries);
     xgrow(&st->series, &st->cap, st->nseries + 1, sizeof *st->series);
     struct series *s = &st->series[st->nseries];
     memset(s, 0, sizeof *s);
@@ -340,6 +357,7 @@ int store_series(struct store *st, const struct series_key *key)
  * counts, its id queued for reuse; its names stay until then. */
 static void free_series(struct store *st, int id)
 {
+    changing(st, id);
     struct series *s = &st->series[id];
     char buf[1024];
     size_t n = series_composite(buf, sizeof buf, &s->key);
@@ -385,6 +403,7 @@ void store_series_set_price(struct store *st, int id, enum price_status p)
     if (s->price == PRICE_PARTIAL && p == PRICE_FULL)
         return; /* once a fallback was used, the series stays partial */
     if (s->price != p) {
+        changing(st, id);
         s->price = p;
         s->dirty = true;
     }
@@ -412,6 +431,7 @@ static void mark_dirty(struct store *st, int id, int64_t m)
 static void write(struct store *st, int id, int64_t ts, const struct tally *t, bool set,
                   bool dirty)
 {
+    changing(st, id);
     struct series *s = &st->series[id];
     int64_t m = clock_floor(ts, CLOCK_MINUTE), h = clock_floor(m, CLOCK_HOUR);
     if (h > st->newest_hour)
@@ -447,6 +467,7 @@ void store_load_bucket(struct store *st, int id, int64_t minute,
 int store_load_chunk(struct store *st, int id, int64_t day, int64_t from,
                      const uint8_t *data, size_t len)
 {
+    changing(st, id);
     st->generation++;
     int64_t h = day + CLOCK_DAY - CLOCK_HOUR;
     if (h > st->newest_hour)
@@ -456,6 +477,7 @@ int store_load_chunk(struct store *st, int id, int64_t day, int64_t from,
 
 void store_drop_from(struct store *st, int id, int64_t t)
 {
+    changing(st, id);
     st->generation++;
     hist_drop_from(&st->series[id].h, t);
 }
@@ -463,8 +485,11 @@ void store_drop_from(struct store *st, int id, int64_t t)
 void store_trim(struct store *st, int64_t before)
 {
     st->generation++;
-    for (size_t i = 0; i < st->nseries; i++)
+    for (size_t i = 0; i < st->nseries; i++) {
+        if (hist_first(&st->series[i].h) < before)
+            changing(st, (int)i);
         hist_prune(&st->series[i].h, before);
+    }
 }
 
 
@@ -479,6 +504,7 @@ void store_series_reset_price(struct store *st, int id, enum price_status p)
 {
     struct series *s = &st->series[id];
     if (s->price != p) {
+        changing(st, id);
         s->price = p;
         s->dirty = true;
         st->generation++;
@@ -490,6 +516,7 @@ struct repricing {
     void *ctx;
     struct store *st;
     int id;
+    bool told;              /* the watcher, before the first change */
 };
 
 static bool reprice_bucket(void *ctx, int64_t minute, struct tally *t)
@@ -499,6 +526,10 @@ static bool reprice_bucket(void *ctx, int64_t minute, struct tally *t)
     usd = isnan(usd) ? 0 : usd;
     if (same_cost(usd, t->cost))
         return false;
+    if (!r->told) {
+        changing(r->st, r->id);
+        r->told = true;
+    }
     t->cost = usd;
     mark_dirty(r->st, r->id, minute);
     return true;
@@ -507,7 +538,7 @@ static bool reprice_bucket(void *ctx, int64_t minute, struct tally *t)
 size_t store_reprice_series(struct store *st, int id,
                             double (*cost)(void *ctx, const struct tally *t), void *ctx)
 {
-    struct repricing r = {cost, ctx, st, id};
+    struct repricing r = {cost, ctx, st, id, false};
     int64_t first = INT64_MAX;
     return hist_map(&st->series[id].h, reprice_bucket, &r, &first);
 }
@@ -558,6 +589,19 @@ void store_hourly(const struct store *st, int id, int64_t t0, int n,
     hist_hourly(&st->series[id].h, t0, n, out);
 }
 
+static int first_minute(void *ctx, const struct chunk_bucket *b)
+{
+    *(int64_t *)ctx = b->minute;
+    return 1; /* the first is all we want */
+}
+
+int64_t store_next_minute(const struct store *st, int id, int64_t t)
+{
+    int64_t m = INT64_MAX;
+    hist_each(&st->series[id].h, t, INT64_MAX, first_minute, &m);
+    return m;
+}
+
 int64_t store_first_minute(const struct store *st)
 {
     int64_t first = INT64_MAX;
@@ -577,6 +621,8 @@ size_t store_prune(struct store *st, int64_t before)
         struct series *s = &st->series[i];
         if (!s->live)
             continue;
+        if (hist_first(&s->h) < before)
+            changing(st, (int)i);
         dropped += hist_prune(&s->h, before);
         /* db.c prunes the same range itself */
         if (s->dirty_from < before)

@@ -172,6 +172,11 @@ void store_sum(const struct store *st, int id, int64_t t0, int64_t t1,
  * hour index, for sparklines. */
 void store_hourly(const struct store *st, int id, int64_t t0, int n,
                   struct tally *out);
+/* Start of series id's first minute bucket whose start is >= t, or
+ * INT64_MAX when it has none (a read, like store_sum: for a reader that
+ * wants to know when a sum of the series over [now - x, now) next changes
+ * as now moves). */
+int64_t store_next_minute(const struct store *st, int id, int64_t t);
 /* Start of the earliest bucket held, or INT64_MAX when empty. */
 int64_t store_first_minute(const struct store *st);
 /* Drop buckets that start before t, and free the series left with none
@@ -184,6 +189,17 @@ size_t store_bucket_count(const struct store *st);
 size_t store_bucket_bytes(const struct store *st);
 /* Changes whenever any bucket does: a cheap "has anything changed?". */
 uint64_t store_generation(const struct store *st);
+/* Which series change, for a reader that keeps sums of its own (the
+ * incremental view, core/view.h): fn(ctx, id) is called just BEFORE
+ * series id changes in anything store_sum, store_hourly,
+ * store_next_minute, store_series_price, store_series_key or
+ * store_series_live answer - a bucket added, set, cleared, loaded,
+ * repriced or pruned, its price status, its freeing, and a new series
+ * made in its slot (id may then be >= the count the reader last saw) -
+ * while the store still answers as before the change. It may be called
+ * more than once for one change, never after it; fn only reads the store.
+ * One watcher at a time; fn NULL stops. */
+void store_watch(struct store *st, void (*fn)(void *ctx, int id), void *ctx);
 
 /* Persistence (db.c keeps what the store keeps): a series' sealed hours
  * as one chunk per day (its hour records, core/hist.h), and the buckets of

@@ -643,6 +643,111 @@ static void test_a_flood_of_model_names_is_folded_and_counted(void **state)
     store_free(st);
 }
 
+/* store_next_minute: the first bucket at or after t, by the bucket's
+ * start (a time inside a minute finds the next minute's). */
+static void test_next_minute_is_the_first_bucket_at_or_after(void **state)
+{
+    (void)state;
+    struct store *st = store_new();
+    int s = series(st, "a", "m");
+    int empty = series(st, "b", "m");
+    int64_t t0 = at("2026-11-20T12:00:00Z");
+    spend(st, s, t0 + 30, 1);          /* the 12:00 bucket */
+    spend(st, s, t0 + 5 * MIN + 59, 2); /* 12:05 */
+    spend(st, s, t0 + 3 * HOUR, 4);     /* 15:00 */
+    assert_int_equal(store_next_minute(st, s, 0), t0);
+    assert_int_equal(store_next_minute(st, s, t0), t0);
+    assert_int_equal(store_next_minute(st, s, t0 + 1), t0 + 5 * MIN);
+    assert_int_equal(store_next_minute(st, s, t0 + 5 * MIN), t0 + 5 * MIN);
+    assert_int_equal(store_next_minute(st, s, t0 + 5 * MIN + 1), t0 + 3 * HOUR);
+    assert_true(store_next_minute(st, s, t0 + 3 * HOUR + 1) == INT64_MAX);
+    assert_true(store_next_minute(st, empty, 0) == INT64_MAX);
+    store_free(st);
+}
+
+/* store_watch: what a watcher sees. Each call records the id and the
+ * series' sum and price as the store answers during the call: the state
+ * before the change. */
+struct watched {
+    struct store *st;
+    int ids[16];
+    double cost[16];
+    enum price_status price[16];
+    bool live[16];
+    int n;
+};
+
+static void watch_record(void *ctx, int id)
+{
+    struct watched *w = ctx;
+    if (w->n == 16)
+        fail_msg("too many calls");
+    w->ids[w->n] = id;
+    w->live[w->n] = (size_t)id < store_series_count(w->st) && store_series_live(w->st, id);
+    struct tally t = {0};
+    if (w->live[w->n]) {
+        store_sum(w->st, id, 0, INT64_MAX / 2, &t);
+        w->price[w->n] = store_series_price(w->st, id);
+    }
+    w->cost[w->n++] = t.cost;
+}
+
+static double cost_ten(void *ctx, const struct tally *t)
+{
+    (void)ctx;
+    (void)t;
+    return 10;
+}
+
+static void test_a_watcher_is_told_before_each_change(void **state)
+{
+    (void)state;
+    struct store *st = store_new();
+    struct watched w = {.st = st};
+    store_watch(st, watch_record, &w);
+    int64_t now = at("2026-11-20T12:00:00Z");
+    int s = series(st, "a", "m");        /* a new series: told, not live yet */
+    assert_int_equal(w.n, 1);
+    assert_int_equal(w.ids[0], s);
+    assert_false(w.live[0]);
+    spend(st, s, now - 9 * DAY, 1);      /* added: told while the sum is 0 */
+    assert_int_equal(w.n, 2);
+    assert_close(w.cost[1], 0, 0);
+    struct tally t = {.requests = 1, .input = 5, .cost = 3};
+    store_set(st, s, now, &t);           /* set: told while the sum is 1 */
+    assert_int_equal(w.n, 3);
+    assert_close(w.cost[2], 1, 1e-12);
+    store_series_set_price(st, s, PRICE_FULL); /* no change: not told */
+    assert_int_equal(w.n, 3);
+    store_series_set_price(st, s, PRICE_NONE); /* told while still FULL */
+    assert_int_equal(w.n, 4);
+    assert_int_equal(w.price[3], PRICE_FULL);
+    assert_int_equal(store_reprice_series(st, s, cost_ten, NULL), 2);
+    assert_true(w.n >= 5);               /* told (at least once) at 4 */
+    assert_close(w.cost[4], 4, 1e-12);
+    w.n = 0;
+    store_prune(st, now - STORE_RETENTION); /* the 9-day-old bucket goes */
+    assert_int_equal(w.n, 1);
+    assert_close(w.cost[0], 20, 1e-12);
+    w.n = 0;
+    store_prune(st, now + MIN);          /* the last one: the series is freed */
+    assert_true(w.n >= 1);
+    assert_int_equal(w.ids[0], s);
+    assert_true(w.live[0]);
+    w.n = 0;
+    int reused = series(st, "b", "m");   /* its id again: told first */
+    assert_int_equal(reused, s);
+    assert_int_equal(w.n, 1);
+    assert_false(w.live[0]);
+    w.n = 0;
+    store_load_bucket(st, reused, now, &t);
+    assert_int_equal(w.n, 1);
+    store_watch(st, NULL, NULL);         /* stopped */
+    spend(st, reused, now, 1);
+    assert_int_equal(w.n, 1);
+    store_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -665,6 +770,8 @@ int main(void)
         cmocka_unit_test(test_series_cap_folds_new_tenants),
         cmocka_unit_test(test_series_freed_after_retention_and_ids_reused),
         cmocka_unit_test(test_a_flood_of_model_names_is_folded_and_counted),
+        cmocka_unit_test(test_next_minute_is_the_first_bucket_at_or_after),
+        cmocka_unit_test(test_a_watcher_is_told_before_each_change),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* view.c - compute one snapshot from the store (see view.h). */
 #include "core/view.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "lib/clock.h"
 #include "lib/hmap.h"
+#include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
 /* The view is computed in stages, each a function below that says what it
@@ -43,6 +45,38 @@ static void acc_add(struct acc *a, const struct tally *t, bool priced)
     struct tally *dst = priced ? a->p : a->u;
     for (int i = 0; i < I_COUNT; i++)
         tally_add(&dst[i], &t[i]);
+}
+
+/* Every count of t is 0: no record is left in it. */
+static bool no_counts(const struct tally *t)
+{
+    return !(t->requests | t->errors | t->input | t->input_ck | t->cache_read |
+             t->cache_write_5m | t->cache_write_1h | t->output | t->output_rk |
+             t->reasoning | t->requests_unknown | t->no_usage | t->reported_n);
+}
+
+/* Take sums t back out of a (the incremental view, below). Counts come
+ * back exactly; money may keep a rounding residue of the order of 1e-17,
+ * which must not read as spend: a sum with no record left is 0, and so
+ * is a billed residue far under a cent's billionth. */
+static void acc_sub(struct acc *a, const struct tally *t, bool priced)
+{
+    struct tally *dst = priced ? a->p : a->u;
+    for (int i = 0; i < I_COUNT; i++) {
+        tally_sub(&dst[i], &t[i]);
+        if (no_counts(&dst[i]))
+            dst[i].cost = dst[i].reported = 0;
+        if (fabs(dst[i].billed) < 1e-12)
+            dst[i].billed = 0;
+    }
+}
+
+static void acc_apply(struct acc *a, const struct tally *t, bool priced, int sign)
+{
+    if (sign > 0)
+        acc_add(a, t, priced);
+    else
+        acc_sub(a, t, priced);
 }
 
 /* Any usage at all: requests, or tokens (a provider's usage report may
@@ -99,14 +133,32 @@ static void rate(const struct acc *a, int ndays, bool cache, double *now, double
     *base = div_or_nan(part, whole);
 }
 
+/* A group's members: the series whose sums are in it now, by price
+ * status (a model's is the worst of its series'). A group stays when its
+ * last member leaves (an incremental view keeps its groups); it is then
+ * dead, and listed nowhere, unless pinned (a budgeted tenant is listed
+ * without usage). */
+struct group_meta {
+    int members;
+    int by_price[3];     /* by enum price_status */
+    bool pinned;
+};
+
 /* A growing array of groups found through a string key. */
 struct groups {
     struct hmap index;   /* key -> position + 1 */
     struct acc *acc;
-    const char **a, **b; /* the key's parts (tenant, or provider + model) */
+    const char **a, **b; /* the key's parts (tenant, or provider + model):
+                            the index's own copy, valid while the groups are */
     enum price_status *price;
+    struct group_meta *meta;
     size_t n, cap;
 };
+
+static bool group_live(const struct groups *g, size_t i)
+{
+    return g->meta[i].members > 0 || g->meta[i].pinned;
+}
 
 static size_t group_key(char *key, size_t len, const char *a, const char *b)
 {
@@ -137,14 +189,30 @@ static size_t group_of(struct groups *g, const char *a, const char *b)
         g->a = xrealloc(g->a, cap * sizeof *g->a);
         g->b = xrealloc(g->b, cap * sizeof *g->b);
         g->price = xrealloc(g->price, cap * sizeof *g->price);
+        g->meta = xrealloc(g->meta, cap * sizeof *g->meta);
         g->cap = cap;
     }
     memset(&g->acc[i], 0, sizeof g->acc[i]);
-    g->a[i] = a;
-    g->b[i] = b;
-    g->price[i] = PRICE_FULL;
+    memset(&g->meta[i], 0, sizeof g->meta[i]);
     *slot = (void *)(intptr_t)(i + 1);
+    /* the names outlive the series they came from (it may be freed) */
+    const char *own = hmap_key(&g->index, key, n);
+    g->a[i] = own;
+    size_t alen = strlen(own);
+    g->b[i] = !b ? NULL : alen < n ? own + alen + 1 : ""; /* "" if a filled the key */
+    g->price[i] = PRICE_FULL;
     return i;
+}
+
+/* One member more (sign 1) or fewer (-1) in group i, priced as price. */
+static void group_count(struct groups *g, size_t i, enum price_status price, int sign)
+{
+    struct group_meta *m = &g->meta[i];
+    m->members += sign;
+    m->by_price[price] += sign;
+    g->price[i] = m->by_price[PRICE_NONE]      ? PRICE_NONE
+                  : m->by_price[PRICE_PARTIAL] ? PRICE_PARTIAL
+                                               : PRICE_FULL;
 }
 
 /* Priced spend of one (owner, model) pair, for the mix distances: the
@@ -165,7 +233,8 @@ struct pairs {
 };
 
 /* Add priced sums t to the pair (owner, model). */
-static void pair_add(struct pairs *g, size_t owner, const char *model, const struct tally *t)
+static void pair_add(struct pairs *g, size_t owner, const char *model, const struct tally *t,
+                     int sign)
 {
     char key[sizeof owner + 512];
     size_t mlen = strnlen(model, sizeof key - sizeof owner);
@@ -186,9 +255,9 @@ static void pair_add(struct pairs *g, size_t owner, const char *model, const str
         g->owner[i] = owner;
         *slot = (void *)(intptr_t)(i + 1);
     }
-    g->cost[i].usd[0] += t[I_WIN].cost;
+    g->cost[i].usd[0] += sign * t[I_WIN].cost;
     for (int d = 0; d < BASELINE_DAYS; d++)
-        g->cost[i].usd[1 + d] += t[I_B1 + d].cost;
+        g->cost[i].usd[1 + d] += sign * t[I_B1 + d].cost;
 }
 
 static void pairs_free(struct pairs *g)
@@ -205,6 +274,7 @@ static void groups_free(struct groups *g)
     free(g->a);
     free(g->b);
     free(g->price);
+    free(g->meta);
 }
 
 static const struct source_status *find_source(const struct view_params *p,
@@ -339,7 +409,8 @@ static void stage_intervals(const struct store *st, const struct view_params *p,
 
 /* ---- stage 2: accumulation ------------------------------------------------- */
 
-/* Every sum the later stages read, from one walk of the series. */
+/* Every sum the later stages read, from one walk of the series (or kept
+ * from the last view and brought up to date: the incremental view). */
 struct sums {
     struct acc total;               /* every counted series */
     struct groups tenants;          /* by tenant */
@@ -352,12 +423,10 @@ struct sums {
      * and (tenant, model) for each provider's and tenant's mix distance */
     struct groups providers;
     struct pairs provider_models, tenant_models;
-    bool *counted;                  /* by series id: in the totals */
 };
 
 static void sums_free(struct sums *s)
 {
-    free(s->counted);
     groups_free(&s->tenants);
     groups_free(&s->models);
     groups_free(&s->cov);
@@ -366,7 +435,21 @@ static void sums_free(struct sums *s)
     groups_free(&s->providers);
     pairs_free(&s->provider_models);
     pairs_free(&s->tenant_models);
+    memset(s, 0, sizeof *s);
 }
+
+/* How a series is in the sums, by id: set when its sums are added, read
+ * when they are taken back out (its key and price may have changed by
+ * then). */
+enum {
+    SF_IN = 1,           /* its sums are in the groups */
+    SF_COUNTED = 2,      /* in the totals (else in coverage only) */
+    SF_USAGE = 4,        /* from a usage-API source */
+    SF_PENDING = 8,      /* taken out before a change; added back next view */
+    SF_PRICE = 16,       /* its enum price_status, times SF_PRICE */
+};
+
+static enum price_status flag_price(uint8_t f) { return (enum price_status)(f / SF_PRICE % 4); }
 
 /* Series id summed over every interval into t[I_COUNT]; cost 0 when its
  * model has no price (acc_add keeps such series apart: money comes only
@@ -383,71 +466,100 @@ static void series_sums(const struct store *st, int id, const struct intervals *
 
 /* The groups only the alert scopes read. */
 static void count_for_scopes(struct sums *s, const struct series_key *k, size_t tenant,
-                             bool priced, const struct tally *t)
+                             enum price_status price, const struct tally *t, int sign)
 {
+    bool priced = price != PRICE_NONE;
     size_t g = group_of(&s->providers, k->provider, NULL);
-    acc_add(&s->providers.acc[g], t, priced);
+    acc_apply(&s->providers.acc[g], t, priced, sign);
+    group_count(&s->providers, g, price, sign);
     if (priced) { /* mix shares are of priced spend */
-        pair_add(&s->provider_models, g, k->model, t);
-        pair_add(&s->tenant_models, tenant, k->model, t);
+        pair_add(&s->provider_models, g, k->model, t, sign);
+        pair_add(&s->tenant_models, tenant, k->model, t, sign);
     }
 }
 
-/* Add a counted series' sums t to the total and to each of its groups. A
- * model's price status is the worst of its series': one unpriced series
- * makes it unpriced, one partial makes it partial. */
-static void count_series(struct sums *s, const struct series_key *k, bool usage,
-                         enum price_status price, const struct tally *t, bool scopes)
+/* Add (sign 1) or take out (-1) a counted series' sums t to the total and
+ * each of its groups. A model's price status is the worst of its series':
+ * one unpriced series makes it unpriced, one partial makes it partial. */
+static void count_series(struct sums *s, const struct series_key *k, uint8_t f,
+                         const struct tally *t, bool scopes, int sign)
 {
+    enum price_status price = flag_price(f);
     bool priced = price != PRICE_NONE;
-    if (usage) {
+    if (f & SF_USAGE) {
         size_t g = group_of(&s->usage_cost, k->provider, NULL);
-        acc_add(&s->usage_cost.acc[g], t, priced);
+        acc_apply(&s->usage_cost.acc[g], t, priced, sign);
+        group_count(&s->usage_cost, g, price, sign);
         g = group_of(&s->drift, k->source, NULL);
-        acc_add(&s->drift.acc[g], t, priced);
+        acc_apply(&s->drift.acc[g], t, priced, sign);
+        group_count(&s->drift, g, price, sign);
     }
-    acc_add(&s->total, t, priced);
+    acc_apply(&s->total, t, priced, sign);
     size_t tg = group_of(&s->tenants, k->tenant, NULL); /* may grow the array */
-    acc_add(&s->tenants.acc[tg], t, priced);
+    acc_apply(&s->tenants.acc[tg], t, priced, sign);
+    group_count(&s->tenants, tg, price, sign);
     size_t m = group_of(&s->models, k->provider, k->model);
-    acc_add(&s->models.acc[m], t, priced);
-    if (price == PRICE_NONE || s->models.price[m] == PRICE_NONE)
-        s->models.price[m] = PRICE_NONE;
-    else if (price == PRICE_PARTIAL)
-        s->models.price[m] = PRICE_PARTIAL;
+    acc_apply(&s->models.acc[m], t, priced, sign);
+    group_count(&s->models, m, price, sign);
     if (scopes)
-        count_for_scopes(s, k, tg, priced, t);
+        count_for_scopes(s, k, tg, price, t, sign);
+}
+
+/* Add or take out series sums t, as flags f say it is counted: a span
+ * series of a provider that has a usage-API source is counted by that
+ * source (DESIGN.md §4), its spans go to coverage only. */
+static void apply_series(struct sums *s, const struct series_key *k, uint8_t f,
+                         const struct tally *t, bool scopes, int sign)
+{
+    if (f & SF_COUNTED) {
+        count_series(s, k, f, t, scopes, sign);
+        return;
+    }
+    size_t g = group_of(&s->cov, k->source, k->provider);
+    acc_apply(&s->cov.acc[g], t, flag_price(f) != PRICE_NONE, sign);
+    group_count(&s->cov, g, flag_price(f), sign);
+}
+
+/* How series id is in a view with p: 0 when it is not (freed, or not
+ * selected by the drill-down), else its flags. */
+static uint8_t series_flags(const struct store *st, const struct view_params *p, int id)
+{
+    if (!store_series_live(st, id))
+        return 0;
+    const struct series_key *k = store_series_key(st, id);
+    if (!series_selected(p, k))
+        return 0;
+    const struct source_status *src = find_source(p, k->source);
+    uint8_t f = SF_IN;
+    if (src && src->usage_provider)
+        f |= SF_USAGE;
+    if (view_series_counted(p, k))
+        f |= SF_COUNTED;
+    return (uint8_t)(f | store_series_price(st, id) * SF_PRICE);
+}
+
+/* Add series id to the sums over iv, as p counts it; its flags. */
+static uint8_t add_series(struct sums *s, const struct store *st, const struct view_params *p,
+                          const struct intervals *iv, int id)
+{
+    uint8_t f = series_flags(st, p, id);
+    if (!f)
+        return 0;
+    struct tally t[I_COUNT];
+    series_sums(st, id, iv, flag_price(f) != PRICE_NONE, t);
+    apply_series(s, store_series_key(st, id), f, t, p->scopes, 1);
+    return f;
 }
 
 /* One walk of the series: each selected series (drill-down) is summed over
- * every interval and added to its groups. A span series of a provider that
- * has a usage-API source is counted by that source (DESIGN.md §4): its
- * spans go to coverage only. Owes every later stage its sums, and the
- * sparklines the series that are counted. */
+ * every interval and added to its groups, in id order. Owes every later
+ * stage its sums, and the sparklines each series' flags[id]. */
 static void stage_accumulate(const struct store *st, const struct view_params *p,
-                             const struct intervals *iv, struct sums *s)
+                             const struct intervals *iv, struct sums *s, uint8_t *flags)
 {
     size_t nseries = store_series_count(st);
-    s->counted = xcalloc(nseries ? nseries : 1, sizeof *s->counted);
-    struct tally t[I_COUNT];
-    for (size_t id = 0; id < nseries; id++) {
-        if (!store_series_live(st, (int)id))
-            continue;
-        const struct series_key *k = store_series_key(st, (int)id);
-        if (!series_selected(p, k))
-            continue;
-        const struct source_status *src = find_source(p, k->source);
-        bool usage = src && src->usage_provider;
-        enum price_status price = store_series_price(st, (int)id);
-        series_sums(st, (int)id, iv, price != PRICE_NONE, t);
-        if (!usage && provider_has_usage_source(p, k->provider)) {
-            size_t g = group_of(&s->cov, k->source, k->provider);
-            acc_add(&s->cov.acc[g], t, price != PRICE_NONE);
-            continue;
-        }
-        s->counted[id] = true;
-        count_series(s, k, usage, price, t, p->scopes);
-    }
+    for (size_t id = 0; id < nseries; id++)
+        flags[id] = add_series(s, st, p, iv, (int)id);
 }
 
 /* ---- stage 3: spend, cache and reasoning of the total ------------------------ */
@@ -540,11 +652,13 @@ static void stage_tenants(struct view *v, struct groups *tenants, const struct v
                           int ndays, bool known)
 {
     for (size_t i = 0; i < p->nbudgets; i++)
-        if (!p->only_tenant || strcmp(p->only_tenant, p->budgets[i].tenant) == 0)
-            group_of(tenants, p->budgets[i].tenant, NULL);
+        if (!p->only_tenant || strcmp(p->only_tenant, p->budgets[i].tenant) == 0) {
+            size_t g = group_of(tenants, p->budgets[i].tenant, NULL); /* may grow meta */
+            tenants->meta[g].pinned = true;
+        }
     v->tenants = xcalloc(tenants->n ? tenants->n : 1, sizeof *v->tenants);
     for (size_t i = 0; i < tenants->n; i++)
-        if (tenant_row(&v->tenants[v->ntenants], tenants->a[i], &tenants->acc[i], p, ndays,
+        if (group_live(tenants, i) && tenant_row(&v->tenants[v->ntenants], tenants->a[i], &tenants->acc[i], p, ndays,
                        known))
             v->ntenants++;
     qsort(v->tenants, v->ntenants, sizeof *v->tenants, cmp_tenant);
@@ -591,7 +705,7 @@ static void stage_models(struct view *v, const struct groups *models, int ndays)
     v->unpriced = xcalloc(models->n ? models->n : 1, sizeof *v->unpriced);
     for (size_t i = 0; i < models->n; i++) {
         const struct acc *a = &models->acc[i];
-        if (acc_is_empty(a))
+        if (!group_live(models, i) || acc_is_empty(a))
             continue;
         struct view_model *vm = &v->models[v->nmodels++];
         model_row(vm, models, i, ndays, v->spend.window_usd, v->spend.baseline_usd);
@@ -653,7 +767,7 @@ static double source_coverage(const struct sums *s, const char *name)
     double num = 0, den = 0;
     bool any = false;
     for (size_t g = 0; g < s->cov.n; g++) {
-        if (strcmp(s->cov.a[g], name) != 0)
+        if (!group_live(&s->cov, g) || strcmp(s->cov.a[g], name) != 0)
             continue;
         any = true;
         num += s->cov.acc[g].p[I_WIN].cost;
@@ -740,34 +854,62 @@ static void spark_hour(struct view_hour *vh, const struct tally *h, int i,
     vh->baseline_reasoning = ndays ? div_or_nan(rs, ork) : NAN;
 }
 
-/* The counted series' hourly sums, (BASELINE_DAYS + 1) days of hour slots
- * oldest first, the last the current hour: into hours[] (each slot with
- * the same hour of the baseline days) and week_usd[]. Money is blank (NAN),
- * not a flat line of $0, while it is not known. */
-static void stage_sparklines(const struct store *st, const struct intervals *iv,
-                             const bool *counted, bool known, struct view *v)
+/* Hour sums of the counted series, (BASELINE_DAYS + 1) days of hour slots
+ * oldest first, the last the current hour: slot s of the 24h sparkline is
+ * p[BASELINE_DAYS * 24 + s], its baseline day d p[(BASELINE_DAYS - d) *
+ * 24 + s]. Priced and unpriced series apart: money only from the first. */
+struct sparks {
+    struct tally p[SPARK_SLOTS], u[SPARK_SLOTS];
+};
+
+/* Add (sign 1) or take out (-1) series id's hour sums from hour0 on. tmp
+ * is SPARK_SLOTS tallies of scratch. */
+static void sparks_apply(struct sparks *sp, const struct store *st, int id, uint8_t f,
+                         int64_t hour0, int sign, struct tally *tmp)
 {
-    /* Slot s of the 24h sparkline is h[BASELINE_DAYS * 24 + s]; its
-     * baseline day d is h[(BASELINE_DAYS - d) * 24 + s]. Priced and
-     * unpriced series apart: money only from the first. */
-    struct tally *h = xcalloc(SPARK_SLOTS, sizeof *h);
-    struct tally *unpriced = xcalloc(SPARK_SLOTS, sizeof *unpriced);
-    for (size_t id = 0; id < store_series_count(st); id++) {
-        if (!counted[id])
-            continue;
-        bool priced = store_series_price(st, (int)id) != PRICE_NONE;
-        store_hourly(st, (int)id, iv->hour0, SPARK_SLOTS, priced ? h : unpriced);
+    struct tally *dst = flag_price(f) != PRICE_NONE ? sp->p : sp->u;
+    if (sign > 0) {
+        store_hourly(st, id, hour0, SPARK_SLOTS, dst);
+        return;
     }
+    memset(tmp, 0, SPARK_SLOTS * sizeof *tmp);
+    store_hourly(st, id, hour0, SPARK_SLOTS, tmp);
+    for (int i = 0; i < SPARK_SLOTS; i++)
+        if (!tally_is_zero(&tmp[i])) {
+            tally_sub(&dst[i], &tmp[i]);
+            if (no_counts(&dst[i]))
+                dst[i].cost = dst[i].reported = 0;
+        }
+}
+
+/* The counted series' hour sums, from a walk of every one. */
+static void sparks_sum(struct sparks *sp, const struct store *st, const struct intervals *iv,
+                       const uint8_t *flags, size_t nflags)
+{
+    memset(sp, 0, sizeof *sp);
+    for (size_t id = 0; id < nflags; id++)
+        if (flags[id] & SF_COUNTED)
+            sparks_apply(sp, st, (int)id, flags[id], iv->hour0, 1, NULL);
+}
+
+/* The sparklines from the hour sums: hours[] (each slot with the same
+ * hour of the baseline days) and week_usd[]. Money is blank (NAN), not a
+ * flat line of $0, while it is not known. */
+static void stage_sparklines(const struct sparks *sp, const struct intervals *iv, bool known,
+                             struct view *v)
+{
+    struct tally *h = xcalloc(SPARK_SLOTS, sizeof *h);
     for (int i = 0; i < SPARK_SLOTS; i++) {
-        unpriced[i].cost = 0;
-        tally_add(&h[i], &unpriced[i]);
+        struct tally u = sp->u[i];
+        u.cost = 0;
+        h[i] = sp->p[i];
+        tally_add(&h[i], &u);
     }
     for (int i = 0; i < VIEW_WEEK_HOURS; i++)
         v->week_usd[i] = known ? h[SPARK_SLOTS - VIEW_WEEK_HOURS + i].cost : NAN;
     for (int i = 0; i < VIEW_HOURS; i++)
         spark_hour(&v->hours[i], h, i, iv, known);
     free(h);
-    free(unpriced);
     v->has_sparklines = true;
 }
 
@@ -839,27 +981,36 @@ static void stage_scopes(struct view *v, const struct sums *s, int ndays)
     fill_scope(sc, &s->total, ndays);
     sc->mix_distance = v->mix_distance;
     sc++;
-    for (size_t i = 0; i < providers->n; i++, sc++) {
+    for (size_t i = 0; i < providers->n; i++) {
+        if (!group_live(providers, i))
+            continue;
         sc->kind = SCOPE_PROVIDER;
         sc->provider = providers->a[i];
         fill_scope(sc, &providers->acc[i], ndays);
         sc->mix_distance = pdist[i];
+        sc++;
     }
-    for (size_t i = 0; i < models->n; i++, sc++) {
+    for (size_t i = 0; i < models->n; i++) {
+        if (!group_live(models, i))
+            continue;
         sc->kind = SCOPE_MODEL;
         sc->provider = models->a[i];
         sc->model = models->b[i];
         fill_scope(sc, &models->acc[i], ndays);
         if (models->price[i] == PRICE_NONE)
             sc->window_usd = sc->baseline_usd = NAN;
+        sc++;
     }
-    for (size_t i = 0; i < tenants->n; i++, sc++) {
+    for (size_t i = 0; i < tenants->n; i++) {
+        if (!group_live(tenants, i))
+            continue;
         sc->kind = SCOPE_TENANT;
         sc->tenant = tenants->a[i];
         fill_scope(sc, &tenants->acc[i], ndays);
         sc->mix_distance = tdist[i];
+        sc++;
     }
-    v->nscopes = n;
+    v->nscopes = (size_t)(sc - v->scopes);
     free(pdist);
     free(tdist);
 }
@@ -933,33 +1084,329 @@ static void stage_own_names(struct view *v)
 
 /* ---- the view: the stages in order ----------------------------------------- */
 
-void view_compute(const struct store *st, const struct view_params *p,
-                  struct view *v)
+/* ---- the incremental view ------------------------------------------------- */
+
+/* The sums of the last view, kept with what they were computed for, so
+ * that the next view only redoes what changed (view.h). Between views the
+ * store tells of every series about to change (view_cache_changing): its
+ * sums, still those of the last view, are taken out then, and added back,
+ * new, at the next view. Of the others, only those with a bucket crossing
+ * an interval's edge since are summed again: each series' next such
+ * moment is kept (next[id]). */
+struct view_cache {
+    bool valid;
+    char *key;                 /* what the sums are for (cache_key) */
+    struct sums s;
+    struct intervals iv;       /* of the sums */
+    int64_t now;
+    bool scopes, sparklines;
+    struct sparks *sparks;     /* with sparklines */
+    struct tally *tmp;         /* SPARK_SLOTS of scratch */
+    uint8_t *flags;            /* by series id: SF_* */
+    int64_t *next;             /* by series id: when its sums next change
+                                  with the clock alone */
+    size_t nids, cap;
+    int *pending;              /* ids with SF_PENDING */
+    size_t npending, pending_cap;
+    int64_t offsets[2 * I_COUNT]; /* the moving edges: now - offsets[i] */
+    int noffsets;
+    struct view_cache_work work;  /* of the last view */
+};
+
+/* Everything but the time that the sums depend on, and the hour and the
+ * day: a new hour or day starts the sums again from the store (the
+ * sparklines' slots move, today and the drift days move, and a rounding
+ * residue of taking sums out never lasts more than an hour). */
+static void key_name(struct strbuf *b, char tag, const char *name)
+{
+    /* length-prefixed: no name (they are untrusted) can pass for two */
+    if (name)
+        strbuf_printf(b, "%c%zu:%s", tag, strlen(name), name);
+    else
+        strbuf_printf(b, "%c-", tag);
+}
+
+static char *cache_key(const struct view_params *p, const struct intervals *iv)
+{
+    struct strbuf b = {0};
+    strbuf_printf(&b, "%" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %d%d", p->window,
+                  clock_floor(p->now, CLOCK_HOUR), p->day_start, iv->t[I_DRIFT][0],
+                  p->scopes, p->sparklines);
+    key_name(&b, 't', p->only_tenant);
+    key_name(&b, 'p', p->only_provider);
+    key_name(&b, 'm', p->only_model);
+    for (size_t i = 0; i < p->nsources; i++) {
+        key_name(&b, 's', p->sources[i].name);
+        key_name(&b, 'u', p->sources[i].usage_provider);
+    }
+    for (size_t i = 0; i < p->nbudgets; i++)
+        key_name(&b, 'b', p->budgets[i].tenant);
+    return strbuf_detach(&b);
+}
+
+/* The moving edges of iv: every bound but today's start and the drift
+ * days (a new day starts the sums again), as offsets back from now. */
+static void cache_offsets(struct view_cache *c, const struct intervals *iv, int64_t now)
+{
+    c->noffsets = 0;
+    for (int i = 0; i < I_COUNT; i++)
+        for (int e = 0; e < 2; e++) {
+            if (i == I_DRIFT || (i == I_TODAY && e == 0))
+                continue;
+            int64_t off = now - iv->t[i][e];
+            bool seen = false;
+            for (int k = 0; k < c->noffsets; k++)
+                seen |= c->offsets[k] == off;
+            if (!seen)
+                c->offsets[c->noffsets++] = off;
+        }
+}
+
+/* When series id's sums next change with the clock alone: the first time
+ * a bucket of it crosses a moving edge. A bucket starting at s is inside
+ * [now - off, ...) while s >= now - off, and crosses at now = s + off + 1. */
+static int64_t next_change(const struct view_cache *c, const struct store *st, int id,
+                           int64_t now)
+{
+    int64_t next = INT64_MAX;
+    for (int k = 0; k < c->noffsets; k++) {
+        int64_t s = store_next_minute(st, id, now - c->offsets[k]);
+        if (s != INT64_MAX && s + c->offsets[k] + 1 < next)
+            next = s + c->offsets[k] + 1;
+    }
+    return next;
+}
+
+static void cache_grow(struct view_cache *c, size_t n)
+{
+    if (n <= c->nids)
+        return;
+    if (n > c->cap) {
+        size_t cap = c->cap ? c->cap : 64;
+        while (cap < n)
+            cap *= 2;
+        c->flags = xrealloc(c->flags, cap * sizeof *c->flags);
+        c->next = xrealloc(c->next, cap * sizeof *c->next);
+        c->cap = cap;
+    }
+    memset(c->flags + c->nids, 0, (n - c->nids) * sizeof *c->flags);
+    for (size_t i = c->nids; i < n; i++)
+        c->next[i] = INT64_MAX;
+    c->nids = n;
+}
+
+/* The sums again from the store: every series, in id order. */
+static void cache_reset(struct view_cache *c, const struct store *st,
+                        const struct view_params *p, const struct intervals *iv, bool track)
+{
+    sums_free(&c->s);
+    c->nids = 0;
+    c->npending = 0;
+    cache_grow(c, store_series_count(st));
+    stage_accumulate(st, p, iv, &c->s, c->flags);
+    c->work = (struct view_cache_work){.full = true, .summed = c->nids};
+    c->scopes = p->scopes;
+    c->sparklines = p->sparklines;
+    if (p->sparklines) {
+        if (!c->sparks)
+            c->sparks = xmalloc(sizeof *c->sparks);
+        sparks_sum(c->sparks, st, iv, c->flags, c->nids);
+    }
+    if (!track) /* a view made once (view_compute): no next view to prepare */
+        return;
+    cache_offsets(c, iv, p->now);
+    for (size_t id = 0; id < c->nids; id++)
+        if (c->flags[id])
+            c->next[id] = next_change(c, st, (int)id, p->now);
+    c->valid = true;
+}
+
+void view_cache_changing(struct view_cache *c, const struct store *st, int id)
+{
+    if (!c->valid)
+        return;
+    cache_grow(c, (size_t)id + 1);
+    uint8_t f = c->flags[id];
+    if (f & SF_PENDING)
+        return;
+    if (f & SF_IN) {
+        struct tally t[I_COUNT];
+        series_sums(st, id, &c->iv, flag_price(f) != PRICE_NONE, t);
+        apply_series(&c->s, store_series_key(st, id), f, t, c->scopes, -1);
+        if (c->sparklines && (f & SF_COUNTED)) {
+            if (!c->tmp)
+                c->tmp = xmalloc(SPARK_SLOTS * sizeof *c->tmp);
+            sparks_apply(c->sparks, st, id, f, c->iv.hour0, -1, c->tmp);
+        }
+    }
+    c->flags[id] = SF_PENDING;
+    c->next[id] = INT64_MAX;
+    xgrow(&c->pending, &c->pending_cap, c->npending + 1, sizeof *c->pending);
+    c->pending[c->npending++] = id;
+}
+
+/* Series id's sums moved from the last view's intervals to iv: its buckets
+ * did not change, only which intervals hold them. */
+static void cache_move(struct view_cache *c, const struct store *st,
+                       const struct intervals *iv, int id)
+{
+    uint8_t f = c->flags[id];
+    bool priced = flag_price(f) != PRICE_NONE;
+    struct tally was[I_COUNT], now[I_COUNT];
+    series_sums(st, id, &c->iv, priced, was);
+    series_sums(st, id, iv, priced, now);
+    const struct series_key *k = store_series_key(st, id);
+    apply_series(&c->s, k, f, was, c->scopes, -1);
+    apply_series(&c->s, k, f, now, c->scopes, 1);
+}
+
+/* Bring the sums from the last view's intervals to iv: the series that
+ * changed since are added back, new; those with a bucket that crossed an
+ * edge are moved. */
+static void cache_advance(struct view_cache *c, const struct store *st,
+                          const struct view_params *p, const struct intervals *iv)
+{
+    cache_grow(c, store_series_count(st));
+    for (size_t i = 0; i < c->npending; i++) {
+        int id = c->pending[i];
+        uint8_t f = add_series(&c->s, st, p, iv, id);
+        c->flags[id] = f;
+        c->work.summed++;
+        if (!f)
+            continue;
+        if (c->sparklines && (f & SF_COUNTED))
+            sparks_apply(c->sparks, st, id, f, iv->hour0, 1, NULL);
+        c->next[id] = next_change(c, st, id, p->now);
+    }
+    c->npending = 0;
+    for (size_t id = 0; id < c->nids; id++) {
+        if (!(c->flags[id] & SF_IN) || c->next[id] > p->now)
+            continue;
+        cache_move(c, st, iv, (int)id);
+        c->next[id] = next_change(c, st, (int)id, p->now);
+        c->work.summed++;
+    }
+}
+
+/* A count held at the int64 range cannot be taken back out exactly: the
+ * sums are made again from the store while one is. */
+static bool tally_saturated(const struct tally *t)
+{
+    const int64_t v[] = {t->requests, t->errors, t->input, t->input_ck, t->cache_read,
+                         t->cache_write_5m, t->cache_write_1h, t->output, t->output_rk,
+                         t->reasoning, t->requests_unknown, t->no_usage, t->reported_n};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+        if (v[i] == INT64_MAX || v[i] == INT64_MIN)
+            return true;
+    return false;
+}
+
+static bool acc_saturated(const struct acc *a)
+{
+    for (int i = 0; i < I_COUNT; i++)
+        if (tally_saturated(&a->p[i]) || tally_saturated(&a->u[i]))
+            return true;
+    return false;
+}
+
+/* Every counted series is in the total, whose counts are at least any
+ * group's; the coverage groups are apart. */
+static bool sums_saturated(const struct sums *s)
+{
+    if (acc_saturated(&s->total))
+        return true;
+    for (size_t g = 0; g < s->cov.n; g++)
+        if (acc_saturated(&s->cov.acc[g]))
+            return true;
+    return false;
+}
+
+/* The stages after the sums, into v. */
+static void view_from_sums(struct view *v, struct sums *s, const struct sparks *sp,
+                           const struct store *st, const struct view_params *p,
+                           const struct intervals *iv)
+{
+    bool known = money_known(st, p);
+    stage_spend(v, &s->total, p, iv->ndays, known);
+    stage_rates(v, &s->total, iv->ndays);
+    stage_tenants(v, &s->tenants, p, iv->ndays, known);
+    stage_models(v, &s->models, iv->ndays);
+    stage_mix(v);
+    stage_sources(v, s, p);
+    if (p->sparklines)
+        stage_sparklines(sp, iv, known, v);
+    if (p->scopes)
+        stage_scopes(v, s, iv->ndays);
+    stage_folding(st, v);
+    stage_own_names(v);
+}
+
+static void view_start(struct view *v, const struct store *st, const struct view_params *p,
+                       struct intervals *iv)
 {
     memset(v, 0, sizeof *v);
     v->now = p->now;
     v->window = p->window;
     snprintf(v->prices, sizeof v->prices, "%s", p->prices ? p->prices : "");
+    stage_intervals(st, p, iv);
+    v->baseline_days = iv->ndays;
+}
 
+struct view_cache *view_cache_new(void) { return xcalloc(1, sizeof(struct view_cache)); }
+
+void view_cache_free(struct view_cache *c)
+{
+    if (!c)
+        return;
+    sums_free(&c->s);
+    free(c->key);
+    free(c->sparks);
+    free(c->tmp);
+    free(c->flags);
+    free(c->next);
+    free(c->pending);
+    free(c);
+}
+
+void view_cache_compute(struct view_cache *c, const struct store *st,
+                        const struct view_params *p, struct view *v)
+{
     struct intervals iv;
-    stage_intervals(st, p, &iv);
-    v->baseline_days = iv.ndays;
-    struct sums s = {0};
-    stage_accumulate(st, p, &iv, &s);
-    bool known = money_known(st, p);
-    stage_spend(v, &s.total, p, iv.ndays, known);
-    stage_rates(v, &s.total, iv.ndays);
-    stage_tenants(v, &s.tenants, p, iv.ndays, known);
-    stage_models(v, &s.models, iv.ndays);
-    stage_mix(v);
-    stage_sources(v, &s, p);
-    if (p->sparklines)
-        stage_sparklines(st, &iv, s.counted, known, v);
-    if (p->scopes)
-        stage_scopes(v, &s, iv.ndays);
-    stage_folding(st, v);
-    stage_own_names(v);
-    sums_free(&s);
+    view_start(v, st, p, &iv);
+    char *key = cache_key(p, &iv);
+    c->work = (struct view_cache_work){0};
+    if (c->valid && p->now >= c->now && strcmp(key, c->key) == 0) {
+        cache_advance(c, st, p, &iv);
+        if (sums_saturated(&c->s))
+            cache_reset(c, st, p, &iv, true);
+        free(key);
+    } else {
+        cache_reset(c, st, p, &iv, true);
+        free(c->key);
+        c->key = key;
+    }
+    c->iv = iv;
+    c->now = p->now;
+    view_from_sums(v, &c->s, c->sparks, st, p, &iv);
+}
+
+void view_cache_work(const struct view_cache *c, struct view_cache_work *out)
+{
+    *out = c->work;
+}
+
+void view_compute(const struct store *st, const struct view_params *p,
+                  struct view *v)
+{
+    struct intervals iv;
+    view_start(v, st, p, &iv);
+    struct view_cache c = {0};
+    cache_reset(&c, st, p, &iv, false);
+    view_from_sums(v, &c.s, c.sparks, st, p, &iv);
+    sums_free(&c.s);
+    free(c.sparks);
+    free(c.flags);
+    free(c.next);
 }
 
 void view_free(struct view *v)

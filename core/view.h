@@ -231,6 +231,43 @@ void view_compute(const struct store *st, const struct view_params *p,
                   struct view *out);
 void view_free(struct view *v);
 
+/* An incremental view: the same view as view_compute, from sums kept
+ * since the last one and brought up to date with only what changed, so
+ * that a view a minute (or a view per record arriving) over 100,000 series
+ * costs in proportion to the series that changed, not to all of them.
+ *
+ * A cache is for one kind of view (a dashboard's, an alert window's):
+ * its sums are made again from the whole store when the params differ
+ * from the last view's in anything but now (the window, the drill-down,
+ * scopes, sparklines, the sources' names and usage providers, the budgeted
+ * tenants), when the hour or the day changes (a rounding residue of sums
+ * taken out and put back never lasts longer), when the clock goes back,
+ * and on the first view. Otherwise only these series are summed again:
+ *  - those view_cache_changing was told of since the last view: the
+ *    store's watcher (store_watch) must call it for every change, before
+ *    it is made, for as long as the cache is used with that store;
+ *  - those with a bucket that crossed an interval's edge since (the store
+ *    finds the next one of each series: store_next_minute).
+ * Counts are exact whatever the path. Money equals view_compute's to the
+ * rounding of a double (sums taken out and put back in another order),
+ * and a sum with no record left in it is 0, never a residue. */
+struct view_cache;
+struct view_cache *view_cache_new(void);
+void view_cache_free(struct view_cache *c);
+void view_cache_compute(struct view_cache *c, const struct store *st,
+                        const struct view_params *p, struct view *out);
+/* Series id of st is about to change (a store_watch callback): its sums,
+ * still those of the last view, are taken out now. Cheap after the first
+ * call for an id until the next view. */
+void view_cache_changing(struct view_cache *c, const struct store *st, int id);
+/* What the last view_cache_compute did: made the sums again from the
+ * whole store, or summed only `summed` series again. */
+struct view_cache_work {
+    bool full;
+    size_t summed;
+};
+void view_cache_work(const struct view_cache *c, struct view_cache_work *out);
+
 /* Whether series k counts in the totals of a view with p (DESIGN.md §4
  * precedence: a span series of a provider that has a usage-API source
  * does not) - the one definition, for budgets too. */

@@ -164,6 +164,9 @@ static enum app_open_result take_database(struct app *a, const struct app_option
     return APP_OPENED;
 }
 
+static void store_changing(void *ctx, int id);
+static void free_views(struct app *a);
+
 /* Stage 3: what the owner keeps - the database, the store loaded from
  * it, the ingest, the alert state. */
 static enum app_open_result load_state(struct app *a, const char *db_path, struct strbuf *errs)
@@ -175,6 +178,7 @@ static enum app_open_result load_state(struct app *a, const char *db_path, struc
         return APP_FAILED;
     }
     a->store = store_new();
+    store_watch(a->store, store_changing, a);
     /* the retention back from the newest data, never past it (a clock far
      * ahead loads what is stored, and the ingest prunes none of it) */
     int64_t newest, now = clock_now();
@@ -493,6 +497,7 @@ void app_close(struct app *a)
     publish_free(a->publish);
     lockfile_release(a->db_lock);
     free(a->attach_path);
+    free_views(a);
     store_free(a->store);
     pricing_free(a->pricing);
     config_free(a->cfg);
@@ -516,9 +521,46 @@ void app_close(struct app *a)
 
 /* ---- views --------------------------------------------------------------------- */
 
-static void view_at(struct app *a, int64_t now, int64_t window, const char *only_tenant,
-                    const char *only_provider, const char *only_model, bool sparklines,
-                    bool scopes, struct view *out)
+/* The kinds of view kept incremental, each with its cache: the dashboard's,
+ * its drill-down's (so that leaving one does not start the other again
+ * from the whole store), then alert window i's at APP_VIEW_ALERTS + i. */
+enum { APP_VIEW_SHOWN, APP_VIEW_DRILL, APP_VIEW_ALERTS };
+
+static struct view_cache *view_cache_of(struct app *a, size_t kind)
+{
+    if (kind >= a->nviews) {
+        a->views = xrealloc(a->views, (kind + 1) * sizeof *a->views);
+        for (size_t i = a->nviews; i <= kind; i++)
+            a->views[i] = view_cache_new();
+        a->nviews = kind + 1;
+    }
+    return a->views[kind];
+}
+
+/* The store's watcher: every cache takes out the sums of a series about
+ * to change (view_cache_changing). */
+static void store_changing(void *ctx, int id)
+{
+    struct app *a = ctx;
+    for (size_t i = 0; i < a->nviews; i++)
+        view_cache_changing(a->views[i], a->store, id);
+}
+
+static void free_views(struct app *a)
+{
+    if (a->store)
+        store_watch(a->store, NULL, NULL);
+    for (size_t i = 0; i < a->nviews; i++)
+        view_cache_free(a->views[i]);
+    free(a->views);
+    a->views = NULL;
+    a->nviews = 0;
+}
+
+/* The view at now of the given kind (APP_VIEW_*), from its cache. */
+static void view_at(struct app *a, size_t kind, int64_t now, int64_t window,
+                    const char *only_tenant, const char *only_provider,
+                    const char *only_model, bool sparklines, bool scopes, struct view *out)
 {
     a->statuses = xrealloc(a->statuses, (a->ncollectors ? a->ncollectors : 1) *
                                             sizeof *a->statuses);
@@ -551,7 +593,7 @@ static void view_at(struct app *a, int64_t now, int64_t window, const char *only
         pricing_describe(a->pricing, prices, sizeof prices);
         p.prices = prices;
     }
-    view_compute(a->store, &p, out);
+    view_cache_compute(view_cache_of(a, kind), a->store, &p, out);
     if (a->budgets && scopes) /* an alert evaluation: the days long periods need */
         budgets_remember(a->budgets, a->store, &p);
     if (a->budgets)
@@ -564,7 +606,9 @@ void app_view(struct app *a, int64_t window, const char *only_tenant,
               bool sparklines, struct view *out)
 {
     int64_t now = clock_now();
-    view_at(a, now, window, only_tenant, only_provider, only_model, sparklines, false, out);
+    bool drill = only_tenant || only_provider || only_model;
+    view_at(a, drill ? APP_VIEW_DRILL : APP_VIEW_SHOWN, now, window, only_tenant,
+            only_provider, only_model, sparklines, false, out);
     alerts_fill_view(a->alerts, out, now);
     prices_flag_view(&a->prices, now, out); /* shown, never a rule's input */
 }
@@ -574,7 +618,8 @@ void app_evaluate_alerts(struct app *a, int64_t t)
     struct rule_hits hits = {0};
     for (size_t i = 0; i < a->cfg->alerts.nwindows; i++) {
         struct view v;
-        view_at(a, t, a->cfg->alerts.windows[i], NULL, NULL, NULL, false, true, &v);
+        view_at(a, APP_VIEW_ALERTS + i, t, a->cfg->alerts.windows[i], NULL, NULL, NULL,
+                false, true, &v);
         /* budgets and staleness do not depend on the window: once */
         rules_evaluate(&v, &a->cfg->alerts, i == 0, &hits);
         view_free(&v);

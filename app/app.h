@@ -68,6 +68,10 @@ struct app {
     int db_lock;               /* lockfile_take's descriptor; -1 = not held */
     char *attach_path;         /* APP_ATTACH: the database another owns */
     struct publish *publish;   /* what viewers are told (app/publish.h) */
+    /* incremental views (core/view.h), kept from one view to the next of
+     * the same kind: APP_VIEW_* and then one per alert window */
+    struct view_cache **views;
+    size_t nviews;
     int64_t window;
     bool no_hooks;
     bool demo;

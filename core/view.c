@@ -376,11 +376,11 @@ struct intervals {
 };
 
 /* The intervals of p, and the baseline days: those whose shifted window
- * lies wholly inside the history held. Owes the accumulation every
- * [t0, t1); owes every later stage ndays (baseline means divide by it, and
- * 0 makes them NAN); owes the sparklines their first hour. */
-static void stage_intervals(const struct store *st, const struct view_params *p,
-                            struct intervals *iv)
+ * lies wholly inside the history held, which starts at first (the
+ * store's first minute). Owes the accumulation every [t0, t1); owes every
+ * later stage ndays (baseline means divide by it, and 0 makes them NAN);
+ * owes the sparklines their first hour. */
+static void stage_intervals(int64_t first, const struct view_params *p, struct intervals *iv)
 {
     int64_t(*t)[2] = iv->t;
     t[I_WIN][0] = p->now - p->window;
@@ -400,7 +400,6 @@ static void stage_intervals(const struct store *st, const struct view_params *p,
     t[I_DRIFT][1] = clock_floor(p->now, CLOCK_DAY);
     t[I_DRIFT][0] = t[I_DRIFT][1] - CLOCK_WEEK;
 
-    int64_t first = store_first_minute(st);
     iv->ndays = 0;
     while (iv->ndays < BASELINE_DAYS && first <= t[I_B1 + iv->ndays][0])
         iv->ndays++;
@@ -1108,6 +1107,8 @@ struct view_cache {
     size_t nids, cap;
     int *pending;              /* ids with SF_PENDING */
     size_t npending, pending_cap;
+    int64_t first;             /* the store's first minute, as of the last view */
+    bool first_moved;          /* a series that held it changed since */
     int64_t offsets[2 * I_COUNT]; /* the moving edges: now - offsets[i] */
     int noffsets;
     struct view_cache_work work;  /* of the last view */
@@ -1229,6 +1230,8 @@ void view_cache_changing(struct view_cache *c, const struct store *st, int id)
     uint8_t f = c->flags[id];
     if (f & SF_PENDING)
         return;
+    if ((size_t)id < store_series_count(st) && store_next_minute(st, id, INT64_MIN) <= c->first)
+        c->first_moved = true;
     if (f & SF_IN) {
         struct tally t[I_COUNT];
         series_sums(st, id, &c->iv, flag_price(f) != PRICE_NONE, t);
@@ -1341,14 +1344,14 @@ static void view_from_sums(struct view *v, struct sums *s, const struct sparks *
     stage_own_names(v);
 }
 
-static void view_start(struct view *v, const struct store *st, const struct view_params *p,
+static void view_start(struct view *v, int64_t first, const struct view_params *p,
                        struct intervals *iv)
 {
     memset(v, 0, sizeof *v);
     v->now = p->now;
     v->window = p->window;
     snprintf(v->prices, sizeof v->prices, "%s", p->prices ? p->prices : "");
-    stage_intervals(st, p, iv);
+    stage_intervals(first, p, iv);
     v->baseline_days = iv->ndays;
 }
 
@@ -1368,11 +1371,30 @@ void view_cache_free(struct view_cache *c)
     free(c);
 }
 
+/* The store's first minute, without a walk of every series when none that
+ * could have held it changed: the series that changed since the last view
+ * can only have moved it earlier. */
+static int64_t cache_first(struct view_cache *c, const struct store *st)
+{
+    if (!c->valid || c->first_moved) {
+        c->first_moved = false;
+        return c->first = store_first_minute(st);
+    }
+    for (size_t i = 0; i < c->npending; i++) {
+        int id = c->pending[i];
+        if ((size_t)id < store_series_count(st)) {
+            int64_t m = store_next_minute(st, id, INT64_MIN);
+            c->first = m < c->first ? m : c->first;
+        }
+    }
+    return c->first;
+}
+
 void view_cache_compute(struct view_cache *c, const struct store *st,
                         const struct view_params *p, struct view *v)
 {
     struct intervals iv;
-    view_start(v, st, p, &iv);
+    view_start(v, cache_first(c, st), p, &iv);
     char *key = cache_key(p, &iv);
     c->work = (struct view_cache_work){0};
     if (c->valid && p->now >= c->now && strcmp(key, c->key) == 0) {
@@ -1399,7 +1421,7 @@ void view_compute(const struct store *st, const struct view_params *p,
                   struct view *v)
 {
     struct intervals iv;
-    view_start(v, st, p, &iv);
+    view_start(v, store_first_minute(st), p, &iv);
     struct view_cache c = {0};
     cache_reset(&c, st, p, &iv, false);
     view_from_sums(v, &c.s, c.sparks, st, p, &iv);

@@ -12,7 +12,19 @@ shift 2
 ready=${READY:-Spend}
 dir=$(mktemp -d)
 T="tmux -L spendtop-idle-$$ -f /dev/null"
-trap '$T kill-server 2>/dev/null; rm -rf "$dir"' EXIT
+# SIGTERM first, and wait for it to end: closing the terminal alone is a
+# SIGHUP, which a daemon takes for "reload", and it would stay, owning the
+# database the next measurement opens (which then only views it)
+pid=
+stop() {
+    if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+        i=0
+        while [ -d "/proc/$pid" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
+    fi
+    $T kill-server 2>/dev/null
+    rm -rf "$dir"
+}
+trap stop EXIT
 export XDG_STATE_HOME="$dir" TERM=xterm-256color LANG=C.UTF-8
 $T new-session -d -s s -x 120 -y 40 "exec $*"
 i=0

@@ -57,6 +57,7 @@ struct tui {
     enum tui_drill drill;
     char drill_tenant[160], drill_provider[160], drill_model[160];
     bool need_view, need_draw, need_layout;
+    bool need_clock;             /* only what shows the time: the clock tick */
     /* rows the tables and the alert list would fill (0: not known yet),
      * from the last view not drilled into one tenant or model */
     int want_tables, want_alerts;
@@ -241,18 +242,24 @@ static void fill_ctx(struct tui *t, struct tui_ctx *c)
     c->drill_model = t->drill_model;
 }
 
-static void draw_panes(struct tui *t)
+/* Every pane, or (timed) only those that show the time: the header's
+ * clock and the alerts' ages. */
+static void draw_panes_of(struct tui *t, bool timed)
 {
     struct tui_ctx c;
     fill_ctx(t, &c);
     for (int i = 0; i < P_COUNT; i++) {
         struct pane *p = &t->panes[i];
+        if (timed && i != P_HEADER && i != P_ALERTS)
+            continue;
         c.focused = i == t->focus;
         c.filter = i == t->filter_pane ? t->filter : NULL;
         p->ops->draw(p, &c);
         wnoutrefresh(p->win);
     }
 }
+
+static void draw_panes(struct tui *t) { draw_panes_of(t, false); }
 
 static void render(struct tui *t)
 {
@@ -343,6 +350,21 @@ static bool view_due(struct tui *t)
     return false;
 }
 
+/* What the clock tick changes, and only that: the header's clock, the
+ * alerts' ages and the footer (a message times out). The tables are not
+ * drawn again (sorting 10,000 tenants every second was most of what an
+ * idle dashboard did); the help over the panes is. */
+static void render_clock(struct tui *t)
+{
+    if (LINES < MIN_LINES || COLS < MIN_COLS || !t->have_view || t->help) {
+        render(t);
+        return;
+    }
+    draw_panes_of(t, true);
+    draw_footer(t);
+    doupdate();
+}
+
 /* Just before the loop sleeps: one recompute and one frame at most. */
 static void on_prepare(uv_prepare_t *h)
 {
@@ -353,7 +375,10 @@ static void on_prepare(uv_prepare_t *h)
         compute_view(t);
     if (t->need_draw || t->need_layout) {
         render(t);
-        t->need_draw = false;
+        t->need_draw = t->need_clock = false;
+    } else if (t->need_clock) {
+        render_clock(t);
+        t->need_clock = false;
     }
 }
 
@@ -365,7 +390,7 @@ static void on_tick(uv_timer_t *h)
      * the host's data does (on_prepare asks before every sleep) */
     if (clock_now() / 60 != t->seen_minute)
         t->need_view = true;
-    t->need_draw = true;
+    t->need_clock = true;
 }
 
 /* ---- keys -------------------------------------------------------------------------- */

@@ -537,16 +537,17 @@ static uint8_t series_flags(const struct store *st, const struct view_params *p,
     return (uint8_t)(f | store_series_price(st, id) * SF_PRICE);
 }
 
-/* Add series id to the sums over iv, as p counts it; its flags. */
+/* Add series id to the sums over iv, as p counts it (and to the groups
+ * only scopes read, with scopes); its flags. */
 static uint8_t add_series(struct sums *s, const struct store *st, const struct view_params *p,
-                          const struct intervals *iv, int id)
+                          const struct intervals *iv, int id, bool scopes)
 {
     uint8_t f = series_flags(st, p, id);
     if (!f)
         return 0;
     struct tally t[I_COUNT];
     series_sums(st, id, iv, flag_price(f) != PRICE_NONE, t);
-    apply_series(s, store_series_key(st, id), f, t, p->scopes, 1);
+    apply_series(s, store_series_key(st, id), f, t, scopes, 1);
     return f;
 }
 
@@ -554,11 +555,12 @@ static uint8_t add_series(struct sums *s, const struct store *st, const struct v
  * every interval and added to its groups, in id order. Owes every later
  * stage its sums, and the sparklines each series' flags[id]. */
 static void stage_accumulate(const struct store *st, const struct view_params *p,
-                             const struct intervals *iv, struct sums *s, uint8_t *flags)
+                             const struct intervals *iv, struct sums *s, uint8_t *flags,
+                             bool scopes)
 {
     size_t nseries = store_series_count(st);
     for (size_t id = 0; id < nseries; id++)
-        flags[id] = add_series(s, st, p, iv, (int)id);
+        flags[id] = add_series(s, st, p, iv, (int)id, scopes);
 }
 
 /* ---- stage 3: spend, cache and reasoning of the total ------------------------ */
@@ -1094,6 +1096,7 @@ static void stage_own_names(struct view *v)
  * moment is kept (next[id]). */
 struct view_cache {
     bool valid;
+    const struct store *st;    /* the store the sums are of */
     char *key;                 /* what the sums are for (cache_key) */
     struct sums s;
     struct intervals iv;       /* of the sums */
@@ -1130,9 +1133,8 @@ static void key_name(struct strbuf *b, char tag, const char *name)
 static char *cache_key(const struct view_params *p, const struct intervals *iv)
 {
     struct strbuf b = {0};
-    strbuf_printf(&b, "%" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %d%d", p->window,
-                  clock_floor(p->now, CLOCK_HOUR), p->day_start, iv->t[I_DRIFT][0],
-                  p->scopes, p->sparklines);
+    strbuf_printf(&b, "%" PRId64 " %" PRId64 " %" PRId64 " %" PRId64, p->window,
+                  clock_floor(p->now, CLOCK_HOUR), p->day_start, iv->t[I_DRIFT][0]);
     key_name(&b, 't', p->only_tenant);
     key_name(&b, 'p', p->only_provider);
     key_name(&b, 'm', p->only_model);
@@ -1201,14 +1203,17 @@ static void cache_reset(struct view_cache *c, const struct store *st,
                         const struct view_params *p, const struct intervals *iv, bool track)
 {
     sums_free(&c->s);
+    c->st = st;
     c->nids = 0;
     c->npending = 0;
     cache_grow(c, store_series_count(st));
-    stage_accumulate(st, p, iv, &c->s, c->flags);
+    /* what a view of another kind asked for is kept: one cache can serve
+     * a dashboard's views and an alert window's */
+    c->scopes |= p->scopes;
+    c->sparklines |= p->sparklines;
+    stage_accumulate(st, p, iv, &c->s, c->flags, c->scopes);
     c->work = (struct view_cache_work){.full = true, .summed = c->nids};
-    c->scopes = p->scopes;
-    c->sparklines = p->sparklines;
-    if (p->sparklines) {
+    if (c->sparklines) {
         if (!c->sparks)
             c->sparks = xmalloc(sizeof *c->sparks);
         sparks_sum(c->sparks, st, iv, c->flags, c->nids);
@@ -1224,7 +1229,7 @@ static void cache_reset(struct view_cache *c, const struct store *st,
 
 void view_cache_changing(struct view_cache *c, const struct store *st, int id)
 {
-    if (!c->valid)
+    if (!c->valid || st != c->st)
         return;
     cache_grow(c, (size_t)id + 1);
     uint8_t f = c->flags[id];
@@ -1272,7 +1277,7 @@ static void cache_advance(struct view_cache *c, const struct store *st,
     cache_grow(c, store_series_count(st));
     for (size_t i = 0; i < c->npending; i++) {
         int id = c->pending[i];
-        uint8_t f = add_series(&c->s, st, p, iv, id);
+        uint8_t f = add_series(&c->s, st, p, iv, id, c->scopes);
         c->flags[id] = f;
         c->work.summed++;
         if (!f)
@@ -1376,7 +1381,7 @@ void view_cache_free(struct view_cache *c)
  * can only have moved it earlier. */
 static int64_t cache_first(struct view_cache *c, const struct store *st)
 {
-    if (!c->valid || c->first_moved) {
+    if (!c->valid || c->first_moved || st != c->st) {
         c->first_moved = false;
         return c->first = store_first_minute(st);
     }
@@ -1397,7 +1402,8 @@ void view_cache_compute(struct view_cache *c, const struct store *st,
     view_start(v, cache_first(c, st), p, &iv);
     char *key = cache_key(p, &iv);
     c->work = (struct view_cache_work){0};
-    if (c->valid && p->now >= c->now && strcmp(key, c->key) == 0) {
+    if (c->valid && st == c->st && p->now >= c->now && strcmp(key, c->key) == 0 &&
+        (c->scopes || !p->scopes) && (c->sparklines || !p->sparklines)) {
         cache_advance(c, st, p, &iv);
         if (sums_saturated(&c->s))
             cache_reset(c, st, p, &iv, true);

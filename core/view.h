@@ -236,12 +236,15 @@ void view_free(struct view *v);
  * that a view a minute (or a view per record arriving) over 100,000 series
  * costs in proportion to the series that changed, not to all of them.
  *
- * A cache is for one kind of view (a dashboard's, an alert window's):
- * its sums are made again from the whole store when the params differ
- * from the last view's in anything but now (the window, the drill-down,
- * scopes, sparklines, the sources' names and usage providers, the budgeted
- * tenants), when the hour or the day changes (a rounding residue of sums
- * taken out and put back never lasts longer), when the clock goes back,
+ * A cache serves views of one window (a dashboard's and an alert rule's
+ * of the same window share one: it keeps the scopes' and the sparklines'
+ * sums once a view asked for them). Its sums are made again from the
+ * whole store when the store is another one, when the params differ from
+ * the last view's in anything else but now (the window, the drill-down,
+ * the sources' names and usage providers, the budgeted tenants), when a
+ * view asks for scopes or sparklines the cache did not keep, when the
+ * hour or the day changes (a rounding residue of sums taken out and put
+ * back never lasts longer), when the clock goes back,
  * and on the first view. Otherwise only these series are summed again:
  *  - those view_cache_changing was told of since the last view: the
  *    store's watcher (store_watch) must call it for every change, before

@@ -321,6 +321,10 @@ static void run(unsigned seed, int64_t window, const char *tenant, int steps, in
     *partial = 0;
     for (int i = 0; i < steps; i++) {
         struct view_params p = params(&f, window, tenant);
+        /* one cache serves a dashboard's views (sparklines, first) and
+         * an alert window's (scopes) */
+        p.sparklines = i % 3 != 1;
+        p.scopes = i % 3 == 1;
         struct view inc, full;
         view_cache_compute(f.c, f.st, &p, &inc);
         view_compute(f.st, &p, &full);

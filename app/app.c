@@ -521,20 +521,46 @@ void app_close(struct app *a)
 
 /* ---- views --------------------------------------------------------------------- */
 
-/* The kinds of view kept incremental, each with its cache: the dashboard's,
- * its drill-down's (so that leaving one does not start the other again
- * from the whole store), then alert window i's at APP_VIEW_ALERTS + i. */
-enum { APP_VIEW_SHOWN, APP_VIEW_DRILL, APP_VIEW_ALERTS };
+/* The incremental views kept (core/view.h), from one view to the next: one
+ * per window the dashboard and the alert rules ask for (the dashboard's
+ * and an alert window of the same length share one), and the
+ * drill-down's apart, so that going in and out of one does not start the
+ * other again from the whole store. */
+struct app_views {
+    struct app_view {
+        int64_t window;
+        bool drill;
+        uint64_t used;         /* when last asked for, in uses */
+        struct view_cache *cache;
+    } *v;
+    size_t n, cap;
+    uint64_t uses;
+};
 
-static struct view_cache *view_cache_of(struct app *a, size_t kind)
+/* The cache for views of window (drill: a drill-down's). Beyond one per
+ * alert window and two more, the one least recently used goes (a reload
+ * may have changed the windows). */
+static struct view_cache *view_cache_of(struct app *a, int64_t window, bool drill)
 {
-    if (kind >= a->nviews) {
-        a->views = xrealloc(a->views, (kind + 1) * sizeof *a->views);
-        for (size_t i = a->nviews; i <= kind; i++)
-            a->views[i] = view_cache_new();
-        a->nviews = kind + 1;
+    if (!a->views)
+        a->views = xcalloc(1, sizeof *a->views);
+    struct app_views *vs = a->views;
+    vs->uses++;
+    for (size_t i = 0; i < vs->n; i++)
+        if (vs->v[i].window == window && vs->v[i].drill == drill) {
+            vs->v[i].used = vs->uses;
+            return vs->v[i].cache;
+        }
+    if (vs->n >= a->cfg->alerts.nwindows + 2) {
+        size_t old = 0;
+        for (size_t i = 1; i < vs->n; i++)
+            old = vs->v[i].used < vs->v[old].used ? i : old;
+        view_cache_free(vs->v[old].cache);
+        vs->v[old] = vs->v[--vs->n];
     }
-    return a->views[kind];
+    xgrow(&vs->v, &vs->cap, vs->n + 1, sizeof *vs->v);
+    vs->v[vs->n] = (struct app_view){window, drill, vs->uses, view_cache_new()};
+    return vs->v[vs->n++].cache;
 }
 
 /* The store's watcher: every cache takes out the sums of a series about
@@ -542,25 +568,26 @@ static struct view_cache *view_cache_of(struct app *a, size_t kind)
 static void store_changing(void *ctx, int id)
 {
     struct app *a = ctx;
-    for (size_t i = 0; i < a->nviews; i++)
-        view_cache_changing(a->views[i], a->store, id);
+    for (size_t i = 0; a->views && i < a->views->n; i++)
+        view_cache_changing(a->views->v[i].cache, a->store, id);
 }
 
 static void free_views(struct app *a)
 {
     if (a->store)
         store_watch(a->store, NULL, NULL);
-    for (size_t i = 0; i < a->nviews; i++)
-        view_cache_free(a->views[i]);
+    for (size_t i = 0; a->views && i < a->views->n; i++)
+        view_cache_free(a->views->v[i].cache);
+    if (a->views)
+        free(a->views->v);
     free(a->views);
     a->views = NULL;
-    a->nviews = 0;
 }
 
-/* The view at now of the given kind (APP_VIEW_*), from its cache. */
-static void view_at(struct app *a, size_t kind, int64_t now, int64_t window,
-                    const char *only_tenant, const char *only_provider,
-                    const char *only_model, bool sparklines, bool scopes, struct view *out)
+/* The view at now, from its window's cache. */
+static void view_at(struct app *a, int64_t now, int64_t window, const char *only_tenant,
+                    const char *only_provider, const char *only_model, bool sparklines,
+                    bool scopes, struct view *out)
 {
     a->statuses = xrealloc(a->statuses, (a->ncollectors ? a->ncollectors : 1) *
                                             sizeof *a->statuses);
@@ -593,7 +620,8 @@ static void view_at(struct app *a, size_t kind, int64_t now, int64_t window,
         pricing_describe(a->pricing, prices, sizeof prices);
         p.prices = prices;
     }
-    view_cache_compute(view_cache_of(a, kind), a->store, &p, out);
+    bool drill = only_tenant || only_provider || only_model;
+    view_cache_compute(view_cache_of(a, p.window, drill), a->store, &p, out);
     if (a->budgets && scopes) /* an alert evaluation: the days long periods need */
         budgets_remember(a->budgets, a->store, &p);
     if (a->budgets)
@@ -606,9 +634,7 @@ void app_view(struct app *a, int64_t window, const char *only_tenant,
               bool sparklines, struct view *out)
 {
     int64_t now = clock_now();
-    bool drill = only_tenant || only_provider || only_model;
-    view_at(a, drill ? APP_VIEW_DRILL : APP_VIEW_SHOWN, now, window, only_tenant,
-            only_provider, only_model, sparklines, false, out);
+    view_at(a, now, window, only_tenant, only_provider, only_model, sparklines, false, out);
     alerts_fill_view(a->alerts, out, now);
     prices_flag_view(&a->prices, now, out); /* shown, never a rule's input */
 }
@@ -618,8 +644,7 @@ void app_evaluate_alerts(struct app *a, int64_t t)
     struct rule_hits hits = {0};
     for (size_t i = 0; i < a->cfg->alerts.nwindows; i++) {
         struct view v;
-        view_at(a, APP_VIEW_ALERTS + i, t, a->cfg->alerts.windows[i], NULL, NULL, NULL,
-                false, true, &v);
+        view_at(a, t, a->cfg->alerts.windows[i], NULL, NULL, NULL, false, true, &v);
         /* budgets and staleness do not depend on the window: once */
         rules_evaluate(&v, &a->cfg->alerts, i == 0, &hits);
         view_free(&v);

@@ -68,10 +68,7 @@ struct app {
     int db_lock;               /* lockfile_take's descriptor; -1 = not held */
     char *attach_path;         /* APP_ATTACH: the database another owns */
     struct publish *publish;   /* what viewers are told (app/publish.h) */
-    /* incremental views (core/view.h), kept from one view to the next of
-     * the same kind: APP_VIEW_* and then one per alert window */
-    struct view_cache **views;
-    size_t nviews;
+    struct app_views *views;   /* incremental views kept (app.c) */
     int64_t window;
     bool no_hooks;
     bool demo;

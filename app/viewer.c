@@ -53,7 +53,19 @@ struct viewer {
     struct prices_info prices;   /* the table in force: the owner's when it
                                     says, else a guess */
     struct budgets *budgets;     /* the owner's budgets, over facts.periods */
+    /* incremental views (core/view.h) of st: the dashboard's and its
+     * drill-down's; a new store starts them again */
+    struct view_cache *views[2];
 };
+
+/* st's watcher: the views take out the sums of a series about to change
+ * (the change log applied) */
+static void store_changing(void *ctx, int id)
+{
+    struct viewer *v = ctx;
+    for (int i = 0; i < 2; i++)
+        view_cache_changing(v->views[i], v->st, id);
+}
 
 /* ---- reading the owner's state ---------------------------------------------------- */
 
@@ -65,6 +77,13 @@ static void swap_store(struct viewer *v, struct store *st)
     else
         v->old_st = v->st;
     v->st = st;
+    /* views of the store replaced start again (it may be freed, and its
+     * address be another's) */
+    for (int i = 0; i < 2; i++) {
+        view_cache_free(v->views[i]);
+        v->views[i] = view_cache_new();
+    }
+    store_watch(st, store_changing, v);
 }
 
 static void swap_facts(struct viewer *v, const struct owner_facts *f)
@@ -269,7 +288,8 @@ void viewer_view(struct viewer *v, const struct host_scope *scope, bool sparklin
     };
     if (v->have_facts && v->facts.prices[0])
         p.prices = v->facts.prices;
-    view_compute(v->st, &p, out);
+    view_cache_compute(v->views[scope && (scope->tenant || scope->provider || scope->model)],
+                       v->st, &p, out);
     if (v->budgets)
         budgets_fill_view(v->budgets, v->st, &p, out);
     alerts_fill_view(v->alerts, out, now);
@@ -393,6 +413,9 @@ struct viewer *viewer_open(const char *db_path, int64_t window, const char *log_
     v->window = window;
     v->data_version = -1;
     v->st = store_new();
+    for (int i = 0; i < 2; i++)
+        v->views[i] = view_cache_new();
+    store_watch(v->st, store_changing, v);
     prices_info_guess(db_path, &v->prices);
     alert_settings_init(&v->alert_cfg);
     v->db = db_open_viewer(db_path, err, errlen);
@@ -440,6 +463,8 @@ void viewer_free(struct viewer *v)
     alert_settings_free(&v->alert_cfg);
     store_free(v->st);
     store_free(v->old_st);
+    for (int i = 0; i < 2; i++)
+        view_cache_free(v->views[i]);
     if (v->have_facts)
         owner_facts_free(&v->facts);
     if (v->have_old_facts)

@@ -1251,6 +1251,11 @@ void view_cache_changing(struct view_cache *c, const struct store *st, int id)
     c->next[id] = INT64_MAX;
     xgrow(&c->pending, &c->pending_cap, c->npending + 1, sizeof *c->pending);
     c->pending[c->npending++] = id;
+    /* a backlog read, a reload repricing the week: once a quarter of the
+     * series changed, summing them all again costs less than taking each
+     * out and adding it back, and the changes that follow cost nothing */
+    if (c->npending > 64 && c->npending > c->nids / 4)
+        c->valid = false;
 }
 
 /* Series id's sums moved from the last view's intervals to iv: its buckets

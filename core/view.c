@@ -56,17 +56,19 @@ static bool no_counts(const struct tally *t)
 }
 
 /* Take sums t back out of a (the incremental view, below). Counts come
- * back exactly; money may keep a rounding residue of the order of 1e-17,
- * which must not read as spend: a sum with no record left is 0, and so
- * is a billed residue far under a cent's billionth. */
+ * back exactly; money may keep a rounding residue (a double's last bits
+ * of the amounts involved), which must not read as spend: a sum with no
+ * record left is 0, and so is a billed amount within 1e-12 of what it
+ * was (billed amounts come without a count of their own). */
 static void acc_sub(struct acc *a, const struct tally *t, bool priced)
 {
     struct tally *dst = priced ? a->p : a->u;
     for (int i = 0; i < I_COUNT; i++) {
+        double billed = fabs(dst[i].billed) + fabs(t[i].billed);
         tally_sub(&dst[i], &t[i]);
         if (no_counts(&dst[i]))
             dst[i].cost = dst[i].reported = 0;
-        if (fabs(dst[i].billed) < 1e-12)
+        if (fabs(dst[i].billed) <= 1e-12 * billed)
             dst[i].billed = 0;
     }
 }

@@ -165,7 +165,6 @@ static enum app_open_result take_database(struct app *a, const struct app_option
 }
 
 static void store_changing(void *ctx, int id);
-static void free_views(struct app *a);
 
 /* Stage 3: what the owner keeps - the database, the store loaded from
  * it, the ingest, the alert state. */
@@ -497,7 +496,7 @@ void app_close(struct app *a)
     publish_free(a->publish);
     lockfile_release(a->db_lock);
     free(a->attach_path);
-    free_views(a);
+    app_free_views(a);
     store_free(a->store);
     pricing_free(a->pricing);
     config_free(a->cfg);
@@ -572,7 +571,7 @@ static void store_changing(void *ctx, int id)
         view_cache_changing(a->views->v[i].cache, a->store, id);
 }
 
-static void free_views(struct app *a)
+void app_free_views(struct app *a)
 {
     if (a->store)
         store_watch(a->store, NULL, NULL);

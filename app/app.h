@@ -115,6 +115,9 @@ void app_stop(struct app *a, void (*on_stopped)(struct app *a));
 void app_flush(struct app *a);
 /* Free everything (after the loop has ended). */
 void app_close(struct app *a);
+/* The incremental views kept (app_close frees them; an app made by hand,
+ * like bench/tui_frame's, calls this before it frees its store). */
+void app_free_views(struct app *a);
 
 /* Evaluate every alert rule at time t (views of each alert window) and
  * queue what must be notified; then start the hooks. */

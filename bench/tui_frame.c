@@ -109,6 +109,7 @@ int main(void)
            full_ms, steady_ms, alerts_firing(a.alerts));
     view_free(&v);
     alerts_free(a.alerts);
+    app_free_views(&a);
     store_free(a.store);
     config_free(a.cfg);
     free(a.statuses);

@@ -53,10 +53,8 @@ struct row {
 struct calls {
     struct gen g[CALLS_GENERATIONS];
     int cur;                /* the generation new calls go to */
-    struct row *rows;
+    struct row *rows;       /* in arrival order */
     size_t nrows, rows_cap;
-    uint64_t *demoted;      /* spans whose usage no longer counts */
-    size_t ndemoted, demoted_cap;
 };
 
 /* What a key is a key of. */
@@ -95,7 +93,6 @@ void calls_free(struct calls *c)
         free(c->g[i].idx);
     }
     free(c->rows);
-    free(c->demoted);
     free(c);
 }
 
@@ -246,7 +243,8 @@ static void stage(struct calls *c, const struct row *r)
 }
 
 /* The span is no longer what its call counts: a staged row says so
- * itself, a written one is updated at the next flush. */
+ * itself. A written one needs no change: the better span's row comes after
+ * it, and the last counted row of a call is what it counts (calls_load). */
 static void demote(struct calls *c, uint64_t span)
 {
     for (size_t i = c->nrows; i-- > 0;) {
@@ -255,8 +253,6 @@ static void demote(struct calls *c, uint64_t span)
             return;
         }
     }
-    xgrow(&c->demoted, &c->demoted_cap, c->ndemoted + 1, sizeof *c->demoted);
-    c->demoted[c->ndemoted++] = span;
 }
 
 void calls_remember(struct calls *c, const struct calls_ref *ref, const struct usage *u,
@@ -298,10 +294,12 @@ void calls_remember(struct calls *c, const struct calls_ref *ref, const struct u
 
 /* ---- the table ------------------------------------------------------------------- */
 
-/* The table (core/schema.c, step 5): one row per remembered span; the counted
- * span of a call carries the call's count (its series, minute and tally)
- * so that a restart can still take it back. Keys are the 64-bit hashes,
- * stored as signed integers. */
+/* The table (core/schema.c, steps 5 and 12): one row per remembered span, in
+ * arrival order (seq, its key: a flush appends to the table's last pages);
+ * the counted span of a call carries the call's count (its series, minute
+ * and tally) so that a restart can still take it back, and of a call's
+ * counted rows the last is what it counts. Span keys are the 64-bit
+ * hashes, stored as signed integers. */
 #define COLS "span, at, call, parent, resp, score, counted, source, provider, model, " \
              "tenant, minute, requests, errors, input, input_ck, cache_read, "        \
              "cache_write_5m, cache_write_1h, output, output_rk, reasoning, cost, billed, " \
@@ -390,7 +388,8 @@ int calls_load(struct calls *c, struct db *db, struct store *st, int64_t now,
 {
     sqlite3 *h = db_handle(db);
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(h, "SELECT " COLS " FROM seen_spans WHERE at >= ? ORDER BY at",
+    /* in arrival order: a call's later counted row replaces its earlier */
+    if (sqlite3_prepare_v2(h, "SELECT " COLS " FROM seen_spans WHERE at >= ? ORDER BY seq",
                            -1, &q, NULL) != SQLITE_OK)
         return set_err(h, err, errlen);
     sqlite3_bind_int64(q, 1, now - CALLS_HORIZON);
@@ -440,13 +439,6 @@ static int write_row(sqlite3_stmt *s, const struct store *st, const struct row *
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int by_span(const void *a, const void *b)
-{
-    int64_t x = (int64_t)((const struct row *)a)->span;
-    int64_t y = (int64_t)((const struct row *)b)->span;
-    return (x > y) - (x < y);
-}
-
 /* The arrival time before which nothing is remembered any more. */
 static int64_t forgotten_before(const struct calls *c, int64_t now)
 {
@@ -483,32 +475,18 @@ int calls_flush(struct calls *c, struct db *db, const struct store *st, int64_t 
     }
     if (!calls_pending(c))
         return 0;
-    sqlite3_stmt *ins = NULL, *dem = NULL;
-    int rc = sqlite3_prepare_v2(h, "INSERT OR REPLACE INTO seen_spans(" COLS ") VALUES"
+    sqlite3_stmt *ins = NULL;
+    int rc = sqlite3_prepare_v2(h, "INSERT INTO seen_spans(" COLS ") VALUES"
                                 "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                -1, &ins, NULL) == SQLITE_OK &&
-                     sqlite3_prepare_v2(h, "UPDATE seen_spans SET counted = 0 WHERE span = ?",
-                                        -1, &dem, NULL) == SQLITE_OK
-                 ? 0 : -1;
-    /* in key order: the table's B-tree is written page by page, not at
-     * random (the keys are hashes) - several times faster for a big flush */
-    qsort(c->rows, c->nrows, sizeof *c->rows, by_span);
+                                -1, &ins, NULL) == SQLITE_OK ? 0 : -1;
+    /* in arrival order, each after the table's last row (seq): a flush
+     * writes the table's last pages, not one page per span at random */
     for (size_t i = 0; rc == 0 && i < c->nrows; i++)
         rc = write_row(ins, st, &c->rows[i]);
-    for (size_t i = 0; rc == 0 && i < c->ndemoted; i++) {
-        sqlite3_bind_int64(dem, 1, (int64_t)c->demoted[i]);
-        rc = sqlite3_step(dem) == SQLITE_DONE ? 0 : -1;
-        sqlite3_reset(dem);
-    }
     sqlite3_finalize(ins);
-    sqlite3_finalize(dem);
     return rc;
 }
 
-void calls_flushed(struct calls *c)
-{
-    c->nrows = 0;
-    c->ndemoted = 0;
-}
+void calls_flushed(struct calls *c) { c->nrows = 0; }
 
-bool calls_pending(const struct calls *c) { return c->nrows || c->ndemoted; }
+bool calls_pending(const struct calls *c) { return c->nrows > 0; }

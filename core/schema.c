@@ -316,6 +316,43 @@ static int rows_to_chunks(sqlite3 *h, char *err, size_t errlen)
     return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* seen_spans' columns at version 11, all but the key of step 12 */
+#define SEEN_SPANS_COLS_11                                                         \
+    "span, at, call, parent, resp, score, counted, source, provider, model,"       \
+    "tenant, minute, requests, errors, input, input_ck, cache_read,"               \
+    "cache_write_5m, cache_write_1h, output, output_rk, reasoning, cost, billed,"  \
+    "requests_unknown, no_usage, reported_n, reported, tier"
+
+/* ---- version 12 ------------------------------------------------------------------- */
+
+/* The remembered spans in the order they arrived (core/calls.c): keyed by
+ * their 64-bit hashes, every flush's rows went to random pages of the
+ * table, about one 4 KiB page written (and checkpointed) per span for a
+ * flush of a few hundred, which is what an OTLP receiver's group commit
+ * makes: 0.15x the file path's ingest at 16 clients. Keyed by arrival, a
+ * flush appends to the table's last pages. Spans are looked up in memory,
+ * never by key in the table: a call's counted span is now the last
+ * counted row of the call in arrival order (no row is updated to say it
+ * no longer counts), and a span remembered again is a second row, the
+ * later one read last. The rows are copied in their arrival second's
+ * order, which is enough: before this step a call had one counted row. */
+#define STEP_12_SEEN_SPANS_BY_ARRIVAL                                              \
+    "CREATE TABLE seen_spans_v12("                                                 \
+    "  seq INTEGER PRIMARY KEY,"                                                   \
+    "  span INTEGER NOT NULL, at INTEGER NOT NULL, call INTEGER NOT NULL,"         \
+    "  parent INTEGER NOT NULL, resp INTEGER NOT NULL, score INTEGER NOT NULL,"    \
+    "  counted INTEGER NOT NULL, source TEXT, provider TEXT, model TEXT,"          \
+    "  tenant TEXT, minute INTEGER, requests INTEGER, errors INTEGER,"             \
+    "  input INTEGER, input_ck INTEGER, cache_read INTEGER,"                       \
+    "  cache_write_5m INTEGER, cache_write_1h INTEGER, output INTEGER,"            \
+    "  output_rk INTEGER, reasoning INTEGER, cost REAL, billed REAL,"              \
+    "  requests_unknown INTEGER, no_usage INTEGER, reported_n INTEGER,"            \
+    "  reported REAL, tier TEXT);"                                                 \
+    "INSERT INTO seen_spans_v12(" SEEN_SPANS_COLS_11 ")"                           \
+    "  SELECT " SEEN_SPANS_COLS_11 " FROM seen_spans ORDER BY at, span;"           \
+    "DROP TABLE seen_spans;"                                                       \
+    "ALTER TABLE seen_spans_v12 RENAME TO seen_spans;"
+
 /* THE list: step i takes version i to i + 1. Append only (schema.h). */
 static const struct step steps[] = {
     {"the store's series and buckets, the collectors' cursors", STEP_1_STORE},
@@ -330,6 +367,7 @@ static const struct step steps[] = {
      STEP_9_TALLY_UNKNOWNS},
     {"series keyed by price tier, for prices applied at read", STEP_10_SERIES_TIER},
     {"sealed hours as compact day chunks", STEP_11_CHUNKS},
+    {"the remembered spans in arrival order", STEP_12_SEEN_SPANS_BY_ARRIVAL},
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof *steps))

@@ -4,6 +4,8 @@
  * across a restart, and what is not the same call. */
 #include "helpers.h"
 
+#include <sqlite3.h>
+
 #include "core/calls.h"
 #include "core/db.h"
 #include "core/ingest.h"
@@ -177,6 +179,102 @@ static void test_the_better_span_replaces_the_count_across_a_restart(void **stat
     stop(&x);
 }
 
+/* Three spans of one call, each telling more than the last, each flushed
+ * in its own transaction within the same second (their keys in another
+ * order): after a restart the call counts the last one's usage (the rows
+ * are read in arrival order), so the fourth, best, span takes back exactly
+ * that. */
+static void test_a_call_bettered_twice_takes_back_the_last_count_after_a_restart(void **state)
+{
+    (void)state;
+    unlink(dbpath);
+    struct proc x;
+    start(&x);
+    struct usage a = traceloop(), b = sdk(), c = sdk(), d = sdk();
+    a.completeness = 1;
+    a.input = 1000;
+    b.dedup_key = 0x1003; /* keys out of arrival order: a, c, b */
+    b.completeness = 2;
+    b.input = 2000;
+    c.dedup_key = 0x1002;
+    c.parent_key = 0x1003;
+    c.completeness = 3;
+    c.input = 3000;
+    d.dedup_key = 0x1004;
+    d.parent_key = 0x1002;
+    d.completeness = 6;
+    d.input = 4000;
+    char err[256];
+    assert_int_equal(put(&x, &a), 1);
+    assert_int_equal(ingest_flush(x.in, err, sizeof err), 0);
+    assert_int_equal(put(&x, &b), 1);
+    assert_int_equal(ingest_flush(x.in, err, sizeof err), 0);
+    assert_int_equal(put(&x, &c), 1);
+    stop(&x);
+    start(&x);
+    assert_int_equal(totals(&x).input, 3000);
+    assert_int_equal(put(&x, &d), 1);
+    assert_int_equal(totals(&x).requests, 1);
+    assert_int_equal(totals(&x).input, 4000);
+    stop(&x);
+    start(&x);
+    assert_int_equal(totals(&x).input, 4000);
+    assert_int_equal(put(&x, &c), 0); /* a retry of an earlier one: nothing */
+    assert_int_equal(totals(&x).input, 4000);
+    stop(&x);
+}
+
+/* The database as schema version 11 kept seen_spans: keyed by the span. */
+static void downgrade_seen_spans_to_11(void)
+{
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h,
+        "CREATE TABLE old(span INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
+        "  call INTEGER NOT NULL, parent INTEGER NOT NULL, resp INTEGER NOT NULL,"
+        "  score INTEGER NOT NULL, counted INTEGER NOT NULL, source TEXT, provider TEXT,"
+        "  model TEXT, tenant TEXT, minute INTEGER, requests INTEGER, errors INTEGER,"
+        "  input INTEGER, input_ck INTEGER, cache_read INTEGER, cache_write_5m INTEGER,"
+        "  cache_write_1h INTEGER, output INTEGER, output_rk INTEGER, reasoning INTEGER,"
+        "  cost REAL, billed REAL, requests_unknown INTEGER, no_usage INTEGER,"
+        "  reported_n INTEGER, reported REAL, tier TEXT);"
+        "INSERT INTO old SELECT span, at, call, parent, resp, score, counted, source,"
+        "  provider, model, tenant, minute, requests, errors, input, input_ck, cache_read,"
+        "  cache_write_5m, cache_write_1h, output, output_rk, reasoning, cost, billed,"
+        "  requests_unknown, no_usage, reported_n, reported, tier"
+        "  FROM seen_spans;"
+        "DROP TABLE seen_spans; ALTER TABLE old RENAME TO seen_spans;"
+        "PRAGMA user_version = 11;", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+}
+
+/* Spans remembered before schema step 12 (a table keyed by span) are still
+ * remembered after it: a retry counts nothing, a better span takes back
+ * the count of the one that counted. */
+static void test_spans_remembered_before_the_upgrade_are_kept(void **state)
+{
+    (void)state;
+    unlink(dbpath);
+    struct proc x;
+    start(&x);
+    struct usage parent = traceloop(), child = sdk(), other = sdk();
+    other.dedup_key = 0x5005;
+    other.parent_key = 0;
+    put(&x, &parent);
+    put(&x, &other);
+    stop(&x);
+    downgrade_seen_spans_to_11();
+    start(&x);
+    assert_int_equal(put(&x, &other), 0);
+    assert_int_equal(put(&x, &child), 1);
+    assert_int_equal(ingest_stats(x.in)->replaced, 1);
+    struct tally t = totals(&x);
+    assert_int_equal(t.requests, 2);
+    assert_int_equal(t.input, 2 * 8014);
+    assert_int_equal(t.cache_write_5m, 2 * 601);
+    stop(&x);
+}
+
 static void test_the_same_response_id_is_the_same_call_only_within_a_trace(void **state)
 {
     (void)state;
@@ -245,6 +343,8 @@ int main(void)
         cmocka_unit_test(test_a_span_sent_again_after_a_restart_counts_once),
         cmocka_unit_test(test_a_call_traced_twice_counts_once_in_either_order),
         cmocka_unit_test(test_the_better_span_replaces_the_count_across_a_restart),
+        cmocka_unit_test(test_a_call_bettered_twice_takes_back_the_last_count_after_a_restart),
+        cmocka_unit_test(test_spans_remembered_before_the_upgrade_are_kept),
         cmocka_unit_test(test_the_same_response_id_is_the_same_call_only_within_a_trace),
         cmocka_unit_test(test_what_came_before_the_horizon_is_forgotten),
         cmocka_unit_test(test_a_failed_flush_keeps_the_spans_to_write),

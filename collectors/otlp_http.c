@@ -78,6 +78,7 @@ struct conn {
     enum otlp_encoding reply_enc;
     bool reply_keep;
     struct strbuf held;
+    bool paused;                /* reading stopped until the answer */
     struct conn *next;
 };
 
@@ -376,7 +377,9 @@ static void on_stored(void *ctx, bool durable, const char *err)
     feed(c, held.s, held.len);
     strbuf_free(&held);
     if (!c->waiter && !c->closing) {
-        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read); /* started before: cannot fail */
+        if (c->paused)
+            uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read); /* started before: cannot fail */
+        c->paused = false;
         arm(c);
     }
 }
@@ -433,7 +436,10 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 
 /* Parse and handle n bytes; an export that waits for the group commit
  * stops the parsing, and the rest is held (and reading paused) until it
- * is answered, so answers go out in the order of the requests. */
+ * is answered, so answers go out in the order of the requests. A client
+ * that sends nothing more before its answer (one export in flight, what
+ * exporters do) is read on: stopping and starting the socket for every
+ * export costs two epoll_ctl calls. */
 static void feed(struct conn *c, const char *data, size_t n)
 {
     size_t used = 0;
@@ -475,6 +481,7 @@ static void feed(struct conn *c, const char *data, size_t n)
     if (c->waiter && used < n) {
         strbuf_append(&c->held, data + used, n - used);
         uv_read_stop((uv_stream_t *)&c->tcp); /* cannot fail */
+        c->paused = true;
     }
 }
 
@@ -515,8 +522,6 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         return;
     }
     feed(c, buf->base, (size_t)n);
-    if (c->waiter)
-        uv_read_stop(s); /* answered first; the socket waits (cannot fail) */
     if (!c->closing)
         arm(c);
     free(buf->base);

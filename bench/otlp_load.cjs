@@ -69,15 +69,17 @@ function pbExport() {
   return b;
 }
 
-function jsonExport() {
+// JSON the same way: built once with placeholder ids of the same width,
+// each request a copy with its own ids written in as hex.
+let jsonTemplate = null;
+const jsonIdAt = [];
+function buildJsonTemplate() {
   const now = String(BigInt(Date.now()) * 1000000n);
   const a = (k, v) => ({ key: k, value: v });
   const spansJ = [];
   for (let i = 0; i < N; i++) {
-    const id = ++serial;
     spansJ.push({
-      traceId: process.pid.toString(16).padStart(8, '0') + id.toString(16).padStart(24, '0'),
-      spanId: id.toString(16).padStart(16, '0'), name: 'chat gpt-4o-mini',
+      traceId: 'T'.repeat(32), spanId: 'S'.repeat(16), name: 'chat gpt-4o-mini',
       startTimeUnixNano: now, endTimeUnixNano: now,
       attributes: [a('gen_ai.operation.name', { stringValue: 'chat' }),
         a('gen_ai.provider.name', { stringValue: 'openai' }),
@@ -87,7 +89,29 @@ function jsonExport() {
         a('gen_ai.usage.output_tokens', { intValue: 100 })],
     });
   }
-  return Buffer.from(JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: spansJ }] }] }));
+  jsonTemplate = Buffer.from(JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: spansJ }] }] }));
+  const offsets = (mark) => {
+    const out = [];
+    for (let at = 0; (at = jsonTemplate.indexOf(mark, at)) >= 0; at += mark.length)
+      out.push(at);
+    return out;
+  };
+  const traces = offsets(Buffer.from('T'.repeat(32)));
+  const spanIds = offsets(Buffer.from('S'.repeat(16)));
+  for (let i = 0; i < traces.length; i++)
+    jsonIdAt.push([traces[i], spanIds[i]]);
+}
+function jsonExport() {
+  if (!jsonTemplate)
+    buildJsonTemplate();
+  const b = Buffer.from(jsonTemplate);
+  const pid = process.pid.toString(16).padStart(8, '0');
+  for (const [traceAt, spanAt] of jsonIdAt) {
+    const id = (++serial).toString(16).padStart(16, '0');
+    b.write(pid + '00000000' + id, traceAt, 'latin1');
+    b.write(id, spanAt, 'latin1');
+  }
+  return b;
 }
 
 // ---- clients ----

@@ -129,7 +129,7 @@ bench-viewers: deps-check
 # the OTLP receivers of a daemon: gRPC, HTTP protobuf and JSON under 16
 # clients - accepted spans/s, p99 latency, peak RSS (bench/receivers.sh)
 bench-receivers: deps-check
-	$(MAKE) $(BUILD)/spendtop
+	$(MAKE) $(BUILD)/spendtop $(BUILD)/bench/grpc_load
 	bench/receivers.sh $(BUILD)
 
 # the gRPC server alone: 16 clients of 4 KiB unary calls (bench/grpc.sh)

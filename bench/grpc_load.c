@@ -4,6 +4,13 @@
  * Every answer is checked: grpc-status 0 and the message echoed back.
  *
  *   grpc_load PORT CLIENTS SECONDS MESSAGE_BYTES [PATH]
+ *   grpc_load --otlp SPANS PORT CLIENTS SECONDS
+ *
+ * With --otlp each call is an OTLP ExportTraceServiceRequest of SPANS chat
+ * spans to the TraceService (bench/receivers.sh), every span with ids of
+ * its own (written into a copy of one export built at the start, as
+ * bench/otlp_load.cjs does), answered by an empty response; it prints
+ * "calls spans seconds p50_ms p99_ms", otlp_load.cjs's line.
  *
  * A benchmark client, not part of spendtop: blocking poll(2) over plain
  * sockets, nghttp2's client session for HTTP/2 (Debian 12's curl fails
@@ -23,6 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/grpc_wire.h"
+#include "lib/pb.h"
+#include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
 #define MAX_CLIENTS 256
@@ -30,6 +40,7 @@
 struct client {
     int fd;
     nghttp2_session *h2;
+    uint8_t *msg;                 /* the framed request of the call */
     uint8_t *pending;             /* bytes nghttp2 produced, not yet sent */
     size_t npending;
     double started;               /* the call in flight */
@@ -40,7 +51,12 @@ struct client {
 
 static uint8_t *request;          /* the framed message, sent by every call */
 static size_t request_len;
+static size_t answer_len;         /* what a call's answer must be */
 static const char *path = "/grpc.echo.v1.Echo/Echo";
+/* --otlp: where each span's trace id is in the request, and how many */
+static size_t *trace_at;
+static size_t nspans;
+static uint32_t serial;
 static double *latency;
 static size_t ncalls, cap_calls, errors;
 static bool stopping;
@@ -61,15 +77,33 @@ static ssize_t read_body(nghttp2_session *h2, int32_t id, uint8_t *buf, size_t l
     struct client *c = user;
     size_t n = request_len - c->body_off;
     n = n < len ? n : len;
-    memcpy(buf, request + c->body_off, n);
+    memcpy(buf, c->msg + c->body_off, n);
     c->body_off += n;
     if (c->body_off == request_len)
         *flags |= NGHTTP2_DATA_FLAG_EOF;
     return (ssize_t)n;
 }
 
+/* Ids of its own for every span of the client's next export: the trace id
+ * is the process id, zeros and a serial number, the span id the serial. */
+static void new_ids(struct client *c)
+{
+    uint32_t pid = (uint32_t)getpid();
+    for (size_t i = 0; i < nspans; i++) {
+        uint8_t *t = c->msg + trace_at[i];
+        uint32_t id = ++serial;
+        for (int k = 0; k < 4; k++) {
+            t[k] = (uint8_t)(pid >> (24 - 8 * k));
+            t[12 + k] = (uint8_t)(id >> (24 - 8 * k));
+            t[18 + 4 + k] = (uint8_t)(id >> (24 - 8 * k)); /* after 0x12 0x08 */
+        }
+    }
+}
+
 static void start_call(struct client *c)
 {
+    if (nspans)
+        new_ids(c);
     nghttp2_nv nv[] = {
         {(uint8_t *)":method", (uint8_t *)"POST", 7, 4, 0},
         {(uint8_t *)":scheme", (uint8_t *)"http", 7, 4, 0},
@@ -117,7 +151,7 @@ static int on_close(nghttp2_session *h2, int32_t id, uint32_t code, void *user)
     (void)h2;
     (void)id;
     struct client *c = user;
-    if (code != 0 || c->grpc_status != 0 || c->got != request_len)
+    if (code != 0 || c->grpc_status != 0 || c->got != answer_len)
         errors++;
     if (ncalls == cap_calls) {
         cap_calls = cap_calls ? 2 * cap_calls : 1 << 16;
@@ -229,29 +263,120 @@ static void run(struct client *cl, int n, double seconds)
     }
 }
 
+static void put_attr(struct strbuf *b, const char *key, const char *s, int64_t i)
+{
+    struct strbuf v = {0}, kv = {0};
+    if (s)
+        pb_put_bytes(&v, 1, s, strlen(s));
+    else
+        pb_put_uint(&v, 3, (uint64_t)i);
+    pb_put_bytes(&kv, 1, key, strlen(key));
+    pb_put_bytes(&kv, 2, v.s, v.len);
+    pb_put_bytes(b, 9, kv.s, kv.len);
+    strbuf_free(&v);
+    strbuf_free(&kv);
+}
+
+/* The export every call sends (with its own ids): spans chat spans of
+ * bench/otlp_load.cjs, trace_at where each trace id is. */
+static void build_otlp(size_t spans)
+{
+    static const uint8_t zero[16];
+    uint64_t ns = (uint64_t)time(NULL) * 1000000000u;
+    struct strbuf all = {0};
+    trace_at = xcalloc(spans, sizeof *trace_at);
+    for (size_t i = 0; i < spans; i++) {
+        struct strbuf sp = {0};
+        pb_put_bytes(&sp, 1, zero, 16);
+        pb_put_bytes(&sp, 2, zero, 8);
+        pb_put_bytes(&sp, 5, "chat gpt-4o-mini", 16);
+        pb_put_fixed64(&sp, 7, ns);
+        pb_put_fixed64(&sp, 8, ns);
+        put_attr(&sp, "gen_ai.operation.name", "chat", 0);
+        put_attr(&sp, "gen_ai.provider.name", "openai", 0);
+        put_attr(&sp, "gen_ai.request.model", "gpt-4o-mini", 0);
+        put_attr(&sp, "tenant.id", "bench", 0);
+        put_attr(&sp, "gen_ai.usage.input_tokens", NULL, 1000);
+        put_attr(&sp, "gen_ai.usage.output_tokens", NULL, 100);
+        pb_put_bytes(&all, 2, sp.s, sp.len);
+        /* the trace id: after the span's own tag and length, and 0x0a 0x10 */
+        trace_at[i] = all.len - sp.len + 2;
+        strbuf_free(&sp);
+    }
+    /* one ResourceSpans (1) of one ScopeSpans (2) of the spans (2) */
+    struct strbuf scope = {0}, req = {0};
+    pb_put_bytes(&scope, 2, all.s, all.len);
+    pb_put_bytes(&req, 1, scope.s, scope.len);
+    /* the spans end the message: everything before them is the wrappers' */
+    size_t head = GRPC_PREFIX_LEN + req.len - all.len;
+    for (size_t i = 0; i < spans; i++)
+        trace_at[i] += head;
+    request_len = GRPC_PREFIX_LEN + req.len;
+    request = xcalloc(1, request_len);
+    memcpy(request + GRPC_PREFIX_LEN, req.s, req.len);
+    nspans = spans;
+    strbuf_free(&all);
+    strbuf_free(&scope);
+    strbuf_free(&req);
+}
+
+/* The echo server's request: size bytes of letters. */
+static void build_echo(size_t size)
+{
+    request_len = GRPC_PREFIX_LEN + size;
+    request = xcalloc(1, request_len);
+    for (size_t i = 0; i < size; i++)
+        request[GRPC_PREFIX_LEN + i] = (uint8_t)('a' + i % 26);
+    answer_len = request_len;
+}
+
+static void report(double elapsed)
+{
+    qsort(latency, ncalls, sizeof *latency, cmp_double);
+    double p50 = 1e3 * latency[ncalls / 2], p99 = 1e3 * latency[(size_t)((double)ncalls * 0.99)];
+    if (nspans) {
+        printf("%zu %zu %.2f %.2f %.2f\n", ncalls, ncalls * nspans, elapsed, p50, p99);
+        if (errors)
+            fprintf(stderr, "grpc_load: %zu calls failed\n", errors);
+        return;
+    }
+    printf("%zu calls in %.2f s: %.0f calls/s; latency p50 %.3f ms, p99 %.3f ms, max %.3f ms; "
+           "%zu failed\n", ncalls, elapsed, (double)ncalls / elapsed, p50, p99,
+           1e3 * latency[ncalls - 1], errors);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 5) {
-        fprintf(stderr, "usage: grpc_load PORT CLIENTS SECONDS MESSAGE_BYTES [PATH]\n");
+    bool otlp = argc == 6 && strcmp(argv[1], "--otlp") == 0;
+    if (argc < 5 || (otlp && atoi(argv[2]) < 1)) {
+        fprintf(stderr, "usage: grpc_load PORT CLIENTS SECONDS MESSAGE_BYTES [PATH]\n"
+                        "       grpc_load --otlp SPANS PORT CLIENTS SECONDS\n");
         return 2;
     }
-    int port = atoi(argv[1]), n = atoi(argv[2]);
-    double seconds = atof(argv[3]);
-    size_t size = (size_t)atol(argv[4]);
-    if (argc > 5)
-        path = argv[5];
-    if (n < 1 || n > MAX_CLIENTS || size > 16 << 20)
+    char **arg = otlp ? argv + 3 : argv + 1;
+    int port = atoi(arg[0]), n = atoi(arg[1]);
+    double seconds = atof(arg[2]);
+    if (n < 1 || n > MAX_CLIENTS)
         return 2;
-    request_len = 5 + size;
-    request = xcalloc(1, request_len);
-    request[1] = (uint8_t)(size >> 24);
-    request[2] = (uint8_t)(size >> 16);
-    request[3] = (uint8_t)(size >> 8);
-    request[4] = (uint8_t)size;
-    for (size_t i = 0; i < size; i++)
-        request[5 + i] = (uint8_t)('a' + i % 26);
+    if (otlp) {
+        path = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+        build_otlp((size_t)atoi(argv[2]));
+        answer_len = GRPC_PREFIX_LEN; /* an empty ExportTraceServiceResponse */
+    } else {
+        size_t size = (size_t)atol(arg[3]);
+        if (size > 16 << 20)
+            return 2;
+        if (argc > 5)
+            path = argv[5];
+        build_echo(size);
+    }
+    grpc_prefix_write(request, (uint32_t)(request_len - GRPC_PREFIX_LEN));
     static struct client cl[MAX_CLIENTS];
     for (int i = 0; i < n; i++) {
+        /* each its own copy: its ids change while another's is being sent */
+        cl[i].msg = otlp ? xmalloc(request_len) : request;
+        if (otlp)
+            memcpy(cl[i].msg, request, request_len);
         open_client(&cl[i], port);
         start_call(&cl[i]);
     }
@@ -262,17 +387,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "grpc_load: no call finished\n");
         return 1;
     }
-    qsort(latency, ncalls, sizeof *latency, cmp_double);
-    printf("%zu calls in %.2f s: %.0f calls/s; latency p50 %.3f ms, p99 %.3f ms, max %.3f ms; "
-           "%zu failed\n", ncalls, elapsed, (double)ncalls / elapsed,
-           1e3 * latency[ncalls / 2], 1e3 * latency[(size_t)((double)ncalls * 0.99)],
-           1e3 * latency[ncalls - 1], errors);
+    report(elapsed);
     for (int i = 0; i < n; i++) {
         nghttp2_session_del(cl[i].h2);
         close(cl[i].fd);
         free(cl[i].pending);
+        if (cl[i].msg != request)
+            free(cl[i].msg);
     }
     free(request);
     free(latency);
+    free(trace_at);
     return errors ? 1 : 0;
 }

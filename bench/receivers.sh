@@ -5,10 +5,13 @@
 # flight: OTLP/gRPC, OTLP/HTTP protobuf and OTLP/HTTP JSON. Per protocol:
 # accepted spans/s (every one stored in SQLite before its answer), p50/p99
 # answer latency, the daemon's CPU time per span (its own cost, whatever
-# the clients manage), and its peak RSS after all three. Clients
-# (bench/otlp_load.cjs, node with the pinned packages of
-# tests/e2e/exporters) share the machine with the daemon: the rate is a
-# floor. Then the file path in the same run: `--once` reading an export of
+# the clients manage) and the clients', and its peak RSS after all. The
+# clients share the machine with the daemon, so the rate is a floor: gRPC
+# is sent by bench/grpc_load (C, nghttp2: a connection per client), and
+# again by @grpc/grpc-js (grpc-js: a channel per client), whose CPU per
+# span is about twice the daemon's; HTTP by bench/otlp_load.cjs (node with
+# the pinned packages of tests/e2e/exporters, a kept-alive connection per
+# client). Then the file path in the same run: `--once` reading an export of
 # as many spans as the fastest receiver took (bench/gen_otlp_genai.py) into a
 # fresh database, and each receiver's rate as a ratio of it (target: at
 # least 0.9x at 16 clients, p99 under 30 ms). Figures, never thresholds.
@@ -38,16 +41,25 @@ pid=$!
 await_line "$dir/err" "listening for gRPC on" || { echo "the daemon did not start"; cat "$dir/err"; exit 1; }
 ticks=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+# timed OUT CMD...: CMD's output into OUT, its CPU seconds on stdout
+timed() {
+    python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], "w"), check=True)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(r.ru_utime + r.ru_stime)' "$@"
+}
 echo "bench: OTLP receivers, $CLIENTS clients x 1 export of $SPANS spans in flight, ${SECONDS_} s each"
-for proto in grpc http-proto http-json; do
-    p=$port
-    [ "$proto" = grpc ] && p=$gport
+for proto in grpc grpc-js http-proto http-json; do
     before=$(cpu)
-    NODE_PATH=$nm node bench/otlp_load.cjs "$proto" "$p" "$CLIENTS" "$SECONDS_" "$SPANS" > "$dir/load"
+    case $proto in
+    grpc) ccpu=$(timed "$dir/load" "$BUILD/bench/grpc_load" --otlp "$SPANS" "$gport" "$CLIENTS" "$SECONDS_") ;;
+    grpc-js) ccpu=$(NODE_PATH=$nm timed "$dir/load" node bench/otlp_load.cjs grpc "$gport" "$CLIENTS" "$SECONDS_" "$SPANS") ;;
+    *) ccpu=$(NODE_PATH=$nm timed "$dir/load" node bench/otlp_load.cjs "$proto" "$port" "$CLIENTS" "$SECONDS_" "$SPANS") ;;
+    esac
     after=$(cpu)
-    awk -v proto="$proto" -v t=$((after - before)) -v hz="$ticks" '{
-        printf "  %-10s %9.0f spans/s accepted  p50 %6.1f ms  p99 %6.1f ms  server CPU %.1f us/span\n",
-        proto, $2 / $3, $4, $5, 1e6 * t / hz / $2 }' "$dir/load"
+    awk -v proto="$proto" -v t=$((after - before)) -v hz="$ticks" -v c="$ccpu" '{
+        printf "  %-10s %9.0f spans/s accepted  p50 %6.1f ms  p99 %6.1f ms  server CPU %.1f us/span  clients %.1f us/span\n",
+        proto, $2 / $3, $4, $5, 1e6 * t / hz / $2, 1e6 * c / $2 }' "$dir/load"
     awk -v proto="$proto" -v t=$((after - before)) -v hz="$ticks" \
         '{ printf "%s %.0f %s %s %.2f\n", proto, $2 / $3, $5, $2, 1e6 * t / hz / $2 }' "$dir/load" >> "$dir/rates"
 done

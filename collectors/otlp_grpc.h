@@ -16,6 +16,11 @@
  *                       grpc-encoding gzip is accepted)
  *   UNAVAILABLE         the database could not be written: senders retry,
  *                       and the retry is counted once (otlp_receive.h)
+ * Slow clients hold only their own connection (lib/grpc_server.h's
+ * defaults): the HTTP/2 preface, and every frame, must be whole within
+ * 10 s of their first byte (OTLP/HTTP's request head: 10 s), a request
+ * within 30 s of its HEADERS (DEADLINE_EXCEEDED), and a connection without
+ * a request for 120 s is closed (PINGs do not count).
  * A socket that cannot be bound is retried every few seconds (the source
  * shows the error meanwhile), as the HTTP listener is.
  */

@@ -18,6 +18,7 @@
  */
 #include "lib/grpc_server.h"
 
+#include <inttypes.h>
 #include <nghttp2/nghttp2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,19 @@ struct grpc_call {
     struct grpc_call *ready_next;
 };
 
+/* Where the client's bytes are in HTTP/2's framing (RFC 9113 3.4, 4.1):
+ * the preface's magic, then frames of a 9-byte header and its payload.
+ * Followed beside nghttp2, which does not say, so that a preface or a
+ * frame trickled in cannot hold its connection (head_timeout_ms). */
+struct framing {
+    uint32_t left;                /* bytes of the magic or of a payload */
+    uint8_t hdr[3];               /* a frame header's length ... */
+    uint8_t nhdr;                 /* ... and how much of the header is in */
+    bool magic;                   /* still in the magic */
+    bool inside;                  /* between the first and last byte of one */
+    uint64_t since;               /* its first byte (uv_now) */
+};
+
 struct conn {
     uv_tcp_t tcp;
     uv_timer_t timer;
@@ -93,7 +107,8 @@ struct conn {
     size_t bytes;                 /* request bytes held */
     size_t write_bytes;           /* handed to uv_write, not yet written */
     int writes;
-    uint64_t last_activity;
+    uint64_t last_activity;       /* a request received, an answer written */
+    struct framing fr;
     struct conn *prev, *next;
 };
 
@@ -285,6 +300,7 @@ void grpc_call_respond(struct grpc_call *call, int status, const char *message,
         call_free(call); /* nobody to tell */
         return;
     }
+    c->last_activity = uv_now(c->s->loop); /* an answer: the connection is in use */
     if (len > UINT32_MAX) {
         status = GRPC_INTERNAL;
         message = "the answer is too large";
@@ -418,10 +434,11 @@ static int on_data(nghttp2_session *h2, uint8_t flags, int32_t id, const uint8_t
                    size_t len, void *user)
 {
     (void)flags;
-    (void)user;
+    struct conn *c = user;
     struct grpc_call *call = stream_call(h2, id);
     if (!call || call->state != CALL_RECEIVING)
         return 0; /* a refused call's rest: dropped */
+    c->last_activity = uv_now(c->s->loop); /* a request arriving */
     int status = call_charge(call, len);
     if (status != GRPC_OK) {
         call_refuse(call, 200, status, status == GRPC_UNAVAILABLE
@@ -467,12 +484,13 @@ static void call_end(struct grpc_call *call)
 
 static int on_frame_recv(nghttp2_session *h2, const nghttp2_frame *frame, void *user)
 {
-    (void)user;
+    struct conn *c = user;
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA)
         return 0;
     struct grpc_call *call = stream_call(h2, frame->hd.stream_id);
     if (!call)
         return 0;
+    c->last_activity = uv_now(c->s->loop); /* a request: the connection is in use */
     if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST)
         call_head(call);
     if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)
@@ -599,7 +617,8 @@ static void on_written(uv_write_t *w, int status)
         conn_close(c);
         return;
     }
-    c->last_activity = uv_now(c->s->loop);
+    if (c->ncalls) /* answers going out; not a PING's ACK */
+        c->last_activity = uv_now(c->s->loop);
     conn_flush(c);
     conn_arm(c);
 }
@@ -644,6 +663,10 @@ static void conn_read_while_writing(struct conn *c)
         return;
     }
     c->reading = want;
+    /* a frame's time runs while we read: not while its client would not
+     * take our answers */
+    if (want && c->fr.inside)
+        c->fr.since = uv_now(c->s->loop);
 }
 
 /* Write what nghttp2 has to send, up to WRITE_HIGH unwritten bytes. */
@@ -687,14 +710,24 @@ static uint64_t conn_idle_ms(const struct conn *c)
     return c->refused && idle > REFUSE_LINGER_MS ? REFUSE_LINGER_MS : idle;
 }
 
-/* The timer: at the earliest request deadline, or when the connection
- * will have been idle too long (never while a handler holds a call). */
+/* When the preface or the frame arriving must be whole; UINT64_MAX if
+ * none is (or we are not reading). */
+static uint64_t frame_deadline(const struct conn *c)
+{
+    return c->fr.inside && c->reading ? c->fr.since + c->s->lim.head_timeout_ms : UINT64_MAX;
+}
+
+/* The timer: at the earliest request or frame deadline, or when the
+ * connection will have been idle too long (never while a handler holds a
+ * call). */
 static void on_timer(uv_timer_t *t);
 static void conn_arm(struct conn *c)
 {
     if (c->closing)
         return;
     uint64_t next = c->nhandler ? UINT64_MAX : c->last_activity + conn_idle_ms(c);
+    if (frame_deadline(c) < next)
+        next = frame_deadline(c);
     for (struct grpc_call *call = c->calls; call; call = call->next)
         if (call->state == CALL_RECEIVING && call->deadline < next)
             next = call->deadline;
@@ -710,6 +743,12 @@ static void on_timer(uv_timer_t *t)
 {
     struct conn *c = t->data;
     uint64_t now = uv_now(c->s->loop);
+    if (now >= frame_deadline(c)) {
+        log_msg(LOG_DEBUG, "grpc: closing a connection whose %s took over %" PRIu64 " ms",
+                c->fr.magic ? "preface" : "frame", c->s->lim.head_timeout_ms);
+        conn_close(c);
+        return;
+    }
     for (struct grpc_call *call = c->calls; call; call = call->next)
         if (call->state == CALL_RECEIVING && call->deadline <= now)
             call_refuse(call, 200, GRPC_DEADLINE_EXCEEDED,
@@ -720,6 +759,56 @@ static void on_timer(uv_timer_t *t)
     }
     conn_flush(c);
     conn_arm(c);
+}
+
+/* ---- framing: how long a preface or a frame has been arriving --------------------- */
+
+static void framing_start(struct framing *f, uint64_t now)
+{
+    memset(f, 0, sizeof *f);
+    f->magic = true;
+    f->left = NGHTTP2_CLIENT_MAGIC_LEN;
+    f->inside = true; /* the preface is due from the connection on */
+    f->since = now;
+}
+
+/* n more bytes of a frame header: its payload's length once all 9 are in. */
+static size_t framing_header(struct framing *f, const uint8_t *p, size_t n)
+{
+    size_t take = 9u - f->nhdr < n ? 9u - f->nhdr : n;
+    for (size_t i = 0; i < take; i++, f->nhdr++)
+        if (f->nhdr < 3)
+            f->hdr[f->nhdr] = p[i];
+    if (f->nhdr == 9) {
+        f->nhdr = 0;
+        f->left = (uint32_t)f->hdr[0] << 16 | (uint32_t)f->hdr[1] << 8 | f->hdr[2];
+        f->inside = f->left > 0;
+    }
+    return take;
+}
+
+/* The client sent n more bytes at now: where its preface or frames are. */
+static void framing_feed(struct framing *f, const uint8_t *p, size_t n, uint64_t now)
+{
+    while (n > 0) {
+        if (!f->inside) {
+            f->inside = true;
+            f->since = now;
+        }
+        size_t take;
+        if (f->magic || f->left > 0) {
+            take = f->left < n ? f->left : n;
+            f->left -= (uint32_t)take;
+            if (f->left == 0) {
+                f->magic = false;
+                f->inside = false;
+            }
+        } else {
+            take = framing_header(f, p, n);
+        }
+        p += take;
+        n -= take;
+    }
 }
 
 /* Not HTTP/2 at all (most likely an HTTP/1.1 OTLP exporter pointed at the
@@ -747,7 +836,7 @@ static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
             conn_close(c);
         return;
     }
-    c->last_activity = uv_now(c->s->loop);
+    framing_feed(&c->fr, (const uint8_t *)buf->base, (size_t)n, uv_now(c->s->loop));
     bool first = !c->started;
     c->started = true;
     c->busy = true;
@@ -860,6 +949,7 @@ static void on_connection(uv_stream_t *listener, int status)
         s->nconns++;
     }
     c->last_activity = uv_now(s->loop);
+    framing_start(&c->fr, c->last_activity);
     if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0 || !(c->h2 = session_new(c))) {
         conn_close(c);
         return;
@@ -889,6 +979,7 @@ struct grpc_server *grpc_server_new(uv_loop_t *loop, const struct grpc_limits *l
     l->max_total_bytes = l->max_total_bytes ? l->max_total_bytes : 128 << 20;
     l->request_timeout_ms = l->request_timeout_ms ? l->request_timeout_ms : 30000;
     l->idle_timeout_ms = l->idle_timeout_ms ? l->idle_timeout_ms : 120000;
+    l->head_timeout_ms = l->head_timeout_ms ? l->head_timeout_ms : 10000;
     if (l->max_message > UINT32_MAX)
         l->max_message = UINT32_MAX; /* what the 4-byte length can say */
     uv_tcp_init(loop, &s->listener); /* cannot fail for TCP without flags */

@@ -34,11 +34,18 @@
  *   - the bytes of requests (as received, then as inflated, until the
  *     handler answers) and of answers (until sent) count against their
  *     connection (max_conn_bytes) and all connections (max_total_bytes);
- *   - a connection is closed after idle_timeout_ms without reading or
- *     writing anything, unless a handler holds one of its calls; one that
- *     does not read its answers stops being read from.
+ *   - a connection is closed after idle_timeout_ms without a request
+ *     (HEADERS or DATA received) or an answer written, unless a handler
+ *     holds one of its calls: PINGs and SETTINGS alone do not keep it;
+ *     one that does not read its answers stops being read from;
+ *   - the connection preface must be whole within head_timeout_ms of the
+ *     connection, and every frame within head_timeout_ms of its first
+ *     byte, however slowly it trickles in (while we read): else the
+ *     connection is closed, as OTLP/HTTP closes a request head that takes
+ *     longer than its 10 s.
  * A client that misbehaves - thousands of streams, a message never
- * finished, no reading - holds only its own connection's share.
+ * finished, a frame or a preface trickled in, no reading - holds only its
+ * own connection's share.
  */
 #ifndef SPENDTOP_GRPC_SERVER_H
 #define SPENDTOP_GRPC_SERVER_H
@@ -60,6 +67,7 @@ struct grpc_limits {
     size_t max_total_bytes;      /* request bytes all connections hold: 128 MiB */
     uint64_t request_timeout_ms; /* HEADERS to the end of the request: 30 s */
     uint64_t idle_timeout_ms;    /* a connection with nothing happening: 120 s */
+    uint64_t head_timeout_ms;    /* the preface, a frame, from its first byte: 10 s */
 };
 
 /* Called with the request message of a call to the method's path: msg

@@ -1401,6 +1401,119 @@ static void test_an_idle_or_half_sent_connection_is_closed(void **state)
     env_finish(&e);
 }
 
+/* A client that sends its bytes slowly: `first` bytes of data at once,
+ * then `step` bytes every TRICKLE_MS, until it is all sent or the server
+ * closes the connection. */
+#define TRICKLE_MS 20
+struct trickle {
+    struct raw r;
+    uv_timer_t timer;
+    struct strbuf data;
+    size_t first, step, sent;
+    bool stopped, timer_closed;
+};
+
+static void trickle_timer_closed(uv_handle_t *h) { ((struct trickle *)h->data)->timer_closed = true; }
+
+static void trickle_tick(uv_timer_t *t)
+{
+    struct trickle *k = t->data;
+    if (k->r.eof || k->sent == k->data.len) {
+        uv_timer_stop(t);
+        k->stopped = true;
+        return;
+    }
+    size_t n = k->sent ? k->step : k->first;
+    n = n < k->data.len - k->sent ? n : k->data.len - k->sent;
+    uv_buf_t b = uv_buf_init(k->data.s + k->sent, (unsigned)n);
+    if (uv_try_write((uv_stream_t *)&k->r.tcp, &b, 1) == (int)n)
+        k->sent += n; /* otherwise not connected yet: next tick */
+}
+
+static void trickle_start(struct env *e, struct trickle *k, size_t first, size_t step)
+{
+    k->first = first;
+    k->step = step;
+    raw_start(e, &k->r);
+    uv_timer_init(&e->loop, &k->timer);
+    k->timer.data = k;
+    uv_timer_start(&k->timer, trickle_tick, TRICKLE_MS, TRICKLE_MS);
+}
+
+static void trickle_finish(struct env *e, struct trickle *k)
+{
+    uv_close((uv_handle_t *)&k->timer, trickle_timer_closed);
+    raw_close(e, &k->r);
+    while (!k->timer_closed)
+        uv_run(&e->loop, UV_RUN_ONCE);
+    strbuf_free(&k->data);
+}
+
+/* Like OTLP/HTTP's request head: the preface must be whole within
+ * head_timeout_ms of the connection, and a frame within head_timeout_ms of
+ * its first byte, however slowly they trickle in (each byte was progress
+ * to the idle timer, which never came); other clients are served
+ * meanwhile. */
+static void test_a_trickled_preface_or_frame_is_cut_at_the_head_deadline(void **state)
+{
+    (void)state;
+    struct grpc_limits lim = {.head_timeout_ms = 300};
+    struct env e;
+    env_start(&e, &lim);
+    struct trickle magic = {0}, frame = {0};
+    h2_preface(&magic.data);
+    h2_preface(&frame.data);
+    size_t preface = frame.data.len;
+    uint8_t payload[100] = {0};
+    h2_frame(&frame.data, 0xfa, 0, 0, payload, sizeof payload); /* an extension's: ignored */
+    trickle_start(&e, &magic, 1, 1);
+    trickle_start(&e, &frame, preface, 1);
+    struct rpc *other[4];
+    for (int i = 0; i < 4; i++)
+        other[i] = rpc_start(&e, "/t.Test/Echo", "go on", 5, 0);
+    run_until_done(&e, other, 4);
+    for (int i = 0; i < 4; i++)
+        assert_echoed(other[i], "go on", 5);
+    while (!magic.stopped || !frame.stopped)
+        uv_run(&e.loop, UV_RUN_ONCE);
+    /* closed part way: 15 bytes fit in the time at most, of 24 and 109 */
+    assert_true(magic.r.eof);
+    assert_true(magic.sent < NGHTTP2_CLIENT_MAGIC_LEN);
+    assert_true(frame.r.eof);
+    assert_true(frame.sent > preface && frame.sent < frame.data.len);
+    trickle_finish(&e, &magic);
+    trickle_finish(&e, &frame);
+    for (int i = 0; i < 4; i++)
+        rpc_free(other[i]);
+    run_until_connections(&e, 0);
+    env_finish(&e);
+}
+
+/* PINGs (answered) are not requests: a connection that only pings is
+ * closed when idle, as a silent one is. */
+static void test_pings_alone_do_not_keep_a_connection(void **state)
+{
+    (void)state;
+    struct grpc_limits lim = {.idle_timeout_ms = 300};
+    struct env e;
+    env_start(&e, &lim);
+    struct trickle pings = {0};
+    h2_preface(&pings.data);
+    size_t preface = pings.data.len;
+    uint8_t opaque[8] = {0};
+    for (int i = 0; i < 200; i++) /* 4 s of them */
+        h2_frame(&pings.data, NGHTTP2_PING, 0, 0, opaque, sizeof opaque);
+    trickle_start(&e, &pings, preface + 17, 17);
+    while (!pings.stopped)
+        uv_run(&e.loop, UV_RUN_ONCE);
+    assert_true(pings.r.eof);
+    assert_true(pings.sent < pings.data.len);
+    assert_true(pings.r.in.len > 0); /* it was answered meanwhile */
+    trickle_finish(&e, &pings);
+    run_until_connections(&e, 0);
+    env_finish(&e);
+}
+
 static void test_an_http1_client_is_told_this_is_grpc(void **state)
 {
     (void)state;
@@ -1471,6 +1584,8 @@ int main(void)
         cmocka_unit_test(test_a_refused_request_still_arriving_is_reset_with_no_error),
         cmocka_unit_test(test_cancelled_calls_still_held_count_against_their_connection),
         cmocka_unit_test(test_an_idle_or_half_sent_connection_is_closed),
+        cmocka_unit_test(test_a_trickled_preface_or_frame_is_cut_at_the_head_deadline),
+        cmocka_unit_test(test_pings_alone_do_not_keep_a_connection),
         cmocka_unit_test(test_an_http1_client_is_told_this_is_grpc),
         cmocka_unit_test(test_close_waits_for_the_calls_handlers_hold),
     };

@@ -116,7 +116,7 @@ check: deps-check
 bench: deps-check
 	$(MAKE) $(BUILD)/spendtop $(BENCHES)
 	bench/run.sh $(BUILD)
-	$(MAKE) bench-grpc
+	$(MAKE) bench-grpc $(BUILD)/bench/http_load
 	bench/receivers.sh $(BUILD)
 	bench/viewers.sh $(BUILD)
 
@@ -129,7 +129,7 @@ bench-viewers: deps-check
 # the OTLP receivers of a daemon: gRPC, HTTP protobuf and JSON under 16
 # clients - accepted spans/s, p99 latency, peak RSS (bench/receivers.sh)
 bench-receivers: deps-check
-	$(MAKE) $(BUILD)/spendtop $(BUILD)/bench/grpc_load
+	$(MAKE) $(BUILD)/spendtop $(BUILD)/bench/grpc_load $(BUILD)/bench/http_load
 	bench/receivers.sh $(BUILD)
 
 # the gRPC server alone: 16 clients of 4 KiB unary calls (bench/grpc.sh)

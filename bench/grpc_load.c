@@ -30,9 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/otlp_export.h"
 #include "lib/grpc_wire.h"
-#include "lib/pb.h"
-#include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
 #define MAX_CLIENTS 256
@@ -53,9 +52,7 @@ static uint8_t *request;          /* the framed message, sent by every call */
 static size_t request_len;
 static size_t answer_len;         /* what a call's answer must be */
 static const char *path = "/grpc.echo.v1.Echo/Echo";
-/* --otlp: where each span's trace id is in the request, and how many */
-static size_t *trace_at;
-static size_t nspans;
+static struct bench_export export; /* --otlp: its spans; n 0 otherwise */
 static uint32_t serial;
 static double *latency;
 static size_t ncalls, cap_calls, errors;
@@ -84,26 +81,10 @@ static ssize_t read_body(nghttp2_session *h2, int32_t id, uint8_t *buf, size_t l
     return (ssize_t)n;
 }
 
-/* Ids of its own for every span of the client's next export: the trace id
- * is the process id, zeros and a serial number, the span id the serial. */
-static void new_ids(struct client *c)
-{
-    uint32_t pid = (uint32_t)getpid();
-    for (size_t i = 0; i < nspans; i++) {
-        uint8_t *t = c->msg + trace_at[i];
-        uint32_t id = ++serial;
-        for (int k = 0; k < 4; k++) {
-            t[k] = (uint8_t)(pid >> (24 - 8 * k));
-            t[12 + k] = (uint8_t)(id >> (24 - 8 * k));
-            t[18 + 4 + k] = (uint8_t)(id >> (24 - 8 * k)); /* after 0x12 0x08 */
-        }
-    }
-}
-
 static void start_call(struct client *c)
 {
-    if (nspans)
-        new_ids(c);
+    if (export.n)
+        bench_export_ids(&export, c->msg + GRPC_PREFIX_LEN, &serial);
     nghttp2_nv nv[] = {
         {(uint8_t *)":method", (uint8_t *)"POST", 7, 4, 0},
         {(uint8_t *)":scheme", (uint8_t *)"http", 7, 4, 0},
@@ -263,63 +244,6 @@ static void run(struct client *cl, int n, double seconds)
     }
 }
 
-static void put_attr(struct strbuf *b, const char *key, const char *s, int64_t i)
-{
-    struct strbuf v = {0}, kv = {0};
-    if (s)
-        pb_put_bytes(&v, 1, s, strlen(s));
-    else
-        pb_put_uint(&v, 3, (uint64_t)i);
-    pb_put_bytes(&kv, 1, key, strlen(key));
-    pb_put_bytes(&kv, 2, v.s, v.len);
-    pb_put_bytes(b, 9, kv.s, kv.len);
-    strbuf_free(&v);
-    strbuf_free(&kv);
-}
-
-/* The export every call sends (with its own ids): spans chat spans of
- * bench/otlp_load.cjs, trace_at where each trace id is. */
-static void build_otlp(size_t spans)
-{
-    static const uint8_t zero[16];
-    uint64_t ns = (uint64_t)time(NULL) * 1000000000u;
-    struct strbuf all = {0};
-    trace_at = xcalloc(spans, sizeof *trace_at);
-    for (size_t i = 0; i < spans; i++) {
-        struct strbuf sp = {0};
-        pb_put_bytes(&sp, 1, zero, 16);
-        pb_put_bytes(&sp, 2, zero, 8);
-        pb_put_bytes(&sp, 5, "chat gpt-4o-mini", 16);
-        pb_put_fixed64(&sp, 7, ns);
-        pb_put_fixed64(&sp, 8, ns);
-        put_attr(&sp, "gen_ai.operation.name", "chat", 0);
-        put_attr(&sp, "gen_ai.provider.name", "openai", 0);
-        put_attr(&sp, "gen_ai.request.model", "gpt-4o-mini", 0);
-        put_attr(&sp, "tenant.id", "bench", 0);
-        put_attr(&sp, "gen_ai.usage.input_tokens", NULL, 1000);
-        put_attr(&sp, "gen_ai.usage.output_tokens", NULL, 100);
-        pb_put_bytes(&all, 2, sp.s, sp.len);
-        /* the trace id: after the span's own tag and length, and 0x0a 0x10 */
-        trace_at[i] = all.len - sp.len + 2;
-        strbuf_free(&sp);
-    }
-    /* one ResourceSpans (1) of one ScopeSpans (2) of the spans (2) */
-    struct strbuf scope = {0}, req = {0};
-    pb_put_bytes(&scope, 2, all.s, all.len);
-    pb_put_bytes(&req, 1, scope.s, scope.len);
-    /* the spans end the message: everything before them is the wrappers' */
-    size_t head = GRPC_PREFIX_LEN + req.len - all.len;
-    for (size_t i = 0; i < spans; i++)
-        trace_at[i] += head;
-    request_len = GRPC_PREFIX_LEN + req.len;
-    request = xcalloc(1, request_len);
-    memcpy(request + GRPC_PREFIX_LEN, req.s, req.len);
-    nspans = spans;
-    strbuf_free(&all);
-    strbuf_free(&scope);
-    strbuf_free(&req);
-}
-
 /* The echo server's request: size bytes of letters. */
 static void build_echo(size_t size)
 {
@@ -334,8 +258,8 @@ static void report(double elapsed)
 {
     qsort(latency, ncalls, sizeof *latency, cmp_double);
     double p50 = 1e3 * latency[ncalls / 2], p99 = 1e3 * latency[(size_t)((double)ncalls * 0.99)];
-    if (nspans) {
-        printf("%zu %zu %.2f %.2f %.2f\n", ncalls, ncalls * nspans, elapsed, p50, p99);
+    if (export.n) {
+        printf("%zu %zu %.2f %.2f %.2f\n", ncalls, ncalls * export.n, elapsed, p50, p99);
         if (errors)
             fprintf(stderr, "grpc_load: %zu calls failed\n", errors);
         return;
@@ -360,7 +284,10 @@ int main(int argc, char **argv)
         return 2;
     if (otlp) {
         path = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
-        build_otlp((size_t)atoi(argv[2]));
+        bench_export_pb(&export, (size_t)atoi(argv[2]));
+        request_len = GRPC_PREFIX_LEN + export.body.len;
+        request = xcalloc(1, request_len);
+        memcpy(request + GRPC_PREFIX_LEN, export.body.s, export.body.len);
         answer_len = GRPC_PREFIX_LEN; /* an empty ExportTraceServiceResponse */
     } else {
         size_t size = (size_t)atol(arg[3]);
@@ -397,6 +324,6 @@ int main(int argc, char **argv)
     }
     free(request);
     free(latency);
-    free(trace_at);
+    bench_export_free(&export);
     return errors ? 1 : 0;
 }

@@ -6,22 +6,29 @@
 # accepted spans/s (every one stored in SQLite before its answer), p50/p99
 # answer latency, the daemon's CPU time per span (its own cost, whatever
 # the clients manage) and the clients', and its peak RSS after all. The
-# clients share the machine with the daemon, so the rate is a floor: gRPC
-# is sent by bench/grpc_load (C, nghttp2: a connection per client), and
-# again by @grpc/grpc-js (grpc-js: a channel per client), whose CPU per
-# span is about twice the daemon's; HTTP by bench/otlp_load.cjs (node with
-# the pinned packages of tests/e2e/exporters, a kept-alive connection per
-# client). Then the file path in the same run: `--once` reading an export of
-# as many spans as the fastest receiver took (bench/gen_otlp_genai.py) into a
-# fresh database, and each receiver's rate as a ratio of it (target: at
-# least 0.9x at 16 clients, p99 under 30 ms). Figures, never thresholds.
-# Skipped without node, npm or the registry.
+# clients share the machine with the daemon, so a rate is a floor, and
+# each protocol is sent twice: by C clients that cost the machine little
+# (bench/grpc_load --otlp: nghttp2, a connection per client;
+# bench/http_load: a kept-alive connection per client) - the receiver's
+# own figures, those the targets are for - then by node's
+# (bench/otlp_load.cjs with the pinned packages of tests/e2e/exporters:
+# @grpc/grpc-js, a channel per client, and node:http), whose CPU per span
+# is the daemon's or more: grpc-js, node-proto, node-json (skipped without
+# node, npm or the registry). Then the file path in the same run: `--once`
+# reading an export of as many spans as the fastest receiver took
+# (bench/gen_otlp_genai.py) into a fresh database, and each receiver's
+# rate as a ratio of it (target: at least 0.9x at 16 clients, p99 under
+# 30 ms). Figures, never thresholds.
 set -eu
 BUILD=${1:-build}
 SECONDS_=${RECEIVER_SECONDS:-10}
 CLIENTS=${RECEIVER_CLIENTS:-16}
 SPANS=${RECEIVER_SPANS:-100}
-nm=$(sh tests/e2e/lib/npm_install.sh tests/e2e/exporters 2>&1) || { echo "bench: receivers skipped: $nm"; exit 0; }
+protos="grpc http-proto http-json grpc-js node-proto node-json"
+nm=$(sh tests/e2e/lib/npm_install.sh tests/e2e/exporters 2>&1) || {
+    echo "bench: the receivers with node's clients skipped: $nm"
+    protos="grpc http-proto http-json"
+}
 dir=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$dir"' EXIT
@@ -49,12 +56,13 @@ r = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(r.ru_utime + r.ru_stime)' "$@"
 }
 echo "bench: OTLP receivers, $CLIENTS clients x 1 export of $SPANS spans in flight, ${SECONDS_} s each"
-for proto in grpc grpc-js http-proto http-json; do
+for proto in $protos; do
     before=$(cpu)
     case $proto in
     grpc) ccpu=$(timed "$dir/load" "$BUILD/bench/grpc_load" --otlp "$SPANS" "$gport" "$CLIENTS" "$SECONDS_") ;;
+    http-*) ccpu=$(timed "$dir/load" "$BUILD/bench/http_load" "${proto#http-}" "$SPANS" "$port" "$CLIENTS" "$SECONDS_") ;;
     grpc-js) ccpu=$(NODE_PATH=$nm timed "$dir/load" node bench/otlp_load.cjs grpc "$gport" "$CLIENTS" "$SECONDS_" "$SPANS") ;;
-    *) ccpu=$(NODE_PATH=$nm timed "$dir/load" node bench/otlp_load.cjs "$proto" "$port" "$CLIENTS" "$SECONDS_" "$SPANS") ;;
+    node-*) ccpu=$(NODE_PATH=$nm timed "$dir/load" node bench/otlp_load.cjs "http-${proto#node-}" "$port" "$CLIENTS" "$SECONDS_" "$SPANS") ;;
     esac
     after=$(cpu)
     awk -v proto="$proto" -v t=$((after - before)) -v hz="$ticks" -v c="$ccpu" '{

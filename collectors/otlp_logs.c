@@ -18,6 +18,7 @@ struct event_kind {
     const char *match, *value;  /* and this attribute has this value */
     const char *provider;
     bool error;                 /* a failed request: no tokens */
+    bool per_service;           /* one emitter per service, not per session */
     struct event_field fields[6];
 };
 
@@ -25,18 +26,22 @@ static const struct event_kind events[] = {
     /* Claude Code: input_tokens is the uncached input; cache reads and
      * creation are reported beside it. No reasoning count. */
     {"log:claude_code", {"api_request", "claude_code.api_request"}, NULL, NULL,
-     "anthropic", false,
+     "anthropic", false, false,
      {{"input_tokens", OTLP_INPUT},
       {"cache_read_tokens", OTLP_CACHE_READ | OTLP_TO_INPUT},
       {"cache_creation_tokens", OTLP_CACHE_WRITE | OTLP_TO_INPUT},
       {"output_tokens", OTLP_OUTPUT},
       {"cost_usd", OTLP_COST}}},
     {"log:claude_code", {"api_error", "claude_code.api_error"}, NULL, NULL,
-     "anthropic", true, {{NULL, 0}}},
+     "anthropic", true, false, {{NULL, 0}}},
     /* Codex CLI: OpenAI's semantics - input includes the cached tokens,
-     * output includes reasoning. The same event over SSE or websocket. */
+     * output includes reasoning. The same event over SSE or websocket.
+     * Its token metrics carry no conversation.id (0.171 sends none, on
+     * the points or the resource): they cannot be matched to a session,
+     * so its events are one emitter per service too, or every token would
+     * count twice (the events per conversation, the metrics per service). */
     {"log:codex", {"codex.sse_event", "codex.websocket_event"}, "event.kind",
-     "response.completed", "openai", false,
+     "response.completed", "openai", false, true,
      {{"input_token_count", OTLP_INPUT},
       {"cached_token_count", OTLP_CACHE_READ},
       {"cache_write_token_count", OTLP_CACHE_WRITE},
@@ -45,13 +50,13 @@ static const struct event_kind events[] = {
     /* Gemini CLI: the prompt count includes cached content; thoughts are
      * not in the candidates' count, tool-use prompt tokens not in the
      * prompt's. */
-    {"log:gemini_cli", {"gemini_cli.api_response"}, NULL, NULL, "gcp.gemini", false,
+    {"log:gemini_cli", {"gemini_cli.api_response"}, NULL, NULL, "gcp.gemini", false, false,
      {{"input_token_count", OTLP_INPUT},
       {"cached_content_token_count", OTLP_CACHE_READ},
       {"tool_token_count", OTLP_INPUT},
       {"output_token_count", OTLP_OUTPUT},
       {"thoughts_token_count", OTLP_REASONING | OTLP_TO_OUTPUT}}},
-    {"log:gemini_cli", {"gemini_cli.api_error"}, NULL, NULL, "gcp.gemini", true,
+    {"log:gemini_cli", {"gemini_cli.api_error"}, NULL, NULL, "gcp.gemini", true, false,
      {{NULL, 0}}},
 };
 
@@ -182,7 +187,8 @@ void otlp_log_map(struct otlp_emit *e, const struct otlp_resource *res,
         return;
     }
     u.ts = (int64_t)(t / 1000000000u);
-    if (!otlp_state_claim(e->state, otlp_emitter(&l->attrs, res), k->kind, u.ts)) {
+    uint64_t emitter = otlp_emitter(k->per_service ? NULL : &l->attrs, res);
+    if (!otlp_state_claim(e->state, emitter, k->kind, u.ts)) {
         r->superseded++;
         return;
     }

@@ -30,7 +30,9 @@
  * first kind of usage an emitter reports (its log events, or one metric
  * family) is the one counted for it; the others are `superseded`. Claude
  * Code exports logs every 5 s and metrics every 60 s, so its events win
- * in practice; a source's `signals` option can turn a signal off.
+ * in practice; a source's `signals` option can turn a signal off. Codex
+ * CLI's metrics name no session, so its events are one emitter per
+ * service as well (otlp_logs.c), or each token would count twice.
  *
  * State: what a source remembers between exports (the last point of each
  * cumulative stream, the chosen kind of each emitter) lives in a struct

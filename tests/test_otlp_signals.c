@@ -549,6 +549,40 @@ static void test_events_and_metrics_of_one_session_count_once(void **state)
     otlp_state_free(st);
 }
 
+/* Codex CLI 0.171 as it sent one `codex exec` turn (recorded from the real
+ * CLI, tests/e2e/agent_codex.sh: metrics then logs, OTLP/JSON): its
+ * codex.turn.token_usage points name no conversation, its events do. One
+ * turn's usage counts once, in either order of arrival. */
+static void codex_exec_counts_once(int first, int second, int64_t requests, int superseded)
+{
+    struct otlp_state *st = otlp_state_new();
+    struct otlp_options o = options(st);
+    struct capture c;
+    capture_init(&c);
+    struct otlp_result r1, r2;
+    feed_lines("codex-0.171-exec.jsonl", first, first + 1, &o, &c, &r1);
+    feed_lines("codex-0.171-exec.jsonl", second, second + 1, &o, &c, &r2);
+    assert_int_equal(r1.superseded + r2.superseded, superseded);
+    assert_int_equal(r1.rejected + r2.rejected, 0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.u[0].model, "gpt-5.1-codex-mini");
+    assert_string_equal(c.u[0].provider, "openai");
+    struct totals t = total(&c);
+    assert_int_equal(t.requests, requests);
+    assert_int_equal(t.input, 12345); /* includes the cached */
+    assert_int_equal(t.cache_read, 4096);
+    assert_int_equal(t.output, 678);  /* includes the reasoning */
+    assert_int_equal(t.reasoning, 256);
+    otlp_state_free(st);
+}
+
+static void test_codex_exec_events_and_metrics_count_once(void **state)
+{
+    (void)state;
+    codex_exec_counts_once(0, 1, 0, 1); /* as recorded: the event superseded */
+    codex_exec_counts_once(1, 0, 1, 4); /* input, cached, output, reasoning */
+}
+
 static void test_the_signals_option_turns_a_signal_off(void **state)
 {
     (void)state;
@@ -650,6 +684,7 @@ int main(void)
         cmocka_unit_test(test_a_retried_delta_export_counts_once),
         cmocka_unit_test(test_gemini_cli_own_metric_wins_over_the_genai_one_it_also_sends),
         cmocka_unit_test(test_events_and_metrics_of_one_session_count_once),
+        cmocka_unit_test(test_codex_exec_events_and_metrics_count_once),
         cmocka_unit_test(test_the_signals_option_turns_a_signal_off),
         cmocka_unit_test(test_the_same_export_gives_the_same_records_from_json_and_protobuf),
     };

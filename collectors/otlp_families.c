@@ -134,11 +134,14 @@ const struct otlp_family otlp_families[] = {
     /* The GenAI semantic conventions, current and legacy names: OTel's own
      * instrumentation-openai, the Anthropic SDK's built-in tracing,
      * Traceloop for OpenAI and LangChain, the Vercel AI SDK 7 (@ai-sdk/otel),
-     * Gemini CLI (llm_call), Codex CLI. Every span no row above took. */
+     * Codex CLI. Every span no row above took. Not Gemini CLI's llm_call:
+     * 0.61 puts no provider and no tokens on it (its usage is in its events
+     * and metrics), so it was a second, usage-less request of each call;
+     * one that carried tokens would still count (usage_is_inference). */
     {
         .name = "genai",
         .kind = "gen_ai.operation.name",
-        .inference = "chat text_completion generate_content embeddings llm_call",
+        .inference = "chat text_completion generate_content embeddings",
         .usage_is_inference = true,
         .input = OTLP_INPUT_ALL,
         .attrs = {

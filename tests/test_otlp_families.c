@@ -302,6 +302,29 @@ static void test_an_inference_span_without_usage_is_a_request_of_unknown_tokens(
     run_end(&r);
 }
 
+/* Gemini CLI 0.61's llm_call span (recorded from the real CLI, tests/e2e/
+ * agent_gemini.sh) names no provider and carries no token counts: its
+ * usage is in its api_response events and token metrics. Counted, it was a
+ * second request of each call, with usage unknown (no_usage). */
+static void test_gemini_cli_llm_call_spans_are_not_calls(void **state)
+{
+    (void)state;
+    struct run r;
+    run_start(&r);
+    char path[512];
+    snprintf(path, sizeof path, "%s/otlp/agents/gemini-0.61-traces.json",
+             getenv("SPENDTOP_FIXTURES") ? getenv("SPENDTOP_FIXTURES") : "tests/fixtures");
+    char *buf = slurp(path);
+    run_text(&r, buf);
+    free(buf);
+    run_sum(&r);
+    assert_int_equal(r.rejected, 0);
+    assert_int_equal(r.no_usage, 0);
+    assert_int_equal(r.ignored, 1);
+    assert_int_equal(store_series_count(r.st), 0);
+    run_end(&r);
+}
+
 static void test_wrappers_are_never_counted(void **state)
 {
     (void)state;
@@ -383,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_a_count_that_is_not_a_whole_number_rejects_the_span),
         cmocka_unit_test(test_an_inference_span_without_usage_is_a_request_of_unknown_tokens),
         cmocka_unit_test(test_wrappers_are_never_counted),
+        cmocka_unit_test(test_gemini_cli_llm_call_spans_are_not_calls),
         cmocka_unit_test(test_whether_input_includes_the_cache_is_the_familys),
         cmocka_unit_test(test_the_table_fits_its_index),
     };

@@ -43,10 +43,12 @@ static const struct token_type claude_types[] = {
     {NULL, 0},
 };
 /* Codex CLI: OpenAI's semantics (input includes cached, output reasoning);
- * "total" is the sum of the others and is not read. */
+ * "total" is the sum of the others and is not read. cache_write_input is
+ * its events' cache_write_token_count (0.171 sends both). */
 static const struct token_type codex_types[] = {
     {"input", OTLP_INPUT},
     {"cached_input", OTLP_CACHE_READ},
+    {"cache_write_input", OTLP_CACHE_WRITE},
     {"output", OTLP_OUTPUT},
     {"reasoning_output", OTLP_REASONING},
     {NULL, 0},

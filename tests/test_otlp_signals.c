@@ -571,6 +571,7 @@ static void codex_exec_counts_once(int first, int second, int64_t requests, int 
     assert_int_equal(t.requests, requests);
     assert_int_equal(t.input, 12345); /* includes the cached */
     assert_int_equal(t.cache_read, 4096);
+    assert_int_equal(t.cache_write, 1024);
     assert_int_equal(t.output, 678);  /* includes the reasoning */
     assert_int_equal(t.reasoning, 256);
     otlp_state_free(st);
@@ -580,7 +581,8 @@ static void test_codex_exec_events_and_metrics_count_once(void **state)
 {
     (void)state;
     codex_exec_counts_once(0, 1, 0, 1); /* as recorded: the event superseded */
-    codex_exec_counts_once(1, 0, 1, 4); /* input, cached, output, reasoning */
+    /* input, cached, cache writes, output, reasoning */
+    codex_exec_counts_once(1, 0, 1, 5);
 }
 
 static void test_the_signals_option_turns_a_signal_off(void **state)

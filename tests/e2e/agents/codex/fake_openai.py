@@ -9,7 +9,8 @@ usage: fake_openai.py DIR
   answers POST .../responses with a streamed (SSE) answer: response.created,
   one assistant message, response.completed whose usage is the next row of
   USAGE (then the last row again), and appends what it served to
-  DIR/served.jsonl - {"model", "input", "cached", "output", "reasoning"} -
+  DIR/served.jsonl - {"model", "input", "cached", "cache_write", "output",
+  "reasoning"} -
   from which the test computes what spendtop must count;
   answers anything else 404 (logged: what the CLI asks for beyond that).
 """
@@ -18,10 +19,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DIR = sys.argv[1]
 LOCK = threading.Lock()
-# input includes cached, output includes reasoning (OpenAI's semantics)
+# input includes cached (and the cache writes), output includes reasoning
+# (OpenAI's semantics)
 USAGE = [
-    {"input": 12345, "cached": 4096, "output": 678, "reasoning": 256},
-    {"input": 23456, "cached": 8192, "output": 789, "reasoning": 512},
+    {"input": 12345, "cached": 4096, "cache_write": 1024, "output": 678, "reasoning": 256},
+    {"input": 23456, "cached": 8192, "cache_write": 2048, "output": 789, "reasoning": 512},
 ]
 served = []
 
@@ -85,7 +87,8 @@ class Handler(BaseHTTPRequestHandler):
                "status": "completed",
                "content": [{"type": "output_text", "text": "Done.", "annotations": []}]}
         usage = {"input_tokens": u["input"],
-                 "input_tokens_details": {"cached_tokens": u["cached"]},
+                 "input_tokens_details": {"cached_tokens": u["cached"],
+                                          "cache_write_tokens": u["cache_write"]},
                  "output_tokens": u["output"],
                  "output_tokens_details": {"reasoning_tokens": u["reasoning"]},
                  "total_tokens": u["input"] + u["output"]}

@@ -56,9 +56,11 @@ static void test_tallies_round_trip_exactly(void **state)
     srand(16);
     for (int i = 0; i < 2000; i++) {
         struct tally t = {0};
-        int64_t *c = &t.requests;
-        for (int f = 0; f < 13; f++)
-            c[f] = rand() % 3 ? 0 : (int64_t)rand() * (rand() % 2 ? 1 : -7919);
+        int64_t *c[] = {&t.requests, &t.errors, &t.input, &t.input_ck, &t.cache_read,
+                        &t.cache_write_5m, &t.cache_write_1h, &t.output, &t.output_rk,
+                        &t.reasoning, &t.requests_unknown, &t.no_usage, &t.reported_n};
+        for (size_t f = 0; f < sizeof c / sizeof *c; f++)
+            *c[f] = rand() % 3 ? 0 : (int64_t)rand() * (rand() % 2 ? 1 : -7919);
         t.cost = rand() % 2 ? rand() / 3.0 : 0;
         t.reported = rand() % 5 ? 0 : -rand() / 7.0;
         roundtrip(&t, NULL);
@@ -184,17 +186,11 @@ static bool halve_cost(void *ctx, int64_t minute, struct tally *t)
     return true;
 }
 
-static void test_a_history_answers_as_plain_minutes_do(void **state)
+/* Mostly in time order, sparse or dense, with late writes, sets and
+ * removals into sealed hours: into h, and the same into the plain minutes
+ * of r. */
+static void random_history(struct hist *h, struct ref *r)
 {
-    (void)state;
-    static struct ref r;
-    memset(&r, 0, sizeof r);
-    struct hist h;
-    memset(&h, 0, sizeof h);
-    hist_free(&h);
-    srand(1616);
-    /* mostly in time order, sparse or dense, with late writes, sets and
-     * removals into sealed hours */
     for (int step = 0; step < 20000; step++) {
         int i = (step * NMIN) / 20000 + rand() % 3;
         int kind = rand() % 100;
@@ -205,18 +201,71 @@ static void test_a_history_answers_as_plain_minutes_do(void **state)
         struct tally t = random_tally();
         if (kind < 3) {
             memset(&t, 0, sizeof t); /* a re-polled bucket now empty */
-            hist_write(&h, minute_at(i), &t, true);
-            r.m[i] = t;
+            hist_write(h, minute_at(i), &t, true);
+            r->m[i] = t;
         } else if (kind < 8) {
-            hist_write(&h, minute_at(i), &t, true);
-            r.m[i] = t;
+            hist_write(h, minute_at(i), &t, true);
+            r->m[i] = t;
         } else {
-            hist_write(&h, minute_at(i) + rand() % 60, &t, false);
-            tally_add(&r.m[i], &t);
+            hist_write(h, minute_at(i) + rand() % 60, &t, false);
+            tally_add(&r->m[i], &t);
         }
         if (step % 997 == 0)
-            hist_seal(&h);
+            hist_seal(h);
     }
+}
+
+/* What the database keeps: h's sealed days as chunks, read back into
+ * another history (in order, a day again out of order, a day again over
+ * what is held, and from mid-day on after a drop) answers as r does. */
+static void check_days_read_back(struct hist *h, const struct ref *r)
+{
+    hist_seal(h);
+    struct hist back;
+    memset(&back, 0, sizeof back);
+    hist_free(&back);
+    uint8_t *buf = NULL;
+    size_t cap = 0, total = 0;
+    for (int d = 0; d < DAYS; d++) {
+        int64_t newest, day = T0 + d * (int64_t)CLOCK_DAY;
+        size_t count, len = hist_day(h, day, &buf, &cap, &newest, &count);
+        assert_true(len > 0);
+        assert_true(newest >= day && newest < day + CLOCK_DAY);
+        total += count;
+        assert_int_equal(hist_load_day(&back, day, INT64_MIN, buf, len), 0);
+        assert_int_equal(hist_load_day(&back, day, T0 + 3 * (int64_t)CLOCK_DAY, buf, len), 0);
+        if (d == 1) /* truncated: refused */
+            assert_int_equal(hist_load_day(&back, day, INT64_MIN, buf, len - 1), -1);
+    }
+    assert_int_equal(total, hist_count(h));
+    compare(&back, r, INT64_MIN);
+    /* a day read again over what is held: the same */
+    int64_t newest;
+    size_t count, len = hist_day(h, T0, &buf, &cap, &newest, &count);
+    assert_int_equal(hist_load_day(&back, T0, INT64_MIN, buf, len), 0);
+    compare(&back, r, INT64_MIN);
+    /* dropped from mid-day on, and read again from there */
+    hist_drop_from(&back, T0 + CLOCK_DAY + 5 * CLOCK_HOUR);
+    len = hist_day(h, T0 + CLOCK_DAY, &buf, &cap, &newest, &count);
+    assert_int_equal(hist_load_day(&back, T0 + CLOCK_DAY, T0 + CLOCK_DAY + 5 * CLOCK_HOUR,
+                                   buf, len), 0);
+    len = hist_day(h, T0 + 2 * CLOCK_DAY, &buf, &cap, &newest, &count);
+    assert_int_equal(hist_load_day(&back, T0 + 2 * CLOCK_DAY, INT64_MIN, buf, len), 0);
+    compare(&back, r, INT64_MIN);
+    free(buf);
+    hist_free(&back);
+}
+
+static void test_a_history_answers_as_plain_minutes_do(void **state)
+{
+    (void)state;
+    static struct ref r;
+    memset(&r, 0, sizeof r);
+    struct hist h;
+    memset(&h, 0, sizeof h);
+    hist_free(&h);
+    srand(1616);
+    random_history(&h, &r);
     compare(&h, &r, INT64_MIN);
     /* a record taken back: the bucket left zero is gone */
     int some = 0;
@@ -232,42 +281,7 @@ static void test_a_history_answers_as_plain_minutes_do(void **state)
     size_t changed = hist_map(&h, halve_cost, &r, &first);
     assert_true(changed > 0);
     compare(&h, &r, INT64_MIN);
-    /* what the database keeps: its sealed days as chunks, read back into
-     * another history (in order, and a day again out of order) */
-    hist_seal(&h);
-    struct hist back;
-    memset(&back, 0, sizeof back);
-    hist_free(&back);
-    uint8_t *buf = NULL;
-    size_t cap = 0, total = 0;
-    for (int d = 0; d < DAYS; d++) {
-        int64_t newest, day = T0 + d * (int64_t)CLOCK_DAY;
-        size_t count, len = hist_day(&h, day, &buf, &cap, &newest, &count);
-        assert_true(len > 0);
-        assert_true(newest >= day && newest < day + CLOCK_DAY);
-        total += count;
-        assert_int_equal(hist_load_day(&back, day, INT64_MIN, buf, len), 0);
-        assert_int_equal(hist_load_day(&back, day, T0 + 3 * (int64_t)CLOCK_DAY, buf, len), 0);
-        if (d == 1) /* truncated: refused */
-            assert_int_equal(hist_load_day(&back, day, INT64_MIN, buf, len - 1), -1);
-    }
-    assert_int_equal(total, hist_count(&h));
-    compare(&back, &r, INT64_MIN);
-    /* a day read again over what is held: the same */
-    int64_t newest;
-    size_t count, len = hist_day(&h, T0, &buf, &cap, &newest, &count);
-    assert_int_equal(hist_load_day(&back, T0, INT64_MIN, buf, len), 0);
-    compare(&back, &r, INT64_MIN);
-    /* dropped from mid-day on, and read again from there */
-    hist_drop_from(&back, T0 + CLOCK_DAY + 5 * CLOCK_HOUR);
-    len = hist_day(&h, T0 + CLOCK_DAY, &buf, &cap, &newest, &count);
-    assert_int_equal(hist_load_day(&back, T0 + CLOCK_DAY, T0 + CLOCK_DAY + 5 * CLOCK_HOUR,
-                                   buf, len), 0);
-    len = hist_day(&h, T0 + 2 * CLOCK_DAY, &buf, &cap, &newest, &count);
-    assert_int_equal(hist_load_day(&back, T0 + 2 * CLOCK_DAY, INT64_MIN, buf, len), 0);
-    compare(&back, &r, INT64_MIN);
-    free(buf);
-    hist_free(&back);
+    check_days_read_back(&h, &r);
     /* pruning mid-hour, then by whole days */
     int64_t cut = T0 + CLOCK_DAY + 17 * CLOCK_MINUTE + 5 * CLOCK_HOUR;
     size_t before = hist_count(&h);

@@ -4,8 +4,14 @@
  * shared/reference/genai-telemetry-in-the-wild.md §3). */
 #include "collectors/otlp_signals.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+
+/* An event's own field flag beside otlp_signals.h's: of the cache writes
+ * (OTLP_CACHE_WRITE, counted as 5-minute ones), this many were 1-hour
+ * writes, which cost more (2x input vs 1.25x). */
+#define EVENT_WRITE_1H (1u << 15)
 
 struct event_field {
     const char *attr;
@@ -24,12 +30,15 @@ struct event_kind {
 
 static const struct event_kind events[] = {
     /* Claude Code: input_tokens is the uncached input; cache reads and
-     * creation are reported beside it. No reasoning count. */
+     * creation are reported beside it, and of the creation the 1-hour
+     * part (2.1.x: also cache_creation_5m_tokens, the rest). No reasoning
+     * count. */
     {"log:claude_code", {"api_request", "claude_code.api_request"}, NULL, NULL,
      "anthropic", false, false,
      {{"input_tokens", OTLP_INPUT},
       {"cache_read_tokens", OTLP_CACHE_READ | OTLP_TO_INPUT},
       {"cache_creation_tokens", OTLP_CACHE_WRITE | OTLP_TO_INPUT},
+      {"cache_creation_1h_tokens", EVENT_WRITE_1H},
       {"output_tokens", OTLP_OUTPUT},
       {"cost_usd", OTLP_COST}}},
     {"log:claude_code", {"api_error", "claude_code.api_error"}, NULL, NULL,
@@ -107,6 +116,7 @@ static int read_fields(const struct event_kind *k, const struct otlp_log *l,
                        struct usage *u, char *why, size_t whylen)
 {
     int found = 0;
+    int64_t w1h = 0;
     for (size_t i = 0; i < 6 && k->fields[i].attr; i++) {
         const struct event_field *f = &k->fields[i];
         struct otlp_value v;
@@ -125,9 +135,21 @@ static int read_fields(const struct event_kind *k, const struct otlp_log *l,
             snprintf(why, whylen, "%s: %s is not a token count", k->names[0], f->attr);
             return -1;
         }
-        otlp_usage_apply(u, f->what, n);
+        if (f->what == EVENT_WRITE_1H)
+            w1h = n;
+        else
+            otlp_usage_apply(u, f->what, n);
         found = 1;
     }
+    /* the 1-hour writes are a part of all writes, moved to their class */
+    if (w1h > u->cache_write_5m) {
+        snprintf(why, whylen,
+                 "%s: 1-hour cache writes (%" PRId64 ") exceed all cache writes (%" PRId64 ")",
+                 k->names[0], w1h, u->cache_write_5m);
+        return -1;
+    }
+    u->cache_write_5m -= w1h;
+    u->cache_write_1h += w1h;
     return found;
 }
 

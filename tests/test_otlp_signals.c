@@ -215,6 +215,68 @@ static void test_claude_code_api_requests_are_records_with_its_cost_reported(voi
     otlp_state_free(st);
 }
 
+/* What Claude Code 2.1.332 sent (tests/e2e/agent_claude.sh, http/json): one
+ * `claude -p` session against a fake API that served 101 uncached input,
+ * 1000 cache reads, 201 cache writes (151 for 5 minutes, 50 for an hour)
+ * and 11 output tokens. Its api_request event says the 1-hour part
+ * (cache_creation_1h_tokens), which costs more; its token metrics do not,
+ * and are superseded by the event. */
+static void test_claude_code_2_1_event_splits_its_cache_writes_by_ttl(void **state)
+{
+    (void)state;
+    struct otlp_state *st = otlp_state_new();
+    struct otlp_options o = options(st);
+    struct capture c;
+    capture_init(&c);
+    struct otlp_result r;
+    feed("claude-code-2.1.332-logs.jsonl", &o, &c, &r);
+    assert_int_equal(r.log_records, 7);
+    assert_int_equal(r.counted, 1);
+    assert_int_equal(r.ignored, 6); /* settings, plugins, prompt, response */
+    assert_int_equal(r.rejected, 0);
+    assert_int_equal(c.n, 1);
+    const struct usage *u = &c.u[0];
+    assert_string_equal(u->provider, "anthropic");
+    assert_string_equal(u->model, "claude-sonnet-4-6");
+    assert_int_equal(u->requests, 1);
+    assert_int_equal(u->input, 101 + 1000 + 201);
+    assert_int_equal(u->cache_read, 1000);
+    assert_int_equal(u->cache_write_5m, 151);
+    assert_int_equal(u->cache_write_1h, 50);
+    assert_int_equal(u->output, 11);
+    assert_true(u->has_reported);
+    assert_true(fabs(u->reported_usd - 0.00163425) < 1e-12);
+    /* the same usage as metrics (4 token points, 1 cost point): once */
+    feed("claude-code-2.1.332-metrics.jsonl", &o, &c, &r);
+    assert_int_equal(r.superseded, 5);
+    assert_int_equal(r.counted, 0);
+    assert_int_equal(c.n, 1);
+    otlp_state_free(st);
+}
+
+/* 1-hour writes above all writes: not a usage to guess at. */
+static void test_claude_code_more_1h_writes_than_writes_is_rejected(void **state)
+{
+    (void)state;
+    struct otlp_state *st = otlp_state_new();
+    struct otlp_options o = options(st);
+    struct capture c;
+    capture_init(&c);
+    const char *line =
+        "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{"
+        "\"timeUnixNano\":\"1767225612000000000\","
+        "\"body\":{\"stringValue\":\"claude_code.api_request\"},\"attributes\":["
+        "{\"key\":\"input_tokens\",\"value\":{\"intValue\":5}},"
+        "{\"key\":\"cache_creation_tokens\",\"value\":{\"intValue\":10}},"
+        "{\"key\":\"cache_creation_1h_tokens\",\"value\":{\"intValue\":11}}]}]}]}]}";
+    struct otlp_result r;
+    assert_int_equal(otlp_map_export(OTLP_JSON, 0, line, strlen(line), &o, &c.sink, &r), 0);
+    assert_int_equal(r.rejected, 1);
+    assert_int_equal(c.n, 0);
+    assert_non_null(strstr(r.error, "1-hour cache writes (11) exceed all cache writes (10)"));
+    otlp_state_free(st);
+}
+
 static void test_codex_completed_responses_count_with_counts_sent_as_text(void **state)
 {
     (void)state;
@@ -675,6 +737,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_claude_code_api_requests_are_records_with_its_cost_reported),
+        cmocka_unit_test(test_claude_code_2_1_event_splits_its_cache_writes_by_ttl),
+        cmocka_unit_test(test_claude_code_more_1h_writes_than_writes_is_rejected),
         cmocka_unit_test(test_codex_completed_responses_count_with_counts_sent_as_text),
         cmocka_unit_test(test_gemini_cli_thoughts_are_added_to_its_output),
         cmocka_unit_test(test_a_count_that_is_not_a_count_rejects_its_event),

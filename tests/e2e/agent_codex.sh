@@ -35,18 +35,7 @@ python3 "$here/agents/codex/fake_openai.py" "$dir/fake" &
 fake=$!
 await_line "$dir/fake/port" . || fail "the fake OpenAI API did not start"
 fport=$(cat "$dir/fake/port")
-port=$(free_port)
-gport=$(free_port)
-cat > "$dir/config.toml" <<TOML
-[[source]]
-name = "otlp"
-type = "otlp_http"
-listen = "127.0.0.1:$port"
-grpc_listen = "127.0.0.1:$gport"
-TOML
-"$SPENDTOP" --daemon --no-hooks -c "$dir/config.toml" --db "$dir/state.db" 2>"$dir/daemon.err" &
-pid=$!
-await_line "$dir/daemon.err" "listening for gRPC on" || fail "the receiver did not start"
+start_receiver "$dir" || fail "the receiver did not start"
 
 # codex_home NAME MODEL EXPORTER: a CODEX_HOME whose config.toml uses the
 # fake as its model provider and sends logs and metrics with EXPORTER (a

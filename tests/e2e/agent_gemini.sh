@@ -38,18 +38,7 @@ python3 "$here/agents/gemini/fake_gemini.py" "$dir/fake" &
 fake=$!
 await_line "$dir/fake/port" . || fail "the fake Gemini API did not start"
 fport=$(cat "$dir/fake/port")
-port=$(free_port)
-gport=$(free_port)
-cat > "$dir/config.toml" <<TOML
-[[source]]
-name = "otlp"
-type = "otlp_http"
-listen = "127.0.0.1:$port"
-grpc_listen = "127.0.0.1:$gport"
-TOML
-"$SPENDTOP" --daemon --no-hooks -c "$dir/config.toml" --db "$dir/state.db" 2>"$dir/daemon.err" &
-pid=$!
-await_line "$dir/daemon.err" "listening for gRPC on" || fail "the receiver did not start"
+start_receiver "$dir" || fail "the receiver did not start"
 
 # gemini_home NAME TELEMETRY: a HOME whose ~/.gemini/settings.json selects
 # API key auth and holds TELEMETRY (a JSON object, or null).

@@ -20,19 +20,8 @@ pid=""
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $1"; [ -f "$dir/daemon.err" ] && tail -5 "$dir/daemon.err"; exit 1; }
 . "$here/lib/daemon.sh"
-port=$(free_port)
-gport=$(free_port)
-cat > "$dir/config.toml" <<TOML
-[[source]]
-name = "otlp"
-type = "otlp_http"
-listen = "127.0.0.1:$port"
-grpc_listen = "127.0.0.1:$gport"
-tenant_attribute = "tenant.id"
-TOML
-"$SPENDTOP" --daemon --no-hooks -c "$dir/config.toml" --db "$dir/state.db" 2>"$dir/daemon.err" &
-pid=$!
-await_line "$dir/daemon.err" "listening for gRPC on" || fail "the receiver did not start"
+start_receiver "$dir" 'tenant_attribute = "tenant.id"
+' || fail "the receiver did not start"
 NODE_PATH=$nm node "$here/exporters/send.cjs" exporters "$port" "$gport" \
     || fail "the exporters (see above)"
 # sdk-node as configured by the environment only: no protocol set

@@ -16,20 +16,9 @@ pid=""
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $1"; [ -f "$dir/daemon.err" ] && tail -5 "$dir/daemon.err"; exit 1; }
 . "$here/lib/daemon.sh"
-port=$(free_port)
-gport=$(free_port)
-cat > "$dir/config.toml" <<TOML
-[[source]]
-name = "otlp"
-type = "otlp_http"
-listen = "127.0.0.1:$port"
-grpc_listen = "127.0.0.1:$gport"
-max_body = 100000
+start_receiver "$dir" 'max_body = 100000
 tenant_attribute = "tenant.id"
-TOML
-"$SPENDTOP" --daemon --no-hooks -c "$dir/config.toml" --db "$dir/state.db" 2>"$dir/daemon.err" &
-pid=$!
-await_line "$dir/daemon.err" "listening for gRPC on" || fail "the receiver did not start"
+' || fail "the receiver did not start"
 NODE_PATH=$nm node "$here/exporters/grpc_calls.cjs" "$gport" "$dir/state.db" || fail "the gRPC calls"
 kill -9 $pid   # no clean shutdown: every OK must be on disk already
 wait $pid 2>/dev/null || true

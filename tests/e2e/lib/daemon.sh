@@ -28,3 +28,20 @@ await_minute_begun() {
     [ $((_sec % 60)) -eq 0 ] || return 0
     while [ "$(date +%s)" -le "$_sec" ]; do sleep 0.05; done
 }
+
+# start_receiver DIR [TOML]: a daemon with one otlp_http source "otlp"
+# (HTTP and gRPC, each on a free port: $port, $gport) and TOML's lines
+# after them, its config DIR/config.toml, its database DIR/state.db, its
+# log DIR/daemon.err; $pid is the daemon. 1 if it never listened.
+start_receiver() {
+    port=$(free_port)
+    gport=$(free_port)
+    {
+        printf '[[source]]\nname = "otlp"\ntype = "otlp_http"\n'
+        printf 'listen = "127.0.0.1:%s"\ngrpc_listen = "127.0.0.1:%s"\n' "$port" "$gport"
+        printf '%s' "${2:-}"
+    } > "$1/config.toml"
+    "$SPENDTOP" --daemon --no-hooks -c "$1/config.toml" --db "$1/state.db" 2>"$1/daemon.err" &
+    pid=$!
+    await_line "$1/daemon.err" "listening for gRPC on"
+}

@@ -645,13 +645,13 @@ int db_prune(struct db *db, int64_t before)
 
 int db_newest_minute(struct db *db, int64_t *out)
 {
-    /* per series, so each max is one step down the primary key */
+    /* Two plain scans, not a step down each series' key: the rows are
+     * small (a chunk's blob is not read for its newest), and at 100,000
+     * series the per-series lookups took 0.7 s of every start */
     sqlite3_stmt *q;
-    /* and the newest of its chunks, one step down theirs */
-    if (sqlite3_prepare_v2(db->h, "SELECT max(max(coalesce((SELECT max(minute) FROM buckets "
-                           "WHERE series = s.id), -1 << 62), coalesce((SELECT newest FROM "
-                           "chunks WHERE series = s.id ORDER BY day DESC LIMIT 1), -1 << 62))) "
-                           "FROM series s", -1, &q, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db->h, "SELECT max(coalesce((SELECT max(minute) FROM buckets), "
+                           "-1 << 62), coalesce((SELECT max(newest) FROM chunks), -1 << 62))",
+                           -1, &q, NULL) != SQLITE_OK)
         return fail(db);
     int rc = sqlite3_step(q);
     *out = rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL

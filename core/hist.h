@@ -48,6 +48,9 @@ void hist_seal(struct hist *h);
 /* *out += the buckets whose minute lies in [t0, t1), whole hours from
  * their rollups. */
 void hist_sum(const struct hist *h, int64_t t0, int64_t t1, struct tally *out);
+/* out[i] += what hist_sum(h, iv[i][0], iv[i][1]) adds, for i < n: one
+ * walk of the records for every interval. */
+void hist_sum_many(const struct hist *h, const int64_t (*iv)[2], int n, struct tally *out);
 /* out[i] += the sum of the hour starting t0 + i hours, for i < n. */
 void hist_hourly(const struct hist *h, int64_t t0, int n, struct tally *out);
 /* The first bucket's minute, INT64_MAX when empty. */

@@ -583,6 +583,13 @@ void store_sum(const struct store *st, int id, int64_t t0, int64_t t1,
     hist_sum(&st->series[id].h, t0, t1, out);
 }
 
+void store_sum_many(const struct store *st, int id, const int64_t (*iv)[2], int n,
+                    struct tally *out)
+{
+    memset(out, 0, (size_t)n * sizeof *out);
+    hist_sum_many(&st->series[id].h, iv, n, out);
+}
+
 void store_hourly(const struct store *st, int id, int64_t t0, int n,
                   struct tally *out)
 {

@@ -167,6 +167,10 @@ void store_load_bucket(struct store *st, int id, int64_t minute,
 /* *out = sum over [t0, t1) of series id (see the interval convention). */
 void store_sum(const struct store *st, int id, int64_t t0, int64_t t1,
                struct tally *out);
+/* out[i] = what store_sum gives for [iv[i][0], iv[i][1]), for i < n, in
+ * one walk of the series (a view's dozen intervals). */
+void store_sum_many(const struct store *st, int id, const int64_t (*iv)[2], int n,
+                    struct tally *out);
 /* Add series id's hourly sums for the n hours from hour-aligned t0 into
  * out[0..n) (out[i] += the hour starting t0 + i * 3600): one walk of the
  * hour index, for sparklines. */

@@ -458,8 +458,7 @@ static enum price_status flag_price(uint8_t f) { return (enum price_status)(f / 
 static void series_sums(const struct store *st, int id, const struct intervals *iv,
                         bool priced, struct tally *t)
 {
-    for (int i = 0; i < I_COUNT; i++)
-        store_sum(st, id, iv->t[i][0], iv->t[i][1], &t[i]);
+    store_sum_many(st, id, (const int64_t(*)[2])iv->t, I_COUNT, t);
     if (!priced)
         for (int i = 0; i < I_COUNT; i++)
             t[i].cost = 0;

@@ -512,6 +512,25 @@ static void test_sums_match_brute_force(void **state)
         store_sum(st, s, t0, t1, &got);
         assert_close(got.cost, want, 1e-9);
     }
+    /* a view's dozen intervals in one walk: each the same as its own sum,
+     * to the bit (the same additions in the same order), whether it is
+     * empty, inside one hour, or cut by both edges; the open hour too */
+    store_add(st, s, base + (MINUTES - 3) * 60, &(struct tally){.requests = 1, .cost = 0.5});
+    for (int round = 0; round < 300; round++) {
+        int64_t iv[13][2];
+        for (int i = 0; i < 13; i++) {
+            iv[i][0] = base + rand() % (MINUTES * 60);
+            iv[i][1] = iv[i][0] + (i == 0 ? 0 : i < 4 ? rand() % 3600 : rand() % (3 * DAY));
+        }
+        struct tally many[13];
+        store_sum_many(st, s, (const int64_t(*)[2])iv, 13, many);
+        for (int i = 0; i < 13; i++) {
+            struct tally one;
+            store_sum(st, s, iv[i][0], iv[i][1], &one);
+            assert_int_equal(many[i].requests, one.requests);
+            assert_memory_equal(&many[i].cost, &one.cost, sizeof one.cost);
+        }
+    }
     store_free(st);
 }
 

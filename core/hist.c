@@ -341,6 +341,44 @@ int64_t hist_first(const struct hist *h)
     return h->nopen ? h->open[0].minute : INT64_MAX;
 }
 
+/* As hist_sum_many: each record decoded at most once for every
+ * threshold (an incremental view asks a series for a score of them). */
+void hist_next_many(const struct hist *h, const int64_t *t, int n, int64_t *out)
+{
+    int left = n;
+    int64_t lo = INT64_MAX;
+    for (int k = 0; k < n; k++) {
+        out[k] = INT64_MAX;
+        lo = t[k] < lo ? t[k] : lo;
+    }
+    struct rec r = rec_start(h);
+    struct chunk_bucket b[CHUNK_MINUTES];
+    while (left && rec_next(h, &r)) {
+        int64_t end = r.hour + CLOCK_HOUR;
+        if (end <= lo)
+            continue;
+        int nb = -1;
+        for (int k = 0; k < n; k++) {
+            if (out[k] != INT64_MAX || t[k] >= end)
+                continue;
+            if (nb < 0 && chunk_get_hour(h->data + r.body, r.len, r.hour, b, &nb) != 0)
+                nb = 0;
+            for (int j = 0; j < nb; j++)
+                if (b[j].minute >= t[k]) {
+                    out[k] = b[j].minute;
+                    left--;
+                    break;
+                }
+        }
+    }
+    for (int j = 0; left && j < h->nopen; j++)
+        for (int k = 0; k < n; k++)
+            if (out[k] == INT64_MAX && h->open[j].minute >= t[k]) {
+                out[k] = h->open[j].minute;
+                left--;
+            }
+}
+
 int hist_each(const struct hist *h, int64_t t0, int64_t t1,
               int (*fn)(void *ctx, const struct chunk_bucket *b), void *ctx)
 {

@@ -53,6 +53,9 @@ void hist_sum(const struct hist *h, int64_t t0, int64_t t1, struct tally *out);
 void hist_sum_many(const struct hist *h, const int64_t (*iv)[2], int n, struct tally *out);
 /* out[i] += the sum of the hour starting t0 + i hours, for i < n. */
 void hist_hourly(const struct hist *h, int64_t t0, int n, struct tally *out);
+/* out[k] = the minute of the first bucket at or after t[k] (INT64_MAX:
+ * none), for k < n, in one walk of the records. */
+void hist_next_many(const struct hist *h, const int64_t *t, int n, int64_t *out);
 /* The first bucket's minute, INT64_MAX when empty. */
 int64_t hist_first(const struct hist *h);
 /* fn(ctx, bucket) for each bucket whose minute lies in [t0, t1), in time

@@ -609,6 +609,12 @@ int64_t store_next_minute(const struct store *st, int id, int64_t t)
     return m;
 }
 
+void store_next_minutes(const struct store *st, int id, const int64_t *t, int n,
+                        int64_t *out)
+{
+    hist_next_many(&st->series[id].h, t, n, out);
+}
+
 int64_t store_first_minute(const struct store *st)
 {
     int64_t first = INT64_MAX;

@@ -181,6 +181,10 @@ void store_hourly(const struct store *st, int id, int64_t t0, int n,
  * wants to know when a sum of the series over [now - x, now) next changes
  * as now moves). */
 int64_t store_next_minute(const struct store *st, int id, int64_t t);
+/* out[k] = store_next_minute(st, id, t[k]) for k < n, in one walk of the
+ * series. */
+void store_next_minutes(const struct store *st, int id, const int64_t *t, int n,
+                        int64_t *out);
 /* Start of the earliest bucket held, or INT64_MAX when empty. */
 int64_t store_first_minute(const struct store *st);
 /* Drop buckets that start before t, and free the series left with none

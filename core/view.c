@@ -9,6 +9,7 @@
 
 #include "lib/clock.h"
 #include "lib/hmap.h"
+#include "lib/imap.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
 
@@ -40,19 +41,24 @@ struct acc {
     struct tally u[I_COUNT];
 };
 
-static void acc_add(struct acc *a, const struct tally *t, bool priced)
-{
-    struct tally *dst = priced ? a->p : a->u;
-    for (int i = 0; i < I_COUNT; i++)
-        tally_add(&dst[i], &t[i]);
-}
-
 /* Every count of t is 0: no record is left in it. */
 static bool no_counts(const struct tally *t)
 {
     return !(t->requests | t->errors | t->input | t->input_ck | t->cache_read |
              t->cache_write_5m | t->cache_write_1h | t->output | t->output_rk |
              t->reasoning | t->requests_unknown | t->no_usage | t->reported_n);
+}
+
+/* Most of a series' intervals hold nothing (a tenant busy a few minutes
+ * a day): adding those would only touch the group's 3 KB of sums, and
+ * missing the cache there was a large part of a view's build at 100,000
+ * series. Adding zero changes nothing, so skipping it is exact. */
+static void acc_add(struct acc *a, const struct tally *t, bool priced)
+{
+    struct tally *dst = priced ? a->p : a->u;
+    for (int i = 0; i < I_COUNT; i++)
+        if (!no_counts(&t[i]) || t[i].cost != 0 || t[i].billed != 0 || t[i].reported != 0)
+            tally_add(&dst[i], &t[i]);
 }
 
 /* Take sums t back out of a (the incremental view, below). Counts come
@@ -146,9 +152,12 @@ struct group_meta {
     bool pinned;
 };
 
-/* A growing array of groups found through a string key. */
+/* A growing array of groups found through a string key; during a walk
+ * of the store (memo_on), first through the key's interned pointers. */
 struct groups {
     struct hmap index;   /* key -> position + 1 */
+    struct imap memo;    /* (a, b) pointers -> position, during a walk */
+    bool memo_on;
     struct acc *acc;
     const char **a, **b; /* the key's parts (tenant, or provider + model):
                             the index's own copy, valid while the groups are */
@@ -177,7 +186,29 @@ static long group_find(const struct groups *g, const char *a, const char *b)
     return slot ? (long)((intptr_t)slot - 1) : -1;
 }
 
+static size_t group_add(struct groups *g, const char *a, const char *b);
+
+/* The store interns names (one copy of each while it is used) and does
+ * not change during a walk of it, so there a pointer is a name: the
+ * memo skips building, hashing and comparing the string key for the nine
+ * in ten series whose tenant, and nearly every series whose model, an
+ * earlier one already found. It is emptied after the walk: a name freed
+ * later may leave its address to another. */
 static size_t group_of(struct groups *g, const char *a, const char *b)
+{
+    if (!g->memo_on)
+        return group_add(g, a, b);
+    bool created;
+    size_t *v = imap_put(&g->memo, (uintptr_t)a, (uintptr_t)b, &created);
+    if (created) {
+        size_t i = group_add(g, a, b);
+        v = imap_put(&g->memo, (uintptr_t)a, (uintptr_t)b, &created);
+        *v = i;
+    }
+    return *v;
+}
+
+static size_t group_add(struct groups *g, const char *a, const char *b)
 {
     char key[600];
     size_t n = group_key(key, sizeof key, a, b);
@@ -226,26 +257,48 @@ struct pair_cost {
 };
 
 /* The (owner, model) pairs of one kind of owner (providers or tenants),
- * found by the owner's position in its groups and the model's name. */
+ * found by the owner's position in its groups and the model name's
+ * number (struct names). */
 struct pairs {
-    struct hmap index;   /* owner position and model -> position + 1 */
+    struct imap index;   /* (owner position, model number) -> position */
     struct pair_cost *cost;
     size_t *owner;       /* the owner's position in its groups */
     size_t n, cap;
 };
 
-/* Add priced sums t to the pair (owner, model). */
-static void pair_add(struct pairs *g, size_t owner, const char *model, const struct tally *t,
+/* Model names as numbers, the pairs' keys: a pair per tenant and model
+ * is 100,000 at scale, and a string key each was a third of a view's
+ * build. Found by the interned pointer during a walk, as groups are. */
+struct names {
+    struct hmap index;   /* name -> number + 1 */
+    struct imap memo;    /* (pointer, 0) -> number, during a walk */
+    bool memo_on;
+};
+
+static size_t name_number(struct names *m, const char *name)
+{
+    bool created = true;
+    size_t *v = m->memo_on ? imap_put(&m->memo, (uintptr_t)name, 0, &created) : NULL;
+    if (!created)
+        return *v;
+    void **slot = hmap_put(&m->index, name, strlen(name));
+    if (!*slot)
+        *slot = (void *)(intptr_t)(m->index.count);
+    size_t n = (size_t)((intptr_t)*slot - 1);
+    if (v)
+        *v = n;
+    return n;
+}
+
+/* Add priced sums t to the pair (owner, model number). */
+static void pair_add(struct pairs *g, size_t owner, size_t model, const struct tally *t,
                      int sign)
 {
-    char key[sizeof owner + 512];
-    size_t mlen = strnlen(model, sizeof key - sizeof owner);
-    memcpy(key, &owner, sizeof owner);
-    memcpy(key + sizeof owner, model, mlen);
-    void **slot = hmap_put(&g->index, key, sizeof owner + mlen);
+    bool created;
+    size_t *slot = imap_put(&g->index, owner, model, &created);
     size_t i;
-    if (*slot) {
-        i = (size_t)((intptr_t)*slot - 1);
+    if (!created) {
+        i = *slot;
     } else {
         i = g->n++;
         if (g->n > g->cap) {
@@ -255,7 +308,7 @@ static void pair_add(struct pairs *g, size_t owner, const char *model, const str
         }
         memset(&g->cost[i], 0, sizeof g->cost[i]);
         g->owner[i] = owner;
-        *slot = (void *)(intptr_t)(i + 1);
+        *slot = i;
     }
     g->cost[i].usd[0] += sign * t[I_WIN].cost;
     for (int d = 0; d < BASELINE_DAYS; d++)
@@ -264,7 +317,7 @@ static void pair_add(struct pairs *g, size_t owner, const char *model, const str
 
 static void pairs_free(struct pairs *g)
 {
-    hmap_free(&g->index, NULL);
+    imap_free(&g->index);
     free(g->cost);
     free(g->owner);
 }
@@ -272,6 +325,7 @@ static void pairs_free(struct pairs *g)
 static void groups_free(struct groups *g)
 {
     hmap_free(&g->index, NULL);
+    imap_free(&g->memo);
     free(g->acc);
     free(g->a);
     free(g->b);
@@ -424,6 +478,7 @@ struct sums {
      * and (tenant, model) for each provider's and tenant's mix distance */
     struct groups providers;
     struct pairs provider_models, tenant_models;
+    struct names model_names;
 };
 
 static void sums_free(struct sums *s)
@@ -436,7 +491,23 @@ static void sums_free(struct sums *s)
     groups_free(&s->providers);
     pairs_free(&s->provider_models);
     pairs_free(&s->tenant_models);
+    hmap_free(&s->model_names.index, NULL);
+    imap_free(&s->model_names.memo);
     memset(s, 0, sizeof *s);
+}
+
+/* Find names through their interned pointers (on: a walk of the store
+ * begins), or no longer (off: it ended; the memos are emptied). */
+static void sums_memo(struct sums *s, bool on)
+{
+    struct groups *all[] = {&s->tenants, &s->models, &s->cov, &s->usage_cost, &s->drift,
+                            &s->providers};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
+        all[i]->memo_on = on;
+        imap_free(&all[i]->memo);
+    }
+    s->model_names.memo_on = on;
+    imap_free(&s->model_names.memo);
 }
 
 /* How a series is in the sums, by id: set when its sums are added, read
@@ -473,8 +544,9 @@ static void count_for_scopes(struct sums *s, const struct series_key *k, size_t 
     acc_apply(&s->providers.acc[g], t, priced, sign);
     group_count(&s->providers, g, price, sign);
     if (priced) { /* mix shares are of priced spend */
-        pair_add(&s->provider_models, g, k->model, t, sign);
-        pair_add(&s->tenant_models, tenant, k->model, t, sign);
+        size_t m = name_number(&s->model_names, k->model);
+        pair_add(&s->provider_models, g, m, t, sign);
+        pair_add(&s->tenant_models, tenant, m, t, sign);
     }
 }
 
@@ -560,8 +632,10 @@ static void stage_accumulate(const struct store *st, const struct view_params *p
                              bool scopes)
 {
     size_t nseries = store_series_count(st);
+    sums_memo(s, true);
     for (size_t id = 0; id < nseries; id++)
         flags[id] = add_series(s, st, p, iv, (int)id, scopes);
+    sums_memo(s, false);
 }
 
 /* ---- stage 3: spend, cache and reasoning of the total ------------------------ */
@@ -1172,12 +1246,14 @@ static void cache_offsets(struct view_cache *c, const struct intervals *iv, int6
 static int64_t next_change(const struct view_cache *c, const struct store *st, int id,
                            int64_t now)
 {
+    int64_t t[2 * I_COUNT], s[2 * I_COUNT];
+    for (int k = 0; k < c->noffsets; k++)
+        t[k] = now - c->offsets[k];
+    store_next_minutes(st, id, t, c->noffsets, s);
     int64_t next = INT64_MAX;
-    for (int k = 0; k < c->noffsets; k++) {
-        int64_t s = store_next_minute(st, id, now - c->offsets[k]);
-        if (s != INT64_MAX && s + c->offsets[k] + 1 < next)
-            next = s + c->offsets[k] + 1;
-    }
+    for (int k = 0; k < c->noffsets; k++)
+        if (s[k] != INT64_MAX && s[k] + c->offsets[k] + 1 < next)
+            next = s[k] + c->offsets[k] + 1;
     return next;
 }
 

@@ -681,6 +681,23 @@ static void test_next_minute_is_the_first_bucket_at_or_after(void **state)
     assert_int_equal(store_next_minute(st, s, t0 + 5 * MIN + 1), t0 + 3 * HOUR);
     assert_true(store_next_minute(st, s, t0 + 3 * HOUR + 1) == INT64_MAX);
     assert_true(store_next_minute(st, empty, 0) == INT64_MAX);
+    /* many thresholds in one walk, in any order, sealed hours and the open
+     * one, the same answers */
+    spend(st, s, t0 + 3 * HOUR + 20 * MIN, 8); /* 15:20, the open hour */
+    int64_t t[] = {t0 + 3 * HOUR + 1, 0, t0 + 5 * MIN + 1, t0 + 1, t0 + 4 * HOUR, t0,
+                   t0 + 3 * HOUR + 20 * MIN};
+    enum { N = sizeof t / sizeof *t };
+    int64_t got[N];
+    store_next_minutes(st, s, t, N, got);
+    int64_t want[N] = {t0 + 3 * HOUR + 20 * MIN, t0, t0 + 3 * HOUR, t0 + 5 * MIN, INT64_MAX,
+                       t0, t0 + 3 * HOUR + 20 * MIN};
+    for (int k = 0; k < N; k++) {
+        assert_true(got[k] == want[k]);
+        assert_true(got[k] == store_next_minute(st, s, t[k]));
+    }
+    store_next_minutes(st, empty, t, N, got);
+    for (int k = 0; k < N; k++)
+        assert_true(got[k] == INT64_MAX);
     store_free(st);
 }
 

@@ -1208,8 +1208,8 @@ static void key_name(struct strbuf *b, char tag, const char *name)
 static char *cache_key(const struct view_params *p, const struct intervals *iv)
 {
     struct strbuf b = {0};
-    strbuf_printf(&b, "%" PRId64 " %" PRId64 " %" PRId64 " %" PRId64, p->window,
-                  clock_floor(p->now, CLOCK_HOUR), p->day_start, iv->t[I_DRIFT][0]);
+    strbuf_printf(&b, "%" PRId64 " %" PRId64 " %" PRId64, p->window, p->day_start,
+                  iv->t[I_DRIFT][0]);
     key_name(&b, 't', p->only_tenant);
     key_name(&b, 'p', p->only_provider);
     key_name(&b, 'm', p->only_model);
@@ -1356,6 +1356,10 @@ static void cache_move(struct view_cache *c, const struct store *st,
 static void cache_advance(struct view_cache *c, const struct store *st,
                           const struct view_params *p, const struct intervals *iv)
 {
+    /* a new hour moves only the sparklines' hour slots (every interval
+     * moves by the minute, through the edges): their hour sums are taken
+     * again below, a walk far cheaper than summing every interval */
+    bool new_hour = c->sparklines && iv->hour0 != c->iv.hour0;
     cache_grow(c, store_series_count(st));
     for (size_t i = 0; i < c->npending; i++) {
         int id = c->pending[i];
@@ -1364,7 +1368,7 @@ static void cache_advance(struct view_cache *c, const struct store *st,
         c->work.summed++;
         if (!f)
             continue;
-        if (c->sparklines && (f & SF_COUNTED))
+        if (c->sparklines && !new_hour && (f & SF_COUNTED))
             sparks_apply(c->sparks, st, id, f, iv->hour0, 1, NULL);
         c->next[id] = next_change(c, st, id, p->now);
     }
@@ -1376,6 +1380,8 @@ static void cache_advance(struct view_cache *c, const struct store *st,
         c->next[id] = next_change(c, st, (int)id, p->now);
         c->work.summed++;
     }
+    if (new_hour)
+        sparks_sum(c->sparks, st, iv, c->flags, c->nids);
 }
 
 /* A count held at the int64 range cannot be taken back out exactly: the

@@ -406,12 +406,51 @@ static void test_a_quiet_minute_sums_few_series(void **state)
     store_free(f.st);
 }
 
+/* A new hour moves the sparklines' slots, not the intervals: the hour
+ * sums are taken again, no series is summed over every interval, and the
+ * sparklines are those of a view made from nothing. */
+static void test_a_new_hour_sums_few_series(void **state)
+{
+    (void)state;
+    struct fixture f = {.st = store_new(), .c = view_cache_new(), .seed = 11};
+    f.now = clock_floor(1773137000, HOUR) + 58 * 60;
+    struct tally t = {.requests = 1, .input = 100, .output = 10, .cost = 0.01};
+    for (int i = 0; i < 200; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "t%d", i);
+        struct series_key k = {"spans", "openai", "gpt-5", name, ""};
+        /* hours ago, each in its own hour slot: far from every edge */
+        store_add(f.st, store_series(f.st, &k), f.now - 3 * HOUR - i * 5 * 60 - 30 * 60, &t);
+    }
+    store_watch(f.st, on_change, &f);
+    struct view_params p = params(&f, 5 * 60, NULL);
+    struct view v, full;
+    view_cache_compute(f.c, f.st, &p, &v);
+    view_free(&v);
+    f.now += 3 * 60; /* 01 past the next hour */
+    p = params(&f, 5 * 60, NULL);
+    view_cache_compute(f.c, f.st, &p, &v);
+    struct view_cache_work w;
+    view_cache_work(f.c, &w);
+    assert_false(w.full);
+    assert_true(w.summed < 10);
+    view_compute(f.st, &p, &full);
+    same_sparklines(&v, &full);
+    same_spend(&v, &full);
+    view_free(&v);
+    view_free(&full);
+    store_watch(f.st, NULL, NULL);
+    view_cache_free(f.c);
+    store_free(f.st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_incremental_view_is_the_full_view),
         cmocka_unit_test(test_incremental_drill_down_is_the_full_one),
         cmocka_unit_test(test_a_quiet_minute_sums_few_series),
+        cmocka_unit_test(test_a_new_hour_sums_few_series),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

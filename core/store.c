@@ -629,13 +629,18 @@ int64_t store_first_minute(const struct store *st)
 size_t store_prune(struct store *st, int64_t before)
 {
     size_t dropped = 0;
-    st->generation++;
+    /* the generation moves only when a bucket goes: the clock calls this
+     * every minute, and a moved generation makes every dashboard draw
+     * and every viewer fetch again */
+    bool moved = false;
     for (size_t i = 0; i < st->nseries; i++) {
         struct series *s = &st->series[i];
         if (!s->live)
             continue;
-        if (hist_first(&s->h) < before)
+        if (hist_first(&s->h) < before) {
             changing(st, (int)i);
+            moved = true;
+        }
         dropped += hist_prune(&s->h, before);
         /* db.c prunes the same range itself */
         if (s->dirty_from < before)
@@ -645,6 +650,8 @@ size_t store_prune(struct store *st, int64_t before)
         if (hist_count(&s->h) == 0) /* its data has aged out */
             free_series(st, (int)i);
     }
+    if (moved)
+        st->generation++;
     return dropped;
 }
 

@@ -461,8 +461,15 @@ static void test_prune_drops_only_older_buckets(void **state)
     spend(st, s, now - 8 * DAY - MIN, 2);
     spend(st, s, now - 8 * DAY, 4);
     spend(st, s, now - HOUR, 8);
+    uint64_t g = store_generation(st);
     assert_int_equal(store_prune(st, now - STORE_RETENTION), 2);
+    assert_true(store_generation(st) != g); /* what is drawn changed */
     assert_int_equal(store_first_minute(st), now - 8 * DAY);
+    /* a prune that drops nothing (the clock calls it every minute) has
+     * nothing to draw again */
+    g = store_generation(st);
+    assert_int_equal(store_prune(st, now - STORE_RETENTION), 0);
+    assert_true(store_generation(st) == g);
     struct tally t;
     store_sum(st, s, 0, now, &t);
     assert_close(t.cost, 12, 1e-12);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "lib/clock.h"
+#include "lib/hmap.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
 
@@ -159,6 +160,7 @@ struct budget {
     enum scope_kind kind;
     char a[200];           /* tenant, provider, or the model's provider ("" = any) */
     char b[200];           /* the model */
+    size_t next_tenant;    /* SC_TENANT: the next budget of the same tenant, + 1 */
 };
 
 /* One remembered day of one scope. */
@@ -168,12 +170,21 @@ struct day_sum {
     double usd;
 };
 
+/* A budget per tenant is ordinary (a [[tenant]]'s daily_budget_usd), so
+ * a walk of the series must not ask every budget about every series
+ * (1,000 budgets x 100,000 series per refresh): a series is offered to
+ * the budgets of its tenant, found by name, and to the few others. The
+ * days remembered are found by (scope, day) for the same reason. */
 struct budgets {
     struct budget *b;
     size_t n;
+    struct hmap by_tenant;  /* tenant -> its first budget + 1 */
+    size_t *others;         /* the budgets that are not a tenant's */
+    size_t nothers;
     struct db *db;
     struct day_sum *days;
     size_t ndays, cap;
+    struct hmap day_index;  /* (day, scope) -> position in days + 1 */
 };
 
 static void parse_scope(struct budget *b, const char *scope)
@@ -213,12 +224,30 @@ static bool scope_has(const struct budget *b, const struct series_key *k)
     return false;
 }
 
+/* The day index's key: the day's 8 bytes, then the scope. */
+static size_t day_key(char *key, size_t len, const char *scope, int64_t day)
+{
+    memcpy(key, &day, sizeof day);
+    size_t n = strnlen(scope, len - sizeof day);
+    memcpy(key + sizeof day, scope, n);
+    return sizeof day + n;
+}
+
 static double *day_find(const struct budgets *bs, const char *scope, int64_t day)
 {
+    char key[sizeof day + 512];
+    void *v = hmap_get(&bs->day_index, key, day_key(key, sizeof key, scope, day));
+    return v ? &bs->days[(intptr_t)v - 1].usd : NULL;
+}
+
+static void day_index(struct budgets *bs)
+{
+    hmap_free(&bs->day_index, NULL);
+    memset(&bs->day_index, 0, sizeof bs->day_index);
+    char key[sizeof(int64_t) + 512];
     for (size_t i = 0; i < bs->ndays; i++)
-        if (bs->days[i].day == day && strcmp(bs->days[i].scope, scope) == 0)
-            return &bs->days[i].usd;
-    return NULL;
+        *hmap_put(&bs->day_index, key, day_key(key, sizeof key, bs->days[i].scope,
+                                                bs->days[i].day)) = (void *)(intptr_t)(i + 1);
 }
 
 static void day_set(struct budgets *bs, const char *scope, int64_t day, double usd)
@@ -230,6 +259,9 @@ static void day_set(struct budgets *bs, const char *scope, int64_t day, double u
     }
     xgrow(&bs->days, &bs->cap, bs->ndays + 1, sizeof *bs->days);
     bs->days[bs->ndays++] = (struct day_sum){xstrdup(scope), day, usd};
+    char key[sizeof day + 512];
+    *hmap_put(&bs->day_index, key, day_key(key, sizeof key, scope, day)) =
+        (void *)(intptr_t)bs->ndays;
 }
 
 static void load_days(struct budgets *bs)
@@ -256,10 +288,21 @@ struct budgets *budgets_new(const struct budget_settings *cfg, size_t n, struct 
     bs->b = xcalloc(n ? n : 1, sizeof *bs->b);
     bs->n = n;
     bs->db = db;
-    for (size_t i = 0; i < n; i++) {
-        bs->b[i].cfg = &cfg[i];
-        parse_scope(&bs->b[i], cfg[i].scope);
+    bs->others = xcalloc(n ? n : 1, sizeof *bs->others);
+    /* backwards, so that each tenant's list is in the config's order */
+    for (size_t i = n; i-- > 0;) {
+        struct budget *b = &bs->b[i];
+        b->cfg = &cfg[i];
+        parse_scope(b, cfg[i].scope);
+        if (b->kind != SC_TENANT)
+            continue;
+        void **first = hmap_put(&bs->by_tenant, b->a, strlen(b->a));
+        b->next_tenant = (size_t)(intptr_t)*first;
+        *first = (void *)(intptr_t)(i + 1);
     }
+    for (size_t i = 0; i < n; i++)
+        if (bs->b[i].kind != SC_TENANT)
+            bs->others[bs->nothers++] = i;
     if (db)
         load_days(bs);
     return bs;
@@ -272,7 +315,10 @@ void budgets_free(struct budgets *bs)
     for (size_t i = 0; i < bs->ndays; i++)
         free(bs->days[i].scope);
     free(bs->days);
+    hmap_free(&bs->day_index, NULL);
+    hmap_free(&bs->by_tenant, NULL);
     free(bs->b);
+    free(bs->others);
     free(bs);
 }
 
@@ -327,19 +373,61 @@ static void top_add(struct view_budget_period *out, const char *provider, const 
 
 /* Every counted series of b's scope into s. Models are summed per series
  * (a model over several series is one entry). */
-static void scope_walk(const struct budget *b, const struct store *st,
+/* The series each budget's scope holds, counted as the view counts them
+ * (view_series_counted), from one walk of the store. */
+struct scope_ids {
+    int *ids;
+    size_t n, cap;
+};
+
+static void ids_add(struct scope_ids *l, int id)
+{
+    xgrow(&l->ids, &l->cap, l->n + 1, sizeof *l->ids);
+    l->ids[l->n++] = id;
+}
+
+static struct scope_ids *scope_ids_new(const struct budgets *bs, const struct store *st,
+                                       const struct view_params *p)
+{
+    struct scope_ids *l = xcalloc(bs->n ? bs->n : 1, sizeof *l);
+    for (size_t id = 0; id < store_series_count(st); id++) {
+        if (!store_series_live(st, (int)id))
+            continue;
+        const struct series_key *k = store_series_key(st, (int)id);
+        void *t = hmap_get(&bs->by_tenant, k->tenant, strlen(k->tenant));
+        bool any = t != NULL;
+        for (size_t i = 0; i < bs->nothers && !any; i++)
+            any = scope_has(&bs->b[bs->others[i]], k);
+        if (!any || !view_series_counted(p, k))
+            continue;
+        for (size_t i = (size_t)(intptr_t)t; i; i = bs->b[i - 1].next_tenant)
+            ids_add(&l[i - 1], (int)id);
+        for (size_t i = 0; i < bs->nothers; i++)
+            if (scope_has(&bs->b[bs->others[i]], k))
+                ids_add(&l[bs->others[i]], (int)id);
+    }
+    return l;
+}
+
+static void scope_ids_free(const struct budgets *bs, struct scope_ids *l)
+{
+    for (size_t i = 0; i < bs->n; i++)
+        free(l[i].ids);
+    free(l);
+}
+
+static void scope_walk(const struct scope_ids *b, const struct store *st,
                        const struct view_params *p, int64_t held_from, struct scope_sums *s)
 {
     struct tally slots[NSLOTS];
     memset(slots, 0, sizeof slots);
     s->hour0 = p->now - p->now % CLOCK_HOUR - BASELINE_DAYS * (int64_t)CLOCK_DAY;
-    for (size_t id = 0; id < store_series_count(st); id++) {
-        const struct series_key *k = store_series_key(st, (int)id);
-        if (!scope_has(b, k) || !view_series_counted(p, k))
-            continue;
+    for (size_t i = 0; i < b->n; i++) {
+        int id = b->ids[i];
+        const struct series_key *k = store_series_key(st, id);
         struct tally t;
-        store_sum(st, (int)id, held_from, p->now, &t);
-        if (store_series_price(st, (int)id) == PRICE_NONE) {
+        store_sum(st, id, held_from, p->now, &t);
+        if (store_series_price(st, id) == PRICE_NONE) {
             s->unpriced |= active(&t);
             continue;
         }
@@ -349,10 +437,10 @@ static void scope_walk(const struct budget *b, const struct store *st,
             top_add(s->out, k->provider, k->model, t.cost);
         for (int d = 0; d <= BASELINE_DAYS; d++) {
             int64_t end = p->now - d * (int64_t)CLOCK_DAY;
-            store_sum(st, (int)id, end - CLOCK_HOUR, end, &t);
+            store_sum(st, id, end - CLOCK_HOUR, end, &t);
             s->day_hour[d] += t.cost;
         }
-        store_hourly(st, (int)id, s->hour0, NSLOTS, slots);
+        store_hourly(st, id, s->hour0, NSLOTS, slots);
     }
     for (int i = 0; i < NSLOTS; i++)
         s->slot[i] = slots[i].cost;
@@ -427,8 +515,9 @@ static int64_t held_cut(int64_t now)
     return clock_day_end(now - STORE_RETENTION);
 }
 
-static void fill_one(const struct budgets *bs, const struct budget *b, const struct store *st,
-                     const struct view_params *p, struct view_budget_period *out)
+static void fill_one(const struct budgets *bs, const struct budget *b,
+                     const struct scope_ids *ids, const struct store *st,
+                     const struct view_params *p, int64_t first, struct view_budget_period *out)
 {
     memset(out, 0, sizeof *out);
     snprintf(out->scope, sizeof out->scope, "%s", b->cfg->scope);
@@ -438,7 +527,7 @@ static void fill_one(const struct budgets *bs, const struct budget *b, const str
     int64_t cut = held_cut(p->now);
     int64_t held_from = out->period_start > cut ? out->period_start : cut;
     struct scope_sums s = {.out = out};
-    scope_walk(b, st, p, held_from, &s);
+    scope_walk(ids, st, p, held_from, &s);
     double older = 0;
     for (int64_t d = out->period_start; d < held_from; d = clock_day_end(d)) {
         const double *usd = day_find(bs, b->cfg->scope, d);
@@ -451,7 +540,7 @@ static void fill_one(const struct budgets *bs, const struct budget *b, const str
             out->crossed = b->cfg->thresholds[i];
     if (isfinite(out->spent_usd)) {
         struct projection pr;
-        project(&s, p->now, store_first_minute(st), &pr);
+        project(&s, p->now, first, &pr);
         out->forecast_at = crossing(&pr, p->now, out->period_end, out->spent_usd,
                                     out->limit_usd);
     }
@@ -463,32 +552,43 @@ void budgets_fill_view(const struct budgets *bs, const struct store *st,
     free(v->budgets);
     v->budgets = xcalloc(bs->n ? bs->n : 1, sizeof *v->budgets);
     v->nbudgets = bs->n;
+    if (!bs->n)
+        return;
+    struct scope_ids *ids = scope_ids_new(bs, st, p);
+    int64_t first = store_first_minute(st); /* a walk of its own: once */
     for (size_t i = 0; i < bs->n; i++)
-        fill_one(bs, &bs->b[i], st, p, &v->budgets[i]);
+        fill_one(bs, &bs->b[i], &ids[i], st, p, first, &v->budgets[i]);
+    scope_ids_free(bs, ids);
 }
 
 /* ---- remembering days ------------------------------------------------------------------------ */
 
-/* Priced spend of b's scope in [t0, t1); NAN if it had only unpriced usage. */
-static double scope_spend(const struct budget *b, const struct store *st,
-                          const struct view_params *p, int64_t t0, int64_t t1)
+/* The whole days the store holds: from the first whole one to today. */
+#define HELD_DAYS (STORE_RETENTION / CLOCK_DAY + 1)
+
+/* usd[d] = the priced spend of a scope's series ids on day d (iv[d]), NAN
+ * if it had only unpriced usage; every day in one walk of each series. */
+static void scope_days(const struct scope_ids *ids, const struct store *st,
+                       const int64_t (*iv)[2], int n, double *usd)
 {
-    double usd = 0;
-    bool priced = false, unpriced = false;
-    for (size_t id = 0; id < store_series_count(st); id++) {
-        const struct series_key *k = store_series_key(st, (int)id);
-        if (!scope_has(b, k) || !view_series_counted(p, k))
-            continue;
-        struct tally t;
-        store_sum(st, (int)id, t0, t1, &t);
-        if (store_series_price(st, (int)id) == PRICE_NONE) {
-            unpriced |= active(&t);
-        } else {
-            priced = true;
-            usd += t.cost;
+    bool priced = false, unpriced[HELD_DAYS] = {false};
+    for (int d = 0; d < n; d++)
+        usd[d] = 0;
+    for (size_t i = 0; i < ids->n; i++) {
+        struct tally t[HELD_DAYS];
+        store_sum_many(st, ids->ids[i], iv, n, t);
+        bool is_priced = store_series_price(st, ids->ids[i]) != PRICE_NONE;
+        priced |= is_priced;
+        for (int d = 0; d < n; d++) {
+            if (is_priced)
+                usd[d] += t[d].cost;
+            else
+                unpriced[d] |= active(&t[d]);
         }
     }
-    return unpriced && !priced ? NAN : usd;
+    for (int d = 0; d < n; d++)
+        if (unpriced[d] && !priced)
+            usd[d] = NAN;
 }
 
 static int put_day(struct budgets *bs, const char *scope, int64_t day, double usd)
@@ -518,6 +618,7 @@ static int prune_days(struct budgets *bs, int64_t now)
             bs->days[keep++] = bs->days[i];
     }
     bs->ndays = keep;
+    day_index(bs);
     char sql[96];
     snprintf(sql, sizeof sql, "DELETE FROM budget_days WHERE day < %lld", (long long)before);
     return sqlite3_exec(db_handle(bs->db), sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
@@ -531,10 +632,20 @@ int budgets_remember(struct budgets *bs, const struct store *st, const struct vi
     if (db_begin(bs->db) != 0)
         return -1;
     int rc = prune_days(bs, p->now);
+    int64_t iv[HELD_DAYS][2];
+    int n = 0;
+    for (int64_t d = held_cut(p->now); d < today && n < HELD_DAYS; d = clock_day_end(d)) {
+        iv[n][0] = d;
+        iv[n++][1] = clock_day_end(d);
+    }
+    struct scope_ids *ids = scope_ids_new(bs, st, p);
     for (size_t i = 0; i < bs->n && rc == 0; i++) {
         const struct budget *b = &bs->b[i];
-        for (int64_t d = held_cut(p->now); d < today && rc == 0; d = clock_day_end(d)) {
-            double usd = scope_spend(b, st, p, d, clock_day_end(d));
+        double days[HELD_DAYS];
+        scope_days(&ids[i], st, (const int64_t(*)[2])iv, n, days);
+        for (int k = 0; k < n && rc == 0; k++) {
+            int64_t d = iv[k][0];
+            double usd = days[k];
             if (!isfinite(usd))
                 continue;
             const double *old = day_find(bs, b->cfg->scope, d);
@@ -545,6 +656,7 @@ int budgets_remember(struct budgets *bs, const struct store *st, const struct vi
                 day_set(bs, b->cfg->scope, d, usd);
         }
     }
+    scope_ids_free(bs, ids);
     if (rc == 0 && db_commit(bs->db) == 0)
         return 0;
     log_msg(LOG_ERROR, "budgets: cannot remember the days' spend: %s", db_error(bs->db));
@@ -553,6 +665,7 @@ int budgets_remember(struct budgets *bs, const struct store *st, const struct vi
     for (size_t i = 0; i < bs->ndays; i++)
         free(bs->days[i].scope);
     bs->ndays = 0;
+    day_index(bs);
     load_days(bs);
     return -1;
 }

@@ -426,6 +426,57 @@ static void test_the_forecast_follows_the_daily_shape(void **state)
 
 /* ---- the config ----------------------------------------------------------------------------- */
 
+/* A budget per tenant (each [[tenant]]'s daily_budget_usd), two for one
+ * tenant, and scopes that are not a tenant's, over many series: each
+ * budget's spend is the sum of exactly the series its scope holds. */
+static void test_many_budgets_each_sum_their_own_series(void **state)
+{
+    (void)state;
+    enum { TENANTS = 60 };
+    struct budget_settings cfg[TENANTS + 4];
+    char name[32];
+    for (int i = 0; i < TENANTS; i++) {
+        snprintf(name, sizeof name, "tenant:t%d", i);
+        cfg[i] = budget(name, "day", 1000);
+    }
+    cfg[TENANTS] = budget("tenant:t7", "week", 1000);   /* t7's second */
+    cfg[TENANTS + 1] = budget("total", "day", 1e6);
+    cfg[TENANTS + 2] = budget("model:gpt-5", "day", 1000); /* any provider's */
+    cfg[TENANTS + 3] = budget("provider:openai", "day", 1000);
+    size_t n = sizeof cfg / sizeof *cfg;
+    struct budgets *bs = budgets_new(cfg, n, NULL);
+    struct store *st = store_new();
+    int64_t now = at("2026-11-20T12:00:00Z");
+    double tenant_usd[TENANTS] = {0}, total = 0, gpt5 = 0;
+    for (int i = 0; i < 3 * TENANTS; i++) {
+        int t = i * 7 % TENANTS;
+        const char *model = i % 3 ? "gpt-5" : "o3";
+        double usd = 1 + i % 11;
+        snprintf(name, sizeof name, "t%d", t);
+        spend(st, name, model, now - (i % 10) * HOUR - 60, usd);
+        tenant_usd[t] += usd;
+        total += usd;
+        gpt5 += i % 3 ? usd : 0;
+    }
+    /* a tenant no budget names counts in the total only */
+    spend(st, "nobody", "o3", now - 60, 100);
+    total += 100;
+    struct view v;
+    fill(bs, st, now, &v);
+    assert_int_equal(v.nbudgets, n);
+    for (int i = 0; i < TENANTS; i++)
+        assert_close(v.budgets[i].spent_usd, tenant_usd[i], 1e-9);
+    assert_close(v.budgets[TENANTS].spent_usd, tenant_usd[7], 1e-9);
+    assert_close(v.budgets[TENANTS + 1].spent_usd, total, 1e-9);
+    assert_close(v.budgets[TENANTS + 2].spent_usd, gpt5, 1e-9);
+    assert_close(v.budgets[TENANTS + 3].spent_usd, total, 1e-9);
+    free(v.budgets);
+    store_free(st);
+    budgets_free(bs);
+    for (size_t i = 0; i < n; i++)
+        budget_settings_free(&cfg[i]);
+}
+
 static void test_budget_blocks_load_and_bad_ones_are_named(void **state)
 {
     (void)state;
@@ -477,6 +528,7 @@ int main(void)
         cmocka_unit_test_teardown(test_a_month_remembers_days_the_store_no_longer_holds, utc),
         cmocka_unit_test(test_each_threshold_notifies_once_per_period_across_a_restart),
         cmocka_unit_test(test_the_forecast_follows_the_daily_shape),
+        cmocka_unit_test(test_many_budgets_each_sum_their_own_series),
         cmocka_unit_test(test_budget_blocks_load_and_bad_ones_are_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -92,9 +92,11 @@ size_t chunk_get_tally(const uint8_t *p, const uint8_t *end, struct tally *t)
         return 0;
     memset(t, 0, sizeof *t);
     char *base = (char *)t;
-    for (int f = 0; f < F_COUNT; f++) {
+    /* the fields present only: a bucket has a few of them */
+    for (uint64_t m = mask; m; m &= m - 1) {
+        int f = __builtin_ctzll(m);
         int at = field_at[f];
-        if (!(mask & BIT(f)) || at == 0)
+        if (at == 0)
             continue;
         uint64_t u = 0;
         if (at > 0) {

@@ -1,7 +1,7 @@
 /* varint.c - unsigned LEB128 varints (see varint.h). */
 #include "lib/varint.h"
 
-size_t varint_get(const uint8_t *p, const uint8_t *end, uint64_t *v)
+size_t varint_get_long(const uint8_t *p, const uint8_t *end, uint64_t *v)
 {
     uint64_t x = 0;
     for (size_t i = 0; i < VARINT_MAX && p + i < end; i++) {

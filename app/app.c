@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <malloc.h>
 #include <math.h>
 #include <stdio.h>
@@ -356,15 +357,36 @@ static void on_alert_timer(uv_timer_t *t)
  * source is doing: the last `for` is replayed, then every minute. */
 #define CATCH_UP_MAX_MS 60000
 
+static void on_first_verdict(uv_check_t *c)
+{
+    struct app *a = c->data;
+    /* cannot fail: active handles of this loop */
+    uv_check_stop(&a->verdict_check);
+    uv_idle_stop(&a->verdict_idle);
+    app_flush(a);
+    replay_alerts(a);
+    log_msg(LOG_INFO, "alerts: first verdict (the last %" PRId64 " minutes evaluated again)",
+            a->cfg->alerts.for_s / 60);
+    uv_timer_start(&a->alert_timer, on_alert_timer, /* cannot fail: as above */
+                   (uint64_t)(60 - clock_now() % 60) * 1000 + 200, 0);
+}
+
+static void nothing(uv_idle_t *i) { (void)i; }
+
+/* The replay is a view per window per minute of `for`: seconds at
+ * 100,000 series, which the dashboard's first frame does not need (it
+ * shows the alert state stored). It runs in the loop's check phase, after
+ * the pass's prepare phase, where the dashboard draws; the idle handle
+ * keeps that pass from waiting for I/O in between. */
 static void start_alerting(struct app *a)
 {
     if (a->alerting)
         return;
     a->alerting = true;
-    app_flush(a);
-    replay_alerts(a);
-    uv_timer_start(&a->alert_timer, on_alert_timer, /* cannot fail: as above */
-                   (uint64_t)(60 - clock_now() % 60) * 1000 + 200, 0);
+    uv_timer_stop(&a->alert_timer); /* the catch-up timeout; cannot fail */
+    /* cannot fail: initialised handles of this loop, callbacks given */
+    uv_check_start(&a->verdict_check, on_first_verdict);
+    uv_idle_start(&a->verdict_idle, nothing);
 }
 
 static void on_caught_up(struct collector *c)
@@ -404,6 +426,10 @@ void app_start(struct app *a)
     a->alert_timer.data = a;
     a->alert_timer_open = true;
     uv_timer_start(&a->alert_timer, on_catch_up_timeout, CATCH_UP_MAX_MS, 0);
+    uv_check_init(&a->loop, &a->verdict_check);
+    uv_idle_init(&a->loop, &a->verdict_idle);
+    a->verdict_check.data = a->verdict_idle.data = a;
+    a->verdict_open = true;
     /* every one has its callback before any can call it */
     for (size_t i = 0; i < a->ncollectors; i++)
         a->collectors[i]->on_caught_up = on_caught_up;
@@ -441,6 +467,12 @@ static void alert_timer_closed(uv_handle_t *h)
     one_closed(a);
 }
 
+static void verdict_closed(uv_handle_t *h)
+{
+    struct app *a = h->data;
+    one_closed(a);
+}
+
 static void hooks_closed(void *data) { one_closed(data); }
 
 void app_stop(struct app *a, void (*on_stopped)(struct app *a))
@@ -456,6 +488,12 @@ void app_stop(struct app *a, void (*on_stopped)(struct app *a))
     if (a->alert_timer_open) {
         a->pending_closes++;
         uv_close((uv_handle_t *)&a->alert_timer, alert_timer_closed);
+    }
+    if (a->verdict_open) {
+        a->verdict_open = false;
+        a->pending_closes += 2;
+        uv_close((uv_handle_t *)&a->verdict_check, verdict_closed);
+        uv_close((uv_handle_t *)&a->verdict_idle, verdict_closed);
     }
     if (a->hooks) {
         a->pending_closes++;

@@ -63,6 +63,10 @@ struct app {
     bool http_closed;
     uv_timer_t alert_timer;
     bool alert_timer_open;
+    /* the first verdict, after the loop pass that draws (start_alerting) */
+    uv_check_t verdict_check;
+    uv_idle_t verdict_idle;
+    bool verdict_open;
     bool alerting;             /* the first verdict has been reached */
     char *temp_db;             /* --demo without --db: removed at exit */
     int db_lock;               /* lockfile_take's descriptor; -1 = not held */

@@ -50,6 +50,7 @@ struct tui {
     int focus;                   /* a focusable pane */
     struct view view;
     bool have_view;
+    bool drawn;                /* a frame with a view was drawn (logged once) */
     int64_t window;
     bool paused, help, editing;
     char filter[64];
@@ -376,6 +377,9 @@ static void on_prepare(uv_prepare_t *h)
     if (t->need_draw || t->need_layout) {
         render(t);
         t->need_draw = t->need_clock = false;
+        if (!t->drawn && t->have_view)
+            log_msg(LOG_INFO, "dashboard: first frame drawn");
+        t->drawn |= t->have_view;
     } else if (t->need_clock) {
         render_clock(t);
         t->need_clock = false;

@@ -63,6 +63,14 @@ screen | grep -E '│o3 +[0-9.]+%' >/dev/null || fail "o3 is not in the models"
 # the incident fires alerts; Tab to the Alerts pane, a silences the first
 step alerts
 wait_for "Alerts  [1-9][0-9]* firing"
+# the first frame comes before the first verdict: the alert replay is
+# views the frame does not need (seconds at 100,000 series); the frame
+# shows the alert state stored until the verdict is in
+log="$dir/state/spendtop/spendtop.log"
+f=$(grep -n 'first frame drawn' "$log" | head -1 | cut -d: -f1)
+v=$(grep -n 'alerts: first verdict' "$log" | head -1 | cut -d: -f1)
+[ -n "$f" ] && [ -n "$v" ] && [ "$f" -lt "$v" ] \
+    || fail "the first frame waited for the alert replay (frame at log line ${f:-none}, verdict at ${v:-none})"
 wait_for "^│CRIT +spend_anomaly +total "
 # the alert list grows into the rows the tables do not need: at 120x40 with
 # seven tenants it shows the tenant's alerts too, not just the first four

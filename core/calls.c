@@ -33,7 +33,7 @@ struct entry {
  * of their spans' keys (tagged by kind) to the call. */
 struct gen {
     struct entry *e;
-    uint32_t n, cap;
+    uint32_t n;             /* entries used, of GEN_CALLS */
     uint64_t *keys;        /* open addressing; 0 = empty */
     uint32_t *idx;
     size_t kcap, kcount;
@@ -53,9 +53,18 @@ struct row {
 struct calls {
     struct gen g[CALLS_GENERATIONS];
     int cur;                /* the generation new calls go to */
-    struct row *rows;       /* in arrival order */
-    size_t nrows, rows_cap;
+    /* the rows to write, in arrival order: a ring of CALLS_MAX (allocated
+     * whole when first needed, its pages touched only as rows fill them),
+     * the oldest at head, so that dropping the oldest moves nothing */
+    struct row *rows;
+    size_t head, nrows;
 };
+
+/* The staged row i (0: the oldest). */
+static struct row *row_at(const struct calls *c, size_t i)
+{
+    return &c->rows[(c->head + i) % CALLS_MAX];
+}
 
 /* What a key is a key of. */
 enum kind { K_SPAN = 1, K_PARENT = 2, K_ANSWER = 3 };
@@ -214,12 +223,10 @@ static uint32_t new_entry(struct calls *c, int64_t now, int *gen)
         g = &c->g[c->cur];
         gen_clear(g);
     }
-    if (g->n == g->cap) {
-        g->cap = g->cap ? g->cap * 4 : 256;
-        if (g->cap > GEN_CALLS)
-            g->cap = GEN_CALLS;
-        g->e = xrealloc(g->e, (size_t)g->cap * sizeof *g->e);
-    }
+    /* whole at once: growing it copied megabytes, and a big allocation's
+     * pages are only touched as entries fill them */
+    if (!g->e)
+        g->e = xmalloc((size_t)GEN_CALLS * sizeof *g->e);
     if (!g->n)
         g->first_at = now;
     g->last_at = now;
@@ -235,11 +242,12 @@ static void stage(struct calls *c, const struct row *r)
      * as they would be after */
     if (c->nrows >= CALLS_MAX) {
         size_t drop = CALLS_MAX / CALLS_GENERATIONS;
-        memmove(c->rows, c->rows + drop, (c->nrows - drop) * sizeof *c->rows);
+        c->head = (c->head + drop) % CALLS_MAX;
         c->nrows -= drop;
     }
-    xgrow(&c->rows, &c->rows_cap, c->nrows + 1, sizeof *c->rows);
-    c->rows[c->nrows++] = *r;
+    if (!c->rows)
+        c->rows = xmalloc(CALLS_MAX * sizeof *c->rows);
+    *row_at(c, c->nrows++) = *r;
 }
 
 /* The span is no longer what its call counts: a staged row says so
@@ -248,8 +256,8 @@ static void stage(struct calls *c, const struct row *r)
 static void demote(struct calls *c, uint64_t span)
 {
     for (size_t i = c->nrows; i-- > 0;) {
-        if (c->rows[i].span == span) {
-            c->rows[i].counted = false;
+        if (row_at(c, i)->span == span) {
+            row_at(c, i)->counted = false;
             return;
         }
     }
@@ -482,11 +490,15 @@ int calls_flush(struct calls *c, struct db *db, const struct store *st, int64_t 
     /* in arrival order, each after the table's last row (seq): a flush
      * writes the table's last pages, not one page per span at random */
     for (size_t i = 0; rc == 0 && i < c->nrows; i++)
-        rc = write_row(ins, st, &c->rows[i]);
+        rc = write_row(ins, st, row_at(c, i));
     sqlite3_finalize(ins);
     return rc;
 }
 
-void calls_flushed(struct calls *c) { c->nrows = 0; }
+void calls_flushed(struct calls *c)
+{
+    c->head = 0;
+    c->nrows = 0;
+}
 
 bool calls_pending(const struct calls *c) { return c->nrows > 0; }

@@ -337,6 +337,51 @@ static void test_a_failed_flush_keeps_the_spans_to_write(void **state)
     stop(&x);
 }
 
+/* A first read of a large export stages more spans than are remembered
+ * before its one flush: the oldest are dropped unwritten (as a flush
+ * between would have forgotten them), the newest are written, and a
+ * better span of the newest call still replaces its count, across a
+ * restart. */
+static void test_more_spans_than_remembered_before_one_flush(void **state)
+{
+    (void)state;
+    unlink(dbpath);
+    struct proc x;
+    start(&x);
+    const uint64_t n = CALLS_MAX + CALLS_MAX / 2 + 5;
+    struct usage u = traceloop();
+    for (uint64_t i = 1; i <= n; i++) {
+        u.dedup_key = 0x100000 + i;
+        assert_int_equal(put(&x, &u), 1);
+    }
+    /* the SDK's span beneath the newest: better (6 > 4), it replaces it */
+    struct usage b = sdk();
+    b.parent_key = 0x100000 + n;
+    b.dedup_key = 0x900001;
+    assert_int_equal(put(&x, &b), 1);
+    stop(&x);
+    start(&x);
+    /* the newest span is remembered; the first was dropped: it counts */
+    u.dedup_key = 0x100000 + n;
+    assert_int_equal(put(&x, &u), 0);
+    u.dedup_key = 0x100001;
+    assert_int_equal(put(&x, &u), 1);
+    /* n calls, the first twice: n + 1 requests, the newest counted as the
+     * SDK's span (402 one-hour writes) */
+    assert_int_equal(totals(&x).requests, (int64_t)n + 1);
+    assert_int_equal(totals(&x).cache_write_1h, 402);
+    /* and a better one still (7) takes the SDK's count back */
+    struct usage c = sdk();
+    c.dedup_key = 0x900002;
+    c.parent_key = 0x100000 + n;
+    c.cache_write_1h = 0;
+    c.completeness = 7;
+    assert_int_equal(put(&x, &c), 1);
+    assert_int_equal(totals(&x).requests, (int64_t)n + 1);
+    assert_int_equal(totals(&x).cache_write_1h, 0);
+    stop(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -348,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_the_same_response_id_is_the_same_call_only_within_a_trace),
         cmocka_unit_test(test_what_came_before_the_horizon_is_forgotten),
         cmocka_unit_test(test_a_failed_flush_keeps_the_spans_to_write),
+        cmocka_unit_test(test_more_spans_than_remembered_before_one_flush),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

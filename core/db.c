@@ -55,7 +55,7 @@ static const char *price_name(enum price_status s)
 #define BUCKET_REALS 3
 
 enum stmt {
-    S_SERIES_FIND, S_SERIES_INSERT, S_SERIES_PRICE, S_BUCKET_PUT,
+    S_SERIES_FIND, S_SERIES_ADD, S_SERIES_PRICE, S_BUCKET_PUT,
     S_BUCKET_DELETE, S_CURSOR_PUT, S_CURSOR_DELETE, S_CURSOR_LIST,
     S_PRUNE, S_CHANGE_PUT, S_CHANGE_ALL, S_CHANGES_PRUNE, S_SERIES_DELETE,
     S_SERIES_BUCKETS_DELETE, S_CHUNK_PUT, S_CHUNKS_DELETE, S_ROWS_DELETE,
@@ -65,8 +65,12 @@ enum stmt {
 static const char *stmt_sql[S_COUNT] = {
     [S_SERIES_FIND] = "SELECT id FROM series WHERE source=? AND provider=? "
                       "AND model=? AND tenant=? AND tier=?",
-    [S_SERIES_INSERT] = "INSERT INTO series(source, provider, model, tenant, "
-                        "tier, price) VALUES(?,?,?,?,?,?)",
+    /* a new series' row in one step, nothing changed when the key is
+     * stored already (then S_SERIES_FIND). Not RETURNING: SQLite buffers
+     * what it returns in a temporary table per step, which cost more than
+     * the SELECT it saves */
+    [S_SERIES_ADD] = "INSERT INTO series(source, provider, model, tenant, tier, price) "
+                     "VALUES(?,?,?,?,?,?) ON CONFLICT DO NOTHING",
     [S_SERIES_PRICE] = "UPDATE series SET price=? WHERE id=?",
     [S_BUCKET_PUT] = "INSERT OR REPLACE INTO buckets(" BUCKET_COLUMNS ") VALUES" BUCKET_ROW,
     [S_BUCKET_DELETE] = "DELETE FROM buckets WHERE series=? AND minute=?",
@@ -125,6 +129,8 @@ struct db {
     size_t nids, ids_cap;
     int *fresh;            /* store ids whose series row this transaction inserted */
     size_t nfresh, fresh_cap;
+    bool *born;            /* store id -> in fresh (beside ids, nids of them) */
+    size_t born_cap;
     bool viewer;           /* db_open_viewer: reads, logs no change */
     int nchanged;          /* keys logged in this transaction */
     int64_t last_change;   /* the change log's last row written */
@@ -230,6 +236,7 @@ void db_close(struct db *db)
     sqlite3_close(db->h);
     free(db->ids);
     free(db->fresh);
+    free(db->born);
     free(db->forgot);
     free(db);
 }
@@ -238,7 +245,9 @@ static void set_id(struct db *db, int id, int64_t dbid)
 {
     if ((size_t)id >= db->nids) {
         xgrow(&db->ids, &db->ids_cap, (size_t)id + 1, sizeof *db->ids);
+        xgrow(&db->born, &db->born_cap, (size_t)id + 1, sizeof *db->born);
         memset(db->ids + db->nids, 0, ((size_t)id + 1 - db->nids) * sizeof *db->ids);
+        memset(db->born + db->nids, 0, ((size_t)id + 1 - db->nids) * sizeof *db->born);
         db->nids = (size_t)id + 1;
     }
     db->ids[id] = dbid;
@@ -460,10 +469,27 @@ static int close_changes(struct db *db)
     return run(db, s);
 }
 
+/* The transaction ended: no series row is new in the next one. */
+static void forget_born(struct db *db)
+{
+    for (size_t i = 0; i < db->nfresh; i++)
+        db->born[db->fresh[i]] = false;
+}
+
+/* Series id's row was inserted by this transaction: it has no chunk and no
+ * bucket row but what this transaction wrote, from a store pruned already
+ * (ingest.h), so there is nothing of it to delete or prune. (A row id is
+ * reused only after the series holding it was forgotten, with its rows.) */
+static bool born_now(const struct db *db, size_t id)
+{
+    return id < db->nids && db->born[id];
+}
+
 int db_commit(struct db *db)
 {
     if (write_rows(db) != 0 || close_changes(db) != 0 || exec(db, "COMMIT") != 0)
         return -1;
+    forget_born(db);
     db->nfresh = 0;
     db->nchanged = 0;
     db->nforgot = 0;
@@ -481,6 +507,7 @@ void db_rollback(struct db *db)
      * or a retry would write buckets under ids that do not exist */
     for (size_t i = 0; i < db->nfresh; i++)
         db->ids[db->fresh[i]] = 0;
+    forget_born(db);
     db->nfresh = 0;
     /* and the rows it deleted are back, under their ids (after the fresh
      * ones: an id freed and reused in it had its old row) */
@@ -498,12 +525,9 @@ static void bind_key(sqlite3_stmt *s, const struct series_key *k)
     sqlite3_bind_text(s, 5, k->tier, -1, SQLITE_STATIC);
 }
 
-/* The db id of store series id, inserting the series if new. */
-static int64_t series_id(struct db *db, const struct store *st, int id)
+/* The db id of store series id's stored row, or 0. */
+static int64_t series_find(struct db *db, const struct series_key *k)
 {
-    if ((size_t)id < db->nids && db->ids[id])
-        return db->ids[id];
-    const struct series_key *k = store_series_key(st, id);
     sqlite3_stmt *f = db->st[S_SERIES_FIND];
     bind_key(f, k);
     int64_t dbid = 0;
@@ -511,17 +535,34 @@ static int64_t series_id(struct db *db, const struct store *st, int id)
         dbid = sqlite3_column_int64(f, 0);
     sqlite3_reset(f);
     sqlite3_clear_bindings(f);
+    return dbid;
+}
+
+/* The db id of store series id, inserting the series (with its price
+ * status) if new: one statement for a new series, which a first read of
+ * an export makes by the hundred thousand. -1 on failure. */
+static int64_t series_id(struct db *db, const struct store *st, int id)
+{
+    if ((size_t)id < db->nids && db->ids[id])
+        return db->ids[id];
+    const struct series_key *k = store_series_key(st, id);
+    sqlite3_stmt *ins = db->st[S_SERIES_ADD];
+    bind_key(ins, k);
+    sqlite3_bind_text(ins, 6, price_name(store_series_price(st, id)), -1, SQLITE_STATIC);
+    if (run(db, ins) != 0)
+        return -1;
+    bool added = sqlite3_changes(db->h) == 1;
+    int64_t dbid = added ? sqlite3_last_insert_rowid(db->h) : series_find(db, k);
     if (!dbid) {
-        sqlite3_stmt *ins = db->st[S_SERIES_INSERT];
-        bind_key(ins, k);
-        sqlite3_bind_text(ins, 6, price_name(store_series_price(st, id)), -1, SQLITE_STATIC);
-        if (run(db, ins) != 0)
-            return -1;
-        dbid = sqlite3_last_insert_rowid(db->h);
-        xgrow(&db->fresh, &db->fresh_cap, db->nfresh + 1, sizeof *db->fresh);
-        db->fresh[db->nfresh++] = id;
+        snprintf(db->err, sizeof db->err, "series row neither added nor found");
+        return -1;
     }
     set_id(db, id, dbid);
+    if (added) {
+        xgrow(&db->fresh, &db->fresh_cap, db->nfresh + 1, sizeof *db->fresh);
+        db->fresh[db->nfresh++] = id;
+        db->born[id] = true;
+    }
     return dbid;
 }
 
@@ -530,10 +571,15 @@ int db_put_series(struct db *db, const struct store *st, int id)
     int64_t dbid = series_id(db, st, id);
     if (dbid < 0)
         return -1;
-    sqlite3_stmt *s = db->st[S_SERIES_PRICE];
-    sqlite3_bind_text(s, 1, price_name(store_series_price(st, id)), -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, dbid);
-    return run(db, s) == 0 ? log_change(db, dbid, INT64_MAX, INT64_MAX) : -1;
+    /* a row this transaction inserted has the price status already */
+    if (!born_now(db, (size_t)id)) {
+        sqlite3_stmt *s = db->st[S_SERIES_PRICE];
+        sqlite3_bind_text(s, 1, price_name(store_series_price(st, id)), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, dbid);
+        if (run(db, s) != 0)
+            return -1;
+    }
+    return log_change(db, dbid, INT64_MAX, INT64_MAX);
 }
 
 int db_put_bucket(struct db *db, const struct store *st, int id,
@@ -573,7 +619,12 @@ int db_put_from(struct db *db, const struct store *st, int id, int64_t chunks_fr
                 int64_t rows_from)
 {
     int64_t dbid = series_id(db, st, id);
-    if (dbid < 0 || write_rows(db) != 0)
+    if (dbid < 0)
+        return -1;
+    /* nothing to delete: the rows pending stay pending, a batch fills */
+    if (born_now(db, (size_t)id))
+        return log_change(db, dbid, rows_from, chunks_from);
+    if (write_rows(db) != 0)
         return -1;
     if (chunks_from != INT64_MAX &&
         run_pair(db, db->st[S_CHUNKS_DELETE], dbid, chunks_from) != 0)
@@ -631,7 +682,7 @@ int db_prune(struct db *db, int64_t before)
     /* per series, so the primary key does the work (no extra index) */
     sqlite3_stmt *s = db->st[S_PRUNE];
     for (size_t i = 0; i < db->nids; i++) {
-        if (!db->ids[i])
+        if (!db->ids[i] || born_now(db, i))
             continue;
         /* rows before it, and the chunks of days that end by it (the
          * day that straddles it keeps its older hours until it does:

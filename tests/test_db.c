@@ -710,6 +710,41 @@ static void test_sealed_hours_are_kept_as_day_chunks(void **state)
     pricing_free(p);
 }
 
+/* One series row per key: a series a process makes without having loaded
+ * the database (its row stored by an earlier one) is found, not added
+ * again, and its price status is written over the stored one. */
+static void test_a_stored_series_made_again_is_found_and_updated(void **state)
+{
+    (void)state;
+    char err[256];
+    struct series_key k = {"spans", "openai", "gpt-4o-mini", "acme", ""};
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct store *st = store_new();
+    int id = store_series(st, &k);
+    store_series_set_price(st, id, PRICE_NONE);
+    assert_int_equal(db_begin(db), 0);
+    assert_int_equal(db_put_series(db, st, id), 0);
+    assert_int_equal(db_commit(db), 0);
+    store_free(st);
+    db_close(db);
+    db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    st = store_new(); /* not loaded */
+    store_series(st, &(struct series_key){"spans", "openai", "gpt-4o", "acme", ""});
+    id = store_series(st, &k);
+    store_series_set_price(st, id, PRICE_FULL);
+    assert_int_equal(db_begin(db), 0);
+    assert_int_equal(db_put_series(db, st, 0), 0);
+    assert_int_equal(db_put_series(db, st, id), 0);
+    assert_int_equal(db_commit(db), 0);
+    assert_int_equal(raw_count(db, "SELECT count(*) FROM series"), 2);
+    assert_int_equal(raw_count(db, "SELECT count(*) FROM series WHERE model = 'gpt-4o-mini'"
+                                   " AND price = 'full'"), 1);
+    store_free(st);
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -731,6 +766,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_reported_cost_and_unknowns_reach_the_snapshot_across_a_restart, setup,
             teardown),
+        cmocka_unit_test_setup_teardown(test_a_stored_series_made_again_is_found_and_updated,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,8 +38,17 @@ struct gen {
     uint64_t *keys;        /* open addressing; 0 = empty */
     uint32_t *idx;
     size_t kcap, kcount;
+    uint64_t *filter;      /* FILTER_BITS: a bit per key's top bits (with keys) */
     int64_t first_at, last_at;
 };
+
+/* Most spans are new calls, looked up by four keys in every generation
+ * and found in none: a bit per key (its top bits), set with it, says "not
+ * here" from 128 KiB that stay in cache instead of a probe of megabytes
+ * (at 100,000 keys a generation, 1 in 10 bits is set). */
+#define FILTER_BITS (1u << 20)
+
+static size_t filter_bit(uint64_t t) { return (size_t)(t >> 44); }
 
 /* A span to write at the next flush. */
 struct row {
@@ -108,8 +117,10 @@ static void gen_clear(struct gen *g)
 {
     g->n = 0;
     g->kcount = 0;
-    if (g->keys)
+    if (g->keys) {
         memset(g->keys, 0, g->kcap * sizeof *g->keys);
+        memset(g->filter, 0, FILTER_BITS / 8);
+    }
     g->first_at = g->last_at = 0;
 }
 
@@ -121,6 +132,7 @@ void calls_free(struct calls *c)
         free(c->g[i].e);
         free(c->g[i].keys);
         free(c->g[i].idx);
+        free(c->g[i].filter);
     }
     free(c->rows);
     free(c);
@@ -144,6 +156,7 @@ static void put_key(struct gen *g, uint64_t t, uint32_t entry)
     g->keys[at] = t;
     g->idx[at] = entry;
     g->kcount++;
+    g->filter[filter_bit(t) / 64] |= UINT64_C(1) << (filter_bit(t) % 64);
 }
 
 static void grow_keys(struct gen *g)
@@ -152,6 +165,8 @@ static void grow_keys(struct gen *g)
     uint32_t *idx = g->idx;
     size_t cap = g->kcap;
     g->kcap = cap ? cap * 4 : 1024;
+    if (!g->filter)
+        g->filter = xcalloc(FILTER_BITS / 64, sizeof *g->filter);
     g->keys = xcalloc(g->kcap, sizeof *g->keys);
     g->idx = xcalloc(g->kcap, sizeof *g->idx);
     g->kcount = 0;
@@ -173,7 +188,7 @@ static void add_key(struct gen *g, uint64_t key, enum kind k, uint32_t entry)
 
 static bool find_in(const struct gen *g, uint64_t t, uint32_t *entry)
 {
-    if (!g->kcap)
+    if (!g->kcap || !(g->filter[filter_bit(t) / 64] >> (filter_bit(t) % 64) & 1))
         return false;
     for (size_t at = (size_t)(t ^ (t >> 32)) & (g->kcap - 1); g->keys[at];
          at = (at + 1) & (g->kcap - 1)) {

@@ -291,6 +291,7 @@ static int load_cursor(void *ctx, const char *key, const char *value)
 
 static void save_cursors(struct api *a)
 {
+    a->c->status.usage_known = true; /* a range is in: see source.h */
     char v[32];
     snprintf(v, sizeof v, "%lld", (long long)a->hourly_until);
     a->c->sink->cursor(a->c->sink, a->c->cfg->name, "hourly_until", v);
@@ -552,6 +553,7 @@ static int api_init(struct collector *c, char *err, size_t errlen)
         api_destroy(c);
         return -1;
     }
+    c->status.usage_known = a->hourly_until > 0 || a->costs_backfilled;
     return 0;
 }
 

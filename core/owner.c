@@ -31,6 +31,8 @@ static void source_json(struct jsonw *w, const struct source_status *s)
         jsonw_null(w);
     jsonw_key(w, "reports_billed");
     jsonw_bool(w, s->reports_billed);
+    jsonw_key(w, "usage_known");
+    jsonw_bool(w, s->usage_known);
     jsonw_key(w, "state");
     jsonw_string(w, state_names[s->state]);
     static const char *const ints[] = {"started", "last_success", "last_data",
@@ -170,6 +172,7 @@ static void read_source(const cJSON *o, struct source_status *s)
     s->type = type ? type : xstrdup("?");
     s->usage_provider = get_str(o, "usage_provider");
     s->reports_billed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "reports_billed"));
+    s->usage_known = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "usage_known"));
     const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "state");
     s->state = SOURCE_STARTING;
     for (size_t i = 0; i < sizeof state_names / sizeof *state_names; i++)

@@ -22,6 +22,12 @@ struct source_status {
      * (DESIGN.md §4 precedence). NULL for span sources. */
     const char *usage_provider;
     bool reports_billed;         /* a cost endpoint feeds billed_usd */
+    /* A usage source that has answered once, in this run or an earlier
+     * one (its stored cursor): only then is it its provider's source of
+     * record. Until then (a wrong admin key from the first day) that
+     * provider is counted from its spans: not $0.00, and not dollars the
+     * usage source will also bring (it has brought none). */
+    bool usage_known;
     enum source_state state;
     int64_t started;             /* when collection began (unix seconds) */
     int64_t last_success;        /* unix seconds; 0 = never */

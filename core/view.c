@@ -342,10 +342,11 @@ static const struct source_status *find_source(const struct view_params *p,
     return NULL;
 }
 
+/* A usage source of the provider that has answered once (source.h). */
 static bool provider_has_usage_source(const struct view_params *p, const char *provider)
 {
     for (size_t i = 0; i < p->nsources; i++)
-        if (p->sources[i].usage_provider &&
+        if (p->sources[i].usage_provider && p->sources[i].usage_known &&
             strcmp(p->sources[i].usage_provider, provider) == 0)
             return true;
     return false;
@@ -1216,6 +1217,9 @@ static char *cache_key(const struct view_params *p, const struct intervals *iv)
     for (size_t i = 0; i < p->nsources; i++) {
         key_name(&b, 's', p->sources[i].name);
         key_name(&b, 'u', p->sources[i].usage_provider);
+        /* a usage source's first answer moves its provider's spans from
+         * the totals to coverage */
+        key_name(&b, 'k', p->sources[i].usage_known ? "1" : NULL);
     }
     for (size_t i = 0; i < p->nbudgets; i++)
         key_name(&b, 'b', p->budgets[i].tenant);

@@ -273,7 +273,8 @@ void view_cache_work(const struct view_cache *c, struct view_cache_work *out);
 
 /* Whether series k counts in the totals of a view with p (DESIGN.md §4
  * precedence: a span series of a provider that has a usage-API source
- * does not) - the one definition, for budgets too. */
+ * does not, once that source has answered: source.h usage_known) - the
+ * one definition, for budgets too. */
 bool view_series_counted(const struct view_params *p, const struct series_key *k);
 
 /* Staleness, the one definition (a source's "stale" status and the

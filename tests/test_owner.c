@@ -240,7 +240,8 @@ static void test_the_owners_facts_make_the_trip_intact(void **state)
          .last_success = NOW - 1, .last_data = NOW - 2, .records = 42, .rejected = 3,
          .no_usage = 1},
         {.name = "openai-prod", .type = "openai", .usage_provider = "openai",
-         .reports_billed = true, .state = SOURCE_ERROR, .last_error = "HTTP 401: bad key"},
+         .reports_billed = true, .usage_known = true, .state = SOURCE_ERROR,
+         .last_error = "HTTP 401: bad key"},
     };
     double th[] = {0.5, 0.8, 1.0};
     struct budget_settings periods[] = {
@@ -299,6 +300,9 @@ static void test_the_owners_facts_make_the_trip_intact(void **state)
     assert_int_equal(r.sources[0].last_data, NOW - 2);
     assert_string_equal(r.sources[1].usage_provider, "openai");
     assert_true(r.sources[1].reports_billed);
+    /* a viewer counts as the owner does: which usage sources answered */
+    assert_false(r.sources[0].usage_known);
+    assert_true(r.sources[1].usage_known);
     assert_int_equal(r.sources[1].state, SOURCE_ERROR);
     assert_string_equal(r.sources[1].last_error, "HTTP 401: bad key");
     owner_facts_free(&r);

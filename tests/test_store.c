@@ -399,6 +399,42 @@ static void test_spend_is_unknown_until_a_source_succeeds(void **state)
     store_free(st);
 }
 
+/* A provider's usage source is its source of record once it has answered
+ * (now or in an earlier run); until then - a wrong admin key from the
+ * first day - the provider is counted from its spans, never as $0.00. */
+static void test_a_usage_source_that_never_answered_leaves_spans_counted(void **state)
+{
+    (void)state;
+    struct store *st = store_new();
+    int64_t now = at("2026-11-20T12:00:00Z");
+    spend(st, series(st, "acme", "gpt-4o"), now - 5 * MIN, 2);
+    struct source_status src[] = {
+        {.name = "spans", .type = "otel_file", .state = SOURCE_OK, .started = now - HOUR,
+         .last_success = now - MIN},
+        {.name = "openai-usage", .type = "openai", .usage_provider = "openai",
+         .reports_billed = true, .state = SOURCE_ERROR, .started = now - HOUR},
+    };
+    struct view_params p = {
+        .now = now, .window = HOUR,
+        .day_start = clock_day_start(now), .day_end = clock_day_end(now),
+        .sources = src, .nsources = 2,
+    };
+    struct view v;
+    view_compute(st, &p, &v);
+    assert_close(v.spend.window_usd, 2, 1e-12);
+    assert_int_equal(v.ntenants, 1);
+    assert_close(v.tenants[0].window_usd, 2, 1e-12);
+    assert_int_equal(v.nmodels, 1);
+    view_free(&v);
+    /* it answered: openai's totals are its (none yet), the spans coverage */
+    src[1].usage_known = true;
+    view_compute(st, &p, &v);
+    assert_close(v.spend.window_usd, 0, 0);
+    assert_int_equal(v.nmodels, 0);
+    view_free(&v);
+    store_free(st);
+}
+
 static void test_sparklines_are_hour_slots_against_their_baseline(void **state)
 {
     (void)state;
@@ -805,6 +841,7 @@ int main(void)
         cmocka_unit_test(test_cache_and_reasoning_only_over_known_records),
         cmocka_unit_test(test_unpriced_spend_is_unknown_not_zero),
         cmocka_unit_test(test_spend_is_unknown_until_a_source_succeeds),
+        cmocka_unit_test(test_a_usage_source_that_never_answered_leaves_spans_counted),
         cmocka_unit_test(test_sparklines_are_hour_slots_against_their_baseline),
         cmocka_unit_test(test_sums_saturate_never_wrap),
         cmocka_unit_test(test_a_view_keeps_its_own_copy_of_a_source_error),

@@ -292,7 +292,7 @@ static struct view_params params(const struct fixture *f, int64_t window, const 
     sources[0] = (struct source_status){.name = "spans", .type = "otel_file",
                                         .state = SOURCE_OK, .last_success = 1};
     sources[1] = (struct source_status){.name = "anthropic", .type = "anthropic",
-                                        .usage_provider = "anthropic",
+                                        .usage_provider = "anthropic", .usage_known = true,
                                         .reports_billed = true, .state = SOURCE_OK,
                                         .last_success = 1};
     return (struct view_params){

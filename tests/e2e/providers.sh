@@ -126,4 +126,20 @@ type = \"otel_file\"
 path = \"$dir/spans.json\""
 once "$dir/f.db" "$dir/f.json"
 python3 tests/e2e/providers_check.py "$dir/f.json" --spans || fail "spans were counted twice"
+
+# ---- a usage source that never answered (a wrong admin key from the first
+# day): its provider is counted from its spans, not shown as $0.00 ----------
+printf 'sk-admin-WRONG\n' > "$dir/openai.key"
+once "$dir/g.db" "$dir/g.json"
+python3 - "$dir/g.json" <<'PY' || fail "openai's spans were not counted while its usage source never answered"
+import json, sys
+v = json.load(open(sys.argv[1]))
+src = {s["name"]: s for s in v["sources"]}
+assert src["oa"]["status"] == "error", src["oa"]
+oa = [m for m in v["models"] if m["provider"] == "openai"]
+got = sum(m["window_usd"] for m in oa)
+want = 60 * 3 * (1000 * 0.15e-6 + 100 * 0.6e-6)  # the last hour's spans, gpt-4o-mini
+assert abs(got - want) < 1e-9, (got, want, oa)
+PY
+printf 'sk-admin-good\n' > "$dir/openai.key"
 echo "providers: ok"

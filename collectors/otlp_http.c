@@ -241,8 +241,14 @@ static void respond_error(struct conn *c, enum otlp_encoding enc, int status,
                           const char *message, bool keep_alive)
 {
     struct strbuf b = {0};
-    /* gRPC codes: INVALID_ARGUMENT 3, NOT_FOUND 5, UNAVAILABLE 14, UNIMPLEMENTED 12 */
-    int code = status == 404 ? 5 : status == 503 ? 14 : status == 415 || status == 501 ? 12 : 3;
+    /* gRPC codes: INVALID_ARGUMENT 3, NOT_FOUND 5, RESOURCE_EXHAUSTED 8 (as
+     * the gRPC receiver answers a message above the limit), UNAVAILABLE 14,
+     * UNIMPLEMENTED 12 */
+    int code = status == 404   ? 5
+               : status == 413 ? 8
+               : status == 503 ? 14
+               : status == 415 || status == 501 ? 12
+                                                : 3;
     otlp_status_body(enc, code, message, &b);
     respond(c, status, content_type(enc), b.s, b.len, keep_alive);
     strbuf_free(&b);

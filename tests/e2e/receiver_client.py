@@ -103,8 +103,9 @@ check(status == 200 and json.loads(body) == {}, "a prefixed path -> %d %r" % (st
 sent += 1
 c.close()
 c = http.client.HTTPConnection("127.0.0.1", PORT)
-status, _, _ = post(c, b'{"resourceSpans":[' + b'{},' * 40000 + b'{}]}')
-check(status == 413, "a body above max_body -> %d" % status)
+status, body, _ = post(c, b'{"resourceSpans":[' + b'{},' * 40000 + b'{}]}')
+check(status == 413 and json.loads(body).get("code") == 8,
+      "a body above max_body -> %d %r (RESOURCE_EXHAUSTED, as over gRPC)" % (status, body))
 # the OTLP project's own example: accepted, no usage in it
 c = http.client.HTTPConnection("127.0.0.1", PORT)
 status, body, _ = post(c, EXAMPLE)

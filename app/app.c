@@ -124,6 +124,11 @@ static enum app_open_result load_config(struct app *a, const struct app_options 
     char *path = config_find(o->config_path);
     if (path) {
         a->cfg = config_load(path, errs);
+        /* a viewer reads nothing of the config but where the database is:
+         * a typo in the shared config (that the daemon's reload refused)
+         * must not keep the on-call from the running daemon's figures */
+        if (!a->cfg && o->may_attach && (a->cfg = config_load_where(path)))
+            a->config_errors = true;
         free(path);
         if (!a->cfg)
             return APP_BAD_CONFIG;
@@ -249,6 +254,8 @@ enum app_open_result app_open(struct app *a, const struct app_options *o, struct
     enum app_open_result rc = load_config(a, o, errs);
     if (rc == APP_OPENED)
         rc = take_database(a, o, &db_path, errs);
+    if (rc == APP_OPENED && a->config_errors)
+        return APP_BAD_CONFIG; /* no daemon to view: the errors stand */
     if (rc != APP_OPENED)
         return rc;
     if (!config_check_sources(a->cfg, errs))

@@ -71,6 +71,7 @@ struct app {
     char *temp_db;             /* --demo without --db: removed at exit */
     int db_lock;               /* lockfile_take's descriptor; -1 = not held */
     char *attach_path;         /* APP_ATTACH: the database another owns */
+    bool config_errors;        /* cfg is config_load_where's: only to attach */
     struct publish *publish;   /* what viewers are told (app/publish.h) */
     struct app_views *views;   /* incremental views kept (app.c) */
     int64_t window;

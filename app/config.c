@@ -456,7 +456,7 @@ static void load_root(struct settings_ctx *c, struct config *cfg, const struct t
         load_hooks(c, cfg, t);
 }
 
-struct config *config_load(const char *path, struct strbuf *errors)
+static struct config *load(const char *path, struct strbuf *errors, bool keep_on_errors)
 {
     size_t len = 0;
     char err[512];
@@ -476,10 +476,23 @@ struct config *config_load(const char *path, struct strbuf *errors)
     struct settings_ctx c = {path, errors, 0};
     load_root(&c, cfg, root);
     toml_free(root);
-    if (c.nerrors) {
+    if (c.nerrors && !keep_on_errors) {
         config_free(cfg);
         return NULL;
     }
+    return cfg;
+}
+
+struct config *config_load(const char *path, struct strbuf *errors)
+{
+    return load(path, errors, false);
+}
+
+struct config *config_load_where(const char *path)
+{
+    struct strbuf ignored = {0};
+    struct config *cfg = load(path, &ignored, true);
+    strbuf_free(&ignored);
     return cfg;
 }
 

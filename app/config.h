@@ -82,6 +82,10 @@ struct config *config_defaults(void);
 /* Load and validate path. Problems are appended to errors, one per line;
  * returns NULL if there was any. */
 struct config *config_load(const char *path, struct strbuf *errors);
+/* The config at path as far as it loads, errors or not (NULL only when
+ * it cannot be read or is not TOML): for a viewer, which needs only where
+ * the database and the log are. Never to run sources, alerts or hooks. */
+struct config *config_load_where(const char *path);
 void config_free(struct config *cfg);
 
 /* The config file to use: explicit (even if missing), else

@@ -199,6 +199,10 @@ static int run(enum mode mode, struct app_options *o, bool json,
     int rc;
     if (opened == APP_ATTACH) {
         char *db_path = xstrdup(a.attach_path), *log_path = xstrdup(a.cfg->log_path);
+        if (a.config_errors) /* said, then the daemon's figures shown */
+            fprintf(stderr, "%sspendtop: the config has errors (above); showing the figures of "
+                            "the spendtop that owns %s\n",
+                    strbuf_str(&errs), db_path);
         strbuf_free(&errs);
         app_close(&a);
         rc = run_viewer(db_path, log_path, o, mode, json, to);

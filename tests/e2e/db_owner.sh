@@ -46,6 +46,19 @@ grep -q "state.db is in use by another spendtop (pid $daemon)" "$dir/second.err"
 grep -q "attached to daemon (pid $daemon)" "$dir/once.err" || fail "--once: $(cat "$dir/once.err")"
 grep -q '"sources"' "$dir/once.out" || fail "--once printed no snapshot"
 
+# a typo in the config does not keep a viewer from the running daemon: the
+# errors are said, then the owner's figures shown; with no owner they stand
+{ cat "$dir/config.toml"; printf '[general]\nwindwo = "1h"\n'; } > "$dir/typo.toml"
+"$SPENDTOP" --once --json -c "$dir/typo.toml" --db "$dir/state.db" \
+    >"$dir/typo.out" 2>"$dir/typo.err" || fail "--once with a typo'd config on the daemon's database: $(cat "$dir/typo.err")"
+grep -q "windwo" "$dir/typo.err" || fail "the config error was not said: $(cat "$dir/typo.err")"
+grep -q "attached to daemon (pid $daemon)" "$dir/typo.err" || fail "typo: $(cat "$dir/typo.err")"
+grep -q '"sources"' "$dir/typo.out" || fail "--once with a typo'd config printed no snapshot"
+rc=0
+"$SPENDTOP" --once --json -c "$dir/typo.toml" --db "$dir/other.db" >/dev/null 2>"$dir/typo2.err" || rc=$?
+[ $rc -eq 2 ] || fail "a typo'd config with no daemon to view exited $rc"
+grep -q "windwo" "$dir/typo2.err" || fail "no daemon: the config error was not said"
+
 # the same database by another name, or with its .lock file gone
 ln -s "$dir/state.db" "$dir/symlink.db"
 ln "$dir/state.db" "$dir/hardlink.db"

@@ -77,7 +77,7 @@ static const char *stmt_sql[S_COUNT] = {
     [S_CURSOR_PUT] = "INSERT OR REPLACE INTO cursors(source, key, value) VALUES(?,?,?)",
     [S_CURSOR_DELETE] = "DELETE FROM cursors WHERE source=? AND key=?",
     [S_CURSOR_LIST] = "SELECT key, value FROM cursors WHERE source=?",
-    [S_PRUNE] = "DELETE FROM buckets WHERE series=? AND minute<?",
+    [S_PRUNE] = "DELETE FROM buckets WHERE minute<?",
     [S_CHANGE_PUT] = "INSERT INTO changes(series, minute, chunks) VALUES(?,?,?)",
     [S_CHANGE_ALL] = "INSERT INTO changes(series, minute) VALUES(0, NULL)",
     [S_CHANGES_PRUNE] = "DELETE FROM changes WHERE seq<?",
@@ -87,7 +87,7 @@ static const char *stmt_sql[S_COUNT] = {
     [S_CHUNKS_DELETE] = "DELETE FROM chunks WHERE series=? AND day>=?",
     [S_ROWS_DELETE] = "DELETE FROM buckets WHERE series=? AND minute>=?",
     [S_SERIES_CHUNKS_DELETE] = "DELETE FROM chunks WHERE series=?",
-    [S_PRUNE_CHUNKS] = "DELETE FROM chunks WHERE series=? AND day<?",
+    [S_PRUNE_CHUNKS] = "DELETE FROM chunks WHERE day<?",
     [S_CHUNKS_FROM] = "SELECT day, data FROM chunks WHERE series=? AND day>=? ORDER BY day",
     [S_ROWS_FROM] = "SELECT " BUCKET_COLUMNS " FROM buckets WHERE series=? AND minute>=?"
                     " ORDER BY minute",
@@ -136,6 +136,11 @@ struct db {
     int64_t last_change;   /* the change log's last row written */
     struct loaded *forgot; /* (db id, store id) this transaction forgot */
     size_t nforgot, forgot_cap;
+    /* db_newest_minute's last answer, while this connection has changed
+     * no row since (sqlite3_total_changes64 then) and no other can: the
+     * owner's start asks twice (app.c, ingest.c), two scans each time */
+    bool newest_known;
+    int64_t newest, newest_changes;
     char err[256];
 };
 
@@ -679,23 +684,33 @@ int db_prune(struct db *db, int64_t before)
 {
     if (write_rows(db) != 0)
         return -1;
-    /* per series, so the primary key does the work (no extra index) */
-    sqlite3_stmt *s = db->st[S_PRUNE];
-    for (size_t i = 0; i < db->nids; i++) {
-        if (!db->ids[i] || born_now(db, i))
-            continue;
-        /* rows before it, and the chunks of days that end by it (the
-         * day that straddles it keeps its older hours until it does:
-         * db_load trims them) */
-        if (run_pair(db, s, db->ids[i], before) != 0 ||
-            run_pair(db, db->st[S_PRUNE_CHUNKS], db->ids[i], before - CLOCK_DAY + 1) != 0)
-            return -1;
-    }
-    return 0;
+    /* a series whose row this transaction inserted has nothing stored to
+     * prune (born_now): when every series is such (a first read of an
+     * export), there is nothing to scan for */
+    bool stored = false;
+    for (size_t i = 0; i < db->nids && !stored; i++)
+        stored = db->ids[i] && !born_now(db, i);
+    if (!stored)
+        return 0;
+    /* Two plain scans, not two lookups down each series' key: a scan
+     * reads the small rows of both tables once (a chunk's blob is not
+     * looked at), where the lookups cost 0.1 s of every first flush at
+     * 100,000 series. The rows before it go, and the chunks of days that
+     * end by it (the day that straddles it keeps its older hours until it
+     * does: db_load trims them). */
+    sqlite3_stmt *b = db->st[S_PRUNE], *c = db->st[S_PRUNE_CHUNKS];
+    sqlite3_bind_int64(b, 1, before);
+    sqlite3_bind_int64(c, 1, before - CLOCK_DAY + 1);
+    return run(db, b) != 0 || run(db, c) != 0 ? -1 : 0;
 }
 
 int db_newest_minute(struct db *db, int64_t *out)
 {
+    int64_t changes = sqlite3_total_changes64(db->h);
+    if (db->newest_known && !db->viewer && changes == db->newest_changes) {
+        *out = db->newest;
+        return 0;
+    }
     /* Two plain scans, not a step down each series' key: the rows are
      * small (a chunk's blob is not read for its newest), and at 100,000
      * series the per-series lookups took 0.7 s of every start */
@@ -710,7 +725,12 @@ int db_newest_minute(struct db *db, int64_t *out)
     if (*out <= -(INT64_C(1) << 62))
         *out = INT64_MIN; /* no data */
     sqlite3_finalize(q);
-    return rc == SQLITE_ROW ? 0 : fail(db);
+    if (rc != SQLITE_ROW)
+        return fail(db);
+    db->newest_known = true;
+    db->newest = *out;
+    db->newest_changes = changes;
+    return 0;
 }
 
 int db_cursor_put(struct db *db, const char *source, const char *key,

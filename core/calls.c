@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "core/chunk.h"
 #include "lib/xalloc.h"
 
 /* The SQLite results this file does not check, and why they cannot fail:
@@ -19,14 +20,19 @@
 
 #define GEN_CALLS (CALLS_MAX / CALLS_GENERATIONS)
 
-/* A remembered call: what it counted, where. */
+/* A remembered call: what it counted, where. Its count is kept encoded
+ * (core/chunk.h: exact, 10 to 25 bytes where the tally takes 128), so that
+ * an entry is 40 bytes: a restart reads back up to CALLS_MAX of them, and
+ * the pages a bigger entry touched for the first time were most of its
+ * cost. */
 struct entry {
-    struct tally t;        /* its count, as added to the store */
     uint64_t call;         /* the key of its first span: its name in the table */
-    uint64_t counted;      /* the span whose usage t is; 0 = its count is
-                              not known (loaded without it): never replaced */
+    uint64_t counted;      /* the span whose usage its count is; 0 = its count
+                              is not known (loaded without it): never replaced */
     int64_t minute;
     int32_t series;
+    uint32_t tally;        /* its count, as added to the store: at this
+                              offset of its generation's tallies */
     uint8_t score;
 };
 
@@ -35,6 +41,10 @@ struct entry {
 struct gen {
     struct entry *e;
     uint32_t n;             /* entries used, of GEN_CALLS */
+    uint8_t *tallies;      /* the entries' counts, encoded, appended (a
+                              replaced count's old bytes stay until the
+                              generation is cleared) */
+    size_t tlen, tcap;
     uint64_t *keys;        /* open addressing; 0 = empty */
     uint32_t *idx;
     size_t kcap, kcount;
@@ -116,6 +126,7 @@ struct calls *calls_new(void)
 static void gen_clear(struct gen *g)
 {
     g->n = 0;
+    g->tlen = 0;
     g->kcount = 0;
     if (g->keys) {
         memset(g->keys, 0, g->kcap * sizeof *g->keys);
@@ -130,6 +141,7 @@ void calls_free(struct calls *c)
         return;
     for (int i = 0; i < CALLS_GENERATIONS; i++) {
         free(c->g[i].e);
+        free(c->g[i].tallies);
         free(c->g[i].keys);
         free(c->g[i].idx);
         free(c->g[i].filter);
@@ -224,6 +236,14 @@ static void expire(struct calls *c, int64_t now)
 
 /* ---- checking and remembering -------------------------------------------------------- */
 
+/* Entry i of g counted t. */
+static void set_count(struct gen *g, uint32_t i, const struct tally *t)
+{
+    xgrow(&g->tallies, &g->tcap, g->tlen + CHUNK_TALLY_MAX, 1);
+    g->e[i].tally = (uint32_t)g->tlen;
+    g->tlen += chunk_put_tally(g->tallies + g->tlen, t);
+}
+
 enum calls_verdict calls_check(struct calls *c, const struct usage *u, struct calls_ref *ref)
 {
     ref->gen = -1;
@@ -243,10 +263,12 @@ enum calls_verdict calls_check(struct calls *c, const struct usage *u, struct ca
 void calls_counted(const struct calls *c, const struct calls_ref *ref, int *series,
                    int64_t *minute, struct tally *t)
 {
-    const struct entry *e = &c->g[ref->gen].e[ref->entry];
+    const struct gen *g = &c->g[ref->gen];
+    const struct entry *e = &g->e[ref->entry];
     *series = e->series;
     *minute = e->minute;
-    *t = e->t;
+    /* cannot fail: set_count encoded it, in bounds */
+    chunk_get_tally(g->tallies + e->tally, g->tallies + g->tlen, t);
 }
 
 /* A new entry in the newest generation (a full one makes way by dropping
@@ -316,7 +338,7 @@ void calls_remember(struct calls *c, const struct calls_ref *ref, const struct u
     if (ref->verdict == CALLS_BETTER)
         demote(c, e->counted);
     if (counted) {
-        e->t = *t;
+        set_count(g, i, t);
         e->counted = u->dedup_key;
         e->series = series;
         e->minute = minute;
@@ -406,15 +428,16 @@ static void load_row(struct calls *c, struct store *st, sqlite3_stmt *q)
                                (const char *)sqlite3_column_text(q, 10),
                                tier ? tier : STORE_TIER_AS_STORED};
         if (k.provider && k.model && k.tenant) {
-            memset(&e->t, 0, sizeof e->t);
+            struct tally t = {0};
             for (int f = 0; f < TALLY_INTS; f++)
-                *tally_int(&e->t, f) = sqlite3_column_int64(q, 12 + f);
-            e->t.cost = sqlite3_column_double(q, 22);
-            e->t.billed = sqlite3_column_double(q, 23);
+                *tally_int(&t, f) = sqlite3_column_int64(q, 12 + f);
+            t.cost = sqlite3_column_double(q, 22);
+            t.billed = sqlite3_column_double(q, 23);
             /* NULL (a row from before step 9) reads as 0 */
             for (int f = 0; f < TALLY_INTS_6; f++)
-                *tally_int(&e->t, TALLY_INTS + f) = sqlite3_column_int64(q, 24 + f);
-            e->t.reported = sqlite3_column_double(q, 27);
+                *tally_int(&t, TALLY_INTS + f) = sqlite3_column_int64(q, 24 + f);
+            t.reported = sqlite3_column_double(q, 27);
+            set_count(g, i, &t);
             e->series = store_series(st, &k);
             e->minute = sqlite3_column_int64(q, 11);
             e->counted = u.dedup_key;

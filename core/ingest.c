@@ -25,6 +25,10 @@ struct ingest {
     int64_t last_prune;
     int64_t newest;       /* the newest record's time stored, INT64_MIN: none */
     struct ingest_stats stats;
+    /* calls_load: not yet (the first span does it), done, or failed
+     * (calls_err says why; nothing is written any more) */
+    enum { CALLS_UNREAD, CALLS_READ, CALLS_FAILED } calls_state;
+    char calls_err[256];
 };
 
 /* A name as stored: cut to USAGE_NAME_MAX bytes, never empty. Copies only
@@ -125,6 +129,22 @@ static int64_t reference(const struct ingest *in, int64_t now)
     return in->newest != INT64_MIN && in->newest < now ? in->newest : now;
 }
 
+/* The spans remembered in the database, read back before the first span
+ * is checked against them (ingest_start). 0, or -1 once the read failed. */
+static int read_calls(struct ingest *in, int64_t now)
+{
+    if (in->calls_state == CALLS_UNREAD) {
+        in->calls_state = CALLS_READ;
+        if (in->db && calls_load(in->calls, in->db, in->st, now, in->calls_err,
+                                 sizeof in->calls_err) != 0) {
+            in->calls_state = CALLS_FAILED;
+            log_msg(LOG_ERROR, "cannot read the database: %s (nothing more is written: "
+                    "restart spendtop)", in->calls_err);
+        }
+    }
+    return in->calls_state == CALLS_READ ? 0 : -1;
+}
+
 static int put(struct sink *sink, const struct usage *u)
 {
     struct ingest *in = (struct ingest *)sink;
@@ -140,6 +160,8 @@ static int put(struct sink *sink, const struct usage *u)
     }
     struct calls_ref call = {.verdict = CALLS_NEW};
     if (u->dedup_key) {
+        if (read_calls(in, now) != 0)
+            return -1; /* unknown whether counted before: never counted twice */
         enum calls_verdict v = calls_check(in->calls, u, &call);
         if (v == CALLS_SEEN || v == CALLS_SAME) {
             in->stats.duplicates += v == CALLS_SEEN;
@@ -286,8 +308,6 @@ int ingest_start(struct ingest *in, char *err, size_t errlen)
             log_msg(LOG_WARN, "the clock is %" PRId64 " days past the newest data stored: "
                     "nothing is pruned until newer data arrives (is the clock right?)",
                     (now - in->newest) / CLOCK_DAY);
-        if (calls_load(in->calls, in->db, in->st, now, err, errlen) != 0)
-            return -1;
     }
     size_t n = ingest_reprice(in);
     if (n)
@@ -413,6 +433,13 @@ int ingest_flush(struct ingest *in, char *err, size_t errlen)
     }
     if (!ingest_pending(in) && !prune)
         return 0;
+    if (in->calls_state == CALLS_FAILED) {
+        /* spans were refused, their sources' positions moved past them:
+         * committing those positions would lose them */
+        snprintf(err, errlen, "cannot read the database (restart spendtop): %s",
+                 in->calls_err);
+        return -1;
+    }
     if (db_begin(in->db) != 0)
         goto fail;
     /* freed series first: their ids may hold new series already */

@@ -49,9 +49,15 @@ void ingest_free(struct ingest *in);
 /* Price the records put from now on with p (a reloaded price table; the
  * ingest borrows it, the old one may be freed once this returns). */
 void ingest_set_pricing(struct ingest *in, struct pricing *p);
-/* Read back the spans remembered in the database (calls.h), before any
- * record is put, and price what the store holds with the table in force
- * (ingest_reprice). 0, or -1 with the reason in err. */
+/* Before any record is put: find the newest data stored (what pruning is
+ * measured from) and price what the store holds with the table in force
+ * (ingest_reprice). 0, or -1 with the reason in err.
+ * The spans remembered in the database (calls.h) are read back when the
+ * first span is put, not here: a start that gets no new span (a restart,
+ * a second --once, a dashboard's first frame) never spends time on them.
+ * Should that read fail, spans are refused (-1) and every flush from then
+ * on fails saying so, writing nothing: the sources' positions are never
+ * committed past a span that was not counted, and a restart reads again. */
 int ingest_start(struct ingest *in, char *err, size_t errlen);
 /* Spend is the stored tokens priced by the table in force (DESIGN.md §4):
  * price every stored bucket again with p (after a price, an alias or a

@@ -382,6 +382,72 @@ static void test_more_spans_than_remembered_before_one_flush(void **state)
     stop(&x);
 }
 
+/* Another connection renames a column of seen_spans (so that its rows
+ * cannot be read back), or renames it back. */
+static void rename_seen_column(const char *from, const char *to)
+{
+    sqlite3 *h;
+    char sql[200];
+    snprintf(sql, sizeof sql, "ALTER TABLE seen_spans RENAME COLUMN %s TO %s", from, to);
+    assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+}
+
+static int keep_pos(void *ctx, const char *key, const char *value)
+{
+    if (strcmp(key, "pos") == 0)
+        snprintf(ctx, 16, "%s", value);
+    return 0;
+}
+
+/* The remembered spans are read back when the first span arrives, not at
+ * the start: a start whose table of them cannot be read still starts,
+ * counts a record that is no span and writes it. The first span is then
+ * refused (whether it was counted before is unknown), and every flush
+ * from then on fails, writing nothing - not its source's position past
+ * it. Readable again, a restart finds that span counted once. */
+static void test_remembered_spans_are_read_when_the_first_span_arrives(void **state)
+{
+    (void)state;
+    unlink(dbpath);
+    struct proc x;
+    start(&x);
+    struct usage span = sdk();
+    assert_int_equal(put(&x, &span), 1);
+    stop(&x);
+
+    rename_seen_column("tier", "tier_gone");
+    start(&x); /* ingest_start succeeds */
+    struct usage metric = sdk();
+    metric.dedup_key = metric.parent_key = 0;
+    assert_int_equal(put(&x, &metric), 1);
+    char err[256];
+    struct sink *s = ingest_sink(x.in);
+    s->cursor(s, "spans", "pos", "1");
+    assert_int_equal(ingest_flush(x.in, err, sizeof err), 0);
+    assert_int_equal(put(&x, &span), -1);
+    s->cursor(s, "spans", "pos", "2");
+    assert_int_not_equal(ingest_flush(x.in, err, sizeof err), 0);
+    assert_non_null(strstr(err, "restart spendtop"));
+    assert_int_not_equal(ingest_flush(x.in, err, sizeof err), 0);
+    ingest_free(x.in);
+    pricing_free(x.p);
+    store_free(x.st);
+    db_close(x.db);
+
+    rename_seen_column("tier_gone", "tier");
+    start(&x);
+    char pos[16] = "";
+    assert_int_equal(db_cursor_each(x.db, "spans", keep_pos, pos), 0);
+    assert_string_equal(pos, "1");
+    assert_int_equal(put(&x, &span), 0);
+    /* the span once, the metric record once */
+    assert_int_equal(totals(&x).requests, 2);
+    assert_int_equal(totals(&x).input, 2 * 8014);
+    stop(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_what_came_before_the_horizon_is_forgotten),
         cmocka_unit_test(test_a_failed_flush_keeps_the_spans_to_write),
         cmocka_unit_test(test_more_spans_than_remembered_before_one_flush),
+        cmocka_unit_test(test_remembered_spans_are_read_when_the_first_span_arrives),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

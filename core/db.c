@@ -301,10 +301,16 @@ static const struct loaded *find_loaded(const struct loaded *map, size_t n, int6
 static int load_series(struct db *db, struct store *st, struct loaded **map, size_t *n)
 {
     sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db->h, "SELECT count(*) FROM series", -1, &q, NULL) != SQLITE_OK)
+        return fail(db);
+    size_t cap = sqlite3_step(q) == SQLITE_ROW ? (size_t)sqlite3_column_int64(q, 0) : 0;
+    sqlite3_finalize(q);
+    /* a hint: a failed count (a step's error comes back below) reserves none */
+    store_reserve(st, store_series_count(st) + cap);
+    *map = cap ? xmalloc(cap * sizeof **map) : NULL;
     if (sqlite3_prepare_v2(db->h, "SELECT id, source, provider, model, tenant, "
                            "price, tier FROM series ORDER BY id", -1, &q, NULL) != SQLITE_OK)
         return fail(db);
-    size_t cap = 0;
     while (sqlite3_step(q) == SQLITE_ROW) {
         struct series_key k = {
             (const char *)sqlite3_column_text(q, 1),
@@ -352,8 +358,10 @@ static int load_rows(struct db *db, struct store *st, const struct loaded *map, 
                      int64_t since)
 {
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(db->h, "SELECT " BUCKET_COLUMNS " FROM buckets WHERE minute >= ?",
-                           -1, &q, NULL) != SQLITE_OK)
+    /* in key order (the table's own: no sort), each series' rows together
+     * (store_load_bucket) */
+    if (sqlite3_prepare_v2(db->h, "SELECT " BUCKET_COLUMNS " FROM buckets WHERE minute >= ?"
+                           " ORDER BY series, minute", -1, &q, NULL) != SQLITE_OK)
         return fail(db);
     sqlite3_bind_int64(q, 1, since);
     int rc;

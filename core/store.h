@@ -127,6 +127,9 @@ void store_free(struct store *st);
  * Key strings are copied (interned). Never fails: past the caps names are
  * folded (above). */
 int store_series(struct store *st, const struct series_key *key);
+/* Room for n series at least, made at once (a load that knows how many
+ * it reads: growing by doubling copied and touched twice the memory). */
+void store_reserve(struct store *st, size_t n);
 /* One past the highest id ever given: ids run 0 .. count - 1, and those
  * of freed series are not live (skip them). */
 size_t store_series_count(const struct store *st);

@@ -741,6 +741,34 @@ int db_newest_minute(struct db *db, int64_t *out)
     return 0;
 }
 
+int db_prices_applied(struct db *db, bool *known, uint64_t *fp)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db->h, "SELECT fingerprint FROM prices_applied WHERE id=1", -1, &q,
+                           NULL) != SQLITE_OK)
+        return fail(db);
+    int rc = sqlite3_step(q);
+    *known = rc == SQLITE_ROW;
+    *fp = *known ? (uint64_t)sqlite3_column_int64(q, 0) : 0;
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(db);
+}
+
+int db_put_prices_applied(struct db *db, bool known, uint64_t fp)
+{
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db->h, known ? "INSERT OR REPLACE INTO prices_applied(id, "
+                                          "fingerprint) VALUES(1, ?)"
+                                        : "DELETE FROM prices_applied",
+                           -1, &s, NULL) != SQLITE_OK)
+        return fail(db);
+    if (known)
+        sqlite3_bind_int64(s, 1, (int64_t)fp);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : fail(db);
+}
+
 int db_cursor_put(struct db *db, const char *source, const char *key,
                   const char *value)
 {

@@ -76,6 +76,13 @@ int db_prune(struct db *db, int64_t before);
  * -1 (db_error). */
 int db_newest_minute(struct db *db, int64_t *out);
 
+/* Which price table the stored spend was priced by (pricing_fingerprint):
+ * *known false when that is not known. 0 or -1 (db_error). */
+int db_prices_applied(struct db *db, bool *known, uint64_t *fp);
+/* Within the transaction that writes what it priced: the stored spend is
+ * priced by fp (known), or by no one table (not known). */
+int db_put_prices_applied(struct db *db, bool known, uint64_t fp);
+
 /* Collector cursors: small strings a collector needs to resume (a file
  * offset, the last polled bucket). */
 int db_cursor_put(struct db *db, const char *source, const char *key,

@@ -47,11 +47,16 @@ const char *ingest_tier(const struct usage *u);
 struct ingest *ingest_new(struct store *st, struct db *db, struct pricing *p);
 void ingest_free(struct ingest *in);
 /* Price the records put from now on with p (a reloaded price table; the
- * ingest borrows it, the old one may be freed once this returns). */
+ * ingest borrows it, the old one may be freed once this returns). Until
+ * ingest_reprice, the stored spend is priced by no one table (so the next
+ * flush says, and a start then prices it all again). */
 void ingest_set_pricing(struct ingest *in, struct pricing *p);
 /* Before any record is put: find the newest data stored (what pruning is
  * measured from) and price what the store holds with the table in force
- * (ingest_reprice). 0, or -1 with the reason in err.
+ * (ingest_reprice) - unless the database says that very table priced it
+ * (pricing_fingerprint, written with what each reprice priced: a restart
+ * with unchanged prices does not walk every stored bucket). 0, or -1 with
+ * the reason in err.
  * The spans remembered in the database (calls.h) are read back when the
  * first span is put, not here: a start that gets no new span (a restart,
  * a second --once, a dashboard's first frame) never spends time on them.
@@ -64,7 +69,8 @@ int ingest_start(struct ingest *in, char *err, size_t errlen);
  * discount was added, or a newer table loaded). Billed and reported
  * amounts never change; a series stored before tiers were
  * (STORE_TIER_AS_STORED) keeps its cost unless it was unpriced. Changed
- * buckets are written at the next flush. Returns how many changed. */
+ * buckets are written at the next flush, and with them that p priced
+ * them (db_put_prices_applied). Returns how many changed. */
 size_t ingest_reprice(struct ingest *in);
 struct sink *ingest_sink(struct ingest *in);
 

@@ -353,6 +353,18 @@ static int rows_to_chunks(sqlite3 *h, char *err, size_t errlen)
     "DROP TABLE seen_spans;"                                                       \
     "ALTER TABLE seen_spans_v12 RENAME TO seen_spans;"
 
+/* ---- version 13 ------------------------------------------------------------------- */
+
+/* Which price table the stored spend was priced by (pricing_fingerprint,
+ * core/ingest.c), written in the transaction that writes what it priced:
+ * a start with the same table need not price every stored bucket again.
+ * No row: not known (a database from before, or a table changed and not
+ * yet applied), so the next start prices everything again. */
+#define STEP_13_PRICES_APPLIED                                                     \
+    "CREATE TABLE IF NOT EXISTS prices_applied("                                   \
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"                                     \
+    "  fingerprint INTEGER NOT NULL);"
+
 /* THE list: step i takes version i to i + 1. Append only (schema.h). */
 static const struct step steps[] = {
     {"the store's series and buckets, the collectors' cursors", STEP_1_STORE},
@@ -368,6 +380,7 @@ static const struct step steps[] = {
     {"series keyed by price tier, for prices applied at read", STEP_10_SERIES_TIER},
     {"sealed hours as compact day chunks", STEP_11_CHUNKS},
     {"the remembered spans in arrival order", STEP_12_SEEN_SPANS_BY_ARRIVAL},
+    {"the price table the stored spend was priced by", STEP_13_PRICES_APPLIED},
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof *steps))

@@ -48,7 +48,28 @@ struct pricing {
     struct hmap memo;        /* "provider\x1fmodel" -> struct match */
     char origin[48];         /* the table: "default <date>" or "table <hash>" */
     int overrides;           /* fields, aliases and discounts configured */
+    uint64_t fp;             /* pricing_fingerprint: every change, folded */
 };
+
+/* How pricing_cost prices tokens: a change of that code changes what a
+ * table's fingerprint stands for. Bump it with any such change. */
+#define PRICING_COST_REVISION 1
+
+/* Fold one change (its kind, its arguments, each ended by a NUL) into
+ * p's fingerprint. */
+static void fold(struct pricing *p, const char *kind, const char *a, const char *b,
+                 const void *bytes, size_t n)
+{
+    const char *parts[] = {kind, a ? a : "", b ? b : ""};
+    for (int i = 0; i < 3; i++) {
+        const unsigned char *c = (const unsigned char *)parts[i];
+        do {
+            p->fp = (p->fp ^ *c) * 0x100000001b3u; /* FNV-1a, 64 bits */
+        } while (*c++);
+    }
+    for (size_t i = 0; i < n; i++)
+        p->fp = (p->fp ^ ((const unsigned char *)bytes)[i]) * 0x100000001b3u;
+}
 
 /* The LiteLLM file pricing/default_prices.json was derived from (DESIGN.md §4). */
 #define PRICING_DEFAULT_DATE "2026-07-24"
@@ -190,8 +211,12 @@ bool pricing_is_price_field(const char *field)
 
 struct pricing *pricing_new(void)
 {
-    return xcalloc(1, sizeof(struct pricing));
+    struct pricing *p = xcalloc(1, sizeof(struct pricing));
+    p->fp = 0xcbf29ce484222325u ^ PRICING_COST_REVISION;
+    return p;
 }
+
+uint64_t pricing_fingerprint(const struct pricing *p) { return p->fp; }
 
 static void free_memo(struct pricing *p)
 {
@@ -202,6 +227,7 @@ void pricing_clear(struct pricing *p)
 {
     hmap_free(&p->entries, free);
     free_memo(p);
+    fold(p, "clear", NULL, NULL, NULL, 0);
 }
 
 void pricing_free(struct pricing *p)
@@ -257,6 +283,8 @@ int pricing_load_json(struct pricing *p, const char *json, size_t len,
         cJSON_Delete(root);
         return -1;
     }
+    uint64_t text = hmap_hash(json, len);
+    fold(p, "json", NULL, NULL, &text, sizeof text);
     int n = 0;
     const cJSON *entry;
     cJSON_ArrayForEach(entry, root) {
@@ -275,7 +303,7 @@ int pricing_load_json(struct pricing *p, const char *json, size_t len,
     cJSON_Delete(root);
     free_memo(p);
     snprintf(p->origin, sizeof p->origin, "table %08llx",
-             (unsigned long long)(hmap_hash(json, len) & 0xffffffffu));
+             (unsigned long long)(text & 0xffffffffu));
     return n;
 }
 
@@ -303,6 +331,7 @@ bool pricing_override(struct pricing *p, const char *model, const char *field,
         return false;
     price_set(entry_for(p, model), field, value);
     free_memo(p);
+    fold(p, "override", model, field, &value, sizeof value);
     p->overrides++;
     return true;
 }
@@ -314,6 +343,7 @@ void pricing_set_discount(struct pricing *p, const char *provider,
     if (!*slot)
         *slot = xmalloc(sizeof(double));
     *(double *)*slot = fraction;
+    fold(p, "discount", provider, NULL, &fraction, sizeof fraction);
     p->overrides++;
 }
 
@@ -324,6 +354,7 @@ void pricing_add_alias(struct pricing *p, const char *reported,
     free(*slot);
     *slot = xstrdup(table_key);
     free_memo(p);
+    fold(p, "alias", reported, table_key, NULL, 0);
     p->overrides++;
 }
 

@@ -57,6 +57,14 @@ void pricing_set_discount(struct pricing *p, const char *provider,
 void pricing_add_alias(struct pricing *p, const char *reported,
                        const char *table_key);
 
+/* A 64-bit name of the table's content: of everything done to it since
+ * pricing_new, in order (each table text loaded, cleared, each override,
+ * discount and alias), and of how pricing_cost prices (a revision in
+ * pricing.c). Two tables made the same way price any tokens the same;
+ * any change to one changes it (but for a hash collision). What spend
+ * stored in a database was priced by (core/ingest.h). */
+uint64_t pricing_fingerprint(const struct pricing *p);
+
 /* The prices in force, for the header and the snapshot: the table
  * ("default <date of the LiteLLM file>" or "table <hash of its text>")
  * and how many overrides, aliases and discounts were configured:

@@ -294,6 +294,123 @@ static void test_a_clock_far_ahead_prunes_nothing(void **state)
     db_close(db);
 }
 
+/* One process's start on dbpath with prices p: the store it loads, its
+ * ingest started. */
+static struct ingest *start_with(struct db *db, struct pricing *p, struct store **st)
+{
+    char err[256];
+    *st = store_new();
+    assert_int_equal(db_load(db, *st, clock_now() - STORE_RETENTION), 0);
+    struct ingest *in = ingest_new(*st, db, p);
+    assert_int_equal(ingest_start(in, err, sizeof err), 0);
+    return in;
+}
+
+/* A cost changed behind spendtop's back, in every stored row. */
+static void set_stored_cost(struct db *db, double usd)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "UPDATE buckets SET cost = %.17g", usd);
+    assert_int_equal(sqlite3_exec(db_handle(db), sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* gpt-4o-mini with the default table's 1.5e-7 input price, or 1e-6 */
+static struct pricing *gpt_4o_mini_priced(double input_usd)
+{
+    char err[256];
+    struct pricing *p = pricing_new();
+    assert_true(pricing_load_default(p, err, sizeof err) > 0);
+    if (input_usd != 1.5e-7)
+        assert_true(pricing_override(p, "gpt-4o-mini", "input_cost_per_token", input_usd));
+    return p;
+}
+
+/* The stored spend was priced by the table in force: a restart with the
+ * same table does not price it again (so a cost changed behind spendtop's
+ * back stays as it is), a restart with another table does, and says so
+ * with what it priced (the next start with that table prices nothing). */
+static void test_a_restart_with_the_same_table_prices_nothing_again(void **state)
+{
+    (void)state;
+    char err[256];
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct pricing *p = gpt_4o_mini_priced(1.5e-7), *q = gpt_4o_mini_priced(1e-6);
+    struct store *st;
+    struct ingest *in = start_with(db, p, &st);
+    struct usage u = record("acme", "gpt-4o-mini", NOW - 100, 1000);
+    assert_int_equal(ingest_sink(in)->put(ingest_sink(in), &u), 1);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    ingest_free(in);
+    store_free(st);
+    struct tally t;
+
+    set_stored_cost(db, 12345);
+    in = start_with(db, p, &st);
+    totals(st, &t);
+    assert_close(t.cost, 12345, 1e-9);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    ingest_free(in);
+    store_free(st);
+
+    /* 500 uncached input x 1e-6 + 500 cache reads x 7.5e-8 + 10 output x
+     * 6e-7 = 5e-4 + 3.75e-5 + 6e-6 */
+    in = start_with(db, q, &st);
+    totals(st, &t);
+    assert_close(t.cost, 5.435e-4, 1e-12);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    ingest_free(in);
+    store_free(st);
+
+    set_stored_cost(db, 54321);
+    in = start_with(db, q, &st);
+    totals(st, &t);
+    assert_close(t.cost, 54321, 1e-9);
+    ingest_free(in);
+    store_free(st);
+    pricing_free(p);
+    pricing_free(q);
+    db_close(db);
+}
+
+/* The table a start priced everything with is written with what it
+ * priced, in one transaction: when that flush fails, the next start with
+ * that table prices everything again. */
+static void test_a_reprice_not_written_is_done_again(void **state)
+{
+    (void)state;
+    char err[256];
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct pricing *p = gpt_4o_mini_priced(1.5e-7), *q = gpt_4o_mini_priced(1e-6);
+    struct store *st;
+    struct ingest *in = start_with(db, p, &st);
+    struct usage u = record("acme", "gpt-4o-mini", NOW - 100, 1000);
+    assert_int_equal(ingest_sink(in)->put(ingest_sink(in), &u), 1);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    ingest_free(in);
+    store_free(st);
+
+    in = start_with(db, q, &st); /* priced again, not yet written */
+    struct db *other = db_open(dbpath, err, sizeof err);
+    assert_int_equal(db_begin(other), 0);
+    assert_int_not_equal(ingest_flush(in, err, sizeof err), 0);
+    db_rollback(other);
+    db_close(other);
+    ingest_free(in);
+    store_free(st);
+
+    in = start_with(db, q, &st);
+    struct tally t;
+    totals(st, &t);
+    assert_close(t.cost, 5.435e-4, 1e-12); /* as above */
+    ingest_free(in);
+    store_free(st);
+    pricing_free(p);
+    pricing_free(q);
+    db_close(db);
+}
+
 /* A record dated more than USAGE_FUTURE_MAX past the clock, or with a count
  * outside 0..USAGE_COUNT_MAX, is refused (-1) and says why; one just
  * inside both is counted. */
@@ -753,6 +870,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kill_during_flush_keeps_cursor_and_data_in_step, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune_removes_old_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_clock_far_ahead_prunes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_restart_with_the_same_table_prices_nothing_again,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_reprice_not_written_is_done_again, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_future_and_impossible_records_are_refused, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_batched_rows_all_land_or_none, setup, teardown),

@@ -407,6 +407,43 @@ static void test_the_prices_in_force_are_named(void **state)
     pricing_free(d);
 }
 
+/* A table's fingerprint names its content: two tables made the same way
+ * share it, and each kind of change (another text, an override, a
+ * discount, an alias, a clear) gives another. */
+static void test_the_fingerprint_changes_with_every_change(void **state)
+{
+    char err[256];
+    struct pricing *q = pricing_new();
+    assert_int_equal(pricing_load_json(q, table, strlen(table), err, sizeof err), 8);
+    assert_true(pricing_fingerprint(q) == pricing_fingerprint(*state));
+    uint64_t seen[6];
+    int n = 0;
+    seen[n++] = pricing_fingerprint(q);
+    assert_true(pricing_override(q, "m-basic", "input_cost_per_token", 1e-6));
+    seen[n++] = pricing_fingerprint(q);
+    pricing_set_discount(q, "openai", 0.1);
+    seen[n++] = pricing_fingerprint(q);
+    pricing_add_alias(q, "router", "m-basic");
+    seen[n++] = pricing_fingerprint(q);
+    pricing_clear(q);
+    seen[n++] = pricing_fingerprint(q);
+    assert_int_equal(pricing_load_json(q, "{}", 2, err, sizeof err), 0);
+    seen[n++] = pricing_fingerprint(q);
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++)
+            assert_true(seen[i] != seen[j]);
+    /* the same override again: the same steps, the same name */
+    struct pricing *r = pricing_new();
+    assert_int_equal(pricing_load_json(r, table, strlen(table), err, sizeof err), 8);
+    assert_true(pricing_override(r, "m-basic", "input_cost_per_token", 1e-6));
+    assert_true(pricing_fingerprint(r) == seen[1]);
+    /* another value is another table */
+    assert_true(pricing_override(r, "m-basic", "input_cost_per_token", 2e-6));
+    assert_true(pricing_fingerprint(r) != seen[1]);
+    pricing_free(r);
+    pricing_free(q);
+}
+
 /* Entries copied from the real LiteLLM table of 2026-07-24
  * (tests/fixtures/prices-tiers-2026-07-24.json). */
 static struct pricing *tiers_table(void)
@@ -498,6 +535,8 @@ int main(void)
         cmocka_unit_test(test_priority_and_flex_prices_from_the_real_table),
         cmocka_unit_test(test_272k_tiers_and_long_context_groups_from_the_real_table),
         cmocka_unit_test_setup_teardown(test_the_prices_in_force_are_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_fingerprint_changes_with_every_change, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_input_and_output_terms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_reads_and_both_cache_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_cache_reads_price_all_input_in_full, setup, teardown),

@@ -186,10 +186,7 @@ static enum app_open_result load_state(struct app *a, const char *db_path, struc
     store_watch(a->store, store_changing, a);
     /* the retention back from the newest data, never past it (a clock far
      * ahead loads what is stored, and the ingest prunes none of it) */
-    int64_t newest, now = clock_now();
-    if (db_newest_minute(a->db, &newest) != 0 ||
-        db_load(a->db, a->store, (newest != INT64_MIN && newest < now ? newest : now) -
-                                     STORE_RETENTION) != 0) {
+    if (db_load_recent(a->db, a->store, clock_now()) != 0) {
         strbuf_printf(errs, "cannot load the database %s: %s\n", db_path, db_error(a->db));
         return APP_FAILED;
     }

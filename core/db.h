@@ -41,6 +41,11 @@ const char *db_error(const struct db *db);
 /* Load every series and the buckets that start at or after since into st
  * (which should be empty). Returns 0 or -1. */
 int db_load(struct db *db, struct store *st, int64_t since);
+/* What an owner's start loads: every series and the buckets of the
+ * retention back from the newest data stored, or from now when that is
+ * earlier (a clock far ahead loads what is stored), found in the same
+ * read (db_newest_minute then answers without reading again). 0 or -1. */
+int db_load_recent(struct db *db, struct store *st, int64_t now);
 
 int db_begin(struct db *db);
 int db_commit(struct db *db);

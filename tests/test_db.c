@@ -411,6 +411,52 @@ static void test_a_reprice_not_written_is_done_again(void **state)
     db_close(db);
 }
 
+/* An owner's start loads the retention back from the newest data stored
+ * (a bucket older than that, not yet pruned, is not loaded, and a clock
+ * far ahead drops nothing), or from now when the clock is behind the data; and it knows the newest minute
+ * without reading it again. */
+static void test_a_start_loads_the_retention_back_from_the_newest_data(void **state)
+{
+    (void)state;
+    char err[256];
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct store *st = store_new();
+    struct series_key k = {"spans", "openai", "m", "acme", ""};
+    int id = store_series(st, &k);
+    struct tally old = {.requests = 1, .input = 7}, recent = {.requests = 1, .input = 100};
+    assert_int_equal(db_begin(db), 0);
+    assert_int_equal(db_put_bucket(db, st, id, NOW - 9 * 86400, &old), 0);
+    assert_int_equal(db_put_bucket(db, st, id, NOW - 120, &recent), 0);
+    assert_int_equal(db_commit(db), 0);
+    store_free(st);
+
+    st = store_new();
+    assert_int_equal(db_load_recent(db, st, NOW), 0);
+    struct tally t;
+    totals(st, &t);
+    assert_int_equal(t.input, 100);
+    int64_t newest;
+    assert_int_equal(db_newest_minute(db, &newest), 0);
+    assert_int_equal(newest, NOW - 120);
+    store_free(st);
+
+    /* a clock nine days ahead: still the retention back from the data */
+    st = store_new();
+    assert_int_equal(db_load_recent(db, st, NOW + 9 * 86400), 0);
+    totals(st, &t);
+    assert_int_equal(t.input, 100);
+    store_free(st);
+
+    /* a clock ten days behind: the retention back from it holds both */
+    st = store_new();
+    assert_int_equal(db_load_recent(db, st, NOW - 10 * 86400 + 3600), 0);
+    totals(st, &t);
+    assert_int_equal(t.input, 107);
+    store_free(st);
+    db_close(db);
+}
+
 /* A record dated more than USAGE_FUTURE_MAX past the clock, or with a count
  * outside 0..USAGE_COUNT_MAX, is refused (-1) and says why; one just
  * inside both is counted. */
@@ -870,6 +916,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kill_during_flush_keeps_cursor_and_data_in_step, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune_removes_old_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_clock_far_ahead_prunes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_start_loads_the_retention_back_from_the_newest_data,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_restart_with_the_same_table_prices_nothing_again,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_reprice_not_written_is_done_again, setup,

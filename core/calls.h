@@ -29,8 +29,8 @@
  * went to (calls_flush within the ingest's flush), so a crash can neither
  * keep a count whose span is forgotten nor forget a span whose count was
  * kept. A restart reads the rows back (calls_load). Memory grows with the
- * calls remembered, to about 22 MB at CALLS_MAX (a count kept encoded, core/chunk.h:
- * 34 MB when it was a struct tally).
+ * calls remembered, to about 28 MB resident at CALLS_MAX (a count kept
+ * encoded, core/chunk.h: 41 MB when it was a struct tally).
  */
 #ifndef SPENDTOP_CALLS_H
 #define SPENDTOP_CALLS_H

@@ -133,6 +133,7 @@ echo "$ing $flo $again $dbsize" | awk '{
     printf "  2nd --once  %8.3f s  peak RSS %7.1f MiB  (target <= 1 s)\n", $5, $6 / 1024
     printf "  database    %8.1f MiB\n", $7 / 1048576 }'
 echo "  store loaded: $loaded"
+bench/first_frame.sh "100,000 series" "$BUILD/spendtop" -c "$cc" --db "$cdb" --now "$now"
 bench/idle.sh "100,000 series, dashboard" "$idle" "$BUILD/spendtop" -c "$cc" --db "$cdb" --now "$now"
 READY="collecting from" bench/idle.sh "100,000 series, daemon" "$idle" \
     "$BUILD/spendtop" --daemon --no-hooks -c "$cc" --db "$cdb" --now "$now"

@@ -55,6 +55,49 @@ enum {
     OPT_VERSION, OPT_DEMO, OPT_ONCE, OPT_JSON, OPT_DAEMON, OPT_CHECK,
 };
 
+/* The modes of "Running it" (README): the option that chose one, so a
+ * second is refused by name rather than silently winning (--check-config
+ * --daemon would otherwise start a daemon). */
+static const char *mode_flag;
+
+static int mode_option(int ch, struct app_options *o, enum mode *mode)
+{
+    static const struct { int ch; const char *flag; enum mode mode; } modes[] = {
+        {OPT_DEMO, "--demo", MODE_TUI}, /* the dashboard, on synthetic data */
+        {OPT_ONCE, "--once", MODE_ONCE},
+        {OPT_DAEMON, "--daemon", MODE_DAEMON},
+        {OPT_CHECK, "--check-config", MODE_CHECK},
+    };
+    size_t i = 0;
+    while (modes[i].ch != ch)
+        i++;
+    if (mode_flag && strcmp(mode_flag, modes[i].flag) != 0) {
+        fprintf(stderr, "spendtop: %s and %s are different modes: choose one\n", mode_flag,
+                modes[i].flag);
+        return 2;
+    }
+    mode_flag = modes[i].flag;
+    *mode = modes[i].mode;
+    o->demo |= ch == OPT_DEMO;
+    return 0;
+}
+
+/* Arguments left after the options: none is expected (`prices` is a mode
+ * of its own, and comes first). */
+static int check_operands(int argc, char **argv)
+{
+    if (optind >= argc)
+        return 0;
+    if (mode_flag && strcmp(argv[optind], "prices") == 0) {
+        fprintf(stderr, "spendtop: %s and prices are different modes: choose one "
+                "(spendtop prices ... comes first)\n", mode_flag);
+        return 2;
+    }
+    fprintf(stderr, "spendtop: unexpected argument '%s'\n", argv[optind]);
+    fputs(usage_text, stderr);
+    return 2;
+}
+
 /* ---- output ----------------------------------------------------------------- */
 
 static bool stdout_closed;
@@ -291,21 +334,18 @@ int main(int argc, char **argv)
         case OPT_NO_COLOR: no_color = true; break;
         case OPT_ASCII: ascii = true; break;
         case OPT_VERSION: printf("spendtop %s\n", SPENDTOP_VERSION); return output_done(0);
-        case OPT_DEMO: o.demo = true; break;
-        case OPT_ONCE: mode = MODE_ONCE; break;
         case OPT_JSON: json = true; break;
-        case OPT_DAEMON: mode = MODE_DAEMON; break;
-        case OPT_CHECK: mode = MODE_CHECK; break;
+        case OPT_DEMO: case OPT_ONCE: case OPT_DAEMON: case OPT_CHECK:
+            if (mode_option(ch, &o, &mode) != 0)
+                return 2;
+            break;
         default:
             fputs(usage_text, stderr);
             return 2;
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "spendtop: unexpected argument '%s'\n", argv[optind]);
-        fputs(usage_text, stderr);
+    if (check_operands(argc, argv) != 0)
         return 2;
-    }
     if (json && mode != MODE_ONCE) {
         fprintf(stderr, "spendtop: --json goes with --once\n");
         return 2;

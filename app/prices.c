@@ -721,12 +721,19 @@ static int parse_args(int argc, char **argv, struct prices_args *a)
         {"config", required_argument, NULL, 'c'}, {"db", required_argument, NULL, 'd'},
         {"provider", required_argument, NULL, 'p'}, {"unpriced", no_argument, NULL, 'u'},
         {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
+        /* the other modes (README "Running it"), refused by name */
+        {"once", no_argument, NULL, 'm'}, {"daemon", no_argument, NULL, 'm'},
+        {"check-config", no_argument, NULL, 'm'}, {"demo", no_argument, NULL, 'm'},
         {NULL, 0, NULL, 0},
     };
-    int ch;
+    int ch, at;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "c:h", longopts, &at)) != -1) {
         switch (ch) {
+        case 'm':
+            fprintf(stderr, "spendtop: prices and --%s are different modes: choose one\n",
+                    longopts[at].name);
+            return 2;
         case 'c': a->config = optarg; break;
         case 'd': a->db = optarg; break;
         case 'p': a->provider = optarg; break;

@@ -1,0 +1,39 @@
+#!/bin/sh
+# cli.sh - the command line refuses what it cannot mean, by name, with exit
+# status 2, before anything starts: two modes of README "Running it"
+# (--check-config --daemon must not start a daemon).
+set -eu
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $1"; exit 1; }
+cat > "$dir/config.toml" <<TOML
+[[source]]
+name = "spans"
+type = "otel_file"
+path = "$dir/none*.json"
+TOML
+# refused ARGS... FIRST SECOND - exit 2, one line naming both, no database
+refused() {
+    second=$1; first=$2; shift 2
+    rc=0
+    timeout 10 "$SPENDTOP" "$@" -c "$dir/config.toml" --db "$dir/state.db" --no-hooks \
+        > "$dir/out.txt" 2> "$dir/err.txt" < /dev/null || rc=$?
+    [ "$rc" = 2 ] || fail "$* exited $rc: $(cat "$dir/err.txt")"
+    [ "$(wc -l < "$dir/err.txt")" = 1 ] || fail "$* said: $(cat "$dir/err.txt")"
+    grep -q -e "$first and $second are different modes" "$dir/err.txt" \
+        || fail "$* said: $(cat "$dir/err.txt")"
+    [ ! -e "$dir/state.db" ] || fail "$* made the database"
+}
+refused --daemon --check-config --check-config --daemon
+refused --daemon --once --once --daemon
+refused --once --daemon --daemon --once
+refused --once --demo --demo --once
+refused --check-config --once --once --json --check-config
+refused --demo --daemon --daemon --demo
+refused prices --once --once prices
+refused --once prices prices --once
+refused --daemon prices prices --unpriced --daemon
+# one mode given twice is still that mode
+"$SPENDTOP" --check-config --check-config -c "$dir/config.toml" > /dev/null \
+    || fail "--check-config twice"
+echo "cli: ok"

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "alerts/outbox.h"
 #include "alerts/rules.h"
@@ -104,9 +106,11 @@ static bool parse_on(struct settings_ctx *c, const struct setting *k,
 
 static void check_command(struct settings_ctx *c, const struct toml_value *v, void *settings)
 {
-    const struct hook_settings *h = settings;
+    struct hook_settings *h = settings;
     if (h->argc == 0)
         settings_error(c, v, "'command' must not be empty");
+    h->command_line = toml_line(v);
+    h->command_col = toml_col(v);
 }
 
 static void check_shell(struct settings_ctx *c, const struct toml_value *v, void *settings)
@@ -166,6 +170,52 @@ void hooks_settings_load(struct settings_ctx *c, const struct toml_value *t,
     settings_load(c, t, hook_keys, h, "[[hook]]");
     if (!toml_table_get(t, "command") && !toml_table_get(t, "shell"))
         settings_error(c, t, "[[hook]] needs 'command' (an argv array) or 'shell'");
+}
+
+/* path names an executable regular file (a directory is "executable"
+ * too, to access()). */
+static bool is_executable(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* name (no '/') in a directory of $PATH, as execvp looks: unset is
+ * glibc's default, an empty entry is the current directory. */
+static bool on_path(const char *name)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/bin:/usr/bin";
+    for (const char *p = path;; ) {
+        size_t n = strcspn(p, ":");
+        char full[4096];
+        if (n == 0)
+            snprintf(full, sizeof full, "%s", name);
+        else
+            snprintf(full, sizeof full, "%.*s/%s", (int)n, p, name);
+        if (is_executable(full))
+            return true;
+        if (p[n] == '\0')
+            return false;
+        p += n + 1;
+    }
+}
+
+bool hooks_settings_check_command(const struct hook_settings *h, const char *file,
+                                  struct strbuf *out)
+{
+    if (h->argc == 0)
+        return true;
+    const char *prog = h->argv[0];
+    bool bare = strchr(prog, '/') == NULL;
+    if (bare ? on_path(prog) : is_executable(prog))
+        return true;
+    strbuf_printf(out, "%s:%d:%d: [[hook]] %s: command '%s' %s\n", file, h->command_line,
+                  h->command_col, hook_name(h), prog,
+                  bare ? "is not an executable file in any directory of $PATH"
+                       : "is not an executable file");
+    return false;
 }
 
 void hooks_settings_free(struct hook_settings *h)

@@ -50,6 +50,7 @@ struct hook_settings {
     const char *min_severity;   /* "warning" (or NULL) | "critical" */
     int64_t timeout;            /* seconds */
     int64_t attempts;
+    int command_line, command_col; /* where 'command' is in the file */
 };
 
 /* Every default into h (zeroed by the caller). */
@@ -58,6 +59,14 @@ void hooks_settings_init(struct hook_settings *h);
 void hooks_settings_load(struct settings_ctx *c, const struct toml_value *t,
                          struct hook_settings *h);
 void hooks_settings_free(struct hook_settings *h);
+/* Whether h's command can start here: false, with "FILE:LINE:COL: why"
+ * appended to out, when command[0] has a '/' and is not an executable
+ * file, or is a bare name that no directory of $PATH holds as one (the
+ * search uv_spawn's execvp makes, with the environment a hook inherits).
+ * A typo there would otherwise surface only when an alert fires. A shell
+ * hook is not looked into (its command is /bin/sh's to find). */
+bool hooks_settings_check_command(const struct hook_settings *h, const char *file,
+                                  struct strbuf *out);
 /* The [[hook]] section of config.example.toml. */
 void hooks_settings_example(struct strbuf *out);
 

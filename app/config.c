@@ -552,6 +552,14 @@ bool config_check_sources(const struct config *cfg, struct strbuf *errors)
     return false;
 }
 
+bool config_check_hooks(const struct config *cfg, struct strbuf *out)
+{
+    bool ok = true;
+    for (size_t i = 0; i < cfg->nhooks; i++)
+        ok &= hooks_settings_check_command(&cfg->hooks[i], cfg->path ? cfg->path : "-", out);
+    return ok;
+}
+
 static void free_sources(struct config *cfg)
 {
     for (size_t i = 0; i < cfg->nsources; i++)

@@ -99,6 +99,11 @@ char *config_find(const char *explicit_path);
  * nothing would show $0.00 where the truth is "unknown". */
 bool config_check_sources(const struct config *cfg, struct strbuf *errors);
 
+/* Every [[hook]] whose command cannot start here (hooks_settings_check_
+ * command): false, with a FILE:LINE:COL: line for each appended to out.
+ * --check-config fails on it; a daemon starts and logs it. */
+bool config_check_hooks(const struct config *cfg, struct strbuf *out);
+
 /* Where state lives: $XDG_STATE_HOME/spendtop or ~/.local/state/spendtop,
  * where ~ is $HOME or, without one, the user's home directory from the
  * password database (/tmp/spendtop-UID only when there is neither). */

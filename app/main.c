@@ -144,7 +144,9 @@ static int check_config(const char *explicit_path)
     /* no file: the defaults, which have no source, so the check below says
      * where we looked */
     struct config *cfg = path ? config_load(path, &errs) : config_defaults();
-    if (!cfg || !config_check_sources(cfg, &errs)) {
+    /* a hook that cannot start is an error here (a deploy gated on this
+     * check stops), a warning at a daemon's start (run) */
+    if (!cfg || !config_check_sources(cfg, &errs) || !config_check_hooks(cfg, &errs)) {
         fputs(strbuf_str(&errs), stderr);
         strbuf_free(&errs);
         config_free(cfg);
@@ -228,6 +230,19 @@ static int run_viewer(const char *db_path, const char *log_path, const struct ap
     return rc;
 }
 
+/* A daemon starts with a hook that cannot (its other hooks and its
+ * collecting still work), and says so in the log. */
+static void warn_hooks(const struct config *cfg)
+{
+    struct strbuf errs = {0};
+    if (!config_check_hooks(cfg, &errs)) {
+        const char *s = strbuf_str(&errs);
+        for (const char *nl; (nl = strchr(s, '\n')); s = nl + 1)
+            log_msg(LOG_WARN, "%.*s", (int)(nl - s), s);
+    }
+    strbuf_free(&errs);
+}
+
 /* The app in its mode, or a viewer of another's database. */
 static int run(enum mode mode, struct app_options *o, bool json,
                const struct tui_options *to)
@@ -262,6 +277,7 @@ static int run(enum mode mode, struct app_options *o, bool json,
     strbuf_free(&errs);
     switch (mode) {
     case MODE_DAEMON:
+        warn_hooks(a.cfg);
         rc = daemon_run(&a);
         break;
     case MODE_ONCE:

@@ -373,6 +373,11 @@ static int unpriced(struct pricing *p, const char *db_path)
 {
     struct used u;
     char err[512];
+    /* no database is not "every model is priced (0 models)" */
+    if (access(db_path, F_OK) != 0) {
+        fprintf(stderr, "spendtop: no database at %s\n", db_path);
+        return 1;
+    }
     if (used_load(db_path, &u, err, sizeof err) != 0) {
         fprintf(stderr, "spendtop: %s\n", err);
         return 1;

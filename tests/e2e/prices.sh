@@ -50,6 +50,13 @@ grep -q "matched    nothing: unpriced" "$dir/out" || fail "$(cat "$dir/out")"
 grep -q "^openai/mystery-1: 1 requests, 500 input, 50 output tokens" "$dir/out" \
     || fail "--unpriced: $(cat "$dir/out")"
 [ "$(wc -l < "$dir/out")" -eq 1 ] || fail "--unpriced listed priced models: $(cat "$dir/out")"
+# no database is not "every model is priced (0 models)", and is not made
+rc=0
+"$SPENDTOP" prices -c "$dir/config.toml" --db "$dir/none/such.db" --unpriced \
+    > "$dir/out" 2> "$dir/err" || rc=$?
+[ $rc -eq 1 ] || fail "--unpriced without a database exited $rc: $(cat "$dir/out")"
+grep -q "^spendtop: no database at $dir/none/such.db$" "$dir/err" || fail "$(cat "$dir/err")"
+[ ! -s "$dir/out" ] && [ ! -e "$dir/none" ] || fail "--unpriced made $dir/none or said $(cat "$dir/out")"
 
 # ---- the tables the server offers ----
 python3 - "$dir/www" <<'PY'

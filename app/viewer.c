@@ -347,6 +347,7 @@ static void host_facts(void *ctx, struct host_facts *out)
         .reasoning_factor = v->facts.reasoning_factor,
     };
     snprintf(out->note, sizeof out->note, "%s", v->note);
+    out->gone = !v->owner && !v->waiting;
 }
 
 /* A request to the owner; false (msg says why) when it cannot be made. */

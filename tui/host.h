@@ -46,6 +46,10 @@ struct host_facts {
     /* Said in the header after the sources, e.g. "attached to daemon
      * (pid 812)"; empty for a dashboard that collects itself. */
     char note[96];
+    /* Attached to a daemon that is gone (none collects these figures
+     * now): the header says GONE where it would say LIVE, and the note
+     * (when it went) comes first, where a narrow terminal still shows it. */
+    bool gone;
 };
 
 struct host_ops {

@@ -1,6 +1,6 @@
 /* pane_header.c - the top line: sources and their health, the host's note
- * (a viewer's "attached to daemon (pid N)"), clock, window, live or
- * paused. */
+ * (a viewer's "attached to daemon (pid N)"), clock, window, live, paused or
+ * gone (a viewer's daemon). */
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +29,16 @@ static int header_store_notes(struct pane *p, const struct tui_ctx *c, int x, in
     return x;
 }
 
+/* The host's note at x if now (it goes before the sources when the daemon
+ * is gone, after them otherwise). Returns the next column. */
+static int header_note(struct pane *p, const struct tui_ctx *c, int x, int limit, bool now)
+{
+    if (!now || !c->facts->note[0] || x >= limit)
+        return x;
+    pane_text(p, c, 0, x, limit - x, c->facts->gone ? ROLE_BAD : ROLE_HEADER, c->facts->note);
+    return x + (int)strlen(c->facts->note) + 2;
+}
+
 static void header_draw(struct pane *p, const struct tui_ctx *c)
 {
     WINDOW *w = p->win;
@@ -40,17 +50,20 @@ static void header_draw(struct pane *p, const struct tui_ctx *c)
     wattroff(w, th->attr[ROLE_HEADER]);
 
     /* right side first: it must always show */
+    bool gone = c->facts->gone;
+    int state_role = gone ? ROLE_BAD : c->paused ? ROLE_WARN : ROLE_HEADER;
     char right[160], clock[48], win[16];
     fmt_clock(clock, sizeof clock, c->now);
     fmt_window(win, sizeof win, c->view->window);
     const char *sep = th->ascii ? "|" : "\xe2\x94\x82";
     snprintf(right, sizeof right, " %s%s window %s %s %s %s %s ",
              c->view->baseline_days ? "" : "learning ", sep, win, sep, clock, sep,
-             c->paused ? "PAUSED" : "LIVE");
+             gone ? "GONE" : c->paused ? "PAUSED" : "LIVE");
     char tmp[SANITIZE_MAX];
     int rcols = sanitize_text_ex(right, tmp, sizeof tmp, p->w, th->ascii);
     int x = 10;
     int limit = p->w - rcols - 1;
+    x = header_note(p, c, x, limit, gone);
     for (size_t i = 0; i < c->view->nsources && x < limit; i++) {
         const struct view_source *s = &c->view->sources[i];
         int role = strcmp(s->status, "ok") == 0 ? ROLE_GOOD
@@ -74,14 +87,11 @@ static void header_draw(struct pane *p, const struct tui_ctx *c)
     }
     /* where the figures come from, when not from this process: before the
      * store's notes, which matter less when the line is short */
-    if (c->facts->note[0] && x < limit) {
-        pane_text(p, c, 0, x, limit - x, ROLE_HEADER, c->facts->note);
-        x += (int)strlen(c->facts->note) + 2;
-    }
+    x = header_note(p, c, x, limit, !gone);
     header_store_notes(p, c, x, limit);
-    wattron(w, th->attr[c->paused ? ROLE_WARN : ROLE_HEADER]);
+    wattron(w, th->attr[state_role]);
     mvwaddstr(w, 0, p->w - rcols, tmp);
-    wattroff(w, th->attr[c->paused ? ROLE_WARN : ROLE_HEADER]);
+    wattroff(w, th->attr[state_role]);
 }
 
 const struct pane_ops pane_header = {

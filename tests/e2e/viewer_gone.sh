@@ -1,0 +1,75 @@
+#!/bin/sh
+# viewer_gone.sh - a viewer whose daemon died, in real tmux at 80x24: the
+# header says GONE where it said LIVE, and when it went, at 80 columns
+# (the note after the sources was cut off there, LIVE still showing).
+#
+# Waiting is on what the screen shows, polled every 0.1 s up to a deadline.
+set -eu
+dir=$(mktemp -d)
+T="tmux -L spendtop-gone-$$ -f /dev/null"
+daemon=""
+cleanup() {
+    [ -n "$daemon" ] && kill -9 $daemon 2>/dev/null
+    $T kill-server 2>/dev/null
+    [ -n "${KEEP:-}" ] || rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE
+export XDG_STATE_HOME="$dir/state" HOME="$dir"
+export TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8
+
+screen() { $T capture-pane -p -t "$1" 2>/dev/null; }
+fail() {
+    echo "FAIL: $1"
+    echo "---- v:"; screen v || true
+    echo "---- daemon:"; tail -20 "$dir/daemon.err" 2>/dev/null || true
+    exit 1
+}
+header() { screen v | head -1; }
+wait_header() { # wait_header PATTERN: the top line matches (grep -E)
+    i=0
+    while [ $i -lt 150 ]; do
+        header | grep -Eq -- "$1" && return 0
+        sleep 0.1; i=$((i + 1))
+    done
+    fail "timed out waiting for the header to show: $1"
+}
+
+python3 tests/e2e/alerts_export.py "$dir/spans.json"
+T0=1795176000  # alerts_export.py's T: 2026-11-20T12:00:00Z
+cat > "$dir/config.toml" <<TOML
+[[source]]
+name = "spans"
+type = "otel_file"
+path = "$dir/spans*.json"
+tenant_attribute = "tenant.id"
+TOML
+db=$dir/state.db
+"$SPENDTOP" --daemon --no-hooks -c "$dir/config.toml" --db "$db" --now $T0 2>"$dir/daemon.err" &
+daemon=$!
+i=0
+until [ "$(cat "$db.lock" 2>/dev/null)" = "$daemon" ]; do
+    i=$((i + 1)); [ $i -lt 200 ] || fail "the daemon did not take the database"
+    kill -0 $daemon 2>/dev/null || fail "the daemon died"
+    sleep 0.05
+done
+$T new-session -d -s keep "exec cat"
+$T new-session -d -s v -x 80 -y 24 \
+    "$SPENDTOP -c $dir/config.toml --db $db --now $T0; echo EXIT=\$?; exec cat"
+wait_header "LIVE *$"
+# the history read (8 days: a baseline, no "learning" in the header)
+i=0
+until screen v | grep -q "^│globex "; do
+    i=$((i + 1)); [ $i -lt 300 ] || fail "the viewer never showed the history"
+    sleep 0.1
+done
+header | grep -q "GONE" && fail "GONE while the daemon runs"
+
+kill -9 $daemon
+wait $daemon 2>/dev/null || true
+daemon=""
+wait_header "GONE *$"
+header | grep -Eq "daemon gone since [0-9]{2}:[0-9]{2}:[0-9]{2}" \
+    || fail "the header does not say since when: $(header)"
+header | grep -q "LIVE" && fail "LIVE with the daemon gone: $(header)"
+echo "viewer_gone: ok"

@@ -767,9 +767,10 @@ static int host_silence(void *ctx, const char *alert_id, char *msg, size_t len)
     return app_silence(host_app(ctx), alert_id, msg, len);
 }
 
-static void host_poll_now(void *ctx)
+static void host_poll_now(void *ctx, char *msg, size_t len)
 {
     app_poll_now(host_app(ctx));
+    snprintf(msg, len, "polling every source now");
 }
 
 static const struct host_ops app_host_ops = {

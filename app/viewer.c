@@ -387,10 +387,11 @@ static int host_silence(void *ctx, const char *alert_id, char *msg, size_t len)
     return rc;
 }
 
-static void host_poll_now(void *ctx)
+static void host_poll_now(void *ctx, char *msg, size_t len)
 {
-    char msg[160];
-    if (!ask(ctx, "poll", "", msg, sizeof msg))
+    if (ask(ctx, "poll", "", msg, len))
+        snprintf(msg, len, "asked the daemon to poll every source now");
+    else
         log_msg(LOG_WARN, "%s", msg);
 }
 

@@ -72,8 +72,9 @@ struct host_ops {
     /* Silence the alert with this id for its repeat interval. Returns 0,
      * or -1 (unknown id); msg says what happened, for the footer. */
     int (*silence)(void *ctx, const char *alert_id, char *msg, size_t len);
-    /* Poll every source now (the R key). */
-    void (*poll_now)(void *ctx);
+    /* Poll every source now (the R key); msg says what happened, for the
+     * footer (a viewer with no daemon to ask polls nothing). */
+    void (*poll_now)(void *ctx, char *msg, size_t len);
 };
 
 struct host {

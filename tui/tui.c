@@ -497,10 +497,12 @@ static bool dashboard_key(struct tui *t, int ch)
         t->paused = !t->paused;
         t->need_view = !t->paused;
         return true;
-    case 'R':
-        t->host->ops->poll_now(t->host->ctx);
-        set_status(t, "polling every source now");
+    case 'R': {
+        char msg[160];
+        t->host->ops->poll_now(t->host->ctx, msg, sizeof msg);
+        set_status(t, msg);
         return true;
+    }
     case '/':
         t->filter_pane = t->focus == P_MODELS ? P_MODELS : P_TENANTS;
         t->focus = t->filter_pane;

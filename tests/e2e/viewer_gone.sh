@@ -1,7 +1,8 @@
 #!/bin/sh
 # viewer_gone.sh - a viewer whose daemon died, in real tmux at 80x24: the
 # header says GONE where it said LIVE, and when it went, at 80 columns
-# (the note after the sources was cut off there, LIVE still showing).
+# (the note after the sources was cut off there, LIVE still showing); R
+# says there is no daemon to ask, not "polling every source now".
 #
 # Waiting is on what the screen shows, polled every 0.1 s up to a deadline.
 set -eu
@@ -72,4 +73,13 @@ wait_header "GONE *$"
 header | grep -Eq "daemon gone since [0-9]{2}:[0-9]{2}:[0-9]{2}" \
     || fail "the header does not say since when: $(header)"
 header | grep -q "LIVE" && fail "LIVE with the daemon gone: $(header)"
+
+# R: nothing can poll; the footer says so
+$T send-keys -t v R
+i=0
+until screen v | tail -1 | grep -q "no daemon to ask: daemon gone since"; do
+    i=$((i + 1)); [ $i -lt 50 ] || fail "R did not say there is no daemon to ask"
+    sleep 0.1
+done
+screen v | grep -q "polling every source" && fail "R said it polls with no daemon"
 echo "viewer_gone: ok"

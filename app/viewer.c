@@ -475,3 +475,27 @@ void viewer_free(struct viewer *v)
     free(v->path);
     free(v);
 }
+
+void viewer_explain_busy(const char *db_path, char *err, size_t errlen)
+{
+    long pid = lockfile_owner(db_path);
+    char why[512];
+    struct db *db = pid > 0 ? db_open_viewer(db_path, why, sizeof why) : NULL;
+    if (!db)
+        return;
+    struct owner_facts f;
+    int rc = owner_read(db, &f);
+    db_close(db);
+    if (rc < 0)
+        return;
+    /* the row is the lock holder's, not a predecessor's */
+    if (rc == 0 && f.pid == pid) {
+        if (strcmp(f.mode, "dashboard") == 0)
+            snprintf(err, errlen, "%s is in use by another spendtop (a dashboard, pid %ld: "
+                     "quit it first), which collects and alerts for it", db_path, pid);
+        else if (strcmp(f.mode, "once") == 0)
+            snprintf(err, errlen, "%s is in use by another spendtop (--once, pid %ld: "
+                     "let it finish first), which collects for it", db_path, pid);
+    }
+    owner_facts_free(&f);
+}

@@ -44,4 +44,11 @@ void viewer_view(struct viewer *v, const struct host_scope *scope, bool sparklin
 const struct host *viewer_host(struct viewer *v);
 void viewer_free(struct viewer *v);
 
+/* A daemon refused db_path (lockfile_take said LOCKFILE_BUSY, err its
+ * message): when the owner's row, written by the lock holder, says it is a
+ * dashboard or --once, err is rewritten to say so and what to do (under
+ * systemd the daemon would otherwise restart every few seconds while
+ * someone's dashboard holds the database). Otherwise err is left as it is. */
+void viewer_explain_busy(const char *db_path, char *err, size_t errlen);
+
 #endif

@@ -5,11 +5,13 @@
 # names the database by a symlink, by a hard link or after the lock file
 # was deleted (the lock is on the database file's identity); --once
 # attaches to it as a viewer; a database of its own works alongside; a
-# daemon killed with SIGKILL leaves no stale lock.
+# daemon killed with SIGKILL leaves no stale lock. A daemon refused by a
+# dashboard (in real tmux) says it is a dashboard and to quit it first.
 set -eu
 dir=$(mktemp -d)
 daemon=""
-trap '[ -n "$daemon" ] && kill -9 $daemon 2>/dev/null; rm -rf "$dir"' EXIT
+T="tmux -L spendtop-db-owner-$$ -f /dev/null"
+trap '[ -n "$daemon" ] && kill -9 $daemon 2>/dev/null; $T kill-server 2>/dev/null; rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $1"; exit 1; }
 cat > "$dir/config.toml" <<TOML
 [[source]]
@@ -86,4 +88,22 @@ wait $daemon 2>/dev/null || true
 daemon=""
 "$SPENDTOP" --once --json -c "$dir/config.toml" --db "$dir/state.db" >/dev/null 2>"$dir/after.err" ||
     fail "the database stayed locked after the owner died: $(cat "$dir/after.err")"
+
+# a dashboard owns the database: a daemon says so, and what to do
+$T new-session -d -s dash -x 100 -y 30 \
+    "TERM=xterm-256color $SPENDTOP -c $dir/config.toml --db $dir/dash.db; exec cat"
+i=0  # until the dashboard has written its owner row
+until [ "$(python3 -c 'import sqlite3, sys
+try: print(sqlite3.connect(sys.argv[1]).execute("SELECT mode FROM owner").fetchone()[0])
+except Exception: pass' "$dir/dash.db" 2>/dev/null)" = dashboard ]; do
+    i=$((i + 1)); [ $i -lt 200 ] || fail "the dashboard did not take its database"
+    sleep 0.05
+done
+dash=$(cat "$dir/dash.db.lock")
+rc=0
+timeout 10 "$SPENDTOP" --daemon -c "$dir/config.toml" --db "$dir/dash.db" \
+    >"$dir/second.out" 2>"$dir/second.err" || rc=$?
+[ $rc -eq 1 ] || fail "a daemon on a dashboard's database exited $rc"
+grep -q "dash.db is in use by another spendtop (a dashboard, pid $dash: quit it first)" \
+    "$dir/second.err" || fail "no clear message: $(cat "$dir/second.err")"
 echo "db_owner: ok"

@@ -62,7 +62,9 @@ static const struct setting general_keys[] = {
      .example = "\"/var/lib/spendtop/spendtop.db\"",
      .doc = "default: spendtop.db in $XDG_STATE_HOME/spendtop or ~/.local/state/spendtop"},
     {.name = "log", .type = SETTING_STRING, .offset = offsetof(struct config, log_path),
-     .example = "\"/var/log/spendtop.log\"", .doc = "default: spendtop.log next to the db"},
+     .example = "\"/var/log/spendtop.log\"",
+     .doc = "the dashboard's log (a daemon and --once log to stderr); default: spendtop.log "
+            "in $XDG_STATE_HOME/spendtop or ~/.local/state/spendtop, wherever --db puts the db"},
     {0},
 };
 

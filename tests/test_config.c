@@ -131,6 +131,37 @@ static void test_state_dir_follows_xdg(void **state)
     setenv("HOME", "/home/oncall", 1);
 }
 
+/* The log is in the state directory whatever [general] db says, and the
+ * example says so (it said "next to the db"). */
+static void test_log_default_is_in_the_state_dir_as_documented(void **state)
+{
+    (void)state;
+    setenv("XDG_STATE_HOME", "/srv/state", 1);
+    struct config *c = config_defaults();
+    assert_string_equal(c->log_path, "/srv/state/spendtop/spendtop.log");
+    config_free(c);
+    struct strbuf errs = {0};
+    c = load("[general]\ndb = \"/elsewhere/x.db\"\n[[source]]\nname = \"d\"\n"
+             "type = \"demo\"\n", &errs);
+    assert_non_null(c);
+    assert_string_equal(c->log_path, "/srv/state/spendtop/spendtop.log");
+    config_free(c);
+    strbuf_free(&errs);
+    unsetenv("XDG_STATE_HOME");
+    struct strbuf ex = {0};
+    config_write_example(&ex);
+    const char *line = strstr(strbuf_str(&ex), "# log = ");
+    assert_non_null(line);
+    const char *end = strstr(line, "\n\n");
+    assert_non_null(end);
+    char doc[512];
+    snprintf(doc, sizeof doc, "%.*s", (int)(end - line), line);
+    assert_null(strstr(doc, "next to the db"));
+    assert_non_null(strstr(doc, "$XDG_STATE_HOME/spendtop"));
+    assert_non_null(strstr(doc, "wherever --db"));
+    strbuf_free(&ex);
+}
+
 static void test_example_config_loads_with_every_default(void **state)
 {
     (void)state;
@@ -505,6 +536,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_state_dir_follows_xdg),
+        cmocka_unit_test_setup_teardown(test_log_default_is_in_the_state_dir_as_documented, setup,
+                                        teardown),
         cmocka_unit_test(test_example_config_loads_with_every_default),
         cmocka_unit_test_setup_teardown(test_a_full_config, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_keys_say_where_and_what_was_meant, setup, teardown),

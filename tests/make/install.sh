@@ -45,6 +45,18 @@ while read -r opt; do
     roff=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
     grep -q -e "\\\\-\\\\-$roff\\b" "$page" || fail "spendtop(1) does not describe --$opt"
 done < "$dir/options"
+# and `spendtop prices`: its options, its commands, the tables it stores
+grep -o '{"[a-z-]*", [a-z_]*, NULL' app/prices.c | sed 's/{"\([a-z-]*\)".*/\1/' > "$dir/options"
+[ "$(wc -l < "$dir/options")" -ge 6 ] || fail "cannot read the options of app/prices.c"
+while read -r opt; do
+    roff=$(printf '%s' "$opt" | sed 's/-/\\\\-/g')
+    grep -q -e "\\\\-\\\\-$roff\\b" "$page" || fail "spendtop(1) does not describe prices --$opt"
+done < "$dir/options"
+grep -q '^\.B spendtop prices update' "$page" || fail "spendtop(1) has no prices in its SYNOPSIS"
+for f in prices.json prices.previous.json; do
+    sed -n '/^\.SH FILES/,/^\.SH [A-Z]/p' "$page" | grep -q "^\.I $f\$" ||
+        fail "spendtop(1) has no $f under FILES"
+done
 for sig in SIGHUP SIGTERM SIGINT SIGUSR1 SIGUSR2; do
     grep -q "$sig" "$page" || fail "spendtop(1) does not describe $sig"
 done

@@ -401,7 +401,10 @@ static void on_tick(uv_timer_t *h)
 
 static void set_status(struct tui *t, const char *msg)
 {
-    snprintf(t->status, sizeof t->status, "%s", msg);
+    /* messages quote untrusted names (a silenced alert's scope names a
+     * tenant from spans): made safe here, once, for the footer */
+    sanitize_text_ex(msg, t->status, sizeof t->status, (int)sizeof t->status - 1,
+                     t->theme.ascii);
     t->status_until = clock_now() + 4;
 }
 

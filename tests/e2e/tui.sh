@@ -185,11 +185,24 @@ open(d + "/spans.json", "w").write(json.dumps(
     {"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}) + "\n")
 open(d + "/config.toml", "w").write(
     '[[source]]\nname = "spans"\ntype = "otel_file"\npath = "%s/spans.json"\n' % d)
+# a budget of that tenant, nearly spent: its forecast alert names it, and
+# silencing it puts the name in the footer's message
+open(d + "/budget.toml", "w").write(open(d + "/config.toml").read() +
+    '[[budget]]\nscope = %s\nperiod = "day"\namount_usd = 0.0002\n'
+    % json.dumps("tenant:evil\x1b[31mRED\x1b]0;pwned\x07"))
 PY
 start "$SPENDTOP -c $dir/config.toml --db $dir/evil.db --now 2026-11-20T12:00:00Z"
 wait_for 'evil\\x1b\[31mRED'
 screen | grep -q 'pwned' && ! screen | grep -q 'x1b\]0;pwned\\x07' && fail "the title sequence was not escaped"
 [ "$($T display -p -t s '#{pane_title}')" != "pwned" ] || fail "the terminal title was set from a tenant name"
+$T send-keys -t s q
+wait_for "^EXIT=0"
+$T kill-session -t s
+start "$SPENDTOP -c $dir/budget.toml --db $dir/evil2.db --now 2026-11-20T12:00:00Z"
+wait_for 'budget_forecast'
+$T send-keys -t s Tab Tab a
+wait_for 'silenced.*evil\\x1b\[31mRED'
+[ "$($T display -p -t s '#{pane_title}')" != "pwned" ] || fail "the footer set the terminal title from a tenant name"
 $T send-keys -t s q
 wait_for "^EXIT=0"
 echo "tui: ok"

@@ -238,32 +238,8 @@ bool hist_write(struct hist *h, int64_t ts, const struct tally *t, bool set)
 
 void hist_sum(const struct hist *h, int64_t t0, int64_t t1, struct tally *out)
 {
-    if (t1 <= t0)
-        return;
-    /* whole hours from their rollups; the ragged edges minute by minute.
-     * Minute starts are whole minutes, so "start >= t0" holds for every
-     * minute of an hour starting at or after t0 */
-    int64_t h0 = hour_of(t0 + CLOCK_HOUR - 1);
-    int64_t h1 = hour_of(t1);
-    struct rec r = rec_start(h);
-    struct chunk_bucket b[CHUNK_MINUTES];
-    while (rec_next(h, &r) && r.hour < t1) {
-        if (r.hour + CLOCK_HOUR <= t0)
-            continue;
-        if (r.hour >= h0 && r.hour + CLOCK_HOUR <= h1) {
-            chunk_hour_sum(h->data + r.body, r.len, out);
-            continue;
-        }
-        int n = 0;
-        if (chunk_get_hour(h->data + r.body, r.len, r.hour, b, &n) != 0)
-            continue;
-        for (int i = 0; i < n; i++)
-            if (b[i].minute >= t0 && b[i].minute < t1)
-                tally_add(out, &b[i].t);
-    }
-    for (int i = 0; i < h->nopen; i++)
-        if (h->open[i].minute >= t0 && h->open[i].minute < t1)
-            tally_add(out, &h->open[i].t);
+    const int64_t iv[1][2] = {{t0, t1}};
+    hist_sum_many(h, iv, 1, out);
 }
 
 /* The span [*lo, *hi) that the non-empty intervals of iv cover. */
@@ -278,8 +254,11 @@ static void span_of(const int64_t (*iv)[2], int n, int64_t *lo, int64_t *hi)
         }
 }
 
-/* Each record is decoded at most once (its rollup for the intervals it
- * lies wholly in, its minutes for those whose edge cuts it): a view sums
+/* Whole hours from their rollups, the ragged edges minute by minute (a
+ * minute's start is whole, so "start >= t0" holds for every minute of an
+ * hour that starts at or after t0). Each record is decoded at most once
+ * (its rollup for the intervals it lies wholly in, its minutes for those
+ * whose edge cuts it): a view sums
  * a series over a dozen intervals, and walking the stream once per
  * interval was most of a view at 100,000 series. */
 void hist_sum_many(const struct hist *h, const int64_t (*iv)[2], int n, struct tally *out)

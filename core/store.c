@@ -622,16 +622,10 @@ void store_hourly(const struct store *st, int id, int64_t t0, int n,
     hist_hourly(&st->series[id].h, t0, n, out);
 }
 
-static int first_minute(void *ctx, const struct chunk_bucket *b)
-{
-    *(int64_t *)ctx = b->minute;
-    return 1; /* the first is all we want */
-}
-
 int64_t store_next_minute(const struct store *st, int id, int64_t t)
 {
-    int64_t m = INT64_MAX;
-    hist_each(&st->series[id].h, t, INT64_MAX, first_minute, &m);
+    int64_t m;
+    hist_next_many(&st->series[id].h, &t, 1, &m);
     return m;
 }
 

@@ -217,8 +217,8 @@ static size_t group_add(struct groups *g, const char *a, const char *b)
         return (size_t)((intptr_t)*slot - 1);
     size_t i = g->n++;
     if (g->n > g->cap) {
-        size_t cap = g->cap ? g->cap * 2 : 16;
-        g->acc = xrealloc(g->acc, cap * sizeof *g->acc);
+        size_t old = g->cap, cap = g->cap ? g->cap * 2 : 16;
+        g->acc = xresize_big(g->acc, old * sizeof *g->acc, cap * sizeof *g->acc);
         g->a = xrealloc(g->a, cap * sizeof *g->a);
         g->b = xrealloc(g->b, cap * sizeof *g->b);
         g->price = xrealloc(g->price, cap * sizeof *g->price);
@@ -302,8 +302,9 @@ static void pair_add(struct pairs *g, size_t owner, size_t model, const struct t
     } else {
         i = g->n++;
         if (g->n > g->cap) {
+            size_t old = g->cap;
             g->cap = g->cap ? g->cap * 2 : 16;
-            g->cost = xrealloc(g->cost, g->cap * sizeof *g->cost);
+            g->cost = xresize_big(g->cost, old * sizeof *g->cost, g->cap * sizeof *g->cost);
             g->owner = xrealloc(g->owner, g->cap * sizeof *g->owner);
         }
         memset(&g->cost[i], 0, sizeof g->cost[i]);
@@ -318,7 +319,7 @@ static void pair_add(struct pairs *g, size_t owner, size_t model, const struct t
 static void pairs_free(struct pairs *g)
 {
     imap_free(&g->index);
-    free(g->cost);
+    xfree_big(g->cost, g->cap * sizeof *g->cost);
     free(g->owner);
 }
 
@@ -326,7 +327,7 @@ static void groups_free(struct groups *g)
 {
     hmap_free(&g->index, NULL);
     imap_free(&g->memo);
-    free(g->acc);
+    xfree_big(g->acc, g->cap * sizeof *g->acc);
     free(g->a);
     free(g->b);
     free(g->price);

@@ -42,11 +42,12 @@ static void grow(struct imap *m)
 {
     struct imap old = *m;
     m->cap = old.cap ? old.cap * 2 : 64;
-    m->slots = xcalloc(m->cap, sizeof *m->slots);
+    m->slots = xresize_big(NULL, 0, m->cap * sizeof *m->slots);
+    memset(m->slots, 0, m->cap * sizeof *m->slots);
     for (size_t i = 0; i < old.cap; i++)
         if (old.slots[i].used)
             *find(m, old.slots[i].a, old.slots[i].b) = old.slots[i];
-    free(old.slots);
+    xfree_big(old.slots, old.cap * sizeof *old.slots);
 }
 
 size_t *imap_put(struct imap *m, uint64_t a, uint64_t b, bool *created)
@@ -74,6 +75,6 @@ void imap_clear(struct imap *m)
 
 void imap_free(struct imap *m)
 {
-    free(m->slots);
+    xfree_big(m->slots, m->cap * sizeof *m->slots);
     memset(m, 0, sizeof *m);
 }

@@ -1,9 +1,11 @@
 /* xalloc.c - allocation that cannot fail (see xalloc.h). */
 #include "lib/xalloc.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static void (*fatal_hook)(void);
 
@@ -67,4 +69,48 @@ void xgrow(void *items_ptr, size_t *cap, size_t need, size_t elem)
         out_of_memory((size_t)-1);
     *items = xrealloc(*items, ncap * elem);
     *cap = ncap;
+}
+
+enum { HUGE = 2u << 20 };
+
+static size_t huge_len(size_t n) { return (n + HUGE - 1) / HUGE * HUGE; }
+
+/* n bytes (n >= HUGE), mapped at a 2 MiB boundary so that whole huge
+ * pages fit: map a huge page more than needed and give back the ends. */
+static void *map_huge(size_t n)
+{
+    size_t len = huge_len(n);
+    char *m = mmap(NULL, len + HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        out_of_memory(n);
+    size_t head = (HUGE - (uintptr_t)m % HUGE) % HUGE;
+    if (head)
+        munmap(m, head);
+    munmap(m + head + len, HUGE - head);
+#ifdef MADV_HUGEPAGE
+    /* advice: refused (no THP in this kernel), the pages are small ones */
+    (void)madvise(m + head, len, MADV_HUGEPAGE);
+#endif
+    return m + head;
+}
+
+void xfree_big(void *p, size_t n)
+{
+    if (n < HUGE)
+        free(p);
+    else if (p)
+        munmap(p, huge_len(n));
+}
+
+void *xresize_big(void *p, size_t old_n, size_t n)
+{
+    if (n < HUGE && old_n < HUGE)
+        return xrealloc(p, n);
+    if (old_n >= HUGE && huge_len(n) == huge_len(old_n))
+        return p;
+    void *q = n < HUGE ? xmalloc(n) : map_huge(n);
+    if (p)
+        memcpy(q, p, old_n < n ? old_n : n);
+    xfree_big(p, old_n);
+    return q;
 }

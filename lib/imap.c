@@ -38,16 +38,28 @@ bool imap_get(const struct imap *m, uint64_t a, uint64_t b, size_t *val)
     return s->used;
 }
 
-static void grow(struct imap *m)
+/* Rehash into cap slots (a power of two, more than twice the count). */
+static void rehash(struct imap *m, size_t cap)
 {
     struct imap old = *m;
-    m->cap = old.cap ? old.cap * 2 : 64;
+    m->cap = cap;
     m->slots = xresize_big(NULL, 0, m->cap * sizeof *m->slots);
     memset(m->slots, 0, m->cap * sizeof *m->slots);
     for (size_t i = 0; i < old.cap; i++)
         if (old.slots[i].used)
             *find(m, old.slots[i].a, old.slots[i].b) = old.slots[i];
     xfree_big(old.slots, old.cap * sizeof *old.slots);
+}
+
+static void grow(struct imap *m) { rehash(m, m->cap ? m->cap * 2 : 64); }
+
+void imap_reserve(struct imap *m, size_t n)
+{
+    size_t cap = m->cap ? m->cap : 64;
+    while (n * 2 > cap)
+        cap *= 2;
+    if (cap > m->cap)
+        rehash(m, cap);
 }
 
 size_t *imap_put(struct imap *m, uint64_t a, uint64_t b, bool *created)

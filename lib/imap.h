@@ -31,6 +31,9 @@ bool imap_get(const struct imap *m, uint64_t a, uint64_t b, size_t *val);
 /* The value slot of (a, b), created (set to 0) if missing; *created says
  * which. The pointer is valid until the next imap_put. */
 size_t *imap_put(struct imap *m, uint64_t a, uint64_t b, bool *created);
+/* Room for n keys without growing (a caller that knows how many will come
+ * spares the rehash of each doubling). */
+void imap_reserve(struct imap *m, size_t n);
 size_t imap_count(const struct imap *m);
 void imap_clear(struct imap *m);
 void imap_free(struct imap *m);

@@ -45,10 +45,37 @@ static void test_keys_found_across_growth(void **state)
     assert_false(imap_get(&m, 1, 2, &v));
 }
 
+/* imap_reserve keeps what is there, and n keys then go in without a
+ * rehash (the table does not move). */
+static void test_reserve_keeps_keys_and_room(void **state)
+{
+    (void)state;
+    struct imap m = {0};
+    bool created;
+    for (uint64_t a = 0; a < 10; a++)
+        *imap_put(&m, a, 1, &created) = (size_t)a;
+    imap_reserve(&m, 5000);
+    assert_true(m.cap >= 10000);
+    const struct imap_slot *table = m.slots;
+    for (uint64_t a = 0; a < 10; a++) {
+        size_t v = 0;
+        assert_true(imap_get(&m, a, 1, &v));
+        assert_int_equal(v, a);
+    }
+    for (uint64_t a = 10; a < 5000; a++)
+        *imap_put(&m, a, 1, &created) = (size_t)a;
+    assert_ptr_equal(m.slots, table);
+    assert_int_equal(imap_count(&m), 5000);
+    imap_reserve(&m, 10); /* never shrinks */
+    assert_ptr_equal(m.slots, table);
+    imap_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keys_found_across_growth),
+        cmocka_unit_test(test_reserve_keeps_keys_and_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -173,6 +173,23 @@ static enum app_open_result take_database(struct app *a, const struct app_option
     return APP_OPENED;
 }
 
+/* Stage 2 for a config that cannot run (errors, or nothing to collect):
+ * a daemon's figures may still be shown; without an owner the errors
+ * stand, and nothing is left behind (lockfile_take would create the
+ * database and its lock file for a process that is about to refuse). */
+static enum app_open_result attach_only(struct app *a, const struct app_options *o,
+                                        struct strbuf *errs)
+{
+    const char *db_path = o->db_path ? o->db_path : a->cfg->db_path;
+    if (o->may_attach && lockfile_owner(db_path) > 0) {
+        a->attach_path = xstrdup(db_path);
+        return APP_ATTACH;
+    }
+    if (!a->config_errors)
+        config_check_sources(a->cfg, errs);
+    return APP_BAD_CONFIG;
+}
+
 static void store_changing(void *ctx, int id);
 
 /* Stage 3: what the owner keeps - the database, the store loaded from
@@ -252,10 +269,10 @@ enum app_open_result app_open(struct app *a, const struct app_options *o, struct
         clock_set(o->now, o->once);
     const char *db_path;
     enum app_open_result rc = load_config(a, o, errs);
+    if (rc == APP_OPENED && (a->config_errors || !a->cfg->nsources))
+        return attach_only(a, o, errs);
     if (rc == APP_OPENED)
         rc = take_database(a, o, &db_path, errs);
-    if (rc == APP_OPENED && a->config_errors)
-        return APP_BAD_CONFIG; /* no daemon to view: the errors stand */
     if (rc != APP_OPENED)
         return rc;
     if (!config_check_sources(a->cfg, errs))

@@ -38,6 +38,12 @@ env -u SPENDTOP_CONFIG HOME="$dir/empty" "$SPENDTOP" --once --json --db "$dir/no
 [ $rc -eq 2 ] || { echo "FAIL: --once with no config exited $rc"; exit 1; }
 grep -q "no config file found" "$dir/none.err" || { echo "FAIL: $(cat "$dir/none.err")"; exit 1; }
 [ -s "$dir/none.out" ] && { echo "FAIL: a snapshot of nothing was printed"; exit 1; }
+# and it leaves nothing behind: neither a database nor its lock file, here
+# or in the default state directory
+[ ! -e "$dir/none.db" ] && [ ! -e "$dir/none.db.lock" ] ||
+    { echo "FAIL: --once with no config created $(ls "$dir" | grep none.db)"; exit 1; }
+env -u SPENDTOP_CONFIG HOME="$dir/empty" XDG_STATE_HOME="$dir/xdg" "$SPENDTOP" --once     >/dev/null 2>&1 && { echo "FAIL: --once with no config succeeded"; exit 1; }
+[ ! -e "$dir/xdg" ] || { echo "FAIL: --once with no config made $(find "$dir/xdg")"; exit 1; }
 # a source that never succeeded (the export is not there): money unknown,
 # not $0.00, and the source says why
 sed "s|export\*.json|missing-*.json|" "$dir/config.toml" > "$dir/missing.toml"

@@ -13,6 +13,7 @@
 #include "collectors/sources.h"
 #include "core/window.h"
 #include "lib/clock.h"
+#include "lib/log.h"
 #include "lib/settings.h"
 #include "lib/toml.h"
 #include "lib/xalloc.h"
@@ -560,6 +561,17 @@ bool config_check_hooks(const struct config *cfg, struct strbuf *out)
     for (size_t i = 0; i < cfg->nhooks; i++)
         ok &= hooks_settings_check_command(&cfg->hooks[i], cfg->path ? cfg->path : "-", out);
     return ok;
+}
+
+void config_warn_hooks(const struct config *cfg, const char *prefix)
+{
+    struct strbuf errs = {0};
+    if (!config_check_hooks(cfg, &errs)) {
+        const char *s = strbuf_str(&errs);
+        for (const char *nl; (nl = strchr(s, '\n')); s = nl + 1)
+            log_msg(LOG_WARN, "%s%.*s", prefix, (int)(nl - s), s);
+    }
+    strbuf_free(&errs);
 }
 
 static void free_sources(struct config *cfg)

@@ -103,6 +103,10 @@ bool config_check_sources(const struct config *cfg, struct strbuf *errors);
  * command): false, with a FILE:LINE:COL: line for each appended to out.
  * --check-config fails on it; a daemon starts and logs it. */
 bool config_check_hooks(const struct config *cfg, struct strbuf *out);
+/* The same, said as warnings in the log, each line after prefix (a daemon
+ * starts, or reloads, with a hook that will not run: it still pages
+ * through the others). */
+void config_warn_hooks(const struct config *cfg, const char *prefix);
 
 /* Where state lives: $XDG_STATE_HOME/spendtop or ~/.local/state/spendtop,
  * where ~ is $HOME or, without one, the user's home directory from the

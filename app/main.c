@@ -230,19 +230,6 @@ static int run_viewer(const char *db_path, const char *log_path, const struct ap
     return rc;
 }
 
-/* A daemon starts with a hook that cannot (its other hooks and its
- * collecting still work), and says so in the log. */
-static void warn_hooks(const struct config *cfg)
-{
-    struct strbuf errs = {0};
-    if (!config_check_hooks(cfg, &errs)) {
-        const char *s = strbuf_str(&errs);
-        for (const char *nl; (nl = strchr(s, '\n')); s = nl + 1)
-            log_msg(LOG_WARN, "%.*s", (int)(nl - s), s);
-    }
-    strbuf_free(&errs);
-}
-
 /* The app in its mode, or a viewer of another's database. */
 static int run(enum mode mode, struct app_options *o, bool json,
                const struct tui_options *to)
@@ -277,7 +264,8 @@ static int run(enum mode mode, struct app_options *o, bool json,
     strbuf_free(&errs);
     switch (mode) {
     case MODE_DAEMON:
-        warn_hooks(a.cfg);
+        /* a hook that cannot start: its other hooks and collecting work */
+        config_warn_hooks(a.cfg, "");
         rc = daemon_run(&a);
         break;
     case MODE_ONCE:

@@ -304,6 +304,7 @@ int reload_request(struct reload *r)
     log_msg(LOG_INFO, "reload: %s: %zu sources (%zu added, %zu changed, %zu removed, "
             "%zu unchanged), %zu hooks, %zu tenants", path, n.cfg->nsources, n.added,
             n.changed, n.removed, n.unchanged, n.cfg->nhooks, n.cfg->ntenants);
+    config_warn_hooks(n.cfg, "reload: ");
     commit(r, &n);
     next_free(&n);
     return 0;

@@ -2,7 +2,8 @@
 # check_hooks.sh - a [[hook]] whose command cannot start (a path that is
 # not an executable file, a bare name on no directory of $PATH) fails
 # --check-config with FILE:LINE:COL and exit status 2, rather than "ok"
-# and a typo found during an incident; a daemon starts and logs it. What
+# and a typo found during an incident; a daemon starts (or reloads on
+# SIGHUP) and logs it. What
 # can start (a name on $PATH, an executable file, a shell hook) passes.
 set -eu
 . "$(dirname "$0")/lib/daemon.sh"
@@ -46,6 +47,11 @@ pid=$!
 await_line "$dir/daemon.err" "collecting from" || fail "the daemon: $(cat "$dir/daemon.err")"
 grep -q "warn: .*config.toml:6:11: \[\[hook\]\] .*'/nonexistent/page' is not an executable file" \
     "$dir/daemon.err" || fail "the daemon's log: $(cat "$dir/daemon.err")"
+# a reload to another hook that cannot start is taken, and said the same way
+config 'command = ["/nonexistent/other-page"]' > "$dir/config.toml"
+kill -HUP "$pid"
+await_line "$dir/daemon.err" "warn: reload: .*config.toml:6:11: \[\[hook\]\] .*'/nonexistent/other-page' is not an executable file" \
+    || fail "the reload's log: $(cat "$dir/daemon.err")"
 kill "$pid"
 wait "$pid" || fail "the daemon exited $?"
 pid=

@@ -298,7 +298,8 @@ static size_t name_number(struct names *m, const char *name)
     return n;
 }
 
-/* Room for cap pairs (as groups_reserve). */
+/* Room for cap pairs (as groups_reserve). Not the index's: pair_add holds
+ * a slot of it while the pairs grow. */
 static void pairs_reserve(struct pairs *g, size_t cap)
 {
     if (cap <= g->cap)
@@ -306,7 +307,6 @@ static void pairs_reserve(struct pairs *g, size_t cap)
     g->cost = xresize_big(g->cost, g->cap * sizeof *g->cost, cap * sizeof *g->cost);
     g->owner = xrealloc(g->owner, cap * sizeof *g->owner);
     g->cap = cap;
-    imap_reserve(&g->index, cap);
 }
 
 /* Add priced sums t to the pair (owner, model number). */
@@ -661,6 +661,7 @@ static void stage_accumulate(const struct store *st, const struct view_params *p
     imap_free(&seen);
     if (scopes) {
         pairs_reserve(&s->tenant_models, nseries);
+        imap_reserve(&s->tenant_models.index, nseries);
         imap_reserve(&s->tenants.memo, nseries);
     }
     for (size_t id = 0; id < nseries; id++)

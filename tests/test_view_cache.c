@@ -444,6 +444,71 @@ static void test_a_new_hour_sums_few_series(void **state)
     store_free(f.st);
 }
 
+/* A tenant pair past the reserved room: the full build reserves the
+ * (tenant, model) pairs for its series count (not a power of two), and a
+ * new pair after it grows the pairs and their index together. The slot
+ * pair_add holds from imap_put must still be the pair's after the index
+ * is rehashed, else the new pair's sums land in pair 0 (and, under ASan,
+ * the write is a heap-use-after-free). */
+static void test_pairs_grown_after_a_full_build(void **state)
+{
+    (void)state;
+    struct fixture f = {.st = store_new(), .c = view_cache_new(), .seed = 13};
+    f.now = clock_floor(1773137000, HOUR) + 30 * 60;
+    struct tally t = {.requests = 1, .input = 100, .output = 10, .cost = 0.01};
+    for (int i = 0; i < 20; i++) { /* 20 series: pairs reserved for 20 */
+        char name[16];
+        snprintf(name, sizeof name, "t%d", i);
+        struct series_key k = {"spans", "openai", "gpt-5", name, ""};
+        int id = store_series(f.st, &k);
+        for (int d = 0; d <= 7; d++)
+            store_add(f.st, id, f.now - d * DAY - 60, &t);
+    }
+    store_watch(f.st, on_change, &f);
+    struct view_params p = params(&f, HOUR, NULL);
+    p.sparklines = false;
+    struct view inc, full;
+    view_cache_compute(f.c, f.st, &p, &inc);
+    view_free(&inc);
+    for (int i = 20; i < 24; i++) { /* new pairs: past the room for 20 */
+        char name[16];
+        snprintf(name, sizeof name, "t%d", i);
+        struct series_key k = {"spans", "openai", "gpt-4.1", name, ""};
+        store_add(f.st, store_series(f.st, &k), f.now - 30, &t);
+    }
+    f.now += 60;
+    p = params(&f, HOUR, NULL);
+    p.sparklines = false;
+    view_cache_compute(f.c, f.st, &p, &inc);
+    struct view_cache_work w;
+    view_cache_work(f.c, &w);
+    assert_false(w.full);
+    view_compute(f.st, &p, &full);
+    same_scopes(&inc, &full);
+    view_free(&inc);
+    view_free(&full);
+    /* the new pairs are found again: taken out and added back */
+    for (int i = 20; i < 24; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "t%d", i);
+        struct series_key k = {"spans", "openai", "gpt-4.1", name, ""};
+        store_add(f.st, store_series(f.st, &k), f.now - 20, &t);
+    }
+    f.now += 60;
+    p = params(&f, HOUR, NULL);
+    p.sparklines = false;
+    view_cache_compute(f.c, f.st, &p, &inc);
+    view_cache_work(f.c, &w);
+    assert_false(w.full);
+    view_compute(f.st, &p, &full);
+    same_scopes(&inc, &full);
+    view_free(&inc);
+    view_free(&full);
+    store_watch(f.st, NULL, NULL);
+    view_cache_free(f.c);
+    store_free(f.st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +516,7 @@ int main(void)
         cmocka_unit_test(test_incremental_drill_down_is_the_full_one),
         cmocka_unit_test(test_a_quiet_minute_sums_few_series),
         cmocka_unit_test(test_a_new_hour_sums_few_series),
+        cmocka_unit_test(test_pairs_grown_after_a_full_build),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

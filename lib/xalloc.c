@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static void (*fatal_hook)(void);
 
@@ -53,6 +54,24 @@ char *xstrndup(const char *s, size_t n)
     memcpy(d, s, len);
     d[len] = '\0';
     return d;
+}
+
+void *xalloc_huge(size_t n)
+{
+    enum { HUGE = 2u << 20 };
+    if (n < HUGE / 2)
+        return xmalloc(n); /* not worth a huge page's worth of address space */
+    if (n > ((size_t)-1) - HUGE)
+        out_of_memory(n);
+    n = (n + HUGE - 1) / HUGE * HUGE;
+    void *p = NULL;
+    if (posix_memalign(&p, HUGE, n) != 0)
+        return xmalloc(n);
+#ifdef MADV_HUGEPAGE
+    /* advice: refused (no THP in this kernel), the pages are small ones */
+    (void)madvise(p, n, MADV_HUGEPAGE);
+#endif
+    return p;
 }
 
 void xgrow(void *items_ptr, size_t *cap, size_t need, size_t elem)

@@ -8,6 +8,7 @@
 #include "core/hist.h"
 #include "lib/hmap.h"
 #include "lib/log.h"
+#include "lib/slab.h"
 #include "core/usage.h"
 #include "lib/xalloc.h"
 
@@ -51,7 +52,7 @@ struct store {
     struct ids free_ids;   /* freed slots, reused first */
     struct ids freed;      /* freed since the last store_dirty_clear */
     struct sindex index;   /* key -> id (live series) */
-    struct hmap names;     /* interned strings -> how many slots use them */
+    struct hmap names;     /* name -> its interned copy (struct name) */
     struct hmap models;    /* (provider, model) -> live series using it */
     struct hmap providers; /* provider -> distinct models of live series */
     struct ids dirty;      /* series with a dirty_from or chunks_from */
@@ -146,6 +147,23 @@ bool tally_is_zero(const struct tally *t)
 
 /* ---- store and series ---------------------------------------------------- */
 
+/* An interned name: how many series slots use it, and its bytes. The
+ * copies sit together in the slab (lib/slab.h), not each in a malloc block
+ * of its own among everything else: every span's series is found by
+ * comparing its names with them, its tenant's one of thousands. */
+struct name {
+    size_t users;
+    char s[];
+};
+
+static size_t name_size(size_t len) { return sizeof(struct name) + len + 1; }
+
+static void free_name(void *v)
+{
+    struct name *nm = v;
+    slab_free(nm, name_size(strlen(nm->s)));
+}
+
 struct store *store_new(void)
 {
     struct store *st = xcalloc(1, sizeof(struct store));
@@ -165,7 +183,7 @@ void store_free(struct store *st)
     free(st->free_ids.v);
     free(st->freed.v);
     free(st->index.slot);
-    hmap_free(&st->names, NULL);
+    hmap_free(&st->names, free_name);
     hmap_free(&st->models, NULL);
     hmap_free(&st->providers, NULL);
     free(st);
@@ -194,19 +212,33 @@ static intptr_t count_of(const struct hmap *m, const char *key, size_t len)
     return (intptr_t)hmap_get(m, key, len);
 }
 
-/* The stored copy of s, one more user of it. */
+/* The interned copy of s, one more user of it. */
 static const char *intern(struct store *st, const char *s)
 {
     size_t n = strlen(s);
-    count_add(&st->names, s, n, 1);
-    return hmap_key(&st->names, s, n);
+    void **slot = hmap_put(&st->names, s, n);
+    struct name *nm = *slot;
+    if (!nm) {
+        nm = slab_alloc(name_size(n));
+        nm->users = 0;
+        memcpy(nm->s, s, n + 1);
+        *slot = nm;
+    }
+    nm->users++;
+    return nm->s;
 }
 
 /* One user fewer of interned s; freed with the last. */
 static void release(struct store *st, const char *s)
 {
-    if (s)
-        count_add(&st->names, s, strlen(s), -1);
+    if (!s)
+        return;
+    size_t n = strlen(s);
+    struct name *nm = hmap_get(&st->names, s, n);
+    if (nm && --nm->users == 0) {
+        free(hmap_remove(&st->names, s, n, NULL));
+        free_name(nm);
+    }
 }
 
 /* Composite key: each part prefixed by its length, so no byte a name may

@@ -159,8 +159,11 @@ static void grow_keys(struct gen *g)
     g->kcap = cap ? cap * 4 : 1024;
     if (!g->filter)
         g->filter = xcalloc(FILTER_BITS / 64, sizeof *g->filter);
-    g->keys = xcalloc(g->kcap, sizeof *g->keys);
-    g->idx = xcalloc(g->kcap, sizeof *g->idx);
+    /* probed at random, a few times a span: in huge pages (3 MB a
+     * generation at 100,000 keys) */
+    g->keys = xalloc_huge(g->kcap * sizeof *g->keys);
+    memset(g->keys, 0, g->kcap * sizeof *g->keys);
+    g->idx = xalloc_huge(g->kcap * sizeof *g->idx); /* read where keys is set */
     g->kcount = 0;
     for (size_t i = 0; i < cap; i++)
         if (keys[i])

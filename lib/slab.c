@@ -14,6 +14,7 @@
 #endif
 #endif
 
+#ifndef SLAB_FROM_MALLOC
 #define GRAIN 16
 #define CLASSES (SLAB_MAX / GRAIN)
 #define BLOCK (2u << 20)
@@ -29,6 +30,7 @@ static struct {
 } slab;
 
 static size_t class_of(size_t n) { return (n + GRAIN - 1) / GRAIN; }
+#endif
 
 void *slab_alloc(size_t n)
 {

@@ -82,21 +82,22 @@ void store_watch(struct store *st, void (*fn)(void *ctx, int id), void *ctx)
 
 /* a + b held at the int64 range: no count is above USAGE_COUNT_MAX, but a
  * sum of many is only bounded by their number, and a wrapped sum would be
- * a negative count, a negative cost */
+ * a negative count, a negative cost. (The overflow test is one flag of the
+ * add: tally_add runs for every bucket of every sum a view takes.) */
 static int64_t sat_add(int64_t a, int64_t b)
 {
-    if (b > 0 && a > INT64_MAX - b)
-        return INT64_MAX;
-    if (b < 0 && a < INT64_MIN - b)
-        return INT64_MIN;
-    return a + b;
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r))
+        return b > 0 ? INT64_MAX : INT64_MIN;
+    return r;
 }
 
 static int64_t sat_sub(int64_t a, int64_t b)
 {
-    if (b == INT64_MIN)
-        return a >= 0 ? INT64_MAX : a - b;
-    return sat_add(a, -b);
+    int64_t r;
+    if (__builtin_sub_overflow(a, b, &r))
+        return b < 0 ? INT64_MAX : INT64_MIN;
+    return r;
 }
 
 void tally_add(struct tally *d, const struct tally *s)

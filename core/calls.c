@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "core/chunk.h"
 #include "lib/xalloc.h"
@@ -80,25 +79,6 @@ struct calls {
     size_t head, nrows;
 };
 
-/* Memory for n bytes of entries or rows, in huge pages where the kernel
- * gives them on request (transparent huge pages in "madvise" mode, the
- * usual default): a first read of a large export fills the ring and the
- * generations, 45 MB written once each, and on a virtual machine one page
- * fault per 4 KiB of it was a tenth of the ingest's time. Untouched parts
- * still take no memory. */
-static void *big_alloc(size_t n)
-{
-    enum { HUGE = 2u << 20 };
-    void *p = NULL;
-    n = (n + HUGE - 1) / HUGE * HUGE;
-    if (posix_memalign(&p, HUGE, n) != 0)
-        return xmalloc(n);
-#ifdef MADV_HUGEPAGE
-    /* advice: refused (no THP in this kernel), the pages are small ones */
-    (void)madvise(p, n, MADV_HUGEPAGE);
-#endif
-    return p;
-}
 
 /* The staged row i (0: the oldest). */
 static struct row *row_at(const struct calls *c, size_t i)
@@ -179,8 +159,11 @@ static void grow_keys(struct gen *g)
     g->kcap = cap ? cap * 4 : 1024;
     if (!g->filter)
         g->filter = xcalloc(FILTER_BITS / 64, sizeof *g->filter);
-    g->keys = xcalloc(g->kcap, sizeof *g->keys);
-    g->idx = xcalloc(g->kcap, sizeof *g->idx);
+    /* probed at random, a few times a span: in huge pages (3 MB a
+     * generation at 100,000 keys) */
+    g->keys = xalloc_huge(g->kcap * sizeof *g->keys);
+    memset(g->keys, 0, g->kcap * sizeof *g->keys);
+    g->idx = xalloc_huge(g->kcap * sizeof *g->idx); /* read where keys is set */
     g->kcount = 0;
     for (size_t i = 0; i < cap; i++)
         if (keys[i])
@@ -284,7 +267,7 @@ static uint32_t new_entry(struct calls *c, int64_t now, int *gen)
     /* whole at once: growing it copied megabytes, and a big allocation's
      * pages are only touched as entries fill them */
     if (!g->e)
-        g->e = big_alloc((size_t)GEN_CALLS * sizeof *g->e);
+        g->e = xalloc_huge((size_t)GEN_CALLS * sizeof *g->e);
     if (!g->n)
         g->first_at = now;
     g->last_at = now;
@@ -304,7 +287,7 @@ static void stage(struct calls *c, const struct row *r)
         c->nrows -= drop;
     }
     if (!c->rows)
-        c->rows = big_alloc(CALLS_MAX * sizeof *c->rows);
+        c->rows = xalloc_huge(CALLS_MAX * sizeof *c->rows);
     *row_at(c, c->nrows++) = *r;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/clock.h"
+#include "lib/slab.h"
 #include "lib/xalloc.h"
 
 /* ---- the stream of hour records ------------------------------------------ */
@@ -50,7 +51,7 @@ static void splice(struct hist *h, size_t a, size_t b, const uint8_t *src, size_
     if (len > h->cap) {
         /* a little room: the next hour's record is appended soon */
         size_t cap = len + len / 8 + 16;
-        h->data = xrealloc(h->data, cap);
+        h->data = slab_realloc(h->data, h->cap, cap);
         h->cap = (uint32_t)cap;
     }
     memmove(h->data + a + n, h->data + b, h->len - b);
@@ -198,10 +199,16 @@ static void seal_open(struct hist *h)
     h->nopen = 0;
 }
 
+/* The open hour's buffer's bytes. */
+static size_t open_bytes(const struct hist *h)
+{
+    return (size_t)h->open_cap * sizeof *h->open;
+}
+
 void hist_seal(struct hist *h)
 {
     seal_open(h);
-    free(h->open);
+    slab_free(h->open, open_bytes(h));
     h->open = NULL;
     h->open_cap = 0;
 }
@@ -222,8 +229,9 @@ bool hist_write(struct hist *h, int64_t ts, const struct tally *t, bool set)
     }
     if (h->nopen == h->open_cap) {
         int cap = h->open_cap ? 2 * h->open_cap : 2;
+        size_t old = open_bytes(h);
         h->open_cap = (uint8_t)(cap > CHUNK_MINUTES ? CHUNK_MINUTES : cap);
-        h->open = xrealloc(h->open, h->open_cap * sizeof *h->open);
+        h->open = slab_realloc(h->open, old, open_bytes(h));
     }
     int n = h->nopen;
     bool exists = bucket_write(h->open, &n, m, t, set);
@@ -383,13 +391,13 @@ size_t hist_count(const struct hist *h) { return h->count; }
 
 size_t hist_bytes(const struct hist *h)
 {
-    return h->cap + (size_t)h->open_cap * sizeof *h->open;
+    return h->cap + open_bytes(h);
 }
 
 void hist_free(struct hist *h)
 {
-    free(h->data);
-    free(h->open);
+    slab_free(h->data, h->cap);
+    slab_free(h->open, open_bytes(h));
     memset(h, 0, sizeof *h);
     h->open_hour = HIST_NONE;
 }
@@ -483,13 +491,14 @@ size_t hist_map(struct hist *h, bool (*fn)(void *ctx, int64_t minute, struct tal
         prev = r.hour;
     }
     if (changed) {
-        free(h->data);
-        h->data = out;
+        slab_free(h->data, h->cap);
+        h->data = len ? slab_alloc(len) : NULL;
+        if (len)
+            memcpy(h->data, out, len);
         h->len = h->cap = (uint32_t)len;
         h->last = prev;
-    } else {
-        free(out);
     }
+    free(out);
     int n = h->nopen;
     changed += map_buckets(h->open, &n, fn, ctx, first);
     h->count -= h->nopen - (uint32_t)n;

@@ -8,6 +8,7 @@
 #include "core/hist.h"
 #include "lib/hmap.h"
 #include "lib/log.h"
+#include "lib/slab.h"
 #include "core/usage.h"
 #include "lib/xalloc.h"
 
@@ -25,6 +26,19 @@ struct series {
     int64_t dirty_from, chunks_from;
 };
 
+/* The live series by key: open addressing (linear probing, load <= 1/2)
+ * over 8-byte slots, each a key's hash (high 32 bits) and its id + 1 (low
+ * 32 bits; 0: empty). Every span looks its series up: the look-up hashes
+ * the key's names once, a word at a time, and on a hash match compares
+ * them with the series' own interned names - in the slot the span's write
+ * goes to next. No composite key is built, and none is kept: a composite
+ * key map held a copy of every key (100,000 malloc blocks) and its 32-byte
+ * slots (8 MB) beside the series. */
+struct sindex {
+    uint64_t *slot;
+    size_t cap, count;      /* cap: a power of two, or 0 */
+};
+
 /* A growing list of ids. */
 struct ids {
     int *v;
@@ -37,8 +51,8 @@ struct store {
     size_t nlive;
     struct ids free_ids;   /* freed slots, reused first */
     struct ids freed;      /* freed since the last store_dirty_clear */
-    struct hmap index;     /* composite key -> id + 1 (live series) */
-    struct hmap names;     /* interned strings -> how many slots use them */
+    struct sindex index;   /* key -> id (live series) */
+    struct hmap names;     /* name -> its interned copy (struct name) */
     struct hmap models;    /* (provider, model) -> live series using it */
     struct hmap providers; /* provider -> distinct models of live series */
     struct ids dirty;      /* series with a dirty_from or chunks_from */
@@ -68,21 +82,22 @@ void store_watch(struct store *st, void (*fn)(void *ctx, int id), void *ctx)
 
 /* a + b held at the int64 range: no count is above USAGE_COUNT_MAX, but a
  * sum of many is only bounded by their number, and a wrapped sum would be
- * a negative count, a negative cost */
+ * a negative count, a negative cost. (The overflow test is one flag of the
+ * add: tally_add runs for every bucket of every sum a view takes.) */
 static int64_t sat_add(int64_t a, int64_t b)
 {
-    if (b > 0 && a > INT64_MAX - b)
-        return INT64_MAX;
-    if (b < 0 && a < INT64_MIN - b)
-        return INT64_MIN;
-    return a + b;
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r))
+        return b > 0 ? INT64_MAX : INT64_MIN;
+    return r;
 }
 
 static int64_t sat_sub(int64_t a, int64_t b)
 {
-    if (b == INT64_MIN)
-        return a >= 0 ? INT64_MAX : a - b;
-    return sat_add(a, -b);
+    int64_t r;
+    if (__builtin_sub_overflow(a, b, &r))
+        return b < 0 ? INT64_MAX : INT64_MIN;
+    return r;
 }
 
 void tally_add(struct tally *d, const struct tally *s)
@@ -133,6 +148,23 @@ bool tally_is_zero(const struct tally *t)
 
 /* ---- store and series ---------------------------------------------------- */
 
+/* An interned name: how many series slots use it, and its bytes. The
+ * copies sit together in the slab (lib/slab.h), not each in a malloc block
+ * of its own among everything else: every span's series is found by
+ * comparing its names with them, its tenant's one of thousands. */
+struct name {
+    size_t users;
+    char s[];
+};
+
+static size_t name_size(size_t len) { return sizeof(struct name) + len + 1; }
+
+static void free_name(void *v)
+{
+    struct name *nm = v;
+    slab_free(nm, name_size(strlen(nm->s)));
+}
+
 struct store *store_new(void)
 {
     struct store *st = xcalloc(1, sizeof(struct store));
@@ -151,8 +183,8 @@ void store_free(struct store *st)
     free(st->dirty.v);
     free(st->free_ids.v);
     free(st->freed.v);
-    hmap_free(&st->index, NULL);
-    hmap_free(&st->names, NULL);
+    free(st->index.slot);
+    hmap_free(&st->names, free_name);
     hmap_free(&st->models, NULL);
     hmap_free(&st->providers, NULL);
     free(st);
@@ -181,19 +213,33 @@ static intptr_t count_of(const struct hmap *m, const char *key, size_t len)
     return (intptr_t)hmap_get(m, key, len);
 }
 
-/* The stored copy of s, one more user of it. */
+/* The interned copy of s, one more user of it. */
 static const char *intern(struct store *st, const char *s)
 {
     size_t n = strlen(s);
-    count_add(&st->names, s, n, 1);
-    return hmap_key(&st->names, s, n);
+    void **slot = hmap_put(&st->names, s, n);
+    struct name *nm = *slot;
+    if (!nm) {
+        nm = slab_alloc(name_size(n));
+        nm->users = 0;
+        memcpy(nm->s, s, n + 1);
+        *slot = nm;
+    }
+    nm->users++;
+    return nm->s;
 }
 
 /* One user fewer of interned s; freed with the last. */
 static void release(struct store *st, const char *s)
 {
-    if (s)
-        count_add(&st->names, s, strlen(s), -1);
+    if (!s)
+        return;
+    size_t n = strlen(s);
+    struct name *nm = hmap_get(&st->names, s, n);
+    if (nm && --nm->users == 0) {
+        free(hmap_remove(&st->names, s, n, NULL));
+        free_name(nm);
+    }
 }
 
 /* Composite key: each part prefixed by its length, so no byte a name may
@@ -215,19 +261,137 @@ static size_t composite(char *buf, size_t len, const char *const *parts, int npa
     return n;
 }
 
-static size_t series_composite(char *buf, size_t len, const struct series_key *k)
+/* ---- the index of live series ---------------------------------------------- */
+
+static uint64_t mix(uint64_t h, uint64_t w)
 {
-    const char *parts[] = {k->source, k->provider, k->model, k->tenant, k->tier};
-    return composite(buf, len, parts, 5);
+    h = (h ^ w) * 0x9e3779b97f4a7c15u;
+    return h ^ (h >> 32);
 }
 
-/* The live series of key k, or -1. */
+/* The key's hash: its names a word at a time, each followed by its length
+ * (so that no two keys hash alike by how their bytes are split). */
+static uint32_t key_hash(const struct series_key *k)
+{
+    const char *parts[] = {k->source, k->provider, k->model, k->tenant, k->tier};
+    uint64_t h = 0x243f6a8885a308d3u;
+    for (int i = 0; i < 5; i++) {
+        const char *p = parts[i] ? parts[i] : "";
+        size_t n = strlen(p), j = 0;
+        for (; j + 8 <= n; j += 8) {
+            uint64_t w;
+            memcpy(&w, p + j, 8);
+            h = mix(h, w);
+        }
+        uint64_t w = 0;
+        memcpy(&w, p + j, n - j);
+        h = mix(h, w);
+        h = mix(h, n);
+    }
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9u;
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+static bool name_eq(const char *a, const char *b)
+{
+    return a == b || strcmp(a, b) == 0;
+}
+
+/* Is k (no part NULL) the key of series s? The tenant first: it is what
+ * most often differs. */
+static bool key_is(const struct series *s, const struct series_key *k)
+{
+    return name_eq(s->key.tenant, k->tenant) && name_eq(s->key.model, k->model) &&
+           name_eq(s->key.provider, k->provider) && name_eq(s->key.tier, k->tier) &&
+           name_eq(s->key.source, k->source);
+}
+
+static uint64_t slot_of(uint32_t h, int id)
+{
+    return (uint64_t)h << 32 | (uint32_t)(id + 1);
+}
+
+static size_t home_of(const struct sindex *x, uint64_t slot)
+{
+    return (size_t)(slot >> 32) & (x->cap - 1);
+}
+
+/* The live series of key k (no part NULL) whose hash is h, or -1. */
+static int index_find(const struct store *st, const struct series_key *k, uint32_t h)
+{
+    const struct sindex *x = &st->index;
+    if (!x->cap)
+        return -1;
+    size_t mask = x->cap - 1;
+    for (size_t i = h & mask; x->slot[i]; i = (i + 1) & mask) {
+        uint64_t e = x->slot[i];
+        if ((uint32_t)(e >> 32) != h)
+            continue;
+        int id = (int)(uint32_t)e - 1;
+        if (key_is(&st->series[id], k))
+            return id;
+    }
+    return -1;
+}
+
+static void index_insert(struct sindex *x, uint64_t slot)
+{
+    size_t mask = x->cap - 1, i = home_of(x, slot);
+    while (x->slot[i])
+        i = (i + 1) & mask;
+    x->slot[i] = slot;
+}
+
+static void index_put(struct sindex *x, uint32_t h, int id)
+{
+    if ((x->count + 1) * 2 > x->cap) {
+        struct sindex old = *x;
+        x->cap = old.cap ? old.cap * 2 : 64;
+        x->slot = xalloc_huge(x->cap * sizeof *x->slot);
+        memset(x->slot, 0, x->cap * sizeof *x->slot);
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.slot[i])
+                index_insert(x, old.slot[i]);
+        free(old.slot);
+    }
+    index_insert(x, slot_of(h, id));
+    x->count++;
+}
+
+/* Whether an entry whose home slot is k, found at j, must move into the
+ * hole at i: it must unless its home lies cyclically in (i, j]. */
+static bool must_move(size_t i, size_t j, size_t k)
+{
+    return i <= j ? (k <= i || k > j) : (k <= i && k > j);
+}
+
+/* Take id (hash h) out of the index; backward-shift deletion, so that no
+ * tombstone lengthens later look-ups. */
+static void index_remove(struct sindex *x, uint32_t h, int id)
+{
+    if (!x->cap)
+        return;
+    size_t mask = x->cap - 1, i = h & mask;
+    uint64_t want = slot_of(h, id);
+    while (x->slot[i] && x->slot[i] != want)
+        i = (i + 1) & mask;
+    if (!x->slot[i])
+        return;
+    for (size_t j = (i + 1) & mask; x->slot[j]; j = (j + 1) & mask) {
+        if (must_move(i, j, home_of(x, x->slot[j]))) {
+            x->slot[i] = x->slot[j];
+            i = j;
+        }
+    }
+    x->slot[i] = 0;
+    x->count--;
+}
+
+/* The live series of key k (no part NULL), or -1. */
 static int find_series(const struct store *st, const struct series_key *k)
 {
-    char buf[1024];
-    size_t n = series_composite(buf, sizeof buf, k);
-    void *found = hmap_get(&st->index, buf, n);
-    return found ? (int)((intptr_t)found - 1) : -1;
+    return index_find(st, k, key_hash(k));
 }
 
 /* Count one more (d = 1) or one fewer (d = -1) live series of k's
@@ -287,6 +451,23 @@ static void fold(struct store *st, struct series_key *k, int *id)
     }
 }
 
+/* Room for need series slots. The slots are read at random, a span at a
+ * time (12 MB at 100,000 series): in huge pages (xalloc_huge). */
+static void grow_series(struct store *st, size_t need)
+{
+    if (need <= st->cap)
+        return;
+    size_t cap = st->cap ? st->cap : 8;
+    while (cap < need)
+        cap *= 2;
+    struct series *v = xalloc_huge(cap * sizeof *v);
+    if (st->nseries)
+        memcpy(v, st->series, st->nseries * sizeof *v);
+    free(st->series);
+    st->series = v;
+    st->cap = cap;
+}
+
 /* A slot for a new series: a freed one, whose old names (in *old, all
  * NULL for a new slot) the caller releases once the new ones are interned
  * (a name may be both), or a new one. */
@@ -304,7 +485,7 @@ static int new_slot(struct store *st, struct series_key *old)
         return id;
     }
     changing(st, (int)st->nseries);
-    xgrow(&st->series, &st->cap, st->nseries + 1, sizeof *st->series);
+    grow_series(st, st->nseries + 1);
     struct series *s = &st->series[st->nseries];
     memset(s, 0, sizeof *s);
     hist_free(&s->h); /* an empty history: no open hour */
@@ -328,7 +509,8 @@ int store_series(struct store *st, const struct series_key *key)
         key->model ? key->model : "", key->tenant ? key->tenant : "",
         key->tier ? key->tier : "",
     };
-    int id = find_series(st, &k);
+    uint32_t h = key_hash(&k);
+    int id = index_find(st, &k, h);
     if (id >= 0)
         return id;
     fold(st, &k, &id);
@@ -347,9 +529,7 @@ int store_series(struct store *st, const struct series_key *key)
     s->dirty = true;
     s->live = true;
     s->mixed = strcmp(k.model, STORE_OTHER_MODELS) == 0;
-    char buf[1024];
-    size_t n = series_composite(buf, sizeof buf, &s->key);
-    *hmap_put(&st->index, buf, n) = (void *)(intptr_t)(id + 1);
+    index_put(&st->index, key_hash(&s->key), id);
     count_model(st, &s->key, 1);
     st->nlive++;
     return id;
@@ -361,9 +541,7 @@ static void free_series(struct store *st, int id)
 {
     changing(st, id);
     struct series *s = &st->series[id];
-    char buf[1024];
-    size_t n = series_composite(buf, sizeof buf, &s->key);
-    free(hmap_remove(&st->index, buf, n, NULL));
+    index_remove(&st->index, key_hash(&s->key), id);
     count_model(st, &s->key, -1);
     hist_free(&s->h);
     s->dirty_from = s->chunks_from = INT64_MAX;
@@ -376,7 +554,7 @@ static void free_series(struct store *st, int id)
 
 void store_reserve(struct store *st, size_t n)
 {
-    xgrow(&st->series, &st->cap, n, sizeof *st->series);
+    grow_series(st, n);
 }
 
 size_t store_series_count(const struct store *st) { return st->nseries; }

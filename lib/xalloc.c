@@ -71,9 +71,26 @@ void xgrow(void *items_ptr, size_t *cap, size_t need, size_t elem)
     *cap = ncap;
 }
 
+#ifndef XALLOC_PLAIN
 enum { HUGE = 2u << 20 };
 
-static size_t huge_len(size_t n) { return (n + HUGE - 1) / HUGE * HUGE; }
+static size_t huge_len(size_t n)
+{
+    if (n > ((size_t)-1) - HUGE)
+        out_of_memory(n);
+    return (n + HUGE - 1) / HUGE * HUGE;
+}
+
+static void advise_huge(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+    /* advice: refused (no THP in this kernel), the pages are small ones */
+    (void)madvise(p, len, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)len;
+#endif
+}
 
 /* n bytes (n >= HUGE), mapped at a 2 MiB boundary so that whole huge
  * pages fit: map a huge page more than needed and give back the ends. */
@@ -87,23 +104,46 @@ static void *map_huge(size_t n)
     if (head)
         munmap(m, head);
     munmap(m + head + len, HUGE - head);
-#ifdef MADV_HUGEPAGE
-    /* advice: refused (no THP in this kernel), the pages are small ones */
-    (void)madvise(m + head, len, MADV_HUGEPAGE);
-#endif
+    advise_huge(m + head, len);
     return m + head;
+}
+#endif
+
+void *xalloc_huge(size_t n)
+{
+#ifdef XALLOC_PLAIN
+    return xmalloc(n);
+#else
+    if (n < HUGE / 2)
+        return xmalloc(n); /* not worth a huge page's worth of address space */
+    n = huge_len(n);
+    void *p = NULL;
+    if (posix_memalign(&p, HUGE, n) != 0)
+        return xmalloc(n);
+    advise_huge(p, n);
+    return p;
+#endif
 }
 
 void xfree_big(void *p, size_t n)
 {
+#ifdef XALLOC_PLAIN
+    (void)n;
+    free(p);
+#else
     if (n < HUGE)
         free(p);
     else if (p)
         munmap(p, huge_len(n));
+#endif
 }
 
 void *xresize_big(void *p, size_t old_n, size_t n)
 {
+#ifdef XALLOC_PLAIN
+    (void)old_n;
+    return xrealloc(p, n);
+#else
     if (n < HUGE && old_n < HUGE)
         return xrealloc(p, n);
     if (old_n >= HUGE && huge_len(n) == huge_len(old_n))
@@ -113,4 +153,5 @@ void *xresize_big(void *p, size_t old_n, size_t n)
         memcpy(q, p, old_n < n ? old_n : n);
     xfree_big(p, old_n);
     return q;
+#endif
 }

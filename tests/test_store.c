@@ -650,6 +650,58 @@ static void test_series_freed_after_retention_and_ids_reused(void **state)
     store_free(st);
 }
 
+/* Every series is found again by its names, whatever others were freed
+ * around it in the index; names are told apart wherever their bytes
+ * split ("x", "yz" is not "xy", "z"). */
+static void test_series_are_found_by_their_names_across_frees(void **state)
+{
+    (void)state;
+    struct store *st = store_new();
+    int64_t now = at("2026-11-20T12:00:00Z");
+    enum { N = 3000 };
+    static int ids[N];
+    char name[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "t%d", i);
+        ids[i] = series(st, name, i % 2 ? "m" : "mm");
+        /* a third age out, spread through the index */
+        spend(st, ids[i], i % 3 == 0 ? now - 9 * DAY : now - HOUR, 1);
+    }
+    struct series_key a = {"spans", "openai", "x", "yz", NULL};
+    struct series_key b = {"spans", "openai", "xy", "z", NULL};
+    struct series_key c = {"spans", "openai", "x", "yz", ""}; /* NULL tier is "" */
+    int ida = store_series(st, &a);
+    assert_int_not_equal(store_series(st, &b), ida);
+    assert_int_equal(store_series(st, &c), ida);
+
+    store_prune(st, now - STORE_RETENTION);
+    struct store_folding f;
+    store_folding(st, &f);
+    assert_int_equal(f.series, N - N / 3);     /* "x"/"yz" and "xy"/"z" had no data */
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "t%d", i);
+        if (i % 3 == 0)
+            continue;
+        assert_int_equal(series(st, name, i % 2 ? "m" : "mm"), ids[i]);
+        /* the other model's series of the tenant was never made */
+        int other = series(st, name, i % 2 ? "mm" : "m");
+        assert_int_not_equal(other, ids[i]);
+        struct tally t;
+        store_sum(st, other, 0, now, &t);
+        assert_true(tally_is_zero(&t));
+    }
+    for (int i = 0; i < N; i += 3) { /* made again: new series, empty */
+        snprintf(name, sizeof name, "t%d", i);
+        int id = series(st, name, i % 2 ? "m" : "mm");
+        assert_string_equal(store_series_key(st, id)->tenant, name);
+        struct tally t;
+        store_sum(st, id, 0, now, &t);
+        assert_true(tally_is_zero(&t));
+        assert_int_equal(series(st, name, i % 2 ? "m" : "mm"), id);
+    }
+    store_free(st);
+}
+
 /* Made-up model names past STORE_MAX_MODELS for one provider are folded
  * into STORE_OTHER_MODELS, and counted; so are made-up providers past the
  * series cap's slack. Nothing a client sends grows the store past its
@@ -851,6 +903,7 @@ int main(void)
         cmocka_unit_test(test_sums_match_brute_force),
         cmocka_unit_test(test_series_cap_folds_new_tenants),
         cmocka_unit_test(test_series_freed_after_retention_and_ids_reused),
+        cmocka_unit_test(test_series_are_found_by_their_names_across_frees),
         cmocka_unit_test(test_a_flood_of_model_names_is_folded_and_counted),
         cmocka_unit_test(test_next_minute_is_the_first_bucket_at_or_after),
         cmocka_unit_test(test_a_watcher_is_told_before_each_change),

@@ -1,0 +1,36 @@
+/* slab.h - small buffers packed into huge pages.
+ *
+ * For the many small buffers that are read at random, one at a time: a
+ * store's series each hold a few (core/hist.h), and at 100,000 series a
+ * span's look-up touches one at a random place in some 50 MB. From
+ * malloc, they lie among everything else in 4 KiB pages, and on a virtual
+ * machine the TLB miss (a nested page walk) of each such touch was a large
+ * part of a first read. Here they are carved from 2 MiB blocks in huge
+ * pages (xalloc_huge), so the TLB covers them all.
+ *
+ * Sizes are rounded up to 16 bytes; a freed buffer is kept for the next
+ * one of its size (the blocks are never given back: the buffers of a
+ * store grow and shrink around a level). Buffers larger than SLAB_MAX
+ * come from malloc. The caller says a buffer's size when it gives it back
+ * (it knows it: its capacity), which is what lets a buffer carry no
+ * header. Built with AddressSanitizer, every buffer comes from malloc,
+ * so that the sanitizer sees each one.
+ *
+ * One slab for the process (no threads: DESIGN.md).
+ */
+#ifndef SPENDTOP_SLAB_H
+#define SPENDTOP_SLAB_H
+
+#include <stddef.h>
+
+#define SLAB_MAX 4096
+
+/* n bytes (n > 0); never fails (xalloc.h). */
+void *slab_alloc(size_t n);
+/* p (of old bytes; NULL and 0: none) moved to n bytes (n > 0), its first
+ * min(old, n) bytes kept. */
+void *slab_realloc(void *p, size_t old, size_t n);
+/* Give back p, of n bytes (as allocated); NULL is nothing. */
+void slab_free(void *p, size_t n);
+
+#endif

@@ -338,11 +338,6 @@ struct scope_sums {
     struct view_budget_period *out; /* for the models */
 };
 
-static bool active(const struct tally *t)
-{
-    return t->requests > 0 || t->input > 0 || t->output > 0;
-}
-
 /* usd of (provider, model) into out's top models, keeping the largest. */
 static void top_add(struct view_budget_period *out, const char *provider, const char *model,
                     double usd)
@@ -428,10 +423,10 @@ static void scope_walk(const struct scope_ids *b, const struct store *st,
         struct tally t;
         store_sum(st, id, held_from, p->now, &t);
         if (store_series_price(st, id) == PRICE_NONE) {
-            s->unpriced |= active(&t);
+            s->unpriced |= tally_active(&t);
             continue;
         }
-        s->priced |= active(&t) || t.cost != 0;
+        s->priced |= tally_active(&t) || t.cost != 0;
         s->held += t.cost;
         if (t.cost > 0)
             top_add(s->out, k->provider, k->model, t.cost);
@@ -583,7 +578,7 @@ static void scope_days(const struct scope_ids *ids, const struct store *st,
             if (is_priced)
                 usd[d] += t[d].cost;
             else
-                unpriced[d] |= active(&t[d]);
+                unpriced[d] |= tally_active(&t[d]);
         }
     }
     for (int d = 0; d < n; d++)

@@ -146,6 +146,11 @@ bool tally_is_zero(const struct tally *t)
     return memcmp(t, &zero, sizeof zero) == 0;
 }
 
+bool tally_active(const struct tally *t)
+{
+    return t->requests > 0 || t->input > 0 || t->output > 0;
+}
+
 /* ---- store and series ---------------------------------------------------- */
 
 /* An interned name: how many series slots use it, and its bytes. The

@@ -65,6 +65,9 @@ struct tally {
 void tally_add(struct tally *dst, const struct tally *src);
 void tally_sub(struct tally *dst, const struct tally *src);
 bool tally_is_zero(const struct tally *t);
+/* Any usage at all: requests, or tokens (a provider's usage report may
+ * count tokens without requests). */
+bool tally_active(const struct tally *t);
 
 /* A series is one (source, provider, model, tenant, tier). The tier is
  * every price dimension a record's cost depends on beyond its model and

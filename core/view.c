@@ -87,18 +87,11 @@ static void acc_apply(struct acc *a, const struct tally *t, bool priced, int sig
         acc_sub(a, t, priced);
 }
 
-/* Any usage at all: requests, or tokens (a provider's usage report may
- * count tokens without requests). */
-static bool active(const struct tally *t)
-{
-    return t->requests > 0 || t->input > 0 || t->output > 0;
-}
-
 /* Spend over interval i: NAN when all usage in it is unpriced (we do not
  * know it), else the priced sum. */
 static double money(const struct acc *a, int i)
 {
-    if (!active(&a->p[i]) && active(&a->u[i]))
+    if (!tally_active(&a->p[i]) && tally_active(&a->u[i]))
         return NAN;
     return a->p[i].cost;
 }
@@ -433,7 +426,7 @@ static int cmp_model(const void *x, const void *y)
 static bool acc_is_empty(const struct acc *a)
 {
     for (int i = 0; i < I_COUNT; i++)
-        if (active(&a->p[i]) || active(&a->u[i]) || a->p[i].cost != 0)
+        if (tally_active(&a->p[i]) || tally_active(&a->u[i]) || a->p[i].cost != 0)
             return false;
     return true;
 }
@@ -816,7 +809,7 @@ static void stage_models(struct view *v, const struct groups *models, int ndays)
             continue;
         struct view_model *vm = &v->models[v->nmodels++];
         model_row(vm, models, i, ndays, v->spend.window_usd, v->spend.baseline_usd);
-        if (vm->price == PRICE_NONE && active(&a->u[I_WIN])) {
+        if (vm->price == PRICE_NONE && tally_active(&a->u[I_WIN])) {
             struct view_unpriced *u = &v->unpriced[v->nunpriced++];
             u->provider = vm->provider;
             u->model = vm->model;

@@ -161,8 +161,7 @@ static void grow_keys(struct gen *g)
         g->filter = xcalloc(FILTER_BITS / 64, sizeof *g->filter);
     /* probed at random, a few times a span: in huge pages (3 MB a
      * generation at 100,000 keys) */
-    g->keys = xalloc_huge(g->kcap * sizeof *g->keys);
-    memset(g->keys, 0, g->kcap * sizeof *g->keys);
+    g->keys = xcalloc_huge(g->kcap * sizeof *g->keys);
     g->idx = xalloc_huge(g->kcap * sizeof *g->idx); /* read where keys is set */
     g->kcount = 0;
     for (size_t i = 0; i < cap; i++)

@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "lib/clock.h"
-#include "lib/slab.h"
 #include "lib/xalloc.h"
 
 /* ---- the stream of hour records ------------------------------------------ */
@@ -51,7 +50,7 @@ static void splice(struct hist *h, size_t a, size_t b, const uint8_t *src, size_
     if (len > h->cap) {
         /* a little room: the next hour's record is appended soon */
         size_t cap = len + len / 8 + 16;
-        h->data = slab_realloc(h->data, h->cap, cap);
+        h->data = xrealloc(h->data, cap);
         h->cap = (uint32_t)cap;
     }
     memmove(h->data + a + n, h->data + b, h->len - b);
@@ -208,7 +207,7 @@ static size_t open_bytes(const struct hist *h)
 void hist_seal(struct hist *h)
 {
     seal_open(h);
-    slab_free(h->open, open_bytes(h));
+    free(h->open);
     h->open = NULL;
     h->open_cap = 0;
 }
@@ -229,9 +228,8 @@ bool hist_write(struct hist *h, int64_t ts, const struct tally *t, bool set)
     }
     if (h->nopen == h->open_cap) {
         int cap = h->open_cap ? 2 * h->open_cap : 2;
-        size_t old = open_bytes(h);
         h->open_cap = (uint8_t)(cap > CHUNK_MINUTES ? CHUNK_MINUTES : cap);
-        h->open = slab_realloc(h->open, old, open_bytes(h));
+        h->open = xrealloc(h->open, open_bytes(h));
     }
     int n = h->nopen;
     bool exists = bucket_write(h->open, &n, m, t, set);
@@ -396,8 +394,8 @@ size_t hist_bytes(const struct hist *h)
 
 void hist_free(struct hist *h)
 {
-    slab_free(h->data, h->cap);
-    slab_free(h->open, open_bytes(h));
+    free(h->data);
+    free(h->open);
     memset(h, 0, sizeof *h);
     h->open_hour = HIST_NONE;
 }
@@ -491,8 +489,8 @@ size_t hist_map(struct hist *h, bool (*fn)(void *ctx, int64_t minute, struct tal
         prev = r.hour;
     }
     if (changed) {
-        slab_free(h->data, h->cap);
-        h->data = len ? slab_alloc(len) : NULL;
+        free(h->data);
+        h->data = len ? xmalloc(len) : NULL;
         if (len)
             memcpy(h->data, out, len);
         h->len = h->cap = (uint32_t)len;

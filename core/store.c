@@ -353,8 +353,7 @@ static void index_put(struct sindex *x, uint32_t h, int id)
     if ((x->count + 1) * 2 > x->cap) {
         struct sindex old = *x;
         x->cap = old.cap ? old.cap * 2 : 64;
-        x->slot = xalloc_huge(x->cap * sizeof *x->slot);
-        memset(x->slot, 0, x->cap * sizeof *x->slot);
+        x->slot = xcalloc_huge(x->cap * sizeof *x->slot);
         for (size_t i = 0; i < old.cap; i++)
             if (old.slot[i])
                 index_insert(x, old.slot[i]);

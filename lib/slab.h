@@ -1,18 +1,21 @@
 /* slab.h - small buffers packed into huge pages.
  *
- * For the many small buffers that are read at random, one at a time: a
- * store's series each hold a few (core/hist.h), and at 100,000 series a
- * span's look-up touches one at a random place in some 50 MB. From
- * malloc, they lie among everything else in 4 KiB pages, and on a virtual
- * machine the TLB miss (a nested page walk) of each such touch was a large
- * part of a first read. Here they are carved from 2 MiB blocks in huge
- * pages (xalloc_huge), so the TLB covers them all.
+ * For many small buffers of a fixed size that are read at random, one at
+ * a time: the store's interned names (a span's look-up compares them, at
+ * a random place among 100,000 series). From malloc, they lie among
+ * everything else in 4 KiB pages, and on a virtual machine the TLB miss
+ * (a nested page walk) of each such touch is expensive. Here they are
+ * carved from blocks that end up 2 MiB in huge pages (xalloc_huge), so
+ * the TLB covers them all.
  *
  * Sizes are rounded up to 16 bytes; a freed buffer is kept for the next
- * one of its size (the blocks are never given back: the buffers of a
- * store grow and shrink around a level). Buffers larger than SLAB_MAX
- * come from malloc. The caller says a buffer's size when it gives it back
- * (it knows it: its capacity), which is what lets a buffer carry no
+ * one of its size (the blocks are never given back). Not for buffers that
+ * grow: one growing through the sizes leaves a freed buffer of each size
+ * behind, and when every series grows at once (a first read in time
+ * order) none is reused - a series' hour records here took a first read
+ * of 10,000 series x 100 spans each from 107 to 152 MB. Buffers larger
+ * than SLAB_MAX come from malloc. The caller says a buffer's size when it
+ * gives it back (it knows it), which is what lets a buffer carry no
  * header. Built with AddressSanitizer, every buffer comes from malloc,
  * so that the sanitizer sees each one.
  *

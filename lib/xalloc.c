@@ -125,6 +125,15 @@ void *xalloc_huge(size_t n)
 #endif
 }
 
+void *xcalloc_huge(size_t n)
+{
+#ifndef XALLOC_PLAIN
+    if (n >= HUGE / 2)
+        return memset(xalloc_huge(n), 0, n);
+#endif
+    return xcalloc(n, 1);
+}
+
 void xfree_big(void *p, size_t n)
 {
 #ifdef XALLOC_PLAIN

@@ -38,6 +38,9 @@ void xgrow(void *items_ptr, size_t *cap, size_t need, size_t elem);
  * and a TLB miss (a nested page walk) per random access to one, were a
  * large part of a first read's time at 100,000 series. */
 void *xalloc_huge(size_t n);
+/* xalloc_huge, zeroed; below the huge-page size calloc's (whose fresh
+ * pages are not touched until used). */
+void *xcalloc_huge(size_t n);
 
 /* Resize a large array that is filled at once (a view's groups, a map's
  * table) from old_n to n bytes, keeping the first of them. From 2 MiB up

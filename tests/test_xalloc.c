@@ -46,10 +46,26 @@ static void test_resize_keeps_bytes(void **state)
     xfree_big(NULL, 4 * MIB);
 }
 
+/* xcalloc_huge is zeroed, below and above the huge-page size, and each
+ * is freed with free(). */
+static void test_calloc_huge_is_zeroed(void **state)
+{
+    (void)state;
+    size_t sizes[] = {16, 4096, 1 * MIB + 3, 5 * MIB};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        unsigned char *p = xcalloc_huge(sizes[k]);
+        for (size_t i = 0; i < sizes[k]; i++)
+            if (p[i])
+                fail_msg("byte %zu of %zu not zero", i, sizes[k]);
+        free(p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_resize_keeps_bytes),
+        cmocka_unit_test(test_calloc_huge_is_zeroed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

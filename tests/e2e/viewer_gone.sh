@@ -29,7 +29,7 @@ fail() {
 header() { screen v | head -1; }
 wait_header() { # wait_header PATTERN: the top line matches (grep -E)
     i=0
-    while [ $i -lt 150 ]; do
+    while [ $i -lt 300 ]; do
         header | grep -Eq -- "$1" && return 0
         sleep 0.1; i=$((i + 1))
     done

@@ -444,6 +444,36 @@ static void test_a_new_hour_sums_few_series(void **state)
     store_free(f.st);
 }
 
+/* Usage of t for tenants t<from>..t<to - 1> on gpt-4.1 at minute m. */
+static void add_to_tenants(struct fixture *f, int from, int to, int64_t m,
+                           const struct tally *t)
+{
+    for (int i = from; i < to; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "t%d", i);
+        struct series_key k = {"spans", "openai", "gpt-4.1", name, ""};
+        store_add(f->st, store_series(f->st, &k), m, t);
+    }
+}
+
+/* A minute later: the cached view moves (no full build) and its scopes
+ * are what a view from scratch says. */
+static void next_minute_as_full(struct fixture *f)
+{
+    f->now += 60;
+    struct view_params p = params(f, HOUR, NULL);
+    p.sparklines = false;
+    struct view inc, full;
+    view_cache_compute(f->c, f->st, &p, &inc);
+    struct view_cache_work w;
+    view_cache_work(f->c, &w);
+    assert_false(w.full);
+    view_compute(f->st, &p, &full);
+    same_scopes(&inc, &full);
+    view_free(&inc);
+    view_free(&full);
+}
+
 /* A tenant pair past the reserved room: the full build reserves the
  * (tenant, model) pairs for its series count (not a power of two), and a
  * new pair after it grows the pairs and their index together. The slot
@@ -467,43 +497,14 @@ static void test_pairs_grown_after_a_full_build(void **state)
     store_watch(f.st, on_change, &f);
     struct view_params p = params(&f, HOUR, NULL);
     p.sparklines = false;
-    struct view inc, full;
+    struct view inc;
     view_cache_compute(f.c, f.st, &p, &inc);
     view_free(&inc);
-    for (int i = 20; i < 24; i++) { /* new pairs: past the room for 20 */
-        char name[16];
-        snprintf(name, sizeof name, "t%d", i);
-        struct series_key k = {"spans", "openai", "gpt-4.1", name, ""};
-        store_add(f.st, store_series(f.st, &k), f.now - 30, &t);
-    }
-    f.now += 60;
-    p = params(&f, HOUR, NULL);
-    p.sparklines = false;
-    view_cache_compute(f.c, f.st, &p, &inc);
-    struct view_cache_work w;
-    view_cache_work(f.c, &w);
-    assert_false(w.full);
-    view_compute(f.st, &p, &full);
-    same_scopes(&inc, &full);
-    view_free(&inc);
-    view_free(&full);
+    add_to_tenants(&f, 20, 24, f.now - 30, &t); /* new pairs: past the room for 20 */
+    next_minute_as_full(&f);
     /* the new pairs are found again: taken out and added back */
-    for (int i = 20; i < 24; i++) {
-        char name[16];
-        snprintf(name, sizeof name, "t%d", i);
-        struct series_key k = {"spans", "openai", "gpt-4.1", name, ""};
-        store_add(f.st, store_series(f.st, &k), f.now - 20, &t);
-    }
-    f.now += 60;
-    p = params(&f, HOUR, NULL);
-    p.sparklines = false;
-    view_cache_compute(f.c, f.st, &p, &inc);
-    view_cache_work(f.c, &w);
-    assert_false(w.full);
-    view_compute(f.st, &p, &full);
-    same_scopes(&inc, &full);
-    view_free(&inc);
-    view_free(&full);
+    add_to_tenants(&f, 20, 24, f.now - 20, &t);
+    next_minute_as_full(&f);
     store_watch(f.st, NULL, NULL);
     view_cache_free(f.c);
     store_free(f.st);

@@ -101,11 +101,12 @@ static void *map_huge(size_t n)
     if (m == MAP_FAILED)
         out_of_memory(n);
     size_t head = (HUGE - (uintptr_t)m % HUGE) % HUGE;
+    char *p = m + head;
+    munmap(p + len, HUGE - head);
     if (head)
         munmap(m, head);
-    munmap(m + head + len, HUGE - head);
-    advise_huge(m + head, len);
-    return m + head;
+    advise_huge(p, len);
+    return p;
 }
 #endif
 

@@ -420,7 +420,7 @@ struct viewer *viewer_open(const char *db_path, int64_t window, const char *log_
     store_watch(v->st, store_changing, v);
     prices_info_guess(db_path, &v->prices);
     alert_settings_init(&v->alert_cfg);
-    v->db = db_open_viewer(db_path, err, errlen);
+    v->db = db_open_viewer_ready(db_path, err, errlen);
     if (!v->db) {
         viewer_free(v);
         return NULL;

@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "core/lockfile.h"
 #include "core/schema.h"
 #include "lib/paths.h"
 #include "lib/strbuf.h"
@@ -843,8 +845,12 @@ int db_cursor_each(struct db *db, const char *source,
 
 /* ---- viewers ------------------------------------------------------------------- */
 
-struct db *db_open_viewer(const char *path, char *err, size_t errlen)
+/* db_open_viewer; *not_yet: refused for what an owner starting now
+ * mends in a moment (a schema it has not written or upgraded yet, or the
+ * database busy with that). */
+static struct db *open_viewer(const char *path, char *err, size_t errlen, bool *not_yet)
 {
+    *not_yet = false;
     struct db *db = xcalloc(1, sizeof *db);
     db->viewer = true;
     /* READWRITE without CREATE: a database that is not there is an error,
@@ -862,6 +868,8 @@ struct db *db_open_viewer(const char *path, char *err, size_t errlen)
     sqlite3_busy_timeout(db->h, 200);
     char why[300];
     int v = schema_check(db->h, why, sizeof why);
+    int code = sqlite3_errcode(db->h);
+    *not_yet = (v >= 0 && v < schema_latest()) || code == SQLITE_BUSY || code == SQLITE_LOCKED;
     if (v >= 0 && v != schema_latest())
         snprintf(why, sizeof why, "schema version %d, this spendtop reads version %d: "
                  "run the same spendtop as its owner", v, schema_latest());
@@ -871,6 +879,24 @@ struct db *db_open_viewer(const char *path, char *err, size_t errlen)
         return NULL;
     }
     return db;
+}
+
+struct db *db_open_viewer(const char *path, char *err, size_t errlen)
+{
+    bool not_yet;
+    return open_viewer(path, err, errlen, &not_yet);
+}
+
+struct db *db_open_viewer_ready(const char *path, char *err, size_t errlen)
+{
+    enum { STEP_MS = 50, WAIT_MS = 10000 };
+    bool not_yet;
+    for (int waited = 0;; waited += STEP_MS) {
+        struct db *db = open_viewer(path, err, errlen, &not_yet);
+        if (db || !not_yet || waited >= WAIT_MS || lockfile_owner(path) <= 0)
+            return db;
+        nanosleep(&(struct timespec){.tv_nsec = STEP_MS * 1000000L}, NULL);
+    }
 }
 
 bool db_writable(struct db *db) { return sqlite3_db_readonly(db->h, "main") == 0; }

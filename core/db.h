@@ -111,6 +111,11 @@ int db_cursor_each(struct db *db, const char *source,
  * with a message saying so), a busy timeout of 200 ms, no change logged.
  * Writable only where the file's permissions allow (db_writable). */
 struct db *db_open_viewer(const char *path, char *err, size_t errlen);
+/* db_open_viewer for a viewer starting: an owner that has just taken the
+ * database writes (or upgrades) its schema first, and a viewer started
+ * in that moment waits for it - while the owner lives, up to 10 s - rather
+ * than refusing a database that is about to be right. */
+struct db *db_open_viewer_ready(const char *path, char *err, size_t errlen);
 bool db_writable(struct db *db);
 /* SQLite's PRAGMA data_version: it changes whenever another connection
  * has committed. -1 on error. */

@@ -410,6 +410,56 @@ static void test_the_owner_is_seen_without_taking_a_lock(void **state)
     lockfile_release(fd);
 }
 
+/* An owner that has just taken a new database writes its schema next: a
+ * viewer opening it in between finds schema version 0. db_open_viewer
+ * refuses that; db_open_viewer_ready waits for the owner to finish. */
+static void test_a_starting_viewer_waits_for_the_owners_schema(void **state)
+{
+    (void)state;
+    char err[512];
+    int up[2], go[2];
+    assert_int_equal(pipe(up), 0);
+    assert_int_equal(pipe(go), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        /* the owner: takes the database (an empty file), says so, writes
+         * its schema when told to, then waits to be killed */
+        int fd = lockfile_take(dbpath, err, sizeof err);
+        char c;
+        if (write(up[1], fd >= 0 ? "y" : "n", 1) != 1 || read(go[0], &c, 1) != 1)
+            _exit(2);
+        struct db *db = db_open(dbpath, err, sizeof err);
+        (void)db;
+        for (;;)
+            pause();
+    }
+    char c = 0;
+    assert_int_equal(read(up[0], &c, 1), 1);
+    assert_int_equal(c, 'y');
+    assert_null(db_open_viewer(dbpath, err, sizeof err));
+    assert_non_null(strstr(err, "schema version 0"));
+    assert_int_equal(write(go[1], "g", 1), 1);
+    struct db *v = db_open_viewer_ready(dbpath, err, sizeof err);
+    assert_non_null(v);
+    db_close(v);
+    kill(child, SIGKILL);
+    int status;
+    waitpid(child, &status, 0);
+    /* with no owner there is nothing to wait for: an empty file is refused */
+    char empty[4300];
+    snprintf(empty, sizeof empty, "%s.empty", dbpath);
+    int fd = open(empty, O_CREAT | O_WRONLY, 0600);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_null(db_open_viewer_ready(empty, err, sizeof err));
+    assert_non_null(strstr(err, "schema version 0"));
+    unlink(empty);
+    for (int i = 0; i < 2; i++) {
+        close(up[i]);
+        close(go[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -417,6 +467,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_transaction_too_big_to_list_says_load_anew, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_log_that_no_longer_reaches_back_says_load_anew, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_viewer_refuses_another_schema_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_starting_viewer_waits_for_the_owners_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_owners_facts_make_the_trip_intact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_owner_row_yet_is_said, setup, teardown),
         cmocka_unit_test_setup_teardown(test_requests_reach_the_owner_once_in_order, setup, teardown),

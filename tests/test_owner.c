@@ -423,16 +423,21 @@ static void test_a_starting_viewer_waits_for_the_owners_schema(void **state)
     pid_t child = fork();
     if (child == 0) {
         /* the owner: takes the database (an empty file), says so, writes
-         * its schema when told to, then waits to be killed */
+         * its schema when told to, then holds it until the test closes
+         * its end of the pipe, or ends however it ends */
+        close(up[0]);
+        close(go[1]);
         int fd = lockfile_take(dbpath, err, sizeof err);
         char c;
         if (write(up[1], fd >= 0 ? "y" : "n", 1) != 1 || read(go[0], &c, 1) != 1)
             _exit(2);
         struct db *db = db_open(dbpath, err, sizeof err);
         (void)db;
-        for (;;)
-            pause();
+        while (read(go[0], &c, 1) > 0)
+            ;
+        _exit(0);
     }
+    close(up[1]);
     char c = 0;
     assert_int_equal(read(up[0], &c, 1), 1);
     assert_int_equal(c, 'y');
@@ -440,11 +445,13 @@ static void test_a_starting_viewer_waits_for_the_owners_schema(void **state)
     assert_non_null(strstr(err, "schema version 0"));
     assert_int_equal(write(go[1], "g", 1), 1);
     struct db *v = db_open_viewer_ready(dbpath, err, sizeof err);
-    assert_non_null(v);
-    db_close(v);
-    kill(child, SIGKILL);
+    close(go[1]); /* the owner ends */
+    close(up[0]);
+    close(go[0]);
     int status;
     waitpid(child, &status, 0);
+    assert_non_null(v);
+    db_close(v);
     /* with no owner there is nothing to wait for: an empty file is refused */
     char empty[4300];
     snprintf(empty, sizeof empty, "%s.empty", dbpath);
@@ -454,10 +461,6 @@ static void test_a_starting_viewer_waits_for_the_owners_schema(void **state)
     assert_null(db_open_viewer_ready(empty, err, sizeof err));
     assert_non_null(strstr(err, "schema version 0"));
     unlink(empty);
-    for (int i = 0; i < 2; i++) {
-        close(up[i]);
-        close(go[i]);
-    }
 }
 
 int main(void)

@@ -6,20 +6,8 @@
 #
 # Waiting is on what the screen shows, polled every 0.1 s up to a deadline.
 set -eu
-dir=$(mktemp -d)
-T="tmux -L spendtop-gone-$$ -f /dev/null"
-daemon=""
-cleanup() {
-    [ -n "$daemon" ] && kill -9 $daemon 2>/dev/null
-    $T kill-server 2>/dev/null
-    [ -n "${KEEP:-}" ] || rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP PIPE
-export XDG_STATE_HOME="$dir/state" HOME="$dir"
-export TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8
-
-screen() { $T capture-pane -p -t "$1" 2>/dev/null; }
+. "$(dirname "$0")/lib/tmux.sh"
+tmux_start gone
 fail() {
     echo "FAIL: $1"
     echo "---- v:"; screen v || true

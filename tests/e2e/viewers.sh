@@ -18,20 +18,8 @@
 # show), polled every 0.1 s up to a deadline - never a sleep standing in
 # for "it is probably done".
 set -eu
-dir=$(mktemp -d)
-T="tmux -L spendtop-viewers-$$ -f /dev/null"
-daemon=""
-cleanup() {
-    [ -n "$daemon" ] && kill -9 $daemon 2>/dev/null
-    $T kill-server 2>/dev/null
-    [ -n "${KEEP:-}" ] || rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP PIPE
-export XDG_STATE_HOME="$dir/state" HOME="$dir"
-export TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8
-
-screen() { $T capture-pane -p -t "$1" 2>/dev/null; }
+. "$(dirname "$0")/lib/tmux.sh"
+tmux_start viewers
 fail() {
     echo "FAIL: $1"
     for s in v1 v2 v3; do echo "---- $s:"; screen $s || true; done

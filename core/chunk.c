@@ -208,6 +208,27 @@ int chunk_hour_sum(const uint8_t *p, size_t len, struct tally *sum)
     return 0;
 }
 
+int chunk_hour_single(const uint8_t *p, size_t len, int64_t hour_start,
+                      struct chunk_bucket *b)
+{
+    const uint8_t *end = p + len;
+    uint64_t count;
+    size_t k = varint_get(p, end, &count);
+    if (!k || count < 1 || count > CHUNK_MINUTES)
+        return -1;
+    if (count > 1)
+        return 0;
+    p += k;
+    if (p >= end || *p >= CHUNK_MINUTES)
+        return -1;
+    int64_t minute = hour_start + *p * (int64_t)CLOCK_MINUTE;
+    size_t n = chunk_get_tally(p + 1, end, &b->t);
+    if (!n || p + 1 + n != end)
+        return -1;
+    b->minute = minute;
+    return 1;
+}
+
 int chunk_hour_first(const uint8_t *p, size_t len, int64_t hour_start, int64_t *minute)
 {
     const uint8_t *end = p + len, *q;

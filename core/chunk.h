@@ -71,6 +71,10 @@ int chunk_get_hour(const uint8_t *p, size_t len, int64_t hour_start,
 /* The hour's sum from its body alone (the rollup, or the one bucket),
  * added to *sum. 0, or -1 if malformed. */
 int chunk_hour_sum(const uint8_t *p, size_t len, struct tally *sum);
+/* When the body holds one bucket (then it is also the hour's sum): *b =
+ * it, returns 1. 0 when it holds more (b untouched), -1 if malformed. */
+int chunk_hour_single(const uint8_t *p, size_t len, int64_t hour_start,
+                      struct chunk_bucket *b);
 /* The first bucket's minute (of the hour starting hour_start). 0 or -1. */
 int chunk_hour_first(const uint8_t *p, size_t len, int64_t hour_start, int64_t *minute);
 /* How many buckets the body holds (its n). 0 or -1. */

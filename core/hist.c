@@ -260,49 +260,129 @@ static void span_of(const int64_t (*iv)[2], int n, int64_t *lo, int64_t *hi)
         }
 }
 
-/* Whole hours from their rollups, the ragged edges minute by minute (a
- * minute's start is whole, so "start >= t0" holds for every minute of an
- * hour that starts at or after t0). Each record is decoded at most once
- * (its rollup for the intervals it lies wholly in, its minutes for those
- * whose edge cuts it): a view sums
- * a series over a dozen intervals, and walking the stream once per
- * interval was most of a view at 100,000 series. */
-void hist_sum_many(const struct hist *h, const int64_t (*iv)[2], int n, struct tally *out)
+/* Sums: whole hours from their rollups, the ragged edges minute by minute
+ * (a minute's start is whole, so "start >= t0" holds for every minute of
+ * an hour that starts at or after t0). Thresholds: the first bucket at or
+ * after each. Each record is decoded at most once for all of them (its
+ * rollup for the intervals it lies wholly in, its minutes for those whose
+ * edge cuts it): a view sums a series over a dozen intervals and asks when
+ * a score of edges next cross a bucket, and walking the stream once per
+ * interval, or once for the sums and again for the edges, was most of a
+ * view at 100,000 series. */
+struct walk {
+    const int64_t (*iv)[2];
+    int n;
+    struct tally *out;
+    const int64_t *t;
+    int m, left;
+    int64_t *next;
+};
+
+static void walk_bucket(struct walk *w, const struct chunk_bucket *b)
 {
+    for (int i = 0; i < w->n; i++)
+        if (b->minute >= w->iv[i][0] && b->minute < w->iv[i][1])
+            tally_add(&w->out[i], &b->t);
+    for (int k = 0; w->left && k < w->m; k++)
+        if (w->next[k] == INT64_MAX && b->minute >= w->t[k]) {
+            w->next[k] = b->minute;
+            w->left--;
+        }
+}
+
+/* Whether the hour starting hour matters to w: an interval holds some of
+ * it, or a threshold not yet met lies before its end. A move of an
+ * incremental view sums slices of a minute or two: most records are
+ * neither, and are not decoded. */
+static bool walk_wants(const struct walk *w, int64_t hour)
+{
+    int64_t end = hour + CLOCK_HOUR;
+    for (int i = 0; i < w->n; i++)
+        if (w->iv[i][0] < end && hour < w->iv[i][1] && w->iv[i][0] < w->iv[i][1])
+            return true;
+    for (int k = 0; w->left && k < w->m; k++)
+        if (w->next[k] == INT64_MAX && w->t[k] < end)
+            return true;
+    return false;
+}
+
+static void walk_record(struct walk *w, const struct hist *h, const struct rec *r)
+{
+    int64_t end = r->hour + CLOCK_HOUR;
+    const uint8_t *body = h->data + r->body;
+    struct chunk_bucket b[CHUNK_MINUTES];
+    if (!walk_wants(w, r->hour))
+        return;
+    if (chunk_hour_single(body, r->len, r->hour, &b[0]) == 1) {
+        /* one bucket (most hours of a sparse series): its minute says
+         * which intervals hold it, whole hour or not */
+        walk_bucket(w, &b[0]);
+        return;
+    }
+    struct tally sum;
+    bool summed = false;
+    int nb = -1;
+    for (int i = 0; i < w->n; i++) {
+        const int64_t *v = w->iv[i];
+        if (v[1] <= v[0] || end <= v[0] || r->hour >= v[1])
+            continue;
+        if (r->hour >= v[0] && end <= v[1]) {
+            if (!summed) {
+                memset(&sum, 0, sizeof sum);
+                chunk_hour_sum(body, r->len, &sum);
+                summed = true;
+            }
+            tally_add(&w->out[i], &sum);
+            continue;
+        }
+        if (nb < 0 && chunk_get_hour(body, r->len, r->hour, b, &nb) != 0)
+            nb = 0;
+        for (int j = 0; j < nb; j++)
+            if (b[j].minute >= v[0] && b[j].minute < v[1])
+                tally_add(&w->out[i], &b[j].t);
+    }
+    for (int k = 0; w->left && k < w->m; k++) {
+        if (w->next[k] != INT64_MAX || w->t[k] >= end)
+            continue;
+        int64_t first;
+        if (w->t[k] <= r->hour && chunk_hour_first(body, r->len, r->hour, &first) == 0) {
+            /* the hour starts after t: its first bucket, undecoded */
+            w->next[k] = first;
+            w->left--;
+            continue;
+        }
+        if (nb < 0 && chunk_get_hour(body, r->len, r->hour, b, &nb) != 0)
+            nb = 0;
+        for (int j = 0; j < nb; j++)
+            if (b[j].minute >= w->t[k]) {
+                w->next[k] = b[j].minute;
+                w->left--;
+                break;
+            }
+    }
+}
+
+void hist_sum_next(const struct hist *h, const int64_t (*iv)[2], int n, struct tally *out,
+                   const int64_t *t, int m, int64_t *next)
+{
+    struct walk w = {iv, n, out, t, m, m, next};
     int64_t lo, hi;
     span_of(iv, n, &lo, &hi);
-    struct rec r = rec_start(h);
-    struct chunk_bucket b[CHUNK_MINUTES];
-    while (rec_next(h, &r) && r.hour < hi) {
-        int64_t end = r.hour + CLOCK_HOUR;
-        if (end <= lo)
-            continue;
-        struct tally sum;
-        bool summed = false;
-        int nb = -1;
-        for (int i = 0; i < n; i++) {
-            if (iv[i][1] <= iv[i][0] || end <= iv[i][0] || r.hour >= iv[i][1])
-                continue;
-            if (r.hour >= iv[i][0] && end <= iv[i][1]) {
-                if (!summed) {
-                    memset(&sum, 0, sizeof sum);
-                    chunk_hour_sum(h->data + r.body, r.len, &sum);
-                    summed = true;
-                }
-                tally_add(&out[i], &sum);
-                continue;
-            }
-            if (nb < 0 && chunk_get_hour(h->data + r.body, r.len, r.hour, b, &nb) != 0)
-                nb = 0;
-            for (int j = 0; j < nb; j++)
-                if (b[j].minute >= iv[i][0] && b[j].minute < iv[i][1])
-                    tally_add(&out[i], &b[j].t);
-        }
+    for (int k = 0; k < m; k++) {
+        next[k] = INT64_MAX;
+        lo = t[k] < lo ? t[k] : lo;
     }
+    struct rec r = rec_start(h);
+    while (rec_next(h, &r) && (r.hour < hi || w.left))
+        if (r.hour + CLOCK_HOUR > lo)
+            walk_record(&w, h, &r);
     for (int j = 0; j < h->nopen; j++)
-        for (int i = 0; i < n; i++)
-            if (h->open[j].minute >= iv[i][0] && h->open[j].minute < iv[i][1])
-                tally_add(&out[i], &h->open[j].t);
+        walk_bucket(&w, &h->open[j]);
+}
+
+void hist_sum_many(const struct hist *h, const int64_t (*iv)[2], int n, struct tally *out)
+{
+    hist_sum_next(h, iv, n, out, NULL, 0, NULL);
 }
 
 void hist_hourly(const struct hist *h, int64_t t0, int n, struct tally *out)
@@ -326,42 +406,9 @@ int64_t hist_first(const struct hist *h)
     return h->nopen ? h->open[0].minute : INT64_MAX;
 }
 
-/* As hist_sum_many: each record decoded at most once for every
- * threshold (an incremental view asks a series for a score of them). */
 void hist_next_many(const struct hist *h, const int64_t *t, int n, int64_t *out)
 {
-    int left = n;
-    int64_t lo = INT64_MAX;
-    for (int k = 0; k < n; k++) {
-        out[k] = INT64_MAX;
-        lo = t[k] < lo ? t[k] : lo;
-    }
-    struct rec r = rec_start(h);
-    struct chunk_bucket b[CHUNK_MINUTES];
-    while (left && rec_next(h, &r)) {
-        int64_t end = r.hour + CLOCK_HOUR;
-        if (end <= lo)
-            continue;
-        int nb = -1;
-        for (int k = 0; k < n; k++) {
-            if (out[k] != INT64_MAX || t[k] >= end)
-                continue;
-            if (nb < 0 && chunk_get_hour(h->data + r.body, r.len, r.hour, b, &nb) != 0)
-                nb = 0;
-            for (int j = 0; j < nb; j++)
-                if (b[j].minute >= t[k]) {
-                    out[k] = b[j].minute;
-                    left--;
-                    break;
-                }
-        }
-    }
-    for (int j = 0; left && j < h->nopen; j++)
-        for (int k = 0; k < n; k++)
-            if (out[k] == INT64_MAX && h->open[j].minute >= t[k]) {
-                out[k] = h->open[j].minute;
-                left--;
-            }
+    hist_sum_next(h, NULL, 0, NULL, t, n, out);
 }
 
 int hist_each(const struct hist *h, int64_t t0, int64_t t1,
@@ -554,6 +601,15 @@ int hist_load_day(struct hist *h, int64_t day, int64_t from, const uint8_t *data
     const uint8_t *p = data, *end = data + len;
     int64_t hour = day, prev = INT64_MIN;
     struct chunk_bucket b[CHUNK_MINUTES];
+    /* The day's records are appended nearly as they are (a header made
+     * relative to the stream's last record may take a byte more): room
+     * for all of them at once. Grown record by record, the reallocs and
+     * their copies were most of a start at 160 buckets a series. */
+    size_t room = (size_t)h->len + len + CHUNK_HEAD_MAX;
+    if (h->open_hour == HIST_NONE && room > h->cap && room <= UINT32_MAX) {
+        h->data = xrealloc(h->data, room);
+        h->cap = (uint32_t)room;
+    }
     while (p < end) {
         uint64_t dh, blen;
         size_t k = chunk_get_head(p, end, &dh, &blen);

@@ -191,6 +191,10 @@ int64_t store_next_minute(const struct store *st, int id, int64_t t);
  * series. */
 void store_next_minutes(const struct store *st, int id, const int64_t *t, int n,
                         int64_t *out);
+/* store_sum_many and store_next_minutes in one walk: out[i] for iv[i]
+ * (i < n), next[k] for t[k] (k < m). */
+void store_sum_next(const struct store *st, int id, const int64_t (*iv)[2], int n,
+                    struct tally *out, const int64_t *t, int m, int64_t *next);
 /* Start of the earliest bucket held, or INT64_MAX when empty. */
 int64_t store_first_minute(const struct store *st);
 /* Drop buckets that start before t, and free the series left with none

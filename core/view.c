@@ -533,13 +533,45 @@ enum {
 
 static enum price_status flag_price(uint8_t f) { return (enum price_status)(f / SF_PRICE % 4); }
 
+/* The moving edges of an incremental view (view_cache): every bound that
+ * slides with the clock, as offsets back from now. A bucket starting at s
+ * is inside [now - off, ...) while s >= now - off, and crosses the edge at
+ * now = s + off + 1. A walk that sums a series can tell, at little more
+ * cost, when its sums next change with the clock alone: into next[id]. */
+struct edges {
+    const int64_t *offsets;
+    int n;
+    int64_t now;
+    int64_t *next;          /* by series id */
+};
+
+/* Sum series id over the n intervals iv into t and, with e, find when
+ * its sums next change (e->next[id]): one walk of the series. */
+static void sum_and_edges(const struct store *st, int id, const int64_t (*iv)[2], int n,
+                          struct tally *t, const struct edges *e)
+{
+    if (!e) {
+        store_sum_many(st, id, iv, n, t);
+        return;
+    }
+    int64_t at[2 * I_COUNT], first[2 * I_COUNT];
+    for (int k = 0; k < e->n; k++)
+        at[k] = e->now - e->offsets[k];
+    store_sum_next(st, id, iv, n, t, at, e->n, first);
+    int64_t next = INT64_MAX;
+    for (int k = 0; k < e->n; k++)
+        if (first[k] != INT64_MAX && first[k] + e->offsets[k] + 1 < next)
+            next = first[k] + e->offsets[k] + 1;
+    e->next[id] = next;
+}
+
 /* Series id summed over every interval into t[I_COUNT]; cost 0 when its
  * model has no price (acc_add keeps such series apart: money comes only
- * from priced ones). */
+ * from priced ones). With e, its next change too. */
 static void series_sums(const struct store *st, int id, const struct intervals *iv,
-                        bool priced, struct tally *t)
+                        bool priced, struct tally *t, const struct edges *e)
 {
-    store_sum_many(st, id, (const int64_t(*)[2])iv->t, I_COUNT, t);
+    sum_and_edges(st, id, (const int64_t(*)[2])iv->t, I_COUNT, t, e);
     if (!priced)
         for (int i = 0; i < I_COUNT; i++)
             t[i].cost = 0;
@@ -621,25 +653,27 @@ static uint8_t series_flags(const struct store *st, const struct view_params *p,
 }
 
 /* Add series id to the sums over iv, as p counts it (and to the groups
- * only scopes read, with scopes); its flags. */
+ * only scopes read, with scopes); its flags. With e, its next change. */
 static uint8_t add_series(struct sums *s, const struct store *st, const struct view_params *p,
-                          const struct intervals *iv, int id, bool scopes)
+                          const struct intervals *iv, int id, bool scopes,
+                          const struct edges *e)
 {
     uint8_t f = series_flags(st, p, id);
     if (!f)
         return 0;
     struct tally t[I_COUNT];
-    series_sums(st, id, iv, flag_price(f) != PRICE_NONE, t);
+    series_sums(st, id, iv, flag_price(f) != PRICE_NONE, t, e);
     apply_series(s, store_series_key(st, id), f, t, scopes, 1);
     return f;
 }
 
 /* One walk of the series: each selected series (drill-down) is summed over
  * every interval and added to its groups, in id order. Owes every later
- * stage its sums, and the sparklines each series' flags[id]. */
+ * stage its sums, and the sparklines each series' flags[id]; with e, an
+ * incremental view each series' next change. */
 static void stage_accumulate(const struct store *st, const struct view_params *p,
                              const struct intervals *iv, struct sums *s, uint8_t *flags,
-                             bool scopes)
+                             bool scopes, const struct edges *e)
 {
     size_t nseries = store_series_count(st);
     sums_memo(s, true);
@@ -658,7 +692,7 @@ static void stage_accumulate(const struct store *st, const struct view_params *p
         imap_reserve(&s->tenants.memo, nseries);
     }
     for (size_t id = 0; id < nseries; id++)
-        flags[id] = add_series(s, st, p, iv, (int)id, scopes);
+        flags[id] = add_series(s, st, p, iv, (int)id, scopes, e);
     sums_memo(s, false);
 }
 
@@ -1206,8 +1240,6 @@ struct view_cache {
     uint8_t *flags;            /* by series id: SF_* */
     int64_t *next;             /* by series id: when its sums next change
                                   with the clock alone */
-    bool next_due;             /* next[] not found yet since the last full
-                                  build (cache_find_next) */
     size_t nids, cap;
     int *pending;              /* ids with SF_PENDING */
     size_t npending, pending_cap;
@@ -1269,21 +1301,11 @@ static void cache_offsets(struct view_cache *c, const struct intervals *iv, int6
         }
 }
 
-/* When series id's sums next change with the clock alone: the first time
- * a bucket of it crosses a moving edge. A bucket starting at s is inside
- * [now - off, ...) while s >= now - off, and crosses at now = s + off + 1. */
-static int64_t next_change(const struct view_cache *c, const struct store *st, int id,
-                           int64_t now)
+/* The edges of c at now, for the walks that find each series' next
+ * change (struct edges). */
+static struct edges cache_edges(struct view_cache *c, int64_t now)
 {
-    int64_t t[2 * I_COUNT], s[2 * I_COUNT];
-    for (int k = 0; k < c->noffsets; k++)
-        t[k] = now - c->offsets[k];
-    store_next_minutes(st, id, t, c->noffsets, s);
-    int64_t next = INT64_MAX;
-    for (int k = 0; k < c->noffsets; k++)
-        if (s[k] != INT64_MAX && s[k] + c->offsets[k] + 1 < next)
-            next = s[k] + c->offsets[k] + 1;
-    return next;
+    return (struct edges){c->offsets, c->noffsets, now, c->next};
 }
 
 static void cache_grow(struct view_cache *c, size_t n)
@@ -1317,32 +1339,22 @@ static void cache_reset(struct view_cache *c, const struct store *st,
      * a dashboard's views and an alert window's */
     c->scopes |= p->scopes;
     c->sparklines |= p->sparklines;
-    stage_accumulate(st, p, iv, &c->s, c->flags, c->scopes);
+    /* a view made once (view_compute) prepares no next view; an
+     * incremental one finds each series' next change in the same walk */
+    struct edges e;
+    if (track) {
+        cache_offsets(c, iv, p->now);
+        e = cache_edges(c, p->now);
+    }
+    stage_accumulate(st, p, iv, &c->s, c->flags, c->scopes, track ? &e : NULL);
     c->work = (struct view_cache_work){.full = true, .summed = c->nids};
     if (c->sparklines) {
         if (!c->sparks)
             c->sparks = xmalloc(sizeof *c->sparks);
         sparks_sum(c->sparks, st, iv, c->flags, c->nids);
     }
-    if (!track) /* a view made once (view_compute): no next view to prepare */
-        return;
-    cache_offsets(c, iv, p->now);
-    c->next_due = true;
-    c->valid = true;
-}
-
-/* Each series' next change after a full build, found when the clock first
- * moves, not by the build: a walk of every series that `--once` never
- * needs and a dashboard's first frame need not wait for. now is the
- * build's; the series that changed since are pending and found anew. */
-static void cache_find_next(struct view_cache *c, const struct store *st, int64_t now)
-{
-    if (!c->next_due)
-        return;
-    c->next_due = false;
-    for (size_t id = 0; id < c->nids; id++)
-        if (c->flags[id] & SF_IN)
-            c->next[id] = next_change(c, st, (int)id, now);
+    if (track)
+        c->valid = true;
 }
 
 void view_cache_changing(struct view_cache *c, const struct store *st, int id)
@@ -1357,7 +1369,7 @@ void view_cache_changing(struct view_cache *c, const struct store *st, int id)
         c->first_moved = true;
     if (f & SF_IN) {
         struct tally t[I_COUNT];
-        series_sums(st, id, &c->iv, flag_price(f) != PRICE_NONE, t);
+        series_sums(st, id, &c->iv, flag_price(f) != PRICE_NONE, t, NULL);
         apply_series(&c->s, store_series_key(st, id), f, t, c->scopes, -1);
         if (c->sparklines && (f & SF_COUNTED)) {
             if (!c->tmp)
@@ -1381,9 +1393,9 @@ void view_cache_changing(struct view_cache *c, const struct store *st, int id)
  * slid forward, so what changed is the slice that left at its start and
  * the slice that entered at its end: those are summed (a minute or two
  * each), not every interval twice over (at 16 M spans a quarter of the
- * series move each minute). */
+ * series move each minute); its next change is found in the same walk. */
 static void cache_move(struct view_cache *c, const struct store *st,
-                       const struct intervals *iv, int id)
+                       const struct intervals *iv, const struct edges *e, int id)
 {
     uint8_t f = c->flags[id];
     int64_t slice[2 * I_COUNT][2]; /* [i]: left interval i, [I_COUNT + i]: entered */
@@ -1394,7 +1406,7 @@ static void cache_move(struct view_cache *c, const struct store *st,
         slice[I_COUNT + i][1] = iv->t[i][1];
     }
     struct tally t[2 * I_COUNT];
-    store_sum_many(st, id, (const int64_t(*)[2])slice, 2 * I_COUNT, t);
+    sum_and_edges(st, id, (const int64_t(*)[2])slice, 2 * I_COUNT, t, e);
     if (flag_price(f) == PRICE_NONE)
         for (int i = 0; i < 2 * I_COUNT; i++)
             t[i].cost = 0;
@@ -1413,26 +1425,23 @@ static void cache_advance(struct view_cache *c, const struct store *st,
      * moves by the minute, through the edges): their hour sums are taken
      * again below, a walk far cheaper than summing every interval */
     bool new_hour = c->sparklines && iv->hour0 != c->iv.hour0;
-    if (p->now > c->now) /* a view at the build's own time needs no move */
-        cache_find_next(c, st, c->now);
     cache_grow(c, store_series_count(st));
+    struct edges e = cache_edges(c, p->now);
     for (size_t i = 0; i < c->npending; i++) {
         int id = c->pending[i];
-        uint8_t f = add_series(&c->s, st, p, iv, id, c->scopes);
+        uint8_t f = add_series(&c->s, st, p, iv, id, c->scopes, &e);
         c->flags[id] = f;
         c->work.summed++;
         if (!f)
             continue;
         if (c->sparklines && !new_hour && (f & SF_COUNTED))
             sparks_apply(c->sparks, st, id, f, iv->hour0, 1, NULL);
-        c->next[id] = next_change(c, st, id, p->now);
     }
     c->npending = 0;
     for (size_t id = 0; id < c->nids; id++) {
         if (!(c->flags[id] & SF_IN) || c->next[id] > p->now)
             continue;
-        cache_move(c, st, iv, (int)id);
-        c->next[id] = next_change(c, st, (int)id, p->now);
+        cache_move(c, st, iv, &e, (int)id);
         c->work.summed++;
     }
     if (new_hour)

@@ -798,6 +798,55 @@ static void test_next_minute_is_the_first_bucket_at_or_after(void **state)
     store_free(st);
 }
 
+/* store_sum_next answers, in one walk, what store_sum and
+ * store_next_minute answer one at a time: for intervals of every shape (whole
+ * hours, a minute, empty, reversed, beyond the data) and thresholds
+ * anywhere, over sparse and dense hours, sealed and open. */
+static void test_sums_and_thresholds_in_one_walk(void **state)
+{
+    (void)state;
+    struct store *st = store_new();
+    int s = series(st, "a", "m");
+    int empty = series(st, "b", "m");
+    int64_t base = at("2026-11-20T00:00:00Z");
+    srand(11);
+    for (int i = 0; i < 400; i++) {
+        /* some hours with one bucket, some with many */
+        int64_t hour = base + (rand() % 72) * HOUR;
+        int64_t t = hour + (rand() % 3 == 0 ? rand() % 3 : rand() % 60) * MIN + rand() % 60;
+        spend(st, s, t, (rand() % 1000 + 1) / 100.0);
+    }
+    spend(st, s, base + 80 * HOUR + 7 * MIN, 1); /* the open hour, last */
+    enum { N = 12, M = 9 };
+    for (int round = 0; round < 300; round++) {
+        int64_t iv[N][2], t[M];
+        for (int i = 0; i < N; i++) {
+            int64_t a = base - HOUR + (rand() % (84 * 60)) * MIN;
+            int64_t len = rand() % 4 == 0 ? (rand() % 3) * HOUR : (rand() % 240 - 20) * MIN;
+            iv[i][0] = a;
+            iv[i][1] = a + len;
+        }
+        for (int k = 0; k < M; k++)
+            t[k] = base - HOUR + (rand() % (84 * 60)) * MIN + (rand() % 2) * (rand() % 60);
+        for (int id = s; id <= empty; id++) {
+            struct tally got[N], want[N];
+            int64_t next[M], want_next[M];
+            store_sum_next(st, id, (const int64_t(*)[2])iv, N, got, t, M, next);
+            for (int i = 0; i < N; i++) /* each interval, each threshold alone */
+                store_sum(st, id, iv[i][0], iv[i][1], &want[i]);
+            for (int k = 0; k < M; k++)
+                want_next[k] = store_next_minute(st, id, t[k]);
+            for (int i = 0; i < N; i++) {
+                assert_int_equal(got[i].requests, want[i].requests);
+                assert_true(got[i].cost == want[i].cost);
+            }
+            for (int k = 0; k < M; k++)
+                assert_true(next[k] == want_next[k]);
+        }
+    }
+    store_free(st);
+}
+
 /* store_watch: what a watcher sees. Each call records the id and the
  * series' sum and price as the store answers during the call: the state
  * before the change. */
@@ -906,6 +955,7 @@ int main(void)
         cmocka_unit_test(test_series_are_found_by_their_names_across_frees),
         cmocka_unit_test(test_a_flood_of_model_names_is_folded_and_counted),
         cmocka_unit_test(test_next_minute_is_the_first_bucket_at_or_after),
+        cmocka_unit_test(test_sums_and_thresholds_in_one_walk),
         cmocka_unit_test(test_a_watcher_is_told_before_each_change),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /* chunk.c - the compact encoding of minute buckets (see chunk.h). */
 #include "core/chunk.h"
 
+#include <endian.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -76,8 +77,9 @@ size_t chunk_put_tally(uint8_t *p, const struct tally *t)
             n += varint_put(p + n, u);
         } else {
             memcpy(&u, base - at - 1, sizeof u);
-            for (int i = 0; i < 8; i++)
-                p[n++] = (uint8_t)(u >> (8 * i));
+            u = htole64(u);
+            memcpy(p + n, &u, sizeof u);
+            n += sizeof u;
         }
     }
     return n;
@@ -108,8 +110,9 @@ size_t chunk_get_tally(const uint8_t *p, const uint8_t *end, struct tally *t)
         } else {
             if (end - (p + n) < 8)
                 return 0;
-            for (int i = 0; i < 8; i++)
-                u |= (uint64_t)p[n++] << (8 * i);
+            memcpy(&u, p + n, sizeof u);
+            u = le64toh(u);
+            n += sizeof u;
             memcpy(base - at - 1, &u, sizeof u);
         }
     }

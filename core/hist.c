@@ -276,18 +276,29 @@ struct walk {
     const int64_t *t;
     int m, left;
     int64_t *next;
+    int64_t tmin;           /* the least threshold not yet met */
 };
+
+static void walk_met(struct walk *w, int k, int64_t minute)
+{
+    w->next[k] = minute;
+    w->left--;
+    w->tmin = INT64_MAX;
+    for (int j = 0; w->left && j < w->m; j++)
+        if (w->next[j] == INT64_MAX && w->t[j] < w->tmin)
+            w->tmin = w->t[j];
+}
 
 static void walk_bucket(struct walk *w, const struct chunk_bucket *b)
 {
     for (int i = 0; i < w->n; i++)
         if (b->minute >= w->iv[i][0] && b->minute < w->iv[i][1])
             tally_add(&w->out[i], &b->t);
+    if (b->minute < w->tmin) /* no threshold met (most buckets) */
+        return;
     for (int k = 0; w->left && k < w->m; k++)
-        if (w->next[k] == INT64_MAX && b->minute >= w->t[k]) {
-            w->next[k] = b->minute;
-            w->left--;
-        }
+        if (w->next[k] == INT64_MAX && b->minute >= w->t[k])
+            walk_met(w, k, b->minute);
 }
 
 /* Whether the hour starting hour matters to w: an interval holds some of
@@ -300,10 +311,25 @@ static bool walk_wants(const struct walk *w, int64_t hour)
     for (int i = 0; i < w->n; i++)
         if (w->iv[i][0] < end && hour < w->iv[i][1] && w->iv[i][0] < w->iv[i][1])
             return true;
-    for (int k = 0; w->left && k < w->m; k++)
-        if (w->next[k] == INT64_MAX && w->t[k] < end)
-            return true;
-    return false;
+    return w->tmin < end;
+}
+
+/* The earliest time at or after from that w needs (INT64_MAX: none): the
+ * records that end before it are passed over without a look (a move's
+ * slices lie near a score of edges; the rest of the week is skipped). */
+static int64_t walk_next_wanted(const struct walk *w, int64_t from)
+{
+    int64_t at = INT64_MAX;
+    for (int i = 0; i < w->n; i++)
+        if (w->iv[i][0] < w->iv[i][1] && w->iv[i][1] > from) {
+            int64_t a = w->iv[i][0] > from ? w->iv[i][0] : from;
+            at = a < at ? a : at;
+        }
+    if (w->tmin != INT64_MAX) {
+        int64_t a = w->tmin > from ? w->tmin : from;
+        at = a < at ? a : at;
+    }
+    return at;
 }
 
 static void walk_record(struct walk *w, const struct hist *h, const struct rec *r)
@@ -311,8 +337,6 @@ static void walk_record(struct walk *w, const struct hist *h, const struct rec *
     int64_t end = r->hour + CLOCK_HOUR;
     const uint8_t *body = h->data + r->body;
     struct chunk_bucket b[CHUNK_MINUTES];
-    if (!walk_wants(w, r->hour))
-        return;
     if (chunk_hour_single(body, r->len, r->hour, &b[0]) == 1) {
         /* one bucket (most hours of a sparse series): its minute says
          * which intervals hold it, whole hour or not */
@@ -341,22 +365,20 @@ static void walk_record(struct walk *w, const struct hist *h, const struct rec *
             if (b[j].minute >= v[0] && b[j].minute < v[1])
                 tally_add(&w->out[i], &b[j].t);
     }
-    for (int k = 0; w->left && k < w->m; k++) {
+    for (int k = 0; w->tmin < end && k < w->m; k++) {
         if (w->next[k] != INT64_MAX || w->t[k] >= end)
             continue;
         int64_t first;
         if (w->t[k] <= r->hour && chunk_hour_first(body, r->len, r->hour, &first) == 0) {
             /* the hour starts after t: its first bucket, undecoded */
-            w->next[k] = first;
-            w->left--;
+            walk_met(w, k, first);
             continue;
         }
         if (nb < 0 && chunk_get_hour(body, r->len, r->hour, b, &nb) != 0)
             nb = 0;
         for (int j = 0; j < nb; j++)
             if (b[j].minute >= w->t[k]) {
-                w->next[k] = b[j].minute;
-                w->left--;
+                walk_met(w, k, b[j].minute);
                 break;
             }
     }
@@ -365,17 +387,26 @@ static void walk_record(struct walk *w, const struct hist *h, const struct rec *
 void hist_sum_next(const struct hist *h, const int64_t (*iv)[2], int n, struct tally *out,
                    const int64_t *t, int m, int64_t *next)
 {
-    struct walk w = {iv, n, out, t, m, m, next};
+    struct walk w = {iv, n, out, t, m, m, next, INT64_MAX};
     int64_t lo, hi;
     span_of(iv, n, &lo, &hi);
     for (int k = 0; k < m; k++) {
         next[k] = INT64_MAX;
-        lo = t[k] < lo ? t[k] : lo;
+        w.tmin = t[k] < w.tmin ? t[k] : w.tmin;
     }
+    lo = w.tmin < lo ? w.tmin : lo;
     struct rec r = rec_start(h);
-    while (rec_next(h, &r) && (r.hour < hi || w.left))
-        if (r.hour + CLOCK_HOUR > lo)
-            walk_record(&w, h, &r);
+    int64_t skip = lo; /* records ending at or before skip are not needed */
+    while (rec_next(h, &r) && (r.hour < hi || w.left)) {
+        int64_t end = r.hour + CLOCK_HOUR;
+        if (end <= skip)
+            continue;
+        if (!walk_wants(&w, r.hour)) {
+            skip = walk_next_wanted(&w, end);
+            continue;
+        }
+        walk_record(&w, h, &r);
+    }
     for (int j = 0; j < h->nopen; j++)
         walk_bucket(&w, &h->open[j]);
 }

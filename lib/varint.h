@@ -27,13 +27,18 @@ static inline size_t varint_put(uint8_t *p, uint64_t v)
 
 /* Read one varint from [p, end) into *v; returns the bytes read, or 0 when
  * the buffer ends inside it or it is malformed (too long). Most values a
- * chunk holds are one byte: that case is inline, the rest a call. */
+ * chunk holds are one or two bytes (a count of tokens below 16,384): those
+ * cases are inline, the rest a call. */
 size_t varint_get_long(const uint8_t *p, const uint8_t *end, uint64_t *v);
 static inline size_t varint_get(const uint8_t *p, const uint8_t *end, uint64_t *v)
 {
     if (p < end && *p < 0x80) {
         *v = *p;
         return 1;
+    }
+    if (end - p >= 2 && p[1] < 0x80) {
+        *v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+        return 2;
     }
     return varint_get_long(p, end, v);
 }

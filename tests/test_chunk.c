@@ -78,6 +78,15 @@ static void test_malformed_bytes_are_refused(void **state)
     const uint8_t max[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
     assert_int_equal(varint_get(max, max + sizeof max, &v), 10);
     assert_true(v == UINT64_MAX);
+    /* one, two and three bytes round their boundaries, and cut short */
+    const uint64_t edges[] = {0, 127, 128, 300, 16383, 16384, 2097151, 2097152};
+    for (size_t i = 0; i < sizeof edges / sizeof *edges; i++) {
+        uint8_t buf[VARINT_MAX];
+        size_t n = varint_put(buf, edges[i]);
+        assert_int_equal(varint_get(buf, buf + n, &v), n);
+        assert_true(v == edges[i]);
+        assert_int_equal(varint_get(buf, buf + n - 1, &v), 0);
+    }
     struct tally t;
     const uint8_t unknown_field[] = {0x80, 0x80, 0x10}; /* bit 18 */
     assert_int_equal(chunk_get_tally(unknown_field, unknown_field + 3, &t), 0);

@@ -489,6 +489,48 @@ static void test_sums_saturate_never_wrap(void **state)
     assert_true(c.no_usage == INT64_MIN);
 }
 
+/* Every count of a tally, added and taken out, as one saturating
+ * operation on each (the reference), for operands around every edge of
+ * the range, in every field, other fields near the range or not. */
+static int64_t ref_sat(int64_t a, int64_t b, int sign)
+{
+    __int128 r = sign > 0 ? (__int128)a + b : (__int128)a - b;
+    return r > INT64_MAX ? INT64_MAX : r < INT64_MIN ? INT64_MIN : (int64_t)r;
+}
+
+static void test_counts_saturate_field_by_field(void **state)
+{
+    (void)state;
+    const int64_t v[] = {0, 1, -1, 2, 1000, -7919, INT64_MAX, INT64_MAX - 1, INT64_MIN,
+                         INT64_MIN + 1, INT64_MAX / 2, INT64_MIN / 2};
+    enum { NV = sizeof v / sizeof *v, NC = 13 };
+    srand(5);
+    for (int round = 0; round < 20000; round++) {
+        int64_t a[NC], b[NC];
+        for (int f = 0; f < NC; f++) {
+            a[f] = v[rand() % NV];
+            b[f] = rand() % 4 ? v[rand() % NV] : (int64_t)rand() - RAND_MAX / 2;
+        }
+        for (int sign = -1; sign <= 1; sign += 2) {
+            struct tally x = {a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9],
+                              a[10], a[11], a[12], 1.5, 0, 0};
+            const struct tally y = {b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8],
+                                    b[9], b[10], b[11], b[12], 0.25, 0, 0};
+            if (sign > 0)
+                tally_add(&x, &y);
+            else
+                tally_sub(&x, &y);
+            const int64_t got[NC] = {x.requests, x.errors, x.input, x.input_ck,
+                                     x.cache_read, x.cache_write_5m, x.cache_write_1h,
+                                     x.output, x.output_rk, x.reasoning,
+                                     x.requests_unknown, x.no_usage, x.reported_n};
+            for (int f = 0; f < NC; f++)
+                assert_true(got[f] == ref_sat(a[f], b[f], sign));
+            assert_true(x.cost == (sign > 0 ? 1.75 : 1.25));
+        }
+    }
+}
+
 static void test_prune_drops_only_older_buckets(void **state)
 {
     (void)state;
@@ -947,6 +989,7 @@ int main(void)
         cmocka_unit_test(test_a_usage_source_that_never_answered_leaves_spans_counted),
         cmocka_unit_test(test_sparklines_are_hour_slots_against_their_baseline),
         cmocka_unit_test(test_sums_saturate_never_wrap),
+        cmocka_unit_test(test_counts_saturate_field_by_field),
         cmocka_unit_test(test_a_view_keeps_its_own_copy_of_a_source_error),
         cmocka_unit_test(test_prune_drops_only_older_buckets),
         cmocka_unit_test(test_sums_match_brute_force),

@@ -645,28 +645,40 @@ void app_free_views(struct app *a)
     a->views = NULL;
 }
 
-/* The view at now, from its window's cache. */
-static void view_at(struct app *a, int64_t now, int64_t window, const char *only_tenant,
-                    const char *only_provider, const char *only_model, bool sparklines,
-                    bool scopes, struct view *out)
+/* The sources' health as views read it (view_params.sources points into
+ * it): taken once before the views of one moment. */
+static void take_statuses(struct app *a)
 {
     a->statuses = xrealloc(a->statuses, (a->ncollectors ? a->ncollectors : 1) *
                                             sizeof *a->statuses);
     for (size_t i = 0; i < a->ncollectors; i++)
         a->statuses[i] = a->collectors[i]->status;
-    struct view_budget *budgets = xcalloc(a->cfg->ntenants ? a->cfg->ntenants : 1,
-                                          sizeof *budgets);
+}
+
+/* A view's parameters as the app sets them. They point into the struct
+ * (its budgets, its price table's name) and into a->statuses. */
+struct view_inputs {
+    struct view_params p;
+    struct view_budget *budgets;
+    char prices[96];
+};
+
+static void inputs_make(struct app *a, int64_t now, int64_t window, const char *only_tenant,
+                        const char *only_provider, const char *only_model, bool sparklines,
+                        bool scopes, struct view_inputs *in)
+{
+    in->budgets = xcalloc(a->cfg->ntenants ? a->cfg->ntenants : 1, sizeof *in->budgets);
     size_t nb = 0;
     for (size_t i = 0; i < a->cfg->ntenants; i++)
-        budgets[nb++] = (struct view_budget){a->cfg->tenants[i].name,
-                                             a->cfg->tenants[i].daily_budget_usd};
-    struct view_params p = {
+        in->budgets[nb++] = (struct view_budget){a->cfg->tenants[i].name,
+                                                 a->cfg->tenants[i].daily_budget_usd};
+    in->p = (struct view_params){
         .now = now,
         .window = window ? window : a->window,
         .day_start = clock_day_start(now),
         .day_end = clock_day_end(now),
         .stale_after = (int64_t)alert_settings_get(&a->cfg->alerts, "stale_after"),
-        .budgets = budgets,
+        .budgets = in->budgets,
         .nbudgets = nb,
         .sources = a->statuses,
         .nsources = a->ncollectors,
@@ -676,18 +688,34 @@ static void view_at(struct app *a, int64_t now, int64_t window, const char *only
         .sparklines = sparklines,
         .scopes = scopes,
     };
-    char prices[96];
     if (a->pricing) { /* bench/tui_frame's app has none */
-        pricing_describe(a->pricing, prices, sizeof prices);
-        p.prices = prices;
+        pricing_describe(a->pricing, in->prices, sizeof in->prices);
+        in->p.prices = in->prices;
     }
-    bool drill = only_tenant || only_provider || only_model;
-    view_cache_compute(view_cache_of(a, p.window, drill), a->store, &p, out);
-    if (a->budgets && scopes) /* an alert evaluation: the days long periods need */
-        budgets_remember(a->budgets, a->store, &p);
+}
+
+/* What the budgets add to a view made with in; in's buffers go. */
+static void inputs_finish(struct app *a, struct view_inputs *in, struct view *out)
+{
+    if (a->budgets && in->p.scopes) /* an alert evaluation: the days long periods need */
+        budgets_remember(a->budgets, a->store, &in->p);
     if (a->budgets)
-        budgets_fill_view(a->budgets, a->store, &p, out);
-    free(budgets);
+        budgets_fill_view(a->budgets, a->store, &in->p, out);
+    free(in->budgets);
+}
+
+/* The view at now, from its window's cache. */
+static void view_at(struct app *a, int64_t now, int64_t window, const char *only_tenant,
+                    const char *only_provider, const char *only_model, bool sparklines,
+                    struct view *out)
+{
+    take_statuses(a);
+    struct view_inputs in;
+    inputs_make(a, now, window, only_tenant, only_provider, only_model, sparklines, false,
+                &in);
+    bool drill = only_tenant || only_provider || only_model;
+    view_cache_compute(view_cache_of(a, in.p.window, drill), a->store, &in.p, out);
+    inputs_finish(a, &in, out);
 }
 
 void app_view(struct app *a, int64_t window, const char *only_tenant,
@@ -695,21 +723,38 @@ void app_view(struct app *a, int64_t window, const char *only_tenant,
               bool sparklines, struct view *out)
 {
     int64_t now = clock_now();
-    view_at(a, now, window, only_tenant, only_provider, only_model, sparklines, false, out);
+    view_at(a, now, window, only_tenant, only_provider, only_model, sparklines, out);
     alerts_fill_view(a->alerts, out, now);
     prices_flag_view(&a->prices, now, out); /* shown, never a rule's input */
 }
 
 void app_evaluate_alerts(struct app *a, int64_t t)
 {
-    struct rule_hits hits = {0};
-    for (size_t i = 0; i < a->cfg->alerts.nwindows; i++) {
-        struct view v;
-        view_at(a, t, a->cfg->alerts.windows[i], NULL, NULL, NULL, false, true, &v);
-        /* budgets and staleness do not depend on the window: once */
-        rules_evaluate(&v, &a->cfg->alerts, i == 0, &hits);
-        view_free(&v);
+    /* the windows' views together: what their caches must sum again from
+     * the store (at a start, after a reload) is summed in one walk */
+    size_t n = a->cfg->alerts.nwindows, k = n ? n : 1;
+    struct view_inputs *in = xcalloc(k, sizeof *in);
+    struct view_params *p = xcalloc(k, sizeof *p);
+    struct view_cache **c = xcalloc(k, sizeof *c);
+    struct view *v = xcalloc(k, sizeof *v);
+    take_statuses(a);
+    for (size_t i = 0; i < n; i++) {
+        inputs_make(a, t, a->cfg->alerts.windows[i], NULL, NULL, NULL, false, true, &in[i]);
+        p[i] = in[i].p;
+        c[i] = view_cache_of(a, p[i].window, false);
     }
+    view_caches_compute(c, a->store, p, v, n);
+    struct rule_hits hits = {0};
+    for (size_t i = 0; i < n; i++) {
+        inputs_finish(a, &in[i], &v[i]);
+        /* budgets and staleness do not depend on the window: once */
+        rules_evaluate(&v[i], &a->cfg->alerts, i == 0, &hits);
+        view_free(&v[i]);
+    }
+    free(v);
+    free(c);
+    free(p);
+    free(in);
     alerts_update(a->alerts, &hits, t);
     rules_hits_free(&hits);
     if (a->hooks)

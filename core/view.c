@@ -545,6 +545,17 @@ struct edges {
     int64_t *next;          /* by series id */
 };
 
+/* When a series' sums next change, given first[k], its first bucket at or
+ * after each edge (INT64_MAX: none). */
+static int64_t edges_next(const struct edges *e, const int64_t *first)
+{
+    int64_t next = INT64_MAX;
+    for (int k = 0; k < e->n; k++)
+        if (first[k] != INT64_MAX && first[k] + e->offsets[k] + 1 < next)
+            next = first[k] + e->offsets[k] + 1;
+    return next;
+}
+
 /* Sum series id over the n intervals iv into t and, with e, find when
  * its sums next change (e->next[id]): one walk of the series. */
 static void sum_and_edges(const struct store *st, int id, const int64_t (*iv)[2], int n,
@@ -558,11 +569,7 @@ static void sum_and_edges(const struct store *st, int id, const int64_t (*iv)[2]
     for (int k = 0; k < e->n; k++)
         at[k] = e->now - e->offsets[k];
     store_sum_next(st, id, iv, n, t, at, e->n, first);
-    int64_t next = INT64_MAX;
-    for (int k = 0; k < e->n; k++)
-        if (first[k] != INT64_MAX && first[k] + e->offsets[k] + 1 < next)
-            next = first[k] + e->offsets[k] + 1;
-    e->next[id] = next;
+    e->next[id] = edges_next(e, first);
 }
 
 /* Series id summed over every interval into t[I_COUNT]; cost 0 when its
@@ -652,48 +659,150 @@ static uint8_t series_flags(const struct store *st, const struct view_params *p,
     return (uint8_t)(f | store_series_price(st, id) * SF_PRICE);
 }
 
+/* What a walk of the series owes one view being built (cache_reset).
+ * Several are built in one walk: the alert windows' views share most of
+ * their intervals (today, 24 hours, 7 days, the burn hour, the drift
+ * days) and every series is read once for all of them. */
+struct build {
+    const struct view_params *p;
+    const struct intervals *iv;
+    struct sums *s;
+    bool scopes;
+    const struct edges *e;  /* NULL: no next changes wanted */
+};
+enum { BUILDS_MAX = 4 };
+
+/* The distinct intervals and edges of n builds, and where each build's
+ * are among them: made once for a walk of every series. */
+struct plan {
+    int niv, nat;
+    int64_t iv[BUILDS_MAX * I_COUNT][2];
+    int64_t at[BUILDS_MAX * 2 * I_COUNT];
+    int iv_of[BUILDS_MAX][I_COUNT];
+    int at_of[BUILDS_MAX][2 * I_COUNT];
+};
+
+static int plan_interval(struct plan *pl, const int64_t *v)
+{
+    for (int i = 0; i < pl->niv; i++)
+        if (pl->iv[i][0] == v[0] && pl->iv[i][1] == v[1])
+            return i;
+    pl->iv[pl->niv][0] = v[0];
+    pl->iv[pl->niv][1] = v[1];
+    return pl->niv++;
+}
+
+static int plan_edge(struct plan *pl, int64_t t)
+{
+    for (int k = 0; k < pl->nat; k++)
+        if (pl->at[k] == t)
+            return k;
+    pl->at[pl->nat] = t;
+    return pl->nat++;
+}
+
+static void plan_make(struct plan *pl, const struct build *b, int n)
+{
+    pl->niv = pl->nat = 0;
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < I_COUNT; j++)
+            pl->iv_of[i][j] = plan_interval(pl, b[i].iv->t[j]);
+        for (int k = 0; b[i].e && k < b[i].e->n; k++)
+            pl->at_of[i][k] = plan_edge(pl, b[i].e->now - b[i].e->offsets[k]);
+    }
+}
+
+/* Add series id to each build's sums, as its p counts it (and to the
+ * groups only scopes read, with scopes), summed in one walk of the series
+ * for all of them; f[i] = its flags in build i (0: not in it); with e, its
+ * next change. */
+static void add_series_planned(const struct store *st, const struct plan *pl,
+                               const struct build *b, int n, int id, uint8_t *f)
+{
+    bool any = false;
+    for (int i = 0; i < n; i++) {
+        f[i] = series_flags(st, b[i].p, id);
+        any |= f[i] != 0;
+    }
+    if (!any)
+        return;
+    struct tally sum[BUILDS_MAX * I_COUNT], t[I_COUNT];
+    int64_t first[BUILDS_MAX * 2 * I_COUNT], mine[2 * I_COUNT];
+    store_sum_next(st, id, (const int64_t(*)[2])pl->iv, pl->niv, sum, pl->at, pl->nat, first);
+    const struct series_key *k = store_series_key(st, id);
+    for (int i = 0; i < n; i++) {
+        if (!f[i])
+            continue;
+        for (int j = 0; j < I_COUNT; j++) {
+            t[j] = sum[pl->iv_of[i][j]];
+            if (flag_price(f[i]) == PRICE_NONE)
+                t[j].cost = 0;
+        }
+        apply_series(b[i].s, k, f[i], t, b[i].scopes, 1);
+        if (b[i].e) {
+            for (int j = 0; j < b[i].e->n; j++)
+                mine[j] = first[pl->at_of[i][j]];
+            b[i].e->next[id] = edges_next(b[i].e, mine);
+        }
+    }
+}
+
 /* Add series id to the sums over iv, as p counts it (and to the groups
  * only scopes read, with scopes); its flags. With e, its next change. */
 static uint8_t add_series(struct sums *s, const struct store *st, const struct view_params *p,
                           const struct intervals *iv, int id, bool scopes,
                           const struct edges *e)
 {
-    uint8_t f = series_flags(st, p, id);
-    if (!f)
-        return 0;
-    struct tally t[I_COUNT];
-    series_sums(st, id, iv, flag_price(f) != PRICE_NONE, t, e);
-    apply_series(s, store_series_key(st, id), f, t, scopes, 1);
+    const struct build b = {p, iv, s, scopes, e};
+    struct plan pl;
+    plan_make(&pl, &b, 1);
+    uint8_t f;
+    add_series_planned(st, &pl, &b, 1, id, &f);
     return f;
 }
 
-/* One walk of the series: each selected series (drill-down) is summed over
- * every interval and added to its groups, in id order. Owes every later
- * stage its sums, and the sparklines each series' flags[id]; with e, an
- * incremental view each series' next change. */
-static void stage_accumulate(const struct store *st, const struct view_params *p,
-                             const struct intervals *iv, struct sums *s, uint8_t *flags,
-                             bool scopes, const struct edges *e)
+/* Room in s for what a walk of st adds: a tenant per series at most, and
+ * a pair per series (the distinct tenants are counted through their
+ * interned pointers). */
+static void sums_reserve(struct sums *s, const struct store *st, size_t tenants, bool scopes)
 {
     size_t nseries = store_series_count(st);
-    sums_memo(s, true);
-    /* a tenant per series at most, and a pair per series: the distinct
-     * tenants are counted through their interned pointers */
-    struct imap seen = {0};
-    bool created;
-    for (size_t id = 0; id < nseries; id++)
-        if (store_series_live(st, (int)id))
-            imap_put(&seen, (uintptr_t)store_series_key(st, (int)id)->tenant, 0, &created);
-    groups_reserve(&s->tenants, imap_count(&seen));
-    imap_free(&seen);
+    groups_reserve(&s->tenants, tenants);
     if (scopes) {
         pairs_reserve(&s->tenant_models, nseries);
         imap_reserve(&s->tenant_models.index, nseries);
         imap_reserve(&s->tenants.memo, nseries);
     }
+}
+
+/* One walk of the series for n builds: each selected series (drill-down)
+ * is summed over every interval and added to its groups, in id order.
+ * Owes every later stage its sums, and the sparklines each series' flags
+ * (flags[i][id]); with e, an incremental view each series' next change. */
+static void stage_accumulate(const struct store *st, const struct build *b, int n,
+                             uint8_t **flags)
+{
+    size_t nseries = store_series_count(st);
+    struct imap seen = {0};
+    bool created;
     for (size_t id = 0; id < nseries; id++)
-        flags[id] = add_series(s, st, p, iv, (int)id, scopes, e);
-    sums_memo(s, false);
+        if (store_series_live(st, (int)id))
+            imap_put(&seen, (uintptr_t)store_series_key(st, (int)id)->tenant, 0, &created);
+    for (int i = 0; i < n; i++) {
+        sums_memo(b[i].s, true);
+        sums_reserve(b[i].s, st, imap_count(&seen), b[i].scopes);
+    }
+    imap_free(&seen);
+    struct plan pl;
+    plan_make(&pl, b, n);
+    uint8_t f[BUILDS_MAX];
+    for (size_t id = 0; id < nseries; id++) {
+        add_series_planned(st, &pl, b, n, (int)id, f);
+        for (int i = 0; i < n; i++)
+            flags[i][id] = f[i];
+    }
+    for (int i = 0; i < n; i++)
+        sums_memo(b[i].s, false);
 }
 
 /* ---- stage 3: spend, cache and reasoning of the total ------------------------ */
@@ -1326,35 +1435,52 @@ static void cache_grow(struct view_cache *c, size_t n)
     c->nids = n;
 }
 
-/* The sums again from the store: every series, in id order. */
+/* The sums of n caches (n <= BUILDS_MAX, none twice) again from the
+ * store, in one walk of every series, in id order: c[i] for p[i] over
+ * iv[i]. */
+static void cache_reset_many(struct view_cache **c, const struct store *st,
+                             const struct view_params *const *p,
+                             const struct intervals *const *iv, int n, bool track)
+{
+    struct build b[BUILDS_MAX] = {{0}};
+    struct edges e[BUILDS_MAX];
+    uint8_t *flags[BUILDS_MAX];
+    for (int i = 0; i < n; i++) {
+        sums_free(&c[i]->s);
+        c[i]->st = st;
+        c[i]->nids = 0;
+        c[i]->npending = 0;
+        cache_grow(c[i], store_series_count(st));
+        /* what a view of another kind asked for is kept: one cache can
+         * serve a dashboard's views and an alert window's */
+        c[i]->scopes |= p[i]->scopes;
+        c[i]->sparklines |= p[i]->sparklines;
+        /* a view made once (view_compute) prepares no next view; an
+         * incremental one finds each series' next change in the same walk */
+        if (track) {
+            cache_offsets(c[i], iv[i], p[i]->now);
+            e[i] = cache_edges(c[i], p[i]->now);
+        }
+        b[i] = (struct build){p[i], iv[i], &c[i]->s, c[i]->scopes, track ? &e[i] : NULL};
+        flags[i] = c[i]->flags;
+    }
+    stage_accumulate(st, b, n, flags);
+    for (int i = 0; i < n; i++) {
+        c[i]->work = (struct view_cache_work){.full = true, .summed = c[i]->nids};
+        if (c[i]->sparklines) {
+            if (!c[i]->sparks)
+                c[i]->sparks = xmalloc(sizeof *c[i]->sparks);
+            sparks_sum(c[i]->sparks, st, iv[i], c[i]->flags, c[i]->nids);
+        }
+        if (track)
+            c[i]->valid = true;
+    }
+}
+
 static void cache_reset(struct view_cache *c, const struct store *st,
                         const struct view_params *p, const struct intervals *iv, bool track)
 {
-    sums_free(&c->s);
-    c->st = st;
-    c->nids = 0;
-    c->npending = 0;
-    cache_grow(c, store_series_count(st));
-    /* what a view of another kind asked for is kept: one cache can serve
-     * a dashboard's views and an alert window's */
-    c->scopes |= p->scopes;
-    c->sparklines |= p->sparklines;
-    /* a view made once (view_compute) prepares no next view; an
-     * incremental one finds each series' next change in the same walk */
-    struct edges e;
-    if (track) {
-        cache_offsets(c, iv, p->now);
-        e = cache_edges(c, p->now);
-    }
-    stage_accumulate(st, p, iv, &c->s, c->flags, c->scopes, track ? &e : NULL);
-    c->work = (struct view_cache_work){.full = true, .summed = c->nids};
-    if (c->sparklines) {
-        if (!c->sparks)
-            c->sparks = xmalloc(sizeof *c->sparks);
-        sparks_sum(c->sparks, st, iv, c->flags, c->nids);
-    }
-    if (track)
-        c->valid = true;
+    cache_reset_many(&c, st, &p, &iv, 1, track);
 }
 
 void view_cache_changing(struct view_cache *c, const struct store *st, int id)
@@ -1547,27 +1673,63 @@ static int64_t cache_first(struct view_cache *c, const struct store *st)
     return c->first;
 }
 
+/* view_caches_compute for n <= BUILDS_MAX distinct caches. */
+static void caches_compute(struct view_cache **c, const struct store *st,
+                           const struct view_params *p, struct view *v, int n)
+{
+    struct intervals iv[BUILDS_MAX];
+    char *key[BUILDS_MAX];
+    struct view_cache *rc[BUILDS_MAX];
+    const struct view_params *rp[BUILDS_MAX];
+    const struct intervals *riv[BUILDS_MAX];
+    int nr = 0;
+    for (int i = 0; i < n; i++) {
+        view_start(&v[i], cache_first(c[i], st), &p[i], &iv[i]);
+        key[i] = cache_key(&p[i], &iv[i]);
+        c[i]->work = (struct view_cache_work){0};
+        if (c[i]->valid && st == c[i]->st && p[i].now >= c[i]->now &&
+            strcmp(key[i], c[i]->key) == 0 && (c[i]->scopes || !p[i].scopes) &&
+            (c[i]->sparklines || !p[i].sparklines)) {
+            cache_advance(c[i], st, &p[i], &iv[i]);
+            if (!sums_saturated(&c[i]->s)) {
+                free(key[i]);
+                key[i] = NULL;
+                continue;
+            }
+        }
+        rc[nr] = c[i];
+        rp[nr] = &p[i];
+        riv[nr++] = &iv[i];
+    }
+    if (nr)
+        cache_reset_many(rc, st, rp, riv, nr, true);
+    for (int i = 0; i < n; i++) {
+        if (key[i]) {
+            free(c[i]->key);
+            c[i]->key = key[i];
+        }
+        c[i]->iv = iv[i];
+        c[i]->now = p[i].now;
+        view_from_sums(&v[i], &c[i]->s, c[i]->sparks, st, &p[i], &iv[i]);
+    }
+}
+
+void view_caches_compute(struct view_cache **c, const struct store *st,
+                         const struct view_params *p, struct view *v, size_t n)
+{
+    bool twice = false;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            twice |= c[i] == c[j];
+    size_t step = twice ? 1 : BUILDS_MAX; /* one cache, one view at a time */
+    for (size_t i = 0; i < n; i += step)
+        caches_compute(c + i, st, p + i, v + i, (int)(n - i < step ? n - i : step));
+}
+
 void view_cache_compute(struct view_cache *c, const struct store *st,
                         const struct view_params *p, struct view *v)
 {
-    struct intervals iv;
-    view_start(v, cache_first(c, st), p, &iv);
-    char *key = cache_key(p, &iv);
-    c->work = (struct view_cache_work){0};
-    if (c->valid && st == c->st && p->now >= c->now && strcmp(key, c->key) == 0 &&
-        (c->scopes || !p->scopes) && (c->sparklines || !p->sparklines)) {
-        cache_advance(c, st, p, &iv);
-        if (sums_saturated(&c->s))
-            cache_reset(c, st, p, &iv, true);
-        free(key);
-    } else {
-        cache_reset(c, st, p, &iv, true);
-        free(c->key);
-        c->key = key;
-    }
-    c->iv = iv;
-    c->now = p->now;
-    view_from_sums(v, &c->s, c->sparks, st, p, &iv);
+    caches_compute(&c, st, p, v, 1);
 }
 
 void view_cache_work(const struct view_cache *c, struct view_cache_work *out)

@@ -259,6 +259,12 @@ struct view_cache *view_cache_new(void);
 void view_cache_free(struct view_cache *c);
 void view_cache_compute(struct view_cache *c, const struct store *st,
                         const struct view_params *p, struct view *out);
+/* v[i] = view_cache_compute(c[i], st, &p[i]) for i < n, the sums that must
+ * be made again from the store made in one walk of the series for all of
+ * them (the alert windows' views, at a start: a walk per window was most
+ * of a restart at 100,000 series). */
+void view_caches_compute(struct view_cache **c, const struct store *st,
+                         const struct view_params *p, struct view *v, size_t n);
 /* Series id of st is about to change (a store_watch callback): its sums,
  * still those of the last view, are taken out now. Cheap after the first
  * call for an id until the next view. */

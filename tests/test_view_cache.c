@@ -18,6 +18,7 @@
 struct fixture {
     struct store *st;
     struct view_cache *c;
+    struct view_cache *more[3];     /* caches of views made together */
     unsigned seed;
     int64_t now;
 };
@@ -25,7 +26,11 @@ struct fixture {
 static void on_change(void *ctx, int id)
 {
     struct fixture *f = ctx;
-    view_cache_changing(f->c, f->st, id);
+    if (f->c)
+        view_cache_changing(f->c, f->st, id);
+    for (int i = 0; i < 3; i++)
+        if (f->more[i])
+            view_cache_changing(f->more[i], f->st, id);
 }
 
 /* A small deterministic generator (rand() is shared with the library). */
@@ -368,6 +373,64 @@ static void test_incremental_drill_down_is_the_full_one(void **state)
     assert_true(partial > 100);
 }
 
+/* Views of several windows made together (view_caches_compute: the alert
+ * windows, their sums made again in one walk of the series) are each the
+ * full view of its window, through the same random changes and clock
+ * steps; a cache named twice is served one view at a time. */
+static void test_views_made_together_are_each_the_full_view(void **state)
+{
+    (void)state;
+    for (unsigned seed = 21; seed <= 23; seed++) {
+        struct fixture f = {.st = store_new(), .seed = seed};
+        f.now = 1773137000 + below(&f, DAY);
+        for (int i = 0; i < 3; i++)
+            f.more[i] = view_cache_new();
+        for (int i = 0; i < 400; i++) {
+            struct tally t;
+            random_tally(&f, &t);
+            store_add(f.st, random_series(&f), f.now - below(&f, STORE_RETENTION), &t);
+        }
+        store_watch(f.st, on_change, &f);
+        int partial = 0;
+        for (int step = 0; step < 300; step++) {
+            static const int64_t windows[] = {HOUR, DAY, 5 * 60};
+            struct view_params p[3];
+            struct view_cache *c[3];
+            struct view inc[3];
+            for (int i = 0; i < 3; i++) {
+                p[i] = params(&f, windows[i], NULL);
+                p[i].sparklines = false;
+                c[i] = f.more[i];
+            }
+            /* now and then the same cache twice (a config naming one
+             * window twice) */
+            size_t n = step % 7 == 3 ? 2 : 3;
+            if (n == 2)
+                c[1] = c[0], p[1] = p[0];
+            view_caches_compute(c, f.st, p, inc, n);
+            for (size_t i = 0; i < n; i++) {
+                struct view full;
+                view_compute(f.st, &p[i], &full);
+                same_spend(&inc[i], &full);
+                same_tenants(&inc[i], &full);
+                same_models(&inc[i], &full);
+                same_scopes(&inc[i], &full);
+                view_free(&full);
+                view_free(&inc[i]);
+            }
+            struct view_cache_work w;
+            view_cache_work(c[0], &w);
+            partial += !w.full;
+            random_step(&f);
+        }
+        assert_true(partial > 100);
+        store_watch(f.st, NULL, NULL);
+        for (int i = 0; i < 3; i++)
+            view_cache_free(f.more[i]);
+        store_free(f.st);
+    }
+}
+
 /* A quiet minute: only the series with a bucket crossing an edge are
  * summed again, not all of them. */
 static void test_a_quiet_minute_sums_few_series(void **state)
@@ -515,6 +578,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_incremental_view_is_the_full_view),
         cmocka_unit_test(test_incremental_drill_down_is_the_full_one),
+        cmocka_unit_test(test_views_made_together_are_each_the_full_view),
         cmocka_unit_test(test_a_quiet_minute_sums_few_series),
         cmocka_unit_test(test_a_new_hour_sums_few_series),
         cmocka_unit_test(test_pairs_grown_after_a_full_build),

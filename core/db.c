@@ -333,6 +333,41 @@ static int load_series(struct db *db, struct store *st, struct loaded **map, siz
     return 0;
 }
 
+/* One series' day chunks, read before they are put: room for all of them
+ * is made at once (put a day at a time, a series' stream was reallocated
+ * and copied for each: half of a start at 160 buckets a series). */
+struct day_at {
+    int64_t day;
+    size_t at, len;
+};
+struct days {
+    int id;
+    uint8_t *buf;
+    size_t len, cap;
+    struct day_at *d;
+    size_t n, dcap;
+};
+
+static void days_put(struct store *st, struct days *ds, int64_t from)
+{
+    if (ds->n)
+        store_reserve_chunks(st, ds->id, ds->len, ds->n);
+    for (size_t i = 0; i < ds->n; i++)
+        store_load_chunk(st, ds->id, ds->d[i].day, from, ds->buf + ds->d[i].at, ds->d[i].len);
+    if (ds->n)
+        store_fit_chunks(st, ds->id);
+    ds->n = ds->len = 0;
+}
+
+static void days_add(struct days *ds, int64_t day, const uint8_t *data, size_t len)
+{
+    xgrow(&ds->buf, &ds->cap, ds->len + len, 1);
+    memcpy(ds->buf + ds->len, data, len);
+    xgrow(&ds->d, &ds->dcap, ds->n + 1, sizeof *ds->d);
+    ds->d[ds->n++] = (struct day_at){day, ds->len, len};
+    ds->len += len;
+}
+
 /* The day chunks from since's day on (INT64_MIN: all), in (series, day)
  * order: each series' hours appended to its stream as they are (no bucket
  * decoded twice). *newest = the newest minute they hold, if later. */
@@ -345,17 +380,24 @@ static int load_chunks(struct db *db, struct store *st, const struct loaded *map
         return fail(db);
     bool all = since == INT64_MIN;
     sqlite3_bind_int64(q, 1, all ? INT64_MIN : since - CLOCK_DAY + 1);
+    int64_t from = all ? INT64_MIN : hour_floor(since);
+    struct days ds = {0};
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         const struct loaded *m = find_loaded(map, n, sqlite3_column_int64(q, 0));
         const uint8_t *data = sqlite3_column_blob(q, 2);
         int64_t last = sqlite3_column_int64(q, 3);
         *newest = last > *newest ? last : *newest;
-        if (m && data)
-            store_load_chunk(st, m->id, sqlite3_column_int64(q, 1),
-                             all ? INT64_MIN : hour_floor(since), data,
-                             (size_t)sqlite3_column_bytes(q, 2));
+        if (!m || !data)
+            continue;
+        if (ds.n && ds.id != m->id)
+            days_put(st, &ds, from);
+        ds.id = m->id;
+        days_add(&ds, sqlite3_column_int64(q, 1), data, (size_t)sqlite3_column_bytes(q, 2));
     }
+    days_put(st, &ds, from);
+    free(ds.buf);
+    free(ds.d);
     sqlite3_finalize(q);
     return rc == SQLITE_DONE ? 0 : fail(db);
 }

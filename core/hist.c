@@ -627,20 +627,34 @@ static void append_record(struct hist *h, int64_t hour, const uint8_t *body, siz
     h->last = hour;
 }
 
+void hist_reserve(struct hist *h, size_t len)
+{
+    size_t room = (size_t)h->len + len;
+    if (room > h->cap && room <= UINT32_MAX) {
+        h->data = xrealloc(h->data, room);
+        h->cap = (uint32_t)room;
+    }
+}
+
+void hist_fit(struct hist *h)
+{
+    if (h->cap - h->len > 2 * HIST_LOAD_ROOM) {
+        h->data = xrealloc(h->data, h->len + HIST_LOAD_ROOM);
+        h->cap = h->len + HIST_LOAD_ROOM;
+    }
+}
+
 int hist_load_day(struct hist *h, int64_t day, int64_t from, const uint8_t *data, size_t len)
 {
     const uint8_t *p = data, *end = data + len;
     int64_t hour = day, prev = INT64_MIN;
     struct chunk_bucket b[CHUNK_MINUTES];
-    /* The day's records are appended nearly as they are (a header made
-     * relative to the stream's last record may take a byte more): room
-     * for all of them at once. Grown record by record, the reallocs and
-     * their copies were most of a start at 160 buckets a series. */
-    size_t room = (size_t)h->len + len + CHUNK_HEAD_MAX;
-    if (h->open_hour == HIST_NONE && room > h->cap && room <= UINT32_MAX) {
-        h->data = xrealloc(h->data, room);
-        h->cap = (uint32_t)room;
-    }
+    /* The day's records are appended nearly as they are: room for all of
+     * them at once (a load that knows every day of the series reserved it
+     * already). Grown record by record, the reallocs and their copies
+     * were most of a start at 160 buckets a series. */
+    if (h->open_hour == HIST_NONE)
+        hist_reserve(h, len + HIST_LOAD_DAY_EXTRA);
     while (p < end) {
         uint64_t dh, blen;
         size_t k = chunk_get_head(p, end, &dh, &blen);

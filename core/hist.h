@@ -81,6 +81,20 @@ size_t hist_map(struct hist *h, bool (*fn)(void *ctx, int64_t minute, struct tal
  * *count = the buckets. */
 size_t hist_day(const struct hist *h, int64_t day, uint8_t **buf, size_t *cap,
                 int64_t *newest, size_t *count);
+/* What appending a day's records (hist_load_day) may add to their own
+ * length: the first record's header is made relative to the stream's last
+ * record, a gap of up to 2^21 hours in a 3-byte varint instead of 1. A
+ * longer gap still loads, with a reallocation. */
+#define HIST_LOAD_DAY_EXTRA 2
+/* The room a load leaves after a series' records: the hours it reads as
+ * rows, after the chunks, are appended next (a stream grown by an append
+ * takes an eighth more). */
+#define HIST_LOAD_ROOM 32
+/* Room for len bytes more of sealed records, made at once; and what is
+ * left of it given back (the records a load skipped, older than it
+ * wanted, or a day it refused). */
+void hist_reserve(struct hist *h, size_t len);
+void hist_fit(struct hist *h);
 /* Put back a day's records (as hist_day made them), those of hours from
  * from on: appended when they follow what is held, else bucket by bucket.
  * Every record is decoded first: -1 (nothing more added) if malformed. */

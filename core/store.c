@@ -672,6 +672,16 @@ void store_load_bucket(struct store *st, int id, int64_t minute,
     write(st, id, minute, t, false, false);
 }
 
+void store_reserve_chunks(struct store *st, int id, size_t len, size_t n)
+{
+    hist_reserve(&st->series[id].h, len + n * HIST_LOAD_DAY_EXTRA + HIST_LOAD_ROOM);
+}
+
+void store_fit_chunks(struct store *st, int id)
+{
+    hist_fit(&st->series[id].h);
+}
+
 int store_load_chunk(struct store *st, int id, int64_t day, int64_t from,
                      const uint8_t *data, size_t len)
 {

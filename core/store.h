@@ -250,6 +250,11 @@ void store_dirty_clear(struct store *st);
  * dirty). -1 if malformed (what it held before the bad record stays). */
 int store_load_chunk(struct store *st, int id, int64_t day, int64_t from,
                      const uint8_t *data, size_t len);
+/* Room for the day chunks of series id that a load is about to put, len
+ * bytes in n chunks: one allocation for all of them; then, when they are
+ * put, what is left of it given back. */
+void store_reserve_chunks(struct store *st, int id, size_t len, size_t n);
+void store_fit_chunks(struct store *st, int id);
 /* Drop the buckets before t (not freeing series, not marked): what a load
  * read of a day that straddles its start. */
 void store_trim(struct store *st, int64_t before);

@@ -265,6 +265,51 @@ static void check_days_read_back(struct hist *h, const struct ref *r)
     hist_free(&back);
 }
 
+/* A load as db.c makes it: room for every day of the series at once, the
+ * days put from mid-retention on (the older records skipped), and what is
+ * left of the room given back but HIST_LOAD_ROOM: the history answers as
+ * r does from there, and holds no more than its bytes and that room. */
+static void check_days_loaded_at_once(struct hist *h, const struct ref *r)
+{
+    hist_seal(h);
+    uint8_t *days[DAYS];
+    size_t lens[DAYS], total = 0;
+    for (int d = 0; d < DAYS; d++) {
+        uint8_t *buf = NULL;
+        size_t cap = 0, count;
+        int64_t newest;
+        lens[d] = hist_day(h, T0 + d * (int64_t)CLOCK_DAY, &buf, &cap, &newest, &count);
+        days[d] = buf;
+        total += lens[d];
+    }
+    struct hist back;
+    memset(&back, 0, sizeof back);
+    hist_free(&back);
+    int64_t from = T0 + CLOCK_DAY + 13 * CLOCK_HOUR;
+    hist_reserve(&back, total + DAYS * HIST_LOAD_DAY_EXTRA + HIST_LOAD_ROOM);
+    size_t reserved = hist_bytes(&back);
+    for (int d = 0; d < DAYS; d++)
+        assert_int_equal(hist_load_day(&back, T0 + d * (int64_t)CLOCK_DAY, from, days[d],
+                                       lens[d]), 0);
+    assert_int_equal(hist_bytes(&back), reserved); /* no day grew it */
+    hist_fit(&back);
+    assert_true(hist_bytes(&back) <= back.len + HIST_LOAD_ROOM);
+    assert_true(hist_bytes(&back) < reserved);
+    size_t count = 0;
+    for (int i = 0; i < NMIN; i++)
+        count += !tally_is_zero(&r->m[i]) && minute_at(i) >= from;
+    assert_int_equal(hist_count(&back), count);
+    for (int64_t t0 = from; t0 < T0 + DAYS * (int64_t)CLOCK_DAY; t0 += 7 * CLOCK_HOUR + 13) {
+        struct tally a = {0}, b;
+        hist_sum(&back, t0, t0 + 5 * CLOCK_HOUR, &a);
+        ref_sum(r, t0, t0 + 5 * CLOCK_HOUR, &b);
+        assert_tally_equal(&a, &b);
+    }
+    for (int d = 0; d < DAYS; d++)
+        free(days[d]);
+    hist_free(&back);
+}
+
 static void test_a_history_answers_as_plain_minutes_do(void **state)
 {
     (void)state;
@@ -291,6 +336,7 @@ static void test_a_history_answers_as_plain_minutes_do(void **state)
     assert_true(changed > 0);
     compare(&h, &r, INT64_MIN);
     check_days_read_back(&h, &r);
+    check_days_loaded_at_once(&h, &r);
     /* pruning mid-hour, then by whole days */
     int64_t cut = T0 + CLOCK_DAY + 17 * CLOCK_MINUTE + 5 * CLOCK_HOUR;
     size_t before = hist_count(&h);

@@ -1657,11 +1657,15 @@ void view_cache_free(struct view_cache *c)
 /* The store's first minute, without a walk of every series when none that
  * could have held it changed: the series that changed since the last view
  * can only have moved it earlier. */
-static int64_t cache_first(struct view_cache *c, const struct store *st)
+static int64_t cache_first(struct view_cache *c, const struct store *st, int64_t *known)
 {
     if (!c->valid || c->first_moved || st != c->st) {
         c->first_moved = false;
-        return c->first = store_first_minute(st);
+        /* a walk of every series' first record: once for the views made
+         * together */
+        if (*known == INT64_MIN)
+            *known = store_first_minute(st);
+        return c->first = *known;
     }
     for (size_t i = 0; i < c->npending; i++) {
         int id = c->pending[i];
@@ -1683,8 +1687,9 @@ static void caches_compute(struct view_cache **c, const struct store *st,
     const struct view_params *rp[BUILDS_MAX];
     const struct intervals *riv[BUILDS_MAX];
     int nr = 0;
+    int64_t first = INT64_MIN; /* the store's first minute, once found */
     for (int i = 0; i < n; i++) {
-        view_start(&v[i], cache_first(c[i], st), &p[i], &iv[i]);
+        view_start(&v[i], cache_first(c[i], st, &first), &p[i], &iv[i]);
         key[i] = cache_key(&p[i], &iv[i]);
         c[i]->work = (struct view_cache_work){0};
         if (c[i]->valid && st == c[i]->st && p[i].now >= c[i]->now &&

@@ -771,7 +771,7 @@ static void sums_reserve(struct sums *s, const struct store *st, size_t tenants,
     if (scopes) {
         pairs_reserve(&s->tenant_models, nseries);
         imap_reserve(&s->tenant_models.index, nseries);
-        imap_reserve(&s->tenants.memo, nseries);
+        imap_reserve(&s->tenants.memo, tenants); /* by interned name */
     }
 }
 

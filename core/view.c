@@ -574,11 +574,11 @@ static void sum_and_edges(const struct store *st, int id, const int64_t (*iv)[2]
 
 /* Series id summed over every interval into t[I_COUNT]; cost 0 when its
  * model has no price (acc_add keeps such series apart: money comes only
- * from priced ones). With e, its next change too. */
+ * from priced ones). */
 static void series_sums(const struct store *st, int id, const struct intervals *iv,
-                        bool priced, struct tally *t, const struct edges *e)
+                        bool priced, struct tally *t)
 {
-    sum_and_edges(st, id, (const int64_t(*)[2])iv->t, I_COUNT, t, e);
+    store_sum_many(st, id, (const int64_t(*)[2])iv->t, I_COUNT, t);
     if (!priced)
         for (int i = 0; i < I_COUNT; i++)
             t[i].cost = 0;
@@ -1495,7 +1495,7 @@ void view_cache_changing(struct view_cache *c, const struct store *st, int id)
         c->first_moved = true;
     if (f & SF_IN) {
         struct tally t[I_COUNT];
-        series_sums(st, id, &c->iv, flag_price(f) != PRICE_NONE, t, NULL);
+        series_sums(st, id, &c->iv, flag_price(f) != PRICE_NONE, t);
         apply_series(&c->s, store_series_key(st, id), f, t, c->scopes, -1);
         if (c->sparklines && (f & SF_COUNTED)) {
             if (!c->tmp)

@@ -277,7 +277,16 @@ struct walk {
     int m, left;
     int64_t *next;
     int64_t tmin;           /* the least threshold not yet met */
+    int64_t hour0, hour1;   /* the hours summed into hourly[] */
+    struct tally *hourly;
 };
+
+/* The hour starting hour's slot of w->hourly, or NULL. */
+static struct tally *walk_hour(const struct walk *w, int64_t hour)
+{
+    return hour >= w->hour0 && hour < w->hour1 ? &w->hourly[(hour - w->hour0) / CLOCK_HOUR]
+                                                : NULL;
+}
 
 static void walk_met(struct walk *w, int k, int64_t minute)
 {
@@ -294,6 +303,9 @@ static void walk_bucket(struct walk *w, const struct chunk_bucket *b)
     for (int i = 0; i < w->n; i++)
         if (b->minute >= w->iv[i][0] && b->minute < w->iv[i][1])
             tally_add(&w->out[i], &b->t);
+    struct tally *slot = walk_hour(w, hour_of(b->minute));
+    if (slot)
+        tally_add(slot, &b->t);
     if (b->minute < w->tmin) /* no threshold met (most buckets) */
         return;
     for (int k = 0; w->left && k < w->m; k++)
@@ -311,7 +323,7 @@ static bool walk_wants(const struct walk *w, int64_t hour)
     for (int i = 0; i < w->n; i++)
         if (w->iv[i][0] < end && hour < w->iv[i][1] && w->iv[i][0] < w->iv[i][1])
             return true;
-    return w->tmin < end;
+    return w->tmin < end || walk_hour(w, hour);
 }
 
 /* The earliest time at or after from that w needs (INT64_MAX: none): the
@@ -327,6 +339,10 @@ static int64_t walk_next_wanted(const struct walk *w, int64_t from)
         }
     if (w->tmin != INT64_MAX) {
         int64_t a = w->tmin > from ? w->tmin : from;
+        at = a < at ? a : at;
+    }
+    if (w->hour1 > from) {
+        int64_t a = w->hour0 > from ? w->hour0 : from;
         at = a < at ? a : at;
     }
     return at;
@@ -365,6 +381,14 @@ static void walk_record(struct walk *w, const struct hist *h, const struct rec *
             if (b[j].minute >= v[0] && b[j].minute < v[1])
                 tally_add(&w->out[i], &b[j].t);
     }
+    struct tally *slot = walk_hour(w, r->hour);
+    if (slot) {
+        if (!summed) {
+            memset(&sum, 0, sizeof sum);
+            chunk_hour_sum(body, r->len, &sum);
+        }
+        tally_add(slot, &sum);
+    }
     for (int k = 0; w->tmin < end && k < w->m; k++) {
         if (w->next[k] != INT64_MAX || w->t[k] >= end)
             continue;
@@ -384,17 +408,21 @@ static void walk_record(struct walk *w, const struct hist *h, const struct rec *
     }
 }
 
-void hist_sum_next(const struct hist *h, const int64_t (*iv)[2], int n, struct tally *out,
-                   const int64_t *t, int m, int64_t *next)
+void hist_query(const struct hist *h, const struct store_query *q)
 {
-    struct walk w = {iv, n, out, t, m, m, next, INT64_MAX};
+    struct walk w = {q->iv, q->n, q->out, q->t, q->m, q->m, q->next, INT64_MAX,
+                     q->hour0, q->hour0 + (int64_t)q->nh * CLOCK_HOUR, q->hourly};
     int64_t lo, hi;
-    span_of(iv, n, &lo, &hi);
-    for (int k = 0; k < m; k++) {
-        next[k] = INT64_MAX;
-        w.tmin = t[k] < w.tmin ? t[k] : w.tmin;
+    span_of(q->iv, q->n, &lo, &hi);
+    for (int k = 0; k < q->m; k++) {
+        q->next[k] = INT64_MAX;
+        w.tmin = q->t[k] < w.tmin ? q->t[k] : w.tmin;
     }
     lo = w.tmin < lo ? w.tmin : lo;
+    if (q->nh > 0) {
+        lo = w.hour0 < lo ? w.hour0 : lo;
+        hi = w.hour1 > hi ? w.hour1 : hi;
+    }
     struct rec r = rec_start(h);
     int64_t skip = lo; /* records ending at or before skip are not needed */
     while (rec_next(h, &r) && (r.hour < hi || w.left)) {
@@ -413,7 +441,7 @@ void hist_sum_next(const struct hist *h, const int64_t (*iv)[2], int n, struct t
 
 void hist_sum_many(const struct hist *h, const int64_t (*iv)[2], int n, struct tally *out)
 {
-    hist_sum_next(h, iv, n, out, NULL, 0, NULL);
+    hist_query(h, &(struct store_query){.iv = iv, .n = n, .out = out});
 }
 
 void hist_hourly(const struct hist *h, int64_t t0, int n, struct tally *out)
@@ -439,7 +467,7 @@ int64_t hist_first(const struct hist *h)
 
 void hist_next_many(const struct hist *h, const int64_t *t, int n, int64_t *out)
 {
-    hist_sum_next(h, NULL, 0, NULL, t, n, out);
+    hist_query(h, &(struct store_query){.t = t, .m = n, .next = out});
 }
 
 int hist_each(const struct hist *h, int64_t t0, int64_t t1,

@@ -56,10 +56,9 @@ void hist_hourly(const struct hist *h, int64_t t0, int n, struct tally *out);
 /* out[k] = the minute of the first bucket at or after t[k] (INT64_MAX:
  * none), for k < n, in one walk of the records. */
 void hist_next_many(const struct hist *h, const int64_t *t, int n, int64_t *out);
-/* Both in one walk: out[i] += the sum over iv[i] (i < n), next[k] = the
- * first bucket's minute at or after t[k] (k < m). */
-void hist_sum_next(const struct hist *h, const int64_t (*iv)[2], int n, struct tally *out,
-                   const int64_t *t, int m, int64_t *next);
+/* What store.h's struct store_query asks, in one walk of the records
+ * (out[] added to, not set). */
+void hist_query(const struct hist *h, const struct store_query *q);
 /* The first bucket's minute, INT64_MAX when empty. */
 int64_t hist_first(const struct hist *h);
 /* fn(ctx, bucket) for each bucket whose minute lies in [t0, t1), in time

@@ -808,11 +808,10 @@ void store_sum_many(const struct store *st, int id, const int64_t (*iv)[2], int 
     hist_sum_many(&st->series[id].h, iv, n, out);
 }
 
-void store_sum_next(const struct store *st, int id, const int64_t (*iv)[2], int n,
-                    struct tally *out, const int64_t *t, int m, int64_t *next)
+void store_query(const struct store *st, int id, const struct store_query *q)
 {
-    memset(out, 0, (size_t)n * sizeof *out);
-    hist_sum_next(&st->series[id].h, iv, n, out, t, m, next);
+    memset(q->out, 0, (size_t)q->n * sizeof *q->out);
+    hist_query(&st->series[id].h, q);
 }
 
 void store_hourly(const struct store *st, int id, int64_t t0, int n,

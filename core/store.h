@@ -191,10 +191,22 @@ int64_t store_next_minute(const struct store *st, int id, int64_t t);
  * series. */
 void store_next_minutes(const struct store *st, int id, const int64_t *t, int n,
                         int64_t *out);
-/* store_sum_many and store_next_minutes in one walk: out[i] for iv[i]
- * (i < n), next[k] for t[k] (k < m). */
-void store_sum_next(const struct store *st, int id, const int64_t (*iv)[2], int n,
-                    struct tally *out, const int64_t *t, int m, int64_t *next);
+/* store_sum_many, store_next_minutes and store_hourly in one walk of a
+ * series, each record decoded at most once for all of them (any part may
+ * be empty): */
+struct store_query {
+    const int64_t (*iv)[2]; /* out[i] = the sum over iv[i], i < n */
+    int n;
+    struct tally *out;
+    const int64_t *t;       /* next[k] = store_next_minute(t[k]), k < m */
+    int m;
+    int64_t *next;
+    int64_t hour0;          /* hourly[i] += the sum of the hour starting
+                               hour0 + i hours, i < nh (as store_hourly) */
+    int nh;
+    struct tally *hourly;
+};
+void store_query(const struct store *st, int id, const struct store_query *q);
 /* Start of the earliest bucket held, or INT64_MAX when empty. */
 int64_t store_first_minute(const struct store *st);
 /* Drop buckets that start before t, and free the series left with none

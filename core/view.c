@@ -556,19 +556,15 @@ static int64_t edges_next(const struct edges *e, const int64_t *first)
     return next;
 }
 
-/* Sum series id over the n intervals iv into t and, with e, find when
- * its sums next change (e->next[id]): one walk of the series. */
+/* Sum series id over the n intervals iv into t and find when its sums
+ * next change (e->next[id]): one walk of the series. */
 static void sum_and_edges(const struct store *st, int id, const int64_t (*iv)[2], int n,
                           struct tally *t, const struct edges *e)
 {
-    if (!e) {
-        store_sum_many(st, id, iv, n, t);
-        return;
-    }
     int64_t at[2 * I_COUNT], first[2 * I_COUNT];
     for (int k = 0; k < e->n; k++)
         at[k] = e->now - e->offsets[k];
-    store_sum_next(st, id, iv, n, t, at, e->n, first);
+    store_query(st, id, &(struct store_query){iv, n, t, at, e->n, first, 0, 0, NULL});
     e->next[id] = edges_next(e, first);
 }
 
@@ -659,6 +655,14 @@ static uint8_t series_flags(const struct store *st, const struct view_params *p,
     return (uint8_t)(f | store_series_price(st, id) * SF_PRICE);
 }
 
+/* Hour sums of the counted series, (BASELINE_DAYS + 1) days of hour slots
+ * oldest first, the last the current hour: slot s of the 24h sparkline is
+ * p[BASELINE_DAYS * 24 + s], its baseline day d p[(BASELINE_DAYS - d) *
+ * 24 + s]. Priced and unpriced series apart: money only from the first. */
+struct sparks {
+    struct tally p[SPARK_SLOTS], u[SPARK_SLOTS];
+};
+
 /* What a walk of the series owes one view being built (cache_reset).
  * Several are built in one walk: the alert windows' views share most of
  * their intervals (today, 24 hours, 7 days, the burn hour, the drift
@@ -669,6 +673,8 @@ struct build {
     struct sums *s;
     bool scopes;
     const struct edges *e;  /* NULL: no next changes wanted */
+    struct sparks *sparks;  /* NULL: no sparklines summed in the walk (one
+                               build of a walk at most) */
 };
 enum { BUILDS_MAX = 4 };
 
@@ -728,7 +734,15 @@ static void add_series_planned(const struct store *st, const struct plan *pl,
         return;
     struct tally sum[BUILDS_MAX * I_COUNT], t[I_COUNT];
     int64_t first[BUILDS_MAX * 2 * I_COUNT], mine[2 * I_COUNT];
-    store_sum_next(st, id, (const int64_t(*)[2])pl->iv, pl->niv, sum, pl->at, pl->nat, first);
+    struct store_query q = {(const int64_t(*)[2])pl->iv, pl->niv, sum, pl->at, pl->nat, first,
+                            0, 0, NULL};
+    for (int i = 0; i < n; i++)
+        if (b[i].sparks && (f[i] & SF_COUNTED)) { /* the hour sums in the same walk */
+            q.hour0 = b[i].iv->hour0;
+            q.nh = SPARK_SLOTS;
+            q.hourly = flag_price(f[i]) != PRICE_NONE ? b[i].sparks->p : b[i].sparks->u;
+        }
+    store_query(st, id, &q);
     const struct series_key *k = store_series_key(st, id);
     for (int i = 0; i < n; i++) {
         if (!f[i])
@@ -753,7 +767,7 @@ static uint8_t add_series(struct sums *s, const struct store *st, const struct v
                           const struct intervals *iv, int id, bool scopes,
                           const struct edges *e)
 {
-    const struct build b = {p, iv, s, scopes, e};
+    const struct build b = {p, iv, s, scopes, e, NULL};
     struct plan pl;
     plan_make(&pl, &b, 1);
     uint8_t f;
@@ -1097,13 +1111,6 @@ static void spark_hour(struct view_hour *vh, const struct tally *h, int i,
     vh->baseline_reasoning = ndays ? div_or_nan(rs, ork) : NAN;
 }
 
-/* Hour sums of the counted series, (BASELINE_DAYS + 1) days of hour slots
- * oldest first, the last the current hour: slot s of the 24h sparkline is
- * p[BASELINE_DAYS * 24 + s], its baseline day d p[(BASELINE_DAYS - d) *
- * 24 + s]. Priced and unpriced series apart: money only from the first. */
-struct sparks {
-    struct tally p[SPARK_SLOTS], u[SPARK_SLOTS];
-};
 
 /* Add (sign 1) or take out (-1) series id's hour sums from hour0 on. tmp
  * is SPARK_SLOTS tallies of scratch. */
@@ -1461,17 +1468,24 @@ static void cache_reset_many(struct view_cache **c, const struct store *st,
             cache_offsets(c[i], iv[i], p[i]->now);
             e[i] = cache_edges(c[i], p[i]->now);
         }
-        b[i] = (struct build){p[i], iv[i], &c[i]->s, c[i]->scopes, track ? &e[i] : NULL};
+        b[i] = (struct build){p[i], iv[i], &c[i]->s, c[i]->scopes, track ? &e[i] : NULL, NULL};
         flags[i] = c[i]->flags;
+        if (c[i]->sparklines && !c[i]->sparks)
+            c[i]->sparks = xmalloc(sizeof *c[i]->sparks);
     }
+    /* the sparklines' hour sums of one of them in the same walk (the
+     * dashboard's view: a walk of its own was a tenth of its first frame) */
+    for (int i = 0; i < n; i++)
+        if (c[i]->sparklines) {
+            memset(c[i]->sparks, 0, sizeof *c[i]->sparks);
+            b[i].sparks = c[i]->sparks;
+            break;
+        }
     stage_accumulate(st, b, n, flags);
     for (int i = 0; i < n; i++) {
         c[i]->work = (struct view_cache_work){.full = true, .summed = c[i]->nids};
-        if (c[i]->sparklines) {
-            if (!c[i]->sparks)
-                c[i]->sparks = xmalloc(sizeof *c[i]->sparks);
+        if (c[i]->sparklines && !b[i].sparks)
             sparks_sum(c[i]->sparks, st, iv[i], c[i]->flags, c[i]->nids);
-        }
         if (track)
             c[i]->valid = true;
     }

@@ -840,11 +840,12 @@ static void test_next_minute_is_the_first_bucket_at_or_after(void **state)
     store_free(st);
 }
 
-/* store_sum_next answers, in one walk, what store_sum and
- * store_next_minute answer one at a time: for intervals of every shape (whole
- * hours, a minute, empty, reversed, beyond the data) and thresholds
- * anywhere, over sparse and dense hours, sealed and open. */
-static void test_sums_and_thresholds_in_one_walk(void **state)
+/* store_query answers, in one walk, what store_sum, store_next_minute and
+ * store_hourly answer one at a time: for intervals of every shape (whole
+ * hours, a minute, empty, reversed, beyond the data), thresholds and hours
+ * anywhere, each part asked alone or with the others, over sparse and
+ * dense hours, sealed and open. */
+static void test_sums_thresholds_and_hours_in_one_walk(void **state)
 {
     (void)state;
     struct store *st = store_new();
@@ -859,7 +860,7 @@ static void test_sums_and_thresholds_in_one_walk(void **state)
         spend(st, s, t, (rand() % 1000 + 1) / 100.0);
     }
     spend(st, s, base + 80 * HOUR + 7 * MIN, 1); /* the open hour, last */
-    enum { N = 12, M = 9 };
+    enum { N = 12, M = 9, H = 100 };
     for (int round = 0; round < 300; round++) {
         int64_t iv[N][2], t[M];
         for (int i = 0; i < N; i++) {
@@ -870,20 +871,30 @@ static void test_sums_and_thresholds_in_one_walk(void **state)
         }
         for (int k = 0; k < M; k++)
             t[k] = base - HOUR + (rand() % (84 * 60)) * MIN + (rand() % 2) * (rand() % 60);
+        /* which parts this round asks */
+        int n = round % 4 == 1 ? 0 : N, m = round % 4 == 2 ? 0 : M;
+        int nh = round % 3 == 0 ? 0 : 1 + rand() % H;
+        int64_t hour0 = base + (rand() % 90 - 10) * HOUR;
         for (int id = s; id <= empty; id++) {
-            struct tally got[N], want[N];
+            struct tally got[N], want[N], hours[H] = {{0}}, want_hours[H] = {{0}};
             int64_t next[M], want_next[M];
-            store_sum_next(st, id, (const int64_t(*)[2])iv, N, got, t, M, next);
-            for (int i = 0; i < N; i++) /* each interval, each threshold alone */
+            store_query(st, id, &(struct store_query){(const int64_t(*)[2])iv, n, got, t, m,
+                                                      next, hour0, nh, hours});
+            for (int i = 0; i < n; i++) /* each interval, threshold, hour alone */
                 store_sum(st, id, iv[i][0], iv[i][1], &want[i]);
-            for (int k = 0; k < M; k++)
+            for (int k = 0; k < m; k++)
                 want_next[k] = store_next_minute(st, id, t[k]);
-            for (int i = 0; i < N; i++) {
+            store_hourly(st, id, hour0, nh, want_hours);
+            for (int i = 0; i < n; i++) {
                 assert_int_equal(got[i].requests, want[i].requests);
                 assert_true(got[i].cost == want[i].cost);
             }
-            for (int k = 0; k < M; k++)
+            for (int k = 0; k < m; k++)
                 assert_true(next[k] == want_next[k]);
+            for (int i = 0; i < nh; i++) {
+                assert_int_equal(hours[i].requests, want_hours[i].requests);
+                assert_true(hours[i].cost == want_hours[i].cost);
+            }
         }
     }
     store_free(st);
@@ -998,7 +1009,7 @@ int main(void)
         cmocka_unit_test(test_series_are_found_by_their_names_across_frees),
         cmocka_unit_test(test_a_flood_of_model_names_is_folded_and_counted),
         cmocka_unit_test(test_next_minute_is_the_first_bucket_at_or_after),
-        cmocka_unit_test(test_sums_and_thresholds_in_one_walk),
+        cmocka_unit_test(test_sums_thresholds_and_hours_in_one_walk),
         cmocka_unit_test(test_a_watcher_is_told_before_each_change),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,6 +83,32 @@ static void test_the_otlp_example_is_accepted_with_zero_usage(void **state)
     assert_int_equal(c.n, 0);
 }
 
+/* OTLP before 0.15 named the scope level instrumentationLibrarySpans (and
+ * its scope instrumentationLibrary): its spans count as under scopeSpans,
+ * never passed over as a document with nothing in it. */
+static void test_the_pre_0_15_scope_names_are_read(void **state)
+{
+    (void)state;
+    char *d = doc("", "", S("gen_ai.operation.name", "chat") "," S("gen_ai.provider.name", "openai")
+                  "," S("gen_ai.request.model", "gpt-4o-mini") "," I("gen_ai.usage.input_tokens", 1200)
+                  "," I("gen_ai.usage.output_tokens", 300));
+    char *at = strstr(d, "\"scopeSpans\":[{\"scope\"");
+    assert_non_null(at);
+    struct strbuf b = {0};
+    strbuf_printf(&b, "%.*s\"instrumentationLibrarySpans\":[{\"instrumentationLibrary\"%s",
+                  (int)(at - d), d, at + strlen("\"scopeSpans\":[{\"scope\""));
+    char *old = strbuf_detach(&b);
+    struct capture c;
+    struct otlp_result r;
+    assert_int_equal(decode(old, &c, &r), 0);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.u[0].input, 1200);
+    assert_int_equal(c.u[0].output, 300);
+    assert_string_equal(c.u[0].model, "gpt-4o-mini");
+    free(old);
+    free(d);
+}
+
 static void test_current_attribute_names(void **state)
 {
     (void)state;
@@ -478,6 +504,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_otlp_example_is_accepted_with_zero_usage),
         cmocka_unit_test(test_current_attribute_names),
+        cmocka_unit_test(test_the_pre_0_15_scope_names_are_read),
         cmocka_unit_test(test_the_service_tier_of_a_span),
         cmocka_unit_test(test_legacy_attribute_names),
         cmocka_unit_test(test_unknown_cache_and_reasoning_stay_unknown),

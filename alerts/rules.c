@@ -109,7 +109,7 @@ void rules_evaluate(const struct view *v, const struct alert_settings *s, bool d
                     struct rule_hits *out)
 {
     size_t first = out->n;
-    char scope[200], win[16];
+    char scope[USAGE_SCOPE_MAX], win[16];
     fmt_window(win, sizeof win, v->window);
     for (size_t i = 0; v->baseline_days > 0 && i < v->nscopes; i++) {
         scope_name(&v->scopes[i], scope, sizeof scope);

@@ -281,6 +281,27 @@ static void test_summary_is_one_clean_line(void **state)
     view_free(&v);
 }
 
+/* The longest names a span can give (128 bytes each) make scopes of 263
+ * bytes: two models that differ only at their ends are two alerts. */
+static void test_the_longest_model_scopes_stay_apart(void **state)
+{
+    struct fx *f = *state;
+    char provider[129], model[2][129], scope[2][6 + 128 + 1 + 128 + 1];
+    memset(provider, 'p', 128);
+    provider[128] = '\0';
+    for (int i = 0; i < 2; i++) {
+        memset(model[i], 'm', 127);
+        model[i][127] = (char)('0' + i);
+        model[i][128] = '\0';
+        snprintf(scope[i], sizeof scope[i], "model:%.128s/%.128s", provider, model[i]);
+        int s = series(f, provider, model[i], "acme");
+        week(f, s, (struct tally){.requests = 1, .cost = 10});
+        now_(f, s, (struct tally){.requests = 1, .cost = 100});
+    }
+    assert_int_equal(HITS(f, "spend_anomaly", scope[0]), 1);
+    assert_int_equal(HITS(f, "spend_anomaly", scope[1]), 1);
+}
+
 int main(void)
 {
     clock_set_timezone("UTC");
@@ -295,6 +316,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reasoning_jump_threshold_known_and_floor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_stale_after, setup, teardown),
         cmocka_unit_test_setup_teardown(test_summary_is_one_clean_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_longest_model_scopes_stay_apart, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

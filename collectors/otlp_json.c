@@ -184,7 +184,8 @@ static uint64_t u64_of(const cJSON *x)
     return 0;
 }
 
-/* A double: a number, or a string ("1.5", "NaN", "Infinity"). */
+/* A double: a number, or a string ("1.5", "-2e3", "NaN", "Infinity") -
+ * never what strtod reads besides (hex "0x10", "inf", spaces). */
 static bool double_of(const cJSON *x, double *out)
 {
     if (j_number(x)) {
@@ -192,6 +193,10 @@ static bool double_of(const cJSON *x, double *out)
         return true;
     }
     if (!j_string(x) || !x->valuestring[0])
+        return false;
+    const char *s = x->valuestring;
+    if (s[strspn(s, "0123456789+-.eE")] && strcmp(s, "NaN") != 0 &&
+        strcmp(s, "Infinity") != 0 && strcmp(s, "-Infinity") != 0)
         return false;
     char *end;
     *out = strtod(x->valuestring, &end);

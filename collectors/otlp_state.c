@@ -442,8 +442,8 @@ bool otlp_value_amount(const struct otlp_value *v, double *out)
         char buf[40], *end;
         memcpy(buf, v->u.s.p, v->u.s.n);
         buf[v->u.s.n] = '\0';
-        if (buf[0] < '0' || buf[0] > '9')
-            return false; /* no sign, space, inf or nan */
+        if (buf[0] < '0' || buf[0] > '9' || buf[strspn(buf, "0123456789.eE+-")])
+            return false; /* no sign, space, inf, nan or hex */
         d = strtod(buf, &end);
         if (*end)
             return false;

@@ -300,6 +300,9 @@ static void test_a_count_that_is_not_a_whole_number_rejects_the_span(void **stat
         {S("gen_ai.usage.input_tokens", " 15"), "a string that is not a whole number"},
         {S("gen_ai.usage.input_tokens", "inf"), "a string that is not a whole number"},
         {S("gen_ai.usage.input_tokens", ""), "a string that is not a whole number"},
+        /* a double as a string (the JSON mapping's form) in decimal only */
+        {"{\"key\":\"gen_ai.usage.input_tokens\",\"value\":{\"doubleValue\":\"0x10\"}}",
+         "gen_ai.usage.input_tokens: not a number"},
         {B("gen_ai.usage.output_tokens", true), "gen_ai.usage.output_tokens: not a number"},
         {S("langfuse.observation.type", "generation") ","
          S("langfuse.observation.usage_details", "{\\\"input\\\":-1}"),

@@ -757,6 +757,15 @@ static void test_a_count_as_text_is_read_when_it_is_whole(void **state)
         if (ok != (cases[i].want >= 0) || (ok && n != cases[i].want))
             fail_msg("'%s': %s %lld", cases[i].text, ok ? "read" : "refused", (long long)n);
     }
+    /* an amount (cost_usd) as text: decimal, never hex */
+    static const char *const amounts[] = {"0.25", "2.5e-1", "0x10", "0x1p4", "inf"};
+    for (size_t i = 0; i < 5; i++) {
+        struct otlp_value v = {.type = OTLP_STRING, .u.s = {amounts[i], strlen(amounts[i])}};
+        double d = -1;
+        bool ok = otlp_value_amount(&v, &d);
+        if (ok != (i < 2) || (ok && d != 0.25))
+            fail_msg("amount '%s': %s %g", amounts[i], ok ? "read" : "refused", d);
+    }
 }
 
 int main(void)

@@ -421,7 +421,12 @@ static void test_the_longest_scopes_stay_whole_and_apart(void **state)
     char scope[2][6 + 128 + 1 + 128 + 1];
     static struct rule_hit h[2];
     for (int i = 0; i < 2; i++) {
-        snprintf(scope[i], sizeof scope[i], "model:%0128d/%0127d%d", 0, 0, i);
+        /* "model:" 128 x '0' "/" 127 x '0' and i */
+        memset(scope[i], '0', sizeof scope[i] - 1);
+        memcpy(scope[i], "model:", 6);
+        scope[i][6 + 128] = '/';
+        scope[i][sizeof scope[i] - 2] = (char)('0' + i);
+        scope[i][sizeof scope[i] - 1] = '\0';
         assert_int_equal(strlen(scope[i]), sizeof scope[i] - 1);
         h[i] = one("spend_anomaly", scope[i], SEVERITY_WARNING).hits[0];
         assert_string_equal(h[i].scope, scope[i]);

@@ -293,7 +293,10 @@ static void test_the_longest_model_scopes_stay_apart(void **state)
         memset(model[i], 'm', 127);
         model[i][127] = (char)('0' + i);
         model[i][128] = '\0';
-        snprintf(scope[i], sizeof scope[i], "model:%.128s/%.128s", provider, model[i]);
+        memcpy(scope[i], "model:", 6);
+        memcpy(scope[i] + 6, provider, 128);
+        scope[i][6 + 128] = '/';
+        memcpy(scope[i] + 6 + 128 + 1, model[i], 129);
         int s = series(f, provider, model[i], "acme");
         week(f, s, (struct tally){.requests = 1, .cost = 10});
         now_(f, s, (struct tally){.requests = 1, .cost = 100});

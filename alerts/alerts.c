@@ -28,7 +28,7 @@ struct alert {
     char key[320];              /* kind|scope|window */
     char id[40];
     const struct alert_kind *kind;
-    char scope[200];
+    char scope[USAGE_SCOPE_MAX];
     int64_t window;
     enum state state;
     enum severity severity;

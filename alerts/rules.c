@@ -9,6 +9,7 @@
 #include "alerts/alert_settings.h"
 #include "core/format.h"
 #include "lib/clock.h"
+#include "lib/sanitize.h"
 #include "lib/xalloc.h"
 
 /* The registry: one line per kind, defined in alerts/kind_NAME.c as
@@ -92,10 +93,23 @@ int64_t rules_budget_window(const struct view_budget_period *b)
     }
 }
 
+/* A summary is one human line (SPENDTOP_ALERT_SUMMARY, a pager's text, a
+ * syslog line), but the scope in it is a tenant or model name from
+ * untrusted spans: a newline or an escape sequence there would split the
+ * line or reach whatever terminal shows it. Such characters become visible
+ * escapes ("\x0a"), as on the screen; the scope itself stays as sent. */
+static void summary_clean(struct rule_hit *h)
+{
+    char clean[sizeof h->summary];
+    sanitize_text(h->summary, clean, sizeof clean, (int)sizeof clean - 1);
+    memcpy(h->summary, clean, sizeof clean);
+}
+
 void rules_evaluate(const struct view *v, const struct alert_settings *s, bool daily,
                     struct rule_hits *out)
 {
-    char scope[200], win[16];
+    size_t first = out->n;
+    char scope[USAGE_SCOPE_MAX], win[16];
     fmt_window(win, sizeof win, v->window);
     for (size_t i = 0; v->baseline_days > 0 && i < v->nscopes; i++) {
         scope_name(&v->scopes[i], scope, sizeof scope);
@@ -107,4 +121,6 @@ void rules_evaluate(const struct view *v, const struct alert_settings *s, bool d
     for (size_t k = 0; daily && kinds[k]; k++)
         if (kinds[k]->daily)
             kinds[k]->daily(v, s->kinds[k], out);
+    for (size_t i = first; i < out->n; i++)
+        summary_clean(&out->hits[i]);
 }

@@ -37,8 +37,9 @@ struct alert_kind;
 
 struct rule_hit {
     const struct alert_kind *kind;
-    char scope[200];        /* "total", "provider:openai", "model:openai/o3",
-                               "tenant:acme", "source:spans" */
+    char scope[USAGE_SCOPE_MAX]; /* "total", "provider:openai",
+                                    "model:openai/o3", "tenant:acme",
+                                    "source:spans" */
     int64_t window;         /* seconds; 0 = "today" (budgets) */
     enum severity severity;
     double value, baseline, ratio, threshold;

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "core/usage.h"
+
 void otlp_iter_init(struct otlp_iter *it, const struct otlp_list *list)
 {
     it->list = *list;
@@ -144,5 +146,93 @@ bool otlp_bytes_raw(const struct otlp_bytes *b, uint8_t *buf, size_t len, size_t
                 buf[(*n)++] = (uint8_t)(acc >> bits);
         }
     }
+    return true;
+}
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* A decimal number as its significant digits and the power of ten they
+ * are scaled by. */
+struct decimal {
+    char d[32];
+    size_t nd;
+    int scale;
+};
+
+/* The digits from p[*i] on into x (a fraction's scale x down); *count
+ * says how many there were. false when x cannot hold them. */
+static bool take_digits(const char *p, size_t n, size_t *i, struct decimal *x, bool fraction,
+                        size_t *count)
+{
+    size_t from = *i;
+    for (; *i < n && is_digit(p[*i]); (*i)++) {
+        if (x->nd || p[*i] != '0') {   /* leading zeros say nothing */
+            if (x->nd == sizeof x->d)
+                return false;
+            x->d[x->nd++] = p[*i];
+        }
+        x->scale -= fraction;
+    }
+    *count = *i - from;
+    return true;
+}
+
+/* An exponent's optional sign and digits from p[*i] on. */
+static bool take_exponent(const char *p, size_t n, size_t *i, int *e)
+{
+    int sign = 1;
+    *e = 0;
+    if (*i < n && (p[*i] == '+' || p[*i] == '-'))
+        sign = p[(*i)++] == '-' ? -1 : 1;
+    size_t from = *i;
+    for (; *i < n && is_digit(p[*i]); (*i)++)
+        if ((*e = *e * 10 + (p[*i] - '0')) > 100)
+            return false;
+    *e *= sign;
+    return *i > from;
+}
+
+/* DIGITS [. DIGITS] [(e|E) [+|-] DIGITS], the whole of p[0..n). */
+static bool decimal_parse(const char *p, size_t n, struct decimal *x)
+{
+    size_t i = 0, k;
+    x->nd = 0;
+    x->scale = 0;
+    if (!take_digits(p, n, &i, x, false, &k) || k == 0)
+        return false;
+    if (i < n && p[i] == '.') {
+        i++;
+        if (!take_digits(p, n, &i, x, true, &k) || k == 0)
+            return false;
+    }
+    if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+        int e;
+        i++;
+        if (!take_exponent(p, n, &i, &e))
+            return false;
+        x->scale += e;
+    }
+    return i == n;
+}
+
+bool otlp_text_count(const char *p, size_t n, int64_t *out)
+{
+    struct decimal x;
+    if (!decimal_parse(p, n, &x))
+        return false;
+    /* whole: the digits scaled below the units must be zeros */
+    for (; x.scale < 0 && x.nd > 0; x.scale++, x.nd--)
+        if (x.d[x.nd - 1] != '0')
+            return false;
+    if (x.nd && x.nd + (size_t)x.scale > 13)   /* 10^13 and more */
+        return false;
+    int64_t v = 0;
+    for (size_t k = 0; k < x.nd; k++)
+        v = v * 10 + (x.d[k] - '0');
+    for (int k = 0; x.nd && k < x.scale; k++)
+        v *= 10;
+    if (v > USAGE_COUNT_MAX)
+        return false;
+    *out = v;
     return true;
 }

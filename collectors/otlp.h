@@ -219,6 +219,12 @@ struct otlp_list_ops {
 
 /* s equals the NUL-terminated lit. */
 bool otlp_str_eq(struct otlp_str s, const char *lit);
+
+/* A token count sent as text (the n bytes at p): a well-formed unsigned
+ * decimal number that is whole and at most 10^12 - "1500", also "1500.0"
+ * and "1.5e3", as senders that format their counts as floats write them.
+ * Never a sign, a space, hex, "inf" or "nan", nor a fraction ("1500.5"). */
+bool otlp_text_count(const char *p, size_t n, int64_t *out);
 /* Bytes as lower-case hex into buf, NUL-terminated, cut to len - 1
  * characters: raw and base64 bytes are encoded, the hex text of a JSON id
  * is lower-cased as it is (so the same id gives the same text from either

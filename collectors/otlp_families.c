@@ -366,23 +366,6 @@ struct scratch {
     int njson;
 };
 
-/* A count from text: 1 to 15 decimal digits and nothing else. */
-static bool digits_count(const char *p, size_t n, int64_t *out)
-{
-    if (n == 0 || n > 15)
-        return false;
-    int64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            return false;
-        v = v * 10 + (p[i] - '0');
-    }
-    if (v > USAGE_COUNT_MAX)
-        return false;
-    *out = v;
-    return true;
-}
-
 static bool double_count(double d, int64_t *out)
 {
     if (!isfinite(d) || d < 0 || d > COUNT_MAX || d != floor(d))
@@ -417,7 +400,7 @@ static bool value_count(const struct otlp_value *v, int64_t *out)
     case OTLP_DOUBLE:
         return double_count(v->u.d, out);
     case OTLP_STRING:
-        return digits_count(v->u.s.p, v->u.s.n, out);
+        return otlp_text_count(v->u.s.p, v->u.s.n, out);
     default:
         return false;
     }
@@ -428,7 +411,7 @@ static bool json_count(const cJSON *j, int64_t *out)
     if (cJSON_IsNumber(j))
         return double_count(j->valuedouble, out);
     if (cJSON_IsString(j))
-        return digits_count(j->valuestring, strlen(j->valuestring), out);
+        return otlp_text_count(j->valuestring, strlen(j->valuestring), out);
     return false;
 }
 

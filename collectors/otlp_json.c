@@ -184,7 +184,8 @@ static uint64_t u64_of(const cJSON *x)
     return 0;
 }
 
-/* A double: a number, or a string ("1.5", "NaN", "Infinity"). */
+/* A double: a number, or a string ("1.5", "-2e3", "NaN", "Infinity") -
+ * never what strtod reads besides (hex "0x10", "inf", spaces). */
 static bool double_of(const cJSON *x, double *out)
 {
     if (j_number(x)) {
@@ -192,6 +193,10 @@ static bool double_of(const cJSON *x, double *out)
         return true;
     }
     if (!j_string(x) || !x->valuestring[0])
+        return false;
+    const char *s = x->valuestring;
+    if (s[strspn(s, "0123456789+-.eE")] && strcmp(s, "NaN") != 0 &&
+        strcmp(s, "Infinity") != 0 && strcmp(s, "-Infinity") != 0)
         return false;
     char *end;
     *out = strtod(x->valuestring, &end);
@@ -539,14 +544,18 @@ static void visit_record(const struct walk *w, enum otlp_signal sig, const cJSON
     }
 }
 
-/* The keys of one signal's levels. */
+/* The keys of one signal's levels. OTLP before 0.15 (Collectors of 2021
+ * and early 2022, and exports they left on disk) named the scope level
+ * instrumentationLibrary*: the same records under the old name, read
+ * rather than passed over in silence. */
 static const struct signal_keys {
     enum otlp_signal sig;
-    const char *top, *scopes, *records;
+    const char *top, *scopes, *records, *legacy_scopes;
 } signals[] = {
-    {OTLP_TRACES, "resourceSpans", "scopeSpans", "spans"},
-    {OTLP_LOGS, "resourceLogs", "scopeLogs", "logRecords"},
-    {OTLP_METRICS, "resourceMetrics", "scopeMetrics", "metrics"},
+    {OTLP_TRACES, "resourceSpans", "scopeSpans", "spans", "instrumentationLibrarySpans"},
+    {OTLP_LOGS, "resourceLogs", "scopeLogs", "logRecords", "instrumentationLibraryLogs"},
+    {OTLP_METRICS, "resourceMetrics", "scopeMetrics", "metrics",
+     "instrumentationLibraryMetrics"},
 };
 
 static void visit_scope(struct walk *w, const struct signal_keys *k, const cJSON *ss)
@@ -556,7 +565,8 @@ static void visit_scope(struct walk *w, const struct signal_keys *k, const cJSON
     for (const cJSON *m = j_object(ss) ? ss->child : NULL; m; m = m->next) {
         if (is(m->string, k->records)) {
             records = m;
-        } else if (is(m->string, "scope") && j_object(m)) {
+        } else if ((is(m->string, "scope") || is(m->string, "instrumentationLibrary")) &&
+                   j_object(m)) {
             scope.name = str_of(cJSON_GetObjectItemCaseSensitive(m, "name"));
             scope.version = str_of(cJSON_GetObjectItemCaseSensitive(m, "version"));
             scope.attrs = list_of(cJSON_GetObjectItemCaseSensitive(m, "attributes"));
@@ -581,7 +591,7 @@ static void visit_signal(const struct otlp_visitor *v, const struct signal_keys 
         struct otlp_resource res = {0};
         const cJSON *scopes = NULL;
         for (const cJSON *m = j_object(rs) ? rs->child : NULL; m; m = m->next) {
-            if (is(m->string, k->scopes))
+            if (is(m->string, k->scopes) || (!scopes && is(m->string, k->legacy_scopes)))
                 scopes = m;
             else if (is(m->string, "resource") && j_object(m))
                 res.attrs = list_of(cJSON_GetObjectItemCaseSensitive(m, "attributes"));

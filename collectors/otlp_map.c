@@ -196,8 +196,10 @@ static void fill_usage(const struct map *m, const struct otlp_reading *rd,
     u->reasoning = rd->reasoning;
     u->cache_known = rd->cache_known;
     u->reasoning_known = rd->reasoning_known;
-    u->tokens_unknown = rd->tokens_unknown;
     u->errors = s->status_code == 2; /* STATUS_CODE_ERROR */
+    /* a failed call that reports no tokens used none (as the agent CLIs'
+     * api_error events say): a request, not usage of unknown size */
+    u->tokens_unknown = rd->tokens_unknown && !u->errors;
     u->dedup_key = span_key(s);
     u->parent_key = parent_key(s);
     u->call_key = answer_key(s, rd->response_id);

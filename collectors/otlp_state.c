@@ -383,20 +383,6 @@ uint64_t otlp_hash_attrs(uint64_t h, const struct otlp_list *attrs)
     return hash_list(h, attrs, true, 0);
 }
 
-static bool digits(struct otlp_str s, int64_t *out)
-{
-    if (!s.p || s.n == 0 || s.n > 18)
-        return false;
-    int64_t n = 0;
-    for (size_t i = 0; i < s.n; i++) {
-        if (s.p[i] < '0' || s.p[i] > '9')
-            return false;
-        n = n * 10 + (s.p[i] - '0');
-    }
-    *out = n;
-    return true;
-}
-
 bool otlp_put(struct sink *sink, struct otlp_result *r, const struct usage *u)
 {
     int rc = sink->put(sink, u);
@@ -432,7 +418,7 @@ bool otlp_value_count(const struct otlp_value *v, int64_t *out)
         n = (int64_t)v->u.d;
         break;
     case OTLP_STRING:
-        if (!digits(v->u.s, &n))
+        if (!v->u.s.p || !otlp_text_count(v->u.s.p, v->u.s.n, &n))
             return false;
         break;
     default:
@@ -456,8 +442,8 @@ bool otlp_value_amount(const struct otlp_value *v, double *out)
         char buf[40], *end;
         memcpy(buf, v->u.s.p, v->u.s.n);
         buf[v->u.s.n] = '\0';
-        if (buf[0] < '0' || buf[0] > '9')
-            return false; /* no sign, space, inf or nan */
+        if (buf[0] < '0' || buf[0] > '9' || buf[strspn(buf, "0123456789.eE+-")])
+            return false; /* no sign, space, inf, nan or hex */
         d = strtod(buf, &end);
         if (*end)
             return false;

@@ -33,6 +33,8 @@ struct entry {
     uint32_t tally;        /* its count, as added to the store: at this
                               offset of its generation's tallies */
     uint8_t score;
+    uint32_t answer;       /* answer_tag of its spans' response id; 0 = none
+                              seen (in the padding: still 40 bytes) */
 };
 
 /* The calls that arrived in one stretch of time, with an index from each
@@ -226,17 +228,42 @@ static void set_count(struct gen *g, uint32_t i, const struct tally *t)
     g->tlen += chunk_put_tally(g->tallies + g->tlen, t);
 }
 
+/* A response id (call_key) in the 32 bits an entry keeps of it; 0 = none. */
+static uint32_t answer_tag(uint64_t call_key)
+{
+    uint32_t t = (uint32_t)(call_key ^ (call_key >> 32));
+    return call_key && !t ? 1u : t;
+}
+
+/* Span u and the call at ref name different response ids: a span nested
+ * in another that the provider answered apart (a model called from inside
+ * another call's span) is a call of its own, not the same call traced
+ * twice - counting it once would drop its spend. */
+static bool answered_apart(const struct calls *c, const struct calls_ref *ref,
+                           const struct usage *u)
+{
+    uint32_t mine = answer_tag(u->call_key);
+    uint32_t theirs = c->g[ref->gen].e[ref->entry].answer;
+    return mine && theirs && mine != theirs;
+}
+
 enum calls_verdict calls_check(struct calls *c, const struct usage *u, struct calls_ref *ref)
 {
     ref->gen = -1;
     ref->entry = 0;
     if (find(c, u->dedup_key, K_SPAN, ref))
         return ref->verdict = CALLS_SEEN;
-    /* its parent is a remembered span, it is a remembered span's parent,
-     * or it has a remembered span's answer */
-    if (!find(c, u->parent_key, K_SPAN, ref) && !find(c, u->dedup_key, K_PARENT, ref) &&
-        !find(c, u->call_key, K_ANSWER, ref))
+    /* its parent is a remembered span, it is a remembered span's parent
+     * (either unless the provider answered them apart), or it has a
+     * remembered span's answer */
+    bool same = (find(c, u->parent_key, K_SPAN, ref) && !answered_apart(c, ref, u)) ||
+                (find(c, u->dedup_key, K_PARENT, ref) && !answered_apart(c, ref, u)) ||
+                find(c, u->call_key, K_ANSWER, ref);
+    if (!same) {
+        ref->gen = -1;
+        ref->entry = 0;
         return ref->verdict = CALLS_NEW;
+    }
     const struct entry *e = &c->g[ref->gen].e[ref->entry];
     ref->verdict = e->counted && u->completeness > e->score ? CALLS_BETTER : CALLS_SAME;
     return ref->verdict;
@@ -326,6 +353,8 @@ void calls_remember(struct calls *c, const struct calls_ref *ref, const struct u
         e->minute = minute;
         e->score = (uint8_t)u->completeness;
     }
+    if (!e->answer)
+        e->answer = answer_tag(u->call_key);
     g->last_at = now > g->last_at ? now : g->last_at;
     add_key(g, u->dedup_key, K_SPAN, i);
     add_key(g, u->parent_key, K_PARENT, i);
@@ -426,6 +455,8 @@ static void load_row(struct calls *c, struct store *st, sqlite3_stmt *q)
             e->score = (uint8_t)u.completeness;
         }
     }
+    if (!e->answer)
+        e->answer = answer_tag(u.call_key);
     g->last_at = at > g->last_at ? at : g->last_at;
     add_key(g, u.dedup_key, K_SPAN, i);
     add_key(g, u.parent_key, K_PARENT, i);

@@ -13,9 +13,10 @@
  * The rule (README "One call, one count"):
  *   - the same (traceId, spanId) again: not counted;
  *   - a span whose parent is a remembered inference span, or that is the
- *     parent of one, or that has a remembered span's (traceId, response
- *     id): the same call, counted once, keeping the more complete usage
- *     (the first on a tie).
+ *     parent of one (unless the two name different response ids: the
+ *     provider answered them apart), or that has a remembered span's
+ *     (traceId, response id): the same call, counted once, keeping the
+ *     more complete usage (the first on a tie).
  * Its horizon: the calls that arrived in the last CALLS_HORIZON seconds,
  * at most CALLS_MAX of them (the oldest CALLS_MAX / CALLS_GENERATIONS are
  * forgotten together when the newest generation fills). Its limits: a span

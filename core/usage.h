@@ -24,6 +24,12 @@
  * on the way in. */
 #define USAGE_NAME_MAX 128
 
+/* The longest alert scope those names make, NUL included:
+ * "model:" PROVIDER "/" MODEL, each name up to USAGE_NAME_MAX bytes. A
+ * shorter buffer cut two long model names to one scope: one alert for two
+ * models, named after neither. */
+#define USAGE_SCOPE_MAX (6 + USAGE_NAME_MAX + 1 + USAGE_NAME_MAX + 1)
+
 /* The model of a cost-report record (billed_usd only): kept apart from the
  * usage a source reports, so each can be re-polled and replaced alone. */
 #define USAGE_BILLED_MODEL "(billed)"

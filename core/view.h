@@ -34,6 +34,7 @@
 
 #include "core/source.h"
 #include "core/store.h"
+#include "core/usage.h"
 
 struct view_spend {
     double window_usd, baseline_usd, ratio;
@@ -142,7 +143,7 @@ struct view_alert {
     const char *kind;
     const char *state;               /* "firing", "resolved" */
     const char *severity;            /* "warning", "critical" */
-    char scope[200];
+    char scope[USAGE_SCOPE_MAX];
     int64_t window;
     double value, baseline, ratio, threshold;
     int64_t started_at, resolved_at; /* resolved_at 0 while firing */

@@ -411,6 +411,49 @@ static void test_an_alert_is_stored_by_its_names(void **state)
                         "cache_drop firing critical critical");
 }
 
+/* Two models whose scopes ("model:" + a 128-byte provider + "/" + a
+ * 128-byte model, the longest names a span can give) differ only at their
+ * ends are two alerts, each listed, stored and notified under its whole
+ * scope - never cut to one scope that names neither. */
+static void test_the_longest_scopes_stay_whole_and_apart(void **state)
+{
+    struct fx *f = *state;
+    char scope[2][6 + 128 + 1 + 128 + 1];
+    static struct rule_hit h[2];
+    for (int i = 0; i < 2; i++) {
+        /* "model:" 128 x '0' "/" 127 x '0' and i */
+        memset(scope[i], '0', sizeof scope[i] - 1);
+        memcpy(scope[i], "model:", 6);
+        scope[i][6 + 128] = '/';
+        scope[i][sizeof scope[i] - 2] = (char)('0' + i);
+        scope[i][sizeof scope[i] - 1] = '\0';
+        assert_int_equal(strlen(scope[i]), sizeof scope[i] - 1);
+        h[i] = one("spend_anomaly", scope[i], SEVERITY_WARNING).hits[0];
+        assert_string_equal(h[i].scope, scope[i]);
+    }
+    struct rule_hits both = {h, 2, 2};
+    for (int64_t t = T0; t <= T0 + 300; t += 60)
+        alerts_update(f->al, &both, t);
+    assert_int_equal(alerts_firing(f->al), 2);
+    struct view v = {0};
+    alerts_fill_view(f->al, &v, T0 + 300);
+    assert_int_equal(v.nalerts, 2);
+    for (int i = 0; i < 2; i++)
+        assert_true(strcmp(v.alerts[0].scope, scope[i]) == 0 ||
+                    strcmp(v.alerts[1].scope, scope[i]) == 0);
+    free(v.alerts);
+    struct outbox_item items[4];
+    size_t n = outbox_due(f->db, INT64_MAX, NULL, 0, items, 4);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        cJSON *j = cJSON_Parse(items[i].json);
+        const char *got = cJSON_GetObjectItem(j, "scope")->valuestring;
+        assert_true(strcmp(got, scope[0]) == 0 || strcmp(got, scope[1]) == 0);
+        cJSON_Delete(j);
+    }
+    outbox_items_free(items, n);
+}
+
 /* Hits for scopes "tenant:<prefix><i>" for i in [from, to), interleaved
  * with those for "tenant:<other><i>" when other is not NULL. */
 static void many(struct rule_hits *out, const char *prefix, const char *other, int from,
@@ -499,6 +542,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_an_evaluation_that_cannot_begin_changes_nothing,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_an_alert_is_stored_by_its_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_longest_scopes_stay_whole_and_apart, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_many_alerts_each_keep_their_own_lifecycle, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -295,6 +295,51 @@ static void test_the_same_response_id_is_the_same_call_only_within_a_trace(void 
     stop(&x);
 }
 
+/* A span nested in another inference span is the same call traced twice -
+ * unless the provider answered them apart (different response ids): then
+ * it is a call of its own (a model called from inside another call's
+ * span), counted beside it, in either order and across a restart. The
+ * same response id, or none on either side, is still one call. */
+static void test_nested_spans_answered_apart_are_two_calls(void **state)
+{
+    (void)state;
+    for (int o = 0; o < 2; o++) {
+        unlink(dbpath);
+        struct proc x;
+        struct usage outer = traceloop(), inner = sdk();
+        outer.call_key = 0xa1a1a1a1a1a1;
+        inner.call_key = 0xb2b2b2b2b2b2;
+        start(&x);
+        assert_int_equal(put(&x, o ? &inner : &outer), 1);
+        stop(&x);
+        start(&x); /* the other arrives after a restart */
+        assert_int_equal(put(&x, o ? &outer : &inner), 1);
+        struct tally t = totals(&x);
+        assert_int_equal(t.requests, 2);
+        assert_int_equal(t.input, 2 * 8014);
+        assert_int_equal(t.cache_write_5m, 1003 + 601);
+        stop(&x);
+    }
+    /* the same answer beneath: one call, the better span counted */
+    unlink(dbpath);
+    struct proc x;
+    struct usage outer = traceloop(), inner = sdk();
+    outer.call_key = inner.call_key = 0xa1a1a1a1a1a1;
+    start(&x);
+    put(&x, &outer);
+    put(&x, &inner);
+    assert_sdk_counted_once(&x);
+    stop(&x);
+    /* an answer on one side only: one call */
+    unlink(dbpath);
+    outer.call_key = 0;
+    start(&x);
+    put(&x, &outer);
+    put(&x, &inner);
+    assert_sdk_counted_once(&x);
+    stop(&x);
+}
+
 static void test_what_came_before_the_horizon_is_forgotten(void **state)
 {
     (void)state;
@@ -461,6 +506,7 @@ int main(void)
         cmocka_unit_test(test_a_failed_flush_keeps_the_spans_to_write),
         cmocka_unit_test(test_more_spans_than_remembered_before_one_flush),
         cmocka_unit_test(test_remembered_spans_are_read_when_the_first_span_arrives),
+        cmocka_unit_test(test_nested_spans_answered_apart_are_two_calls),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -259,6 +259,29 @@ static void test_whole_numbers_are_read_in_any_type(void **state)
     run_end(&r);
 }
 
+/* A sender that formats its counts as floats writes "1500.0" or "1.5e3":
+ * a well-formed whole number, read as the count it is (as a doubleValue
+ * 1500.0 is), never refused - in a span attribute and inside a JSON
+ * attribute's parts alike. */
+static void test_a_whole_count_written_as_a_float_string_is_read(void **state)
+{
+    (void)state;
+    struct run r;
+    one(&r, "x", S("gen_ai.operation.name", "chat") "," S("gen_ai.usage.input_tokens", "1500.0")
+        "," S("gen_ai.usage.cache_read.input_tokens", "2E2") ","
+        S("gen_ai.usage.output_tokens", "3.00e+2"));
+    assert_int_equal(r.rejected, 0);
+    assert_int_equal(r.sum.input, 1500);
+    assert_int_equal(r.sum.cache_read, 200);
+    assert_int_equal(r.sum.output, 300);
+    run_end(&r);
+    one(&r, "x", S("langfuse.observation.type", "generation") ","
+        S("langfuse.observation.usage_details", "{\\\"input\\\":\\\"1.5e3\\\"}"));
+    assert_int_equal(r.rejected, 0);
+    assert_int_equal(r.sum.input, 1500);
+    run_end(&r);
+}
+
 static void test_a_count_that_is_not_a_whole_number_rejects_the_span(void **state)
 {
     (void)state;
@@ -271,6 +294,15 @@ static void test_a_count_that_is_not_a_whole_number_rejects_the_span(void **stat
         {S("gen_ai.usage.input_tokens", "12a"), "gen_ai.usage.input_tokens: a string that is not"},
         {S("gen_ai.usage.input_tokens", "0x10"), "a string that is not a whole number"},
         {S("gen_ai.usage.input_tokens", "-3"), "a string that is not a whole number"},
+        {S("gen_ai.usage.input_tokens", "1500.5"), "a string that is not a whole number"},
+        {S("gen_ai.usage.input_tokens", "1e25"), "a string that is not a whole number"},
+        {S("gen_ai.usage.input_tokens", "1."), "a string that is not a whole number"},
+        {S("gen_ai.usage.input_tokens", " 15"), "a string that is not a whole number"},
+        {S("gen_ai.usage.input_tokens", "inf"), "a string that is not a whole number"},
+        {S("gen_ai.usage.input_tokens", ""), "a string that is not a whole number"},
+        /* a double as a string (the JSON mapping's form) in decimal only */
+        {"{\"key\":\"gen_ai.usage.input_tokens\",\"value\":{\"doubleValue\":\"0x10\"}}",
+         "gen_ai.usage.input_tokens: not a number"},
         {B("gen_ai.usage.output_tokens", true), "gen_ai.usage.output_tokens: not a number"},
         {S("langfuse.observation.type", "generation") ","
          S("langfuse.observation.usage_details", "{\\\"input\\\":-1}"),
@@ -403,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_each_family_counts_what_its_library_reported),
         cmocka_unit_test(test_providers_are_the_usage_sources_names),
         cmocka_unit_test(test_whole_numbers_are_read_in_any_type),
+        cmocka_unit_test(test_a_whole_count_written_as_a_float_string_is_read),
         cmocka_unit_test(test_a_count_that_is_not_a_whole_number_rejects_the_span),
         cmocka_unit_test(test_an_inference_span_without_usage_is_a_request_of_unknown_tokens),
         cmocka_unit_test(test_wrappers_are_never_counted),

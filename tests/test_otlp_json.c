@@ -83,6 +83,32 @@ static void test_the_otlp_example_is_accepted_with_zero_usage(void **state)
     assert_int_equal(c.n, 0);
 }
 
+/* OTLP before 0.15 named the scope level instrumentationLibrarySpans (and
+ * its scope instrumentationLibrary): its spans count as under scopeSpans,
+ * never passed over as a document with nothing in it. */
+static void test_the_pre_0_15_scope_names_are_read(void **state)
+{
+    (void)state;
+    char *d = doc("", "", S("gen_ai.operation.name", "chat") "," S("gen_ai.provider.name", "openai")
+                  "," S("gen_ai.request.model", "gpt-4o-mini") "," I("gen_ai.usage.input_tokens", 1200)
+                  "," I("gen_ai.usage.output_tokens", 300));
+    char *at = strstr(d, "\"scopeSpans\":[{\"scope\"");
+    assert_non_null(at);
+    struct strbuf b = {0};
+    strbuf_printf(&b, "%.*s\"instrumentationLibrarySpans\":[{\"instrumentationLibrary\"%s",
+                  (int)(at - d), d, at + strlen("\"scopeSpans\":[{\"scope\""));
+    char *old = strbuf_detach(&b);
+    struct capture c;
+    struct otlp_result r;
+    assert_int_equal(decode(old, &c, &r), 0);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.u[0].input, 1200);
+    assert_int_equal(c.u[0].output, 300);
+    assert_string_equal(c.u[0].model, "gpt-4o-mini");
+    free(old);
+    free(d);
+}
+
 static void test_current_attribute_names(void **state)
 {
     (void)state;
@@ -201,6 +227,29 @@ static void test_unknown_cache_and_reasoning_stay_unknown(void **state)
     assert_false(c.u[0].cache_known);
     assert_false(c.u[0].reasoning_known);
     assert_string_equal(c.u[0].tenant, "");
+}
+
+/* A call that failed (span status ERROR: a 429, a 500) and reports no
+ * tokens is a failed request, not a call of unknown spend: it counts in
+ * requests and errors, never in no_usage - as the agent CLIs' api_error
+ * events. The same span without the error is a call of unknown spend. */
+static void test_a_failed_call_without_tokens_is_not_unknown_usage(void **state)
+{
+    (void)state;
+    const char *attrs = S("gen_ai.operation.name", "chat") "," S("gen_ai.provider.name", "openai")
+                        "," S("gen_ai.request.model", "gpt-4o-mini");
+    for (int failed = 0; failed < 2; failed++) {
+        char *d = doc("", failed ? "\"status\":{\"code\":2,\"message\":\"429\"}," : "", attrs);
+        struct capture c;
+        struct otlp_result r;
+        assert_int_equal(decode(d, &c, &r), 0);
+        assert_int_equal(c.n, 1);
+        assert_int_equal(c.u[0].requests, 1);
+        assert_int_equal(c.u[0].errors, failed);
+        assert_int_equal(c.u[0].tokens_unknown, !failed);
+        assert_int_equal(r.no_usage, !failed);
+        free(d);
+    }
 }
 
 static void test_agent_and_tool_spans_are_not_counted(void **state)
@@ -478,10 +527,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_otlp_example_is_accepted_with_zero_usage),
         cmocka_unit_test(test_current_attribute_names),
+        cmocka_unit_test(test_the_pre_0_15_scope_names_are_read),
         cmocka_unit_test(test_the_service_tier_of_a_span),
         cmocka_unit_test(test_legacy_attribute_names),
         cmocka_unit_test(test_unknown_cache_and_reasoning_stay_unknown),
         cmocka_unit_test(test_agent_and_tool_spans_are_not_counted),
+        cmocka_unit_test(test_a_failed_call_without_tokens_is_not_unknown_usage),
         cmocka_unit_test(test_integers_as_numbers_and_strings),
         cmocka_unit_test(test_cache_beyond_an_inclusive_input_is_rejected),
         cmocka_unit_test(test_malformed_documents_are_refused_clearly),

@@ -733,6 +733,41 @@ static void test_the_same_export_gives_the_same_records_from_json_and_protobuf(v
     same_records("metrics-delta.json", "metrics-delta.pb", OTLP_METRICS, 1);
 }
 
+/* A log event's count as text: any well-formed whole decimal ("1500",
+ * "1500.0", "1.5e3"), never a fraction, a sign, hex or a space - the same
+ * rule as a span's (collectors/otlp.h otlp_text_count). */
+static void test_a_count_as_text_is_read_when_it_is_whole(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        int64_t want;   /* -1: refused */
+    } cases[] = {
+        {"1500", 1500}, {"1500.0", 1500}, {"1.5e3", 1500}, {"15E+2", 1500}, {"150000e-2", 1500},
+        {"007", 7}, {"0.0", 0}, {"1000000000000", 1000000000000},
+        {"1000000000001", -1}, {"1500.5", -1}, {"1e25", -1}, {"-3", -1}, {"+3", -1},
+        {"0x10", -1}, {" 15", -1}, {"15 ", -1}, {"1.", -1}, {".5", -1}, {"e3", -1},
+        {"1e", -1}, {"inf", -1}, {"nan", -1}, {"", -1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct otlp_value v = {.type = OTLP_STRING,
+                               .u.s = {cases[i].text, strlen(cases[i].text)}};
+        int64_t n = -1;
+        bool ok = otlp_value_count(&v, &n);
+        if (ok != (cases[i].want >= 0) || (ok && n != cases[i].want))
+            fail_msg("'%s': %s %lld", cases[i].text, ok ? "read" : "refused", (long long)n);
+    }
+    /* an amount (cost_usd) as text: decimal, never hex */
+    static const char *const amounts[] = {"0.25", "2.5e-1", "0x10", "0x1p4", "inf"};
+    for (size_t i = 0; i < 5; i++) {
+        struct otlp_value v = {.type = OTLP_STRING, .u.s = {amounts[i], strlen(amounts[i])}};
+        double d = -1;
+        bool ok = otlp_value_amount(&v, &d);
+        if (ok != (i < 2) || (ok && d != 0.25))
+            fail_msg("amount '%s': %s %g", amounts[i], ok ? "read" : "refused", d);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -753,6 +788,7 @@ int main(void)
         cmocka_unit_test(test_codex_exec_events_and_metrics_count_once),
         cmocka_unit_test(test_the_signals_option_turns_a_signal_off),
         cmocka_unit_test(test_the_same_export_gives_the_same_records_from_json_and_protobuf),
+        cmocka_unit_test(test_a_count_as_text_is_read_when_it_is_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

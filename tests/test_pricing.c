@@ -247,6 +247,16 @@ static void test_default_table_has_the_major_chat_models(void **state)
     for (size_t i = 0; i < sizeof models / sizeof *models; i++)
         if (!pricing_lookup(p, models[i][0], models[i][1], &name))
             fail_msg("default table lacks %s/%s", models[i][0], models[i][1]);
+    /* embeddings calls count (DESIGN.md §3): the table prices their models,
+     * never leaving them unpriced: 1000 input tokens x 1.5e-7 */
+    const struct price *emb = pricing_lookup(p, "gcp.vertex_ai", "gemini-embedding-001", &name);
+    assert_non_null(emb);
+    struct usage eu = {.provider = "gcp.vertex_ai", .input = 1000};
+    struct pricing_tokens et;
+    ingest_pricing_tokens(&eu, &et);
+    double eusd;
+    pricing_cost(p, emb, &et, &eusd);
+    assert_close(eusd, 0.00015, 1e-12);
     /* the generator's response ids carry a date: gpt-5-2026-06-01 -> gpt-5 */
     assert_non_null(pricing_lookup(p, "openai", "gpt-5-2026-06-01", &name));
     assert_string_equal(name, "gpt-5");

@@ -248,6 +248,63 @@ static void test_source_stale_after(void **state)
     assert_int_equal(count(f, "source_stale", "source:oa", NULL, NULL, 0, &fresh, 1), 1);
 }
 
+/* The summary is one line however the tenant is named: a newline or an
+ * escape sequence from a span shows as a visible escape there
+ * (SPENDTOP_ALERT_SUMMARY), while the scope keeps the name as sent. */
+static void test_summary_is_one_clean_line(void **state)
+{
+    struct fx *f = *state;
+    const char *evil = "a\nb\x1b]0;pwned\x07\xff";
+    int s = series(f, "openai", "m", evil);
+    week(f, s, (struct tally){.requests = 1, .cost = 10});
+    now_(f, s, (struct tally){.requests = 1, .cost = 100});
+    struct view_params p = {.now = NOW, .window = HOUR, .day_start = clock_day_start(NOW),
+                            .day_end = clock_day_end(NOW), .scopes = true};
+    struct view v;
+    view_compute(f->st, &p, &v);
+    struct rule_hits hits = {0};
+    rules_evaluate(&v, &f->cfg->alerts, true, &hits);
+    char scope[200];
+    snprintf(scope, sizeof scope, "tenant:%s", evil);
+    int n = 0;
+    for (size_t i = 0; i < hits.n; i++) {
+        const struct rule_hit *h = &hits.hits[i];
+        for (const unsigned char *c = (const unsigned char *)h->summary; *c; c++)
+            assert_true(*c >= 0x20 && *c != 0x7f);
+        if (strcmp(h->scope, scope) == 0) {
+            n++;
+            assert_non_null(strstr(h->summary, "tenant:a\\x0ab\\x1b]0;pwned\\x07\\xff spend"));
+        }
+    }
+    assert_int_equal(n, 1);
+    rules_hits_free(&hits);
+    view_free(&v);
+}
+
+/* The longest names a span can give (128 bytes each) make scopes of 263
+ * bytes: two models that differ only at their ends are two alerts. */
+static void test_the_longest_model_scopes_stay_apart(void **state)
+{
+    struct fx *f = *state;
+    char provider[129], model[2][129], scope[2][6 + 128 + 1 + 128 + 1];
+    memset(provider, 'p', 128);
+    provider[128] = '\0';
+    for (int i = 0; i < 2; i++) {
+        memset(model[i], 'm', 127);
+        model[i][127] = (char)('0' + i);
+        model[i][128] = '\0';
+        memcpy(scope[i], "model:", 6);
+        memcpy(scope[i] + 6, provider, 128);
+        scope[i][6 + 128] = '/';
+        memcpy(scope[i] + 6 + 128 + 1, model[i], 129);
+        int s = series(f, provider, model[i], "acme");
+        week(f, s, (struct tally){.requests = 1, .cost = 10});
+        now_(f, s, (struct tally){.requests = 1, .cost = 100});
+    }
+    assert_int_equal(HITS(f, "spend_anomaly", scope[0]), 1);
+    assert_int_equal(HITS(f, "spend_anomaly", scope[1]), 1);
+}
+
 int main(void)
 {
     clock_set_timezone("UTC");
@@ -261,6 +318,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cache_drop_threshold_and_floor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reasoning_jump_threshold_known_and_floor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_stale_after, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_summary_is_one_clean_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_longest_model_scopes_stay_apart, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

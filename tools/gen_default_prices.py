@@ -2,7 +2,8 @@
 """Derive pricing/default_prices.json (the compiled-in price table) from a
 LiteLLM model_prices_and_context_window.json.
 
-Keeps the text-generation models (modes chat, responses, completion) and,
+Keeps the text-generation and embedding models (modes chat, responses,
+completion, embedding: the GenAI conventions count embeddings calls) and,
 for each, the fields spendtop prices with (their _priority and _flex service
 tier kinds too) plus litellm_provider and mode.
 
@@ -10,7 +11,7 @@ usage: tools/gen_default_prices.py LITELLM_JSON > pricing/default_prices.json
 """
 import json, re, sys
 
-KEEP_MODES = {"chat", "responses", "completion"}
+KEEP_MODES = {"chat", "responses", "completion", "embedding"}
 PRICE = re.compile(
     r"^(input_cost_per_token|output_cost_per_token|cache_read_input_token_cost|"
     r"cache_creation_input_token_cost(_above_1hr)?|output_cost_per_reasoning_token)"

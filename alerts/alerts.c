@@ -558,6 +558,11 @@ static void advance_firing(struct alerts *al, struct alert *a, int64_t now, size
             notify(al, a, true, now, queued);
         return;
     }
+    /* an evaluation dated before the alert was last told about (a clock
+     * stepped back, a --once --now in the past) cannot resolve it: its
+     * page would be taken back, and given again when the clock returns */
+    if (now < a->last_notified)
+        return;
     if (!a->false_since)
         a->false_since = now;
     /* resolved once the resolve is queued (a resolve only for an alert

@@ -157,6 +157,29 @@ static void test_fires_after_for_then_repeats_then_resolves_once(void **state)
     free(v.alerts);
 }
 
+/* Evaluations dated before a firing alert's page (the clock stepped back
+ * two hours, or a --once --now in the past) neither resolve it nor, when
+ * the clock returns, page it again: one page for one incident. */
+static void test_an_earlier_clock_neither_resolves_nor_repages(void **state)
+{
+    struct fx *f = *state;
+    struct rule_hits h = one("spend_anomaly", "total", SEVERITY_WARNING);
+    for (int64_t t = T0; t <= T0 + 300; t += 60)
+        alerts_update(f->al, &h, t);
+    assert_int_equal(alerts_firing(f->al), 1);
+    for (int64_t t = T0 - 7200; t <= T0 - 7200 + 900; t += 60)
+        assert_int_equal(alerts_update(f->al, &none, t), 0);
+    assert_int_equal(alerts_firing(f->al), 1);
+    for (int64_t t = T0 + 360; t <= T0 + 900; t += 60)
+        assert_int_equal(alerts_update(f->al, &h, t), 0);
+    assert_string_equal(queued(f), "firing");
+    /* once the clock is past the page again, an absence resolves it */
+    for (int64_t t = T0 + 960; t <= T0 + 960 + 300; t += 60)
+        alerts_update(f->al, &none, t);
+    assert_int_equal(alerts_firing(f->al), 0);
+    assert_string_equal(queued(f), "firing resolved");
+}
+
 static void test_flapping_inside_for_never_pages(void **state)
 {
     struct fx *f = *state;
@@ -531,6 +554,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_fires_after_for_then_repeats_then_resolves_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flapping_inside_for_never_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_an_earlier_clock_neither_resolves_nor_repages, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_flapping_while_firing_does_not_repage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_escalation_notifies_and_silence_holds_repeats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_neither_repages_nor_forgets_the_resolve, setup, teardown),

@@ -122,7 +122,7 @@ struct view_scope {
  * borrowed strings): an alert keeps a copy. */
 #define VIEW_BUDGET_TOP 3
 struct view_budget_model {
-    char provider[64], model[128];
+    char provider[USAGE_NAME_MAX + 1], model[USAGE_NAME_MAX + 1]; /* whole */
     double usd;
 };
 struct view_budget_period {

@@ -477,6 +477,43 @@ static void test_many_budgets_each_sum_their_own_series(void **state)
         budget_settings_free(&cfg[i]);
 }
 
+/* A budget's top models keep the longest names a span can give, whole:
+ * two providers that differ past their 63rd byte stay two. */
+static void test_top_models_keep_whole_names(void **state)
+{
+    (void)state;
+    struct budget_settings cfg[] = {budget("total", "day", 1000)};
+    struct budgets *bs = budgets_new(cfg, 1, NULL);
+    struct store *st = store_new();
+    int64_t now = at("2026-11-20T12:00:00Z");
+    char provider[2][USAGE_NAME_MAX + 1], model[USAGE_NAME_MAX + 1];
+    for (int i = 0; i < 2; i++) {
+        memset(provider[i], 'p', USAGE_NAME_MAX);
+        provider[i][USAGE_NAME_MAX - 1] = (char)('0' + i);
+        provider[i][USAGE_NAME_MAX] = '\0';
+    }
+    memset(model, 'm', USAGE_NAME_MAX);
+    model[USAGE_NAME_MAX] = '\0';
+    for (int i = 0; i < 2; i++) {
+        struct series_key k = {"spans", provider[i], model, "acme", NULL};
+        store_add(st, store_series(st, &k), now - 60,
+                  &(struct tally){.requests = 1, .cost = 2.0 - i});
+    }
+    struct view v;
+    fill(bs, st, now, &v);
+    assert_int_equal(v.nbudgets, 1);
+    assert_int_equal(v.budgets[0].ntop, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_string_equal(v.budgets[0].top[i].provider, provider[i]);
+        assert_string_equal(v.budgets[0].top[i].model, model);
+        assert_close(v.budgets[0].top[i].usd, 2.0 - i, 1e-12);
+    }
+    free(v.budgets);
+    store_free(st);
+    budgets_free(bs);
+    budget_settings_free(&cfg[0]);
+}
+
 static void test_budget_blocks_load_and_bad_ones_are_named(void **state)
 {
     (void)state;
@@ -529,6 +566,7 @@ int main(void)
         cmocka_unit_test(test_each_threshold_notifies_once_per_period_across_a_restart),
         cmocka_unit_test(test_the_forecast_follows_the_daily_shape),
         cmocka_unit_test(test_many_budgets_each_sum_their_own_series),
+        cmocka_unit_test(test_top_models_keep_whole_names),
         cmocka_unit_test(test_budget_blocks_load_and_bad_ones_are_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

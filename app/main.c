@@ -234,6 +234,8 @@ static int run_viewer(const char *db_path, const char *log_path, const struct ap
 static int run(enum mode mode, struct app_options *o, bool json,
                const struct tui_options *to)
 {
+    if (mode == MODE_TUI && !tui_terminal_ready())
+        return 2; /* before anything opens: spendtop(1), a usage error */
     o->once = mode == MODE_ONCE;
     o->daemon = mode == MODE_DAEMON;
     /* the dashboard and --once become viewers of a daemon's database */

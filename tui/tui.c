@@ -744,13 +744,19 @@ static void unwind(struct tui *t)
         uv_run(t->host->loop, UV_RUN_NOWAIT); /* as above */
 }
 
+bool tui_terminal_ready(void)
+{
+    if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+        return true;
+    fprintf(stderr, "spendtop: the dashboard needs a terminal (try --once or --daemon)\n");
+    return false;
+}
+
 enum tui_end tui_run(const struct host *h, const struct tui_options *o, int *signum)
 {
     *signum = 0;
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-        fprintf(stderr, "spendtop: the dashboard needs a terminal (try --once or --daemon)\n");
+    if (!tui_terminal_ready())
         return TUI_NO_TERMINAL;
-    }
     /* LC_CTYPE only: numbers keep their '.' whatever the user's locale */
     setlocale(LC_CTYPE, "");
     bool ascii = o->ascii || strcmp(nl_langinfo(CODESET), "UTF-8") != 0;

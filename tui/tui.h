@@ -33,6 +33,12 @@ enum tui_end {
     TUI_FAILED,         /* the log, the terminal or the loop failed (said on stderr) */
 };
 
+/* Whether the dashboard can run here (stdin and stdout are terminals);
+ * if not, it says so on stderr. main asks before it opens anything: a
+ * dashboard refused after its database, collectors and timers were
+ * started left them behind. */
+bool tui_terminal_ready(void);
+
 /* Run the dashboard on host h (host.h) until the user quits: starts the
  * host, runs its loop, stops the host. */
 enum tui_end tui_run(const struct host *h, const struct tui_options *o, int *signum);

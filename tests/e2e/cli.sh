@@ -33,6 +33,16 @@ refused --demo --daemon --daemon --demo
 refused prices --once --once prices
 refused --once prices prices --once
 refused --daemon prices prices --unpriced --daemon
+# the dashboard with no terminal: exit 2, one line, before anything opens
+# (it made the database and left its handles: "event loop closed with
+# handles still open")
+rc=0
+timeout 10 "$SPENDTOP" -c "$dir/config.toml" --db "$dir/state.db" --no-hooks \
+    > "$dir/out.txt" 2> "$dir/err.txt" < /dev/null || rc=$?
+[ "$rc" = 2 ] || fail "the dashboard without a terminal exited $rc"
+[ "$(wc -l < "$dir/err.txt")" = 1 ] && grep -q "needs a terminal" "$dir/err.txt" \
+    || fail "the dashboard without a terminal said: $(cat "$dir/err.txt")"
+[ ! -e "$dir/state.db" ] || fail "the dashboard without a terminal made the database"
 # one mode given twice is still that mode
 "$SPENDTOP" --check-config --check-config -c "$dir/config.toml" > /dev/null \
     || fail "--check-config twice"

@@ -810,7 +810,8 @@ void store_sum_many(const struct store *st, int id, const int64_t (*iv)[2], int 
 
 void store_query(const struct store *st, int id, const struct store_query *q)
 {
-    memset(q->out, 0, (size_t)q->n * sizeof *q->out);
+    if (q->n)
+        memset(q->out, 0, (size_t)q->n * sizeof *q->out);
     hist_query(&st->series[id].h, q);
 }
 
@@ -825,12 +826,6 @@ int64_t store_next_minute(const struct store *st, int id, int64_t t)
     int64_t m;
     hist_next_many(&st->series[id].h, &t, 1, &m);
     return m;
-}
-
-void store_next_minutes(const struct store *st, int id, const int64_t *t, int n,
-                        int64_t *out)
-{
-    hist_next_many(&st->series[id].h, t, n, out);
 }
 
 int64_t store_first_minute(const struct store *st)

@@ -187,13 +187,9 @@ void store_hourly(const struct store *st, int id, int64_t t0, int n,
  * wants to know when a sum of the series over [now - x, now) next changes
  * as now moves). */
 int64_t store_next_minute(const struct store *st, int id, int64_t t);
-/* out[k] = store_next_minute(st, id, t[k]) for k < n, in one walk of the
- * series. */
-void store_next_minutes(const struct store *st, int id, const int64_t *t, int n,
-                        int64_t *out);
-/* store_sum_many, store_next_minutes and store_hourly in one walk of a
- * series, each record decoded at most once for all of them (any part may
- * be empty): */
+/* store_sum_many, store_next_minute (for many t) and store_hourly in one
+ * walk of a series, each record decoded at most once for all of them (any
+ * part may be empty): */
 struct store_query {
     const int64_t (*iv)[2]; /* out[i] = the sum over iv[i], i < n */
     int n;

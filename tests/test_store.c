@@ -827,14 +827,14 @@ static void test_next_minute_is_the_first_bucket_at_or_after(void **state)
                    t0 + 3 * HOUR + 20 * MIN};
     enum { N = sizeof t / sizeof *t };
     int64_t got[N];
-    store_next_minutes(st, s, t, N, got);
+    store_query(st, s, &(struct store_query){.t = t, .m = N, .next = got});
     const int64_t want[N] = {t0 + 3 * HOUR + 20 * MIN, t0, t0 + 3 * HOUR, t0 + 5 * MIN, INT64_MAX,
                        t0, t0 + 3 * HOUR + 20 * MIN};
     for (int k = 0; k < N; k++) {
         assert_true(got[k] == want[k]);
         assert_true(got[k] == store_next_minute(st, s, t[k]));
     }
-    store_next_minutes(st, empty, t, N, got);
+    store_query(st, empty, &(struct store_query){.t = t, .m = N, .next = got});
     for (int k = 0; k < N; k++)
         assert_true(got[k] == INT64_MAX);
     store_free(st);

@@ -348,6 +348,31 @@ static int64_t walk_next_wanted(const struct walk *w, int64_t from)
     return at;
 }
 
+/* The thresholds a record of several buckets meets (b[0..*nb) its
+ * buckets once decoded, *nb -1 until then). */
+static void walk_edges(struct walk *w, const uint8_t *body, const struct rec *r,
+                       struct chunk_bucket *b, int *nb)
+{
+    int64_t end = r->hour + CLOCK_HOUR;
+    for (int k = 0; w->tmin < end && k < w->m; k++) {
+        if (w->next[k] != INT64_MAX || w->t[k] >= end)
+            continue;
+        int64_t first;
+        if (w->t[k] <= r->hour && chunk_hour_first(body, r->len, r->hour, &first) == 0) {
+            /* the hour starts after t: its first bucket, undecoded */
+            walk_met(w, k, first);
+            continue;
+        }
+        if (*nb < 0 && chunk_get_hour(body, r->len, r->hour, b, nb) != 0)
+            *nb = 0;
+        for (int j = 0; j < *nb; j++)
+            if (b[j].minute >= w->t[k]) {
+                walk_met(w, k, b[j].minute);
+                break;
+            }
+    }
+}
+
 static void walk_record(struct walk *w, const struct hist *h, const struct rec *r)
 {
     int64_t end = r->hour + CLOCK_HOUR;
@@ -389,23 +414,7 @@ static void walk_record(struct walk *w, const struct hist *h, const struct rec *
         }
         tally_add(slot, &sum);
     }
-    for (int k = 0; w->tmin < end && k < w->m; k++) {
-        if (w->next[k] != INT64_MAX || w->t[k] >= end)
-            continue;
-        int64_t first;
-        if (w->t[k] <= r->hour && chunk_hour_first(body, r->len, r->hour, &first) == 0) {
-            /* the hour starts after t: its first bucket, undecoded */
-            walk_met(w, k, first);
-            continue;
-        }
-        if (nb < 0 && chunk_get_hour(body, r->len, r->hour, b, &nb) != 0)
-            nb = 0;
-        for (int j = 0; j < nb; j++)
-            if (b[j].minute >= w->t[k]) {
-                walk_met(w, k, b[j].minute);
-                break;
-            }
-    }
+    walk_edges(w, body, r, b, &nb);
 }
 
 void hist_query(const struct hist *h, const struct store_query *q)

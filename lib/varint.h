@@ -32,11 +32,12 @@ static inline size_t varint_put(uint8_t *p, uint64_t v)
 size_t varint_get_long(const uint8_t *p, const uint8_t *end, uint64_t *v);
 static inline size_t varint_get(const uint8_t *p, const uint8_t *end, uint64_t *v)
 {
-    if (p < end && *p < 0x80) {
-        *v = *p;
+    ptrdiff_t left = end - p;
+    if (left > 0 && p[0] < 0x80) {
+        *v = p[0];
         return 1;
     }
-    if (end - p >= 2 && p[1] < 0x80) {
+    if (left > 1 && p[1] < 0x80) {
         *v = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
         return 2;
     }

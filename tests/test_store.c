@@ -826,7 +826,7 @@ static void test_next_minute_is_the_first_bucket_at_or_after(void **state)
     int64_t t[] = {t0 + 3 * HOUR + 1, 0, t0 + 5 * MIN + 1, t0 + 1, t0 + 4 * HOUR, t0,
                    t0 + 3 * HOUR + 20 * MIN};
     enum { N = sizeof t / sizeof *t };
-    int64_t got[N];
+    int64_t got[N] = {0}; /* (cppcheck cannot see store_query write it) */
     store_query(st, s, &(struct store_query){.t = t, .m = N, .next = got});
     const int64_t want[N] = {t0 + 3 * HOUR + 20 * MIN, t0, t0 + 3 * HOUR, t0 + 5 * MIN, INT64_MAX,
                        t0, t0 + 3 * HOUR + 20 * MIN};

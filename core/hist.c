@@ -316,7 +316,9 @@ static void walk_bucket(struct walk *w, const struct chunk_bucket *b)
 /* Whether the hour starting hour matters to w: an interval holds some of
  * it, or a threshold not yet met lies before its end. A move of an
  * incremental view sums slices of a minute or two: most records are
- * neither, and are not decoded. */
+ * neither, and are not decoded. (It is walk_next_wanted(w, hour) < the
+ * hour's end, but stops at the first interval that holds the hour: it runs
+ * for every record of a full build, and the whole scan cost 3% more.) */
 static bool walk_wants(const struct walk *w, int64_t hour)
 {
     int64_t end = hour + CLOCK_HOUR;

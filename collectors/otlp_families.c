@@ -635,10 +635,14 @@ static bool derive(const struct otlp_family *fam, const struct counts *c,
     out->cache_write_1h = w1h;
     out->output = output;
     out->reasoning = reasoning;
-    out->cache_known = has[OTLP_F_CACHE_READ];
-    out->reasoning_known = has[OTLP_F_REASONING];
     bool writes = has[OTLP_F_CACHE_WRITE] || has[OTLP_F_CACHE_WRITE_5M] ||
                   has[OTLP_F_CACHE_WRITE_1H];
+    /* A span that counts its cache writes speaks of the prompt cache: no
+     * read beside them is a read of none (instrumentations leave a zero
+     * out), the very span of a cache that stopped hitting. Only a span
+     * with no cache attribute at all does not say (DESIGN.md §3). */
+    out->cache_known = has[OTLP_F_CACHE_READ] || writes;
+    out->reasoning_known = has[OTLP_F_REASONING];
     bool split = has[OTLP_F_CACHE_WRITE_5M] || has[OTLP_F_CACHE_WRITE_1H];
     out->completeness = has[OTLP_F_INPUT] + has[OTLP_F_OUTPUT] + has[OTLP_F_CACHE_READ] +
                         writes + split + has[OTLP_F_REASONING];

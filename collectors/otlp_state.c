@@ -320,8 +320,10 @@ void otlp_usage_apply(struct usage *u, unsigned what, int64_t n)
         u->cache_read = count_add(u->cache_read, n);
         u->cache_known = true;
     }
-    if (what & OTLP_CACHE_WRITE)
+    if (what & OTLP_CACHE_WRITE) { /* writes counted: reads not said are none */
         u->cache_write_5m = count_add(u->cache_write_5m, n);
+        u->cache_known = true;
+    }
     if (what & OTLP_REASONING) {
         u->reasoning = count_add(u->reasoning, n);
         u->reasoning_known = true;

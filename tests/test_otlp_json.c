@@ -229,6 +229,26 @@ static void test_unknown_cache_and_reasoning_stay_unknown(void **state)
     assert_string_equal(c.u[0].tenant, "");
 }
 
+/* A span that counts cache writes and leaves its zero reads out (a cold
+ * or collapsed cache) read none: its hit rate is 0, not unknown, or a
+ * cache_drop would never see the collapse. */
+static void test_cache_writes_alone_mean_no_reads(void **state)
+{
+    (void)state;
+    struct capture c;
+    struct otlp_result r;
+    char *j = doc("", "", S("gen_ai.operation.name", "chat") "," S("gen_ai.system", "anthropic") ","
+        S("gen_ai.request.model", "claude-sonnet-4-5") ","
+        I("gen_ai.usage.input_tokens", 1000) "," I("gen_ai.usage.output_tokens", 40) ","
+        I("gen_ai.usage.cache_creation_input_tokens", 500));
+    assert_int_equal(decode(j, &c, &r), 0);
+    free(j);
+    assert_int_equal(c.n, 1);
+    assert_true(c.u[0].cache_known);
+    assert_int_equal(c.u[0].cache_read, 0);
+    assert_int_equal(c.u[0].cache_write_5m, 500);
+}
+
 /* A call that failed (span status ERROR: a 429, a 500) and reports no
  * tokens is a failed request, not a call of unknown spend: it counts in
  * requests and errors, never in no_usage - as the agent CLIs' api_error
@@ -463,7 +483,8 @@ static void test_the_same_spans_give_the_same_records_from_json_and_protobuf(voi
     assert_string_equal(cp.u[1].tenant, "globex");
     assert_int_equal(cp.u[1].errors, 1);              /* status ERROR */
     assert_int_equal(cp.u[1].cache_write_5m, 500);
-    assert_false(cp.u[1].cache_known);
+    assert_true(cp.u[1].cache_known);                 /* writes, no read: none read */
+    assert_int_equal(cp.u[1].cache_read, 0);
     free(json);
     free(pb);
 }
@@ -531,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_the_service_tier_of_a_span),
         cmocka_unit_test(test_legacy_attribute_names),
         cmocka_unit_test(test_unknown_cache_and_reasoning_stay_unknown),
+        cmocka_unit_test(test_cache_writes_alone_mean_no_reads),
         cmocka_unit_test(test_agent_and_tool_spans_are_not_counted),
         cmocka_unit_test(test_a_failed_call_without_tokens_is_not_unknown_usage),
         cmocka_unit_test(test_integers_as_numbers_and_strings),

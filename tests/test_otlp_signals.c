@@ -277,6 +277,34 @@ static void test_claude_code_more_1h_writes_than_writes_is_rejected(void **state
     otlp_state_free(st);
 }
 
+/* An event that counts cache writes and leaves out a zero read read none
+ * (the hit rate of a cold cache is 0, not unknown). */
+static void test_cache_writes_without_reads_read_none(void **state)
+{
+    (void)state;
+    struct otlp_state *st = otlp_state_new();
+    struct otlp_options o = options(st);
+    struct capture c;
+    capture_init(&c);
+    const char *line =
+        "{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{"
+        "\"timeUnixNano\":\"1767225612000000000\","
+        "\"body\":{\"stringValue\":\"claude_code.api_request\"},\"attributes\":["
+        "{\"key\":\"model\",\"value\":{\"stringValue\":\"claude-sonnet-4-5\"}},"
+        "{\"key\":\"input_tokens\",\"value\":{\"intValue\":5}},"
+        "{\"key\":\"output_tokens\",\"value\":{\"intValue\":7}},"
+        "{\"key\":\"cache_creation_tokens\",\"value\":{\"intValue\":10}}]}]}]}]}";
+    struct otlp_result r;
+    assert_int_equal(otlp_map_export(OTLP_JSON, 0, line, strlen(line), &o, &c.sink, &r), 0);
+    assert_int_equal(r.counted, 1);
+    assert_int_equal(c.n, 1);
+    assert_true(c.u[0].cache_known);
+    assert_int_equal(c.u[0].cache_read, 0);
+    assert_int_equal(c.u[0].cache_write_5m, 10);
+    assert_int_equal(c.u[0].input, 15);
+    otlp_state_free(st);
+}
+
 static void test_codex_completed_responses_count_with_counts_sent_as_text(void **state)
 {
     (void)state;
@@ -774,6 +802,7 @@ int main(void)
         cmocka_unit_test(test_claude_code_api_requests_are_records_with_its_cost_reported),
         cmocka_unit_test(test_claude_code_2_1_event_splits_its_cache_writes_by_ttl),
         cmocka_unit_test(test_claude_code_more_1h_writes_than_writes_is_rejected),
+        cmocka_unit_test(test_cache_writes_without_reads_read_none),
         cmocka_unit_test(test_codex_completed_responses_count_with_counts_sent_as_text),
         cmocka_unit_test(test_gemini_cli_thoughts_are_added_to_its_output),
         cmocka_unit_test(test_a_count_that_is_not_a_count_rejects_its_event),

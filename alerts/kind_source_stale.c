@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "alerts/rules.h"
+#include "core/format.h"
 #include "lib/clock.h"
 
 extern const struct alert_kind kind_source_stale;
@@ -36,8 +37,11 @@ static void evaluate(const struct view *v, const void *settings, struct rule_hit
         snprintf(scope, sizeof scope, "source:%s", s->name);
         struct rule_hit *h = rules_add(out, &kind_source_stale, scope, c->stale_after, (double)age,
                                        NAN, (double)c->stale_after, age > 2 * c->stale_after);
-        snprintf(h->summary, sizeof h->summary, "%s: no %s for %lld min%s%s", scope,
-                 no_poll ? "successful poll" : "new data", (long long)(age / CLOCK_MINUTE),
+        /* seconds under two minutes: a stale_after of 30s is not "0 min" */
+        char d[16];
+        fmt_duration(d, sizeof d, age);
+        snprintf(h->summary, sizeof h->summary, "%s: no %s for %s%s%s", scope,
+                 no_poll ? "successful poll" : "new data", d,
                  s->last_error ? ": " : "", s->last_error ? s->last_error : "");
     }
 }

@@ -5,6 +5,7 @@
 #include "alerts/rules.h"
 #include "app/config.h"
 #include "lib/clock.h"
+#include "lib/strbuf.h"
 #include "core/store.h"
 
 #define HOUR 3600
@@ -248,6 +249,51 @@ static void test_source_stale_after(void **state)
     assert_int_equal(count(f, "source_stale", "source:oa", NULL, NULL, 0, &fresh, 1), 1);
 }
 
+/* The summary says how long in the unit that reads: seconds under two
+ * minutes (a stale_after of 30s is not "0 min"), then minutes. */
+static void test_source_stale_summary_says_how_long(void **state)
+{
+    struct fx *f = *state;
+    struct source_status src = {.name = "spans", .type = "otel_file", .state = SOURCE_OK,
+                                .started = NOW - 3 * HOUR, .last_success = NOW - 10};
+    const struct {
+        int64_t age;
+        const char *says;
+    } cases[] = {{45, "source:spans: no new data for 45s"},
+                 {1000, "source:spans: no new data for 16m"}};
+    /* stale_after = 30s */
+    char path[] = "/tmp/test_rules_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static const char toml[] = "[alerts]\nstale_after = \"30s\"\n";
+    assert_int_equal(write(fd, toml, sizeof toml - 1), (ssize_t)(sizeof toml - 1));
+    close(fd);
+    struct strbuf err = {0};
+    struct config *cfg = config_load(path, &err);
+    unlink(path);
+    assert_non_null(cfg);
+    strbuf_free(&err);
+    for (size_t k = 0; k < 2; k++) {
+        src.last_data = NOW - cases[k].age;
+        struct view_params p = {.now = NOW, .window = HOUR, .day_start = clock_day_start(NOW),
+                                .day_end = clock_day_end(NOW), .sources = &src, .nsources = 1};
+        struct view v;
+        view_compute(f->st, &p, &v);
+        struct rule_hits hits = {0};
+        rules_evaluate(&v, &cfg->alerts, true, &hits);
+        int n = 0;
+        for (size_t i = 0; i < hits.n; i++)
+            if (strcmp(hits.hits[i].kind->name, "source_stale") == 0) {
+                n++;
+                assert_string_equal(hits.hits[i].summary, cases[k].says);
+            }
+        assert_int_equal(n, 1);
+        rules_hits_free(&hits);
+        view_free(&v);
+    }
+    config_free(cfg);
+}
+
 /* The summary is one line however the tenant is named: a newline or an
  * escape sequence from a span shows as a visible escape there
  * (SPENDTOP_ALERT_SUMMARY), while the scope keeps the name as sent. */
@@ -318,6 +364,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cache_drop_threshold_and_floor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reasoning_jump_threshold_known_and_floor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_stale_after, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_source_stale_summary_says_how_long, setup, teardown),
         cmocka_unit_test_setup_teardown(test_summary_is_one_clean_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_longest_model_scopes_stay_apart, setup, teardown),
     };

@@ -85,12 +85,20 @@ size_t chunk_put_tally(uint8_t *p, const struct tally *t)
     return n;
 }
 
+/* Whether a tally's mask is one chunk_put_tally writes: known fields
+ * only, an EQ_ bit never beside the field it stands for. */
+static bool mask_ok(uint64_t mask)
+{
+    return !(mask >> F_COUNT) &&
+           !((mask & BIT(EQ_INPUT_CK)) && (mask & BIT(F_INPUT_CK))) &&
+           !((mask & BIT(EQ_OUTPUT_RK)) && (mask & BIT(F_OUTPUT_RK)));
+}
+
 size_t chunk_get_tally(const uint8_t *p, const uint8_t *end, struct tally *t)
 {
     uint64_t mask;
     size_t n = varint_get(p, end, &mask);
-    if (!n || mask >> F_COUNT || ((mask & BIT(EQ_INPUT_CK)) && (mask & BIT(F_INPUT_CK))) ||
-        ((mask & BIT(EQ_OUTPUT_RK)) && (mask & BIT(F_OUTPUT_RK))))
+    if (!n || !mask_ok(mask))
         return 0;
     memset(t, 0, sizeof *t);
     char *base = (char *)t;
@@ -120,6 +128,28 @@ size_t chunk_get_tally(const uint8_t *p, const uint8_t *end, struct tally *t)
         t->input_ck = t->input;
     if (mask & BIT(EQ_OUTPUT_RK))
         t->output_rk = t->output;
+    return n;
+}
+
+size_t chunk_skip_tally(const uint8_t *p, const uint8_t *end)
+{
+    uint64_t mask;
+    size_t n = varint_get(p, end, &mask);
+    if (!n || !mask_ok(mask))
+        return 0;
+    for (uint64_t m = mask; m; m &= m - 1) {
+        int at = field_at[__builtin_ctzll(m)];
+        if (at > 0) {
+            size_t k = varint_skip(p + n, end);
+            if (!k)
+                return 0;
+            n += k;
+        } else if (at < 0) {
+            if (end - (p + n) < 8)
+                return 0;
+            n += 8;
+        }
+    }
     return n;
 }
 
@@ -157,7 +187,7 @@ size_t chunk_put_hour(uint8_t *p, int64_t hour_start, const struct chunk_bucket 
 }
 
 /* The body's bucket count and where its first bucket starts (past the
- * rollup). */
+ * rollup, decoded into *rollup, or only checked when it is NULL). */
 static int body_open(const uint8_t *p, const uint8_t *end, int *n, const uint8_t **first,
                      struct tally *rollup)
 {
@@ -168,7 +198,7 @@ static int body_open(const uint8_t *p, const uint8_t *end, int *n, const uint8_t
     *n = (int)count;
     p += k;
     if (count > 1) {
-        size_t r = chunk_get_tally(p, end, rollup);
+        size_t r = rollup ? chunk_get_tally(p, end, rollup) : chunk_skip_tally(p, end);
         if (!r)
             return -1;
         p += r;
@@ -177,25 +207,42 @@ static int body_open(const uint8_t *p, const uint8_t *end, int *n, const uint8_t
     return 0;
 }
 
-int chunk_get_hour(const uint8_t *p, size_t len, int64_t hour_start,
-                   struct chunk_bucket *b, int *n)
+/* chunk_get_hour, or with b NULL chunk_check_hour: the same checks, the
+ * buckets decoded or only skipped. */
+static int hour_read(const uint8_t *p, size_t len, int64_t hour_start,
+                     struct chunk_bucket *b, int *n)
 {
     const uint8_t *end = p + len, *q;
-    struct tally rollup;
-    if (body_open(p, end, n, &q, &rollup) != 0)
+    if (body_open(p, end, n, &q, NULL) != 0)
         return -1;
     int last = -1;
     for (int i = 0; i < *n; i++) {
         if (q >= end || *q >= CHUNK_MINUTES || *q <= last)
             return -1;
         last = *q++;
-        b[i].minute = hour_start + last * (int64_t)CLOCK_MINUTE;
-        size_t k = chunk_get_tally(q, end, &b[i].t);
+        size_t k;
+        if (b) {
+            b[i].minute = hour_start + last * (int64_t)CLOCK_MINUTE;
+            k = chunk_get_tally(q, end, &b[i].t);
+        } else {
+            k = chunk_skip_tally(q, end);
+        }
         if (!k)
             return -1;
         q += k;
     }
     return q == end ? 0 : -1;
+}
+
+int chunk_get_hour(const uint8_t *p, size_t len, int64_t hour_start,
+                   struct chunk_bucket *b, int *n)
+{
+    return hour_read(p, len, hour_start, b, n);
+}
+
+int chunk_check_hour(const uint8_t *p, size_t len, int *n)
+{
+    return hour_read(p, len, 0, NULL, n);
 }
 
 int chunk_hour_sum(const uint8_t *p, size_t len, struct tally *sum)
@@ -235,9 +282,8 @@ int chunk_hour_single(const uint8_t *p, size_t len, int64_t hour_start,
 int chunk_hour_first(const uint8_t *p, size_t len, int64_t hour_start, int64_t *minute)
 {
     const uint8_t *end = p + len, *q;
-    struct tally rollup;
     int n;
-    if (body_open(p, end, &n, &q, &rollup) != 0 || q >= end || *q >= CHUNK_MINUTES)
+    if (body_open(p, end, &n, &q, NULL) != 0 || q >= end || *q >= CHUNK_MINUTES)
         return -1;
     *minute = hour_start + *q * (int64_t)CLOCK_MINUTE;
     return 0;

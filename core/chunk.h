@@ -53,6 +53,9 @@ struct chunk_bucket {
 size_t chunk_put_tally(uint8_t *p, const struct tally *t);
 /* Decode a tally from [p, end); returns the bytes read, 0 if malformed. */
 size_t chunk_get_tally(const uint8_t *p, const uint8_t *end, struct tally *t);
+/* The bytes chunk_get_tally would read there, without decoding (0 where
+ * it refuses). */
+size_t chunk_skip_tally(const uint8_t *p, const uint8_t *end);
 
 /* A record's header at p (room for CHUNK_HEAD_MAX); returns its bytes. */
 size_t chunk_put_head(uint8_t *p, uint64_t dh, uint64_t len);
@@ -68,6 +71,10 @@ size_t chunk_put_hour(uint8_t *p, int64_t hour_start, const struct chunk_bucket 
  * their minutes in the hour starting hour_start. 0, or -1 if malformed. */
 int chunk_get_hour(const uint8_t *p, size_t len, int64_t hour_start,
                    struct chunk_bucket *b, int *n);
+/* Whether chunk_get_hour would decode the body (0, and *n its buckets;
+ * -1 where it refuses), without decoding it: a load checks every record
+ * of a database at a third of the cost. */
+int chunk_check_hour(const uint8_t *p, size_t len, int *n);
 /* The hour's sum from its body alone (the rollup, or the one bucket),
  * added to *sum. 0, or -1 if malformed. */
 int chunk_hour_sum(const uint8_t *p, size_t len, struct tally *sum);

@@ -701,15 +701,17 @@ int hist_load_day(struct hist *h, int64_t day, int64_t from, const uint8_t *data
             return -1;
         hour += (int64_t)dh * CLOCK_HOUR;
         int n = 0;
+        /* checked whole, not decoded: most records are appended as they are */
         if (hour <= prev || hour >= day + CLOCK_DAY ||
-            chunk_get_hour(p + k, (size_t)blen, hour, b, &n) != 0)
+            chunk_check_hour(p + k, (size_t)blen, &n) != 0)
             return -1;
         prev = hour;
         if (hour >= from) {
             if (h->open_hour == HIST_NONE && (h->len == 0 || hour > h->last)) {
                 append_record(h, hour, p + k, (size_t)blen);
                 h->count += (uint32_t)n;
-            } else { /* out of order: bucket by bucket */
+            } else if (chunk_get_hour(p + k, (size_t)blen, hour, b, &n) == 0) {
+                /* out of order: bucket by bucket */
                 for (int i = 0; i < n; i++)
                     hist_write(h, b[i].minute, &b[i].t, true);
             }

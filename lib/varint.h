@@ -44,4 +44,17 @@ static inline size_t varint_get(const uint8_t *p, const uint8_t *end, uint64_t *
     return varint_get_long(p, end, v);
 }
 
+/* The bytes of the varint at [p, end) as varint_get reads them, without
+ * its value: 0 where varint_get refuses it. (Checking a record whole
+ * without decoding it: a load of a database.) */
+static inline size_t varint_skip(const uint8_t *p, const uint8_t *end)
+{
+    ptrdiff_t left = end - p;
+    for (ptrdiff_t i = 0; i < VARINT_MAX && i < left; i++) {
+        if (p[i] < 0x80)
+            return i == VARINT_MAX - 1 && p[i] > 1 ? 0 : (size_t)i + 1;
+    }
+    return 0;
+}
+
 #endif

@@ -107,6 +107,64 @@ static void test_malformed_bytes_are_refused(void **state)
     assert_int_equal(chunk_get_head(long_body, long_body + 3, &dh, &len), 0);
 }
 
+/* The check a load makes (chunk_check_hour, chunk_skip_tally) refuses
+ * exactly what the decoders refuse, and reads as many bytes: random
+ * bodies, valid ones and every cut and flipped byte of them. */
+static void agree(const uint8_t *p, size_t len)
+{
+    struct chunk_bucket b[CHUNK_MINUTES];
+    int n = -1, m = -2;
+    int got = chunk_get_hour(p, len, 0, b, &n);
+    assert_int_equal(chunk_check_hour(p, len, &m), got);
+    if (got == 0)
+        assert_int_equal(m, n);
+    struct tally t;
+    assert_int_equal(chunk_skip_tally(p, p + len), chunk_get_tally(p, p + len, &t));
+}
+
+static void test_a_check_refuses_what_a_decode_refuses(void **state)
+{
+    (void)state;
+    srand(11);
+    uint8_t body[CHUNK_BODY_MAX], bad[CHUNK_BODY_MAX];
+    size_t valid = 0;
+    for (int round = 0; round < 3000; round++) {
+        struct chunk_bucket b[CHUNK_MINUTES];
+        int n = 1 + rand() % (round % 3 ? 3 : CHUNK_MINUTES), minute = rand() % 4;
+        int k = 0;
+        for (; k < n && minute < CHUNK_MINUTES; k++, minute += 1 + rand() % 3) {
+            memset(&b[k], 0, sizeof b[k]);
+            b[k].minute = minute * CLOCK_MINUTE;
+            b[k].t.requests = 1 + rand() % 3;
+            b[k].t.input = rand() % 3 ? rand() : (int64_t)rand() << 40;
+            b[k].t.input_ck = rand() % 2 ? b[k].t.input : rand() % 9;
+            b[k].t.output = rand() % 900;
+            b[k].t.output_rk = rand() % 2 ? b[k].t.output : 0;
+            b[k].t.cost = rand() % 2 ? rand() / 7.0 : 0;
+            b[k].t.billed = rand() % 5 ? 0 : -1.5;
+            b[k].t.errors = rand() % 4 ? 0 : -1; /* 10 bytes */
+        }
+        size_t len = chunk_put_hour(body, 0, b, k);
+        agree(body, len);
+        valid++;
+        for (size_t cut = 0; cut < len; cut += 1 + (size_t)rand() % 3)
+            agree(body, cut);
+        for (int f = 0; f < 8; f++) {
+            memcpy(bad, body, len);
+            bad[(size_t)rand() % len] = (uint8_t)rand();
+            agree(bad, len);
+        }
+        for (size_t i = 0; i < len; i++) /* noise */
+            bad[i] = (uint8_t)(rand() % 4 ? rand() % 3 : rand());
+        agree(bad, len);
+    }
+    assert_int_equal(valid, 3000);
+    /* a 10-byte varint whose last byte holds more than bit 63 */
+    const uint8_t over[] = {0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02};
+    agree(over, sizeof over);
+    assert_int_equal(chunk_skip_tally(over, over + sizeof over), 0);
+}
+
 /* ---- a history against a plain array of minutes ------------------------------ */
 
 #define DAYS 3
@@ -367,6 +425,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tallies_round_trip_exactly),
         cmocka_unit_test(test_malformed_bytes_are_refused),
+        cmocka_unit_test(test_a_check_refuses_what_a_decode_refuses),
         cmocka_unit_test(test_a_history_answers_as_plain_minutes_do),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -143,6 +143,13 @@ static void test_a_check_refuses_what_a_decode_refuses(void **state)
             b[k].t.cost = rand() % 2 ? rand() / 7.0 : 0;
             b[k].t.billed = rand() % 5 ? 0 : -1.5;
             b[k].t.errors = rand() % 4 ? 0 : -1; /* 10 bytes */
+            int64_t *rare[] = {&b[k].t.cache_read, &b[k].t.cache_write_5m,
+                               &b[k].t.cache_write_1h, &b[k].t.reasoning,
+                               &b[k].t.requests_unknown, &b[k].t.no_usage,
+                               &b[k].t.reported_n};
+            for (size_t f = 0; f < sizeof rare / sizeof *rare; f++)
+                *rare[f] = rand() % 3 ? 0 : rand() % 70000;
+            b[k].t.reported = rand() % 3 ? 0 : rand() / 3.0;
         }
         size_t len = chunk_put_hour(body, 0, b, k);
         agree(body, len);

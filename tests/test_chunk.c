@@ -156,7 +156,7 @@ static void test_a_check_refuses_what_a_decode_refuses(void **state)
         valid++;
         for (size_t cut = 0; cut < len; cut += 1 + (size_t)rand() % 3)
             agree(body, cut);
-        for (int f = 0; f < 8; f++) {
+        for (int f = 0; f < 8 && len > 0; f++) { /* (len > 0: for scan-build) */
             memcpy(bad, body, len);
             bad[(size_t)rand() % len] = (uint8_t)rand();
             agree(bad, len);

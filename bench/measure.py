@@ -36,7 +36,7 @@ def run(cmd):
     subprocess.run(["rm", "-rf", tmp])
     if p.returncode != 0:
         sys.exit("bench: %s failed (status %d)" % (" ".join(argv), p.returncode))
-    secs, rss = last.split()
+    secs, rss = last.split()[:2]
     return float(secs), int(rss)
 
 runs = int(sys.argv[1])

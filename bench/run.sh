@@ -126,12 +126,13 @@ cp "$cdb" "$dir/card-copy.db"
 [ ! -f "$cdb-wal" ] || cp "$cdb-wal" "$dir/card-copy.db-wal"
 loaded=$("$BUILD/bench/store_load" "$dir/card-copy.db")
 rm -f "$dir/card-copy.db" "$dir/card-copy.db-wal" "$dir/card-copy.db-shm"
+# (timeit: wall s, peak RSS KiB, CPU s, page faults - four fields each)
 echo "$ing $flo $again $dbsize" | awk '{
-    printf "  ingest      %8.3f s  peak RSS %7.1f MiB  (target <= 256 MiB)\n", $1, $2 / 1024
-    printf "  floor       %8.3f s  (the bare cJSON loop)\n", $3
-    printf "  ingest / floor: %.2fx (target >= 0.90x)\n", $3 / $1
-    printf "  2nd --once  %8.3f s  peak RSS %7.1f MiB  (target <= 1 s)\n", $5, $6 / 1024
-    printf "  database    %8.1f MiB\n", $7 / 1048576 }'
+    printf "  ingest      %8.3f s  peak RSS %7.1f MiB  (target <= 256 MiB)  CPU %.3f s  %d page faults\n", $1, $2 / 1024, $3, $4
+    printf "  floor       %8.3f s  (the bare cJSON loop)  CPU %.3f s\n", $5, $7
+    printf "  ingest / floor: %.2fx (target >= 0.90x)\n", $5 / $1
+    printf "  2nd --once  %8.3f s  peak RSS %7.1f MiB  (target <= 1 s)  CPU %.3f s  %d page faults\n", $9, $10 / 1024, $11, $12
+    printf "  database    %8.1f MiB\n", $13 / 1048576 }'
 echo "  store loaded: $loaded"
 bench/first_frame.sh "100,000 series" "$BUILD/spendtop" -c "$cc" --db "$cdb" --now "$now"
 bench/idle.sh "100,000 series, dashboard" "$idle" "$BUILD/spendtop" -c "$cc" --db "$cdb" --now "$now"

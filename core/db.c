@@ -429,6 +429,20 @@ static int load_rows(struct db *db, struct store *st, const struct loaded *map, 
     return rc == SQLITE_DONE ? 0 : fail(db);
 }
 
+/* The database's size in bytes (its pages; 0 if it cannot tell). */
+static size_t db_size(struct db *db)
+{
+    sqlite3_stmt *q;
+    int64_t bytes = 0;
+    if (sqlite3_prepare_v2(db->h, "SELECT page_count * page_size FROM pragma_page_count(), "
+                           "pragma_page_size()", -1, &q, NULL) != SQLITE_OK)
+        return 0;
+    if (sqlite3_step(q) == SQLITE_ROW)
+        bytes = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return bytes > 0 ? (size_t)bytes : 0;
+}
+
 /* Every series, and the chunks and rows from since on (INT64_MIN: all);
  * *newest = the newest minute read (INT64_MIN: none). */
 static int load_all(struct db *db, struct store *st, int64_t since, int64_t *newest)
@@ -437,8 +451,11 @@ static int load_all(struct db *db, struct store *st, int64_t since, int64_t *new
     size_t n = 0;
     *newest = INT64_MIN;
     int rc = load_series(db, st, &map, &n);
+    /* the series' streams, in about as many bytes as the database has */
+    xalloc_heap_reserve(db_size(db));
     if (rc == 0)
         rc = load_chunks(db, st, map, n, since, newest);
+    xalloc_heap_reserve_end();
     if (rc == 0)
         rc = load_rows(db, st, map, n, since, newest);
     free(map);

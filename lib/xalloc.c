@@ -1,11 +1,14 @@
 /* xalloc.c - allocation that cannot fail (see xalloc.h). */
 #include "lib/xalloc.h"
 
+#include <limits.h>
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 static void (*fatal_hook)(void);
 
@@ -163,5 +166,45 @@ void *xresize_big(void *p, size_t old_n, size_t n)
         memcpy(q, p, old_n < n ? old_n : n);
     xfree_big(p, old_n);
     return q;
+#endif
+}
+
+/* glibc's M_TOP_PAD unless set (mallopt(3)) */
+#define TOP_PAD_DEFAULT (128 * 1024)
+
+void xalloc_heap_reserve(size_t n)
+{
+#if !defined(XALLOC_PLAIN) && defined(MADV_HUGEPAGE) && defined(M_TOP_PAD)
+    if (n < 2 * HUGE)
+        return;
+    n = n > INT_MAX - HUGE ? INT_MAX - HUGE : n;
+    /* the heap's next growth takes n bytes more than its request: grow it
+     * now, asking for more than all its free memory (which no free block
+     * nor its top can give). At or above the mmap threshold that request
+     * is a mapping of its own instead, and the heap stays as it is. */
+    mallopt(M_TOP_PAD, (int)n);
+    char *before = sbrk(0);
+    void *p = malloc(mallinfo2().fordblks + 4096);
+    char *after = sbrk(0);
+    free(p);
+    if (!p || before == (char *)-1 || after <= before)
+        return;
+    /* the top of the heap, now at least n bytes, untouched: its whole
+     * huge pages advised */
+    uintptr_t end = (uintptr_t)sbrk(0), top = mallinfo2().keepcost;
+    if (end == (uintptr_t)-1 || top > end)
+        return;
+    uintptr_t lo = (end - top + HUGE - 1) / HUGE * HUGE, hi = end / HUGE * HUGE;
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+    (void)n;
+#endif
+}
+
+void xalloc_heap_reserve_end(void)
+{
+#if !defined(XALLOC_PLAIN) && defined(MADV_HUGEPAGE) && defined(M_TOP_PAD)
+    mallopt(M_TOP_PAD, TOP_PAD_DEFAULT);
 #endif
 }

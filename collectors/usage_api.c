@@ -113,9 +113,15 @@ double api_num(const struct cJSON *o, const char *key)
     if (cJSON_IsNumber(v))
         return v->valuedouble;
     if (cJSON_IsString(v)) {
+        /* a decimal ("123.78912", "-4.5e-2"): not the rest strtod reads
+         * (hex, "inf", "nan", leading spaces) */
+        const char *t = v->valuestring;
+        const char *digits = t + (t[0] == '-');
+        if (*digits < '0' || *digits > '9' || t[strspn(t, "0123456789.eE+-")])
+            return NAN;
         char *end;
-        double d = strtod(v->valuestring, &end);
-        return end != v->valuestring && *end == '\0' ? d : NAN;
+        double d = strtod(t, &end);
+        return *end == '\0' && isfinite(d) ? d : NAN;
     }
     return NAN;
 }

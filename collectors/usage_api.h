@@ -141,7 +141,9 @@ const char *api_tenant_of(const struct cJSON *result, const struct usage_api_set
 /* For providers: "&page=..." onto url, if there is a page token. */
 void api_page_param(struct strbuf *url, const char *page);
 /* For providers: an integer field (a JSON number or a numeric string; 0
- * when absent or null), and a string field (NULL when absent or null). */
+ * when absent or null), an amount (a number or a decimal string; NAN when
+ * absent, null or anything else: hex, "inf"), and a string field (NULL
+ * when absent or null). */
 int64_t api_int(const struct cJSON *o, const char *key);
 double api_num(const struct cJSON *o, const char *key);
 const char *api_str(const struct cJSON *o, const char *key);

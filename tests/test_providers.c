@@ -4,6 +4,8 @@
  * polling is tested against a fake server in tests/e2e/providers.sh). */
 #include "tests/helpers.h"
 
+#include <cJSON.h>
+
 #include "collectors/usage_api.h"
 
 /* A sink that keeps copies of what it is given. */
@@ -194,6 +196,34 @@ static void test_anthropic_costs(void **state)
     assert_string_equal(c.tenant[0], "");
 }
 
+/* An amount sent as text is a decimal, or it is not an amount (unknown,
+ * never a number strtod would make of it). */
+static void test_amounts_are_decimals(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json;
+        double want; /* NAN: refused */
+    } cases[] = {
+        {"{\"a\":\"123.78912\"}", 123.78912}, {"{\"a\":\"-4.5e-2\"}", -0.045},
+        {"{\"a\":12.5}", 12.5},              {"{\"a\":\"0x10\"}", NAN},
+        {"{\"a\":\"inf\"}", NAN},            {"{\"a\":\"nan\"}", NAN},
+        {"{\"a\":\" 12\"}", NAN},            {"{\"a\":\"12 \"}", NAN},
+        {"{\"a\":\"1e999\"}", NAN},          {"{\"a\":\"\"}", NAN},
+        {"{\"a\":null}", NAN},               {"{}", NAN},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cJSON *o = cJSON_Parse(cases[i].json);
+        assert_non_null(o);
+        double got = api_num(o, "a");
+        if (isnan(cases[i].want))
+            assert_true(isnan(got));
+        else
+            assert_close(got, cases[i].want, 1e-12);
+        cJSON_Delete(o);
+    }
+}
+
 static void test_not_a_page(void **state)
 {
     (void)state;
@@ -293,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_openai_costs),
         cmocka_unit_test(test_anthropic_usage),
         cmocka_unit_test(test_anthropic_costs),
+        cmocka_unit_test(test_amounts_are_decimals),
         cmocka_unit_test(test_not_a_page),
         cmocka_unit_test(test_requests),
         cmocka_unit_test(test_service_tiers_and_context_windows),

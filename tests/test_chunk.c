@@ -136,7 +136,7 @@ static void test_a_check_refuses_what_a_decode_refuses(void **state)
             memset(&b[k], 0, sizeof b[k]);
             b[k].minute = minute * CLOCK_MINUTE;
             b[k].t.requests = 1 + rand() % 3;
-            b[k].t.input = rand() % 3 ? rand() : (int64_t)rand() << 40;
+            b[k].t.input = rand() % 3 ? rand() : (int64_t)rand() * 1000003; /* 7-8 bytes */
             b[k].t.input_ck = rand() % 2 ? b[k].t.input : rand() % 9;
             b[k].t.output = rand() % 900;
             b[k].t.output_rk = rand() % 2 ? b[k].t.output : 0;

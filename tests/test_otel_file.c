@@ -754,6 +754,40 @@ static void test_a_restart_resumes_after_the_last_complete_frame(void **state)
     strbuf_free(&fr);
 }
 
+/* Frames longer than one read (1 MiB) end in a later read: each is read
+ * once, and the saved position is exactly the end of the last. */
+static void test_frames_longer_than_a_read(void **state)
+{
+    struct fixture *f = *state;
+    char *pad = malloc(1536 * 1024 + 1);
+    memset(pad, 'x', 1536 * 1024);
+    pad[1536 * 1024] = '\0';
+    for (int i = 1; i <= 3; i++) {
+        struct strbuf rec = {0};
+        pbb_span(&rec, i, NOW - 600, 10 * i);
+        pbb_kv_str(&rec, 9, "pad", pad);
+        append_frame(f->file, "checkout-api", &rec);
+    }
+    free(pad);
+    struct stat st;
+    assert_int_equal(stat(f->file, &st), 0);
+    collect(f);
+    assert_int_equal(input_total(f), 60);
+    assert_int_equal(f->c->status.rejected, 0);
+    close_state(f);
+    open_state(f);
+    long long offset = -1;
+    char err[256];
+    assert_int_equal(f->c->sink->cursor_each(f->c->sink, "spans", saved_offset, &offset, err,
+                                             sizeof err), 0);
+    assert_int_equal(offset, (long long)st.st_size);
+    collect(f); /* nothing new */
+    assert_int_equal(input_total(f), 60);
+    append_span_frame(f->file, 9, 1000);
+    collect(f);
+    assert_int_equal(input_total(f), 1060);
+}
+
 /* How many times text is in the log file at path. */
 static int log_count(const char *path, const char *text)
 {
@@ -920,6 +954,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_restart_resumes_after_the_last_complete_frame,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_frames_longer_than_a_read, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_bad_frame_length_stops_that_file_only, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_compressed_frames_are_one_clear_error, setup,

@@ -150,7 +150,7 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libspendtop.a
 #   make fuzz FUZZ_SECONDS=60 FUZZ_TARGETS=toml
 
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS ?= http_parser toml otlp_json pb otlp_pb grpc_wire otlp_signals chunk
+FUZZ_TARGETS ?= http_parser toml otlp_json pb otlp_pb otlp_frame grpc_wire otlp_signals chunk
 
 fuzz: deps-fuzz
 	$(MAKE) BUILD=build/fuzz CC=clang CFLAGS="-O1 -g $(USER_CFLAGS)" \

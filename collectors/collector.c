@@ -48,18 +48,22 @@ void collector_caught_up(struct collector *c)
         c->on_caught_up(c);
 }
 
+void collector_count(struct collector *c, int64_t records)
+{
+    if (records > 0) {
+        c->status.last_data = clock_now();
+        c->status.records += records;
+    }
+}
+
 void collector_ok(struct collector *c, int64_t records)
 {
-    int64_t now = clock_now();
     if (c->status.state == SOURCE_ERROR)
         log_msg(LOG_INFO, "source %s: recovered", c->cfg->name);
     c->status.state = SOURCE_OK;
     c->status.last_error[0] = '\0';
-    c->status.last_success = now;
-    if (records > 0) {
-        c->status.last_data = now;
-        c->status.records += records;
-    }
+    c->status.last_success = clock_now();
+    collector_count(c, records);
 }
 
 void collector_error(struct collector *c, const char *fmt, ...)

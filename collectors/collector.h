@@ -96,6 +96,9 @@ void collector_free(struct collector *c);
 void collector_caught_up(struct collector *c);
 /* For implementations: a successful attempt that counted records. */
 void collector_ok(struct collector *c, int64_t records);
+/* For implementations: records counted by an attempt that also failed
+ * (one file of several could not be read): they count, the state stays. */
+void collector_count(struct collector *c, int64_t records);
 /* For implementations: a failed attempt (logged, shown in the header). The
  * message must never contain a secret; it is sanitised. */
 void collector_error(struct collector *c, const char *fmt, ...)

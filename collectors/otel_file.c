@@ -1,10 +1,13 @@
 /* otel_file.c - follows OpenTelemetry Collector file-exporter output.
  *
- * The exporter (format: json) writes one Export{Trace,Logs,Metrics}
- * ServiceRequest per line (resourceSpans, resourceLogs or resourceMetrics;
- * each mapped by otlp_map.h, the state of cumulative metrics kept with the
- * positions: otlp_signals.h). This collector follows every file matching a glob the way `tail -F`
- * would, on a timer:
+ * The exporter writes one Export{Trace,Logs,Metrics}ServiceRequest per
+ * line with `format: json` (resourceSpans, resourceLogs or
+ * resourceMetrics), or per length-prefixed frame with `format: proto`
+ * (otlp_frame.h: the format is told from a file's first byte, the signal
+ * of a frame from its records); each is mapped by otlp_map.h, the state of
+ * cumulative metrics kept with the positions (otlp_signals.h). This
+ * collector follows every file matching a glob the way `tail -F` would,
+ * on a timer:
  *
  *   - files are known by (device, inode), so a rotation (rename + new file)
  *     is seen as a new file at the old path; the renamed file is read to
@@ -15,7 +18,11 @@
  *   - positions are saved as cursors with the records they cover, so a
  *     restart resumes exactly where the last flush left off;
  *   - a malformed line is counted, logged as FILE:LINE and skipped; lines
- *     longer than 16 MiB are skipped the same way;
+ *     longer than 16 MiB are skipped the same way; a malformed frame is
+ *     counted, logged with its byte offset and skipped, but a frame
+ *     length over 16 MiB (or a compressed frame) leaves the rest of its
+ *     file unread, with an error that stays the source's while the file is
+ *     followed: a length-prefixed file has no way to find its next frame;
  *   - reading is sliced (a few MiB per loop pass), so a large backlog never
  *     stalls the loop;
  *   - the directories of the files (and the glob's own, when it names one)
@@ -23,14 +30,16 @@
  *     KICK_MS, not at the next poll; the poll stays as the fallback (a
  *     file system without notifications, a watch the kernel refused).
  *
- * Only complete (newline-terminated) lines are read: the exporter always
- * ends its lines, and a line without its newline is still being written.
+ * Only complete (newline-terminated) lines and complete frames are read:
+ * the exporter always ends its lines, and a line without its newline, or
+ * a frame shorter than its length, is still being written.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <glob.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +47,7 @@
 #include <unistd.h>
 
 #include "collectors/collector.h"
+#include "collectors/otlp_frame.h"
 #include "collectors/otlp_map.h"
 #include "collectors/otlp_signals.h"
 #include "core/store.h"
@@ -45,7 +55,7 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 
-#define MAX_LINE (16u * 1024 * 1024)
+#define MAX_LINE (16u * 1024 * 1024) /* a line's or a frame's message */
 #define READ_CHUNK (1u * 1024 * 1024)
 /* A line's bytes kept across reads: the buffer is let go after a line
  * that needed more, so one long line costs its memory once, not for the
@@ -63,11 +73,17 @@ struct tracked {
     dev_t dev;
     ino_t ino;
     int fd;
-    int64_t offset;      /* bytes consumed, through the last complete line */
-    int64_t line;        /* complete lines consumed */
-    char *partial;       /* bytes read after the last newline */
+    int64_t offset;      /* bytes consumed, through the last complete line
+                            or frame */
+    int64_t line;        /* complete lines (frames) consumed */
+    char *partial;       /* bytes read after the last newline (frame) */
     size_t plen, pcap;
+    enum otlp_file_format format; /* from the first byte; UNKNOWN: empty */
     bool skipping;       /* inside an over-long line */
+    bool stopped;        /* frames: the rest cannot be read (why) */
+    char why[320];
+    unsigned char stop_bytes[8]; /* the file's bytes where it stopped */
+    size_t stop_n;
     bool gone;           /* no longer at its path: drain, then let go */
     bool seen;
     bool moved;          /* offset changed since the cursor was staged */
@@ -157,17 +173,53 @@ static void stage_cursor(struct otel_file *f, struct tracked *t)
     t->moved = false;
 }
 
-/* ---- lines --------------------------------------------------------------------- */
+/* ---- records ------------------------------------------------------------------- */
+
+/* Where the record being read is, for a message: FILE:LINE for a line,
+ * FILE:BYTE for a frame (a binary file has no lines), with "frame at". */
+static void where(const struct tracked *t, char *buf, size_t len)
+{
+    if (t->format == OTLP_FILE_FRAMES)
+        snprintf(buf, len, "%s: frame at byte %lld", t->path, (long long)t->offset);
+    else
+        snprintf(buf, len, "%s:%lld", t->path, (long long)t->line);
+}
 
 static void malformed(struct otel_file *f, struct tracked *t, const char *why)
 {
+    char at[4200];
     f->c->status.rejected++;
+    where(t, at, sizeof at);
     if (t->errors_logged < LOGGED_ERRORS_PER_FILE)
-        log_msg(LOG_WARN, "%s:%lld: skipped: %s", t->path, (long long)t->line, why);
+        log_msg(LOG_WARN, "%s: skipped: %s", at, why);
     else if (t->errors_logged == LOGGED_ERRORS_PER_FILE)
-        log_msg(LOG_WARN, "%s: more malformed lines; not logging each", t->path);
+        log_msg(LOG_WARN, "%s: more malformed %s; not logging each", t->path,
+                t->format == OTLP_FILE_FRAMES ? "frames" : "lines");
     t->errors_logged++;
 }
+
+/* One export decoded as enc (sig for protobuf). Returns records counted. */
+static int64_t process_export(struct otel_file *f, struct tracked *t, enum otlp_encoding enc,
+                              enum otlp_signal sig, const char *s, size_t n)
+{
+    struct otlp_result r;
+    if (otlp_map_export(enc, sig, s, n, &f->opts, f->c->sink, &r) != 0) {
+        malformed(f, t, r.error);
+        return 0;
+    }
+    f->c->status.no_usage += (int64_t)r.no_usage;
+    if (r.rejected) {
+        f->c->status.rejected += (int64_t)r.rejected;
+        if (t->errors_logged++ < LOGGED_ERRORS_PER_FILE) {
+            char at[4200];
+            where(t, at, sizeof at);
+            log_msg(LOG_WARN, "%s: %zu record(s) skipped: %s", at, r.rejected, r.error);
+        }
+    }
+    return (int64_t)r.counted;
+}
+
+/* ---- lines --------------------------------------------------------------------- */
 
 /* One complete line (without its newline); t->line is its number. */
 static int64_t process_line(struct otel_file *f, struct tracked *t,
@@ -180,19 +232,7 @@ static int64_t process_line(struct otel_file *f, struct tracked *t,
         i++;
     if (i == n)
         return 0; /* blank */
-    struct otlp_result r;
-    if (otlp_map_export(OTLP_JSON, 0, s + i, n - i, &f->opts, f->c->sink, &r) != 0) {
-        malformed(f, t, r.error);
-        return 0;
-    }
-    f->c->status.no_usage += (int64_t)r.no_usage;
-    if (r.rejected) {
-        f->c->status.rejected += (int64_t)r.rejected;
-        if (t->errors_logged++ < LOGGED_ERRORS_PER_FILE)
-            log_msg(LOG_WARN, "%s:%lld: %zu span(s) skipped: %s", t->path,
-                    (long long)t->line, r.rejected, r.error);
-    }
-    return (int64_t)r.counted;
+    return process_export(f, t, OTLP_JSON, 0, s + i, n - i);
 }
 
 static void partial_append(struct tracked *t, const char *s, size_t n)
@@ -202,8 +242,20 @@ static void partial_append(struct tracked *t, const char *s, size_t n)
     t->plen += n;
 }
 
-/* Consume n freshly read bytes. Returns records counted. */
-static int64_t consume(struct otel_file *f, struct tracked *t, const char *s, size_t n)
+/* Forget the bytes kept of a line or frame that needed more than one read:
+ * one long record costs its memory once, not for the source's life. */
+static void partial_clear(struct tracked *t)
+{
+    t->plen = 0;
+    if (t->pcap > PARTIAL_KEEP) {
+        free(t->partial);
+        t->partial = NULL;
+        t->pcap = 0;
+    }
+}
+
+/* Consume n freshly read bytes of a file of lines. Returns records counted. */
+static int64_t consume_lines(struct otel_file *f, struct tracked *t, const char *s, size_t n)
 {
     int64_t counted = 0;
     while (n > 0) {
@@ -236,12 +288,7 @@ static int64_t consume(struct otel_file *f, struct tracked *t, const char *s, si
                 counted += process_line(f, t, t->partial, t->plen);
             }
             t->offset += (int64_t)earlier;
-            t->plen = 0;
-            if (t->pcap > PARTIAL_KEEP) {
-                free(t->partial);
-                t->partial = NULL;
-                t->pcap = 0;
-            }
+            partial_clear(t);
         } else {
             counted += process_line(f, t, s, len);
         }
@@ -253,18 +300,163 @@ static int64_t consume(struct otel_file *f, struct tracked *t, const char *s, si
     return counted;
 }
 
-/* Read up to budget bytes (0 = to the end). Returns false at EOF. */
-static bool drain(struct otel_file *f, struct tracked *t, size_t budget, int64_t *counted)
+/* ---- frames -------------------------------------------------------------------- */
+
+/* The rest of a file of frames cannot be read: a length-prefixed stream
+ * has no way to find its next frame once one is wrong. Said once, and the
+ * source stays in error while the file is followed (read_all); the
+ * position stays at the frame, so nothing from it on counts as read. */
+__attribute__((format(printf, 3, 4)))
+static void stop_file(struct otel_file *f, struct tracked *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->why, sizeof t->why, fmt, ap);
+    va_end(ap);
+    t->stopped = true;
+    partial_clear(t);
+    /* to see the file written anew (an exporter restarted without
+     * compression truncates it: at byte 0, its size cannot tell) */
+    ssize_t n = pread(t->fd, t->stop_bytes, sizeof t->stop_bytes, t->offset);
+    t->stop_n = n > 0 ? (size_t)n : 0;
+    collector_error(f->c, "%s", t->why);
+}
+
+/* One complete frame's message (n bytes at s) at t->offset. Returns
+ * records counted. */
+static int64_t process_frame(struct otel_file *f, struct tracked *t, const char *s, size_t n)
+{
+    if (otlp_frame_compressed(s, n)) {
+        stop_file(f, t, "%s: frame at byte %lld is zstd-compressed, which spendtop does not "
+                  "read: set compression off in the file exporter", t->path,
+                  (long long)t->offset);
+        return 0;
+    }
+    enum otlp_signal sig;
+    char why[200];
+    int rc = otlp_frame_signal(s, n, &sig, why, sizeof why);
+    if (rc < 0)
+        malformed(f, t, why);
+    if (rc <= 0)
+        return 0; /* malformed, or no record at all */
+    return process_export(f, t, OTLP_PROTOBUF, sig, s, n);
+}
+
+/* A frame header (at t->offset) giving len: false, with the file stopped,
+ * if no frame can be that long. */
+static bool frame_length_ok(struct otel_file *f, struct tracked *t, uint32_t len)
+{
+    if (len <= MAX_LINE)
+        return true;
+    stop_file(f, t, "%s: frame at byte %lld says it is %" PRIu32 " bytes long, over the "
+              "16 MiB limit: the rest of the file cannot be read", t->path,
+              (long long)t->offset, len);
+    return false;
+}
+
+/* The frame of n bytes (header included) whose message is at msg is
+ * read: count it and move past it, unless it stopped the file. */
+static int64_t frame_done(struct otel_file *f, struct tracked *t, const char *msg, size_t n)
+{
+    int64_t counted = process_frame(f, t, msg, n - OTLP_FRAME_HEADER);
+    if (t->stopped)
+        return counted;
+    t->offset += (int64_t)n;
+    t->line++;
+    t->moved = true;
+    return counted;
+}
+
+/* Consume n freshly read bytes of a file of frames. Returns records
+ * counted. A frame in one read is read where it is; one cut by a read is
+ * gathered in partial, its header first (its length is checked before any
+ * more of it is kept). */
+static int64_t consume_frames(struct otel_file *f, struct tracked *t, const char *s, size_t n)
+{
+    const size_t hdr = OTLP_FRAME_HEADER;
+    int64_t counted = 0;
+    while (n > 0 && !t->stopped) {
+        if (t->plen == 0 && n >= hdr) {
+            uint32_t len = otlp_frame_length(s);
+            if (!frame_length_ok(f, t, len))
+                break;
+            if (n - hdr >= len) {
+                counted += frame_done(f, t, s + hdr, hdr + len);
+                s += hdr + len;
+                n -= hdr + len;
+                continue;
+            }
+        }
+        /* a frame cut by the read: gathered in partial */
+        size_t want = t->plen < hdr ? hdr : hdr + otlp_frame_length(t->partial);
+        size_t take = want - t->plen < n ? want - t->plen : n;
+        partial_append(t, s, take);
+        s += take;
+        n -= take;
+        if (t->plen < hdr)
+            continue; /* the rest of its header is still to come */
+        uint32_t len = otlp_frame_length(t->partial);
+        if (!frame_length_ok(f, t, len))
+            break;
+        if (t->plen < hdr + len)
+            continue; /* the rest of its message */
+        counted += frame_done(f, t, t->partial + hdr, t->plen);
+        partial_clear(t);
+    }
+    return counted;
+}
+
+/* ---- reading a file -------------------------------------------------------------- */
+
+/* Tell t's format from its first byte. False while it is empty. */
+static bool recognise(struct otel_file *f, struct tracked *t)
+{
+    unsigned char first;
+    ssize_t n = pread(t->fd, &first, 1, 0);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        collector_error(f->c, "%s: %s", t->path, strerror(errno));
+        f->read_failed = true;
+    }
+    if (n != 1)
+        return false;
+    t->format = otlp_frame_format(first);
+    if (t->format == OTLP_FILE_FRAMES)
+        log_msg(LOG_INFO, "source %s: %s holds protobuf frames (format: proto)",
+                f->c->cfg->name, t->path);
+    return true;
+}
+
+/* Was t truncated (shorter than what was read), or, stopped, written anew
+ * (other bytes where it stopped)? */
+static const char *rewritten(const struct tracked *t)
 {
     struct stat st;
-    if (fstat(t->fd, &st) == 0 && st.st_size < t->offset + (int64_t)t->plen) {
-        log_msg(LOG_INFO, "%s was truncated: reading it again from the start", t->path);
+    if (fstat(t->fd, &st) == 0 && st.st_size < t->offset + (int64_t)t->plen)
+        return "truncated";
+    unsigned char now[sizeof t->stop_bytes];
+    ssize_t n = t->stopped ? pread(t->fd, now, t->stop_n, t->offset) : -1;
+    if (n >= 0 && ((size_t)n != t->stop_n || memcmp(now, t->stop_bytes, t->stop_n) != 0))
+        return "written anew";
+    return NULL;
+}
+
+/* Read up to budget bytes (0 = to the end). Returns false at EOF, or when
+ * the file cannot be read further. */
+static bool drain(struct otel_file *f, struct tracked *t, size_t budget, int64_t *counted)
+{
+    const char *how = rewritten(t);
+    if (how) {
+        log_msg(LOG_INFO, "%s was %s: reading it again from the start", t->path, how);
         t->offset = t->line = 0;
         t->plen = 0;
         t->skipping = false;
+        t->stopped = false; /* written anew: its format too */
+        t->format = OTLP_FILE_UNKNOWN;
         t->moved = true;
         lseek(t->fd, 0, SEEK_SET);
     }
+    if (t->stopped || (t->format == OTLP_FILE_UNKNOWN && !recognise(f, t)))
+        return false;
     size_t done = 0;
     for (;;) {
         if (budget && done >= budget)
@@ -282,7 +474,12 @@ static bool drain(struct otel_file *f, struct tracked *t, size_t budget, int64_t
         if (n == 0)
             return false;
         done += (size_t)n;
-        *counted += consume(f, t, read_buf, (size_t)n);
+        if (t->format == OTLP_FILE_FRAMES)
+            *counted += consume_frames(f, t, read_buf, (size_t)n);
+        else
+            *counted += consume_lines(f, t, read_buf, (size_t)n);
+        if (t->stopped)
+            return false;
     }
 }
 
@@ -406,16 +603,24 @@ static bool read_all(struct otel_file *f, size_t budget)
             stage_cursor(f, t);
         if (!left && t->gone) {
             if (t->plen)
-                log_msg(LOG_WARN, "%s: %zu bytes after the last newline were never "
-                        "completed", t->path, t->plen);
+                log_msg(LOG_WARN, "%s: %zu bytes after the last complete %s were never "
+                        "completed", t->path, t->plen,
+                        t->format == OTLP_FILE_FRAMES ? "frame" : "line");
             untrack(f, i);
             continue;
         }
         more |= left;
         i++;
     }
-    if (f->nfiles > 0 && !f->read_failed)
+    /* a file that cannot be read further (stop_file) keeps the source in
+     * error while it is followed; what the others hold still counts */
+    bool stopped = false;
+    for (size_t i = 0; i < f->nfiles; i++)
+        stopped |= f->files[i].stopped;
+    if (f->nfiles > 0 && !f->read_failed && !stopped)
         collector_ok(f->c, counted);
+    else
+        collector_count(f->c, counted);
     return more;
 }
 
@@ -677,9 +882,9 @@ static const struct setting keys[] = {
 
 const struct source_type otel_file_source = {
     .name = "otel_file",
-    .doc = "OpenTelemetry Collector file exporter output (format: json: spans, log records "
-           "and metrics), followed like tail -F: rotation, truncation and restarts lose "
-           "nothing and count nothing twice.",
+    .doc = "OpenTelemetry Collector file exporter output (format: json or proto, not "
+           "compressed: spans, log records and metrics), followed like tail -F: rotation, "
+           "truncation and restarts lose nothing and count nothing twice.",
     .example_name = "spans",
     .keys = keys,
     .settings_size = sizeof(struct otel_file_settings),

@@ -418,10 +418,12 @@ static const struct rule buckets_rules[] = {
     [2] = {K_PACKED, PB_VARINT, 0, 0, NULL}, /* bucket counts */
 };
 
+/* Nothing of the buckets is kept (their rules only check), but out is
+ * passed on, never NULL: apply() computes out + offset for every field,
+ * and NULL + 0 is undefined (clang's UBSan stops on it). */
 static int buckets_msg(struct dec *d, struct pb_reader *r, void *out)
 {
-    (void)out;
-    return FIELDS(d, r, buckets_rules, NULL, "ExponentialHistogramDataPoint.Buckets");
+    return FIELDS(d, r, buckets_rules, out, "ExponentialHistogramDataPoint.Buckets");
 }
 
 static const struct rule exp_point_rules[] = {

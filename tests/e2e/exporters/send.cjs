@@ -9,6 +9,11 @@
 //   node send.cjs claude-code HTTP_PORT           one session's event AND its
 //       token metrics (as Claude Code sends both; DELTA, its default), over
 //       http/protobuf, tenant "claude-code": counted once
+//   node send.cjs file DIR                        what the Collector's file
+//       exporter would write of a span, an event and the metrics (tenant
+//       "file"), by the serializers the exporters use: DIR/json/export.json
+//       (format: json, a line each) and DIR/proto/export.bin (format: proto,
+//       a 4-byte big-endian length and the protobuf message each)
 //
 // Every sender sends the same usage under its own tenant "<signal>-<protocol>":
 //   a span   chat gpt-4o-mini: input 1000 (300 cached), output 200
@@ -161,9 +166,55 @@ async function claudeCode(httpPort) {
   await mp.shutdown();
 }
 
+// The file exporter's two formats, from the same exported data: each
+// signal's request serialized by @opentelemetry/otlp-transformer, the
+// code the OTLP exporters send with.
+async function files(dir) {
+  const fs = require('node:fs');
+  const t = require('@opentelemetry/otlp-transformer');
+  const { InMemorySpanExporter } = require('@opentelemetry/sdk-trace');
+  const { InMemoryLogRecordExporter } = require('@opentelemetry/sdk-logs');
+  const { MetricReader } = require('@opentelemetry/sdk-metrics');
+  const res = resource('file');
+  const spans = new InMemorySpanExporter();
+  const tp = new TracerProvider({ resource: res, spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] });
+  span(tp.getTracer('e2e'));
+  await tp.forceFlush();
+  const logs = new InMemoryLogRecordExporter();
+  const lp = new LoggerProvider({ resource: res, processors: [new SimpleLogRecordProcessor({ exporter: logs })] });
+  event(lp.getLogger('com.anthropic.claude_code.events'), 'file');
+  await lp.forceFlush();
+  class Reader extends MetricReader {
+    async onForceFlush() {}
+    async onShutdown() {}
+  }
+  const reader = new Reader();
+  const mp = new MeterProvider({ resource: res, readers: [reader] });
+  tokens(mp.getMeter('com.anthropic.claude_code'), 'file');
+  const { resourceMetrics } = await reader.collect();
+  const exports = [
+    [t.JsonTraceSerializer, t.ProtobufTraceSerializer, spans.getFinishedSpans()],
+    [t.JsonLogsSerializer, t.ProtobufLogsSerializer, logs.getFinishedLogRecords()],
+    [t.JsonMetricsSerializer, t.ProtobufMetricsSerializer, resourceMetrics],
+  ];
+  const lines = [], frames = [];
+  for (const [json, pb, data] of exports) {
+    lines.push(Buffer.from(json.serializeRequest(data)).toString() + '\n');
+    const msg = Buffer.from(pb.serializeRequest(data));
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(msg.length);
+    frames.push(len, msg);
+  }
+  fs.mkdirSync(`${dir}/json`);
+  fs.mkdirSync(`${dir}/proto`);
+  fs.writeFileSync(`${dir}/json/export.json`, lines.join(''));
+  fs.writeFileSync(`${dir}/proto/export.bin`, Buffer.concat(frames));
+}
+
 watchErrors();
 const [mode, a, b] = process.argv.slice(2);
-(mode === 'sdk-node' ? sdkNode() : mode === 'claude-code' ? claudeCode(a) : exporters(a, b)).catch((e) => {
+const run = { 'sdk-node': sdkNode, 'claude-code': () => claudeCode(a), file: () => files(a) }[mode];
+(run ? run() : exporters(a, b)).catch((e) => {
   console.error('send.cjs:', e);
   process.exit(1);
 });

@@ -125,7 +125,7 @@ static const char *const scope_names[] = {"total", "provider", "model", "tenant"
 
 static const struct setting hook_keys[] = {
     {.name = "name", .type = SETTING_STRING, .offset = offsetof(struct hook_settings, name),
-     .example = "\"pager\"", .doc = "for the log (default: the program it runs)"},
+     .example = "\"pager\"", .doc = "unique: queued pages find their hook by it"},
     {.name = "command", .type = SETTING_LIST, .offset = offsetof(struct hook_settings, argv),
      .count_offset = offsetof(struct hook_settings, argc), .check = check_command,
      .example = "[\"/usr/local/bin/page-oncall\", \"--team\", \"llm\"]",
@@ -589,14 +589,15 @@ static void start(struct hooks *h, struct run *r, struct outbox_item *it)
 static void on_retry(uv_timer_t *t) { hooks_kick(t->data); }
 
 /* Point it at its hook: the one at its index if that is still the hook
- * it was queued for, else the hook with its fingerprint (a reload removed
- * or moved hooks). False if that hook is no longer configured. */
+ * it was queued for, else the hook it is for (a reload removed or moved
+ * hooks, or changed the command of a named one). False if that hook is no
+ * longer configured. */
 static bool find_hook(const struct hooks *h, struct outbox_item *it)
 {
-    if (it->hook < h->nhooks && outbox_fingerprint(&h->hooks[it->hook]) == it->fingerprint)
+    if (it->hook < h->nhooks && outbox_is_for(&h->hooks[it->hook], it->fingerprint))
         return true;
     for (size_t i = 0; i < h->nhooks; i++) {
-        if (outbox_fingerprint(&h->hooks[i]) == it->fingerprint) {
+        if (outbox_is_for(&h->hooks[i], it->fingerprint)) {
             it->hook = i;
             return true;
         }
@@ -622,7 +623,15 @@ void hooks_kick(struct hooks *h)
     for (size_t i = 0; i < n; i++) {
         struct outbox_item *it = &items[i];
         if (!find_hook(h, it)) {
-            log_msg(LOG_WARN, "a queued notification's hook is no longer configured: dropped");
+            cJSON *a = cJSON_Parse(it->json);
+            const cJSON *kind = cJSON_GetObjectItemCaseSensitive(a, "kind");
+            const cJSON *scope = cJSON_GetObjectItemCaseSensitive(a, "scope");
+            const cJSON *state = cJSON_GetObjectItemCaseSensitive(a, "state");
+            log_msg(LOG_WARN, "a queued notification (%s %s %s) is for a hook no longer "
+                    "configured: dropped", cJSON_IsString(kind) ? kind->valuestring : "?",
+                    cJSON_IsString(scope) ? scope->valuestring : "?",
+                    cJSON_IsString(state) ? state->valuestring : "?");
+            cJSON_Delete(a);
             outbox_delete(h->db, it->seq);
             outbox_items_free(it, 1);
             continue;

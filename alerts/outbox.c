@@ -21,15 +21,42 @@
 
 static sqlite3 *h_of(struct db *db) { return (sqlite3 *)db_handle(db); }
 
-uint64_t outbox_fingerprint(const struct hook_settings *h)
+static uint64_t fingerprint_of(const struct strbuf *b)
+{
+    return hmap_hash(strbuf_str(b), b->len) >> 1; /* fits a signed INTEGER */
+}
+
+/* What queued rows of spendtop before 0.9 hold: the name and the command
+ * (and what rows of a nameless hook still hold). */
+static uint64_t fingerprint_command(const struct hook_settings *h)
 {
     struct strbuf b = {0};
     strbuf_printf(&b, "%s\x1f%s\x1f", h->name ? h->name : "", h->shell ? h->shell : "");
     for (size_t i = 0; i < h->argc; i++)
         strbuf_printf(&b, "%s\x1f", h->argv[i]);
-    uint64_t f = hmap_hash(strbuf_str(&b), b.len) >> 1; /* fits a signed INTEGER */
+    uint64_t f = fingerprint_of(&b);
     strbuf_free(&b);
     return f;
+}
+
+uint64_t outbox_fingerprint(const struct hook_settings *h)
+{
+    if (!h->name)
+        return fingerprint_command(h);
+    /* a named hook is its name: a pager whose command an operator fixed
+     * while its notification waited (failing, retried) is still the hook
+     * that notification is for. (A prefix no command row can have.) */
+    struct strbuf b = {0};
+    strbuf_printf(&b, "\x1e" "name\x1f%s", h->name);
+    uint64_t f = fingerprint_of(&b);
+    strbuf_free(&b);
+    return f;
+}
+
+bool outbox_is_for(const struct hook_settings *h, uint64_t fingerprint)
+{
+    return outbox_fingerprint(h) == fingerprint ||
+           (h->name && fingerprint_command(h) == fingerprint);
 }
 
 static int step_done(sqlite3_stmt *s)

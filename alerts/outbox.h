@@ -3,9 +3,10 @@
  * alerts.c queues one row per (notification, hook) in the transaction that
  * records the alert as notified; hooks.c delivers rows and deletes them,
  * or schedules a retry. Rows survive a restart, so a notification is
- * neither lost nor sent twice by a restart. A row remembers a fingerprint
- * of its hook: if the config changes the hook, the row is dropped (logged)
- * rather than run through a different command.
+ * neither lost nor sent twice by a restart. A row remembers which hook it
+ * is for - a named hook by its name, so that a pager whose command is
+ * fixed while the row waits still gets it; a nameless one by its command
+ * - and a row whose hook the config no longer has is dropped (logged).
  *
  * The outbox table is made by the schema's steps (core/schema.c), like
  * every table: db_open has made it by the time anything here runs.
@@ -13,6 +14,7 @@
 #ifndef SPENDTOP_OUTBOX_H
 #define SPENDTOP_OUTBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,7 +31,13 @@ struct outbox_item {
     int64_t next_at;
 };
 
+/* Who a queued row is for: a named hook's name (configs refuse a name
+ * used twice), a nameless hook's command. */
 uint64_t outbox_fingerprint(const struct hook_settings *h);
+/* Whether a row queued with fingerprint is for hook h: its fingerprint,
+ * or the name-and-command one rows queued before names alone were used
+ * hold (h unchanged since). */
+bool outbox_is_for(const struct hook_settings *h, uint64_t fingerprint);
 /* Within the caller's transaction; due at once. Delivery times are wall-
  * clock times (clock_wall), not the replayed clock of --now. */
 int outbox_put(struct db *db, const struct hook_settings *h, size_t hook_index,

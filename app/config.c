@@ -404,6 +404,11 @@ static void load_hooks(struct settings_ctx *c, struct config *cfg, const struct 
             settings_error(c, t, "[[hook]] entries must be tables");
         else
             hooks_settings_load(c, t, &cfg->hooks[i]);
+        const char *name = cfg->hooks[i].name;
+        for (size_t j = 0; name && j < i; j++)
+            if (cfg->hooks[j].name && strcmp(cfg->hooks[j].name, name) == 0)
+                settings_error(c, toml_table_get(t, "name"), "hook name '%s' is used twice "
+                               "(a queued notification finds its hook by name)", name);
     }
 }
 

@@ -479,6 +479,20 @@ static void test_nothing_to_collect_is_an_error(void **state)
     strbuf_free(&errs);
 }
 
+/* A hook's name is what its queued notifications find it by. */
+static void test_a_hook_name_is_used_once(void **state)
+{
+    (void)state;
+    struct strbuf errs = {0};
+    assert_null(load("[[hook]]\nname = \"pager\"\ncommand = [\"a\"]\n"
+                     "[[hook]]\nname = \"pager\"\ncommand = [\"b\"]\n"
+                     "[[hook]]\ncommand = [\"a\"]\n[[hook]]\ncommand = [\"a\"]\n", &errs));
+    assert_string_equal(errors_of(&errs),
+        "DIR/config.toml:5:8: hook name 'pager' is used twice (a queued notification finds "
+        "its hook by name)\n");
+    strbuf_free(&errs);
+}
+
 static void test_hook_scopes_are_checked(void **state)
 {
     (void)state;
@@ -550,6 +564,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_key_file_readable_by_others_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_from_the_environment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hook_and_tenant_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_hook_name_is_used_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hook_scopes_are_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nothing_to_collect_is_an_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_price_overrides_are_checked, setup, teardown),

@@ -16,7 +16,9 @@
 #include "collectors/sources.h"
 #include "collectors/usage_api.h"
 #include "lib/clock.h"
+#include "lib/hmap.h"
 #include "lib/log.h"
+#include "lib/strbuf.h"
 
 struct fx {
     char *dir;
@@ -366,18 +368,35 @@ static void test_a_missing_command_is_a_failed_attempt(void **state)
 }
 
 /* A reload: the notification queued for a hook that is gone is dropped,
- * the one queued for a hook that moved (index 1 -> 0) finds it. */
+ * the one queued for a hook that moved (index 1 -> 0) finds it - by its
+ * name, though its command changed meanwhile (the operator fixed a
+ * failing pager); a nameless hook is its command. */
 static void test_queued_notifications_follow_their_hook_across_a_reload(void **state)
 {
     struct fx *f = *state;
     shell_hook(f, "echo a >> DIR/a", 10, 1);
-    shell_hook(f, "echo b >> DIR/b", 10, 1);
-    queue(f, 0, 1);
-    queue(f, 1, 1);
+    shell_hook(f, "exit 1", 10, 1);          /* pager b, failing */
+    shell_hook(f, "echo c >> DIR/c", 10, 1);
+    free(f->cfg->hooks[0].name);
+    f->cfg->hooks[0].name = strdup("a");
+    free(f->cfg->hooks[1].name);
+    f->cfg->hooks[1].name = strdup("b");
+    free(f->cfg->hooks[2].name);
+    f->cfg->hooks[2].name = NULL;            /* known by its command */
+    for (size_t i = 0; i < 3; i++)
+        queue(f, i, 1);
     struct hooks *h = hooks_new(&f->loop, f->cfg->hooks, f->cfg->nhooks, NULL, f->db);
-    struct hook_settings *only_b = calloc(1, sizeof *only_b);
+    struct hook_settings *only_b = calloc(2, sizeof *only_b);
     only_b[0] = f->cfg->hooks[1]; /* the same hook (its strings are cfg's) */
-    hooks_configure(h, only_b, 1, NULL);
+    only_b[0].shell = NULL;
+    char fixed[600];
+    snprintf(fixed, sizeof fixed, "echo b >> %s/b", f->dir);
+    only_b[0].shell = fixed;                  /* ... its command fixed */
+    only_b[1] = f->cfg->hooks[2];
+    char other[600];
+    snprintf(other, sizeof other, "echo C >> %s/C", f->dir);
+    only_b[1].shell = other;                  /* a nameless hook, another command */
+    hooks_configure(h, only_b, 2, NULL);
     hooks_kick(h);
     int64_t deadline = clock_wall() + 60;
     while (!hooks_idle(h)) {
@@ -394,7 +413,28 @@ static void test_queued_notifications_follow_their_hook_across_a_reload(void **s
     free(only_b);
     assert_false(exists(f, "a"));
     assert_string_equal(slurp(f, "b"), "b\n");
+    assert_false(exists(f, "c"));
+    assert_false(exists(f, "C"));
     assert_int_equal(outbox_count(f->db), 0);
+}
+
+/* Rows queued before hooks were known by name alone (by name and
+ * command) still find their unchanged hook. */
+static void test_rows_queued_by_name_and_command_find_their_hook(void **state)
+{
+    struct fx *f = *state;
+    struct hook_settings *k = shell_hook(f, "echo x >> DIR/x", 10, 1);
+    struct strbuf b = {0};
+    strbuf_printf(&b, "%s\x1f%s\x1f", k->name, k->shell);
+    uint64_t old = hmap_hash(strbuf_str(&b), b.len) >> 1;
+    strbuf_free(&b);
+    assert_true(outbox_is_for(k, old));
+    assert_true(outbox_is_for(k, outbox_fingerprint(k)));
+    assert_true(outbox_fingerprint(k) != old);
+    char *shell = k->shell;
+    k->shell = (char *)"echo y";
+    assert_false(outbox_is_for(k, old));             /* an old row: the command too */
+    k->shell = shell;
 }
 
 /* The daemon's stop: a running hook is not killed but finishes (and its
@@ -462,6 +502,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_flood_of_output_is_capped_in_the_log, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_keys_are_not_in_the_hook_environment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_missing_command_is_a_failed_attempt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rows_queued_by_name_and_command_find_their_hook,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_queued_notifications_follow_their_hook_across_a_reload,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_drain_lets_a_running_hook_finish, setup, teardown),

@@ -108,6 +108,25 @@ static double mean_days(const struct acc *a, int ndays, double (*f)(const struct
 
 static double cost_of(const struct tally *t) { return t->cost; }
 
+/* The baseline spend: the mean of the baseline days' money (money()),
+ * over the days whose money is known. A day whose usage was all unpriced
+ * is unknown, not $0: counted as $0 it made a tenant that moved from an
+ * unpriced model to a priced one "up from a baseline of $0" and paged.
+ * NAN when no day is known. */
+static double baseline_money(const struct acc *a, int ndays)
+{
+    double s = 0;
+    int known = 0;
+    for (int d = 0; d < ndays; d++) {
+        double m = money(a, I_B1 + d);
+        if (!isnan(m)) {
+            s += m;
+            known++;
+        }
+    }
+    return known ? s / known : NAN;
+}
+
 static double div_or_nan(double num, double den)
 {
     return den > 0 && isfinite(num) ? num / den : NAN;
@@ -836,7 +855,7 @@ static void stage_spend(struct view *v, const struct acc *total, const struct vi
 {
     struct view_spend *s = &v->spend;
     s->window_usd = money(total, I_WIN);
-    s->baseline_usd = mean_days(total, ndays, cost_of);
+    s->baseline_usd = baseline_money(total, ndays);
     s->ratio = div_or_nan(s->window_usd, s->baseline_usd);
     s->today_usd = money(total, I_TODAY);
     s->last_24h_usd = money(total, I_24H);
@@ -891,7 +910,7 @@ static bool tenant_row(struct view_tenant *vt, const char *name, const struct ac
     if (acc_is_empty(a) && isnan(vt->budget_usd))
         return false;
     vt->window_usd = money(a, I_WIN);
-    vt->baseline_usd = mean_days(a, ndays, cost_of);
+    vt->baseline_usd = baseline_money(a, ndays);
     vt->ratio = div_or_nan(vt->window_usd, vt->baseline_usd);
     vt->today_usd = money(a, I_TODAY);
     vt->burn_usd_per_hour = money(a, I_BURN);
@@ -945,7 +964,7 @@ static void model_row(struct view_model *vm, const struct groups *models, size_t
     vm->requests = a->p[I_WIN].requests + a->u[I_WIN].requests;
     vm->requests_unknown = a->p[I_WIN].requests_unknown + a->u[I_WIN].requests_unknown;
     vm->window_usd = priced ? money(a, I_WIN) : NAN;
-    vm->baseline_usd = priced ? mean_days(a, ndays, cost_of) : NAN;
+    vm->baseline_usd = priced ? baseline_money(a, ndays) : NAN;
     vm->share = priced ? div_or_nan(vm->window_usd, total_win) : NAN;
     vm->baseline_share = priced ? div_or_nan(vm->baseline_usd, total_base) : NAN;
     vm->baseline_requests = base_requests(a, ndays);
@@ -1169,7 +1188,7 @@ static void stage_sparklines(const struct sparks *sp, const struct intervals *iv
 static void fill_scope(struct view_scope *sc, const struct acc *a, int ndays)
 {
     sc->window_usd = money(a, I_WIN);
-    sc->baseline_usd = mean_days(a, ndays, cost_of);
+    sc->baseline_usd = baseline_money(a, ndays);
     sc->requests = a->p[I_WIN].requests + a->u[I_WIN].requests;
     sc->baseline_requests = base_requests(a, ndays);
     rate(a, ndays, true, &sc->hit_rate, &sc->baseline_hit_rate);

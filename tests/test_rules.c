@@ -229,6 +229,36 @@ static void test_reasoning_jump_threshold_known_and_floor(void **state)
     assert_int_equal(HITS(f, "reasoning_jump", "tenant:initech"), 0);
 }
 
+/* A baseline whose usage was all unpriced has unknown spend, not $0: a
+ * tenant moving from an unpriced house model to a priced one is not "up
+ * from $0" (it paged). Days known are averaged alone: one unpriced-only
+ * day among priced ones does not count as a $0 day. */
+static void test_an_unpriced_baseline_is_unknown_not_zero(void **state)
+{
+    struct fx *f = *state;
+    int house = series(f, "openai", "house-llm-7", "acme");
+    store_series_set_price(f->st, house, PRICE_NONE);
+    int mini = series(f, "openai", "gpt-4o-mini", "acme");
+    week(f, house, (struct tally){.requests = 1, .input = 10000000, .input_ck = 10000000});
+    now_(f, mini, (struct tally){.requests = 1, .input = 1000, .cost = 2.1});
+    struct view_params p = {.now = NOW, .window = HOUR, .day_start = clock_day_start(NOW),
+                            .day_end = clock_day_end(NOW), .scopes = true};
+    struct view v;
+    view_compute(f->st, &p, &v);
+    assert_true(isnan(v.spend.baseline_usd));
+    assert_true(isnan(v.spend.ratio));
+    assert_int_equal(v.ntenants, 1);
+    assert_true(isnan(v.tenants[0].baseline_usd));
+    view_free(&v);
+    assert_int_equal(HITS(f, "spend_anomaly", "total"), 0);
+    assert_int_equal(HITS(f, "spend_anomaly", "tenant:acme"), 0);
+    /* a priced day besides: the baseline is the known days' mean */
+    store_add(f->st, mini, NOW - 2 * DAY - 30 * 60, &(struct tally){.requests = 1, .cost = 3});
+    view_compute(f->st, &p, &v);
+    assert_true(v.spend.baseline_usd == 3);
+    view_free(&v);
+}
+
 static void test_source_stale_after(void **state)
 {
     struct fx *f = *state;
@@ -363,6 +393,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_model_mix_spend_floor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_drop_threshold_and_floor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reasoning_jump_threshold_known_and_floor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_an_unpriced_baseline_is_unknown_not_zero, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_stale_after, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_stale_summary_says_how_long, setup, teardown),
         cmocka_unit_test_setup_teardown(test_summary_is_one_clean_line, setup, teardown),

@@ -309,7 +309,7 @@ int main(int argc, char **argv)
     guard_std_fds();
     log_set_ident("spendtop");
     if (argc > 1 && strcmp(argv[1], "prices") == 0)
-        return prices_main(argc - 1, argv + 1);
+        return output_done(prices_main(argc - 1, argv + 1));
     struct app_options o = {0};
     enum mode mode = MODE_TUI;
     bool json = false, no_color = false, ascii = false;

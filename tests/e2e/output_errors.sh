@@ -31,4 +31,12 @@ rc=0; "$SPENDTOP" --check-config -c "$dir/config.toml" > /dev/full 2>"$dir/err.t
 expect_1 "--check-config > /dev/full"
 rc=0; "$SPENDTOP" --version > /dev/full 2>"$dir/err.txt" || rc=$?
 expect_1 "--version > /dev/full"
+# spendtop prices: the table into /dev/full, a closed stdout, and a pipe
+# closed by its reader (EPIPE: SIGPIPE is ignored) are errors too
+rc=0; "$SPENDTOP" prices -c "$dir/config.toml" gpt-4o > /dev/full 2>"$dir/err.txt" || rc=$?
+expect_1 "prices gpt-4o > /dev/full"
+rc=0; "$SPENDTOP" prices -c "$dir/config.toml" gpt-4o >&- 2>"$dir/err.txt" || rc=$?
+expect_1 "prices gpt-4o with stdout closed"
+rc=0; "$SPENDTOP" prices -c "$dir/config.toml" gpt-4o > "$dir/prices.txt" 2>"$dir/err.txt" || rc=$?
+[ "$rc" = 0 ] && grep -q gpt-4o "$dir/prices.txt" || fail "prices into a file: exit $rc"
 echo "output_errors: ok"

@@ -283,6 +283,14 @@ enum app_open_result app_open(struct app *a, const struct app_options *o, struct
     }
     a->window = o->window ? o->window : a->cfg->window;
     a->db_file = xstrdup(db_path);
+    if (!o->once && !o->daemon) {
+        /* the dashboard: what opening logs (the prices, what was read) goes
+         * to the log it will write, not to the terminal above its first
+         * frame (failures still come back in errs); the TUI opens the log
+         * again and says so if it cannot */
+        if (log_open(a->cfg->log_path, err, sizeof err) == 0)
+            log_set_quiet(true);
+    }
     a->pricing = prices_load(a->cfg, db_path, &a->prices, err, sizeof err);
     if (!a->pricing) {
         strbuf_printf(errs, "%s\n", err);

@@ -128,6 +128,8 @@ step quit
 $T send-keys -t s q
 wait_for "^EXIT=0"
 [ "$($T display -p -t s '#{alternate_on}')" = 0 ] || fail "alternate screen still on"
+# and nothing was logged on it before the first frame (the log has it)
+! screen | grep -q "^spendtop: " || fail "the dashboard logged to the terminal: $(screen)"
 $T kill-session -t s
 
 # ---- SIGTERM also restores the terminal --------------------------------------

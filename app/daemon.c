@@ -8,6 +8,7 @@
 
 #include "alerts/outbox.h"
 #include "app/reload.h"
+#include "core/view.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/sdnotify.h"
@@ -78,9 +79,17 @@ static void reload(struct daemon *d)
     notify("READY=1");
 }
 
-static const char *state_name(enum source_state s)
+/* As the dashboard's header and the snapshot say it (view.c), so that the
+ * status an operator asks for agrees with the source_stale alert. */
+static const char *state_name(const struct source_status *s, int64_t now, int64_t stale_after)
 {
-    return s == SOURCE_OK ? "ok" : s == SOURCE_ERROR ? "error" : "starting";
+    struct view_source v = {.last_success = s->last_success, .last_data = s->last_data,
+                            .started = s->started};
+    if (s->state == SOURCE_ERROR)
+        return "error";
+    if (view_source_stale(&v, now, stale_after))
+        return "stale";
+    return s->state == SOURCE_OK ? "ok" : "starting";
 }
 
 /* SIGUSR1: what an operator asks a running daemon first. */
@@ -93,6 +102,7 @@ static void log_status(const struct app *a)
             a->ncollectors, (long long)st->counted, (long long)st->duplicates,
             alerts_firing(a->alerts), queued, a->no_hooks ? " (--no-hooks)" : "");
     int64_t now = clock_now();
+    int64_t stale_after = (int64_t)alert_settings_get(&a->cfg->alerts, "stale_after");
     for (size_t i = 0; i < a->ncollectors; i++) {
         const struct source_status *s = &a->collectors[i]->status;
         char ago[32] = "never";
@@ -100,7 +110,7 @@ static void log_status(const struct app *a)
             snprintf(ago, sizeof ago, "%llds ago", (long long)(now - s->last_success));
         log_msg(LOG_INFO, "status: source %s (%s): %s, %lld records, %lld rejected, "
                 "last success %s%s%s", a->collectors[i]->cfg->name,
-                a->collectors[i]->cfg->type->name, state_name(s->state),
+                a->collectors[i]->cfg->type->name, state_name(s, now, stale_after),
                 (long long)s->records, (long long)s->rejected, ago,
                 s->state == SOURCE_ERROR ? ", last error: " : "",
                 s->state == SOURCE_ERROR ? s->last_error : "");

@@ -701,6 +701,11 @@ static void stop_curses(struct tui *t, SCREEN *screen)
         delwin(t->footer);
     if (t->help_win)
         delwin(t->help_win);
+    /* a blank screen to leave: a terminal that restores the one we came
+     * from only in part (tmux, when the pane grew while we ran) shows
+     * blank lines there, not the last frame */
+    clear();
+    refresh();
     restore_terminal();
     delscreen(screen);
 }

@@ -132,6 +132,17 @@ wait_for "^EXIT=0"
 ! screen | grep -q "^spendtop: " || fail "the dashboard logged to the terminal: $(screen)"
 $T kill-session -t s
 
+# ---- started too small, then grown: what it leaves is the shell's screen ---
+step small_start
+$T new-session -d -s s -x 40 -y 10 "echo BEFORE; $SPENDTOP --demo; echo EXIT=\$?; exec cat"
+wait_for "^terminal too small"
+$T resize-window -t s -x 100 -y 30
+wait_for "─ Alerts"
+$T send-keys -t s q
+wait_for "^EXIT=0"
+! screen | grep -q "│" || fail "the last frame is left on the screen: $(screen)"
+$T kill-session -t s
+
 # ---- SIGTERM also restores the terminal --------------------------------------
 step sigterm
 start "$SPENDTOP --demo"

@@ -63,6 +63,7 @@ static void test_calloc_huge_is_zeroed(void **state)
     }
 }
 
+#ifndef XALLOC_PLAIN
 /* Whether the mapping holding p was advised to take huge pages (its
  * VmFlags in /proc/self/smaps say "hg"). */
 static bool advised_huge(const void *p)
@@ -81,6 +82,7 @@ static bool advised_huge(const void *p)
     fclose(f);
     return hg;
 }
+#endif
 
 /* The small buffers allocated after xalloc_heap_reserve (a load's series
  * streams) lie in heap advised to take huge pages; those allocated

@@ -138,7 +138,10 @@ static bool has_nul(const char *json, size_t len)
  * long as the tree); NULL if out of memory. */
 static char *nul_free_copy(const char *json, size_t len, size_t *outlen)
 {
-    char *out = arena_alloc(len * UTF8_REPLACEMENT_LEN + 1);
+    size_t raw = 0;
+    for (const char *p = json; (p = memchr(p, '\0', len - (size_t)(p - json))) != NULL; p++)
+        raw++;
+    char *out = arena_alloc(len + raw * (UTF8_REPLACEMENT_LEN - 1) + 1);
     if (!out)
         return NULL;
     size_t n = 0;

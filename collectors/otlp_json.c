@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/utf8.h"
+
 /* ---- a per-document arena for the cJSON tree ------------------------------
  *
  * A 100-span export line is thousands of cJSON nodes and strings; freeing
@@ -100,6 +102,85 @@ static cJSON *parse_in_arena(const char *json, size_t len, const char **trailing
         }
     }
     return root;
+}
+
+/* ---- NULs ---------------------------------------------------------------------
+ *
+ * cJSON decodes the escape \u0000 (and copies a raw NUL byte, which JSON
+ * forbids but cJSON lets through) into a NUL inside its C string, where
+ * every reader stops: "acme\u0000-evil" would be the tenant "acme". A
+ * document that may hold one is parsed from a copy in which each becomes
+ * U+FFFD, as the protobuf decoder does with a NUL byte in a string
+ * (utf8.h: UTF8_REPLACEMENT), so that no name is cut short into another.
+ * Outside strings neither is valid JSON, and stays invalid. */
+
+/* Whether json may hold a NUL: a raw NUL byte, or \u0000 as an escape
+ * (not "\\u0000", an escaped backslash and the text u0000). Two memchr
+ * passes, next to nothing beside the parse; most documents have no
+ * backslash at all. */
+static bool has_nul(const char *json, size_t len)
+{
+    if (memchr(json, '\0', len))
+        return true;
+    const char *p = json, *end = json + len;
+    while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+        if (end - p >= 6 && p[1] == 'u' && memcmp(p + 2, "0000", 4) == 0)
+            return true;
+        if (end - p <= 2)
+            break;
+        p += 2; /* past the escaped character, a backslash included */
+    }
+    return false;
+}
+
+/* json with every NUL made U+FFFD: \u0000 becomes \ufffd (the same
+ * length), a raw NUL byte U+FFFD's three bytes. In the arena (it lives as
+ * long as the tree); NULL if out of memory. */
+static char *nul_free_copy(const char *json, size_t len, size_t *outlen)
+{
+    size_t raw = 0;
+    for (const char *p = json; (p = memchr(p, '\0', len - (size_t)(p - json))) != NULL; p++)
+        raw++;
+    char *out = arena_alloc(len + raw * (UTF8_REPLACEMENT_LEN - 1) + 1);
+    if (!out)
+        return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < len;) {
+        char c = json[i];
+        if (c == '\0') {
+            memcpy(out + n, UTF8_REPLACEMENT, UTF8_REPLACEMENT_LEN);
+            n += UTF8_REPLACEMENT_LEN;
+            i++;
+        } else if (c == '\\' && len - i >= 6 && json[i + 1] == 'u' &&
+                   memcmp(json + i + 2, "0000", 4) == 0) {
+            memcpy(out + n, "\\ufffd", 6);
+            n += 6;
+            i += 6;
+        } else if (c == '\\' && len - i >= 2) {
+            out[n++] = c;
+            out[n++] = json[i + 1];
+            i += 2;
+        } else {
+            out[n++] = c;
+            i++;
+        }
+    }
+    out[n] = '\0';
+    *outlen = n;
+    return out;
+}
+
+/* The offset in json of offset at in its copy (raw NULs grew by two). */
+static long json_offset(const char *json, size_t len, size_t at)
+{
+    size_t i = 0, c = 0;
+    for (; i < len; i++) {
+        size_t w = json[i] == '\0' ? UTF8_REPLACEMENT_LEN : 1;
+        if (c + w > at)
+            break;
+        c += w;
+    }
+    return (long)i;
 }
 
 /* ---- scalars ------------------------------------------------------------------ */
@@ -632,13 +713,29 @@ static int find_signals(const cJSON *root, const cJSON *tops[3], char *err, size
     return 0;
 }
 
-static int visit_tree(const cJSON *root, const char *json, size_t len,
+/* What was parsed: the document, or its copy without NULs (copy set). */
+struct parsed {
+    const char *json, *copy;
+    size_t len, copy_len;
+};
+
+/* The offset in the document of at, a pointer into what was parsed. */
+static long doc_offset(const struct parsed *d, const char *at)
+{
+    if (!d->copy)
+        return (long)(at - d->json);
+    return json_offset(d->json, d->len, (size_t)(at - d->copy));
+}
+
+static int visit_tree(const cJSON *root, const struct parsed *d,
                       const struct otlp_visitor *v, char *err, size_t errlen)
 {
     if (!root) {
         const char *at = cJSON_GetErrorPtr();
-        if (at && at >= json && at <= json + len)
-            snprintf(err, errlen, "invalid JSON at byte %ld", (long)(at - json));
+        const char *base = d->copy ? d->copy : d->json;
+        size_t len = d->copy ? d->copy_len : d->len;
+        if (at && at >= base && at <= base + len)
+            snprintf(err, errlen, "invalid JSON at byte %ld", doc_offset(d, at));
         else
             snprintf(err, errlen, "invalid JSON");
         return -1;
@@ -661,15 +758,26 @@ int otlp_json_visit(const char *json, size_t len, const struct otlp_visitor *v,
 {
     if (errlen)
         err[0] = '\0';
+    struct parsed d = {json, NULL, len, 0};
+    if (has_nul(json, len)) {
+        char *copy = nul_free_copy(json, len, &d.copy_len);
+        if (!copy) {
+            snprintf(err, errlen, "out of memory");
+            arena_reset();
+            return -1;
+        }
+        d.copy = copy;
+    }
     const char *trailing;
-    cJSON *root = parse_in_arena(json, len, &trailing);
+    cJSON *root = d.copy ? parse_in_arena(d.copy, d.copy_len, &trailing)
+                         : parse_in_arena(json, len, &trailing);
     int rc;
     if (trailing) {
         snprintf(err, errlen, "invalid JSON at byte %ld: data after the document",
-                 (long)(trailing - json));
+                 doc_offset(&d, trailing));
         rc = -1;
     } else {
-        rc = visit_tree(root, json, len, v, err, errlen);
+        rc = visit_tree(root, &d, v, err, errlen);
     }
     arena_reset(); /* the whole tree, in one go */
     return rc;

@@ -12,9 +12,12 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/pb.h"
+#include "lib/utf8.h"
+#include "lib/xalloc.h"
 
 struct dec {
     bool validate;                  /* the first pass: check lists deeply */
@@ -100,9 +103,58 @@ static int list_add(struct dec *d, struct pb_reader *r, const struct pb_field *f
 
 /* ---- the hot messages, by hand: KeyValue and AnyValue --------------------------- */
 
-static struct otlp_str str_of(const struct pb_field *f)
+/* Strings that held a NUL byte, copied with each NUL as U+FFFD: names
+ * are C strings, and "acme\0-evil" kept would be read as the tenant
+ * "acme" (the JSON decoder does the same with \u0000). They live until the
+ * export has been visited. */
+static char **fixed;
+static size_t nfixed, fixed_cap;
+
+static void fixed_free(void)
 {
-    return (struct otlp_str){(const char *)f->view.p, f->view.n};
+    for (size_t i = 0; i < nfixed; i++)
+        free(fixed[i]);
+    nfixed = 0;
+    free(fixed);
+    fixed = NULL;
+    fixed_cap = 0;
+}
+
+static struct otlp_str without_nul(const char *p, size_t n)
+{
+    if (nfixed == fixed_cap)
+        xgrow((void **)&fixed, &fixed_cap, nfixed + 1, sizeof *fixed);
+    char *out = xmalloc(n * UTF8_REPLACEMENT_LEN + 1);
+    fixed[nfixed++] = out;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\0') {
+            memcpy(out + k, UTF8_REPLACEMENT, UTF8_REPLACEMENT_LEN);
+            k += UTF8_REPLACEMENT_LEN;
+        } else {
+            out[k++] = p[i];
+        }
+    }
+    out[k] = '\0';
+    return (struct otlp_str){out, k};
+}
+
+/* Whether the first pass met a string with a NUL byte: the second pass,
+ * which may read a list's strings several times, looks only then. */
+static bool nul_in_export;
+
+/* A string field; one with a NUL byte (a protobuf string is bytes and a
+ * length, and may hold one) as a copy without it, when visiting. */
+static inline struct otlp_str str_of(const struct dec *d, const struct pb_field *f)
+{
+    struct otlp_str s = {(const char *)f->view.p, f->view.n};
+    if (d->validate) {
+        if (!nul_in_export && memchr(s.p, '\0', s.n))
+            nul_in_export = true;
+    } else if (nul_in_export && memchr(s.p, '\0', s.n)) {
+        return without_nul(s.p, s.n);
+    }
+    return s;
 }
 
 static int keyvalue(struct dec *d, struct pb_reader *r, struct otlp_kv *kv)
@@ -115,7 +167,7 @@ static int keyvalue(struct dec *d, struct pb_reader *r, struct otlp_kv *kv)
         if (f.num == 1) {
             if (!pb_expect(r, &f, PB_LEN))
                 return bad(d, "KeyValue");
-            kv->key = str_of(&f);
+            kv->key = str_of(d, &f);
         } else if (f.num == 2) {
             struct pb_reader sub;
             if (!pb_sub(r, &f, &sub) || anyvalue(d, &sub, &kv->value) != 0)
@@ -158,7 +210,7 @@ static int anyvalue(struct dec *d, struct pb_reader *r, struct otlp_value *v)
         if (!pb_expect(r, &f, wires[f.num]))
             return bad(d, "AnyValue");
         switch (f.num) {
-        case 1: v->type = OTLP_STRING; v->u.s = str_of(&f); break;
+        case 1: v->type = OTLP_STRING; v->u.s = str_of(d, &f); break;
         case 2: v->type = OTLP_BOOL; v->u.b = f.u != 0; break;
         case 3: v->type = OTLP_INT; v->u.i = pb_int64(f.u); break;
         case 4: v->type = OTLP_DOUBLE; v->u.d = pb_double(f.u); break;
@@ -252,7 +304,7 @@ static int apply(struct dec *d, struct pb_reader *r, const struct pb_field *f,
     switch ((enum kind)ru->kind) {
     case K_NONE:
     case K_SKIP: return 0;
-    case K_STR: *(struct otlp_str *)p = str_of(f); return 0;
+    case K_STR: *(struct otlp_str *)p = str_of(d, f); return 0;
     case K_BYTES:
         *(struct otlp_bytes *)p = (struct otlp_bytes){(const char *)f->view.p, f->view.n, OTLP_RAW};
         return 0;
@@ -682,6 +734,7 @@ int otlp_pb_visit(const void *buf, size_t len, enum otlp_signal sig,
         snprintf(err, errlen, "protobuf: no such signal");
         return -1;
     }
+    nul_in_export = false;
     if (request(&d, buf, len, sig, &pe) != 0) {
         char why[128];
         pb_format_error(&pe, why, sizeof why);
@@ -689,5 +742,7 @@ int otlp_pb_visit(const void *buf, size_t len, enum otlp_signal sig,
         return -1;
     }
     d = (struct dec){false, v, NULL};
-    return request(&d, buf, len, sig, &pe);
+    int rc = request(&d, buf, len, sig, &pe);
+    fixed_free();
+    return rc;
 }

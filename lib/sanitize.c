@@ -28,11 +28,15 @@ int sanitize_text_ex(const char *in, char *out, size_t outlen, int max_cols,
         int pcols;
         uint32_t cp;
         int used = utf8_decode(p, left, &cp);
-        if (used < 0 || utf8_is_control(cp) || (ascii && cp >= 0x80)) {
-            /* a stray byte or an ASCII control: \xNN; else \uNNNN */
+        if (used < 0 || utf8_is_control(cp) || utf8_is_invisible(cp) ||
+            (ascii && cp >= 0x80)) {
+            /* a stray byte or an ASCII control: \xNN; else \uNNNN, or
+             * \UNNNNNNNN past U+FFFF (\ue0001 would read as U+E000 "1") */
             if (used <= 1) {
                 used = 1;
                 plen = (size_t)snprintf(piece, sizeof piece, "\\x%02x", *p);
+            } else if (cp > 0xffff) {
+                plen = (size_t)snprintf(piece, sizeof piece, "\\U%08x", (unsigned)cp);
             } else {
                 plen = (size_t)snprintf(piece, sizeof piece, "\\u%04x", (unsigned)cp);
             }

@@ -3,9 +3,11 @@
  * Tenant and model names come from span attributes: anyone who can send a
  * span can put escape sequences in them. Before such text reaches a
  * terminal (the TUI, --once tables, the log) control characters (C0, C1,
- * bidirectional controls: utf8_is_control) and invalid UTF-8 become
- * visible escapes ("\x1b", "\u202e"), and long names are cut to a column
- * budget with an ellipsis.
+ * bidirectional controls: utf8_is_control), invisible ones (zero-width
+ * and format characters: utf8_is_invisible) and invalid UTF-8 become
+ * visible escapes ("\x1b", "\u202e", "\u200b", "\U000e0001"), each as
+ * many columns as its text, and long names are cut to a column budget
+ * with an ellipsis.
  */
 #ifndef SPENDTOP_SANITIZE_H
 #define SPENDTOP_SANITIZE_H

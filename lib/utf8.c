@@ -68,3 +68,33 @@ bool utf8_is_control(uint32_t cp)
            (cp >= 0x2028 && cp <= 0x202e) ||             /* LS, PS, LRE..RLO */
            (cp >= 0x2066 && cp <= 0x2069);               /* LRI..PDI */
 }
+
+/* Unicode 15.1: general category Cf, and Default_Ignorable_Code_Point
+ * (DerivedCoreProperties.txt; unassigned ones included, as Unicode asks,
+ * so that a newer sender's character is not shown raw). Sorted. */
+static const uint32_t invisible[][2] = {
+    {0x00ad, 0x00ad},   {0x034f, 0x034f},   {0x0600, 0x0605},   {0x061c, 0x061c},
+    {0x06dd, 0x06dd},   {0x070f, 0x070f},   {0x0890, 0x0891},   {0x08e2, 0x08e2},
+    {0x115f, 0x1160},   {0x17b4, 0x17b5},   {0x180b, 0x180f},   {0x200b, 0x200f},
+    {0x202a, 0x202e},   {0x2060, 0x206f},   {0x3164, 0x3164},   {0xfe00, 0xfe0f},
+    {0xfeff, 0xfeff},   {0xffa0, 0xffa0},   {0xfff0, 0xfffb},   {0x110bd, 0x110bd},
+    {0x110cd, 0x110cd}, {0x13430, 0x1343f}, {0x1bca0, 0x1bca3}, {0x1d173, 0x1d17a},
+    {0xe0000, 0xe0fff},
+};
+
+bool utf8_is_invisible(uint32_t cp)
+{
+    if (cp < 0xad)
+        return false;
+    size_t lo = 0, hi = sizeof invisible / sizeof invisible[0];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cp < invisible[mid][0])
+            hi = mid;
+        else if (cp > invisible[mid][1])
+            lo = mid + 1;
+        else
+            return true;
+    }
+    return false;
+}

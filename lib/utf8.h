@@ -25,4 +25,21 @@ int utf8_encode(uint32_t cp, char *out);
  * Untrusted text shows these escaped, in JSON too. */
 bool utf8_is_control(uint32_t cp);
 
+/* A code point a terminal shows as nothing (or as something that looks
+ * like nothing) though it is there: the format characters (general
+ * category Cf: U+00AD SOFT HYPHEN, U+200B ZERO WIDTH SPACE, U+200D ZERO
+ * WIDTH JOINER, U+FEFF, the tag characters...) and the rest of Unicode's
+ * default-ignorable code points (variation selectors, Hangul fillers).
+ * "ac<U+200B>me" would be a second row that reads exactly like "acme", and
+ * a zero-width character makes a table's columns disagree with what the
+ * terminal draws: untrusted text on a screen shows these escaped. JSON
+ * output keeps them (the text as sent; a JSON reader sees them). */
+bool utf8_is_invisible(uint32_t cp);
+
+/* What a NUL in a name from the wire becomes (U+FFFD REPLACEMENT
+ * CHARACTER): names are C strings, and a NUL kept would cut "acme\0-evil"
+ * to "acme", another tenant's name. */
+#define UTF8_REPLACEMENT "\xef\xbf\xbd"
+#define UTF8_REPLACEMENT_LEN 3
+
 #endif

@@ -8,6 +8,7 @@
 #include "core/store.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
+#include "tests/pb_build.h"
 
 /* A sink that keeps copies of what it is given. */
 struct capture {
@@ -543,6 +544,117 @@ static void test_logs_and_metrics_are_mapped_and_bad_protobuf_puts_nothing(void 
     free(pb);
 }
 
+/* ---- a NUL in a name ---------------------------------------------------------- */
+
+#define FFFD "\xef\xbf\xbd"
+
+static int decode_len(const char *json, size_t len, struct capture *c, struct otlp_result *r)
+{
+    memset(c, 0, sizeof *c);
+    c->sink.put = capture_put;
+    return otlp_map_export(OTLP_JSON, 0, json, len, &opts, &c->sink, r);
+}
+
+/* A NUL in a JSON string (the escape \u0000, or a raw byte cJSON lets
+ * through) is U+FFFD: the name is never cut short into another name. */
+static void test_a_nul_in_a_json_name_is_u_fffd_not_the_end(void **state)
+{
+    (void)state;
+    struct capture c;
+    struct otlp_result r;
+    const char *base = S("gen_ai.operation.name", "chat") "," S("gen_ai.provider.name", "openai")
+                       "," I("gen_ai.usage.input_tokens", 1000) ",";
+    struct strbuf b = {0};
+    strbuf_printf(&b, "%s%s,%s", base, S("gen_ai.request.model", "gpt-4o-mini\\u0000-fake"),
+                  S("tenant.id", "acme\\u0000-evil"));
+    char *json = doc("", "", strbuf_str(&b));
+    assert_int_equal(decode(json, &c, &r), 0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.u[0].tenant, "acme" FFFD "-evil");
+    assert_string_equal(c.u[0].model, "gpt-4o-mini" FFFD "-fake");
+    free(json);
+    /* an escaped backslash and "u0000" is that text, not a NUL */
+    strbuf_reset(&b);
+    strbuf_printf(&b, "%s%s,%s", base, S("gen_ai.request.model", "gpt-4o-mini"),
+                  S("tenant.id", "acme\\\\u0000\\\\\\u0000"));
+    json = doc("", "", strbuf_str(&b));
+    assert_int_equal(decode(json, &c, &r), 0);
+    assert_string_equal(c.u[0].tenant, "acme\\u0000\\" FFFD);
+    assert_string_equal(c.u[0].model, "gpt-4o-mini");
+    free(json);
+    /* an attribute key with a NUL is not the tenant attribute */
+    strbuf_reset(&b);
+    strbuf_printf(&b, "%s%s,%s", base, S("gen_ai.request.model", "gpt-4o-mini"),
+                  S("tenant.id\\u0000x", "mallory"));
+    json = doc(S("tenant.id", "acme"), "", strbuf_str(&b));
+    assert_int_equal(decode(json, &c, &r), 0);
+    assert_string_equal(c.u[0].tenant, "acme");
+    free(json);
+    /* a raw NUL byte in a string: the same */
+    strbuf_reset(&b);
+    strbuf_printf(&b, "%s%s,%s", base, S("gen_ai.request.model", "gpt-4o-mini"),
+                  S("tenant.id", "acme@-evil"));
+    json = doc("", "", strbuf_str(&b));
+    size_t len = strlen(json);
+    *strchr(json, '@') = '\0';
+    assert_int_equal(decode_len(json, len, &c, &r), 0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.u[0].tenant, "acme" FFFD "-evil");
+    free(json);
+    strbuf_free(&b);
+    /* an error's byte offset is the document's, raw NULs before it or not */
+    static const char bad[] = "{\"resourceSpans\":[],\"x\":\"\0\0\"}xyz";
+    assert_int_equal(decode_len(bad, sizeof bad - 1, &c, &r), -1);
+    assert_string_equal(r.error, "invalid JSON at byte 29: data after the document");
+    static const char bad2[] = "{\"resourceSpans\":[],\"x\":\"\0\\u0000\",]";
+    assert_int_equal(decode_len(bad2, sizeof bad2 - 1, &c, &r), -1);
+    assert_string_equal(r.error, "invalid JSON at byte 34");
+    /* a NUL outside a string is still not JSON */
+    static const char bad3[] = "{\"resourceSpans\":[]\0}";
+    assert_int_equal(decode_len(bad3, sizeof bad3 - 1, &c, &r), -1);
+    assert_non_null(strstr(r.error, "invalid JSON at byte 19"));
+}
+
+/* A protobuf string may hold a NUL byte: U+FFFD too, the same records as
+ * from JSON's \u0000. */
+static void test_a_nul_in_a_protobuf_name_is_u_fffd_as_in_json(void **state)
+{
+    (void)state;
+    static const char tenant[] = "acme\0-evil", model[] = "gpt-4o-mini\0-fake",
+                      key[] = "tenant.id\0x";
+    struct { const char *k; size_t kn; const char *v; size_t vn; } attrs[] = {
+        {"gen_ai.operation.name", 21, "chat", 4},
+        {"gen_ai.provider.name", 20, "openai", 6},
+        {"gen_ai.request.model", 20, model, sizeof model - 1},
+        {"tenant.id", 9, tenant, sizeof tenant - 1},
+        {key, sizeof key - 1, "mallory", 7},
+    };
+    unsigned char trace[16] = {0x5b, 0x8e, [15] = 1}, span_id[8] = {0xee, [7] = 1};
+    struct strbuf span = {0}, out = {0};
+    pb_put_bytes(&span, 1, trace, sizeof trace);
+    pb_put_bytes(&span, 2, span_id, sizeof span_id);
+    pb_put_fixed64(&span, 7, 1767225600ull * PBB_NS);
+    for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++) {
+        struct strbuf any = {0}, kv = {0};
+        pb_put_bytes(&any, 1, attrs[i].v, attrs[i].vn);
+        pb_put_bytes(&kv, 1, attrs[i].k, attrs[i].kn);
+        pbb_put_msg(&kv, 2, &any);
+        pbb_put_msg(&span, 9, &kv);
+    }
+    pbb_kv_int(&span, 9, "gen_ai.usage.input_tokens", 1000);
+    pbb_request(&out, "svc", "t", &span, 1);
+    struct capture c;
+    struct otlp_result r;
+    memset(&c, 0, sizeof c);
+    c.sink.put = capture_put;
+    assert_int_equal(otlp_map_export(OTLP_PROTOBUF, OTLP_TRACES, out.s, out.len, &opts,
+                                     &c.sink, &r), 0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.u[0].tenant, "acme" FFFD "-evil");
+    assert_string_equal(c.u[0].model, "gpt-4o-mini" FFFD "-fake");
+    strbuf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -562,6 +674,8 @@ int main(void)
         cmocka_unit_test(test_the_same_spans_give_the_same_records_from_json_and_protobuf),
         cmocka_unit_test(test_a_span_in_both_encodings_counts_once),
         cmocka_unit_test(test_logs_and_metrics_are_mapped_and_bad_protobuf_puts_nothing),
+        cmocka_unit_test(test_a_nul_in_a_json_name_is_u_fffd_not_the_end),
+        cmocka_unit_test(test_a_nul_in_a_protobuf_name_is_u_fffd_as_in_json),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 
 #include "core/snapshot.h"
 #include "lib/sanitize.h"
+#include "lib/utf8.h"
 
 enum kind { NUM, INT, STR, NUM_OR_NULL, STR_OR_NULL, TIME_OR_NULL, OBJ, ARR, BOOL };
 
@@ -190,11 +191,79 @@ static void test_untrusted_names_are_valid_json_and_escaped_in_text(void **state
     assert_string_equal(shown, "a\\u202eb\\u009bc\\u2066d");
 }
 
+/* "a", the code point, "b": through the sanitizer, and what it shows. */
+static int shown_as(uint32_t cp, char *shown, size_t len, int max_cols)
+{
+    char in[8] = "a";
+    int n = utf8_encode(cp, in + 1);
+    assert_true(n > 0);
+    in[1 + n] = 'b';
+    in[2 + n] = '\0';
+    return sanitize_text(in, shown, len, max_cols);
+}
+
+/* Every invisible character (format characters, zero-width ones, the
+ * other default-ignorables) is shown as the escape U+202E gets, as many
+ * columns as the escape; its neighbours are shown as themselves. */
+static void test_invisible_characters_are_escaped(void **state)
+{
+    (void)state;
+    static const uint32_t ends[][2] = {
+        {0x00ad, 0x00ad},   {0x034f, 0x034f},   {0x0600, 0x0605},   {0x061c, 0x061c},
+        {0x06dd, 0x06dd},   {0x070f, 0x070f},   {0x0890, 0x0891},   {0x08e2, 0x08e2},
+        {0x115f, 0x1160},   {0x17b4, 0x17b5},   {0x180b, 0x180f},   {0x200b, 0x200f},
+        {0x202a, 0x202e},   {0x2060, 0x2064},   {0x2065, 0x2065},   {0x2066, 0x206f},
+        {0x3164, 0x3164},   {0xfe00, 0xfe0f},   {0xfeff, 0xfeff},   {0xffa0, 0xffa0},
+        {0xfff0, 0xfff8},   {0xfff9, 0xfffb},   {0x110bd, 0x110bd}, {0x110cd, 0x110cd},
+        {0x13430, 0x1343f}, {0x1bca0, 0x1bca3}, {0x1d173, 0x1d17a}, {0xe0000, 0xe007f},
+        {0xe0100, 0xe01ef}, {0xe0fff, 0xe0fff},
+    };
+    char shown[SANITIZE_MAX], want[32];
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+        for (int e = 0; e < 2; e++) {
+            uint32_t cp = ends[i][e];
+            int cols = shown_as(cp, shown, sizeof shown, 80);
+            if (cp > 0xffff)
+                snprintf(want, sizeof want, "a\\U%08xb", (unsigned)cp);
+            else
+                snprintf(want, sizeof want, "a\\u%04xb", (unsigned)cp);
+            if (strcmp(shown, want) != 0)
+                fail_msg("U+%04X shown as \"%s\", not \"%s\"", (unsigned)cp, shown, want);
+            assert_int_equal(cols, (int)strlen(want));
+        }
+    }
+    /* the characters just outside: shown as they are */
+    static const uint32_t visible[] = {0x00ac, 0x00ae, 0x034e, 0x0350, 0x05ff, 0x0606,
+                                       0x061b, 0x061d, 0x200a, 0x2010, 0x202f, 0x205f,
+                                       0x2070, 0xfdff, 0xfe10, 0xfefe, 0xfffc, 0x1d172,
+                                       0x1d17b};
+    for (size_t i = 0; i < sizeof visible / sizeof visible[0]; i++) {
+        char in[8] = "a";
+        int n = utf8_encode(visible[i], in + 1);
+        memcpy(in + 1 + n, "b", 2);
+        shown_as(visible[i], shown, sizeof shown, 80);
+        if (strcmp(shown, in) != 0)
+            fail_msg("U+%04X shown as \"%s\"", (unsigned)visible[i], shown);
+    }
+    /* "ac<U+200B>me" reads "ac\u200bme": ten columns; a budget of nine
+     * keeps the escape whole, one of seven cuts before it, not inside it */
+    assert_int_equal(sanitize_text("ac\xe2\x80\x8bme", shown, sizeof shown, 10), 10);
+    assert_string_equal(shown, "ac\\u200bme");
+    assert_int_equal(sanitize_text("ac\xe2\x80\x8bme", shown, sizeof shown, 9), 9);
+    assert_string_equal(shown, "ac\\u200b\xe2\x80\xa6");
+    assert_int_equal(sanitize_text("ac\xe2\x80\x8bme", shown, sizeof shown, 7), 3);
+    assert_string_equal(shown, "ac\xe2\x80\xa6");
+    /* a zero-width joiner between two names' letters, in ASCII mode too */
+    assert_int_equal(sanitize_text_ex("a\xe2\x80\x8d" "b", shown, sizeof shown, 80, true), 8);
+    assert_string_equal(shown, "a\\u200db");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_key_with_its_type),
         cmocka_unit_test(test_untrusted_names_are_valid_json_and_escaped_in_text),
+        cmocka_unit_test(test_invisible_characters_are_escaped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -194,8 +194,13 @@ span = {"traceId": "%032x" % 1, "spanId": "%016x" % 1,
             {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o-mini"}},
             {"key": "gen_ai.usage.input_tokens", "value": {"intValue": "1000"}},
             {"key": "tenant.id", "value": {"stringValue": "evil\x1b[31mRED\x1b]0;pwned\x07"}}]}
+# a name with a zero-width joiner: a row that reads "acme" and draws one
+# column short, unless escaped
+zwj = json.loads(json.dumps(span))
+zwj["spanId"] = "%016x" % 2
+zwj["attributes"][-1]["value"]["stringValue"] = "ac\u200dme"
 open(d + "/spans.json", "w").write(json.dumps(
-    {"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}) + "\n")
+    {"resourceSpans": [{"scopeSpans": [{"spans": [span, zwj]}]}]}) + "\n")
 open(d + "/config.toml", "w").write(
     '[[source]]\nname = "spans"\ntype = "otel_file"\npath = "%s/spans.json"\n' % d)
 # a budget of that tenant, nearly spent: its forecast alert names it, and
@@ -207,6 +212,15 @@ PY
 start "$SPENDTOP -c $dir/config.toml --db $dir/evil.db --now 2026-11-20T12:00:00Z"
 wait_for 'evil\\x1b\[31mRED'
 screen | grep -q 'pwned' && ! screen | grep -q 'x1b\]0;pwned\\x07' && fail "the title sequence was not escaped"
+wait_for '^│ac\\u200dme '
+# its row's pane borders where the header row has them
+screen | python3 -c '
+import sys
+rows = sys.stdin.read().split("\n")
+head = next(r for r in rows if "TENANT" in r)
+row = next(r for r in rows if r.startswith("\u2502ac\\u200dme"))
+cols = lambda r: [i for i, c in enumerate(r) if c == "\u2502"]
+sys.exit(0 if cols(row) == cols(head) else 1)' || fail "a zero-width joiner moved a pane border"
 [ "$($T display -p -t s '#{pane_title}')" != "pwned" ] || fail "the terminal title was set from a tenant name"
 $T send-keys -t s q
 wait_for "^EXIT=0"

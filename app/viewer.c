@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "alerts/alerts.h"
 #include "app/prices.h"
@@ -255,6 +256,63 @@ static void on_poll(uv_timer_t *t)
     poll_once(t->data);
 }
 
+/* How long a viewer starting waits for an owner that is starting too
+ * (and for a --once owner to finish), checking every START_STEP_MS. */
+#define START_WAIT_MS 10000
+#define START_STEP_MS 50
+
+/* Has the owner pid finished its start? Its row is written (publish.c
+ * writes it last), and - an owner in --once, whose row is written before
+ * it reads anything and is not written again - it has ended. */
+static bool owner_started(struct viewer *v, long pid, bool *once)
+{
+    struct owner_facts f;
+    int rc = owner_read(v->db, &f);
+    bool started = rc == 0 && f.pid == pid;
+    *once = started && strcmp(f.mode, "once") == 0;
+    if (rc >= 0)
+        owner_facts_free(&f);
+    return started && !*once;
+}
+
+/* A viewer starting at the moment its owner starts (two spendtops run at
+ * once on a new database: one owns it, the other views it) waits for the
+ * owner to finish its start: what it holds before then is an empty store
+ * and no sources, which would show as "$0.00, all quiet". Bounded: an
+ * owner that has not written its row in START_WAIT_MS is an error; a
+ * --once owner still reading then is shown as it is (its sources
+ * "starting", the figures not known yet). 0, or -1 with err. */
+static int await_owner(struct viewer *v, char *err, size_t errlen)
+{
+    bool once = false, said = false;
+    long last = 0;
+    for (int waited = 0;; waited += START_STEP_MS) {
+        long pid = lockfile_owner(v->path);
+        if (pid <= 0 && once)
+            log_msg(LOG_INFO, "the spendtop that owned %s (--once, pid %ld) has finished: "
+                    "showing what it stored", v->path, last);
+        if (pid <= 0 || owner_started(v, pid, &once))
+            return 0; /* no owner: what is stored is shown */
+        last = pid;
+        if (waited >= START_WAIT_MS && once) {
+            log_msg(LOG_WARN, "the spendtop that owns %s (--once, pid %ld) is still reading "
+                    "after %d s: showing what it has stored so far", v->path, pid,
+                    START_WAIT_MS / 1000);
+            return 0;
+        }
+        if (waited >= START_WAIT_MS) {
+            snprintf(err, errlen, "%s: its owner (pid %ld) has not finished starting in %d s: "
+                     "try again when it has", v->path, pid, START_WAIT_MS / 1000);
+            return -1;
+        }
+        if (!said)
+            log_msg(LOG_INFO, "waiting for the spendtop that owns %s (pid %ld) to finish %s",
+                    v->path, pid, once ? "its --once" : "starting");
+        said = true;
+        nanosleep(&(struct timespec){.tv_nsec = START_STEP_MS * 1000000L}, NULL);
+    }
+}
+
 /* ---- views ------------------------------------------------------------------------------ */
 
 void viewer_view(struct viewer *v, const struct host_scope *scope, bool sparklines,
@@ -421,7 +479,7 @@ struct viewer *viewer_open(const char *db_path, int64_t window, const char *log_
     prices_info_guess(db_path, &v->prices);
     alert_settings_init(&v->alert_cfg);
     v->db = db_open_viewer_ready(db_path, err, errlen);
-    if (!v->db) {
+    if (!v->db || await_owner(v, err, errlen) != 0) {
         viewer_free(v);
         return NULL;
     }

@@ -32,8 +32,12 @@
 struct viewer;
 
 /* View db_path, which another process owns. window: the one shown first
- * (0: the owner's). log_path: the dashboard's log. NULL with the reason in
- * err (the database cannot be read, or its schema is not this spendtop's). */
+ * (0: the owner's). log_path: the dashboard's log. An owner that has not
+ * finished its start (its schema, then its row: two spendtops started at
+ * once on a new database) is waited for, up to 10 s each, and so is an
+ * owner in --once, whose figures are whole when it ends. NULL with the
+ * reason in err (the database cannot be read, its schema is not this
+ * spendtop's, or its owner did not finish starting in time). */
 struct viewer *viewer_open(const char *db_path, int64_t window, const char *log_path,
                            char *err, size_t errlen);
 /* The view now for scope, as the owner would compute it; free it with

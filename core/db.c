@@ -12,6 +12,7 @@
 
 #include "core/lockfile.h"
 #include "core/schema.h"
+#include "lib/log.h"
 #include "lib/paths.h"
 #include "lib/strbuf.h"
 #include "lib/xalloc.h"
@@ -215,10 +216,13 @@ static void create_file(const char *path)
 
 struct db *db_open(const char *path, char *err, size_t errlen)
 {
-    paths_make_parents(path);
+    char why[400];
+    if (paths_make_dirs(path, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s: %s", path, why);
+        return NULL;
+    }
     create_file(path);
     struct db *db = xcalloc(1, sizeof *db);
-    char why[400];
     if (open_file(db, path, why, sizeof why) != 0) {
         snprintf(err, errlen, "%s: %s", path, why);
         db_close(db);
@@ -229,6 +233,7 @@ struct db *db_open(const char *path, char *err, size_t errlen)
         db_close(db);
         return NULL;
     }
+    lockfile_test_pause("created");
     return db;
 }
 
@@ -906,10 +911,13 @@ int db_cursor_each(struct db *db, const char *source,
 
 /* db_open_viewer; *not_yet: refused for what an owner starting now
  * mends in a moment (a schema it has not written or upgraded yet, or the
- * database busy with that). */
-static struct db *open_viewer(const char *path, char *err, size_t errlen, bool *not_yet)
+ * database busy with that); *version: the schema version found (-1: none
+ * read). */
+static struct db *open_viewer(const char *path, char *err, size_t errlen, bool *not_yet,
+                              int *version)
 {
     *not_yet = false;
+    *version = -1;
     struct db *db = xcalloc(1, sizeof *db);
     db->viewer = true;
     /* READWRITE without CREATE: a database that is not there is an error,
@@ -927,8 +935,8 @@ static struct db *open_viewer(const char *path, char *err, size_t errlen, bool *
     sqlite3_busy_timeout(db->h, 200);
     char why[300];
     int v = schema_check(db->h, why, sizeof why);
-    int code = sqlite3_errcode(db->h);
-    *not_yet = (v >= 0 && v < schema_latest()) || code == SQLITE_BUSY || code == SQLITE_LOCKED;
+    *version = v;
+    *not_yet = (v >= 0 && v < schema_latest()) || v == SCHEMA_BUSY;
     if (v >= 0 && v != schema_latest())
         snprintf(why, sizeof why, "schema version %d, this spendtop reads version %d: "
                  "run the same spendtop as its owner", v, schema_latest());
@@ -943,17 +951,33 @@ static struct db *open_viewer(const char *path, char *err, size_t errlen, bool *
 struct db *db_open_viewer(const char *path, char *err, size_t errlen)
 {
     bool not_yet;
-    return open_viewer(path, err, errlen, &not_yet);
+    int v;
+    return open_viewer(path, err, errlen, &not_yet, &v);
 }
 
 struct db *db_open_viewer_ready(const char *path, char *err, size_t errlen)
 {
     enum { STEP_MS = 50, WAIT_MS = 10000 };
     bool not_yet;
+    int v;
     for (int waited = 0;; waited += STEP_MS) {
-        struct db *db = open_viewer(path, err, errlen, &not_yet);
-        if (db || !not_yet || waited >= WAIT_MS || lockfile_owner(path) <= 0)
+        struct db *db = open_viewer(path, err, errlen, &not_yet, &v);
+        if (db || !not_yet)
             return db;
+        long owner = lockfile_owner(path);
+        if (owner <= 0 && v == 0) /* said plainly: no one is making it */
+            snprintf(err, errlen, "%s: schema version 0 (an empty database) and no "
+                     "spendtop making it: run spendtop on it to make it", path);
+        if (owner <= 0)
+            return NULL;
+        if (waited >= WAIT_MS) {
+            snprintf(err, errlen, "%s: its owner (pid %ld) has not made its tables in %d s: "
+                     "try again when it has started", path, owner, WAIT_MS / 1000);
+            return NULL;
+        }
+        if (waited == 0)
+            log_msg(LOG_INFO, "waiting for the spendtop that owns %s (pid %ld) to make "
+                    "its tables", path, owner);
         nanosleep(&(struct timespec){.tv_nsec = STEP_MS * 1000000L}, NULL);
     }
 }

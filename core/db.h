@@ -28,11 +28,14 @@
 struct db;
 
 /* Open (creating the file and its directory if needed) and bring the
- * schema to the newest version. Opening again changes nothing. Returns
- * NULL with a message in err that starts with the path: the file cannot
- * be opened, is not a database, was written by a newer spendtop (the file
- * is then left exactly as it was), or a migration failed (the database is
- * then as it was before it). */
+ * schema to the newest version. Opening again changes nothing; two
+ * opening a new database at once make its schema once (the steps run in
+ * one transaction that holds the write lock, and what was there is looked
+ * at again under it). Returns NULL with a message in err that starts with
+ * the path: a directory cannot be made, the file cannot be opened, is not
+ * a database, was written by a newer spendtop (the file is then left
+ * exactly as it was), or a migration failed (the database is then as it
+ * was before it). */
 struct db *db_open(const char *path, char *err, size_t errlen);
 void db_close(struct db *db);
 /* The last SQLite error message. */
@@ -113,8 +116,9 @@ int db_cursor_each(struct db *db, const char *source,
 struct db *db_open_viewer(const char *path, char *err, size_t errlen);
 /* db_open_viewer for a viewer starting: an owner that has just taken the
  * database writes (or upgrades) its schema first, and a viewer started
- * in that moment waits for it - while the owner lives, up to 10 s - rather
- * than refusing a database that is about to be right. */
+ * in that moment waits for it - while the owner lives, up to 10 s, then a
+ * message that says so - rather than refusing a database that is about to
+ * be right. An empty one that no owner is making is refused as such. */
 struct db *db_open_viewer_ready(const char *path, char *err, size_t errlen);
 bool db_writable(struct db *db);
 /* SQLite's PRAGMA data_version: it changes whenever another connection

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,57 +48,28 @@ static int busy(int fd, const char *db_path, char *err, size_t errlen)
     return LOCKFILE_BUSY;
 }
 
-static int lock_own_file(const char *db_path, char *err, size_t errlen);
-
-/* Take the flock on the database file itself (created empty if new:
- * SQLite takes an empty file for a new database). 0, LOCKFILE_BUSY or -1. */
-static int take_identity(const char *db_path, char *err, size_t errlen)
+/* The step a test stops this process at (lockfile.h), once. */
+void lockfile_test_pause(const char *step)
 {
-    paths_make_parents(db_path);
-    int fd = open(db_path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", db_path, strerror(errno));
-        return -1;
+    static bool paused;
+    const char *want = getenv("SPENDTOP_TEST_PAUSE");
+    if (!paused && want && strcmp(want, step) == 0) {
+        paused = true;
+        raise(SIGSTOP);
     }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        int e = errno;
-        close(fd);
-        if (e != EWOULDBLOCK) {
-            snprintf(err, errlen, "%s: %s", db_path, strerror(e));
-            return -1;
-        }
-        char path[PATH_MAX + 8];
-        lock_path(path, sizeof path, db_path);
-        int lfd = open(path, O_RDONLY | O_CLOEXEC);
-        if (lfd >= 0)
-            return busy(lfd, db_path, err, errlen);
-        snprintf(err, errlen, "%s is in use by another spendtop, which collects and alerts "
-                 "for it; use --db FILE to run one with a database of its own", db_path);
-        return LOCKFILE_BUSY;
-    }
-    identity_fd = fd;
-    return 0;
 }
 
-int lockfile_take(const char *db_path, char *err, size_t errlen)
-{
-    int rc = take_identity(db_path, err, errlen);
-    if (rc != 0)
-        return rc;
-    rc = lock_own_file(db_path, err, errlen);
-    if (rc < 0) {
-        close(identity_fd);
-        identity_fd = -1;
-    }
-    return rc;
-}
-
-/* DB.lock: the flock and the POSIX lock viewers query, and the pid. */
+/* DB.lock: the POSIX lock viewers query, then the flock, then the pid.
+ * The POSIX lock comes first: while any lock of ours is held, it is, so a
+ * process refused at any step finds the owner (lockfile_owner). (One
+ * refused between two steps used to find no owner of a database being
+ * made, and gave up on it.) */
 static int lock_own_file(const char *db_path, char *err, size_t errlen)
 {
     char path[PATH_MAX + 8];
     lock_path(path, sizeof path, db_path);
-    paths_make_parents(path);
+    if (paths_make_dirs(path, err, errlen) != 0)
+        return -1;
     /* CLOEXEC: a hook still running after we exit must not keep the lock.
      * 0644: viewers read the owner's pid and query the lock */
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -104,18 +77,19 @@ static int lock_own_file(const char *db_path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLK, &fl) != 0) {
         int e = errno;
-        if (e == EWOULDBLOCK)
+        if (e == EAGAIN || e == EACCES)
             return busy(fd, db_path, err, errlen);
         snprintf(err, errlen, "%s: %s", path, strerror(e));
         close(fd);
         return -1;
     }
-    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-    if (fcntl(fd, F_SETLK, &fl) != 0) {
+    lockfile_test_pause("locked");
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
-        if (e == EAGAIN || e == EACCES)
+        if (e == EWOULDBLOCK)
             return busy(fd, db_path, err, errlen);
         snprintf(err, errlen, "%s: %s", path, strerror(e));
         close(fd);
@@ -131,13 +105,60 @@ static int lock_own_file(const char *db_path, char *err, size_t errlen)
             /* only other accounts' viewers lose: the lock itself holds */
         }
     }
-    /* the owner's pid, for the message another process prints */
+    /* the owner's pid, for the message another process prints and for
+     * viewers: at once (until then the file may hold the last owner's) */
     char pid[32];
     int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
     if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
         /* only the message loses its pid: the lock itself holds */
     }
     return fd;
+}
+
+/* The flock on the database file itself, fd. 0, LOCKFILE_BUSY or -1. */
+static int take_identity(int fd, const char *db_path, char *err, size_t errlen)
+{
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+        return 0;
+    int e = errno;
+    if (e != EWOULDBLOCK) {
+        snprintf(err, errlen, "%s: %s", db_path, strerror(e));
+        return -1;
+    }
+    char path[PATH_MAX + 8];
+    lock_path(path, sizeof path, db_path);
+    int lfd = open(path, O_RDONLY | O_CLOEXEC);
+    if (lfd >= 0)
+        return busy(lfd, db_path, err, errlen);
+    snprintf(err, errlen, "%s is in use by another spendtop, which collects and alerts "
+             "for it; use --db FILE to run one with a database of its own", db_path);
+    return LOCKFILE_BUSY;
+}
+
+int lockfile_take(const char *db_path, char *err, size_t errlen)
+{
+    if (paths_make_dirs(db_path, err, errlen) != 0)
+        return -1;
+    /* the database file first (created empty if new: SQLite takes an
+     * empty file for a new database), so that a process refused below
+     * finds it there */
+    int fd = open(db_path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", db_path, strerror(errno));
+        return -1;
+    }
+    int lock = lock_own_file(db_path, err, errlen);
+    int rc = lock < 0 ? lock : take_identity(fd, db_path, err, errlen);
+    if (rc < 0) {
+        /* no lock of ours is on the database file (closing it drops
+         * none); closing DB.lock drops ours on it */
+        close(fd);
+        if (lock >= 0)
+            close(lock);
+        return rc;
+    }
+    identity_fd = fd;
+    return lock;
 }
 
 void lockfile_release(int fd)

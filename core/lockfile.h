@@ -18,7 +18,8 @@
  * process can query with F_GETLK without acquiring anything; the kernel
  * drops it with the owner too. DB.lock is readable by whoever can read the
  * state directory (its mode is 0644 less the umask) and holds the owner's
- * pid.
+ * pid. The owner takes that POSIX lock before the others, so a process
+ * refused by any of them finds the owner there.
  */
 #ifndef SPENDTOP_LOCKFILE_H
 #define SPENDTOP_LOCKFILE_H
@@ -38,5 +39,14 @@ void lockfile_release(int fd);
  * be read. Acquires nothing. Never call it in the owner itself: closing
  * any descriptor of DB.lock drops the process's own POSIX lock. */
 long lockfile_owner(const char *db_path);
+
+/* For tests only: when the environment's SPENDTOP_TEST_PAUSE is step, the
+ * process stops itself (SIGSTOP), the first time it gets there, so that
+ * a test runs another process at exactly that moment of this one's start
+ * and then continues it (SIGCONT). The steps: "locked" (lockfile_take
+ * holds its first lock, not yet the others), "created" (db_open has made
+ * the schema; the owner's row is not written yet), "published" (the
+ * owner's row is written). Unset, it does nothing. */
+void lockfile_test_pause(const char *step);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/lockfile.h"
 #include "lib/jsonw.h"
 #include "lib/xalloc.h"
 
@@ -141,7 +142,9 @@ int owner_publish(struct db *db, const struct owner_facts *f, const char *json)
     sqlite3_bind_text(s, 2, f->mode, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, f->started);
     sqlite3_bind_text(s, 4, json, -1, SQLITE_STATIC);
-    return finish(s);
+    int rc = finish(s);
+    lockfile_test_pause("published");
+    return rc;
 }
 
 /* ---- reading ---------------------------------------------------------------------- */

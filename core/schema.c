@@ -2,6 +2,7 @@
 #include "core/schema.h"
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -459,7 +460,8 @@ static int check_unmarked(sqlite3 *h, int v, char *err, size_t errlen)
     return 0;
 }
 
-int schema_check(sqlite3 *h, char *err, size_t errlen)
+/* schema_check within a read transaction. */
+static int check(sqlite3 *h, char *err, size_t errlen)
 {
     int v = 0, app = 0;
     if (read_pragma(h, "PRAGMA user_version", &v, err, errlen) != 0 ||
@@ -482,6 +484,28 @@ int schema_check(sqlite3 *h, char *err, size_t errlen)
     }
     if (app == 0 && check_unmarked(h, v, err, errlen) != 0)
         return -1;
+    return v;
+}
+
+int schema_check(sqlite3 *h, char *err, size_t errlen)
+{
+    /* One snapshot: read statement by statement, another process could
+     * commit its new schema between two reads, and what this saw - no
+     * version, no mark, then the tables that came with them - would be
+     * "not a spendtop database" about one a spendtop is making. */
+    bool own = sqlite3_get_autocommit(h) != 0;
+    if (own && sqlite3_exec(h, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(h));
+        return -1;
+    }
+    int v = check(h, err, errlen);
+    int code = sqlite3_errcode(h);
+    if (v < 0 && (code == SQLITE_BUSY || code == SQLITE_LOCKED))
+        v = SCHEMA_BUSY;
+    /* reads only: ending it cannot lose anything (and a failed read may
+     * have ended it already) */
+    if (own && !sqlite3_get_autocommit(h))
+        sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
     return v;
 }
 

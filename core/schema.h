@@ -29,13 +29,20 @@ struct sqlite3;
 /* The newest version this code knows (the number of steps). */
 int schema_latest(void);
 
+/* schema_check's answer when the database was busy (another connection
+ * held what the reads needed past the busy timeout): try again. */
+#define SCHEMA_BUSY (-2)
+
 /* Is this a database we may write? Reads only, so that a database this
- * code must refuse is left exactly as it was. Returns its version (0 for
- * a new file), or -1 with a message in err: not an SQLite database,
- * written by a newer spendtop (never downgraded), or another program's.
- * Ours is marked (PRAGMA application_id, from version 7 on); unmarked, a
- * file is ours only if it is empty (version 0, no tables) or of an older
- * release (version 1 to 6 with the store's tables). */
+ * code must refuse is left exactly as it was, and all in one read
+ * transaction (one snapshot: a schema another process commits meanwhile
+ * is seen whole or not at all) unless the caller has one open. Returns
+ * its version (0 for a new file), or -1 with a message in err: not an
+ * SQLite database, written by a newer spendtop (never downgraded), or
+ * another program's (SCHEMA_BUSY: busy). Ours is marked (PRAGMA
+ * application_id, from version 7 on); unmarked, a file is ours only if it
+ * is empty (version 0, no tables) or of an older release (version 1 to 6
+ * with the store's tables). */
 int schema_check(struct sqlite3 *h, char *err, size_t errlen);
 
 /* Run the steps from the database's version to schema_latest(), in one

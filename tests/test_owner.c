@@ -8,6 +8,8 @@
 #include "tests/helpers.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -33,9 +35,18 @@ static int setup(void **state)
     return 0;
 }
 
+/* a child a test stopped: killed however the test ends (a failed
+ * assertion must not leave it holding the test's output open) */
+static pid_t child_left;
+
 static int teardown(void **state)
 {
     (void)state;
+    if (child_left > 0) {
+        kill(child_left, SIGKILL);
+        waitpid(child_left, NULL, 0);
+        child_left = 0;
+    }
     rm_rf(dir);
     return 0;
 }
@@ -463,6 +474,143 @@ static void test_a_starting_viewer_waits_for_the_owners_schema(void **state)
     unlink(empty);
 }
 
+/* ---- two starting at once on a new database -------------------------------------- */
+
+/* The interleaving: the first connection made after arm() runs, at the
+ * start of its first statement that lists the tables (schema_check's
+ * last read), a whole db_open of the same file by another connection -
+ * another process making the schema at exactly that moment. */
+static bool armed, interleaved, made;
+
+static int at_table_list(unsigned type, void *ctx, void *stmt, void *sql)
+{
+    (void)type;
+    (void)ctx;
+    (void)stmt;
+    if (interleaved || !strstr(sql, "sqlite_master"))
+        return 0;
+    interleaved = true;
+    char err[512];
+    struct db *other = db_open(dbpath, err, sizeof err);
+    made = other != NULL;
+    db_close(other);
+    return 0;
+}
+
+static int hook_connection(sqlite3 *h, const char **msg, const void *api)
+{
+    (void)msg;
+    (void)api;
+    if (armed) {
+        armed = false; /* the next connection (db_open's, inside) is left alone */
+        sqlite3_trace_v2(h, SQLITE_TRACE_STMT, at_table_list, NULL);
+    }
+    return SQLITE_OK;
+}
+
+/* A new file as db_open leaves it just before its schema: empty, in WAL
+ * mode (which writes the header: a reader's snapshot then never blocks
+ * the writer), and the hook armed for the next connection. */
+static void new_wal_file_armed(void)
+{
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(dbpath, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "PRAGMA journal_mode=WAL", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    armed = true;
+    interleaved = made = false;
+    /* (the cast to void (*)(void) is what sqlite3_auto_extension takes) */
+    assert_int_equal(sqlite3_auto_extension((void (*)(void))hook_connection), SQLITE_OK);
+}
+
+/* A viewer checking the schema while the owner commits it: it sees the
+ * schema whole or not at all (one snapshot), never "tables, and no
+ * mark" - which was "not a spendtop database (it has tables, e.g.
+ * 'outbox', and no spendtop mark)" about the one its owner was making. */
+static void test_a_viewer_sees_a_schema_made_meanwhile_whole_or_not_at_all(void **state)
+{
+    (void)state;
+    char err[512];
+    new_wal_file_armed();
+    struct db *v = db_open_viewer(dbpath, err, sizeof err);
+    sqlite3_reset_auto_extension();
+    assert_true(interleaved);
+    assert_true(made);
+    assert_null(v); /* not yet: what it saw was the empty file */
+    if (!strstr(err, "schema version 0"))
+        fail_msg("%s", err);
+    v = db_open_viewer(dbpath, err, sizeof err); /* and now the whole schema */
+    assert_non_null(v);
+    db_close(v);
+}
+
+/* Two making the same new database: the second, which looked while the
+ * first committed, opens the whole schema the first made (its steps run
+ * once). */
+static void test_a_second_maker_opens_the_schema_the_first_made(void **state)
+{
+    (void)state;
+    char err[512];
+    new_wal_file_armed();
+    struct db *db = db_open(dbpath, err, sizeof err);
+    sqlite3_reset_auto_extension();
+    assert_true(interleaved);
+    assert_true(made);
+    if (!db)
+        fail_msg("%s", err);
+    /* the series table once, made by the first: the second wrote nothing */
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db_handle(db), "SELECT count(*) FROM sqlite_master "
+                                        "WHERE name = 'series'", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 1);
+    sqlite3_finalize(q);
+    db_close(db);
+}
+
+/* An owner between the steps of taking its database (stopped there, as
+ * lockfile_test_pause lets a test stop it): a process refused now finds
+ * it (lockfile_owner), so a viewer waits for its schema - it used to find
+ * no owner of an empty file and refuse it ("schema version 0 ... run the
+ * same spendtop as its owner"). One that never comes is said, in 10 s. */
+static void test_a_process_refused_while_the_owner_takes_the_database_finds_it(void **state)
+{
+    (void)state;
+    char err[512];
+    int up[2];
+    assert_int_equal(pipe(up), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        /* the owner: stops at "locked", then makes the schema and holds it */
+        close(up[0]);
+        setenv("SPENDTOP_TEST_PAUSE", "locked", 1);
+        int fd = lockfile_take(dbpath, err, sizeof err);
+        struct db *db = fd >= 0 ? db_open(dbpath, err, sizeof err) : NULL;
+        if (write(up[1], db ? "y" : "n", 1) != 1)
+            _exit(2);
+        for (;;)
+            pause();
+    }
+    close(up[1]);
+    child_left = child;
+    int status;
+    assert_int_equal(waitpid(child, &status, WUNTRACED), child);
+    assert_true(WIFSTOPPED(status));
+    assert_int_equal(lockfile_take(dbpath, err, sizeof err), LOCKFILE_BUSY);
+    assert_int_equal(lockfile_owner(dbpath), (long)child);
+    /* the owner never goes on: the wait ends, and says why */
+    assert_null(db_open_viewer_ready(dbpath, err, sizeof err));
+    assert_non_null(strstr(err, "has not made its tables in 10 s"));
+    kill(child, SIGCONT);
+    char c = 0;
+    assert_int_equal(read(up[0], &c, 1), 1);
+    assert_int_equal(c, 'y');
+    struct db *v = db_open_viewer_ready(dbpath, err, sizeof err);
+    assert_non_null(v);
+    db_close(v);
+    close(up[0]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -476,6 +624,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_requests_reach_the_owner_once_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_read_only_viewer_reads_and_cannot_ask, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_owner_is_seen_without_taking_a_lock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_viewer_sees_a_schema_made_meanwhile_whole_or_not_at_all, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_second_maker_opens_the_schema_the_first_made, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_process_refused_while_the_owner_takes_the_database_finds_it, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,216 @@
+#!/bin/sh
+# first_start.sh - spendtops started at the same moment on a new database
+# (one owns it, the others become its viewers) each print the figures the
+# data holds: never "$0.00, all quiet" from a viewer that came before its
+# owner had started, nor an error about the database a spendtop is making
+# ("schema version 0", "not a spendtop database").
+#  - an owner stopped at each step of its start (SPENDTOP_TEST_PAUSE, see
+#    core/lockfile.h: its first lock taken; its schema made; its row
+#    written) while a --once starts: the --once waits for it, then prints
+#    the owner's figures;
+#  - an owner that never finishes its start: the --once says so, in 10 s;
+#  - ROUNDS times three --once started at once on a new database, and
+#    DAEMON_ROUNDS times a daemon's first start with a --once: every
+#    snapshot has the figures;
+#  - a database directory that cannot be made is named, with the reason.
+#
+# Waiting is on conditions (a process stopped, a line said, a process
+# ended), polled every 0.05 s up to a deadline - never a sleep standing in
+# for "it is probably done".
+set -eu
+ROUNDS=10
+DAEMON_ROUNDS=3
+dir=$(mktemp -d)
+chmod 755 "$dir" # the unprivileged run below reads the config here
+pids=""
+trap 'for p in $pids; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $1"; exit 1; }
+export HOME="$dir/home" XDG_STATE_HOME="$dir/home/state"
+
+# 7 days of one call at 11:30, then today's incident: ten calls of one
+# tenant and one of an unpriced model - spend alerts fire
+NOW=2026-12-01T12:00:00Z
+python3 - "$dir/spans.json" <<'PY'
+import json, sys
+now = 1796126400  # 2026-12-01T12:00:00Z
+n = 0
+def span(t, tenant, model, inp, out):
+    global n
+    n += 1
+    a = [("gen_ai.operation.name", "chat"), ("gen_ai.provider.name", "openai"),
+         ("gen_ai.request.model", model), ("gen_ai.usage.input_tokens", inp),
+         ("gen_ai.usage.output_tokens", out), ("tenant.id", tenant)]
+    return {"traceId": "%032x" % n, "spanId": "%016x" % n, "startTimeUnixNano": str(t * 10**9),
+            "attributes": [{"key": k, "value": {"intValue": str(v)} if isinstance(v, int)
+                            else {"stringValue": v}} for k, v in a]}
+def line(spans):
+    return json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]})
+lines = [line([span(now - d * 86400 - 1800, "acme", "gpt-4o-mini", 10**7, 10**6)])
+         for d in range(7, 0, -1)]
+lines.append(line([span(now - 1800, "acme", "gpt-4o-mini", 10**7, 10**6)]))
+lines.append(line([span(now - 1500 + i, "evil", "gpt-4o-mini", 10**7, 10**6) for i in range(10)]))
+lines.append(line([span(now - 1200, "acme", "house-llm-7", 1000, 500)]))
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+PY
+cat > "$dir/config.toml" <<TOML
+[[source]]
+name = "spans"
+type = "otel_file"
+path = "$dir/spans.json"
+tenant_attribute = "tenant.id"
+TOML
+chmod 644 "$dir/config.toml" "$dir/spans.json"
+# --once --json at NOW: "$SPENDTOP" $ONCE --db DB (run as a command of its
+# own, not through a function: $! is then spendtop's pid, to stop and continue)
+ONCE="-c $dir/config.toml --now $NOW --once --json --no-hooks"
+# await CMD...: until CMD succeeds, at most 10 s
+await() {
+    _i=0
+    until "$@"; do
+        _i=$((_i + 1)); [ $_i -lt 200 ] || return 1; sleep 0.05
+    done
+}
+stopped() { [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = T ]; }
+# said_or_ended FILE PID: the viewer said it waits, or it has ended
+said_or_ended() { grep -q "waiting for the spendtop that owns" "$1" || ! kill -0 "$2" 2>/dev/null; }
+# same JSON...: each snapshot has the figures of the first (the truth)
+same() {
+    python3 - "$@" <<'PY'
+import json, math, sys
+def same(a, b, path):
+    if isinstance(a, float) or isinstance(b, float):
+        ok = a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+        assert ok, (path, a, b)
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), (path, a.keys(), b.keys())
+        for k in a:
+            same(a[k], b[k], path + "." + k)
+    elif isinstance(a, list):
+        assert len(a) == len(b), (path, len(a), len(b))
+        for i, (x, y) in enumerate(zip(a, b)):
+            same(x, y, "%s[%d]" % (path, i))
+    else:
+        assert a == b, (path, a, b)
+truth = json.load(open(sys.argv[1]))
+assert truth["spend"]["window_usd"] > 20 and len(truth["alerts"]) >= 4, truth["spend"]
+for f in sys.argv[2:]:
+    try:
+        s = json.load(open(f))
+        for k in ("generated_at", "window", "spend", "cache", "reasoning", "tenants", "models",
+                  "mix", "unpriced", "budgets", "prices"):
+            same(truth[k], s[k], k)
+        key = lambda a: (a["id"], a["kind"], a["state"], a["severity"], a["scope"],
+                         a["window"], a["started_at"])
+        assert [key(a) for a in s["alerts"]] == [key(a) for a in truth["alerts"]], "alerts"
+        # (a viewer of a --once shows its sources "starting": its owner
+        # writes its row before it reads, and not again)
+        assert [x["name"] for x in s["sources"]] == [x["name"] for x in truth["sources"]]
+    except Exception as e:
+        sys.exit("%s: %r" % (f, e))
+PY
+}
+
+"$SPENDTOP" $ONCE --db "$dir/truth.db" >"$dir/truth.json" 2>"$dir/truth.err" || fail "the truth: $(cat "$dir/truth.err")"
+
+echo "first_start: an owner stopped at each step of its start, a --once started then"
+for step in locked created published; do
+    db="$dir/$step.db" o="$dir/$step.owner" v="$dir/$step.viewer"
+    SPENDTOP_TEST_PAUSE=$step "$SPENDTOP" $ONCE --db "$db" >"$o.json" 2>"$o.err" &
+    owner=$!
+    pids="$pids $owner"
+    await stopped $owner || fail "$step: the owner did not stop there: $(cat "$o.err")"
+    "$SPENDTOP" $ONCE --db "$db" >"$v.json" 2>"$v.err" &
+    viewer=$!
+    pids="$pids $viewer"
+    await said_or_ended "$v.err" $viewer || fail "$step: the --once neither waited nor ended"
+    grep -q "waiting for the spendtop that owns" "$v.err" ||
+        fail "$step: the --once did not wait for the owner's start: $(cat "$v.err")"
+    kill -CONT $owner
+    rc=0; wait $viewer || rc=$?
+    [ $rc -eq 0 ] || fail "$step: the --once exited $rc: $(cat "$v.err")"
+    rc=0; wait $owner || rc=$?
+    [ $rc -eq 0 ] || fail "$step: the owner exited $rc: $(cat "$o.err")"
+    same "$dir/truth.json" "$o.json" "$v.json" || fail "$step: not the figures"
+done
+
+echo "first_start: an owner that never finishes its start is said, in 10 s"
+db="$dir/never.db"
+SPENDTOP_TEST_PAUSE=created "$SPENDTOP" $ONCE --db "$db" >/dev/null 2>"$dir/never.owner.err" &
+owner=$!
+pids="$pids $owner"
+await stopped $owner || fail "the owner did not stop: $(cat "$dir/never.owner.err")"
+rc=0
+"$SPENDTOP" $ONCE --db "$db" >"$dir/never.json" 2>"$dir/never.err" || rc=$?
+[ $rc -eq 1 ] || fail "a --once on an owner that never started exited $rc"
+grep -q "its owner (pid $owner) has not finished starting in 10 s" "$dir/never.err" ||
+    fail "no clear message: $(cat "$dir/never.err")"
+[ ! -s "$dir/never.json" ] || fail "a snapshot was printed: $(head -c 300 "$dir/never.json")"
+kill -9 $owner
+
+echo "first_start: $ROUNDS times three --once at once on a new database"
+r=0
+while [ $r -lt $ROUNDS ]; do
+    r=$((r + 1))
+    db="$dir/round$r.db"
+    p=""
+    for i in 1 2 3; do
+        "$SPENDTOP" $ONCE --db "$db" >"$dir/r$r.$i.json" 2>"$dir/r$r.$i.err" &
+        p="$p $!"
+    done
+    pids="$pids $p"
+    i=0
+    for pid in $p; do
+        i=$((i + 1))
+        rc=0; wait $pid || rc=$?
+        [ $rc -eq 0 ] || fail "round $r, run $i exited $rc: $(cat "$dir/r$r.$i.err")"
+    done
+    same "$dir/truth.json" "$dir/r$r.1.json" "$dir/r$r.2.json" "$dir/r$r.3.json" ||
+        fail "round $r: not the figures"
+done
+
+echo "first_start: $DAEMON_ROUNDS times a daemon's first start and a --once at once"
+r=0
+while [ $r -lt $DAEMON_ROUNDS ]; do
+    r=$((r + 1))
+    db="$dir/daemon$r.db"
+    "$SPENDTOP" --daemon -c "$dir/config.toml" --db "$db" --now "$NOW" --no-hooks \
+        2>"$dir/d$r.err" &
+    daemon=$!
+    pids="$pids $daemon"
+    rc=0
+    "$SPENDTOP" $ONCE --db "$db" >"$dir/d$r.json" 2>"$dir/d$r.once.err" || rc=$?
+    [ $rc -eq 0 ] || fail "round $r: the --once exited $rc: $(cat "$dir/d$r.once.err")"
+    kill -TERM $daemon 2>/dev/null || true # (refused: the --once owned it)
+    wait $daemon || grep -q "is in use by another spendtop" "$dir/d$r.err" ||
+        fail "round $r: the daemon: $(cat "$dir/d$r.err")"
+    # the daemon's figures as far as it has read: all of them, or (its
+    # source not read yet) not known - never $0.00 with no source
+    python3 - "$dir/truth.json" "$dir/d$r.json" <<'PY' || fail "round $r: $(cat "$dir/d$r.json")"
+import json, math, sys
+t, s = (json.load(open(p)) for p in sys.argv[1:3])
+assert [x["name"] for x in s["sources"]] == [x["name"] for x in t["sources"]], s["sources"]
+w = s["spend"]["window_usd"]
+assert w is None or math.isclose(w, t["spend"]["window_usd"], rel_tol=1e-9), w
+PY
+done
+
+echo "first_start: a database directory that cannot be made is named, with the reason"
+: > "$dir/file"
+rc=0
+"$SPENDTOP" $ONCE --db "$dir/file/sub/state.db" >/dev/null 2>"$dir/notdir.err" || rc=$?
+[ $rc -eq 1 ] || fail "a database under a file exited $rc"
+grep -q "cannot create directory $dir/file/sub: Not a directory" "$dir/notdir.err" ||
+    fail "no clear message: $(cat "$dir/notdir.err")"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+    mkdir -m 755 "$dir/ro"
+    rc=0
+    setpriv --reuid=65534 --regid=65534 --clear-groups \
+        "$SPENDTOP" -c "$dir/config.toml" --db "$dir/ro/sub/state.db" --now "$NOW" --once \
+        --no-hooks >/dev/null 2>"$dir/ro.err" || rc=$?
+    [ $rc -eq 1 ] || fail "an unwritable directory exited $rc: $(cat "$dir/ro.err")"
+    grep -q "cannot create directory $dir/ro/sub: Permission denied" "$dir/ro.err" ||
+        fail "no clear message: $(cat "$dir/ro.err")"
+else
+    echo "first_start: (not root or no setpriv: the permission case is not run)"
+fi
+echo "first_start: ok"

@@ -345,6 +345,10 @@ int app_collect_once(struct app *a, char *err, size_t errlen)
         ;
     int rc = ingest_flush(a->ingest, err, errlen);
     replay_alerts(a);
+    /* what was read, for a viewer that waited for this --once to end (its
+     * row was written before it read anything) */
+    if (a->publish)
+        publish_tick(a->publish);
     /* notifications due are delivered before --once exits */
     if (a->hooks) {
         while (!hooks_idle(a->hooks) && uv_run(&a->loop, UV_RUN_ONCE))

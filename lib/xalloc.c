@@ -185,9 +185,12 @@ void xalloc_heap_reserve(size_t n)
     mallopt(M_TOP_PAD, (int)n);
     char *before = sbrk(0);
     void *p = malloc(mallinfo2().fordblks + 4096);
+    /* (its size asked of malloc: a block freed unused, clang would not
+     * allocate at all) */
+    size_t got = p ? malloc_usable_size(p) : 0;
     char *after = sbrk(0);
     free(p);
-    if (!p || before == (char *)-1 || after <= before)
+    if (!got || before == (char *)-1 || after <= before)
         return;
     /* the top of the heap, now at least n bytes, untouched: its whole
      * huge pages advised */

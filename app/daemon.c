@@ -79,19 +79,6 @@ static void reload(struct daemon *d)
     notify("READY=1");
 }
 
-/* As the dashboard's header and the snapshot say it (view.c), so that the
- * status an operator asks for agrees with the source_stale alert. */
-static const char *state_name(const struct source_status *s, int64_t now, int64_t stale_after)
-{
-    struct view_source v = {.last_success = s->last_success, .last_data = s->last_data,
-                            .started = s->started};
-    if (s->state == SOURCE_ERROR)
-        return "error";
-    if (view_source_stale(&v, now, stale_after))
-        return "stale";
-    return s->state == SOURCE_OK ? "ok" : "starting";
-}
-
 /* SIGUSR1: what an operator asks a running daemon first. */
 static void log_status(const struct app *a)
 {
@@ -110,7 +97,7 @@ static void log_status(const struct app *a)
             snprintf(ago, sizeof ago, "%llds ago", (long long)(now - s->last_success));
         log_msg(LOG_INFO, "status: source %s (%s): %s, %lld records, %lld rejected, "
                 "last success %s%s%s", a->collectors[i]->cfg->name,
-                a->collectors[i]->cfg->type->name, state_name(s, now, stale_after),
+                a->collectors[i]->cfg->type->name, view_source_status(s, now, stale_after),
                 (long long)s->records, (long long)s->rejected, ago,
                 s->state == SOURCE_ERROR ? ", last error: " : "",
                 s->state == SOURCE_ERROR ? s->last_error : "");

@@ -1035,6 +1035,18 @@ bool view_source_stale(const struct view_source *s, int64_t now, int64_t stale_a
     return stale_after > 0 && view_source_age(s, now, NULL) > stale_after;
 }
 
+const char *view_source_status(const struct source_status *ss, int64_t now,
+                               int64_t stale_after)
+{
+    struct view_source v = {.last_success = ss->last_success, .last_data = ss->last_data,
+                            .started = ss->started};
+    if (ss->state == SOURCE_ERROR)
+        return "error";
+    if (view_source_stale(&v, now, stale_after))
+        return "stale";
+    return ss->state == SOURCE_STARTING ? "starting" : "ok";
+}
+
 /* Span source `name`'s coverage: the spend its spans of usage-API
  * providers saw, over those providers' usage-API spend. NAN when it saw
  * none of their spans. */
@@ -1087,14 +1099,7 @@ static void stage_sources(struct view *v, const struct sums *s, const struct vie
         vs->records = ss->records;
         vs->rejected = ss->rejected;
         vs->no_usage = ss->no_usage;
-        if (ss->state == SOURCE_ERROR)
-            vs->status = "error";
-        else if (view_source_stale(vs, p->now, p->stale_after))
-            vs->status = "stale";
-        else if (ss->state == SOURCE_STARTING)
-            vs->status = "starting";
-        else
-            vs->status = "ok";
+        vs->status = view_source_status(ss, p->now, p->stale_after);
         vs->coverage = vs->drift = NAN;
         if (!ss->usage_provider)
             vs->coverage = source_coverage(s, ss->name);

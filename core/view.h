@@ -293,6 +293,10 @@ bool view_series_counted(const struct view_params *p, const struct series_key *k
 int64_t view_source_age(const struct view_source *s, int64_t now, bool *no_poll);
 /* Age over stale_after seconds; stale_after 0 = never stale. */
 bool view_source_stale(const struct view_source *s, int64_t now, int64_t stale_after);
+/* A source's status as everything shows it (the header, the snapshot,
+ * the daemon's SIGUSR1 status): "error", "stale", "starting" or "ok". */
+const char *view_source_status(const struct source_status *ss, int64_t now,
+                               int64_t stale_after);
 /* One more source at the end of v->sources, zeroed (v owns the array).
  * A source's last_error that points at its own error_text keeps doing so
  * when the array moves. */

@@ -338,12 +338,19 @@ static int load_series(struct db *db, struct store *st, struct loaded **map, siz
     return 0;
 }
 
-/* One series' day chunks, read before they are put: room for all of them
- * is made at once (put a day at a time, a series' stream was reallocated
- * and copied for each: half of a start at 160 buckets a series). */
+/* One series' day chunks and rows, read before they are put: room for
+ * all of them is made at once (put a day at a time, a series' stream was
+ * reallocated and copied for each: half of a start at 160 buckets a
+ * series; its rows put after every series' chunks moved a third of the
+ * streams again, and left their old blocks as holes in the heap: a
+ * quarter of a start's peak at 100,000 series). */
 struct day_at {
     int64_t day;
     size_t at, len;
+};
+struct row {
+    int64_t minute;
+    struct tally t;
 };
 struct days {
     int id;
@@ -351,17 +358,21 @@ struct days {
     size_t len, cap;
     struct day_at *d;
     size_t n, dcap;
+    struct row *rows;
+    size_t nrows, rcap, room;
 };
 
 static void days_put(struct store *st, struct days *ds, int64_t from)
 {
-    if (ds->n)
-        store_reserve_chunks(st, ds->id, ds->len, ds->n);
+    if (ds->n || ds->nrows)
+        store_reserve_chunks(st, ds->id, ds->len + ds->room, ds->n);
     for (size_t i = 0; i < ds->n; i++)
         store_load_chunk(st, ds->id, ds->d[i].day, from, ds->buf + ds->d[i].at, ds->d[i].len);
-    if (ds->n)
+    for (size_t i = 0; i < ds->nrows; i++)
+        store_load_bucket(st, ds->id, ds->rows[i].minute, &ds->rows[i].t);
+    if (ds->n || ds->nrows)
         store_fit_chunks(st, ds->id);
-    ds->n = ds->len = 0;
+    ds->n = ds->len = ds->nrows = ds->room = 0;
 }
 
 static void days_add(struct days *ds, int64_t day, const uint8_t *data, size_t len)
@@ -373,65 +384,73 @@ static void days_add(struct days *ds, int64_t day, const uint8_t *data, size_t l
     ds->len += len;
 }
 
-/* The day chunks from since's day on (INT64_MIN: all), in (series, day)
- * order: each series' hours appended to its stream as they are (no bucket
- * decoded twice). *newest = the newest minute they hold, if later. */
+static void days_add_row(struct days *ds, int64_t minute, sqlite3_stmt *q)
+{
+    xgrow(&ds->rows, &ds->rcap, ds->nrows + 1, sizeof *ds->rows);
+    struct row *r = &ds->rows[ds->nrows++];
+    r->minute = minute;
+    read_tally(q, 2, &r->t);
+    ds->room += store_row_room(&r->t);
+}
+
+/* A statement's current row's db series id; INT64_MAX past its end. */
+static int64_t series_at(sqlite3_stmt *q, int rc)
+{
+    return rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : INT64_MAX;
+}
+
+/* The day chunks from since's day on and the rows (the buckets of hours
+ * not in a chunk) from since on (INT64_MIN: all), both in (series, time)
+ * order, read side by side: each series' hours appended to its stream as
+ * they are (no bucket decoded twice), then its rows. *newest = the newest
+ * minute they hold, if later. */
 static int load_chunks(struct db *db, struct store *st, const struct loaded *map, size_t n,
                        int64_t since, int64_t *newest)
 {
-    sqlite3_stmt *q;
+    sqlite3_stmt *q, *r;
     if (sqlite3_prepare_v2(db->h, "SELECT series, day, data, newest FROM chunks WHERE day >= ? "
                            "ORDER BY series, day", -1, &q, NULL) != SQLITE_OK)
         return fail(db);
+    /* in key order (the table's own: no sort) */
+    if (sqlite3_prepare_v2(db->h, "SELECT " BUCKET_COLUMNS " FROM buckets WHERE minute >= ?"
+                           " ORDER BY series, minute", -1, &r, NULL) != SQLITE_OK) {
+        sqlite3_finalize(q);
+        return fail(db);
+    }
     bool all = since == INT64_MIN;
     sqlite3_bind_int64(q, 1, all ? INT64_MIN : since - CLOCK_DAY + 1);
+    sqlite3_bind_int64(r, 1, since);
     int64_t from = all ? INT64_MIN : hour_floor(since);
     struct days ds = {0};
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        const struct loaded *m = find_loaded(map, n, sqlite3_column_int64(q, 0));
-        const uint8_t *data = sqlite3_column_blob(q, 2);
-        int64_t last = sqlite3_column_int64(q, 3);
-        *newest = last > *newest ? last : *newest;
-        if (!m || !data)
-            continue;
-        if (ds.n && ds.id != m->id)
+    int qrc = sqlite3_step(q), rrc = sqlite3_step(r);
+    while (qrc == SQLITE_ROW || rrc == SQLITE_ROW) {
+        int64_t dbid = series_at(q, qrc) < series_at(r, rrc) ? series_at(q, qrc)
+                                                             : series_at(r, rrc);
+        const struct loaded *m = find_loaded(map, n, dbid);
+        ds.id = m ? m->id : -1;
+        for (; qrc == SQLITE_ROW && series_at(q, qrc) == dbid; qrc = sqlite3_step(q)) {
+            const uint8_t *data = sqlite3_column_blob(q, 2);
+            int64_t last = sqlite3_column_int64(q, 3);
+            *newest = last > *newest ? last : *newest;
+            if (m && data)
+                days_add(&ds, sqlite3_column_int64(q, 1), data,
+                         (size_t)sqlite3_column_bytes(q, 2));
+        }
+        for (; rrc == SQLITE_ROW && series_at(r, rrc) == dbid; rrc = sqlite3_step(r)) {
+            int64_t minute = sqlite3_column_int64(r, 1);
+            *newest = minute > *newest ? minute : *newest;
+            if (m)
+                days_add_row(&ds, minute, r);
+        }
+        if (m)
             days_put(st, &ds, from);
-        ds.id = m->id;
-        days_add(&ds, sqlite3_column_int64(q, 1), data, (size_t)sqlite3_column_bytes(q, 2));
     }
-    days_put(st, &ds, from);
     free(ds.buf);
     free(ds.d);
+    free(ds.rows);
     sqlite3_finalize(q);
-    return rc == SQLITE_DONE ? 0 : fail(db);
-}
-
-/* The rows (the buckets of hours not in a chunk) from since on; *newest
- * as for load_chunks. */
-static int load_rows(struct db *db, struct store *st, const struct loaded *map, size_t n,
-                     int64_t since, int64_t *newest)
-{
-    sqlite3_stmt *q;
-    /* in key order (the table's own: no sort), each series' rows together
-     * (store_load_bucket) */
-    if (sqlite3_prepare_v2(db->h, "SELECT " BUCKET_COLUMNS " FROM buckets WHERE minute >= ?"
-                           " ORDER BY series, minute", -1, &q, NULL) != SQLITE_OK)
-        return fail(db);
-    sqlite3_bind_int64(q, 1, since);
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t minute = sqlite3_column_int64(q, 1);
-        *newest = minute > *newest ? minute : *newest;
-        const struct loaded *m = find_loaded(map, n, sqlite3_column_int64(q, 0));
-        if (!m)
-            continue;
-        struct tally t;
-        read_tally(q, 2, &t);
-        store_load_bucket(st, m->id, minute, &t);
-    }
-    sqlite3_finalize(q);
-    return rc == SQLITE_DONE ? 0 : fail(db);
+    sqlite3_finalize(r);
+    return qrc == SQLITE_DONE && rrc == SQLITE_DONE ? 0 : fail(db);
 }
 
 /* The database's size in bytes (its pages; 0 if it cannot tell). */
@@ -461,8 +480,6 @@ static int load_all(struct db *db, struct store *st, int64_t since, int64_t *new
     if (rc == 0)
         rc = load_chunks(db, st, map, n, since, newest);
     xalloc_heap_reserve_end();
-    if (rc == 0)
-        rc = load_rows(db, st, map, n, since, newest);
     free(map);
     return rc;
 }

@@ -677,7 +677,9 @@ void hist_reserve(struct hist *h, size_t len)
 
 void hist_fit(struct hist *h)
 {
-    if (h->cap - h->len > 2 * HIST_LOAD_ROOM) {
+    /* what is left past the room (less than malloc's smallest block, 32
+     * bytes on glibc, cannot be given back) */
+    if (h->cap - h->len > HIST_LOAD_ROOM + 32) {
         h->data = xrealloc(h->data, h->len + HIST_LOAD_ROOM);
         h->cap = h->len + HIST_LOAD_ROOM;
     }

@@ -85,9 +85,8 @@ size_t hist_day(const struct hist *h, int64_t day, uint8_t **buf, size_t *cap,
  * record, a gap of up to 2^21 hours in a 3-byte varint instead of 1. A
  * longer gap still loads, with a reallocation. */
 #define HIST_LOAD_DAY_EXTRA 2
-/* The room a load leaves after a series' records: the hours it reads as
- * rows, after the chunks, are appended next (a stream grown by an append
- * takes an eighth more). */
+/* The room a load leaves after a series' records: the next hour sealed
+ * is appended there (a stream grown by an append takes an eighth more). */
 #define HIST_LOAD_ROOM 32
 /* Room for len bytes more of sealed records, made at once; and what is
  * left of it given back (the records a load skipped, older than it

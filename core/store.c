@@ -677,9 +677,21 @@ void store_reserve_chunks(struct store *st, int id, size_t len, size_t n)
     hist_reserve(&st->series[id].h, len + n * HIST_LOAD_DAY_EXTRA + HIST_LOAD_ROOM);
 }
 
+size_t store_row_room(const struct tally *t)
+{
+    /* the bucket's minute and tally, and its share of its hour's header,
+     * count and rollup (a sum: at most a little longer than its parts) */
+    uint8_t b[CHUNK_TALLY_MAX];
+    return 2 * chunk_put_tally(b, t) + 6;
+}
+
 void store_fit_chunks(struct store *st, int id)
 {
-    hist_fit(&st->series[id].h);
+    /* sealed now, into the room made for it (store_load_bucket's reason) */
+    struct series *s = &st->series[id];
+    if (s->dirty_from == INT64_MAX && s->chunks_from == INT64_MAX)
+        seal_if_older(st, id);
+    hist_fit(&s->h);
 }
 
 int store_load_chunk(struct store *st, int id, int64_t day, int64_t from,

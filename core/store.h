@@ -262,6 +262,11 @@ int store_load_chunk(struct store *st, int id, int64_t day, int64_t from,
  * bytes in n chunks: one allocation for all of them; then, when they are
  * put, what is left of it given back. */
 void store_reserve_chunks(struct store *st, int id, size_t len, size_t n);
+/* The room to reserve for a persisted bucket put back after a series'
+ * chunks (store_load_bucket): about what it takes sealed. */
+size_t store_row_room(const struct tally *t);
+/* After a series' chunks and buckets are put: its open hour sealed if a
+ * later hour exists, and what is left of the room given back. */
 void store_fit_chunks(struct store *st, int id);
 /* Drop the buckets before t (not freeing series, not marked): what a load
  * read of a day that straddles its start. */

@@ -873,6 +873,70 @@ static void test_sealed_hours_are_kept_as_day_chunks(void **state)
     pricing_free(p);
 }
 
+/* A load reads each series' day chunks and its rows side by side: a series
+ * with both (its rows an hour older than the newest), one with rows only,
+ * one with chunks only, and rows of a series the database does not name
+ * all come back as they were stored. */
+static void test_a_load_merges_each_series_chunks_and_rows(void **state)
+{
+    (void)state;
+    char err[256];
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct store *st = store_new();
+    struct pricing *p = pricing_new();
+    struct ingest *in = ingest_new(st, db, p);
+    struct sink *s = ingest_sink(in);
+    /* acme: two days, its last hour 3 hours back; initech: a day ending
+     * 5 hours back, then sealed by a later flush of its own */
+    for (int64_t t = NOW - 2 * 86400 + 120; t < NOW - 3 * 3600; t += 900) {
+        struct usage a = record("acme", "gpt-4o-mini", t, 1000);
+        s->put(s, &a);
+    }
+    for (int64_t t = NOW - 86400; t < NOW - 5 * 3600; t += 1800) {
+        struct usage c = record("initech", "gpt-4o-mini", t, 40);
+        s->put(s, &c);
+    }
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    /* globex: this hour only */
+    struct usage g = record("globex", "gpt-4o-mini", NOW - 60, 300);
+    s->put(s, &g);
+    s->put(s, &g);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    struct tally before;
+    totals(st, &before);
+    size_t buckets = store_bucket_count(st);
+    ingest_free(in);
+    store_free(st);
+    int64_t rows = raw_count(db, "SELECT count(*) FROM buckets");
+    assert_true(rows > 0);
+    /* rows of a series no series row names are not loaded */
+    sqlite3_exec((sqlite3 *)db_handle(db),
+                 "INSERT INTO buckets SELECT 999, minute, requests, errors, input, input_ck,"
+                 " cache_read, cache_write_5m, cache_write_1h, output, output_rk, reasoning,"
+                 " cost, billed, requests_unknown, no_usage, reported_n, reported FROM buckets",
+                 NULL, NULL, NULL);
+    assert_int_equal(raw_count(db, "SELECT count(*) FROM buckets"), 2 * rows);
+    assert_true(raw_count(db, "SELECT count(*) FROM chunks") > 0);
+    assert_true(raw_count(db, "SELECT count(DISTINCT series) FROM buckets WHERE series IN "
+                              "(SELECT series FROM chunks)") > 0);
+    assert_true(raw_count(db, "SELECT count(DISTINCT series) FROM buckets WHERE series NOT IN "
+                              "(SELECT series FROM chunks)") > 1);
+    db_close(db);
+
+    db = db_open(dbpath, err, sizeof err);
+    st = store_new();
+    assert_int_equal(db_load(db, st, NOW - STORE_RETENTION), 0);
+    assert_int_equal(store_bucket_count(st), buckets);
+    struct tally after;
+    totals(st, &after);
+    assert_memory_equal(&before, &after, sizeof before);
+    assert_int_equal(after.requests, 180 + 38 + 2);
+    store_free(st);
+    db_close(db);
+    pricing_free(p);
+}
+
 /* One series row per key: a series a process makes without having loaded
  * the database (its row stored by an earlier one) is found, not added
  * again, and its price status is written over the stored one. */
@@ -926,6 +990,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_batched_rows_all_land_or_none, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable_database_is_a_clear_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_load_merges_each_series_chunks_and_rows, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_sealed_hours_are_kept_as_day_chunks, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_aged_out_series_leave_the_database, setup,

@@ -22,10 +22,14 @@
  * profile's last hour, so the projected spend of a future hour h is
  * r x p(h): a tenant that burns at twice its usual rate at 10:00 is
  * projected at twice its usual afternoon and night, not at 10:00's rate
- * through the night. With no baseline yet (learning) or no usual spend in
- * the last hour, the projection is a straight line at the last hour's
- * burn; with neither burn nor profile, it never crosses. Within an hour
- * the spend is taken as even (the crossing minute is interpolated).
+ * through the night (and one quiet in an hour it is usually busy, r = 0,
+ * is projected to spend nothing until it spends again). With no baseline
+ * yet (learning), or no usual spend in the last hour but some burn in it,
+ * the projection is a straight line at the last hour's burn. With no burn
+ * in the last hour and none usual there, it is the profile as it is (the
+ * usual spend of the coming hours: a month's budget still gets a date);
+ * with neither burn nor profile, it never crosses. Within an hour the
+ * spend is taken as even (the crossing minute is interpolated).
  */
 #ifndef SPENDTOP_BUDGET_H
 #define SPENDTOP_BUDGET_H

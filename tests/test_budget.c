@@ -424,6 +424,50 @@ static void test_the_forecast_follows_the_daily_shape(void **state)
     budget_settings_free(&b);
 }
 
+/* Office hours only ($0.01 a minute, 09:00 to 17:00 UTC), 9 days to now. */
+static struct store *office_hours(int64_t now)
+{
+    struct store *st = store_new();
+    for (int64_t t = now - 9 * DAY; t < now; t += MINUTE)
+        if (t % DAY >= 9 * HOUR && t % DAY < 17 * HOUR)
+            spend(st, "", "m", t, 0.01);
+    return st;
+}
+
+/* The quiet hours (budget.h): at night, with no burn now and none usual
+ * at this hour, the forecast follows the usual day (a crossing in the
+ * morning, not "never"); in the afternoon of a day that stopped at noon,
+ * quiet in an hour usually busy, it projects nothing until spend resumes. */
+static void test_a_quiet_hour_forecast_follows_the_usual_day(void **state)
+{
+    (void)state;
+    int64_t now = at("2026-11-18T03:30:00Z");
+    struct store *st = office_hours(now);
+    /* spent: Monday and Tuesday, 8 h each; the budget: two hours more */
+    struct budget_settings b = budget("total", "week", 2 * 8 * 60 * 0.01 + 2 * 60 * 0.01);
+    struct budgets *bs = budgets_new(&b, 1, NULL);
+    struct view v;
+    fill(bs, st, now, &v);
+    assert_true(fabs(v.budgets[0].spent_usd - 9.6) < 1e-6);
+    int64_t truth = at("2026-11-18T11:00:00Z");
+    if (llabs(v.budgets[0].forecast_at - truth) > 15 * MINUTE)
+        fail_msg("forecast %lld, the usual day crosses at %lld", (long long)v.budgets[0].forecast_at,
+                 (long long)truth);
+    view_free(&v);
+    store_free(st);
+
+    /* Wednesday stopped at 12:00; at 14:30 the last hour spent nothing */
+    now = at("2026-11-18T14:30:00Z");
+    st = office_hours(now - 150 * MINUTE);
+    fill(bs, st, now, &v);
+    assert_true(v.budgets[0].spent_usd > 2 * 8 * 60 * 0.01);
+    assert_int_equal(v.budgets[0].forecast_at, 0);
+    view_free(&v);
+    store_free(st);
+    budgets_free(bs);
+    budget_settings_free(&b);
+}
+
 /* ---- the config ----------------------------------------------------------------------------- */
 
 /* A budget per tenant (each [[tenant]]'s daily_budget_usd), two for one
@@ -565,6 +609,7 @@ int main(void)
         cmocka_unit_test_teardown(test_a_month_remembers_days_the_store_no_longer_holds, utc),
         cmocka_unit_test(test_each_threshold_notifies_once_per_period_across_a_restart),
         cmocka_unit_test(test_the_forecast_follows_the_daily_shape),
+        cmocka_unit_test(test_a_quiet_hour_forecast_follows_the_usual_day),
         cmocka_unit_test(test_many_budgets_each_sum_their_own_series),
         cmocka_unit_test(test_top_models_keep_whole_names),
         cmocka_unit_test(test_budget_blocks_load_and_bad_ones_are_named),

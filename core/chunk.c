@@ -170,35 +170,166 @@ size_t chunk_get_head(const uint8_t *p, const uint8_t *end, uint64_t *dh, uint64
     return a + b;
 }
 
+/* ---- an hour's last bucket as the rest of its sum ---------------------------- */
+
+/* A body's count is n (1..60) when every bucket is written in full, and
+ * REST + n (2..60) when the last one is written as the rest: the rollup
+ * less the other buckets. Its counts are the differences; each amount is
+ * the difference corrected by a delta, the bits of the amount less the
+ * bits of the difference (as unsigned 64-bit integers: exact whatever the
+ * values, NAN and -0 included), nearly always 0 or an ulp or two. So the
+ * bucket takes its minute, a mask of the amounts whose delta is not 0 and
+ * those deltas (zigzag varints): 2 or 3 bytes, not 15 to 25. */
+#define REST 64
+/* The amounts, in a rest's mask's order. */
+static const size_t amount_at[3] = {
+    offsetof(struct tally, cost), offsetof(struct tally, billed), offsetof(struct tally, reported),
+};
+/* The encoder writes the rest for hours of a few buckets (most hours of a
+ * sparse series), where it saves most: a fifth to a half of the hour's
+ * bytes. A busy hour's rollup would save a sixtieth, and reading its last
+ * bucket costs a sum of the others. */
+#define REST_MAX_N 8
+
+static int count_of(uint64_t v, int *n, bool *rest)
+{
+    *rest = v > REST;
+    uint64_t c = *rest ? v - REST : v;
+    if (c < (*rest ? 2 : 1) || c > CHUNK_MINUTES)
+        return -1;
+    *n = (int)c;
+    return 0;
+}
+
+static uint64_t zigzag(uint64_t u) { return (u << 1) ^ (0 - (u >> 63)); }
+static uint64_t unzigzag(uint64_t z) { return (z >> 1) ^ (0 - (z & 1)); }
+
+/* The last bucket from the rollup, the sum of the others (tally_add'ed in
+ * order) and the amounts' deltas. */
+static void rest_make(const struct tally *rollup, const struct tally *others,
+                      const uint64_t delta[3], struct tally *out)
+{
+    const char *r = (const char *)rollup, *o = (const char *)others;
+    char *t = (char *)out;
+    for (int f = 0; f < F_COUNT; f++) {
+        int at = field_at[f];
+        if (at <= 0)
+            continue;
+        uint64_t a, b;
+        memcpy(&a, r + at - 1, sizeof a);
+        memcpy(&b, o + at - 1, sizeof b);
+        a -= b; /* wraps: the encoder checked it is the count */
+        memcpy(t + at - 1, &a, sizeof a);
+    }
+    for (int i = 0; i < 3; i++) {
+        double a, b;
+        memcpy(&a, r + amount_at[i], sizeof a);
+        memcpy(&b, o + amount_at[i], sizeof b);
+        uint64_t u = bits_of(a - b) + delta[i];
+        memcpy(t + amount_at[i], &u, sizeof u);
+    }
+}
+
+/* The rest that writes last, given the rollup and the others' sum, at p
+ * (room for 1 + 3 * VARINT_MAX); its bytes, 0 when the difference cannot
+ * say it (a count that saturated the rollup). */
+static size_t rest_put(uint8_t *p, const struct tally *rollup, const struct tally *others,
+                       const struct tally *last)
+{
+    uint64_t delta[3];
+    struct tally t;
+    uint64_t mask = 0;
+    for (int i = 0; i < 3; i++) {
+        double a, b, want;
+        memcpy(&a, (const char *)rollup + amount_at[i], sizeof a);
+        memcpy(&b, (const char *)others + amount_at[i], sizeof b);
+        memcpy(&want, (const char *)last + amount_at[i], sizeof want);
+        delta[i] = bits_of(want) - bits_of(a - b);
+        mask |= delta[i] ? 1u << i : 0;
+    }
+    rest_make(rollup, others, delta, &t);
+    if (memcmp(&t, last, sizeof t) != 0)
+        return 0;
+    size_t n = varint_put(p, mask);
+    for (int i = 0; i < 3; i++)
+        if (delta[i])
+            n += varint_put(p + n, zigzag(delta[i]));
+    return n;
+}
+
+/* Read a rest at [p, end): its bytes, 0 if malformed; with out, the last
+ * bucket made from rollup and others. */
+static size_t rest_get(const uint8_t *p, const uint8_t *end, const struct tally *rollup,
+                       const struct tally *others, struct tally *out)
+{
+    uint64_t mask, delta[3] = {0, 0, 0};
+    size_t n = varint_get(p, end, &mask);
+    if (!n || mask > 7)
+        return 0;
+    for (int i = 0; i < 3; i++) {
+        if (!(mask & (1u << i)))
+            continue;
+        uint64_t z;
+        size_t k = varint_get(p + n, end, &z);
+        if (!k || z == 0) /* a delta of 0 is the mask's to say */
+            return 0;
+        n += k;
+        delta[i] = unzigzag(z);
+    }
+    if (out)
+        rest_make(rollup, others, delta, out);
+    return n;
+}
+
+/* ---- an hour's record ----------------------------------------------------------- */
+
 size_t chunk_put_hour(uint8_t *p, int64_t hour_start, const struct chunk_bucket *b, int n)
 {
-    size_t k = varint_put(p, (uint64_t)n);
+    struct tally others = {0}, sum;
+    uint8_t rest[1 + 3 * VARINT_MAX];
+    size_t nrest = 0;
     if (n > 1) {
-        struct tally sum = {0};
-        for (int i = 0; i < n; i++)
-            tally_add(&sum, &b[i].t);
-        k += chunk_put_tally(p + k, &sum);
+        for (int i = 0; i < n - 1; i++)
+            tally_add(&others, &b[i].t);
+        sum = others;
+        tally_add(&sum, &b[n - 1].t);
+        if (n <= REST_MAX_N) {
+            uint8_t full[CHUNK_TALLY_MAX];
+            nrest = rest_put(rest, &sum, &others, &b[n - 1].t);
+            if (nrest >= chunk_put_tally(full, &b[n - 1].t))
+                nrest = 0;
+        }
     }
+    size_t k = varint_put(p, (uint64_t)n + (nrest ? REST : 0));
+    if (n > 1)
+        k += chunk_put_tally(p + k, &sum);
     for (int i = 0; i < n; i++) {
         p[k++] = (uint8_t)((b[i].minute - hour_start) / CLOCK_MINUTE);
-        k += chunk_put_tally(p + k, &b[i].t);
+        if (i == n - 1 && nrest) {
+            memcpy(p + k, rest, nrest);
+            k += nrest;
+        } else {
+            k += chunk_put_tally(p + k, &b[i].t);
+        }
     }
     return k;
 }
 
-/* The body's bucket count and where its first bucket starts (past the
- * rollup, decoded into *rollup, or only checked when it is NULL). */
-static int body_open(const uint8_t *p, const uint8_t *end, int *n, const uint8_t **first,
-                     struct tally *rollup)
+/* The body's bucket count, whether its last is a rest, and where its
+ * first bucket starts (past the rollup, decoded into *rollup, or only
+ * checked when it is NULL; with rest_only, decoded only for a rest, which
+ * needs it). */
+static int body_open(const uint8_t *p, const uint8_t *end, int *n, bool *rest,
+                     const uint8_t **first, struct tally *rollup, bool rest_only)
 {
     uint64_t count;
     size_t k = varint_get(p, end, &count);
-    if (!k || count < 1 || count > CHUNK_MINUTES)
+    if (!k || count_of(count, n, rest) != 0)
         return -1;
-    *n = (int)count;
     p += k;
-    if (count > 1) {
-        size_t r = rollup ? chunk_get_tally(p, end, rollup) : chunk_skip_tally(p, end);
+    if (*n > 1) {
+        bool decode = rollup && (*rest || !rest_only);
+        size_t r = decode ? chunk_get_tally(p, end, rollup) : chunk_skip_tally(p, end);
         if (!r)
             return -1;
         p += r;
@@ -213,7 +344,9 @@ static int hour_read(const uint8_t *p, size_t len, int64_t hour_start,
                      struct chunk_bucket *b, int *n)
 {
     const uint8_t *end = p + len, *q;
-    if (body_open(p, end, n, &q, NULL) != 0)
+    bool rest;
+    struct tally rollup, others = {0};
+    if (body_open(p, end, n, &rest, &q, b ? &rollup : NULL, true) != 0)
         return -1;
     int last = -1;
     for (int i = 0; i < *n; i++) {
@@ -221,9 +354,15 @@ static int hour_read(const uint8_t *p, size_t len, int64_t hour_start,
             return -1;
         last = *q++;
         size_t k;
-        if (b) {
+        if (rest && i == *n - 1) {
+            k = rest_get(q, end, &rollup, &others, b ? &b[i].t : NULL);
+            if (b)
+                b[i].minute = hour_start + last * (int64_t)CLOCK_MINUTE;
+        } else if (b) {
             b[i].minute = hour_start + last * (int64_t)CLOCK_MINUTE;
             k = chunk_get_tally(q, end, &b[i].t);
+            if (rest && k)
+                tally_add(&others, &b[i].t);
         } else {
             k = chunk_skip_tally(q, end);
         }
@@ -250,7 +389,8 @@ int chunk_hour_sum(const uint8_t *p, size_t len, struct tally *sum)
     const uint8_t *end = p + len, *q;
     struct tally t;
     int n;
-    if (body_open(p, end, &n, &q, &t) != 0)
+    bool rest;
+    if (body_open(p, end, &n, &rest, &q, &t, false) != 0)
         return -1;
     if (n == 1 && (q >= end || !chunk_get_tally(q + 1, end, &t)))
         return -1;
@@ -263,10 +403,12 @@ int chunk_hour_single(const uint8_t *p, size_t len, int64_t hour_start,
 {
     const uint8_t *end = p + len;
     uint64_t count;
+    int buckets;
+    bool rest;
     size_t k = varint_get(p, end, &count);
-    if (!k || count < 1 || count > CHUNK_MINUTES)
+    if (!k || count_of(count, &buckets, &rest) != 0)
         return -1;
-    if (count > 1)
+    if (buckets > 1)
         return 0;
     p += k;
     if (p >= end || *p >= CHUNK_MINUTES)
@@ -283,7 +425,8 @@ int chunk_hour_first(const uint8_t *p, size_t len, int64_t hour_start, int64_t *
 {
     const uint8_t *end = p + len, *q;
     int n;
-    if (body_open(p, end, &n, &q, NULL) != 0 || q >= end || *q >= CHUNK_MINUTES)
+    bool rest;
+    if (body_open(p, end, &n, &rest, &q, NULL, false) != 0 || q >= end || *q >= CHUNK_MINUTES)
         return -1;
     *minute = hour_start + *q * (int64_t)CLOCK_MINUTE;
     return 0;
@@ -292,9 +435,7 @@ int chunk_hour_first(const uint8_t *p, size_t len, int64_t hour_start, int64_t *
 int chunk_hour_count(const uint8_t *p, size_t len, int *n)
 {
     uint64_t count;
+    bool rest;
     size_t k = varint_get(p, p + len, &count);
-    if (!k || count < 1 || count > CHUNK_MINUTES)
-        return -1;
-    *n = (int)count;
-    return 0;
+    return k && count_of(count, n, &rest) == 0 ? 0 : -1;
 }

@@ -366,6 +366,14 @@ static int rows_to_chunks(sqlite3 *h, char *err, size_t errlen)
     "  id INTEGER PRIMARY KEY CHECK (id = 1),"                                     \
     "  fingerprint INTEGER NOT NULL);"
 
+/* ---- version 14 ------------------------------------------------------------------ */
+
+/* Day chunks may write an hour's last bucket as the rest of its sum
+ * (core/chunk.h): no table changes, but a spendtop of version 13 would
+ * refuse those hours one by one; told the version, it refuses the
+ * database as a newer one's, in one clear error. */
+#define STEP_14_CHUNK_REST "-- day chunks: an hour's last bucket as the rest of its sum"
+
 /* THE list: step i takes version i to i + 1. Append only (schema.h). */
 static const struct step steps[] = {
     {"the store's series and buckets, the collectors' cursors", STEP_1_STORE},
@@ -382,6 +390,7 @@ static const struct step steps[] = {
     {"sealed hours as compact day chunks", STEP_11_CHUNKS},
     {"the remembered spans in arrival order", STEP_12_SEEN_SPANS_BY_ARRIVAL},
     {"the price table the stored spend was priced by", STEP_13_PRICES_APPLIED},
+    {"an hour's last bucket as the rest of its sum", STEP_14_CHUNK_REST},
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof *steps))

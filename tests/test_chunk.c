@@ -172,6 +172,143 @@ static void test_a_check_refuses_what_a_decode_refuses(void **state)
     assert_int_equal(chunk_skip_tally(over, over + sizeof over), 0);
 }
 
+/* ---- an hour's last bucket written as the rest of its sum -------------------- */
+
+/* A body written bucket by bucket in full (every body before the rest
+ * existed, and what the encoder still writes when the rest would not
+ * save): count, rollup, then each minute and tally. */
+static size_t put_full(uint8_t *p, const struct chunk_bucket *b, int n)
+{
+    size_t k = 0;
+    p[k++] = (uint8_t)n;
+    if (n > 1) {
+        struct tally sum = {0};
+        for (int i = 0; i < n; i++)
+            tally_add(&sum, &b[i].t);
+        k += chunk_put_tally(p + k, &sum);
+    }
+    for (int i = 0; i < n; i++) {
+        p[k++] = (uint8_t)(b[i].minute / CLOCK_MINUTE);
+        k += chunk_put_tally(p + k, &b[i].t);
+    }
+    return k;
+}
+
+static void decodes_to(const uint8_t *body, size_t len, const struct chunk_bucket *b, int n)
+{
+    struct chunk_bucket back[CHUNK_MINUTES];
+    int m = -1;
+    assert_int_equal(chunk_get_hour(body, len, 0, back, &m), 0);
+    assert_int_equal(m, n);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(back[i].minute, b[i].minute);
+        assert_tally_equal(&back[i].t, &b[i].t);
+    }
+    int checked = -1;
+    assert_int_equal(chunk_check_hour(body, len, &checked), 0);
+    assert_int_equal(checked, n);
+    assert_int_equal(chunk_hour_count(body, len, &m), 0);
+    assert_int_equal(m, n);
+    struct chunk_bucket one;
+    assert_int_equal(chunk_hour_single(body, len, 0, &one), n == 1);
+    int64_t first;
+    assert_int_equal(chunk_hour_first(body, len, 0, &first), 0);
+    assert_int_equal(first, b[0].minute);
+}
+
+static double any_amount(void)
+{
+    static const double odd[] = {0.0, -0.0, 1e300, -2.5e-310, 1.0 / 3, 7e-7};
+    switch (rand() % 4) {
+    case 0: return odd[rand() % 6];
+    case 1: return (double)rand() / 7.0 * 1e-6;
+    default: return (double)(rand() % 5000) * 2.5e-6 + (double)(rand() % 900) * 1e-5;
+    }
+}
+
+/* An hour of a few buckets writes its last one as the rollup less the
+ * others: exact for any amounts (the difference corrected to the bit),
+ * and much shorter; the counts that saturated the rollup, and hours of
+ * many buckets, are written in full; bodies written in full (a database
+ * from before) read as they always did. */
+static void test_an_hours_last_bucket_is_the_rest_of_its_sum(void **state)
+{
+    (void)state;
+    srand(2026);
+    uint8_t body[CHUNK_BODY_MAX], old[CHUNK_BODY_MAX];
+    size_t rest_bytes = 0, full_bytes = 0;
+    int rests = 0;
+    for (int round = 0; round < 4000; round++) {
+        struct chunk_bucket b[CHUNK_MINUTES];
+        int n = 2 + rand() % 7;
+        for (int i = 0; i < n; i++) {
+            memset(&b[i], 0, sizeof b[i]);
+            b[i].minute = (int64_t)(i * 7 + rand() % 7) * CLOCK_MINUTE;
+            b[i].t.requests = 1 + rand() % 3;
+            b[i].t.input = rand() % 20000;
+            b[i].t.input_ck = b[i].t.input;
+            b[i].t.output = rand() % 900;
+            b[i].t.cache_read = rand() % 2 ? rand() % 9000 : 0;
+            b[i].t.cost = any_amount();
+            b[i].t.billed = rand() % 4 ? 0 : any_amount();
+            b[i].t.reported = rand() % 4 ? 0 : any_amount();
+            b[i].t.reported_n = b[i].t.reported != 0;
+        }
+        size_t len = chunk_put_hour(body, 0, b, n);
+        decodes_to(body, len, b, n);
+        size_t full = put_full(old, b, n);
+        decodes_to(old, full, b, n);
+        assert_true(len <= full);
+        if (body[0] == 64 + n) {
+            rests++;
+            rest_bytes += len;
+            full_bytes += full;
+        } else {
+            assert_int_equal(body[0], n);
+        }
+    }
+    /* nearly every such hour, each saving most of a bucket's bytes */
+    print_message("rest: %d hours, %zu bytes instead of %zu\n", rests, rest_bytes, full_bytes);
+    assert_true(rests > 3900);
+    assert_true(full_bytes - rest_bytes > (size_t)rests * 10);
+
+    /* a count that saturated the rollup: the difference is not the count */
+    struct chunk_bucket sat[2] = {{0, {.requests = INT64_MAX, .cost = 1}},
+                                  {60, {.requests = 5, .cost = 2}}};
+    size_t len = chunk_put_hour(body, 0, sat, 2);
+    assert_int_equal(body[0], 2);
+    decodes_to(body, len, sat, 2);
+    /* a busy hour is written in full */
+    struct chunk_bucket busy[20];
+    for (int i = 0; i < 20; i++)
+        busy[i] = (struct chunk_bucket){i * 120, {.requests = 1, .input = 100 + i, .cost = 0.1 * i}};
+    len = chunk_put_hour(body, 0, busy, 20);
+    assert_int_equal(body[0], 20);
+    decodes_to(body, len, busy, 20);
+    /* a rest's malformed masks and deltas are refused: a rollup of 2
+     * requests, minute 0 with 1, then minute 1 as the rest */
+    struct chunk_bucket back[CHUNK_MINUTES];
+    int m;
+    const uint8_t mask_past[] = {66, 0x01, 2, 0, 0x01, 1, 1, 0x08, 0x02};
+    assert_int_equal(chunk_get_hour(mask_past, sizeof mask_past, 0, back, &m), -1);
+    assert_int_equal(chunk_check_hour(mask_past, sizeof mask_past, &m), -1);
+    const uint8_t zero_delta[] = {66, 0x01, 2, 0, 0x01, 1, 1, 0x01, 0x00};
+    assert_int_equal(chunk_get_hour(zero_delta, sizeof zero_delta, 0, back, &m), -1);
+    assert_int_equal(chunk_check_hour(zero_delta, sizeof zero_delta, &m), -1);
+    const uint8_t cut_delta[] = {66, 0x01, 2, 0, 0x01, 1, 1, 0x01};
+    assert_int_equal(chunk_get_hour(cut_delta, sizeof cut_delta, 0, back, &m), -1);
+    assert_int_equal(chunk_check_hour(cut_delta, sizeof cut_delta, &m), -1);
+    const uint8_t one_rest[] = {65, 0x01, 1, 0, 0x00};
+    assert_int_equal(chunk_get_hour(one_rest, sizeof one_rest, 0, back, &m), -1);
+    assert_int_equal(chunk_hour_count(one_rest, sizeof one_rest, &m), -1);
+    const uint8_t rest_ok[] = {66, 0x01, 3, 0, 0x01, 1, 1, 0x00};
+    assert_int_equal(chunk_check_hour(rest_ok, sizeof rest_ok, &m), 0);
+    assert_int_equal(chunk_get_hour(rest_ok, sizeof rest_ok, 0, back, &m), 0);
+    assert_int_equal(m, 2);
+    assert_int_equal(back[1].minute, 60);
+    assert_int_equal(back[1].t.requests, 2);
+}
+
 /* ---- a history against a plain array of minutes ------------------------------ */
 
 #define DAYS 3
@@ -433,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_tallies_round_trip_exactly),
         cmocka_unit_test(test_malformed_bytes_are_refused),
         cmocka_unit_test(test_a_check_refuses_what_a_decode_refuses),
+        cmocka_unit_test(test_an_hours_last_bucket_is_the_rest_of_its_sum),
         cmocka_unit_test(test_a_history_answers_as_plain_minutes_do),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -191,8 +191,13 @@ static const size_t amount_at[3] = {
  * bucket costs a sum of the others. */
 #define REST_MAX_N 8
 
-static int count_of(uint64_t v, int *n, bool *rest)
+static inline int count_of(uint64_t v, int *n, bool *rest)
 {
+    if (v >= 1 && v <= CHUNK_MINUTES) { /* the commonest */
+        *rest = false;
+        *n = (int)v;
+        return 0;
+    }
     *rest = v > REST;
     uint64_t c = *rest ? v - REST : v;
     if (c < (*rest ? 2 : 1) || c > CHUNK_MINUTES)
@@ -319,7 +324,7 @@ size_t chunk_put_hour(uint8_t *p, int64_t hour_start, const struct chunk_bucket 
  * first bucket starts (past the rollup, decoded into *rollup, or only
  * checked when it is NULL; with rest_only, decoded only for a rest, which
  * needs it). */
-static int body_open(const uint8_t *p, const uint8_t *end, int *n, bool *rest,
+static inline int body_open(const uint8_t *p, const uint8_t *end, int *n, bool *rest,
                      const uint8_t **first, struct tally *rollup, bool rest_only)
 {
     uint64_t count;
@@ -345,27 +350,38 @@ static int hour_read(const uint8_t *p, size_t len, int64_t hour_start,
 {
     const uint8_t *end = p + len, *q;
     bool rest;
-    struct tally rollup, others = {0};
+    struct tally rollup, others;
     if (body_open(p, end, n, &rest, &q, b ? &rollup : NULL, true) != 0)
         return -1;
-    int last = -1;
-    for (int i = 0; i < *n; i++) {
+    int last = -1, full = *n - rest;
+    for (int i = 0; i < full; i++) {
         if (q >= end || *q >= CHUNK_MINUTES || *q <= last)
             return -1;
         last = *q++;
         size_t k;
-        if (rest && i == *n - 1) {
-            k = rest_get(q, end, &rollup, &others, b ? &b[i].t : NULL);
-            if (b)
-                b[i].minute = hour_start + last * (int64_t)CLOCK_MINUTE;
-        } else if (b) {
+        if (b) {
             b[i].minute = hour_start + last * (int64_t)CLOCK_MINUTE;
             k = chunk_get_tally(q, end, &b[i].t);
-            if (rest && k)
-                tally_add(&others, &b[i].t);
         } else {
             k = chunk_skip_tally(q, end);
         }
+        if (!k)
+            return -1;
+        q += k;
+    }
+    if (rest) {
+        if (q >= end || *q >= CHUNK_MINUTES || *q <= last)
+            return -1;
+        last = *q++;
+        struct tally *t = NULL;
+        if (b) {
+            memset(&others, 0, sizeof others);
+            for (int i = 0; i < full; i++)
+                tally_add(&others, &b[i].t);
+            b[full].minute = hour_start + last * (int64_t)CLOCK_MINUTE;
+            t = &b[full].t;
+        }
+        size_t k = rest_get(q, end, &rollup, &others, t);
         if (!k)
             return -1;
         q += k;

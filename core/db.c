@@ -448,8 +448,9 @@ static int load_chunks(struct db *db, struct store *st, const struct loaded *map
     free(ds.buf);
     free(ds.d);
     free(ds.rows);
-    sqlite3_finalize(q);
-    sqlite3_finalize(r);
+    /* the statement that failed last: its error is the one db_error says */
+    sqlite3_finalize(rrc == SQLITE_DONE ? r : q);
+    sqlite3_finalize(rrc == SQLITE_DONE ? q : r);
     return qrc == SQLITE_DONE && rrc == SQLITE_DONE ? 0 : fail(db);
 }
 

@@ -165,8 +165,11 @@ static void test_untrusted_names_are_valid_json_and_escaped_in_text(void **state
                                                "\xe2\x80\xae" "gnp.exe", .window_usd = 1,
                                      .baseline_usd = NAN, .ratio = NAN, .today_usd = 1,
                                      .budget_usd = NAN, .budget_used = NAN}};
+    /* a source's name is the config's, any TOML string */
+    struct view_source sources[] = {{.name = "oa\x1b[2J\xe2\x80\x8b", .type = "openai",
+                                     .status = "ok", .coverage = NAN, .drift = NAN}};
     struct view v = {.now = 1795176000, .window = 3600, .tenants = tenants, .ntenants = 1,
-                     .mix_distance = NAN};
+                     .sources = sources, .nsources = 1, .mix_distance = NAN};
     struct strbuf out = {0};
     snapshot_json(&v, &out);
     cJSON *root = cJSON_Parse(strbuf_str(&out));
@@ -184,6 +187,8 @@ static void test_untrusted_names_are_valid_json_and_escaped_in_text(void **state
     assert_null(strchr(strbuf_str(&out), '\x1b'));
     assert_non_null(strstr(strbuf_str(&out), "evil\\x1b[31m"));
     assert_null(strstr(strbuf_str(&out), "\xe2\x80\xae"));
+    assert_non_null(strstr(strbuf_str(&out), "  oa\\x1b[2J\\u200b "));
+    assert_null(strstr(strbuf_str(&out), "\xe2\x80\x8b"));
     strbuf_free(&out);
     /* what the TUI and the tables show of such a name */
     char shown[SANITIZE_MAX];

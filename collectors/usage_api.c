@@ -17,6 +17,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "core/store.h"
+#include "lib/utf8.h"
 #include "lib/xalloc.h"
 
 #define MAX_BODY (32u * 1024 * 1024)
@@ -74,10 +75,80 @@ void api_page_param(struct strbuf *url, const char *page)
     api_escape(url, page);
 }
 
+/* ---- NULs ---------------------------------------------------------------------
+ *
+ * cJSON decodes the escape \u0000 (and copies a raw NUL byte, which JSON
+ * forbids but cJSON lets through) into a NUL inside its C string, where
+ * every reader stops: the project "acme\u0000evil" would be read as
+ * "acme", and its usage silently merged with acme's. As OTLP/JSON does
+ * (otlp_json.c), a body that may hold one is parsed from a copy in which
+ * each becomes U+FFFD (utf8.h: UTF8_REPLACEMENT): "acme\ufffdevil" is a
+ * tenant of its own. Outside strings neither is valid JSON, and stays
+ * invalid. */
+
+/* The length of body with every NUL made U+FFFD, or 0 when it has none
+ * (the common case: nothing is copied). \u0000 counts, "\\u0000" (an
+ * escaped backslash, then the text u0000) does not. */
+static size_t nul_free_len(const char *body, size_t len)
+{
+    bool any = false;
+    size_t n = len;
+    for (size_t i = 0; i < len; i++) {
+        if (body[i] == '\0') {
+            any = true;
+            n += UTF8_REPLACEMENT_LEN - 1;
+        } else if (body[i] == '\\' && len - i >= 2 && body[i + 1] != '\0') {
+            if (len - i >= 6 && body[i + 1] == 'u' && memcmp(body + i + 2, "0000", 4) == 0)
+                any = true;
+            i++; /* past the escaped character, a backslash included */
+        }
+    }
+    return any ? n : 0;
+}
+
+/* body into out (nul_free_len's bytes) with every NUL made U+FFFD:
+ * \u0000 becomes \ufffd (the same length), a raw NUL byte U+FFFD's three
+ * bytes. The same walk as nul_free_len, so the lengths agree. */
+static void nul_free_copy(const char *body, size_t len, char *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len;) {
+        if (body[i] == '\0') {
+            memcpy(out + n, UTF8_REPLACEMENT, UTF8_REPLACEMENT_LEN);
+            n += UTF8_REPLACEMENT_LEN;
+            i++;
+        } else if (body[i] == '\\' && len - i >= 6 && body[i + 1] == 'u' &&
+                   memcmp(body + i + 2, "0000", 4) == 0) {
+            memcpy(out + n, "\\ufffd", 6);
+            n += 6;
+            i += 6;
+        } else if (body[i] == '\\' && len - i >= 2 && body[i + 1] != '\0') {
+            out[n++] = body[i++]; /* an escape: after "\\\\", u0000 is text */
+            out[n++] = body[i++];
+        } else {
+            out[n++] = body[i++];
+        }
+    }
+}
+
+/* A response body as a cJSON tree (NULs made U+FFFD), or NULL. */
+static cJSON *parse_body(const char *body, size_t len)
+{
+    size_t n = nul_free_len(body, len);
+    if (!n)
+        return cJSON_ParseWithLength(body, len);
+    char *copy = xmalloc(n + 1);
+    nul_free_copy(body, len, copy);
+    copy[n] = '\0';
+    cJSON *root = cJSON_ParseWithLength(copy, n);
+    free(copy);
+    return root;
+}
+
 /* Both providers answer errors as {"error": {"message": ...}}. */
 static void error_message(const char *body, size_t len, char *msg, size_t msglen)
 {
-    cJSON *root = cJSON_ParseWithLength(body, len);
+    cJSON *root = parse_body(body, len);
     const char *m = api_str(cJSON_GetObjectItemCaseSensitive(root, "error"), "message");
     snprintf(msg, msglen, "%s", m ? m : "");
     cJSON_Delete(root);
@@ -136,7 +207,7 @@ int api_parse_page(const struct api_provider *p, bool costs, const char *body, s
                    const struct usage_api_settings *s, struct sink *out, struct api_page *page,
                    char *err, size_t errlen)
 {
-    cJSON *root = cJSON_ParseWithLength(body, len);
+    cJSON *root = parse_body(body, len);
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(root, "data");
     if (!cJSON_IsArray(data)) {
         snprintf(err, errlen, "%s", root ? "the response has no \"data\" array"

@@ -382,7 +382,7 @@ static void text_budgets(const struct view *v, struct strbuf *out)
 
 static void text_alerts_sources(const struct view *v, struct strbuf *out)
 {
-    char when[32], text[SANITIZE_MAX];
+    char when[32], text[SANITIZE_MAX], name[SANITIZE_MAX];
     strbuf_puts(out, "\nAlerts:\n");
     if (!v->nalerts)
         strbuf_puts(out, "  none\n");
@@ -396,10 +396,13 @@ static void text_alerts_sources(const struct view *v, struct strbuf *out)
     for (size_t i = 0; i < v->nsources; i++) {
         const struct view_source *src = &v->sources[i];
         fmt_time(when, sizeof when, src->last_success);
+        /* a config's name is any TOML string ("\u001b[2J" too), and a
+         * viewer prints the daemon's, another user's */
+        sanitize_text(src->name, name, sizeof name, 64);
         sanitize_text(src->last_error ? src->last_error : "", text, sizeof text, 100);
         strbuf_printf(out, "  %-16s %-10s %-8s records %lld, rejected %lld, no usage %lld, "
                       "last success %s%s%s\n",
-                      src->name, src->type, src->status, (long long)src->records,
+                      name, src->type, src->status, (long long)src->records,
                       (long long)src->rejected, (long long)src->no_usage, when,
                       src->last_error ? ", error: " : "", text);
     }

@@ -76,6 +76,20 @@ void jsonw_quote(struct strbuf *out, const char *s)
     jsonw_quote_len(out, s, strlen(s));
 }
 
+/* cp as a JSON escape: \uXXXX, or past U+FFFF the two escapes of its
+ * UTF-16 surrogate pair (JSON has no longer escape), which a reader
+ * decodes back to cp. */
+static void escape_code_point(struct strbuf *out, uint32_t cp)
+{
+    if (cp < 0x10000) {
+        strbuf_printf(out, "\\u%04x", (unsigned)cp);
+        return;
+    }
+    cp -= 0x10000;
+    strbuf_printf(out, "\\u%04x\\u%04x", (unsigned)(0xd800 + (cp >> 10)),
+                  (unsigned)(0xdc00 + (cp & 0x3ff)));
+}
+
 void jsonw_quote_len(struct strbuf *out, const char *s, size_t len)
 {
     strbuf_putc(out, '"');
@@ -89,9 +103,9 @@ void jsonw_quote_len(struct strbuf *out, const char *s, size_t len)
             if (n <= 0) {
                 strbuf_puts(out, "\\ufffd");
                 p++;
-            } else if (utf8_is_control(cp)) {
+            } else if (utf8_is_control(cp) || utf8_is_invisible(cp)) {
                 /* the same text, but never raw on a terminal that shows it */
-                strbuf_printf(out, "\\u%04x", (unsigned)cp);
+                escape_code_point(out, cp);
                 p += n;
             } else {
                 strbuf_append(out, (const char *)p, (size_t)n);

@@ -1,9 +1,13 @@
 /* jsonw.h - a small streaming JSON writer.
  *
  * Writes into a strbuf. Strings are escaped for JSON and invalid UTF-8 is
- * replaced by U+FFFD, so text from spans or API bodies can be written as is;
- * controls a terminal would act on (utf8_is_control: C1, bidi) are written
- * as \uNNNN escapes, never raw.
+ * replaced by U+FFFD (one per byte that does not decode), so text from
+ * spans or API bodies can be written as is. Characters a terminal would
+ * act on (utf8_is_control: C0, C1, bidi, the line and paragraph
+ * separators) or show as nothing (utf8_is_invisible: zero-width and other
+ * format characters) are written as \uNNNN escapes, a surrogate pair past
+ * U+FFFF, never raw: a JSON reader gets exactly the same string, and the
+ * bytes are safe to print or cat on a terminal.
  * Doubles that are NaN or infinite are written as null: spendtop uses NaN to
  * mean "unknown", and unknown is null in every contract.
  */

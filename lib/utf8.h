@@ -32,8 +32,9 @@ bool utf8_is_control(uint32_t cp);
  * default-ignorable code points (variation selectors, Hangul fillers).
  * "ac<U+200B>me" would be a second row that reads exactly like "acme", and
  * a zero-width character makes a table's columns disagree with what the
- * terminal draws: untrusted text on a screen shows these escaped. JSON
- * output keeps them (the text as sent; a JSON reader sees them). */
+ * terminal draws: untrusted text on a screen shows these escaped, and
+ * JSON output writes them as \u escapes (the same text for a JSON reader,
+ * nothing invisible in the bytes). */
 bool utf8_is_invisible(uint32_t cp);
 
 /* What a NUL in a name from the wire becomes (U+FFFD REPLACEMENT

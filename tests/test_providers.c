@@ -7,6 +7,7 @@
 #include <cJSON.h>
 
 #include "collectors/usage_api.h"
+#include "lib/utf8.h"
 
 /* A sink that keeps copies of what it is given. */
 struct capture {
@@ -41,13 +42,20 @@ static struct usage_api_settings source(const char *tenant_by)
     };
 }
 
+static int parse_len(const struct api_provider *p, bool costs, const char *body, size_t len,
+                     const struct usage_api_settings *s, struct capture *c,
+                     struct api_page *page, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    c->sink.put = capture_put;
+    return api_parse_page(p, costs, body, len, s, &c->sink, page, err, errlen);
+}
+
 static int parse(const struct api_provider *p, bool costs, const char *body,
                  const struct usage_api_settings *s, struct capture *c, struct api_page *page,
                  char *err, size_t errlen)
 {
-    memset(c, 0, sizeof *c);
-    c->sink.put = capture_put;
-    return api_parse_page(p, costs, body, strlen(body), s, &c->sink, page, err, errlen);
+    return parse_len(p, costs, body, strlen(body), s, c, page, err, errlen);
 }
 
 /* protocols.md §1, the usage example (plus a batch row) */
@@ -240,6 +248,64 @@ static void test_not_a_page(void **state)
     assert_int_equal(c.n, 0);
 }
 
+/* A NUL in an id or a model (the escape \u0000, or a raw NUL byte) is
+ * U+FFFD: "proj_abc\u0000evil" is a tenant of its own, not proj_abc
+ * (named search-team) cut short, and its usage is not merged into
+ * search-team's. An escaped backslash before u0000 is that text. */
+static void test_a_nul_in_a_name_is_a_name_of_its_own(void **state)
+{
+    (void)state;
+    static const char openai[] =
+        "{\"object\":\"page\",\"data\":[{\"object\":\"bucket\",\"start_time\":1767225600,"
+        "\"end_time\":1767229200,\"results\":["
+        "{\"input_tokens\":10,\"output_tokens\":1,\"num_model_requests\":1,"
+        "\"project_id\":\"proj_abc\",\"model\":\"gpt-4o\"},"
+        "{\"input_tokens\":20,\"output_tokens\":2,\"num_model_requests\":1,"
+        "\"project_id\":\"proj_abc\\u0000evil\",\"model\":\"gpt-4o\\u0000-mini\"},"
+        "{\"input_tokens\":30,\"output_tokens\":3,\"num_model_requests\":1,"
+        "\"project_id\":\"proj_abc\\\\u0000\",\"model\":\"gpt-4o\"}]}],"
+        "\"has_more\":false,\"next_page\":null}";
+    struct usage_api_settings s = source("project_id");
+    struct capture c;
+    struct api_page page;
+    char err[128];
+    assert_int_equal(parse(&api_openai, false, openai, &s, &c, &page, err, sizeof err), 0);
+    assert_int_equal(c.n, 3);
+    assert_string_equal(c.tenant[0], "search-team");
+    assert_string_equal(c.tenant[1], "proj_abc" UTF8_REPLACEMENT "evil");
+    assert_string_equal(c.model[1], "gpt-4o" UTF8_REPLACEMENT "-mini");
+    assert_int_equal(c.u[1].input, 20);
+    assert_string_equal(c.tenant[2], "proj_abc\\u0000");  /* backslash, u0000 */
+
+    /* a raw NUL byte (not JSON, but cJSON lets it through): the same */
+    static const char raw[] =
+        "{\"data\":[{\"start_time\":1767225600,\"results\":[{\"input_tokens\":20,"
+        "\"project_id\":\"proj_abc\0evil\"}]}]}";
+    assert_int_equal(parse_len(&api_openai, false, raw, sizeof raw - 1, &s, &c, &page, err,
+                               sizeof err), 0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.tenant[0], "proj_abc" UTF8_REPLACEMENT "evil");
+
+    /* Anthropic's workspaces, in its cost report too */
+    static const char anthropic[] =
+        "{\"data\":[{\"starting_at\":\"2026-01-01T00:00:00Z\",\"ending_at\":\"2026-01-02T00:00:00Z\","
+        "\"results\":[{\"amount\":\"100\",\"currency\":\"USD\","
+        "\"workspace_id\":\"wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ\"},"
+        "{\"amount\":\"200\",\"currency\":\"USD\","
+        "\"workspace_id\":\"wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ\\u0000x\"}]}],\"has_more\":false}";
+    s = source("workspace_id");
+    assert_int_equal(parse(&api_anthropic, true, anthropic, &s, &c, &page, err, sizeof err), 0);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.tenant[0], "billing-team");
+    assert_string_equal(c.tenant[1], "wrkspc_01JwQvzr7rXLA5AGx3HKfFUJ" UTF8_REPLACEMENT "x");
+    assert_close(c.u[1].billed_usd, 2.0, 1e-12);        /* 200 cents */
+
+    /* a backslash before a raw NUL is no escape: not JSON, as before */
+    static const char bad[] = "{\"data\":[],\"next_page\":\"a\\\0\"}";
+    assert_int_equal(parse_len(&api_openai, false, bad, sizeof bad - 1, &s, &c, &page, err,
+                               sizeof err), -1);
+}
+
 static void test_requests(void **state)
 {
     (void)state;
@@ -325,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_anthropic_costs),
         cmocka_unit_test(test_amounts_are_decimals),
         cmocka_unit_test(test_not_a_page),
+        cmocka_unit_test(test_a_nul_in_a_name_is_a_name_of_its_own),
         cmocka_unit_test(test_requests),
         cmocka_unit_test(test_service_tiers_and_context_windows),
     };

@@ -165,8 +165,11 @@ static void test_untrusted_names_are_valid_json_and_escaped_in_text(void **state
                                                "\xe2\x80\xae" "gnp.exe", .window_usd = 1,
                                      .baseline_usd = NAN, .ratio = NAN, .today_usd = 1,
                                      .budget_usd = NAN, .budget_used = NAN}};
+    /* a source's name is the config's, any TOML string */
+    struct view_source sources[] = {{.name = "oa\x1b[2J\xe2\x80\x8b", .type = "openai",
+                                     .status = "ok", .coverage = NAN, .drift = NAN}};
     struct view v = {.now = 1795176000, .window = 3600, .tenants = tenants, .ntenants = 1,
-                     .mix_distance = NAN};
+                     .sources = sources, .nsources = 1, .mix_distance = NAN};
     struct strbuf out = {0};
     snapshot_json(&v, &out);
     cJSON *root = cJSON_Parse(strbuf_str(&out));
@@ -184,12 +187,31 @@ static void test_untrusted_names_are_valid_json_and_escaped_in_text(void **state
     assert_null(strchr(strbuf_str(&out), '\x1b'));
     assert_non_null(strstr(strbuf_str(&out), "evil\\x1b[31m"));
     assert_null(strstr(strbuf_str(&out), "\xe2\x80\xae"));
+    assert_non_null(strstr(strbuf_str(&out), "  oa\\x1b[2J\\u200b "));
+    assert_null(strstr(strbuf_str(&out), "\xe2\x80\x8b"));
     strbuf_free(&out);
     /* what the TUI and the tables show of such a name */
     char shown[SANITIZE_MAX];
     sanitize_text("a\xe2\x80\xae" "b\xc2\x9b" "c\xe2\x81\xa6" "d", shown, sizeof shown, 80);
     assert_string_equal(shown, "a\\u202eb\\u009bc\\u2066d");
 }
+
+/* The ends of the invisible ranges (utf8_is_invisible), each range as
+ * Unicode lists it, and the characters just outside them. */
+static const uint32_t ends[][2] = {
+    {0x00ad, 0x00ad},   {0x034f, 0x034f},   {0x0600, 0x0605},   {0x061c, 0x061c},
+    {0x06dd, 0x06dd},   {0x070f, 0x070f},   {0x0890, 0x0891},   {0x08e2, 0x08e2},
+    {0x115f, 0x1160},   {0x17b4, 0x17b5},   {0x180b, 0x180f},   {0x200b, 0x200f},
+    {0x202a, 0x202e},   {0x2060, 0x2064},   {0x2065, 0x2065},   {0x2066, 0x206f},
+    {0x3164, 0x3164},   {0xfe00, 0xfe0f},   {0xfeff, 0xfeff},   {0xffa0, 0xffa0},
+    {0xfff0, 0xfff8},   {0xfff9, 0xfffb},   {0x110bd, 0x110bd}, {0x110cd, 0x110cd},
+    {0x13430, 0x1343f}, {0x1bca0, 0x1bca3}, {0x1d173, 0x1d17a}, {0xe0000, 0xe007f},
+    {0xe0100, 0xe01ef}, {0xe0fff, 0xe0fff},
+};
+static const uint32_t visible[] = {0x00ac, 0x00ae, 0x034e, 0x0350, 0x05ff, 0x0606,
+                                   0x061b, 0x061d, 0x200a, 0x2010, 0x202f, 0x205f,
+                                   0x2070, 0xfdff, 0xfe10, 0xfefe, 0xfffc, 0x1d172,
+                                   0x1d17b};
 
 /* "a", the code point, "b": through the sanitizer, and what it shows. */
 static int shown_as(uint32_t cp, char *shown, size_t len, int max_cols)
@@ -208,16 +230,6 @@ static int shown_as(uint32_t cp, char *shown, size_t len, int max_cols)
 static void test_invisible_characters_are_escaped(void **state)
 {
     (void)state;
-    static const uint32_t ends[][2] = {
-        {0x00ad, 0x00ad},   {0x034f, 0x034f},   {0x0600, 0x0605},   {0x061c, 0x061c},
-        {0x06dd, 0x06dd},   {0x070f, 0x070f},   {0x0890, 0x0891},   {0x08e2, 0x08e2},
-        {0x115f, 0x1160},   {0x17b4, 0x17b5},   {0x180b, 0x180f},   {0x200b, 0x200f},
-        {0x202a, 0x202e},   {0x2060, 0x2064},   {0x2065, 0x2065},   {0x2066, 0x206f},
-        {0x3164, 0x3164},   {0xfe00, 0xfe0f},   {0xfeff, 0xfeff},   {0xffa0, 0xffa0},
-        {0xfff0, 0xfff8},   {0xfff9, 0xfffb},   {0x110bd, 0x110bd}, {0x110cd, 0x110cd},
-        {0x13430, 0x1343f}, {0x1bca0, 0x1bca3}, {0x1d173, 0x1d17a}, {0xe0000, 0xe007f},
-        {0xe0100, 0xe01ef}, {0xe0fff, 0xe0fff},
-    };
     char shown[SANITIZE_MAX], want[32];
     for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
         for (int e = 0; e < 2; e++) {
@@ -233,10 +245,6 @@ static void test_invisible_characters_are_escaped(void **state)
         }
     }
     /* the characters just outside: shown as they are */
-    static const uint32_t visible[] = {0x00ac, 0x00ae, 0x034e, 0x0350, 0x05ff, 0x0606,
-                                       0x061b, 0x061d, 0x200a, 0x2010, 0x202f, 0x205f,
-                                       0x2070, 0xfdff, 0xfe10, 0xfefe, 0xfffc, 0x1d172,
-                                       0x1d17b};
     for (size_t i = 0; i < sizeof visible / sizeof visible[0]; i++) {
         char in[8] = "a";
         int n = utf8_encode(visible[i], in + 1);
@@ -258,12 +266,94 @@ static void test_invisible_characters_are_escaped(void **state)
     assert_string_equal(shown, "a\\u200db");
 }
 
+/* The snapshot of one tenant named name: its bytes into out, and the
+ * name a JSON reader gets back into back. */
+static void tenant_json(const char *name, struct strbuf *out, char *back, size_t backlen)
+{
+    struct view_tenant tenants[] = {{.tenant = name, .window_usd = 1, .baseline_usd = NAN,
+                                     .ratio = NAN, .today_usd = 1, .budget_usd = NAN,
+                                     .budget_used = NAN}};
+    struct view v = {.now = 1795176000, .window = 3600, .tenants = tenants, .ntenants = 1,
+                     .mix_distance = NAN};
+    strbuf_reset(out);
+    snapshot_json(&v, out);
+    cJSON *root = cJSON_Parse(strbuf_str(out));
+    assert_non_null(root);
+    const cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "tenants"), 0);
+    assert_true(cJSON_IsString(cJSON_GetObjectItem(t, "tenant")));
+    snprintf(back, backlen, "%s", cJSON_GetObjectItem(t, "tenant")->valuestring);
+    cJSON_Delete(root);
+}
+
+/* Every invisible character and every control in a name is written as a
+ * JSON escape (a surrogate pair past U+FFFF): no byte of it is in the
+ * output, and a JSON reader gets exactly the name back. The characters
+ * just outside the invisible ranges are written as they are; a byte that
+ * is not UTF-8 is U+FFFD, as before. */
+static void test_json_escapes_invisible_characters(void **state)
+{
+    (void)state;
+    static const uint32_t controls[] = {0x0085, 0x009b, 0x061c, 0x200e, 0x2028,
+                                        0x2029, 0x202e, 0x2066, 0x2069};
+    uint32_t cps[2 * sizeof ends / sizeof ends[0] + sizeof controls / sizeof controls[0]];
+    size_t ncps = 0;
+    for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+        cps[ncps++] = ends[i][0];
+        cps[ncps++] = ends[i][1];
+    }
+    for (size_t i = 0; i < sizeof controls / sizeof controls[0]; i++)
+        cps[ncps++] = controls[i];
+    struct strbuf out = {0};
+    char name[16], back[64], want[32], raw[8];
+    for (size_t i = 0; i < ncps; i++) {
+        uint32_t cp = cps[i];
+        int n = utf8_encode(cp, raw);
+        assert_true(n > 1);
+        raw[n] = '\0';
+        snprintf(name, sizeof name, "a%sb", raw);
+        tenant_json(name, &out, back, sizeof back);
+        if (cp > 0xffff)
+            snprintf(want, sizeof want, "\"a\\u%04x\\u%04xb\"",
+                     (unsigned)(0xd800 + ((cp - 0x10000) >> 10)),
+                     (unsigned)(0xdc00 + ((cp - 0x10000) & 0x3ff)));
+        else
+            snprintf(want, sizeof want, "\"a\\u%04xb\"", (unsigned)cp);
+        if (!strstr(strbuf_str(&out), want))
+            fail_msg("U+%04X not written as %s", (unsigned)cp, want);
+        if (strstr(strbuf_str(&out), raw))
+            fail_msg("U+%04X written raw", (unsigned)cp);
+        if (strcmp(back, name) != 0)
+            fail_msg("U+%04X read back as \"%s\"", (unsigned)cp, back);
+    }
+    /* U+E0001 LANGUAGE TAG, by hand: 0xe0001 - 0x10000 = 0xd0001,
+     * 0xd800 + (0xd0001 >> 10) = 0xdb40, 0xdc00 + (0xd0001 & 0x3ff) = 0xdc01 */
+    tenant_json("ac\xf3\xa0\x80\x81me", &out, back, sizeof back);
+    assert_non_null(strstr(strbuf_str(&out), "\"ac\\udb40\\udc01me\""));
+    assert_string_equal(back, "ac\xf3\xa0\x80\x81me");
+    for (size_t i = 0; i < sizeof visible / sizeof visible[0]; i++) {
+        int n = utf8_encode(visible[i], raw);
+        raw[n] = '\0';
+        snprintf(name, sizeof name, "a%sb", raw);
+        snprintf(want, sizeof want, "\"%s\"", name);
+        tenant_json(name, &out, back, sizeof back);
+        if (!strstr(strbuf_str(&out), want))
+            fail_msg("U+%04X not written as itself", (unsigned)visible[i]);
+    }
+    /* invalid UTF-8: each byte that does not decode is U+FFFD (a truncated
+     * three-byte sequence is two of them), the rest as it is */
+    tenant_json("a\xe2\x80" "b\xff", &out, back, sizeof back);
+    assert_non_null(strstr(strbuf_str(&out), "\"a\\ufffd\\ufffdb\\ufffd\""));
+    assert_string_equal(back, "a" UTF8_REPLACEMENT UTF8_REPLACEMENT "b" UTF8_REPLACEMENT);
+    strbuf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_key_with_its_type),
         cmocka_unit_test(test_untrusted_names_are_valid_json_and_escaped_in_text),
         cmocka_unit_test(test_invisible_characters_are_escaped),
+        cmocka_unit_test(test_json_escapes_invisible_characters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

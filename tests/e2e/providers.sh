@@ -100,6 +100,32 @@ assert src["oa"]["status"] == "error" and "not JSON" in src["oa"]["last_error"],
 assert src["an"]["status"] == "ok", src["an"]
 PY
 
+# ---- a NUL in a project id: U+FFFD, a tenant of its own, not acme cut short ----------
+# the usage pages (the hourly backfill, then the minutes) answer one minute,
+# 12:25, of proj_a (acme) and of "proj_a\u0000evil"
+python3 - "$dir/script.json" <<'PY'
+import json, sys
+r = {"object": "organization.usage.completions.result", "model": "gpt-4o-mini-2024-07-18",
+     "num_model_requests": 1, "input_tokens": 1000, "output_tokens": 100}
+page = {"object": "page", "has_more": False, "next_page": None, "data": [
+    {"object": "bucket", "start_time": 1795177500, "end_time": 1795177560, "results": [
+        dict(r, project_id="proj_a"), dict(r, project_id="proj_a\u0000evil", input_tokens=2000)]}]}
+body = json.dumps(page)
+assert "proj_a\\u0000evil" in body
+json.dump({"fail": [{"path": "/organization/usage", "status": 200, "times": 2, "body": body}]},
+          open(sys.argv[1], "w"))
+PY
+once "$dir/h.db" "$dir/h.json"
+python3 - "$dir/h.json" <<'PY' || fail "a NUL in a project id merged two tenants"
+import json, sys
+v = json.load(open(sys.argv[1]))
+oa = {t["tenant"]: t["window_usd"] for t in v["tenants"]}
+want = lambda i, o: i * 0.15e-6 + o * 0.6e-6  # gpt-4o-mini
+assert abs(oa.get("proj_a\ufffdevil", 0) - want(2000, 100)) < 1e-12, oa
+assert abs(oa.get("acme", 0) - want(1000, 100)) < 1e-12, oa
+PY
+script '{}'
+
 # ---- spans of a provider with a usage source: coverage, never added -----------------
 script '{}'
 python3 - "$dir/spans.json" <<'PY'

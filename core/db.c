@@ -399,6 +399,34 @@ static int64_t series_at(sqlite3_stmt *q, int rc)
     return rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : INT64_MAX;
 }
 
+/* Series dbid's chunks from q (its current row's result rc on), added
+ * to ds when keep; returns the result of the step past them. */
+static int days_gather_chunks(struct days *ds, sqlite3_stmt *q, int rc, int64_t dbid, bool keep,
+                              int64_t *newest)
+{
+    for (; rc == SQLITE_ROW && series_at(q, rc) == dbid; rc = sqlite3_step(q)) {
+        const uint8_t *data = sqlite3_column_blob(q, 2);
+        int64_t last = sqlite3_column_int64(q, 3);
+        *newest = last > *newest ? last : *newest;
+        if (keep && data)
+            days_add(ds, sqlite3_column_int64(q, 1), data, (size_t)sqlite3_column_bytes(q, 2));
+    }
+    return rc;
+}
+
+/* The same for its rows from r. */
+static int days_gather_rows(struct days *ds, sqlite3_stmt *r, int rc, int64_t dbid, bool keep,
+                            int64_t *newest)
+{
+    for (; rc == SQLITE_ROW && series_at(r, rc) == dbid; rc = sqlite3_step(r)) {
+        int64_t minute = sqlite3_column_int64(r, 1);
+        *newest = minute > *newest ? minute : *newest;
+        if (keep)
+            days_add_row(ds, minute, r);
+    }
+    return rc;
+}
+
 /* The day chunks from since's day on and the rows (the buckets of hours
  * not in a chunk) from since on (INT64_MIN: all), both in (series, time)
  * order, read side by side: each series' hours appended to its stream as
@@ -428,20 +456,8 @@ static int load_chunks(struct db *db, struct store *st, const struct loaded *map
                                                              : series_at(r, rrc);
         const struct loaded *m = find_loaded(map, n, dbid);
         ds.id = m ? m->id : -1;
-        for (; qrc == SQLITE_ROW && series_at(q, qrc) == dbid; qrc = sqlite3_step(q)) {
-            const uint8_t *data = sqlite3_column_blob(q, 2);
-            int64_t last = sqlite3_column_int64(q, 3);
-            *newest = last > *newest ? last : *newest;
-            if (m && data)
-                days_add(&ds, sqlite3_column_int64(q, 1), data,
-                         (size_t)sqlite3_column_bytes(q, 2));
-        }
-        for (; rrc == SQLITE_ROW && series_at(r, rrc) == dbid; rrc = sqlite3_step(r)) {
-            int64_t minute = sqlite3_column_int64(r, 1);
-            *newest = minute > *newest ? minute : *newest;
-            if (m)
-                days_add_row(&ds, minute, r);
-        }
+        qrc = days_gather_chunks(&ds, q, qrc, dbid, m != NULL, newest);
+        rrc = days_gather_rows(&ds, r, rrc, dbid, m != NULL, newest);
         if (m)
             days_put(st, &ds, from);
     }

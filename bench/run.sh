@@ -138,4 +138,20 @@ bench/first_frame.sh "100,000 series" "$BUILD/spendtop" -c "$cc" --db "$cdb" --n
 bench/idle.sh "100,000 series, dashboard" "$idle" "$BUILD/spendtop" -c "$cc" --db "$cdb" --now "$now"
 READY="collecting from" bench/idle.sh "100,000 series, daemon" "$idle" \
     "$BUILD/spendtop" --daemon --no-hooks -c "$cc" --db "$cdb" --now "$now"
+# a dashboard viewing a daemon that has budgets: a viewer makes a view
+# each time the owner's facts move (its sources' times, each second), and
+# the budgets' sums must not be made again with each
+ccb=$dir/card-budgets.toml
+{ cat "$cc"; printf '[[budget]]\nscope = "total"\nperiod = "month"\namount_usd = 100000\n'
+  printf '[[budget]]\nscope = "tenant:tenant-00042"\nperiod = "day"\namount_usd = 5\n'; } > "$ccb"
+"$BUILD/spendtop" --daemon --no-hooks -c "$ccb" --db "$cdb" --now "$now" 2>"$dir/owner.log" &
+owner=$!
+i=0
+until grep -q "collecting from" "$dir/owner.log"; do
+    i=$((i + 1)); [ $i -lt 600 ] || { echo "  the daemon did not start"; break; }
+    sleep 0.1
+done
+bench/idle.sh "100,000 series, a dashboard viewing a daemon with budgets" "$idle" \
+    "$BUILD/spendtop" -c "$ccb" --db "$cdb" --now "$now"
+kill "$owner"; wait "$owner" || true
 python3 bench/live.py "100,000 series" "$BUILD/spendtop" -c "$cc" --db "$cdb" --now "$now"

@@ -172,9 +172,14 @@ static void free_name(void *v)
 
 struct store *store_new(void)
 {
+    /* each store's generations its own (the high bits): a store made
+     * where another was freed is not taken for it by a cache that kept
+     * the old one's pointer and generation */
+    static uint64_t stores;
     struct store *st = xcalloc(1, sizeof(struct store));
     st->newest_hour = INT64_MIN;
     st->load_last = -1;
+    st->generation = ++stores << 40;
     return st;
 }
 

@@ -213,7 +213,8 @@ size_t store_bucket_count(const struct store *st);
 /* Heap bytes the buckets take (their encoding, open hours, series slots):
  * with store_bucket_count, the bytes per stored bucket make bench prints. */
 size_t store_bucket_bytes(const struct store *st);
-/* Changes whenever any bucket does: a cheap "has anything changed?". */
+/* Changes whenever any bucket does: a cheap "has anything changed?"; no
+ * two stores of a process share one. */
 uint64_t store_generation(const struct store *st);
 /* Which series change, for a reader that keeps sums of its own (the
  * incremental view, core/view.h): fn(ctx, id) is called just BEFORE

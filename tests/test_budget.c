@@ -468,6 +468,56 @@ static void test_a_quiet_hour_forecast_follows_the_usual_day(void **state)
     budget_settings_free(&b);
 }
 
+/* A fill is given again while nothing it read changed (a viewer makes a
+ * view each second); whatever did change is seen at once: a record in the
+ * same minute, the minute turning, a usage source that now counts its
+ * provider instead of the spans. */
+static void test_a_budget_fill_follows_every_change(void **state)
+{
+    (void)state;
+    int64_t now = at("2026-11-18T10:30:20Z");
+    struct store *st = store_new();
+    spend(st, "", "m", now - HOUR, 2);
+    struct budget_settings b = budget("total", "day", 10);
+    struct budgets *bs = budgets_new(&b, 1, NULL);
+    struct view v;
+    fill(bs, st, now, &v);
+    assert_true(fabs(v.budgets[0].spent_usd - 2) < 1e-9);
+    view_free(&v);
+    fill(bs, st, now + 5, &v); /* the same minute, nothing new */
+    assert_true(fabs(v.budgets[0].spent_usd - 2) < 1e-9);
+    view_free(&v);
+    spend(st, "", "m", now - 2 * MINUTE, 3); /* a record, the same minute */
+    fill(bs, st, now + 6, &v);
+    assert_true(fabs(v.budgets[0].spent_usd - 5) < 1e-9);
+    view_free(&v);
+    spend(st, "", "m", now + MINUTE, 4); /* the next minute's, stored early */
+    fill(bs, st, now + 10, &v);
+    assert_true(fabs(v.budgets[0].spent_usd - 5) < 1e-9);
+    view_free(&v);
+    fill(bs, st, now + 20, &v); /* nothing new: given again */
+    assert_true(fabs(v.budgets[0].spent_usd - 5) < 1e-9);
+    view_free(&v);
+    fill(bs, st, now + MINUTE, &v); /* the minute turned, the store did not */
+    assert_true(fabs(v.budgets[0].spent_usd - 9) < 1e-9);
+    view_free(&v);
+    /* the spans' provider gets a usage source that has answered: its
+     * spans are not counted (DESIGN.md precedence) */
+    struct source_status src[2] = {
+        {.name = "spans", .type = "otel_file"},
+        {.name = "oa", .type = "openai", .usage_provider = "openai", .usage_known = true},
+    };
+    memset(&v, 0, sizeof v);
+    v.now = now + MINUTE;
+    struct view_params p = {.now = now + MINUTE, .window = HOUR, .sources = src, .nsources = 2};
+    budgets_fill_view(bs, st, &p, &v);
+    assert_true(isnan(v.budgets[0].spent_usd) || v.budgets[0].spent_usd == 0);
+    view_free(&v);
+    budgets_free(bs);
+    store_free(st);
+    budget_settings_free(&b);
+}
+
 /* ---- the config ----------------------------------------------------------------------------- */
 
 /* A budget per tenant (each [[tenant]]'s daily_budget_usd), two for one
@@ -610,6 +660,7 @@ int main(void)
         cmocka_unit_test(test_each_threshold_notifies_once_per_period_across_a_restart),
         cmocka_unit_test(test_the_forecast_follows_the_daily_shape),
         cmocka_unit_test(test_a_quiet_hour_forecast_follows_the_usual_day),
+        cmocka_unit_test(test_a_budget_fill_follows_every_change),
         cmocka_unit_test(test_many_budgets_each_sum_their_own_series),
         cmocka_unit_test(test_top_models_keep_whole_names),
         cmocka_unit_test(test_budget_blocks_load_and_bad_ones_are_named),

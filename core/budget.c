@@ -564,6 +564,29 @@ static void fill_one(const struct budgets *bs, const struct budget *b,
     }
 }
 
+/* Each tenant row's budget: the one of its budgets nearest its amount
+ * (the most used), whatever its period - what the Tenants pane shows, so
+ * that the snapshot says and sorts the same. */
+static void tenants_take_budgets(const struct budgets *bs, struct view *v)
+{
+    if (!bs->by_tenant.count)
+        return;
+    for (size_t t = 0; t < v->ntenants; t++) {
+        struct view_tenant *vt = &v->tenants[t];
+        void *first = hmap_get(&bs->by_tenant, vt->tenant, strlen(vt->tenant));
+        const struct view_budget_period *best = NULL;
+        for (size_t i = (size_t)(intptr_t)first; i; i = bs->b[i - 1].next_tenant) {
+            const struct view_budget_period *b = &v->budgets[i - 1];
+            if (!best || (isfinite(b->used) && !(b->used <= best->used)))
+                best = b;
+        }
+        if (best) {
+            vt->budget_usd = best->limit_usd;
+            vt->budget_used = best->used;
+        }
+    }
+}
+
 /* What decides which series a view counts (view_series_counted): the
  * sources' names, providers and kinds, not their health or times. */
 static uint64_t sources_fingerprint(const struct view_params *p)
@@ -595,16 +618,17 @@ void budgets_fill_view(const struct budgets *bs, const struct store *st,
     if (m->valid && m->st == key.st && m->generation == key.generation &&
         m->sources == key.sources && m->minute == key.minute && m->day_start == key.day_start) {
         memcpy(v->budgets, m->out, bs->n * sizeof *v->budgets);
-        return;
+    } else {
+        struct scope_ids *ids = scope_ids_new(bs, st, p);
+        int64_t first = store_first_minute(st); /* a walk of its own: once */
+        for (size_t i = 0; i < bs->n; i++)
+            fill_one(bs, &bs->b[i], &ids[i], st, p, first, &v->budgets[i]);
+        scope_ids_free(bs, ids);
+        key.out = m->out;
+        *m = key;
+        memcpy(m->out, v->budgets, bs->n * sizeof *v->budgets);
     }
-    struct scope_ids *ids = scope_ids_new(bs, st, p);
-    int64_t first = store_first_minute(st); /* a walk of its own: once */
-    for (size_t i = 0; i < bs->n; i++)
-        fill_one(bs, &bs->b[i], &ids[i], st, p, first, &v->budgets[i]);
-    scope_ids_free(bs, ids);
-    key.out = m->out;
-    *m = key;
-    memcpy(m->out, v->budgets, bs->n * sizeof *v->budgets);
+    tenants_take_budgets(bs, v);
 }
 
 /* ---- remembering days ------------------------------------------------------------------------ */

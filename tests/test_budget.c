@@ -571,6 +571,54 @@ static void test_many_budgets_each_sum_their_own_series(void **state)
         budget_settings_free(&cfg[i]);
 }
 
+/* A tenant's row (the Tenants pane, the snapshot's tenants[]) carries its
+ * budget nearest its amount, whatever its period; a tenant without one
+ * has none. */
+static void test_a_tenant_row_carries_its_tightest_budget(void **state)
+{
+    (void)state;
+    int64_t now = at("2026-11-20T12:00:00Z");
+    struct budget_settings cfg[] = {
+        budget("tenant:acme", "day", 100),
+        budget("tenant:globex", "day", 1000),
+        budget("tenant:globex", "month", 200),
+        budget("total", "day", 1e6),
+    };
+    size_t n = sizeof cfg / sizeof *cfg;
+    struct budgets *bs = budgets_new(cfg, n, NULL);
+    struct store *st = store_new();
+    spend(st, "acme", "o3", now - HOUR, 10);
+    spend(st, "globex", "o3", now - HOUR, 50);
+    spend(st, "initech", "o3", now - HOUR, 70);
+    struct view v;
+    struct view_params p = {.now = now, .window = HOUR, .day_start = clock_day_start(now),
+                            .day_end = clock_day_end(now)};
+    view_compute(st, &p, &v);
+    budgets_fill_view(bs, st, &p, &v);
+    int seen = 0;
+    for (size_t i = 0; i < v.ntenants; i++) {
+        const struct view_tenant *t = &v.tenants[i];
+        if (strcmp(t->tenant, "acme") == 0) {
+            assert_close(t->budget_usd, 100, 1e-9);
+            assert_close(t->budget_used, 0.1, 1e-9);
+            seen++;
+        } else if (strcmp(t->tenant, "globex") == 0) { /* a quarter of the month's */
+            assert_close(t->budget_usd, 200, 1e-9);
+            assert_close(t->budget_used, 0.25, 1e-9);
+            seen++;
+        } else if (strcmp(t->tenant, "initech") == 0) {
+            assert_true(isnan(t->budget_usd) && isnan(t->budget_used));
+            seen++;
+        }
+    }
+    assert_int_equal(seen, 3);
+    view_free(&v);
+    store_free(st);
+    budgets_free(bs);
+    for (size_t i = 0; i < n; i++)
+        budget_settings_free(&cfg[i]);
+}
+
 /* A budget's top models keep the longest names a span can give, whole:
  * two providers that differ past their 63rd byte stay two. */
 static void test_top_models_keep_whole_names(void **state)
@@ -662,6 +710,7 @@ int main(void)
         cmocka_unit_test(test_a_quiet_hour_forecast_follows_the_usual_day),
         cmocka_unit_test(test_a_budget_fill_follows_every_change),
         cmocka_unit_test(test_many_budgets_each_sum_their_own_series),
+        cmocka_unit_test(test_a_tenant_row_carries_its_tightest_budget),
         cmocka_unit_test(test_top_models_keep_whole_names),
         cmocka_unit_test(test_budget_blocks_load_and_bad_ones_are_named),
     };

@@ -9,8 +9,13 @@
  *
  * Deterministic: the same start time gives the same numbers (a fixed seed
  * and per-minute generation), so tests can assert on them.
+ *
+ * How far it has generated is its cursor: a start on a database it wrote
+ * before goes on from there (a `type = "demo"` source run by `--once`
+ * again, or a restarted daemon, counts no minute twice).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,10 +132,11 @@ static int64_t emit(struct demo *d, size_t ti, size_t mi, int64_t t, int secs)
     return d->c->sink->put(d->c->sink, &u) > 0 ? n : 0;
 }
 
-/* Generate [d->generated, until) in steps of at most a minute. */
+/* Generate [d->generated, until) in steps of at most a minute; the end
+ * reached is staged as the cursor, with the records. */
 static int64_t generate(struct demo *d, int64_t until)
 {
-    int64_t requests = 0;
+    int64_t requests = 0, from = d->generated;
     while (d->generated < until) {
         int64_t t = d->generated;
         int64_t step = CLOCK_MINUTE - t % CLOCK_MINUTE;
@@ -143,7 +149,24 @@ static int64_t generate(struct demo *d, int64_t until)
                     requests += emit(d, ti, mi, t, (int)step);
         d->generated = t + step;
     }
+    if (d->generated != from) {
+        char v[24];
+        snprintf(v, sizeof v, "%lld", (long long)d->generated);
+        d->c->sink->cursor(d->c->sink, d->c->cfg->name, "generated", v);
+    }
     return requests;
+}
+
+/* A stored "generated": where an earlier run stopped. */
+static int load_cursor(void *ctx, const char *key, const char *value)
+{
+    struct demo *d = ctx;
+    char *end;
+    long long t = strtoll(value, &end, 10);
+    /* what it gave counts; not past now (a clock moved back: from now) */
+    if (strcmp(key, "generated") == 0 && *value && !*end && t > d->generated)
+        d->generated = t < d->started ? t : d->started;
+    return 0;
 }
 
 static void on_tick(uv_timer_t *h)
@@ -154,8 +177,6 @@ static void on_tick(uv_timer_t *h)
 
 static int demo_init(struct collector *c, char *err, size_t errlen)
 {
-    (void)err;
-    (void)errlen;
     struct demo *d = xcalloc(1, sizeof *d);
     d->c = c;
     d->started = clock_now();
@@ -163,6 +184,12 @@ static int demo_init(struct collector *c, char *err, size_t errlen)
     d->generated = d->started - STORE_RETENTION + CLOCK_MINUTE;
     d->generated -= d->generated % CLOCK_MINUTE;
     c->impl = d;
+    if (c->sink->cursor_each &&
+        c->sink->cursor_each(c->sink, c->cfg->name, load_cursor, d, err, errlen) != 0) {
+        free(d);
+        c->impl = NULL;
+        return -1;
+    }
     return 0;
 }
 

@@ -61,4 +61,13 @@ assert "no file matches" in snap["sources"][0]["last_error"], snap["sources"]
 PY
 "$SPENDTOP" --once -c "$dir/missing.toml" --db "$dir/missing.db" 2>/dev/null \
     | grep -q 'today n/a   projected n/a   burn n/a$' || { echo "FAIL: unknown spend as text"; exit 1; }
+# a demo source run by --once again goes on from where it stopped: the
+# same minute twice is the same figures, ten minutes later ten minutes more
+printf '[[source]]\nname = "demo"\ntype = "demo"\n' > "$dir/demo.toml"
+demo() { "$SPENDTOP" --once --json --no-hooks -c "$dir/demo.toml" --db "$dir/demo.db" --now "$1" \
+    2>/dev/null | python3 -c 'import json,sys; print("%.6f" % json.load(sys.stdin)["spend"]["last_7d_usd"])'; }
+a=$(demo 1795348860); b=$(demo 1795348860); c=$(demo 1795349460)
+[ "$a" = "$b" ] || { echo "FAIL: a demo source counted its history again: $a, then $b"; exit 1; }
+python3 -c "import sys; a, c = float(sys.argv[1]), float(sys.argv[2]); assert a < c < a * 1.02, (a, c)" \
+    "$a" "$c" || { echo "FAIL: ten demo minutes more: $a, then $c"; exit 1; }
 echo "once_json: ok"

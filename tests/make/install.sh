@@ -33,7 +33,7 @@ unit="$dir/root/usr/lib/systemd/system/spendtop.service"
 grep -qx 'ExecStart=/usr/bin/spendtop --daemon -c /etc/spendtop/config.toml' "$unit" ||
     fail "the unit does not start the installed binary: $(grep ExecStart= "$unit")"
 for want in User=spendtop StateDirectory=spendtop ProtectSystem=strict NoNewPrivileges=yes \
-            Restart=on-failure Type=notify 'WatchdogSec=.*'; do
+            Restart=on-failure Type=notify 'WatchdogSec=.*' SyslogLevel=err; do
     grep -qx "$want" "$unit" || fail "the unit has no $want"
 done
 

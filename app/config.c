@@ -386,6 +386,10 @@ static void load_sources(struct settings_ctx *c, struct config *cfg, const struc
     for (size_t i = 0; i < cfg->nsources; i++) {
         const struct toml_value *t = toml_array_at(arr, i);
         struct source_settings *s = cfg->sources[i] = sources_load(c, t);
+        const struct toml_value *name = toml_table_get(t, "name");
+        if (name && !*s->name)
+            settings_error(c, name, "a source's name must not be empty "
+                           "(names key the saved cursors)");
         for (size_t j = 0; j < i; j++)
             if (*s->name && strcmp(cfg->sources[j]->name, s->name) == 0)
                 settings_error(c, toml_table_get(t, "name"), "source name '%s' is used twice "
@@ -551,7 +555,7 @@ bool config_check_sources(const struct config *cfg, struct strbuf *errors)
     if (cfg->nsources > 0)
         return true;
     if (cfg->path)
-        strbuf_printf(errors, "%s: no [[source]]: nothing to collect (config.example.toml "
+        strbuf_printf(errors, "%s:1:1: no [[source]]: nothing to collect (config.example.toml "
                       "shows each type; spendtop --demo runs on synthetic data)\n", cfg->path);
     else
         strbuf_printf(errors, "spendtop: no config file found (looked for " CONFIG_SEARCH_TEXT "): "

@@ -467,9 +467,14 @@ static void test_nothing_to_collect_is_an_error(void **state)
     assert_non_null(c);
     assert_false(config_check_sources(c, &errs));
     assert_string_equal(errors_of(&errs),
-        "DIR/config.toml: no [[source]]: nothing to collect (config.example.toml shows each "
-        "type; spendtop --demo runs on synthetic data)\n");
+        "DIR/config.toml:1:1: no [[source]]: nothing to collect (config.example.toml shows "
+        "each type; spendtop --demo runs on synthetic data)\n");
     config_free(c);
+    strbuf_free(&errs);
+    /* a name that is there but empty keys no cursor */
+    assert_null(load("[[source]]\nname = \"\"\ntype = \"otel_file\"\npath = \"/x\"\n", &errs));
+    assert_string_equal(errors_of(&errs), "DIR/config.toml:2:8: a source's name must not be "
+                                          "empty (names key the saved cursors)\n");
     strbuf_free(&errs);
     c = load("[[source]]\nname = \"s\"\ntype = \"otel_file\"\npath = \"/x/*.json\"\n", &errs);
     assert_non_null(c);

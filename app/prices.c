@@ -693,8 +693,13 @@ static int update(const struct config *cfg, const char *db_path, const char *url
         char dir[4096];
         state_dir_of(db_path, dir, sizeof dir);
         if (store(dir, d.body.s, d.body.len, err, sizeof err) == 0) {
-            printf("stored %s/%s (the previous table: %s); a running spendtop takes it "
-                   "when restarted\n", dir, PRICES_FILE, PRICES_PREVIOUS_FILE);
+            /* the first table stored there has none before it */
+            char prev[4200];
+            snprintf(prev, sizeof prev, "%s/%s", dir, PRICES_PREVIOUS_FILE);
+            bool kept = access(prev, F_OK) == 0;
+            printf("stored %s/%s%s%s%s; a running spendtop takes it when restarted\n", dir,
+                   PRICES_FILE, kept ? " (the previous table: " : "",
+                   kept ? PRICES_PREVIOUS_FILE : "", kept ? ")" : "");
             rc = 0;
         }
     }

@@ -105,6 +105,7 @@ grep -q "openai/gpt-4o-mini input_cost_per_token: 1.5e-07 -> 2e-07" "$dir/out" \
 grep -q "openai/mystery-1: now priced" "$dir/out" || fail "$(cat "$dir/out")"
 cmp -s "$dir/state/prices.json" "$dir/www/good.json" || fail "the stored table differs"
 [ ! -e "$dir/state/prices.previous.json" ] || fail "a previous table out of nowhere"
+grep -q "previous table" "$dir/out" && fail "the first table names a previous one: $(cat "$dir/out")"
 cp "$dir/state/prices.json" "$dir/stored"
 # from the next start it is the table in force
 "$SPENDTOP" prices -c "$dir/config.toml" --db "$db" gpt-4o-mini > "$dir/out"
@@ -117,6 +118,7 @@ refused drops.json "drops 1 model"
 "$SPENDTOP" prices -c "$dir/config.toml" --db "$db" update --force "$url/drops.json" \
     > "$dir/out" || fail "--force exited $?"
 cmp -s "$dir/state/prices.previous.json" "$dir/stored" || fail "the previous table was not kept"
+grep -q "(the previous table: prices.previous.json)" "$dir/out" || fail "$(cat "$dir/out")"
 cmp -s "$dir/state/prices.json" "$dir/www/drops.json" || fail "--force did not store"
 
 # ---- a table older than 60 days is flagged; a fresh one is not ----

@@ -153,6 +153,25 @@ static int read_calls(struct ingest *in, int64_t now)
     return in->calls_state == CALLS_READ ? 0 : -1;
 }
 
+/* One record more that the history does not reach back to. Said in the
+ * log at the 1st, the 10th, the 100th... (an old export replayed is
+ * otherwise "$0.00, ok": valid, counted nowhere). */
+static void too_old(struct ingest *in, const struct usage *u, int64_t cutoff)
+{
+    int64_t n = ++in->stats.too_old;
+    while (n % 10 == 0)
+        n /= 10;
+    if (n != 1)
+        return;
+    char at[40], from[40];
+    clock_format_utc(u->ts, at, sizeof at);
+    clock_format_utc(cutoff, from, sizeof from);
+    log_msg(LOG_WARN, "%" PRId64 " record%s older than the history keeps (8 days, from %s) "
+            "not counted: the last of source '%s', at %s (to replay an old export: --now at "
+            "its time, and a scratch --db)", in->stats.too_old,
+            in->stats.too_old == 1 ? "" : "s", from, u->source ? u->source : "?", at);
+}
+
 static int put(struct sink *sink, const struct usage *u)
 {
     struct ingest *in = (struct ingest *)sink;
@@ -163,7 +182,7 @@ static int put(struct sink *sink, const struct usage *u)
         return -1;
     }
     if (u->ts < reference(in, now) - STORE_RETENTION) {
-        in->stats.too_old++;
+        too_old(in, u, reference(in, now) - STORE_RETENTION);
         return 0;
     }
     struct calls_ref call = {.verdict = CALLS_NEW};

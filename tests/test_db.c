@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include "lib/clock.h"
+#include "lib/log.h"
 #include "core/db.h"
 #include "core/ingest.h"
 #include "core/snapshot.h"
@@ -937,6 +938,44 @@ static void test_a_load_merges_each_series_chunks_and_rows(void **state)
     pricing_free(p);
 }
 
+/* Records older than the history reaches are not counted, and the log
+ * says so at the 1st, the 10th, the 100th (an old export replayed must
+ * not read as "$0.00, ok" with nothing said). */
+static void test_records_older_than_the_history_are_said(void **state)
+{
+    (void)state;
+    char err[256], logpath[4300];
+    snprintf(logpath, sizeof logpath, "%s/log", dir);
+    assert_int_equal(log_open(logpath, err, sizeof err), 0);
+    struct store *st = store_new();
+    struct pricing *p = pricing_new();
+    struct ingest *in = ingest_new(st, NULL, p);
+    struct sink *s = ingest_sink(in);
+    for (int i = 0; i < 12; i++) {
+        struct usage old = record("acme", "gpt-4o-mini", NOW - STORE_RETENTION - 3600 - i, 10);
+        assert_int_equal(s->put(s, &old), 0);
+    }
+    struct usage fresh = record("acme", "gpt-4o-mini", NOW - 60, 10);
+    assert_int_equal(s->put(s, &fresh), 1);
+    assert_int_equal(ingest_stats(in)->too_old, 12);
+    log_close();
+    FILE *fp = fopen(logpath, "r");
+    assert_non_null(fp);
+    char line[1024];
+    int said = 0;
+    while (fgets(line, sizeof line, fp))
+        if (strstr(line, "older than the history keeps")) {
+            said++;
+            assert_non_null(strstr(line, said == 1 ? ": 1 record older" : ": 10 records older"));
+            assert_non_null(strstr(line, "source 'spans'"));
+        }
+    fclose(fp);
+    assert_int_equal(said, 2);
+    ingest_free(in);
+    store_free(st);
+    pricing_free(p);
+}
+
 /* One series row per key: a series a process makes without having loaded
  * the database (its row stored by an earlier one) is found, not added
  * again, and its price status is written over the stored one. */
@@ -990,6 +1029,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_batched_rows_all_land_or_none, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unwritable_database_is_a_clear_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_records_older_than_the_history_are_said, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_a_load_merges_each_series_chunks_and_rows, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sealed_hours_are_kept_as_day_chunks, setup,

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,6 +308,9 @@ int main(int argc, char **argv)
      * come back as EPIPE */
     signal(SIGPIPE, SIG_IGN);
     guard_std_fds();
+    /* the columns a name takes on the user's terminal (sanitize.h: wcwidth)
+     * for every table printed; LC_CTYPE only: numbers keep their '.' */
+    setlocale(LC_CTYPE, "");
     log_set_ident("spendtop");
     if (argc > 1 && strcmp(argv[1], "prices") == 0)
         return output_done(prices_main(argc - 1, argv + 1));

@@ -306,6 +306,19 @@ static void text_spend(const struct view *v, struct strbuf *out)
                   (long long)v->reasoning.whole_tokens);
 }
 
+/* in made safe (sanitize.h), cut to width columns and padded to them by
+ * what a terminal shows ("%-24s" pads bytes: "東京" is 6 of them and 4
+ * columns), into buf. */
+static const char *column(char *buf, size_t len, const char *in, int width)
+{
+    int cols = sanitize_text(in, buf, len - (size_t)width, width);
+    size_t n = strlen(buf);
+    for (; cols < width; cols++)
+        buf[n++] = ' ';
+    buf[n] = '\0';
+    return buf;
+}
+
 static void text_tenants(const struct view *v, struct strbuf *out)
 {
     char a[32], b[32], c[32], d[32], e[32], bu[32], name[SANITIZE_MAX];
@@ -313,14 +326,14 @@ static void text_tenants(const struct view *v, struct strbuf *out)
                   "BASELINE", "RATIO", "TODAY", "BURN/H", "BUDGET");
     for (size_t i = 0; i < v->ntenants; i++) {
         const struct view_tenant *t = &v->tenants[i];
-        sanitize_text(t->tenant[0] ? t->tenant : "(unattributed)", name, sizeof name, 24);
+        column(name, sizeof name, t->tenant[0] ? t->tenant : "(unattributed)", 24);
         fmt_usd_full(a, sizeof a, t->window_usd);
         fmt_usd_full(b, sizeof b, t->baseline_usd);
         fmt_ratio_full(c, sizeof c, t->ratio);
         fmt_usd_full(d, sizeof d, t->today_usd);
         fmt_usd_full(e, sizeof e, t->burn_usd_per_hour);
         fmt_pct_full(bu, sizeof bu, t->budget_used);
-        strbuf_printf(out, "%-24s %12s %12s %8s %12s %10s %8s\n", name, a, b, c, d, e, bu);
+        strbuf_printf(out, "%s %12s %12s %8s %12s %10s %8s\n", name, a, b, c, d, e, bu);
     }
 }
 
@@ -332,8 +345,8 @@ static void text_models(const struct view *v, struct strbuf *out)
                   "REQUESTS", "SHARE", "BASELINE");
     for (size_t i = 0; i < v->nmodels; i++) {
         const struct view_model *m = &v->models[i];
-        sanitize_text(m->provider, name, sizeof name, 12);
-        sanitize_text(m->model, name2, sizeof name2, 28);
+        column(name, sizeof name, m->provider, 12);
+        column(name2, sizeof name2, m->model, 28);
         fmt_usd_full(a, sizeof a, m->window_usd);
         fmt_pct_full(b, sizeof b, m->share);
         fmt_pct_full(c, sizeof c, m->baseline_share);
@@ -343,7 +356,7 @@ static void text_models(const struct view *v, struct strbuf *out)
         else
             snprintf(req, sizeof req, "%lld%s", (long long)m->requests,
                      m->requests_unknown > 0 ? "+" : ""); /* some unknown */
-        strbuf_printf(out, "%-12s %-28s %12s %9s %8s %9s%s\n", name, name2, a, req, b, c,
+        strbuf_printf(out, "%s %s %12s %9s %8s %9s%s\n", name, name2, a, req, b, c,
                       m->price == PRICE_NONE ? "  unpriced"
                       : m->price == PRICE_PARTIAL ? "  partially priced" : "");
     }
@@ -371,12 +384,12 @@ static void text_budgets(const struct view *v, struct strbuf *out)
                   "LIMIT", "USED", "FORECAST");
     for (size_t i = 0; i < v->nbudgets; i++) {
         const struct view_budget_period *bp = &v->budgets[i];
-        sanitize_text(bp->scope, scope, sizeof scope, 32);
+        column(scope, sizeof scope, bp->scope, 32);
         fmt_usd_full(a, sizeof a, bp->spent_usd);
         fmt_usd_full(b, sizeof b, bp->limit_usd);
         fmt_pct_full(c, sizeof c, bp->used);
         fmt_forecast(fc, sizeof fc, bp->used, bp->forecast_at);
-        strbuf_printf(out, "%-32s %-6s %12s %12s %8s  %s\n", scope, bp->period, a, b, c, fc);
+        strbuf_printf(out, "%s %-6s %12s %12s %8s  %s\n", scope, bp->period, a, b, c, fc);
     }
 }
 
@@ -398,11 +411,12 @@ static void text_alerts_sources(const struct view *v, struct strbuf *out)
         fmt_time(when, sizeof when, src->last_success);
         /* a config's name is any TOML string ("\u001b[2J" too), and a
          * viewer prints the daemon's, another user's */
-        sanitize_text(src->name, name, sizeof name, 64);
+        int cols = sanitize_text(src->name, name, sizeof name, 64);
         sanitize_text(src->last_error ? src->last_error : "", text, sizeof text, 100);
-        strbuf_printf(out, "  %-16s %-10s %-8s records %lld, rejected %lld, no usage %lld, "
+        strbuf_printf(out, "  %s%*s %-10s %-8s records %lld, rejected %lld, no usage %lld, "
                       "last success %s%s%s\n",
-                      name, src->type, src->status, (long long)src->records,
+                      name, cols < 16 ? 16 - cols : 0, "", src->type, src->status,
+                      (long long)src->records,
                       (long long)src->rejected, (long long)src->no_usage, when,
                       src->last_error ? ", error: " : "", text);
     }

@@ -2,6 +2,8 @@
  * present, in order, with its type; unknown is null; tokens are integers. */
 #include "tests/helpers.h"
 
+#include <locale.h>
+
 #include <cJSON.h>
 
 #include "core/snapshot.h"
@@ -196,6 +198,64 @@ static void test_untrusted_names_are_valid_json_and_escaped_in_text(void **state
     assert_string_equal(shown, "a\\u202eb\\u009bc\\u2066d");
 }
 
+/* Columns a terminal gives s: CJK ideographs 2, other characters 1. */
+static int display_cols(const char *s, size_t len)
+{
+    int cols = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp;
+        int n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
+        assert_true(n > 0);
+        cols += cp >= 0x4e00 && cp <= 0x9fff ? 2 : 1;
+        i += (size_t)n;
+    }
+    return cols;
+}
+
+/* The text tables line up on a terminal whatever the names: padded by the
+ * columns a name takes, not its bytes. */
+static void test_text_tables_line_up_by_columns(void **state)
+{
+    (void)state;
+    /* what main does (the user's locale, for wcwidth), here a UTF-8 one */
+    if (!setlocale(LC_CTYPE, "C.UTF-8"))
+        skip();
+    const char *names[] = {"acme", "caf\xc3\xa9", "\xe6\x9d\xb1\xe4\xba\xac"}; /* café, 東京 */
+    struct view_tenant tenants[3];
+    for (int i = 0; i < 3; i++)
+        tenants[i] = (struct view_tenant){.tenant = names[i], .window_usd = 1.5,
+                                          .baseline_usd = NAN, .ratio = NAN, .today_usd = 2,
+                                          .burn_usd_per_hour = 1, .budget_usd = NAN,
+                                          .budget_used = NAN};
+    struct view_budget_period budgets[2] = {{.scope = "tenant:acme", .period = "day"},
+                                            {.scope = "tenant:\xe6\x9d\xb1\xe4\xba\xac",
+                                             .period = "day"}};
+    struct view v = {.now = 1795176000, .window = 3600, .tenants = tenants, .ntenants = 3,
+                     .budgets = budgets, .nbudgets = 2, .mix_distance = NAN};
+    struct strbuf out = {0};
+    snapshot_text(&v, &out);
+    int width[2] = {-1, -1};
+    for (const char *line = strbuf_str(&out); *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        int table = strncmp(line, "acme ", 5) == 0 || strncmp(line, names[1], 5) == 0 ||
+                    strncmp(line, names[2], 6) == 0 ? 0
+                    : strncmp(line, "tenant:", 7) == 0 ? 1 : -1;
+        if (table >= 0) {
+            int cols = display_cols(line, len);
+            if (width[table] < 0)
+                width[table] = cols;
+            if (cols != width[table])
+                fail_msg("'%.*s' is %d columns, its table's lines %d", (int)len, line, cols,
+                         width[table]);
+        }
+        line += len + (end != NULL);
+    }
+    assert_true(width[0] > 0 && width[1] > 0);
+    strbuf_free(&out);
+    setlocale(LC_CTYPE, "C");
+}
+
 /* The ends of the invisible ranges (utf8_is_invisible), each range as
  * Unicode lists it, and the characters just outside them. */
 static const uint32_t ends[][2] = {
@@ -352,6 +412,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_key_with_its_type),
         cmocka_unit_test(test_untrusted_names_are_valid_json_and_escaped_in_text),
+        cmocka_unit_test(test_text_tables_line_up_by_columns),
         cmocka_unit_test(test_invisible_characters_are_escaped),
         cmocka_unit_test(test_json_escapes_invisible_characters),
     };

@@ -16,6 +16,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
+#include "core/schema.h"
 #include "core/snapshot.h"
 #include "core/window.h"
 #include "app/version.h"
@@ -343,7 +344,9 @@ int main(int argc, char **argv)
         case OPT_NO_HOOKS: o.no_hooks = true; break;
         case OPT_NO_COLOR: no_color = true; break;
         case OPT_ASCII: ascii = true; break;
-        case OPT_VERSION: printf("spendtop %s\n", SPENDTOP_VERSION); return output_done(0);
+        case OPT_VERSION: /* the schema: what a "newer spendtop" refusal names */
+            printf("spendtop %s (database schema %d)\n", SPENDTOP_VERSION, schema_latest());
+            return output_done(0);
         case OPT_JSON: json = true; break;
         case OPT_DEMO: case OPT_ONCE: case OPT_DAEMON: case OPT_CHECK:
             if (mode_option(ch, &o, &mode) != 0)

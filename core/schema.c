@@ -483,8 +483,8 @@ static int check(sqlite3 *h, char *err, size_t errlen)
     }
     if (v > NSTEPS) {
         snprintf(err, errlen, "written by a newer spendtop (schema version %d, this one "
-                 "knows up to %d): left as it is; use that spendtop or another --db",
-                 v, NSTEPS);
+                 "knows up to %d; spendtop --version says a binary's): left as it is; use "
+                 "that spendtop or another --db", v, NSTEPS);
         return -1;
     }
     if (v < 0) {

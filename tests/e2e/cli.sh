@@ -46,4 +46,8 @@ timeout 10 "$SPENDTOP" -c "$dir/config.toml" --db "$dir/state.db" --no-hooks \
 # one mode given twice is still that mode
 "$SPENDTOP" --check-config --check-config -c "$dir/config.toml" > /dev/null \
     || fail "--check-config twice"
+# --version names the database schema it reads (what a "newer spendtop"
+# refusal names)
+"$SPENDTOP" --version | grep -qE '^spendtop [0-9][0-9.]* \(database schema [0-9]+\)$' \
+    || fail "--version said: $("$SPENDTOP" --version)"
 echo "cli: ok"

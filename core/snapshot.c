@@ -283,6 +283,14 @@ static void text_spend(const struct view *v, struct strbuf *out)
     fmt_usd_full(b, sizeof b, s->baseline_usd);
     fmt_ratio_full(c, sizeof c, s->ratio);
     strbuf_printf(out, "Spend      window %s   baseline %s   ratio %s\n", a, b, c);
+    if (v->nunpriced) { /* spend these figures do not hold: never read as $0 */
+        int64_t n = 0;
+        for (size_t i = 0; i < v->nunpriced; i++)
+            n += v->unpriced[i].requests;
+        strbuf_printf(out, "           + %lld request%s of unpriced models in the window: "
+                      "their spend is unknown, not in these figures (below)\n", (long long)n,
+                      n == 1 ? "" : "s");
+    }
     fmt_usd_full(a, sizeof a, s->today_usd);
     fmt_usd_full(b, sizeof b, s->projected_today_usd);
     fmt_usd_full(c, sizeof c, s->burn_usd_per_hour);

@@ -252,6 +252,18 @@ static void test_text_tables_line_up_by_columns(void **state)
         line += len + (end != NULL);
     }
     assert_true(width[0] > 0 && width[1] > 0);
+    assert_null(strstr(strbuf_str(&out), "unpriced models in the window"));
+    /* usage of unpriced models is said beside the spend, not only below */
+    struct view_unpriced unpriced[] = {{.provider = "openai", .model = "mystery-9",
+                                        .requests = 3}};
+    v.unpriced = unpriced;
+    v.nunpriced = 1;
+    strbuf_reset(&out);
+    snapshot_text(&v, &out);
+    const char *spend = strstr(strbuf_str(&out), "Spend      window");
+    assert_non_null(spend);
+    assert_non_null(strstr(spend, "\n           + 3 requests of unpriced models in the window: "
+                                  "their spend is unknown"));
     strbuf_free(&out);
     setlocale(LC_CTYPE, "C");
 }

@@ -33,6 +33,18 @@ static void draw_headline(struct pane *p, const struct tui_ctx *c, int inner)
     x += (int)strlen(r) + (high ? 3 : 1);
     snprintf(line, sizeof line, "base %s", v->baseline_days ? b : "learning");
     pane_text(p, c, 1, x, inner - x + 1, ROLE_DIM, line);
+    x += (int)strlen(line) + 2;
+    /* spend not in the figure: never read as $0 at a glance */
+    int64_t unpriced = 0;
+    for (size_t i = 0; i < v->nunpriced; i++)
+        unpriced += v->unpriced[i].requests;
+    if (v->nunpriced && x < inner) {
+        if (unpriced > 0)
+            snprintf(line, sizeof line, "+%lld unpriced", (long long)unpriced);
+        else
+            snprintf(line, sizeof line, "+unpriced");
+        pane_text(p, c, 1, x, inner - x + 1, ROLE_WARN, line);
+    }
 }
 
 /* Rows 2 and 3: today, the projection, burn, and 24h and 7 days or the

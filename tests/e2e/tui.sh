@@ -232,4 +232,29 @@ wait_for 'silenced.*evil\\x1b\[31mRED'
 [ "$($T display -p -t s '#{pane_title}')" != "pwned" ] || fail "the footer set the terminal title from a tenant name"
 $T send-keys -t s q
 wait_for "^EXIT=0"
+$T kill-session -t s
+
+# ---- usage the table cannot price shows beside the spend, not as $0 ---------
+step unpriced
+python3 - "$dir" <<'PY'
+import json, sys
+d = sys.argv[1]
+def span(i, model):
+    return {"traceId": "%032x" % (100 + i), "spanId": "%016x" % (100 + i),
+            "startTimeUnixNano": str((1795176000 - 600 + i) * 10**9),
+            "attributes": [
+                {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+                {"key": "gen_ai.provider.name", "value": {"stringValue": "openai"}},
+                {"key": "gen_ai.request.model", "value": {"stringValue": model}},
+                {"key": "gen_ai.usage.input_tokens", "value": {"intValue": "1000"}}]}
+spans = [span(0, "gpt-4o-mini"), span(1, "mystery-9"), span(2, "mystery-9")]
+open(d + "/mixed.json", "w").write(json.dumps(
+    {"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]}) + "\n")
+open(d + "/mixed.toml", "w").write(
+    '[[source]]\nname = "spans"\ntype = "otel_file"\npath = "%s/mixed.json"\n' % d)
+PY
+start "$SPENDTOP -c $dir/mixed.toml --db $dir/mixed.db --now 2026-11-20T12:00:00Z"
+wait_for '^│1h \$[0-9.]+ .* \+2 unpriced'
+$T send-keys -t s q
+wait_for "^EXIT=0"
 echo "tui: ok"

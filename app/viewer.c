@@ -53,7 +53,8 @@ struct viewer {
     struct host host;
     struct prices_info prices;   /* the table in force: the owner's when it
                                     says, else a guess */
-    struct budgets *budgets;     /* the owner's budgets, over facts.periods */
+    struct budgets *budgets;     /* the owner's budgets, as facts.periods */
+    int64_t budgets_day;         /* the day they were made (days remembered) */
     /* incremental views (core/view.h) of st: the dashboard's and its
      * drill-down's; a new store starts them again */
     struct view_cache *views[2];
@@ -105,9 +106,17 @@ static void swap_facts(struct viewer *v, const struct owner_facts *f)
     }
     /* the owner's budgets, computed here as it computes them (the days of
      * long periods it remembered are read in the caller's transaction);
-     * a view borrows nothing from them, only from the facts kept above */
+     * a view borrows nothing from them, only from the facts kept above.
+     * The facts move each second (the sources' times): budgets the same
+     * as before are kept, and what their fills remember with them, until
+     * the day turns (a day the owner remembered since is read then) */
+    int64_t day = clock_day_start(clock_now());
+    if (v->budgets && v->budgets_day == day &&
+        budgets_configured_as(v->budgets, v->facts.periods, v->facts.nperiods))
+        return;
     budgets_free(v->budgets);
     v->budgets = budgets_new(v->facts.periods, v->facts.nperiods, v->db);
+    v->budgets_day = day;
 }
 
 /* The store as the owner loaded it, and the log position it reflects. */

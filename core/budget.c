@@ -194,6 +194,7 @@ struct fill_memo {
 struct budgets {
     struct budget *b;
     size_t n;
+    struct budget_settings *cfg; /* its own copy: a viewer's facts come and go */
     struct fill_memo *memo; /* changed by a fill of a const budgets: a cache */
     struct hmap by_tenant;  /* tenant -> its first budget + 1 */
     size_t *others;         /* the budgets that are not a tenant's */
@@ -310,11 +311,19 @@ struct budgets *budgets_new(const struct budget_settings *cfg, size_t n, struct 
     bs->memo->out = xcalloc(n ? n : 1, sizeof *bs->memo->out);
     bs->db = db;
     bs->others = xcalloc(n ? n : 1, sizeof *bs->others);
+    bs->cfg = xcalloc(n ? n : 1, sizeof *bs->cfg);
+    for (size_t i = 0; i < n; i++) {
+        bs->cfg[i] = cfg[i];
+        bs->cfg[i].scope = xstrdup(cfg[i].scope);
+        bs->cfg[i].thresholds = xmalloc((cfg[i].nthresholds + 1) * sizeof *cfg[i].thresholds);
+        memcpy(bs->cfg[i].thresholds, cfg[i].thresholds,
+               cfg[i].nthresholds * sizeof *cfg[i].thresholds);
+    }
     /* backwards, so that each tenant's list is in the config's order */
     for (size_t i = n; i-- > 0;) {
         struct budget *b = &bs->b[i];
-        b->cfg = &cfg[i];
-        parse_scope(b, cfg[i].scope);
+        b->cfg = &bs->cfg[i];
+        parse_scope(b, b->cfg->scope);
         if (b->kind != SC_TENANT)
             continue;
         void **first = hmap_put(&bs->by_tenant, b->a, strlen(b->a));
@@ -329,6 +338,20 @@ struct budgets *budgets_new(const struct budget_settings *cfg, size_t n, struct 
     return bs;
 }
 
+bool budgets_configured_as(const struct budgets *bs, const struct budget_settings *cfg, size_t n)
+{
+    if (bs->n != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        const struct budget_settings *a = &bs->cfg[i], *b = &cfg[i];
+        if (strcmp(a->scope, b->scope) != 0 || a->period != b->period ||
+            a->amount_usd != b->amount_usd || a->nthresholds != b->nthresholds ||
+            memcmp(a->thresholds, b->thresholds, a->nthresholds * sizeof *a->thresholds) != 0)
+            return false;
+    }
+    return true;
+}
+
 void budgets_free(struct budgets *bs)
 {
     if (!bs)
@@ -338,6 +361,9 @@ void budgets_free(struct budgets *bs)
     free(bs->days);
     hmap_free(&bs->day_index, NULL);
     hmap_free(&bs->by_tenant, NULL);
+    for (size_t i = 0; i < bs->n; i++)
+        budget_settings_free(&bs->cfg[i]);
+    free(bs->cfg);
     free(bs->memo->out);
     free(bs->memo);
     free(bs->b);

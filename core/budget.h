@@ -77,6 +77,10 @@ struct budgets;
  * what db remembers. */
 struct budgets *budgets_new(const struct budget_settings *cfg, size_t n, struct db *db);
 void budgets_free(struct budgets *b);
+/* Whether b was made from budgets the same as cfg[0..n) (b keeps its own
+ * copy of them): a viewer keeps its budgets, and what their fills
+ * remember, while the owner's are the same. */
+bool budgets_configured_as(const struct budgets *b, const struct budget_settings *cfg, size_t n);
 
 /* Each budget at p->now into v->budgets (the view computed with p: its
  * sources decide precedence). */

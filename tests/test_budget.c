@@ -411,6 +411,8 @@ static void test_the_forecast_follows_the_daily_shape(void **state)
 
     /* a budget the week's shape never reaches: not this period */
     b.amount_usd = data_spend(week, week + 7 * DAY) * 1.2;
+    budgets_free(bs); /* budgets keep their own copy of the settings */
+    bs = budgets_new(&b, 1, NULL);
     st = synthetic(now - 9 * DAY, now);
     fill(bs, st, now, &v);
     assert_int_equal(v.budgets[0].forecast_at, 0);
@@ -571,6 +573,35 @@ static void test_many_budgets_each_sum_their_own_series(void **state)
         budget_settings_free(&cfg[i]);
 }
 
+/* Budgets keep their own copy of their settings and say whether others
+ * are the same (a viewer keeps its budgets while the owner's are). */
+static void test_budgets_know_their_settings(void **state)
+{
+    (void)state;
+    struct budget_settings cfg[2] = {budget("tenant:acme", "day", 100),
+                                     budget("total", "month", 5000)};
+    struct budgets *bs = budgets_new(cfg, 2, NULL);
+    assert_true(budgets_configured_as(bs, cfg, 2));
+    assert_false(budgets_configured_as(bs, cfg, 1));
+    cfg[1].amount_usd = 5001;
+    assert_false(budgets_configured_as(bs, cfg, 2));
+    cfg[1].amount_usd = 5000;
+    cfg[0].thresholds[0] = 0.6;
+    assert_false(budgets_configured_as(bs, cfg, 2));
+    cfg[0].thresholds[0] = 0.5;
+    cfg[0].period = budget_period_names[1];
+    assert_false(budgets_configured_as(bs, cfg, 2));
+    cfg[0].period = budget_period_names[0];
+    assert_true(budgets_configured_as(bs, cfg, 2));
+    /* its copy outlives the settings it was made from */
+    budget_settings_free(&cfg[0]);
+    struct budget_settings other = budget("tenant:acme", "day", 100);
+    assert_true(budgets_configured_as(bs, (struct budget_settings[]){other, cfg[1]}, 2));
+    budget_settings_free(&other);
+    budget_settings_free(&cfg[1]);
+    budgets_free(bs);
+}
+
 /* A tenant's row (the Tenants pane, the snapshot's tenants[]) carries its
  * budget nearest its amount, whatever its period; a tenant without one
  * has none. */
@@ -711,6 +742,7 @@ int main(void)
         cmocka_unit_test(test_a_budget_fill_follows_every_change),
         cmocka_unit_test(test_many_budgets_each_sum_their_own_series),
         cmocka_unit_test(test_a_tenant_row_carries_its_tightest_budget),
+        cmocka_unit_test(test_budgets_know_their_settings),
         cmocka_unit_test(test_top_models_keep_whole_names),
         cmocka_unit_test(test_budget_blocks_load_and_bad_ones_are_named),
     };

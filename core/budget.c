@@ -170,11 +170,6 @@ struct day_sum {
     double usd;
 };
 
-/* A budget per tenant is ordinary (a [[tenant]]'s daily_budget_usd), so
- * a walk of the series must not ask every budget about every series
- * (1,000 budgets x 100,000 series per refresh): a series is offered to
- * the budgets of its tenant, found by name, and to the few others. The
- * days remembered are found by (scope, day) for the same reason. */
 /* The last fill (budgets_fill_view), given again while nothing it read has
  * changed: the store (its generation), the minute (a period's spend moves
  * by minute buckets; the forecast is redone each minute), the day's
@@ -191,6 +186,11 @@ struct fill_memo {
     struct view_budget_period *out;     /* n of them */
 };
 
+/* A budget per tenant is ordinary (a [[tenant]]'s daily_budget_usd), so
+ * a walk of the series must not ask every budget about every series
+ * (1,000 budgets x 100,000 series per refresh): a series is offered to
+ * the budgets of its tenant, found by name, and to the few others. The
+ * days remembered are found by (scope, day) for the same reason. */
 struct budgets {
     struct budget *b;
     size_t n;

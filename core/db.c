@@ -154,6 +154,7 @@ static int fail(struct db *db)
 }
 
 const char *db_error(const struct db *db) { return db->err; }
+int db_fail(struct db *db) { return fail(db); }
 struct sqlite3 *db_handle(struct db *db) { return db->h; }
 
 /* Open the file, and make its schema the newest: refuse what must not be

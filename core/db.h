@@ -40,6 +40,10 @@ struct db *db_open(const char *path, char *err, size_t errlen);
 void db_close(struct db *db);
 /* The last SQLite error message. */
 const char *db_error(const struct db *db);
+/* For modules that run statements on db_handle: the connection's last
+ * SQLite error becomes db_error's (else a caller logging db_error after
+ * such a statement failed says an old reason, or none). Returns -1. */
+int db_fail(struct db *db);
 
 /* Load every series and the buckets that start at or after since into st
  * (which should be empty). Returns 0 or -1. */

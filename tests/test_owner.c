@@ -334,6 +334,30 @@ static void test_no_owner_row_yet_is_said(void **state)
     owner_close(&o);
 }
 
+/* A full disk while the owner rewrites its row: the reason is said (the
+ * daemon logs "cannot tell viewers what changed (will retry): %s" with
+ * db_error, which said nothing on this path). The database's size is
+ * capped at what it holds now (max_page_count), as a full disk would. */
+static void test_a_row_the_disk_has_no_room_for_says_why(void **state)
+{
+    (void)state;
+    struct owner o;
+    owner_open(&o);
+    struct owner_facts f = {.pid = 812, .mode = "daemon", .timezone = "UTC"};
+    assert_int_equal(owner_publish(o.db, &f, "{}"), 0);
+    sqlite3 *h = db_handle(o.db);
+    assert_int_equal(sqlite3_exec(h, "PRAGMA max_page_count = 1", NULL, NULL, NULL), SQLITE_OK);
+    char *big = malloc(1 << 20);
+    assert_non_null(big);
+    memset(big, 'x', (1 << 20) - 1);
+    big[(1 << 20) - 1] = '\0';
+    assert_int_equal(owner_publish(o.db, &f, big), -1);
+    if (!strstr(db_error(o.db), "database or disk is full"))
+        fail_msg("the reason said: '%s'", db_error(o.db));
+    free(big);
+    owner_close(&o);
+}
+
 struct got {
     char kinds[8][16], args[8][64];
     int n;
@@ -621,6 +645,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_starting_viewer_waits_for_the_owners_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_owners_facts_make_the_trip_intact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_owner_row_yet_is_said, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_row_the_disk_has_no_room_for_says_why, setup, teardown),
         cmocka_unit_test_setup_teardown(test_requests_reach_the_owner_once_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_read_only_viewer_reads_and_cannot_ask, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_owner_is_seen_without_taking_a_lock, setup, teardown),

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -635,6 +636,113 @@ static void test_a_process_refused_while_the_owner_takes_the_database_finds_it(v
     close(up[0]);
 }
 
+/* ---- a start that fails ---------------------------------------------------------- */
+
+static bool exists(const char *path, const char *suffix)
+{
+    char p[4300];
+    snprintf(p, sizeof p, "%s%s", path, suffix);
+    return access(p, F_OK) == 0;
+}
+
+/* An owner whose start fails after it took a new database (its schema
+ * made or not: a full disk, a config error found after the lock) leaves
+ * nothing: no empty database for the next start to take for one, no
+ * DB.lock. One whose start was done keeps it; files that were there
+ * before a failed start stay. */
+static void test_a_start_that_fails_leaves_nothing_it_made(void **state)
+{
+    (void)state;
+    char err[512];
+    /* failed before its schema */
+    int fd = lockfile_take(dbpath, err, sizeof err);
+    assert_true(fd >= 0);
+    assert_true(exists(dbpath, "") && exists(dbpath, ".lock"));
+    lockfile_release(fd);
+    assert_false(exists(dbpath, ""));
+    assert_false(exists(dbpath, ".lock"));
+    /* failed after it (a viewer's connection keeps the -wal and -shm) */
+    fd = lockfile_take(dbpath, err, sizeof err);
+    assert_true(fd >= 0);
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct db *v = viewer_db();
+    db_close(db);
+    assert_true(exists(dbpath, "-wal"));
+    lockfile_release(fd);
+    db_close(v);
+    assert_false(exists(dbpath, ""));
+    assert_false(exists(dbpath, "-wal"));
+    assert_false(exists(dbpath, "-shm"));
+    assert_false(exists(dbpath, ".lock"));
+    /* done: kept */
+    fd = lockfile_take(dbpath, err, sizeof err);
+    assert_true(fd >= 0);
+    lockfile_keep();
+    lockfile_release(fd);
+    assert_true(exists(dbpath, "") && exists(dbpath, ".lock"));
+    /* there before: a failed start leaves it as it was */
+    fd = lockfile_take(dbpath, err, sizeof err);
+    assert_true(fd >= 0);
+    lockfile_release(fd);
+    assert_true(exists(dbpath, "") && exists(dbpath, ".lock"));
+}
+
+/* A process that opened the database file just before a failed start
+ * removed it, and locks what it opened once that start is gone: its
+ * locks would be on a removed file, and the next process would take the
+ * new one too. It takes the database again, on the file there now. */
+static void test_a_lock_on_a_file_removed_meanwhile_is_taken_again(void **state)
+{
+    (void)state;
+    char err[512];
+    int up[2], go[2];
+    assert_int_equal(pipe(up), 0);
+    assert_int_equal(pipe(go), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        /* the next (forked before the test's take: it shares no lock of
+         * it): when told, stops having opened the file, then takes it and
+         * holds it */
+        close(up[0]);
+        close(go[1]);
+        char g;
+        if (read(go[0], &g, 1) != 1)
+            _exit(2);
+        setenv("SPENDTOP_TEST_PAUSE", "opened", 1);
+        int lock = lockfile_take(dbpath, err, sizeof err);
+        if (write(up[1], lock >= 0 ? "y" : "n", 1) != 1)
+            _exit(2);
+        for (;;)
+            pause();
+    }
+    close(up[1]);
+    close(go[0]);
+    child_left = child;
+    int fd = lockfile_take(dbpath, err, sizeof err); /* a start that will fail */
+    assert_true(fd >= 0);
+    assert_int_equal(write(go[1], "g", 1), 1);
+    close(go[1]);
+    int status;
+    assert_int_equal(waitpid(child, &status, WUNTRACED), child);
+    assert_true(WIFSTOPPED(status));
+    lockfile_release(fd); /* the failed start: the files go */
+    assert_false(exists(dbpath, ""));
+    kill(child, SIGCONT);
+    char c = 0;
+    assert_int_equal(read(up[0], &c, 1), 1);
+    assert_int_equal(c, 'y');
+    close(up[0]);
+    /* the child owns the database that is there */
+    assert_true(exists(dbpath, ""));
+    int dbfd = open(dbpath, O_RDONLY);
+    assert_true(dbfd >= 0);
+    assert_int_equal(flock(dbfd, LOCK_EX | LOCK_NB), -1);
+    close(dbfd);
+    assert_int_equal(lockfile_owner(dbpath), (long)child);
+    assert_int_equal(lockfile_take(dbpath, err, sizeof err), LOCKFILE_BUSY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -652,6 +760,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_viewer_sees_a_schema_made_meanwhile_whole_or_not_at_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_second_maker_opens_the_schema_the_first_made, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_process_refused_while_the_owner_takes_the_database_finds_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_start_that_fails_leaves_nothing_it_made, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_lock_on_a_file_removed_meanwhile_is_taken_again, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -239,7 +239,7 @@ for step in locked published; do
     [ $rc -eq 0 ] || fail "$step: the --once exited $rc: $(cat "$o.err")"
     same "$dir/truth.json" "$o.json" || fail "$step: not the figures"
     await logged_or_ended "$d.err" $daemon "collecting from 1 sources" || fail "$step: the daemon neither started nor ended"
-    grep -q "the spendtop --once (pid $once) that held $db has finished: starting" "$d.err" ||
+    grep -q "(pid $once) that held $db has finished: starting" "$d.err" ||
         fail "$step: the daemon did not say it started after the --once: $(cat "$d.err")"
     [ "$(cat "$db.lock")" = $daemon ] || fail "$step: the daemon does not own the database"
     kill -TERM $daemon
@@ -260,7 +260,7 @@ grep -q "bad-prices.json: not a LiteLLM price table" "$dir/failed.err" || fail "
 # a full disk: the schema cannot be made (a 4 MiB tmpfs, filled)
 mkdir "$dir/full"
 if mount -t tmpfs -o size=4m tmpfs "$dir/full" 2>/dev/null; then
-    trap 'for p in $pids; do kill -9 "$p" 2>/dev/null || true; done; umount "$dir/full" 2>/dev/null; rm -rf "$dir"' EXIT
+    trap 'for p in $pids; do kill -9 "$p" 2>/dev/null || true; done; umount "$dir/full" 2>/dev/null || true; rm -rf "$dir"' EXIT
     dd if=/dev/zero of="$dir/full/fill" bs=4096 2>/dev/null || true
     rc=0
     "$SPENDTOP" $ONCE --db "$dir/full/state.db" >/dev/null 2>"$dir/full.err" || rc=$?

@@ -56,11 +56,12 @@ static int busy(int fd, const char *db_path, char *err, size_t errlen)
     return LOCKFILE_BUSY;
 }
 
-/* Open path, creating it if it is not there (*made then says so). */
-static int open_made(const char *path, int flags, bool *made)
+/* Open path, creating it with mode (less the umask) if it is not there
+ * (*made then says so). */
+static int open_made(const char *path, int flags, mode_t mode, bool *made)
 {
     for (;;) {
-        int fd = open(path, flags | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        int fd = open(path, flags | O_CREAT | O_EXCL | O_CLOEXEC, mode);
         *made = fd >= 0;
         if (fd >= 0 || errno != EEXIST)
             return fd;
@@ -105,7 +106,7 @@ static int lock_own_file(const char *db_path, bool *made, char *err, size_t errl
         return -1;
     /* CLOEXEC: a hook still running after we exit must not keep the lock.
      * 0644: viewers read the owner's pid and query the lock */
-    int fd = open_made(path, O_RDWR, made);
+    int fd = open_made(path, O_RDWR, 0644, made);
     if (fd < 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
@@ -204,9 +205,11 @@ int lockfile_take(const char *db_path, char *err, size_t errlen)
     for (;;) {
         /* the database file first (created empty if new: SQLite takes an
          * empty file for a new database), so that a process refused below
-         * finds it there */
+         * finds it there; 0666 less the umask, as db_open would make it
+         * (under the umask 0007 of the README's shared setup, the group
+         * writes its requests) */
         bool made;
-        int fd = open_made(db_path, O_RDONLY, &made);
+        int fd = open_made(db_path, O_RDONLY, 0666, &made);
         if (fd < 0) {
             snprintf(err, errlen, "%s: %s", db_path, strerror(errno));
             return -1;

@@ -688,6 +688,24 @@ static void test_a_start_that_fails_leaves_nothing_it_made(void **state)
     assert_true(exists(dbpath, "") && exists(dbpath, ".lock"));
 }
 
+/* A new database is made 0666 less the umask, as db_open makes one: under
+ * the README's shared setup (umask 0007) the group may write requests. It
+ * was made 0640 there (lockfile_take creates the file before db_open). */
+static void test_a_new_database_is_the_groups_to_write_under_umask_0007(void **state)
+{
+    (void)state;
+    char err[512];
+    mode_t old = umask(0007);
+    int fd = lockfile_take(dbpath, err, sizeof err);
+    umask(old);
+    assert_true(fd >= 0);
+    struct stat sb;
+    assert_int_equal(stat(dbpath, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0660);
+    lockfile_keep();
+    lockfile_release(fd);
+}
+
 /* A process that opened the database file just before a failed start
  * removed it, and locks what it opened once that start is gone: its
  * locks would be on a removed file, and the next process would take the
@@ -762,6 +780,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_process_refused_while_the_owner_takes_the_database_finds_it, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_start_that_fails_leaves_nothing_it_made, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_lock_on_a_file_removed_meanwhile_is_taken_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_new_database_is_the_groups_to_write_under_umask_0007, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

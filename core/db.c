@@ -215,6 +215,24 @@ static void create_file(const char *path)
         close(fd); /* an empty file is a new, empty database */
 }
 
+/* Why a database SQLite may not write cannot be written, when it is its
+ * directory (SQLite makes DB-wal and DB-shm beside it): SQLite's own
+ * "attempt to write a readonly database" names a file that is writable. */
+static void say_directory(const char *path, char *why, size_t len)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        slash[slash == dir] = '\0'; /* "/db": "/" */
+    size_t n = strlen(why);
+    if (access(dir, W_OK) != 0 && (errno == EACCES || errno == EROFS) && n < len)
+        snprintf(why + n, len - n, " (its directory is not writable: %s; SQLite keeps the "
+                 "database's -wal and -shm files beside it)", strerror(errno));
+}
+
 struct db *db_open(const char *path, char *err, size_t errlen)
 {
     char why[400];
@@ -225,6 +243,7 @@ struct db *db_open(const char *path, char *err, size_t errlen)
     create_file(path);
     struct db *db = xcalloc(1, sizeof *db);
     if (open_file(db, path, why, sizeof why) != 0) {
+        say_directory(path, why, sizeof why);
         snprintf(err, errlen, "%s: %s", path, why);
         db_close(db);
         return NULL;

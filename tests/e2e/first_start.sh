@@ -294,6 +294,26 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
     [ $rc -eq 1 ] || fail "an unwritable directory exited $rc: $(cat "$dir/ro.err")"
     grep -q "cannot create directory $dir/ro/sub: Permission denied" "$dir/ro.err" ||
         fail "no clear message: $(cat "$dir/ro.err")"
+    # a directory made read-only once the database was taken: the schema
+    # cannot be made (SQLite's -wal goes beside it), and what was made
+    # cannot be removed - the next start, allowed to write, makes it
+    NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+    mkdir -m 755 "$dir/late" && chown 65534:65534 "$dir/late"
+    SPENDTOP_TEST_PAUSE=locked $NOBODY "$SPENDTOP" $ONCE --db "$dir/late/state.db" \
+        >/dev/null 2>"$dir/late.err" &
+    late=$!
+    pids="$pids $late"
+    await stopped $late || fail "the start did not stop: $(cat "$dir/late.err")"
+    chmod 555 "$dir/late"
+    kill -CONT $late
+    rc=0; wait $late || rc=$?
+    [ $rc -eq 1 ] || fail "a directory read-only after the lock exited $rc: $(cat "$dir/late.err")"
+    grep -q "late/state.db: attempt to write a readonly database (its directory is not writable: Permission denied" \
+        "$dir/late.err" || fail "no clear message: $(cat "$dir/late.err")"
+    chmod 755 "$dir/late"
+    $NOBODY "$SPENDTOP" $ONCE --db "$dir/late/state.db" >"$dir/late.json" 2>"$dir/late.err" ||
+        fail "the next start: $(cat "$dir/late.err")"
+    same "$dir/truth.json" "$dir/late.json" || fail "the next start: not the figures"
 else
     echo "first_start: (not root or no setpriv: the permission case is not run)"
 fi

@@ -980,8 +980,14 @@ struct db *db_open_viewer_ready(const char *path, char *err, size_t errlen)
     enum { STEP_MS = 50, WAIT_MS = 10000 };
     bool not_yet;
     int v;
+    long making = 0; /* the owner waited for */
     for (int waited = 0;; waited += STEP_MS) {
         struct db *db = open_viewer(path, err, errlen, &not_yet, &v);
+        if (!db && making && access(path, F_OK) != 0 && errno == ENOENT)
+            /* its start failed, and it left nothing (lockfile.h) */
+            snprintf(err, errlen, "%s: the spendtop that was making it (pid %ld) ended "
+                     "without making it (its start failed: see what it said); run spendtop "
+                     "again", path, making);
         if (db || !not_yet)
             return db;
         long owner = lockfile_owner(path);
@@ -998,6 +1004,7 @@ struct db *db_open_viewer_ready(const char *path, char *err, size_t errlen)
         if (waited == 0)
             log_msg(LOG_INFO, "waiting for the spendtop that owns %s (pid %ld) to make "
                     "its tables", path, owner);
+        making = owner;
         nanosleep(&(struct timespec){.tv_nsec = STEP_MS * 1000000L}, NULL);
     }
 }

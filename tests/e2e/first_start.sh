@@ -16,7 +16,8 @@
 #    takes it, or after its start) waits for it to end, then owns it; one
 #    still reading after 60 s is said, with its pid;
 #  - a start that fails after taking a new database (a full disk, a price
-#    table that does not load) leaves no file behind;
+#    table that does not load) leaves no file behind, and a --once that
+#    waited for it says so;
 #  - a database directory that cannot be made is named, with the reason.
 #
 # Waiting is on conditions (a process stopped, a line said, a process
@@ -256,6 +257,24 @@ rc=0
     >/dev/null 2>"$dir/failed.err" || rc=$?
 [ $rc -eq 2 ] || fail "a price table that does not load exited $rc: $(cat "$dir/failed.err")"
 grep -q "bad-prices.json: not a LiteLLM price table" "$dir/failed.err" || fail "no clear message: $(cat "$dir/failed.err")"
+[ -z "$(ls -A "$dir/failed")" ] || fail "a failed start left files: $(ls -A "$dir/failed")"
+# ... while another waited for it to make the database: that one says so
+SPENDTOP_TEST_PAUSE=locked "$SPENDTOP" -c "$dir/bad-prices.toml" --now $NOW --once --no-hooks \
+    --db "$dir/failed/state.db" >/dev/null 2>"$dir/failed.err" &
+owner=$!
+pids="$pids $owner"
+await stopped $owner || fail "the failing start did not stop: $(cat "$dir/failed.err")"
+"$SPENDTOP" -c "$dir/bad-prices.toml" --now $NOW --once --no-hooks --db "$dir/failed/state.db" \
+    >/dev/null 2>"$dir/failed.viewer.err" &
+viewer=$!
+pids="$pids $viewer"
+await logged_or_ended "$dir/failed.viewer.err" $viewer "waiting for the spendtop that owns" ||
+    fail "the viewer neither waited nor ended"
+kill -CONT $owner
+rc=0; wait $viewer || rc=$?
+[ $rc -eq 1 ] || fail "a viewer of a failed start exited $rc: $(cat "$dir/failed.viewer.err")"
+grep -q "state.db: the spendtop that was making it (pid $owner) ended without making it" \
+    "$dir/failed.viewer.err" || fail "no clear message: $(cat "$dir/failed.viewer.err")"
 [ -z "$(ls -A "$dir/failed")" ] || fail "a failed start left files: $(ls -A "$dir/failed")"
 # a full disk: the schema cannot be made (a 4 MiB tmpfs, filled)
 mkdir "$dir/full"

@@ -164,8 +164,8 @@ static enum app_open_result take_database(struct app *a, const struct app_option
         a->attach_path = xstrdup(*db_path);
         return APP_ATTACH;
     }
-    if (a->db_lock == LOCKFILE_BUSY)
-        viewer_explain_busy(*db_path, err, sizeof err); /* a dashboard's? */
+    if (a->db_lock == LOCKFILE_BUSY) /* a --once's, ended soon? whose? */
+        a->db_lock = viewer_take_busy(*db_path, err, sizeof err);
     if (a->db_lock < 0) {
         strbuf_printf(errs, "%s\n", err);
         return APP_FAILED;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "core/lockfile.h"
 #include "core/owner.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -102,6 +103,9 @@ struct publish *publish_new(struct app *a, const char *mode)
     snprintf(p->mode, sizeof p->mode, "%s", mode);
     p->started = clock_now();
     p->data_version = -1;
+    /* the start is done: the database is kept from now on, whatever it
+     * holds (a start that failed before this leaves nothing behind) */
+    lockfile_keep();
     write_facts(p);
     return p;
 }

@@ -16,6 +16,7 @@
 #include "core/store.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/sdnotify.h"
 #include "lib/xalloc.h"
 
 /* How often a viewer looks for changes and for the owner: a record the
@@ -543,26 +544,101 @@ void viewer_free(struct viewer *v)
     free(v);
 }
 
-void viewer_explain_busy(const char *db_path, char *err, size_t errlen)
+/* How long a process that may not view (a daemon) waits for a --once that
+ * holds its database to end: a --once reads every source to its end
+ * once, seconds as a rule; systemd gives a start 90 s. */
+#define ONCE_WAIT_MS 60000
+
+/* The lock holder pid's row: 1 and its mode in f when it has written it
+ * (its start is done), else 0 (not yet; or it cannot be read now, which
+ * the caller's bound on the holder's start covers). *db: the connection,
+ * opened when it can be. */
+static int holder_row(const char *db_path, long pid, struct db **db, struct owner_facts *f)
 {
-    long pid = lockfile_owner(db_path);
     char why[512];
-    struct db *db = pid > 0 ? db_open_viewer(db_path, why, sizeof why) : NULL;
-    if (!db)
-        return;
-    struct owner_facts f;
-    int rc = owner_read(db, &f);
-    db_close(db);
-    if (rc < 0)
-        return;
-    /* the row is the lock holder's, not a predecessor's */
-    if (rc == 0 && f.pid == pid) {
-        if (strcmp(f.mode, "dashboard") == 0)
-            snprintf(err, errlen, "%s is in use by another spendtop (a dashboard, pid %ld: "
-                     "quit it first), which collects and alerts for it", db_path, pid);
-        else if (strcmp(f.mode, "once") == 0)
-            snprintf(err, errlen, "%s is in use by another spendtop (--once, pid %ld: "
-                     "let it finish first), which collects for it", db_path, pid);
+    if (!*db)
+        *db = db_open_viewer(db_path, why, sizeof why); /* no schema yet: not yet */
+    if (!*db)
+        return 0;
+    int rc = owner_read(*db, f);
+    if (rc == 0 && f->pid == pid)
+        return 1;
+    if (rc >= 0)
+        owner_facts_free(f);
+    return 0;
+}
+
+int viewer_take_busy(const char *db_path, char *err, size_t errlen)
+{
+    struct db *db = NULL;
+    long once = 0, held = 0; /* the --once waited for; the holder */
+    int held_since = 0;      /* when the holder was first seen */
+    int rc = LOCKFILE_BUSY;
+    for (int waited = 0;; waited += START_STEP_MS) {
+        long pid = lockfile_owner(db_path);
+        if (pid == 0) {
+            /* the holder is gone: take it now (refused again with no
+             * holder named: another name's owner holds the file itself) */
+            char why[1024];
+            db_close(db); /* before the lock: ours is the only connection then */
+            db = NULL;
+            rc = lockfile_take(db_path, why, sizeof why);
+            if (rc == LOCKFILE_BUSY && lockfile_owner(db_path) > 0)
+                continue; /* another took it meanwhile: who? */
+            if (rc >= 0 && held)
+                log_msg(LOG_INFO, "the spendtop%s (pid %ld) that held %s has finished: "
+                        "starting", held == once ? " --once" : "", held, db_path);
+            if (rc < 0)
+                snprintf(err, errlen, "%s", why);
+            break;
+        }
+        if (pid < 0)
+            break; /* cannot tell who: the refusal as it was */
+        if (pid != held) {
+            held = pid;
+            held_since = waited;
+        }
+        struct owner_facts f;
+        int row = holder_row(db_path, pid, &db, &f);
+        if (row == 1 && strcmp(f.mode, "once") != 0) {
+            if (strcmp(f.mode, "dashboard") == 0)
+                snprintf(err, errlen, "%s is in use by another spendtop (a dashboard, pid %ld: "
+                         "quit it first), which collects and alerts for it", db_path, pid);
+            else
+                snprintf(err, errlen, "%s is in use by another spendtop (pid %ld), which "
+                         "collects and alerts for it; use --db FILE to run one with a "
+                         "database of its own", db_path, pid);
+            owner_facts_free(&f);
+            break;
+        }
+        if (row == 1)
+            owner_facts_free(&f);
+        if (row == 1 && once != pid) {
+            once = pid;
+            char state[200];
+            snprintf(state, sizeof state, "STATUS=waiting for spendtop --once (pid %ld) to "
+                     "finish with the database", pid);
+            sdnotify_send(state);
+            log_msg(LOG_INFO, "%s is in use by a spendtop --once (pid %ld): waiting up to %d s "
+                    "for it to finish", db_path, pid, ONCE_WAIT_MS / 1000);
+        }
+        if (row == 0 && waited == held_since)
+            log_msg(LOG_INFO, "waiting for the spendtop that owns %s (pid %ld) to finish "
+                    "starting", db_path, pid);
+        if (row == 0 && waited - held_since >= START_WAIT_MS) {
+            snprintf(err, errlen, "%s is in use by another spendtop (pid %ld), which has not "
+                     "finished starting in %d s: try again when it has", db_path, pid,
+                     START_WAIT_MS / 1000);
+            break;
+        }
+        if (row == 1 && waited >= ONCE_WAIT_MS) {
+            snprintf(err, errlen, "%s is in use by another spendtop (--once, pid %ld), still "
+                     "reading after %d s: start this one when it has finished (or stop it)",
+                     db_path, pid, ONCE_WAIT_MS / 1000);
+            break;
+        }
+        nanosleep(&(struct timespec){.tv_nsec = START_STEP_MS * 1000000L}, NULL);
     }
-    owner_facts_free(&f);
+    db_close(db);
+    return rc;
 }

@@ -48,11 +48,15 @@ void viewer_view(struct viewer *v, const struct host_scope *scope, bool sparklin
 const struct host *viewer_host(struct viewer *v);
 void viewer_free(struct viewer *v);
 
-/* A daemon refused db_path (lockfile_take said LOCKFILE_BUSY, err its
- * message): when the owner's row, written by the lock holder, says it is a
- * dashboard or --once, err is rewritten to say so and what to do (under
- * systemd the daemon would otherwise restart every few seconds while
- * someone's dashboard holds the database). Otherwise err is left as it is. */
-void viewer_explain_busy(const char *db_path, char *err, size_t errlen);
+/* A process that may not view (a daemon; --demo) refused db_path
+ * (lockfile_take said LOCKFILE_BUSY, err its message). The holder is
+ * waited for until its start is done (its row written, up to 10 s), then:
+ * a --once, whose run ends by itself, is waited for up to 60 s (a daemon
+ * that systemd starts while a cron'd --once runs must not die of it), and
+ * the database taken when it has ended - lockfile_take's answer is
+ * returned. A daemon or a dashboard holding it, a holder that does not
+ * finish starting, a --once still running: LOCKFILE_BUSY with err saying
+ * which (its pid) and what to do. */
+int viewer_take_busy(const char *db_path, char *err, size_t errlen);
 
 #endif

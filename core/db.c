@@ -154,6 +154,7 @@ static int fail(struct db *db)
 }
 
 const char *db_error(const struct db *db) { return db->err; }
+int db_fail(struct db *db) { return fail(db); }
 struct sqlite3 *db_handle(struct db *db) { return db->h; }
 
 /* Open the file, and make its schema the newest: refuse what must not be
@@ -214,6 +215,24 @@ static void create_file(const char *path)
         close(fd); /* an empty file is a new, empty database */
 }
 
+/* Why a database SQLite may not write cannot be written, when it is its
+ * directory (SQLite makes DB-wal and DB-shm beside it): SQLite's own
+ * "attempt to write a readonly database" names a file that is writable. */
+static void say_directory(const char *path, char *why, size_t len)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        slash[slash == dir] = '\0'; /* "/db": "/" */
+    size_t n = strlen(why);
+    if (access(dir, W_OK) != 0 && (errno == EACCES || errno == EROFS) && n < len)
+        snprintf(why + n, len - n, " (its directory is not writable: %s; SQLite keeps the "
+                 "database's -wal and -shm files beside it)", strerror(errno));
+}
+
 struct db *db_open(const char *path, char *err, size_t errlen)
 {
     char why[400];
@@ -224,6 +243,7 @@ struct db *db_open(const char *path, char *err, size_t errlen)
     create_file(path);
     struct db *db = xcalloc(1, sizeof *db);
     if (open_file(db, path, why, sizeof why) != 0) {
+        say_directory(path, why, sizeof why);
         snprintf(err, errlen, "%s: %s", path, why);
         db_close(db);
         return NULL;
@@ -994,8 +1014,14 @@ struct db *db_open_viewer_ready(const char *path, char *err, size_t errlen)
     enum { STEP_MS = 50, WAIT_MS = 10000 };
     bool not_yet;
     int v;
+    long making = 0; /* the owner waited for */
     for (int waited = 0;; waited += STEP_MS) {
         struct db *db = open_viewer(path, err, errlen, &not_yet, &v);
+        if (!db && making && access(path, F_OK) != 0 && errno == ENOENT)
+            /* its start failed, and it left nothing (lockfile.h) */
+            snprintf(err, errlen, "%s: the spendtop that was making it (pid %ld) ended "
+                     "without making it (its start failed: see what it said); run spendtop "
+                     "again", path, making);
         if (db || !not_yet)
             return db;
         long owner = lockfile_owner(path);
@@ -1012,6 +1038,7 @@ struct db *db_open_viewer_ready(const char *path, char *err, size_t errlen)
         if (waited == 0)
             log_msg(LOG_INFO, "waiting for the spendtop that owns %s (pid %ld) to make "
                     "its tables", path, owner);
+        making = owner;
         nanosleep(&(struct timespec){.tv_nsec = STEP_MS * 1000000L}, NULL);
     }
 }

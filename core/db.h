@@ -40,6 +40,10 @@ struct db *db_open(const char *path, char *err, size_t errlen);
 void db_close(struct db *db);
 /* The last SQLite error message. */
 const char *db_error(const struct db *db);
+/* For modules that run statements on db_handle: the connection's last
+ * SQLite error becomes db_error's (else a caller logging db_error after
+ * such a statement failed says an old reason, or none). Returns -1. */
+int db_fail(struct db *db);
 
 /* Load every series and the buckets that start at or after since into st
  * (which should be empty). Returns 0 or -1. */
@@ -118,7 +122,9 @@ struct db *db_open_viewer(const char *path, char *err, size_t errlen);
  * database writes (or upgrades) its schema first, and a viewer started
  * in that moment waits for it - while the owner lives, up to 10 s, then a
  * message that says so - rather than refusing a database that is about to
- * be right. An empty one that no owner is making is refused as such. */
+ * be right. An empty one that no owner is making is refused as such, and
+ * one whose owner ended without making it (its start failed, and it left
+ * nothing: lockfile.h) is said so. */
 struct db *db_open_viewer_ready(const char *path, char *err, size_t errlen);
 bool db_writable(struct db *db);
 /* SQLite's PRAGMA data_version: it changes whenever another connection

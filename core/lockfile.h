@@ -31,8 +31,17 @@
 
 /* Own db_path for this process: a descriptor to hand to lockfile_release;
  * LOCKFILE_BUSY when another process owns it (err names the owner's pid);
- * -1 with the reason in err otherwise. */
+ * -1 with the reason in err otherwise. The database file is made (empty)
+ * when it is not there, and DB.lock beside it. */
 int lockfile_take(const char *db_path, char *err, size_t errlen);
+/* The owner's start is done: what lockfile_take made is the database from
+ * now on, kept whatever it holds (viewers may be attached to it). */
+void lockfile_keep(void);
+/* The database released. An owner whose start failed (lockfile_keep was
+ * not called: its schema could not be made, a full disk, a config error
+ * found after the lock) removes the files lockfile_take made in this run -
+ * the database file and what SQLite made beside it, DB.lock - so that it
+ * leaves nothing behind; files that were there before it stay. */
 void lockfile_release(int fd);
 
 /* The pid of db_path's owner, 0 when it has none, -1 when DB.lock cannot
@@ -46,7 +55,8 @@ long lockfile_owner(const char *db_path);
  * and then continues it (SIGCONT). The steps: "locked" (lockfile_take
  * holds its first lock, not yet the others), "created" (db_open has made
  * the schema; the owner's row is not written yet), "published" (the
- * owner's row is written). Unset, it does nothing. */
+ * owner's row is written), "opened" (lockfile_take has opened the
+ * database file, and taken nothing yet). Unset, it does nothing. */
 void lockfile_test_pause(const char *step);
 
 #endif

@@ -123,10 +123,13 @@ void owner_facts_json(const struct owner_facts *f, struct strbuf *out)
     jsonw_object_end(&w);
 }
 
-/* Step s to its end; 0 or -1. */
-static int finish(sqlite3_stmt *s)
+/* Step s to its end; 0, or -1 with the reason in db_error (the owner
+ * logs it: "database or disk is full", never an empty reason). */
+static int finish(struct db *db, sqlite3_stmt *s)
 {
     int rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE)
+        db_fail(db); /* before the finalize, which may reset the message */
     sqlite3_finalize(s);
     return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -137,12 +140,12 @@ int owner_publish(struct db *db, const struct owner_facts *f, const char *json)
     if (sqlite3_prepare_v2((sqlite3 *)db_handle(db),
                            "INSERT OR REPLACE INTO owner(id, pid, mode, started, facts)"
                            " VALUES(1,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
-        return -1;
+        return db_fail(db);
     sqlite3_bind_int64(s, 1, f->pid);
     sqlite3_bind_text(s, 2, f->mode, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, f->started);
     sqlite3_bind_text(s, 4, json, -1, SQLITE_STATIC);
-    int rc = finish(s);
+    int rc = finish(db, s);
     lockfile_test_pause("published");
     return rc;
 }
@@ -313,7 +316,7 @@ int owner_request_put(struct db *db, const char *kind, const char *arg, int64_t 
     sqlite3_bind_text(s, 2, arg, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, at);
     sqlite3_bind_int64(s, 4, (int64_t)getpid());
-    return finish(s);
+    return finish(db, s);
 }
 
 struct request {
@@ -351,14 +354,16 @@ int owner_requests_take(struct db *db, owner_request_fn fn, void *ctx)
     sqlite3 *h = (sqlite3 *)db_handle(db);
     int64_t last = 0;
     int n = read_requests(h, r, (int)(sizeof r / sizeof *r), &last);
-    if (n <= 0)
-        return n;
+    if (n < 0)
+        return db_fail(db);
+    if (n == 0)
+        return 0;
     /* deleted before they are done: a request must not be done twice */
     sqlite3_stmt *s;
     if (sqlite3_prepare_v2(h, "DELETE FROM requests WHERE seq <= ?", -1, &s, NULL) != SQLITE_OK)
-        return -1;
+        return db_fail(db);
     sqlite3_bind_int64(s, 1, last);
-    if (finish(s) != 0)
+    if (finish(db, s) != 0)
         return -1;
     for (int i = 0; i < n; i++)
         fn(ctx, r[i].kind, r[i].arg, r[i].at, r[i].pid);

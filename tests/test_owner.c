@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -334,6 +335,30 @@ static void test_no_owner_row_yet_is_said(void **state)
     owner_close(&o);
 }
 
+/* A full disk while the owner rewrites its row: the reason is said (the
+ * daemon logs "cannot tell viewers what changed (will retry): %s" with
+ * db_error, which said nothing on this path). The database's size is
+ * capped at what it holds now (max_page_count), as a full disk would. */
+static void test_a_row_the_disk_has_no_room_for_says_why(void **state)
+{
+    (void)state;
+    struct owner o;
+    owner_open(&o);
+    struct owner_facts f = {.pid = 812, .mode = "daemon", .timezone = "UTC"};
+    assert_int_equal(owner_publish(o.db, &f, "{}"), 0);
+    sqlite3 *h = db_handle(o.db);
+    assert_int_equal(sqlite3_exec(h, "PRAGMA max_page_count = 1", NULL, NULL, NULL), SQLITE_OK);
+    char *big = malloc(1 << 20);
+    assert_non_null(big);
+    memset(big, 'x', (1 << 20) - 1);
+    big[(1 << 20) - 1] = '\0';
+    assert_int_equal(owner_publish(o.db, &f, big), -1);
+    if (!strstr(db_error(o.db), "database or disk is full"))
+        fail_msg("the reason said: '%s'", db_error(o.db));
+    free(big);
+    owner_close(&o);
+}
+
 struct got {
     char kinds[8][16], args[8][64];
     int n;
@@ -611,6 +636,131 @@ static void test_a_process_refused_while_the_owner_takes_the_database_finds_it(v
     close(up[0]);
 }
 
+/* ---- a start that fails ---------------------------------------------------------- */
+
+static bool exists(const char *path, const char *suffix)
+{
+    char p[4300];
+    snprintf(p, sizeof p, "%s%s", path, suffix);
+    return access(p, F_OK) == 0;
+}
+
+/* An owner whose start fails after it took a new database (its schema
+ * made or not: a full disk, a config error found after the lock) leaves
+ * nothing: no empty database for the next start to take for one, no
+ * DB.lock. One whose start was done keeps it; files that were there
+ * before a failed start stay. */
+static void test_a_start_that_fails_leaves_nothing_it_made(void **state)
+{
+    (void)state;
+    char err[512];
+    /* failed before its schema */
+    int fd = lockfile_take(dbpath, err, sizeof err);
+    assert_true(fd >= 0);
+    assert_true(exists(dbpath, "") && exists(dbpath, ".lock"));
+    lockfile_release(fd);
+    assert_false(exists(dbpath, ""));
+    assert_false(exists(dbpath, ".lock"));
+    /* failed after it (a viewer's connection keeps the -wal and -shm) */
+    fd = lockfile_take(dbpath, err, sizeof err);
+    assert_true(fd >= 0);
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct db *v = viewer_db();
+    db_close(db);
+    assert_true(exists(dbpath, "-wal"));
+    lockfile_release(fd);
+    db_close(v);
+    assert_false(exists(dbpath, ""));
+    assert_false(exists(dbpath, "-wal"));
+    assert_false(exists(dbpath, "-shm"));
+    assert_false(exists(dbpath, ".lock"));
+    /* done: kept */
+    fd = lockfile_take(dbpath, err, sizeof err);
+    assert_true(fd >= 0);
+    lockfile_keep();
+    lockfile_release(fd);
+    assert_true(exists(dbpath, "") && exists(dbpath, ".lock"));
+    /* there before: a failed start leaves it as it was */
+    fd = lockfile_take(dbpath, err, sizeof err);
+    assert_true(fd >= 0);
+    lockfile_release(fd);
+    assert_true(exists(dbpath, "") && exists(dbpath, ".lock"));
+}
+
+/* A new database is made 0666 less the umask, as db_open makes one: under
+ * the README's shared setup (umask 0007) the group may write requests. It
+ * was made 0640 there (lockfile_take creates the file before db_open). */
+static void test_a_new_database_is_the_groups_to_write_under_umask_0007(void **state)
+{
+    (void)state;
+    char err[512];
+    mode_t old = umask(0007);
+    int fd = lockfile_take(dbpath, err, sizeof err);
+    umask(old);
+    assert_true(fd >= 0);
+    struct stat sb;
+    assert_int_equal(stat(dbpath, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0660);
+    lockfile_keep();
+    lockfile_release(fd);
+}
+
+/* A process that opened the database file just before a failed start
+ * removed it, and locks what it opened once that start is gone: its
+ * locks would be on a removed file, and the next process would take the
+ * new one too. It takes the database again, on the file there now. */
+static void test_a_lock_on_a_file_removed_meanwhile_is_taken_again(void **state)
+{
+    (void)state;
+    char err[512];
+    int up[2], go[2];
+    assert_int_equal(pipe(up), 0);
+    assert_int_equal(pipe(go), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        /* the next (forked before the test's take: it shares no lock of
+         * it): when told, stops having opened the file, then takes it and
+         * holds it */
+        close(up[0]);
+        close(go[1]);
+        char g;
+        if (read(go[0], &g, 1) != 1)
+            _exit(2);
+        setenv("SPENDTOP_TEST_PAUSE", "opened", 1);
+        int lock = lockfile_take(dbpath, err, sizeof err);
+        if (write(up[1], lock >= 0 ? "y" : "n", 1) != 1)
+            _exit(2);
+        for (;;)
+            pause();
+    }
+    close(up[1]);
+    close(go[0]);
+    child_left = child;
+    int fd = lockfile_take(dbpath, err, sizeof err); /* a start that will fail */
+    assert_true(fd >= 0);
+    assert_int_equal(write(go[1], "g", 1), 1);
+    close(go[1]);
+    int status;
+    assert_int_equal(waitpid(child, &status, WUNTRACED), child);
+    assert_true(WIFSTOPPED(status));
+    lockfile_release(fd); /* the failed start: the files go */
+    assert_false(exists(dbpath, ""));
+    kill(child, SIGCONT);
+    char c = 0;
+    assert_int_equal(read(up[0], &c, 1), 1);
+    assert_int_equal(c, 'y');
+    close(up[0]);
+    /* the child owns the database that is there */
+    assert_true(exists(dbpath, ""));
+    int dbfd = open(dbpath, O_RDONLY);
+    assert_true(dbfd >= 0);
+    assert_int_equal(flock(dbfd, LOCK_EX | LOCK_NB), -1);
+    close(dbfd);
+    assert_int_equal(lockfile_owner(dbpath), (long)child);
+    assert_int_equal(lockfile_take(dbpath, err, sizeof err), LOCKFILE_BUSY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -621,12 +771,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_starting_viewer_waits_for_the_owners_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_owners_facts_make_the_trip_intact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_owner_row_yet_is_said, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_row_the_disk_has_no_room_for_says_why, setup, teardown),
         cmocka_unit_test_setup_teardown(test_requests_reach_the_owner_once_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_read_only_viewer_reads_and_cannot_ask, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_owner_is_seen_without_taking_a_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_viewer_sees_a_schema_made_meanwhile_whole_or_not_at_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_second_maker_opens_the_schema_the_first_made, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_process_refused_while_the_owner_takes_the_database_finds_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_start_that_fails_leaves_nothing_it_made, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_lock_on_a_file_removed_meanwhile_is_taken_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_new_database_is_the_groups_to_write_under_umask_0007, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

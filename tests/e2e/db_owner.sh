@@ -6,7 +6,9 @@
 # was deleted (the lock is on the database file's identity); --once
 # attaches to it as a viewer; a database of its own works alongside; a
 # daemon killed with SIGKILL leaves no stale lock. A daemon refused by a
-# dashboard (in real tmux) says it is a dashboard and to quit it first.
+# dashboard (in real tmux) says it is a dashboard and to quit it first. A
+# daemon started while another takes the database waits for its start,
+# then refuses, naming it.
 set -eu
 dir=$(mktemp -d)
 daemon=""
@@ -106,4 +108,34 @@ timeout 10 "$SPENDTOP" --daemon -c "$dir/config.toml" --db "$dir/dash.db" \
 [ $rc -eq 1 ] || fail "a daemon on a dashboard's database exited $rc"
 grep -q "dash.db is in use by another spendtop (a dashboard, pid $dash: quit it first)" \
     "$dir/second.err" || fail "no clear message: $(cat "$dir/second.err")"
+# two daemons started at once: the second waits for the first's start
+# (stopped as it takes the database), then refuses with its pid
+SPENDTOP_TEST_PAUSE=locked "$SPENDTOP" --daemon -c "$dir/config.toml" --db "$dir/two.db" \
+    2>"$dir/two1.err" &
+daemon=$!
+i=0  # until it has stopped there
+until [ "$(cut -d' ' -f3 "/proc/$daemon/stat" 2>/dev/null)" = T ]; do
+    i=$((i + 1)); [ $i -lt 200 ] || fail "the first daemon did not stop: $(cat "$dir/two1.err")"
+    sleep 0.05
+done
+timeout 30 "$SPENDTOP" --daemon -c "$dir/config.toml" --db "$dir/two.db" 2>"$dir/two2.err" &
+second=$!
+i=0  # until it says it waits (or has ended)
+until grep -q "waiting for the spendtop that owns" "$dir/two2.err" || ! kill -0 $second 2>/dev/null; do
+    i=$((i + 1)); [ $i -lt 200 ] || fail "the second daemon neither waited nor ended"
+    sleep 0.05
+done
+grep -q "waiting for the spendtop that owns $dir/two.db (pid $daemon) to finish starting" \
+    "$dir/two2.err" || fail "the second daemon did not wait: $(cat "$dir/two2.err")"
+kill -CONT $daemon
+rc=0
+wait $second || rc=$?
+[ $rc -eq 1 ] || fail "a second daemon started at once exited $rc: $(cat "$dir/two2.err")"
+grep -q "two.db is in use by another spendtop (pid $daemon), which collects and alerts" \
+    "$dir/two2.err" || fail "no clear message: $(cat "$dir/two2.err")"
+kill -TERM $daemon
+rc=0
+wait $daemon || rc=$?
+daemon=""
+[ $rc -eq 0 ] || fail "the first daemon exited $rc: $(cat "$dir/two1.err")"
 echo "db_owner: ok"

@@ -12,6 +12,12 @@
 #  - ROUNDS times three --once started at once on a new database, and
 #    DAEMON_ROUNDS times a daemon's first start with a --once: every
 #    snapshot has the figures;
+#  - a daemon started while a --once holds the database (stopped as it
+#    takes it, or after its start) waits for it to end, then owns it; one
+#    still reading after 60 s is said, with its pid;
+#  - a start that fails after taking a new database (a full disk, a price
+#    table that does not load) leaves no file behind, and a --once that
+#    waited for it says so;
 #  - a database directory that cannot be made is named, with the reason.
 #
 # Waiting is on conditions (a process stopped, a line said, a process
@@ -112,6 +118,20 @@ PY
 }
 
 "$SPENDTOP" $ONCE --db "$dir/truth.db" >"$dir/truth.json" 2>"$dir/truth.err" || fail "the truth: $(cat "$dir/truth.err")"
+# said_or_ended FILE PID TEXT: the log has TEXT, or PID has ended
+logged_or_ended() { grep -q "$3" "$1" || ! kill -0 "$2" 2>/dev/null; }
+# DAEMON DB: a daemon on DB, in the background ($! its pid)
+DAEMON="--daemon -c $dir/config.toml --now $NOW --no-hooks"
+
+# (in the background while the rest runs: it takes 60 s) a --once that
+# never ends: a daemon waits for it 60 s, then says so and what to do
+SPENDTOP_TEST_PAUSE=published "$SPENDTOP" $ONCE --db "$dir/slow.db" >/dev/null 2>"$dir/slow.once.err" &
+slow_once=$!
+pids="$pids $slow_once"
+await stopped $slow_once || fail "the slow --once did not stop: $(cat "$dir/slow.once.err")"
+"$SPENDTOP" $DAEMON --db "$dir/slow.db" 2>"$dir/slow.err" &
+slow_daemon=$!
+pids="$pids $slow_daemon"
 
 echo "first_start: an owner stopped at each step of its start, a --once started then"
 for step in locked created published; do
@@ -181,9 +201,12 @@ while [ $r -lt $DAEMON_ROUNDS ]; do
     rc=0
     "$SPENDTOP" $ONCE --db "$db" >"$dir/d$r.json" 2>"$dir/d$r.once.err" || rc=$?
     [ $rc -eq 0 ] || fail "round $r: the --once exited $rc: $(cat "$dir/d$r.once.err")"
-    kill -TERM $daemon 2>/dev/null || true # (refused: the --once owned it)
-    wait $daemon || grep -q "is in use by another spendtop" "$dir/d$r.err" ||
-        fail "round $r: the daemon: $(cat "$dir/d$r.err")"
+    # the daemon owns the database: at once, or when the --once that took
+    # it first has ended (it used to be refused then, exit 1)
+    await logged_or_ended "$dir/d$r.err" $daemon "collecting from 1 sources" || fail "round $r: the daemon neither started nor ended"
+    kill -TERM $daemon 2>/dev/null || true
+    rc=0; wait $daemon || rc=$?
+    [ $rc -eq 0 ] || fail "round $r: the daemon exited $rc: $(cat "$dir/d$r.err")"
     # the daemon's figures as far as it has read: all of them, or (its
     # source not read yet) not known - never $0.00 with no source
     python3 - "$dir/truth.json" "$dir/d$r.json" <<'PY' || fail "round $r: $(cat "$dir/d$r.json")"
@@ -194,6 +217,85 @@ w = s["spend"]["window_usd"]
 assert w is None or math.isclose(w, t["spend"]["window_usd"], rel_tol=1e-9), w
 PY
 done
+
+echo "first_start: a daemon started while a --once holds the database waits for it, then owns it"
+for step in locked published; do
+    db="$dir/dw-$step.db" o="$dir/dw-$step.once" d="$dir/dw-$step.daemon"
+    SPENDTOP_TEST_PAUSE=$step "$SPENDTOP" $ONCE --db "$db" >"$o.json" 2>"$o.err" &
+    once=$!
+    pids="$pids $once"
+    await stopped $once || fail "$step: the --once did not stop there: $(cat "$o.err")"
+    "$SPENDTOP" $DAEMON --db "$db" 2>"$d.err" &
+    daemon=$!
+    pids="$pids $daemon"
+    if [ $step = locked ]; then # (its start not done: who it is is not known yet)
+        wait_for="waiting for the spendtop that owns $db (pid $once) to finish starting"
+    else
+        wait_for="$db is in use by a spendtop --once (pid $once): waiting up to 60 s for it to finish"
+    fi
+    await logged_or_ended "$d.err" $daemon "$wait_for" || fail "$step: the daemon neither waited nor ended"
+    grep -q "$wait_for" "$d.err" || fail "$step: the daemon did not wait: $(cat "$d.err")"
+    kill -CONT $once
+    rc=0; wait $once || rc=$?
+    [ $rc -eq 0 ] || fail "$step: the --once exited $rc: $(cat "$o.err")"
+    same "$dir/truth.json" "$o.json" || fail "$step: not the figures"
+    await logged_or_ended "$d.err" $daemon "collecting from 1 sources" || fail "$step: the daemon neither started nor ended"
+    grep -q "(pid $once) that held $db has finished: starting" "$d.err" ||
+        fail "$step: the daemon did not say it started after the --once: $(cat "$d.err")"
+    [ "$(cat "$db.lock")" = $daemon ] || fail "$step: the daemon does not own the database"
+    kill -TERM $daemon
+    rc=0; wait $daemon || rc=$?
+    [ $rc -eq 0 ] || fail "$step: the daemon exited $rc: $(cat "$d.err")"
+done
+
+echo "first_start: a start that fails after taking a new database leaves no file behind"
+echo "not a price table" > "$dir/bad-prices.json"
+{ cat "$dir/config.toml"; printf '[pricing]\nfile = "%s"\n' "$dir/bad-prices.json"; } > "$dir/bad-prices.toml"
+mkdir "$dir/failed"
+rc=0
+"$SPENDTOP" -c "$dir/bad-prices.toml" --now $NOW --once --no-hooks --db "$dir/failed/state.db" \
+    >/dev/null 2>"$dir/failed.err" || rc=$?
+[ $rc -eq 2 ] || fail "a price table that does not load exited $rc: $(cat "$dir/failed.err")"
+grep -q "bad-prices.json: not a LiteLLM price table" "$dir/failed.err" || fail "no clear message: $(cat "$dir/failed.err")"
+[ -z "$(ls -A "$dir/failed")" ] || fail "a failed start left files: $(ls -A "$dir/failed")"
+# ... while another waited for it to make the database: that one says so
+SPENDTOP_TEST_PAUSE=locked "$SPENDTOP" -c "$dir/bad-prices.toml" --now $NOW --once --no-hooks \
+    --db "$dir/failed/state.db" >/dev/null 2>"$dir/failed.err" &
+owner=$!
+pids="$pids $owner"
+await stopped $owner || fail "the failing start did not stop: $(cat "$dir/failed.err")"
+"$SPENDTOP" -c "$dir/bad-prices.toml" --now $NOW --once --no-hooks --db "$dir/failed/state.db" \
+    >/dev/null 2>"$dir/failed.viewer.err" &
+viewer=$!
+pids="$pids $viewer"
+await logged_or_ended "$dir/failed.viewer.err" $viewer "waiting for the spendtop that owns" ||
+    fail "the viewer neither waited nor ended"
+kill -CONT $owner
+rc=0; wait $viewer || rc=$?
+[ $rc -eq 1 ] || fail "a viewer of a failed start exited $rc: $(cat "$dir/failed.viewer.err")"
+grep -q "state.db: the spendtop that was making it (pid $owner) ended without making it" \
+    "$dir/failed.viewer.err" || fail "no clear message: $(cat "$dir/failed.viewer.err")"
+[ -z "$(ls -A "$dir/failed")" ] || fail "a failed start left files: $(ls -A "$dir/failed")"
+# a full disk: the schema cannot be made (a 4 MiB tmpfs, filled)
+mkdir "$dir/full"
+if mount -t tmpfs -o size=4m tmpfs "$dir/full" 2>/dev/null; then
+    trap 'for p in $pids; do kill -9 "$p" 2>/dev/null || true; done; umount "$dir/full" 2>/dev/null || true; rm -rf "$dir"' EXIT
+    dd if=/dev/zero of="$dir/full/fill" bs=4096 2>/dev/null || true
+    rc=0
+    "$SPENDTOP" $ONCE --db "$dir/full/state.db" >/dev/null 2>"$dir/full.err" || rc=$?
+    [ $rc -eq 1 ] || fail "a full disk exited $rc: $(cat "$dir/full.err")"
+    grep -q "cannot open the database: $dir/full/state.db: database or disk is full" "$dir/full.err" ||
+        fail "no clear message: $(cat "$dir/full.err")"
+    [ "$(ls -A "$dir/full")" = fill ] || fail "a full disk: files left: $(ls -A "$dir/full")"
+    # room again: the next start makes the database
+    rm "$dir/full/fill"
+    "$SPENDTOP" $ONCE --db "$dir/full/state.db" >"$dir/full.json" 2>"$dir/full.err" ||
+        fail "after the full disk: $(cat "$dir/full.err")"
+    [ -s "$dir/full/state.db" ] || fail "after the full disk: the database was not kept"
+    umount "$dir/full"
+else
+    echo "first_start: (cannot mount a tmpfs: the full disk is not tried)"
+fi
 
 echo "first_start: a database directory that cannot be made is named, with the reason"
 : > "$dir/file"
@@ -211,7 +313,33 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
     [ $rc -eq 1 ] || fail "an unwritable directory exited $rc: $(cat "$dir/ro.err")"
     grep -q "cannot create directory $dir/ro/sub: Permission denied" "$dir/ro.err" ||
         fail "no clear message: $(cat "$dir/ro.err")"
+    # a directory made read-only once the database was taken: the schema
+    # cannot be made (SQLite's -wal goes beside it), and what was made
+    # cannot be removed - the next start, allowed to write, makes it
+    NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+    mkdir -m 755 "$dir/late" && chown 65534:65534 "$dir/late"
+    SPENDTOP_TEST_PAUSE=locked $NOBODY "$SPENDTOP" $ONCE --db "$dir/late/state.db" \
+        >/dev/null 2>"$dir/late.err" &
+    late=$!
+    pids="$pids $late"
+    await stopped $late || fail "the start did not stop: $(cat "$dir/late.err")"
+    chmod 555 "$dir/late"
+    kill -CONT $late
+    rc=0; wait $late || rc=$?
+    [ $rc -eq 1 ] || fail "a directory read-only after the lock exited $rc: $(cat "$dir/late.err")"
+    grep -q "late/state.db: attempt to write a readonly database (its directory is not writable: Permission denied" \
+        "$dir/late.err" || fail "no clear message: $(cat "$dir/late.err")"
+    chmod 755 "$dir/late"
+    $NOBODY "$SPENDTOP" $ONCE --db "$dir/late/state.db" >"$dir/late.json" 2>"$dir/late.err" ||
+        fail "the next start: $(cat "$dir/late.err")"
+    same "$dir/truth.json" "$dir/late.json" || fail "the next start: not the figures"
 else
     echo "first_start: (not root or no setpriv: the permission case is not run)"
 fi
+echo "first_start: a --once still reading after 60 s: the daemon that waited for it says so"
+rc=0; wait $slow_daemon || rc=$?
+[ $rc -eq 1 ] || fail "a daemon on a --once that never ends exited $rc: $(cat "$dir/slow.err")"
+grep -q "slow.db is in use by another spendtop (--once, pid $slow_once), still reading after 60 s" \
+    "$dir/slow.err" || fail "no clear message: $(cat "$dir/slow.err")"
+kill -9 $slow_once
 echo "first_start: ok"

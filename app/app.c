@@ -160,7 +160,11 @@ static enum app_open_result take_database(struct app *a, const struct app_option
         *db_path = a->temp_db;
     }
     a->db_lock = lockfile_take(*db_path, err, sizeof err);
-    if (a->db_lock == LOCKFILE_BUSY && o->may_attach) {
+    /* busy; or not ours to take (a member who may read the daemon's state
+     * directory, not write it, cannot open DB.lock to lock it) while an
+     * owner runs: its viewer, which only reads */
+    if (o->may_attach && (a->db_lock == LOCKFILE_BUSY ||
+                          (a->db_lock < 0 && lockfile_owner(*db_path) > 0))) {
         a->attach_path = xstrdup(*db_path);
         return APP_ATTACH;
     }

@@ -76,9 +76,9 @@ void jsonw_quote(struct strbuf *out, const char *s)
     jsonw_quote_len(out, s, strlen(s));
 }
 
-/* cp as a JSON escape: \uXXXX, or past U+FFFF the two escapes of its
- * UTF-16 surrogate pair (JSON has no longer escape), which a reader
- * decodes back to cp. */
+/* cp as a JSON escape: \u and four hex digits, or past U+FFFF the two
+ * escapes of its UTF-16 surrogate pair (JSON has no longer escape),
+ * which a reader decodes back to cp. */
 static void escape_code_point(struct strbuf *out, uint32_t cp)
 {
     if (cp < 0x10000) {

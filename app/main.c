@@ -286,6 +286,26 @@ static int run(enum mode mode, struct app_options *o, bool json,
     return rc;
 }
 
+/* What every mode needs before anything runs. */
+static void process_setup(void)
+{
+    /* a hook or a server that closes early must not kill us: write errors
+     * come back as EPIPE */
+    signal(SIGPIPE, SIG_IGN);
+    guard_std_fds();
+    /* the columns a name takes on the user's terminal (sanitize.h: wcwidth)
+     * for every table printed; LC_CTYPE only: numbers keep their '.' */
+    setlocale(LC_CTYPE, "");
+    log_set_ident("spendtop");
+}
+
+/* The version, and the schema: what a "newer spendtop" refusal names. */
+static int print_version(void)
+{
+    printf("spendtop %s (database schema %d)\n", SPENDTOP_VERSION, schema_latest());
+    return output_done(0);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -305,14 +325,7 @@ int main(int argc, char **argv)
         {"check-config", no_argument, NULL, OPT_CHECK},
         {NULL, 0, NULL, 0},
     };
-    /* a hook or a server that closes early must not kill us: write errors
-     * come back as EPIPE */
-    signal(SIGPIPE, SIG_IGN);
-    guard_std_fds();
-    /* the columns a name takes on the user's terminal (sanitize.h: wcwidth)
-     * for every table printed; LC_CTYPE only: numbers keep their '.' */
-    setlocale(LC_CTYPE, "");
-    log_set_ident("spendtop");
+    process_setup();
     if (argc > 1 && strcmp(argv[1], "prices") == 0)
         return output_done(prices_main(argc - 1, argv + 1));
     struct app_options o = {0};
@@ -344,9 +357,7 @@ int main(int argc, char **argv)
         case OPT_NO_HOOKS: o.no_hooks = true; break;
         case OPT_NO_COLOR: no_color = true; break;
         case OPT_ASCII: ascii = true; break;
-        case OPT_VERSION: /* the schema: what a "newer spendtop" refusal names */
-            printf("spendtop %s (database schema %d)\n", SPENDTOP_VERSION, schema_latest());
-            return output_done(0);
+        case OPT_VERSION: return print_version();
         case OPT_JSON: json = true; break;
         case OPT_DEMO: case OPT_ONCE: case OPT_DAEMON: case OPT_CHECK:
             if (mode_option(ch, &o, &mode) != 0)

@@ -555,9 +555,10 @@ void viewer_free(struct viewer *v)
  * opened when it can be. */
 static int holder_row(const char *db_path, long pid, struct db **db, struct owner_facts *f)
 {
-    char why[512];
-    if (!*db)
+    if (!*db) {
+        char why[512];
         *db = db_open_viewer(db_path, why, sizeof why); /* no schema yet: not yet */
+    }
     if (!*db)
         return 0;
     int rc = owner_read(*db, f);

@@ -78,10 +78,11 @@ static bool no_counts(const struct tally *t)
  * series. Adding zero changes nothing, so skipping it is exact. */
 static void acc_add(struct acc *a, const struct tally *t, bool priced)
 {
-    struct tally *dst = priced ? a->p : a->u;
+    struct tally *dst = NULL; /* the unpriced made only for something to add */
     for (int i = 0; i < I_COUNT; i++)
         if (!no_counts(&t[i]) || t[i].cost != 0 || t[i].billed != 0 || t[i].reported != 0) {
-            dst = dst ? dst : acc_u_made(a);
+            if (!dst)
+                dst = priced ? a->p : acc_u_made(a);
             tally_add(&dst[i], &t[i]);
         }
 }

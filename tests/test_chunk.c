@@ -239,7 +239,7 @@ static void test_an_hours_last_bucket_is_the_rest_of_its_sum(void **state)
     size_t rest_bytes = 0, full_bytes = 0;
     int rests = 0;
     for (int round = 0; round < 4000; round++) {
-        struct chunk_bucket b[CHUNK_MINUTES];
+        struct chunk_bucket b[CHUNK_MINUTES] = {{0}};
         int n = 2 + rand() % 7;
         for (int i = 0; i < n; i++) {
             memset(&b[i], 0, sizeof b[i]);

@@ -114,59 +114,14 @@ static cJSON *parse_in_arena(const char *json, size_t len, const char **trailing
  * (utf8.h: UTF8_REPLACEMENT), so that no name is cut short into another.
  * Outside strings neither is valid JSON, and stays invalid. */
 
-/* Whether json may hold a NUL: a raw NUL byte, or \u0000 as an escape
- * (not "\\u0000", an escaped backslash and the text u0000). Two memchr
- * passes, next to nothing beside the parse; most documents have no
- * backslash at all. */
-static bool has_nul(const char *json, size_t len)
-{
-    if (memchr(json, '\0', len))
-        return true;
-    const char *p = json, *end = json + len;
-    while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
-        if (end - p >= 6 && p[1] == 'u' && memcmp(p + 2, "0000", 4) == 0)
-            return true;
-        if (end - p <= 2)
-            break;
-        p += 2; /* past the escaped character, a backslash included */
-    }
-    return false;
-}
-
-/* json with every NUL made U+FFFD: \u0000 becomes \ufffd (the same
- * length), a raw NUL byte U+FFFD's three bytes. In the arena (it lives as
- * long as the tree); NULL if out of memory. */
+/* json with every NUL made U+FFFD (utf8_json_nul_free), in the arena
+ * (it lives as long as the tree); NULL if out of memory. */
 static char *nul_free_copy(const char *json, size_t len, size_t *outlen)
 {
-    size_t raw = 0;
-    for (const char *p = json; (p = memchr(p, '\0', len - (size_t)(p - json))) != NULL; p++)
-        raw++;
-    char *out = arena_alloc(len + raw * (UTF8_REPLACEMENT_LEN - 1) + 1);
-    if (!out)
-        return NULL;
-    size_t n = 0;
-    for (size_t i = 0; i < len;) {
-        char c = json[i];
-        if (c == '\0') {
-            memcpy(out + n, UTF8_REPLACEMENT, UTF8_REPLACEMENT_LEN);
-            n += UTF8_REPLACEMENT_LEN;
-            i++;
-        } else if (c == '\\' && len - i >= 6 && json[i + 1] == 'u' &&
-                   memcmp(json + i + 2, "0000", 4) == 0) {
-            memcpy(out + n, "\\ufffd", 6);
-            n += 6;
-            i += 6;
-        } else if (c == '\\' && len - i >= 2) {
-            out[n++] = c;
-            out[n++] = json[i + 1];
-            i += 2;
-        } else {
-            out[n++] = c;
-            i++;
-        }
-    }
-    out[n] = '\0';
-    *outlen = n;
+    *outlen = utf8_json_nul_free_len(json, len);
+    char *out = arena_alloc(*outlen + 1);
+    if (out)
+        utf8_json_nul_free(json, len, out);
     return out;
 }
 
@@ -759,7 +714,7 @@ int otlp_json_visit(const char *json, size_t len, const struct otlp_visitor *v,
     if (errlen)
         err[0] = '\0';
     struct parsed d = {json, NULL, len, 0};
-    if (has_nul(json, len)) {
+    if (utf8_json_has_nul(json, len)) {
         char *copy = nul_free_copy(json, len, &d.copy_len);
         if (!copy) {
             snprintf(err, errlen, "out of memory");

@@ -86,60 +86,14 @@ void api_page_param(struct strbuf *url, const char *page)
  * tenant of its own. Outside strings neither is valid JSON, and stays
  * invalid. */
 
-/* The length of body with every NUL made U+FFFD, or 0 when it has none
- * (the common case: nothing is copied). \u0000 counts, "\\u0000" (an
- * escaped backslash, then the text u0000) does not. */
-static size_t nul_free_len(const char *body, size_t len)
-{
-    bool any = false;
-    size_t n = len;
-    for (size_t i = 0; i < len; i++) {
-        if (body[i] == '\0') {
-            any = true;
-            n += UTF8_REPLACEMENT_LEN - 1;
-        } else if (body[i] == '\\' && len - i >= 2 && body[i + 1] != '\0') {
-            if (len - i >= 6 && body[i + 1] == 'u' && memcmp(body + i + 2, "0000", 4) == 0)
-                any = true;
-            i++; /* past the escaped character, a backslash included */
-        }
-    }
-    return any ? n : 0;
-}
-
-/* body into out (nul_free_len's bytes) with every NUL made U+FFFD:
- * \u0000 becomes \ufffd (the same length), a raw NUL byte U+FFFD's three
- * bytes. The same walk as nul_free_len, so the lengths agree. */
-static void nul_free_copy(const char *body, size_t len, char *out)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len;) {
-        if (body[i] == '\0') {
-            memcpy(out + n, UTF8_REPLACEMENT, UTF8_REPLACEMENT_LEN);
-            n += UTF8_REPLACEMENT_LEN;
-            i++;
-        } else if (body[i] == '\\' && len - i >= 6 && body[i + 1] == 'u' &&
-                   memcmp(body + i + 2, "0000", 4) == 0) {
-            memcpy(out + n, "\\ufffd", 6);
-            n += 6;
-            i += 6;
-        } else if (body[i] == '\\' && len - i >= 2 && body[i + 1] != '\0') {
-            out[n++] = body[i++]; /* an escape: after "\\\\", u0000 is text */
-            out[n++] = body[i++];
-        } else {
-            out[n++] = body[i++];
-        }
-    }
-}
-
 /* A response body as a cJSON tree (NULs made U+FFFD), or NULL. */
 static cJSON *parse_body(const char *body, size_t len)
 {
-    size_t n = nul_free_len(body, len);
-    if (!n)
+    if (!utf8_json_has_nul(body, len))
         return cJSON_ParseWithLength(body, len);
+    size_t n = utf8_json_nul_free_len(body, len);
     char *copy = xmalloc(n + 1);
-    nul_free_copy(body, len, copy);
-    copy[n] = '\0';
+    utf8_json_nul_free(body, len, copy);
     cJSON *root = cJSON_ParseWithLength(copy, n);
     free(copy);
     return root;

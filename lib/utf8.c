@@ -1,6 +1,8 @@
 /* utf8.c - strict UTF-8 (see utf8.h). */
 #include "lib/utf8.h"
 
+#include <string.h>
+
 int utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 {
     if (len == 0)
@@ -97,4 +99,52 @@ bool utf8_is_invisible(uint32_t cp)
             return true;
     }
     return false;
+}
+
+bool utf8_json_has_nul(const char *json, size_t len)
+{
+    /* two memchr passes, next to nothing beside the parse: most documents
+     * have no backslash at all */
+    if (memchr(json, '\0', len))
+        return true;
+    const char *p = json, *end = json + len;
+    while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+        if (end - p >= 6 && p[1] == 'u' && memcmp(p + 2, "0000", 4) == 0)
+            return true;
+        if (end - p <= 2)
+            break;
+        p += 2; /* past the escaped character, a backslash included */
+    }
+    return false;
+}
+
+size_t utf8_json_nul_free_len(const char *json, size_t len)
+{
+    size_t n = len;
+    for (const char *p = json; (p = memchr(p, '\0', len - (size_t)(p - json))) != NULL; p++)
+        n += UTF8_REPLACEMENT_LEN - 1;
+    return n;
+}
+
+void utf8_json_nul_free(const char *json, size_t len, char *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len;) {
+        if (json[i] == '\0') {
+            memcpy(out + n, UTF8_REPLACEMENT, UTF8_REPLACEMENT_LEN);
+            n += UTF8_REPLACEMENT_LEN;
+            i++;
+        } else if (json[i] == '\\' && len - i >= 6 && json[i + 1] == 'u' &&
+                   memcmp(json + i + 2, "0000", 4) == 0) {
+            memcpy(out + n, "\\ufffd", 6);
+            n += 6;
+            i += 6;
+        } else if (json[i] == '\\' && len - i >= 2 && json[i + 1] != '\0') {
+            out[n++] = json[i++]; /* an escape: after "\\\\", u0000 is text */
+            out[n++] = json[i++];
+        } else {
+            out[n++] = json[i++];
+        }
+    }
+    out[n] = '\0';
 }

@@ -43,4 +43,15 @@ bool utf8_is_invisible(uint32_t cp);
 #define UTF8_REPLACEMENT "\xef\xbf\xbd"
 #define UTF8_REPLACEMENT_LEN 3
 
+/* JSON text for a parser whose strings are C strings (cJSON decodes the
+ * escape \u0000, and copies a raw NUL byte, into a NUL where every reader
+ * stops): each NUL made UTF8_REPLACEMENT, the escape \u0000 as \ufffd
+ * (not "\\u0000": an escaped backslash, then the text u0000). Whether
+ * json may hold one (a raw NUL, or the escape); the bytes it takes made
+ * so (each raw NUL two more); and it made so into out (that many bytes
+ * and a NUL). Outside strings neither is valid JSON, and stays invalid. */
+bool utf8_json_has_nul(const char *json, size_t len);
+size_t utf8_json_nul_free_len(const char *json, size_t len);
+void utf8_json_nul_free(const char *json, size_t len, char *out);
+
 #endif

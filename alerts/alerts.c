@@ -723,3 +723,25 @@ size_t alerts_firing(const struct alerts *al)
 }
 
 uint64_t alerts_generation(const struct alerts *al) { return al->changes; }
+
+uint64_t alerts_digest(const struct alerts *al)
+{
+    uint64_t h = 0;
+    for (size_t i = 0; i < al->n; i++) {
+        const struct alert *a = &al->a[i];
+        if (a->state == ST_PENDING)
+            continue;
+        /* 8-byte members only: no padding to hash */
+        struct {
+            int64_t state, severity, window, since, resolved_at, silenced_until;
+            double value, baseline, ratio, threshold;
+        } f = {a->state, a->severity, a->window, a->since, a->resolved_at,
+               a->silenced_until, a->value, a->baseline, a->ratio, a->threshold};
+        h = h * 31 + hmap_hash(&f, sizeof f);
+        h = h * 31 + hmap_hash(a->id, strlen(a->id));
+        h = h * 31 + hmap_hash(a->kind->name, strlen(a->kind->name));
+        h = h * 31 + hmap_hash(a->scope, strlen(a->scope));
+        h = h * 31 + hmap_hash(a->summary, strlen(a->summary));
+    }
+    return h;
+}

@@ -72,5 +72,10 @@ size_t alerts_firing(const struct alerts *al);
  * a dashboard need not make a new view for it. The end of a silence
  * changes it not: that is a matter of the time asked about. */
 uint64_t alerts_generation(const struct alerts *al);
+/* A hash of what alerts_fill_view lists, but the time: equal for two
+ * alerts objects that list the same (a viewer reads the alert table
+ * afresh at every change the owner commits, and asks whether the list it
+ * shows changed). */
+uint64_t alerts_digest(const struct alerts *al);
 
 #endif

@@ -1198,8 +1198,9 @@ int db_changes_apply(struct db *db, struct store *st, int64_t *seq)
     sqlite3_bind_int64(q, 1, *seq);
     int rc, result = 0;
     struct reread *rr = NULL;
-    size_t n = 0, cap = 0;
+    size_t n = 0, cap = 0, rows = 0;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        rows++;
         *seq = sqlite3_column_int64(q, 0);
         if (sqlite3_column_int64(q, 3) == 0)
             result = 1; /* everything: the caller loads anew */
@@ -1210,8 +1211,11 @@ int db_changes_apply(struct db *db, struct store *st, int64_t *seq)
     if (rc == SQLITE_DONE && result == 0 && reread_all(db, st, rr, n) != 0)
         result = -1;
     free(rr);
-    /* what was applied is the database's already: nothing to write back */
-    store_dirty_clear(st);
+    /* what was applied is the database's already: nothing to write back.
+     * Nothing applied (the owner committed something else: its row, an
+     * alert): nothing to clear, and no walk over every series */
+    if (rows)
+        store_dirty_clear(st);
     if (result < 0)
         return -1;
     return rc == SQLITE_DONE ? result : fail(db);

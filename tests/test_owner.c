@@ -4,7 +4,8 @@
  * what a fresh load would; a transaction too big to list, or a log that
  * no longer reaches back, says "load anew"; the owner's facts and a
  * viewer's requests make the trip intact; the owner is seen without a
- * lock being taken. */
+ * lock being taken; a viewer makes a new view for what it shows, not for
+ * the owner's row rewritten by each poll. */
 #include "tests/helpers.h"
 
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include "core/lockfile.h"
 #include "core/owner.h"
 #include "core/store.h"
+#include "app/viewer.h"
 #include "lib/clock.h"
 
 static const int64_t NOW = 1795348800; /* 2026-11-22T08:00:00Z */
@@ -761,6 +763,122 @@ static void test_a_lock_on_a_file_removed_meanwhile_is_taken_again(void **state)
     assert_int_equal(lockfile_take(dbpath, err, sizeof err), LOCKFILE_BUSY);
 }
 
+/* ---- a viewer's new views ------------------------------------------------------------ */
+
+/* The child owner of viewer_new_views: one source whose facts it
+ * publishes, told what to change by one byte on go ('t' the source's last
+ * success, 'r' its records, 'a' an alert fires, 'q' stop); says 'y' on up
+ * after each. Exits 2 on any failure (the parent then reads no 'y'). */
+static void owner_of_views(int up, int go)
+{
+    char err[512];
+    if (lockfile_take(dbpath, err, sizeof err) < 0)
+        _exit(2);
+    struct owner o;
+    o.db = db_open(dbpath, err, sizeof err);
+    if (!o.db)
+        _exit(2);
+    struct source_status src = {.name = "spans", .type = "otel_file", .state = SOURCE_OK,
+                                .started = NOW - 50, .last_success = NOW - 1, .records = 1};
+    struct owner_facts f = {.pid = (long)getpid(), .mode = "daemon", .started = NOW - 50,
+                            .timezone = "UTC", .window = 3600, .refresh = 1,
+                            .stale_after = 900, .factor = 1.5, .sources = &src,
+                            .nsources = 1};
+    for (char c = 'y'; c != 'q';) {
+        if (c == 't')
+            src.last_success++;
+        else if (c == 'r')
+            src.records++;
+        else if (c == 'a' &&
+                 sqlite3_exec((sqlite3 *)db_handle(o.db),
+                              "INSERT INTO alerts(key, id, kind, scope, window, state,"
+                              " severity, notified_severity, since, false_since,"
+                              " resolved_at, last_notified, silenced_until, value,"
+                              " baseline, ratio, threshold, summary) VALUES"
+                              " ('spend_anomaly|total|3600', 'a1', 'spend_anomaly', 'total',"
+                              " 3600, 'firing', 'warning', 'warning', 1795348740, 0, 0,"
+                              " 1795348740, 0, 3, 1, 3, 1.5, 'spend 3x its baseline')",
+                              NULL, NULL, NULL) != SQLITE_OK)
+            _exit(2);
+        struct strbuf json = {0};
+        owner_facts_json(&f, &json);
+        if (owner_publish(o.db, &f, strbuf_str(&json)) != 0 || write(up, "y", 1) != 1)
+            _exit(2);
+        strbuf_free(&json);
+        if (read(go, &c, 1) != 1)
+            _exit(2);
+    }
+    db_close(o.db);
+    _exit(0);
+}
+
+/* Tell the owner c, wait for it to commit, and let the viewer poll once
+ * (its timer's next turn). Returns the host's generation after. */
+static uint64_t owner_does(const struct host *h, int up, int go, char c)
+{
+    char y = 0;
+    assert_int_equal(write(go, &c, 1), 1);
+    assert_int_equal(read(up, &y, 1), 1);
+    assert_int_equal(y, 'y');
+    uv_run(h->loop, UV_RUN_ONCE);
+    return h->ops->generation(h->ctx);
+}
+
+static void stopped(void *arg) { *(bool *)arg = true; }
+
+/* A followed file's source succeeds at every poll, and the owner
+ * rewrites its row each time: a viewer must not make a new view (sort
+ * every tenant again) for that alone, while anything a view shows - a
+ * source's counts, an alert - still makes one. */
+static void test_a_viewer_makes_a_new_view_only_for_what_it_shows(void **state)
+{
+    (void)state;
+    int up[2], go[2];
+    assert_int_equal(pipe(up), 0);
+    assert_int_equal(pipe(go), 0);
+    pid_t child = fork();
+    if (child == 0)
+        owner_of_views(up[1], go[0]);
+    child_left = child;
+    char y = 0, err[512];
+    assert_int_equal(read(up[0], &y, 1), 1);
+    struct viewer *v = viewer_open(dbpath, 0, NULL, err, sizeof err);
+    if (!v)
+        fail_msg("%s", err);
+    const struct host *h = viewer_host(v);
+    h->ops->start(h->ctx);
+    uint64_t g = h->ops->generation(h->ctx);
+
+    assert_true(owner_does(h, up[0], go[1], 't') == g); /* its time alone */
+    struct view view;
+    viewer_view(v, NULL, false, &view);
+    assert_int_equal(view.sources[0].last_success, NOW); /* taken all the same */
+    assert_int_equal(view.nalerts, 0);
+    view_free(&view);
+    uint64_t g2 = owner_does(h, up[0], go[1], 'r');
+    assert_true(g2 != g);
+    assert_true(owner_does(h, up[0], go[1], 'a') != g2);
+    viewer_view(v, NULL, false, &view);
+    assert_int_equal(view.sources[0].records, 2);
+    assert_int_equal(view.nalerts, 1);
+    view_free(&view);
+
+    assert_int_equal(write(go[1], "q", 1), 1);
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    child_left = 0;
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    bool done = false;
+    h->ops->stop(h->ctx, stopped, &done);
+    uv_run(h->loop, UV_RUN_DEFAULT);
+    assert_true(done);
+    viewer_free(v);
+    for (int i = 0; i < 2; i++) {
+        close(up[i]);
+        close(go[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -781,6 +899,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_start_that_fails_leaves_nothing_it_made, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_lock_on_a_file_removed_meanwhile_is_taken_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_new_database_is_the_groups_to_write_under_umask_0007, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_viewer_makes_a_new_view_only_for_what_it_shows, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,12 +1,25 @@
 /* pane_header.c - the top line: sources and their health, the host's note
  * (a viewer's "attached to daemon (pid N)"), clock, window, live, paused or
  * gone (a viewer's daemon). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/clock.h"
 #include "lib/sanitize.h"
 #include "core/format.h"
 #include "tui/pane.h"
+
+/* The price table is flagged stale (app/prices.h): a source of its own,
+ * which then names the table in force too (once on the line, not twice:
+ * at 120 columns the second was cut). */
+static bool prices_flagged(const struct view *v)
+{
+    for (size_t i = 0; i < v->nsources; i++)
+        if (strcmp(v->sources[i].type, "price_table") == 0)
+            return true;
+    return false;
+}
 
 /* After the sources: folding past the store's caps (some tenants or
  * models are not shown under their own names), and the prices in force,
@@ -18,13 +31,11 @@ static int header_store_notes(struct pane *p, const struct tui_ctx *c, int x, in
     if (v->folding.active && x < limit) {
         snprintf(item, sizeof item, "folding: %s",
                  v->folding.series >= v->folding.series_max ? "series cap" : "names capped");
-        pane_text(p, c, 0, x, limit - x, ROLE_WARN, item);
-        x += (int)strlen(item) + 2;
+        x += pane_text(p, c, 0, x, limit - x, ROLE_WARN, item) + 2;
     }
-    if (v->prices[0] && x < limit) {
+    if (v->prices[0] && x < limit && !prices_flagged(v)) {
         snprintf(item, sizeof item, "prices: %s", v->prices);
-        pane_text(p, c, 0, x, limit - x, ROLE_DIM, item);
-        x += (int)strlen(item) + 2;
+        x += pane_text(p, c, 0, x, limit - x, ROLE_DIM, item) + 2;
     }
     return x;
 }
@@ -35,8 +46,8 @@ static int header_note(struct pane *p, const struct tui_ctx *c, int x, int limit
 {
     if (!now || !c->facts->note[0] || x >= limit)
         return x;
-    pane_text(p, c, 0, x, limit - x, c->facts->gone ? ROLE_BAD : ROLE_HEADER, c->facts->note);
-    return x + (int)strlen(c->facts->note) + 2;
+    return x + pane_text(p, c, 0, x, limit - x, c->facts->gone ? ROLE_BAD : ROLE_HEADER,
+                         c->facts->note) + 2;
 }
 
 static void header_draw(struct pane *p, const struct tui_ctx *c)
@@ -69,8 +80,13 @@ static void header_draw(struct pane *p, const struct tui_ctx *c)
         int role = strcmp(s->status, "ok") == 0 ? ROLE_GOOD
                    : strcmp(s->status, "starting") == 0 ? ROLE_DIM
                    : strcmp(s->status, "stale") == 0 ? ROLE_WARN : ROLE_BAD;
-        char recs[16], n[16], item[240];
-        fmt_count(recs, sizeof recs, s->records);
+        char recs[128], n[16], item[240];
+        if (strcmp(s->type, "price_table") == 0) /* records: none; its age */
+            snprintf(recs, sizeof recs, "%lldd%s%s",
+                     (long long)((c->now - s->last_success) / CLOCK_DAY),
+                     c->view->prices[0] ? ", " : "", c->view->prices);
+        else
+            fmt_count(recs, sizeof recs, s->records);
         int len = snprintf(item, sizeof item, "%s %s %s %s", s->name,
                            th->ascii ? "*" : "\xe2\x97\x8f", s->status, recs);
         /* what could not be counted, or was counted without its spend */
@@ -82,8 +98,8 @@ static void header_draw(struct pane *p, const struct tui_ctx *c)
             fmt_count(n, sizeof n, s->no_usage);
             snprintf(item + len, sizeof item - (size_t)len, " %s no usage", n);
         }
-        pane_text(p, c, 0, x, limit - x, role, item);
-        x += (int)strlen(item) + 2;
+        /* by columns drawn, not bytes: the dot is 3 bytes, 1 column */
+        x += pane_text(p, c, 0, x, limit - x, role, item) + 2;
     }
     /* where the figures come from, when not from this process: before the
      * store's notes, which matter less when the line is short */

@@ -421,12 +421,16 @@ static void text_alerts_sources(const struct view *v, struct strbuf *out)
          * viewer prints the daemon's, another user's */
         int cols = sanitize_text(src->name, name, sizeof name, 64);
         sanitize_text(src->last_error ? src->last_error : "", text, sizeof text, 100);
-        strbuf_printf(out, "  %s%*s %-10s %-8s records %lld, rejected %lld, no usage %lld, "
-                      "last success %s%s%s\n",
-                      name, cols < 16 ? 16 - cols : 0, "", src->type, src->status,
-                      (long long)src->records,
-                      (long long)src->rejected, (long long)src->no_usage, when,
-                      src->last_error ? ", error: " : "", text);
+        strbuf_printf(out, "  %s%*s %-11s %-8s ", name, cols < 16 ? 16 - cols : 0, "",
+                      src->type, src->status);
+        /* the stale price table's flag counts no records: its age says it */
+        if (strcmp(src->type, "price_table") == 0 && src->last_error)
+            strbuf_printf(out, "%s\n", text);
+        else
+            strbuf_printf(out, "records %lld, rejected %lld, no usage %lld, last success %s%s%s\n",
+                          (long long)src->records, (long long)src->rejected,
+                          (long long)src->no_usage, when, src->last_error ? ", error: " : "",
+                          text);
     }
 }
 

@@ -419,6 +419,34 @@ static void test_json_escapes_invisible_characters(void **state)
     strbuf_free(&out);
 }
 
+/* The text snapshot's sources line up (type column wide enough for
+ * "price_table"), and the stale price table's line says its age and what
+ * to do, not "records 0" of a table that counts none. */
+static void test_text_sources_line_up_and_the_price_flag_says_its_age(void **state)
+{
+    (void)state;
+    struct view_source sources[2] = {
+        {.name = "spans", .type = "otel_file", .status = "ok", .last_success = 1795176000,
+         .records = 12, .coverage = NAN, .drift = NAN},
+        {.name = "prices", .type = "price_table", .status = "stale",
+         .last_success = 1784851200,
+         .last_error = "the price table (compiled-in) is 131 days old, from 2026-07-24: "
+                       "spendtop prices update",
+         .coverage = NAN, .drift = NAN},
+    };
+    struct view v = {.now = 1795176000, .window = 3600, .sources = sources, .nsources = 2,
+                     .mix_distance = NAN};
+    struct strbuf out = {0};
+    snapshot_text(&v, &out);
+    const char *a = strstr(strbuf_str(&out), "  spans            otel_file   ok       records 12,");
+    const char *b = strstr(strbuf_str(&out), "  prices           price_table stale    the price "
+                                              "table (compiled-in) is 131 days old, from "
+                                              "2026-07-24: spendtop prices update\n");
+    if (!a || !b)
+        fail_msg("sources:\n%s", strbuf_str(&out));
+    strbuf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -427,6 +455,7 @@ int main(void)
         cmocka_unit_test(test_text_tables_line_up_by_columns),
         cmocka_unit_test(test_invisible_characters_are_escaped),
         cmocka_unit_test(test_json_escapes_invisible_characters),
+        cmocka_unit_test(test_text_sources_line_up_and_the_price_flag_says_its_age),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,6 @@
 /* pane_header.c - the top line: sources and their health, the host's note
  * (a viewer's "attached to daemon (pid N)"), clock, window, live, paused or
  * gone (a viewer's daemon). */
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,17 +8,6 @@
 #include "lib/sanitize.h"
 #include "core/format.h"
 #include "tui/pane.h"
-
-/* The price table is flagged stale (app/prices.h): a source of its own,
- * which then names the table in force too (once on the line, not twice:
- * at 120 columns the second was cut). */
-static bool prices_flagged(const struct view *v)
-{
-    for (size_t i = 0; i < v->nsources; i++)
-        if (strcmp(v->sources[i].type, "price_table") == 0)
-            return true;
-    return false;
-}
 
 /* After the sources: folding past the store's caps (some tenants or
  * models are not shown under their own names), and the prices in force,
@@ -33,7 +21,7 @@ static int header_store_notes(struct pane *p, const struct tui_ctx *c, int x, in
                  v->folding.series >= v->folding.series_max ? "series cap" : "names capped");
         x += pane_text(p, c, 0, x, limit - x, ROLE_WARN, item) + 2;
     }
-    if (v->prices[0] && x < limit && !prices_flagged(v)) {
+    if (v->prices[0] && x < limit) {
         snprintf(item, sizeof item, "prices: %s", v->prices);
         x += pane_text(p, c, 0, x, limit - x, ROLE_DIM, item) + 2;
     }
@@ -80,11 +68,12 @@ static void header_draw(struct pane *p, const struct tui_ctx *c)
         int role = strcmp(s->status, "ok") == 0 ? ROLE_GOOD
                    : strcmp(s->status, "starting") == 0 ? ROLE_DIM
                    : strcmp(s->status, "stale") == 0 ? ROLE_WARN : ROLE_BAD;
-        char recs[128], n[16], item[240];
-        if (strcmp(s->type, "price_table") == 0) /* records: none; its age */
-            snprintf(recs, sizeof recs, "%lldd%s%s",
-                     (long long)((c->now - s->last_success) / CLOCK_DAY),
-                     c->view->prices[0] ? ", " : "", c->view->prices);
+        char recs[32], n[16], item[240];
+        /* a stale price table (app/prices.h) counts no records: its age in
+         * days; which table it is comes after the host's note */
+        if (strcmp(s->type, "price_table") == 0)
+            snprintf(recs, sizeof recs, "%lldd",
+                     (long long)((c->now - s->last_success) / CLOCK_DAY));
         else
             fmt_count(recs, sizeof recs, s->records);
         int len = snprintf(item, sizeof item, "%s %s %s %s", s->name,

@@ -1,7 +1,8 @@
 /* publish.h - the owner's side of viewers (core/owner.h): what the app
  * tells them, and what they ask of it.
  *
- * Every tick (the app's flush timer, once a second) the owner rewrites its
+ * Every tick (the app's flush timer: once a second while its sources read
+ * their backlog, then every 200 ms) the owner rewrites its
  * row in the database when the facts changed (settings, its sources'
  * health), and, when another connection has committed since the last tick
  * (PRAGMA data_version), does what viewers asked: silence an alert, poll

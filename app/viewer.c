@@ -21,8 +21,9 @@
 #include "lib/xalloc.h"
 
 /* How often a viewer looks for changes and for the owner: a record the
- * owner commits is on screen within POLL_MS plus one dashboard tick. */
-#define POLL_MS 250
+ * owner commits is on screen within POLL_MS and a frame. A look that finds
+ * nothing is a read of shared memory and an F_GETLK. */
+#define POLL_MS 100
 
 struct viewer {
     char *path;

@@ -16,7 +16,7 @@
  *
  * A viewer never collects, polls, listens, evaluates alerts or runs
  * hooks. What it may ask of the owner (`a` silence an alert, `R` poll
- * now) goes into the requests table, which the owner reads once a second.
+ * now) goes into the requests table, which the owner reads at its next tick.
  * Reads are short transactions and nothing is held across a wait, so a
  * viewer that hangs (a frozen SSH session) holds back no one.
  */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How long a record takes from a followed file to the screen (make bench).
 
-usage: live.py LABEL SPENDTOP [ARGS...]
+usage: live.py [--viewer] LABEL SPENDTOP [ARGS...]
 
 Runs the dashboard in a detached tmux at 160x50 with ARGS plus a config
 that follows one more file, live.json (an otel_file source polled every
@@ -13,6 +13,10 @@ not one burst). Prints the median and the worst of the 20, in ms: a figure, neve
 threshold. With --now in ARGS, spans are dated by the dashboard's clock (it
 runs on from --now). The time is the user's: the file change noticed, the line read,
 priced and stored, a view made and the frame drawn, and tmux showing it.
+
+--viewer: a `spendtop --daemon` with the same ARGS follows the file and the
+dashboard is its viewer (README: One daemon, many viewers): the time then
+also holds the daemon's commit and the viewer's look at the database.
 """
 import json, os, random, shutil, subprocess, sys, tempfile, time
 
@@ -38,7 +42,11 @@ def span_line(tenant, n, offset):
 
 
 def main():
-    label, cmd = sys.argv[1], sys.argv[2:]
+    argv = sys.argv[1:]
+    via = argv[:1] == ["--viewer"]
+    if via:
+        argv = argv[1:]
+    label, cmd = argv[0], argv[1:]
     d = tempfile.mkdtemp(prefix="spendtop-live-")
     live = os.path.join(d, "live.json")
     open(live, "w").close()
@@ -59,7 +67,16 @@ def main():
     tmux = ["tmux", "-L", "spendtop-live-%d" % os.getpid(), "-f", "/dev/null"]
     env = dict(os.environ, XDG_STATE_HOME=d, TERM="xterm-256color", LANG="C.UTF-8")
     shell_cmd = " ".join("'%s'" % a.replace("'", "'\\''") for a in [cmd[0], "-c", conf] + args)
+    daemon = None
     try:
+        if via:
+            daemon = subprocess.Popen([cmd[0], "--daemon", "-c", conf] + args, env=env,
+                                      stdout=subprocess.DEVNULL,
+                                      stderr=open(os.path.join(d, "daemon.err"), "w"))
+            end = time.monotonic() + 60
+            while time.monotonic() < end and "collecting from" not in open(
+                    os.path.join(d, "daemon.err")).read():
+                time.sleep(0.05)
         subprocess.run(tmux + ["new-session", "-d", "-s", "s", "-x", "160", "-y", "50",
                                "exec " + shell_cmd], env=env, check=True)
 
@@ -98,6 +115,9 @@ def main():
         return 0
     finally:
         subprocess.run(tmux + ["kill-server"], env=env, stderr=subprocess.DEVNULL)
+        if daemon:
+            daemon.terminate()
+            daemon.wait()
         shutil.rmtree(d, ignore_errors=True)
 
 

@@ -101,6 +101,9 @@ rm -f "$db" "$db-wal" "$db-shm"
 bench/idle.sh "spans already read, nothing new" "$idle" "$BUILD/spendtop" -c "$cs" --db "$db" --now "$now"
 # a line appended to a followed file, to the screen (bench/live.py)
 python3 bench/live.py "$SPANS spans read" "$BUILD/spendtop" -c "$cs" --db "$db" --now "$now"
+# the same through a daemon: its commit, then the viewer's look
+python3 bench/live.py --viewer "$SPANS spans read, a dashboard viewing a daemon" \
+    "$BUILD/spendtop" -c "$cs" --db "$db" --now "$now"
 
 # Many series: 10,000 tenants x 10 models, every pair a series (100,000),
 # over 8 days: the dashboard and the daemon at rest, and a line appended to
@@ -155,3 +158,5 @@ bench/idle.sh "100,000 series, a dashboard viewing a daemon with budgets" "$idle
     "$BUILD/spendtop" -c "$ccb" --db "$cdb" --now "$now"
 kill "$owner"; wait "$owner" || true
 python3 bench/live.py "100,000 series" "$BUILD/spendtop" -c "$cc" --db "$cdb" --now "$now"
+python3 bench/live.py --viewer "100,000 series, a dashboard viewing a daemon" \
+    "$BUILD/spendtop" -c "$cc" --db "$cdb" --now "$now"

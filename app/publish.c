@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alerts/alerts.h"
 #include "app/app.h"
 #include "core/lockfile.h"
 #include "core/owner.h"
@@ -52,6 +53,7 @@ static void gather(struct publish *p, struct owner_facts *f)
         pricing_describe(a->pricing, f->prices, sizeof f->prices);
     snprintf(f->prices_source, sizeof f->prices_source, "%s", a->prices.source);
     f->prices_date = a->prices.date;
+    f->alerts = alerts_generation(a->alerts);
     f->sources = xcalloc(a->ncollectors + 1, sizeof *f->sources);
     for (size_t i = 0; i < a->ncollectors; i++)
         f->sources[f->nsources++] = a->collectors[i]->status;

@@ -33,6 +33,7 @@ struct viewer {
     bool have_facts;
     struct alert_settings alert_cfg; /* unused by what a viewer calls */
     struct alerts *alerts;       /* the alert table as last read */
+    uint64_t alerts_read;        /* the owner's alerts generation then */
     /* replaced while the dashboard's last view may still borrow from them:
      * freed at the next view (host.h: a view's strings live until then) */
     struct store *old_st;
@@ -195,8 +196,12 @@ static int refresh(struct viewer *v, bool full)
     }
     if (rc == 0 && full)
         rc = load_store(v);
-    if (rc == 0)
+    /* the alert table only when the owner says its alerts changed (or
+     * does not say) */
+    if (rc == 0 && (full || !v->alerts || !v->facts.alerts || v->facts.alerts != v->alerts_read)) {
         rc = load_alerts(v);
+        v->alerts_read = v->facts.alerts;
+    }
     db_read_end(v->db);
     uint64_t shown = shown_digest(v);
     if (shown != v->shown)

@@ -59,6 +59,8 @@ static void settings_json(struct jsonw *w, const struct owner_facts *f)
     jsonw_int(w, f->refresh);
     jsonw_key(w, "stale_after");
     jsonw_int(w, f->stale_after);
+    jsonw_key(w, "alerts");
+    jsonw_int(w, (int64_t)f->alerts);
     static const char *const lims[] = {"factor", "mix_shift", "cache_drop", "reasoning_factor"};
     const double vals[] = {f->factor, f->mix_shift, f->cache_drop, f->reasoning_factor};
     for (size_t i = 0; i < sizeof lims / sizeof *lims; i++) {
@@ -232,6 +234,7 @@ static void read_settings(const cJSON *root, struct owner_facts *f)
     f->window = get_int(root, "window");
     f->refresh = get_int(root, "refresh");
     f->stale_after = get_int(root, "stale_after");
+    f->alerts = (uint64_t)get_int(root, "alerts");
     f->factor = get_num(root, "factor");
     f->mix_shift = get_num(root, "mix_shift");
     f->cache_drop = get_num(root, "cache_drop");

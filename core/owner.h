@@ -48,6 +48,10 @@ struct owner_facts {
     int64_t prices_date;
     struct source_status *sources; /* read: owned, names included */
     size_t nsources;
+    /* the owner's alerts_generation (0: not said): a viewer reads the
+     * alert table again only when it moved, not at every commit (20,000
+     * alerts firing at once are 20,000 rows) */
+    uint64_t alerts;
 };
 
 /* The facts as the JSON text the row holds (to compare with the last

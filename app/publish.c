@@ -98,6 +98,13 @@ static void on_request(void *ctx, const char *kind, const char *arg, int64_t at,
     }
 }
 
+/* Each commit: the viewers watching DB.lock look at once. */
+static void ring(void *ctx)
+{
+    struct app *a = ctx;
+    lockfile_ring(a->db_lock);
+}
+
 struct publish *publish_new(struct app *a, const char *mode)
 {
     struct publish *p = xcalloc(1, sizeof *p);
@@ -108,6 +115,7 @@ struct publish *publish_new(struct app *a, const char *mode)
     /* the start is done: the database is kept from now on, whatever it
      * holds (a start that failed before this leaves nothing behind) */
     lockfile_keep();
+    db_on_commit(a->db, ring, a);
     write_facts(p);
     return p;
 }

@@ -2,6 +2,7 @@
  * viewer.h). */
 #include "app/viewer.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +21,13 @@
 #include "lib/sdnotify.h"
 #include "lib/xalloc.h"
 
-/* How often a viewer looks for changes and for the owner: a record the
- * owner commits is on screen within POLL_MS and a frame. A look that finds
- * nothing is a read of shared memory and an F_GETLK. */
-#define POLL_MS 100
+/* How often a viewer looks for changes and for the owner. It also looks
+ * whenever the owner rings DB.lock after a commit (lockfile_ring; inotify
+ * through uv_fs_event): a record the owner commits is on screen within a
+ * frame, and the poll is the fallback (a file system without
+ * notifications, an owner before the ring) and the check that the owner
+ * is still there. */
+#define POLL_MS 250
 
 struct viewer {
     char *path;
@@ -53,6 +57,9 @@ struct viewer {
     bool loop_open;
     uv_timer_t timer;
     bool timer_open;
+    uv_fs_event_t ring;          /* DB.lock, which the owner rings */
+    bool ring_open, ring_watching;
+    int closing;                 /* handles host_stop still waits for */
     void (*stopped)(void *arg);
     void *stopped_arg;
     struct host host;
@@ -250,6 +257,8 @@ static void close_db(struct viewer *v)
     v->db = NULL;
 }
 
+static void watch_ring(struct viewer *v);
+
 /* The owner now (lock holder) against the one attached to: gone, back,
  * or another. A new owner is attached to once it has written its row
  * (until then its sources' health is its predecessor's). */
@@ -276,12 +285,36 @@ static void check_owner(struct viewer *v)
             v->owner = pid;
             v->waiting = 0;
             v->gone_since = 0;
+            watch_ring(v); /* a new owner may have made DB.lock anew */
             log_msg(LOG_INFO, "attached to %s (pid %ld) on %s", f.mode, pid, v->path);
         }
         if (rc >= 0)
             owner_facts_free(&f);
     }
     set_note(v);
+}
+
+static void poll_once(struct viewer *v);
+
+static void on_ring(uv_fs_event_t *h, const char *name, int events, int status)
+{
+    (void)name;
+    (void)events;
+    if (status == 0)
+        poll_once(h->data);
+}
+
+/* Watch DB.lock for the owner's rings (again: the file may be another by
+ * now). Without a watch (no inotify, no file yet) the poll does it all. */
+static void watch_ring(struct viewer *v)
+{
+    if (!v->ring_open)
+        return;
+    if (v->ring_watching)
+        uv_fs_event_stop(&v->ring);
+    char path[PATH_MAX + 8];
+    lockfile_path(v->path, path, sizeof path);
+    v->ring_watching = uv_fs_event_start(&v->ring, on_ring, path, 0) == 0;
 }
 
 static void poll_once(struct viewer *v)
@@ -410,13 +443,16 @@ static void host_start(void *ctx)
     v->timer.data = v;
     v->timer_open = true;
     uv_timer_start(&v->timer, on_poll, POLL_MS, POLL_MS);
+    v->ring_open = uv_fs_event_init(&v->loop, &v->ring) == 0;
+    v->ring.data = v;
+    watch_ring(v);
 }
 
-static void timer_closed(uv_handle_t *h)
+static void handle_closed(uv_handle_t *h)
 {
     struct viewer *v = h->data;
-    v->timer_open = false;
-    v->stopped(v->stopped_arg);
+    if (--v->closing == 0)
+        v->stopped(v->stopped_arg);
 }
 
 static void host_stop(void *ctx, void (*done)(void *arg), void *arg)
@@ -424,9 +460,13 @@ static void host_stop(void *ctx, void (*done)(void *arg), void *arg)
     struct viewer *v = ctx;
     v->stopped = done;
     v->stopped_arg = arg;
+    v->closing = v->timer_open + v->ring_open;
     if (v->timer_open)
-        uv_close((uv_handle_t *)&v->timer, timer_closed);
-    else
+        uv_close((uv_handle_t *)&v->timer, handle_closed);
+    if (v->ring_open)
+        uv_close((uv_handle_t *)&v->ring, handle_closed);
+    v->timer_open = v->ring_open = v->ring_watching = false;
+    if (v->closing == 0)
         done(arg);
 }
 

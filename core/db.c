@@ -135,6 +135,8 @@ struct db {
     bool *born;            /* store id -> in fresh (beside ids, nids of them) */
     size_t born_cap;
     bool viewer;           /* db_open_viewer: reads, logs no change */
+    void (*on_commit)(void *ctx); /* db_on_commit */
+    void *on_commit_ctx;
     int nchanged;          /* keys logged in this transaction */
     int64_t last_change;   /* the change log's last row written */
     struct loaded *forgot; /* (db id, store id) this transaction forgot */
@@ -1044,6 +1046,25 @@ struct db *db_open_viewer_ready(const char *path, char *err, size_t errlen)
 }
 
 bool db_writable(struct db *db) { return sqlite3_db_readonly(db->h, "main") == 0; }
+
+/* SQLite's default WAL hook checkpoints from this many pages on */
+#define WAL_CHECKPOINT_PAGES 1000
+
+static int wal_committed(void *ctx, sqlite3 *h, const char *name, int pages)
+{
+    struct db *db = ctx;
+    if (pages >= WAL_CHECKPOINT_PAGES)
+        sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    db->on_commit(db->on_commit_ctx);
+    return SQLITE_OK;
+}
+
+void db_on_commit(struct db *db, void (*fn)(void *ctx), void *ctx)
+{
+    db->on_commit = fn;
+    db->on_commit_ctx = ctx;
+    sqlite3_wal_hook(db->h, wal_committed, db);
+}
 
 int64_t db_data_version(struct db *db)
 {

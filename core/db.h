@@ -130,6 +130,11 @@ bool db_writable(struct db *db);
 /* SQLite's PRAGMA data_version: it changes whenever another connection
  * has committed. -1 on error. */
 int64_t db_data_version(struct db *db);
+/* fn(ctx) after each commit of this connection, once it is durable and
+ * readers see it (SQLite's WAL hook; the WAL is checkpointed at 1,000
+ * pages, as SQLite's own hook does, which this one replaces): the owner
+ * tells its viewers (lockfile_ring) then, not at its next tick. */
+void db_on_commit(struct db *db, void (*fn)(void *ctx), void *ctx);
 /* A read transaction: what is read inside is one snapshot. A viewer never
  * keeps one open longer than its reads (an open one holds back the
  * owner's WAL checkpoints). */

@@ -49,6 +49,13 @@ void lockfile_release(int fd);
  * any descriptor of DB.lock drops the process's own POSIX lock. */
 long lockfile_owner(const char *db_path);
 
+/* The owner committed: DB.lock's times are set to now (fd: lockfile_take's;
+ * nothing is written), which the kernel reports to the viewers watching
+ * it (inotify), so that they look at once rather than at their next poll.
+ * lockfile_path: the file they watch. */
+void lockfile_ring(int fd);
+void lockfile_path(const char *db_path, char *out, size_t len);
+
 /* For tests only: when the environment's SPENDTOP_TEST_PAUSE is step, the
  * process stops itself (SIGSTOP), the first time it gets there, so that
  * a test runs another process at exactly that moment of this one's start

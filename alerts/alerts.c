@@ -731,13 +731,11 @@ uint64_t alerts_digest(const struct alerts *al)
         const struct alert *a = &al->a[i];
         if (a->state == ST_PENDING)
             continue;
-        /* 8-byte members only: no padding to hash */
-        struct {
-            int64_t state, severity, window, since, resolved_at, silenced_until;
-            double value, baseline, ratio, threshold;
-        } f = {a->state, a->severity, a->window, a->since, a->resolved_at,
-               a->silenced_until, a->value, a->baseline, a->ratio, a->threshold};
-        h = h * 31 + hmap_hash(&f, sizeof f);
+        const int64_t n[] = {a->state, a->severity, a->window, a->since, a->resolved_at,
+                             a->silenced_until};
+        const double d[] = {a->value, a->baseline, a->ratio, a->threshold};
+        h = h * 31 + hmap_hash(n, sizeof n);
+        h = h * 31 + hmap_hash(d, sizeof d);
         h = h * 31 + hmap_hash(a->id, strlen(a->id));
         h = h * 31 + hmap_hash(a->kind->name, strlen(a->kind->name));
         h = h * 31 + hmap_hash(a->scope, strlen(a->scope));

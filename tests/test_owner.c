@@ -271,8 +271,7 @@ static void test_the_owners_facts_make_the_trip_intact(void **state)
                             .nbudgets = 2, .periods = periods, .nperiods = 2,
                             .prices = "default 2026-07-24, 1 override",
                             .prices_source = "/var/lib/spendtop/prices.json",
-                            .prices_date = NOW - 86400, .sources = src, .nsources = 2,
-                            .alerts = 42};
+                            .prices_date = NOW - 86400, .sources = src, .nsources = 2};
     struct strbuf json = {0};
     owner_facts_json(&f, &json);
     assert_int_equal(owner_publish(o.db, &f, strbuf_str(&json)), 0);
@@ -287,7 +286,6 @@ static void test_the_owners_facts_make_the_trip_intact(void **state)
     assert_int_equal(r.window, 21600);
     assert_int_equal(r.refresh, 2);
     assert_int_equal(r.stale_after, 900);
-    assert_int_equal(r.alerts, 42);
     assert_close(r.factor, 1.5, 0);
     assert_close(r.cache_drop, 0.2, 0);
     assert_int_equal(r.nbudgets, 2);

@@ -566,9 +566,12 @@ static void advance_firing(struct alerts *al, struct alert *a, int64_t now, size
     if (!a->false_since)
         a->false_since = now;
     /* resolved once the resolve is queued (a resolve only for an alert
-     * someone was told about) */
+     * someone was told about). Under --no-hooks a resolve owed to a hook
+     * cannot be queued: the alert stays firing (false_since kept) until a
+     * run with hooks resolves it and sends the resolve - a --once
+     * --no-hooks between a daemon's runs must not swallow it */
     if (now - a->false_since >= c->for_s &&
-        (!al->queue || !a->last_notified || notify(al, a, false, now, queued))) {
+        (!a->last_notified || (al->queue && notify(al, a, false, now, queued)))) {
         a->state = ST_RESOLVED;
         a->resolved_at = now;
         al->changes++;

@@ -11,7 +11,9 @@
  *                       repeats until the silence ends
  *   no hit           -> a pending alert is dropped (flapping inside `for`
  *                       never pages); a firing one resolves after `for`
- *                       without hits; notify once
+ *                       without hits; notify once (a notified one only
+ *                       when the resolve can be queued: not under
+ *                       --no-hooks)
  *   resolved         -> listed for keep_resolved, then forgotten
  *
  * An alert's id is made from its key and started_at, so it is stable while
@@ -39,7 +41,9 @@ struct alerts;
 
 /* Alerts by the lifecycle in cfg, notifying the nhooks hooks (cfg and
  * hooks outlive the result). queue_notifications false (--no-hooks):
- * evaluate and report, queue nothing (and so mark nothing as notified).
+ * evaluate and report, queue nothing (and so mark nothing as notified);
+ * an alert a hook was told about does not resolve then (its resolve
+ * could not be sent): a later run with hooks resolves it and sends it.
  * db may be NULL. */
 struct alerts *alerts_new(const struct alert_settings *cfg, const struct hook_settings *hooks,
                           size_t nhooks, struct db *db, bool queue_notifications,

@@ -283,6 +283,31 @@ static void test_no_hooks_queues_nothing_and_a_later_run_pages_once(void **state
     assert_int_equal(alerts_update(f->al, &h, T0 + 420), 0);
 }
 
+/* A --once --no-hooks between a daemon's runs, after the incident ended:
+ * it cannot send the resolve, so it must not resolve the alert either -
+ * else the resolve is never sent and the pager's incident stays open
+ * (it was: resolved silently, nothing queued ever after). */
+static void test_no_hooks_does_not_swallow_a_resolve(void **state)
+{
+    struct fx *f = *state;
+    struct rule_hits h = one("spend_anomaly", "total", SEVERITY_WARNING);
+    for (int64_t t = T0; t <= T0 + 300; t += 60)
+        alerts_update(f->al, &h, t);
+    assert_string_equal(queued(f), "firing");
+    close_alerts(f);
+    open_alerts(f, false); /* --no-hooks, the incident over */
+    for (int64_t t = T0 + 3600; t <= T0 + 3600 + 900; t += 60)
+        assert_int_equal(alerts_update(f->al, &none, t), 0);
+    assert_int_equal(alerts_firing(f->al), 1); /* its resolve is owed */
+    assert_string_equal(queued(f), "firing");
+    close_alerts(f);
+    open_alerts(f, true); /* with hooks: the resolve, once */
+    assert_int_equal(alerts_update(f->al, &none, T0 + 3600 + 960), 1);
+    assert_int_equal(alerts_firing(f->al), 0);
+    assert_int_equal(alerts_update(f->al, &none, T0 + 3600 + 1020), 0);
+    assert_string_equal(queued(f), "firing resolved");
+}
+
 static void test_hook_filters(void **state)
 {
     struct fx *f = *state;
@@ -561,6 +586,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_restart_neither_repages_nor_forgets_the_resolve, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pending_is_not_trusted_across_a_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_hooks_queues_nothing_and_a_later_run_pages_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_hooks_does_not_swallow_a_resolve, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_hook_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hook_scopes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_notification_the_database_refused_is_retried, setup, teardown),

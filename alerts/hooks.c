@@ -619,7 +619,7 @@ void hooks_kick(struct hooks *h)
     }
     int64_t now = clock_wall();
     struct outbox_item items[HOOKS_MAX_RUNNING];
-    size_t n = free_slots ? outbox_due(h->db, now, busy, nbusy, items, free_slots) : 0;
+    size_t n = free_slots ? outbox_startable(h->db, now, busy, nbusy, items, free_slots) : 0;
     for (size_t i = 0; i < n; i++) {
         struct outbox_item *it = &items[i];
         if (!find_hook(h, it)) {
@@ -643,8 +643,9 @@ void hooks_kick(struct hooks *h)
             }
         }
     }
-    /* wake up for the next retry */
-    int64_t next = outbox_next(h->db);
+    /* wake up for the next retry (rows due but not started wait for a
+     * run to finish, or for the retry of a row ahead of them) */
+    int64_t next = outbox_next(h->db, now);
     if (next > now) {
         if (!h->retry_open) {
             uv_timer_init(h->loop, &h->retry); /* always 0 (libuv 1.x) */

@@ -82,31 +82,74 @@ int outbox_put(struct db *db, const struct hook_settings *h, size_t hook_index,
     return step_done(s);
 }
 
+/* One row of a SELECT of OUTBOX_ROW into *it. */
+#define OUTBOX_ROW "seq, hook, fingerprint, json, attempts, next_at"
+static void read_item(sqlite3_stmt *s, struct outbox_item *it)
+{
+    it->seq = sqlite3_column_int64(s, 0);
+    it->hook = (size_t)sqlite3_column_int64(s, 1);
+    it->fingerprint = (uint64_t)sqlite3_column_int64(s, 2);
+    it->json = xstrdup((const char *)sqlite3_column_text(s, 3));
+    it->attempts = sqlite3_column_int(s, 4);
+    it->next_at = sqlite3_column_int64(s, 5);
+}
+
+static bool is_busy(int64_t seq, const int64_t *busy, size_t nbusy)
+{
+    for (size_t i = 0; i < nbusy; i++)
+        if (busy[i] == seq)
+            return true;
+    return false;
+}
+
 size_t outbox_due(struct db *db, int64_t now, const int64_t *busy, size_t nbusy,
                   struct outbox_item *out, size_t max)
 {
     sqlite3_stmt *s;
-    if (sqlite3_prepare_v2(h_of(db), "SELECT seq, hook, fingerprint, json, attempts, next_at "
-                           "FROM outbox WHERE next_at <= ? ORDER BY seq", -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(h_of(db), "SELECT " OUTBOX_ROW " FROM outbox WHERE next_at <= ? "
+                           "ORDER BY seq", -1, &s, NULL) != SQLITE_OK)
         return 0;
     sqlite3_bind_int64(s, 1, now);
     size_t n = 0;
+    while (n < max && sqlite3_step(s) == SQLITE_ROW)
+        if (!is_busy(sqlite3_column_int64(s, 0), busy, nbusy))
+            read_item(s, &out[n++]);
+    sqlite3_finalize(s);
+    return n;
+}
+
+size_t outbox_startable(struct db *db, int64_t now, const int64_t *busy, size_t nbusy,
+                        struct outbox_item *out, size_t max)
+{
+    sqlite3_stmt *s;
+    /* every row in order, due or not: a row waiting for its retry holds
+     * back the later rows of its alert for its hook. json_valid first: a
+     * row that is not JSON (never written so) must not stop the queue */
+    if (sqlite3_prepare_v2(h_of(db), "SELECT " OUTBOX_ROW ", CASE WHEN json_valid(json) "
+                           "THEN json_extract(json, '$.id') END FROM outbox ORDER BY seq", -1,
+                           &s, NULL) != SQLITE_OK)
+        return 0;
+    struct hmap held = {0}; /* "fingerprint|id" of alerts with a row ahead */
+    size_t n = 0;
     while (n < max && sqlite3_step(s) == SQLITE_ROW) {
         int64_t seq = sqlite3_column_int64(s, 0);
-        bool running = false;
-        for (size_t i = 0; i < nbusy; i++)
-            running |= busy[i] == seq;
-        if (running)
-            continue;
-        struct outbox_item *it = &out[n++];
-        it->seq = seq;
-        it->hook = (size_t)sqlite3_column_int64(s, 1);
-        it->fingerprint = (uint64_t)sqlite3_column_int64(s, 2);
-        it->json = xstrdup((const char *)sqlite3_column_text(s, 3));
-        it->attempts = sqlite3_column_int(s, 4);
-        it->next_at = sqlite3_column_int64(s, 5);
+        const unsigned char *id = sqlite3_column_text(s, 6);
+        bool wait = is_busy(seq, busy, nbusy) || sqlite3_column_int64(s, 5) > now;
+        if (id) {
+            char key[160];
+            int len = snprintf(key, sizeof key, "%llx|%s",
+                               (unsigned long long)sqlite3_column_int64(s, 2), id);
+            size_t klen = len < (int)sizeof key ? (size_t)len : sizeof key - 1;
+            void **slot = hmap_put(&held, key, klen);
+            if (*slot)
+                continue; /* an earlier row of its alert is still queued */
+            *slot = (void *)1;
+        }
+        if (!wait)
+            read_item(s, &out[n++]);
     }
     sqlite3_finalize(s);
+    hmap_free(&held, NULL);
     return n;
 }
 
@@ -153,7 +196,16 @@ static int64_t scalar(struct db *db, const char *sql)
 
 size_t outbox_count(struct db *db) { return (size_t)scalar(db, "SELECT count(*) FROM outbox"); }
 
-int64_t outbox_next(struct db *db)
+int64_t outbox_next(struct db *db, int64_t after)
 {
-    return scalar(db, "SELECT coalesce(min(next_at), 0) FROM outbox");
+    sqlite3_stmt *s;
+    int64_t v = 0;
+    if (sqlite3_prepare_v2(h_of(db), "SELECT coalesce(min(next_at), 0) FROM outbox "
+                           "WHERE next_at > ?", -1, &s, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_int64(s, 1, after);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
 }

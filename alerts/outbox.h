@@ -45,12 +45,20 @@ int outbox_put(struct db *db, const struct hook_settings *h, size_t hook_index,
 /* Up to max rows due at now, oldest first, skipping the seqs in busy. */
 size_t outbox_due(struct db *db, int64_t now, const int64_t *busy, size_t nbusy,
                   struct outbox_item *out, size_t max);
+/* What may start now: outbox_due's rows, but a row waits while an
+ * earlier row for the same hook and the same alert (its id) is queued -
+ * running (in busy) or waiting for its retry. A hook hears of an alert
+ * in the order it was queued: a firing page that failed and waits for
+ * its retry is not overtaken by the resolve, which would leave the pager
+ * an incident opened after it was closed; nor do the two run at once. */
+size_t outbox_startable(struct db *db, int64_t now, const int64_t *busy, size_t nbusy,
+                        struct outbox_item *out, size_t max);
 void outbox_items_free(struct outbox_item *items, size_t n);
 int outbox_delete(struct db *db, int64_t seq);
 int outbox_retry(struct db *db, int64_t seq, int attempts, int64_t next_at);
 /* Rows waiting (due or not). */
 size_t outbox_count(struct db *db);
-/* The earliest next_at, or 0 if empty. */
-int64_t outbox_next(struct db *db);
+/* The earliest next_at later than after, or 0 if none is. */
+int64_t outbox_next(struct db *db, int64_t after);
 
 #endif

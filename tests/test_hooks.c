@@ -292,12 +292,54 @@ static void test_gives_up_after_attempts(void **state)
     assert_int_equal(outbox_count(f->db), 0);
 }
 
+/* The firing page of an alert fails once and waits for its retry; the
+ * resolve, queued meanwhile, waits behind it: the hook hears firing, then
+ * resolved, never the two at once (the resolve went first, and the
+ * firing a second later opened the incident again at the pager). Another
+ * alert's row is not held back. */
+static void test_an_alerts_notifications_keep_their_order(void **state)
+{
+    struct fx *f = *state;
+    shell_hook(f, "cat > /dev/null; s=$SPENDTOP_ALERT_STATE; echo \"+$s\" >> DIR/trace; "
+                  "if [ $s = firing ] && [ ! -e DIR/failed ]; then touch DIR/failed; "
+                  "echo \"-$s\" >> DIR/trace; exit 1; fi; sleep 0.2; "
+                  "echo \"$SPENDTOP_ALERT_ID $s\" >> DIR/order; echo \"-$s\" >> DIR/trace", 10, 3);
+    char resolved[1024], other[1024];
+    const char *st = strstr(alert_json, "\"firing\"");
+    snprintf(resolved, sizeof resolved, "%.*s\"resolved\"%s", (int)(st - alert_json),
+             alert_json, st + strlen("\"firing\""));
+    snprintf(other, sizeof other, "%s", alert_json);
+    memcpy(strstr(other, "abc123"), "def456", 6);
+    assert_int_equal(outbox_put(f->db, &f->cfg->hooks[0], 0, alert_json), 0);
+    assert_int_equal(outbox_put(f->db, &f->cfg->hooks[0], 0, resolved), 0);
+    assert_int_equal(outbox_put(f->db, &f->cfg->hooks[0], 0, other), 0);
+    deliver(f);
+    const char *order = slurp(f, "order");
+    assert_non_null(order);
+    /* abc123: firing before resolve; def456 went at once, not after */
+    const char *fire = strstr(order, "abc123 firing\n"), *res = strstr(order, "abc123 resolved\n");
+    assert_non_null(fire);
+    assert_non_null(res);
+    assert_true(fire < res);
+    assert_true(strstr(order, "def456 firing\n") < fire);
+    /* and abc123's two never ran at once */
+    const char *trace = slurp(f, "trace");
+    assert_null(strstr(trace, "+resolved\n-firing"));
+    assert_int_equal(outbox_count(f->db), 0);
+}
+
 static void test_at_most_four_at_once(void **state)
 {
     struct fx *f = *state;
     /* each records its start and end under a lock-free append */
     shell_hook(f, "echo + >> DIR/trace; sleep 0.3; echo - >> DIR/trace", 10, 1);
-    queue(f, 0, 10);
+    /* ten alerts (one alert's notifications run one after another) */
+    for (int i = 0; i < 10; i++) {
+        char json[1024];
+        snprintf(json, sizeof json, "%s", alert_json);
+        strstr(json, "abc123")[5] = (char)('0' + i);
+        assert_int_equal(outbox_put(f->db, &f->cfg->hooks[0], 0, json), 0);
+    }
     deliver(f);
     const char *trace = slurp(f, "trace");
     int running = 0, most = 0, starts = 0;
@@ -498,6 +540,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_retries_come_due_with_now_frozen_in_the_past, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retries_come_due_with_now_frozen_in_the_future, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gives_up_after_attempts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_an_alerts_notifications_keep_their_order, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_at_most_four_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_flood_of_output_is_capped_in_the_log, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_keys_are_not_in_the_hook_environment, setup, teardown),

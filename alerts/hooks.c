@@ -26,6 +26,9 @@ struct run {
     /* the hook's, copied at the start: a reload may free its settings
      * while it runs */
     char name[128];
+    /* which notification, for the log: "spend_anomaly total firing,
+     * alert 1f2e3d4c5b6a" (a failure or a page given up names it) */
+    char what[400];
     int64_t timeout, attempts;
     uv_process_t proc;
     uv_pipe_t in, out, err;
@@ -388,15 +391,15 @@ static void on_timer(uv_timer_t *t)
         close_all(r);
     } else if (!r->timed_out) {
         r->timed_out = true;
-        log_msg(LOG_WARN, "hook %s: still running after %llds: SIGTERM", r->name,
-                (long long)r->timeout);
+        log_msg(LOG_WARN, "hook %s (%s): still running after %llds: SIGTERM", r->name,
+                r->what, (long long)r->timeout);
         if (pg)
             kill(-pg, SIGTERM);
         /* cannot fail: a callback, an open handle */
         uv_timer_start(&r->timer, on_timer, HOOKS_KILL_GRACE_MS, 0);
     } else if (!r->killed) {
         r->killed = true;
-        log_msg(LOG_WARN, "hook %s: ignored SIGTERM: SIGKILL", r->name);
+        log_msg(LOG_WARN, "hook %s (%s): ignored SIGTERM: SIGKILL", r->name, r->what);
         if (pg)
             kill(-pg, SIGKILL);
     }
@@ -462,6 +465,21 @@ static char **alert_env(const struct hooks *h, const char *json, size_t *nowned)
     return env;
 }
 
+/* The notification in a few words: "KIND SCOPE STATE, alert ID" (the
+ * scope as sent: the log escapes what it must). */
+static void describe(const char *json, char *out, size_t len)
+{
+    cJSON *a = cJSON_Parse(json);
+    const char *f[4] = {"id", "kind", "scope", "state"};
+    const char *v[4];
+    for (int i = 0; i < 4; i++) {
+        const cJSON *x = cJSON_GetObjectItemCaseSensitive(a, f[i]);
+        v[i] = cJSON_IsString(x) ? x->valuestring : "?";
+    }
+    snprintf(out, len, "%s %s %s, alert %s", v[1], v[2], v[3], v[0]);
+    cJSON_Delete(a);
+}
+
 static int64_t backoff(int attempts)
 {
     int64_t s = (int64_t)1 << (attempts > 6 ? 6 : attempts - 1);
@@ -472,12 +490,12 @@ static void finished(struct run *r)
 {
     struct hooks *h = r->h;
     bool ok = r->spawned && r->exited && r->status == 0 && r->signal == 0 && !r->timed_out;
-    const char *name = r->name;
+    const char *name = r->name, *what = r->what;
     if (r->shut_down || (h->closing && !r->exited)) {
-        log_msg(LOG_WARN, "hook %s: stopped at shutdown; it will run again at the next start",
-                name);
+        log_msg(LOG_WARN, "hook %s (%s): stopped at shutdown; it will run again at the next "
+                "start", name, what);
     } else if (ok) {
-        log_msg(LOG_INFO, "hook %s: delivered", name);
+        log_msg(LOG_INFO, "hook %s (%s): delivered", name, what);
         outbox_delete(h->db, r->item.seq);
     } else {
         int attempts = r->item.attempts + 1;
@@ -491,12 +509,12 @@ static void finished(struct run *r)
         else
             snprintf(why, sizeof why, "exit status %lld", (long long)r->status);
         if (attempts >= r->attempts) {
-            log_msg(LOG_ERROR, "hook %s: %s; failed %d time%s, giving up on this notification",
-                    name, why, attempts, attempts == 1 ? "" : "s");
+            log_msg(LOG_ERROR, "hook %s (%s): %s; failed %d time%s, giving up on this "
+                    "notification", name, what, why, attempts, attempts == 1 ? "" : "s");
             outbox_delete(h->db, r->item.seq);
         } else {
-            log_msg(LOG_WARN, "hook %s: %s; retrying in %llds (attempt %d of %d)", name, why,
-                    (long long)backoff(attempts), attempts + 1, (int)r->attempts);
+            log_msg(LOG_WARN, "hook %s (%s): %s; retrying in %llds (attempt %d of %d)", name,
+                    what, why, (long long)backoff(attempts), attempts + 1, (int)r->attempts);
             outbox_retry(h->db, r->item.seq, attempts, clock_wall() + backoff(attempts));
         }
     }
@@ -523,6 +541,7 @@ static void start(struct hooks *h, struct run *r, struct outbox_item *it)
     r->item = *it;
     const struct hook_settings *k = &h->hooks[it->hook];
     snprintf(r->name, sizeof r->name, "%s", hook_name(k));
+    describe(it->json, r->what, sizeof r->what);
     r->timeout = k->timeout;
     r->attempts = k->attempts;
 
@@ -559,7 +578,8 @@ static void start(struct hooks *h, struct run *r, struct outbox_item *it)
         free(env[i]);
     free(env);
     if (rc != 0) {
-        log_msg(LOG_ERROR, "hook %s: cannot run %s: %s", hook_name(k), args[0], uv_strerror(rc));
+        log_msg(LOG_ERROR, "hook %s (%s): cannot run %s: %s", hook_name(k), r->what, args[0],
+                uv_strerror(rc));
         r->eof[0] = r->eof[1] = r->exited = true;
         close_all(r);
         return;
@@ -623,15 +643,10 @@ void hooks_kick(struct hooks *h)
     for (size_t i = 0; i < n; i++) {
         struct outbox_item *it = &items[i];
         if (!find_hook(h, it)) {
-            cJSON *a = cJSON_Parse(it->json);
-            const cJSON *kind = cJSON_GetObjectItemCaseSensitive(a, "kind");
-            const cJSON *scope = cJSON_GetObjectItemCaseSensitive(a, "scope");
-            const cJSON *state = cJSON_GetObjectItemCaseSensitive(a, "state");
-            log_msg(LOG_WARN, "a queued notification (%s %s %s) is for a hook no longer "
-                    "configured: dropped", cJSON_IsString(kind) ? kind->valuestring : "?",
-                    cJSON_IsString(scope) ? scope->valuestring : "?",
-                    cJSON_IsString(state) ? state->valuestring : "?");
-            cJSON_Delete(a);
+            char what[400];
+            describe(it->json, what, sizeof what);
+            log_msg(LOG_WARN, "a queued notification (%s) is for a hook no longer "
+                    "configured: dropped", what);
             outbox_delete(h->db, it->seq);
             outbox_items_free(it, 1);
             continue;

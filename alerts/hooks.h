@@ -14,8 +14,10 @@
  * Past its timeout it gets SIGTERM, then SIGKILL 2 s later (its whole
  * process group). When it exits, what it left running in its group
  * (`cmd &`) gets SIGTERM, and SIGKILL a second later. A failure is retried with backoff (1 s, 2 s, 4 s, ...,
- * at most 60 s) up to `attempts`, then logged as failed. At most 4 hooks
- * run at once; the rest wait in the outbox.
+ * at most 60 s) up to `attempts`, then logged as failed (each line names
+ * the notification: kind, scope, state, alert id). At most 4 hooks run at
+ * once; the rest wait in the outbox. One alert's notifications reach a
+ * hook one at a time, in the order they were queued (outbox_startable).
  */
 #ifndef SPENDTOP_HOOKS_H
 #define SPENDTOP_HOOKS_H

@@ -26,8 +26,8 @@ struct run {
     /* the hook's, copied at the start: a reload may free its settings
      * while it runs */
     char name[128];
-    /* which notification, for the log: "spend_anomaly total firing,
-     * alert 1f2e3d4c5b6a" (a failure or a page given up names it) */
+    /* which notification, for the log: "alert 1f2e3d4c5b6a
+     * (spend_anomaly total firing)" (a page given up names it) */
     char what[400];
     int64_t timeout, attempts;
     uv_process_t proc;
@@ -391,15 +391,15 @@ static void on_timer(uv_timer_t *t)
         close_all(r);
     } else if (!r->timed_out) {
         r->timed_out = true;
-        log_msg(LOG_WARN, "hook %s (%s): still running after %llds: SIGTERM", r->name,
-                r->what, (long long)r->timeout);
+        log_msg(LOG_WARN, "hook %s: still running after %llds: SIGTERM; %s", r->name,
+                (long long)r->timeout, r->what);
         if (pg)
             kill(-pg, SIGTERM);
         /* cannot fail: a callback, an open handle */
         uv_timer_start(&r->timer, on_timer, HOOKS_KILL_GRACE_MS, 0);
     } else if (!r->killed) {
         r->killed = true;
-        log_msg(LOG_WARN, "hook %s (%s): ignored SIGTERM: SIGKILL", r->name, r->what);
+        log_msg(LOG_WARN, "hook %s: ignored SIGTERM: SIGKILL; %s", r->name, r->what);
         if (pg)
             kill(-pg, SIGKILL);
     }
@@ -465,7 +465,7 @@ static char **alert_env(const struct hooks *h, const char *json, size_t *nowned)
     return env;
 }
 
-/* The notification in a few words: "KIND SCOPE STATE, alert ID" (the
+/* The notification in a few words: "alert ID (KIND SCOPE STATE)" (the
  * scope as sent: the log escapes what it must). */
 static void describe(const char *json, char *out, size_t len)
 {
@@ -476,7 +476,7 @@ static void describe(const char *json, char *out, size_t len)
         const cJSON *x = cJSON_GetObjectItemCaseSensitive(a, f[i]);
         v[i] = cJSON_IsString(x) ? x->valuestring : "?";
     }
-    snprintf(out, len, "%s %s %s, alert %s", v[1], v[2], v[3], v[0]);
+    snprintf(out, len, "alert %s (%s %s %s)", v[0], v[1], v[2], v[3]);
     cJSON_Delete(a);
 }
 
@@ -492,10 +492,10 @@ static void finished(struct run *r)
     bool ok = r->spawned && r->exited && r->status == 0 && r->signal == 0 && !r->timed_out;
     const char *name = r->name, *what = r->what;
     if (r->shut_down || (h->closing && !r->exited)) {
-        log_msg(LOG_WARN, "hook %s (%s): stopped at shutdown; it will run again at the next "
-                "start", name, what);
+        log_msg(LOG_WARN, "hook %s: stopped at shutdown; it will run again at the next "
+                "start; %s", name, what);
     } else if (ok) {
-        log_msg(LOG_INFO, "hook %s (%s): delivered", name, what);
+        log_msg(LOG_INFO, "hook %s: delivered; %s", name, what);
         outbox_delete(h->db, r->item.seq);
     } else {
         int attempts = r->item.attempts + 1;
@@ -509,12 +509,12 @@ static void finished(struct run *r)
         else
             snprintf(why, sizeof why, "exit status %lld", (long long)r->status);
         if (attempts >= r->attempts) {
-            log_msg(LOG_ERROR, "hook %s (%s): %s; failed %d time%s, giving up on this "
-                    "notification", name, what, why, attempts, attempts == 1 ? "" : "s");
+            log_msg(LOG_ERROR, "hook %s: %s; failed %d time%s, giving up on this "
+                    "notification; %s", name, why, attempts, attempts == 1 ? "" : "s", what);
             outbox_delete(h->db, r->item.seq);
         } else {
-            log_msg(LOG_WARN, "hook %s (%s): %s; retrying in %llds (attempt %d of %d)", name,
-                    what, why, (long long)backoff(attempts), attempts + 1, (int)r->attempts);
+            log_msg(LOG_WARN, "hook %s: %s; retrying in %llds (attempt %d of %d); %s", name,
+                    why, (long long)backoff(attempts), attempts + 1, (int)r->attempts, what);
             outbox_retry(h->db, r->item.seq, attempts, clock_wall() + backoff(attempts));
         }
     }
@@ -578,8 +578,8 @@ static void start(struct hooks *h, struct run *r, struct outbox_item *it)
         free(env[i]);
     free(env);
     if (rc != 0) {
-        log_msg(LOG_ERROR, "hook %s (%s): cannot run %s: %s", hook_name(k), r->what, args[0],
-                uv_strerror(rc));
+        log_msg(LOG_ERROR, "hook %s: cannot run %s: %s; %s", hook_name(k), args[0],
+                uv_strerror(rc), r->what);
         r->eof[0] = r->eof[1] = r->exited = true;
         close_all(r);
         return;

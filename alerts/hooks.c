@@ -56,6 +56,11 @@ struct hooks {
     bool retry_open;
     char **env;                 /* the base environment for every hook */
     size_t nenv;
+    /* every variable ever named as holding a secret (owned copies): a
+     * reload that drops a source does not take its key out of our
+     * environment, so it must not give it to the hooks either */
+    char **secrets;
+    size_t nsecrets;
     bool closing;
     bool draining;              /* closing, and running hooks finish */
     void (*closed)(void *data);
@@ -236,9 +241,25 @@ void hooks_settings_example(struct strbuf *out)
     settings_write_example(hook_keys, true, DOC_COL, out);
 }
 
-/* spendtop's environment minus API keys and any SPENDTOP_ALERT_* */
+/* secret_env's names added to those h keeps out of a hook's environment */
+static void add_secrets(struct hooks *h, const char *const *secret_env)
+{
+    for (size_t i = 0; secret_env && secret_env[i]; i++) {
+        bool known = secret_env[i][0] == '\0';
+        for (size_t j = 0; j < h->nsecrets && !known; j++)
+            known = strcmp(h->secrets[j], secret_env[i]) == 0;
+        if (known)
+            continue;
+        h->secrets = xrealloc(h->secrets, (h->nsecrets + 1) * sizeof *h->secrets);
+        h->secrets[h->nsecrets++] = xstrdup(secret_env[i]);
+    }
+}
+
+/* spendtop's environment minus every API key named so far and any
+ * SPENDTOP_ALERT_* */
 static void base_env(struct hooks *h, const char *const *secret_env)
 {
+    add_secrets(h, secret_env);
     size_t n = 0;
     for (char **e = environ; *e; e++)
         n++;
@@ -249,10 +270,10 @@ static void base_env(struct hooks *h, const char *const *secret_env)
         if (strncmp(*e, "SPENDTOP_ALERT_", 15) == 0 || strncmp(*e, "TZ=", 3) == 0)
             continue;
         bool secret = false;
-        for (size_t i = 0; secret_env && secret_env[i]; i++) {
-            const char *k = secret_env[i];
+        for (size_t i = 0; i < h->nsecrets; i++) {
+            const char *k = h->secrets[i];
             size_t kl = strlen(k);
-            if (kl && strncmp(*e, k, kl) == 0 && (*e)[kl] == '=')
+            if (strncmp(*e, k, kl) == 0 && (*e)[kl] == '=')
                 secret = true;
         }
         if (!secret)
@@ -287,6 +308,9 @@ void hooks_free(struct hooks *h)
         free(h->runs[i].payload);
     }
     free(h->env);
+    for (size_t i = 0; i < h->nsecrets; i++)
+        free(h->secrets[i]);
+    free(h->secrets);
     free(h);
 }
 

@@ -91,7 +91,9 @@ void hooks_close(struct hooks *h, void (*closed)(void *data), void *data);
  * start); closed(data) once every handle is closed. */
 void hooks_drain(struct hooks *h, void (*closed)(void *data), void *data);
 /* A new set of hooks (a reloaded config), with the same contract as
- * hooks_new's; the old array may be freed once this returns. Queued
+ * hooks_new's - but a variable named in secret_env at any earlier call
+ * stays out of a hook's environment too (a source the reload dropped
+ * leaves its key in ours); the old array may be freed once this returns. Queued
  * notifications find their hook again by its fingerprint (name, command):
  * those of a hook no longer configured are dropped, with a warning, when
  * they come due. Hooks running now finish under the settings they started

@@ -436,6 +436,42 @@ static void test_api_keys_are_not_in_the_hook_environment(void **state)
     unsetenv("SPENDTOP_TEST_ADMIN_KEY");
 }
 
+/* A reload that drops the source whose key is SPENDTOP_TEST_OLD_KEY: the
+ * key is still in spendtop's environment (the unit's EnvironmentFile),
+ * and still no hook's business. */
+static void test_a_key_named_before_a_reload_stays_out(void **state)
+{
+    struct fx *f = *state;
+    setenv("SPENDTOP_TEST_OLD_KEY", "sk-old-do-not-leak", 1);
+    setenv("SPENDTOP_TEST_NEW_KEY", "sk-new-do-not-leak", 1);
+    shell_hook(f, "env > DIR/env", 10, 1);
+    const char *before[] = {"SPENDTOP_TEST_OLD_KEY", NULL};
+    const char *after[] = {"SPENDTOP_TEST_NEW_KEY", NULL};
+    struct hooks *h = hooks_new(&f->loop, f->cfg->hooks, f->cfg->nhooks, before, f->db);
+    hooks_configure(h, f->cfg->hooks, f->cfg->nhooks, after);
+    queue(f, 0, 1);
+    hooks_kick(h);
+    int64_t deadline = clock_wall() + 60;
+    while (!hooks_idle(h)) {
+        if (clock_wall() > deadline)
+            fail_msg("the hook did not finish within a minute");
+        uv_run(&f->loop, UV_RUN_ONCE);
+    }
+    int done = 0;
+    hooks_close(h, closed, &done);
+    while (!done)
+        uv_run(&f->loop, UV_RUN_ONCE);
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+    hooks_free(h);
+    unsetenv("SPENDTOP_TEST_OLD_KEY");
+    unsetenv("SPENDTOP_TEST_NEW_KEY");
+    const char *env = slurp(f, "env");
+    assert_non_null(env);
+    assert_non_null(strstr(env, "PATH="));
+    assert_null(strstr(env, "sk-new-do-not-leak"));
+    assert_null(strstr(env, "sk-old-do-not-leak"));
+}
+
 static void test_a_missing_command_is_a_failed_attempt(void **state)
 {
     struct fx *f = *state;
@@ -589,6 +625,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_at_most_four_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_flood_of_output_is_capped_in_the_log, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_keys_are_not_in_the_hook_environment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_key_named_before_a_reload_stays_out, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_a_missing_command_is_a_failed_attempt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rows_queued_by_name_and_command_find_their_hook,
                                         setup, teardown),

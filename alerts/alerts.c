@@ -32,7 +32,8 @@ struct alert {
     int64_t window;
     enum state state;
     enum severity severity;
-    int notified_severity;      /* -1: never notified in this episode */
+    int notified_severity;      /* the highest notified in this episode;
+                                   -1: never notified in it */
     int64_t since;              /* pending since / started_at */
     int64_t false_since;        /* firing, but no hit since (0 = hit) */
     int64_t resolved_at;
@@ -324,13 +325,20 @@ static void alert_json(const struct alert *a, const char *state, struct strbuf *
     snapshot_alert_json(&va, out);
 }
 
-/* Does hook h want this notification? */
+/* Does hook h want this notification? A resolve goes where the episode's
+ * pages went: it is judged by the highest severity notified, not by the
+ * severity at its end (a critical page whose alert eased to a warning
+ * before it resolved never had its resolve sent to a critical-only
+ * pager: an incident left open there for good). */
 static bool hook_wants(const struct hook_settings *h, const struct alert *a, bool firing)
 {
     if (firing ? !h->on_firing : !h->on_resolved)
         return false;
+    int severity = (int)a->severity;
+    if (!firing && a->notified_severity > severity)
+        severity = a->notified_severity;
     if (h->min_severity && strcmp(h->min_severity, "critical") == 0 &&
-        a->severity != SEVERITY_CRITICAL)
+        severity != SEVERITY_CRITICAL)
         return false;
     bool kind = h->nkinds == 0, scope = h->nscopes == 0;
     for (size_t i = 0; i < h->nkinds && !kind; i++)
@@ -375,7 +383,10 @@ static bool notify(struct alerts *al, struct alert *a, bool firing, int64_t now,
     }
     if (firing) {
         a->last_notified = now;
-        a->notified_severity = (int)a->severity;
+        /* the highest told in this episode: a repeat at a lesser severity
+         * does not lower it (what hook_wants sends a resolve by) */
+        if ((int)a->severity > a->notified_severity)
+            a->notified_severity = (int)a->severity;
     } else {
         a->undo_resolve = true;
     }

@@ -308,6 +308,30 @@ static void test_no_hooks_does_not_swallow_a_resolve(void **state)
     assert_string_equal(queued(f), "firing resolved");
 }
 
+/* A pager that hears only critical alerts is paged; the alert eases to a
+ * warning (its repeat is not for the pager), then resolves: the pager
+ * hears the resolve (it did not: an incident opened there for good). */
+static void test_a_resolve_goes_where_the_page_went(void **state)
+{
+    struct fx *f = *state;
+    f->cfg->hooks[0].min_severity = "critical";
+    struct rule_hits c = one("spend_anomaly", "total", SEVERITY_CRITICAL);
+    int64_t t = T0;
+    for (; t <= T0 + 300; t += 60)
+        alerts_update(f->al, &c, t);
+    assert_string_equal(queued(f), "firing");
+    struct rule_hits w = one("spend_anomaly", "total", SEVERITY_WARNING);
+    for (; t <= T0 + 300 + 3600; t += 60)
+        alerts_update(f->al, &w, t); /* a repeat at warning: not for this hook */
+    assert_string_equal(queued(f), "firing");
+    close_alerts(f);
+    open_alerts(f, true); /* across a restart too */
+    for (int64_t end = t + 300; t <= end; t += 60)
+        alerts_update(f->al, &none, t);
+    assert_int_equal(alerts_firing(f->al), 0);
+    assert_string_equal(queued(f), "firing resolved");
+}
+
 static void test_hook_filters(void **state)
 {
     struct fx *f = *state;
@@ -587,6 +611,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pending_is_not_trusted_across_a_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_hooks_queues_nothing_and_a_later_run_pages_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_hooks_does_not_swallow_a_resolve, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_resolve_goes_where_the_page_went, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_hook_filters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hook_scopes, setup, teardown),

@@ -6,8 +6,8 @@ usage: live.py [--viewer] LABEL SPENDTOP [ARGS...]
 Runs the dashboard in a detached tmux at 160x50 with ARGS plus a config
 that follows one more file, live.json (an otel_file source polled every
 second, the default). Then, 20 times: appends one span for a new tenant
-(live-0001, live-0002, ...) whose spend puts it first in the Tenants pane,
-and reads the screen (tmux capture-pane) every 2 ms until that tenant is on
+(live-RUN-0001, live-RUN-0002, ...: new to the database) whose spend puts
+it first in the Tenants pane, and reads the screen (tmux capture-pane) every 2 ms until that tenant is on
 it; the appends are 0.2 to 0.7 s apart (records arriving on a dashboard,
 not one burst). Prints the median and the worst of the 20, in ms: a figure, never a
 threshold. With --now in ARGS, spans are dated by the dashboard's clock (it
@@ -23,6 +23,12 @@ import json, os, random, shutil, subprocess, sys, tempfile, time
 ROUNDS = 20
 
 
+# this run's spans: a trace id and tenants of their own (the database
+# remembers the spans it counted, and a tenant a run before this one
+# brought would be on screen before its line is appended)
+RUN = (os.getpid() << 32 | int(time.time()) & 0xffffffff) & 0xffffffffffffffff
+
+
 def span_line(tenant, n, offset):
     attrs = [
         ("gen_ai.operation.name", {"stringValue": "chat"}),
@@ -34,7 +40,7 @@ def span_line(tenant, n, offset):
     ]
     t = time.time_ns() + offset
     req = {"resourceSpans": [{"resource": {"attributes": []}, "scopeSpans": [{"spans": [{
-        "traceId": "%032x" % (0x51 << 64 | n), "spanId": "%016x" % (0x1000 + n),
+        "traceId": "%032x" % (RUN << 64 | n), "spanId": "%016x" % (0x1000 + n),
         "name": "chat gpt-5", "kind": 3,
         "startTimeUnixNano": str(t), "endTimeUnixNano": str(t + 1000000),
         "attributes": [{"key": k, "value": v} for k, v in attrs], "status": {}}]}]}]}
@@ -99,7 +105,7 @@ def main():
         rnd = random.Random(16)
         for i in range(1, ROUNDS + 1):
             time.sleep(rnd.uniform(0.2, 0.7))  # the scenario's spacing, not a wait
-            tenant = "live-%04d" % i
+            tenant = "live-%04x-%04d" % (RUN >> 32 & 0xffff, i)  # new to the database
             line = span_line(tenant, i, offset)
             t0 = time.monotonic()
             with open(live, "a") as f:

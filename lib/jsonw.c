@@ -157,9 +157,13 @@ void jsonw_format_double(char *buf, double v)
         strcpy(buf, "0");
         return;
     }
-    snprintf(buf, 32, "%.15g", v);
-    if (strtod(buf, NULL) != v)
-        snprintf(buf, 32, "%.17g", v);
+    /* the fewest digits that read back as v (2/9 is 0.2222222222222222,
+     * not 0.22222222222222221): 17 always do */
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, 32, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
 }
 
 void jsonw_double(struct jsonw *w, double v)

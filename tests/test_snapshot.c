@@ -7,6 +7,7 @@
 #include <cJSON.h>
 
 #include "core/snapshot.h"
+#include "lib/jsonw.h"
 #include "lib/sanitize.h"
 #include "lib/utf8.h"
 
@@ -447,6 +448,40 @@ static void test_text_sources_line_up_and_the_price_flag_says_its_age(void **sta
     strbuf_free(&out);
 }
 
+/* Money and ratios are written with the fewest digits that read back as
+ * the same double (hooks get them in SPENDTOP_ALERT_VALUE: 2/9 was
+ * 0.22222222222222221). */
+static void test_doubles_take_the_fewest_digits_that_read_back(void **state)
+{
+    (void)state;
+    char buf[32];
+    jsonw_format_double(buf, 2.0 / 9);
+    assert_string_equal(buf, "0.2222222222222222");
+    jsonw_format_double(buf, 0.1);
+    assert_string_equal(buf, "0.1");
+    jsonw_format_double(buf, 0.1 + 0.2);
+    assert_string_equal(buf, "0.30000000000000004");
+    jsonw_format_double(buf, NAN);
+    assert_string_equal(buf, "null");
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double v;
+        memcpy(&v, &x, sizeof v);
+        if (!isfinite(v) || v == 0)
+            continue;
+        jsonw_format_double(buf, v);
+        assert_true(strtod(buf, NULL) == v);
+        int digits = 0; /* significant digits written (from the first not 0) */
+        for (const char *c = buf; *c && *c != 'e'; c++)
+            digits += (*c >= '1' && *c <= '9') || (*c == '0' && digits > 0);
+        char shorter[400];
+        snprintf(shorter, sizeof shorter, "%.*g", digits - 1, v);
+        if (digits > 15 && strtod(shorter, NULL) == v)
+            fail_msg("%s: %s reads back too", buf, shorter);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -456,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_invisible_characters_are_escaped),
         cmocka_unit_test(test_json_escapes_invisible_characters),
         cmocka_unit_test(test_text_sources_line_up_and_the_price_flag_says_its_age),
+        cmocka_unit_test(test_doubles_take_the_fewest_digits_that_read_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

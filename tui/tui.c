@@ -63,7 +63,7 @@ struct tui {
      * from the last view not drilled into one tenant or model */
     int want_tables, want_alerts;
     uint64_t seen_generation;
-    int64_t seen_minute;
+    int64_t seen_minute;         /* window_minute of the last view */
     uint64_t view_ns, view_cost_ns;  /* when the last view was made (uv_hrtime), its cost */
     char status[160];            /* a transient message in the footer */
     int64_t status_until;
@@ -291,6 +291,18 @@ static void render(struct tui *t)
 
 /* ---- the view ------------------------------------------------------------------- */
 
+/* Which minute buckets a window ending now covers: a sum over [now - W,
+ * now) adds the buckets whose start lies in it (core/store.h), so the set
+ * moves on when now passes a minute's first second, not at it - at
+ * 12:00:00 the 1h window is still 11:00..11:59, at 12:00:01 it is
+ * 11:01..12:00. (Keyed on now / 60, the view made at 12:00:00 was the
+ * last minute's again, and an idle dashboard showed it a minute longer
+ * than --once said.) */
+static int64_t window_minute(int64_t now)
+{
+    return now / 60 + (now % 60 != 0);
+}
+
 static void compute_view(struct tui *t)
 {
     uint64_t start = uv_hrtime();
@@ -314,7 +326,7 @@ static void compute_view(struct tui *t)
     if (t->panes[P_ALERTS].win && split_of(t).alerts != t->panes[P_ALERTS].h)
         t->need_layout = true;
     t->seen_generation = t->host->ops->generation(t->host->ctx);
-    t->seen_minute = clock_now() / 60;
+    t->seen_minute = window_minute(clock_now());
     t->need_view = false;
     t->need_draw = true;
     t->view_ns = uv_hrtime();
@@ -390,9 +402,9 @@ static void on_tick(uv_timer_t *h)
 {
     struct tui *t = h->data;
     /* the clock in the header changes every tick; the view when the
-     * minute turns (windows are minute-exact), and otherwise only when
+     * window's minutes move on (window_minute), and otherwise only when
      * the host's data does (on_prepare asks before every sleep) */
-    if (clock_now() / 60 != t->seen_minute)
+    if (window_minute(clock_now()) != t->seen_minute)
         t->need_view = true;
     t->need_clock = true;
 }

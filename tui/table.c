@@ -304,6 +304,9 @@ enum pane_action table_key(struct pane *p, int ch, const struct tui_ctx *c,
 {
     int n;
     struct entry *e = rows_of(p, c, t, &n);
+    /* from the row the cursor is on, wherever the view now has it (a key
+     * can come before the frame that drew a new view) */
+    follow_pick(p, t, e, n);
     int nsort = sort_count(t);
     enum pane_action a = PANE_IGNORED;
     if (pane_scroll_key(p, ch, n, p->h - (t->header ? 3 : 2)))

@@ -462,6 +462,16 @@ static void edit_filter(struct tui *t, int ch)
     t->panes[t->filter_pane].sel = t->panes[t->filter_pane].top = 0;
 }
 
+/* What the view is of changed (the window, a drill-down in or out): the
+ * new view at once, paused or not, before the next key is read. Deferred
+ * to the next frame, a paused screen showed the whole spend under
+ * "Tenant acme" (and the whole table under it after Esc), and keys typed
+ * ahead (Esc j Enter) moved over the rows of the view being left. */
+static void rescope(struct tui *t)
+{
+    compute_view(t);
+}
+
 static void drill_into(struct tui *t, const struct pane *p)
 {
     t->drill = p->ops->drill;
@@ -472,7 +482,7 @@ static void drill_into(struct tui *t, const struct pane *p)
         snprintf(t->drill_model, sizeof t->drill_model, "%s", p->pick.b);
     }
     t->filter[0] = '\0';
-    t->need_view = true;
+    rescope(t);
 }
 
 /* Esc: the filter goes first, then the drill-down. */
@@ -482,7 +492,7 @@ static void escape(struct tui *t)
         t->filter[0] = '\0';
     } else if (t->drill != DRILL_NONE) {
         t->drill = DRILL_NONE;
-        t->need_view = true;
+        rescope(t);
     }
 }
 
@@ -504,9 +514,7 @@ static bool dashboard_key(struct tui *t, int ch)
         return true;
     case '1': case '2': case '3':
         t->window = window_at((size_t)(ch - '1'));
-        t->need_view = true;
-        if (t->paused)
-            compute_view(t); /* a new window is worth showing even paused */
+        rescope(t); /* a new window is worth showing even paused */
         return true;
     case 'p':
         t->paused = !t->paused;

@@ -3,7 +3,11 @@
 # spans whose sums are known to the cent:
 #  - the window's minutes move on when --once's do: at hh:mm:01, not a
 #    minute later (the view made at hh:mm:00 was the last minute's, and an
-#    idle dashboard kept it).
+#    idle dashboard kept it);
+#  - paused, Enter on a tenant shows that tenant's figures under its name
+#    (not the whole spend), and Esc the whole table again;
+#  - keys typed ahead of a frame (Esc Tab j Enter, in one read) move over
+#    the rows of the view they land in, not the view being left.
 #
 # Waiting is on what the screen shows, polled every 0.1 s up to a
 # deadline - never a sleep standing in for "it is probably done".
@@ -84,4 +88,37 @@ screen s | head -1 | grep -q '11:59:[0-5][0-9] UTC' \
 wait_for '^│1h \$12\.20 ' 300
 stop
 
+# ---- paused, a drill-down shows the tenant's own figures --------------------
+echo "tui_scope: paused drill"
+start $T0 paused
+wait_for '^│globex +\$10\.00 '
+$T send-keys -t s p
+wait_for 'PAUSED *$'
+$T send-keys -t s j Enter
+wait_for '─ Tenant acme '
+wait_for '^│window \$2\.20 '
+wait_for '^│1h \$2\.20 '
+$T send-keys -t s Escape
+wait_for '^│globex +\$10\.00 '
+wait_for '^│1h \$13\.70 '
+screen s | grep -q 'PAUSED *$' || fail "Esc resumed the display"
+$T send-keys -t s p
+wait_for 'LIVE *$'
+stop
+
+# ---- keys typed ahead move over the view they land in ------------------------
+echo "tui_scope: typed ahead"
+start $T0 ahead
+wait_for '^│globex +\$10\.00 '
+$T send-keys -t s j Enter
+wait_for '─ Tenant acme '
+# acme's models: gpt-4o-mini, gpt-4o, o3 (the Models cursor on o3, its
+# third row). In one read: back, the Models pane, down one, drill - down
+# from o3 in the whole view's models, which is gpt-4o-mini
+wait_for '│gpt-4o-mini +[0-9.]+% .* \$1\.50 '
+$T send-keys -t s Escape Tab j Enter
+wait_for '─ Model openai/'
+screen s | grep -q '─ Model openai/gpt-4o-mini ' \
+    || fail "the keys moved over the rows of the view left behind"
+stop
 echo "tui_scope: ok"

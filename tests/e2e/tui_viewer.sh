@@ -1,0 +1,61 @@
+#!/bin/sh
+# tui_viewer.sh - what a dashboard attached to a daemon keeps on screen
+# when room is short, in real tmux, with the compiled-in price table
+# flagged stale (as it is on any box that has not updated it for 60 days):
+#  - at 120x40 the header says "attached to daemon (pid N)" whole (it came
+#    after the price table's age and was cut to "att…").
+#
+# Waiting is on what the screens show, polled every 0.1 s up to a deadline
+# - never a sleep standing in for "it is probably done".
+set -eu
+. "$(dirname "$0")/lib/tmux.sh"
+tmux_start tui-viewer
+fail() {
+    echo "FAIL: $1"
+    for s in wide narrow; do echo "---- $s:"; screen $s || true; done
+    echo "---- daemon:"; tail -20 "$dir/daemon.err" 2>/dev/null || true
+    exit 1
+}
+wait_screen() { # wait_screen SESSION PATTERN: until a line matches (grep -E)
+    i=0
+    while [ $i -lt 150 ]; do
+        screen "$1" | grep -Eq -- "$2" && return 0
+        sleep 0.1; i=$((i + 1))
+    done
+    fail "timed out waiting on $1 for: $2"
+}
+
+python3 tests/e2e/alerts_export.py "$dir/spans.json" --incident
+T0=1795176000  # alerts_export.py's T: 2026-11-20T12:00:00Z, 119 days past the table
+cat > "$dir/config.toml" <<TOML
+[[source]]
+name = "spans"
+type = "otel_file"
+path = "$dir/spans.json"
+tenant_attribute = "tenant.id"
+TOML
+db=$dir/state.db
+"$SPENDTOP" --daemon --no-hooks -c "$dir/config.toml" --db "$db" --now $T0 2>"$dir/daemon.err" &
+daemon=$!
+i=0
+until [ "$(cat "$db.lock" 2>/dev/null)" = "$daemon" ]; do
+    i=$((i + 1)); [ $i -lt 200 ] || fail "the daemon did not take the database"
+    kill -0 $daemon 2>/dev/null || fail "the daemon died"
+    sleep 0.05
+done
+$T new-session -d -s keep "exec cat"
+for s in "wide 120 40" "narrow 80 24"; do
+    set -- $s
+    $T new-session -d -s $1 -x $2 -y $3 \
+        "$SPENDTOP -c $dir/config.toml --db $db --now $T0; echo EXIT=\$?; exec cat"
+done
+
+echo "tui_viewer: the header at 120 columns"
+wait_screen wide "^ spendtop spans ● ok [0-9.]+k?  attached to daemon \(pid $daemon\)  prices ● stale [0-9]+d"
+wait_screen wide "LIVE *$"
+
+for s in wide narrow; do
+    $T send-keys -t $s q
+    wait_screen $s "^EXIT=0"
+done
+echo "tui_viewer: ok"

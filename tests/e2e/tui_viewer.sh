@@ -3,7 +3,9 @@
 # when room is short, in real tmux, with the compiled-in price table
 # flagged stale (as it is on any box that has not updated it for 60 days):
 #  - at 120x40 the header says "attached to daemon (pid N)" whole (it came
-#    after the price table's age and was cut to "att…").
+#    after the price table's age and was cut to "att…");
+#  - at 80x24 a silenced alert says so ("[silenced]" came last in its row
+#    and was cut with the time since).
 #
 # Waiting is on what the screens show, polled every 0.1 s up to a deadline
 # - never a sleep standing in for "it is probably done".
@@ -53,6 +55,13 @@ done
 echo "tui_viewer: the header at 120 columns"
 wait_screen wide "^ spendtop spans ● ok [0-9.]+k?  attached to daemon \(pid $daemon\)  prices ● stale [0-9]+d"
 wait_screen wide "LIVE *$"
+
+echo "tui_viewer: a silenced alert at 80 columns"
+wait_screen narrow "^│CRIT +spend_anomaly +total "
+screen narrow | grep -q "silenced" && fail "silenced before asking"
+$T send-keys -t narrow Tab Tab a
+wait_screen narrow "^│CRIT +spend_anomaly +total +1h +\[silenced\]  \\\$"
+wait_screen wide "^│CRIT +spend_anomaly +total +1h +\[silenced\]  \\\$[0-9.]+ vs .* since "
 
 for s in wide narrow; do
     $T send-keys -t $s q

@@ -135,6 +135,15 @@ static void layout_of(struct layout *l, const struct table_spec *t, int inner)
     }
 }
 
+/* Whether the layout shows column col. */
+static bool layout_shows(const struct layout *l, int col)
+{
+    for (int i = 0; i < l->n; i++)
+        if (l->col[i] == col)
+            return true;
+    return false;
+}
+
 /* One cell at x on row y; returns where the next one starts. With fill,
  * a left-aligned cell's padding and the gap after it take its role too:
  * a row in one role is one unbroken line (underlined whole where colour
@@ -312,7 +321,15 @@ enum pane_action table_key(struct pane *p, int ch, const struct tui_ctx *c,
     if (pane_scroll_key(p, ch, n, p->h - (t->header ? 3 : 2)))
         a = PANE_HANDLED;
     else if (ch == 's' && nsort > 0) {
-        p->sort = (p->sort + 1) % nsort;
+        /* the next column on screen: by one the width left out, the rows
+         * were in an order nothing shown explains, and no title marked */
+        struct layout l;
+        layout_of(&l, t, p->w - 2);
+        for (int k = 0; k < nsort; k++) {
+            p->sort = (p->sort + 1) % nsort;
+            if (layout_shows(&l, sort_column(t, p->sort)))
+                break;
+        }
         a = PANE_HANDLED;
     } else if (ch == 'r' && nsort > 0) {
         p->reverse = !p->reverse;

@@ -7,7 +7,10 @@
 #  - paused, Enter on a tenant shows that tenant's figures under its name
 #    (not the whole spend), and Esc the whole table again;
 #  - keys typed ahead of a frame (Esc Tab j Enter, in one read) move over
-#    the rows of the view they land in, not the view being left.
+#    the rows of the view they land in, not the view being left;
+#  - `s` walks the columns on screen: at 120 columns the Tenants table
+#    has no BUDGET column, and sorting by it left rows in an order nothing
+#    on screen explained, no title marked.
 #
 # Waiting is on what the screen shows, polled every 0.1 s up to a
 # deadline - never a sleep standing in for "it is probably done".
@@ -120,5 +123,18 @@ $T send-keys -t s Escape Tab j Enter
 wait_for '─ Model openai/'
 screen s | grep -q '─ Model openai/gpt-4o-mini ' \
     || fail "the keys moved over the rows of the view left behind"
+stop
+
+# ---- s sorts by the columns shown ---------------------------------------------
+echo "tui_scope: sort"
+start $T0 sort
+wait_for '^│globex +\$10\.00 '
+screen s | grep -Eq '^│TENANT +BURN/H▼ ' || fail "not sorted by burn at start"
+screen s | grep -q 'BUDGET' && fail "a BUDGET column at 120 columns: the step proves nothing"
+# burn, window, base, ratio, today, (budget: not shown), the name
+$T send-keys -t s s s s s s
+wait_for '^│TENANT▼ '
+screen s | grep -E '^│(acme|early|globex) ' | cut -c4-9 | tr -d ' ' | tr '\n' ' ' |
+    grep -q '^acme early globex $' || fail "not in the order of the names"
 stop
 echo "tui_scope: ok"

@@ -87,7 +87,8 @@ static int detail_cell(const void *row, const struct tui_ctx *c, char *buf, size
 static const struct table_col cols[] = {
     {"STATE", 4, TABLE_TEXT, 0, ROLE_NORMAL, state_cell, .left = true},
     {"KIND", 14, TABLE_TEXT, offsetof(struct view_alert, kind), ROLE_NORMAL, NULL, .left = true},
-    {"SCOPE", 24, TABLE_TEXT, 0, ROLE_NORMAL, scope_cell, .left = true},
+    /* a scope pushes the rest right, but leaves the window and the value */
+    {"SCOPE", 24, TABLE_TEXT, 0, ROLE_NORMAL, scope_cell, .left = true, .keep = 20},
     {"WINDOW", 5, TABLE_TEXT, 0, ROLE_NORMAL, window_cell, .left = true},
     {"DETAIL", 0, TABLE_TEXT, 0, ROLE_NORMAL, detail_cell, .left = true, .flex = true},
 };

@@ -162,7 +162,10 @@ static int put_cell(struct pane *p, const struct tui_ctx *c, const struct table_
         pane_text(p, c, y, x, width < edge - x ? width : edge - x, role, text);
         return x + width + 1;
     }
-    int used = pane_text(p, c, y, x, edge - x, role, text);
+    int most = edge - x - col->keep;
+    if (most < width)
+        most = width;
+    int used = pane_text(p, c, y, x, most < edge - x ? most : edge - x, role, text);
     int next = x + (used > width ? used : width) + 1;
     if (fill && x + used < edge) {
         wattron(p->win, c->theme->attr[role]);

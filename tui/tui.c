@@ -559,6 +559,14 @@ static void pane_key(struct tui *t, int ch)
         set_status(t, msg);
         break;
     }
+    case PANE_IGNORED:
+        /* the footer offers `a`: off an alert it says why nothing happened
+         * (silently ignored, the alert looked silenced to whoever pressed it) */
+        if (ch == 'a')
+            set_status(t, t->focus == P_ALERTS
+                              ? "no alert to silence"
+                              : "a silences the alert under the cursor: Tab to the Alerts pane");
+        break;
     default:
         break;
     }

@@ -10,7 +10,8 @@
 #    the rows of the view they land in, not the view being left;
 #  - `s` walks the columns on screen: at 120 columns the Tenants table
 #    has no BUDGET column, and sorting by it left rows in an order nothing
-#    on screen explained, no title marked.
+#    on screen explained, no title marked;
+#  - `a` off an alert says why nothing was silenced.
 #
 # Waiting is on what the screen shows, polled every 0.1 s up to a
 # deadline - never a sleep standing in for "it is probably done".
@@ -136,5 +137,12 @@ $T send-keys -t s s s s s s
 wait_for '^│TENANT▼ '
 screen s | grep -E '^│(acme|early|globex) ' | cut -c4-9 | tr -d ' ' | tr '\n' ' ' |
     grep -q '^acme early globex $' || fail "not in the order of the names"
+
+# ---- a off an alert ------------------------------------------------------------
+echo "tui_scope: a off an alert"
+$T send-keys -t s a
+wait_for '^a silences the alert under the cursor: Tab to the Alerts pane'
+$T send-keys -t s Tab Tab a
+wait_for '^no alert to silence'
 stop
 echo "tui_scope: ok"

@@ -77,19 +77,19 @@ once() {
     "$SPENDTOP" --once --json -c "$dir/config.toml" --db "$dir/once-$1" --now "$1" 2>/dev/null |
         python3 -c 'import json, sys; print("%.2f" % json.load(sys.stdin)["spend"]["window_usd"])'
 }
-[ "$(once $((T0 - 15)))" = 13.70 ] || fail "--once at 11:59:45: $(once $((T0 - 15)))"
+[ "$(once $((T0 - 25)))" = 13.70 ] || fail "--once at 11:59:35: $(once $((T0 - 25)))"
 [ "$(once $T0)" = 13.70 ] || fail "--once at 12:00:00: $(once $T0)"
 [ "$(once $((T0 + 1)))" = 12.20 ] || fail "--once at 12:00:01: $(once $((T0 + 1)))"
 
 # ---- the minute moves on at 12:00:01 ---------------------------------------
 echo "tui_scope: minute"
-start $((T0 - 15)) minute
+start $((T0 - 25)) minute
 wait_for '^│1h \$13\.70 '
 screen s | head -1 | grep -q '11:59:[0-5][0-9] UTC' \
     || fail "the first frame came after 12:00:00: the step proves nothing"
-# nothing new arrives: only the clock makes the next view. 30 s is well
-# past 12:00:01 and well short of 12:01:00
-wait_for '^│1h \$12\.20 ' 300
+# nothing new arrives: only the clock makes the next view. 40 s from
+# 11:59:35 or later is past 12:00:01 and short of 12:01:00
+wait_for '^│1h \$12\.20 ' 400
 stop
 
 # ---- paused, a drill-down shows the tenant's own figures --------------------
@@ -104,7 +104,8 @@ wait_for '^│window \$2\.20 '
 wait_for '^│1h \$2\.20 '
 $T send-keys -t s Escape
 wait_for '^│globex +\$10\.00 '
-wait_for '^│1h \$13\.70 '
+# the whole spend again ($12.20 once 12:00:01 is past: 11:00 has left)
+wait_for '^│1h \$1(3\.7|2\.2)0 '
 screen s | grep -q 'PAUSED *$' || fail "Esc resumed the display"
 $T send-keys -t s p
 wait_for 'LIVE *$'

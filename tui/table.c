@@ -155,7 +155,10 @@ static int put_cell(struct pane *p, const struct tui_ctx *c, const struct table_
     if (x >= edge)
         return x;
     if (!col->left) {
-        pane_text_right(p, c, y, x + width < edge ? x + width : edge, role, text);
+        /* cut to its width: spilt left, "22.0% ~Fri 15:32" ran into the
+         * column before it ("$2.2022.0%") */
+        int end = x + width < edge ? x + width : edge;
+        pane_text_right(p, c, y, end, end - x, role, text);
         return x + width + 1;
     }
     if (col->flex) {

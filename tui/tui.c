@@ -208,8 +208,9 @@ static void draw_footer(struct tui *t)
     WINDOW *f = t->footer;
     werase(f);
     if (t->editing) {
+        /* the filter cut to leave the hint after it whole */
         char line[SANITIZE_MAX + 64], clean[SANITIZE_MAX];
-        sanitize_text_ex(t->filter, clean, sizeof clean, COLS - 40, t->theme.ascii);
+        sanitize_text_ex(t->filter, clean, sizeof clean, COLS - 44, t->theme.ascii);
         snprintf(line, sizeof line, "filter %s: %s_   (Enter keep, Esc clear)",
                  t->filter_pane == P_MODELS ? "models" : "tenants", clean);
         mvwaddstr(f, 0, 0, line);

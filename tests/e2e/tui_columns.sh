@@ -6,7 +6,9 @@
 #    figure ("$2.2022.0%");
 #  - a pane title longer than its pane (a long filter, at 80x24) keeps the
 #    pane's corner (its closing space was drawn over it);
-#  - the footer while typing a long filter keeps its hint whole.
+#  - the footer while typing a long filter keeps its hint whole;
+#  - "+3 unpriced" beside the window's spend at 80 columns (it came after
+#    the baseline and was cut).
 #
 # Waiting is on what the screen shows, polled every 0.1 s up to a
 # deadline - never a sleep standing in for "it is probably done".
@@ -27,7 +29,8 @@ $T new-session -d -s keep "exec cat"
 # T0 = 2026-11-20T12:00:00Z. globex $10.00 of o3 at T0-10m; acme $2.20 at
 # T0-15m (gpt-4o-mini 10M input tokens, gpt-4o 0.2M, o3 0.1M). acme's
 # budget of $10 a day is 22.0% used and crossed at this burn at ~15:32
-# (a minute later for each minute the clock runs on).
+# (a minute later for each minute the clock runs on). zeta: 3 requests of
+# a model without a price.
 T0=1795176000
 python3 - "$dir" $T0 <<'PY'
 import json, sys
@@ -35,7 +38,7 @@ d, T = sys.argv[1], int(sys.argv[2])
 rows = [("globex", "o3", 5000000, T - 600),
         ("acme", "gpt-4o-mini", 10000000, T - 900),
         ("acme", "gpt-4o", 200000, T - 900),
-        ("acme", "o3", 100000, T - 900)]
+        ("acme", "o3", 100000, T - 900)] + [("zeta", "mystery-9", 1000, T - 300)] * 3
 def attr(k, v):
     return {"key": k, "value": {"intValue": str(v)} if isinstance(v, int) else {"stringValue": v}}
 spans = [{"traceId": "%032x" % (i + 1), "spanId": "%016x" % (i + 1),
@@ -62,6 +65,7 @@ wait_for '^│acme +\$2\.20 +\$2\.20 +n/a +- +\$2\.20 +22\.0% ~[A-Z][a-z]{2} 15:
 echo "tui_columns: a long filter at 80x24"
 $T resize-window -t s -x 80 -y 24
 wait_for '^┌─ Tenants ─'
+wait_for '^│1h \$12\.20  -  \+3 unpriced  base'
 $T send-keys -t s / xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
 wait_for '^filter tenants: x+…_   \(Enter keep, Esc clear\)$'
 # the Tenants pane's top line ends in its corner, the Models pane's begins

@@ -183,6 +183,7 @@ static const char *const help_lines[] = {
     "p          pause / resume (collection goes on)",
     "a          silence the selected alert for its repeat interval",
     "R          poll every source now",
+    "Ctrl-L     draw the whole screen again",
     "arrows j k PgUp PgDn g G   move and scroll",
 };
 
@@ -535,6 +536,11 @@ static bool dashboard_key(struct tui *t, int ch)
         return true;
     case 27: /* Esc */
         escape(t);
+        return true;
+    case 12: /* Ctrl-L: every cell again, whatever wrote over them (a wall(1)
+              * broadcast, a background job): curses otherwise redraws only
+              * what it changed, and the garbage stayed */
+        t->need_layout = true;
         return true;
     default:
         return false;

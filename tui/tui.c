@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <term.h>   /* tigetstr: can the terminal place the cursor */
 
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -714,6 +715,17 @@ static SCREEN *start_curses(struct tui *t, bool color, bool ascii)
         return NULL;
     }
     set_term(screen);
+    /* no cursor addressing (TERM=dumb: an editor's shell buffer, a
+     * pipe-like console): curses would draw the footer and nothing else */
+    const char *cup = tigetstr("cup");
+    if (cup == NULL || cup == (const char *)-1) {
+        endwin();
+        delscreen(screen);
+        fprintf(stderr, "spendtop: this terminal cannot place the cursor (TERM=%s): "
+                "the dashboard needs one (try --once)\n",
+                getenv("TERM") ? getenv("TERM") : "");
+        return NULL;
+    }
     cbreak();
     noecho();
     nonl();

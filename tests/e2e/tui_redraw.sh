@@ -2,7 +2,9 @@
 # tui_redraw.sh - Ctrl-L draws the whole screen again, in real tmux: text
 # another program wrote over the dashboard (a wall(1) broadcast on an SSH
 # session) stayed where nothing changed, since curses redraws only the
-# cells it changed itself. And the help lists the key.
+# cells it changed itself. And the help lists the key. A terminal that
+# cannot place the cursor (TERM=dumb) is refused with a reason, not drawn
+# as a lone footer line.
 #
 # Waiting is on what the screen shows, polled every 0.1 s up to a
 # deadline - never a sleep standing in for "it is probably done".
@@ -55,4 +57,12 @@ $T send-keys -t s q
 wait_gone '─ Keys'
 $T send-keys -t s q
 wait_for '^EXIT=0'
+$T kill-session -t s
+
+echo "tui_redraw: TERM=dumb"
+$T new-session -d -s s -x 120 -y 40 \
+    "TERM=dumb $SPENDTOP -c $dir/config.toml --db $dir/state.db --now $T0; echo EXIT=\$?; exec cat"
+wait_for '^EXIT=1$'
+screen s | tr -d '\n' | grep -q 'spendtop: this terminal cannot place the cursor (TERM=dumb)' \
+    || fail "no reason given"
 echo "tui_redraw: ok"

@@ -221,7 +221,13 @@ static struct entry *rows_of(const struct pane *p, const struct tui_ctx *c,
     if (!col)
         return e; /* no sort columns: the view's order */
     qsort(e, (size_t)*n, sizeof *e, entry_cmp);
-    for (int i = 0, j = *n - 1; p->reverse && i < j; i++, j--) {
+    /* reversed, the unknown (n/a) stay last: what is known is what the
+     * order is of, and a screen of n/a rows on top hid it */
+    int known = *n;
+    if (col->kind != TABLE_TEXT)
+        while (known > 0 && e[known - 1].key == -INFINITY)
+            known--;
+    for (int i = 0, j = known - 1; p->reverse && i < j; i++, j--) {
         struct entry tmp = e[i];
         e[i] = e[j];
         e[j] = tmp;

@@ -8,7 +8,9 @@
 #    pane's corner (its closing space was drawn over it);
 #  - the footer while typing a long filter keeps its hint whole;
 #  - "+3 unpriced" beside the window's spend at 80 columns (it came after
-#    the baseline and was cut).
+#    the baseline and was cut);
+#  - `r` reverses the known figures, the unknown (n/a) stay last (they
+#    came first, above every figure).
 #
 # Waiting is on what the screen shows, polled every 0.1 s up to a
 # deadline - never a sleep standing in for "it is probably done".
@@ -61,6 +63,15 @@ $T new-session -d -s s -x 200 -y 40 \
     "$SPENDTOP -c $dir/config.toml --db $dir/state.db --now $T0; echo EXIT=\$?; exec cat"
 wait_for '^│TENANT .* TODAY +BUDGET│'
 wait_for '^│acme +\$2\.20 +\$2\.20 +n/a +- +\$2\.20 +22\.0% ~[A-Z][a-z]{2} 15:3[0-9]│'
+
+echo "tui_columns: reversed, n/a last"
+screen s | grep -E '^│(acme|globex|zeta) ' | cut -c4-10 | tr -d ' ' | tr '\n' ' ' |
+    grep -q '^globex acme zeta $' || fail "not by burn, n/a last"
+$T send-keys -t s r
+wait_for '^│TENANT .*BURN/H▲ '
+screen s | grep -E '^│(acme|globex|zeta) ' | cut -c4-10 | tr -d ' ' | tr '\n' ' ' |
+    grep -q '^acme globex zeta $' || fail "reversed: not acme, globex, then the n/a"
+$T send-keys -t s r
 
 echo "tui_columns: a long filter at 80x24"
 $T resize-window -t s -x 80 -y 24

@@ -14,8 +14,9 @@ void pane_frame(struct pane *p, const struct tui_ctx *c, const char *title)
     werase(p->win);
     theme_box(c->theme, p->win);
     int role = c->focused ? ROLE_FOCUS : ROLE_TITLE;
+    /* " title " from column 2, its corner at w - 1 left standing */
     char t[SANITIZE_MAX];
-    sanitize_text_ex(title, t, sizeof t, p->w - 4, c->theme->ascii);
+    sanitize_text_ex(title, t, sizeof t, p->w - 5, c->theme->ascii);
     wattron(p->win, c->theme->attr[role]);
     mvwaddstr(p->win, 0, 2, " ");
     waddstr(p->win, t);
@@ -36,13 +37,15 @@ int pane_text(struct pane *p, const struct tui_ctx *c, int y, int x, int cols,
     return used;
 }
 
-void pane_text_right(struct pane *p, const struct tui_ctx *c, int y, int x_end,
+void pane_text_right(struct pane *p, const struct tui_ctx *c, int y, int x_end, int cols,
                      int role, const char *text)
 {
     char t[SANITIZE_MAX];
-    int cols = sanitize_text_ex(text, t, sizeof t, x_end, c->theme->ascii);
-    if (y < 0 || y >= p->h)
+    if (cols > x_end)
+        cols = x_end;
+    if (cols <= 0 || y < 0 || y >= p->h)
         return;
+    cols = sanitize_text_ex(text, t, sizeof t, cols, c->theme->ascii);
     wattron(p->win, c->theme->attr[role]);
     mvwaddstr(p->win, y, x_end - cols, t);
     wattroff(p->win, c->theme->attr[role]);

@@ -74,8 +74,9 @@ void pane_frame(struct pane *p, const struct tui_ctx *c, const char *title);
  * Returns the columns it took. */
 int pane_text(struct pane *p, const struct tui_ctx *c, int y, int x, int cols,
               int role, const char *text);
-/* The same, right-aligned so it ends at column x_end (exclusive). */
-void pane_text_right(struct pane *p, const struct tui_ctx *c, int y, int x_end,
+/* The same, right-aligned so it ends at column x_end (exclusive), at most
+ * cols columns (cut, never spilling over what is left of it). */
+void pane_text_right(struct pane *p, const struct tui_ctx *c, int y, int x_end, int cols,
                      int role, const char *text);
 /* Up/down/PgUp/PgDn/g/G/j/k over n rows with `visible` on screen. */
 bool pane_scroll_key(struct pane *p, int ch, int n, int visible);

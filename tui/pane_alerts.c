@@ -59,7 +59,7 @@ static int window_cell(const void *row, const struct tui_ctx *c, char *buf, size
 }
 
 /* "$43.45 vs $9.61 (4.52x)  since 12m", or against the threshold where
- * there is no baseline (a distance, an age). */
+ * there is no baseline (a distance, an age); "[silenced]  " before it. */
 static int detail_cell(const void *row, const struct tui_ctx *c, char *buf, size_t len)
 {
     const struct view_alert *a = row;
@@ -76,8 +76,9 @@ static int detail_cell(const void *row, const struct tui_ctx *c, char *buf, size
         show_value(base, sizeof base, a->kind, a->threshold);
         snprintf(versus, sizeof versus, "%s (threshold %s)", val, base);
     }
-    snprintf(buf, len, "%s  %s %s%s", versus, on ? "since" : "resolved", since,
-             a->silenced ? "  [silenced]" : "");
+    /* silenced first: at 80 columns the end of the detail is cut */
+    snprintf(buf, len, "%s%s  %s %s", a->silenced ? "[silenced]  " : "", versus,
+             on ? "since" : "resolved", since);
     return ROLE_NORMAL;
 }
 
@@ -86,7 +87,8 @@ static int detail_cell(const void *row, const struct tui_ctx *c, char *buf, size
 static const struct table_col cols[] = {
     {"STATE", 4, TABLE_TEXT, 0, ROLE_NORMAL, state_cell, .left = true},
     {"KIND", 14, TABLE_TEXT, offsetof(struct view_alert, kind), ROLE_NORMAL, NULL, .left = true},
-    {"SCOPE", 24, TABLE_TEXT, 0, ROLE_NORMAL, scope_cell, .left = true},
+    /* a scope pushes the rest right, but leaves the window and the value */
+    {"SCOPE", 24, TABLE_TEXT, 0, ROLE_NORMAL, scope_cell, .left = true, .keep = 20},
     {"WINDOW", 5, TABLE_TEXT, 0, ROLE_NORMAL, window_cell, .left = true},
     {"DETAIL", 0, TABLE_TEXT, 0, ROLE_NORMAL, detail_cell, .left = true, .flex = true},
 };

@@ -75,7 +75,7 @@ static void rate_draw(struct pane *p, const struct tui_ctx *c, bool cache)
             numw = (int)strlen(line);
         }
         pane_text(p, c, row, 1, inner - numw - 1, ROLE_NORMAL, m->model);
-        pane_text_right(p, c, row, p->w - 1, regressed(c, cache, x, b) ? ROLE_BAD : ROLE_NORMAL,
+        pane_text_right(p, c, row, p->w - 1, inner, regressed(c, cache, x, b) ? ROLE_BAD : ROLE_NORMAL,
                         wide ? line : now);
         row++;
     }

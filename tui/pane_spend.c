@@ -10,7 +10,7 @@
 #include "tui/widgets.h"
 
 /* Row 1: the window's spend, its ratio to the baseline (marked when over
- * the alert factor), the baseline. */
+ * the alert factor), what it lacks (+N unpriced), the baseline. */
 static void draw_headline(struct pane *p, const struct tui_ctx *c, int inner)
 {
     const struct view *v = c->view;
@@ -31,20 +31,23 @@ static void draw_headline(struct pane *p, const struct tui_ctx *c, int inner)
     snprintf(line, sizeof line, "%s%s", r, high ? (th->ascii ? " ^" : " \xe2\x96\xb2") : "");
     pane_text(p, c, 1, x, inner - x, high ? ROLE_BAD : ROLE_GOOD, line);
     x += (int)strlen(r) + (high ? 3 : 1);
-    snprintf(line, sizeof line, "base %s", v->baseline_days ? b : "learning");
-    pane_text(p, c, 1, x, inner - x + 1, ROLE_DIM, line);
-    x += (int)strlen(line) + 2;
-    /* spend not in the figure: never read as $0 at a glance */
+    /* spend not in the figure: never read as $0 at a glance. Before the
+     * baseline (the ratio says as much): at 80 columns it came last and
+     * was cut */
     int64_t unpriced = 0;
     for (size_t i = 0; i < v->nunpriced; i++)
         unpriced += v->unpriced[i].requests;
-    if (v->nunpriced && x < inner) {
+    if (v->nunpriced && x + 1 < inner) {
+        char n[16];
+        fmt_count(n, sizeof n, unpriced);
         if (unpriced > 0)
-            snprintf(line, sizeof line, "+%lld unpriced", (long long)unpriced);
+            snprintf(line, sizeof line, "+%s unpriced", n);
         else
             snprintf(line, sizeof line, "+unpriced");
-        pane_text(p, c, 1, x, inner - x + 1, ROLE_WARN, line);
+        x += 1 + pane_text(p, c, 1, x + 1, inner - x, ROLE_WARN, line) + 2;
     }
+    snprintf(line, sizeof line, "base %s", v->baseline_days ? b : "learning");
+    pane_text(p, c, 1, x, inner - x + 1, ROLE_DIM, line);
 }
 
 /* Rows 2 and 3: today, the projection, burn, and 24h and 7 days or the

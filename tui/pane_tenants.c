@@ -92,7 +92,8 @@ static const struct table_col cols[] = {
     {"BASE", 9, TABLE_USD, AT(baseline_usd), ROLE_DIM, NULL, .prio = 4, .sort = 3},
     {"RATIO", 7, TABLE_RATIO, AT(ratio), ROLE_NORMAL, ratio_cell, .prio = 3, .sort = 4},
     {"TODAY", 9, TABLE_USD, AT(today_usd), ROLE_NORMAL, NULL, .prio = 5, .sort = 5},
-    {"BUDGET", 15, TABLE_PCT, AT(budget_used), ROLE_NORMAL, budget_cell, .prio = 6, .sort = 6},
+    /* "99.9% ~Fri 15:32": the widest with a forecast (used < 1) */
+    {"BUDGET", 16, TABLE_PCT, AT(budget_used), ROLE_NORMAL, budget_cell, .prio = 6, .sort = 6},
 };
 
 static const char *name(const void *row)

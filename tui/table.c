@@ -135,6 +135,15 @@ static void layout_of(struct layout *l, const struct table_spec *t, int inner)
     }
 }
 
+/* Whether the layout shows column col. */
+static bool layout_shows(const struct layout *l, int col)
+{
+    for (int i = 0; i < l->n; i++)
+        if (l->col[i] == col)
+            return true;
+    return false;
+}
+
 /* One cell at x on row y; returns where the next one starts. With fill,
  * a left-aligned cell's padding and the gap after it take its role too:
  * a row in one role is one unbroken line (underlined whole where colour
@@ -146,14 +155,20 @@ static int put_cell(struct pane *p, const struct tui_ctx *c, const struct table_
     if (x >= edge)
         return x;
     if (!col->left) {
-        pane_text_right(p, c, y, x + width < edge ? x + width : edge, role, text);
+        /* cut to its width: spilt left, "22.0% ~Fri 15:32" ran into the
+         * column before it ("$2.2022.0%") */
+        int end = x + width < edge ? x + width : edge;
+        pane_text_right(p, c, y, end, end - x, role, text);
         return x + width + 1;
     }
     if (col->flex) {
         pane_text(p, c, y, x, width < edge - x ? width : edge - x, role, text);
         return x + width + 1;
     }
-    int used = pane_text(p, c, y, x, edge - x, role, text);
+    int most = edge - x - col->keep;
+    if (most < width)
+        most = width;
+    int used = pane_text(p, c, y, x, most < edge - x ? most : edge - x, role, text);
     int next = x + (used > width ? used : width) + 1;
     if (fill && x + used < edge) {
         wattron(p->win, c->theme->attr[role]);
@@ -206,7 +221,13 @@ static struct entry *rows_of(const struct pane *p, const struct tui_ctx *c,
     if (!col)
         return e; /* no sort columns: the view's order */
     qsort(e, (size_t)*n, sizeof *e, entry_cmp);
-    for (int i = 0, j = *n - 1; p->reverse && i < j; i++, j--) {
+    /* reversed, the unknown (n/a) stay last: what is known is what the
+     * order is of, and a screen of n/a rows on top hid it */
+    int known = *n;
+    if (col->kind != TABLE_TEXT)
+        while (known > 0 && e[known - 1].key == -INFINITY)
+            known--;
+    for (int i = 0, j = known - 1; p->reverse && i < j; i++, j--) {
         struct entry tmp = e[i];
         e[i] = e[j];
         e[j] = tmp;
@@ -304,12 +325,23 @@ enum pane_action table_key(struct pane *p, int ch, const struct tui_ctx *c,
 {
     int n;
     struct entry *e = rows_of(p, c, t, &n);
+    /* from the row the cursor is on, wherever the view now has it (a key
+     * can come before the frame that drew a new view) */
+    follow_pick(p, t, e, n);
     int nsort = sort_count(t);
     enum pane_action a = PANE_IGNORED;
     if (pane_scroll_key(p, ch, n, p->h - (t->header ? 3 : 2)))
         a = PANE_HANDLED;
     else if (ch == 's' && nsort > 0) {
-        p->sort = (p->sort + 1) % nsort;
+        /* the next column on screen: by one the width left out, the rows
+         * were in an order nothing shown explains, and no title marked */
+        struct layout l;
+        layout_of(&l, t, p->w - 2);
+        for (int k = 0; k < nsort; k++) {
+            p->sort = (p->sort + 1) % nsort;
+            if (layout_shows(&l, sort_column(t, p->sort)))
+                break;
+        }
         a = PANE_HANDLED;
     } else if (ch == 'r' && nsort > 0) {
         p->reverse = !p->reverse;

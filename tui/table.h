@@ -44,6 +44,11 @@ struct table_col {
      * is the point of its row; cut, it would hide which model). Otherwise
      * right-aligned in `width` (numbers). */
     bool left;
+    /* Left and not flex: a longer value pushes the rest right only while
+     * this many columns of the row are left after it; cut there (a
+     * 128-byte tenant in an alert's scope pushed its window and figures
+     * off the row). 0: to the pane's edge. */
+    int keep;
     bool flex;                  /* takes the width the shown columns leave; cut to it */
     int prio;                   /* 0 always shown; 1, 2, ...: kept in this order while they fit */
     int sort;                   /* 1, 2, ...: its place in the `s` cycle (1 the first); 0: none */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+#include <term.h>   /* tigetstr: can the terminal place the cursor */
 
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -63,7 +64,7 @@ struct tui {
      * from the last view not drilled into one tenant or model */
     int want_tables, want_alerts;
     uint64_t seen_generation;
-    int64_t seen_minute;
+    int64_t seen_minute;         /* window_minute of the last view */
     uint64_t view_ns, view_cost_ns;  /* when the last view was made (uv_hrtime), its cost */
     char status[160];            /* a transient message in the footer */
     int64_t status_until;
@@ -183,6 +184,7 @@ static const char *const help_lines[] = {
     "p          pause / resume (collection goes on)",
     "a          silence the selected alert for its repeat interval",
     "R          poll every source now",
+    "Ctrl-L     draw the whole screen again",
     "arrows j k PgUp PgDn g G   move and scroll",
 };
 
@@ -208,8 +210,9 @@ static void draw_footer(struct tui *t)
     WINDOW *f = t->footer;
     werase(f);
     if (t->editing) {
+        /* the filter cut to leave the hint after it whole */
         char line[SANITIZE_MAX + 64], clean[SANITIZE_MAX];
-        sanitize_text_ex(t->filter, clean, sizeof clean, COLS - 40, t->theme.ascii);
+        sanitize_text_ex(t->filter, clean, sizeof clean, COLS - 44, t->theme.ascii);
         snprintf(line, sizeof line, "filter %s: %s_   (Enter keep, Esc clear)",
                  t->filter_pane == P_MODELS ? "models" : "tenants", clean);
         mvwaddstr(f, 0, 0, line);
@@ -291,6 +294,18 @@ static void render(struct tui *t)
 
 /* ---- the view ------------------------------------------------------------------- */
 
+/* Which minute buckets a window ending now covers: a sum over [now - W,
+ * now) adds the buckets whose start lies in it (core/store.h), so the set
+ * moves on when now passes a minute's first second, not at it - at
+ * 12:00:00 the 1h window is still 11:00..11:59, at 12:00:01 it is
+ * 11:01..12:00. (Keyed on now / 60, the view made at 12:00:00 was the
+ * last minute's again, and an idle dashboard showed it a minute longer
+ * than --once said.) */
+static int64_t window_minute(int64_t now)
+{
+    return now / 60 + (now % 60 != 0);
+}
+
 static void compute_view(struct tui *t)
 {
     uint64_t start = uv_hrtime();
@@ -314,7 +329,7 @@ static void compute_view(struct tui *t)
     if (t->panes[P_ALERTS].win && split_of(t).alerts != t->panes[P_ALERTS].h)
         t->need_layout = true;
     t->seen_generation = t->host->ops->generation(t->host->ctx);
-    t->seen_minute = clock_now() / 60;
+    t->seen_minute = window_minute(clock_now());
     t->need_view = false;
     t->need_draw = true;
     t->view_ns = uv_hrtime();
@@ -390,9 +405,9 @@ static void on_tick(uv_timer_t *h)
 {
     struct tui *t = h->data;
     /* the clock in the header changes every tick; the view when the
-     * minute turns (windows are minute-exact), and otherwise only when
+     * window's minutes move on (window_minute), and otherwise only when
      * the host's data does (on_prepare asks before every sleep) */
-    if (clock_now() / 60 != t->seen_minute)
+    if (window_minute(clock_now()) != t->seen_minute)
         t->need_view = true;
     t->need_clock = true;
 }
@@ -450,6 +465,16 @@ static void edit_filter(struct tui *t, int ch)
     t->panes[t->filter_pane].sel = t->panes[t->filter_pane].top = 0;
 }
 
+/* What the view is of changed (the window, a drill-down in or out): the
+ * new view at once, paused or not, before the next key is read. Deferred
+ * to the next frame, a paused screen showed the whole spend under
+ * "Tenant acme" (and the whole table under it after Esc), and keys typed
+ * ahead (Esc j Enter) moved over the rows of the view being left. */
+static void rescope(struct tui *t)
+{
+    compute_view(t);
+}
+
 static void drill_into(struct tui *t, const struct pane *p)
 {
     t->drill = p->ops->drill;
@@ -460,7 +485,7 @@ static void drill_into(struct tui *t, const struct pane *p)
         snprintf(t->drill_model, sizeof t->drill_model, "%s", p->pick.b);
     }
     t->filter[0] = '\0';
-    t->need_view = true;
+    rescope(t);
 }
 
 /* Esc: the filter goes first, then the drill-down. */
@@ -470,7 +495,7 @@ static void escape(struct tui *t)
         t->filter[0] = '\0';
     } else if (t->drill != DRILL_NONE) {
         t->drill = DRILL_NONE;
-        t->need_view = true;
+        rescope(t);
     }
 }
 
@@ -492,9 +517,7 @@ static bool dashboard_key(struct tui *t, int ch)
         return true;
     case '1': case '2': case '3':
         t->window = window_at((size_t)(ch - '1'));
-        t->need_view = true;
-        if (t->paused)
-            compute_view(t); /* a new window is worth showing even paused */
+        rescope(t); /* a new window is worth showing even paused */
         return true;
     case 'p':
         t->paused = !t->paused;
@@ -514,6 +537,11 @@ static bool dashboard_key(struct tui *t, int ch)
         return true;
     case 27: /* Esc */
         escape(t);
+        return true;
+    case 12: /* Ctrl-L: every cell again, whatever wrote over them (a wall(1)
+              * broadcast, a background job): curses otherwise redraws only
+              * what it changed, and the garbage stayed */
+        t->need_layout = true;
         return true;
     default:
         return false;
@@ -539,6 +567,14 @@ static void pane_key(struct tui *t, int ch)
         set_status(t, msg);
         break;
     }
+    case PANE_IGNORED:
+        /* the footer offers `a`: off an alert it says why nothing happened
+         * (silently ignored, the alert looked silenced to whoever pressed it) */
+        if (ch == 'a')
+            set_status(t, t->focus == P_ALERTS
+                              ? "no alert to silence"
+                              : "a silences the alert under the cursor: Tab to the Alerts pane");
+        break;
     default:
         break;
     }
@@ -679,6 +715,17 @@ static SCREEN *start_curses(struct tui *t, bool color, bool ascii)
         return NULL;
     }
     set_term(screen);
+    /* no cursor addressing (TERM=dumb: an editor's shell buffer, a
+     * pipe-like console): curses would draw the footer and nothing else */
+    const char *cup = tigetstr("cup");
+    if (cup == NULL || cup == (const char *)-1) {
+        endwin();
+        delscreen(screen);
+        fprintf(stderr, "spendtop: this terminal cannot place the cursor (TERM=%s): "
+                "the dashboard needs one (try --once)\n",
+                getenv("TERM") ? getenv("TERM") : "");
+        return NULL;
+    }
     cbreak();
     noecho();
     nonl();

@@ -18,14 +18,7 @@ set -eu
 . "$(dirname "$0")/lib/tmux.sh"
 tmux_start tui-columns
 fail() { echo "FAIL: $1"; echo "---- screen:"; screen s || true; exit 1; }
-wait_for() { # wait_for PATTERN: until a line of the screen matches (grep -E)
-    i=0
-    while [ $i -lt 150 ]; do
-        screen s | grep -Eq -- "$1" && return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    fail "timed out waiting for: $1"
-}
+wait_for() { wait_screen s "$@"; } # wait_for PATTERN [TENTHS]
 $T new-session -d -s keep "exec cat"
 
 # T0 = 2026-11-20T12:00:00Z. globex $10.00 of o3 at T0-10m; acme $2.20 at

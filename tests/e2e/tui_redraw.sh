@@ -12,22 +12,8 @@ set -eu
 . "$(dirname "$0")/lib/tmux.sh"
 tmux_start tui-redraw
 fail() { echo "FAIL: $1"; echo "---- screen:"; screen s || true; exit 1; }
-wait_for() { # wait_for PATTERN: until a line of the screen matches (grep -E)
-    i=0
-    while [ $i -lt 150 ]; do
-        screen s | grep -Eq -- "$1" && return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    fail "timed out waiting for: $1"
-}
-wait_gone() {
-    i=0
-    while [ $i -lt 150 ]; do
-        screen s | grep -Eq -- "$1" || return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    fail "still showing: $1"
-}
+wait_for() { wait_screen s "$@"; } # wait_for PATTERN [TENTHS]
+wait_gone() { wait_screen_gone s "$1"; }
 $T new-session -d -s keep "exec cat"
 
 # one span, the clock at its --now: nothing on screen changes but the clock

@@ -19,14 +19,7 @@ set -eu
 . "$(dirname "$0")/lib/tmux.sh"
 tmux_start tui-scope
 fail() { echo "FAIL: $1"; echo "---- screen:"; screen s || true; exit 1; }
-wait_for() { # wait_for PATTERN [TENTHS]: until a line of the screen matches (grep -E)
-    i=0
-    while [ $i -lt "${2:-150}" ]; do
-        screen s | grep -Eq -- "$1" && return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    fail "timed out waiting for: $1"
-}
+wait_for() { wait_screen s "$@"; } # wait_for PATTERN [TENTHS]
 $T new-session -d -s keep "exec cat"
 start() { # start NOW DB: the dashboard on the spans at --now NOW, 120x40
     $T new-session -d -s s -x 120 -y 40 \

@@ -20,14 +20,6 @@ fail() {
     echo "---- daemon:"; tail -20 "$dir/daemon.err" 2>/dev/null || true
     exit 1
 }
-wait_screen() { # wait_screen SESSION PATTERN: until a line matches (grep -E)
-    i=0
-    while [ $i -lt 150 ]; do
-        screen "$1" | grep -Eq -- "$2" && return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    fail "timed out waiting on $1 for: $2"
-}
 
 python3 tests/e2e/alerts_export.py "$dir/spans.json" --incident
 T0=1795176000  # alerts_export.py's T: 2026-11-20T12:00:00Z, 119 days past the table

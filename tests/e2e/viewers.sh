@@ -26,14 +26,6 @@ fail() {
     echo "---- daemon:"; tail -20 "$dir/daemon.err" 2>/dev/null || true
     exit 1
 }
-wait_screen() { # wait_screen SESSION PATTERN [TENTHS]: a line matches (grep -E)
-    i=0
-    while [ $i -lt "${3:-150}" ]; do
-        screen "$1" | grep -Eq -- "$2" && return 0
-        sleep 0.1; i=$((i + 1))
-    done
-    fail "$1: timed out waiting for: $2"
-}
 wait_all() { for s in v1 v2 v3; do wait_screen $s "$@"; done; }
 child_of() { # child_of PID NAME: PID itself if it is NAME, else its child called NAME
     for stat in /proc/$1/stat /proc/[0-9]*/stat; do

@@ -3,7 +3,9 @@
 # (the state directory and $HOME), $T (the tmux command, its own socket),
 # a UTF-8 terminal, and the cleanup on exit (the daemon whose pid is in
 # $daemon SIGKILLed, the tmux server killed, $dir removed unless KEEP is
-# set). screen SESSION prints what a session's pane shows.
+# set). screen SESSION prints what a session's pane shows; wait_screen and
+# wait_screen_gone wait on it, calling the script's own fail() at their
+# deadline.
 tmux_start() {
     dir=$(mktemp -d)
     T="tmux -L spendtop-$1-$$ -f /dev/null"
@@ -21,3 +23,25 @@ tmux_cleanup() {
 }
 
 screen() { $T capture-pane -p -t "$1" 2>/dev/null; }
+
+# wait_screen SESSION PATTERN [TENTHS]: until a line of the pane matches
+# (grep -E), polled every 0.1 s up to TENTHS (15 s): never a bare sleep
+# standing in for "it is probably done"
+wait_screen() {
+    i=0
+    while [ $i -lt "${3:-150}" ]; do
+        screen "$1" | grep -Eq -- "$2" && return 0
+        sleep 0.1; i=$((i + 1))
+    done
+    fail "$1: timed out waiting for: $2"
+}
+
+# wait_screen_gone SESSION PATTERN: until no line of the pane matches
+wait_screen_gone() {
+    i=0
+    while [ $i -lt 150 ]; do
+        screen "$1" | grep -Eq -- "$2" || return 0
+        sleep 0.1; i=$((i + 1))
+    done
+    fail "$1: still showing: $2"
+}

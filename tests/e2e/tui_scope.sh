@@ -42,26 +42,17 @@ stop() {
 # $3.00, gpt-4o $0.50; acme's: gpt-4o-mini, gpt-4o, o3. The 1h window is
 # $13.70 up to 12:00:00 and $12.20 from 12:00:01 (11:00 has left it).
 T0=1795176000
-python3 - "$dir" $T0 <<'PY'
-import json, sys
+python3 - "$dir" $T0 "$(dirname "$0")/lib" <<'PY'
+import sys
 d, T = sys.argv[1], int(sys.argv[2])
+sys.path.insert(0, sys.argv[3])
+import chat_spans
 rows = [("globex", "o3", 5000000, T - 600),
         ("acme", "gpt-4o-mini", 10000000, T - 900),
         ("acme", "gpt-4o", 200000, T - 900),
         ("acme", "o3", 100000, T - 900),
         ("early", "gpt-4o-mini", 10000000, T - 3600 + 30)]
-def attr(k, v):
-    return {"key": k, "value": {"intValue": str(v)} if isinstance(v, int) else {"stringValue": v}}
-spans = [{"traceId": "%032x" % (i + 1), "spanId": "%016x" % (i + 1),
-          "startTimeUnixNano": str(ts * 10**9),
-          "attributes": [attr("gen_ai.operation.name", "chat"),
-                         attr("gen_ai.provider.name", "openai"),
-                         attr("gen_ai.request.model", model),
-                         attr("gen_ai.usage.input_tokens", tokens),
-                         attr("tenant.id", tenant)]}
-         for i, (tenant, model, tokens, ts) in enumerate(rows)]
-open(d + "/spans.json", "w").write(json.dumps(
-    {"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]}) + "\n")
+chat_spans.write(d + "/spans.json", rows)
 open(d + "/config.toml", "w").write(
     '[[source]]\nname = "spans"\ntype = "otel_file"\npath = "%s/spans.json"\n' % d)
 PY

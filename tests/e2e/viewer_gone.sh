@@ -34,14 +34,7 @@ path = "$dir/spans*.json"
 tenant_attribute = "tenant.id"
 TOML
 db=$dir/state.db
-"$SPENDTOP" --daemon --no-hooks -c "$dir/config.toml" --db "$db" --now $T0 2>"$dir/daemon.err" &
-daemon=$!
-i=0
-until [ "$(cat "$db.lock" 2>/dev/null)" = "$daemon" ]; do
-    i=$((i + 1)); [ $i -lt 200 ] || fail "the daemon did not take the database"
-    kill -0 $daemon 2>/dev/null || fail "the daemon died"
-    sleep 0.05
-done
+daemon_start "$db" --no-hooks -c "$dir/config.toml" --now $T0
 $T new-session -d -s keep "exec cat"
 $T new-session -d -s v -x 80 -y 24 \
     "$SPENDTOP -c $dir/config.toml --db $db --now $T0; echo EXIT=\$?; exec cat"

@@ -80,16 +80,7 @@ run() { "$SPENDTOP" -c "$dir/config.toml" --db "$db" "$@"; }
 run --once --no-hooks --now $T0 >/dev/null 2>"$dir/first.err" || fail "first read: $(cat "$dir/first.err")"
 
 start_wall=$(date +%s)
-start_daemon() { # start_daemon NOW
-    "$SPENDTOP" --daemon -c "$dir/config.toml" --db "$db" --now "$1" 2>>"$dir/daemon.err" &
-    daemon=$!
-    i=0
-    until [ "$(cat "$db.lock" 2>/dev/null)" = "$daemon" ]; do
-        i=$((i + 1)); [ $i -lt 200 ] || fail "the daemon did not take the database"
-        kill -0 $daemon 2>/dev/null || fail "the daemon died"
-        sleep 0.05
-    done
-}
+start_daemon() { daemon_start "$db" -c "$dir/config.toml" --now "$1"; } # start_daemon NOW
 now_of_daemon() { echo $((T0 + $(date +%s) - start_wall)); }
 append() { # append TENANT SPANID: one chat span two minutes before the history's end
     printf '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"%032x","spanId":"%016x","startTimeUnixNano":"%s","attributes":[{"key":"gen_ai.operation.name","value":{"stringValue":"chat"}},{"key":"gen_ai.provider.name","value":{"stringValue":"openai"}},{"key":"gen_ai.request.model","value":{"stringValue":"gpt-5-mini"}},{"key":"gen_ai.usage.input_tokens","value":{"intValue":"1000"}},{"key":"gen_ai.usage.output_tokens","value":{"intValue":"100"}},{"key":"tenant.id","value":{"stringValue":"%s"}}]}]}]}]}\n' \

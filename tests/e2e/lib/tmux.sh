@@ -4,8 +4,8 @@
 # a UTF-8 terminal, and the cleanup on exit (the daemon whose pid is in
 # $daemon SIGKILLed, the tmux server killed, $dir removed unless KEEP is
 # set). screen SESSION prints what a session's pane shows; wait_screen and
-# wait_screen_gone wait on it, calling the script's own fail() at their
-# deadline.
+# wait_screen_gone wait on it, and daemon_start starts the daemon, each
+# calling the script's own fail() when it cannot.
 tmux_start() {
     dir=$(mktemp -d)
     T="tmux -L spendtop-$1-$$ -f /dev/null"
@@ -44,4 +44,18 @@ wait_screen_gone() {
         sleep 0.1; i=$((i + 1))
     done
     fail "$1: still showing: $2"
+}
+
+# daemon_start DB ARGS...: `spendtop --daemon --db DB ARGS...` in the
+# background ($daemon its pid, its stderr appended to $dir/daemon.err),
+# returning once it holds the database (its pid in DB.lock)
+daemon_start() {
+    "$SPENDTOP" --daemon --db "$@" 2>>"$dir/daemon.err" &
+    daemon=$!
+    i=0
+    until [ "$(cat "$1.lock" 2>/dev/null)" = "$daemon" ]; do
+        i=$((i + 1)); [ $i -lt 200 ] || fail "the daemon did not take the database"
+        kill -0 $daemon 2>/dev/null || fail "the daemon died"
+        sleep 0.05
+    done
 }

@@ -746,7 +746,7 @@ void app_view(struct app *a, int64_t window, const char *only_tenant,
               const char *only_provider, const char *only_model,
               bool sparklines, struct view *out)
 {
-    int64_t now = clock_now();
+    int64_t now = clock_window_end();
     view_at(a, now, window, only_tenant, only_provider, only_model, sparklines, out);
     alerts_fill_view(a->alerts, out, now);
     prices_flag_view(&a->prices, now, out); /* shown, never a rule's input */

@@ -406,7 +406,7 @@ void viewer_view(struct viewer *v, const struct host_scope *scope, bool sparklin
         owner_facts_free(&v->old_facts);
         v->have_old_facts = false;
     }
-    int64_t now = clock_now();
+    int64_t now = clock_window_end();
     int64_t window = scope && scope->window ? scope->window : v->window;
     struct view_params p = {
         .now = now,

@@ -10,22 +10,35 @@
 
 static bool is_set, is_frozen;
 static int64_t set_to;      /* the time given to clock_set */
-static int64_t set_at;      /* real time when it was given */
+static int64_t set_at_ns;   /* real time when it was given, in ns */
 
-static int64_t real_now(void)
+#define NS 1000000000LL
+
+static int64_t real_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec;
+    return (int64_t)ts.tv_sec * NS + ts.tv_nsec;
 }
 
-int64_t clock_wall(void) { return real_now(); }
+/* n / NS rounded down (before 1970 too), or up. */
+static int64_t ns_floor(int64_t n) { return n / NS - (n % NS < 0); }
+static int64_t ns_ceil(int64_t n) { return n / NS + (n % NS > 0); }
+
+int64_t clock_wall(void) { return ns_floor(real_ns()); }
 
 int64_t clock_now(void)
 {
     if (!is_set)
-        return real_now();
-    return is_frozen ? set_to : set_to + (real_now() - set_at);
+        return ns_floor(real_ns());
+    return is_frozen ? set_to : set_to + ns_floor(real_ns() - set_at_ns);
+}
+
+int64_t clock_window_end(void)
+{
+    if (!is_set)
+        return ns_ceil(real_ns());
+    return is_frozen ? set_to : set_to + ns_ceil(real_ns() - set_at_ns);
 }
 
 void clock_set(int64_t t, bool frozen)
@@ -33,7 +46,7 @@ void clock_set(int64_t t, bool frozen)
     is_set = true;
     is_frozen = frozen;
     set_to = t;
-    set_at = real_now();
+    set_at_ns = real_ns();
 }
 
 bool clock_timezone_exists(const char *tz)

@@ -28,6 +28,14 @@ static inline int64_t clock_floor(int64_t t, int64_t unit)
 }
 
 int64_t clock_now(void);
+/* Where a window that ends now ends, for the figures shown: the end of
+ * the second under way (clock_now() or the second after it; frozen,
+ * clock_now()). A window is [now - W, now) and records carry sub-second
+ * times: ended at the start of the second under way, it left out the
+ * records stamped in it - in a minute's first second, the whole minute's
+ * bucket (a --once at hh:mm:00.6 did not count a request of
+ * hh:mm:00.3). Alerts are evaluated at whole minutes, not at this. */
+int64_t clock_window_end(void);
 /* The real time, whatever --now says: for scheduling work (retries), never
  * for the figures. */
 int64_t clock_wall(void);

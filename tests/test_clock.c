@@ -1,5 +1,6 @@
 /* test_clock.c - the times --now and the tests take: RFC 3339 with a zone,
- * or unix seconds; anything else is refused, never guessed. */
+ * or unix seconds; anything else is refused, never guessed. Where a
+ * window that ends now ends. */
 #include "tests/helpers.h"
 
 #include "lib/clock.h"
@@ -49,11 +50,32 @@ static void test_anything_else_is_refused(void **state)
     assert_int_equal(clock_parse_time(NULL, &t), -1);
 }
 
+/* A window ending now holds the second under way: its end is the end of
+ * that second, whole seconds as everything inside. */
+static void test_a_window_ends_after_the_second_under_way(void **state)
+{
+    (void)state;
+    /* running on from T: some nanoseconds later it is still T, and the
+     * second T is under way - a record stamped at T is in [end - W, end) */
+    clock_set(1795341600, false);
+    int64_t end, now;
+    do /* until a nanosecond has passed (a coarse clock may say none did) */
+        end = clock_window_end(), now = clock_now();
+    while (end == 1795341600 && now == 1795341600);
+    assert_int_equal(now, 1795341600);
+    assert_int_equal(end, 1795341601);
+    /* frozen, the instant given is the end */
+    clock_set(1795341600, true);
+    assert_int_equal(clock_window_end(), 1795341600);
+    assert_int_equal(clock_now(), 1795341600);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rfc3339_and_unix_seconds_are_the_same_instant),
         cmocka_unit_test(test_anything_else_is_refused),
+        cmocka_unit_test(test_a_window_ends_after_the_second_under_way),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -294,13 +294,13 @@ static void render(struct tui *t)
 
 /* ---- the view ------------------------------------------------------------------- */
 
-/* Which minute buckets a window ending now covers: a sum over [now - W,
- * now) adds the buckets whose start lies in it (core/store.h), so the set
- * moves on when now passes a minute's first second, not at it - at
- * 12:00:00 the 1h window is still 11:00..11:59, at 12:00:01 it is
- * 11:01..12:00. (Keyed on now / 60, the view made at 12:00:00 was the
- * last minute's again, and an idle dashboard showed it a minute longer
- * than --once said.) */
+/* Which minute buckets a window ending at end (clock_window_end) covers:
+ * a sum over [end - W, end) adds the buckets whose start lies in it
+ * (core/store.h), so the set moves on when end passes a minute's start -
+ * ended at 12:00:00 the 1h window is 11:00..11:59, at 12:00:01 (the
+ * second 12:00:00 under way) 11:01..12:00. (Keyed on end / 60, the view
+ * made at 12:00:00 was the last minute's again, and an idle dashboard
+ * showed it a minute longer than --once said.) */
 static int64_t window_minute(int64_t now)
 {
     return now / 60 + (now % 60 != 0);
@@ -329,7 +329,7 @@ static void compute_view(struct tui *t)
     if (t->panes[P_ALERTS].win && split_of(t).alerts != t->panes[P_ALERTS].h)
         t->need_layout = true;
     t->seen_generation = t->host->ops->generation(t->host->ctx);
-    t->seen_minute = window_minute(clock_now());
+    t->seen_minute = window_minute(clock_window_end());
     t->need_view = false;
     t->need_draw = true;
     t->view_ns = uv_hrtime();
@@ -407,7 +407,7 @@ static void on_tick(uv_timer_t *h)
     /* the clock in the header changes every tick; the view when the
      * window's minutes move on (window_minute), and otherwise only when
      * the host's data does (on_prepare asks before every sleep) */
-    if (window_minute(clock_now()) != t->seen_minute)
+    if (window_minute(clock_window_end()) != t->seen_minute)
         t->need_view = true;
     t->need_clock = true;
 }

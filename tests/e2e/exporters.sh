@@ -33,7 +33,6 @@ NODE_PATH=$nm node "$here/exporters/send.cjs" claude-code "$port" || fail "claud
 kill -TERM $pid
 wait $pid || fail "the daemon did not stop cleanly"
 pid=""
-await_minute_begun
 "$SPENDTOP" --once --json -c "$dir/config.toml" --db "$dir/state.db" > "$dir/out.json" \
     2>/dev/null || fail "--once --json"
 python3 - "$dir/out.json" "$gport" <<'PY' || fail "the snapshot does not show what was sent"

@@ -41,7 +41,6 @@ TOML
 }
 
 check() { # SCENARIO NAME
-    await_minute_begun
     "$SPENDTOP" --once --json -c "$dir/$2/config.toml" --db "$dir/$2/state.db" \
         > "$dir/$2/out.json" 2> "$dir/$2/err.txt" || {
         echo "FAIL $2: spendtop exited $?"; cat "$dir/$2/err.txt"; failed=1; return; }

@@ -17,7 +17,6 @@ trap 'rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $1"; exit 1; }
 . "$here/lib/daemon.sh"
 NODE_PATH=$nm node "$here/exporters/send.cjs" file "$dir" || fail "the serializers (see above)"
-await_minute_begun
 for fmt in json proto; do
     printf '[[source]]\nname = "file"\ntype = "otel_file"\npath = "%s/%s/export.*"\n' \
         "$dir" "$fmt" > "$dir/$fmt.toml"

@@ -23,7 +23,6 @@ NODE_PATH=$nm node "$here/exporters/grpc_calls.cjs" "$gport" "$dir/state.db" || 
 kill -9 $pid   # no clean shutdown: every OK must be on disk already
 wait $pid 2>/dev/null || true
 pid=""
-await_minute_begun
 "$SPENDTOP" --once --json -c "$dir/config.toml" --db "$dir/state.db" > "$dir/out.json" \
     2>/dev/null || fail "--once --json"
 python3 - "$dir/out.json" <<'PY' || fail "the snapshot does not show what was accepted, once"

@@ -224,7 +224,6 @@ logged "hook slow: delivered" || fail "the running hook's notification is not do
 # this config: it reprices it as unpriced)
 : > "$dir/none.json"
 source_block other "$dir/none.json" > "$dir/other.toml"
-await_minute_begun
 "$SPENDTOP" --once --json -c "$dir/other.toml" --db "$dir/state.db" > "$dir/once.json" \
     2>"$dir/once.err" || fail "--once after the daemon: $(cat "$dir/once.err")"
 python3 - "$dir/once.json" <<'PY' || fail "the database lost records"

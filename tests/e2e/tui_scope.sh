@@ -4,6 +4,10 @@
 #  - the window's minutes move on when --once's do: at hh:mm:01, not a
 #    minute later (the view made at hh:mm:00 was the last minute's, and an
 #    idle dashboard kept it);
+#  - a window ends after the second under way: a dashboard started at
+#    12:00:00 counts a request of 12:00:00 in its first frame (its window
+#    ended at the second's start, and left the minute 12:00 out until
+#    12:00:01), on its own database or viewing a daemon's;
 #  - paused, Enter on a tenant shows that tenant's figures under its name
 #    (not the whole spend), and Esc the whole table again;
 #  - keys typed ahead of a frame (Esc Tab j Enter, in one read) move over
@@ -21,9 +25,9 @@ tmux_start tui-scope
 fail() { echo "FAIL: $1"; echo "---- screen:"; screen s || true; exit 1; }
 wait_for() { wait_screen s "$@"; } # wait_for PATTERN [TENTHS]
 $T new-session -d -s keep "exec cat"
-start() { # start NOW DB: the dashboard on the spans at --now NOW, 120x40
+start() { # start NOW DB [CONFIG]: the dashboard on the spans at --now NOW, 120x40
     $T new-session -d -s s -x 120 -y 40 \
-        "$SPENDTOP -c $dir/config.toml --db $dir/$2.db --now $1; echo EXIT=\$?; exec cat"
+        "$SPENDTOP -c $dir/${3:-config}.toml --db $dir/$2.db --now $1; echo EXIT=\$?; exec cat"
 }
 stop() {
     $T send-keys -t s q
@@ -53,8 +57,11 @@ rows = [("globex", "o3", 5000000, T - 600),
         ("acme", "o3", 100000, T - 900),
         ("early", "gpt-4o-mini", 10000000, T - 3600 + 30)]
 chat_spans.write(d + "/spans.json", rows)
-open(d + "/config.toml", "w").write(
-    '[[source]]\nname = "spans"\ntype = "otel_file"\npath = "%s/spans.json"\n' % d)
+# one request at 12:00:00, gpt-4o 1M in: $2.50
+chat_spans.write(d + "/now.json", [("now", "gpt-4o", 1000000, T)])
+for name in ("spans", "now"):
+    open(d + "/%s.toml" % ("config" if name == "spans" else name), "w").write(
+        '[[source]]\nname = "spans"\ntype = "otel_file"\npath = "%s/%s.json"\n' % (d, name))
 PY
 # what --once says, before and after the minute's first second
 once() {
@@ -75,6 +82,26 @@ screen s | head -1 | grep -q '11:59:[0-5][0-9] UTC' \
 # 11:59:35 or later is past 12:00:01 and short of 12:01:00
 wait_for '^│1h \$12\.20 ' 400
 stop
+
+# ---- the second under way is in the window -----------------------------------
+echo "tui_scope: second"
+# stored first (at 12:00:05), so that the dashboard has it before its first
+# view; then started at 12:00:00, its first frame counts it
+"$SPENDTOP" --once -c "$dir/now.toml" --db "$dir/now.db" --now $((T0 + 5)) >/dev/null 2>&1 \
+    || fail "--once on now.json"
+start $T0 now now
+wait_for '^│1h \$'
+screen s | grep -q '^│1h \$2\.50 ' || fail "the first frame left out the request of 12:00:00"
+stop
+# and so does a dashboard viewing a daemon (its own view, its own clock)
+daemon_start "$dir/now.db" --no-hooks -c "$dir/now.toml" --now $T0
+start $T0 now now
+wait_for 'attached to daemon'
+wait_for '^│1h \$'
+screen s | grep -q '^│1h \$2\.50 ' || fail "a viewer's first frame left out the request of 12:00:00"
+stop
+kill $daemon && wait $daemon || fail "the daemon did not stop cleanly"
+daemon=""
 
 # ---- paused, a drill-down shows the tenant's own figures --------------------
 echo "tui_scope: paused drill"

@@ -1,6 +1,6 @@
 # lib/daemon.sh - sourced by the end-to-end scripts and benches that run a
-# daemon: a free TCP port, a bounded wait for a line in its log, and a
-# --once that sees the records stamped just before it.
+# daemon: a free TCP port, a bounded wait for a line in its log, a daemon
+# receiving OTLP.
 
 # A port nothing listens on now (the kernel's pick, released at once).
 free_port() {
@@ -14,19 +14,6 @@ await_line() {
     until grep -q "$2" "$1" 2>/dev/null; do
         _i=$((_i + 1)); [ $_i -lt 300 ] || return 1; sleep 0.1
     done
-}
-
-# await_minute_begun: call before a --once (without --now) that must count
-# records stamped just before it. A window ending at now is [now - W, now)
-# summed by whole minutes (DESIGN.md §5: the minute buckets whose start
-# lies in it), on whole seconds: while now is the very second a minute
-# starts, that minute is outside every window, and so are the records
-# stamped in it (spans at hh:mm:00.3 are not counted by a --once at
-# hh:mm:00.8). Started in such a second, this awaits the next one.
-await_minute_begun() {
-    _sec=$(date +%s)
-    [ $((_sec % 60)) -eq 0 ] || return 0
-    while [ "$(date +%s)" -le "$_sec" ]; do sleep 0.05; done
 }
 
 # start_receiver DIR [TOML]: a daemon with one otlp_http source "otlp"

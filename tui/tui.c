@@ -530,6 +530,12 @@ static bool dashboard_key(struct tui *t, int ch)
         return true;
     }
     case '/':
+        if (t->drill != DRILL_NONE) {
+            /* the tables it filters are the whole view's, not on screen
+             * (the filter went to a hidden table, and nothing moved) */
+            set_status(t, "/ filters the whole view: Esc leaves the drill-down first");
+            return true;
+        }
         t->filter_pane = t->focus == P_MODELS ? P_MODELS : P_TENANTS;
         t->focus = t->filter_pane;
         t->filter[0] = '\0';

@@ -9,7 +9,8 @@
 #    ended at the second's start, and left the minute 12:00 out until
 #    12:00:01), on its own database or viewing a daemon's;
 #  - paused, Enter on a tenant shows that tenant's figures under its name
-#    (not the whole spend), and Esc the whole table again;
+#    (not the whole spend), `/` there says Esc first (it filtered the
+#    tables not on screen), and Esc the whole table again;
 #  - keys typed ahead of a frame (Esc Tab j Enter, in one read) move over
 #    the rows of the view they land in, not the view being left;
 #  - `s` walks the columns on screen: at 120 columns the Tenants table
@@ -113,6 +114,9 @@ $T send-keys -t s j Enter
 wait_for '─ Tenant acme '
 wait_for '^│window \$2\.20 '
 wait_for '^│1h \$2\.20 '
+# / while drilled: the tables it would filter are not on screen
+$T send-keys -t s /
+wait_for '^/ filters the whole view: Esc leaves the drill-down first'
 $T send-keys -t s Escape
 wait_for '^│globex +\$10\.00 '
 # the whole spend again ($12.20 once 12:00:01 is past: 11:00 has left)

@@ -1,6 +1,7 @@
 /* publish.c - the owner's side of viewers (see publish.h). */
 #include "app/publish.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,17 @@
 
 /* A request older than this was made while no owner was there. */
 #define REQUEST_MAX_AGE 60
+/* A row whose only news is its sources' last success is written at most
+ * this often (seconds; below half the least stale_after, 10 s). */
+#define SUCCESS_EVERY 5
 
 struct publish {
     struct app *app;
     char mode[16];
     int64_t started;
     char *last;          /* the JSON last written */
+    char *last_untimed;  /* the same, owner_facts_json_untimed */
+    int64_t written_at;  /* clock_wall() when */
     int64_t data_version;
 };
 
@@ -59,23 +65,42 @@ static void gather(struct publish *p, struct owner_facts *f)
         f->sources[f->nsources++] = a->collectors[i]->status;
 }
 
+/* Whether the row must be written: the facts changed since it was last,
+ * and not only in the sources' last success - that moves at every poll
+ * (each second, for a followed file), and each write is a commit with
+ * its fsync that wakes every viewer: an idle daemon wrote once a second
+ * for nothing a viewer shows. The time alone goes every SUCCESS_EVERY s,
+ * for the sources' staleness and the snapshot's last_success. */
+static bool facts_due(struct publish *p, const char *json, const char *untimed)
+{
+    if (p->last && strcmp(p->last, json) == 0)
+        return false;
+    return !p->last_untimed || strcmp(p->last_untimed, untimed) != 0 ||
+           clock_wall() - p->written_at >= SUCCESS_EVERY;
+}
+
 /* The row, when the facts changed since it was last written. */
 static void write_facts(struct publish *p)
 {
     struct owner_facts f;
     gather(p, &f);
-    struct strbuf json = {0};
+    struct strbuf json = {0}, untimed = {0};
     owner_facts_json(&f, &json);
-    if (!p->last || strcmp(p->last, strbuf_str(&json)) != 0) {
+    owner_facts_json_untimed(&f, &untimed);
+    if (facts_due(p, strbuf_str(&json), strbuf_str(&untimed))) {
         if (owner_publish(p->app->db, &f, strbuf_str(&json)) == 0) {
             free(p->last);
+            free(p->last_untimed);
             p->last = strbuf_detach(&json);
+            p->last_untimed = strbuf_detach(&untimed);
+            p->written_at = clock_wall();
         } else {
             log_msg(LOG_WARN, "cannot tell viewers what changed (will retry): %s",
                     db_error(p->app->db));
         }
     }
     strbuf_free(&json);
+    strbuf_free(&untimed);
     free(f.budgets);
     free(f.sources);
 }
@@ -137,5 +162,6 @@ void publish_free(struct publish *p)
     if (!p)
         return;
     free(p->last);
+    free(p->last_untimed);
     free(p);
 }

@@ -169,16 +169,10 @@ static uint64_t shown_digest(const struct viewer *v)
     uint64_t h = store_generation(v->st) * 31 + (v->alerts ? alerts_digest(v->alerts) : 0);
     if (!v->have_facts)
         return h;
-    struct owner_facts f = v->facts;
-    f.sources = xcalloc(f.nsources + 1, sizeof *f.sources);
-    memcpy(f.sources, v->facts.sources, f.nsources * sizeof *f.sources);
-    for (size_t i = 0; i < f.nsources; i++)
-        f.sources[i].last_success = 0;
     struct strbuf json = {0};
-    owner_facts_json(&f, &json);
+    owner_facts_json_untimed(&v->facts, &json);
     h = h * 31 + hmap_hash(strbuf_str(&json), json.len);
     strbuf_free(&json);
-    free(f.sources);
     return h;
 }
 

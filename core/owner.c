@@ -3,6 +3,7 @@
 
 #include <cJSON.h>
 #include <math.h>
+#include <stdbool.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@ static const char *const state_names[] = {
     [SOURCE_STARTING] = "starting", [SOURCE_OK] = "ok", [SOURCE_ERROR] = "error",
 };
 
-static void source_json(struct jsonw *w, const struct source_status *s)
+static void source_json(struct jsonw *w, const struct source_status *s, bool timed)
 {
     jsonw_object_begin(w);
     jsonw_key(w, "name");
@@ -38,7 +39,7 @@ static void source_json(struct jsonw *w, const struct source_status *s)
     jsonw_string(w, state_names[s->state]);
     static const char *const ints[] = {"started", "last_success", "last_data",
                                        "records", "rejected", "no_usage"};
-    const int64_t vals[] = {s->started, s->last_success, s->last_data,
+    const int64_t vals[] = {s->started, timed ? s->last_success : 0, s->last_data,
                             s->records, s->rejected, s->no_usage};
     for (size_t i = 0; i < sizeof ints / sizeof *ints; i++) {
         jsonw_key(w, ints[i]);
@@ -110,7 +111,7 @@ static void periods_json(struct jsonw *w, const struct owner_facts *f)
     jsonw_int(w, f->prices_date);
 }
 
-void owner_facts_json(const struct owner_facts *f, struct strbuf *out)
+static void facts_json(const struct owner_facts *f, struct strbuf *out, bool timed)
 {
     struct jsonw w;
     jsonw_init(&w, out, false);
@@ -120,9 +121,19 @@ void owner_facts_json(const struct owner_facts *f, struct strbuf *out)
     jsonw_key(&w, "sources");
     jsonw_array_begin(&w);
     for (size_t i = 0; i < f->nsources; i++)
-        source_json(&w, &f->sources[i]);
+        source_json(&w, &f->sources[i], timed);
     jsonw_array_end(&w);
     jsonw_object_end(&w);
+}
+
+void owner_facts_json(const struct owner_facts *f, struct strbuf *out)
+{
+    facts_json(f, out, true);
+}
+
+void owner_facts_json_untimed(const struct owner_facts *f, struct strbuf *out)
+{
+    facts_json(f, out, false);
 }
 
 /* Step s to its end; 0, or -1 with the reason in db_error (the owner

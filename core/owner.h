@@ -57,6 +57,10 @@ struct owner_facts {
 /* The facts as the JSON text the row holds (to compare with the last
  * written: the row is rewritten only when it changed). */
 void owner_facts_json(const struct owner_facts *f, struct strbuf *out);
+/* The same but the sources' last success (0): what else changed. It moves
+ * at every poll (each second, for a followed file) while nothing a view
+ * shows does. */
+void owner_facts_json_untimed(const struct owner_facts *f, struct strbuf *out);
 /* The owner's row: f's identity and the JSON made by owner_facts_json. */
 int owner_publish(struct db *db, const struct owner_facts *f, const char *json);
 /* The row into f (strings owned by f: owner_facts_free). 0; 1 when there

@@ -65,6 +65,7 @@ struct tui {
     int want_tables, want_alerts;
     uint64_t seen_generation;
     int64_t seen_minute;         /* window_minute of the last view */
+    int64_t view_clock;          /* clock_now() then: the clock shown paused */
     uint64_t view_ns, view_cost_ns;  /* when the last view was made (uv_hrtime), its cost */
     char status[160];            /* a transient message in the footer */
     int64_t status_until;
@@ -238,7 +239,9 @@ static void fill_ctx(struct tui *t, struct tui_ctx *c)
     c->view = &t->view;
     c->facts = &t->facts;
     c->theme = &t->theme;
-    c->now = clock_now();
+    /* paused, the clock is the frozen figures' (a clock running on over
+     * them read as "these are the figures of now"); so are the ages */
+    c->now = t->paused && t->have_view ? t->view_clock : clock_now();
     c->paused = t->paused;
     c->drill = t->drill;
     c->drill_tenant = t->drill_tenant;
@@ -330,6 +333,7 @@ static void compute_view(struct tui *t)
         t->need_layout = true;
     t->seen_generation = t->host->ops->generation(t->host->ctx);
     t->seen_minute = window_minute(clock_window_end());
+    t->view_clock = clock_now();
     t->need_view = false;
     t->need_draw = true;
     t->view_ns = uv_hrtime();

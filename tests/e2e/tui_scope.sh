@@ -8,7 +8,8 @@
 #    12:00:00 counts a request of 12:00:00 in its first frame (its window
 #    ended at the second's start, and left the minute 12:00 out until
 #    12:00:01), on its own database or viewing a daemon's;
-#  - paused, Enter on a tenant shows that tenant's figures under its name
+#  - paused, the clock stays the figures' (it ran on over frozen ones);
+#    Enter on a tenant shows that tenant's figures under its name
 #    (not the whole spend), `/` there says Esc first (it filtered the
 #    tables not on screen), and Esc the whole table again;
 #  - keys typed ahead of a frame (Esc Tab j Enter, in one read) move over
@@ -110,6 +111,12 @@ start $T0 paused
 wait_for '^│globex +\$10\.00 '
 $T send-keys -t s p
 wait_for 'PAUSED *$'
+# paused, the clock stays with the figures: two seconds on, the same time
+shown() { screen s | head -1 | grep -o '[0-9][0-9]:[0-9][0-9]:[0-9][0-9] UTC'; }
+c1=$(shown)
+s0=$(date +%s)
+while [ "$(date +%s)" -lt $((s0 + 2)) ]; do sleep 0.1; done
+[ "$(shown)" = "$c1" ] || fail "paused, the clock ran on ($c1, then $(shown))"
 $T send-keys -t s j Enter
 wait_for '─ Tenant acme '
 wait_for '^│window \$2\.20 '

@@ -19,7 +19,9 @@ const char *const budget_period_names[] = {"day", "week", "month", NULL};
 
 static const char *const scope_kinds[] = {"total", "tenant", "provider", "model", NULL};
 
-/* "total", or KIND:NAME with a non-empty name */
+/* "total", or KIND:NAME with a non-empty name; a model's provider and
+ * model each non-empty ("model:openai/" named no model: a budget that
+ * counted nothing, $0.00 for good) */
 static void check_scope(struct settings_ctx *c, const struct toml_value *v, void *settings)
 {
     const char *s = ((struct budget_settings *)settings)->scope;
@@ -27,7 +29,10 @@ static void check_scope(struct settings_ctx *c, const struct toml_value *v, void
         return;
     const char *colon = strchr(s, ':');
     size_t n = colon ? (size_t)(colon - s) : 0;
-    for (size_t i = 1; colon && colon[1] && scope_kinds[i]; i++)
+    bool model = colon && n == 5 && strncmp(s, "model", 5) == 0;
+    const char *slash = model ? strchr(colon + 1, '/') : NULL;
+    bool named = colon && colon[1] && (!slash || (slash > colon + 1 && slash[1]));
+    for (size_t i = 1; named && scope_kinds[i]; i++)
         if (strlen(scope_kinds[i]) == n && strncmp(scope_kinds[i], s, n) == 0)
             return;
     settings_error(c, v, "budget scope '%s' must be \"total\", \"tenant:NAME\", "
@@ -64,8 +69,10 @@ static bool parse_thresholds(struct settings_ctx *c, const struct setting *k,
         const struct toml_value *e = toml_array_at(v, i);
         double pct = (toml_type(e) == TOML_FLOAT || toml_type(e) == TOML_INTEGER)
                          ? toml_float(e) : NAN;
-        if (!(pct > 0 && pct <= 1000)) {
-            settings_error(c, e, "a budget threshold is a percentage above 0, at most 1000");
+        /* a fraction (0.8 for 80%) reads as under 1%: every page at once */
+        if (!(pct >= 1 && pct <= 1000)) {
+            settings_error(c, e, "a budget threshold is a percentage from 1 to 1000 "
+                           "(80 for 80%%, not 0.8)");
             free(t);
             return false;
         }

@@ -730,6 +730,59 @@ static void test_budget_blocks_load_and_bad_ones_are_named(void **state)
     rm_rf(dir);
 }
 
+/* Budgets that would page wrongly or never, refused with FILE:LINE:COL:
+ * thresholds written as fractions (0.8 for 80% would page at 0.8% of the
+ * amount, all at once), a model scope with no provider or no model before
+ * or after its slash (it counts nothing: $0.00 for good). */
+static void test_fractions_and_empty_model_scopes_are_refused(void **state)
+{
+    (void)state;
+    char *dir = temp_dir(), path[4200];
+    snprintf(path, sizeof path, "%s/c.toml", dir);
+    const struct {
+        const char *toml, *error;
+    } bad[] = {
+        {"thresholds = [0.5, 0.8, 1.0]", "c.toml:4:15: a budget threshold is a percentage "
+                                         "from 1 to 1000 (80 for 80%, not 0.8)"},
+        {"thresholds = [50, 1000.5]", "c.toml:4:19: a budget threshold"},
+        {"scope = \"model:openai/\"", "c.toml:4:9: budget scope 'model:openai/'"},
+        {"scope = \"model:/gpt-4o\"", "c.toml:4:9: budget scope 'model:/gpt-4o'"},
+        {"scope = \"model:/\"", "c.toml:4:9: budget scope 'model:/'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        FILE *fp = fopen(path, "w");
+        assert_non_null(fp);
+        fprintf(fp, "[[budget]]\namount_usd = 10\nperiod = \"day\"\n%s\n%s\n", bad[i].toml,
+                strncmp(bad[i].toml, "scope", 5) == 0 ? "" : "scope = \"total\"");
+        fclose(fp);
+        struct strbuf errs = {0};
+        struct config *cfg = config_load(path, &errs);
+        if (cfg || !strstr(strbuf_str(&errs), bad[i].error))
+            fail_msg("%s: loaded %d, said: %s", bad[i].toml, cfg != NULL, strbuf_str(&errs));
+        strbuf_free(&errs);
+    }
+    /* what is right still loads: 1% and 1000%, a model of one provider, a
+     * model whose name has a slash of its own */
+    const char *good[] = {"scope = \"total\"\nthresholds = [1, 1000]",
+                          "scope = \"model:openai/gpt-4o\"",
+                          "scope = \"model:openrouter/meta-llama/llama-3\"",
+                          "scope = \"model:gpt-4o\""};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        FILE *fp = fopen(path, "w");
+        assert_non_null(fp);
+        fprintf(fp, "[[source]]\nname = \"d\"\ntype = \"demo\"\n"
+                    "[[budget]]\namount_usd = 10\n%s\n", good[i]);
+        fclose(fp);
+        struct strbuf errs = {0};
+        struct config *cfg = config_load(path, &errs);
+        if (!cfg)
+            fail_msg("%s: %s", good[i], strbuf_str(&errs));
+        config_free(cfg);
+        strbuf_free(&errs);
+    }
+    rm_rf(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -745,6 +798,7 @@ int main(void)
         cmocka_unit_test(test_budgets_know_their_settings),
         cmocka_unit_test(test_top_models_keep_whole_names),
         cmocka_unit_test(test_budget_blocks_load_and_bad_ones_are_named),
+        cmocka_unit_test(test_fractions_and_empty_model_scopes_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -584,7 +584,11 @@ static void fill_one(const struct budgets *bs, const struct budget *b,
         const double *usd = day_find(bs, b->cfg->scope, d);
         older += usd ? *usd : 0;
     }
-    out->spent_usd = s.unpriced && !s.priced ? NAN : s.held + older;
+    /* unknown only when nothing in the period is known: a month's earlier
+     * days remembered at $60, then a week of unpriced models, is $60 of
+     * known spend (a lower bound, as a view's mixed spend is), not n/a -
+     * which had no threshold, no forecast, no page */
+    out->spent_usd = s.unpriced && !s.priced && !(older > 0) ? NAN : s.held + older;
     out->used = out->spent_usd / out->limit_usd;
     for (size_t i = 0; i < b->cfg->nthresholds; i++)
         if (out->used >= b->cfg->thresholds[i])

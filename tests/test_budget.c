@@ -189,6 +189,49 @@ static void test_a_month_remembers_days_the_store_no_longer_holds(void **state)
     assert_true(clock_set_timezone("UTC"));
 }
 
+/* A month whose earlier days are remembered at a known spend, and whose
+ * days the store holds had only unpriced usage: the known spend (a lower
+ * bound, with its threshold), not unknown; unknown only when nothing in
+ * the period is known. */
+static void test_a_month_of_known_days_then_unpriced_ones_is_known(void **state)
+{
+    (void)state;
+    char *dir = temp_dir(), path[4200], err[256];
+    snprintf(path, sizeof path, "%s/s.db", dir);
+    struct budget_settings b = budget("total", "month", 100);
+    struct db *db = db_open(path, err, sizeof err);
+    assert_non_null(db);
+    struct budgets *bs = budgets_new(&b, 1, db);
+    struct store *st = store_new();
+    spend(st, "", "gpt-4o", at("2026-11-02T10:00:00Z"), 60);
+    struct view_params p1 = {.now = at("2026-11-03T00:30:00Z"), .window = HOUR};
+    assert_int_equal(budgets_remember(bs, st, &p1), 0);
+    store_free(st);
+    /* the 21st: the store holds the 13th on, where only an unpriced model spent */
+    st = store_new();
+    struct series_key k = {"spans", "openai", "mystery-x", "", NULL};
+    int id = store_series(st, &k);
+    store_series_set_price(st, id, PRICE_NONE);
+    store_add(st, id, at("2026-11-20T10:00:00Z"), &(struct tally){.requests = 1,
+                                                                  .input = 1000});
+    struct view v;
+    fill(bs, st, at("2026-11-21T00:30:00Z"), &v);
+    assert_close(v.budgets[0].spent_usd, 60, 1e-12);
+    assert_close(v.budgets[0].crossed, 0.5, 0);
+    view_free(&v);
+    /* December: nothing known in it, only the unpriced model - unknown */
+    store_add(st, id, at("2026-12-01T10:00:00Z"), &(struct tally){.requests = 1,
+                                                                  .input = 1000});
+    fill(bs, st, at("2026-12-01T12:00:00Z"), &v);
+    assert_true(isnan(v.budgets[0].spent_usd) && isnan(v.budgets[0].used));
+    view_free(&v);
+    budgets_free(bs);
+    store_free(st);
+    db_close(db);
+    budget_settings_free(&b);
+    rm_rf(dir);
+}
+
 /* ---- thresholds: once per period ----------------------------------------------------- */
 
 struct once_fx {
@@ -789,6 +832,7 @@ int main(void)
         cmocka_unit_test_teardown(test_periods_are_calendar_periods_of_the_zone, utc),
         cmocka_unit_test_teardown(test_a_day_budget_on_a_daylight_saving_day, utc),
         cmocka_unit_test_teardown(test_a_month_remembers_days_the_store_no_longer_holds, utc),
+        cmocka_unit_test(test_a_month_of_known_days_then_unpriced_ones_is_known),
         cmocka_unit_test(test_each_threshold_notifies_once_per_period_across_a_restart),
         cmocka_unit_test(test_the_forecast_follows_the_daily_shape),
         cmocka_unit_test(test_a_quiet_hour_forecast_follows_the_usual_day),

@@ -523,8 +523,17 @@ static void project(const struct scope_sums *s, int64_t now, int64_t first,
             prof[j] += s->slot[cur - d * 24 + j] / ndays;
         base += s->day_hour[d] / ndays;
     }
-    double last = s->day_hour[0];
+    double last = s->day_hour[0], mean = 0; /* mean: the usual hour of the day */
+    for (int j = 0; j < 24; j++)
+        mean += prof[j] / 24;
+    /* A rise is measured against at least the usual mean hour: a $1 burst
+     * in an hour that usually spends $0.01 is not a day at 100 times its
+     * usual spend (it paged a $100 day budget whose usual day is $80 to
+     * cross at 09:05), while twice the usual at a busy hour is still twice
+     * the rest of the day. A calm-down is believed as it is. */
     double r = base > 0 ? last / base : 1;
+    if (last > base && base > 0)
+        r = fmax(1, last / fmax(base, mean));
     bool shaped = ndays > 0 && (base > 0 || last <= 0);
     for (int j = 0; j < 24; j++)
         pr->rate[j] = shaped ? r * prof[j] : last;

@@ -513,6 +513,55 @@ static void test_a_quiet_hour_forecast_follows_the_usual_day(void **state)
     budget_settings_free(&b);
 }
 
+/* A rise in an hour that is usually nearly idle: $1 at 07:50 where the
+ * usual 07:00-08:00 is $0.01 and the usual day $80 (09:00 to 17:00) is
+ * not a day at 100 times its usual (the old forecast crossed this $100
+ * day budget at 09:05 and paged budget_forecast); twice the usual at a
+ * busy hour is still projected at twice the rest of the day. */
+static void test_a_burst_in_a_quiet_hour_is_not_the_day_times_its_ratio(void **state)
+{
+    (void)state;
+    int64_t today = at("2026-12-02T00:00:00Z");
+    struct store *st = store_new();
+    for (int d = 1; d <= 8; d++) {
+        int64_t day = today - d * DAY;
+        spend(st, "acme", "m", day + 7 * HOUR + 30 * MINUTE, 0.01);
+        for (int64_t t = day + 9 * HOUR; t < day + 17 * HOUR; t += 6 * MINUTE)
+            spend(st, "acme", "m", t, 1);
+    }
+    spend(st, "acme", "m", today + 7 * HOUR + 50 * MINUTE, 1);
+    struct budget_settings b = budget("tenant:acme", "day", 100);
+    struct budgets *bs = budgets_new(&b, 1, NULL);
+    struct view v;
+    fill(bs, st, today + 8 * HOUR, &v);
+    assert_close(v.budgets[0].spent_usd, 1, 1e-9);
+    if (v.budgets[0].forecast_at != 0)
+        fail_msg("a $1 burst at 07:50 crosses the $100 day at %+lld s from 08:00",
+                 (long long)(v.budgets[0].forecast_at - (today + 8 * HOUR)));
+    struct config *cfg = config_defaults();
+    struct rule_hits hits = {0};
+    rules_evaluate(&v, &cfg->alerts, true, &hits);
+    for (size_t i = 0; i < hits.n; i++)
+        assert_string_not_equal(hits.hits[i].kind->name, "budget_forecast");
+    rules_hits_free(&hits);
+    config_free(cfg);
+    view_free(&v);
+    /* 09:00 to 10:00 at $20 (the usual $10 twice): $21 spent, $20 an hour
+     * from 10:00 crosses at 13:57 */
+    for (int64_t t = today + 9 * HOUR; t < today + 10 * HOUR; t += 6 * MINUTE)
+        spend(st, "acme", "m", t, 2);
+    fill(bs, st, today + 10 * HOUR, &v);
+    assert_close(v.budgets[0].spent_usd, 21, 1e-9);
+    int64_t truth = today + 10 * HOUR + (int64_t)(79.0 / 20 * HOUR);
+    if (llabs(v.budgets[0].forecast_at - truth) > 15 * MINUTE)
+        fail_msg("twice the usual crosses at %+lld s from the truth",
+                 (long long)(v.budgets[0].forecast_at - truth));
+    view_free(&v);
+    budgets_free(bs);
+    budget_settings_free(&b);
+    store_free(st);
+}
+
 /* A fill is given again while nothing it read changed (a viewer makes a
  * view each second); whatever did change is seen at once: a record in the
  * same minute, the minute turning, a usage source that now counts its
@@ -836,6 +885,7 @@ int main(void)
         cmocka_unit_test(test_each_threshold_notifies_once_per_period_across_a_restart),
         cmocka_unit_test(test_the_forecast_follows_the_daily_shape),
         cmocka_unit_test(test_a_quiet_hour_forecast_follows_the_usual_day),
+        cmocka_unit_test(test_a_burst_in_a_quiet_hour_is_not_the_day_times_its_ratio),
         cmocka_unit_test(test_a_budget_fill_follows_every_change),
         cmocka_unit_test(test_many_budgets_each_sum_their_own_series),
         cmocka_unit_test(test_a_tenant_row_carries_its_tightest_budget),

@@ -582,7 +582,10 @@ static void fill_one(const struct budgets *bs, const struct budget *b,
     memset(out, 0, sizeof *out);
     snprintf(out->scope, sizeof out->scope, "%s", b->cfg->scope);
     snprintf(out->period, sizeof out->period, "%s", b->cfg->period);
-    budget_period_bounds(b->cfg->period, p->now, &out->period_start, &out->period_end);
+    /* the period of the last second counted ([..., now) ends there): the
+     * evaluation at 00:00 is the day's last minute's, so $4 of $4 landing
+     * at 23:59:30 is the day's 100%, not a new day's $0 - never paged */
+    budget_period_bounds(b->cfg->period, p->now - 1, &out->period_start, &out->period_end);
     out->limit_usd = b->cfg->amount_usd;
     int64_t cut = held_cut(p->now);
     int64_t held_from = out->period_start > cut ? out->period_start : cut;

@@ -361,6 +361,55 @@ static void test_each_threshold_notifies_once_per_period_across_a_restart(void *
     rm_rf(f.dir);
 }
 
+/* The evaluation as a period ends (alerts run as each minute turns, over
+ * [..., now)) is the period's last minute's: spend at 23:59:30 that
+ * reaches 100% is paged, critical, at 00:00 for its day; the new day
+ * starts a second later. */
+static void test_the_last_minute_of_a_period_is_its_own(void **state)
+{
+    (void)state;
+    static struct once_fx f; /* static: see above */
+    memset(&f, 0, sizeof f);
+    f.cfg = config_defaults();
+    f.cfg->nhooks = 1;
+    f.cfg->hooks = calloc(1, sizeof *f.cfg->hooks);
+    assert_non_null(f.cfg->hooks);
+    f.cfg->hooks[0].shell = strdup("true");
+    f.cfg->hooks[0].on_firing = f.cfg->hooks[0].on_resolved = true;
+    f.cfg->hooks[0].timeout = 10;
+    f.cfg->hooks[0].attempts = 3;
+    f.b = budget("total", "day", 4);
+    f.dir = temp_dir();
+    snprintf(f.path, sizeof f.path, "%s/s.db", f.dir);
+    once_open(&f);
+    struct store *st = store_new();
+    int64_t midnight = at("2026-12-01T00:00:00Z");
+    spend(st, "acme", "m", midnight - 12 * HOUR, 2);
+    spend(st, "acme", "m", midnight - 30, 2);
+    assert_int_equal(evaluate(&f, st, midnight - MINUTE), 1); /* 50% */
+    assert_int_equal(evaluate(&f, st, midnight), 1);
+    cJSON *j = last_queued(&f);
+    assert_string_equal(cJSON_GetObjectItem(j, "severity")->valuestring, "critical");
+    cJSON *bj = cJSON_GetObjectItem(j, "budget");
+    assert_close(cJSON_GetObjectItem(bj, "spent_usd")->valuedouble, 4, 1e-12);
+    assert_string_equal(cJSON_GetObjectItem(bj, "period_start")->valuestring,
+                        "2026-11-30T00:00:00Z");
+    assert_string_equal(cJSON_GetObjectItem(bj, "period_end")->valuestring,
+                        "2026-12-01T00:00:00Z");
+    cJSON_Delete(j);
+    assert_int_equal(evaluate(&f, st, midnight + MINUTE), 0);
+    struct view v;
+    fill(f.bs, st, midnight + 1, &v); /* a second in: the new day */
+    assert_int_equal(v.budgets[0].period_start, midnight);
+    assert_close(v.budgets[0].spent_usd, 0, 0);
+    view_free(&v);
+    once_close(&f);
+    store_free(st);
+    budget_settings_free(&f.b);
+    config_free(f.cfg);
+    rm_rf(f.dir);
+}
+
 /* ---- the forecast ----------------------------------------------------------------------- */
 
 /* The synthetic week: $ per minute at t, the same every day - a little at
@@ -883,6 +932,7 @@ int main(void)
         cmocka_unit_test_teardown(test_a_month_remembers_days_the_store_no_longer_holds, utc),
         cmocka_unit_test(test_a_month_of_known_days_then_unpriced_ones_is_known),
         cmocka_unit_test(test_each_threshold_notifies_once_per_period_across_a_restart),
+        cmocka_unit_test(test_the_last_minute_of_a_period_is_its_own),
         cmocka_unit_test(test_the_forecast_follows_the_daily_shape),
         cmocka_unit_test(test_a_quiet_hour_forecast_follows_the_usual_day),
         cmocka_unit_test(test_a_burst_in_a_quiet_hour_is_not_the_day_times_its_ratio),

@@ -19,7 +19,9 @@ const char *const budget_period_names[] = {"day", "week", "month", NULL};
 
 static const char *const scope_kinds[] = {"total", "tenant", "provider", "model", NULL};
 
-/* "total", or KIND:NAME with a non-empty name */
+/* "total", or KIND:NAME with a non-empty name; a model's provider and
+ * model each non-empty ("model:openai/" named no model: a budget that
+ * counted nothing, $0.00 for good) */
 static void check_scope(struct settings_ctx *c, const struct toml_value *v, void *settings)
 {
     const char *s = ((struct budget_settings *)settings)->scope;
@@ -27,7 +29,10 @@ static void check_scope(struct settings_ctx *c, const struct toml_value *v, void
         return;
     const char *colon = strchr(s, ':');
     size_t n = colon ? (size_t)(colon - s) : 0;
-    for (size_t i = 1; colon && colon[1] && scope_kinds[i]; i++)
+    bool model = colon && n == 5 && strncmp(s, "model", 5) == 0;
+    const char *slash = model ? strchr(colon + 1, '/') : NULL;
+    bool named = colon && colon[1] && (!slash || (slash > colon + 1 && slash[1]));
+    for (size_t i = 1; named && scope_kinds[i]; i++)
         if (strlen(scope_kinds[i]) == n && strncmp(scope_kinds[i], s, n) == 0)
             return;
     settings_error(c, v, "budget scope '%s' must be \"total\", \"tenant:NAME\", "
@@ -64,8 +69,10 @@ static bool parse_thresholds(struct settings_ctx *c, const struct setting *k,
         const struct toml_value *e = toml_array_at(v, i);
         double pct = (toml_type(e) == TOML_FLOAT || toml_type(e) == TOML_INTEGER)
                          ? toml_float(e) : NAN;
-        if (!(pct > 0 && pct <= 1000)) {
-            settings_error(c, e, "a budget threshold is a percentage above 0, at most 1000");
+        /* a fraction (0.8 for 80%) reads as under 1%: every page at once */
+        if (!(pct >= 1 && pct <= 1000)) {
+            settings_error(c, e, "a budget threshold is a percentage from 1 to 1000 "
+                           "(80 for 80%%, not 0.8)");
             free(t);
             return false;
         }
@@ -516,8 +523,17 @@ static void project(const struct scope_sums *s, int64_t now, int64_t first,
             prof[j] += s->slot[cur - d * 24 + j] / ndays;
         base += s->day_hour[d] / ndays;
     }
-    double last = s->day_hour[0];
+    double last = s->day_hour[0], mean = 0; /* mean: the usual hour of the day */
+    for (int j = 0; j < 24; j++)
+        mean += prof[j] / 24;
+    /* A rise is measured against at least the usual mean hour: a $1 burst
+     * in an hour that usually spends $0.01 is not a day at 100 times its
+     * usual spend (it paged a $100 day budget whose usual day is $80 to
+     * cross at 09:05), while twice the usual at a busy hour is still twice
+     * the rest of the day. A calm-down is believed as it is. */
     double r = base > 0 ? last / base : 1;
+    if (last > base && base > 0)
+        r = fmax(1, last / fmax(base, mean));
     bool shaped = ndays > 0 && (base > 0 || last <= 0);
     for (int j = 0; j < 24; j++)
         pr->rate[j] = shaped ? r * prof[j] : last;
@@ -566,7 +582,10 @@ static void fill_one(const struct budgets *bs, const struct budget *b,
     memset(out, 0, sizeof *out);
     snprintf(out->scope, sizeof out->scope, "%s", b->cfg->scope);
     snprintf(out->period, sizeof out->period, "%s", b->cfg->period);
-    budget_period_bounds(b->cfg->period, p->now, &out->period_start, &out->period_end);
+    /* the period of the last second counted ([..., now) ends there): the
+     * evaluation at 00:00 is the day's last minute's, so $4 of $4 landing
+     * at 23:59:30 is the day's 100%, not a new day's $0 - never paged */
+    budget_period_bounds(b->cfg->period, p->now - 1, &out->period_start, &out->period_end);
     out->limit_usd = b->cfg->amount_usd;
     int64_t cut = held_cut(p->now);
     int64_t held_from = out->period_start > cut ? out->period_start : cut;
@@ -577,7 +596,11 @@ static void fill_one(const struct budgets *bs, const struct budget *b,
         const double *usd = day_find(bs, b->cfg->scope, d);
         older += usd ? *usd : 0;
     }
-    out->spent_usd = s.unpriced && !s.priced ? NAN : s.held + older;
+    /* unknown only when nothing in the period is known: a month's earlier
+     * days remembered at $60, then a week of unpriced models, is $60 of
+     * known spend (a lower bound, as a view's mixed spend is), not n/a -
+     * which had no threshold, no forecast, no page */
+    out->spent_usd = s.unpriced && !s.priced && !(older > 0) ? NAN : s.held + older;
     out->used = out->spent_usd / out->limit_usd;
     for (size_t i = 0; i < b->cfg->nthresholds; i++)
         if (out->used >= b->cfg->thresholds[i])

@@ -23,7 +23,10 @@
  * r x p(h): a tenant that burns at twice its usual rate at 10:00 is
  * projected at twice its usual afternoon and night, not at 10:00's rate
  * through the night (and one quiet in an hour it is usually busy, r = 0,
- * is projected to spend nothing until it spends again). With no baseline
+ * is projected to spend nothing until it spends again). A rise above the
+ * usual last hour is measured against at least the profile's mean hour
+ * (and r is then at least 1): a small burst in an hour that is usually
+ * nearly idle does not multiply the whole day by its ratio. With no baseline
  * yet (learning), or no usual spend in the last hour but some burn in it,
  * the projection is a straight line at the last hour's burn. With no burn
  * in the last hour and none usual there, it is the profile as it is (the

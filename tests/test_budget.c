@@ -189,6 +189,49 @@ static void test_a_month_remembers_days_the_store_no_longer_holds(void **state)
     assert_true(clock_set_timezone("UTC"));
 }
 
+/* A month whose earlier days are remembered at a known spend, and whose
+ * days the store holds had only unpriced usage: the known spend (a lower
+ * bound, with its threshold), not unknown; unknown only when nothing in
+ * the period is known. */
+static void test_a_month_of_known_days_then_unpriced_ones_is_known(void **state)
+{
+    (void)state;
+    char *dir = temp_dir(), path[4200], err[256];
+    snprintf(path, sizeof path, "%s/s.db", dir);
+    struct budget_settings b = budget("total", "month", 100);
+    struct db *db = db_open(path, err, sizeof err);
+    assert_non_null(db);
+    struct budgets *bs = budgets_new(&b, 1, db);
+    struct store *st = store_new();
+    spend(st, "", "gpt-4o", at("2026-11-02T10:00:00Z"), 60);
+    struct view_params p1 = {.now = at("2026-11-03T00:30:00Z"), .window = HOUR};
+    assert_int_equal(budgets_remember(bs, st, &p1), 0);
+    store_free(st);
+    /* the 21st: the store holds the 13th on, where only an unpriced model spent */
+    st = store_new();
+    struct series_key k = {"spans", "openai", "mystery-x", "", NULL};
+    int id = store_series(st, &k);
+    store_series_set_price(st, id, PRICE_NONE);
+    store_add(st, id, at("2026-11-20T10:00:00Z"), &(struct tally){.requests = 1,
+                                                                  .input = 1000});
+    struct view v;
+    fill(bs, st, at("2026-11-21T00:30:00Z"), &v);
+    assert_close(v.budgets[0].spent_usd, 60, 1e-12);
+    assert_close(v.budgets[0].crossed, 0.5, 0);
+    view_free(&v);
+    /* December: nothing known in it, only the unpriced model - unknown */
+    store_add(st, id, at("2026-12-01T10:00:00Z"), &(struct tally){.requests = 1,
+                                                                  .input = 1000});
+    fill(bs, st, at("2026-12-01T12:00:00Z"), &v);
+    assert_true(isnan(v.budgets[0].spent_usd) && isnan(v.budgets[0].used));
+    view_free(&v);
+    budgets_free(bs);
+    store_free(st);
+    db_close(db);
+    budget_settings_free(&b);
+    rm_rf(dir);
+}
+
 /* ---- thresholds: once per period ----------------------------------------------------- */
 
 struct once_fx {
@@ -311,6 +354,55 @@ static void test_each_threshold_notifies_once_per_period_across_a_restart(void *
     assert_int_equal(evaluate(&f, st, day + DAY + 2 * HOUR), 1);
     assert_int_equal(evaluate(&f, st, day + DAY + 3 * HOUR), 0);
 
+    once_close(&f);
+    store_free(st);
+    budget_settings_free(&f.b);
+    config_free(f.cfg);
+    rm_rf(f.dir);
+}
+
+/* The evaluation as a period ends (alerts run as each minute turns, over
+ * [..., now)) is the period's last minute's: spend at 23:59:30 that
+ * reaches 100% is paged, critical, at 00:00 for its day; the new day
+ * starts a second later. */
+static void test_the_last_minute_of_a_period_is_its_own(void **state)
+{
+    (void)state;
+    static struct once_fx f; /* static: see above */
+    memset(&f, 0, sizeof f);
+    f.cfg = config_defaults();
+    f.cfg->nhooks = 1;
+    f.cfg->hooks = calloc(1, sizeof *f.cfg->hooks);
+    assert_non_null(f.cfg->hooks);
+    f.cfg->hooks[0].shell = strdup("true");
+    f.cfg->hooks[0].on_firing = f.cfg->hooks[0].on_resolved = true;
+    f.cfg->hooks[0].timeout = 10;
+    f.cfg->hooks[0].attempts = 3;
+    f.b = budget("total", "day", 4);
+    f.dir = temp_dir();
+    snprintf(f.path, sizeof f.path, "%s/s.db", f.dir);
+    once_open(&f);
+    struct store *st = store_new();
+    int64_t midnight = at("2026-12-01T00:00:00Z");
+    spend(st, "acme", "m", midnight - 12 * HOUR, 2);
+    spend(st, "acme", "m", midnight - 30, 2);
+    assert_int_equal(evaluate(&f, st, midnight - MINUTE), 1); /* 50% */
+    assert_int_equal(evaluate(&f, st, midnight), 1);
+    cJSON *j = last_queued(&f);
+    assert_string_equal(cJSON_GetObjectItem(j, "severity")->valuestring, "critical");
+    cJSON *bj = cJSON_GetObjectItem(j, "budget");
+    assert_close(cJSON_GetObjectItem(bj, "spent_usd")->valuedouble, 4, 1e-12);
+    assert_string_equal(cJSON_GetObjectItem(bj, "period_start")->valuestring,
+                        "2026-11-30T00:00:00Z");
+    assert_string_equal(cJSON_GetObjectItem(bj, "period_end")->valuestring,
+                        "2026-12-01T00:00:00Z");
+    cJSON_Delete(j);
+    assert_int_equal(evaluate(&f, st, midnight + MINUTE), 0);
+    struct view v;
+    fill(f.bs, st, midnight + 1, &v); /* a second in: the new day */
+    assert_int_equal(v.budgets[0].period_start, midnight);
+    assert_close(v.budgets[0].spent_usd, 0, 0);
+    view_free(&v);
     once_close(&f);
     store_free(st);
     budget_settings_free(&f.b);
@@ -468,6 +560,55 @@ static void test_a_quiet_hour_forecast_follows_the_usual_day(void **state)
     store_free(st);
     budgets_free(bs);
     budget_settings_free(&b);
+}
+
+/* A rise in an hour that is usually nearly idle: $1 at 07:50 where the
+ * usual 07:00-08:00 is $0.01 and the usual day $80 (09:00 to 17:00) is
+ * not a day at 100 times its usual (the old forecast crossed this $100
+ * day budget at 09:05 and paged budget_forecast); twice the usual at a
+ * busy hour is still projected at twice the rest of the day. */
+static void test_a_burst_in_a_quiet_hour_is_not_the_day_times_its_ratio(void **state)
+{
+    (void)state;
+    int64_t today = at("2026-12-02T00:00:00Z");
+    struct store *st = store_new();
+    for (int d = 1; d <= 8; d++) {
+        int64_t day = today - d * DAY;
+        spend(st, "acme", "m", day + 7 * HOUR + 30 * MINUTE, 0.01);
+        for (int64_t t = day + 9 * HOUR; t < day + 17 * HOUR; t += 6 * MINUTE)
+            spend(st, "acme", "m", t, 1);
+    }
+    spend(st, "acme", "m", today + 7 * HOUR + 50 * MINUTE, 1);
+    struct budget_settings b = budget("tenant:acme", "day", 100);
+    struct budgets *bs = budgets_new(&b, 1, NULL);
+    struct view v;
+    fill(bs, st, today + 8 * HOUR, &v);
+    assert_close(v.budgets[0].spent_usd, 1, 1e-9);
+    if (v.budgets[0].forecast_at != 0)
+        fail_msg("a $1 burst at 07:50 crosses the $100 day at %+lld s from 08:00",
+                 (long long)(v.budgets[0].forecast_at - (today + 8 * HOUR)));
+    struct config *cfg = config_defaults();
+    struct rule_hits hits = {0};
+    rules_evaluate(&v, &cfg->alerts, true, &hits);
+    for (size_t i = 0; i < hits.n; i++)
+        assert_string_not_equal(hits.hits[i].kind->name, "budget_forecast");
+    rules_hits_free(&hits);
+    config_free(cfg);
+    view_free(&v);
+    /* 09:00 to 10:00 at $20 (the usual $10 twice): $21 spent, $20 an hour
+     * from 10:00 crosses at 13:57 */
+    for (int64_t t = today + 9 * HOUR; t < today + 10 * HOUR; t += 6 * MINUTE)
+        spend(st, "acme", "m", t, 2);
+    fill(bs, st, today + 10 * HOUR, &v);
+    assert_close(v.budgets[0].spent_usd, 21, 1e-9);
+    int64_t truth = today + 10 * HOUR + (int64_t)(79.0 / 20 * HOUR);
+    if (llabs(v.budgets[0].forecast_at - truth) > 15 * MINUTE)
+        fail_msg("twice the usual crosses at %+lld s from the truth",
+                 (long long)(v.budgets[0].forecast_at - truth));
+    view_free(&v);
+    budgets_free(bs);
+    budget_settings_free(&b);
+    store_free(st);
 }
 
 /* A fill is given again while nothing it read changed (a viewer makes a
@@ -730,21 +871,78 @@ static void test_budget_blocks_load_and_bad_ones_are_named(void **state)
     rm_rf(dir);
 }
 
+/* Budgets that would page wrongly or never, refused with FILE:LINE:COL:
+ * thresholds written as fractions (0.8 for 80% would page at 0.8% of the
+ * amount, all at once), a model scope with no provider or no model before
+ * or after its slash (it counts nothing: $0.00 for good). */
+static void test_fractions_and_empty_model_scopes_are_refused(void **state)
+{
+    (void)state;
+    char *dir = temp_dir(), path[4200];
+    snprintf(path, sizeof path, "%s/c.toml", dir);
+    const struct {
+        const char *toml, *error;
+    } bad[] = {
+        {"thresholds = [0.5, 0.8, 1.0]", "c.toml:4:15: a budget threshold is a percentage "
+                                         "from 1 to 1000 (80 for 80%, not 0.8)"},
+        {"thresholds = [50, 1000.5]", "c.toml:4:19: a budget threshold"},
+        {"scope = \"model:openai/\"", "c.toml:4:9: budget scope 'model:openai/'"},
+        {"scope = \"model:/gpt-4o\"", "c.toml:4:9: budget scope 'model:/gpt-4o'"},
+        {"scope = \"model:/\"", "c.toml:4:9: budget scope 'model:/'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        FILE *fp = fopen(path, "w");
+        assert_non_null(fp);
+        fprintf(fp, "[[budget]]\namount_usd = 10\nperiod = \"day\"\n%s\n%s\n", bad[i].toml,
+                strncmp(bad[i].toml, "scope", 5) == 0 ? "" : "scope = \"total\"");
+        fclose(fp);
+        struct strbuf errs = {0};
+        struct config *cfg = config_load(path, &errs);
+        if (cfg || !strstr(strbuf_str(&errs), bad[i].error))
+            fail_msg("%s: loaded %d, said: %s", bad[i].toml, cfg != NULL, strbuf_str(&errs));
+        strbuf_free(&errs);
+    }
+    /* what is right still loads: 1% and 1000%, a model of one provider, a
+     * model whose name has a slash of its own */
+    const char *good[] = {"scope = \"total\"\nthresholds = [1, 1000]",
+                          "scope = \"model:openai/gpt-4o\"",
+                          "scope = \"model:openrouter/meta-llama/llama-3\"",
+                          "scope = \"model:gpt-4o\""};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        FILE *fp = fopen(path, "w");
+        assert_non_null(fp);
+        fprintf(fp, "[[source]]\nname = \"d\"\ntype = \"demo\"\n"
+                    "[[budget]]\namount_usd = 10\n%s\n", good[i]);
+        fclose(fp);
+        struct strbuf errs = {0};
+        struct config *cfg = config_load(path, &errs);
+        if (!cfg)
+            fail_msg("%s: %s", good[i], strbuf_str(&errs));
+        config_free(cfg);
+        strbuf_free(&errs);
+    }
+    rm_rf(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_periods_are_calendar_periods_of_the_zone, utc),
         cmocka_unit_test_teardown(test_a_day_budget_on_a_daylight_saving_day, utc),
         cmocka_unit_test_teardown(test_a_month_remembers_days_the_store_no_longer_holds, utc),
+        cmocka_unit_test(test_a_month_of_known_days_then_unpriced_ones_is_known),
         cmocka_unit_test(test_each_threshold_notifies_once_per_period_across_a_restart),
+        cmocka_unit_test(test_the_last_minute_of_a_period_is_its_own),
         cmocka_unit_test(test_the_forecast_follows_the_daily_shape),
         cmocka_unit_test(test_a_quiet_hour_forecast_follows_the_usual_day),
+        cmocka_unit_test(test_a_burst_in_a_quiet_hour_is_not_the_day_times_its_ratio),
         cmocka_unit_test(test_a_budget_fill_follows_every_change),
         cmocka_unit_test(test_many_budgets_each_sum_their_own_series),
         cmocka_unit_test(test_a_tenant_row_carries_its_tightest_budget),
         cmocka_unit_test(test_budgets_know_their_settings),
         cmocka_unit_test(test_top_models_keep_whole_names),
         cmocka_unit_test(test_budget_blocks_load_and_bad_ones_are_named),
+        cmocka_unit_test(test_fractions_and_empty_model_scopes_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,7 +38,7 @@ static void evaluate(const struct view *v, const void *settings, struct rule_hit
         h->budget = *b;
         char limit[32], when[40];
         fmt_usd_full(limit, sizeof limit, b->limit_usd);
-        fmt_forecast(when, sizeof when, b->used, b->forecast_at);
+        fmt_forecast(when, sizeof when, b->used, b->forecast_at, v->now);
         snprintf(h->summary, sizeof h->summary,
                  "%.160s %s its %s %s budget at the current burn (%.0f%% used)", b->scope, when,
                  limit, b->period, 100 * b->used);

@@ -132,7 +132,7 @@ void fmt_age(char *buf, size_t len, int64_t then, int64_t now)
     snprintf(buf, len, "%s ago", d);
 }
 
-void fmt_forecast(char *buf, size_t len, double used, int64_t forecast_at)
+void fmt_forecast(char *buf, size_t len, double used, int64_t forecast_at, int64_t now)
 {
     if (!isfinite(used)) {
         snprintf(buf, len, "n/a");
@@ -150,6 +150,9 @@ void fmt_forecast(char *buf, size_t len, double used, int64_t forecast_at)
     struct tm tm;
     localtime_r(&t, &tm);
     char when[24];
-    strftime(when, sizeof when, "%a %H:%M", &tm);
+    /* a weekday alone names the next one: a month's crossing on the 21st,
+     * shown "~Mon 20:00" on the 2nd, read as in five days. Further than
+     * that the day is the news, not the minute */
+    strftime(when, sizeof when, forecast_at - now > 6 * 86400 ? "%a %d %b" : "%a %H:%M", &tm);
     snprintf(buf, len, "crosses ~%s", when);
 }

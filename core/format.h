@@ -44,10 +44,11 @@ void fmt_time(char *buf, size_t len, int64_t t);
  * abbreviation: the dashboard's clock. */
 void fmt_clock(char *buf, size_t len, int64_t t);
 void fmt_duration(char *buf, size_t len, int64_t seconds);
-/* A budget's forecast (core/budget.h) for people: "crosses ~Tue 14:20"
- * (in the configured zone), "not this period", "over" once the amount is
- * reached, "n/a" when its spend is unknown. */
-void fmt_forecast(char *buf, size_t len, double used, int64_t forecast_at);
+/* A budget's forecast (core/budget.h) at now, for people: "crosses ~Tue
+ * 14:20" (in the configured zone; more than 6 days ahead "crosses ~Mon 21
+ * Dec"), "not this period", "over" once the amount is reached, "n/a" when
+ * its spend is unknown. */
+void fmt_forecast(char *buf, size_t len, double used, int64_t forecast_at, int64_t now);
 /* How long ago then was at now: "12s ago", "5m ago"; "never" for 0. */
 void fmt_age(char *buf, size_t len, int64_t then, int64_t now);
 

@@ -396,7 +396,7 @@ static void text_budgets(const struct view *v, struct strbuf *out)
         fmt_usd_full(a, sizeof a, bp->spent_usd);
         fmt_usd_full(b, sizeof b, bp->limit_usd);
         fmt_pct_full(c, sizeof c, bp->used);
-        fmt_forecast(fc, sizeof fc, bp->used, bp->forecast_at);
+        fmt_forecast(fc, sizeof fc, bp->used, bp->forecast_at, v->now);
         strbuf_printf(out, "%s %-6s %12s %12s %8s  %s\n", scope, bp->period, a, b, c, fc);
     }
 }

@@ -509,7 +509,7 @@ static void test_the_forecast_follows_the_daily_shape(void **state)
     fill(bs, st, now, &v);
     assert_int_equal(v.budgets[0].forecast_at, 0);
     char buf[40];
-    fmt_forecast(buf, sizeof buf, v.budgets[0].used, v.budgets[0].forecast_at);
+    fmt_forecast(buf, sizeof buf, v.budgets[0].used, v.budgets[0].forecast_at, v.now);
     assert_string_equal(buf, "not this period");
     view_free(&v);
     store_free(st);

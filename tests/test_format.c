@@ -3,6 +3,7 @@
 #include "tests/helpers.h"
 
 #include "core/format.h"
+#include "lib/clock.h"
 #include "tui/widgets.h"
 
 static void test_money(void **state)
@@ -102,6 +103,28 @@ static void test_bar(void **state)
     assert_string_equal(b, "\xe2\x96\x88\xe2\x96\x91\xe2\x96\x91\xe2\x96\x91");
 }
 
+/* A forecast's weekday alone names the next one: further than 6 days the
+ * date says which (a month's crossing on the 21st read as in five days). */
+static void test_a_far_forecast_says_its_date(void **state)
+{
+    (void)state;
+    assert_true(clock_set_timezone("UTC"));
+    char b[40];
+    int64_t now = 1795341600; /* Sun 2026-11-22 10:00 UTC */
+    fmt_forecast(b, sizeof b, 0.4, now + 2 * 86400 + 4 * 3600 + 20 * 60, now);
+    assert_string_equal(b, "crosses ~Tue 14:20");
+    fmt_forecast(b, sizeof b, 0.4, now + 6 * 86400, now);
+    assert_string_equal(b, "crosses ~Sat 10:00");
+    fmt_forecast(b, sizeof b, 0.4, now + 15 * 86400, now);
+    assert_string_equal(b, "crosses ~Mon 07 Dec");
+    fmt_forecast(b, sizeof b, 0.4, 0, now);
+    assert_string_equal(b, "not this period");
+    fmt_forecast(b, sizeof b, 1.2, now + 3600, now);
+    assert_string_equal(b, "over");
+    fmt_forecast(b, sizeof b, NAN, now + 3600, now);
+    assert_string_equal(b, "n/a");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -111,6 +134,7 @@ int main(void)
         cmocka_unit_test(test_windows_and_times),
         cmocka_unit_test(test_sparkline_scales_to_its_max),
         cmocka_unit_test(test_bar),
+        cmocka_unit_test(test_a_far_forecast_says_its_date),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

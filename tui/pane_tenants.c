@@ -72,7 +72,7 @@ static int budget_cell(const void *row, const struct tui_ctx *c, char *buf, size
     }
     char pct[16], fc[40];
     fmt_pct(pct, sizeof pct, b->used);
-    fmt_forecast(fc, sizeof fc, b->used, b->forecast_at);
+    fmt_forecast(fc, sizeof fc, b->used, b->forecast_at, c->view->now);
     /* "crosses ~Tue 14:20" in a column: "~Tue 14:20"; "not this period": nothing */
     if (strncmp(fc, "crosses ", 8) == 0)
         snprintf(buf, len, "%s %s", pct, fc + 8);
@@ -149,7 +149,7 @@ static void draw_drilled(struct pane *p, const struct tui_ctx *c)
         char usd[32], bar[64], pct[16], fc[40], line[200];
         fmt_usd(usd, sizeof usd, b->limit_usd);
         fmt_pct(pct, sizeof pct, b->used);
-        fmt_forecast(fc, sizeof fc, b->used, b->forecast_at);
+        fmt_forecast(fc, sizeof fc, b->used, b->forecast_at, c->view->now);
         widget_bar(b->used, 10, c->theme->ascii, bar, sizeof bar);
         snprintf(line, sizeof line, "budget %s/%s %s %s  %s", usd, b->period, bar, pct, fc);
         pane_text(p, c, y, 1, p->w - 2, budget_role(b), line);

@@ -60,13 +60,10 @@ void app_make_budgets(struct app *a)
     for (size_t i = 0; i < cfg->nbudgets; i++)
         a->budget_cfg[n++] = cfg->budgets[i]; /* a shallow copy: freed with cfg */
     for (size_t i = 0; i < cfg->ntenants; i++) {
+        /* never also a [[budget]] of its day: the config refuses both */
         char scope[300];
         snprintf(scope, sizeof scope, "tenant:%s", cfg->tenants[i].name);
-        bool dup = false; /* a [[budget]] of the day says more */
-        for (size_t j = 0; j < cfg->nbudgets; j++)
-            dup |= strcmp(cfg->budgets[j].scope, scope) == 0 &&
-                   cfg->budgets[j].period == budget_period_names[0];
-        if (!isfinite(cfg->tenants[i].daily_budget_usd) || dup)
+        if (!isfinite(cfg->tenants[i].daily_budget_usd))
             continue;
         struct budget_settings *b = &a->budget_cfg[n++];
         budget_settings_init(b); /* thresholds and period defaults */

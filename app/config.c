@@ -376,6 +376,16 @@ static void load_budgets(struct settings_ctx *c, struct config *cfg, const struc
                 cfg->budgets[j].period == cfg->budgets[i].period)
                 settings_error(c, t, "a %s budget of '%s' is configured twice",
                                cfg->budgets[i].period, cfg->budgets[i].scope);
+        /* and a tenant's daily_budget_usd is its day budget (one of them
+         * was ignored without a word) */
+        for (size_t j = 0; j < cfg->ntenants && cfg->budgets[i].scope; j++)
+            if (cfg->budgets[i].period == budget_period_names[0] &&
+                isfinite(cfg->tenants[j].daily_budget_usd) &&
+                strncmp(cfg->budgets[i].scope, "tenant:", 7) == 0 &&
+                strcmp(cfg->budgets[i].scope + 7, cfg->tenants[j].name) == 0)
+                settings_error(c, t, "a day budget of '%s' is configured twice: here and as "
+                               "[[tenant]] '%s''s daily_budget_usd (keep one)",
+                               cfg->budgets[i].scope, cfg->tenants[j].name);
     }
 }
 

@@ -453,6 +453,32 @@ static void test_hook_and_tenant_errors(void **state)
     strbuf_free(&errs);
 }
 
+/* A tenant's daily_budget_usd is its day budget: a [[budget]] of its day
+ * as well is one of them ignored without a word; other periods, other
+ * tenants are not. */
+static void test_a_day_budget_twice_is_an_error(void **state)
+{
+    (void)state;
+    struct strbuf errs = {0};
+    const char *tenant = "[[tenant]]\nname = \"acme\"\ndaily_budget_usd = 250\n"
+                         "[[tenant]]\nname = \"globex\"\n";
+    char text[512];
+    snprintf(text, sizeof text, "%s[[budget]]\nscope = \"tenant:acme\"\nperiod = \"day\"\n"
+             "amount_usd = 300\n", tenant);
+    assert_null(load(text, &errs));
+    assert_string_equal(errors_of(&errs),
+        "DIR/config.toml:6:1: a day budget of 'tenant:acme' is configured twice: here and as "
+        "[[tenant]] 'acme''s daily_budget_usd (keep one)\n");
+    strbuf_free(&errs);
+    snprintf(text, sizeof text, "%s[[budget]]\nscope = \"tenant:acme\"\nperiod = \"week\"\n"
+             "amount_usd = 300\n[[budget]]\nscope = \"tenant:globex\"\nperiod = \"day\"\n"
+             "amount_usd = 300\n", tenant);
+    struct config *c = load(text, &errs);
+    assert_non_null(c);
+    config_free(c);
+    strbuf_free(&errs);
+}
+
 static void test_nothing_to_collect_is_an_error(void **state)
 {
     (void)state;
@@ -569,6 +595,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_key_file_readable_by_others_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_from_the_environment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hook_and_tenant_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_day_budget_twice_is_an_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_hook_name_is_used_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hook_scopes_are_checked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nothing_to_collect_is_an_error, setup, teardown),

@@ -126,7 +126,7 @@ struct view_budget_model {
     double usd;
 };
 struct view_budget_period {
-    char scope[200];                 /* "total", "tenant:acme", ... */
+    char scope[USAGE_SCOPE_MAX];     /* "total", "tenant:acme", ... (whole) */
     char period[8];                  /* "day", "week", "month" */
     int64_t period_start, period_end;
     double limit_usd, spent_usd, used; /* spent NAN when unknown */

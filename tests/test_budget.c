@@ -792,14 +792,12 @@ static void test_a_tenant_row_carries_its_tightest_budget(void **state)
 }
 
 /* A budget's top models keep the longest names a span can give, whole:
- * two providers that differ past their 63rd byte stay two. */
+ * two providers that differ past their 63rd byte stay two; so does the
+ * scope of a budget on the longest model name (cut at 199 bytes, in the
+ * snapshot and the hooks' JSON). */
 static void test_top_models_keep_whole_names(void **state)
 {
     (void)state;
-    struct budget_settings cfg[] = {budget("total", "day", 1000)};
-    struct budgets *bs = budgets_new(cfg, 1, NULL);
-    struct store *st = store_new();
-    int64_t now = at("2026-11-20T12:00:00Z");
     char provider[2][USAGE_NAME_MAX + 1], model[USAGE_NAME_MAX + 1];
     for (int i = 0; i < 2; i++) {
         memset(provider[i], 'p', USAGE_NAME_MAX);
@@ -808,6 +806,12 @@ static void test_top_models_keep_whole_names(void **state)
     }
     memset(model, 'm', USAGE_NAME_MAX);
     model[USAGE_NAME_MAX] = '\0';
+    char scope[USAGE_SCOPE_MAX];
+    snprintf(scope, sizeof scope, "model:%s/%s", provider[1], model);
+    struct budget_settings cfg[] = {budget("total", "day", 1000), budget(scope, "day", 1000)};
+    struct budgets *bs = budgets_new(cfg, 2, NULL);
+    struct store *st = store_new();
+    int64_t now = at("2026-11-20T12:00:00Z");
     for (int i = 0; i < 2; i++) {
         struct series_key k = {"spans", provider[i], model, "acme", NULL};
         store_add(st, store_series(st, &k), now - 60,
@@ -815,7 +819,9 @@ static void test_top_models_keep_whole_names(void **state)
     }
     struct view v;
     fill(bs, st, now, &v);
-    assert_int_equal(v.nbudgets, 1);
+    assert_int_equal(v.nbudgets, 2);
+    assert_string_equal(v.budgets[1].scope, scope);
+    assert_close(v.budgets[1].spent_usd, 1.0, 1e-12);
     assert_int_equal(v.budgets[0].ntop, 2);
     for (int i = 0; i < 2; i++) {
         assert_string_equal(v.budgets[0].top[i].provider, provider[i]);
@@ -826,6 +832,7 @@ static void test_top_models_keep_whole_names(void **state)
     store_free(st);
     budgets_free(bs);
     budget_settings_free(&cfg[0]);
+    budget_settings_free(&cfg[1]);
 }
 
 static void test_budget_blocks_load_and_bad_ones_are_named(void **state)

@@ -556,7 +556,24 @@ static void advance_pending(struct alerts *al, struct alert *a, int64_t now, siz
 /* Step 2 for a firing alert: with a hit, notify again when it is worse,
  * due for its repeat (and not silenced) or never told; without hits for
  * `for`, resolved. */
-static void advance_firing(struct alerts *al, struct alert *a, int64_t now, size_t *queued)
+/* A budget alert's budget as the evaluation has it (hits->budgets), for
+ * its resolve: without a hit the alert kept the last firing figures, and
+ * after a restart none at all (not stored) - the resolve went without the
+ * "budget" object the hooks are promised for either kind. */
+static void take_budget(struct alert *a, const struct rule_hits *hits)
+{
+    for (size_t i = 0; a->kind->budget && i < hits->nbudgets; i++) {
+        const struct view_budget_period *b = &hits->budgets[i];
+        if (strcmp(b->scope, a->scope) == 0 && rules_budget_window(b) == a->window) {
+            a->has_budget = true;
+            a->budget = *b;
+            return;
+        }
+    }
+}
+
+static void advance_firing(struct alerts *al, struct alert *a, const struct rule_hits *hits,
+                           int64_t now, size_t *queued)
 {
     const struct alert_settings *c = al->cfg;
     if (a->hit) {
@@ -581,6 +598,8 @@ static void advance_firing(struct alerts *al, struct alert *a, int64_t now, size
      * cannot be queued: the alert stays firing (false_since kept) until a
      * run with hooks resolves it and sends the resolve - a --once
      * --no-hooks between a daemon's runs must not swallow it */
+    if (now - a->false_since >= c->for_s)
+        take_budget(a, hits);
     if (now - a->false_since >= c->for_s &&
         (!a->last_notified || (al->queue && notify(al, a, false, now, queued)))) {
         a->state = ST_RESOLVED;
@@ -650,7 +669,7 @@ size_t alerts_update(struct alerts *al, const struct rule_hits *hits, int64_t no
         if (a->state == ST_PENDING)
             advance_pending(al, a, now, &queued);
         else if (a->state == ST_FIRING)
-            advance_firing(al, a, now, &queued);
+            advance_firing(al, a, hits, now, &queued);
     }
     sweep(al, now);
     return finish(al, queued);

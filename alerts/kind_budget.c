@@ -48,4 +48,5 @@ const struct alert_kind kind_budget = {
     .keys = keys,
     .settings_size = 0,
     .daily = evaluate,
+    .budget = true,
 };

@@ -52,4 +52,5 @@ const struct alert_kind kind_budget_forecast = {
     .keys = keys,
     .settings_size = sizeof(struct settings),
     .daily = evaluate,
+    .budget = true,
 };

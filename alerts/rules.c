@@ -53,6 +53,7 @@ const struct alert_kind *rules_kind_find(const char *name)
 void rules_hits_free(struct rule_hits *h)
 {
     free(h->hits);
+    free(h->budgets);
     memset(h, 0, sizeof *h);
 }
 
@@ -121,6 +122,12 @@ void rules_evaluate(const struct view *v, const struct alert_settings *s, bool d
     for (size_t k = 0; daily && kinds[k]; k++)
         if (kinds[k]->daily)
             kinds[k]->daily(v, s->kinds[k], out);
+    if (daily && v->nbudgets) {
+        free(out->budgets);
+        out->budgets = xmalloc(v->nbudgets * sizeof *out->budgets);
+        memcpy(out->budgets, v->budgets, v->nbudgets * sizeof *out->budgets);
+        out->nbudgets = v->nbudgets;
+    }
     for (size_t i = first; i < out->n; i++)
         summary_clean(&out->hits[i]);
 }

@@ -55,6 +55,11 @@ struct rule_hit {
 struct rule_hits {
     struct rule_hit *hits;
     size_t n, cap;
+    /* the evaluation's budgets as they are (owned; rules_evaluate with
+     * daily): a budget alert's resolve carries its budget then - a hit no
+     * longer does, and after a restart the alert had none */
+    struct view_budget_period *budgets;
+    size_t nbudgets;
 };
 
 /* What a windowed kind looks at: one scope of a view of one window. */
@@ -79,6 +84,7 @@ struct alert_kind {
     /* A daily kind: called once per evaluation (it does not depend on the
      * window). */
     void (*daily)(const struct view *v, const void *settings, struct rule_hits *out);
+    bool budget;                    /* its hits carry a budget (has_budget) */
 };
 
 /* The registry, in its order (evaluation, documentation). */

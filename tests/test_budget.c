@@ -268,6 +268,8 @@ static size_t evaluate(struct once_fx *f, const struct store *st, int64_t now)
     fill(f->bs, st, now, &v);
     struct rule_hits hits = {0};
     rules_evaluate(&v, &f->cfg->alerts, true, &hits);
+    /* the budgets as they are, for a budget alert's resolve */
+    assert_int_equal(hits.nbudgets, v.nbudgets);
     size_t n = alerts_update(f->al, &hits, now);
     rules_hits_free(&hits);
     view_free(&v);

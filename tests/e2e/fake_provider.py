@@ -5,7 +5,8 @@ usage/cost reports, for the provider tests (protocols.md §1, §2).
 usage: fake_provider.py DIR
   writes DIR/port once listening; logs every request to DIR/requests.log
   (method, path?query, and which auth it carried - never the key itself);
-  reads DIR/script.json before each request for scripted failures:
+  reads DIR/script.json before each request for scripted failures (a
+  failure's "path" is looked for in the request's path and query):
     {"fail": [{"path": "/organization/usage", "status": 429, "times": 1,
                "retry_after": 1, "body": "...", "sleep": 0}]}
     (a failure may also carry "headers": [[name, value], ...] sent with it,
@@ -145,7 +146,7 @@ class Handler(BaseHTTPRequestHandler):
             with open(os.path.join(DIR, "requests.log"), "a") as log:
                 log.write("%s %s %s %s\n" % (who, self.headers.get("User-Agent", ""),
                           self.headers.get("anthropic-version", "-"), self.path))
-        if self.scripted(u.path):
+        if self.scripted(self.path):
             return
         if u.path.startswith("/v1/organization/"):
             if who != "bearer-good":

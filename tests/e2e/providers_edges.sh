@@ -4,7 +4,8 @@
 # replaces (never adds), a page that is empty but says has_more, a server
 # that sends half a body and goes silent, a body over the size limit, a
 # 403 naming the source (and never the key), and a key file rotated under
-# a running daemon (SIGUSR2: polled again, recovered).
+# a running daemon (SIGUSR2: polled again, recovered; left readable by
+# others: refused).
 set -eu
 dir=$(mktemp -d)
 server=""
@@ -37,7 +38,7 @@ name = "an"
 type = "anthropic"
 api_key_env = "ANT_KEY"
 base_url = "http://127.0.0.1:$port"
-timeout = "1s"
+timeout = "30s"
 TOML
 once() { # once DB OUT [NOW]
     "$SPENDTOP" --once --json -c "$dir/config.toml" --db "$1" --now "${3:-$NOW}" \
@@ -90,6 +91,7 @@ grep -q "source oa: costs: .*timed out" "$dir/e.json.err" || fail "the stall was
 grep -q "source oa: recovered" "$dir/e.json.err" || fail "the source did not recover"
 
 # ---- a body over 32 MiB: that source's error, saying so; the other goes on ----------
+# (an's timeout is 30 s: on a loaded machine 32 MiB can take more than 1 s)
 script '{"fail": [{"path": "usage_report", "status": 200, "times": 100, "pad": 33554500,
   "body": "{\"data\": [], \"has_more\": false, \"next_page\": null}"}]}'
 once "$dir/f.db" "$dir/f.json"
@@ -135,11 +137,21 @@ printf 'sk-admin-good\n' > "$dir/openai.key.new"
 chmod 600 "$dir/openai.key.new"
 mv "$dir/openai.key.new" "$dir/openai.key"
 kill -USR2 $daemon
+i=0
 until grep -q "source oa: recovered" "$dir/daemon.err"; do
     i=$((i + 1)); [ $i -lt 300 ] || fail "the rotated key was not used: $(cat "$dir/daemon.err")"
     sleep 0.05
 done
 grep -q "bearer-bad.*usage/completions" "$dir/requests.log" || fail "no request with the old key"
+# rotated by a tool that left it readable by others: refused. (SIGUSR2 while
+# the pass that recovered is still under way starts none: sent until one does)
+chmod 644 "$dir/openai.key"
+i=0
+until grep -q "source oa: $dir/openai.key is readable by group or others: refusing it" "$dir/daemon.err"; do
+    i=$((i + 1)); [ $i -lt 600 ] || fail "a readable key file was used: $(cat "$dir/daemon.err")"
+    [ $((i % 20)) -eq 1 ] && kill -USR2 $daemon
+    sleep 0.05
+done
 kill $daemon
 wait $daemon || fail "the daemon did not stop cleanly"
 daemon=""

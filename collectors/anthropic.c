@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "collectors/usage_api.h"
 #include "lib/clock.h"
@@ -102,7 +103,9 @@ static bool cost_record(const cJSON *r, const struct usage_api_settings *s, stru
 {
     double cents = api_num(r, "amount");
     const char *cur = api_str(r, "currency");
-    if (!isfinite(cents) || (cur && strcmp(cur, "USD") != 0))
+    /* "USD" today; ISO 4217 codes are case-insensitive (OpenAI's are
+     * lowercase): "usd" is the same dollars, not a currency to drop */
+    if (!isfinite(cents) || (cur && strcasecmp(cur, "USD") != 0))
         return false;
     u->model = USAGE_BILLED_MODEL;
     u->tenant = strcmp(s->tenant_by, "workspace_id") == 0 ? api_tenant_of(r, s) : "";

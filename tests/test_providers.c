@@ -382,6 +382,140 @@ static void test_service_tiers_and_context_windows(void **state)
     assert_false(c.u[1].batch);
 }
 
+/* Every field the completions result can carry (the spec's example, all
+ * token kinds): input is input_tokens alone - the text, audio and image
+ * parts (cached or not) are inside it, never added again; numbers may come
+ * as strings; a result of another kind (embeddings) is not completions
+ * usage; a result without its group keys (group_by not honoured) is an
+ * unknown model of no tenant, still counted. */
+static void test_openai_every_field(void **state)
+{
+    (void)state;
+    static const char body[] =
+        "{\"object\":\"page\",\"data\":[{\"object\":\"bucket\",\"start_time\":\"1767225600\","
+        "\"end_time\":1767229200,\"results\":["
+        "{\"object\":\"organization.usage.completions.result\",\"input_tokens\":5000,"
+        "\"input_cached_tokens\":1800,\"input_cache_write_tokens\":200,"
+        "\"input_uncached_tokens\":3000,\"output_tokens\":1000,\"input_text_tokens\":2500,"
+        "\"output_text_tokens\":800,\"input_cached_text_tokens\":1500,"
+        "\"input_audio_tokens\":300,\"input_cached_audio_tokens\":100,"
+        "\"output_audio_tokens\":100,\"input_image_tokens\":200,"
+        "\"input_cached_image_tokens\":200,\"output_image_tokens\":100,"
+        "\"num_model_requests\":5,\"project_id\":\"proj_abc\",\"user_id\":\"user-abc\","
+        "\"api_key_id\":\"key_abc\",\"model\":\"gpt-4o-mini-2024-07-18\",\"batch\":false,"
+        "\"service_tier\":\"default\"},"
+        "{\"object\":\"organization.usage.embeddings.result\",\"input_tokens\":7,"
+        "\"num_model_requests\":1,\"model\":\"text-embedding-3-small\"},"
+        "{\"object\":\"organization.usage.completions.result\",\"input_tokens\":\"40\","
+        "\"output_tokens\":\"4\",\"num_model_requests\":\"1\"}]},"
+        "{\"object\":\"bucket\",\"start_time\":1767229200,\"end_time\":1767232800,"
+        "\"results\":[]}],\"has_more\":true,\"next_page\":null}";
+    struct usage_api_settings s = source("api_key_id");
+    struct capture c;
+    struct api_page page;
+    char err[128];
+    assert_int_equal(parse(&api_openai, false, body, &s, &c, &page, err, sizeof err), 0);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.u[0].ts, 1767225600);            /* a numeric string */
+    assert_int_equal(c.u[0].input, 5000);
+    assert_int_equal(c.u[0].cache_read, 1800);
+    assert_int_equal(c.u[0].cache_write_5m, 200);
+    assert_int_equal(c.u[0].cache_write_1h, 0);
+    assert_int_equal(c.u[0].output, 1000);
+    assert_int_equal(c.u[0].requests, 5);
+    assert_string_equal(c.tenant[0], "key_abc");
+    assert_int_equal(c.u[0].service, USAGE_SERVICE_STANDARD);
+    assert_false(c.u[0].batch);
+    assert_string_equal(c.model[1], "unknown");
+    assert_string_equal(c.tenant[1], "");
+    assert_int_equal(c.u[1].input, 40);
+    assert_int_equal(c.u[1].output, 4);
+    assert_int_equal(c.u[1].requests, 1);
+    assert_true(page.has_more);                         /* and no cursor: the end */
+    assert_string_equal(page.next_page, "");
+}
+
+/* OpenAI's cost amounts: a number or a decimal string, "usd" in either
+ * case (the spec's is lowercase) or no currency at all; an amount that is
+ * null or no decimal is no cost. */
+static void test_openai_cost_amounts(void **state)
+{
+    (void)state;
+    static const char body[] =
+        "{\"object\":\"page\",\"data\":[{\"object\":\"bucket\",\"start_time\":1767225600,"
+        "\"end_time\":1767312000,\"results\":["
+        "{\"object\":\"organization.costs.result\",\"amount\":{\"value\":\"0.25\","
+        "\"currency\":\"usd\"},\"line_item\":null,\"project_id\":null,\"api_key_id\":null,"
+        "\"quantity\":null,\"quantity_unit\":null},"
+        "{\"object\":\"organization.costs.result\",\"amount\":{\"value\":1,\"currency\":\"USD\"}},"
+        "{\"object\":\"organization.costs.result\",\"amount\":{\"value\":2}},"
+        "{\"object\":\"organization.costs.result\",\"amount\":{\"value\":null,\"currency\":\"usd\"}},"
+        "{\"object\":\"organization.costs.result\",\"amount\":null},"
+        "{\"object\":\"organization.costs.result\",\"amount\":{\"value\":\"1,5\",\"currency\":\"usd\"}}"
+        "]}],\"has_more\":false,\"next_page\":null}";
+    struct usage_api_settings s = source("project_id");
+    struct capture c;
+    struct api_page page;
+    char err[128];
+    assert_int_equal(parse(&api_openai, true, body, &s, &c, &page, err, sizeof err), 0);
+    assert_int_equal(c.n, 3);
+    assert_close(c.u[0].billed_usd, 0.25, 1e-12);
+    assert_string_equal(c.tenant[0], "");               /* a null project */
+    assert_close(c.u[1].billed_usd, 1.0, 1e-12);
+    assert_close(c.u[2].billed_usd, 2.0, 1e-12);
+}
+
+/* Anthropic's report as it may come: times with fractions or an offset
+ * (the same instant), every group key null or absent (not grouped), no
+ * cache_creation, amounts as numbers, and the currency in either case. */
+static void test_anthropic_every_field(void **state)
+{
+    (void)state;
+    static const char usage[] =
+        "{\"data\":[{\"starting_at\":\"2026-01-01T00:00:00.000Z\",\"ending_at\":\"2026-01-01T01:00:00Z\","
+        "\"results\":[{\"uncached_input_tokens\":10,\"cache_read_input_tokens\":null,"
+        "\"output_tokens\":2,\"server_tool_use\":null,\"api_key_id\":null,\"workspace_id\":null,"
+        "\"model\":null,\"service_tier\":null,\"context_window\":null}]},"
+        "{\"starting_at\":\"2026-01-01T02:00:00+01:00\",\"ending_at\":\"2026-01-01T03:00:00+01:00\","
+        "\"results\":[{\"uncached_input_tokens\":\"20\",\"output_tokens\":4,"
+        "\"cache_creation\":{\"ephemeral_5m_input_tokens\":null},\"inference_geo\":\"us\","
+        "\"speed\":\"standard\"}]},"
+        "{\"starting_at\":\"not a time\",\"results\":[{\"uncached_input_tokens\":30}]}],"
+        "\"has_more\":false,\"next_page\":null}";
+    struct usage_api_settings s = source("workspace_id");
+    struct capture c;
+    struct api_page page;
+    char err[128];
+    assert_int_equal(parse(&api_anthropic, false, usage, &s, &c, &page, err, sizeof err), 0);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.u[0].ts, 1767225600);
+    assert_int_equal(c.u[1].ts, 1767225600 + 3600);     /* 02:00+01:00 */
+    assert_string_equal(c.model[0], "unknown");
+    assert_string_equal(c.tenant[0], "");
+    assert_int_equal(c.u[0].input, 10);
+    assert_int_equal(c.u[1].input, 20);
+    assert_int_equal(c.u[1].output, 4);
+    assert_int_equal(c.u[0].service, USAGE_SERVICE_STANDARD);
+    assert_false(c.u[0].batch);
+    assert_false(c.u[0].long_context);
+
+    static const char costs[] =
+        "{\"data\":[{\"starting_at\":\"2026-01-01T00:00:00Z\",\"ending_at\":\"2026-01-02T00:00:00Z\","
+        "\"results\":[{\"amount\":250,\"currency\":\"USD\",\"workspace_id\":null},"
+        "{\"amount\":\"100\",\"currency\":\"usd\"},"
+        "{\"amount\":\"100\"},"
+        "{\"amount\":\"100\",\"currency\":\"EUR\"},"
+        "{\"amount\":null,\"currency\":\"USD\"}]},"
+        "{\"starting_at\":\"2026-01-02T00:00:00Z\",\"ending_at\":\"2026-01-03T00:00:00Z\","
+        "\"results\":[]}],\"has_more\":false,\"next_page\":null}";
+    assert_int_equal(parse(&api_anthropic, true, costs, &s, &c, &page, err, sizeof err), 0);
+    assert_int_equal(c.n, 3);
+    assert_close(c.u[0].billed_usd, 2.5, 1e-12);        /* 250 cents */
+    assert_string_equal(c.tenant[0], "");               /* the default workspace */
+    assert_close(c.u[1].billed_usd, 1.0, 1e-12);
+    assert_close(c.u[2].billed_usd, 1.0, 1e-12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +528,9 @@ int main(void)
         cmocka_unit_test(test_a_nul_in_a_name_is_a_name_of_its_own),
         cmocka_unit_test(test_requests),
         cmocka_unit_test(test_service_tiers_and_context_windows),
+        cmocka_unit_test(test_openai_every_field),
+        cmocka_unit_test(test_openai_cost_amounts),
+        cmocka_unit_test(test_anthropic_every_field),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,9 +5,16 @@ usage/cost reports, for the provider tests (protocols.md §1, §2).
 usage: fake_provider.py DIR
   writes DIR/port once listening; logs every request to DIR/requests.log
   (method, path?query, and which auth it carried - never the key itself);
-  reads DIR/script.json before each request for scripted failures:
+  reads DIR/script.json before each request for scripted failures (a
+  failure's "path" is looked for in the request's path and query):
     {"fail": [{"path": "/organization/usage", "status": 429, "times": 1,
                "retry_after": 1, "body": "...", "sleep": 0}]}
+    (a failure may also carry "headers": [[name, value], ...] sent with it,
+    "pad": N - its body padded with spaces to N bytes, and "stall": N -
+    headers and half the body sent, then N seconds of silence)
+  and for the generated pages (every one, not counted down):
+    {"scale": 2}          every count and amount times 2 (a revision)
+    {"outside": true}     one bucket more, before the range asked for
   Keys: OpenAI "sk-admin-good", Anthropic "sk-ant-admin-good".
 
 Usage is a constant rate per minute for each group, so any window or bucket
@@ -105,9 +112,27 @@ class Handler(BaseHTTPRequestHandler):
         if f.get("sleep"):
             time.sleep(f["sleep"])
         headers = [("Retry-After", str(f["retry_after"]))] if "retry_after" in f else []
-        self.reply(f.get("status", 500), f.get("body", '{"error": {"message": "scripted failure"}}'),
-                   headers)
+        headers += [tuple(h) for h in f.get("headers", [])]
+        body = f.get("body", '{"error": {"message": "scripted failure"}}')
+        body = body + " " * (f.get("pad", 0) - len(body))
+        if f.get("stall"):
+            data = body.encode()
+            self.send_response(f.get("status", 200))
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[:len(data) // 2])
+            self.wfile.flush()
+            time.sleep(f["stall"])
+            self.close_connection = True
+            return True
+        self.reply(f.get("status", 500), body, headers)
         return True
+
+    def knobs(self):
+        try:
+            return json.load(open(os.path.join(DIR, "script.json")))
+        except (OSError, ValueError):
+            return {}
 
     def do_GET(self):
         u = urlparse(self.path)
@@ -121,7 +146,7 @@ class Handler(BaseHTTPRequestHandler):
             with open(os.path.join(DIR, "requests.log"), "a") as log:
                 log.write("%s %s %s %s\n" % (who, self.headers.get("User-Agent", ""),
                           self.headers.get("anthropic-version", "-"), self.path))
-        if self.scripted(u.path):
+        if self.scripted(self.path):
             return
         if u.path.startswith("/v1/organization/"):
             if who != "bearer-good":
@@ -141,10 +166,12 @@ class Handler(BaseHTTPRequestHandler):
         t0, t1 = int(q["start_time"][0]), int(q["end_time"][0])
         width = WIDTH[q.get("bucket_width", ["1d"])[0]]
         group_by = q.get("group_by", [])
+        knobs = self.knobs()
         buckets = []
-        for b in range(t0 - t0 % width, t1, width):
-            lo, hi = max(b, t0), min(b + width, t1)
-            minutes = (hi - lo) // 60
+        first = t0 - t0 % width - (width if knobs.get("outside") else 0)
+        for b in range(first, t1, width):
+            lo, hi = (b if b < t0 - t0 % width else max(b, t0)), min(b + width, t1)
+            minutes = (hi - lo) // 60 * knobs.get("scale", 1)
             if path == "/organization/usage/completions":
                 results = []
                 for g in OPENAI:
@@ -157,7 +184,7 @@ class Handler(BaseHTTPRequestHandler):
                     results.append(r)
             elif path == "/organization/costs":
                 results = [{"object": "organization.costs.result",
-                            "amount": {"value": v * (hi - lo) / 86400, "currency": "usd"},
+                            "amount": {"value": v * minutes / 1440, "currency": "usd"},
                             "project_id": p if "project_id" in group_by else None,
                             "line_item": None, "api_key_id": None}
                            for p, v in OPENAI_COST_PER_DAY.items()]
@@ -173,10 +200,12 @@ class Handler(BaseHTTPRequestHandler):
         t0, t1 = parse_rfc(q["starting_at"][0]), parse_rfc(q["ending_at"][0])
         width = WIDTH[q.get("bucket_width", ["1d"])[0]]
         group_by = q.get("group_by[]", [])
+        knobs = self.knobs()
         buckets = []
-        for b in range(t0 - t0 % width, t1, width):
-            lo, hi = max(b, t0), min(b + width, t1)
-            minutes = (hi - lo) // 60
+        first = t0 - t0 % width - (width if knobs.get("outside") else 0)
+        for b in range(first, t1, width):
+            lo, hi = (b if b < t0 - t0 % width else max(b, t0)), min(b + width, t1)
+            minutes = (hi - lo) // 60 * knobs.get("scale", 1)
             if path == "usage_report/messages":
                 results = []
                 for g in ANTHROPIC:
@@ -188,7 +217,7 @@ class Handler(BaseHTTPRequestHandler):
                             r[k] = None
                     results.append(r)
             elif path == "cost_report":
-                results = [{"amount": "%.6f" % (float(c) * (hi - lo) / 86400), "currency": "USD",
+                results = [{"amount": "%.6f" % (float(c) * minutes / 1440), "currency": "USD",
                             "workspace_id": w if "workspace_id" in group_by else None,
                             "description": None, "cost_type": None}
                            for w, c in ANTHROPIC_COST_PER_DAY_CENTS.items()]

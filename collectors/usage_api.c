@@ -23,6 +23,10 @@
 #define MAX_BODY (32u * 1024 * 1024)
 #define BACKOFF_CAP 300
 #define ONCE_ATTEMPTS 5        /* --once gives up on a request after this */
+#define ONCE_MAX_WAIT 60       /* ... and on one whose Retry-After is longer */
+/* The most pages one range may take: a range is at most 192 buckets, and a
+ * page holds at least one (or the API has lost its way) */
+#define MAX_PAGES 1000
 
 enum step { STEP_HOURLY, STEP_MINUTES, STEP_COSTS, STEP_DONE };
 
@@ -43,6 +47,9 @@ struct api {
     int64_t t0, t1;
     int width;
     struct api_page page;
+    int pages;                 /* fetched of this range */
+    bool hourly_lost;          /* this pass gave up on the hourly range */
+    char lost[256];            /* why it gave up on a range, "" if it did not */
     struct batch batch;
     char key[2048];
     int failures;              /* consecutive, for the backoff */
@@ -99,12 +106,26 @@ static cJSON *parse_body(const char *body, size_t len)
     return root;
 }
 
-/* Both providers answer errors as {"error": {"message": ...}}. */
-static void error_message(const char *body, size_t len, char *msg, size_t msglen)
+/* Both providers answer errors as {"error": {"message": ...}}. A message
+ * that quotes the key (a proxy's "invalid key sk-admin-..."), has it
+ * replaced: it goes to the log, the JSON and the screen. */
+static void error_message(const char *body, size_t len, const char *key, char *msg,
+                          size_t msglen)
 {
     cJSON *root = parse_body(body, len);
     const char *m = api_str(cJSON_GetObjectItemCaseSensitive(root, "error"), "message");
-    snprintf(msg, msglen, "%s", m ? m : "");
+    struct strbuf out = {0};
+    size_t kl = strlen(key);
+    for (const char *p = m ? m : ""; *p;) {
+        if (kl && strncmp(p, key, kl) == 0) {
+            strbuf_puts(&out, "(the key)");
+            p += kl;
+        } else {
+            strbuf_putc(&out, *p++);
+        }
+    }
+    snprintf(msg, msglen, "%s", strbuf_str(&out));
+    strbuf_free(&out);
     cJSON_Delete(root);
 }
 
@@ -333,6 +354,7 @@ static void save_cursors(struct api *a)
 /* ---- a pass: hourly backfill, recent minutes, costs -------------------------------- */
 
 static void fetch(struct api *a);
+static void next_step(struct api *a);
 static void end_pass(struct api *a);
 
 /* Set up the range of step s; false if it has nothing to fetch. */
@@ -343,10 +365,13 @@ static bool plan(struct api *a, enum step s)
     a->step = s;
     a->page.has_more = false;
     a->page.next_page[0] = '\0';
+    a->pages = 0;
     batch_clear(&a->batch);
     switch (s) {
     case STEP_HOURLY: {
-        int64_t oldest = clock_floor(now - STORE_RETENTION, CLOCK_HOUR);
+        /* the first whole hour the history keeps: the hour before it
+         * would be refused as too old (and said so, on every first start) */
+        int64_t oldest = clock_floor(now - STORE_RETENTION + CLOCK_HOUR - 1, CLOCK_HOUR);
         a->t0 = a->hourly_until > oldest ? a->hourly_until : oldest;
         a->t1 = hour - CLOCK_HOUR;
         a->width = CLOCK_HOUR;
@@ -370,6 +395,16 @@ static bool plan(struct api *a, enum step s)
         return false;
     }
     return false;
+}
+
+/* Give up on the current range (not stored, its cursor not moved: the
+ * next pass asks again) and go on with the next. */
+static void skip_step(struct api *a)
+{
+    snprintf(a->lost, sizeof a->lost, "%s", a->c->status.last_error);
+    a->failures = 0;
+    a->hourly_lost |= a->step == STEP_HOURLY;
+    next_step(a);
 }
 
 static void next_step(struct api *a)
@@ -406,6 +441,9 @@ static void end_pass(struct api *a)
 {
     a->pass_running = false;
     batch_clear(&a->batch);
+    /* a range given up on stays the source's error, whatever came after */
+    if (a->lost[0])
+        collector_error(a->c, "%s", a->lost);
     if (a->once_done) {
         /* --once: the pass is the whole job; its retry timer goes too */
         a->stopping = true;
@@ -416,18 +454,33 @@ static void end_pass(struct api *a)
     schedule(a, a->s->interval);
 }
 
+static const char *step_name(enum step s)
+{
+    return s == STEP_COSTS ? "costs" : "usage";
+}
+
 /* Every page of the range is in: replace what the source had for it. */
 static void commit(struct api *a)
 {
     struct sink *out = a->c->sink;
     bool billed = a->step == STEP_COSTS;
     out->clear_range(out, a->c->cfg->name, a->t0, a->t1, billed);
-    int64_t n = 0;
-    for (size_t i = 0; i < a->batch.n; i++)
-        n += out->put(out, &a->batch.u[i]) > 0;
+    int64_t n = 0, outside = 0;
+    for (size_t i = 0; i < a->batch.n; i++) {
+        const struct usage *u = &a->batch.u[i];
+        /* a bucket the API sent from outside the range asked for would
+         * not be cleared by the next poll of this range: it would add */
+        if (u->ts < a->t0 || u->ts >= a->t1)
+            outside++;
+        else
+            n += out->put(out, u) > 0;
+    }
+    if (outside)
+        log_msg(LOG_WARN, "source %s: %s: %lld records dated outside the range asked for, "
+                "not counted", a->c->cfg->name, step_name(a->step), (long long)outside);
     if (a->step == STEP_HOURLY)
         a->hourly_until = a->t1;
-    else if (a->step == STEP_MINUTES && a->t0 > a->hourly_until)
+    else if (a->step == STEP_MINUTES && a->t0 > a->hourly_until && !a->hourly_lost)
         a->hourly_until = a->t0;
     else if (a->step == STEP_COSTS)
         a->costs_backfilled = true;
@@ -436,27 +489,34 @@ static void commit(struct api *a)
     collector_ok(a->c, n);
 }
 
-static const char *step_name(enum step s)
-{
-    return s == STEP_COSTS ? "costs" : "usage";
-}
-
 /* A failure worth retrying: wait, then the same request again. */
 static void retry(struct api *a, int64_t wait, const char *why)
 {
     a->failures++;
-    collector_error(a->c, "%s: %s", step_name(a->step), why);
-    if (a->once_done && a->failures >= ONCE_ATTEMPTS) {
-        end_pass(a);
+    if (a->once_done && wait > ONCE_MAX_WAIT)
+        collector_error(a->c, "%s: %s (Retry-After: %lld s, not waited for by --once)",
+                        step_name(a->step), why, (long long)wait);
+    else
+        collector_error(a->c, "%s: %s", step_name(a->step), why);
+    if (a->once_done && (a->failures >= ONCE_ATTEMPTS || wait > ONCE_MAX_WAIT)) {
+        /* this range is lost for this run; the others are not (costs
+         * when usage fails, and the other way round) */
+        skip_step(a);
         return;
     }
-    if (wait < 0) {
+    if (wait >= 0) {
+        /* Retry-After: at least a second (0 would retry at once, for as
+         * long as the server says so) */
+        wait = wait < 1 ? 1 : wait;
+    } else {
         /* exponential, capped, with jitter so sources do not retry in step */
         int64_t cap = (int64_t)1 << (a->failures > 9 ? 9 : a->failures);
         if (cap > BACKOFF_CAP)
             cap = BACKOFF_CAP;
         wait = cap / 2 + random() % (cap / 2 + 1);
     }
+    log_msg(LOG_INFO, "source %s: %s: retrying in %llds (attempt %d)", a->c->cfg->name,
+            step_name(a->step), (long long)wait, a->failures + 1);
     schedule(a, wait);
 }
 
@@ -469,7 +529,7 @@ static void on_response(void *ctx, const struct http_response *r)
     }
     if (r->status < 200 || r->status >= 300) {
         char msg[256] = "";
-        error_message(r->body, r->len, msg, sizeof msg);
+        error_message(r->body, r->len, a->key, msg, sizeof msg);
         char why[400];
         snprintf(why, sizeof why, "HTTP %ld%s%s", r->status, msg[0] ? ": " : "", msg);
         if (r->status == 429) {
@@ -494,6 +554,16 @@ static void on_response(void *ctx, const struct http_response *r)
         return;
     }
     if (page.has_more && page.next_page[0]) {
+        /* a cursor that does not move, or never ends, would fetch (and
+         * hold) pages forever: this range is not stored, the pass goes on */
+        if (strcmp(page.next_page, a->page.next_page) == 0 || ++a->pages >= MAX_PAGES) {
+            collector_error(a->c, "%s: the API's next_page %s after %d pages: range "
+                            "[%lld, %lld) not stored", step_name(a->step),
+                            a->pages < MAX_PAGES ? "did not move" : "never ended", a->pages + 1,
+                            (long long)a->t0, (long long)a->t1);
+            skip_step(a);
+            return;
+        }
         a->page = page;
         fetch(a);
         return;
@@ -550,6 +620,8 @@ static void begin_pass(struct api *a)
         return;
     }
     a->pass_running = true;
+    a->hourly_lost = false;
+    a->lost[0] = '\0';
     a->step = STEP_HOURLY;
     if (plan(a, STEP_HOURLY))
         fetch(a);

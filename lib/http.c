@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include "lib/strbuf.h"
@@ -200,8 +201,14 @@ static size_t on_header(char *data, size_t size, size_t n, void *userp)
         v[vl] = '\0';
         char *end;
         long s = strtol(v, &end, 10);
-        /* seconds; an HTTP date is not worth parsing: treat it as 60 s */
-        t->retry_after = end != v && s >= 0 ? s : 60;
+        if (end != v && s >= 0) {
+            t->retry_after = s;
+        } else {
+            /* an HTTP date (RFC 9110 §10.2.3): the seconds until then, by
+             * our clock (curl_getdate: -1 when it is no date) */
+            time_t when = curl_getdate(v, NULL), now = time(NULL);
+            t->retry_after = when < 0 ? 60 : when > now ? (long)(when - now) : 0;
+        }
     }
     return len;
 }

@@ -268,8 +268,9 @@ static const struct setting tenant_keys[] = {
      .required = true, .example = "\"acme\"", .doc = "required, unique"},
     {.name = "daily_budget_usd", .type = SETTING_FLOAT,
      .offset = offsetof(struct config_tenant, daily_budget_usd), .min = 0.000001, .max = 1e12,
-     .example = "250.0", .doc = "a day budget of this tenant: a [[budget]] with scope "
-                                "\"tenant:NAME\", period \"day\" and the default thresholds"},
+     .example = "250.0", .doc = "a day budget of this tenant (not also a [[budget]] of its "
+                                "day): a [[budget]] with scope \"tenant:NAME\", period "
+                                "\"day\" and the default thresholds"},
     {0},
 };
 

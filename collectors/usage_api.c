@@ -192,6 +192,13 @@ int api_parse_page(const struct api_provider *p, bool costs, const char *body, s
     }
     page->has_more = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "has_more"));
     const char *next = api_str(root, "next_page");
+    if (next && strlen(next) >= sizeof page->next_page) {
+        /* cut, it would ask for another page than the API meant */
+        snprintf(err, errlen, "the response's next_page is %zu bytes (at most %zu)",
+                 strlen(next), sizeof page->next_page - 1);
+        cJSON_Delete(root);
+        return -1;
+    }
     snprintf(page->next_page, sizeof page->next_page, "%s", next ? next : "");
     const cJSON *bucket;
     cJSON_ArrayForEach(bucket, data) {
@@ -553,13 +560,17 @@ static void on_response(void *ctx, const struct http_response *r)
         retry(a, -1, err);
         return;
     }
-    if (page.has_more && page.next_page[0]) {
+    if (page.has_more) {
         /* a cursor that does not move, or never ends, would fetch (and
-         * hold) pages forever: this range is not stored, the pass goes on */
-        if (strcmp(page.next_page, a->page.next_page) == 0 || ++a->pages >= MAX_PAGES) {
+         * hold) pages forever; without one the rest cannot be asked for
+         * (taken as the end, the range was stored short, silently): this
+         * range is not stored, the pass goes on */
+        const char *why = !page.next_page[0] ? "was missing"
+                          : strcmp(page.next_page, a->page.next_page) == 0 ? "did not move"
+                          : ++a->pages >= MAX_PAGES ? "never ended" : NULL;
+        if (why) {
             collector_error(a->c, "%s: the API's next_page %s after %d pages: range "
-                            "[%lld, %lld) not stored", step_name(a->step),
-                            a->pages < MAX_PAGES ? "did not move" : "never ended", a->pages + 1,
+                            "[%lld, %lld) not stored", step_name(a->step), why, a->pages + 1,
                             (long long)a->t0, (long long)a->t1);
             skip_step(a);
             return;

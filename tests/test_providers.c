@@ -245,6 +245,11 @@ static void test_not_a_page(void **state)
     assert_int_equal(parse(&api_anthropic, false, "{\"type\":\"error\"}", &s, &c, &page,
                            err, sizeof err), -1);
     assert_string_equal(err, "the response has no \"data\" array");
+    /* a cursor longer than we keep: cut, it would ask for another page */
+    char body[1200];
+    snprintf(body, sizeof body, "{\"data\":[],\"has_more\":true,\"next_page\":\"%01100d\"}", 7);
+    assert_int_equal(parse(&api_openai, false, body, &s, &c, &page, err, sizeof err), -1);
+    assert_string_equal(err, "the response's next_page is 1100 bytes (at most 1023)");
     assert_int_equal(c.n, 0);
 }
 

@@ -1,8 +1,9 @@
 #!/bin/sh
 # providers_api_faults.sh - the usage engine (collectors/usage_api.c) against
 # provider APIs that misbehave, over tests/e2e/fake_provider.py: a page
-# cursor that never moves ends the range (not the run), a bucket from
-# outside the range asked for is not added again on every poll, Retry-After
+# cursor that never moves, or is missing under has_more, ends the range
+# (not the run), a bucket from outside the range asked for is not added
+# again on every poll, Retry-After
 # as an HTTP date and as a day, a message quoting the key, usage failing
 # while costs answer, and no "too old" warning on a first start.
 set -eu
@@ -64,6 +65,12 @@ once "$dir/b.db" "$dir/b.json"
 [ "$(grep -c 'organization/costs' "$dir/requests.log")" -le 2 ] || fail "the same page was fetched again and again"
 sources "$dir/b.json" | grep -q "^oa error costs: the API's next_page did not move" || fail "$(sources "$dir/b.json")"
 sources "$dir/b.json" | grep -q "^an ok" || fail "$(sources "$dir/b.json")"
+
+# ---- more pages, but no cursor to ask for them: the range fails, not stored short ---
+script '{"fail": [{"path": "/organization/costs", "status": 200, "times": 10000,
+  "body": "{\"object\": \"page\", \"data\": [], \"has_more\": true}"}]}'
+once "$dir/b2.db" "$dir/b2.json"
+sources "$dir/b2.json" | grep -q "^oa error costs: the API's next_page was missing" || fail "$(sources "$dir/b2.json")"
 
 # ---- a bucket from before the range asked for: counted at most once ----------------
 script '{}'

@@ -11,39 +11,12 @@ dir=$(mktemp -d)
 server=""
 trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $1"; exit 1; }
-python3 tests/e2e/fake_provider.py "$dir" &
-server=$!
-i=0
-until [ -s "$dir/port" ]; do
-    i=$((i + 1)); [ $i -lt 100 ] || fail "the fake provider did not start"; sleep 0.1
-done
-port=$(cat "$dir/port")
-printf 'sk-admin-good\n' > "$dir/openai.key"
-chmod 600 "$dir/openai.key"
-export ANT_KEY=sk-ant-admin-good
-NOW=2026-11-20T12:30:00Z
-cat > "$dir/config.toml" <<TOML
-[[source]]
-name = "oa"
-type = "openai"
-api_key_file = "$dir/openai.key"
-base_url = "http://127.0.0.1:$port/v1"
-timeout = "1s"
-[source.tenant_names]
-proj_a = "acme"
-
-[[source]]
-name = "an"
-type = "anthropic"
-api_key_env = "ANT_KEY"
-base_url = "http://127.0.0.1:$port"
-timeout = "1s"
-TOML
+. tests/e2e/lib/fake_provider.sh
+provider_config 1s
 once() { # once DB OUT [NOW]: bounded, so that a hang is a failure, not a stuck suite
     timeout 60 "$SPENDTOP" --once --json -c "$dir/config.toml" --db "$1" --now "${3:-$NOW}" \
         > "$2" 2>"$2.err" || fail "spendtop --once failed or hung: $(cat "$2.err")"
 }
-script() { printf '%s' "$1" > "$dir/script.json"; }
 sources() { # sources OUT: name status last_error, a line each
     python3 -c 'import json, sys
 for s in json.load(open(sys.argv[1]))["sources"]:

@@ -261,6 +261,24 @@ static void once_close(struct once_fx *f)
     db_close(f->db);
 }
 
+/* f with one hook and budget (scope, period, usd), its database open. */
+static void once_start(struct once_fx *f, const char *scope, const char *period, double usd)
+{
+    memset(f, 0, sizeof *f);
+    f->cfg = config_defaults();
+    f->cfg->nhooks = 1;
+    f->cfg->hooks = calloc(1, sizeof *f->cfg->hooks);
+    assert_non_null(f->cfg->hooks);
+    f->cfg->hooks[0].shell = strdup("true");
+    f->cfg->hooks[0].on_firing = f->cfg->hooks[0].on_resolved = true;
+    f->cfg->hooks[0].timeout = 10;
+    f->cfg->hooks[0].attempts = 3;
+    f->b = budget(scope, period, usd);
+    f->dir = temp_dir();
+    snprintf(f->path, sizeof f->path, "%s/s.db", f->dir);
+    once_open(f);
+}
+
 /* One evaluation at now: the notifications it queued. */
 static size_t evaluate(struct once_fx *f, const struct store *st, int64_t now)
 {
@@ -294,19 +312,7 @@ static void test_each_threshold_notifies_once_per_period_across_a_restart(void *
     /* static: what a failed assertion leaves is still reachable (scan-build
      * takes cmocka's failure for a return and f.dir for a leak) */
     static struct once_fx f;
-    memset(&f, 0, sizeof f);
-    f.cfg = config_defaults();
-    f.cfg->nhooks = 1;
-    f.cfg->hooks = calloc(1, sizeof *f.cfg->hooks);
-    assert_non_null(f.cfg->hooks);
-    f.cfg->hooks[0].shell = strdup("true");
-    f.cfg->hooks[0].on_firing = f.cfg->hooks[0].on_resolved = true;
-    f.cfg->hooks[0].timeout = 10;
-    f.cfg->hooks[0].attempts = 3;
-    f.b = budget("tenant:acme", "day", 100);
-    f.dir = temp_dir();
-    snprintf(f.path, sizeof f.path, "%s/s.db", f.dir);
-    once_open(&f);
+    once_start(&f, "tenant:acme", "day", 100);
     struct store *st = store_new();
     int64_t day = at("2026-11-20T00:00:00Z");
 
@@ -371,19 +377,7 @@ static void test_the_last_minute_of_a_period_is_its_own(void **state)
 {
     (void)state;
     static struct once_fx f; /* static: see above */
-    memset(&f, 0, sizeof f);
-    f.cfg = config_defaults();
-    f.cfg->nhooks = 1;
-    f.cfg->hooks = calloc(1, sizeof *f.cfg->hooks);
-    assert_non_null(f.cfg->hooks);
-    f.cfg->hooks[0].shell = strdup("true");
-    f.cfg->hooks[0].on_firing = f.cfg->hooks[0].on_resolved = true;
-    f.cfg->hooks[0].timeout = 10;
-    f.cfg->hooks[0].attempts = 3;
-    f.b = budget("total", "day", 4);
-    f.dir = temp_dir();
-    snprintf(f.path, sizeof f.path, "%s/s.db", f.dir);
-    once_open(&f);
+    once_start(&f, "total", "day", 4);
     struct store *st = store_new();
     int64_t midnight = at("2026-12-01T00:00:00Z");
     spend(st, "acme", "m", midnight - 12 * HOUR, 2);

@@ -225,7 +225,7 @@ static void set_count(struct gen *g, uint32_t i, const struct tally *t)
 {
     xgrow(&g->tallies, &g->tcap, g->tlen + CHUNK_TALLY_MAX, 1);
     g->e[i].tally = (uint32_t)g->tlen;
-    g->tlen += chunk_put_tally(g->tallies + g->tlen, t);
+    g->tlen += chunk_put_tally(g->tallies + g->tlen, t, NULL);
 }
 
 /* A response id (call_key) in the 32 bits an entry keeps of it; 0 = none. */
@@ -277,7 +277,7 @@ void calls_counted(const struct calls *c, const struct calls_ref *ref, int *seri
     *series = e->series;
     *minute = e->minute;
     /* cannot fail: set_count encoded it, in bounds */
-    chunk_get_tally(g->tallies + e->tally, g->tallies + g->tlen, t);
+    chunk_get_tally(g->tallies + e->tally, g->tallies + g->tlen, t, NULL);
 }
 
 /* A new entry in the newest generation (a full one makes way by dropping

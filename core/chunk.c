@@ -62,7 +62,42 @@ static uint64_t mask_of(const struct tally *t)
     return mask;
 }
 
-size_t chunk_put_tally(uint8_t *p, const struct tally *t)
+static uint64_t zigzag(uint64_t u) { return (u << 1) ^ (0 - (u >> 63)); }
+static uint64_t unzigzag(uint64_t z) { return (z >> 1) ^ (0 - (z & 1)); }
+
+/* The cost t's tokens come to at rates r. Only a prediction (the stream
+ * keeps the cost's distance from it), but the encoder and every decoder
+ * must compute the very same bits: one product and one sum a statement,
+ * so that no compiler fuses them into a multiply-add (C11 lets it only
+ * within an expression). */
+static double predict(const struct tally_rates *r, const struct tally *t)
+{
+    double in = (double)t->input;
+    in -= (double)t->cache_read;
+    in -= (double)t->cache_write_5m;
+    in -= (double)t->cache_write_1h;
+    double out = (double)t->output;
+    out -= (double)t->reasoning;
+    const double n[TALLY_RATES] = {
+        in > 0 ? in : 0, (double)t->cache_read, (double)t->cache_write_5m,
+        (double)t->cache_write_1h, out > 0 ? out : 0, (double)t->reasoning,
+    };
+    double sum = 0;
+    for (int i = 0; i < TALLY_RATES; i++) {
+        double x = n[i] * r->per_token[i];
+        sum += x;
+    }
+    return sum;
+}
+
+/* Is field f a varint in a tally written with rates r? (The cost is,
+ * when there are rates.) */
+static inline bool as_varint(int f, const struct tally_rates *r)
+{
+    return field_at[f] > 0 || (f == F_COST && r);
+}
+
+size_t chunk_put_tally(uint8_t *p, const struct tally *t, const struct tally_rates *r)
 {
     uint64_t mask = mask_of(t);
     size_t n = varint_put(p, mask);
@@ -75,6 +110,8 @@ size_t chunk_put_tally(uint8_t *p, const struct tally *t)
         if (at > 0) {
             memcpy(&u, base + at - 1, sizeof u);
             n += varint_put(p + n, u);
+        } else if (f == F_COST && r) {
+            n += varint_put(p + n, zigzag(bits_of(t->cost) - bits_of(predict(r, t))));
         } else {
             memcpy(&u, base - at - 1, sizeof u);
             u = htole64(u);
@@ -94,7 +131,8 @@ static bool mask_ok(uint64_t mask)
            !((mask & BIT(EQ_OUTPUT_RK)) && (mask & BIT(F_OUTPUT_RK)));
 }
 
-size_t chunk_get_tally(const uint8_t *p, const uint8_t *end, struct tally *t)
+size_t chunk_get_tally(const uint8_t *p, const uint8_t *end, struct tally *t,
+                       const struct tally_rates *r)
 {
     uint64_t mask;
     size_t n = varint_get(p, end, &mask);
@@ -102,6 +140,7 @@ size_t chunk_get_tally(const uint8_t *p, const uint8_t *end, struct tally *t)
         return 0;
     memset(t, 0, sizeof *t);
     char *base = (char *)t;
+    uint64_t cost_delta = 0;
     /* the fields present only: a bucket has a few of them */
     for (uint64_t m = mask; m; m &= m - 1) {
         int f = __builtin_ctzll(m);
@@ -109,12 +148,15 @@ size_t chunk_get_tally(const uint8_t *p, const uint8_t *end, struct tally *t)
         if (at == 0)
             continue;
         uint64_t u = 0;
-        if (at > 0) {
+        if (as_varint(f, r)) {
             size_t k = varint_get(p + n, end, &u);
             if (!k)
                 return 0;
             n += k;
-            memcpy(base + at - 1, &u, sizeof u);
+            if (at > 0)
+                memcpy(base + at - 1, &u, sizeof u);
+            else
+                cost_delta = unzigzag(u);
         } else {
             if (end - (p + n) < 8)
                 return 0;
@@ -128,23 +170,27 @@ size_t chunk_get_tally(const uint8_t *p, const uint8_t *end, struct tally *t)
         t->input_ck = t->input;
     if (mask & BIT(EQ_OUTPUT_RK))
         t->output_rk = t->output;
+    if (r && (mask & BIT(F_COST))) { /* its tokens are all read now */
+        uint64_t u = bits_of(predict(r, t)) + cost_delta;
+        memcpy(&t->cost, &u, sizeof u);
+    }
     return n;
 }
 
-size_t chunk_skip_tally(const uint8_t *p, const uint8_t *end)
+size_t chunk_skip_tally(const uint8_t *p, const uint8_t *end, const struct tally_rates *r)
 {
     uint64_t mask;
     size_t n = varint_get(p, end, &mask);
     if (!n || !mask_ok(mask))
         return 0;
     for (uint64_t m = mask; m; m &= m - 1) {
-        int at = field_at[__builtin_ctzll(m)];
-        if (at > 0) {
+        int f = __builtin_ctzll(m);
+        if (as_varint(f, r)) {
             size_t k = varint_skip(p + n, end);
             if (!k)
                 return 0;
             n += k;
-        } else if (at < 0) {
+        } else if (field_at[f] < 0) {
             if (end - (p + n) < 8)
                 return 0;
             n += 8;
@@ -205,9 +251,6 @@ static inline int count_of(uint64_t v, int *n, bool *rest)
     *n = (int)c;
     return 0;
 }
-
-static uint64_t zigzag(uint64_t u) { return (u << 1) ^ (0 - (u >> 63)); }
-static uint64_t unzigzag(uint64_t z) { return (z >> 1) ^ (0 - (z & 1)); }
 
 /* The last bucket from the rollup, the sum of the others (tally_add'ed in
  * order) and the amounts' deltas. */
@@ -288,7 +331,8 @@ static size_t rest_get(const uint8_t *p, const uint8_t *end, const struct tally 
 
 /* ---- an hour's record ----------------------------------------------------------- */
 
-size_t chunk_put_hour(uint8_t *p, int64_t hour_start, const struct chunk_bucket *b, int n)
+size_t chunk_put_hour(uint8_t *p, int64_t hour_start, const struct chunk_bucket *b, int n,
+                      const struct tally_rates *r)
 {
     struct tally others = {0}, sum;
     uint8_t rest[1 + 3 * VARINT_MAX];
@@ -301,20 +345,20 @@ size_t chunk_put_hour(uint8_t *p, int64_t hour_start, const struct chunk_bucket 
         if (n <= REST_MAX_N) {
             uint8_t full[CHUNK_TALLY_MAX];
             nrest = rest_put(rest, &sum, &others, &b[n - 1].t);
-            if (nrest >= chunk_put_tally(full, &b[n - 1].t))
+            if (nrest >= chunk_put_tally(full, &b[n - 1].t, r))
                 nrest = 0;
         }
     }
     size_t k = varint_put(p, (uint64_t)n + (nrest ? REST : 0));
     if (n > 1)
-        k += chunk_put_tally(p + k, &sum);
+        k += chunk_put_tally(p + k, &sum, r);
     for (int i = 0; i < n; i++) {
         p[k++] = (uint8_t)((b[i].minute - hour_start) / CLOCK_MINUTE);
         if (i == n - 1 && nrest) {
             memcpy(p + k, rest, nrest);
             k += nrest;
         } else {
-            k += chunk_put_tally(p + k, &b[i].t);
+            k += chunk_put_tally(p + k, &b[i].t, r);
         }
     }
     return k;
@@ -325,7 +369,8 @@ size_t chunk_put_hour(uint8_t *p, int64_t hour_start, const struct chunk_bucket 
  * checked when it is NULL; with rest_only, decoded only for a rest, which
  * needs it). */
 static inline int body_open(const uint8_t *p, const uint8_t *end, int *n, bool *rest,
-                     const uint8_t **first, struct tally *rollup, bool rest_only)
+                            const uint8_t **first, struct tally *rollup, bool rest_only,
+                            const struct tally_rates *r)
 {
     uint64_t count;
     size_t k = varint_get(p, end, &count);
@@ -334,10 +379,10 @@ static inline int body_open(const uint8_t *p, const uint8_t *end, int *n, bool *
     p += k;
     if (*n > 1) {
         bool decode = rollup && (*rest || !rest_only);
-        size_t r = decode ? chunk_get_tally(p, end, rollup) : chunk_skip_tally(p, end);
-        if (!r)
+        size_t k2 = decode ? chunk_get_tally(p, end, rollup, r) : chunk_skip_tally(p, end, r);
+        if (!k2)
             return -1;
-        p += r;
+        p += k2;
     }
     *first = p;
     return 0;
@@ -346,12 +391,12 @@ static inline int body_open(const uint8_t *p, const uint8_t *end, int *n, bool *
 /* chunk_get_hour, or with b NULL chunk_check_hour: the same checks, the
  * buckets decoded or only skipped. */
 static int hour_read(const uint8_t *p, size_t len, int64_t hour_start,
-                     struct chunk_bucket *b, int *n)
+                     struct chunk_bucket *b, int *n, const struct tally_rates *r)
 {
     const uint8_t *end = p + len, *q;
     bool rest;
     struct tally rollup, others;
-    if (body_open(p, end, n, &rest, &q, b ? &rollup : NULL, true) != 0)
+    if (body_open(p, end, n, &rest, &q, b ? &rollup : NULL, true, r) != 0)
         return -1;
     int last = -1, full = *n - rest;
     for (int i = 0; i < full; i++) {
@@ -361,9 +406,9 @@ static int hour_read(const uint8_t *p, size_t len, int64_t hour_start,
         size_t k;
         if (b) {
             b[i].minute = hour_start + last * (int64_t)CLOCK_MINUTE;
-            k = chunk_get_tally(q, end, &b[i].t);
+            k = chunk_get_tally(q, end, &b[i].t, r);
         } else {
-            k = chunk_skip_tally(q, end);
+            k = chunk_skip_tally(q, end, r);
         }
         if (!k)
             return -1;
@@ -390,32 +435,33 @@ static int hour_read(const uint8_t *p, size_t len, int64_t hour_start,
 }
 
 int chunk_get_hour(const uint8_t *p, size_t len, int64_t hour_start,
-                   struct chunk_bucket *b, int *n)
+                   struct chunk_bucket *b, int *n, const struct tally_rates *r)
 {
-    return hour_read(p, len, hour_start, b, n);
+    return hour_read(p, len, hour_start, b, n, r);
 }
 
-int chunk_check_hour(const uint8_t *p, size_t len, int *n)
+int chunk_check_hour(const uint8_t *p, size_t len, int *n, const struct tally_rates *r)
 {
-    return hour_read(p, len, 0, NULL, n);
+    return hour_read(p, len, 0, NULL, n, r);
 }
 
-int chunk_hour_sum(const uint8_t *p, size_t len, struct tally *sum)
+int chunk_hour_sum(const uint8_t *p, size_t len, struct tally *sum,
+                   const struct tally_rates *r)
 {
     const uint8_t *end = p + len, *q;
     struct tally t;
     int n;
     bool rest;
-    if (body_open(p, end, &n, &rest, &q, &t, false) != 0)
+    if (body_open(p, end, &n, &rest, &q, &t, false, r) != 0)
         return -1;
-    if (n == 1 && (q >= end || !chunk_get_tally(q + 1, end, &t)))
+    if (n == 1 && (q >= end || !chunk_get_tally(q + 1, end, &t, r)))
         return -1;
     tally_add(sum, &t);
     return 0;
 }
 
 int chunk_hour_single(const uint8_t *p, size_t len, int64_t hour_start,
-                      struct chunk_bucket *b)
+                      struct chunk_bucket *b, const struct tally_rates *r)
 {
     const uint8_t *end = p + len;
     uint64_t count;
@@ -430,19 +476,21 @@ int chunk_hour_single(const uint8_t *p, size_t len, int64_t hour_start,
     if (p >= end || *p >= CHUNK_MINUTES)
         return -1;
     int64_t minute = hour_start + *p * (int64_t)CLOCK_MINUTE;
-    size_t n = chunk_get_tally(p + 1, end, &b->t);
+    size_t n = chunk_get_tally(p + 1, end, &b->t, r);
     if (!n || p + 1 + n != end)
         return -1;
     b->minute = minute;
     return 1;
 }
 
-int chunk_hour_first(const uint8_t *p, size_t len, int64_t hour_start, int64_t *minute)
+int chunk_hour_first(const uint8_t *p, size_t len, int64_t hour_start, int64_t *minute,
+                     const struct tally_rates *r)
 {
     const uint8_t *end = p + len, *q;
     int n;
     bool rest;
-    if (body_open(p, end, &n, &rest, &q, NULL, false) != 0 || q >= end || *q >= CHUNK_MINUTES)
+    if (body_open(p, end, &n, &rest, &q, NULL, false, r) != 0 || q >= end ||
+        *q >= CHUNK_MINUTES)
         return -1;
     *minute = hour_start + *q * (int64_t)CLOCK_MINUTE;
     return 0;

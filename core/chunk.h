@@ -26,13 +26,19 @@
  * each of those in the mask's order: a count as a varint (its 64 bits as
  * unsigned: a negative count takes 10 bytes, and stays exact), a money
  * amount as its 8 raw bytes (little-endian IEEE 754: exact, NAN and -0
- * included). The mask's first 7 bits are the fields most records have
+ * included) - but for the cost in a stream with rates (a priced series,
+ * struct tally_rates): a zigzag varint of its bits less the bits of the
+ * cost its tokens predict at those rates (as 64-bit integers: exact for
+ * any value), 1 byte for a bucket of one record, 1 or 2 for a sum of
+ * many, not 8. Whether a stream has rates, and which, is its owner's to
+ * keep: every function below that reads or writes a tally takes them
+ * (NULL: none, amounts raw). The mask's first 7 bits are the fields most records have
  * (requests, input, output, cost, cache reads), and two of them say
  * "input_ck equals input" and "output_rk equals output" (records that know
  * their cache reads and reasoning, which is most), so a typical bucket's
  * mask is one byte and those two counts take none. Most fields are zero in
- * most buckets: a typical minute bucket takes 10 to 20 bytes, against 128
- * raw.
+ * most buckets: a typical minute bucket takes 8 to 14 bytes with rates
+ * (10 to 20 without), against 128 raw.
  *
  * The hour sums are the rollups long sums read (a 7-day sum reads 168 of
  * them, not 10,080 buckets). They would double a sparse series' hours of
@@ -68,12 +74,13 @@ struct chunk_bucket {
 #define CHUNK_BODY_MAX (1 + CHUNK_TALLY_MAX + CHUNK_MINUTES * (1 + CHUNK_TALLY_MAX))
 
 /* Encode t at p (room for CHUNK_TALLY_MAX); returns the bytes written. */
-size_t chunk_put_tally(uint8_t *p, const struct tally *t);
+size_t chunk_put_tally(uint8_t *p, const struct tally *t, const struct tally_rates *r);
 /* Decode a tally from [p, end); returns the bytes read, 0 if malformed. */
-size_t chunk_get_tally(const uint8_t *p, const uint8_t *end, struct tally *t);
+size_t chunk_get_tally(const uint8_t *p, const uint8_t *end, struct tally *t,
+                       const struct tally_rates *r);
 /* The bytes chunk_get_tally would read there, without decoding (0 where
  * it refuses). */
-size_t chunk_skip_tally(const uint8_t *p, const uint8_t *end);
+size_t chunk_skip_tally(const uint8_t *p, const uint8_t *end, const struct tally_rates *r);
 
 /* A record's header at p (room for CHUNK_HEAD_MAX); returns its bytes. */
 size_t chunk_put_head(uint8_t *p, uint64_t dh, uint64_t len);
@@ -84,24 +91,27 @@ size_t chunk_get_head(const uint8_t *p, const uint8_t *end, uint64_t *dh, uint64
 /* Encode the body of the hour starting hour_start from its n (1..60)
  * buckets b, ascending minutes of that hour, none zero (room for
  * CHUNK_BODY_MAX); returns the bytes written. */
-size_t chunk_put_hour(uint8_t *p, int64_t hour_start, const struct chunk_bucket *b, int n);
+size_t chunk_put_hour(uint8_t *p, int64_t hour_start, const struct chunk_bucket *b, int n,
+                      const struct tally_rates *r);
 /* Decode a body of len bytes into b[0..*n) (room for CHUNK_MINUTES),
  * their minutes in the hour starting hour_start. 0, or -1 if malformed. */
 int chunk_get_hour(const uint8_t *p, size_t len, int64_t hour_start,
-                   struct chunk_bucket *b, int *n);
+                   struct chunk_bucket *b, int *n, const struct tally_rates *r);
 /* Whether chunk_get_hour would decode the body (0, and *n its buckets;
  * -1 where it refuses), without decoding it: a load checks every record
  * of a database at a third of the cost. */
-int chunk_check_hour(const uint8_t *p, size_t len, int *n);
+int chunk_check_hour(const uint8_t *p, size_t len, int *n, const struct tally_rates *r);
 /* The hour's sum from its body alone (the rollup, or the one bucket),
  * added to *sum. 0, or -1 if malformed. */
-int chunk_hour_sum(const uint8_t *p, size_t len, struct tally *sum);
+int chunk_hour_sum(const uint8_t *p, size_t len, struct tally *sum,
+                   const struct tally_rates *r);
 /* When the body holds one bucket (then it is also the hour's sum): *b =
  * it, returns 1. 0 when it holds more (b untouched), -1 if malformed. */
 int chunk_hour_single(const uint8_t *p, size_t len, int64_t hour_start,
-                      struct chunk_bucket *b);
+                      struct chunk_bucket *b, const struct tally_rates *r);
 /* The first bucket's minute (of the hour starting hour_start). 0 or -1. */
-int chunk_hour_first(const uint8_t *p, size_t len, int64_t hour_start, int64_t *minute);
+int chunk_hour_first(const uint8_t *p, size_t len, int64_t hour_start, int64_t *minute,
+                     const struct tally_rates *r);
 /* How many buckets the body holds (its n). 0 or -1. */
 int chunk_hour_count(const uint8_t *p, size_t len, int *n);
 

@@ -1,6 +1,7 @@
 /* db.c - SQLite persistence (see db.h). */
 #include "core/db.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -72,9 +73,9 @@ static const char *stmt_sql[S_COUNT] = {
      * stored already (then S_SERIES_FIND). Not RETURNING: SQLite buffers
      * what it returns in a temporary table per step, which cost more than
      * the SELECT it saves */
-    [S_SERIES_ADD] = "INSERT INTO series(source, provider, model, tenant, tier, price) "
-                     "VALUES(?,?,?,?,?,?) ON CONFLICT DO NOTHING",
-    [S_SERIES_PRICE] = "UPDATE series SET price=? WHERE id=?",
+    [S_SERIES_ADD] = "INSERT INTO series(source, provider, model, tenant, tier, price, rates) "
+                     "VALUES(?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+    [S_SERIES_PRICE] = "UPDATE series SET price=?, rates=? WHERE id=?",
     [S_BUCKET_PUT] = "INSERT OR REPLACE INTO buckets(" BUCKET_COLUMNS ") VALUES" BUCKET_ROW,
     [S_BUCKET_DELETE] = "DELETE FROM buckets WHERE series=? AND minute=?",
     [S_CURSOR_PUT] = "INSERT OR REPLACE INTO cursors(source, key, value) VALUES(?,?,?)",
@@ -319,6 +320,57 @@ static void read_tally(sqlite3_stmt *q, int first, struct tally *t)
 
 static int64_t hour_floor(int64_t t) { return clock_floor(t, CLOCK_HOUR); }
 
+/* A series' rates (store.h) as its row keeps them: their doubles'
+ * little-endian bits, NULL for none. */
+static void bind_rates(sqlite3_stmt *s, int i, const struct tally_rates *r)
+{
+    if (!r) {
+        sqlite3_bind_null(s, i);
+        return;
+    }
+    uint8_t b[TALLY_RATES * 8];
+    for (int k = 0; k < TALLY_RATES; k++) {
+        uint64_t u;
+        memcpy(&u, &r->per_token[k], sizeof u);
+        u = htole64(u);
+        memcpy(b + 8 * k, &u, sizeof u);
+    }
+    sqlite3_bind_blob(s, i, b, sizeof b, SQLITE_TRANSIENT);
+}
+
+/* Column col's rates into *r: 1, 0 when NULL (none), -1 when they are not
+ * rates (its chunks cannot be read without them). */
+static int column_rates(sqlite3_stmt *q, int col, struct tally_rates *r)
+{
+    if (sqlite3_column_type(q, col) == SQLITE_NULL)
+        return 0;
+    const uint8_t *b = sqlite3_column_blob(q, col);
+    if (!b || sqlite3_column_bytes(q, col) != TALLY_RATES * 8)
+        return -1;
+    for (int k = 0; k < TALLY_RATES; k++) {
+        uint64_t u;
+        memcpy(&u, b + 8 * k, sizeof u);
+        u = le64toh(u);
+        memcpy(&r->per_token[k], &u, sizeof u);
+    }
+    return 1;
+}
+
+/* Put series id's rates from column col (before its chunks). */
+static int load_rates(struct db *db, struct store *st, int id, sqlite3_stmt *q, int col,
+                      int64_t dbid)
+{
+    struct tally_rates r;
+    int got = column_rates(q, col, &r);
+    if (got < 0) {
+        snprintf(db->err, sizeof db->err, "series %lld: its rates are not %d numbers "
+                 "(the database is damaged)", (long long)dbid, TALLY_RATES);
+        return -1;
+    }
+    store_series_set_rates(st, id, got ? &r : NULL);
+    return 0;
+}
+
 /* The store id of db id dbid (map sorted by db id), or NULL. */
 static const struct loaded *find_loaded(const struct loaded *map, size_t n, int64_t dbid)
 {
@@ -338,9 +390,10 @@ static int load_series(struct db *db, struct store *st, struct loaded **map, siz
     store_reserve(st, store_series_count(st) + cap);
     *map = cap ? xmalloc(cap * sizeof **map) : NULL;
     if (sqlite3_prepare_v2(db->h, "SELECT id, source, provider, model, tenant, "
-                           "price, tier FROM series ORDER BY id", -1, &q, NULL) != SQLITE_OK)
+                           "price, tier, rates FROM series ORDER BY id", -1, &q, NULL) != SQLITE_OK)
         return fail(db);
-    while (sqlite3_step(q) == SQLITE_ROW) {
+    int rc = 0;
+    while (rc == 0 && sqlite3_step(q) == SQLITE_ROW) {
         struct series_key k = {
             (const char *)sqlite3_column_text(q, 1),
             (const char *)sqlite3_column_text(q, 2),
@@ -350,6 +403,7 @@ static int load_series(struct db *db, struct store *st, struct loaded **map, siz
         };
         int id = store_series(st, &k);
         store_series_set_price(st, id, price_parse((const char *)sqlite3_column_text(q, 5)));
+        rc = load_rates(db, st, id, q, 7, sqlite3_column_int64(q, 0));
         set_id(db, id, sqlite3_column_int64(q, 0));
         xgrow(map, &cap, *n + 1, sizeof **map);
         (*map)[(*n)++] = (struct loaded){sqlite3_column_int64(q, 0), id};
@@ -357,7 +411,7 @@ static int load_series(struct db *db, struct store *st, struct loaded **map, siz
     sqlite3_finalize(q);
     if (*n > 1)
         qsort(*map, *n, sizeof **map, cmp_loaded);
-    return 0;
+    return rc;
 }
 
 /* One series' day chunks and rows, read before they are put: room for
@@ -721,6 +775,7 @@ static int64_t series_id(struct db *db, const struct store *st, int id)
     sqlite3_stmt *ins = db->st[S_SERIES_ADD];
     bind_key(ins, k);
     sqlite3_bind_text(ins, 6, price_name(store_series_price(st, id)), -1, SQLITE_STATIC);
+    bind_rates(ins, 7, store_series_rates(st, id));
     if (run(db, ins) != 0)
         return -1;
     bool added = sqlite3_changes(db->h) == 1;
@@ -743,11 +798,12 @@ int db_put_series(struct db *db, const struct store *st, int id)
     int64_t dbid = series_id(db, st, id);
     if (dbid < 0)
         return -1;
-    /* a row this transaction inserted has the price status already */
+    /* a row this transaction inserted has the price status and rates already */
     if (!born_now(db, (size_t)id)) {
         sqlite3_stmt *s = db->st[S_SERIES_PRICE];
         sqlite3_bind_text(s, 1, price_name(store_series_price(st, id)), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, dbid);
+        bind_rates(s, 2, store_series_rates(st, id));
+        sqlite3_bind_int64(s, 3, dbid);
         if (run(db, s) != 0)
             return -1;
     }
@@ -1157,11 +1213,12 @@ static int cmp_reread(const void *a, const void *b)
     return (x->dbid > y->dbid) - (x->dbid < y->dbid);
 }
 
-/* One logged change into st: the series (created if new) and its price;
- * what it holds from the change on is read again once all are seen (one
- * read per series, of what the database holds now). */
-static void apply_change(sqlite3_stmt *q, struct store *st, struct reread **rr, size_t *n,
-                         size_t *cap)
+/* One logged change into st: the series (created if new), its price and
+ * rates; what it holds from the change on is read again once all are seen
+ * (one read per series, of what the database holds now). -1: its rates
+ * are damaged. */
+static int apply_change(struct db *db, sqlite3_stmt *q, struct store *st, struct reread **rr,
+                        size_t *n, size_t *cap)
 {
     struct series_key k = {
         (const char *)sqlite3_column_text(q, 4), (const char *)sqlite3_column_text(q, 5),
@@ -1169,18 +1226,22 @@ static void apply_change(sqlite3_stmt *q, struct store *st, struct reread **rr, 
         (const char *)sqlite3_column_text(q, 8),
     };
     if (!k.source || !k.provider || !k.model || !k.tenant)
-        return; /* a series row that is not there: nothing to show */
+        return 0; /* a series row that is not there: nothing to show */
     int id = store_series(st, &k);
     store_series_set_price(st, id, price_parse((const char *)sqlite3_column_text(q, 9)));
+    /* before its chunks are read: they are written with its row's rates */
+    if (load_rates(db, st, id, q, 10, sqlite3_column_int64(q, 3)) != 0)
+        return -1;
     bool rows = sqlite3_column_type(q, 1) != SQLITE_NULL;
     bool chunks = sqlite3_column_type(q, 2) != SQLITE_NULL;
     if (!rows && !chunks)
-        return;
+        return 0;
     int64_t t = rows ? hour_floor(sqlite3_column_int64(q, 1)) : INT64_MAX;
     if (chunks && sqlite3_column_int64(q, 2) < t)
         t = sqlite3_column_int64(q, 2);
     xgrow(rr, cap, *n + 1, sizeof **rr);
     (*rr)[(*n)++] = (struct reread){sqlite3_column_int64(q, 3), t, id, chunks};
+    return 0;
 }
 
 /* Read again each series of rr[0..n), from the earliest of its changes. */
@@ -1211,7 +1272,7 @@ int db_changes_apply(struct db *db, struct store *st, int64_t *seq)
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(db->h,
                            "SELECT c.seq, c.minute, c.chunks, c.series, s.source, s.provider,"
-                           " s.model, s.tenant, s.tier, s.price"
+                           " s.model, s.tenant, s.tier, s.price, s.rates"
                            " FROM changes c LEFT JOIN series s ON s.id = c.series"
                            " WHERE c.seq > ? ORDER BY c.seq",
                            -1, &q, NULL) != SQLITE_OK)
@@ -1224,9 +1285,9 @@ int db_changes_apply(struct db *db, struct store *st, int64_t *seq)
         rows++;
         *seq = sqlite3_column_int64(q, 0);
         if (sqlite3_column_int64(q, 3) == 0)
-            result = 1; /* everything: the caller loads anew */
-        else if (result == 0)
-            apply_change(q, st, &rr, &n, &cap);
+            result = result < 0 ? result : 1; /* everything: the caller loads anew */
+        else if (result == 0 && apply_change(db, q, st, &rr, &n, &cap) != 0)
+            result = -1;
     }
     sqlite3_finalize(q);
     if (rc == SQLITE_DONE && result == 0 && reread_all(db, st, rr, n) != 0)

@@ -107,10 +107,10 @@ static void drop_before(struct chunk_bucket *b, int *n, int64_t t)
 /* A record for the hour starting hour with buckets b[0..n), n > 0, dh
  * hours after the previous one, into p; returns its bytes. */
 static size_t put_record(uint8_t *p, int64_t dh, int64_t hour, const struct chunk_bucket *b,
-                         int n)
+                         int n, const struct tally_rates *rates)
 {
     uint8_t body[CHUNK_BODY_MAX];
-    size_t len = chunk_put_hour(body, hour, b, n);
+    size_t len = chunk_put_hour(body, hour, b, n, rates);
     size_t k = chunk_put_head(p, (uint64_t)dh, len);
     memcpy(p + k, body, len);
     return k + len;
@@ -149,7 +149,7 @@ static void rewrite_sealed(struct hist *h, int64_t hour, struct hour_op *op)
     size_t at = more ? r.at : h->len;
     if (more && r.hour == hour) {
         found = true;
-        if (chunk_get_hour(h->data + r.body, r.len, hour, b, &n) != 0)
+        if (chunk_get_hour(h->data + r.body, r.len, hour, b, &n, h->rates) != 0)
             n = 0;
         next = r;
         more = rec_next(h, &next);
@@ -166,7 +166,7 @@ static void rewrite_sealed(struct hist *h, int64_t hour, struct hour_op *op)
     size_t k = 0;
     int64_t last = prev;
     if (n > 0) {
-        k = put_record(out, (hour - prev) / CLOCK_HOUR, hour, b, n);
+        k = put_record(out, (hour - prev) / CLOCK_HOUR, hour, b, n, h->rates);
         last = hour;
     }
     size_t cut = found ? r.end : at;
@@ -190,7 +190,7 @@ static void seal_open(struct hist *h)
             h->base = h->last = h->open_hour;
         uint8_t out[CHUNK_HEAD_MAX + CHUNK_BODY_MAX];
         size_t k = put_record(out, (h->open_hour - h->last) / CLOCK_HOUR, h->open_hour,
-                              h->open, h->nopen);
+                              h->open, h->nopen, h->rates);
         splice(h, h->len, h->len, out, k);
         h->last = h->open_hour;
     }
@@ -279,6 +279,7 @@ struct walk {
     int64_t tmin;           /* the least threshold not yet met */
     int64_t hour0, hour1;   /* the hours summed into hourly[] */
     struct tally *hourly;
+    const struct tally_rates *rates; /* the stream's */
 };
 
 /* The hour starting hour's slot of w->hourly, or NULL. */
@@ -360,12 +361,13 @@ static void walk_edges(struct walk *w, const uint8_t *body, const struct rec *r,
         if (w->next[k] != INT64_MAX || w->t[k] >= end)
             continue;
         int64_t first;
-        if (w->t[k] <= r->hour && chunk_hour_first(body, r->len, r->hour, &first) == 0) {
+        if (w->t[k] <= r->hour &&
+            chunk_hour_first(body, r->len, r->hour, &first, w->rates) == 0) {
             /* the hour starts after t: its first bucket, undecoded */
             walk_met(w, k, first);
             continue;
         }
-        if (*nb < 0 && chunk_get_hour(body, r->len, r->hour, b, nb) != 0)
+        if (*nb < 0 && chunk_get_hour(body, r->len, r->hour, b, nb, w->rates) != 0)
             *nb = 0;
         for (int j = 0; j < *nb; j++)
             if (b[j].minute >= w->t[k]) {
@@ -380,7 +382,7 @@ static void walk_record(struct walk *w, const struct hist *h, const struct rec *
     int64_t end = r->hour + CLOCK_HOUR;
     const uint8_t *body = h->data + r->body;
     struct chunk_bucket b[CHUNK_MINUTES];
-    if (chunk_hour_single(body, r->len, r->hour, &b[0]) == 1) {
+    if (chunk_hour_single(body, r->len, r->hour, &b[0], h->rates) == 1) {
         /* one bucket (most hours of a sparse series): its minute says
          * which intervals hold it, whole hour or not */
         walk_bucket(w, &b[0]);
@@ -396,13 +398,13 @@ static void walk_record(struct walk *w, const struct hist *h, const struct rec *
         if (r->hour >= v[0] && end <= v[1]) {
             if (!summed) {
                 memset(&sum, 0, sizeof sum);
-                chunk_hour_sum(body, r->len, &sum);
+                chunk_hour_sum(body, r->len, &sum, h->rates);
                 summed = true;
             }
             tally_add(&w->out[i], &sum);
             continue;
         }
-        if (nb < 0 && chunk_get_hour(body, r->len, r->hour, b, &nb) != 0)
+        if (nb < 0 && chunk_get_hour(body, r->len, r->hour, b, &nb, h->rates) != 0)
             nb = 0;
         for (int j = 0; j < nb; j++)
             if (b[j].minute >= v[0] && b[j].minute < v[1])
@@ -412,7 +414,7 @@ static void walk_record(struct walk *w, const struct hist *h, const struct rec *
     if (slot) {
         if (!summed) {
             memset(&sum, 0, sizeof sum);
-            chunk_hour_sum(body, r->len, &sum);
+            chunk_hour_sum(body, r->len, &sum, h->rates);
         }
         tally_add(slot, &sum);
     }
@@ -422,7 +424,7 @@ static void walk_record(struct walk *w, const struct hist *h, const struct rec *
 void hist_query(const struct hist *h, const struct store_query *q)
 {
     struct walk w = {q->iv, q->n, q->out, q->t, q->m, q->m, q->next, INT64_MAX,
-                     q->hour0, q->hour0 + (int64_t)q->nh * CLOCK_HOUR, q->hourly};
+                     q->hour0, q->hour0 + (int64_t)q->nh * CLOCK_HOUR, q->hourly, h->rates};
     int64_t lo, hi;
     span_of(q->iv, q->n, &lo, &hi);
     for (int k = 0; k < q->m; k++) {
@@ -461,7 +463,7 @@ void hist_hourly(const struct hist *h, int64_t t0, int n, struct tally *out)
     struct rec r = rec_start(h);
     while (rec_next(h, &r) && r.hour < t1)
         if (r.hour >= t0)
-            chunk_hour_sum(h->data + r.body, r.len, &out[(r.hour - t0) / CLOCK_HOUR]);
+            chunk_hour_sum(h->data + r.body, r.len, &out[(r.hour - t0) / CLOCK_HOUR], h->rates);
     if (h->open_hour != HIST_NONE && h->open_hour >= t0 && h->open_hour < t1)
         for (int i = 0; i < h->nopen; i++)
             tally_add(&out[(h->open_hour - t0) / CLOCK_HOUR], &h->open[i].t);
@@ -471,7 +473,7 @@ int64_t hist_first(const struct hist *h)
 {
     struct rec r = rec_start(h);
     int64_t m;
-    if (rec_next(h, &r) && chunk_hour_first(h->data + r.body, r.len, r.hour, &m) == 0)
+    if (rec_next(h, &r) && chunk_hour_first(h->data + r.body, r.len, r.hour, &m, h->rates) == 0)
         return m;
     return h->nopen ? h->open[0].minute : INT64_MAX;
 }
@@ -490,7 +492,7 @@ int hist_each(const struct hist *h, int64_t t0, int64_t t1,
     while (rc == 0 && rec_next(h, &r) && r.hour < t1) {
         int n = 0;
         if (r.hour + CLOCK_HOUR <= t0 ||
-            chunk_get_hour(h->data + r.body, r.len, r.hour, b, &n) != 0)
+            chunk_get_hour(h->data + r.body, r.len, r.hour, b, &n, h->rates) != 0)
             continue;
         for (int i = 0; i < n && rc == 0; i++)
             if (b[i].minute >= t0 && b[i].minute < t1)
@@ -511,10 +513,12 @@ size_t hist_bytes(const struct hist *h)
 
 void hist_free(struct hist *h)
 {
+    const struct tally_rates *rates = h->rates; /* the owner's */
     free(h->data);
     free(h->open);
     memset(h, 0, sizeof *h);
     h->open_hour = HIST_NONE;
+    h->rates = rates;
 }
 
 /* ---- prune and map --------------------------------------------------------- */
@@ -587,7 +591,7 @@ size_t hist_map(struct hist *h, bool (*fn)(void *ctx, int64_t minute, struct tal
     struct chunk_bucket b[CHUNK_MINUTES];
     while (rec_next(h, &r)) {
         int n = 0;
-        if (chunk_get_hour(h->data + r.body, r.len, r.hour, b, &n) != 0)
+        if (chunk_get_hour(h->data + r.body, r.len, r.hour, b, &n, h->rates) != 0)
             continue;
         int n0 = n;
         size_t c = map_buckets(b, &n, fn, ctx, first);
@@ -597,7 +601,7 @@ size_t hist_map(struct hist *h, bool (*fn)(void *ctx, int64_t minute, struct tal
             continue;
         xgrow(&out, &cap, len + 2 * CHUNK_HEAD_MAX + CHUNK_BODY_MAX, 1);
         if (c) {
-            len += put_record(out + len, (r.hour - prev) / CLOCK_HOUR, r.hour, b, n);
+            len += put_record(out + len, (r.hour - prev) / CLOCK_HOUR, r.hour, b, n, h->rates);
         } else { /* unchanged: its body as it was */
             len += chunk_put_head(out + len, (uint64_t)((r.hour - prev) / CLOCK_HOUR), r.len);
             memcpy(out + len, h->data + r.body, r.len);
@@ -621,6 +625,34 @@ size_t hist_map(struct hist *h, bool (*fn)(void *ctx, int64_t minute, struct tal
     if (n == 0)
         h->open_hour = HIST_NONE;
     return changed;
+}
+
+void hist_set_rates(struct hist *h, const struct tally_rates *rates)
+{
+    if (rates == h->rates)
+        return;
+    uint8_t *out = NULL;
+    size_t len = 0, cap = 0;
+    int64_t prev = h->base;
+    struct rec r = rec_start(h);
+    struct chunk_bucket b[CHUNK_MINUTES];
+    while (rec_next(h, &r)) {
+        int n = 0;
+        if (chunk_get_hour(h->data + r.body, r.len, r.hour, b, &n, h->rates) != 0 || n == 0)
+            continue; /* what hist_map does with it */
+        xgrow(&out, &cap, len + 2 * CHUNK_HEAD_MAX + CHUNK_BODY_MAX, 1);
+        len += put_record(out + len, (r.hour - prev) / CLOCK_HOUR, r.hour, b, n, rates);
+        prev = r.hour;
+    }
+    free(h->data);
+    h->data = len ? xrealloc(out, len + HIST_LOAD_ROOM) : NULL;
+    if (!len)
+        free(out);
+    h->len = (uint32_t)len;
+    h->cap = len ? (uint32_t)(len + HIST_LOAD_ROOM) : 0;
+    if (len)
+        h->last = prev;
+    h->rates = rates;
 }
 
 /* ---- days, for the database ------------------------------------------------ */
@@ -648,8 +680,8 @@ size_t hist_day(const struct hist *h, int64_t day, uint8_t **buf, size_t *cap,
     if (len) {
         struct chunk_bucket b[CHUNK_MINUTES];
         int n = 0;
-        *newest = chunk_get_hour(h->data + last.body, last.len, last_hour, b, &n) == 0 && n
-                      ? b[n - 1].minute : last_hour;
+        bool read = chunk_get_hour(h->data + last.body, last.len, last_hour, b, &n, h->rates) == 0;
+        *newest = read && n ? b[n - 1].minute : last_hour;
     }
     return len;
 }
@@ -705,14 +737,14 @@ int hist_load_day(struct hist *h, int64_t day, int64_t from, const uint8_t *data
         int n = 0;
         /* checked whole, not decoded: most records are appended as they are */
         if (hour <= prev || hour >= day + CLOCK_DAY ||
-            chunk_check_hour(p + k, (size_t)blen, &n) != 0)
+            chunk_check_hour(p + k, (size_t)blen, &n, h->rates) != 0)
             return -1;
         prev = hour;
         if (hour >= from) {
             if (h->open_hour == HIST_NONE && (h->len == 0 || hour > h->last)) {
                 append_record(h, hour, p + k, (size_t)blen);
                 h->count += (uint32_t)n;
-            } else if (chunk_get_hour(p + k, (size_t)blen, hour, b, &n) == 0) {
+            } else if (chunk_get_hour(p + k, (size_t)blen, hour, b, &n, h->rates) == 0) {
                 /* out of order: bucket by bucket */
                 for (int i = 0; i < n; i++)
                     hist_write(h, b[i].minute, &b[i].t, true);

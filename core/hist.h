@@ -31,6 +31,9 @@ struct hist {
     int64_t open_hour;      /* HIST_NONE: no open hour */
     struct chunk_bucket *open;  /* its buckets, ascending */
     uint8_t nopen, open_cap;
+    /* How its costs are written (core/chunk.h; NULL: raw). The owner's:
+     * it must outlive its use here, and hist_free leaves it. */
+    const struct tally_rates *rates;
 };
 #define HIST_NONE INT64_MIN
 
@@ -74,6 +77,10 @@ size_t hist_prune(struct hist *h, int64_t t);
 size_t hist_map(struct hist *h, bool (*fn)(void *ctx, int64_t minute, struct tally *t),
                 void *ctx, int64_t *first);
 
+/* Write the sealed records with rates (NULL: raw) from now on, and every
+ * one held again; h->rates must still be the old ones until then. */
+void hist_set_rates(struct hist *h, const struct tally_rates *rates);
+
 /* The sealed records of the day starting day, as the database keeps them
  * (the first record's dh counted from day), into *buf (grown); returns
  * their length, 0 when the day has none; *newest = the newest minute,
@@ -93,9 +100,10 @@ size_t hist_day(const struct hist *h, int64_t day, uint8_t **buf, size_t *cap,
  * wanted, or a day it refused). */
 void hist_reserve(struct hist *h, size_t len);
 void hist_fit(struct hist *h);
-/* Put back a day's records (as hist_day made them), those of hours from
- * from on: appended when they follow what is held, else bucket by bucket.
- * Every record is decoded first: -1 (nothing more added) if malformed. */
+/* Put back a day's records (as hist_day made them, written with h's
+ * rates), those of hours from from on: appended when they follow what is
+ * held, else bucket by bucket. Every record is decoded first: -1 (nothing
+ * more added) if malformed. */
 int hist_load_day(struct hist *h, int64_t day, int64_t from, const uint8_t *data, size_t len);
 /* Drop every bucket at or after t. */
 void hist_drop_from(struct hist *h, int64_t t);

@@ -2,6 +2,7 @@
 #include "core/ingest.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,46 @@ static void too_old(struct ingest *in, const struct usage *u, int64_t cutoff)
             in->stats.too_old == 1 ? "" : "s", from, u->source ? u->source : "?", at);
 }
 
+/* The rates a series priced with entry pr, at the tier and discount tk
+ * says, is written with (store.h struct tally_rates): the cost of one
+ * token of each class, found by pricing one (so that no second copy of
+ * how a price is made lives here). false when unpriced. */
+static bool series_rates(const struct pricing *p, const struct price *pr,
+                         const struct pricing_tokens *tk, struct tally_rates *out)
+{
+    static const struct pricing_tokens unit[TALLY_RATES] = {
+        {.input = 1}, {.input = 1, .cache_read = 1}, {.input = 1, .cache_write_5m = 1},
+        {.input = 1, .cache_write_1h = 1}, {.output = 1}, {.output = 1, .reasoning = 1},
+    };
+    for (int i = 0; i < TALLY_RATES; i++) {
+        struct pricing_tokens one = *tk;
+        one.input = unit[i].input;
+        one.cache_read = unit[i].cache_read;
+        one.cache_write_5m = unit[i].cache_write_5m;
+        one.cache_write_1h = unit[i].cache_write_1h;
+        one.output = unit[i].output;
+        one.reasoning = unit[i].reasoning;
+        double usd;
+        if (pricing_cost(p, pr, &one, &usd) == PRICE_NONE || !isfinite(usd))
+            return false;
+        out->per_token[i] = usd;
+    }
+    return true;
+}
+
+/* A series' first priced record gives it its rates (a series of folded
+ * model names has none: its records are priced by several entries). */
+static void give_rates(struct ingest *in, int id, const struct price *pr,
+                       const struct pricing_tokens *tk)
+{
+    struct tally_rates r;
+    const char *model = store_series_key(in->st, id)->model;
+    if (store_series_rates(in->st, id) || strcmp(model, STORE_OTHER_MODELS) == 0 ||
+        strcmp(model, USAGE_BILLED_MODEL) == 0 || !series_rates(in->pricing, pr, tk, &r))
+        return;
+    store_series_set_rates(in->st, id, &r);
+}
+
 static int put(struct sink *sink, const struct usage *u)
 {
     struct ingest *in = (struct ingest *)sink;
@@ -235,6 +276,8 @@ static int put(struct sink *sink, const struct usage *u)
     /* a billed-only record (a cost report) says nothing about pricing */
     if (u->requests || u->input || u->output)
         store_series_set_price(in->st, id, status);
+    if (status != PRICE_NONE)
+        give_rates(in, id, pr, &tokens);
     if (call.verdict == CALLS_BETTER)
         take_back(in, &call, now);
     store_add(in->st, id, u->ts, &t);
@@ -431,6 +474,10 @@ static size_t reprice_series(struct ingest *in, int id)
                .request_input = tier->request_input, .provider = k->provider},
         .status = PRICE_FULL,
     };
+    /* costs are written as their distance from the new prices' */
+    struct tally_rates rates;
+    if (r.pr && series_rates(r.p, r.pr, &r.tk, &rates))
+        store_series_set_rates(in->st, id, &rates);
     size_t n = store_reprice_series(in->st, id, bucket_cost, &r);
     store_series_reset_price(in->st, id, r.pr ? r.status : PRICE_NONE);
     return n;

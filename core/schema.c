@@ -374,6 +374,15 @@ static int rows_to_chunks(sqlite3 *h, char *err, size_t errlen)
  * database as a newer one's, in one clear error. */
 #define STEP_14_CHUNK_REST "-- day chunks: an hour's last bucket as the rest of its sum"
 
+/* ---- version 15 ------------------------------------------------------------------ */
+
+/* A series' rates (store.h struct tally_rates): its chunks write each cost
+ * as its distance from what the bucket's tokens come to at them (a byte,
+ * not 8), so they are read with them; NULL: costs raw (every chunk from
+ * before). The column is added by add_rates (below), once: a step that
+ * runs again (a version number set back by hand) must not fail on it. */
+#define STEP_15_SERIES_RATES "-- series.rates: the prices a series' chunks are written with"
+
 /* THE list: step i takes version i to i + 1. Append only (schema.h). */
 static const struct step steps[] = {
     {"the store's series and buckets, the collectors' cursors", STEP_1_STORE},
@@ -391,13 +400,36 @@ static const struct step steps[] = {
     {"the remembered spans in arrival order", STEP_12_SEEN_SPANS_BY_ARRIVAL},
     {"the price table the stored spend was priced by", STEP_13_PRICES_APPLIED},
     {"an hour's last bucket as the rest of its sum", STEP_14_CHUNK_REST},
+    {"costs kept as their distance from the series' prices", STEP_15_SERIES_RATES},
 };
 
 #define NSTEPS ((int)(sizeof steps / sizeof *steps))
 
+/* STEP_15_SERIES_RATES's column, unless it is there. */
+static int add_rates(sqlite3 *h, char *err, size_t errlen)
+{
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(h, "SELECT count(*) FROM pragma_table_info('series')"
+                                " WHERE name = 'rates'", -1, &q, NULL);
+    bool there = false;
+    if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        there = sqlite3_column_int(q, 0) > 0;
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(q);
+    if (rc == SQLITE_OK && !there)
+        rc = sqlite3_exec(h, "ALTER TABLE series ADD COLUMN rates BLOB", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(h));
+        return -1;
+    }
+    return 0;
+}
+
 /* The steps' functions, by step (from its version). */
 static int (*const step_fns[NSTEPS])(sqlite3 *h, char *err, size_t errlen) = {
     [10] = rows_to_chunks,
+    [14] = add_rates,
 };
 
 int schema_latest(void) { return NSTEPS; }

@@ -55,6 +55,7 @@ struct store {
     struct hmap names;     /* name -> its interned copy (struct name) */
     struct hmap models;    /* (provider, model) -> live series using it */
     struct hmap providers; /* provider -> distinct models of live series */
+    struct hmap rates;     /* the series' rates, interned (one per price) */
     struct ids dirty;      /* series with a dirty_from or chunks_from */
     int64_t newest_hour;   /* the newest hour any write went to */
     int load_last;         /* the series store_load_bucket last wrote, -1 */
@@ -197,6 +198,7 @@ void store_free(struct store *st)
     hmap_free(&st->names, free_name);
     hmap_free(&st->models, NULL);
     hmap_free(&st->providers, NULL);
+    hmap_free(&st->rates, free);
     free(st);
 }
 
@@ -603,6 +605,42 @@ void store_series_set_price(struct store *st, int id, enum price_status p)
     }
 }
 
+const struct tally_rates *store_series_rates(const struct store *st, int id)
+{
+    return st->series[id].h.rates;
+}
+
+/* The store's one copy of rates r (interned: series of one model and
+ * tier share theirs, and a reader may keep the pointer). */
+static const struct tally_rates *rates_intern(struct store *st, const struct tally_rates *r)
+{
+    void **slot = hmap_put(&st->rates, (const char *)r, sizeof *r);
+    if (!*slot) {
+        struct tally_rates *c = xmalloc(sizeof *c);
+        *c = *r;
+        *slot = c;
+    }
+    return *slot;
+}
+
+static void mark_dirty(struct store *st, int id, int64_t m);
+
+void store_series_set_rates(struct store *st, int id, const struct tally_rates *r)
+{
+    struct series *s = &st->series[id];
+    const struct tally_rates *in = r ? rates_intern(st, r) : NULL;
+    if (in == s->h.rates)
+        return;
+    /* the same costs, written another way: no reader sees a change, but
+     * the database keeps its chunks written with the rates of its row,
+     * so both are written again together */
+    bool sealed = s->h.len > 0;
+    hist_set_rates(&s->h, in);
+    s->dirty = true;
+    if (sealed)
+        mark_dirty(st, id, hist_first(&s->h));
+}
+
 /* ---- buckets -------------------------------------------------------------- */
 
 /* Minute m of series id changed: the open hour's rows from m on, and its
@@ -687,7 +725,7 @@ size_t store_row_room(const struct tally *t)
     /* the bucket's minute and tally, and its share of its hour's header,
      * count and rollup (a sum: at most a little longer than its parts) */
     uint8_t b[CHUNK_TALLY_MAX];
-    return 2 * chunk_put_tally(b, t) + 6;
+    return 2 * chunk_put_tally(b, t, NULL) + 6;
 }
 
 void store_fit_chunks(struct store *st, int id)

@@ -8,12 +8,13 @@
  *
  * Compactly (issue 16): a series' minutes are one byte stream of hour
  * records, each with its hour's sum (core/hist.h, core/chunk.h): a varint
- * bitmask of the tally's non-zero fields, counts as varints, money as its
- * raw 8 bytes (exact: cost is priced again from the tokens whenever prices
- * change, and a sum must not drift by rounding). A typical bucket takes
- * 10 to 25 bytes, no heap object of its own; only the newest hour a series
- * is written in is held raw, until a later hour is written or the next
- * store_dirty_clear.
+ * bitmask of the tally's non-zero fields, counts as varints, money exact
+ * to the bit (a sum must not drift by rounding): a priced series' cost as
+ * its distance from what the bucket's tokens come to at the series' rates
+ * (struct tally_rates, below: a byte or two), other amounts as their raw 8
+ * bytes. A typical bucket takes 8 to 16 bytes, no heap object of its own;
+ * only the newest hour a series is written in is held raw, until a later
+ * hour is written or the next store_dirty_clear.
  *
  * Interval convention: a sum over [t0, t1) adds the minute buckets whose
  * START lies in [t0, t1). A window of W seconds therefore always covers
@@ -57,6 +58,18 @@ struct tally {
     double reported;        /* the sender's own cost (Claude Code's
                                cost_usd), beside the estimate, never
                                instead of it; known when reported_n > 0 */
+};
+
+/* A series' prices as USD per token of each class a cost is made of:
+ * uncached input (input less cache reads and writes), cache reads, cache
+ * writes (5 minutes, 1 hour), plain output (output less reasoning) and
+ * reasoning. The store predicts a bucket's cost from its tokens with them
+ * and keeps only how far the cost is from the prediction (core/chunk.h):
+ * a prediction, never the cost, so that any rates (stale, rounded, of a
+ * folded model) give every cost back exactly; good ones make it a byte. */
+enum { TALLY_RATES = 6 };
+struct tally_rates {
+    double per_token[TALLY_RATES];
 };
 
 /* Counts saturate at the int64 range, never wrap (each record's counts are
@@ -145,6 +158,14 @@ void store_folding(const struct store *st, struct store_folding *out);
 /* How the series' model is priced. PRICE_PARTIAL is sticky. */
 enum price_status store_series_price(const struct store *st, int id);
 void store_series_set_price(struct store *st, int id, enum price_status s);
+
+/* The rates series id's costs are written with (NULL: none, raw). */
+const struct tally_rates *store_series_rates(const struct store *st, int id);
+/* Write series id's costs with rates r from now on (NULL: raw): those it
+ * holds are written again, and the series is dirty whole (its row and
+ * every chunk: db.c keeps the rates in its row, and reads its chunks with
+ * them). Its sums do not change. A load sets them before it puts chunks. */
+void store_series_set_rates(struct store *st, int id, const struct tally_rates *r);
 
 /* Price series id again (a price table changed): cost(ctx, t) is the cost
  * of minute tally t by the table in force (NAN: unpriced, stored as 0).

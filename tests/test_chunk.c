@@ -5,6 +5,8 @@
  * does, through out-of-order writes, sets, removals, repricing and pruning. */
 #include "tests/helpers.h"
 
+#include <math.h>
+
 #include "core/chunk.h"
 #include "core/hist.h"
 #include "lib/clock.h"
@@ -21,14 +23,14 @@ static void assert_tally_equal(const struct tally *a, const struct tally *b)
 static void roundtrip(const struct tally *t, size_t *bytes)
 {
     uint8_t buf[CHUNK_TALLY_MAX];
-    size_t n = chunk_put_tally(buf, t);
+    size_t n = chunk_put_tally(buf, t, NULL);
     assert_true(n <= CHUNK_TALLY_MAX);
     struct tally back;
-    assert_int_equal(chunk_get_tally(buf, buf + n, &back), n);
+    assert_int_equal(chunk_get_tally(buf, buf + n, &back, NULL), n);
     assert_tally_equal(&back, t);
     /* every shorter prefix is refused, not read past */
     for (size_t k = 0; k < n; k++)
-        assert_int_equal(chunk_get_tally(buf, buf + k, &back), 0);
+        assert_int_equal(chunk_get_tally(buf, buf + k, &back, NULL), 0);
     if (bytes)
         *bytes = n;
 }
@@ -67,6 +69,95 @@ static void test_tallies_round_trip_exactly(void **state)
     }
 }
 
+/* A series' rates: a few prices per token, as a price table has them. */
+static const struct tally_rates rates = {{1.25e-6, 1.25e-7, 1.5625e-6, 2.5e-6, 1e-5, 1e-5}};
+
+/* One record's cost as pricing.c makes it: each class's tokens at its
+ * price, summed in the contract's order, then a discount. */
+static double priced(const struct tally *t, double discount)
+{
+    int64_t n[TALLY_RATES] = {t->input - t->cache_read - t->cache_write_5m - t->cache_write_1h,
+                              t->cache_read, t->cache_write_5m, t->cache_write_1h,
+                              t->output - t->reasoning, t->reasoning};
+    double cost = 0;
+    for (int i = 0; i < TALLY_RATES; i++)
+        cost += (double)n[i] * rates.per_token[i] / (1.0 - discount);
+    return cost * (1.0 - discount);
+}
+
+static size_t tally_bytes(const struct tally *t, const struct tally_rates *r)
+{
+    uint8_t buf[CHUNK_TALLY_MAX];
+    size_t n = chunk_put_tally(buf, t, r);
+    struct tally back;
+    assert_int_equal(chunk_get_tally(buf, buf + n, &back, r), n);
+    assert_tally_equal(&back, t);
+    assert_int_equal(chunk_skip_tally(buf, buf + n, r), n);
+    for (size_t k = 0; k < n; k++)
+        assert_int_equal(chunk_get_tally(buf, buf + k, &back, r), 0);
+    return n;
+}
+
+/* With rates, a cost is written as its distance from what its tokens come
+ * to at them: every value still comes back exactly, and a priced bucket's
+ * cost takes a byte or two, not eight. */
+static void test_costs_are_kept_as_their_distance_from_the_rates(void **state)
+{
+    (void)state;
+    srand(1507);
+    size_t raw = 0, with = 0;
+    for (int i = 0; i < 3000; i++) {
+        struct tally sum = {0};
+        int records = 1 + rand() % 5;
+        double discount = rand() % 3 ? 0 : 0.1 * (rand() % 5);
+        for (int k = 0; k < records; k++) {
+            struct tally t = {.requests = 1, .input = rand() % 200000, .output = rand() % 9000};
+            t.input_ck = t.input;
+            t.cache_read = rand() % 2 ? t.input / 3 : 0;
+            t.cache_write_5m = rand() % 4 ? 0 : t.input / 5;
+            t.cache_write_1h = rand() % 8 ? 0 : t.input / 7;
+            t.output_rk = t.output;
+            t.reasoning = rand() % 2 ? t.output / 2 : 0;
+            t.cost = priced(&t, discount);
+            tally_add(&sum, &t);
+        }
+        size_t a = tally_bytes(&sum, NULL), b = tally_bytes(&sum, &rates);
+        assert_true(a - b >= 6); /* 8 bytes became at most 2 */
+        raw += a;
+        with += b;
+    }
+    assert_true(with * 100 <= raw * 75);
+    /* whatever the value and the rates: exact */
+    static const struct tally_rates odd[] = {
+        {{NAN, -0.0, INFINITY, 1e308, -1e-300, 0}},
+        {{0, 0, 0, 0, 0, 0}},
+        {{-INFINITY, 1e-320, 3, NAN, 1, 1}},
+    };
+    const double costs[] = {0.0, -0.0, NAN, -NAN, INFINITY, -INFINITY, 1e308, -1e-320,
+                            0.1, 123456789.123};
+    const int64_t counts[] = {0, 1, -1, INT64_MAX, INT64_MIN, 987654321};
+    for (size_t r = 0; r < sizeof odd / sizeof *odd; r++)
+        for (size_t c = 0; c < sizeof costs / sizeof *costs; c++)
+            for (size_t k = 0; k < sizeof counts / sizeof *counts; k++) {
+                struct tally t = {.input = counts[k], .cache_read = counts[(k + 1) % 6],
+                                  .output = counts[(k + 2) % 6], .reasoning = counts[(k + 3) % 6],
+                                  .cost = costs[c], .billed = costs[(c + 1) % 10],
+                                  .reported = costs[(c + 2) % 10], .reported_n = 1};
+                tally_bytes(&t, &odd[r]);
+                tally_bytes(&t, &rates);
+            }
+    /* a cost is read with the rates it was written with, only: with others
+     * it is another number (so a stream keeps its rates beside it) */
+    struct tally t = {.requests = 1, .input = 1000, .input_ck = 1000, .output = 100,
+                      .output_rk = 100};
+    t.cost = priced(&t, 0);
+    uint8_t buf[CHUNK_TALLY_MAX];
+    size_t n = chunk_put_tally(buf, &t, &rates);
+    struct tally back;
+    assert_int_equal(chunk_get_tally(buf, buf + n, &back, &odd[1]), n);
+    assert_true(back.cost != t.cost);
+}
+
 static void test_malformed_bytes_are_refused(void **state)
 {
     (void)state;
@@ -89,19 +180,19 @@ static void test_malformed_bytes_are_refused(void **state)
     }
     struct tally t;
     const uint8_t unknown_field[] = {0x80, 0x80, 0x10}; /* bit 18 */
-    assert_int_equal(chunk_get_tally(unknown_field, unknown_field + 3, &t), 0);
+    assert_int_equal(chunk_get_tally(unknown_field, unknown_field + 3, &t, NULL), 0);
     const uint8_t both_ck[] = {0x86, 0x02, 1, 1}; /* input_ck equal AND given */
-    assert_int_equal(chunk_get_tally(both_ck, both_ck + 4, &t), 0);
+    assert_int_equal(chunk_get_tally(both_ck, both_ck + 4, &t, NULL), 0);
     struct chunk_bucket b[CHUNK_MINUTES];
     int n;
     const uint8_t zero_buckets[] = {0};
-    assert_int_equal(chunk_get_hour(zero_buckets, 1, 0, b, &n), -1);
+    assert_int_equal(chunk_get_hour(zero_buckets, 1, 0, b, &n, NULL), -1);
     const uint8_t minute_60[] = {1, 60, 0};
-    assert_int_equal(chunk_get_hour(minute_60, 3, 0, b, &n), -1);
+    assert_int_equal(chunk_get_hour(minute_60, 3, 0, b, &n, NULL), -1);
     const uint8_t trailing[] = {1, 5, 0, 0};
-    assert_int_equal(chunk_get_hour(trailing, 4, 0, b, &n), -1);
+    assert_int_equal(chunk_get_hour(trailing, 4, 0, b, &n, NULL), -1);
     const uint8_t descending[] = {2, 0, 9, 0, 8, 0};
-    assert_int_equal(chunk_get_hour(descending, 6, 0, b, &n), -1);
+    assert_int_equal(chunk_get_hour(descending, 6, 0, b, &n, NULL), -1);
     uint64_t dh, len;
     const uint8_t long_body[] = {1, 5, 0};
     assert_int_equal(chunk_get_head(long_body, long_body + 3, &dh, &len), 0);
@@ -114,12 +205,12 @@ static void agree(const uint8_t *p, size_t len)
 {
     struct chunk_bucket b[CHUNK_MINUTES];
     int n = -1, m = -2;
-    int got = chunk_get_hour(p, len, 0, b, &n);
-    assert_int_equal(chunk_check_hour(p, len, &m), got);
+    int got = chunk_get_hour(p, len, 0, b, &n, NULL);
+    assert_int_equal(chunk_check_hour(p, len, &m, NULL), got);
     if (got == 0)
         assert_int_equal(m, n);
     struct tally t;
-    assert_int_equal(chunk_skip_tally(p, p + len), chunk_get_tally(p, p + len, &t));
+    assert_int_equal(chunk_skip_tally(p, p + len, NULL), chunk_get_tally(p, p + len, &t, NULL));
 }
 
 static void test_a_check_refuses_what_a_decode_refuses(void **state)
@@ -151,7 +242,7 @@ static void test_a_check_refuses_what_a_decode_refuses(void **state)
                 *rare[f] = rand() % 3 ? 0 : rand() % 70000;
             b[k].t.reported = rand() % 3 ? 0 : rand() / 3.0;
         }
-        size_t len = chunk_put_hour(body, 0, b, k);
+        size_t len = chunk_put_hour(body, 0, b, k, NULL);
         agree(body, len);
         valid++;
         for (size_t cut = 0; cut < len; cut += 1 + (size_t)rand() % 3)
@@ -169,7 +260,7 @@ static void test_a_check_refuses_what_a_decode_refuses(void **state)
     /* a 10-byte varint whose last byte holds more than bit 63 */
     const uint8_t over[] = {0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02};
     agree(over, sizeof over);
-    assert_int_equal(chunk_skip_tally(over, over + sizeof over), 0);
+    assert_int_equal(chunk_skip_tally(over, over + sizeof over, NULL), 0);
 }
 
 /* ---- an hour's last bucket written as the rest of its sum -------------------- */
@@ -185,11 +276,11 @@ static size_t put_full(uint8_t *p, const struct chunk_bucket *b, int n)
         struct tally sum = {0};
         for (int i = 0; i < n; i++)
             tally_add(&sum, &b[i].t);
-        k += chunk_put_tally(p + k, &sum);
+        k += chunk_put_tally(p + k, &sum, NULL);
     }
     for (int i = 0; i < n; i++) {
         p[k++] = (uint8_t)(b[i].minute / CLOCK_MINUTE);
-        k += chunk_put_tally(p + k, &b[i].t);
+        k += chunk_put_tally(p + k, &b[i].t, NULL);
     }
     return k;
 }
@@ -198,21 +289,21 @@ static void decodes_to(const uint8_t *body, size_t len, const struct chunk_bucke
 {
     struct chunk_bucket back[CHUNK_MINUTES];
     int m = -1;
-    assert_int_equal(chunk_get_hour(body, len, 0, back, &m), 0);
+    assert_int_equal(chunk_get_hour(body, len, 0, back, &m, NULL), 0);
     assert_int_equal(m, n);
     for (int i = 0; i < n; i++) {
         assert_int_equal(back[i].minute, b[i].minute);
         assert_tally_equal(&back[i].t, &b[i].t);
     }
     int checked = -1;
-    assert_int_equal(chunk_check_hour(body, len, &checked), 0);
+    assert_int_equal(chunk_check_hour(body, len, &checked, NULL), 0);
     assert_int_equal(checked, n);
     assert_int_equal(chunk_hour_count(body, len, &m), 0);
     assert_int_equal(m, n);
     struct chunk_bucket one;
-    assert_int_equal(chunk_hour_single(body, len, 0, &one), n == 1);
+    assert_int_equal(chunk_hour_single(body, len, 0, &one, NULL), n == 1);
     int64_t first;
-    assert_int_equal(chunk_hour_first(body, len, 0, &first), 0);
+    assert_int_equal(chunk_hour_first(body, len, 0, &first, NULL), 0);
     assert_int_equal(first, b[0].minute);
 }
 
@@ -254,7 +345,7 @@ static void test_an_hours_last_bucket_is_the_rest_of_its_sum(void **state)
             b[i].t.reported = rand() % 4 ? 0 : any_amount();
             b[i].t.reported_n = b[i].t.reported != 0;
         }
-        size_t len = chunk_put_hour(body, 0, b, n);
+        size_t len = chunk_put_hour(body, 0, b, n, NULL);
         decodes_to(body, len, b, n);
         size_t full = put_full(old, b, n);
         decodes_to(old, full, b, n);
@@ -275,14 +366,14 @@ static void test_an_hours_last_bucket_is_the_rest_of_its_sum(void **state)
     /* a count that saturated the rollup: the difference is not the count */
     struct chunk_bucket sat[2] = {{0, {.requests = INT64_MAX, .cost = 1}},
                                   {60, {.requests = 5, .cost = 2}}};
-    size_t len = chunk_put_hour(body, 0, sat, 2);
+    size_t len = chunk_put_hour(body, 0, sat, 2, NULL);
     assert_int_equal(body[0], 2);
     decodes_to(body, len, sat, 2);
     /* a busy hour is written in full */
     struct chunk_bucket busy[20];
     for (int i = 0; i < 20; i++)
         busy[i] = (struct chunk_bucket){i * 120, {.requests = 1, .input = 100 + i, .cost = 0.1 * i}};
-    len = chunk_put_hour(body, 0, busy, 20);
+    len = chunk_put_hour(body, 0, busy, 20, NULL);
     assert_int_equal(body[0], 20);
     decodes_to(body, len, busy, 20);
     /* a rest's malformed masks and deltas are refused: a rollup of 2
@@ -290,20 +381,20 @@ static void test_an_hours_last_bucket_is_the_rest_of_its_sum(void **state)
     struct chunk_bucket back[CHUNK_MINUTES];
     int m;
     const uint8_t mask_past[] = {66, 0x01, 2, 0, 0x01, 1, 1, 0x08, 0x02};
-    assert_int_equal(chunk_get_hour(mask_past, sizeof mask_past, 0, back, &m), -1);
-    assert_int_equal(chunk_check_hour(mask_past, sizeof mask_past, &m), -1);
+    assert_int_equal(chunk_get_hour(mask_past, sizeof mask_past, 0, back, &m, NULL), -1);
+    assert_int_equal(chunk_check_hour(mask_past, sizeof mask_past, &m, NULL), -1);
     const uint8_t zero_delta[] = {66, 0x01, 2, 0, 0x01, 1, 1, 0x01, 0x00};
-    assert_int_equal(chunk_get_hour(zero_delta, sizeof zero_delta, 0, back, &m), -1);
-    assert_int_equal(chunk_check_hour(zero_delta, sizeof zero_delta, &m), -1);
+    assert_int_equal(chunk_get_hour(zero_delta, sizeof zero_delta, 0, back, &m, NULL), -1);
+    assert_int_equal(chunk_check_hour(zero_delta, sizeof zero_delta, &m, NULL), -1);
     const uint8_t cut_delta[] = {66, 0x01, 2, 0, 0x01, 1, 1, 0x01};
-    assert_int_equal(chunk_get_hour(cut_delta, sizeof cut_delta, 0, back, &m), -1);
-    assert_int_equal(chunk_check_hour(cut_delta, sizeof cut_delta, &m), -1);
+    assert_int_equal(chunk_get_hour(cut_delta, sizeof cut_delta, 0, back, &m, NULL), -1);
+    assert_int_equal(chunk_check_hour(cut_delta, sizeof cut_delta, &m, NULL), -1);
     const uint8_t one_rest[] = {65, 0x01, 1, 0, 0x00};
-    assert_int_equal(chunk_get_hour(one_rest, sizeof one_rest, 0, back, &m), -1);
+    assert_int_equal(chunk_get_hour(one_rest, sizeof one_rest, 0, back, &m, NULL), -1);
     assert_int_equal(chunk_hour_count(one_rest, sizeof one_rest, &m), -1);
     const uint8_t rest_ok[] = {66, 0x01, 3, 0, 0x01, 1, 1, 0x00};
-    assert_int_equal(chunk_check_hour(rest_ok, sizeof rest_ok, &m), 0);
-    assert_int_equal(chunk_get_hour(rest_ok, sizeof rest_ok, 0, back, &m), 0);
+    assert_int_equal(chunk_check_hour(rest_ok, sizeof rest_ok, &m, NULL), 0);
+    assert_int_equal(chunk_get_hour(rest_ok, sizeof rest_ok, 0, back, &m, NULL), 0);
     assert_int_equal(m, 2);
     assert_int_equal(back[1].minute, 60);
     assert_int_equal(back[1].t.requests, 2);
@@ -435,6 +526,7 @@ static void check_days_read_back(struct hist *h, const struct ref *r)
     struct hist back;
     memset(&back, 0, sizeof back);
     hist_free(&back);
+    back.rates = h->rates; /* a load sets the series' rates before its days */
     uint8_t *buf = NULL;
     size_t cap = 0, total = 0;
     for (int d = 0; d < DAYS; d++) {
@@ -487,6 +579,7 @@ static void check_days_loaded_at_once(struct hist *h, const struct ref *r)
     struct hist back;
     memset(&back, 0, sizeof back);
     hist_free(&back);
+    back.rates = h->rates;
     int64_t from = T0 + CLOCK_DAY + 13 * CLOCK_HOUR;
     hist_reserve(&back, total + DAYS * HIST_LOAD_DAY_EXTRA + HIST_LOAD_ROOM);
     size_t reserved = hist_bytes(&back);
@@ -512,17 +605,25 @@ static void check_days_loaded_at_once(struct hist *h, const struct ref *r)
     hist_free(&back);
 }
 
-static void test_a_history_answers_as_plain_minutes_do(void **state)
+/* A history written with rates r0 (NULL: costs raw), and with r1 from
+ * the middle of it on (every record it holds written again). */
+static void history_as_plain_minutes(const struct tally_rates *r0, const struct tally_rates *r1)
 {
-    (void)state;
     static struct ref r;
     memset(&r, 0, sizeof r);
     struct hist h;
     memset(&h, 0, sizeof h);
     hist_free(&h);
+    h.rates = r0;
     srand(1616);
     random_history(&h, &r);
     compare(&h, &r, INT64_MIN);
+    size_t before_bytes = h.len;
+    hist_set_rates(&h, r1);
+    assert_ptr_equal(h.rates, r1);
+    compare(&h, &r, INT64_MIN);
+    if (r0 != r1)
+        assert_int_not_equal(h.len, before_bytes); /* written again */
     /* a record taken back: the bucket left zero is gone */
     int some = 0;
     while (tally_is_zero(&r.m[some]))
@@ -562,16 +663,36 @@ static void test_a_history_answers_as_plain_minutes_do(void **state)
     assert_int_equal(hist_count(&h), 0);
     assert_int_equal(hist_first(&h), INT64_MAX);
     hist_free(&h);
+    assert_ptr_equal(h.rates, r1); /* the owner's, left */
+}
+
+static void test_a_history_answers_as_plain_minutes_do(void **state)
+{
+    (void)state;
+    history_as_plain_minutes(NULL, NULL);
+}
+
+/* The same with costs written from rates (random costs: far from them),
+ * and its rates changed midway, to rates and back to none. */
+static void test_a_history_with_rates_answers_the_same(void **state)
+{
+    (void)state;
+    static const struct tally_rates other = {{3e-6, 3e-7, 0, 0, 1.2e-5, 1.2e-5}};
+    history_as_plain_minutes(&rates, &other);
+    history_as_plain_minutes(NULL, &rates);
+    history_as_plain_minutes(&rates, NULL);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tallies_round_trip_exactly),
+        cmocka_unit_test(test_costs_are_kept_as_their_distance_from_the_rates),
         cmocka_unit_test(test_malformed_bytes_are_refused),
         cmocka_unit_test(test_a_check_refuses_what_a_decode_refuses),
         cmocka_unit_test(test_an_hours_last_bucket_is_the_rest_of_its_sum),
         cmocka_unit_test(test_a_history_answers_as_plain_minutes_do),
+        cmocka_unit_test(test_a_history_with_rates_answers_the_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

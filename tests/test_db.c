@@ -874,6 +874,116 @@ static void test_sealed_hours_are_kept_as_day_chunks(void **state)
     pricing_free(p);
 }
 
+/* Every series' sum, the same in two stores (their ids may differ: by key). */
+static void assert_same_sums(struct store *a, struct store *b)
+{
+    size_t seen = 0;
+    for (size_t i = 0; i < store_series_count(a); i++) {
+        if (!store_series_live(a, (int)i))
+            continue;
+        int j = store_series(b, store_series_key(a, (int)i));
+        struct tally x, y;
+        store_sum(a, (int)i, 0, INT64_MAX, &x);
+        store_sum(b, j, 0, INT64_MAX, &y);
+        assert_memory_equal(&x, &y, sizeof x);
+        assert_true(x.cost > 0);
+        seen++;
+    }
+    assert_int_equal(seen, 2);
+}
+
+/* A priced series' chunks write each cost as its distance from what its
+ * tokens come to at the series' rates, kept in its row: a restart and a
+ * viewer read every cost back exactly; rates that change (a new table, or
+ * set anew) rewrite the row and every chunk in one commit; rates the
+ * database cannot read are a clear error, not wrong money. */
+static void test_costs_are_stored_with_the_rates_they_are_written_with(void **state)
+{
+    (void)state;
+    char err[256];
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct pricing *p = gpt_4o_mini_priced(1.5e-7), *q = gpt_4o_mini_priced(1e-6);
+    struct store *st;
+    struct ingest *in = start_with(db, p, &st);
+    struct sink *s = ingest_sink(in);
+    for (int64_t t = NOW - 3 * 86400 + 300; t < NOW; t += 700) {
+        struct usage a = record("acme", "gpt-4o-mini", t, 1000 + t % 997);
+        struct usage b = record("globex", "gpt-4o-mini", t + 1, 300 + t % 89);
+        s->put(s, &a);
+        s->put(s, &b);
+        s->put(s, &b); /* two records in a bucket: a sum's cost */
+    }
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    assert_int_equal(raw_count(db, "SELECT count(*) FROM series WHERE length(rates) = 48"), 2);
+    int64_t small = raw_count(db, "SELECT sum(length(data)) FROM chunks");
+
+    /* a viewer attached now */
+    struct db *v = db_open_viewer(dbpath, err, sizeof err);
+    assert_non_null(v);
+    struct store *vst = store_new();
+    int64_t seq = 0;
+    assert_int_equal(db_changes_last(v, &seq), 0);
+    assert_int_equal(db_load(v, vst, NOW - STORE_RETENTION), 0);
+    assert_same_sums(st, vst);
+
+    /* the same rates set anew (another copy), then other rates: the second
+     * rewrites the row and every chunk, and the viewer follows */
+    int acme = store_series(st, &(struct series_key){"spans", "openai", "gpt-4o-mini", "acme",
+                                                     ""});
+    struct tally_rates r = *store_series_rates(st, acme);
+    store_series_set_rates(st, acme, &r);
+    assert_int_equal(store_dirty_count(st), 0);
+    r.per_token[0] *= 3;
+    store_series_set_rates(st, acme, &r);
+    assert_int_equal(store_dirty_count(st), 1);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    assert_int_equal(db_changes_apply(v, vst, &seq), 0);
+    assert_same_sums(st, vst);
+    ingest_free(in);
+    store_free(st);
+
+    /* a restart reads them back; another table prices everything again,
+     * with its own rates */
+    in = start_with(db, p, &st);
+    assert_same_sums(st, vst);
+    ingest_free(in);
+    store_free(st);
+    in = start_with(db, q, &st);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    assert_int_equal(db_changes_apply(v, vst, &seq), 0);
+    assert_same_sums(st, vst);
+    struct store *again = store_new();
+    assert_int_equal(db_load(db, again, NOW - STORE_RETENTION), 0);
+    assert_same_sums(st, again);
+    store_free(again);
+    /* with raw costs the same chunks take 7 bytes more a cost */
+    for (size_t i = 0; i < store_series_count(st); i++)
+        store_series_set_rates(st, (int)i, NULL);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    assert_int_equal(raw_count(db, "SELECT count(*) FROM series WHERE rates IS NULL"), 2);
+    assert_true(raw_count(db, "SELECT sum(length(data)) FROM chunks") > small + 1000);
+    again = store_new();
+    assert_int_equal(db_load(db, again, NOW - STORE_RETENTION), 0);
+    assert_same_sums(st, again);
+    store_free(again);
+    ingest_free(in);
+    store_free(st);
+    store_free(vst);
+    db_close(v);
+
+    /* rates that are not rates: the load says so */
+    assert_int_equal(sqlite3_exec(db_handle(db), "UPDATE series SET rates = x'0102'",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    st = store_new();
+    assert_int_equal(db_load(db, st, NOW - STORE_RETENTION), -1);
+    assert_non_null(strstr(db_error(db), "rates"));
+    store_free(st);
+    pricing_free(p);
+    pricing_free(q);
+    db_close(db);
+}
+
 /* A load reads each series' day chunks and its rows side by side: a series
  * with both (its rows an hour older than the newest), one with rows only,
  * one with chunks only, and rows of a series the database does not name
@@ -1043,6 +1153,8 @@ int main(void)
             test_reported_cost_and_unknowns_reach_the_snapshot_across_a_restart, setup,
             teardown),
         cmocka_unit_test_setup_teardown(test_a_stored_series_made_again_is_found_and_updated,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_costs_are_stored_with_the_rates_they_are_written_with,
                                         setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -680,8 +680,8 @@ size_t hist_day(const struct hist *h, int64_t day, uint8_t **buf, size_t *cap,
     if (len) {
         struct chunk_bucket b[CHUNK_MINUTES];
         int n = 0;
-        bool read = chunk_get_hour(h->data + last.body, last.len, last_hour, b, &n, h->rates) == 0;
-        *newest = read && n ? b[n - 1].minute : last_hour;
+        bool got = chunk_get_hour(h->data + last.body, last.len, last_hour, b, &n, h->rates) == 0;
+        *newest = got && n ? b[n - 1].minute : last_hour;
     }
     return len;
 }

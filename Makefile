@@ -29,7 +29,10 @@ WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Werror
 ALL_CPPFLAGS := -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700 -D_XOPEN_SOURCE_EXTENDED \
             -I. $(shell pkg-config --cflags-only-I $(PKGS) 2>/dev/null) $(CPPFLAGS)
-ALL_CFLAGS := -std=c11 $(WARN) $(CFLAGS) $(SAN) -MMD -MP
+# -ffp-contract=off after the caller's flags: a stored cost is read back
+# through a prediction (core/chunk.c) that every build must compute to the
+# same bits, so no compiler may fuse its products and sums.
+ALL_CFLAGS := -std=c11 $(WARN) $(CFLAGS) -ffp-contract=off $(SAN) -MMD -MP
 LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm $(LDLIBS)
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 

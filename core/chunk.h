@@ -69,7 +69,7 @@ struct chunk_bucket {
 
 #define CHUNK_MINUTES 60
 /* The most bytes a tally, a record's header and a whole record take. */
-#define CHUNK_TALLY_MAX (3 + 13 * 10 + 3 * 8)
+#define CHUNK_TALLY_MAX (3 + 14 * 10 + 2 * 8) /* a cost with rates: a varint */
 #define CHUNK_HEAD_MAX 20
 #define CHUNK_BODY_MAX (1 + CHUNK_TALLY_MAX + CHUNK_MINUTES * (1 + CHUNK_TALLY_MAX))
 

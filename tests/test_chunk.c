@@ -683,6 +683,90 @@ static void test_a_history_with_rates_answers_the_same(void **state)
     history_as_plain_minutes(&rates, NULL);
 }
 
+/* CHUNK_TALLY_MAX bounds a tally written with rates too: there a cost is a
+ * varint of up to VARINT_MAX bytes, not 8, so a tally of every field at
+ * its longest (13 negative counts, and a cost far from what its tokens
+ * come to: a damaged row, a sum gone negative) must still fit the buffers
+ * sized by it (chunk_put_hour's own, put_record's CHUNK_BODY_MAX). */
+static void test_a_tally_with_rates_fits_chunk_tally_max(void **state)
+{
+    (void)state;
+    static const struct tally_rates neg = {{-3, 0, 0, 0, 0, 0}};
+    struct tally t = {-1, -1, -1, -2, -1, -1, -1, -1, -2, -1, -1, -1, -1,
+                      1e300, 1.5, 2.5};
+    uint8_t buf[2 * CHUNK_TALLY_MAX];
+    size_t worst = 0;
+    const struct tally_rates *rs[] = {&neg, &rates};
+    const double costs[] = {1e300, -1e300, NAN, -NAN, INFINITY, -2.0};
+    for (size_t r = 0; r < 2; r++)
+        for (size_t c = 0; c < sizeof costs / sizeof *costs; c++) {
+            t.cost = costs[c];
+            size_t n = chunk_put_tally(buf, &t, rs[r]);
+            worst = n > worst ? n : worst;
+            struct tally back;
+            assert_int_equal(chunk_get_tally(buf, buf + n, &back, rs[r]), n);
+            assert_tally_equal(&back, &t);
+        }
+    if (worst > CHUNK_TALLY_MAX)
+        fail_msg("a tally with rates took %zu bytes, CHUNK_TALLY_MAX is %d", worst,
+                 (int)CHUNK_TALLY_MAX);
+    /* and a whole hour of them, CHUNK_BODY_MAX */
+    static uint8_t body[2 * CHUNK_BODY_MAX];
+    static struct chunk_bucket b[CHUNK_MINUTES], back[CHUNK_MINUTES];
+    const int64_t hour = 1795000000 - 1795000000 % 3600;
+    t.cost = 1e300;
+    for (int i = 0; i < CHUNK_MINUTES; i++)
+        b[i] = (struct chunk_bucket){hour + i * 60, t};
+    /* a few buckets: the encoder weighs the last one in full against a
+     * rest, in a buffer of CHUNK_TALLY_MAX */
+    size_t k = chunk_put_hour(body, hour, b, 2, &neg);
+    int n = 0;
+    assert_int_equal(chunk_get_hour(body, k, hour, back, &n, &neg), 0);
+    assert_int_equal(n, 2);
+    assert_tally_equal(&back[1].t, &t);
+    k = chunk_put_hour(body, hour, b, CHUNK_MINUTES, &neg);
+    if (k > CHUNK_BODY_MAX)
+        fail_msg("an hour with rates took %zu bytes, CHUNK_BODY_MAX is %d", k,
+                 (int)CHUNK_BODY_MAX);
+}
+
+static uint64_t next_random(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *s >> 33;
+}
+
+/* A database written by one build is read by another (gcc or clang, any
+ * -O, sanitizers, another machine): a cost comes back exactly only if
+ * every build's prediction has the very same bits. Round trips within one
+ * binary cannot see a prediction that moved (a sum reordered, a multiply
+ * and add fused: -ffp-contract=fast, -std=gnu11 with -march=native), so
+ * the bytes of 4096 typical tallies are pinned here (their FNV-1a hash,
+ * from gcc and clang at -O0 to -O3). */
+static void test_costs_are_written_the_same_by_every_build(void **state)
+{
+    (void)state;
+    static const struct tally_rates r = {{1.25e-6, 1.25e-7, 1.5625e-6, 2.5e-6, 1e-5, 1.1e-5}};
+    uint64_t seed = 42, h = 1469598103934665603ULL;
+    for (int i = 0; i < 4096; i++) {
+        struct tally t = {.requests = 1};
+        t.input = (int64_t)(next_random(&seed) % 2000000);
+        t.cache_read = t.input / (1 + (int64_t)(next_random(&seed) % 4));
+        t.cache_write_5m = next_random(&seed) % 3 ? 0 : t.input / 7;
+        t.cache_write_1h = next_random(&seed) % 5 ? 0 : t.input / 11;
+        t.output = (int64_t)(next_random(&seed) % 200000);
+        t.reasoning = t.output / (1 + (int64_t)(next_random(&seed) % 3));
+        t.cost = 1e-3;
+        uint8_t buf[2 * CHUNK_TALLY_MAX];
+        size_t n = chunk_put_tally(buf, &t, &r);
+        for (size_t k = 0; k < n; k++) {
+            h ^= buf[k];
+            h *= 1099511628211ULL;
+        }
+    }
+    assert_int_equal(h, 0xb5254f7a4a0d6a02ULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -693,6 +777,8 @@ int main(void)
         cmocka_unit_test(test_an_hours_last_bucket_is_the_rest_of_its_sum),
         cmocka_unit_test(test_a_history_answers_as_plain_minutes_do),
         cmocka_unit_test(test_a_history_with_rates_answers_the_same),
+        cmocka_unit_test(test_a_tally_with_rates_fits_chunk_tally_max),
+        cmocka_unit_test(test_costs_are_written_the_same_by_every_build),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,6 +25,10 @@ struct series {
      * and the earliest day whose sealed hours changed */
     int64_t dirty_from, chunks_from;
 };
+/* chunks_from when every chunk the database holds of the series goes
+ * (its rates changed), as far back as it reaches: from the epoch (db.c
+ * logs it for viewers as a time like any other) */
+#define CHUNKS_ALL 0
 
 /* The live series by key: open addressing (linear probing, load <= 1/2)
  * over 8-byte slots, each a key's hash (high 32 bits) and its id + 1 (low
@@ -623,8 +627,6 @@ static const struct tally_rates *rates_intern(struct store *st, const struct tal
     return *slot;
 }
 
-static void mark_dirty(struct store *st, int id, int64_t m);
-
 void store_series_set_rates(struct store *st, int id, const struct tally_rates *r)
 {
     struct series *s = &st->series[id];
@@ -632,13 +634,16 @@ void store_series_set_rates(struct store *st, int id, const struct tally_rates *
     if (in == s->h.rates)
         return;
     /* the same costs, written another way: no reader sees a change, but
-     * the database keeps its chunks written with the rates of its row,
-     * so both are written again together */
-    bool sealed = s->h.len > 0;
+     * the database keeps its chunks written with the rates of its row, so
+     * both are written again together - every chunk it holds of the
+     * series, also a day older than the store's first bucket (the
+     * database keeps the day its prune's cutoff falls in) */
     hist_set_rates(&s->h, in);
     s->dirty = true;
-    if (sealed)
-        mark_dirty(st, id, hist_first(&s->h));
+    st->generation++;
+    if (s->dirty_from == INT64_MAX && s->chunks_from == INT64_MAX)
+        ids_push(&st->dirty, id);
+    s->chunks_from = CHUNKS_ALL;
 }
 
 /* ---- buckets -------------------------------------------------------------- */
@@ -913,7 +918,7 @@ size_t store_prune(struct store *st, int64_t before)
         /* db.c prunes the same range itself */
         if (s->dirty_from < before)
             s->dirty_from = before;
-        if (s->chunks_from < clock_floor(before, CLOCK_DAY))
+        if (s->chunks_from != CHUNKS_ALL && s->chunks_from < clock_floor(before, CLOCK_DAY))
             s->chunks_from = clock_floor(before, CLOCK_DAY);
         if (hist_count(&s->h) == 0) /* its data has aged out */
             free_series(st, (int)i);
@@ -969,8 +974,10 @@ static int persist_series(struct store *st, int id, const struct store_persist *
      * nothing pending) are kept until their day's chunk holds them */
     int64_t rows_from = s->dirty_from < s->chunks_from ? s->dirty_from : s->chunks_from;
     int rc = p->series(ctx, id, s->chunks_from, rows_from);
-    int64_t end = s->h.len ? s->h.last : INT64_MIN;
-    for (int64_t day = s->chunks_from; rc == 0 && day <= end; day += CLOCK_DAY) {
+    int64_t end = s->h.len ? s->h.last : INT64_MIN, first = s->chunks_from;
+    if (first == CHUNKS_ALL) /* from the first day it holds */
+        first = s->h.len ? clock_floor(hist_first(&s->h), CLOCK_DAY) : INT64_MAX;
+    for (int64_t day = first; rc == 0 && day <= end; day += CLOCK_DAY) {
         int64_t newest = 0;
         size_t count = 0, len = hist_day(&s->h, day, buf, cap, &newest, &count);
         if (len)

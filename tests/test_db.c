@@ -984,6 +984,85 @@ static void test_costs_are_stored_with_the_rates_they_are_written_with(void **st
     db_close(db);
 }
 
+/* Series k's sum over [t0, t1) as a load of the whole database reads it
+ * (INT64_MIN: every chunk it holds). */
+static void sum_stored(struct db *db, const struct series_key *k, int64_t t0, int64_t t1,
+                       struct tally *out)
+{
+    struct store *st = store_new();
+    assert_int_equal(db_load(db, st, INT64_MIN), 0);
+    store_sum(st, store_series(st, k), t0, t1, out);
+    store_free(st);
+}
+
+/* A day read back as written, or gone whole (it is older than the store). */
+static void assert_as_written_or_gone(const struct tally *t, double written, const char *who)
+{
+    if (t->requests == 0 && t->cost == 0)
+        return;
+    if (t->cost != written)
+        fail_msg("%s reads the old day written as %.17g as %.17g", who, written, t->cost);
+}
+
+/* The database keeps a series' chunks written with the rates of its row:
+ * when the rates change, a chunk the store no longer holds (a day older
+ * than its first bucket, kept whole until it ends by the prune's cutoff)
+ * must not stay written with the old ones under the new row - read with
+ * them it is another amount (here by an owner restarted after the clock
+ * stepped back, whose load keeps that day's hours). Rewritten or deleted
+ * with the rest, either will do: it is older than the retention. */
+static void test_a_rates_change_leaves_no_chunk_written_with_the_old_rates(void **state)
+{
+    (void)state;
+    char err[256];
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct pricing *p = gpt_4o_mini_priced(1.5e-7);
+    struct store *st;
+    struct ingest *in = start_with(db, p, &st);
+    struct sink *s = ingest_sink(in);
+    const struct series_key k = {"spans", "openai", "gpt-4o-mini", "acme", ""};
+    int64_t old = NOW - STORE_RETENTION + 600, day = old - old % CLOCK_DAY;
+    struct usage a = record("acme", "gpt-4o-mini", old, 1000);
+    struct usage b = record("acme", "gpt-4o-mini", NOW - 3600, 2000);
+    assert_int_equal(s->put(s, &a), 1);
+    assert_int_equal(s->put(s, &b), 1);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    struct tally t;
+    sum_stored(db, &k, day, day + CLOCK_DAY, &t);
+    double written = t.cost;
+    assert_true(written > 0);
+    /* two hours on, the old hour ages out of the store; its day stays in
+     * the database (it does not end by the cutoff) */
+    clock_set(NOW + 2 * 3600, true);
+    struct usage c = record("acme", "gpt-4o-mini", NOW + 2 * 3600 - 60, 3000);
+    assert_int_equal(s->put(s, &c), 1);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    sum_stored(db, &k, day, day + CLOCK_DAY, &t);
+    assert_true(t.cost == written);
+    /* new rates (a new price table does the same): the row and the chunks
+     * the store holds are written again */
+    int id = store_series(st, &k);
+    struct tally_rates r = *store_series_rates(st, id);
+    r.per_token[0] *= 3;
+    store_series_set_rates(st, id, &r);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    ingest_free(in);
+    store_free(st);
+
+    clock_set(NOW - 3600, true);
+    st = store_new();
+    assert_int_equal(db_load_recent(db, st, clock_now()), 0);
+    store_sum(st, store_series(st, &k), day, day + CLOCK_DAY, &t);
+    store_free(st);
+    clock_set(NOW, true);
+    assert_as_written_or_gone(&t, written, "a restart");
+    sum_stored(db, &k, day, day + CLOCK_DAY, &t);
+    assert_as_written_or_gone(&t, written, "a load of everything");
+    pricing_free(p);
+    db_close(db);
+}
+
 /* A load reads each series' day chunks and its rows side by side: a series
  * with both (its rows an hour older than the newest), one with rows only,
  * one with chunks only, and rows of a series the database does not name
@@ -1156,6 +1235,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_costs_are_stored_with_the_rates_they_are_written_with,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_rates_change_leaves_no_chunk_written_with_the_old_rates, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

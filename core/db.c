@@ -1278,6 +1278,7 @@ int db_changes_apply(struct db *db, struct store *st, int64_t *seq)
                            -1, &q, NULL) != SQLITE_OK)
         return fail(db);
     sqlite3_bind_int64(q, 1, *seq);
+    int64_t from = *seq;
     int rc, result = 0;
     struct reread *rr = NULL;
     size_t n = 0, cap = 0, rows = 0;
@@ -1298,7 +1299,11 @@ int db_changes_apply(struct db *db, struct store *st, int64_t *seq)
      * alert): nothing to clear, and no walk over every series */
     if (rows)
         store_dirty_clear(st);
-    if (result < 0)
-        return -1;
-    return rc == SQLITE_DONE ? result : fail(db);
+    if (result < 0 || rc != SQLITE_DONE) {
+        /* the next call reads these changes again (each is read whole
+         * again: applying one twice is applying it once) */
+        *seq = from;
+        return result < 0 ? -1 : fail(db);
+    }
+    return result;
 }

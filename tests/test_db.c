@@ -1063,6 +1063,55 @@ static void test_a_rates_change_leaves_no_chunk_written_with_the_old_rates(void 
     db_close(db);
 }
 
+/* A change a viewer cannot apply (its series' rates damaged) is read
+ * again by the next call, not skipped: once the row is whole again, the
+ * viewer has what the owner has. */
+static void test_a_change_a_viewer_cannot_apply_is_read_again(void **state)
+{
+    (void)state;
+    char err[256];
+    struct db *db = db_open(dbpath, err, sizeof err);
+    assert_non_null(db);
+    struct pricing *p = gpt_4o_mini_priced(1.5e-7);
+    struct store *st;
+    struct ingest *in = start_with(db, p, &st);
+    struct sink *s = ingest_sink(in);
+    struct usage a = record("acme", "gpt-4o-mini", NOW - 7200, 1000);
+    struct usage b = record("globex", "gpt-4o-mini", NOW - 7200, 300);
+    s->put(s, &a);
+    s->put(s, &b);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    struct db *v = db_open_viewer(dbpath, err, sizeof err);
+    assert_non_null(v);
+    struct store *vst = store_new();
+    int64_t seq = 0;
+    assert_int_equal(db_changes_last(v, &seq), 0);
+    assert_int_equal(db_load(v, vst, NOW - STORE_RETENTION), 0);
+
+    a.ts = b.ts = NOW - 60;
+    s->put(s, &a);
+    s->put(s, &b);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    sqlite3 *h = db_handle(db);
+    assert_int_equal(sqlite3_exec(h, "CREATE TABLE kept AS SELECT id, rates FROM series;"
+                                  "UPDATE series SET rates = x'01'", NULL, NULL, NULL), SQLITE_OK);
+    int64_t before = seq;
+    assert_int_equal(db_changes_apply(v, vst, &seq), -1);
+    assert_true(seq == before);
+    assert_int_equal(sqlite3_exec(h, "UPDATE series SET rates = (SELECT rates FROM kept"
+                                  " WHERE kept.id = series.id); DROP TABLE kept",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(db_changes_apply(v, vst, &seq), 0);
+    assert_true(seq > before);
+    assert_same_sums(st, vst);
+    ingest_free(in);
+    store_free(st);
+    store_free(vst);
+    db_close(v);
+    pricing_free(p);
+    db_close(db);
+}
+
 /* A load reads each series' day chunks and its rows side by side: a series
  * with both (its rows an hour older than the newest), one with rows only,
  * one with chunks only, and rows of a series the database does not name
@@ -1235,6 +1284,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_costs_are_stored_with_the_rates_they_are_written_with,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_change_a_viewer_cannot_apply_is_read_again, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(
             test_a_rates_change_leaves_no_chunk_written_with_the_old_rates, setup, teardown),
     };

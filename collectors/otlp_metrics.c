@@ -233,10 +233,12 @@ static double cumulative_delta(struct otlp_state *st, uint64_t key, const struct
     double delta;
     if (!s)
         delta = v;              /* first seen: the usage since its start */
+    else if (p->time_ns <= s->time_ns)
+        return 0;               /* not newer: a retry, or a late point of an
+                                   export sent again (a lower value there is
+                                   the past, not a reset) */
     else if (p->start_ns != s->start_ns || v < s->value || p->count < s->count)
         delta = v;              /* restarted: the usage since the new start */
-    else if (p->time_ns <= s->time_ns)
-        return 0;               /* not newer: a retry, or out of order */
     else
         delta = v - s->value;
     otlp_state_set_stream(st, key, &now);

@@ -19,8 +19,10 @@
  * table. DELTA points count as they are; CUMULATIVE points become deltas
  * per stream (resource + scope + metric name + point attributes): the
  * first point of a stream counts whole (it is the usage since its start
- * time), a new start time or a value below the last is a reset (the new
- * value is the delta), a point not newer than the last adds nothing. The
+ * time), a point not newer than the last adds nothing (a retry, or a late
+ * point: lower than the last, it is the past, not a reset), and of a newer
+ * one a new start time or a value below the last is a reset (the new
+ * value is the delta). The
  * points of one export that share time, provider, model and tenant become
  * one record (a token type is one point: apart, their cache hit rate and
  * uncached input would be wrong). Requests are unknown (requests_unknown).

@@ -558,6 +558,12 @@ static void test_a_decrease_is_a_reset_and_never_a_negative_amount(void **state)
     assert_int_equal(feed_cumulative(st, 100, 280, "200", &r), 0);
     /* a new start time with a higher value: the whole value is new */
     assert_int_equal(feed_cumulative(st, 300, 340, "5000", &r), 5000);
+    /* a late point of the past, lower than the last: not a reset (counted
+     * already), whatever its start */
+    assert_int_equal(feed_cumulative(st, 300, 380, "6000", &r), 1000);
+    assert_int_equal(feed_cumulative(st, 300, 360, "5500", &r), 0);
+    assert_int_equal(feed_cumulative(st, 100, 300, "300", &r), 0);
+    assert_int_equal(feed_cumulative(st, 300, 390, "6100", &r), 100);
     /* a negative sum is refused, not counted */
     assert_int_equal(feed_cumulative(st, 300, 400, "-7", &r), 0);
     assert_int_equal(r.rejected, 1);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collectors/otlp_families.h"
 #include "lib/hmap.h"
 #include "lib/xalloc.h"
 
@@ -302,6 +303,12 @@ void otlp_point_map(struct otlp_emit *e, const struct otlp_resource *res,
         provider = otlp_attr_str(&p->attrs, res, "gen_ai.provider.name", pbuf);
     if (!provider)
         provider = otlp_attr_str(&p->attrs, res, "gen_ai.system", pbuf);
+    /* named as spans name it ("openai.chat" -> "openai"), or one provider's
+     * tokens would be two providers by signal, and its usage source would
+     * not know these as its own */
+    char nbuf[OTLP_NAME_BUF];
+    if (provider && !f->provider)
+        provider = otlp_provider_name(provider, strlen(provider), nbuf, sizeof nbuf);
     const char *model = NULL;
     for (size_t i = 0; i < 2 && f->model_attrs[i] && !model; i++)
         model = otlp_attr_str(&p->attrs, res, f->model_attrs[i], mbuf);

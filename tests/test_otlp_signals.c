@@ -591,6 +591,48 @@ static void test_a_retried_delta_export_counts_once(void **state)
     otlp_state_free(st);
 }
 
+/* The provider the GenAI token metric names, as spendtop records it: one
+ * delta histogram point with provider attribute key = value. */
+static void genai_metric_provider(const char *key, const char *value, const char *want)
+{
+    struct strbuf b = {0};
+    strbuf_printf(&b,
+        "{\"resourceMetrics\":[{\"resource\":{},\"scopeMetrics\":[{\"metrics\":[{"
+        "\"name\":\"gen_ai.client.token.usage\",\"histogram\":{\"aggregationTemporality\":1,"
+        "\"dataPoints\":[{\"startTimeUnixNano\":\"1767225600000000000\",\"timeUnixNano\":"
+        "\"1767225660000000000\",\"count\":\"1\",\"sum\":1000,\"attributes\":["
+        "{\"key\":\"gen_ai.token.type\",\"value\":{\"stringValue\":\"input\"}},"
+        "{\"key\":\"%s\",\"value\":{\"stringValue\":\"%s\"}},"
+        "{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\"gpt-4o\"}}]}]}}]}]}]}",
+        key, value);
+    char *doc = strbuf_detach(&b);
+    struct otlp_state *st = otlp_state_new();
+    struct otlp_options o = options(st);
+    struct capture c;
+    capture_init(&c);
+    struct otlp_result r;
+    assert_int_equal(otlp_map_export(OTLP_JSON, 0, doc, strlen(doc), &o, &c.sink, &r), 0);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.u[0].input, 1000);
+    assert_string_equal(c.u[0].provider, want);
+    free(doc);
+    otlp_state_free(st);
+}
+
+/* A metric names its provider as a span does (otlp_provider_name), or the
+ * same calls would be two providers by signal, and an Azure or OpenAI
+ * usage source would not know these tokens as its own (DESIGN.md §4). */
+static void test_the_genai_metric_names_its_provider_as_spans_do(void **state)
+{
+    (void)state;
+    genai_metric_provider("gen_ai.provider.name", "openai", "openai");
+    genai_metric_provider("gen_ai.system", "az.ai.openai", "azure.ai.openai");
+    genai_metric_provider("gen_ai.system", "openai.chat", "openai");
+    genai_metric_provider("gen_ai.provider.name", "Anthropic", "anthropic");
+    genai_metric_provider("gen_ai.system", "vertex_ai", "gcp.vertex_ai");
+    genai_metric_provider("gen_ai.system", "someone.else", "someone.else");
+}
+
 /* ---- one sender, one count ------------------------------------------------------ */
 
 static void test_gemini_cli_own_metric_wins_over_the_genai_one_it_also_sends(void **state)
@@ -818,6 +860,7 @@ int main(void)
         cmocka_unit_test(test_a_long_running_state_forgets_what_it_has_not_seen),
         cmocka_unit_test(test_a_decrease_is_a_reset_and_never_a_negative_amount),
         cmocka_unit_test(test_a_retried_delta_export_counts_once),
+        cmocka_unit_test(test_the_genai_metric_names_its_provider_as_spans_do),
         cmocka_unit_test(test_gemini_cli_own_metric_wins_over_the_genai_one_it_also_sends),
         cmocka_unit_test(test_events_and_metrics_of_one_session_count_once),
         cmocka_unit_test(test_codex_exec_events_and_metrics_count_once),

@@ -212,7 +212,6 @@ static void fill_usage(const struct map *m, const struct otlp_reading *rd,
 static void on_span(void *ctx, const struct otlp_resource *res, const struct otlp_scope *scope,
                     const struct otlp_span *s)
 {
-    (void)res;
     struct map *m = ctx;
     m->r->spans++;
     if (m->o->signals && !(m->o->signals & OTLP_TRACES)) {
@@ -238,6 +237,18 @@ static void on_span(void *ctx, const struct otlp_resource *res, const struct otl
     struct usage u = {0};
     char tbuf[NAME_BUF];
     fill_usage(m, &rd, has_tenant ? &tenant : NULL, s, &u, tbuf);
+    /* an agent CLI's call is also its log event and its metric points:
+     * against the metrics, the kind its emitter reported first counts
+     * (otlp_signals.h; the span claims as its events do), and a span and
+     * the event of one call are one call to the sink (otlp_usage_call_key) */
+    if (rd.family->emitter) {
+        uint64_t em = otlp_emitter(rd.family->per_service ? NULL : &s->attrs, res);
+        if (!otlp_state_claim(m->emit.state, em, rd.family->emitter, u.ts)) {
+            m->r->superseded++;
+            return;
+        }
+        u.call_key = otlp_usage_call_key(em, &u);
+    }
     if (otlp_put(m->sink, m->r, &u))
         m->r->no_usage += u.tokens_unknown;
 }

@@ -33,6 +33,8 @@ struct metric_family {
     bool cache_known;             /* the family reports cache reads: a record
                                      with none read none */
     bool reasoning_known;         /* likewise reasoning */
+    bool per_service;             /* one emitter per service, not per session
+                                     (Codex: as its events, otlp_logs.c) */
 };
 
 /* Claude Code: input is the uncached part, cache tokens beside it. */
@@ -71,15 +73,15 @@ static const struct token_type genai_types[] = {
 };
 
 #define CODEX(n, w) {"codex.turn.token_usage." n, NULL, NULL, w, 0, "metric:codex", "openai", \
-                     {"model"}, true, true}
+                     {"model"}, true, true, true}
 
 static const struct metric_family families[] = {
     {"claude_code.token.usage", "type", claude_types, 0, 0, "metric:claude_code",
-     "anthropic", {"model"}, true, false},
+     "anthropic", {"model"}, true, false, false},
     {"claude_code.cost.usage", NULL, NULL, OTLP_COST, 0, "metric:claude_code",
-     "anthropic", {"model"}, true, false},
+     "anthropic", {"model"}, true, false, false},
     {"codex.turn.token_usage", "token_type", codex_types, 0, 0, "metric:codex", "openai",
-     {"model"}, true, true},
+     {"model"}, true, true, true},
     /* newer Codex builds: one metric per token type (non_cached_input and
      * total are derived from the others and are not read) */
     CODEX("input_tokens", OTLP_INPUT),
@@ -88,11 +90,11 @@ static const struct metric_family families[] = {
     CODEX("output_tokens", OTLP_OUTPUT),
     CODEX("reasoning_output_tokens", OTLP_REASONING),
     {"codex.turn.cost_microusd", NULL, NULL, OTLP_COST, 1e-6, "metric:codex", "openai",
-     {"model"}, true, true},
+     {"model"}, true, true, true},
     {"gemini_cli.token.usage", "type", gemini_types, 0, 0, "metric:gemini_cli", "gcp.gemini",
-     {"model"}, true, true},
+     {"model"}, true, true, false},
     {"gen_ai.client.token.usage", "gen_ai.token.type", genai_types, 0, 0, "metric:gen_ai",
-     NULL, {"gen_ai.response.model", "gen_ai.request.model"}, false, false},
+     NULL, {"gen_ai.response.model", "gen_ai.request.model"}, false, false, false},
 };
 
 static const struct metric_family *find_family(struct otlp_str name)
@@ -312,7 +314,8 @@ void otlp_point_map(struct otlp_emit *e, const struct otlp_resource *res,
     const char *model = NULL;
     for (size_t i = 0; i < 2 && f->model_attrs[i] && !model; i++)
         model = otlp_attr_str(&p->attrs, res, f->model_attrs[i], mbuf);
-    struct batch_rec *rec = batch_rec(e, f, otlp_emitter(&p->attrs, res), ts, provider ? provider : "unknown",
+    uint64_t emitter = otlp_emitter(f->per_service ? NULL : &p->attrs, res);
+    struct batch_rec *rec = batch_rec(e, f, emitter, ts, provider ? provider : "unknown",
                                       model ? model : "unknown",
                                       otlp_tenant(e->o, &p->attrs, res, tbuf));
     if (what & OTLP_COST) {

@@ -33,8 +33,12 @@
  * family) is the one counted for it; the others are `superseded`. Claude
  * Code exports logs every 5 s and metrics every 60 s, so its events win
  * in practice; a source's `signals` option can turn a signal off. Codex
- * CLI's metrics name no session, so its events are one emitter per
- * service as well (otlp_logs.c), or each token would count twice.
+ * CLI's metrics name no session (0.171; earlier ones did), so its events
+ * and metrics are one emitter per service (otlp_logs.c, otlp_metrics.c),
+ * or each token would count twice. An agent CLI's spans of its calls
+ * (Claude Code's beta spans, Codex's handle_responses: otlp_families.c)
+ * claim as its events do, and a span and its event are one call to the
+ * sink (otlp_usage_call_key).
  *
  * State: what a source remembers between exports (the last point of each
  * cumulative stream, the chosen kind of each emitter) lives in a struct
@@ -178,6 +182,20 @@ const char *otlp_attr_str(const struct otlp_list *attrs, const struct otlp_resou
                           const char *key, char *buf);
 /* The emitter of a record (see above). */
 uint64_t otlp_emitter(const struct otlp_list *attrs, const struct otlp_resource *res);
+
+/* An agent CLI that traces its calls too (Claude Code's beta spans, Codex's
+ * handle_responses) reports each call as a span and as an event, and the
+ * two share no id (Codex's events carry no trace context; Claude Code's
+ * name the turn's span, which every call of the turn shares). They are
+ * one call when one emitter reports the same usage: this call key (for
+ * usage.call_key; 0 for usage with no token counts, which could not tell
+ * two calls apart) is what both give, and of the two the event, which
+ * tells more (its model, its cost, the 1-hour cache writes), counts
+ * (OTLP_EVENT_COMPLETENESS). Two calls of one emitter with the very same
+ * input, cache reads, cache writes and output within core/calls.h's
+ * horizon would count once. */
+uint64_t otlp_usage_call_key(uint64_t emitter, const struct usage *u);
+#define OTLP_EVENT_COMPLETENESS 7 /* above any span's (otlp_families.h) */
 
 /* 64-bit FNV-1a, incremental: h = otlp_hash(h, data, n) from OTLP_HASH0. */
 #define OTLP_HASH0 0xcbf29ce484222325ULL

@@ -687,6 +687,126 @@ static void test_events_and_metrics_of_one_session_count_once(void **state)
     otlp_state_free(st);
 }
 
+/* Feed two agents/ fixtures in this order into one state; c has the
+ * records, *superseded how many were not counted for their emitter. */
+static void feed_both(const char *first, const char *second, struct capture *c,
+                      size_t *superseded)
+{
+    struct otlp_state *st = otlp_state_new();
+    struct otlp_options o = options(st);
+    capture_init(c);
+    struct otlp_result r1, r2;
+    feed(first, &o, c, &r1);
+    feed(second, &o, c, &r2);
+    assert_int_equal(r1.rejected + r2.rejected, 0);
+    *superseded = r1.superseded + r2.superseded;
+    otlp_state_free(st);
+}
+
+/* Every record of c with tokens is one of a pair, a span's and an event's
+ * (requests 1 each), with the same call key, the event's telling more:
+ * the sink counts each pair once, the event's (core/calls.h). Returns the
+ * totals of the events', the records that count. */
+static struct totals one_per_call(const struct capture *c, int pairs)
+{
+    struct capture events;
+    capture_init(&events);
+    int found = 0;
+    for (int i = 0; i < c->n; i++) {
+        const struct usage *a = &c->u[i];
+        if (!a->input && !a->output) {
+            assert_int_equal(a->call_key, 0); /* no usage: no call to tell apart */
+            continue;
+        }
+        assert_true(a->call_key != 0);
+        int same = 0;
+        for (int j = 0; j < c->n; j++)
+            same += j != i && c->u[j].call_key == a->call_key;
+        assert_int_equal(same, 1);
+        if (a->completeness == OTLP_EVENT_COMPLETENESS) {
+            events.u[events.n++] = *a;
+            found++;
+        } else {
+            assert_true(a->completeness < OTLP_EVENT_COMPLETENESS);
+        }
+    }
+    assert_int_equal(found, pairs);
+    return total(&events);
+}
+
+/* Claude Code with its beta spans on reports each API request as a
+ * claude_code.llm_request span and as an api_request event (both go to
+ * the sink, as one call), and as its metrics (superseded, whichever of the
+ * others came first). */
+static void test_claude_code_spans_and_events_of_one_session_count_once(void **state)
+{
+    (void)state;
+    const char *order[2][2] = {{"claude-code-traces.jsonl", "claude-code-logs.jsonl"},
+                               {"claude-code-logs.jsonl", "claude-code-traces.jsonl"}};
+    for (int i = 0; i < 2; i++) {
+        struct capture c;
+        size_t superseded;
+        feed_both(order[i][0], order[i][1], &c, &superseded);
+        assert_int_equal(superseded, 0);
+        assert_int_equal(c.n, 6); /* two calls and a failed one, twice */
+        struct totals t = one_per_call(&c, 2);
+        assert_int_equal(t.input, 21512 + 300);
+        assert_int_equal(t.cache_read, 20000);
+        assert_int_equal(t.cache_write, 1500);
+        assert_int_equal(t.output, 340 + 50);
+    }
+    struct capture c;
+    size_t superseded;
+    feed_both("claude-code-traces.jsonl", "claude-code-metrics.jsonl", &c, &superseded);
+    assert_int_equal(superseded, 8); /* every token and cost point */
+    assert_int_equal(c.n, 3);
+    /* metrics first: its spans are superseded as its events are */
+    feed_both("claude-code-metrics.jsonl", "claude-code-traces.jsonl", &c, &superseded);
+    assert_int_equal(superseded, 3);
+}
+
+/* Codex CLI's handle_responses spans and its response.completed events of
+ * the same calls are one call each; the turn's session_task.turn, which
+ * sums them, is not a call. */
+static void test_codex_spans_and_events_count_once(void **state)
+{
+    (void)state;
+    struct capture c;
+    size_t superseded;
+    feed_both("codex-traces.jsonl", "codex-logs.jsonl", &c, &superseded);
+    assert_int_equal(superseded, 0);
+    assert_int_equal(c.n, 4);
+    struct totals t = one_per_call(&c, 2);
+    assert_int_equal(t.requests, 2);
+    assert_int_equal(t.input, 10000);
+    assert_int_equal(t.cache_read, 6000);
+    assert_int_equal(t.output, 864);
+    assert_int_equal(t.reasoning, 500);
+    for (int i = 0; i < c.n; i++)
+        assert_string_equal(c.u[i].model, c.u[i].completeness == OTLP_EVENT_COMPLETENESS
+                                              ? "gpt-5-codex" : "unknown");
+    feed_both("codex-traces.jsonl", "codex-metrics.jsonl", &c, &superseded);
+    assert_int_equal(superseded, 10); /* every point that adds (not the retry's) */
+    assert_int_equal(c.n, 2);
+}
+
+/* Codex's events are one emitter per service (its 0.171 metrics name no
+ * conversation); metrics that do name it (codex-metrics.jsonl: the shape
+ * of 0.60, conversation.id on every point) are the same emitter, or each
+ * token would count twice, once per kind. */
+static void test_codex_metrics_that_name_the_conversation_are_its_events_emitter(void **state)
+{
+    (void)state;
+    struct capture c;
+    size_t superseded;
+    feed_both("codex-logs.jsonl", "codex-metrics.jsonl", &c, &superseded);
+    assert_int_equal(superseded, 10);
+    assert_int_equal(total(&c).requests, 2);
+    feed_both("codex-metrics.jsonl", "codex-logs.jsonl", &c, &superseded);
+    assert_int_equal(superseded, 2); /* the two completed responses */
+    assert_int_equal(total(&c).requests, 0);
+}
+
 /* Codex CLI 0.171 as it sent one `codex exec` turn (recorded from the real
  * CLI, tests/e2e/agent_codex.sh: metrics then logs, OTLP/JSON): its
  * codex.turn.token_usage points name no conversation, its events do. One
@@ -863,6 +983,9 @@ int main(void)
         cmocka_unit_test(test_the_genai_metric_names_its_provider_as_spans_do),
         cmocka_unit_test(test_gemini_cli_own_metric_wins_over_the_genai_one_it_also_sends),
         cmocka_unit_test(test_events_and_metrics_of_one_session_count_once),
+        cmocka_unit_test(test_claude_code_spans_and_events_of_one_session_count_once),
+        cmocka_unit_test(test_codex_spans_and_events_count_once),
+        cmocka_unit_test(test_codex_metrics_that_name_the_conversation_are_its_events_emitter),
         cmocka_unit_test(test_codex_exec_events_and_metrics_count_once),
         cmocka_unit_test(test_the_signals_option_turns_a_signal_off),
         cmocka_unit_test(test_the_same_export_gives_the_same_records_from_json_and_protobuf),

@@ -248,6 +248,11 @@ static void on_span(void *ctx, const struct otlp_resource *res, const struct otl
             return;
         }
         u.call_key = otlp_usage_call_key(em, &u);
+    } else if (!u.tokens_unknown &&
+               !otlp_state_claim(m->emit.state, otlp_traced_key(res, u.provider),
+                                 OTLP_TRACED_SPAN, u.ts)) {
+        m->r->superseded++; /* its service's GenAI metric counts this provider */
+        return;
     }
     if (otlp_put(m->sink, m->r, &u))
         m->r->no_usage += u.tokens_unknown;

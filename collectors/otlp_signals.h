@@ -195,6 +195,21 @@ uint64_t otlp_emitter(const struct otlp_list *attrs, const struct otlp_resource 
  * input, cache reads, cache writes and output within core/calls.h's
  * horizon would count once. */
 uint64_t otlp_usage_call_key(uint64_t emitter, const struct usage *u);
+
+/* An instrumented client reports its calls as spans and as the GenAI
+ * token metric (gen_ai.client.token.usage: OpenTelemetry's own
+ * instrumentation-openai records both, and an SDK exports every signal
+ * to one endpoint): the same usage twice. The two claim this key, the
+ * service's usage of one provider (otlp_emitter without record
+ * attributes, and the provider as otlp_provider_name says it), as their
+ * kinds ("span", "metric:gen_ai"): the first kind counts (spans, every
+ * 5 s by default, usually come before the metrics' 60 s). Per service,
+ * not per session, so that the state stays small. A service whose traces
+ * are sampled but metrics not should count its metrics alone: a source's
+ * `signals` option. */
+uint64_t otlp_traced_key(const struct otlp_resource *res, const char *provider);
+#define OTLP_TRACED_SPAN "span"
+#define OTLP_TRACED_METRIC "metric:gen_ai"
 #define OTLP_EVENT_COMPLETENESS 7 /* above any span's (otlp_families.h) */
 
 /* 64-bit FNV-1a, incremental: h = otlp_hash(h, data, n) from OTLP_HASH0. */

@@ -517,6 +517,15 @@ const char *otlp_tenant(const struct otlp_options *o, const struct otlp_list *at
     return "";
 }
 
+uint64_t otlp_traced_key(const struct otlp_resource *res, const char *provider)
+{
+    uint64_t h = otlp_hash(OTLP_HASH0, "traced", 6);
+    uint64_t em = otlp_emitter(NULL, res);
+    h = otlp_hash(h, &em, sizeof em);
+    h = otlp_hash(h, provider ? provider : "", provider ? strlen(provider) : 0);
+    return h ? h : 1;
+}
+
 uint64_t otlp_usage_call_key(uint64_t emitter, const struct usage *u)
 {
     if (u->tokens_unknown || (!u->input && !u->output))

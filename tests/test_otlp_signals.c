@@ -807,6 +807,66 @@ static void test_codex_metrics_that_name_the_conversation_are_its_events_emitter
     assert_int_equal(total(&c).requests, 0);
 }
 
+/* One chat span of service app: provider, model gpt-4o, 1000 in, 100 out. */
+static char *chat_span(const char *provider, const char *span_id)
+{
+    struct strbuf b = {0};
+    strbuf_printf(&b,
+        "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\","
+        "\"value\":{\"stringValue\":\"app\"}}]},\"scopeSpans\":[{\"scope\":{\"name\":"
+        "\"@opentelemetry/instrumentation-openai\"},\"spans\":[{\"traceId\":"
+        "\"0af7651916cd43dd8448eb211c80319c\",\"spanId\":\"%s\",\"name\":\"chat gpt-4o\","
+        "\"startTimeUnixNano\":\"150000000000\",\"endTimeUnixNano\":\"151000000000\","
+        "\"attributes\":[{\"key\":\"gen_ai.operation.name\",\"value\":{\"stringValue\":"
+        "\"chat\"}},{\"key\":\"gen_ai.system\",\"value\":{\"stringValue\":\"%s\"}},"
+        "{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\"gpt-4o\"}},"
+        "{\"key\":\"gen_ai.usage.input_tokens\",\"value\":{\"intValue\":\"1000\"}},"
+        "{\"key\":\"gen_ai.usage.output_tokens\",\"value\":{\"intValue\":\"100\"}}]}]}]}]}",
+        span_id, provider);
+    return strbuf_detach(&b);
+}
+
+/* The records of doc (JSON) into c, through st; the export's result. */
+static struct otlp_result feed_doc(struct otlp_state *st, char *doc, struct capture *c)
+{
+    struct otlp_options o = options(st);
+    struct otlp_result r;
+    assert_int_equal(otlp_map_export(OTLP_JSON, 0, doc, strlen(doc), &o, &c->sink, &r), 0);
+    free(doc);
+    return r;
+}
+
+/* OpenTelemetry's instrumentation-openai records each call as a span and
+ * in gen_ai.client.token.usage, and an SDK sends both to one endpoint:
+ * a service's usage of a provider counts from the kind that came first. */
+static void test_an_instrumented_clients_spans_and_genai_metric_count_once(void **state)
+{
+    (void)state;
+    /* spans first (every 5 s by default): the metric is superseded */
+    struct otlp_state *st = otlp_state_new();
+    struct capture c;
+    capture_init(&c);
+    assert_int_equal(feed_doc(st, chat_span("openai", "b7ad6b7169203331"), &c).counted, 1);
+    struct otlp_result r = feed_doc(st, cumulative(100, 160, "1000"), &c);
+    assert_int_equal(r.superseded, 1);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.u[0].requests, 1);
+    otlp_state_free(st);
+    /* the metric first: the spans of that provider are superseded, and a
+     * provider the metric does not name still counts from its spans */
+    st = otlp_state_new();
+    capture_init(&c);
+    assert_int_equal(feed_doc(st, cumulative(100, 160, "1000"), &c).counted, 1);
+    r = feed_doc(st, chat_span("openai.chat", "b7ad6b7169203332"), &c);
+    assert_int_equal(r.superseded, 1);
+    assert_int_equal(r.counted, 0);
+    r = feed_doc(st, chat_span("anthropic", "b7ad6b7169203333"), &c);
+    assert_int_equal(r.counted, 1);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.u[1].provider, "anthropic");
+    otlp_state_free(st);
+}
+
 /* Codex CLI 0.171 as it sent one `codex exec` turn (recorded from the real
  * CLI, tests/e2e/agent_codex.sh: metrics then logs, OTLP/JSON): its
  * codex.turn.token_usage points name no conversation, its events do. One
@@ -985,6 +1045,7 @@ int main(void)
         cmocka_unit_test(test_events_and_metrics_of_one_session_count_once),
         cmocka_unit_test(test_claude_code_spans_and_events_of_one_session_count_once),
         cmocka_unit_test(test_codex_spans_and_events_count_once),
+        cmocka_unit_test(test_an_instrumented_clients_spans_and_genai_metric_count_once),
         cmocka_unit_test(test_codex_metrics_that_name_the_conversation_are_its_events_emitter),
         cmocka_unit_test(test_codex_exec_events_and_metrics_count_once),
         cmocka_unit_test(test_the_signals_option_turns_a_signal_off),

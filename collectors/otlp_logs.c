@@ -227,7 +227,7 @@ void otlp_log_map(struct otlp_emit *e, const struct otlp_resource *res,
     u.per_request = true;
     u.dedup_key = record_key(res, l);
     if (k->traced) {
-        u.call_key = otlp_usage_call_key(emitter, &u);
+        u.call_key = otlp_usage_call_key(emitter, &u, t);
         u.completeness = OTLP_EVENT_COMPLETENESS;
     }
     otlp_put(e->sink, r, &u);

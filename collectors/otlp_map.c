@@ -247,7 +247,7 @@ static void on_span(void *ctx, const struct otlp_resource *res, const struct otl
             m->r->superseded++;
             return;
         }
-        u.call_key = otlp_usage_call_key(em, &u);
+        u.call_key = otlp_usage_call_key(em, &u, s->end_ns ? s->end_ns : s->start_ns);
     } else if (!u.tokens_unknown &&
                !otlp_state_claim(m->emit.state, otlp_traced_key(res, u.provider),
                                  OTLP_TRACED_SPAN, u.ts)) {

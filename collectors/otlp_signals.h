@@ -187,14 +187,17 @@ uint64_t otlp_emitter(const struct otlp_list *attrs, const struct otlp_resource 
  * handle_responses) reports each call as a span and as an event, and the
  * two share no id (Codex's events carry no trace context; Claude Code's
  * name the turn's span, which every call of the turn shares). They are
- * one call when one emitter reports the same usage: this call key (for
- * usage.call_key; 0 for usage with no token counts, which could not tell
- * two calls apart) is what both give, and of the two the event, which
- * tells more (its model, its cost, the 1-hour cache writes), counts
+ * one call when one emitter reports the same usage as the call ends: this
+ * call key (for usage.call_key; 0 for usage with no token counts, which
+ * could not tell two calls apart) is what both give - the emitter, the
+ * input, cache reads, cache writes and output, and the 10 seconds in
+ * which the call ended (end_ns: the span's end, the event's time; the two
+ * are milliseconds apart) - and of the two the event, which tells more
+ * (its model, its cost, the 1-hour cache writes), counts
  * (OTLP_EVENT_COMPLETENESS). Two calls of one emitter with the very same
- * input, cache reads, cache writes and output within core/calls.h's
- * horizon would count once. */
-uint64_t otlp_usage_call_key(uint64_t emitter, const struct usage *u);
+ * usage ending in the same 10 seconds count once; a span and its event on
+ * either side of a 10-second mark count twice. */
+uint64_t otlp_usage_call_key(uint64_t emitter, const struct usage *u, uint64_t end_ns);
 
 /* An instrumented client reports its calls as spans and as the GenAI
  * token metric (gen_ai.client.token.usage: OpenTelemetry's own

@@ -807,6 +807,31 @@ static void test_codex_metrics_that_name_the_conversation_are_its_events_emitter
     assert_int_equal(total(&c).requests, 0);
 }
 
+/* A span and an event are one call when one emitter reports the same usage
+ * ending within the same 10 seconds; the same usage a minute later is
+ * another call (a CLI run again with the same prompt). */
+static void test_a_call_key_is_the_emitters_usage_as_the_call_ended(void **state)
+{
+    (void)state;
+    struct usage u = {.input = 12345, .cache_read = 4096, .cache_write_5m = 1024,
+                      .output = 678, .reasoning = 256};
+    const uint64_t t = 1796216627000000000u; /* 10 s marks at ...620, ...630 */
+    uint64_t k = otlp_usage_call_key(7, &u, t + 599848481u);
+    assert_true(k != 0);
+    assert_true(otlp_usage_call_key(7, &u, t + 607598126u) == k);
+    assert_true(otlp_usage_call_key(7, &u, t + 60000000000u) != k);
+    assert_true(otlp_usage_call_key(8, &u, t + 599848481u) != k);
+    struct usage v = u;
+    v.output++;
+    assert_true(otlp_usage_call_key(7, &v, t + 599848481u) != k);
+    v = u;
+    v.cache_write_1h = 24;
+    v.cache_write_5m = 1000; /* the same writes, split */
+    assert_true(otlp_usage_call_key(7, &v, t + 599848481u) == k);
+    struct usage none = {.tokens_unknown = true};
+    assert_true(otlp_usage_call_key(7, &none, t) == 0);
+}
+
 /* One chat span of service app: provider, model gpt-4o, 1000 in, 100 out. */
 static char *chat_span(const char *provider, const char *span_id)
 {
@@ -1045,6 +1070,7 @@ int main(void)
         cmocka_unit_test(test_events_and_metrics_of_one_session_count_once),
         cmocka_unit_test(test_claude_code_spans_and_events_of_one_session_count_once),
         cmocka_unit_test(test_codex_spans_and_events_count_once),
+        cmocka_unit_test(test_a_call_key_is_the_emitters_usage_as_the_call_ended),
         cmocka_unit_test(test_an_instrumented_clients_spans_and_genai_metric_count_once),
         cmocka_unit_test(test_codex_metrics_that_name_the_conversation_are_its_events_emitter),
         cmocka_unit_test(test_codex_exec_events_and_metrics_count_once),

@@ -832,13 +832,14 @@ static void test_a_call_key_is_the_emitters_usage_as_the_call_ended(void **state
     assert_true(otlp_usage_call_key(7, &none, t) == 0);
 }
 
-/* One chat span of service app: provider, model gpt-4o, 1000 in, 100 out. */
-static char *chat_span(const char *provider, const char *span_id)
+/* One resource of service, with one chat span: provider, model gpt-4o,
+ * 1000 in, 100 out (a resourceSpans element). */
+static void chat_resource(struct strbuf *b, const char *service, const char *provider,
+                          const char *span_id)
 {
-    struct strbuf b = {0};
-    strbuf_printf(&b,
-        "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\","
-        "\"value\":{\"stringValue\":\"app\"}}]},\"scopeSpans\":[{\"scope\":{\"name\":"
+    strbuf_printf(b,
+        "{\"resource\":{\"attributes\":[{\"key\":\"service.name\","
+        "\"value\":{\"stringValue\":\"%s\"}}]},\"scopeSpans\":[{\"scope\":{\"name\":"
         "\"@opentelemetry/instrumentation-openai\"},\"spans\":[{\"traceId\":"
         "\"0af7651916cd43dd8448eb211c80319c\",\"spanId\":\"%s\",\"name\":\"chat gpt-4o\","
         "\"startTimeUnixNano\":\"150000000000\",\"endTimeUnixNano\":\"151000000000\","
@@ -846,8 +847,17 @@ static char *chat_span(const char *provider, const char *span_id)
         "\"chat\"}},{\"key\":\"gen_ai.system\",\"value\":{\"stringValue\":\"%s\"}},"
         "{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\"gpt-4o\"}},"
         "{\"key\":\"gen_ai.usage.input_tokens\",\"value\":{\"intValue\":\"1000\"}},"
-        "{\"key\":\"gen_ai.usage.output_tokens\",\"value\":{\"intValue\":\"100\"}}]}]}]}]}",
-        span_id, provider);
+        "{\"key\":\"gen_ai.usage.output_tokens\",\"value\":{\"intValue\":\"100\"}}]}]}]}",
+        service, span_id, provider);
+}
+
+/* An export of one chat span of service app. */
+static char *chat_span(const char *provider, const char *span_id)
+{
+    struct strbuf b = {0};
+    strbuf_printf(&b, "{\"resourceSpans\":[");
+    chat_resource(&b, "app", provider, span_id);
+    strbuf_printf(&b, "]}");
     return strbuf_detach(&b);
 }
 
@@ -889,6 +899,19 @@ static void test_an_instrumented_clients_spans_and_genai_metric_count_once(void 
     assert_int_equal(r.counted, 1);
     assert_int_equal(c.n, 2);
     assert_string_equal(c.u[1].provider, "anthropic");
+    /* per service: another service's openai spans count, in the same
+     * export as app's, which do not */
+    struct strbuf b = {0};
+    strbuf_printf(&b, "{\"resourceSpans\":[");
+    chat_resource(&b, "other", "openai", "b7ad6b7169203334");
+    strbuf_printf(&b, ",");
+    chat_resource(&b, "app", "openai", "b7ad6b7169203335");
+    strbuf_printf(&b, ",");
+    chat_resource(&b, "other", "openai", "b7ad6b7169203336");
+    strbuf_printf(&b, "]}");
+    r = feed_doc(st, strbuf_detach(&b), &c);
+    assert_int_equal(r.counted, 2);
+    assert_int_equal(r.superseded, 1);
     otlp_state_free(st);
 }
 

@@ -129,11 +129,42 @@ const struct otlp_family otlp_families[] = {
             [OTLP_F_RESPONSE_ID] = "request_id",
         },
         .provider = "anthropic",
+        .emitter = "log:claude_code",
+    },
+    /* Codex CLI's handle_responses (0.171): a span per streamed event
+     * handled, the one of response.completed with the call's usage (the
+     * others, without, are not calls); OpenAI's semantics (input includes
+     * the cache, output the reasoning), its own name for the reasoning, no
+     * model. The same call is its codex.sse_event and its
+     * codex.turn.token_usage points (otlp_logs.c, otlp_metrics.c), one
+     * emitter per service as those are. The session_task.turn span around
+     * it sums a turn in codex.turn.token_usage.* and is not read. */
+    {
+        .name = "codex",
+        .span_name = "handle_responses",
+        .kind = "gen_ai.operation.name",
+        .inference = "chat",
+        .usage_is_inference = true,
+        .input = OTLP_INPUT_ALL,
+        .attrs = {
+            [OTLP_F_INPUT] = GENAI_INPUT,
+            [OTLP_F_CACHE_READ] = GENAI_CACHE_READ,
+            [OTLP_F_CACHE_WRITE] = GENAI_CACHE_WRITE,
+            [OTLP_F_OUTPUT] = GENAI_OUTPUT,
+            [OTLP_F_REASONING] = "codex.usage.reasoning_output_tokens "
+                                 "gen_ai.usage.reasoning.output_tokens",
+            [OTLP_F_MODEL] = GENAI_MODEL " model",
+            [OTLP_F_PROVIDER] = GENAI_PROVIDER,
+            [OTLP_F_RESPONSE_ID] = "gen_ai.response.id",
+        },
+        .provider = "openai",
+        .emitter = "log:codex",
+        .per_service = true,
     },
     /* The GenAI semantic conventions, current and legacy names: OTel's own
      * instrumentation-openai, the Anthropic SDK's built-in tracing,
-     * Traceloop for OpenAI and LangChain, the Vercel AI SDK 7 (@ai-sdk/otel),
-     * Codex CLI. Every span no row above took. Not Gemini CLI's llm_call:
+     * Traceloop for OpenAI and LangChain, the Vercel AI SDK 7 (@ai-sdk/otel).
+     * Every span no row above took. Not Gemini CLI's llm_call:
      * 0.61 puts no provider and no tokens on it (its usage is in its events
      * and metrics), so it was a second, usage-less request of each call;
      * one that carried tokens would still count (usage_is_inference). */

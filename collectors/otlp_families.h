@@ -80,6 +80,14 @@ struct otlp_family {
     const char *parts;
     const char *attrs[OTLP_F_COUNT];
     const char *provider;      /* when no attribute names one */
+    /* An agent CLI that reports each call as a log event and metrics too:
+     * its spans claim their emitter as this kind, its events' (otlp_signals.h,
+     * "one sender, one count": against its metrics, the first kind counts),
+     * and carry otlp_usage_call_key, so that the sink counts a call's span
+     * and event once (the event: it tells more). per_service: one emitter
+     * per service (Codex), not per session. */
+    const char *emitter;
+    bool per_service;
 };
 
 extern const struct otlp_family otlp_families[];

@@ -25,6 +25,8 @@ struct event_kind {
     const char *provider;
     bool error;                 /* a failed request: no tokens */
     bool per_service;           /* one emitter per service, not per session */
+    bool traced;                /* the CLI's spans tell of the same calls:
+                                   otlp_usage_call_key (otlp_signals.h) */
     struct event_field fields[6];
 };
 
@@ -34,7 +36,7 @@ static const struct event_kind events[] = {
      * part (2.1.x: also cache_creation_5m_tokens, the rest). No reasoning
      * count. */
     {"log:claude_code", {"api_request", "claude_code.api_request"}, NULL, NULL,
-     "anthropic", false, false,
+     "anthropic", false, false, true,
      {{"input_tokens", OTLP_INPUT},
       {"cache_read_tokens", OTLP_CACHE_READ | OTLP_TO_INPUT},
       {"cache_creation_tokens", OTLP_CACHE_WRITE | OTLP_TO_INPUT},
@@ -42,7 +44,7 @@ static const struct event_kind events[] = {
       {"output_tokens", OTLP_OUTPUT},
       {"cost_usd", OTLP_COST}}},
     {"log:claude_code", {"api_error", "claude_code.api_error"}, NULL, NULL,
-     "anthropic", true, false, {{NULL, 0}}},
+     "anthropic", true, false, false, {{NULL, 0}}},
     /* Codex CLI: OpenAI's semantics - input includes the cached tokens,
      * output includes reasoning. The same event over SSE or websocket.
      * Its token metrics carry no conversation.id (0.171 sends none, on
@@ -50,7 +52,7 @@ static const struct event_kind events[] = {
      * so its events are one emitter per service too, or every token would
      * count twice (the events per conversation, the metrics per service). */
     {"log:codex", {"codex.sse_event", "codex.websocket_event"}, "event.kind",
-     "response.completed", "openai", false, true,
+     "response.completed", "openai", false, true, true,
      {{"input_token_count", OTLP_INPUT},
       {"cached_token_count", OTLP_CACHE_READ},
       {"cache_write_token_count", OTLP_CACHE_WRITE},
@@ -59,13 +61,13 @@ static const struct event_kind events[] = {
     /* Gemini CLI: the prompt count includes cached content; thoughts are
      * not in the candidates' count, tool-use prompt tokens not in the
      * prompt's. */
-    {"log:gemini_cli", {"gemini_cli.api_response"}, NULL, NULL, "gcp.gemini", false, false,
+    {"log:gemini_cli", {"gemini_cli.api_response"}, NULL, NULL, "gcp.gemini", false, false, false,
      {{"input_token_count", OTLP_INPUT},
       {"cached_content_token_count", OTLP_CACHE_READ},
       {"tool_token_count", OTLP_INPUT},
       {"output_token_count", OTLP_OUTPUT},
       {"thoughts_token_count", OTLP_REASONING | OTLP_TO_OUTPUT}}},
-    {"log:gemini_cli", {"gemini_cli.api_error"}, NULL, NULL, "gcp.gemini", true, false,
+    {"log:gemini_cli", {"gemini_cli.api_error"}, NULL, NULL, "gcp.gemini", true, false, false,
      {{NULL, 0}}},
 };
 
@@ -224,5 +226,9 @@ void otlp_log_map(struct otlp_emit *e, const struct otlp_resource *res,
     u.errors = failed(k, l);
     u.per_request = true;
     u.dedup_key = record_key(res, l);
+    if (k->traced) {
+        u.call_key = otlp_usage_call_key(emitter, &u, t);
+        u.completeness = OTLP_EVENT_COMPLETENESS;
+    }
     otlp_put(e->sink, r, &u);
 }

@@ -61,6 +61,13 @@ struct map {
     char rtenant[NAME_BUF];
     struct otlp_emit emit;          /* for logs and metrics */
     struct otlp_span_attrs attrs;   /* what the families read of a span */
+    /* The current resource's last traced claim (otlp_traced_key): the
+     * spans of one resource and provider claim once, not each */
+    struct {
+        bool valid, ok;
+        int64_t ts;
+        char provider[NAME_BUF];
+    } traced;
 };
 
 /* key is the t-th configured tenant attribute. */
@@ -85,6 +92,7 @@ static void on_resource(void *ctx, enum otlp_signal sig, const struct otlp_resou
     (void)sig;
     struct map *m = ctx;
     m->resource_tenant = NULL;
+    m->traced.valid = false;
     for (size_t t = 0; t < m->o->ntenant_attrs && !m->resource_tenant; t++) {
         struct otlp_iter it;
         struct otlp_kv kv;
@@ -206,13 +214,30 @@ static void fill_usage(const struct map *m, const struct otlp_reading *rd,
     u->completeness = rd->completeness;
 }
 
+/* Whether the usage of provider by the resource's service counts from
+ * its spans (otlp_signals.h, otlp_traced_key). A claim made holds for the
+ * rest of the export; it is made again only to say the emitter is still
+ * seen, an hour on. */
+static bool traced_claim(struct map *m, const struct otlp_resource *res, const char *provider,
+                         int64_t ts)
+{
+    if (m->traced.valid && strcmp(m->traced.provider, provider) == 0 &&
+        (!m->traced.ok || (ts >= m->traced.ts && ts < m->traced.ts + 3600)))
+        return m->traced.ok;
+    m->traced.ok = otlp_state_claim(m->emit.state, otlp_traced_key(res, provider),
+                                    OTLP_TRACED_SPAN, ts);
+    m->traced.ts = ts;
+    m->traced.valid = true;
+    snprintf(m->traced.provider, sizeof m->traced.provider, "%s", provider);
+    return m->traced.ok;
+}
+
 /* A span: an inference call of some family is counted; wrappers and
  * other spans are ignored; an inference span that cannot be read is
  * rejected with the reason. */
 static void on_span(void *ctx, const struct otlp_resource *res, const struct otlp_scope *scope,
                     const struct otlp_span *s)
 {
-    (void)res;
     struct map *m = ctx;
     m->r->spans++;
     if (m->o->signals && !(m->o->signals & OTLP_TRACES)) {
@@ -238,6 +263,21 @@ static void on_span(void *ctx, const struct otlp_resource *res, const struct otl
     struct usage u = {0};
     char tbuf[NAME_BUF];
     fill_usage(m, &rd, has_tenant ? &tenant : NULL, s, &u, tbuf);
+    /* an agent CLI's call is also its log event and its metric points:
+     * against the metrics, the kind its emitter reported first counts
+     * (otlp_signals.h; the span claims as its events do), and a span and
+     * the event of one call are one call to the sink (otlp_usage_call_key) */
+    if (rd.family->emitter) {
+        uint64_t em = otlp_emitter(rd.family->per_service ? NULL : &s->attrs, res);
+        if (!otlp_state_claim(m->emit.state, em, rd.family->emitter, u.ts)) {
+            m->r->superseded++;
+            return;
+        }
+        u.call_key = otlp_usage_call_key(em, &u, s->end_ns ? s->end_ns : s->start_ns);
+    } else if (!u.tokens_unknown && !traced_claim(m, res, u.provider, u.ts)) {
+        m->r->superseded++; /* its service's GenAI metric counts this provider */
+        return;
+    }
     if (otlp_put(m->sink, m->r, &u))
         m->r->no_usage += u.tokens_unknown;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collectors/otlp_families.h"
 #include "lib/hmap.h"
 #include "lib/xalloc.h"
 
@@ -32,6 +33,10 @@ struct metric_family {
     bool cache_known;             /* the family reports cache reads: a record
                                      with none read none */
     bool reasoning_known;         /* likewise reasoning */
+    bool per_service;             /* one emitter per service, not per session
+                                     (Codex: as its events, otlp_logs.c) */
+    bool traced;                  /* its client's spans tell the same calls:
+                                     otlp_traced_key (otlp_signals.h) */
 };
 
 /* Claude Code: input is the uncached part, cache tokens beside it. */
@@ -70,15 +75,15 @@ static const struct token_type genai_types[] = {
 };
 
 #define CODEX(n, w) {"codex.turn.token_usage." n, NULL, NULL, w, 0, "metric:codex", "openai", \
-                     {"model"}, true, true}
+                     {"model"}, true, true, true, false}
 
 static const struct metric_family families[] = {
     {"claude_code.token.usage", "type", claude_types, 0, 0, "metric:claude_code",
-     "anthropic", {"model"}, true, false},
+     "anthropic", {"model"}, true, false, false, false},
     {"claude_code.cost.usage", NULL, NULL, OTLP_COST, 0, "metric:claude_code",
-     "anthropic", {"model"}, true, false},
+     "anthropic", {"model"}, true, false, false, false},
     {"codex.turn.token_usage", "token_type", codex_types, 0, 0, "metric:codex", "openai",
-     {"model"}, true, true},
+     {"model"}, true, true, true, false},
     /* newer Codex builds: one metric per token type (non_cached_input and
      * total are derived from the others and are not read) */
     CODEX("input_tokens", OTLP_INPUT),
@@ -87,11 +92,11 @@ static const struct metric_family families[] = {
     CODEX("output_tokens", OTLP_OUTPUT),
     CODEX("reasoning_output_tokens", OTLP_REASONING),
     {"codex.turn.cost_microusd", NULL, NULL, OTLP_COST, 1e-6, "metric:codex", "openai",
-     {"model"}, true, true},
+     {"model"}, true, true, true, false},
     {"gemini_cli.token.usage", "type", gemini_types, 0, 0, "metric:gemini_cli", "gcp.gemini",
-     {"model"}, true, true},
+     {"model"}, true, true, false, false},
     {"gen_ai.client.token.usage", "gen_ai.token.type", genai_types, 0, 0, "metric:gen_ai",
-     NULL, {"gen_ai.response.model", "gen_ai.request.model"}, false, false},
+     NULL, {"gen_ai.response.model", "gen_ai.request.model"}, false, false, false, true},
 };
 
 static const struct metric_family *find_family(struct otlp_str name)
@@ -122,6 +127,7 @@ struct batch_rec {
     struct usage u;
     const struct metric_family *f;
     uint64_t emitter;
+    uint64_t traced;              /* otlp_traced_key, or 0 */
     size_t points;
     char provider[OTLP_NAME_BUF], model[OTLP_NAME_BUF], tenant[OTLP_NAME_BUF];
 };
@@ -233,10 +239,12 @@ static double cumulative_delta(struct otlp_state *st, uint64_t key, const struct
     double delta;
     if (!s)
         delta = v;              /* first seen: the usage since its start */
+    else if (p->time_ns <= s->time_ns)
+        return 0;               /* not newer: a retry, or a late point of an
+                                   export sent again (a lower value there is
+                                   the past, not a reset) */
     else if (p->start_ns != s->start_ns || v < s->value || p->count < s->count)
         delta = v;              /* restarted: the usage since the new start */
-    else if (p->time_ns <= s->time_ns)
-        return 0;               /* not newer: a retry, or out of order */
     else
         delta = v - s->value;
     otlp_state_set_stream(st, key, &now);
@@ -300,12 +308,21 @@ void otlp_point_map(struct otlp_emit *e, const struct otlp_resource *res,
         provider = otlp_attr_str(&p->attrs, res, "gen_ai.provider.name", pbuf);
     if (!provider)
         provider = otlp_attr_str(&p->attrs, res, "gen_ai.system", pbuf);
+    /* named as spans name it ("openai.chat" -> "openai"), or one provider's
+     * tokens would be two providers by signal, and its usage source would
+     * not know these as its own */
+    char nbuf[OTLP_NAME_BUF];
+    if (provider && !f->provider)
+        provider = otlp_provider_name(provider, strlen(provider), nbuf, sizeof nbuf);
     const char *model = NULL;
     for (size_t i = 0; i < 2 && f->model_attrs[i] && !model; i++)
         model = otlp_attr_str(&p->attrs, res, f->model_attrs[i], mbuf);
-    struct batch_rec *rec = batch_rec(e, f, otlp_emitter(&p->attrs, res), ts, provider ? provider : "unknown",
+    uint64_t emitter = otlp_emitter(f->per_service ? NULL : &p->attrs, res);
+    struct batch_rec *rec = batch_rec(e, f, emitter, ts, provider ? provider : "unknown",
                                       model ? model : "unknown",
                                       otlp_tenant(e->o, &p->attrs, res, tbuf));
+    if (f->traced && !rec->traced)
+        rec->traced = otlp_traced_key(res, rec->provider);
     if (what & OTLP_COST) {
         rec->u.has_reported = true;
         rec->u.reported_usd += delta * (f->scale ? f->scale : 1);
@@ -330,7 +347,9 @@ void otlp_export_end(struct otlp_emit *e)
             struct batch_rec *rec = b->recs[i];
             if (rec->f != &families[k])
                 continue;
-            if (!otlp_state_claim(e->state, rec->emitter, rec->f->kind, rec->u.ts))
+            if (!otlp_state_claim(e->state, rec->emitter, rec->f->kind, rec->u.ts) ||
+                (rec->traced &&
+                 !otlp_state_claim(e->state, rec->traced, OTLP_TRACED_METRIC, rec->u.ts)))
                 e->r->superseded += rec->points;
             else
                 otlp_put(e->sink, e->r, &rec->u);

@@ -19,8 +19,10 @@
  * table. DELTA points count as they are; CUMULATIVE points become deltas
  * per stream (resource + scope + metric name + point attributes): the
  * first point of a stream counts whole (it is the usage since its start
- * time), a new start time or a value below the last is a reset (the new
- * value is the delta), a point not newer than the last adds nothing. The
+ * time), a point not newer than the last adds nothing (a retry, or a late
+ * point: lower than the last, it is the past, not a reset), and of a newer
+ * one a new start time or a value below the last is a reset (the new
+ * value is the delta). The
  * points of one export that share time, provider, model and tenant become
  * one record (a token type is one point: apart, their cache hit rate and
  * uncached input would be wrong). Requests are unknown (requests_unknown).
@@ -31,8 +33,12 @@
  * family) is the one counted for it; the others are `superseded`. Claude
  * Code exports logs every 5 s and metrics every 60 s, so its events win
  * in practice; a source's `signals` option can turn a signal off. Codex
- * CLI's metrics name no session, so its events are one emitter per
- * service as well (otlp_logs.c), or each token would count twice.
+ * CLI's metrics name no session (0.171; earlier ones did), so its events
+ * and metrics are one emitter per service (otlp_logs.c, otlp_metrics.c),
+ * or each token would count twice. An agent CLI's spans of its calls
+ * (Claude Code's beta spans, Codex's handle_responses: otlp_families.c)
+ * claim as its events do, and a span and its event are one call to the
+ * sink (otlp_usage_call_key).
  *
  * State: what a source remembers between exports (the last point of each
  * cumulative stream, the chosen kind of each emitter) lives in a struct
@@ -176,6 +182,38 @@ const char *otlp_attr_str(const struct otlp_list *attrs, const struct otlp_resou
                           const char *key, char *buf);
 /* The emitter of a record (see above). */
 uint64_t otlp_emitter(const struct otlp_list *attrs, const struct otlp_resource *res);
+
+/* An agent CLI that traces its calls too (Claude Code's beta spans, Codex's
+ * handle_responses) reports each call as a span and as an event, and the
+ * two share no id (Codex's events carry no trace context; Claude Code's
+ * name the turn's span, which every call of the turn shares). They are
+ * one call when one emitter reports the same usage as the call ends: this
+ * call key (for usage.call_key; 0 for usage with no token counts, which
+ * could not tell two calls apart) is what both give - the emitter, the
+ * input, cache reads, cache writes and output, and the 10 seconds in
+ * which the call ended (end_ns: the span's end, the event's time; the two
+ * are milliseconds apart) - and of the two the event, which tells more
+ * (its model, its cost, the 1-hour cache writes), counts
+ * (OTLP_EVENT_COMPLETENESS). Two calls of one emitter with the very same
+ * usage ending in the same 10 seconds count once; a span and its event on
+ * either side of a 10-second mark count twice. */
+uint64_t otlp_usage_call_key(uint64_t emitter, const struct usage *u, uint64_t end_ns);
+
+/* An instrumented client reports its calls as spans and as the GenAI
+ * token metric (gen_ai.client.token.usage: OpenTelemetry's own
+ * instrumentation-openai records both, and an SDK exports every signal
+ * to one endpoint): the same usage twice. The two claim this key, the
+ * service's usage of one provider (otlp_emitter without record
+ * attributes, and the provider as otlp_provider_name says it), as their
+ * kinds ("span", "metric:gen_ai"): the first kind counts (spans, every
+ * 5 s by default, usually come before the metrics' 60 s). Per service,
+ * not per session, so that the state stays small. A service whose traces
+ * are sampled but metrics not should count its metrics alone: a source's
+ * `signals` option. */
+uint64_t otlp_traced_key(const struct otlp_resource *res, const char *provider);
+#define OTLP_TRACED_SPAN "span"
+#define OTLP_TRACED_METRIC "metric:gen_ai"
+#define OTLP_EVENT_COMPLETENESS 7 /* above any span's (otlp_families.h) */
 
 /* 64-bit FNV-1a, incremental: h = otlp_hash(h, data, n) from OTLP_HASH0. */
 #define OTLP_HASH0 0xcbf29ce484222325ULL

@@ -517,6 +517,27 @@ const char *otlp_tenant(const struct otlp_options *o, const struct otlp_list *at
     return "";
 }
 
+uint64_t otlp_traced_key(const struct otlp_resource *res, const char *provider)
+{
+    uint64_t h = otlp_hash(OTLP_HASH0, "traced", 6);
+    uint64_t em = otlp_emitter(NULL, res);
+    h = otlp_hash(h, &em, sizeof em);
+    h = otlp_hash(h, provider ? provider : "", provider ? strlen(provider) : 0);
+    return h ? h : 1;
+}
+
+uint64_t otlp_usage_call_key(uint64_t emitter, const struct usage *u, uint64_t end_ns)
+{
+    if (u->tokens_unknown || (!u->input && !u->output))
+        return 0;
+    int64_t n[5] = {u->input, u->cache_read, u->cache_write_5m + u->cache_write_1h, u->output,
+                    (int64_t)(end_ns / 10000000000u)};
+    uint64_t h = otlp_hash(OTLP_HASH0, "usage-call", 10);
+    h = otlp_hash(h, &emitter, sizeof emitter);
+    h = otlp_hash(h, n, sizeof n);
+    return h ? h : 1;
+}
+
 uint64_t otlp_emitter(const struct otlp_list *attrs, const struct otlp_resource *res)
 {
     char sbuf[OTLP_NAME_BUF], ibuf[OTLP_NAME_BUF];

@@ -558,6 +558,12 @@ static void test_a_decrease_is_a_reset_and_never_a_negative_amount(void **state)
     assert_int_equal(feed_cumulative(st, 100, 280, "200", &r), 0);
     /* a new start time with a higher value: the whole value is new */
     assert_int_equal(feed_cumulative(st, 300, 340, "5000", &r), 5000);
+    /* a late point of the past, lower than the last: not a reset (counted
+     * already), whatever its start */
+    assert_int_equal(feed_cumulative(st, 300, 380, "6000", &r), 1000);
+    assert_int_equal(feed_cumulative(st, 300, 360, "5500", &r), 0);
+    assert_int_equal(feed_cumulative(st, 100, 300, "300", &r), 0);
+    assert_int_equal(feed_cumulative(st, 300, 390, "6100", &r), 100);
     /* a negative sum is refused, not counted */
     assert_int_equal(feed_cumulative(st, 300, 400, "-7", &r), 0);
     assert_int_equal(r.rejected, 1);
@@ -583,6 +589,48 @@ static void test_a_retried_delta_export_counts_once(void **state)
     assert_int_equal(c.n, 1);
     free(line);
     otlp_state_free(st);
+}
+
+/* The provider the GenAI token metric names, as spendtop records it: one
+ * delta histogram point with provider attribute key = value. */
+static void genai_metric_provider(const char *key, const char *value, const char *want)
+{
+    struct strbuf b = {0};
+    strbuf_printf(&b,
+        "{\"resourceMetrics\":[{\"resource\":{},\"scopeMetrics\":[{\"metrics\":[{"
+        "\"name\":\"gen_ai.client.token.usage\",\"histogram\":{\"aggregationTemporality\":1,"
+        "\"dataPoints\":[{\"startTimeUnixNano\":\"1767225600000000000\",\"timeUnixNano\":"
+        "\"1767225660000000000\",\"count\":\"1\",\"sum\":1000,\"attributes\":["
+        "{\"key\":\"gen_ai.token.type\",\"value\":{\"stringValue\":\"input\"}},"
+        "{\"key\":\"%s\",\"value\":{\"stringValue\":\"%s\"}},"
+        "{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\"gpt-4o\"}}]}]}}]}]}]}",
+        key, value);
+    char *doc = strbuf_detach(&b);
+    struct otlp_state *st = otlp_state_new();
+    struct otlp_options o = options(st);
+    struct capture c;
+    capture_init(&c);
+    struct otlp_result r;
+    assert_int_equal(otlp_map_export(OTLP_JSON, 0, doc, strlen(doc), &o, &c.sink, &r), 0);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.u[0].input, 1000);
+    assert_string_equal(c.u[0].provider, want);
+    free(doc);
+    otlp_state_free(st);
+}
+
+/* A metric names its provider as a span does (otlp_provider_name), or the
+ * same calls would be two providers by signal, and an Azure or OpenAI
+ * usage source would not know these tokens as its own (DESIGN.md §4). */
+static void test_the_genai_metric_names_its_provider_as_spans_do(void **state)
+{
+    (void)state;
+    genai_metric_provider("gen_ai.provider.name", "openai", "openai");
+    genai_metric_provider("gen_ai.system", "az.ai.openai", "azure.ai.openai");
+    genai_metric_provider("gen_ai.system", "openai.chat", "openai");
+    genai_metric_provider("gen_ai.provider.name", "Anthropic", "anthropic");
+    genai_metric_provider("gen_ai.system", "vertex_ai", "gcp.vertex_ai");
+    genai_metric_provider("gen_ai.system", "someone.else", "someone.else");
 }
 
 /* ---- one sender, one count ------------------------------------------------------ */
@@ -636,6 +684,234 @@ static void test_events_and_metrics_of_one_session_count_once(void **state)
     assert_int_equal(t.input, 21512 + 300);
     assert_int_equal(t.output, 340 + 50);
     assert_true(fabs(t.reported - 0.04265) < 1e-12);
+    otlp_state_free(st);
+}
+
+/* Feed two agents/ fixtures in this order into one state; c has the
+ * records, *superseded how many were not counted for their emitter. */
+static void feed_both(const char *first, const char *second, struct capture *c,
+                      size_t *superseded)
+{
+    struct otlp_state *st = otlp_state_new();
+    struct otlp_options o = options(st);
+    capture_init(c);
+    struct otlp_result r1, r2;
+    feed(first, &o, c, &r1);
+    feed(second, &o, c, &r2);
+    assert_int_equal(r1.rejected + r2.rejected, 0);
+    *superseded = r1.superseded + r2.superseded;
+    otlp_state_free(st);
+}
+
+/* Every record of c with tokens is one of a pair, a span's and an event's
+ * (requests 1 each), with the same call key, the event's telling more:
+ * the sink counts each pair once, the event's (core/calls.h). Returns the
+ * totals of the events', the records that count. */
+static struct totals one_per_call(const struct capture *c, int pairs)
+{
+    struct capture events;
+    capture_init(&events);
+    int found = 0;
+    for (int i = 0; i < c->n; i++) {
+        const struct usage *a = &c->u[i];
+        if (!a->input && !a->output) {
+            assert_int_equal(a->call_key, 0); /* no usage: no call to tell apart */
+            continue;
+        }
+        assert_true(a->call_key != 0);
+        int same = 0;
+        for (int j = 0; j < c->n; j++)
+            same += j != i && c->u[j].call_key == a->call_key;
+        assert_int_equal(same, 1);
+        if (a->completeness == OTLP_EVENT_COMPLETENESS) {
+            events.u[events.n++] = *a;
+            found++;
+        } else {
+            assert_true(a->completeness < OTLP_EVENT_COMPLETENESS);
+        }
+    }
+    assert_int_equal(found, pairs);
+    return total(&events);
+}
+
+/* Claude Code with its beta spans on reports each API request as a
+ * claude_code.llm_request span and as an api_request event (both go to
+ * the sink, as one call), and as its metrics (superseded, whichever of the
+ * others came first). */
+static void test_claude_code_spans_and_events_of_one_session_count_once(void **state)
+{
+    (void)state;
+    const char *order[2][2] = {{"claude-code-traces.jsonl", "claude-code-logs.jsonl"},
+                               {"claude-code-logs.jsonl", "claude-code-traces.jsonl"}};
+    for (int i = 0; i < 2; i++) {
+        struct capture c;
+        size_t superseded;
+        feed_both(order[i][0], order[i][1], &c, &superseded);
+        assert_int_equal(superseded, 0);
+        assert_int_equal(c.n, 6); /* two calls and a failed one, twice */
+        struct totals t = one_per_call(&c, 2);
+        assert_int_equal(t.input, 21512 + 300);
+        assert_int_equal(t.cache_read, 20000);
+        assert_int_equal(t.cache_write, 1500);
+        assert_int_equal(t.output, 340 + 50);
+    }
+    struct capture c;
+    size_t superseded;
+    feed_both("claude-code-traces.jsonl", "claude-code-metrics.jsonl", &c, &superseded);
+    assert_int_equal(superseded, 8); /* every token and cost point */
+    assert_int_equal(c.n, 3);
+    /* metrics first: its spans are superseded as its events are */
+    feed_both("claude-code-metrics.jsonl", "claude-code-traces.jsonl", &c, &superseded);
+    assert_int_equal(superseded, 3);
+}
+
+/* Codex CLI's handle_responses spans and its response.completed events of
+ * the same calls are one call each; the turn's session_task.turn, which
+ * sums them, is not a call. */
+static void test_codex_spans_and_events_count_once(void **state)
+{
+    (void)state;
+    struct capture c;
+    size_t superseded;
+    feed_both("codex-traces.jsonl", "codex-logs.jsonl", &c, &superseded);
+    assert_int_equal(superseded, 0);
+    assert_int_equal(c.n, 4);
+    struct totals t = one_per_call(&c, 2);
+    assert_int_equal(t.requests, 2);
+    assert_int_equal(t.input, 10000);
+    assert_int_equal(t.cache_read, 6000);
+    assert_int_equal(t.output, 864);
+    assert_int_equal(t.reasoning, 500);
+    for (int i = 0; i < c.n; i++)
+        assert_string_equal(c.u[i].model, c.u[i].completeness == OTLP_EVENT_COMPLETENESS
+                                              ? "gpt-5-codex" : "unknown");
+    feed_both("codex-traces.jsonl", "codex-metrics.jsonl", &c, &superseded);
+    assert_int_equal(superseded, 10); /* every point that adds (not the retry's) */
+    assert_int_equal(c.n, 2);
+}
+
+/* Codex's events are one emitter per service (its 0.171 metrics name no
+ * conversation); metrics that do name it (codex-metrics.jsonl: the shape
+ * of 0.60, conversation.id on every point) are the same emitter, or each
+ * token would count twice, once per kind. */
+static void test_codex_metrics_that_name_the_conversation_are_its_events_emitter(void **state)
+{
+    (void)state;
+    struct capture c;
+    size_t superseded;
+    feed_both("codex-logs.jsonl", "codex-metrics.jsonl", &c, &superseded);
+    assert_int_equal(superseded, 10);
+    assert_int_equal(total(&c).requests, 2);
+    feed_both("codex-metrics.jsonl", "codex-logs.jsonl", &c, &superseded);
+    assert_int_equal(superseded, 2); /* the two completed responses */
+    assert_int_equal(total(&c).requests, 0);
+}
+
+/* A span and an event are one call when one emitter reports the same usage
+ * ending within the same 10 seconds; the same usage a minute later is
+ * another call (a CLI run again with the same prompt). */
+static void test_a_call_key_is_the_emitters_usage_as_the_call_ended(void **state)
+{
+    (void)state;
+    struct usage u = {.input = 12345, .cache_read = 4096, .cache_write_5m = 1024,
+                      .output = 678, .reasoning = 256};
+    const uint64_t t = 1796216627000000000u; /* 10 s marks at ...620, ...630 */
+    uint64_t k = otlp_usage_call_key(7, &u, t + 599848481u);
+    assert_true(k != 0);
+    assert_true(otlp_usage_call_key(7, &u, t + 607598126u) == k);
+    assert_true(otlp_usage_call_key(7, &u, t + 60000000000u) != k);
+    assert_true(otlp_usage_call_key(8, &u, t + 599848481u) != k);
+    struct usage v = u;
+    v.output++;
+    assert_true(otlp_usage_call_key(7, &v, t + 599848481u) != k);
+    v = u;
+    v.cache_write_1h = 24;
+    v.cache_write_5m = 1000; /* the same writes, split */
+    assert_true(otlp_usage_call_key(7, &v, t + 599848481u) == k);
+    struct usage none = {.tokens_unknown = true};
+    assert_true(otlp_usage_call_key(7, &none, t) == 0);
+}
+
+/* One resource of service, with one chat span: provider, model gpt-4o,
+ * 1000 in, 100 out (a resourceSpans element). */
+static void chat_resource(struct strbuf *b, const char *service, const char *provider,
+                          const char *span_id)
+{
+    strbuf_printf(b,
+        "{\"resource\":{\"attributes\":[{\"key\":\"service.name\","
+        "\"value\":{\"stringValue\":\"%s\"}}]},\"scopeSpans\":[{\"scope\":{\"name\":"
+        "\"@opentelemetry/instrumentation-openai\"},\"spans\":[{\"traceId\":"
+        "\"0af7651916cd43dd8448eb211c80319c\",\"spanId\":\"%s\",\"name\":\"chat gpt-4o\","
+        "\"startTimeUnixNano\":\"150000000000\",\"endTimeUnixNano\":\"151000000000\","
+        "\"attributes\":[{\"key\":\"gen_ai.operation.name\",\"value\":{\"stringValue\":"
+        "\"chat\"}},{\"key\":\"gen_ai.system\",\"value\":{\"stringValue\":\"%s\"}},"
+        "{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\"gpt-4o\"}},"
+        "{\"key\":\"gen_ai.usage.input_tokens\",\"value\":{\"intValue\":\"1000\"}},"
+        "{\"key\":\"gen_ai.usage.output_tokens\",\"value\":{\"intValue\":\"100\"}}]}]}]}",
+        service, span_id, provider);
+}
+
+/* An export of one chat span of service app. */
+static char *chat_span(const char *provider, const char *span_id)
+{
+    struct strbuf b = {0};
+    strbuf_printf(&b, "{\"resourceSpans\":[");
+    chat_resource(&b, "app", provider, span_id);
+    strbuf_printf(&b, "]}");
+    return strbuf_detach(&b);
+}
+
+/* The records of doc (JSON) into c, through st; the export's result. */
+static struct otlp_result feed_doc(struct otlp_state *st, char *doc, struct capture *c)
+{
+    struct otlp_options o = options(st);
+    struct otlp_result r;
+    assert_int_equal(otlp_map_export(OTLP_JSON, 0, doc, strlen(doc), &o, &c->sink, &r), 0);
+    free(doc);
+    return r;
+}
+
+/* OpenTelemetry's instrumentation-openai records each call as a span and
+ * in gen_ai.client.token.usage, and an SDK sends both to one endpoint:
+ * a service's usage of a provider counts from the kind that came first. */
+static void test_an_instrumented_clients_spans_and_genai_metric_count_once(void **state)
+{
+    (void)state;
+    /* spans first (every 5 s by default): the metric is superseded */
+    struct otlp_state *st = otlp_state_new();
+    struct capture c;
+    capture_init(&c);
+    assert_int_equal(feed_doc(st, chat_span("openai", "b7ad6b7169203331"), &c).counted, 1);
+    struct otlp_result r = feed_doc(st, cumulative(100, 160, "1000"), &c);
+    assert_int_equal(r.superseded, 1);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.u[0].requests, 1);
+    otlp_state_free(st);
+    /* the metric first: the spans of that provider are superseded, and a
+     * provider the metric does not name still counts from its spans */
+    st = otlp_state_new();
+    capture_init(&c);
+    assert_int_equal(feed_doc(st, cumulative(100, 160, "1000"), &c).counted, 1);
+    r = feed_doc(st, chat_span("openai.chat", "b7ad6b7169203332"), &c);
+    assert_int_equal(r.superseded, 1);
+    assert_int_equal(r.counted, 0);
+    r = feed_doc(st, chat_span("anthropic", "b7ad6b7169203333"), &c);
+    assert_int_equal(r.counted, 1);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.u[1].provider, "anthropic");
+    /* per service: another service's openai spans count, in the same
+     * export as app's, which do not */
+    struct strbuf b = {0};
+    strbuf_printf(&b, "{\"resourceSpans\":[");
+    chat_resource(&b, "other", "openai", "b7ad6b7169203334");
+    strbuf_printf(&b, ",");
+    chat_resource(&b, "app", "openai", "b7ad6b7169203335");
+    strbuf_printf(&b, ",");
+    chat_resource(&b, "other", "openai", "b7ad6b7169203336");
+    strbuf_printf(&b, "]}");
+    r = feed_doc(st, strbuf_detach(&b), &c);
+    assert_int_equal(r.counted, 2);
+    assert_int_equal(r.superseded, 1);
     otlp_state_free(st);
 }
 
@@ -812,8 +1088,14 @@ int main(void)
         cmocka_unit_test(test_a_long_running_state_forgets_what_it_has_not_seen),
         cmocka_unit_test(test_a_decrease_is_a_reset_and_never_a_negative_amount),
         cmocka_unit_test(test_a_retried_delta_export_counts_once),
+        cmocka_unit_test(test_the_genai_metric_names_its_provider_as_spans_do),
         cmocka_unit_test(test_gemini_cli_own_metric_wins_over_the_genai_one_it_also_sends),
         cmocka_unit_test(test_events_and_metrics_of_one_session_count_once),
+        cmocka_unit_test(test_claude_code_spans_and_events_of_one_session_count_once),
+        cmocka_unit_test(test_codex_spans_and_events_count_once),
+        cmocka_unit_test(test_a_call_key_is_the_emitters_usage_as_the_call_ended),
+        cmocka_unit_test(test_an_instrumented_clients_spans_and_genai_metric_count_once),
+        cmocka_unit_test(test_codex_metrics_that_name_the_conversation_are_its_events_emitter),
         cmocka_unit_test(test_codex_exec_events_and_metrics_count_once),
         cmocka_unit_test(test_the_signals_option_turns_a_signal_off),
         cmocka_unit_test(test_the_same_export_gives_the_same_records_from_json_and_protobuf),

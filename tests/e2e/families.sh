@@ -8,7 +8,9 @@
 # (families_check.py). One library per family at least, through the Collector
 # file format (otel_file) and the OTLP/HTTP JSON receiver (otlp_http), and
 # the double-tracing case (Traceloop around the Anthropic SDK's own spans):
-# in one export, in separate exports, and across a restart.
+# in one export, in separate exports, and across a restart; and spans with
+# the GenAI token metric of the same calls (instrumentation-openai records
+# both).
 #
 # The packages are installed by lib/npm_install.sh into a cache outside the
 # repository; without node, npm or the registry the test is skipped.
@@ -73,6 +75,9 @@ for s in otel-openai anthropic-sdk anthropic-sdk-0 traceloop-openai traceloop-an
 done
 # double tracing with every span in an export of its own
 file_case traceloop-anthropic traceloop-anthropic+simple --simple
+# spans and the instrumentation's gen_ai.client.token.usage metric of the
+# same calls, as an SDK exporting every signal sends them: counted once
+file_case otel-openai otel-openai+metrics --metrics
 
 # ... and across a restart: the parent spans (Traceloop's, less complete)
 # read by one run, the children (the SDK's) by the next, on one database

@@ -1,4 +1,4 @@
-// run.cjs SCENARIO OUTDIR [--otlp URL] [--simple]
+// run.cjs SCENARIO OUTDIR [--otlp URL] [--simple] [--metrics]
 //
 // Runs one instrumentation scenario (scenarios/SCENARIO.cjs) as an
 // application would: an OpenTelemetry tracer provider is registered
@@ -8,7 +8,11 @@
 // (what the Collector's file exporter writes); with --otlp, posted to URL
 // with the OTLP/HTTP JSON exporter. --simple exports every span on its own
 // as it ends (SimpleSpanProcessor), so the spans of one call arrive in
-// separate exports. The fake provider's answers go to OUTDIR/truth.jsonl.
+// separate exports. With --metrics, a global meter provider is registered
+// too (as @opentelemetry/sdk-node does), and what the instrumentation
+// recorded (gen_ai.client.token.usage: the same calls again) is appended
+// to OUTDIR/spans.json as an ExportMetricsServiceRequest line after the
+// spans. The fake provider's answers go to OUTDIR/truth.jsonl.
 //
 // A scenario module exports:
 //   instrument(ctx)  before the library is required: register instrumentations
@@ -37,6 +41,7 @@ async function main() {
   const [name, outdir, ...opts] = process.argv.slice(2);
   const otlp = opts.includes('--otlp') ? opts[opts.indexOf('--otlp') + 1] : null;
   const simple = opts.includes('--simple');
+  const withMetrics = opts.includes('--metrics');
   const scenario = require(path.join(__dirname, 'scenarios', `${name}.cjs`));
   const fake = await start(path.join(outdir, 'truth.jsonl'));
   const ctx = {
@@ -66,11 +71,32 @@ async function main() {
   });
   provider.register();
   ctx.provider = provider;
+  let reader = null;
+  if (withMetrics) {
+    const { MeterProvider, MetricReader } = require('@opentelemetry/sdk-metrics');
+    const { metrics } = require('@opentelemetry/api');
+    // collected once, at the end: what a periodic reader would export
+    reader = new (class extends MetricReader {
+      async onForceFlush() {}
+      async onShutdown() {}
+    })();
+    metrics.setGlobalMeterProvider(new MeterProvider({
+      resource: resourceFromAttributes({ 'service.name': `families-${name}`,
+                                         'tenant.id': 'acme' }),
+      readers: [reader],
+    }));
+  }
   if (scenario.instrument)
     await scenario.instrument(ctx);
   await scenario.run(ctx);
   await provider.forceFlush();
   await provider.shutdown();
+  if (reader) {
+    const { JsonMetricsSerializer } = require('@opentelemetry/otlp-transformer');
+    const { resourceMetrics } = await reader.collect();
+    const body = Buffer.from(JsonMetricsSerializer.serializeRequest(resourceMetrics));
+    fs.appendFileSync(path.join(outdir, 'spans.json'), body.toString('utf8') + '\n');
+  }
   await fake.close();
 }
 

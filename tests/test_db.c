@@ -892,6 +892,41 @@ static void assert_same_sums(struct store *a, struct store *b)
     assert_int_equal(seen, 2);
 }
 
+/* The rest of the test below: a restart reads the rates back; another
+ * table prices everything again with its own, which the viewer follows;
+ * raw costs again take more bytes than the small chunks did. */
+static void rates_after_a_restart(struct db *db, struct pricing *p, struct pricing *q,
+                                  struct db *v, struct store *vst, int64_t *seq, int64_t small)
+{
+    struct store *st;
+    struct ingest *in;
+    char err[256];
+    in = start_with(db, p, &st);
+    assert_same_sums(st, vst);
+    ingest_free(in);
+    store_free(st);
+    in = start_with(db, q, &st);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    assert_int_equal(db_changes_apply(v, vst, seq), 0);
+    assert_same_sums(st, vst);
+    struct store *again = store_new();
+    assert_int_equal(db_load(db, again, NOW - STORE_RETENTION), 0);
+    assert_same_sums(st, again);
+    store_free(again);
+    /* with raw costs the same chunks take 7 bytes more a cost */
+    for (size_t i = 0; i < store_series_count(st); i++)
+        store_series_set_rates(st, (int)i, NULL);
+    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
+    assert_int_equal(raw_count(db, "SELECT count(*) FROM series WHERE rates IS NULL"), 2);
+    assert_true(raw_count(db, "SELECT sum(length(data)) FROM chunks") > small + 1000);
+    again = store_new();
+    assert_int_equal(db_load(db, again, NOW - STORE_RETENTION), 0);
+    assert_same_sums(st, again);
+    store_free(again);
+    ingest_free(in);
+    store_free(st);
+}
+
 /* A priced series' chunks write each cost as its distance from what its
  * tokens come to at the series' rates, kept in its row: a restart and a
  * viewer read every cost back exactly; rates that change (a new table, or
@@ -942,33 +977,7 @@ static void test_costs_are_stored_with_the_rates_they_are_written_with(void **st
     assert_same_sums(st, vst);
     ingest_free(in);
     store_free(st);
-
-    /* a restart reads them back; another table prices everything again,
-     * with its own rates */
-    in = start_with(db, p, &st);
-    assert_same_sums(st, vst);
-    ingest_free(in);
-    store_free(st);
-    in = start_with(db, q, &st);
-    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
-    assert_int_equal(db_changes_apply(v, vst, &seq), 0);
-    assert_same_sums(st, vst);
-    struct store *again = store_new();
-    assert_int_equal(db_load(db, again, NOW - STORE_RETENTION), 0);
-    assert_same_sums(st, again);
-    store_free(again);
-    /* with raw costs the same chunks take 7 bytes more a cost */
-    for (size_t i = 0; i < store_series_count(st); i++)
-        store_series_set_rates(st, (int)i, NULL);
-    assert_int_equal(ingest_flush(in, err, sizeof err), 0);
-    assert_int_equal(raw_count(db, "SELECT count(*) FROM series WHERE rates IS NULL"), 2);
-    assert_true(raw_count(db, "SELECT sum(length(data)) FROM chunks") > small + 1000);
-    again = store_new();
-    assert_int_equal(db_load(db, again, NOW - STORE_RETENTION), 0);
-    assert_same_sums(st, again);
-    store_free(again);
-    ingest_free(in);
-    store_free(st);
+    rates_after_a_restart(db, p, q, v, vst, &seq, small);
     store_free(vst);
     db_close(v);
 

@@ -12,6 +12,8 @@
 #include "lib/xalloc.h"
 
 #define RETRY_LISTEN_MS 5000
+#define DEFAULT_CONN_BYTES ((size_t)16 << 20)   /* grpc_server.h's defaults */
+#define DEFAULT_TOTAL_BYTES ((size_t)128 << 20)
 
 struct method {
     struct otlp_grpc *g;
@@ -141,7 +143,14 @@ static void try_listen(struct otlp_grpc *g)
 {
     if (g->done)
         return; /* stopping */
+    /* a connection's byte budget holds two messages of max_body, which may
+     * be above its default: else a message the limit allows would be
+     * refused by the budget (UNAVAILABLE) on every retry */
     struct grpc_limits limits = {.max_message = g->max_message};
+    size_t two = 2 * (g->max_message + GRPC_PREFIX_LEN); /* max_body <= 1 GiB */
+    limits.max_conn_bytes = two > DEFAULT_CONN_BYTES ? two : DEFAULT_CONN_BYTES;
+    limits.max_total_bytes = 2 * limits.max_conn_bytes > DEFAULT_TOTAL_BYTES
+                                 ? 2 * limits.max_conn_bytes : DEFAULT_TOTAL_BYTES;
     g->server = grpc_server_new(g->c->loop, &limits);
     for (size_t i = 0; i < 3; i++)
         grpc_server_method(g->server, g->methods[i].path, on_export, &g->methods[i]);

@@ -15,7 +15,10 @@
  *   RESOURCE_EXHAUSTED  a message above max_message (declared or inflated;
  *                       grpc-encoding gzip is accepted)
  *   UNAVAILABLE         the database could not be written: senders retry,
- *                       and the retry is counted once (otlp_receive.h)
+ *                       and the retry is counted once (otlp_receive.h);
+ *                       or the connection (or all) holds too many request
+ *                       bytes for now: two messages of max_message, at
+ *                       least 16 MiB (128 MiB in all)
  * Slow clients hold only their own connection (lib/grpc_server.h's
  * defaults): the HTTP/2 preface, and every frame, must be whole within
  * 10 s of their first byte (OTLP/HTTP's request head: 10 s), a request

@@ -166,18 +166,22 @@ static void call_uncharge(struct grpc_call *call)
     call->charged = 0;
 }
 
-/* Count n more request bytes: GRPC_OK, or the status that refuses the call. */
-static int call_charge(struct grpc_call *call, size_t n)
+/* Count n more request bytes: NULL, or why the call is refused. Either
+ * refusal is UNAVAILABLE: it passes once calls before it are answered, and
+ * OTLP exporters retry UNAVAILABLE, while RESOURCE_EXHAUSTED without a
+ * RetryInfo is final for them (the OTLP specification; the Collector's and
+ * Go's exporters drop the data). */
+static const char *call_charge(struct grpc_call *call, size_t n)
 {
     struct grpc_server *s = call->s;
     if (call->c->bytes + n > s->lim.max_conn_bytes)
-        return GRPC_RESOURCE_EXHAUSTED;
+        return "this connection holds too many requests; retry";
     if (s->bytes + n > s->lim.max_total_bytes)
-        return GRPC_UNAVAILABLE;
+        return "the server holds too many requests; retry";
     call->c->bytes += n;
     s->bytes += n;
     call->charged += n;
-    return GRPC_OK;
+    return NULL;
 }
 
 static void call_unlink(struct grpc_call *call)
@@ -439,14 +443,12 @@ static int on_data(nghttp2_session *h2, uint8_t flags, int32_t id, const uint8_t
     if (!call || call->state != CALL_RECEIVING)
         return 0; /* a refused call's rest: dropped */
     c->last_activity = uv_now(c->s->loop); /* a request arriving */
-    int status = call_charge(call, len);
-    if (status != GRPC_OK) {
-        call_refuse(call, 200, status, status == GRPC_UNAVAILABLE
-                                           ? "the server holds too many requests; retry"
-                                           : "this connection holds too many requests");
+    const char *full = call_charge(call, len);
+    if (full) {
+        call_refuse(call, 200, GRPC_UNAVAILABLE, full);
         return 0;
     }
-    status = grpc_reader_feed(&call->rd, data, len);
+    int status = grpc_reader_feed(&call->rd, data, len);
     if (status != GRPC_OK)
         call_refuse(call, 200, status, call->rd.error);
     return 0;
@@ -468,9 +470,9 @@ static void call_end(struct grpc_call *call)
     call_uncharge(call);
     call->msg = msg;
     call->msg_len = len;
-    status = call_charge(call, len);
-    if (status != GRPC_OK) {
-        call_refuse(call, 200, status, "the server holds too many requests; retry");
+    const char *full = call_charge(call, len);
+    if (full) {
+        call_refuse(call, 200, GRPC_UNAVAILABLE, full);
         return;
     }
     struct conn *c = call->c;

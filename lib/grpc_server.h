@@ -13,9 +13,10 @@
  *   UNIMPLEMENTED       a path no handler was registered for; a
  *                       grpc-encoding other than identity or gzip
  *   RESOURCE_EXHAUSTED  a message above max_message (declared, or once
- *                       inflated), refused before the rest is read; a
- *                       connection holding max_conn_bytes already
- *   UNAVAILABLE         every connection together holds max_total_bytes
+ *                       inflated), refused before the rest is read (for
+ *                       good: OTLP exporters do not retry it)
+ *   UNAVAILABLE         a connection holding max_conn_bytes already, or
+ *                       every connection together max_total_bytes
  *                       (transient: clients retry)
  *   INTERNAL            broken framing (see grpc_wire.h)
  *   DEADLINE_EXCEEDED   the request did not arrive whole within

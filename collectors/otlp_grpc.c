@@ -25,6 +25,7 @@ struct otlp_grpc {
     struct collector *c;
     const struct otlp_options *o;
     struct otlp_commit *commit;
+    struct otlp_refusals *refusals;
     struct sockaddr_storage addr;
     char label[128];
     size_t max_message;
@@ -46,9 +47,29 @@ static const struct {
     {OTLP_METRICS, "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export"},
 };
 
+/* A refused call in the log (rate-limited with OTLP/HTTP's refusals). */
+static void log_refusal(struct otlp_grpc *g, const struct grpc_call *call, int status,
+                        const char *message)
+{
+    char peer[96];
+    grpc_call_peer(call, peer, sizeof peer);
+    otlp_receive_refused(g->refusals, uv_now(g->c->loop), g->c->cfg->name,
+                         "gRPC %.200s from %s: %s %s", grpc_call_method(call)[0]
+                         ? grpc_call_method(call) : "(no path)", peer,
+                         grpc_status_name(status), message ? message : "");
+}
+
+static void on_refused(void *ctx, const struct grpc_call *call, int status,
+                       const char *message)
+{
+    log_refusal(ctx, call, status, message);
+}
+
 static void answer(struct otlp_grpc *g, struct grpc_call *call, struct otlp_reply *rep)
 {
     otlp_receive_account(g->c, rep);
+    if (rep->outcome == OTLP_INVALID)
+        log_refusal(g, call, GRPC_INVALID_ARGUMENT, rep->message);
     if (rep->outcome == OTLP_ACCEPTED)
         grpc_call_respond(call, GRPC_OK, NULL, (const uint8_t *)rep->body.s, rep->body.len);
     else if (rep->outcome == OTLP_INVALID)
@@ -92,7 +113,7 @@ static void on_export(void *ctx, struct grpc_call *call, const uint8_t *msg, siz
 }
 
 struct otlp_grpc *otlp_grpc_new(struct collector *c, const struct otlp_options *o,
-                                struct otlp_commit *commit,
+                                struct otlp_commit *commit, struct otlp_refusals *refusals,
                                 const struct sockaddr_storage *addr, const char *label,
                                 size_t max_message)
 {
@@ -100,6 +121,7 @@ struct otlp_grpc *otlp_grpc_new(struct collector *c, const struct otlp_options *
     g->c = c;
     g->o = o;
     g->commit = commit;
+    g->refusals = refusals;
     g->addr = *addr;
     snprintf(g->label, sizeof g->label, "%s", label);
     g->max_message = max_message;
@@ -154,6 +176,7 @@ static void try_listen(struct otlp_grpc *g)
     g->server = grpc_server_new(g->c->loop, &limits);
     for (size_t i = 0; i < 3; i++)
         grpc_server_method(g->server, g->methods[i].path, on_export, &g->methods[i]);
+    grpc_server_on_refused(g->server, on_refused, g);
     char err[256];
     if (grpc_server_listen(g->server, (const struct sockaddr *)&g->addr, err, sizeof err) != 0) {
         collector_error(g->c, "cannot listen for gRPC on %s: %s (retrying)", g->label, err);

@@ -41,10 +41,12 @@ struct otlp_grpc;
 struct otlp_commit;
 
 /* A gRPC receiver for c on addr (label: how the config wrote it), mapping
- * with o and answering once commit's flush made the records durable (both
- * borrowed: they must outlive the receiver). Not listening yet. */
+ * with o, answering once commit's flush made the records durable, logging
+ * the calls it refuses through refusals (all borrowed: they must outlive
+ * the receiver). Not listening yet. */
+struct otlp_refusals;
 struct otlp_grpc *otlp_grpc_new(struct collector *c, const struct otlp_options *o,
-                                struct otlp_commit *commit,
+                                struct otlp_commit *commit, struct otlp_refusals *refusals,
                                 const struct sockaddr_storage *addr, const char *label,
                                 size_t max_message);
 /* Listen (and keep retrying until it can). */

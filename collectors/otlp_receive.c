@@ -2,6 +2,8 @@
  * otlp_receive.h). */
 #include "collectors/otlp_receive.h"
 
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,4 +104,30 @@ void otlp_status_body(enum otlp_encoding enc, int grpc_code, const char *message
     }
     pb_put_uint(out, 1, (uint64_t)grpc_code);
     pb_put_bytes(out, 2, message, strlen(message));
+}
+
+void otlp_receive_refused(struct otlp_refusals *l, uint64_t now, const char *source,
+                          const char *fmt, ...)
+{
+    if (l->logged > 0 && now - l->since >= 60000) {
+        if (l->unlogged)
+            log_msg(LOG_WARN, "source %s: %" PRIu64 " more request(s) refused in the minute "
+                    "before", source, l->unlogged);
+        l->logged = 0;
+        l->unlogged = 0;
+    }
+    if (l->logged == 0)
+        l->since = now;
+    if (l->logged >= OTLP_REFUSALS_LOGGED) {
+        l->unlogged++;
+        return;
+    }
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    /* log_msg escapes what the client wrote (a path, a reason) */
+    log_msg(LOG_WARN, "source %s: refused %s%s", source, what,
+            ++l->logged == OTLP_REFUSALS_LOGGED ? " (no more this minute)" : "");
 }

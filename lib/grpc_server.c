@@ -133,6 +133,8 @@ struct grpc_server {
     bool closing;
     void (*done)(void *arg);
     void *done_arg;
+    grpc_refused_fn on_refused;
+    void *refused_ctx;
 };
 
 static void conn_flush(struct conn *c);
@@ -283,6 +285,8 @@ static void call_refuse(struct grpc_call *call, int http, int status, const char
     call->msg = NULL;
     call->state = CALL_ANSWERED;
     call->s->refused++;
+    if (call->s->on_refused)
+        call->s->on_refused(call->s->refused_ctx, call, status, message);
     if (submit_status(call, http, status, message) != 0)
         nghttp2_submit_rst_stream(call->c->h2, NGHTTP2_FLAG_NONE, call->id, NGHTTP2_INTERNAL_ERROR);
 }
@@ -335,6 +339,29 @@ bool grpc_call_waiting(const struct grpc_call *call)
 }
 
 const char *grpc_call_method(const struct grpc_call *call) { return call->path; }
+
+void grpc_call_peer(const struct grpc_call *call, char *out, size_t len)
+{
+    struct sockaddr_storage sa;
+    int n = sizeof sa;
+    char ip[64];
+    snprintf(out, len, "?");
+    if (!call->c || uv_tcp_getpeername(&call->c->tcp, (struct sockaddr *)&sa, &n) != 0)
+        return;
+    if (sa.ss_family == AF_INET6) {
+        uv_ip6_name((struct sockaddr_in6 *)&sa, ip, sizeof ip);
+        snprintf(out, len, "[%s]:%d", ip, ntohs(((struct sockaddr_in6 *)&sa)->sin6_port));
+    } else if (sa.ss_family == AF_INET) {
+        uv_ip4_name((struct sockaddr_in *)&sa, ip, sizeof ip);
+        snprintf(out, len, "%s:%d", ip, ntohs(((struct sockaddr_in *)&sa)->sin_port));
+    }
+}
+
+void grpc_server_on_refused(struct grpc_server *s, grpc_refused_fn fn, void *ctx)
+{
+    s->on_refused = fn;
+    s->refused_ctx = ctx;
+}
 
 /* ---- requests, from nghttp2's callbacks ---------------------------------------- */
 

@@ -110,6 +110,16 @@ bool grpc_call_waiting(const struct grpc_call *call);
 /* The method path the call was made to (as registered). */
 const char *grpc_call_method(const struct grpc_call *call);
 
+/* Who made the call, "IP:PORT" ("?" once its connection is gone), in out. */
+void grpc_call_peer(const struct grpc_call *call, char *out, size_t len);
+
+/* fn(ctx, call, status, message) for every call the server refuses by
+ * itself (the answers above: for the owner's log); call is valid only
+ * during fn, and its method path may be an unknown one. */
+typedef void (*grpc_refused_fn)(void *ctx, const struct grpc_call *call, int status,
+                                const char *message);
+void grpc_server_on_refused(struct grpc_server *s, grpc_refused_fn fn, void *ctx);
+
 struct grpc_stats {
     size_t connections;          /* open now */
     size_t calls;                /* streams now + calls handlers hold */

@@ -1224,6 +1224,55 @@ static void test_held_bytes_are_bounded_per_connection_and_in_all(void **state)
     env_finish(&e);
 }
 
+/* The server's own refusals are told to its owner (for the log): which
+ * call, from whom, the status and why; a handler's answers are not. */
+struct refusals_seen {
+    int n;
+    int status[4];
+    char path[4][64], message[4][128], peer[4][64];
+};
+
+static void on_refused_seen(void *ctx, const struct grpc_call *call, int status,
+                            const char *message)
+{
+    struct refusals_seen *r = ctx;
+    if (r->n >= 4)
+        return;
+    r->status[r->n] = status;
+    snprintf(r->path[r->n], sizeof r->path[0], "%s", grpc_call_method(call));
+    snprintf(r->message[r->n], sizeof r->message[0], "%s", message ? message : "");
+    grpc_call_peer(call, r->peer[r->n], sizeof r->peer[0]);
+    r->n++;
+}
+
+static void test_the_servers_refusals_are_told_to_its_owner(void **state)
+{
+    (void)state;
+    struct grpc_limits lim = {.max_message = 1024};
+    struct env e;
+    env_start(&e, &lim);
+    struct refusals_seen seen = {0};
+    grpc_server_on_refused(e.s, on_refused_seen, &seen);
+    static uint8_t big[2048];
+    struct rpc *r[3] = {rpc_start(&e, "/t.Test/Nope", "x", 1, 0),
+                        rpc_start(&e, "/t.Test/Echo", big, sizeof big, 0),
+                        rpc_start(&e, "/t.Test/Echo", "fine", 4, 0)};
+    run_until_done(&e, r, 3);
+    assert_echoed(r[2], "fine", 4);
+    assert_int_equal(seen.n, 2);
+    int nope = strcmp(seen.path[0], "/t.Test/Nope") == 0 ? 0 : 1;
+    assert_string_equal(seen.path[nope], "/t.Test/Nope");
+    assert_int_equal(seen.status[nope], GRPC_UNIMPLEMENTED);
+    assert_string_equal(seen.message[nope], "unknown method /t.Test/Nope");
+    assert_string_equal(seen.path[1 - nope], "/t.Test/Echo");
+    assert_int_equal(seen.status[1 - nope], GRPC_RESOURCE_EXHAUSTED);
+    assert_true(strncmp(seen.peer[0], "127.0.0.1:", 10) == 0 && atoi(seen.peer[0] + 10) > 0);
+    assert_string_equal(grpc_status_name(GRPC_UNIMPLEMENTED), "UNIMPLEMENTED");
+    for (int i = 0; i < 3; i++)
+        rpc_free(r[i]);
+    env_finish(&e);
+}
+
 /* Answers a client does not take (its window stays shut) count against
  * its connection until they are sent: it is refused more, others not. */
 static void test_answers_a_client_does_not_take_count_against_its_connection(void **state)
@@ -1580,6 +1629,7 @@ int main(void)
         cmocka_unit_test(test_a_closed_connection_drops_its_answers),
         cmocka_unit_test(test_held_bytes_are_bounded_per_connection_and_in_all),
         cmocka_unit_test(test_answers_a_client_does_not_take_count_against_its_connection),
+        cmocka_unit_test(test_the_servers_refusals_are_told_to_its_owner),
         cmocka_unit_test(test_thousands_of_streams_hold_only_their_connection),
         cmocka_unit_test(test_a_refused_request_still_arriving_is_reset_with_no_error),
         cmocka_unit_test(test_cancelled_calls_still_held_count_against_their_connection),

@@ -54,6 +54,7 @@
 #define IDLE_MS 30000
 #define LINGER_MS 2000                  /* see linger() */
 #define LINGER_BYTES (64u << 20)
+#define WRITE_HIGH (64 * 1024)          /* unwritten answer bytes before reading stops */
 #define HEAD_MS 10000
 #define MAX_CONNECTIONS 1024
 #define FD_RESERVE 64
@@ -172,6 +173,8 @@ static void conn_close(struct conn *c)
 static void arm(struct conn *c);
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+static bool blocked(const struct conn *c);
+static void resume(struct conn *c);
 
 static void on_shutdown(uv_shutdown_t *req, int status)
 {
@@ -214,6 +217,8 @@ static void on_written(uv_write_t *w, int status)
         conn_close(c);
     else if (c->close_after_write && c->writes == 0 && !c->closing && !c->lingering)
         linger(c);
+    else if (c->paused && !c->closing && !c->close_after_write && !blocked(c))
+        resume(c); /* the client reads its answers again */
 }
 
 static void send_raw(struct conn *c, const char *data, size_t len)
@@ -421,6 +426,30 @@ static void answer(struct conn *c)
 
 static void feed(struct conn *c, const char *data, size_t n);
 
+/* Whether c must not take more requests now: an export waits for the
+ * group commit, or the client does not read its answers (pipelined
+ * requests it never reads the answers of would pile them up in memory
+ * without end). */
+static bool blocked(const struct conn *c)
+{
+    return c->waiter || uv_stream_get_write_queue_size((const uv_stream_t *)&c->tcp) > WRITE_HIGH;
+}
+
+/* What the client sent while c was blocked, then more from the socket. */
+static void resume(struct conn *c)
+{
+    struct strbuf held = c->held;
+    memset(&c->held, 0, sizeof c->held);
+    feed(c, held.s, held.len);
+    strbuf_free(&held);
+    if (!blocked(c) && !c->closing && !c->close_after_write) {
+        if (c->paused)
+            uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read); /* started before: cannot fail */
+        c->paused = false;
+        arm(c);
+    }
+}
+
 static void on_stored(void *ctx, bool durable, const char *err)
 {
     struct conn *c = ctx;
@@ -429,17 +458,7 @@ static void on_stored(void *ctx, bool durable, const char *err)
     answer(c);
     if (c->closing || c->close_after_write)
         return;
-    /* what the client sent after the export, then more from the socket */
-    struct strbuf held = c->held;
-    memset(&c->held, 0, sizeof c->held);
-    feed(c, held.s, held.len);
-    strbuf_free(&held);
-    if (!c->waiter && !c->closing) {
-        if (c->paused)
-            uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read); /* started before: cannot fail */
-        c->paused = false;
-        arm(c);
-    }
+    resume(c);
 }
 
 /* Decode and map the export now; answer once it is durable. */
@@ -497,14 +516,15 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 
 /* Parse and handle n bytes; an export that waits for the group commit
  * stops the parsing, and the rest is held (and reading paused) until it
- * is answered, so answers go out in the order of the requests. A client
+ * is answered, so answers go out in the order of the requests; so do
+ * more than WRITE_HIGH bytes of answers the client has not read. A client
  * that sends nothing more before its answer (one export in flight, what
  * exporters do) is read on: stopping and starting the socket for every
  * export costs two epoll_ctl calls. */
 static void feed(struct conn *c, const char *data, size_t n)
 {
     size_t used = 0;
-    while (used < n && !c->closing && !c->close_after_write && !c->waiter) {
+    while (used < n && !c->closing && !c->close_after_write && !blocked(c)) {
         if (!c->in_head && c->p.state == HP_HEAD) {
             /* the first bytes of the next request on a kept-alive connection */
             c->in_head = true;
@@ -539,7 +559,7 @@ static void feed(struct conn *c, const char *data, size_t n)
             c->continue_sent = false;
         }
     }
-    if (c->waiter && used < n) {
+    if (!c->closing && !c->close_after_write && blocked(c) && used < n) {
         strbuf_append(&c->held, data + used, n - used);
         uv_read_stop((uv_stream_t *)&c->tcp); /* cannot fail */
         c->paused = true;

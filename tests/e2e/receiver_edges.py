@@ -2,11 +2,12 @@
 """What real OTLP/HTTP clients do that the other tests do not, for
 tests/e2e/receiver_edges.sh.
 
-usage: receiver_edges.py PORT -> prints the number of spans acknowledged
-(each expected in the store once)."""
-import gzip, http.client, json, socket, sys, time
+usage: receiver_edges.py PORT PID -> prints the number of spans
+acknowledged (each expected in the store once); PID is the daemon's."""
+import gzip, http.client, json, socket, sys, threading, time
 
 PORT = int(sys.argv[1])
+PID = int(sys.argv[2])
 T = int(time.time()) - 600
 sent = 0
 next_id = 5000
@@ -121,6 +122,37 @@ for path, ctype, want in [("/v1/traces", "application/x-protobuf", 413),
     check(status == want, "POST %s %s of %d bytes -> %r %r, expected %d"
           % (path, ctype, length, status, text, want))
     c.close()
+
+# a client that pipelines requests and does not read the answers (yet):
+# the receiver stops reading it, instead of piling the answers up in
+# memory without end (9 MB of requests made 100 MB of answers); once it
+# reads, every answer comes, in order
+def rss_kib():
+    for line in open("/proc/%d/status" % PID):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+
+
+one = b"GET /v1/nothing HTTP/1.1\r\nHost: x\r\n\r\n"
+n = 300000
+s = socket.create_connection(("127.0.0.1", PORT))
+before = rss_kib()
+sender = threading.Thread(target=lambda: s.sendall(one * n), daemon=True)
+sender.start()
+sender.join(3)  # done at once when the receiver reads all; else it waits for us
+grown = rss_kib() - before
+check(grown < 40 * 1024, "a client not reading its answers grew the receiver by %d KiB" % grown)
+reader = s.dup()
+reader.settimeout(30)
+got, tail = 0, b""
+while got < n:
+    b = reader.recv(1 << 20)
+    check(b, "the connection closed after %d answers of %d" % (got, n))
+    got += (tail + b).count(b"HTTP/1.1 404")
+    tail = b[-11:]  # a status line cut in two is counted once
+sender.join()
+reader.close()
+s.close()
 
 # refusals in a loop do not flood the log (receiver_edges.sh counts)
 for _ in range(12):

@@ -3,7 +3,8 @@
 # that receiver.sh does not (receiver_edges.py): HEAD, gzip in several
 # members and gzip with bytes after it, "Connection: close, TE", bodies
 # refused before they are read (413 from Content-Length, 404, 415) as a
-# client sees them when it sends its whole body before reading; and the
+# client sees them when it sends its whole body before reading, a client
+# that pipelines requests without reading the answers; and the
 # log: every refusal says what, from whom and why, at most 10 lines a
 # minute. Then SIGKILL: the store holds every acknowledged span, once.
 set -eu
@@ -15,7 +16,7 @@ trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $1"; [ -f "$dir/daemon.err" ] && tail -5 "$dir/daemon.err"; exit 1; }
 start_receiver "$dir" 'max_body = 1000000
 ' || fail "the receiver did not start"
-sent=$(python3 "$here/receiver_edges.py" "$port") || fail "the client"
+sent=$(python3 "$here/receiver_edges.py" "$port" "$pid") || fail "the client"
 log=$dir/daemon.err
 grep -q "refused HEAD /v1/traces from 127\.0\.0\.1:[0-9]*: 405 an export is a POST" "$log" \
     || fail "the HEAD refused is not in the log"

@@ -48,28 +48,23 @@ static const struct {
 };
 
 /* A refused call in the log (rate-limited with OTLP/HTTP's refusals). */
-static void log_refusal(struct otlp_grpc *g, const struct grpc_call *call, int status,
-                        const char *message)
-{
-    char peer[96];
-    grpc_call_peer(call, peer, sizeof peer);
-    otlp_receive_refused(g->refusals, uv_now(g->c->loop), g->c->cfg->name,
-                         "gRPC %.200s from %s: %s %s", grpc_call_method(call)[0]
-                         ? grpc_call_method(call) : "(no path)", peer,
-                         grpc_status_name(status), message ? message : "");
-}
-
-static void on_refused(void *ctx, const struct grpc_call *call, int status,
+static void on_refused(void *ctx, const char *peer, const char *path, int status,
                        const char *message)
 {
-    log_refusal(ctx, call, status, message);
+    struct otlp_grpc *g = ctx;
+    otlp_receive_refused(g->refusals, uv_now(g->c->loop), g->c->cfg->name,
+                         "gRPC %.200s from %s: %s %s", path[0] ? path : "(no call)", peer,
+                         grpc_status_name(status), message ? message : "");
 }
 
 static void answer(struct otlp_grpc *g, struct grpc_call *call, struct otlp_reply *rep)
 {
     otlp_receive_account(g->c, rep);
-    if (rep->outcome == OTLP_INVALID)
-        log_refusal(g, call, GRPC_INVALID_ARGUMENT, rep->message);
+    if (rep->outcome == OTLP_INVALID) {
+        char peer[96];
+        grpc_call_peer(call, peer, sizeof peer);
+        on_refused(g, peer, grpc_call_method(call), GRPC_INVALID_ARGUMENT, rep->message);
+    }
     if (rep->outcome == OTLP_ACCEPTED)
         grpc_call_respond(call, GRPC_OK, NULL, (const uint8_t *)rep->body.s, rep->body.len);
     else if (rep->outcome == OTLP_INVALID)

@@ -285,8 +285,11 @@ static void call_refuse(struct grpc_call *call, int http, int status, const char
     call->msg = NULL;
     call->state = CALL_ANSWERED;
     call->s->refused++;
-    if (call->s->on_refused)
-        call->s->on_refused(call->s->refused_ctx, call, status, message);
+    if (call->s->on_refused) {
+        char peer[96];
+        grpc_call_peer(call, peer, sizeof peer);
+        call->s->on_refused(call->s->refused_ctx, peer, call->path, status, message);
+    }
     if (submit_status(call, http, status, message) != 0)
         nghttp2_submit_rst_stream(call->c->h2, NGHTTP2_FLAG_NONE, call->id, NGHTTP2_INTERNAL_ERROR);
 }
@@ -340,13 +343,13 @@ bool grpc_call_waiting(const struct grpc_call *call)
 
 const char *grpc_call_method(const struct grpc_call *call) { return call->path; }
 
-void grpc_call_peer(const struct grpc_call *call, char *out, size_t len)
+static void conn_peer(const struct conn *c, char *out, size_t len)
 {
     struct sockaddr_storage sa;
     int n = sizeof sa;
     char ip[64];
     snprintf(out, len, "?");
-    if (!call->c || uv_tcp_getpeername(&call->c->tcp, (struct sockaddr *)&sa, &n) != 0)
+    if (!c || uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&sa, &n) != 0)
         return;
     if (sa.ss_family == AF_INET6) {
         uv_ip6_name((struct sockaddr_in6 *)&sa, ip, sizeof ip);
@@ -355,6 +358,11 @@ void grpc_call_peer(const struct grpc_call *call, char *out, size_t len)
         uv_ip4_name((struct sockaddr_in *)&sa, ip, sizeof ip);
         snprintf(out, len, "%s:%d", ip, ntohs(((struct sockaddr_in *)&sa)->sin_port));
     }
+}
+
+void grpc_call_peer(const struct grpc_call *call, char *out, size_t len)
+{
+    conn_peer(call->c, out, len);
 }
 
 void grpc_server_on_refused(struct grpc_server *s, grpc_refused_fn fn, void *ctx)
@@ -845,6 +853,12 @@ static void framing_feed(struct framing *f, const uint8_t *p, size_t n, uint64_t
 static void answer_not_h2(struct conn *c)
 {
     c->started = false; /* nothing of HTTP/2 goes out now */
+    if (c->s->on_refused) {
+        char peer[96];
+        conn_peer(c, peer, sizeof peer);
+        c->s->on_refused(c->s->refused_ctx, peer, "", GRPC_UNIMPLEMENTED,
+                         "HTTP/1 (an OTLP/HTTP exporter?): this port speaks gRPC");
+    }
     static const char text[] = "this port speaks gRPC: HTTP/2 without TLS (prior knowledge)\n";
     struct strbuf b = {0};
     strbuf_printf(&b, "HTTP/1.1 505 HTTP Version Not Supported\r\nContent-Type: text/plain\r\n"

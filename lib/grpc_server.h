@@ -113,10 +113,11 @@ const char *grpc_call_method(const struct grpc_call *call);
 /* Who made the call, "IP:PORT" ("?" once its connection is gone), in out. */
 void grpc_call_peer(const struct grpc_call *call, char *out, size_t len);
 
-/* fn(ctx, call, status, message) for every call the server refuses by
- * itself (the answers above: for the owner's log); call is valid only
- * during fn, and its method path may be an unknown one. */
-typedef void (*grpc_refused_fn)(void *ctx, const struct grpc_call *call, int status,
+/* fn(ctx, peer, path, status, message) for every call the server refuses
+ * by itself (the answers above: for the owner's log), from peer
+ * ("IP:PORT") to path (as the client wrote it; "" when there is none, as
+ * for a connection that is not HTTP/2 at all, which gets an HTTP/1.1 505). */
+typedef void (*grpc_refused_fn)(void *ctx, const char *peer, const char *path, int status,
                                 const char *message);
 void grpc_server_on_refused(struct grpc_server *s, grpc_refused_fn fn, void *ctx);
 

@@ -61,6 +61,11 @@ static void copy_value(char *dst, size_t cap, const char *v, size_t n)
 
 static void request_line(struct http_parser *p, char *l, size_t n)
 {
+    if (n == 14 && memcmp(l, "PRI * HTTP/2.0", 14) == 0) {
+        /* HTTP/2's preface: most likely a gRPC exporter at the wrong port */
+        refuse(p, 505, "HTTP/2 (gRPC?) is not served here: HTTP/1.0 and 1.1 only");
+        return;
+    }
     char *sp1 = memchr(l, ' ', n);
     if (!sp1 || sp1 == l) {
         refuse(p, 400, "malformed request line");

@@ -1232,16 +1232,16 @@ struct refusals_seen {
     char path[4][64], message[4][128], peer[4][64];
 };
 
-static void on_refused_seen(void *ctx, const struct grpc_call *call, int status,
+static void on_refused_seen(void *ctx, const char *peer, const char *path, int status,
                             const char *message)
 {
     struct refusals_seen *r = ctx;
     if (r->n >= 4)
         return;
     r->status[r->n] = status;
-    snprintf(r->path[r->n], sizeof r->path[0], "%s", grpc_call_method(call));
+    snprintf(r->path[r->n], sizeof r->path[0], "%s", path);
     snprintf(r->message[r->n], sizeof r->message[0], "%s", message ? message : "");
-    grpc_call_peer(call, r->peer[r->n], sizeof r->peer[0]);
+    snprintf(r->peer[r->n], sizeof r->peer[0], "%s", peer);
     r->n++;
 }
 
@@ -1268,6 +1268,17 @@ static void test_the_servers_refusals_are_told_to_its_owner(void **state)
     assert_int_equal(seen.status[1 - nope], GRPC_RESOURCE_EXHAUSTED);
     assert_true(strncmp(seen.peer[0], "127.0.0.1:", 10) == 0 && atoi(seen.peer[0] + 10) > 0);
     assert_string_equal(grpc_status_name(GRPC_UNIMPLEMENTED), "UNIMPLEMENTED");
+    /* not HTTP/2 at all: no call, but a refusal all the same */
+    struct raw h1 = {0};
+    strbuf_puts(&h1.out, "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
+    raw_start(&e, &h1);
+    while (!h1.eof)
+        uv_run(&e.loop, UV_RUN_ONCE);
+    assert_int_equal(seen.n, 3);
+    assert_string_equal(seen.path[2], "");
+    assert_non_null(strstr(seen.message[2], "HTTP/1"));
+    assert_true(strncmp(seen.peer[2], "127.0.0.1:", 10) == 0);
+    raw_close(&e, &h1);
     for (int i = 0; i < 3; i++)
         rpc_free(r[i]);
     env_finish(&e);

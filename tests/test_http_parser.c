@@ -179,6 +179,8 @@ static void test_refusals(void **state)
     refused("POST /v1/traces HTTP/1.1\r\nA: b\r\n folded\r\n\r\n", 99, 400);
     refused("POST http://x/v1/traces HTTP/1.1\r\n\r\n", 99, 400);        /* absolute-form */
     refused("POST /v1/traces HTTP/2.0\r\n\r\n", 99, 505);
+    /* HTTP/2's preface (a gRPC exporter at this port): said so, not 400 */
+    refused("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 99, 505);
     refused("POST /v1/traces\r\n\r\n", 99, 400);
     refused("PO(ST /v1/traces HTTP/1.1\r\n\r\n", 99, 400);
     refused("POST /v1/traces HTTP/1.1\r\nExpect: 200-ok\r\n\r\n", 99, 417);

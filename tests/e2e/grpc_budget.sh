@@ -2,7 +2,8 @@
 # grpc_budget.sh - the otlp_http source's OTLP/gRPC side takes every
 # message max_body allows: with max_body at 24 MiB one message of 20 MB,
 # then ten of 2 MB at once on one connection (as a Collector's sending
-# queue sends them), all OK and all in the store after a SIGKILL. The
+# queue sends them), all OK and all in the store after a SIGKILL; and the
+# calls refused (one that does not decode, an unknown method) in the log. The
 # server's byte budgets used to stay at 16 MiB a connection whatever
 # max_body said (RESOURCE_EXHAUSTED: the Collector drops such data).
 # Skipped, saying why, without node, npm or the registry.
@@ -18,6 +19,10 @@ fail() { echo "FAIL: $1"; [ -f "$dir/daemon.err" ] && tail -5 "$dir/daemon.err";
 start_receiver "$dir" 'max_body = 25165824
 ' || fail "the receiver did not start"
 sent=$(NODE_PATH=$nm node "$here/grpc/budget.js" "$gport" 20000000) || fail "the gRPC calls"
+grep -q "refused gRPC /opentelemetry.proto.collector.trace.v1.TraceService/Export from 127\.0\.0\.1:[0-9]*: INVALID_ARGUMENT protobuf" \
+    "$dir/daemon.err" || fail "the message that does not decode is not in the log"
+grep -q "refused gRPC /opentelemetry.proto.collector.trace.v1.TraceService/Nope from .*: UNIMPLEMENTED unknown method" \
+    "$dir/daemon.err" || fail "the unknown method is not in the log"
 kill -9 $pid   # every OK must be on disk already
 wait $pid 2>/dev/null || true
 pid=""

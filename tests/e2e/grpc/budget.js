@@ -5,6 +5,7 @@
 // Each must be OK: a message max_body allows is never refused by the
 // server's byte budgets, and a budget refusal, were there one, must be
 // UNAVAILABLE (retried), never RESOURCE_EXHAUSTED (the data dropped).
+// Then a message that does not decode and an unknown method, refused.
 // Prints the number of spans acknowledged.
 'use strict';
 const grpc = require('@grpc/grpc-js');
@@ -56,6 +57,16 @@ const call = (msg) => new Promise((resolve) => client.makeUnaryRequest(PATH, ide
   const bad = ten.filter((r) => r !== 'OK');
   if (bad.length)
     fail('ten messages of 2 MB at once', bad.join('; '));
+  // refusals, for grpc_budget.sh to find in the log
+  const undecodable = await call(Buffer.from([0x0a, 0x05, 0x01]));
+  if (!undecodable.startsWith('INVALID_ARGUMENT'))
+    fail('a message that does not decode', undecodable);
+  const nope = await new Promise((resolve) => client.makeUnaryRequest(
+    '/opentelemetry.proto.collector.trace.v1.TraceService/Nope', identity, identity,
+    Buffer.alloc(0), new grpc.Metadata(), { deadline: Date.now() + 60000 },
+    (err) => resolve(err ? grpc.status[err.code] : 'OK')));
+  if (nope !== 'UNIMPLEMENTED')
+    fail('an unknown method', nope);
   console.log(11);
   client.close();
 })();

@@ -887,10 +887,20 @@ static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
     c->busy = false;
     bool http1 = rv == NGHTTP2_ERR_BAD_CLIENT_MAGIC && first && buf->base[0] >= 'A' &&
                  buf->base[0] <= 'Z';
+    /* a TLS handshake record: a client that was not told the endpoint has
+     * no TLS (gRPC exporters default to TLS unless insecure) */
+    bool tls = rv == NGHTTP2_ERR_BAD_CLIENT_MAGIC && first && buf->base[0] == 0x16;
     free(buf->base);
     if (http1 && !c->closing) {
         answer_not_h2(c);
         return;
+    }
+    if (tls && c->s->on_refused) {
+        char peer[96];
+        conn_peer(c, peer, sizeof peer);
+        c->s->on_refused(c->s->refused_ctx, peer, "", GRPC_UNAVAILABLE,
+                         "a TLS handshake: this port speaks gRPC without TLS (an exporter "
+                         "without insecure?)");
     }
     if (rv < 0) {
         log_msg(LOG_DEBUG, "grpc: closing a connection: %s", nghttp2_strerror((int)rv));

@@ -116,7 +116,8 @@ void grpc_call_peer(const struct grpc_call *call, char *out, size_t len);
 /* fn(ctx, peer, path, status, message) for every call the server refuses
  * by itself (the answers above: for the owner's log), from peer
  * ("IP:PORT") to path (as the client wrote it; "" when there is none, as
- * for a connection that is not HTTP/2 at all, which gets an HTTP/1.1 505). */
+ * for a connection that is not HTTP/2 at all: HTTP/1, which gets an
+ * HTTP/1.1 505, or a TLS handshake, closed). */
 typedef void (*grpc_refused_fn)(void *ctx, const char *peer, const char *path, int status,
                                 const char *message);
 void grpc_server_on_refused(struct grpc_server *s, grpc_refused_fn fn, void *ctx);

@@ -341,6 +341,9 @@ size_t hp_feed(struct http_parser *p, const char *data, size_t n)
             continue;
         }
         char c = data[used++];
+        if (p->state == HP_HEAD && p->head_len == 0 && c == 0x16 && !p->method[0])
+            return refuse(p, 400, "a TLS handshake (https://?): this port speaks plain HTTP"),
+                   used;
         if (p->state == HP_HEAD && ++p->head_len > HP_MAX_HEAD)
             return refuse(p, 431, "request head too large"), used;
         if (p->line_len == sizeof p->line)

@@ -7,6 +7,8 @@
  *
  * What it accepts - and its limits:
  *   - HTTP/1.0 and HTTP/1.1; origin-form targets ("/v1/traces") only;
+ *     HTTP/2's preface (505) and a TLS handshake (400) are refused
+ *     saying what they are (an exporter pointed at the wrong port);
  *   - Connection is a list: close anywhere in it closes;
  *   - CRLF line ends only; no obsolete line folding; header names are
  *     tokens with no space before the colon;

@@ -1279,6 +1279,16 @@ static void test_the_servers_refusals_are_told_to_its_owner(void **state)
     assert_non_null(strstr(seen.message[2], "HTTP/1"));
     assert_true(strncmp(seen.peer[2], "127.0.0.1:", 10) == 0);
     raw_close(&e, &h1);
+    /* a TLS ClientHello (an exporter not told the endpoint is insecure) */
+    struct raw tls = {0};
+    strbuf_append(&tls.out, "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11);
+    raw_start(&e, &tls);
+    while (!tls.eof)
+        uv_run(&e.loop, UV_RUN_ONCE);
+    assert_int_equal(seen.n, 4);
+    assert_string_equal(seen.path[3], "");
+    assert_non_null(strstr(seen.message[3], "TLS"));
+    raw_close(&e, &tls);
     for (int i = 0; i < 3; i++)
         rpc_free(r[i]);
     env_finish(&e);

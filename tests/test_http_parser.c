@@ -179,6 +179,14 @@ static void test_refusals(void **state)
     refused("POST /v1/traces HTTP/1.1\r\nA: b\r\n folded\r\n\r\n", 99, 400);
     refused("POST http://x/v1/traces HTTP/1.1\r\n\r\n", 99, 400);        /* absolute-form */
     refused("POST /v1/traces HTTP/2.0\r\n\r\n", 99, 505);
+    /* a TLS ClientHello (an https:// exporter at this port): said so */
+    struct http_parser tp;
+    hp_init(&tp, 99);
+    hp_feed(&tp, "\x16\x03\x01\x02\x00\x01", 6);
+    assert_int_equal(tp.state, HP_ERROR);
+    assert_int_equal(tp.error_status, 400);
+    assert_non_null(strstr(tp.error, "TLS"));
+    hp_free(&tp);
     /* HTTP/2's preface (a gRPC exporter at this port): said so, not 400 */
     refused("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 99, 505);
     refused("POST /v1/traces\r\n\r\n", 99, 400);

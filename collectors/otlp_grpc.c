@@ -52,19 +52,18 @@ static void on_refused(void *ctx, const char *peer, const char *path, int status
                        const char *message)
 {
     struct otlp_grpc *g = ctx;
-    otlp_receive_refused(g->refusals, uv_now(g->c->loop), g->c->cfg->name,
+    otlp_receive_refused(&g->refusals->requests, uv_now(g->c->loop), g->c->cfg->name,
                          "gRPC %.200s from %s: %s %s", path[0] ? path : "(no call)", peer,
                          grpc_status_name(status), message ? message : "");
 }
 
 static void answer(struct otlp_grpc *g, struct grpc_call *call, struct otlp_reply *rep)
 {
-    otlp_receive_account(g->c, rep);
-    if (rep->outcome == OTLP_INVALID) {
-        char peer[96];
-        grpc_call_peer(call, peer, sizeof peer);
+    char peer[96];
+    grpc_call_peer(call, peer, sizeof peer);
+    otlp_receive_account(g->c, rep, g->refusals, uv_now(g->c->loop), peer);
+    if (rep->outcome == OTLP_INVALID)
         on_refused(g, peer, grpc_call_method(call), GRPC_INVALID_ARGUMENT, rep->message);
-    }
     if (rep->outcome == OTLP_ACCEPTED)
         grpc_call_respond(call, GRPC_OK, NULL, (const uint8_t *)rep->body.s, rep->body.len);
     else if (rep->outcome == OTLP_INVALID)

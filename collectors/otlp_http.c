@@ -313,7 +313,7 @@ static void log_refusal(struct conn *c, int status, const char *why)
     char peer[96];
     peer_name(c, peer, sizeof peer);
     const struct http_parser *p = &c->p;
-    otlp_receive_refused(&r->refusals, uv_now(r->c->loop), r->c->cfg->name,
+    otlp_receive_refused(&r->refusals.requests, uv_now(r->c->loop), r->c->cfg->name,
                          "%s%s%.200s from %s: %d %s", p->method[0] ? p->method : "a request",
                          p->method[0] ? " " : "", p->method[0] ? p->target : "", peer, status,
                          why);
@@ -414,7 +414,9 @@ static void answer(struct conn *c)
 {
     struct otlp_reply *rep = &c->reply;
     enum otlp_encoding enc = c->reply_enc;
-    otlp_receive_account(c->r->c, rep);
+    char peer[96];
+    peer_name(c, peer, sizeof peer);
+    otlp_receive_account(c->r->c, rep, &c->r->refusals, uv_now(c->r->c->loop), peer);
     if (rep->outcome == OTLP_INVALID)
         respond_error(c, enc, 400, rep->message, c->reply_keep);
     else if (rep->outcome == OTLP_UNAVAILABLE)

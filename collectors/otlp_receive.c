@@ -77,7 +77,8 @@ void otlp_receive(enum otlp_encoding enc, enum otlp_signal sig, const void *buf,
     otlp_receive_stored(out, sink->flush(sink, err, sizeof err) == 0, err);
 }
 
-void otlp_receive_account(struct collector *c, const struct otlp_reply *rep)
+void otlp_receive_account(struct collector *c, const struct otlp_reply *rep,
+                          struct otlp_refusals *log, uint64_t now, const char *peer)
 {
     if (rep->outcome == OTLP_INVALID) {
         c->status.rejected++;
@@ -88,8 +89,9 @@ void otlp_receive_account(struct collector *c, const struct otlp_reply *rep)
         c->status.no_usage += (int64_t)rep->result.no_usage;
         c->status.rejected += (int64_t)rep->result.rejected;
         if (rep->result.rejected)
-            log_msg(LOG_WARN, "%s: %zu record(s) rejected: %s", c->status.name,
-                    rep->result.rejected, rep->result.error);
+            otlp_receive_refused(&log->records, now, c->status.name,
+                                 "%zu record(s) of an export from %s (partial success): %s",
+                                 rep->result.rejected, peer, rep->result.error);
     }
 }
 
@@ -106,7 +108,7 @@ void otlp_status_body(enum otlp_encoding enc, int grpc_code, const char *message
     pb_put_bytes(out, 2, message, strlen(message));
 }
 
-void otlp_receive_refused(struct otlp_refusals *l, uint64_t now, const char *source,
+void otlp_receive_refused(struct otlp_log_limit *l, uint64_t now, const char *source,
                           const char *fmt, ...)
 {
     if (l->logged > 0 && now - l->since >= 60000) {

@@ -19,17 +19,22 @@ def check(cond, what):
         sys.exit(1)
 
 
-def doc():
+def span(start=True):
     global next_id
     next_id += 1
-    return json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [{
-        "traceId": "%032x" % 9, "spanId": "%016x" % next_id, "startTimeUnixNano": str(T * 10**9),
-        "attributes": [
-            {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
-            {"key": "gen_ai.provider.name", "value": {"stringValue": "openai"}},
-            {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o-mini"}},
-            {"key": "gen_ai.usage.input_tokens", "value": {"intValue": "1000"}},
-            {"key": "gen_ai.usage.output_tokens", "value": {"intValue": "100"}}]}]}]}]}).encode()
+    s = {"traceId": "%032x" % 9, "spanId": "%016x" % next_id, "attributes": [
+        {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+        {"key": "gen_ai.provider.name", "value": {"stringValue": "openai"}},
+        {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o-mini"}},
+        {"key": "gen_ai.usage.input_tokens", "value": {"intValue": "1000"}},
+        {"key": "gen_ai.usage.output_tokens", "value": {"intValue": "100"}}]}
+    if start:
+        s["startTimeUnixNano"] = str(T * 10**9)
+    return s
+
+
+def doc(*spans):
+    return json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": list(spans) or [span()]}]}]}).encode()
 
 
 def head(method, path, headers, length=None):
@@ -153,6 +158,18 @@ while got < n:
 sender.join()
 reader.close()
 s.close()
+
+# nor do exports with a record rejected in each (partial success)
+c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
+for _ in range(12):
+    c.request("POST", "/v1/traces", body=doc(span(), span(start=False)),
+              headers={"Content-Type": "application/json"})
+    r = c.getresponse()
+    answer = json.loads(r.read())
+    check(r.status == 200 and answer["partialSuccess"]["rejectedSpans"] == "1",
+          "partial success -> %d %r" % (r.status, answer))
+    sent += 1
+c.close()
 
 # refusals in a loop do not flood the log (receiver_edges.sh counts)
 for _ in range(12):

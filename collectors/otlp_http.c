@@ -29,7 +29,11 @@
  * the database, logs and files): at the limit, a new connection takes the
  * place of the one that has waited longest for a request head (slow or
  * idle clients go first, an export in progress never), and when every
- * connection is busy it gets 503 and is closed.
+ * connection is busy it gets 503 and is closed. A client that does not
+ * read its answers stops being read (WRITE_HIGH); a connection's last
+ * answer is followed by a linger, so that a body refused unread does not
+ * turn the answer into a reset. Every refusal is logged - what, from
+ * whom, why - at most 10 lines a minute (otlp_receive_refused).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -12,6 +12,8 @@
 #include "lib/xalloc.h"
 
 #define RETRY_LISTEN_MS 5000
+#define DEFAULT_CONN_BYTES ((size_t)16 << 20)   /* grpc_server.h's defaults */
+#define DEFAULT_TOTAL_BYTES ((size_t)128 << 20)
 
 struct method {
     struct otlp_grpc *g;
@@ -23,6 +25,7 @@ struct otlp_grpc {
     struct collector *c;
     const struct otlp_options *o;
     struct otlp_commit *commit;
+    struct otlp_refusals *refusals;
     struct sockaddr_storage addr;
     char label[128];
     size_t max_message;
@@ -44,9 +47,23 @@ static const struct {
     {OTLP_METRICS, "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export"},
 };
 
+/* A refused call in the log (rate-limited with OTLP/HTTP's refusals). */
+static void on_refused(void *ctx, const char *peer, const char *path, int status,
+                       const char *message)
+{
+    struct otlp_grpc *g = ctx;
+    otlp_receive_refused(&g->refusals->requests, uv_now(g->c->loop), g->c->cfg->name,
+                         "gRPC %.200s from %s: %s %s", path[0] ? path : "(no call)", peer,
+                         grpc_status_name(status), message ? message : "");
+}
+
 static void answer(struct otlp_grpc *g, struct grpc_call *call, struct otlp_reply *rep)
 {
-    otlp_receive_account(g->c, rep);
+    char peer[96];
+    grpc_call_peer(call, peer, sizeof peer);
+    otlp_receive_account(g->c, rep, g->refusals, uv_now(g->c->loop), peer);
+    if (rep->outcome == OTLP_INVALID)
+        on_refused(g, peer, grpc_call_method(call), GRPC_INVALID_ARGUMENT, rep->message);
     if (rep->outcome == OTLP_ACCEPTED)
         grpc_call_respond(call, GRPC_OK, NULL, (const uint8_t *)rep->body.s, rep->body.len);
     else if (rep->outcome == OTLP_INVALID)
@@ -90,7 +107,7 @@ static void on_export(void *ctx, struct grpc_call *call, const uint8_t *msg, siz
 }
 
 struct otlp_grpc *otlp_grpc_new(struct collector *c, const struct otlp_options *o,
-                                struct otlp_commit *commit,
+                                struct otlp_commit *commit, struct otlp_refusals *refusals,
                                 const struct sockaddr_storage *addr, const char *label,
                                 size_t max_message)
 {
@@ -98,6 +115,7 @@ struct otlp_grpc *otlp_grpc_new(struct collector *c, const struct otlp_options *
     g->c = c;
     g->o = o;
     g->commit = commit;
+    g->refusals = refusals;
     g->addr = *addr;
     snprintf(g->label, sizeof g->label, "%s", label);
     g->max_message = max_message;
@@ -141,10 +159,18 @@ static void try_listen(struct otlp_grpc *g)
 {
     if (g->done)
         return; /* stopping */
+    /* a connection's byte budget holds two messages of max_body, which may
+     * be above its default: else a message the limit allows would be
+     * refused by the budget (UNAVAILABLE) on every retry */
     struct grpc_limits limits = {.max_message = g->max_message};
+    size_t two = 2 * (g->max_message + GRPC_PREFIX_LEN); /* max_body <= 1 GiB */
+    limits.max_conn_bytes = two > DEFAULT_CONN_BYTES ? two : DEFAULT_CONN_BYTES;
+    limits.max_total_bytes = 2 * limits.max_conn_bytes > DEFAULT_TOTAL_BYTES
+                                 ? 2 * limits.max_conn_bytes : DEFAULT_TOTAL_BYTES;
     g->server = grpc_server_new(g->c->loop, &limits);
     for (size_t i = 0; i < 3; i++)
         grpc_server_method(g->server, g->methods[i].path, on_export, &g->methods[i]);
+    grpc_server_on_refused(g->server, on_refused, g);
     char err[256];
     if (grpc_server_listen(g->server, (const struct sockaddr *)&g->addr, err, sizeof err) != 0) {
         collector_error(g->c, "cannot listen for gRPC on %s: %s (retrying)", g->label, err);

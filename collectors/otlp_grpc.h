@@ -15,7 +15,10 @@
  *   RESOURCE_EXHAUSTED  a message above max_message (declared or inflated;
  *                       grpc-encoding gzip is accepted)
  *   UNAVAILABLE         the database could not be written: senders retry,
- *                       and the retry is counted once (otlp_receive.h)
+ *                       and the retry is counted once (otlp_receive.h);
+ *                       or the connection (or all) holds too many request
+ *                       bytes for now: two messages of max_message, at
+ *                       least 16 MiB (128 MiB in all)
  * Slow clients hold only their own connection (lib/grpc_server.h's
  * defaults): the HTTP/2 preface, and every frame, must be whole within
  * 10 s of their first byte (OTLP/HTTP's request head: 10 s), a request
@@ -38,10 +41,12 @@ struct otlp_grpc;
 struct otlp_commit;
 
 /* A gRPC receiver for c on addr (label: how the config wrote it), mapping
- * with o and answering once commit's flush made the records durable (both
- * borrowed: they must outlive the receiver). Not listening yet. */
+ * with o, answering once commit's flush made the records durable, logging
+ * the calls it refuses through refusals (all borrowed: they must outlive
+ * the receiver). Not listening yet. */
+struct otlp_refusals;
 struct otlp_grpc *otlp_grpc_new(struct collector *c, const struct otlp_options *o,
-                                struct otlp_commit *commit,
+                                struct otlp_commit *commit, struct otlp_refusals *refusals,
                                 const struct sockaddr_storage *addr, const char *label,
                                 size_t max_message);
 /* Listen (and keep retrying until it can). */

@@ -29,14 +29,17 @@
  * the database, logs and files): at the limit, a new connection takes the
  * place of the one that has waited longest for a request head (slow or
  * idle clients go first, an export in progress never), and when every
- * connection is busy it gets 503 and is closed.
+ * connection is busy it gets 503 and is closed. A client that does not
+ * read its answers stops being read (WRITE_HIGH); a connection's last
+ * answer is followed by a linger, so that a body refused unread does not
+ * turn the answer into a reset. Every refusal is logged - what, from
+ * whom, why - at most 10 lines a minute (otlp_receive_refused).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <string.h>
 #include <strings.h>
-#include <zlib.h>
 
 #include "collectors/collector.h"
 #include "lib/http_parser.h"
@@ -47,11 +50,15 @@
 #include "collectors/otlp_signals.h"
 #include "core/store.h"
 #include "lib/clock.h"
+#include "lib/grpc_wire.h"
 #include "lib/jsonw.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
 
 #define IDLE_MS 30000
+#define LINGER_MS 2000                  /* see linger() */
+#define LINGER_BYTES (64u << 20)
+#define WRITE_HIGH (64 * 1024)          /* unwritten answer bytes before reading stops */
 #define HEAD_MS 10000
 #define MAX_CONNECTIONS 1024
 #define FD_RESERVE 64
@@ -71,6 +78,9 @@ struct conn {
     int open;                   /* handles not yet closed (tcp, idle) */
     int writes;                 /* in flight */
     bool close_after_write;
+    bool lingering;             /* answered and shut down; see linger() */
+    uv_shutdown_t shutdown;
+    uint64_t drained;           /* bytes read and dropped while lingering */
     /* an export waiting for the group commit: its answer, and the bytes
      * that came after it (read again once it is answered) */
     struct otlp_waiter *waiter;
@@ -116,6 +126,7 @@ struct receiver {
     struct sockaddr_storage grpc_addr;
     bool has_grpc;              /* grpc_listen is set */
     struct otlp_grpc *grpc;     /* while started */
+    struct otlp_refusals refusals; /* what was refused, logged (both protocols) */
 };
 
 /* ---- connections ---------------------------------------------------------------- */
@@ -163,6 +174,42 @@ static void conn_close(struct conn *c)
     uv_close((uv_handle_t *)&c->idle, conn_handle_closed);
 }
 
+static void arm(struct conn *c);
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+static bool blocked(const struct conn *c);
+static void resume(struct conn *c);
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    struct conn *c = req->data;
+    if (status < 0)
+        conn_close(c); /* ECANCELED once closing: a no-op */
+}
+
+/* The last answer of a connection is written: shut our side down, and
+ * read (and drop) what the client still sends until it closes, for
+ * LINGER_MS after its last bytes, LINGER_BYTES at most. Closed at once, a
+ * socket with unread bytes sends a reset, which makes a client still
+ * sending its body (413 from the Content-Length, 404, 415 before the
+ * body) lose the answer: Python's and Java's exporters then report a
+ * broken connection, not the status (RFC 9112 9.6). */
+static void linger(struct conn *c)
+{
+    c->lingering = true;
+    c->in_head = false;
+    if (c->paused) { /* held bytes behind an export answered with close */
+        c->paused = false;
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read); /* started before */
+    }
+    c->shutdown.data = c;
+    if (uv_shutdown(&c->shutdown, (uv_stream_t *)&c->tcp, on_shutdown) != 0) {
+        conn_close(c);
+        return;
+    }
+    arm(c);
+}
+
 static void on_written(uv_write_t *w, int status)
 {
     struct write_req *wr = (struct write_req *)w;
@@ -170,8 +217,12 @@ static void on_written(uv_write_t *w, int status)
     free(wr->data);
     free(wr);
     c->writes--;
-    if (status < 0 || (c->close_after_write && c->writes == 0))
+    if (status < 0)
         conn_close(c);
+    else if (c->close_after_write && c->writes == 0 && !c->closing && !c->lingering)
+        linger(c);
+    else if (c->paused && !c->closing && !c->close_after_write && !blocked(c))
+        resume(c); /* the client reads its answers again */
 }
 
 static void send_raw(struct conn *c, const char *data, size_t len)
@@ -213,16 +264,20 @@ static const char *reason(int status)
     }
 }
 
-/* One response of len bytes of type ctype. */
+/* One response of len bytes of type ctype; its head only to a HEAD (whose
+ * answer has no body, RFC 9110 9.3.2: the client would take the body for
+ * its next answer). */
 static void respond(struct conn *c, int status, const char *ctype, const char *body,
                     size_t len, bool keep_alive)
 {
+    if (strcmp(c->p.method, "HEAD") == 0)
+        body = NULL;
     struct strbuf b = {0};
     strbuf_printf(&b, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
                   "Content-Length: %zu\r\n%s%s\r\n", status, reason(status), ctype, len,
                   status == 405 ? "Allow: POST\r\n" : "",
                   keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
-    if (len)
+    if (body && len)
         strbuf_append(&b, body, len);
     if (!keep_alive)
         c->close_after_write = true;
@@ -235,11 +290,47 @@ static const char *content_type(enum otlp_encoding enc)
     return enc == OTLP_PROTOBUF ? "application/x-protobuf" : "application/json";
 }
 
+/* The client's address, for the log. */
+static void peer_name(struct conn *c, char *out, size_t len)
+{
+    struct sockaddr_storage sa;
+    int n = sizeof sa;
+    char ip[64] = "?";
+    int port = 0;
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&sa, &n) == 0) {
+        if (sa.ss_family == AF_INET6) {
+            uv_ip6_name((struct sockaddr_in6 *)&sa, ip, sizeof ip);
+            port = ntohs(((struct sockaddr_in6 *)&sa)->sin6_port);
+            snprintf(out, len, "[%s]:%d", ip, port);
+            return;
+        }
+        uv_ip4_name((struct sockaddr_in *)&sa, ip, sizeof ip);
+        port = ntohs(((struct sockaddr_in *)&sa)->sin_port);
+    }
+    snprintf(out, len, "%s:%d", ip, port);
+}
+
+/* A refusal in the log: what, from whom, why (rate-limited). */
+static void log_refusal(struct conn *c, int status, const char *why)
+{
+    struct receiver *r = c->r;
+    char peer[96];
+    peer_name(c, peer, sizeof peer);
+    const struct http_parser *p = &c->p;
+    otlp_receive_refused(&r->refusals.requests, uv_now(r->c->loop), r->c->cfg->name,
+                         "%s%s%.200s from %s: %d %s", p->method[0] ? p->method : "a request",
+                         p->method[0] ? " " : "", p->method[0] ? p->target : "", peer, status,
+                         why);
+}
+
 /* An error: a google.rpc.Status in the request's encoding (JSON when the
- * request's own is unknown). */
+ * request's own is unknown), and the refusal in the log (but a 503 for
+ * the database, which the source's status logs). */
 static void respond_error(struct conn *c, enum otlp_encoding enc, int status,
                           const char *message, bool keep_alive)
 {
+    if (status != 503)
+        log_refusal(c, status, message);
     struct strbuf b = {0};
     /* gRPC codes: INVALID_ARGUMENT 3, NOT_FOUND 5, RESOURCE_EXHAUSTED 8 (as
      * the gRPC receiver answers a message above the limit), UNAVAILABLE 14,
@@ -295,58 +386,31 @@ static int encoding_of(const char *ctype)
     return -1;
 }
 
-/* What is wrong with the request as soon as its head is known: status, or
- * 0 if it may go on. */
-static int check_head(const struct http_parser *p, const char **why)
+/* What is wrong with the request as soon as its head is known: status,
+ * with why (the value the client sent, for it and for the log), or 0 if
+ * it may go on. */
+static int check_head(const struct http_parser *p, char *why, size_t len)
 {
     if (!signal_of(p->target)) {
-        *why = "OTLP/HTTP serves /v1/traces, /v1/logs and /v1/metrics";
+        snprintf(why, len, "OTLP/HTTP serves /v1/traces, /v1/logs and /v1/metrics");
         return 404;
     }
     if (strcmp(p->method, "POST") != 0) {
-        *why = "an export is a POST";
+        snprintf(why, len, "an export is a POST");
         return 405;
     }
     if (encoding_of(p->content_type) < 0) {
-        *why = "Content-Type must be application/json or application/x-protobuf";
+        snprintf(why, len, "Content-Type must be application/json or application/x-protobuf, "
+                 "not '%s'", p->content_type);
         return 415;
     }
     if (p->content_encoding[0] && strcasecmp(p->content_encoding, "gzip") != 0 &&
         strcasecmp(p->content_encoding, "identity") != 0) {
-        *why = "Content-Encoding must be gzip or identity";
+        snprintf(why, len, "Content-Encoding must be gzip or identity, not '%s'",
+                 p->content_encoding);
         return 415;
     }
     return 0;
-}
-
-/* gunzip into out, at most max bytes. 0, 413 if larger, 400 if corrupt. */
-static int gunzip(const char *in, size_t len, size_t max, struct strbuf *out)
-{
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
-        return 400;
-    z.next_in = (Bytef *)in;
-    z.avail_in = (uInt)len;
-    char chunk[65536];
-    int rc;
-    do {
-        z.next_out = (Bytef *)chunk;
-        z.avail_out = sizeof chunk;
-        rc = inflate(&z, Z_NO_FLUSH);
-        if (rc != Z_OK && rc != Z_STREAM_END) {
-            inflateEnd(&z);
-            return 400;
-        }
-        size_t got = sizeof chunk - z.avail_out;
-        if (out->len + got > max) {
-            inflateEnd(&z);
-            return 413;
-        }
-        strbuf_append(out, chunk, got);
-    } while (rc != Z_STREAM_END && (z.avail_in > 0 || z.avail_out == 0));
-    inflateEnd(&z);
-    return rc == Z_STREAM_END ? 0 : 400;
 }
 
 /* The answer to the export c waited for. */
@@ -354,7 +418,9 @@ static void answer(struct conn *c)
 {
     struct otlp_reply *rep = &c->reply;
     enum otlp_encoding enc = c->reply_enc;
-    otlp_receive_account(c->r->c, rep);
+    char peer[96];
+    peer_name(c, peer, sizeof peer);
+    otlp_receive_account(c->r->c, rep, &c->r->refusals, uv_now(c->r->c->loop), peer);
     if (rep->outcome == OTLP_INVALID)
         respond_error(c, enc, 400, rep->message, c->reply_keep);
     else if (rep->outcome == OTLP_UNAVAILABLE)
@@ -365,9 +431,30 @@ static void answer(struct conn *c)
 }
 
 static void feed(struct conn *c, const char *data, size_t n);
-static void arm(struct conn *c);
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
-static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+
+/* Whether c must not take more requests now: an export waits for the
+ * group commit, or the client does not read its answers (pipelined
+ * requests it never reads the answers of would pile them up in memory
+ * without end). */
+static bool blocked(const struct conn *c)
+{
+    return c->waiter || uv_stream_get_write_queue_size((const uv_stream_t *)&c->tcp) > WRITE_HIGH;
+}
+
+/* What the client sent while c was blocked, then more from the socket. */
+static void resume(struct conn *c)
+{
+    struct strbuf held = c->held;
+    memset(&c->held, 0, sizeof c->held);
+    feed(c, held.s, held.len);
+    strbuf_free(&held);
+    if (!blocked(c) && !c->closing && !c->close_after_write) {
+        if (c->paused)
+            uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read); /* started before: cannot fail */
+        c->paused = false;
+        arm(c);
+    }
+}
 
 static void on_stored(void *ctx, bool durable, const char *err)
 {
@@ -377,17 +464,7 @@ static void on_stored(void *ctx, bool durable, const char *err)
     answer(c);
     if (c->closing || c->close_after_write)
         return;
-    /* what the client sent after the export, then more from the socket */
-    struct strbuf held = c->held;
-    memset(&c->held, 0, sizeof c->held);
-    feed(c, held.s, held.len);
-    strbuf_free(&held);
-    if (!c->waiter && !c->closing) {
-        if (c->paused)
-            uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read); /* started before: cannot fail */
-        c->paused = false;
-        arm(c);
-    }
+    resume(c);
 }
 
 /* Decode and map the export now; answer once it is durable. */
@@ -408,8 +485,8 @@ static void handle(struct conn *c)
 {
     struct receiver *r = c->r;
     struct http_parser *p = &c->p;
-    const char *why = "";
-    int status = check_head(p, &why);
+    char why[256];
+    int status = check_head(p, why, sizeof why);
     int enc = encoding_of(p->content_type);
     if (status) {
         respond_error(c, enc < 0 ? OTLP_JSON : enc, status, why, p->keep_alive);
@@ -417,20 +494,23 @@ static void handle(struct conn *c)
     }
     const char *body = strbuf_str(&p->body);
     size_t len = p->body.len;
-    struct strbuf plain = {0};
+    uint8_t *plain = NULL;
     if (strcasecmp(p->content_encoding, "gzip") == 0) {
-        status = gunzip(body, len, r->s->max_body, &plain);
-        if (status) {
-            respond_error(c, enc, status, status == 413 ? "the unzipped body is larger than "
-                          "max_body" : "the body is not valid gzip", p->keep_alive);
-            strbuf_free(&plain);
+        /* every gzip member (RFC 1952 allows several, as Go's reader and
+         * so the Collector do), nothing after the last */
+        const char *bad;
+        int rc = grpc_gunzip((const uint8_t *)body, len, (size_t)r->s->max_body, &plain, &len,
+                             &bad);
+        if (rc != GRPC_OK) {
+            respond_error(c, enc, rc == GRPC_RESOURCE_EXHAUSTED ? 413 : 400,
+                          rc == GRPC_RESOURCE_EXHAUSTED ? "the unzipped body is larger than "
+                          "max_body" : bad, p->keep_alive);
             return;
         }
-        body = strbuf_str(&plain);
-        len = plain.len;
+        body = plain ? (const char *)plain : "";
     }
     receive(c, enc, signal_of(p->target), body, len);
-    strbuf_free(&plain);
+    free(plain);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -442,14 +522,15 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 
 /* Parse and handle n bytes; an export that waits for the group commit
  * stops the parsing, and the rest is held (and reading paused) until it
- * is answered, so answers go out in the order of the requests. A client
+ * is answered, so answers go out in the order of the requests; so do
+ * more than WRITE_HIGH bytes of answers the client has not read. A client
  * that sends nothing more before its answer (one export in flight, what
  * exporters do) is read on: stopping and starting the socket for every
  * export costs two epoll_ctl calls. */
 static void feed(struct conn *c, const char *data, size_t n)
 {
     size_t used = 0;
-    while (used < n && !c->closing && !c->close_after_write && !c->waiter) {
+    while (used < n && !c->closing && !c->close_after_write && !blocked(c)) {
         if (!c->in_head && c->p.state == HP_HEAD) {
             /* the first bytes of the next request on a kept-alive connection */
             c->in_head = true;
@@ -465,8 +546,8 @@ static void feed(struct conn *c, const char *data, size_t n)
             c->in_head = false;
         if (p->headers_done && p->state != HP_DONE && !c->continue_sent) {
             /* refuse early what will be refused anyway, before the body */
-            const char *why;
-            int status = check_head(p, &why);
+            char why[256];
+            int status = check_head(p, why, sizeof why);
             if (status) {
                 int enc = encoding_of(p->content_type);
                 respond_error(c, enc < 0 ? OTLP_JSON : enc, status, why, false);
@@ -484,7 +565,7 @@ static void feed(struct conn *c, const char *data, size_t n)
             c->continue_sent = false;
         }
     }
-    if (c->waiter && used < n) {
+    if (!c->closing && !c->close_after_write && blocked(c) && used < n) {
         strbuf_append(&c->held, data + used, n - used);
         uv_read_stop((uv_stream_t *)&c->tcp); /* cannot fail */
         c->paused = true;
@@ -497,7 +578,7 @@ static void on_idle(uv_timer_t *t);
  * the time its request head has. */
 static void arm(struct conn *c)
 {
-    uint64_t ms = IDLE_MS;
+    uint64_t ms = c->lingering ? LINGER_MS : IDLE_MS;
     if (c->in_head) {
         uint64_t now = uv_now(c->r->c->loop), end = c->head_since + HEAD_MS;
         uint64_t left = end > now ? end - now : 1;
@@ -527,6 +608,15 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         conn_close(c);
         return;
     }
+    if (c->lingering) {
+        free(buf->base);
+        c->drained += (uint64_t)n;
+        if (c->drained > LINGER_BYTES)
+            conn_close(c);
+        else
+            arm(c);
+        return;
+    }
     feed(c, buf->base, (size_t)n);
     if (!c->closing)
         arm(c);
@@ -539,10 +629,13 @@ static void on_idle(uv_timer_t *t)
     if (c->in_head && uv_now(c->r->c->loop) >= c->head_since + HEAD_MS) {
         log_msg(LOG_DEBUG, "otlp_http: closing a connection whose request head took "
                 "over %ds", HEAD_MS / 1000);
+        if (c->p.head_len > 0) /* not a connection that sent nothing at all */
+            log_refusal(c, 408, "the request head took too long");
         refuse(c, 408, "the request head took too long");
         return;
     }
-    log_msg(LOG_DEBUG, "otlp_http: closing a connection idle for %ds", IDLE_MS / 1000);
+    if (!c->lingering)
+        log_msg(LOG_DEBUG, "otlp_http: closing a connection idle for %ds", IDLE_MS / 1000);
     conn_close(c);
 }
 
@@ -553,6 +646,8 @@ static struct conn *stalest(struct receiver *r, const struct conn *except)
 {
     struct conn *best = NULL;
     for (struct conn *c = r->conns; c; c = c->next) {
+        if (c != except && !c->closing && c->lingering)
+            return c; /* answered already */
         if (c == except || c->closing || c->waiter || c->writes || c->p.state != HP_HEAD)
             continue;
         uint64_t since = c->in_head ? c->head_since : 0; /* idle ones first */
@@ -730,7 +825,8 @@ static void http_start(struct collector *c)
     r->commit = otlp_commit_new(c->loop, c->sink);
     try_listen(r);
     if (r->has_grpc) {
-        r->grpc = otlp_grpc_new(c, &r->opts, r->commit, &r->grpc_addr, r->s->grpc_listen,
+        r->grpc = otlp_grpc_new(c, &r->opts, r->commit, &r->refusals, &r->grpc_addr,
+                                r->s->grpc_listen,
                                 (size_t)r->s->max_body);
         otlp_grpc_start(r->grpc);
     }

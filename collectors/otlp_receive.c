@@ -2,6 +2,8 @@
  * otlp_receive.h). */
 #include "collectors/otlp_receive.h"
 
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -75,7 +77,8 @@ void otlp_receive(enum otlp_encoding enc, enum otlp_signal sig, const void *buf,
     otlp_receive_stored(out, sink->flush(sink, err, sizeof err) == 0, err);
 }
 
-void otlp_receive_account(struct collector *c, const struct otlp_reply *rep)
+void otlp_receive_account(struct collector *c, const struct otlp_reply *rep,
+                          struct otlp_refusals *log, uint64_t now, const char *peer)
 {
     if (rep->outcome == OTLP_INVALID) {
         c->status.rejected++;
@@ -86,8 +89,9 @@ void otlp_receive_account(struct collector *c, const struct otlp_reply *rep)
         c->status.no_usage += (int64_t)rep->result.no_usage;
         c->status.rejected += (int64_t)rep->result.rejected;
         if (rep->result.rejected)
-            log_msg(LOG_WARN, "%s: %zu record(s) rejected: %s", c->status.name,
-                    rep->result.rejected, rep->result.error);
+            otlp_receive_refused(&log->records, now, c->status.name,
+                                 "%zu record(s) of an export from %s (partial success): %s",
+                                 rep->result.rejected, peer, rep->result.error);
     }
 }
 
@@ -102,4 +106,30 @@ void otlp_status_body(enum otlp_encoding enc, int grpc_code, const char *message
     }
     pb_put_uint(out, 1, (uint64_t)grpc_code);
     pb_put_bytes(out, 2, message, strlen(message));
+}
+
+void otlp_receive_refused(struct otlp_log_limit *l, uint64_t now, const char *source,
+                          const char *fmt, ...)
+{
+    if (l->logged > 0 && now - l->since >= 60000) {
+        if (l->unlogged)
+            log_msg(LOG_WARN, "source %s: %" PRIu64 " more request(s) refused in the minute "
+                    "before", source, l->unlogged);
+        l->logged = 0;
+        l->unlogged = 0;
+    }
+    if (l->logged == 0)
+        l->since = now;
+    if (l->logged >= OTLP_REFUSALS_LOGGED) {
+        l->unlogged++;
+        return;
+    }
+    char what[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    /* log_msg escapes what the client wrote (a path, a reason) */
+    log_msg(LOG_WARN, "source %s: refused %s%s", source, what,
+            ++l->logged == OTLP_REFUSALS_LOGGED ? " (no more this minute)" : "");
 }

@@ -23,6 +23,7 @@
 #define SPENDTOP_OTLP_RECEIVE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "collectors/otlp_map.h"
 #include "lib/strbuf.h"
@@ -52,9 +53,32 @@ void otlp_receive_decode(enum otlp_encoding enc, enum otlp_signal sig, const voi
 void otlp_receive_stored(struct otlp_reply *out, bool durable, const char *err);
 
 struct collector;
-/* Tell the source's status what became of an export: records counted,
- * rejected ones, a refused write (an error until the next success). */
-void otlp_receive_account(struct collector *c, const struct otlp_reply *rep);
+/* Tell the source's status what became of an export from peer
+ * ("IP:PORT"): records counted, rejected ones (logged through
+ * log->records at now), a refused write (an error until the next
+ * success). */
+struct otlp_refusals;
+void otlp_receive_account(struct collector *c, const struct otlp_reply *rep,
+                          struct otlp_refusals *log, uint64_t now, const char *peer);
+
+/* The log of refused requests and rejected records, for a source:
+ * whoever misconfigured an exporter (a path, a type, an encoding) or
+ * sends unusable records finds why in the log, and a client refused in a
+ * loop cannot flood it - at most OTLP_REFUSALS_LOGGED lines a minute of
+ * each kind, then one saying how many more there were. */
+#define OTLP_REFUSALS_LOGGED 10
+struct otlp_log_limit {
+    uint64_t since;              /* the minute's start (ms, the loop's clock) */
+    unsigned logged;             /* lines in it */
+    uint64_t unlogged;           /* refusals beyond them */
+};
+struct otlp_refusals {
+    struct otlp_log_limit requests;  /* refused whole */
+    struct otlp_log_limit records;   /* rejected in an accepted export */
+};
+/* Log one refusal (printf-style, after "source NAME: refused ") at now. */
+void otlp_receive_refused(struct otlp_log_limit *l, uint64_t now, const char *source,
+                          const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* An error body for OTLP/HTTP in encoding enc: google.rpc.Status, as
  * JSON {"code":N,"message":"..."} or protobuf (code 1, message 2). */

@@ -133,6 +133,8 @@ struct grpc_server {
     bool closing;
     void (*done)(void *arg);
     void *done_arg;
+    grpc_refused_fn on_refused;
+    void *refused_ctx;
 };
 
 static void conn_flush(struct conn *c);
@@ -166,18 +168,22 @@ static void call_uncharge(struct grpc_call *call)
     call->charged = 0;
 }
 
-/* Count n more request bytes: GRPC_OK, or the status that refuses the call. */
-static int call_charge(struct grpc_call *call, size_t n)
+/* Count n more request bytes: NULL, or why the call is refused. Either
+ * refusal is UNAVAILABLE: it passes once calls before it are answered, and
+ * OTLP exporters retry UNAVAILABLE, while RESOURCE_EXHAUSTED without a
+ * RetryInfo is final for them (the OTLP specification; the Collector's and
+ * Go's exporters drop the data). */
+static const char *call_charge(struct grpc_call *call, size_t n)
 {
     struct grpc_server *s = call->s;
     if (call->c->bytes + n > s->lim.max_conn_bytes)
-        return GRPC_RESOURCE_EXHAUSTED;
+        return "this connection holds too many requests; retry";
     if (s->bytes + n > s->lim.max_total_bytes)
-        return GRPC_UNAVAILABLE;
+        return "the server holds too many requests; retry";
     call->c->bytes += n;
     s->bytes += n;
     call->charged += n;
-    return GRPC_OK;
+    return NULL;
 }
 
 static void call_unlink(struct grpc_call *call)
@@ -279,6 +285,11 @@ static void call_refuse(struct grpc_call *call, int http, int status, const char
     call->msg = NULL;
     call->state = CALL_ANSWERED;
     call->s->refused++;
+    if (call->s->on_refused) {
+        char peer[96];
+        grpc_call_peer(call, peer, sizeof peer);
+        call->s->on_refused(call->s->refused_ctx, peer, call->path, status, message);
+    }
     if (submit_status(call, http, status, message) != 0)
         nghttp2_submit_rst_stream(call->c->h2, NGHTTP2_FLAG_NONE, call->id, NGHTTP2_INTERNAL_ERROR);
 }
@@ -331,6 +342,34 @@ bool grpc_call_waiting(const struct grpc_call *call)
 }
 
 const char *grpc_call_method(const struct grpc_call *call) { return call->path; }
+
+static void conn_peer(const struct conn *c, char *out, size_t len)
+{
+    struct sockaddr_storage sa;
+    int n = sizeof sa;
+    char ip[64];
+    snprintf(out, len, "?");
+    if (!c || uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&sa, &n) != 0)
+        return;
+    if (sa.ss_family == AF_INET6) {
+        uv_ip6_name((struct sockaddr_in6 *)&sa, ip, sizeof ip);
+        snprintf(out, len, "[%s]:%d", ip, ntohs(((struct sockaddr_in6 *)&sa)->sin6_port));
+    } else if (sa.ss_family == AF_INET) {
+        uv_ip4_name((struct sockaddr_in *)&sa, ip, sizeof ip);
+        snprintf(out, len, "%s:%d", ip, ntohs(((struct sockaddr_in *)&sa)->sin_port));
+    }
+}
+
+void grpc_call_peer(const struct grpc_call *call, char *out, size_t len)
+{
+    conn_peer(call->c, out, len);
+}
+
+void grpc_server_on_refused(struct grpc_server *s, grpc_refused_fn fn, void *ctx)
+{
+    s->on_refused = fn;
+    s->refused_ctx = ctx;
+}
 
 /* ---- requests, from nghttp2's callbacks ---------------------------------------- */
 
@@ -439,14 +478,12 @@ static int on_data(nghttp2_session *h2, uint8_t flags, int32_t id, const uint8_t
     if (!call || call->state != CALL_RECEIVING)
         return 0; /* a refused call's rest: dropped */
     c->last_activity = uv_now(c->s->loop); /* a request arriving */
-    int status = call_charge(call, len);
-    if (status != GRPC_OK) {
-        call_refuse(call, 200, status, status == GRPC_UNAVAILABLE
-                                           ? "the server holds too many requests; retry"
-                                           : "this connection holds too many requests");
+    const char *full = call_charge(call, len);
+    if (full) {
+        call_refuse(call, 200, GRPC_UNAVAILABLE, full);
         return 0;
     }
-    status = grpc_reader_feed(&call->rd, data, len);
+    int status = grpc_reader_feed(&call->rd, data, len);
     if (status != GRPC_OK)
         call_refuse(call, 200, status, call->rd.error);
     return 0;
@@ -468,9 +505,9 @@ static void call_end(struct grpc_call *call)
     call_uncharge(call);
     call->msg = msg;
     call->msg_len = len;
-    status = call_charge(call, len);
-    if (status != GRPC_OK) {
-        call_refuse(call, 200, status, "the server holds too many requests; retry");
+    const char *full = call_charge(call, len);
+    if (full) {
+        call_refuse(call, 200, GRPC_UNAVAILABLE, full);
         return;
     }
     struct conn *c = call->c;
@@ -816,6 +853,12 @@ static void framing_feed(struct framing *f, const uint8_t *p, size_t n, uint64_t
 static void answer_not_h2(struct conn *c)
 {
     c->started = false; /* nothing of HTTP/2 goes out now */
+    if (c->s->on_refused) {
+        char peer[96];
+        conn_peer(c, peer, sizeof peer);
+        c->s->on_refused(c->s->refused_ctx, peer, "", GRPC_UNIMPLEMENTED,
+                         "HTTP/1 (an OTLP/HTTP exporter?): this port speaks gRPC");
+    }
     static const char text[] = "this port speaks gRPC: HTTP/2 without TLS (prior knowledge)\n";
     struct strbuf b = {0};
     strbuf_printf(&b, "HTTP/1.1 505 HTTP Version Not Supported\r\nContent-Type: text/plain\r\n"
@@ -844,10 +887,20 @@ static void on_read(uv_stream_t *stream, ssize_t n, const uv_buf_t *buf)
     c->busy = false;
     bool http1 = rv == NGHTTP2_ERR_BAD_CLIENT_MAGIC && first && buf->base[0] >= 'A' &&
                  buf->base[0] <= 'Z';
+    /* a TLS handshake record: a client that was not told the endpoint has
+     * no TLS (gRPC exporters default to TLS unless insecure) */
+    bool tls = rv == NGHTTP2_ERR_BAD_CLIENT_MAGIC && first && buf->base[0] == 0x16;
     free(buf->base);
     if (http1 && !c->closing) {
         answer_not_h2(c);
         return;
+    }
+    if (tls && c->s->on_refused) {
+        char peer[96];
+        conn_peer(c, peer, sizeof peer);
+        c->s->on_refused(c->s->refused_ctx, peer, "", GRPC_UNAVAILABLE,
+                         "a TLS handshake: this port speaks gRPC without TLS (an exporter "
+                         "without insecure?)");
     }
     if (rv < 0) {
         log_msg(LOG_DEBUG, "grpc: closing a connection: %s", nghttp2_strerror((int)rv));

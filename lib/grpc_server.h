@@ -13,9 +13,10 @@
  *   UNIMPLEMENTED       a path no handler was registered for; a
  *                       grpc-encoding other than identity or gzip
  *   RESOURCE_EXHAUSTED  a message above max_message (declared, or once
- *                       inflated), refused before the rest is read; a
- *                       connection holding max_conn_bytes already
- *   UNAVAILABLE         every connection together holds max_total_bytes
+ *                       inflated), refused before the rest is read (for
+ *                       good: OTLP exporters do not retry it)
+ *   UNAVAILABLE         a connection holding max_conn_bytes already, or
+ *                       every connection together max_total_bytes
  *                       (transient: clients retry)
  *   INTERNAL            broken framing (see grpc_wire.h)
  *   DEADLINE_EXCEEDED   the request did not arrive whole within
@@ -108,6 +109,18 @@ bool grpc_call_waiting(const struct grpc_call *call);
 
 /* The method path the call was made to (as registered). */
 const char *grpc_call_method(const struct grpc_call *call);
+
+/* Who made the call, "IP:PORT" ("?" once its connection is gone), in out. */
+void grpc_call_peer(const struct grpc_call *call, char *out, size_t len);
+
+/* fn(ctx, peer, path, status, message) for every call the server refuses
+ * by itself (the answers above: for the owner's log), from peer
+ * ("IP:PORT") to path (as the client wrote it; "" when there is none, as
+ * for a connection that is not HTTP/2 at all: HTTP/1, which gets an
+ * HTTP/1.1 505, or a TLS handshake, closed). */
+typedef void (*grpc_refused_fn)(void *ctx, const char *peer, const char *path, int status,
+                                const char *message);
+void grpc_server_on_refused(struct grpc_server *s, grpc_refused_fn fn, void *ctx);
 
 struct grpc_stats {
     size_t connections;          /* open now */

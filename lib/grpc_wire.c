@@ -191,6 +191,21 @@ int grpc_gunzip(const uint8_t *in, size_t len, size_t max, uint8_t **out, size_t
     return GRPC_OK;
 }
 
+const char *grpc_status_name(int status)
+{
+    switch (status) {
+    case GRPC_OK: return "OK";
+    case GRPC_CANCELLED: return "CANCELLED";
+    case GRPC_INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case GRPC_DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case GRPC_RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case GRPC_UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case GRPC_INTERNAL: return "INTERNAL";
+    case GRPC_UNAVAILABLE: return "UNAVAILABLE";
+    default: return "UNKNOWN";
+    }
+}
+
 void grpc_prefix_write(uint8_t out[GRPC_PREFIX_LEN], uint32_t len)
 {
     out[0] = 0;

@@ -40,6 +40,9 @@ enum grpc_status {
     GRPC_UNAVAILABLE = 14,
 };
 
+/* Its name ("UNAVAILABLE"), or "UNKNOWN" for a code not above. */
+const char *grpc_status_name(int status);
+
 #define GRPC_PREFIX_LEN 5
 
 /* The request message of one unary call, gathered from its DATA bytes. */

@@ -61,6 +61,11 @@ static void copy_value(char *dst, size_t cap, const char *v, size_t n)
 
 static void request_line(struct http_parser *p, char *l, size_t n)
 {
+    if (n == 14 && memcmp(l, "PRI * HTTP/2.0", 14) == 0) {
+        /* HTTP/2's preface: most likely a gRPC exporter at the wrong port */
+        refuse(p, 505, "HTTP/2 (gRPC?) is not served here: HTTP/1.0 and 1.1 only");
+        return;
+    }
     char *sp1 = memchr(l, ' ', n);
     if (!sp1 || sp1 == l) {
         refuse(p, 400, "malformed request line");
@@ -139,6 +144,31 @@ static void content_length(struct http_parser *p, const char *v, size_t vlen)
     p->content_length = len;
 }
 
+/* Connection: a list of options ("keep-alive, Upgrade"); close anywhere in
+ * it, or in another Connection header, closes (RFC 9112 9.6). */
+static void connection(struct http_parser *p, const char *v, size_t vlen)
+{
+    size_t i = 0;
+    while (i < vlen) {
+        size_t start = i;
+        while (i < vlen && v[i] != ',')
+            i++;
+        const char *opt = v + start;
+        size_t n = i - start;
+        for (; n && (*opt == ' ' || *opt == '\t'); opt++, n--) {
+        }
+        while (n && (opt[n - 1] == ' ' || opt[n - 1] == '\t'))
+            n--;
+        if (n == 5 && strncasecmp(opt, "close", 5) == 0)
+            p->close_asked = true;
+        else if (n == 10 && strncasecmp(opt, "keep-alive", 10) == 0)
+            p->keep_alive = true;
+        i++; /* the comma */
+    }
+    if (p->close_asked)
+        p->keep_alive = false;
+}
+
 /* What one header the parser reads says; the others are syntax-checked by
  * header_line and otherwise ignored. */
 static void header_value(struct http_parser *p, const char *name, size_t nlen,
@@ -158,11 +188,10 @@ static void header_value(struct http_parser *p, const char *name, size_t nlen,
     } else if (is_name(name, nlen, "content-encoding")) {
         copy_value(p->content_encoding, sizeof p->content_encoding, v, vlen);
     } else if (is_name(name, nlen, "connection")) {
-        if (vlen == 5 && strncasecmp(v, "close", 5) == 0)
-            p->keep_alive = false;
-        else if (vlen == 10 && strncasecmp(v, "keep-alive", 10) == 0)
-            p->keep_alive = true;
+        connection(p, v, vlen);
     } else if (is_name(name, nlen, "expect")) {
+        if (p->minor == 0)
+            return; /* an HTTP/1.0 client cannot have meant it (RFC 9110 10.1.1) */
         if (vlen == 12 && strncasecmp(v, "100-continue", 12) == 0)
             p->expect_continue = true;
         else
@@ -312,6 +341,9 @@ size_t hp_feed(struct http_parser *p, const char *data, size_t n)
             continue;
         }
         char c = data[used++];
+        if (p->state == HP_HEAD && p->head_len == 0 && c == 0x16 && !p->method[0])
+            return refuse(p, 400, "a TLS handshake (https://?): this port speaks plain HTTP"),
+                   used;
         if (p->state == HP_HEAD && ++p->head_len > HP_MAX_HEAD)
             return refuse(p, 431, "request head too large"), used;
         if (p->line_len == sizeof p->line)

@@ -7,6 +7,9 @@
  *
  * What it accepts - and its limits:
  *   - HTTP/1.0 and HTTP/1.1; origin-form targets ("/v1/traces") only;
+ *     HTTP/2's preface (505) and a TLS handshake (400) are refused
+ *     saying what they are (an exporter pointed at the wrong port);
+ *   - Connection is a list: close anywhere in it closes;
  *   - CRLF line ends only; no obsolete line folding; header names are
  *     tokens with no space before the colon;
  *   - request line and headers together at most HP_MAX_HEAD bytes (else
@@ -54,6 +57,7 @@ struct http_parser {
     char content_type[128];
     char content_encoding[64];
     bool has_length, chunked, keep_alive, expect_continue;
+    bool close_asked;             /* Connection: close, which keep-alive cannot undo */
     uint64_t content_length;
     struct strbuf body;
     bool headers_done;            /* the head is parsed (body may follow) */

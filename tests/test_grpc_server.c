@@ -1202,7 +1202,7 @@ static void test_held_bytes_are_bounded_per_connection_and_in_all(void **state)
     /* the same connection: 90 + 20 KiB > 100 KiB */
     struct h2call *b = h2c_call(&c, "/t.Test/Echo", msg, 20 * 1024);
     h2call_wait(&e, b);
-    assert_int_equal(b->grpc_status, GRPC_RESOURCE_EXHAUSTED);
+    assert_int_equal(b->grpc_status, GRPC_UNAVAILABLE);
     /* another connection: its own 70 KiB is fine, 90 + 70 > 150 KiB is not */
     struct h2c c2;
     h2c_start(&e, &c2);
@@ -1221,6 +1221,76 @@ static void test_held_bytes_are_bounded_per_connection_and_in_all(void **state)
     h2call_free(b);
     h2call_free(r);
     rpc_free(d);
+    env_finish(&e);
+}
+
+/* The server's own refusals are told to its owner (for the log): which
+ * call, from whom, the status and why; a handler's answers are not. */
+struct refusals_seen {
+    int n;
+    int status[4];
+    char path[4][64], message[4][128], peer[4][64];
+};
+
+static void on_refused_seen(void *ctx, const char *peer, const char *path, int status,
+                            const char *message)
+{
+    struct refusals_seen *r = ctx;
+    if (r->n >= 4)
+        return;
+    r->status[r->n] = status;
+    snprintf(r->path[r->n], sizeof r->path[0], "%s", path);
+    snprintf(r->message[r->n], sizeof r->message[0], "%s", message ? message : "");
+    snprintf(r->peer[r->n], sizeof r->peer[0], "%s", peer);
+    r->n++;
+}
+
+static void test_the_servers_refusals_are_told_to_its_owner(void **state)
+{
+    (void)state;
+    struct grpc_limits lim = {.max_message = 1024};
+    struct env e;
+    env_start(&e, &lim);
+    struct refusals_seen seen = {0};
+    grpc_server_on_refused(e.s, on_refused_seen, &seen);
+    static uint8_t big[2048];
+    struct rpc *r[3] = {rpc_start(&e, "/t.Test/Nope", "x", 1, 0),
+                        rpc_start(&e, "/t.Test/Echo", big, sizeof big, 0),
+                        rpc_start(&e, "/t.Test/Echo", "fine", 4, 0)};
+    run_until_done(&e, r, 3);
+    assert_echoed(r[2], "fine", 4);
+    assert_int_equal(seen.n, 2);
+    int nope = strcmp(seen.path[0], "/t.Test/Nope") == 0 ? 0 : 1;
+    assert_string_equal(seen.path[nope], "/t.Test/Nope");
+    assert_int_equal(seen.status[nope], GRPC_UNIMPLEMENTED);
+    assert_string_equal(seen.message[nope], "unknown method /t.Test/Nope");
+    assert_string_equal(seen.path[1 - nope], "/t.Test/Echo");
+    assert_int_equal(seen.status[1 - nope], GRPC_RESOURCE_EXHAUSTED);
+    assert_true(strncmp(seen.peer[0], "127.0.0.1:", 10) == 0 && atoi(seen.peer[0] + 10) > 0);
+    assert_string_equal(grpc_status_name(GRPC_UNIMPLEMENTED), "UNIMPLEMENTED");
+    /* not HTTP/2 at all: no call, but a refusal all the same */
+    struct raw h1 = {0};
+    strbuf_puts(&h1.out, "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
+    raw_start(&e, &h1);
+    while (!h1.eof)
+        uv_run(&e.loop, UV_RUN_ONCE);
+    assert_int_equal(seen.n, 3);
+    assert_string_equal(seen.path[2], "");
+    assert_non_null(strstr(seen.message[2], "HTTP/1"));
+    assert_true(strncmp(seen.peer[2], "127.0.0.1:", 10) == 0);
+    raw_close(&e, &h1);
+    /* a TLS ClientHello (an exporter not told the endpoint is insecure) */
+    struct raw tls = {0};
+    strbuf_append(&tls.out, "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11);
+    raw_start(&e, &tls);
+    while (!tls.eof)
+        uv_run(&e.loop, UV_RUN_ONCE);
+    assert_int_equal(seen.n, 4);
+    assert_string_equal(seen.path[3], "");
+    assert_non_null(strstr(seen.message[3], "TLS"));
+    raw_close(&e, &tls);
+    for (int i = 0; i < 3; i++)
+        rpc_free(r[i]);
     env_finish(&e);
 }
 
@@ -1245,7 +1315,7 @@ static void test_answers_a_client_does_not_take_count_against_its_connection(voi
     assert_true(stats(&e).bytes >= 3 * sizeof msg);
     call[3] = h2c_call(&c, "/t.Test/Echo", msg, sizeof msg);
     h2call_wait(&e, call[3]);
-    assert_int_equal(call[3]->grpc_status, GRPC_RESOURCE_EXHAUSTED);
+    assert_int_equal(call[3]->grpc_status, GRPC_UNAVAILABLE);
     assert_false(call[0]->done);
     struct rpc *other = rpc_start(&e, "/t.Test/Echo", msg, sizeof msg, 0);
     run_until_done(&e, &other, 1);
@@ -1580,6 +1650,7 @@ int main(void)
         cmocka_unit_test(test_a_closed_connection_drops_its_answers),
         cmocka_unit_test(test_held_bytes_are_bounded_per_connection_and_in_all),
         cmocka_unit_test(test_answers_a_client_does_not_take_count_against_its_connection),
+        cmocka_unit_test(test_the_servers_refusals_are_told_to_its_owner),
         cmocka_unit_test(test_thousands_of_streams_hold_only_their_connection),
         cmocka_unit_test(test_a_refused_request_still_arriving_is_reset_with_no_error),
         cmocka_unit_test(test_cancelled_calls_still_held_count_against_their_connection),

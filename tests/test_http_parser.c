@@ -87,6 +87,53 @@ static void test_http10_closes_and_11_can_close(void **state)
     hp_free(&p);
 }
 
+/* An HTTP/1.0 client's Expect is ignored (RFC 9110 10.1.1): no 100
+ * Continue it cannot have asked for, no 417. */
+static void test_expect_from_http10_is_ignored(void **state)
+{
+    (void)state;
+    struct http_parser p;
+    hp_init(&p, 64);
+    feed(&p, "POST /v1/traces HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n", 64);
+    assert_true(p.headers_done);
+    assert_int_equal(p.state, HP_BODY);
+    assert_false(p.expect_continue);
+    hp_reset(&p);
+    feed(&p, "POST /v1/traces HTTP/1.0\r\nExpect: 200-ok\r\nContent-Length: 2\r\n\r\n{}", 64);
+    assert_int_equal(p.state, HP_DONE);
+    hp_free(&p);
+}
+
+/* Connection is a list of options (RFC 9112 9.6): close anywhere in it, or
+ * in another Connection header, closes; keep-alive in it keeps 1.0 open. */
+static void test_connection_is_a_list(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *head;
+        bool keep;
+    } cases[] = {
+        {"GET / HTTP/1.1\r\nConnection: close, TE\r\n\r\n", false},
+        {"GET / HTTP/1.1\r\nConnection: TE,close\r\n\r\n", false},
+        {"GET / HTTP/1.1\r\nConnection: Upgrade ,  CLOSE \r\n\r\n", false},
+        {"GET / HTTP/1.1\r\nConnection: close\r\nConnection: keep-alive\r\n\r\n", false},
+        {"GET / HTTP/1.1\r\nConnection: keep-alive, close\r\n\r\n", false},
+        {"GET / HTTP/1.1\r\nConnection: Upgrade, HTTP2-Settings\r\n\r\n", true},
+        {"GET / HTTP/1.1\r\nConnection: closed\r\n\r\n", true},
+        {"GET / HTTP/1.0\r\nConnection: TE, keep-alive\r\n\r\n", true},
+        {"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct http_parser p;
+        hp_init(&p, 64);
+        feed(&p, cases[i].head, 64);
+        assert_int_equal(p.state, HP_DONE);
+        if (p.keep_alive != cases[i].keep)
+            fail_msg("%s: keep_alive %d", cases[i].head, p.keep_alive);
+        hp_free(&p);
+    }
+}
+
 static void test_expect_continue_is_seen_before_the_body(void **state)
 {
     (void)state;
@@ -132,6 +179,16 @@ static void test_refusals(void **state)
     refused("POST /v1/traces HTTP/1.1\r\nA: b\r\n folded\r\n\r\n", 99, 400);
     refused("POST http://x/v1/traces HTTP/1.1\r\n\r\n", 99, 400);        /* absolute-form */
     refused("POST /v1/traces HTTP/2.0\r\n\r\n", 99, 505);
+    /* a TLS ClientHello (an https:// exporter at this port): said so */
+    struct http_parser tp;
+    hp_init(&tp, 99);
+    hp_feed(&tp, "\x16\x03\x01\x02\x00\x01", 6);
+    assert_int_equal(tp.state, HP_ERROR);
+    assert_int_equal(tp.error_status, 400);
+    assert_non_null(strstr(tp.error, "TLS"));
+    hp_free(&tp);
+    /* HTTP/2's preface (a gRPC exporter at this port): said so, not 400 */
+    refused("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 99, 505);
     refused("POST /v1/traces\r\n\r\n", 99, 400);
     refused("PO(ST /v1/traces HTTP/1.1\r\n\r\n", 99, 400);
     refused("POST /v1/traces HTTP/1.1\r\nExpect: 200-ok\r\n\r\n", 99, 417);
@@ -180,6 +237,8 @@ int main(void)
         cmocka_unit_test(test_chunked_with_extensions_and_trailers),
         cmocka_unit_test(test_pipelined_requests_and_reset),
         cmocka_unit_test(test_http10_closes_and_11_can_close),
+        cmocka_unit_test(test_connection_is_a_list),
+        cmocka_unit_test(test_expect_from_http10_is_ignored),
         cmocka_unit_test(test_expect_continue_is_seen_before_the_body),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_garbage_is_refused_not_crashed),

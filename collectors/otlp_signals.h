@@ -190,13 +190,14 @@ uint64_t otlp_emitter(const struct otlp_list *attrs, const struct otlp_resource 
  * one call when one emitter reports the same usage as the call ends: this
  * call key (for usage.call_key; 0 for usage with no token counts, which
  * could not tell two calls apart) is what both give - the emitter, the
- * input, cache reads, cache writes and output, and the 10 seconds in
- * which the call ended (end_ns: the span's end, the event's time; the two
- * are milliseconds apart) - and of the two the event, which tells more
- * (its model, its cost, the 1-hour cache writes), counts
+ * input, cache reads, cache writes and output, and the second in which
+ * the call ended (end_ns: the span's end, the event's time; the two are
+ * milliseconds apart) - and of the two the event, which tells more (its
+ * model, its cost, the 1-hour cache writes), counts
  * (OTLP_EVENT_COMPLETENESS). Two calls of one emitter with the very same
- * usage ending in the same 10 seconds count once; a span and its event on
- * either side of a 10-second mark count twice. */
+ * usage ending in the same second count once; a span and its event on
+ * either side of a second's mark count twice. (Ten seconds joined two runs
+ * of `codex exec` whose answers had the same usage: one was not counted.) */
 uint64_t otlp_usage_call_key(uint64_t emitter, const struct usage *u, uint64_t end_ns);
 
 /* An instrumented client reports its calls as spans and as the GenAI

@@ -531,7 +531,7 @@ uint64_t otlp_usage_call_key(uint64_t emitter, const struct usage *u, uint64_t e
     if (u->tokens_unknown || (!u->input && !u->output))
         return 0;
     int64_t n[5] = {u->input, u->cache_read, u->cache_write_5m + u->cache_write_1h, u->output,
-                    (int64_t)(end_ns / 10000000000u)};
+                    (int64_t)(end_ns / 1000000000u)};
     uint64_t h = otlp_hash(OTLP_HASH0, "usage-call", 10);
     h = otlp_hash(h, &emitter, sizeof emitter);
     h = otlp_hash(h, n, sizeof n);

@@ -808,17 +808,18 @@ static void test_codex_metrics_that_name_the_conversation_are_its_events_emitter
 }
 
 /* A span and an event are one call when one emitter reports the same usage
- * ending within the same 10 seconds; the same usage a minute later is
- * another call (a CLI run again with the same prompt). */
+ * ending within the same second; the same usage two seconds later is
+ * another call (a CLI run again, answered the same). */
 static void test_a_call_key_is_the_emitters_usage_as_the_call_ended(void **state)
 {
     (void)state;
     struct usage u = {.input = 12345, .cache_read = 4096, .cache_write_5m = 1024,
                       .output = 678, .reasoning = 256};
-    const uint64_t t = 1796216627000000000u; /* 10 s marks at ...620, ...630 */
+    const uint64_t t = 1796216627000000000u; /* a whole second */
     uint64_t k = otlp_usage_call_key(7, &u, t + 599848481u);
     assert_true(k != 0);
     assert_true(otlp_usage_call_key(7, &u, t + 607598126u) == k);
+    assert_true(otlp_usage_call_key(7, &u, t + 2000000000u) != k);
     assert_true(otlp_usage_call_key(7, &u, t + 60000000000u) != k);
     assert_true(otlp_usage_call_key(8, &u, t + 599848481u) != k);
     struct usage v = u;

@@ -311,6 +311,7 @@ void otlp_point_map(struct otlp_emit *e, const struct otlp_resource *res,
     /* named as spans name it ("openai.chat" -> "openai"), or one provider's
      * tokens would be two providers by signal, and its usage source would
      * not know these as its own */
+    /* cppcheck-suppress variableScope ; provider may point into it below the if */
     char nbuf[OTLP_NAME_BUF];
     if (provider && !f->provider)
         provider = otlp_provider_name(provider, strlen(provider), nbuf, sizeof nbuf);

@@ -183,6 +183,12 @@ size_t chunk_skip_tally(const uint8_t *p, const uint8_t *end, const struct tally
     size_t n = varint_get(p, end, &mask);
     if (!n || !mask_ok(mask))
         return 0;
+    uint64_t raw = BIT(F_BILLED) | BIT(F_REPORTED) | (r ? 0 : BIT(F_COST));
+    if (!(mask & raw)) { /* varints only (most tallies): all of them at once */
+        uint64_t none = BIT(EQ_INPUT_CK) | BIT(EQ_OUTPUT_RK);
+        size_t k = varint_skip_n(p + n, end, __builtin_popcountll(mask & ~none));
+        return k || !(mask & ~none) ? n + k : 0;
+    }
     for (uint64_t m = mask; m; m &= m - 1) {
         int f = __builtin_ctzll(m);
         if (as_varint(f, r)) {

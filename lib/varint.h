@@ -57,4 +57,11 @@ static inline size_t varint_skip(const uint8_t *p, const uint8_t *end)
     return 0;
 }
 
+/* The bytes of k varints one after the other from p, as k calls of
+ * varint_skip would count them: 0 if any is refused. A word at a time
+ * where 8 bytes are left (a load checks every tally of a database this
+ * way: most of its varints are one or two bytes, and a byte at a time
+ * was a sixth of a start at 16 M buckets). */
+size_t varint_skip_n(const uint8_t *p, const uint8_t *end, int k);
+
 #endif

@@ -211,6 +211,61 @@ static void agree(const uint8_t *p, size_t len)
         assert_int_equal(m, n);
     struct tally t;
     assert_int_equal(chunk_skip_tally(p, p + len, NULL), chunk_get_tally(p, p + len, &t, NULL));
+    /* with rates the cost is a varint too */
+    static const struct tally_rates r = {{1e-6, 1e-7, 1.25e-6, 2e-6, 4e-6, 4e-6}};
+    n = -1;
+    m = -2;
+    got = chunk_get_hour(p, len, 0, b, &n, &r);
+    assert_int_equal(chunk_check_hour(p, len, &m, &r), got);
+    if (got == 0)
+        assert_int_equal(m, n);
+    assert_int_equal(chunk_skip_tally(p, p + len, &r), chunk_get_tally(p, p + len, &t, &r));
+}
+
+/* k varints skipped at once (a word at a time) take the bytes, and are
+ * refused, exactly as k skipped one by one: bytes of every kind of run
+ * (short varints, 8 and more continuation bytes, a 10th byte over bit
+ * 63, a buffer ending inside one), at every offset and count. */
+static size_t skip_one_by_one(const uint8_t *p, const uint8_t *end, int k)
+{
+    const uint8_t *q = p;
+    for (; k > 0; k--) {
+        size_t n = varint_skip(q, end);
+        if (!n)
+            return 0;
+        q += n;
+    }
+    return (size_t)(q - p);
+}
+
+static void test_varints_skipped_together_as_one_by_one(void **state)
+{
+    (void)state;
+    srand(12);
+    uint8_t buf[64];
+    size_t refused = 0, long_ones = 0;
+    for (int round = 0; round < 20000; round++) {
+        int cont = 1 + round % 8; /* in 8: how often a byte continues */
+        for (size_t i = 0; i < sizeof buf; i++)
+            buf[i] = (uint8_t)(rand() % 8 < cont ? 0x80 | rand() : rand() % 3);
+        if (round % 5 == 0) { /* a run of 9 continuations, and a 0..3 somewhere */
+            memset(buf + rand() % 40, 0xff, 9);
+            buf[rand() % 64] = (uint8_t)(rand() % 4);
+        }
+        size_t len = (size_t)rand() % (sizeof buf + 1);
+        for (int k = 0; k <= 20; k++) {
+            size_t want = skip_one_by_one(buf, buf + len, k);
+            assert_int_equal(varint_skip_n(buf, buf + len, k), want);
+            refused += k && !want;
+            long_ones += want > 8 * (size_t)k;
+        }
+    }
+    assert_true(refused > 1000);   /* the cases were all met */
+    assert_true(long_ones > 100);
+    const uint8_t over[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0};
+    assert_int_equal(varint_skip_n(over, over + sizeof over, 1), 0);
+    const uint8_t edge[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0};
+    assert_int_equal(varint_skip_n(edge, edge + sizeof edge, 2), 11);
 }
 
 static void test_a_check_refuses_what_a_decode_refuses(void **state)
@@ -774,6 +829,7 @@ int main(void)
         cmocka_unit_test(test_costs_are_kept_as_their_distance_from_the_rates),
         cmocka_unit_test(test_malformed_bytes_are_refused),
         cmocka_unit_test(test_a_check_refuses_what_a_decode_refuses),
+        cmocka_unit_test(test_varints_skipped_together_as_one_by_one),
         cmocka_unit_test(test_an_hours_last_bucket_is_the_rest_of_its_sum),
         cmocka_unit_test(test_a_history_answers_as_plain_minutes_do),
         cmocka_unit_test(test_a_history_with_rates_answers_the_same),

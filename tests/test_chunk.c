@@ -98,6 +98,62 @@ static size_t tally_bytes(const struct tally *t, const struct tally_rates *r)
     return n;
 }
 
+/* The prediction as the format defines it: every class's product added
+ * in order, one product and one sum a statement. */
+static double predict_as_defined(const struct tally_rates *r, const struct tally *t)
+{
+    double in = (double)t->input;
+    in -= (double)t->cache_read;
+    in -= (double)t->cache_write_5m;
+    in -= (double)t->cache_write_1h;
+    double out = (double)t->output;
+    out -= (double)t->reasoning;
+    const double n[TALLY_RATES] = {
+        in > 0 ? in : 0, (double)t->cache_read, (double)t->cache_write_5m,
+        (double)t->cache_write_1h, out > 0 ? out : 0, (double)t->reasoning,
+    };
+    double sum = 0;
+    for (int i = 0; i < TALLY_RATES; i++) {
+        double x = n[i] * r->per_token[i];
+        sum += x;
+    }
+    return sum;
+}
+
+/* The encoder predicts exactly what the format defines, whatever the
+ * rates (NAN, infinite, negative, -0) and whichever classes are empty: a
+ * cost equal to the defined prediction is written as a 1-byte distance
+ * (a prediction that skipped an empty class at a NAN rate would be a
+ * number, 9 bytes away from the NAN). */
+static void test_the_prediction_is_the_formats_whatever_the_rates(void **state)
+{
+    (void)state;
+    const double odd[] = {NAN, INFINITY, -INFINITY, -0.0, -3e-6, 0, 5e-300};
+    struct tally_rates r;
+    srand(13);
+    for (int round = 0; round < 4000; round++) {
+        for (int i = 0; i < TALLY_RATES; i++)
+            r.per_token[i] = rand() % 3 ? (1 + rand() % 100) * 1e-7
+                                        : odd[rand() % (sizeof odd / sizeof *odd)];
+        struct tally t = {.requests = 1};
+        int64_t *cls[] = {&t.input, &t.cache_read, &t.cache_write_5m, &t.cache_write_1h,
+                          &t.output, &t.reasoning};
+        for (size_t i = 0; i < sizeof cls / sizeof *cls; i++)
+            *cls[i] = rand() % 2 ? 0 : rand() % 5000;
+        uint8_t a[CHUNK_TALLY_MAX], b[CHUNK_TALLY_MAX];
+        size_t without = chunk_put_tally(a, &t, &r);
+        t.cost = predict_as_defined(&r, &t);
+        uint64_t bits;
+        memcpy(&bits, &t.cost, sizeof bits);
+        if (!bits)
+            continue; /* +0: no cost field at all */
+        assert_int_equal(chunk_put_tally(b, &t, &r), without + 1);
+        struct tally back;
+        assert_int_equal(chunk_get_tally(b, b + without + 1, &back, &r), without + 1);
+        assert_memory_equal(&back.cost, &t.cost, sizeof t.cost);
+    }
+}
+
 /* With rates, a cost is written as its distance from what its tokens come
  * to at them: every value still comes back exactly, and a priced bucket's
  * cost takes a byte or two, not eight. */
@@ -827,6 +883,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tallies_round_trip_exactly),
         cmocka_unit_test(test_costs_are_kept_as_their_distance_from_the_rates),
+        cmocka_unit_test(test_the_prediction_is_the_formats_whatever_the_rates),
         cmocka_unit_test(test_malformed_bytes_are_refused),
         cmocka_unit_test(test_a_check_refuses_what_a_decode_refuses),
         cmocka_unit_test(test_varints_skipped_together_as_one_by_one),

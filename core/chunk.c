@@ -177,6 +177,16 @@ size_t chunk_get_tally(const uint8_t *p, const uint8_t *end, struct tally *t,
     return n;
 }
 
+/* The bits set in a mask (a few of 18; __builtin_popcountll is a call
+ * into libgcc where the instruction set has no popcount). */
+static int bits_set(uint64_t m)
+{
+    int k = 0;
+    for (; m; m &= m - 1)
+        k++;
+    return k;
+}
+
 size_t chunk_skip_tally(const uint8_t *p, const uint8_t *end, const struct tally_rates *r)
 {
     uint64_t mask;
@@ -186,7 +196,7 @@ size_t chunk_skip_tally(const uint8_t *p, const uint8_t *end, const struct tally
     uint64_t raw = BIT(F_BILLED) | BIT(F_REPORTED) | (r ? 0 : BIT(F_COST));
     if (!(mask & raw)) { /* varints only (most tallies): all of them at once */
         uint64_t none = BIT(EQ_INPUT_CK) | BIT(EQ_OUTPUT_RK);
-        size_t k = varint_skip_n(p + n, end, __builtin_popcountll(mask & ~none));
+        size_t k = varint_skip_n(p + n, end, bits_set(mask & ~none));
         return k || !(mask & ~none) ? n + k : 0;
     }
     for (uint64_t m = mask; m; m &= m - 1) {

@@ -580,13 +580,18 @@ static size_t map_buckets(struct chunk_bucket *b, int *n,
     return changed;
 }
 
-size_t hist_map(struct hist *h, bool (*fn)(void *ctx, int64_t minute, struct tally *t), void *ctx,
-                int64_t *first)
+/* The sealed records again, into *out: each decoded with h's rates,
+ * passed through fn when there is one (map_buckets), and written with
+ * rates to; a record neither changed nor recoded keeps its bytes, one
+ * that decodes to nothing (malformed, or every bucket gone) is dropped.
+ * Returns how many buckets fn changed; *prev = the last record's hour. */
+static size_t rewrite_records(struct hist *h, const struct tally_rates *to,
+                              bool (*fn)(void *, int64_t, struct tally *), void *ctx,
+                              int64_t *first, uint8_t **out, size_t *len, int64_t *prev)
 {
-    size_t changed = 0;
-    uint8_t *out = NULL;
-    size_t len = 0, cap = 0;
-    int64_t prev = h->base;
+    size_t changed = 0, cap = 0;
+    *len = 0;
+    *prev = h->base;
     struct rec r = rec_start(h);
     struct chunk_bucket b[CHUNK_MINUTES];
     while (rec_next(h, &r)) {
@@ -594,30 +599,50 @@ size_t hist_map(struct hist *h, bool (*fn)(void *ctx, int64_t minute, struct tal
         if (chunk_get_hour(h->data + r.body, r.len, r.hour, b, &n, h->rates) != 0)
             continue;
         int n0 = n;
-        size_t c = map_buckets(b, &n, fn, ctx, first);
+        size_t c = fn ? map_buckets(b, &n, fn, ctx, first) : 0;
         changed += c;
         h->count -= (uint32_t)(n0 - n);
         if (n == 0)
             continue;
-        xgrow(&out, &cap, len + 2 * CHUNK_HEAD_MAX + CHUNK_BODY_MAX, 1);
-        if (c) {
-            len += put_record(out + len, (r.hour - prev) / CLOCK_HOUR, r.hour, b, n, h->rates);
+        xgrow(out, &cap, *len + 2 * CHUNK_HEAD_MAX + CHUNK_BODY_MAX, 1);
+        uint64_t dh = (uint64_t)((r.hour - *prev) / CLOCK_HOUR);
+        if (c || to != h->rates) {
+            *len += put_record(*out + *len, (int64_t)dh, r.hour, b, n, to);
         } else { /* unchanged: its body as it was */
-            len += chunk_put_head(out + len, (uint64_t)((r.hour - prev) / CLOCK_HOUR), r.len);
-            memcpy(out + len, h->data + r.body, r.len);
-            len += r.len;
+            *len += chunk_put_head(*out + *len, dh, r.len);
+            memcpy(*out + *len, h->data + r.body, r.len);
+            *len += r.len;
         }
-        prev = r.hour;
+        *prev = r.hour;
     }
-    if (changed) {
-        free(h->data);
-        h->data = len ? xmalloc(len) : NULL;
-        if (len)
-            memcpy(h->data, out, len);
-        h->len = h->cap = (uint32_t)len;
-        h->last = prev;
-    }
-    free(out);
+    return changed;
+}
+
+/* Make the stream out[0..len) (taken), its last record's hour last, with
+ * room after it for room bytes more. */
+static void take_stream(struct hist *h, uint8_t *out, size_t len, int64_t last, size_t room)
+{
+    free(h->data);
+    h->data = len ? xrealloc(out, len + room) : NULL;
+    if (!len)
+        free(out);
+    h->len = (uint32_t)len;
+    h->cap = len ? (uint32_t)(len + room) : 0;
+    if (len)
+        h->last = last;
+}
+
+size_t hist_map(struct hist *h, bool (*fn)(void *ctx, int64_t minute, struct tally *t), void *ctx,
+                int64_t *first)
+{
+    uint8_t *out = NULL;
+    size_t len;
+    int64_t last;
+    size_t changed = rewrite_records(h, h->rates, fn, ctx, first, &out, &len, &last);
+    if (changed)
+        take_stream(h, out, len, last, 0);
+    else
+        free(out);
     int n = h->nopen;
     changed += map_buckets(h->open, &n, fn, ctx, first);
     h->count -= h->nopen - (uint32_t)n;
@@ -632,26 +657,10 @@ void hist_set_rates(struct hist *h, const struct tally_rates *rates)
     if (rates == h->rates)
         return;
     uint8_t *out = NULL;
-    size_t len = 0, cap = 0;
-    int64_t prev = h->base;
-    struct rec r = rec_start(h);
-    struct chunk_bucket b[CHUNK_MINUTES];
-    while (rec_next(h, &r)) {
-        int n = 0;
-        if (chunk_get_hour(h->data + r.body, r.len, r.hour, b, &n, h->rates) != 0 || n == 0)
-            continue; /* what hist_map does with it */
-        xgrow(&out, &cap, len + 2 * CHUNK_HEAD_MAX + CHUNK_BODY_MAX, 1);
-        len += put_record(out + len, (r.hour - prev) / CLOCK_HOUR, r.hour, b, n, rates);
-        prev = r.hour;
-    }
-    free(h->data);
-    h->data = len ? xrealloc(out, len + HIST_LOAD_ROOM) : NULL;
-    if (!len)
-        free(out);
-    h->len = (uint32_t)len;
-    h->cap = len ? (uint32_t)(len + HIST_LOAD_ROOM) : 0;
-    if (len)
-        h->last = prev;
+    size_t len;
+    int64_t last;
+    rewrite_records(h, rates, NULL, NULL, NULL, &out, &len, &last);
+    take_stream(h, out, len, last, HIST_LOAD_ROOM);
     h->rates = rates;
 }
 

@@ -605,11 +605,11 @@ static size_t rewrite_records(struct hist *h, const struct tally_rates *to,
         if (n == 0)
             continue;
         xgrow(out, &cap, *len + 2 * CHUNK_HEAD_MAX + CHUNK_BODY_MAX, 1);
-        uint64_t dh = (uint64_t)((r.hour - *prev) / CLOCK_HOUR);
+        int64_t dh = (r.hour - *prev) / CLOCK_HOUR;
         if (c || to != h->rates) {
-            *len += put_record(*out + *len, (int64_t)dh, r.hour, b, n, to);
+            *len += put_record(*out + *len, dh, r.hour, b, n, to);
         } else { /* unchanged: its body as it was */
-            *len += chunk_put_head(*out + *len, dh, r.len);
+            *len += chunk_put_head(*out + *len, (uint64_t)dh, r.len);
             memcpy(*out + *len, h->data + r.body, r.len);
             *len += r.len;
         }

@@ -6,7 +6,10 @@
  * remembered across restarts, and a new period starts afresh. Thresholds
  * below it that were never notified (a restart mid-period, a jump) are
  * not sent late: the highest says more. Warning below 100% of the amount,
- * critical from 100%. Daily: it does not depend on the window.
+ * critical from 100%. A period that ended is still looked at for
+ * BUDGET_LATE (core/budget.h): spend reported after its end (a usage
+ * API's last hour) that reaches a threshold is paged for that period.
+ * Daily: it does not depend on the window.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,27 +21,37 @@ extern const struct alert_kind kind_budget;
 
 static const struct setting keys[] = {{0}};
 
+/* Budget period b's highest threshold reached, if any, as a one-shot hit;
+ * ended: a period that ended, whose spend reported since reached it. */
+static void hit(const struct view_budget_period *b, bool ended, struct rule_hits *out)
+{
+    if (!(b->crossed > 0))
+        return;
+    struct rule_hit *h = rules_add(out, &kind_budget, b->scope, rules_budget_window(b),
+                                   b->spent_usd, b->limit_usd, b->crossed * b->limit_usd,
+                                   b->crossed >= 1);
+    snprintf(h->once, sizeof h->once, "budget|%.200s|%s|%lld|%.0f", b->scope, b->period,
+             (long long)b->period_start, 100 * b->crossed);
+    h->has_budget = true;
+    h->budget = *b;
+    char spent[32], limit[32];
+    fmt_usd_full(spent, sizeof spent, b->spent_usd);
+    fmt_usd_full(limit, sizeof limit, b->limit_usd);
+    snprintf(h->summary, sizeof h->summary,
+             "%.120s spent %s %s %s%s: %.0f%% of its %s budget (threshold %.0f%%)", b->scope,
+             spent, ended ? "in the last" : "this", b->period,
+             ended ? " (reported after it ended)" : "", 100 * b->used, limit,
+             100 * b->crossed);
+}
+
 static void evaluate(const struct view *v, const void *settings, struct rule_hits *out)
 {
     (void)settings;
-    for (size_t i = 0; i < v->nbudgets; i++) {
-        const struct view_budget_period *b = &v->budgets[i];
-        if (!(b->crossed > 0))
-            continue;
-        struct rule_hit *h = rules_add(out, &kind_budget, b->scope, rules_budget_window(b),
-                                       b->spent_usd, b->limit_usd, b->crossed * b->limit_usd,
-                                       b->crossed >= 1);
-        snprintf(h->once, sizeof h->once, "budget|%.200s|%s|%lld|%.0f", b->scope, b->period,
-                 (long long)b->period_start, 100 * b->crossed);
-        h->has_budget = true;
-        h->budget = *b;
-        char spent[32], limit[32];
-        fmt_usd_full(spent, sizeof spent, b->spent_usd);
-        fmt_usd_full(limit, sizeof limit, b->limit_usd);
-        snprintf(h->summary, sizeof h->summary,
-                 "%.160s spent %s this %s: %.0f%% of its %s budget (threshold %.0f%%)", b->scope,
-                 spent, b->period, 100 * b->used, limit, 100 * b->crossed);
-    }
+    for (size_t i = 0; i < v->nbudgets; i++)
+        hit(&v->budgets[i], false, out);
+    /* a threshold notified in its period is not again: the same key */
+    for (size_t i = 0; i < v->nbudgets_ended; i++)
+        hit(&v->budgets_ended[i], true, out);
 }
 
 const struct alert_kind kind_budget = {

@@ -191,6 +191,8 @@ struct fill_memo {
     uint64_t generation, sources;
     int64_t minute, day_start;
     struct view_budget_period *out;     /* n of them */
+    struct view_budget_period *ended;   /* n at most, nended of them */
+    size_t nended;
 };
 
 /* A budget per tenant is ordinary (a [[tenant]]'s daily_budget_usd), so
@@ -316,6 +318,7 @@ struct budgets *budgets_new(const struct budget_settings *cfg, size_t n, struct 
     bs->n = n;
     bs->memo = xcalloc(1, sizeof *bs->memo);
     bs->memo->out = xcalloc(n ? n : 1, sizeof *bs->memo->out);
+    bs->memo->ended = xcalloc(n ? n : 1, sizeof *bs->memo->ended);
     bs->db = db;
     bs->others = xcalloc(n ? n : 1, sizeof *bs->others);
     bs->cfg = xcalloc(n ? n : 1, sizeof *bs->cfg);
@@ -372,6 +375,7 @@ void budgets_free(struct budgets *bs)
         budget_settings_free(&bs->cfg[i]);
     free(bs->cfg);
     free(bs->memo->out);
+    free(bs->memo->ended);
     free(bs->memo);
     free(bs->b);
     free(bs->others);
@@ -651,12 +655,33 @@ static uint64_t sources_fingerprint(const struct view_params *p)
     return h;
 }
 
+/* The period of budget b that ended less than BUDGET_LATE before p->now
+ * into out, as it stands now (late spend in it); false when none did. */
+static bool fill_ended(const struct budgets *bs, const struct budget *b,
+                       const struct scope_ids *ids, const struct store *st,
+                       const struct view_params *p, int64_t first,
+                       struct view_budget_period *out)
+{
+    int64_t start, end;
+    budget_period_bounds(b->cfg->period, p->now - 1, &start, &end);
+    if (p->now - start >= BUDGET_LATE)
+        return false;
+    struct view_params at_end = *p;
+    at_end.now = start; /* the evaluation at its end: [..., start) */
+    fill_one(bs, b, ids, st, &at_end, first, out);
+    out->forecast_at = 0;
+    return true;
+}
+
 void budgets_fill_view(const struct budgets *bs, const struct store *st,
                        const struct view_params *p, struct view *v)
 {
     free(v->budgets);
+    free(v->budgets_ended);
     v->budgets = xcalloc(bs->n ? bs->n : 1, sizeof *v->budgets);
     v->nbudgets = bs->n;
+    v->budgets_ended = xcalloc(bs->n ? bs->n : 1, sizeof *v->budgets_ended);
+    v->nbudgets_ended = 0;
     if (!bs->n)
         return;
     struct fill_memo *m = bs->memo, key = {
@@ -667,15 +692,23 @@ void budgets_fill_view(const struct budgets *bs, const struct store *st,
     if (m->valid && m->st == key.st && m->generation == key.generation &&
         m->sources == key.sources && m->minute == key.minute && m->day_start == key.day_start) {
         memcpy(v->budgets, m->out, bs->n * sizeof *v->budgets);
+        memcpy(v->budgets_ended, m->ended, m->nended * sizeof *v->budgets_ended);
+        v->nbudgets_ended = m->nended;
     } else {
         struct scope_ids *ids = scope_ids_new(bs, st, p);
         int64_t first = store_first_minute(st); /* a walk of its own: once */
-        for (size_t i = 0; i < bs->n; i++)
+        for (size_t i = 0; i < bs->n; i++) {
             fill_one(bs, &bs->b[i], &ids[i], st, p, first, &v->budgets[i]);
+            v->nbudgets_ended += fill_ended(bs, &bs->b[i], &ids[i], st, p, first,
+                                            &v->budgets_ended[v->nbudgets_ended]);
+        }
         scope_ids_free(bs, ids);
         key.out = m->out;
+        key.ended = m->ended;
+        key.nended = v->nbudgets_ended;
         *m = key;
         memcpy(m->out, v->budgets, bs->n * sizeof *v->budgets);
+        memcpy(m->ended, v->budgets_ended, key.nended * sizeof *v->budgets_ended);
     }
     tenants_take_budgets(bs, v);
 }

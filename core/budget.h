@@ -33,6 +33,12 @@
  * usual spend of the coming hours: a month's budget still gets a date);
  * with neither burn nor profile, it never crosses. Within an hour the
  * spend is taken as even (the crossing minute is interpolated).
+ *
+ * Late spend: a usage API reports an hour some minutes after it ends, a
+ * backlog of spans is read after a restart. For BUDGET_LATE after a
+ * period ends its spend is still summed (the view's budgets_ended), so
+ * that a threshold crossed by what arrived after the end is paged, for
+ * that period, once.
  */
 #ifndef SPENDTOP_BUDGET_H
 #define SPENDTOP_BUDGET_H
@@ -47,6 +53,8 @@
 #include "lib/settings.h"
 #include "lib/strbuf.h"
 #include "lib/toml.h"
+
+#define BUDGET_LATE (6 * 3600)
 
 /* One [[budget]]. */
 struct budget_settings {
@@ -86,7 +94,8 @@ void budgets_free(struct budgets *b);
 bool budgets_configured_as(const struct budgets *b, const struct budget_settings *cfg, size_t n);
 
 /* Each budget at p->now into v->budgets (the view computed with p: its
- * sources decide precedence). */
+ * sources decide precedence), and the periods that ended less than
+ * BUDGET_LATE before p->now into v->budgets_ended. */
 void budgets_fill_view(const struct budgets *b, const struct store *st,
                        const struct view_params *p, struct view *v);
 

@@ -1832,6 +1832,7 @@ void view_free(struct view *v)
     free(v->alerts);
     free(v->scopes);
     free(v->budgets);
+    free(v->budgets_ended);
     free(v->names);
     memset(v, 0, sizeof *v);
 }

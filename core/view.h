@@ -196,6 +196,11 @@ struct view {
     size_t nscopes;
     struct view_budget_period *budgets; /* filled by core/budget.h */
     size_t nbudgets;
+    /* The period before a budget's current one, while it ended less than
+     * BUDGET_LATE ago (core/budget.h): spend reported late still reaches
+     * its thresholds. For the alert rules; not shown. */
+    struct view_budget_period *budgets_ended;
+    size_t nbudgets_ended;
     struct view_hour hours[VIEW_HOURS];
     double week_usd[VIEW_WEEK_HOURS];/* hourly spend, last 7 days */
     bool has_sparklines;

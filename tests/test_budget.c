@@ -406,6 +406,63 @@ static void test_the_last_minute_of_a_period_is_its_own(void **state)
     rm_rf(f.dir);
 }
 
+/* Spend that arrives after its period ended (a usage API's last hour,
+ * read some minutes later) and reaches a threshold is paged for that
+ * period, once; a threshold paged within the period is not again; and
+ * after BUDGET_LATE the period is closed. */
+static void test_spend_reported_after_a_period_ended_pages_it_once(void **state)
+{
+    (void)state;
+    static struct once_fx f; /* static: see above */
+    once_start(&f, "tenant:acme", "day", 100);
+    struct store *st = store_new();
+    int64_t day = at("2026-11-20T00:00:00Z"), next = day + DAY;
+    spend(st, "acme", "a", day + 10 * HOUR, 60);
+    assert_int_equal(evaluate(&f, st, day + 11 * HOUR), 1); /* 50% */
+    assert_int_equal(evaluate(&f, st, next + MINUTE), 0);  /* 50% again: no */
+    /* 00:20: the 23:00 hour comes in, $45: the day reached 100% */
+    spend(st, "acme", "a", next - HOUR, 45);
+    assert_int_equal(evaluate(&f, st, next + 20 * MINUTE), 1);
+    cJSON *j = last_queued(&f);
+    assert_string_equal(cJSON_GetObjectItem(j, "severity")->valuestring, "critical");
+    assert_non_null(strstr(cJSON_GetObjectItem(j, "summary")->valuestring,
+                           "spent $105.00 in the last day (reported after it ended): 105%"));
+    cJSON *bj = cJSON_GetObjectItem(j, "budget");
+    assert_close(cJSON_GetObjectItem(bj, "spent_usd")->valuedouble, 105, 1e-12);
+    assert_string_equal(cJSON_GetObjectItem(bj, "period_start")->valuestring,
+                        "2026-11-20T00:00:00Z");
+    assert_string_equal(cJSON_GetObjectItem(bj, "period_end")->valuestring,
+                        "2026-11-21T00:00:00Z");
+    cJSON_Delete(j);
+    assert_int_equal(evaluate(&f, st, next + 21 * MINUTE), 0);
+    once_close(&f);
+    once_open(&f);
+    assert_int_equal(evaluate(&f, st, next + 22 * MINUTE), 0);
+    /* the view shows the current period only; the ended one until
+     * BUDGET_LATE after its end */
+    struct view v;
+    fill(f.bs, st, next + BUDGET_LATE - MINUTE, &v);
+    assert_int_equal(v.nbudgets, 1);
+    assert_int_equal(v.budgets[0].period_start, next);
+    assert_int_equal(v.nbudgets_ended, 1);
+    assert_int_equal(v.budgets_ended[0].period_start, day);
+    view_free(&v);
+    fill(f.bs, st, next + BUDGET_LATE, &v);
+    assert_int_equal(v.nbudgets_ended, 0);
+    view_free(&v);
+    /* the next day: $30, then $30 more of its 23:00 read 7 hours after
+     * it ended - too late to page */
+    spend(st, "acme", "a", next + 10 * HOUR, 30);
+    assert_int_equal(evaluate(&f, st, next + 11 * HOUR), 0);
+    spend(st, "acme", "a", next + DAY - HOUR, 30);
+    assert_int_equal(evaluate(&f, st, next + DAY + BUDGET_LATE + HOUR), 0);
+    once_close(&f);
+    store_free(st);
+    budget_settings_free(&f.b);
+    config_free(f.cfg);
+    rm_rf(f.dir);
+}
+
 /* ---- the forecast ----------------------------------------------------------------------- */
 
 /* The synthetic week: $ per minute at t, the same every day - a little at
@@ -936,6 +993,7 @@ int main(void)
         cmocka_unit_test(test_a_month_of_known_days_then_unpriced_ones_is_known),
         cmocka_unit_test(test_each_threshold_notifies_once_per_period_across_a_restart),
         cmocka_unit_test(test_the_last_minute_of_a_period_is_its_own),
+        cmocka_unit_test(test_spend_reported_after_a_period_ended_pages_it_once),
         cmocka_unit_test(test_the_forecast_follows_the_daily_shape),
         cmocka_unit_test(test_a_quiet_hour_forecast_follows_the_usual_day),
         cmocka_unit_test(test_a_burst_in_a_quiet_hour_is_not_the_day_times_its_ratio),

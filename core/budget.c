@@ -471,8 +471,11 @@ static void scope_ids_free(const struct budgets *bs, struct scope_ids *l)
     free(l);
 }
 
+/* forecast: the hour sums the forecast reads too (a period that ended
+ * has none to make). */
 static void scope_walk(const struct scope_ids *b, const struct store *st,
-                       const struct view_params *p, int64_t held_from, struct scope_sums *s)
+                       const struct view_params *p, int64_t held_from, bool forecast,
+                       struct scope_sums *s)
 {
     struct tally slots[NSLOTS];
     memset(slots, 0, sizeof slots);
@@ -490,6 +493,8 @@ static void scope_walk(const struct scope_ids *b, const struct store *st,
         s->held += t.cost;
         if (t.cost > 0)
             top_add(s->out, k->provider, k->model, t.cost);
+        if (!forecast)
+            continue;
         for (int d = 0; d <= BASELINE_DAYS; d++) {
             int64_t end = p->now - d * (int64_t)CLOCK_DAY;
             store_sum(st, id, end - CLOCK_HOUR, end, &t);
@@ -581,7 +586,8 @@ static int64_t held_cut(int64_t now)
 
 static void fill_one(const struct budgets *bs, const struct budget *b,
                      const struct scope_ids *ids, const struct store *st,
-                     const struct view_params *p, int64_t first, struct view_budget_period *out)
+                     const struct view_params *p, int64_t first, bool forecast,
+                     struct view_budget_period *out)
 {
     memset(out, 0, sizeof *out);
     snprintf(out->scope, sizeof out->scope, "%s", b->cfg->scope);
@@ -594,7 +600,7 @@ static void fill_one(const struct budgets *bs, const struct budget *b,
     int64_t cut = held_cut(p->now);
     int64_t held_from = out->period_start > cut ? out->period_start : cut;
     struct scope_sums s = {.out = out};
-    scope_walk(ids, st, p, held_from, &s);
+    scope_walk(ids, st, p, held_from, forecast, &s);
     double older = 0;
     for (int64_t d = out->period_start; d < held_from; d = clock_day_end(d)) {
         const double *usd = day_find(bs, b->cfg->scope, d);
@@ -609,7 +615,7 @@ static void fill_one(const struct budgets *bs, const struct budget *b,
     for (size_t i = 0; i < b->cfg->nthresholds; i++)
         if (out->used >= b->cfg->thresholds[i])
             out->crossed = b->cfg->thresholds[i];
-    if (isfinite(out->spent_usd)) {
+    if (forecast && isfinite(out->spent_usd)) {
         struct projection pr;
         project(&s, p->now, first, &pr);
         out->forecast_at = crossing(&pr, p->now, out->period_end, out->spent_usd,
@@ -668,8 +674,7 @@ static bool fill_ended(const struct budgets *bs, const struct budget *b,
         return false;
     struct view_params at_end = *p;
     at_end.now = start; /* the evaluation at its end: [..., start) */
-    fill_one(bs, b, ids, st, &at_end, first, out);
-    out->forecast_at = 0;
+    fill_one(bs, b, ids, st, &at_end, first, false, out);
     return true;
 }
 
@@ -698,7 +703,7 @@ void budgets_fill_view(const struct budgets *bs, const struct store *st,
         struct scope_ids *ids = scope_ids_new(bs, st, p);
         int64_t first = store_first_minute(st); /* a walk of its own: once */
         for (size_t i = 0; i < bs->n; i++) {
-            fill_one(bs, &bs->b[i], &ids[i], st, p, first, &v->budgets[i]);
+            fill_one(bs, &bs->b[i], &ids[i], st, p, first, true, &v->budgets[i]);
             v->nbudgets_ended += fill_ended(bs, &bs->b[i], &ids[i], st, p, first,
                                             &v->budgets_ended[v->nbudgets_ended]);
         }

@@ -8,7 +8,7 @@ label=$1
 shift
 dir=$(mktemp -d)
 T="tmux -L spendtop-frame-$$ -f /dev/null"
-trap '$T kill-server 2>/dev/null; rm -rf "$dir"' EXIT
+trap '$T kill-server 2>/dev/null || true; rm -rf "$dir"' EXIT
 export XDG_STATE_HOME="$dir" TERM=xterm-256color LANG=C.UTF-8
 ms() { echo $(($(date +%s%N) / 1000000)); }
 hz=$(getconf CLK_TCK)

@@ -21,7 +21,7 @@ stop() {
         i=0
         while [ -d "/proc/$pid" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
     fi
-    $T kill-server 2>/dev/null
+    $T kill-server 2>/dev/null || true
     rm -rf "$dir"
 }
 trap stop EXIT

@@ -23,7 +23,7 @@ T="tmux -L spendtop-bench-viewers-$$ -f /dev/null"
 pid=""
 cleanup() {
     [ -n "$pid" ] && kill $pid 2>/dev/null
-    $T kill-server 2>/dev/null
+    $T kill-server 2>/dev/null || true
     rm -rf "$dir"
 }
 trap cleanup EXIT

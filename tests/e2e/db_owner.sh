@@ -13,7 +13,7 @@ set -eu
 dir=$(mktemp -d)
 daemon=""
 T="tmux -L spendtop-db-owner-$$ -f /dev/null"
-trap '[ -n "$daemon" ] && kill -9 $daemon 2>/dev/null; $T kill-server 2>/dev/null; rm -rf "$dir"' EXIT
+trap '[ -n "$daemon" ] && kill -9 $daemon 2>/dev/null; $T kill-server 2>/dev/null || true; rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $1"; exit 1; }
 cat > "$dir/config.toml" <<TOML
 [[source]]

@@ -7,7 +7,7 @@
 set -eu
 dir=$(mktemp -d)
 T="tmux -L spendtop-e2e-$$ -f /dev/null"
-trap '$T kill-server 2>/dev/null; rm -rf "$dir"' EXIT
+trap '$T kill-server 2>/dev/null || true; rm -rf "$dir"' EXIT
 export XDG_STATE_HOME="$dir/state" HOME="$dir"
 export TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8
 

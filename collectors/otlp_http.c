@@ -8,8 +8,9 @@
  * (Langfuse's exporter posts /api/public/otel/v1/traces). The body is
  * received by otlp_receive.h - decoded and mapped as by the file follower,
  * and flushed to the database before the answer goes out, so a 200 means
- * durable. Answers, in the request's encoding (Content-Type
- * application/json or application/x-protobuf):
+ * durable. Answers, in the request's own Content-Type (application/json,
+ * application/x-protobuf or application/protobuf: OTLP/HTTP says the
+ * response uses the request's):
  *
  *   200  Export*ServiceResponse: {} / empty, or partialSuccess with the
  *        rejected count and the first reason
@@ -66,6 +67,19 @@
 
 struct receiver;
 
+/* A Content-Type the receiver takes: the answer comes in the same one
+ * (OTLP/HTTP: "the response MUST use the same Content-Type"). */
+struct media {
+    const char *type;
+    enum otlp_encoding enc;
+};
+
+static const struct media medias[] = {
+    {"application/json", OTLP_JSON},
+    {"application/x-protobuf", OTLP_PROTOBUF},
+    {"application/protobuf", OTLP_PROTOBUF},
+};
+
 struct conn {
     uv_tcp_t tcp;
     uv_timer_t idle;
@@ -85,7 +99,7 @@ struct conn {
      * that came after it (read again once it is answered) */
     struct otlp_waiter *waiter;
     struct otlp_reply reply;
-    enum otlp_encoding reply_enc;
+    const struct media *reply_media;
     bool reply_keep;
     struct strbuf held;
     bool paused;                /* reading stopped until the answer */
@@ -285,11 +299,6 @@ static void respond(struct conn *c, int status, const char *ctype, const char *b
     strbuf_free(&b);
 }
 
-static const char *content_type(enum otlp_encoding enc)
-{
-    return enc == OTLP_PROTOBUF ? "application/x-protobuf" : "application/json";
-}
-
 /* The client's address, for the log. */
 static void peer_name(struct conn *c, char *out, size_t len)
 {
@@ -326,9 +335,11 @@ static void log_refusal(struct conn *c, int status, const char *why)
 /* An error: a google.rpc.Status in the request's encoding (JSON when the
  * request's own is unknown), and the refusal in the log (but a 503 for
  * the database, which the source's status logs). */
-static void respond_error(struct conn *c, enum otlp_encoding enc, int status,
+static void respond_error(struct conn *c, const struct media *m, int status,
                           const char *message, bool keep_alive)
 {
+    if (!m)
+        m = &medias[0]; /* JSON */
     if (status != 503)
         log_refusal(c, status, message);
     struct strbuf b = {0};
@@ -340,8 +351,8 @@ static void respond_error(struct conn *c, enum otlp_encoding enc, int status,
                : status == 503 ? 14
                : status == 415 || status == 501 ? 12
                                                 : 3;
-    otlp_status_body(enc, code, message, &b);
-    respond(c, status, content_type(enc), b.s, b.len, keep_alive);
+    otlp_status_body(m->enc, code, message, &b);
+    respond(c, status, m->type, b.s, b.len, keep_alive);
     strbuf_free(&b);
 }
 
@@ -376,14 +387,13 @@ static enum otlp_signal signal_of(const char *target)
     return 0;
 }
 
-/* The body's encoding by its Content-Type; -1 if neither. */
-static int encoding_of(const char *ctype)
+/* The body's media by its Content-Type; NULL if none we take. */
+static const struct media *media_of(const char *ctype)
 {
-    if (media_is(ctype, "application/json"))
-        return OTLP_JSON;
-    if (media_is(ctype, "application/x-protobuf") || media_is(ctype, "application/protobuf"))
-        return OTLP_PROTOBUF;
-    return -1;
+    for (size_t i = 0; i < sizeof medias / sizeof *medias; i++)
+        if (media_is(ctype, medias[i].type))
+            return &medias[i];
+    return NULL;
 }
 
 /* What is wrong with the request as soon as its head is known: status,
@@ -399,9 +409,9 @@ static int check_head(const struct http_parser *p, char *why, size_t len)
         snprintf(why, len, "an export is a POST");
         return 405;
     }
-    if (encoding_of(p->content_type) < 0) {
-        snprintf(why, len, "Content-Type must be application/json or application/x-protobuf, "
-                 "not '%s'", p->content_type);
+    if (!media_of(p->content_type)) {
+        snprintf(why, len, "Content-Type must be application/json, application/x-protobuf "
+                 "or application/protobuf, not '%s'", p->content_type);
         return 415;
     }
     if (p->content_encoding[0] && strcasecmp(p->content_encoding, "gzip") != 0 &&
@@ -417,16 +427,16 @@ static int check_head(const struct http_parser *p, char *why, size_t len)
 static void answer(struct conn *c)
 {
     struct otlp_reply *rep = &c->reply;
-    enum otlp_encoding enc = c->reply_enc;
+    const struct media *m = c->reply_media;
     char peer[96];
     peer_name(c, peer, sizeof peer);
     otlp_receive_account(c->r->c, rep, &c->r->refusals, uv_now(c->r->c->loop), peer);
     if (rep->outcome == OTLP_INVALID)
-        respond_error(c, enc, 400, rep->message, c->reply_keep);
+        respond_error(c, m, 400, rep->message, c->reply_keep);
     else if (rep->outcome == OTLP_UNAVAILABLE)
-        respond_error(c, enc, 503, "the records could not be stored; retry", c->reply_keep);
+        respond_error(c, m, 503, "the records could not be stored; retry", c->reply_keep);
     else
-        respond(c, 200, content_type(enc), rep->body.s, rep->body.len, c->reply_keep);
+        respond(c, 200, m->type, rep->body.s, rep->body.len, c->reply_keep);
     strbuf_free(&rep->body);
 }
 
@@ -468,13 +478,13 @@ static void on_stored(void *ctx, bool durable, const char *err)
 }
 
 /* Decode and map the export now; answer once it is durable. */
-static void receive(struct conn *c, enum otlp_encoding enc, enum otlp_signal sig,
+static void receive(struct conn *c, const struct media *m, enum otlp_signal sig,
                     const char *body, size_t len)
 {
     struct receiver *r = c->r;
-    c->reply_enc = enc;
+    c->reply_media = m;
     c->reply_keep = c->p.keep_alive;
-    otlp_receive_decode(enc, sig, body, len, &r->opts, r->c->sink, &c->reply);
+    otlp_receive_decode(m->enc, sig, body, len, &r->opts, r->c->sink, &c->reply);
     if (c->reply.outcome != OTLP_ACCEPTED)
         answer(c);
     else
@@ -487,9 +497,9 @@ static void handle(struct conn *c)
     struct http_parser *p = &c->p;
     char why[256];
     int status = check_head(p, why, sizeof why);
-    int enc = encoding_of(p->content_type);
+    const struct media *m = media_of(p->content_type);
     if (status) {
-        respond_error(c, enc < 0 ? OTLP_JSON : enc, status, why, p->keep_alive);
+        respond_error(c, m, status, why, p->keep_alive);
         return;
     }
     const char *body = strbuf_str(&p->body);
@@ -502,14 +512,14 @@ static void handle(struct conn *c)
         int rc = grpc_gunzip((const uint8_t *)body, len, (size_t)r->s->max_body, &plain, &len,
                              &bad);
         if (rc != GRPC_OK) {
-            respond_error(c, enc, rc == GRPC_RESOURCE_EXHAUSTED ? 413 : 400,
+            respond_error(c, m, rc == GRPC_RESOURCE_EXHAUSTED ? 413 : 400,
                           rc == GRPC_RESOURCE_EXHAUSTED ? "the unzipped body is larger than "
                           "max_body" : bad, p->keep_alive);
             return;
         }
         body = plain ? (const char *)plain : "";
     }
-    receive(c, enc, signal_of(p->target), body, len);
+    receive(c, m, signal_of(p->target), body, len);
     free(plain);
 }
 
@@ -539,7 +549,7 @@ static void feed(struct conn *c, const char *data, size_t n)
         used += hp_feed(&c->p, data + used, n - used);
         struct http_parser *p = &c->p;
         if (p->state == HP_ERROR) {
-            respond_error(c, OTLP_JSON, p->error_status, p->error, false);
+            respond_error(c, NULL, p->error_status, p->error, false);
             break;
         }
         if (p->headers_done)
@@ -549,8 +559,7 @@ static void feed(struct conn *c, const char *data, size_t n)
             char why[256];
             int status = check_head(p, why, sizeof why);
             if (status) {
-                int enc = encoding_of(p->content_type);
-                respond_error(c, enc < 0 ? OTLP_JSON : enc, status, why, false);
+                respond_error(c, media_of(p->content_type), status, why, false);
                 break;
             }
             if (p->expect_continue) {

@@ -171,6 +171,26 @@ for _ in range(12):
     sent += 1
 c.close()
 
+# the answer comes in the request's own Content-Type (OTLP/HTTP: "MUST use
+# the same"), application/protobuf as well as application/x-protobuf, an
+# error as well as a success
+def post(path, body, ctype):
+    c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    c.request("POST", path, body=body, headers={"Content-Type": ctype})
+    r = c.getresponse()
+    out = (r.status, r.getheader("Content-Type"), r.getheader("Retry-After"), r.read())
+    c.close()
+    return out
+
+
+for ctype in ["application/protobuf", "application/x-protobuf", "application/json"]:
+    body = doc() if ctype == "application/json" else b""  # b"": an export of nothing
+    got = post("/v1/traces", body, ctype)
+    check(got[0] == 200 and got[1] == ctype, "%s -> %r" % (ctype, got))
+    sent += ctype == "application/json"
+    got = post("/v1/traces", b"\x0a\x05\x0a" if "protobuf" in ctype else b"{", ctype)
+    check(got[0] == 400 and got[1] == ctype, "%s, not OTLP -> %r" % (ctype, got))
+
 # refusals in a loop do not flood the log (receiver_edges.sh counts)
 for _ in range(12):
     got, _ = exchange(head("POST", "/v1/flood", {"Content-Type": "application/json"}, 2) + b"{}",

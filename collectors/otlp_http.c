@@ -18,7 +18,7 @@
  *   404  any other path          405  any other method
  *   411  no length               413  a body above max_body (also gzipped)
  *   415  other content types or encodings
- *   503  the records could not be stored (retry)
+ *   503  the records could not be stored (retry), with Retry-After
  * Errors carry a google.rpc.Status (code, message) in the same encoding.
  *
  * Everything is asynchronous: many connections, slow clients and half-sent
@@ -30,10 +30,10 @@
  * the database, logs and files): at the limit, a new connection takes the
  * place of the one that has waited longest for a request head (slow or
  * idle clients go first, an export in progress never), and when every
- * connection is busy it gets 503 and is closed. A client that does not
- * read its answers stops being read (WRITE_HIGH); a connection's last
- * answer is followed by a linger, so that a body refused unread does not
- * turn the answer into a reset. Every refusal is logged - what, from
+ * connection is busy it gets 503 (Retry-After) and is closed. A client
+ * that does not read its answers stops being read (WRITE_HIGH); a
+ * connection's last answer is followed by a linger, so that a body
+ * refused unread does not turn the answer into a reset. Every refusal is logged - what, from
  * whom, why - at most 10 lines a minute (otlp_receive_refused).
  */
 #include <stdio.h>
@@ -64,6 +64,10 @@
 #define MAX_CONNECTIONS 1024
 #define FD_RESERVE 64
 #define RETRY_LISTEN_S 5
+/* Retry-After of a 503 (the database, or every connection busy): OTLP/HTTP
+ * exporters wait that long before the retry (at least; their backoff may
+ * be longer). Either clears in about a commit: seconds, not minutes. */
+#define RETRY_AFTER_S 5
 
 struct receiver;
 
@@ -287,10 +291,13 @@ static void respond(struct conn *c, int status, const char *ctype, const char *b
     if (strcmp(c->p.method, "HEAD") == 0)
         body = NULL;
     struct strbuf b = {0};
-    strbuf_printf(&b, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
-                  "Content-Length: %zu\r\n%s%s\r\n", status, reason(status), ctype, len,
-                  status == 405 ? "Allow: POST\r\n" : "",
-                  keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
+    strbuf_printf(&b, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n",
+                  status, reason(status), ctype, len);
+    if (status == 405)
+        strbuf_puts(&b, "Allow: POST\r\n");
+    if (status == 503)
+        strbuf_printf(&b, "Retry-After: %d\r\n", RETRY_AFTER_S);
+    strbuf_printf(&b, "Connection: %s\r\n\r\n", keep_alive ? "keep-alive" : "close");
     if (body && len)
         strbuf_append(&b, body, len);
     if (!keep_alive)
@@ -600,10 +607,12 @@ static void arm(struct conn *c)
  * a connection dropped without waiting on it (no write stays queued). */
 static void refuse(struct conn *c, int status, const char *why)
 {
-    char buf[256];
+    char buf[256], retry[32] = "";
+    if (status == 503)
+        snprintf(retry, sizeof retry, "Retry-After: %d\r\n", RETRY_AFTER_S);
     int n = snprintf(buf, sizeof buf, "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
-                     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", status,
-                     reason(status), strlen(why), why);
+                     "Content-Length: %zu\r\n%sConnection: close\r\n\r\n%s", status,
+                     reason(status), strlen(why), retry, why);
     uv_buf_t b = uv_buf_init(buf, (unsigned)(n < (int)sizeof buf ? n : (int)sizeof buf - 1));
     (void)uv_try_write((uv_stream_t *)&c->tcp, &b, 1); /* best effort: we close anyway */
     conn_close(c);

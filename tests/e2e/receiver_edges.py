@@ -2,12 +2,14 @@
 """What real OTLP/HTTP clients do that the other tests do not, for
 tests/e2e/receiver_edges.sh.
 
-usage: receiver_edges.py PORT PID -> prints the number of spans
-acknowledged (each expected in the store once); PID is the daemon's."""
-import gzip, http.client, json, socket, sys, threading, time
+usage: receiver_edges.py PORT PID DB -> prints the number of spans
+acknowledged (each expected in the store once); PID is the daemon's, DB
+its database."""
+import gzip, http.client, json, socket, sqlite3, sys, threading, time
 
 PORT = int(sys.argv[1])
 PID = int(sys.argv[2])
+DB = sys.argv[3]
 T = int(time.time()) - 600
 sent = 0
 next_id = 5000
@@ -190,6 +192,21 @@ for ctype in ["application/protobuf", "application/x-protobuf", "application/jso
     sent += ctype == "application/json"
     got = post("/v1/traces", b"\x0a\x05\x0a" if "protobuf" in ctype else b"{", ctype)
     check(got[0] == 400 and got[1] == ctype, "%s, not OTLP -> %r" % (ctype, got))
+
+# a database that cannot be written (another connection holds its write
+# lock): 503 with a Retry-After, which OTLP/HTTP exporters wait before the
+# retry; the retry, once the lock is gone, is stored once
+lock = sqlite3.connect(DB, isolation_level=None)
+lock.execute("BEGIN EXCLUSIVE")
+body = doc()
+got = post("/v1/traces", body, "application/json")
+lock.execute("ROLLBACK")
+lock.close()
+check(got[0] == 503 and got[2] is not None and got[2].isdigit() and 1 <= int(got[2]) <= 60,
+      "the database locked -> %r" % (got,))
+got = post("/v1/traces", body, "application/json")
+check(got[0] == 200, "the retry -> %r" % (got,))
+sent += 1
 
 # refusals in a loop do not flood the log (receiver_edges.sh counts)
 for _ in range(12):

@@ -193,6 +193,14 @@ for ctype in ["application/protobuf", "application/x-protobuf", "application/jso
     got = post("/v1/traces", b"\x0a\x05\x0a" if "protobuf" in ctype else b"{", ctype)
     check(got[0] == 400 and got[1] == ctype, "%s, not OTLP -> %r" % (ctype, got))
 
+# an absolute-form target (a client through a proxy; RFC 9112 3.2.2: a
+# server MUST accept it) is its path, whatever the Host header says
+body = doc()
+got, _ = exchange(head("POST", "http://127.0.0.1:%d/v1/traces" % PORT,
+                       {"Content-Type": "application/json"}, len(body)) + body, ["POST"])
+check(got[0][0] == 200 and json.loads(got[0][2]) == {}, "absolute-form -> %r" % (got[0],))
+sent += 1
+
 # a database that cannot be written (another connection holds its write
 # lock): 503 with a Retry-After, which OTLP/HTTP exporters wait before the
 # retry; the retry, once the lock is gone, is stored once

@@ -22,6 +22,16 @@ fail() { echo "FAIL: $1"; [ -f "$dir/daemon.err" ] && tail -5 "$dir/daemon.err";
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}quarantine_size_mb=0"
 start_receiver "$dir" 'max_body = 1000000
 ' || fail "the receiver did not start"
+# gRPC in the JSON codec (application/grpc+json): UNIMPLEMENTED saying why,
+# and logged, not INVALID_ARGUMENT from reading JSON as protobuf
+printf '\0\0\0\0\2{}' | curl -s --http2-prior-knowledge -o /dev/null -D "$dir/json.head" \
+    -H 'content-type: application/grpc+json' -H 'te: trailers' --data-binary @- \
+    "http://127.0.0.1:$gport/opentelemetry.proto.collector.trace.v1.TraceService/Export" \
+    || fail "curl to the gRPC port"
+grep -qi "^grpc-status: 12" "$dir/json.head" || fail "grpc+json: $(cat "$dir/json.head")"
+grep -q "refused gRPC /opentelemetry.proto.collector.trace.v1.TraceService/Export from .*: \
+UNIMPLEMENTED content-type application/grpc+json: only protobuf" "$dir/daemon.err" \
+    || fail "the grpc+json refusal is not in the log"
 sent=$(python3 "$here/receiver_edges.py" "$port" "$pid" "$dir/state.db") || fail "the client"
 log=$dir/daemon.err
 grep -q "refused HEAD /v1/traces from 127\.0\.0\.1:[0-9]*: 405 an export is a POST" "$log" \

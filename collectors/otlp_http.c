@@ -145,13 +145,24 @@ struct receiver {
     bool has_grpc;              /* grpc_listen is set */
     struct otlp_grpc *grpc;     /* while started */
     struct otlp_refusals refusals; /* what was refused, logged (both protocols) */
+    bool refusals_open;            /* its timer, from start until the last close */
 };
 
 /* ---- connections ---------------------------------------------------------------- */
 
+static void part_stopped(void *arg);
+
+/* Once every part is closed, the refusals' log closes last (the commit's
+ * last answers may reject records), then the source is stopped. */
 static void maybe_stopped(struct receiver *r)
 {
     if (r->stopping && r->closing_handles == 0 && r->nconns == 0 && r->closed) {
+        if (r->refusals_open) {
+            r->refusals_open = false;
+            r->closing_handles++;
+            otlp_receive_refusals_close(&r->refusals, part_stopped, r);
+            return;
+        }
         collector_cb done = r->closed;
         r->closed = NULL;
         done(r->c);
@@ -333,10 +344,9 @@ static void log_refusal(struct conn *c, int status, const char *why)
     char peer[96];
     peer_name(c, peer, sizeof peer);
     const struct http_parser *p = &c->p;
-    otlp_receive_refused(&r->refusals.requests, uv_now(r->c->loop), r->c->cfg->name,
-                         "%s%s%.200s from %s: %d %s", p->method[0] ? p->method : "a request",
-                         p->method[0] ? " " : "", p->method[0] ? p->target : "", peer, status,
-                         why);
+    otlp_receive_refused(&r->refusals, &r->refusals.requests, "%s%s%.200s from %s: %d %s",
+                         p->method[0] ? p->method : "a request", p->method[0] ? " " : "",
+                         p->method[0] ? p->target : "", peer, status, why);
 }
 
 /* An error: a google.rpc.Status in the request's encoding (JSON when the
@@ -437,7 +447,7 @@ static void answer(struct conn *c)
     const struct media *m = c->reply_media;
     char peer[96];
     peer_name(c, peer, sizeof peer);
-    otlp_receive_account(c->r->c, rep, &c->r->refusals, uv_now(c->r->c->loop), peer);
+    otlp_receive_account(c->r->c, rep, &c->r->refusals, peer);
     if (rep->outcome == OTLP_INVALID)
         respond_error(c, m, 400, rep->message, c->reply_keep);
     else if (rep->outcome == OTLP_UNAVAILABLE)
@@ -841,6 +851,8 @@ static void http_start(struct collector *c)
     r->retry.data = r;
     r->retry_open = true;
     r->commit = otlp_commit_new(c->loop, c->sink);
+    otlp_receive_refusals_init(&r->refusals, c->loop, c->cfg->name, OTLP_REFUSALS_MINUTE_MS);
+    r->refusals_open = true;
     try_listen(r);
     if (r->has_grpc) {
         r->grpc = otlp_grpc_new(c, &r->opts, r->commit, &r->refusals, &r->grpc_addr,
@@ -866,7 +878,7 @@ static void handle_closed(uv_handle_t *h)
     maybe_stopped(r);
 }
 
-static void grpc_stopped(void *arg)
+static void part_stopped(void *arg)
 {
     struct receiver *r = arg;
     r->closing_handles--;
@@ -881,7 +893,7 @@ static void http_stop(struct collector *c, collector_cb closed)
     if (r->grpc) {
         /* no new calls; the ones waiting are answered by the commit below */
         r->closing_handles++;
-        otlp_grpc_stop(r->grpc, grpc_stopped, r); /* frees it */
+        otlp_grpc_stop(r->grpc, part_stopped, r); /* frees it */
         r->grpc = NULL;
     }
     if (r->server_open && !r->server_closing) {
@@ -897,7 +909,7 @@ static void http_stop(struct collector *c, collector_cb closed)
         conn_close(k);
     if (r->commit) {
         r->closing_handles++;
-        otlp_commit_close(r->commit, grpc_stopped, r); /* flushes, answers, frees */
+        otlp_commit_close(r->commit, part_stopped, r); /* flushes, answers, frees */
         r->commit = NULL;
     }
     maybe_stopped(r);

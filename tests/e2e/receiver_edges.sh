@@ -41,7 +41,8 @@ grep -q "refused POST /v1/traces from 127\.0\.0\.1:[0-9]*: 415 Content-Type must
 grep -q "refused POST /v1/traces from .*: 413 request body too large" "$log" \
     || fail "the 413 is not in the log"
 records='record(s) of an export from 127\.0\.0\.1:[0-9]* (partial success): .*startTimeUnixNano'
-n=$(grep 'refused' "$log" | grep -cv "$records") || true
+# (a slow run may see the minute end: its count is no refusal of its own)
+n=$(grep 'refused' "$log" | grep -v ' more .* in the last minute' | grep -cv "$records") || true
 [ "$n" = 10 ] || fail "not 10 requests refused in the log in the minute: $n"
 n=$(grep -c "refused 1 $records" "$log") || true
 [ "$n" = 10 ] || fail "not 10 partial successes in the log in the minute: $n"

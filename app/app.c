@@ -369,6 +369,14 @@ int app_collect_once(struct app *a, char *err, size_t errlen)
     return rc;
 }
 
+bool app_every_source_failed(const struct app *a)
+{
+    for (size_t i = 0; i < a->ncollectors; i++)
+        if (a->collectors[i]->status.state != SOURCE_ERROR)
+            return false;
+    return a->ncollectors > 0;
+}
+
 /* ---- running ------------------------------------------------------------------- */
 
 void app_flush(struct app *a)

@@ -100,6 +100,11 @@ enum app_open_result {
 enum app_open_result app_open(struct app *a, const struct app_options *o, struct strbuf *err);
 /* --once: collect everything available from every source, then flush. */
 int app_collect_once(struct app *a, char *err, size_t errlen);
+/* After app_collect_once: whether every source failed (each in error:
+ * nothing was collected, the figures are unknown). A receiver, which
+ * --once does not run, has not failed: what it took in is in the
+ * database. */
+bool app_every_source_failed(const struct app *a);
 /* Dashboard / daemon: start every source and the periodic flush. */
 void app_start(struct app *a);
 /* Start collector c (made for a source of a->cfg) on the app's loop, as

@@ -172,6 +172,11 @@ static int run_once(struct app *a, bool json)
     if (app_collect_once(a, err, sizeof err) != 0) {
         fprintf(stderr, "spendtop: %s\n", err);
         rc = 1;
+    } else if (app_every_source_failed(a)) {
+        /* a cron job must not take "unknown" for a quiet hour: the
+         * snapshot still shows each source with its error */
+        fprintf(stderr, "spendtop: every source failed: nothing was collected\n");
+        rc = 1;
     }
     struct view v;
     app_view(a, 0, NULL, NULL, NULL, false, &v);

@@ -52,16 +52,16 @@ static void on_refused(void *ctx, const char *peer, const char *path, int status
                        const char *message)
 {
     struct otlp_grpc *g = ctx;
-    otlp_receive_refused(&g->refusals->requests, uv_now(g->c->loop), g->c->cfg->name,
-                         "gRPC %.200s from %s: %s %s", path[0] ? path : "(no call)", peer,
-                         grpc_status_name(status), message ? message : "");
+    otlp_receive_refused(g->refusals, &g->refusals->requests, "gRPC %.200s from %s: %s %s",
+                         path[0] ? path : "(no call)", peer, grpc_status_name(status),
+                         message ? message : "");
 }
 
 static void answer(struct otlp_grpc *g, struct grpc_call *call, struct otlp_reply *rep)
 {
     char peer[96];
     grpc_call_peer(call, peer, sizeof peer);
-    otlp_receive_account(g->c, rep, g->refusals, uv_now(g->c->loop), peer);
+    otlp_receive_account(g->c, rep, g->refusals, peer);
     if (rep->outcome == OTLP_INVALID)
         on_refused(g, peer, grpc_call_method(call), GRPC_INVALID_ARGUMENT, rep->message);
     if (rep->outcome == OTLP_ACCEPTED)

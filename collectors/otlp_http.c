@@ -8,8 +8,9 @@
  * (Langfuse's exporter posts /api/public/otel/v1/traces). The body is
  * received by otlp_receive.h - decoded and mapped as by the file follower,
  * and flushed to the database before the answer goes out, so a 200 means
- * durable. Answers, in the request's encoding (Content-Type
- * application/json or application/x-protobuf):
+ * durable. Answers, in the request's own Content-Type (application/json,
+ * application/x-protobuf or application/protobuf: OTLP/HTTP says the
+ * response uses the request's):
  *
  *   200  Export*ServiceResponse: {} / empty, or partialSuccess with the
  *        rejected count and the first reason
@@ -17,7 +18,7 @@
  *   404  any other path          405  any other method
  *   411  no length               413  a body above max_body (also gzipped)
  *   415  other content types or encodings
- *   503  the records could not be stored (retry)
+ *   503  the records could not be stored (retry), with Retry-After
  * Errors carry a google.rpc.Status (code, message) in the same encoding.
  *
  * Everything is asynchronous: many connections, slow clients and half-sent
@@ -29,10 +30,10 @@
  * the database, logs and files): at the limit, a new connection takes the
  * place of the one that has waited longest for a request head (slow or
  * idle clients go first, an export in progress never), and when every
- * connection is busy it gets 503 and is closed. A client that does not
- * read its answers stops being read (WRITE_HIGH); a connection's last
- * answer is followed by a linger, so that a body refused unread does not
- * turn the answer into a reset. Every refusal is logged - what, from
+ * connection is busy it gets 503 (Retry-After) and is closed. A client
+ * that does not read its answers stops being read (WRITE_HIGH); a
+ * connection's last answer is followed by a linger, so that a body
+ * refused unread does not turn the answer into a reset. Every refusal is logged - what, from
  * whom, why - at most 10 lines a minute (otlp_receive_refused).
  */
 #include <stdio.h>
@@ -63,8 +64,25 @@
 #define MAX_CONNECTIONS 1024
 #define FD_RESERVE 64
 #define RETRY_LISTEN_S 5
+/* Retry-After of a 503 (the database, or every connection busy): OTLP/HTTP
+ * exporters wait that long before the retry (at least; their backoff may
+ * be longer). Either clears in about a commit: seconds, not minutes. */
+#define RETRY_AFTER_S 5
 
 struct receiver;
+
+/* A Content-Type the receiver takes: the answer comes in the same one
+ * (OTLP/HTTP: "the response MUST use the same Content-Type"). */
+struct media {
+    const char *type;
+    enum otlp_encoding enc;
+};
+
+static const struct media medias[] = {
+    {"application/json", OTLP_JSON},
+    {"application/x-protobuf", OTLP_PROTOBUF},
+    {"application/protobuf", OTLP_PROTOBUF},
+};
 
 struct conn {
     uv_tcp_t tcp;
@@ -85,7 +103,7 @@ struct conn {
      * that came after it (read again once it is answered) */
     struct otlp_waiter *waiter;
     struct otlp_reply reply;
-    enum otlp_encoding reply_enc;
+    const struct media *reply_media;
     bool reply_keep;
     struct strbuf held;
     bool paused;                /* reading stopped until the answer */
@@ -127,13 +145,24 @@ struct receiver {
     bool has_grpc;              /* grpc_listen is set */
     struct otlp_grpc *grpc;     /* while started */
     struct otlp_refusals refusals; /* what was refused, logged (both protocols) */
+    bool refusals_open;            /* its timer, from start until the last close */
 };
 
 /* ---- connections ---------------------------------------------------------------- */
 
+static void part_stopped(void *arg);
+
+/* Once every part is closed, the refusals' log closes last (the commit's
+ * last answers may reject records), then the source is stopped. */
 static void maybe_stopped(struct receiver *r)
 {
     if (r->stopping && r->closing_handles == 0 && r->nconns == 0 && r->closed) {
+        if (r->refusals_open) {
+            r->refusals_open = false;
+            r->closing_handles++;
+            otlp_receive_refusals_close(&r->refusals, part_stopped, r);
+            return;
+        }
         collector_cb done = r->closed;
         r->closed = NULL;
         done(r->c);
@@ -273,21 +302,19 @@ static void respond(struct conn *c, int status, const char *ctype, const char *b
     if (strcmp(c->p.method, "HEAD") == 0)
         body = NULL;
     struct strbuf b = {0};
-    strbuf_printf(&b, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
-                  "Content-Length: %zu\r\n%s%s\r\n", status, reason(status), ctype, len,
-                  status == 405 ? "Allow: POST\r\n" : "",
-                  keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
+    strbuf_printf(&b, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n",
+                  status, reason(status), ctype, len);
+    if (status == 405)
+        strbuf_puts(&b, "Allow: POST\r\n");
+    if (status == 503)
+        strbuf_printf(&b, "Retry-After: %d\r\n", RETRY_AFTER_S);
+    strbuf_printf(&b, "Connection: %s\r\n\r\n", keep_alive ? "keep-alive" : "close");
     if (body && len)
         strbuf_append(&b, body, len);
     if (!keep_alive)
         c->close_after_write = true;
     send_raw(c, b.s, b.len);
     strbuf_free(&b);
-}
-
-static const char *content_type(enum otlp_encoding enc)
-{
-    return enc == OTLP_PROTOBUF ? "application/x-protobuf" : "application/json";
 }
 
 /* The client's address, for the log. */
@@ -317,18 +344,19 @@ static void log_refusal(struct conn *c, int status, const char *why)
     char peer[96];
     peer_name(c, peer, sizeof peer);
     const struct http_parser *p = &c->p;
-    otlp_receive_refused(&r->refusals.requests, uv_now(r->c->loop), r->c->cfg->name,
-                         "%s%s%.200s from %s: %d %s", p->method[0] ? p->method : "a request",
-                         p->method[0] ? " " : "", p->method[0] ? p->target : "", peer, status,
-                         why);
+    otlp_receive_refused(&r->refusals, &r->refusals.requests, "%s%s%.200s from %s: %d %s",
+                         p->method[0] ? p->method : "a request", p->method[0] ? " " : "",
+                         p->method[0] ? p->target : "", peer, status, why);
 }
 
 /* An error: a google.rpc.Status in the request's encoding (JSON when the
  * request's own is unknown), and the refusal in the log (but a 503 for
  * the database, which the source's status logs). */
-static void respond_error(struct conn *c, enum otlp_encoding enc, int status,
+static void respond_error(struct conn *c, const struct media *m, int status,
                           const char *message, bool keep_alive)
 {
+    if (!m)
+        m = &medias[0]; /* JSON */
     if (status != 503)
         log_refusal(c, status, message);
     struct strbuf b = {0};
@@ -340,8 +368,8 @@ static void respond_error(struct conn *c, enum otlp_encoding enc, int status,
                : status == 503 ? 14
                : status == 415 || status == 501 ? 12
                                                 : 3;
-    otlp_status_body(enc, code, message, &b);
-    respond(c, status, content_type(enc), b.s, b.len, keep_alive);
+    otlp_status_body(m->enc, code, message, &b);
+    respond(c, status, m->type, b.s, b.len, keep_alive);
     strbuf_free(&b);
 }
 
@@ -376,14 +404,13 @@ static enum otlp_signal signal_of(const char *target)
     return 0;
 }
 
-/* The body's encoding by its Content-Type; -1 if neither. */
-static int encoding_of(const char *ctype)
+/* The body's media by its Content-Type; NULL if none we take. */
+static const struct media *media_of(const char *ctype)
 {
-    if (media_is(ctype, "application/json"))
-        return OTLP_JSON;
-    if (media_is(ctype, "application/x-protobuf") || media_is(ctype, "application/protobuf"))
-        return OTLP_PROTOBUF;
-    return -1;
+    for (size_t i = 0; i < sizeof medias / sizeof *medias; i++)
+        if (media_is(ctype, medias[i].type))
+            return &medias[i];
+    return NULL;
 }
 
 /* What is wrong with the request as soon as its head is known: status,
@@ -399,9 +426,9 @@ static int check_head(const struct http_parser *p, char *why, size_t len)
         snprintf(why, len, "an export is a POST");
         return 405;
     }
-    if (encoding_of(p->content_type) < 0) {
-        snprintf(why, len, "Content-Type must be application/json or application/x-protobuf, "
-                 "not '%s'", p->content_type);
+    if (!media_of(p->content_type)) {
+        snprintf(why, len, "Content-Type must be application/json, application/x-protobuf "
+                 "or application/protobuf, not '%s'", p->content_type);
         return 415;
     }
     if (p->content_encoding[0] && strcasecmp(p->content_encoding, "gzip") != 0 &&
@@ -417,16 +444,16 @@ static int check_head(const struct http_parser *p, char *why, size_t len)
 static void answer(struct conn *c)
 {
     struct otlp_reply *rep = &c->reply;
-    enum otlp_encoding enc = c->reply_enc;
+    const struct media *m = c->reply_media;
     char peer[96];
     peer_name(c, peer, sizeof peer);
-    otlp_receive_account(c->r->c, rep, &c->r->refusals, uv_now(c->r->c->loop), peer);
+    otlp_receive_account(c->r->c, rep, &c->r->refusals, peer);
     if (rep->outcome == OTLP_INVALID)
-        respond_error(c, enc, 400, rep->message, c->reply_keep);
+        respond_error(c, m, 400, rep->message, c->reply_keep);
     else if (rep->outcome == OTLP_UNAVAILABLE)
-        respond_error(c, enc, 503, "the records could not be stored; retry", c->reply_keep);
+        respond_error(c, m, 503, "the records could not be stored; retry", c->reply_keep);
     else
-        respond(c, 200, content_type(enc), rep->body.s, rep->body.len, c->reply_keep);
+        respond(c, 200, m->type, rep->body.s, rep->body.len, c->reply_keep);
     strbuf_free(&rep->body);
 }
 
@@ -468,13 +495,13 @@ static void on_stored(void *ctx, bool durable, const char *err)
 }
 
 /* Decode and map the export now; answer once it is durable. */
-static void receive(struct conn *c, enum otlp_encoding enc, enum otlp_signal sig,
+static void receive(struct conn *c, const struct media *m, enum otlp_signal sig,
                     const char *body, size_t len)
 {
     struct receiver *r = c->r;
-    c->reply_enc = enc;
+    c->reply_media = m;
     c->reply_keep = c->p.keep_alive;
-    otlp_receive_decode(enc, sig, body, len, &r->opts, r->c->sink, &c->reply);
+    otlp_receive_decode(m->enc, sig, body, len, &r->opts, r->c->sink, &c->reply);
     if (c->reply.outcome != OTLP_ACCEPTED)
         answer(c);
     else
@@ -487,9 +514,9 @@ static void handle(struct conn *c)
     struct http_parser *p = &c->p;
     char why[256];
     int status = check_head(p, why, sizeof why);
-    int enc = encoding_of(p->content_type);
+    const struct media *m = media_of(p->content_type);
     if (status) {
-        respond_error(c, enc < 0 ? OTLP_JSON : enc, status, why, p->keep_alive);
+        respond_error(c, m, status, why, p->keep_alive);
         return;
     }
     const char *body = strbuf_str(&p->body);
@@ -502,14 +529,14 @@ static void handle(struct conn *c)
         int rc = grpc_gunzip((const uint8_t *)body, len, (size_t)r->s->max_body, &plain, &len,
                              &bad);
         if (rc != GRPC_OK) {
-            respond_error(c, enc, rc == GRPC_RESOURCE_EXHAUSTED ? 413 : 400,
+            respond_error(c, m, rc == GRPC_RESOURCE_EXHAUSTED ? 413 : 400,
                           rc == GRPC_RESOURCE_EXHAUSTED ? "the unzipped body is larger than "
                           "max_body" : bad, p->keep_alive);
             return;
         }
         body = plain ? (const char *)plain : "";
     }
-    receive(c, enc, signal_of(p->target), body, len);
+    receive(c, m, signal_of(p->target), body, len);
     free(plain);
 }
 
@@ -539,7 +566,7 @@ static void feed(struct conn *c, const char *data, size_t n)
         used += hp_feed(&c->p, data + used, n - used);
         struct http_parser *p = &c->p;
         if (p->state == HP_ERROR) {
-            respond_error(c, OTLP_JSON, p->error_status, p->error, false);
+            respond_error(c, NULL, p->error_status, p->error, false);
             break;
         }
         if (p->headers_done)
@@ -549,8 +576,7 @@ static void feed(struct conn *c, const char *data, size_t n)
             char why[256];
             int status = check_head(p, why, sizeof why);
             if (status) {
-                int enc = encoding_of(p->content_type);
-                respond_error(c, enc < 0 ? OTLP_JSON : enc, status, why, false);
+                respond_error(c, media_of(p->content_type), status, why, false);
                 break;
             }
             if (p->expect_continue) {
@@ -591,10 +617,12 @@ static void arm(struct conn *c)
  * a connection dropped without waiting on it (no write stays queued). */
 static void refuse(struct conn *c, int status, const char *why)
 {
-    char buf[256];
+    char buf[256], retry[32] = "";
+    if (status == 503)
+        snprintf(retry, sizeof retry, "Retry-After: %d\r\n", RETRY_AFTER_S);
     int n = snprintf(buf, sizeof buf, "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\n"
-                     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", status,
-                     reason(status), strlen(why), why);
+                     "Content-Length: %zu\r\n%sConnection: close\r\n\r\n%s", status,
+                     reason(status), strlen(why), retry, why);
     uv_buf_t b = uv_buf_init(buf, (unsigned)(n < (int)sizeof buf ? n : (int)sizeof buf - 1));
     (void)uv_try_write((uv_stream_t *)&c->tcp, &b, 1); /* best effort: we close anyway */
     conn_close(c);
@@ -823,6 +851,8 @@ static void http_start(struct collector *c)
     r->retry.data = r;
     r->retry_open = true;
     r->commit = otlp_commit_new(c->loop, c->sink);
+    otlp_receive_refusals_init(&r->refusals, c->loop, c->cfg->name, OTLP_REFUSALS_MINUTE_MS);
+    r->refusals_open = true;
     try_listen(r);
     if (r->has_grpc) {
         r->grpc = otlp_grpc_new(c, &r->opts, r->commit, &r->refusals, &r->grpc_addr,
@@ -848,7 +878,7 @@ static void handle_closed(uv_handle_t *h)
     maybe_stopped(r);
 }
 
-static void grpc_stopped(void *arg)
+static void part_stopped(void *arg)
 {
     struct receiver *r = arg;
     r->closing_handles--;
@@ -863,7 +893,7 @@ static void http_stop(struct collector *c, collector_cb closed)
     if (r->grpc) {
         /* no new calls; the ones waiting are answered by the commit below */
         r->closing_handles++;
-        otlp_grpc_stop(r->grpc, grpc_stopped, r); /* frees it */
+        otlp_grpc_stop(r->grpc, part_stopped, r); /* frees it */
         r->grpc = NULL;
     }
     if (r->server_open && !r->server_closing) {
@@ -879,7 +909,7 @@ static void http_stop(struct collector *c, collector_cb closed)
         conn_close(k);
     if (r->commit) {
         r->closing_handles++;
-        otlp_commit_close(r->commit, grpc_stopped, r); /* flushes, answers, frees */
+        otlp_commit_close(r->commit, part_stopped, r); /* flushes, answers, frees */
         r->commit = NULL;
     }
     maybe_stopped(r);

@@ -78,7 +78,7 @@ void otlp_receive(enum otlp_encoding enc, enum otlp_signal sig, const void *buf,
 }
 
 void otlp_receive_account(struct collector *c, const struct otlp_reply *rep,
-                          struct otlp_refusals *log, uint64_t now, const char *peer)
+                          struct otlp_refusals *log, const char *peer)
 {
     if (rep->outcome == OTLP_INVALID) {
         c->status.rejected++;
@@ -89,7 +89,7 @@ void otlp_receive_account(struct collector *c, const struct otlp_reply *rep,
         c->status.no_usage += (int64_t)rep->result.no_usage;
         c->status.rejected += (int64_t)rep->result.rejected;
         if (rep->result.rejected)
-            otlp_receive_refused(&log->records, now, c->status.name,
+            otlp_receive_refused(log, &log->records,
                                  "%zu record(s) of an export from %s (partial success): %s",
                                  rep->result.rejected, peer, rep->result.error);
     }
@@ -108,20 +108,83 @@ void otlp_status_body(enum otlp_encoding enc, int grpc_code, const char *message
     pb_put_bytes(out, 2, message, strlen(message));
 }
 
-void otlp_receive_refused(struct otlp_log_limit *l, uint64_t now, const char *source,
-                          const char *fmt, ...)
+/* The end of l's minute: how many were not logged, if any; the next
+ * refusal begins a minute. */
+static void end_minute(struct otlp_refusals *r, struct otlp_log_limit *l)
 {
-    if (l->logged > 0 && now - l->since >= 60000) {
-        if (l->unlogged)
-            log_msg(LOG_WARN, "source %s: %" PRIu64 " more request(s) refused in the minute "
-                    "before", source, l->unlogged);
-        l->logged = 0;
-        l->unlogged = 0;
-    }
+    if (l->unlogged)
+        log_msg(LOG_WARN, "source %s: %" PRIu64 " more %s in the last minute", r->source,
+                l->unlogged, l->more);
+    l->logged = 0;
+    l->unlogged = 0;
+}
+
+static void on_minute(uv_timer_t *t);
+
+/* The timer at the end of the first minute with refusals not logged. */
+static void arm(struct otlp_refusals *r)
+{
+    uint64_t due = UINT64_MAX;
+    struct otlp_log_limit *ls[] = {&r->requests, &r->records};
+    for (size_t i = 0; i < 2; i++)
+        if (ls[i]->unlogged && ls[i]->since + r->minute_ms < due)
+            due = ls[i]->since + r->minute_ms;
+    if (due == UINT64_MAX)
+        return;
+    uint64_t now = uv_now(r->timer.loop);
+    /* cannot fail: a callback, an open handle (nothing is logged once closing) */
+    uv_timer_start(&r->timer, on_minute, due > now ? due - now : 0, 0);
+}
+
+static void on_minute(uv_timer_t *t)
+{
+    struct otlp_refusals *r = t->data;
+    uint64_t now = uv_now(t->loop);
+    struct otlp_log_limit *ls[] = {&r->requests, &r->records};
+    for (size_t i = 0; i < 2; i++)
+        if (ls[i]->unlogged && now - ls[i]->since >= r->minute_ms)
+            end_minute(r, ls[i]);
+    arm(r); /* the other's minute, if it has some unlogged */
+}
+
+void otlp_receive_refusals_init(struct otlp_refusals *r, uv_loop_t *loop, const char *source,
+                        uint64_t minute_ms)
+{
+    memset(r, 0, sizeof *r);
+    r->requests.more = "request(s) refused";
+    r->records.more = "export(s) with records refused";
+    r->source = source;
+    r->minute_ms = minute_ms;
+    uv_timer_init(loop, &r->timer); /* always 0 */
+    r->timer.data = r;
+}
+
+static void refusals_closed(uv_handle_t *h)
+{
+    struct otlp_refusals *r = h->data;
+    r->closed(r->closed_arg);
+}
+
+void otlp_receive_refusals_close(struct otlp_refusals *r, void (*done)(void *arg), void *arg)
+{
+    end_minute(r, &r->requests);
+    end_minute(r, &r->records);
+    r->closed = done;
+    r->closed_arg = arg;
+    uv_close((uv_handle_t *)&r->timer, refusals_closed);
+}
+
+void otlp_receive_refused(struct otlp_refusals *r, struct otlp_log_limit *l, const char *fmt,
+                          ...)
+{
+    uint64_t now = uv_now(r->timer.loop);
+    if (l->logged > 0 && now - l->since >= r->minute_ms)
+        end_minute(r, l); /* the timer's, unless the loop was late */
     if (l->logged == 0)
         l->since = now;
     if (l->logged >= OTLP_REFUSALS_LOGGED) {
-        l->unlogged++;
+        if (l->unlogged++ == 0)
+            arm(r);
         return;
     }
     char what[512];
@@ -130,6 +193,6 @@ void otlp_receive_refused(struct otlp_log_limit *l, uint64_t now, const char *so
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     /* log_msg escapes what the client wrote (a path, a reason) */
-    log_msg(LOG_WARN, "source %s: refused %s%s", source, what,
+    log_msg(LOG_WARN, "source %s: refused %s%s", r->source, what,
             ++l->logged == OTLP_REFUSALS_LOGGED ? " (no more this minute)" : "");
 }

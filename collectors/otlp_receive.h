@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <uv.h>
 
 #include "collectors/otlp_map.h"
 #include "lib/strbuf.h"
@@ -55,19 +56,21 @@ void otlp_receive_stored(struct otlp_reply *out, bool durable, const char *err);
 struct collector;
 /* Tell the source's status what became of an export from peer
  * ("IP:PORT"): records counted, rejected ones (logged through
- * log->records at now), a refused write (an error until the next
- * success). */
+ * log->records), a refused write (an error until the next success). */
 struct otlp_refusals;
 void otlp_receive_account(struct collector *c, const struct otlp_reply *rep,
-                          struct otlp_refusals *log, uint64_t now, const char *peer);
+                          struct otlp_refusals *log, const char *peer);
 
 /* The log of refused requests and rejected records, for a source:
  * whoever misconfigured an exporter (a path, a type, an encoding) or
  * sends unusable records finds why in the log, and a client refused in a
  * loop cannot flood it - at most OTLP_REFUSALS_LOGGED lines a minute of
- * each kind, then one saying how many more there were. */
+ * each kind, then, when that minute ends (a timer: whether or not more
+ * come), one saying how many more there were. */
 #define OTLP_REFUSALS_LOGGED 10
+#define OTLP_REFUSALS_MINUTE_MS 60000
 struct otlp_log_limit {
+    const char *more;            /* the summary's words: "request(s) refused" */
     uint64_t since;              /* the minute's start (ms, the loop's clock) */
     unsigned logged;             /* lines in it */
     uint64_t unlogged;           /* refusals beyond them */
@@ -75,10 +78,23 @@ struct otlp_log_limit {
 struct otlp_refusals {
     struct otlp_log_limit requests;  /* refused whole */
     struct otlp_log_limit records;   /* rejected in an accepted export */
+    const char *source;
+    uint64_t minute_ms;
+    uv_timer_t timer;                /* the end of a minute with some unlogged */
+    void (*closed)(void *arg);
+    void *closed_arg;
 };
-/* Log one refusal (printf-style, after "source NAME: refused ") at now. */
-void otlp_receive_refused(struct otlp_log_limit *l, uint64_t now, const char *source,
-                          const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Ready to log for source (borrowed) on loop, in minutes of minute_ms
+ * (OTLP_REFUSALS_MINUTE_MS; a test's are shorter). */
+void otlp_receive_refusals_init(struct otlp_refusals *r, uv_loop_t *loop, const char *source,
+                        uint64_t minute_ms);
+/* Log the counts not yet said, now, and close the timer: done(arg) once
+ * it is closed. No refusal may be logged after this. */
+void otlp_receive_refusals_close(struct otlp_refusals *r, void (*done)(void *arg), void *arg);
+/* Log one refusal of l, one of r's (printf-style, after "source NAME:
+ * refused "). */
+void otlp_receive_refused(struct otlp_refusals *r, struct otlp_log_limit *l, const char *fmt,
+                          ...) __attribute__((format(printf, 3, 4)));
 
 /* An error body for OTLP/HTTP in encoding enc: google.rpc.Status, as
  * JSON {"code":N,"message":"..."} or protobuf (code 1, message 2). */

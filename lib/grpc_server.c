@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/log.h"
 #include "lib/strbuf.h"
@@ -63,6 +64,7 @@ struct grpc_call {
     /* the request's head */
     char path[MAX_PATH];
     bool post, grpc_type, gzip, bad_encoding;
+    char codec[16];             /* application/grpc+json, ...: not protobuf */
     size_t header_bytes;
     const struct method *m;
     uint64_t deadline;            /* for CALL_RECEIVING */
@@ -413,6 +415,29 @@ static bool header_is(const uint8_t *name, size_t len, const char *want)
     return len == strlen(want) && memcmp(name, want, len) == 0;
 }
 
+/* application/grpc, application/grpc+proto, application/grpc;...: a gRPC
+ * call of protobuf messages. Another subtype (application/grpc+json) is
+ * gRPC too, but its messages are in a codec no handler reads: refused as
+ * UNIMPLEMENTED, saying so (decoded as protobuf, they would be refused as
+ * undecodable, INVALID_ARGUMENT, which tells the client nothing). */
+static void content_type(struct grpc_call *call, const uint8_t *value, size_t len)
+{
+    call->grpc_type = len >= 16 && memcmp(value, "application/grpc", 16) == 0 &&
+                      (len == 16 || value[16] == '+' || value[16] == ';');
+    if (!call->grpc_type || len == 16 || value[16] != '+')
+        return;
+    size_t sub = 0;
+    while (17 + sub < len && value[17 + sub] != ';' && value[17 + sub] != ' ')
+        sub++;
+    if (sub == 5 && strncasecmp((const char *)value + 17, "proto", 5) == 0)
+        return;
+    size_t n = sub < sizeof call->codec ? sub : sizeof call->codec - 1;
+    memcpy(call->codec, value + 17, n);
+    call->codec[n] = '\0';
+    if (n == 0) /* "application/grpc+": no codec named */
+        snprintf(call->codec, sizeof call->codec, "?");
+}
+
 static int on_header(nghttp2_session *h2, const nghttp2_frame *frame, const uint8_t *name,
                      size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags,
                      void *user)
@@ -432,9 +457,7 @@ static int on_header(nghttp2_session *h2, const nghttp2_frame *frame, const uint
         memcpy(call->path, value, n);
         call->path[n] = '\0';
     } else if (header_is(name, namelen, "content-type")) {
-        /* application/grpc, application/grpc+proto, application/grpc;... */
-        call->grpc_type = valuelen >= 16 && memcmp(value, "application/grpc", 16) == 0 &&
-                          (valuelen == 16 || value[16] == '+' || value[16] == ';');
+        content_type(call, value, valuelen);
     } else if (header_is(name, namelen, "grpc-encoding")) {
         call->gzip = header_is(value, valuelen, "gzip");
         call->bad_encoding = !call->gzip && !header_is(value, valuelen, "identity");
@@ -458,6 +481,10 @@ static void call_head(struct grpc_call *call)
         call_refuse(call, 405, GRPC_INTERNAL, "gRPC calls are POST requests");
     } else if (!call->grpc_type) {
         call_refuse(call, 415, GRPC_INTERNAL, "content-type must be application/grpc");
+    } else if (call->codec[0]) {
+        snprintf(why, sizeof why, "content-type application/grpc+%s: only protobuf messages "
+                 "are served (application/grpc or application/grpc+proto)", call->codec);
+        call_refuse(call, 200, GRPC_UNIMPLEMENTED, why);
     } else if (!(call->m = find_method(call->s, call->path))) {
         snprintf(why, sizeof why, "unknown method %s", call->path[0] ? call->path : "(too long)");
         call_refuse(call, 200, GRPC_UNIMPLEMENTED, why);

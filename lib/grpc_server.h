@@ -11,7 +11,9 @@
  * Answers the server gives by itself (trailers-only, HTTP :status 200
  * unless said):
  *   UNIMPLEMENTED       a path no handler was registered for; a
- *                       grpc-encoding other than identity or gzip
+ *                       grpc-encoding other than identity or gzip; a
+ *                       codec other than protobuf (application/grpc+json:
+ *                       handlers get protobuf messages only)
  *   RESOURCE_EXHAUSTED  a message above max_message (declared, or once
  *                       inflated), refused before the rest is read (for
  *                       good: OTLP exporters do not retry it)

@@ -59,6 +59,36 @@ static void copy_value(char *dst, size_t cap, const char *v, size_t n)
     dst[n] = '\0';
 }
 
+/* The path and query of an absolute-form target ("http://host:4318/v1/
+ * traces?x", what a client sends through a proxy; a server MUST accept it,
+ * RFC 9112 3.2.2) in p->target, as origin-form ("/v1/traces?x"; an empty
+ * path is "/"). Its authority is the request's host, and a Host header,
+ * if any, is ignored (3.2.2) - as every Host is: the receiver serves every
+ * host alike. false if t (tlen bytes, no controls or spaces) is no http or
+ * https URI with a host (RFC 9110 4.2: none without one, userinfo an
+ * error). */
+static bool absolute_form(struct http_parser *p, const char *t, size_t tlen)
+{
+    size_t skip;
+    if (tlen > 7 && strncasecmp(t, "http://", 7) == 0)
+        skip = 7;
+    else if (tlen > 8 && strncasecmp(t, "https://", 8) == 0)
+        skip = 8;
+    else
+        return false;
+    size_t host = 0;
+    while (skip + host < tlen && t[skip + host] != '/' && t[skip + host] != '?')
+        host++;
+    if (host == 0 || memchr(t + skip, '@', host))
+        return false;
+    const char *path = t + skip + host;
+    size_t plen = tlen - skip - host;
+    bool slash = plen > 0 && path[0] == '/';
+    p->target[0] = '/';
+    copy_value(p->target + !slash, sizeof p->target - !slash, path, plen);
+    return true;
+}
+
 static void request_line(struct http_parser *p, char *l, size_t n)
 {
     if (n == 14 && memcmp(l, "PRI * HTTP/2.0", 14) == 0) {
@@ -88,10 +118,6 @@ static void request_line(struct http_parser *p, char *l, size_t n)
         return;
     }
     size_t tlen = (size_t)(sp2 - t);
-    if (t[0] != '/') {
-        refuse(p, 400, "only origin-form request targets are accepted");
-        return;
-    }
     if (tlen >= sizeof p->target) {
         refuse(p, 414, "request target too long");
         return;
@@ -101,6 +127,10 @@ static void request_line(struct http_parser *p, char *l, size_t n)
             refuse(p, 400, "malformed request target");
             return;
         }
+    if (t[0] != '/' && !absolute_form(p, t, tlen)) {
+        refuse(p, 400, "a request target is a path or an http:// URI with a host");
+        return;
+    }
     const char *v = sp2 + 1;
     size_t vlen = n - (size_t)(v - l);
     if (vlen != 8 || strncmp(v, "HTTP/1.", 7) != 0 || (v[7] != '0' && v[7] != '1')) {
@@ -109,7 +139,8 @@ static void request_line(struct http_parser *p, char *l, size_t n)
         return;
     }
     copy_value(p->method, sizeof p->method, l, mlen);
-    copy_value(p->target, sizeof p->target, t, tlen);
+    if (t[0] == '/')
+        copy_value(p->target, sizeof p->target, t, tlen);
     p->minor = v[7] - '0';
     p->keep_alive = p->minor == 1;
 }

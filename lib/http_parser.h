@@ -6,7 +6,11 @@
  * can be tested byte by byte and fuzzed.
  *
  * What it accepts - and its limits:
- *   - HTTP/1.0 and HTTP/1.1; origin-form targets ("/v1/traces") only;
+ *   - HTTP/1.0 and HTTP/1.1; origin-form targets ("/v1/traces"), and
+ *     absolute-form ones ("http://host:4318/v1/traces", RFC 9112 3.2.2:
+ *     a server MUST accept them) as their path and query, their Host
+ *     header ignored (as every Host is: one receiver serves every host);
+ *     not "*" (OPTIONS) or authority-form (CONNECT);
  *     HTTP/2's preface (505) and a TLS handshake (400) are refused
  *     saying what they are (an exporter pointed at the wrong port);
  *   - Connection is a list: close anywhere in it closes;

@@ -974,6 +974,55 @@ static void test_not_grpc_gets_an_http_status(void **state)
     env_finish(&e);
 }
 
+/* Protobuf calls are served whatever their content-type's spelling; a
+ * call in another codec (application/grpc+json) is UNIMPLEMENTED saying
+ * so, not handed over to fail as undecodable protobuf. */
+static void test_only_protobuf_messages_are_served(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *type;
+        bool served;
+    } cases[] = {
+        {"application/grpc", true},
+        {"application/grpc+proto", true},
+        {"application/grpc+PROTO; charset=x", true},
+        {"application/grpc;x=1", true},
+        {"application/grpc+json", false},
+        {"application/grpc+json; charset=utf-8", false},
+        {"application/grpc+", false},
+    };
+    size_t n = sizeof cases / sizeof *cases;
+    struct env e;
+    env_start(&e, NULL);
+    struct rpc *r[8];
+    for (size_t i = 0; i < n; i++) {
+        r[i] = rpc_start(&e, "/t.Test/Echo", "{}", 2, 0);
+        curl_slist_free_all(r[i]->hdrs);
+        char h[128];
+        snprintf(h, sizeof h, "content-type: %s", cases[i].type);
+        r[i]->hdrs = curl_slist_append(NULL, h);
+        r[i]->hdrs = curl_slist_append(r[i]->hdrs, "te: trailers");
+        curl_easy_setopt(r[i]->e, CURLOPT_HTTPHEADER, r[i]->hdrs);
+    }
+    run_until_done(&e, r, (int)n);
+    for (size_t i = 0; i < n; i++) {
+        if (cases[i].served) {
+            assert_echoed(r[i], "{}", 2);
+            continue;
+        }
+        if (r[i]->http != 200 || r[i]->grpc_status != GRPC_UNIMPLEMENTED ||
+            !strstr(r[i]->grpc_message, "only protobuf messages are served"))
+            fail_msg("%s: HTTP %ld, grpc-status %d (%s)", cases[i].type, r[i]->http,
+                     r[i]->grpc_status, r[i]->grpc_message);
+    }
+    assert_non_null(strstr(r[4]->grpc_message, "application/grpc+json"));
+    assert_int_equal(e.handled, 4);
+    for (size_t i = 0; i < n; i++)
+        rpc_free(r[i]);
+    env_finish(&e);
+}
+
 /* ---- many at once --------------------------------------------------------------------- */
 
 static void test_many_concurrent_streams_share_one_connection(void **state)
@@ -1642,6 +1691,7 @@ int main(void)
         cmocka_unit_test(test_a_message_over_the_limit_is_resource_exhausted_unread),
         cmocka_unit_test(test_broken_framing_is_internal),
         cmocka_unit_test(test_not_grpc_gets_an_http_status),
+        cmocka_unit_test(test_only_protobuf_messages_are_served),
         cmocka_unit_test(test_many_concurrent_streams_share_one_connection),
         cmocka_unit_test(test_many_connections_at_once),
         cmocka_unit_test(test_a_connection_beyond_the_limit_is_refused_and_others_go_on),

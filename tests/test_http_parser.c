@@ -148,6 +148,41 @@ static void test_expect_continue_is_seen_before_the_body(void **state)
     hp_free(&p);
 }
 
+/* An absolute-form target (RFC 9112 3.2.2: a server MUST accept it) is
+ * taken as its path and query; the Host header, if any, is ignored. */
+static void test_absolute_form_targets(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *line, *target;
+    } cases[] = {
+        {"POST http://localhost:4318/v1/traces HTTP/1.1", "/v1/traces"},
+        {"POST HTTPS://[::1]:4318/api/public/otel/v1/logs?a=b HTTP/1.1",
+         "/api/public/otel/v1/logs?a=b"},
+        {"POST http://x HTTP/1.1", "/"},
+        {"POST http://x?q=1 HTTP/1.1", "/?q=1"},
+    };
+    static const char *hosts[] = {"", "Host: localhost:4318\r\n", "Host: elsewhere\r\n"};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        for (size_t h = 0; h < sizeof hosts / sizeof *hosts; h++) {
+            char req[512];
+            snprintf(req, sizeof req, "%s\r\n%sContent-Length: 2\r\n\r\n{}", cases[i].line,
+                     hosts[h]);
+            for (size_t step = 1; step <= strlen(req); step += 5) {
+                struct http_parser p;
+                hp_init(&p, 64);
+                assert_int_equal(feed(&p, req, step), strlen(req));
+                if (p.state != HP_DONE || strcmp(p.target, cases[i].target) != 0)
+                    fail_msg("%s -> state %d (%s), target '%s'", req, p.state,
+                             p.error ? p.error : "", p.target);
+                assert_string_equal(p.method, "POST");
+                assert_int_equal(p.body.len, 2);
+                hp_free(&p);
+            }
+        }
+    }
+}
+
 static void refused(const char *req, size_t max_body, int status)
 {
     struct http_parser p;
@@ -177,7 +212,14 @@ static void test_refusals(void **state)
     refused("POST /v1/traces HTTP/1.1\nHost: x\n\n", 99, 400);           /* bare LF */
     refused("POST /v1/traces HTTP/1.1\r\nHost : x\r\n\r\n", 99, 400);    /* space before : */
     refused("POST /v1/traces HTTP/1.1\r\nA: b\r\n folded\r\n\r\n", 99, 400);
-    refused("POST http://x/v1/traces HTTP/1.1\r\n\r\n", 99, 400);        /* absolute-form */
+    /* a target that is neither a path nor an http(s) URI with a host */
+    refused("POST http:///v1/traces HTTP/1.1\r\n\r\n", 99, 400);
+    refused("POST http://user@x/v1/traces HTTP/1.1\r\n\r\n", 99, 400);
+    refused("POST ftp://x/v1/traces HTTP/1.1\r\n\r\n", 99, 400);
+    refused("POST http:/v1/traces HTTP/1.1\r\n\r\n", 99, 400);
+    refused("POST http:// HTTP/1.1\r\n\r\n", 99, 400);
+    refused("OPTIONS * HTTP/1.1\r\n\r\n", 99, 400);
+    refused("CONNECT x:4318 HTTP/1.1\r\n\r\n", 99, 400);
     refused("POST /v1/traces HTTP/2.0\r\n\r\n", 99, 505);
     /* a TLS ClientHello (an https:// exporter at this port): said so */
     struct http_parser tp;
@@ -240,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_connection_is_a_list),
         cmocka_unit_test(test_expect_from_http10_is_ignored),
         cmocka_unit_test(test_expect_continue_is_seen_before_the_body),
+        cmocka_unit_test(test_absolute_form_targets),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_garbage_is_refused_not_crashed),
     };

@@ -1,7 +1,8 @@
 /* test_otlp_receive.c - one export in, its answer out (collectors/
  * otlp_receive.h): the answer in the request's encoding, partial success
- * per signal, and a database that refuses a write: UNAVAILABLE, then the
- * sender's retry is counted once. */
+ * per signal, a database that refuses a write: UNAVAILABLE, then the
+ * sender's retry is counted once; and the log of refusals, 10 lines a
+ * minute of each kind and, when the minute ends, how many more. */
 #include "tests/helpers.h"
 
 #include "collectors/otlp_receive.h"
@@ -9,6 +10,7 @@
 #include "core/ingest.h"
 #include "core/store.h"
 #include "lib/clock.h"
+#include "lib/log.h"
 #include "lib/pb.h"
 #include "lib/strbuf.h"
 
@@ -224,11 +226,77 @@ static void test_a_refused_write_is_unavailable_and_the_retry_counts_once(void *
     receive_retried(december, 2, 1796106159 + 3600);
 }
 
+/* How many times text is in the file at path. */
+static int count_in(const char *path, const char *text)
+{
+    size_t len;
+    char *all = NULL;
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    struct strbuf b = {0};
+    char buf[4096];
+    while ((len = fread(buf, 1, sizeof buf, fp)) > 0)
+        strbuf_append(&b, buf, len);
+    fclose(fp);
+    all = strbuf_detach(&b);
+    int n = 0;
+    for (const char *p = all ? all : ""; (p = strstr(p, text)) != NULL; p += strlen(text))
+        n++;
+    free(all);
+    return n;
+}
+
+static void refusals_closed(void *arg) { *(bool *)arg = true; }
+
+/* Past 10 refusals of a kind in a minute, the rest are counted, and the
+ * count is logged when the minute ends - by a timer, with no refusal after
+ * it (a client refused in a burst, then quiet, was never told of); the
+ * next minute logs anew. Closing says the counts not yet said. The
+ * minute is 20 ms here. */
+static void test_refusals_past_the_limit_are_counted_when_the_minute_ends(void **state)
+{
+    (void)state;
+    char *dir = temp_dir();
+    char path[4200], err[256];
+    snprintf(path, sizeof path, "%s/log", dir);
+    assert_int_equal(log_open(path, err, sizeof err), 0);
+    uv_loop_t loop;
+    assert_int_equal(uv_loop_init(&loop), 0);
+    struct otlp_refusals r;
+    otlp_receive_refusals_init(&r, &loop, "otlp", 20);
+    for (int i = 0; i < 13; i++)
+        otlp_receive_refused(&r, &r.requests, "POST /nowhere %d: 404", i);
+    for (int i = 0; i < 11; i++)
+        otlp_receive_refused(&r, &r.records, "1 record(s) of an export %d", i);
+    assert_int_equal(count_in(path, "refused POST /nowhere"), 10);
+    assert_int_equal(count_in(path, " more request"), 0);
+    assert_int_equal(count_in(path, " more export"), 0);
+    /* nothing else happens: the loop runs until the minute's end */
+    assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+    assert_int_equal(count_in(path, "source otlp: 3 more request(s) refused in the last "
+                                    "minute"), 1);
+    assert_int_equal(count_in(path, "source otlp: 1 more export(s) with records refused in "
+                                    "the last minute"), 1);
+    /* a new minute: logged again, and past its 10 counted until closed */
+    for (int i = 0; i < 12; i++)
+        otlp_receive_refused(&r, &r.requests, "POST /again %d: 404", i);
+    assert_int_equal(count_in(path, "refused POST /again"), 10);
+    bool closed = false;
+    otlp_receive_refusals_close(&r, refusals_closed, &closed);
+    assert_int_equal(count_in(path, "source otlp: 2 more request(s) refused"), 1);
+    assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+    assert_true(closed);
+    assert_int_equal(uv_loop_close(&loop), 0);
+    log_close();
+    rm_rf(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_answer_comes_in_the_requests_encoding),
         cmocka_unit_test(test_a_refused_write_is_unavailable_and_the_retry_counts_once),
+        cmocka_unit_test(test_refusals_past_the_limit_are_counted_when_the_minute_ends),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

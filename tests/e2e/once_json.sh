@@ -45,10 +45,15 @@ grep -q "no config file found" "$dir/none.err" || { echo "FAIL: $(cat "$dir/none
 env -u SPENDTOP_CONFIG HOME="$dir/empty" XDG_STATE_HOME="$dir/xdg" "$SPENDTOP" --once     >/dev/null 2>&1 && { echo "FAIL: --once with no config succeeded"; exit 1; }
 [ ! -e "$dir/xdg" ] || { echo "FAIL: --once with no config made $(find "$dir/xdg")"; exit 1; }
 # a source that never succeeded (the export is not there): money unknown,
-# not $0.00, and the source says why
+# not $0.00, and the source says why; every source failed, so exit status
+# 1 (a cron job must not take unknown for quiet), the snapshot printed
 sed "s|export\*.json|missing-*.json|" "$dir/config.toml" > "$dir/missing.toml"
+rc=0
 "$SPENDTOP" --once --json -c "$dir/missing.toml" --db "$dir/missing.db" \
-    > "$dir/missing.json" 2>/dev/null
+    > "$dir/missing.json" 2>"$dir/missing.err" || rc=$?
+[ $rc -eq 1 ] || { echo "FAIL: --once with its only source failing exited $rc"; exit 1; }
+grep -q "^spendtop: every source failed: nothing was collected$" "$dir/missing.err" ||
+    { echo "FAIL: --once with every source failing said: $(cat "$dir/missing.err")"; exit 1; }
 python3 - "$dir/missing.json" <<'PY' || { echo "FAIL: a never-successful source reads as money"; exit 1; }
 import json, sys
 snap = json.load(open(sys.argv[1]))
@@ -61,6 +66,18 @@ assert "no file matches" in snap["sources"][0]["last_error"], snap["sources"]
 PY
 "$SPENDTOP" --once -c "$dir/missing.toml" --db "$dir/missing.db" 2>/dev/null \
     | grep -q 'today n/a   projected n/a   burn n/a$' || { echo "FAIL: unknown spend as text"; exit 1; }
+# one source of two failing: what the other read is known, exit status 0
+{ cat "$dir/config.toml"; printf '[[source]]\nname = "gone"\ntype = "otel_file"\npath = "%s"\n' \
+    "$dir/missing-*.json"; } > "$dir/half.toml"
+"$SPENDTOP" --once --json -c "$dir/half.toml" --now 2026-11-20T12:00:00Z --db "$dir/half.db" \
+    > "$dir/half.json" 2>/dev/null || { echo "FAIL: --once with one source of two failing"; exit 1; }
+python3 - "$dir/half.json" <<'PY' || { echo "FAIL: one source of two failing"; exit 1; }
+import json, sys
+snap = json.load(open(sys.argv[1]))
+src = {s["name"]: s["status"] for s in snap["sources"]}
+assert src["spans"] == "ok" and src["gone"] == "error", src
+assert snap["spend"]["window_usd"] is not None, snap["spend"]
+PY
 # a demo source run by --once again goes on from where it stopped: the
 # same minute twice is the same figures, ten minutes later ten minutes more
 printf '[[source]]\nname = "demo"\ntype = "demo"\n' > "$dir/demo.toml"

@@ -7,11 +7,13 @@ set -eu
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $1"; exit 1; }
+# a source that reads (an empty export): a failed one is exit status 1 too
+: > "$dir/spans.json"
 cat > "$dir/config.toml" <<TOML
 [[source]]
 name = "spans"
 type = "otel_file"
-path = "$dir/none*.json"
+path = "$dir/spans*.json"
 TOML
 expect_1() { # WHAT - the last run exited $rc, said why in err.txt
     [ "$rc" = 1 ] || fail "$1 exited $rc"

@@ -77,12 +77,17 @@ assert src["oa"]["status"] == "ok", src["oa"]
 PY
 
 # ---- 403 (an ordinary key where an admin key is needed): the source's error with
-# the provider's message, in the log naming the source; the key never -------------
+# the provider's message, in the log naming the source; the key never. Both
+# sources failed: exit status 1, the snapshot printed all the same ------------------
 script '{"fail": [{"path": "/organization/usage", "status": 403, "times": 5,
   "body": "{\"error\": {\"message\": \"You have insufficient permissions for this operation.\", \"type\": \"invalid_request_error\"}}"},
   {"path": "usage_report", "status": 403, "times": 5,
   "body": "{\"type\": \"error\", \"error\": {\"type\": \"permission_error\", \"message\": \"admin key required\"}, \"request_id\": \"req_1\"}"}]}'
-once "$dir/g.db" "$dir/g.json"
+rc=0
+"$SPENDTOP" --once --json -c "$dir/config.toml" --db "$dir/g.db" --now "$NOW" \
+    > "$dir/g.json" 2>"$dir/g.json.err" || rc=$?
+[ $rc = 1 ] || fail "--once with every source failing exited $rc"
+grep -q "every source failed" "$dir/g.json.err" || fail "--once: $(cat "$dir/g.json.err")"
 python3 - "$dir/g.json" <<'PY' || fail "the 403s were not reported"
 import json, sys
 src = {s["name"]: s for s in json.load(open(sys.argv[1]))["sources"]}

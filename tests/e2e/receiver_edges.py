@@ -2,12 +2,14 @@
 """What real OTLP/HTTP clients do that the other tests do not, for
 tests/e2e/receiver_edges.sh.
 
-usage: receiver_edges.py PORT PID -> prints the number of spans
-acknowledged (each expected in the store once); PID is the daemon's."""
-import gzip, http.client, json, socket, sys, threading, time
+usage: receiver_edges.py PORT PID DB -> prints the number of spans
+acknowledged (each expected in the store once); PID is the daemon's, DB
+its database."""
+import gzip, http.client, json, socket, sqlite3, sys, threading, time
 
 PORT = int(sys.argv[1])
 PID = int(sys.argv[2])
+DB = sys.argv[3]
 T = int(time.time()) - 600
 sent = 0
 next_id = 5000
@@ -170,6 +172,49 @@ for _ in range(12):
           "partial success -> %d %r" % (r.status, answer))
     sent += 1
 c.close()
+
+# the answer comes in the request's own Content-Type (OTLP/HTTP: "MUST use
+# the same"), application/protobuf as well as application/x-protobuf, an
+# error as well as a success
+def post(path, body, ctype):
+    c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    c.request("POST", path, body=body, headers={"Content-Type": ctype})
+    r = c.getresponse()
+    out = (r.status, r.getheader("Content-Type"), r.getheader("Retry-After"), r.read())
+    c.close()
+    return out
+
+
+for ctype in ["application/protobuf", "application/x-protobuf", "application/json"]:
+    body = doc() if ctype == "application/json" else b""  # b"": an export of nothing
+    got = post("/v1/traces", body, ctype)
+    check(got[0] == 200 and got[1] == ctype, "%s -> %r" % (ctype, got))
+    sent += ctype == "application/json"
+    got = post("/v1/traces", b"\x0a\x05\x0a" if "protobuf" in ctype else b"{", ctype)
+    check(got[0] == 400 and got[1] == ctype, "%s, not OTLP -> %r" % (ctype, got))
+
+# an absolute-form target (a client through a proxy; RFC 9112 3.2.2: a
+# server MUST accept it) is its path, whatever the Host header says
+body = doc()
+got, _ = exchange(head("POST", "http://127.0.0.1:%d/v1/traces" % PORT,
+                       {"Content-Type": "application/json"}, len(body)) + body, ["POST"])
+check(got[0][0] == 200 and json.loads(got[0][2]) == {}, "absolute-form -> %r" % (got[0],))
+sent += 1
+
+# a database that cannot be written (another connection holds its write
+# lock): 503 with a Retry-After, which OTLP/HTTP exporters wait before the
+# retry; the retry, once the lock is gone, is stored once
+lock = sqlite3.connect(DB, isolation_level=None)
+lock.execute("BEGIN EXCLUSIVE")
+body = doc()
+got = post("/v1/traces", body, "application/json")
+lock.execute("ROLLBACK")
+lock.close()
+check(got[0] == 503 and got[2] is not None and got[2].isdigit() and 1 <= int(got[2]) <= 60,
+      "the database locked -> %r" % (got,))
+got = post("/v1/traces", body, "application/json")
+check(got[0] == 200, "the retry -> %r" % (got,))
+sent += 1
 
 # refusals in a loop do not flood the log (receiver_edges.sh counts)
 for _ in range(12):

@@ -371,9 +371,14 @@ int app_collect_once(struct app *a, char *err, size_t errlen)
 
 bool app_every_source_failed(const struct app *a)
 {
-    for (size_t i = 0; i < a->ncollectors; i++)
-        if (a->collectors[i]->status.state != SOURCE_ERROR)
+    for (size_t i = 0; i < a->ncollectors; i++) {
+        /* in error but having read (a glob with one file it cannot read
+         * past a bad frame, a usage API whose costs step failed): it
+         * collected what it read */
+        const struct source_status *s = &a->collectors[i]->status;
+        if (s->state != SOURCE_ERROR || s->last_success || s->records)
             return false;
+    }
     return a->ncollectors > 0;
 }
 

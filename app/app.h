@@ -100,8 +100,8 @@ enum app_open_result {
 enum app_open_result app_open(struct app *a, const struct app_options *o, struct strbuf *err);
 /* --once: collect everything available from every source, then flush. */
 int app_collect_once(struct app *a, char *err, size_t errlen);
-/* After app_collect_once: whether every source failed (each in error:
- * nothing was collected, the figures are unknown). A receiver, which
+/* After app_collect_once: whether every source failed (each in error,
+ * having read nothing: nothing was collected, the figures are unknown). A receiver, which
  * --once does not run, has not failed: what it took in is in the
  * database. */
 bool app_every_source_failed(const struct app *a);

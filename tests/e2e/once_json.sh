@@ -78,6 +78,22 @@ src = {s["name"]: s["status"] for s in snap["sources"]}
 assert src["spans"] == "ok" and src["gone"] == "error", src
 assert snap["spend"]["window_usd"] is not None, snap["spend"]
 PY
+# a source in error that still read records (a glob with one file that
+# cannot be read: a frame over 16 MiB): it collected, exit status 0
+mkdir "$dir/part"
+cp "$dir"/export*.json "$dir/part/"
+printf '\001\377\377\377' > "$dir/part/export-9.json"
+sed "s|$dir/export\*.json|$dir/part/export*.json|" "$dir/config.toml" > "$dir/part.toml"
+"$SPENDTOP" --once --json -c "$dir/part.toml" --now 2026-11-20T12:00:00Z --db "$dir/part.db" \
+    > "$dir/part.json" 2>"$dir/part.err" ||
+    { echo "FAIL: --once with a source that read but is in error: $(cat "$dir/part.err")"; exit 1; }
+python3 - "$dir/part.json" <<'PY' || { echo "FAIL: a source that read, in error"; exit 1; }
+import json, sys
+snap = json.load(open(sys.argv[1]))
+src = snap["sources"][0]
+assert src["status"] == "error" and src["records"] > 0, src
+assert snap["spend"]["window_usd"] is not None, snap["spend"]
+PY
 # a demo source run by --once again goes on from where it stopped: the
 # same minute twice is the same figures, ten minutes later ten minutes more
 printf '[[source]]\nname = "demo"\ntype = "demo"\n' > "$dir/demo.toml"

@@ -306,6 +306,16 @@ static cJSON *last_queued(struct once_fx *f)
     return j;
 }
 
+/* The end of a test with f: its database, its store and its files go. */
+static void once_end(struct once_fx *f, struct store *st)
+{
+    once_close(f);
+    store_free(st);
+    budget_settings_free(&f->b);
+    config_free(f->cfg);
+    rm_rf(f->dir);
+}
+
 static void test_each_threshold_notifies_once_per_period_across_a_restart(void **state)
 {
     (void)state;
@@ -362,11 +372,7 @@ static void test_each_threshold_notifies_once_per_period_across_a_restart(void *
     assert_int_equal(evaluate(&f, st, day + DAY + 2 * HOUR), 1);
     assert_int_equal(evaluate(&f, st, day + DAY + 3 * HOUR), 0);
 
-    once_close(&f);
-    store_free(st);
-    budget_settings_free(&f.b);
-    config_free(f.cfg);
-    rm_rf(f.dir);
+    once_end(&f, st);
 }
 
 /* The evaluation as a period ends (alerts run as each minute turns, over
@@ -399,11 +405,7 @@ static void test_the_last_minute_of_a_period_is_its_own(void **state)
     assert_int_equal(v.budgets[0].period_start, midnight);
     assert_close(v.budgets[0].spent_usd, 0, 0);
     view_free(&v);
-    once_close(&f);
-    store_free(st);
-    budget_settings_free(&f.b);
-    config_free(f.cfg);
-    rm_rf(f.dir);
+    once_end(&f, st);
 }
 
 /* Spend that arrives after its period ended (a usage API's last hour,
@@ -456,11 +458,7 @@ static void test_spend_reported_after_a_period_ended_pages_it_once(void **state)
     assert_int_equal(evaluate(&f, st, next + 11 * HOUR), 0);
     spend(st, "acme", "a", next + DAY - HOUR, 30);
     assert_int_equal(evaluate(&f, st, next + DAY + BUDGET_LATE + HOUR), 0);
-    once_close(&f);
-    store_free(st);
-    budget_settings_free(&f.b);
-    config_free(f.cfg);
-    rm_rf(f.dir);
+    once_end(&f, st);
 }
 
 /* ---- the forecast ----------------------------------------------------------------------- */

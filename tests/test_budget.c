@@ -758,7 +758,7 @@ static void test_many_budgets_each_sum_their_own_series(void **state)
     assert_close(v.budgets[TENANTS + 1].spent_usd, total, 1e-9);
     assert_close(v.budgets[TENANTS + 2].spent_usd, gpt5, 1e-9);
     assert_close(v.budgets[TENANTS + 3].spent_usd, total, 1e-9);
-    free(v.budgets);
+    view_free(&v);
     store_free(st);
     budgets_free(bs);
     for (size_t i = 0; i < n; i++)
@@ -879,7 +879,7 @@ static void test_top_models_keep_whole_names(void **state)
         assert_string_equal(v.budgets[0].top[i].model, model);
         assert_close(v.budgets[0].top[i].usd, 2.0 - i, 1e-12);
     }
-    free(v.budgets);
+    view_free(&v);
     store_free(st);
     budgets_free(bs);
     budget_settings_free(&cfg[0]);

@@ -87,6 +87,13 @@ static double predict(const struct tally_rates *r, const struct tally *t)
         double x = n[i] * r->per_token[i];
         sum += x;
     }
+    /* Which NaN a sum of two NaNs (or inf - inf) gives is the machine's
+     * and the compiler's choice (clang commutes the sum in one caller and
+     * not the other: a sign bit apart). The format's NaN is this one. */
+    if (sum != sum) {
+        uint64_t u = UINT64_C(0x7ff8000000000000);
+        memcpy(&sum, &u, sizeof sum);
+    }
     return sum;
 }
 

@@ -273,7 +273,8 @@ static void on_span(void *ctx, const struct otlp_resource *res, const struct otl
             m->r->superseded++;
             return;
         }
-        u.call_key = otlp_usage_call_key(em, &u, s->end_ns ? s->end_ns : s->start_ns);
+        u.call_key = otlp_usage_call_key(em, &u, rd.response_id,
+                                         s->end_ns ? s->end_ns : s->start_ns);
     } else if (!u.tokens_unknown && !traced_claim(m, res, u.provider, u.ts)) {
         m->r->superseded++; /* its service's GenAI metric counts this provider */
         return;

@@ -197,8 +197,19 @@ uint64_t otlp_emitter(const struct otlp_list *attrs, const struct otlp_resource 
  * (OTLP_EVENT_COMPLETENESS). Two calls of one emitter with the very same
  * usage ending in the same second count once; a span and its event on
  * either side of a second's mark count twice. (Ten seconds joined two runs
- * of `codex exec` whose answers had the same usage: one was not counted.) */
-uint64_t otlp_usage_call_key(uint64_t emitter, const struct usage *u, uint64_t end_ns);
+ * of `codex exec` whose answers had the same usage: one was not counted.)
+ *
+ * A call that failed (u->errors, no token counts: Claude Code's
+ * llm_request span with an error status and its api_error event, one of
+ * each per request however often it was retried) has no usage to tell it
+ * apart: its key is the emitter and the provider's request id, which
+ * Claude Code 2.1.332 puts on both (request_id; absent when no answer came,
+ * a connection error), else the emitter and the second the call ended.
+ * request_id (empty: none) is not read for usage that has token counts:
+ * that the span of a call that succeeded names the event's request id is
+ * not known (the fake API the CLI was recorded against sends none). */
+uint64_t otlp_usage_call_key(uint64_t emitter, const struct usage *u,
+                             struct otlp_str request_id, uint64_t end_ns);
 
 /* An instrumented client reports its calls as spans and as the GenAI
  * token metric (gen_ai.client.token.usage: OpenTelemetry's own

@@ -526,13 +526,26 @@ uint64_t otlp_traced_key(const struct otlp_resource *res, const char *provider)
     return h ? h : 1;
 }
 
-uint64_t otlp_usage_call_key(uint64_t emitter, const struct usage *u, uint64_t end_ns)
+uint64_t otlp_usage_call_key(uint64_t emitter, const struct usage *u,
+                             struct otlp_str request_id, uint64_t end_ns)
 {
+    int64_t end_s = (int64_t)(end_ns / 1000000000u);
+    uint64_t h;
+    if (u->errors && !u->tokens_unknown && !u->input && !u->output) {
+        /* a failed call: its request id says which, else when it ended */
+        h = otlp_hash(OTLP_HASH0, "failed-call", 11);
+        h = otlp_hash(h, &emitter, sizeof emitter);
+        if (request_id.p && request_id.n)
+            h = otlp_hash(otlp_hash(h, "id", 2), request_id.p, request_id.n);
+        else
+            h = otlp_hash(h, &end_s, sizeof end_s);
+        return h ? h : 1;
+    }
     if (u->tokens_unknown || (!u->input && !u->output))
         return 0;
     int64_t n[5] = {u->input, u->cache_read, u->cache_write_5m + u->cache_write_1h, u->output,
-                    (int64_t)(end_ns / 1000000000u)};
-    uint64_t h = otlp_hash(OTLP_HASH0, "usage-call", 10);
+                    end_s};
+    h = otlp_hash(OTLP_HASH0, "usage-call", 10);
     h = otlp_hash(h, &emitter, sizeof emitter);
     h = otlp_hash(h, n, sizeof n);
     return h ? h : 1;

@@ -703,10 +703,11 @@ static void feed_both(const char *first, const char *second, struct capture *c,
     otlp_state_free(st);
 }
 
-/* Every record of c with tokens is one of a pair, a span's and an event's
- * (requests 1 each), with the same call key, the event's telling more:
- * the sink counts each pair once, the event's (core/calls.h). Returns the
- * totals of the events', the records that count. */
+/* Every record of c with tokens, or of a failed call, is one of a pair, a
+ * span's and an event's (requests 1 each), with the same call key, the
+ * event's telling more: the sink counts each pair once, the event's
+ * (core/calls.h). Returns the totals of the events', the records that
+ * count. */
 static struct totals one_per_call(const struct capture *c, int pairs)
 {
     struct capture events;
@@ -714,7 +715,7 @@ static struct totals one_per_call(const struct capture *c, int pairs)
     int found = 0;
     for (int i = 0; i < c->n; i++) {
         const struct usage *a = &c->u[i];
-        if (!a->input && !a->output) {
+        if (!a->input && !a->output && !a->errors) {
             assert_int_equal(a->call_key, 0); /* no usage: no call to tell apart */
             continue;
         }
@@ -749,7 +750,9 @@ static void test_claude_code_spans_and_events_of_one_session_count_once(void **s
         feed_both(order[i][0], order[i][1], &c, &superseded);
         assert_int_equal(superseded, 0);
         assert_int_equal(c.n, 6); /* two calls and a failed one, twice */
-        struct totals t = one_per_call(&c, 2);
+        struct totals t = one_per_call(&c, 3);
+        assert_int_equal(t.requests, 3);
+        assert_int_equal(t.errors, 1);
         assert_int_equal(t.input, 21512 + 300);
         assert_int_equal(t.cache_read, 20000);
         assert_int_equal(t.cache_write, 1500);
@@ -763,6 +766,41 @@ static void test_claude_code_spans_and_events_of_one_session_count_once(void **s
     /* metrics first: its spans are superseded as its events are */
     feed_both("claude-code-metrics.jsonl", "claude-code-traces.jsonl", &c, &superseded);
     assert_int_equal(superseded, 3);
+}
+
+/* Claude Code 2.1.332 with its beta spans, each request failing (recorded
+ * from the real CLI against a fake API: a 529 retried until it gave up,
+ * then a connection refused): a failed request is an llm_request span with
+ * an error status and an api_error event, both without tokens - one
+ * request, one error, whichever came first. The first names its request
+ * id (request_id, on both), the second none (no answer came). */
+static void test_claude_code_failed_request_span_and_event_count_once(void **state)
+{
+    (void)state;
+    const char *name = "claude-code-2.1.332-failed.jsonl";
+    for (int order = 0; order < 2; order++) {
+        struct otlp_state *st = otlp_state_new();
+        struct otlp_options o = options(st);
+        struct capture c;
+        capture_init(&c);
+        struct otlp_result r, sum = {0};
+        /* as recorded (the span first), and each event before its span */
+        static const int recorded[] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+        static const int swapped[] = {0, 2, 1, 3, 4, 5, 7, 6, 8};
+        for (int i = 0; i < 9; i++) {
+            int line = order ? swapped[i] : recorded[i];
+            feed_lines(name, line, line + 1, &o, &c, &r);
+            sum.rejected += r.rejected;
+            sum.superseded += r.superseded;
+        }
+        assert_int_equal(sum.rejected + sum.superseded, 0);
+        assert_int_equal(c.n, 4);
+        struct totals t = one_per_call(&c, 2);
+        assert_int_equal(t.requests, 2);
+        assert_int_equal(t.errors, 2);
+        assert_int_equal(t.input + t.output, 0);
+        otlp_state_free(st);
+    }
 }
 
 /* Codex CLI's handle_responses spans and its response.completed events of
@@ -816,21 +854,33 @@ static void test_a_call_key_is_the_emitters_usage_as_the_call_ended(void **state
     struct usage u = {.input = 12345, .cache_read = 4096, .cache_write_5m = 1024,
                       .output = 678, .reasoning = 256};
     const uint64_t t = 1796216627000000000u; /* a whole second */
-    uint64_t k = otlp_usage_call_key(7, &u, t + 599848481u);
+    struct otlp_str none_id = {NULL, 0};
+    uint64_t k = otlp_usage_call_key(7, &u, none_id, t + 599848481u);
     assert_true(k != 0);
-    assert_true(otlp_usage_call_key(7, &u, t + 607598126u) == k);
-    assert_true(otlp_usage_call_key(7, &u, t + 2000000000u) != k);
-    assert_true(otlp_usage_call_key(7, &u, t + 60000000000u) != k);
-    assert_true(otlp_usage_call_key(8, &u, t + 599848481u) != k);
+    assert_true(otlp_usage_call_key(7, &u, none_id, t + 607598126u) == k);
+    assert_true(otlp_usage_call_key(7, &u, none_id, t + 2000000000u) != k);
+    assert_true(otlp_usage_call_key(7, &u, none_id, t + 60000000000u) != k);
+    assert_true(otlp_usage_call_key(8, &u, none_id, t + 599848481u) != k);
     struct usage v = u;
     v.output++;
-    assert_true(otlp_usage_call_key(7, &v, t + 599848481u) != k);
+    assert_true(otlp_usage_call_key(7, &v, none_id, t + 599848481u) != k);
     v = u;
     v.cache_write_1h = 24;
     v.cache_write_5m = 1000; /* the same writes, split */
-    assert_true(otlp_usage_call_key(7, &v, t + 599848481u) == k);
+    assert_true(otlp_usage_call_key(7, &v, none_id, t + 599848481u) == k);
     struct usage none = {.tokens_unknown = true};
-    assert_true(otlp_usage_call_key(7, &none, t) == 0);
+    assert_true(otlp_usage_call_key(7, &none, none_id, t) == 0);
+    /* a failed call: its request id, else the second it ended */
+    struct usage failed = {.requests = 1, .errors = 1};
+    struct otlp_str id = {"req_011CVx", 10}, other = {"req_011CVy", 10};
+    uint64_t f = otlp_usage_call_key(7, &failed, id, t);
+    assert_true(f != 0 && f != otlp_usage_call_key(7, &failed, none_id, t));
+    assert_true(otlp_usage_call_key(7, &failed, id, t + 2000000000u) == f);
+    assert_true(otlp_usage_call_key(7, &failed, other, t) != f);
+    assert_true(otlp_usage_call_key(8, &failed, id, t) != f);
+    uint64_t g = otlp_usage_call_key(7, &failed, none_id, t + 1000000u);
+    assert_true(g != 0 && otlp_usage_call_key(7, &failed, none_id, t + 999000000u) == g);
+    assert_true(otlp_usage_call_key(7, &failed, none_id, t + 1000000000u) != g);
 }
 
 /* One resource of service, with one chat span: provider, model gpt-4o,
@@ -1093,6 +1143,7 @@ int main(void)
         cmocka_unit_test(test_gemini_cli_own_metric_wins_over_the_genai_one_it_also_sends),
         cmocka_unit_test(test_events_and_metrics_of_one_session_count_once),
         cmocka_unit_test(test_claude_code_spans_and_events_of_one_session_count_once),
+        cmocka_unit_test(test_claude_code_failed_request_span_and_event_count_once),
         cmocka_unit_test(test_codex_spans_and_events_count_once),
         cmocka_unit_test(test_a_call_key_is_the_emitters_usage_as_the_call_ended),
         cmocka_unit_test(test_an_instrumented_clients_spans_and_genai_metric_count_once),

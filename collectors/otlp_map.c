@@ -269,7 +269,8 @@ static void on_span(void *ctx, const struct otlp_resource *res, const struct otl
      * the event of one call are one call to the sink (otlp_usage_call_key) */
     if (rd.family->emitter) {
         uint64_t em = otlp_emitter(rd.family->per_service ? NULL : &s->attrs, res);
-        if (!otlp_state_claim(m->emit.state, em, rd.family->emitter, u.ts)) {
+        if (!otlp_claim_usage(m->emit.state, em, &s->attrs, res, rd.family->installation,
+                              rd.family->emitter, u.ts)) {
             m->r->superseded++;
             return;
         }

@@ -35,7 +35,10 @@
  * in practice; a source's `signals` option can turn a signal off. Codex
  * CLI's metrics name no session (0.171; earlier ones did), so its events
  * and metrics are one emitter per service (otlp_logs.c, otlp_metrics.c),
- * or each token would count twice. An agent CLI's spans of its calls
+ * or each token would count twice. Claude Code's metrics that name no
+ * session are matched to its installation (user.id) instead, or naming
+ * none to its service (otlp_installation, otlp_claim_usage), for the same
+ * reason. An agent CLI's spans of its calls
  * (Claude Code's beta spans, Codex's handle_responses: otlp_families.c)
  * claim as its events do, and a span and its event are one call to the
  * sink (otlp_usage_call_key).
@@ -182,6 +185,29 @@ const char *otlp_attr_str(const struct otlp_list *attrs, const struct otlp_resou
                           const char *key, char *buf);
 /* The emitter of a record (see above). */
 uint64_t otlp_emitter(const struct otlp_list *attrs, const struct otlp_resource *res);
+
+/* Claude Code's metrics may name no session (OTEL_METRICS_INCLUDE_SESSION_ID
+ * =false; 2.1.332 then drops session.id from its events too, but a
+ * collector that keeps metrics small may drop it from the metrics alone)
+ * and then cannot be matched to a session's events. They are matched to
+ * the installation that sent them instead: the attribute installation
+ * names (Claude Code's user.id, on every event, span and metric point it
+ * sends; record attributes, then resource) within the service; a point
+ * naming neither is matched to the service's installations together.
+ * Returns 0 for a record that names a session (its emitter, otlp_emitter,
+ * is what counts), else the installation's key (or the service's), the
+ * service's into *service. */
+uint64_t otlp_installation(const struct otlp_list *attrs, const struct otlp_resource *res,
+                           const char *installation, uint64_t *service);
+/* Whether a usage event's or a span's usage may be counted as kind (see
+ * otlp_state_claim): its emitter (otlp_emitter) is claimed, and with an
+ * installation attribute also its installation and its service
+ * (otlp_installation), so that the metrics of the installation - or,
+ * naming none, of the service - that name no session are superseded once
+ * its events counted, and its events once those metrics counted. */
+bool otlp_claim_usage(struct otlp_state *st, uint64_t emitter, const struct otlp_list *attrs,
+                      const struct otlp_resource *res, const char *installation,
+                      const char *kind, int64_t ts);
 
 /* An agent CLI that traces its calls too (Claude Code's beta spans, Codex's
  * handle_responses) reports each call as a span and as an event, and the

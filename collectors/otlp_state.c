@@ -551,13 +551,61 @@ uint64_t otlp_usage_call_key(uint64_t emitter, const struct usage *u,
     return h ? h : 1;
 }
 
+/* The session a record names (session.id, else conversation.id; record
+ * attributes then resource) into buf, or NULL. */
+static const char *session_of(const struct otlp_list *attrs, const struct otlp_resource *res,
+                              char *buf)
+{
+    const char *session = otlp_attr_str(attrs, res, "session.id", buf);
+    return session ? session : otlp_attr_str(attrs, res, "conversation.id", buf);
+}
+
+/* The key of an installation (id) of the resource's service, or of the
+ * service's installations together (id NULL or ""). */
+static uint64_t installation_key(const struct otlp_resource *res, const char *id)
+{
+    char sbuf[OTLP_NAME_BUF];
+    const char *service = otlp_attr_str(NULL, res, "service.name", sbuf);
+    if (!service)
+        service = "";
+    if (!id)
+        id = "";
+    uint64_t h = otlp_hash(OTLP_HASH0, "installation", 12);
+    h = otlp_hash(h, service, strlen(service) + 1);
+    h = otlp_hash(h, id, strlen(id));
+    return h ? h : 1;
+}
+
+uint64_t otlp_installation(const struct otlp_list *attrs, const struct otlp_resource *res,
+                           const char *installation, uint64_t *service)
+{
+    char buf[OTLP_NAME_BUF];
+    if (session_of(attrs, res, buf))
+        return 0;
+    *service = installation_key(res, NULL);
+    return installation_key(res, otlp_attr_str(attrs, res, installation, buf));
+}
+
+bool otlp_claim_usage(struct otlp_state *st, uint64_t emitter, const struct otlp_list *attrs,
+                      const struct otlp_resource *res, const char *installation,
+                      const char *kind, int64_t ts)
+{
+    if (!otlp_state_claim(st, emitter, kind, ts))
+        return false;
+    if (!installation)
+        return true;
+    char buf[OTLP_NAME_BUF];
+    const char *id = otlp_attr_str(attrs, res, installation, buf);
+    if (id && *id && !otlp_state_claim(st, installation_key(res, id), kind, ts))
+        return false;
+    return otlp_state_claim(st, installation_key(res, NULL), kind, ts);
+}
+
 uint64_t otlp_emitter(const struct otlp_list *attrs, const struct otlp_resource *res)
 {
     char sbuf[OTLP_NAME_BUF], ibuf[OTLP_NAME_BUF];
     const char *service = otlp_attr_str(NULL, res, "service.name", sbuf);
-    const char *session = otlp_attr_str(attrs, res, "session.id", ibuf);
-    if (!session)
-        session = otlp_attr_str(attrs, res, "conversation.id", ibuf);
+    const char *session = session_of(attrs, res, ibuf);
     if (!service)
         service = "";
     if (!session)

@@ -703,6 +703,92 @@ static void feed_both(const char *first, const char *second, struct capture *c,
     otlp_state_free(st);
 }
 
+/* Claude Code's metrics naming no session (OTEL_METRICS_INCLUDE_SESSION_ID
+ * =false, or a collector dropping it) beside events that name theirs: the
+ * metrics are matched to the installation (user.id), or naming none to the
+ * service, and count once with the events, in either order; alone they
+ * count. */
+static void sessionless_metrics_count_once(const char *metrics)
+{
+    /* events first: every token and cost point is superseded */
+    struct otlp_state *st = otlp_state_new();
+    struct otlp_options o = options(st);
+    struct capture c;
+    capture_init(&c);
+    struct otlp_result r;
+    feed("claude-code-logs.jsonl", &o, &c, &r);
+    feed(metrics, &o, &c, &r);
+    assert_int_equal(r.superseded, 8);
+    assert_int_equal(r.counted, 0);
+    struct totals t = total(&c);
+    assert_int_equal(t.requests, 3);
+    assert_int_equal(t.input, 21512 + 300);
+    assert_int_equal(t.output, 340 + 50);
+    otlp_state_free(st);
+    /* metrics first: the events are superseded */
+    st = otlp_state_new();
+    o = options(st);
+    capture_init(&c);
+    feed(metrics, &o, &c, &r);
+    assert_int_equal(r.counted, 2);
+    feed("claude-code-logs.jsonl", &o, &c, &r);
+    assert_int_equal(r.superseded, 3);
+    assert_int_equal(r.counted, 0);
+    t = total(&c);
+    assert_int_equal(t.requests, 0);
+    assert_int_equal(t.input, 21512 + 300);
+    assert_int_equal(t.output, 340 + 50);
+    assert_true(fabs(t.reported - 0.04265) < 1e-12);
+    otlp_state_free(st);
+}
+
+static void test_claude_code_metrics_without_a_session_count_once_with_its_events(void **state)
+{
+    (void)state;
+    sessionless_metrics_count_once("claude-code-metrics-nosession.jsonl");
+    sessionless_metrics_count_once("claude-code-metrics-anonymous.jsonl");
+    /* its beta spans claim as its events do */
+    struct capture c;
+    size_t superseded;
+    feed_both("claude-code-traces.jsonl", "claude-code-metrics-nosession.jsonl", &c,
+              &superseded);
+    assert_int_equal(superseded, 8);
+    feed_both("claude-code-metrics-nosession.jsonl", "claude-code-traces.jsonl", &c,
+              &superseded);
+    assert_int_equal(superseded, 3);
+}
+
+/* Claude Code 2.1.332 with OTEL_METRICS_INCLUDE_SESSION_ID=false (recorded
+ * from the real CLI against tests/e2e/agents/claude/fake_anthropic.py):
+ * neither its events nor its metrics name the session, both name the
+ * installation (user.id). Its one request counts once, in either order;
+ * another installation's events (claude-code-logs.jsonl, user u-1f3)
+ * supersede nothing of it. */
+static void test_claude_code_without_session_ids_counts_once_per_installation(void **state)
+{
+    (void)state;
+    const char *name = "claude-code-2.1.332-nosession.jsonl";
+    for (int order = 0; order < 2; order++) {
+        struct otlp_state *st = otlp_state_new();
+        struct otlp_options o = options(st);
+        struct capture c;
+        capture_init(&c);
+        struct otlp_result r;
+        feed("claude-code-logs.jsonl", &o, &c, &r);
+        /* lines 0-2 its events, 3 its metrics */
+        feed_lines(name, order ? 3 : 0, order ? 4 : 3, &o, &c, &r);
+        assert_int_equal(r.counted, 1);
+        feed_lines(name, order ? 0 : 3, order ? 3 : 4, &o, &c, &r);
+        assert_int_equal(r.counted, 0);
+        assert_int_equal(r.superseded, order ? 1 : 5); /* 4 token points, 1 cost */
+        struct totals t = total(&c);
+        assert_int_equal(t.requests, order ? 3 : 4);
+        assert_int_equal(t.input, 21512 + 300 + 1302);
+        assert_int_equal(t.output, 340 + 50 + 11);
+        otlp_state_free(st);
+    }
+}
+
 /* Every record of c with tokens, or of a failed call, is one of a pair, a
  * span's and an event's (requests 1 each), with the same call key, the
  * event's telling more: the sink counts each pair once, the event's
@@ -1142,6 +1228,8 @@ int main(void)
         cmocka_unit_test(test_the_genai_metric_names_its_provider_as_spans_do),
         cmocka_unit_test(test_gemini_cli_own_metric_wins_over_the_genai_one_it_also_sends),
         cmocka_unit_test(test_events_and_metrics_of_one_session_count_once),
+        cmocka_unit_test(test_claude_code_metrics_without_a_session_count_once_with_its_events),
+        cmocka_unit_test(test_claude_code_without_session_ids_counts_once_per_installation),
         cmocka_unit_test(test_claude_code_spans_and_events_of_one_session_count_once),
         cmocka_unit_test(test_claude_code_failed_request_span_and_event_count_once),
         cmocka_unit_test(test_codex_spans_and_events_count_once),

@@ -329,6 +329,7 @@ int otlp_map_export(enum otlp_encoding enc, enum otlp_signal sig, const void *bu
     };
     /* without a source's state, one for this export alone */
     struct otlp_state *own = o->state ? NULL : otlp_state_new();
+    otlp_state_signals(o->state ? o->state : own, o->signals);
     m.emit = (struct otlp_emit){o, sink, r, o->state ? o->state : own, NULL};
     int rc = enc == OTLP_JSON ? otlp_json_visit(buf, len, &v, r->error, sizeof r->error)
                               : otlp_pb_visit(buf, len, sig, &v, r->error, sizeof r->error);

@@ -90,8 +90,17 @@ void otlp_state_set_stream(struct otlp_state *st, uint64_t key, const struct otl
 
 /* Whether the emitter's usage may be counted as kind (a short stable name
  * such as "log:claude_code"): true if it is the emitter's kind or the
- * emitter had none (kind becomes its kind). seen is unix seconds. */
+ * emitter had none (kind becomes its kind), or if its kind can no longer
+ * count with the source's signals (otlp_state_signals: a "metric:" kind
+ * with metrics off, "span" with traces off, "log:" with logs and traces
+ * off - Claude Code's and Codex's spans claim as their events): then kind
+ * becomes its kind, so that a source whose `signals` were changed counts
+ * the signals left at once, not after the old choice expires. seen is
+ * unix seconds. */
 bool otlp_state_claim(struct otlp_state *st, uint64_t emitter, const char *kind, int64_t seen);
+/* The source's signals (enum otlp_signal bits; 0: all), for
+ * otlp_state_claim. */
+void otlp_state_signals(struct otlp_state *st, unsigned signals);
 
 /* Stage every change since the last commit as cursors of source (sink may
  * be NULL or have no cursor: nothing is staged). A loaded state also drops

@@ -43,6 +43,7 @@ struct otlp_state {
     size_t ndirty, dirty_cap;
     const char **gone;       /* keys to forget (owned here) */
     size_t ngone, gone_cap;
+    unsigned signals;        /* the source's signals (otlp_state_signals) */
     int64_t retention;       /* seconds; 0: never prune (not loaded) */
     int64_t pruned;          /* when last pruned */
 };
@@ -170,6 +171,22 @@ void otlp_state_set_stream(struct otlp_state *st, uint64_t key, const struct otl
     }
 }
 
+void otlp_state_signals(struct otlp_state *st, unsigned signals) { st->signals = signals; }
+
+/* Whether usage of kind can still be counted with the source's signals:
+ * "metric:*" by metrics, "span" by traces, "log:*" by logs or by an agent
+ * CLI's spans (otlp_families.h). */
+static bool kind_live(const char *kind, unsigned signals)
+{
+    if (!signals)
+        return true;
+    if (strncmp(kind, "metric:", 7) == 0)
+        return signals & OTLP_METRICS;
+    if (strncmp(kind, "log:", 4) == 0)
+        return signals & (OTLP_LOGS | OTLP_TRACES);
+    return signals & OTLP_TRACES;
+}
+
 bool otlp_state_claim(struct otlp_state *st, uint64_t emitter, const char *kind, int64_t seen)
 {
     char k[20];
@@ -180,7 +197,12 @@ bool otlp_state_claim(struct otlp_state *st, uint64_t emitter, const char *kind,
         e = *slot = xcalloc(1, sizeof *e);
         snprintf(e->kind, sizeof e->kind, "%s", kind);
     } else if (strcmp(e->kind, kind) != 0) {
-        return false;
+        if (kind_live(e->kind, st->signals))
+            return false;
+        /* its kind's signals were turned off: this one takes it over
+         * now (and is stored), not when that choice expires */
+        snprintf(e->kind, sizeof e->kind, "%s", kind);
+        e->saved = 0;
     }
     if (seen > e->seen)
         e->seen = seen;

@@ -1052,6 +1052,56 @@ static void test_an_instrumented_clients_spans_and_genai_metric_count_once(void 
     otlp_state_free(st);
 }
 
+/* A service whose traces are sampled: its spans came first and claimed
+ * its usage of openai, so its gen_ai.client.token.usage (every call) is
+ * superseded and only the sampled calls count - what README tells to fix
+ * with signals = ["metrics"]. Set on a source that chose spans before
+ * (its choice is kept in its state, across restarts), the metric counts
+ * from then on, not after the choice expires; and turned back to all
+ * signals, the metric keeps it (the spans are superseded). */
+static void test_signals_metrics_counts_a_sampled_services_metric_at_once(void **state)
+{
+    (void)state;
+    struct otlp_state *st = otlp_state_new();
+    struct capture c;
+    capture_init(&c);
+    assert_int_equal(feed_doc(st, chat_span("openai", "b7ad6b7169203341"), &c).counted, 1);
+    struct otlp_result r = feed_doc(st, cumulative(100, 160, "1000"), &c);
+    assert_int_equal(r.superseded, 1); /* the stream is known: 1000 so far */
+    int span_choice = -1; /* the cursor of the service's choice */
+    for (int i = 0; i < c.ncur; i++)
+        if (strncmp(c.vals[i], "span ", 5) == 0)
+            span_choice = i;
+    assert_true(span_choice >= 0);
+    struct otlp_options o = options(st);
+    o.signals = OTLP_METRICS;
+    char *doc = cumulative(100, 220, "3500");
+    assert_int_equal(otlp_map_export(OTLP_JSON, 0, doc, strlen(doc), &o, &c.sink, &r), 0);
+    free(doc);
+    assert_int_equal(r.counted, 1);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.u[1].input, 2500); /* what the stream added since */
+    /* the new choice is staged with its record (a restart keeps it) */
+    assert_int_equal(strncmp(c.vals[span_choice], "metric:gen_ai ", 14), 0);
+    /* all signals again: the metric keeps the service */
+    r = feed_doc(st, chat_span("openai", "b7ad6b7169203342"), &c);
+    assert_int_equal(r.superseded, 1);
+    assert_int_equal(feed_doc(st, cumulative(100, 280, "4000"), &c).counted, 1);
+    assert_int_equal(c.u[c.n - 1].input, 500);
+    otlp_state_free(st);
+    /* a choice of a signal still on is kept: logs off, a Claude Code
+     * session's spans (traces on) keep their claim against its metrics */
+    st = otlp_state_new();
+    o = options(st);
+    capture_init(&c);
+    feed("claude-code-traces.jsonl", &o, &c, &r);
+    o.signals = OTLP_TRACES | OTLP_METRICS;
+    feed("claude-code-metrics.jsonl", &o, &c, &r);
+    assert_int_equal(r.counted, 0);
+    assert_int_equal(r.superseded, 8);
+    otlp_state_free(st);
+}
+
 /* Codex CLI 0.171 as it sent one `codex exec` turn (recorded from the real
  * CLI, tests/e2e/agent_codex.sh: metrics then logs, OTLP/JSON): its
  * codex.turn.token_usage points name no conversation, its events do. One
@@ -1238,6 +1288,7 @@ int main(void)
         cmocka_unit_test(test_codex_metrics_that_name_the_conversation_are_its_events_emitter),
         cmocka_unit_test(test_codex_exec_events_and_metrics_count_once),
         cmocka_unit_test(test_the_signals_option_turns_a_signal_off),
+        cmocka_unit_test(test_signals_metrics_counts_a_sampled_services_metric_at_once),
         cmocka_unit_test(test_the_same_export_gives_the_same_records_from_json_and_protobuf),
         cmocka_unit_test(test_a_count_as_text_is_read_when_it_is_whole),
     };

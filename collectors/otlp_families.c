@@ -130,6 +130,7 @@ const struct otlp_family otlp_families[] = {
         },
         .provider = "anthropic",
         .emitter = "log:claude_code",
+        .installation = "user.id",
     },
     /* Codex CLI's handle_responses (0.171): a span per streamed event
      * handled, the one of response.completed with the call's usage (the

@@ -85,9 +85,12 @@ struct otlp_family {
      * "one sender, one count": against its metrics, the first kind counts),
      * and carry otlp_usage_call_key, so that the sink counts a call's span
      * and event once (the event: it tells more). per_service: one emitter
-     * per service (Codex), not per session. */
+     * per service (Codex), not per session. installation: the attribute
+     * naming the CLI's installation, for its metrics that name no session
+     * (Claude Code's user.id: otlp_claim_usage, otlp_signals.h). */
     const char *emitter;
     bool per_service;
+    const char *installation;
 };
 
 extern const struct otlp_family otlp_families[];

@@ -27,6 +27,11 @@ struct event_kind {
     bool per_service;           /* one emitter per service, not per session */
     bool traced;                /* the CLI's spans tell of the same calls:
                                    otlp_usage_call_key (otlp_signals.h) */
+    const char *request_id;     /* the attribute naming the provider's
+                                   request id, read for the call key */
+    const char *installation;   /* the attribute naming the installation,
+                                   for its metrics that name no session
+                                   (otlp_claim_usage) */
     struct event_field fields[6];
 };
 
@@ -36,15 +41,18 @@ static const struct event_kind events[] = {
      * part (2.1.x: also cache_creation_5m_tokens, the rest). No reasoning
      * count. */
     {"log:claude_code", {"api_request", "claude_code.api_request"}, NULL, NULL,
-     "anthropic", false, false, true,
+     "anthropic", false, false, true, "request_id", "user.id",
      {{"input_tokens", OTLP_INPUT},
       {"cache_read_tokens", OTLP_CACHE_READ | OTLP_TO_INPUT},
       {"cache_creation_tokens", OTLP_CACHE_WRITE | OTLP_TO_INPUT},
       {"cache_creation_1h_tokens", EVENT_WRITE_1H},
       {"output_tokens", OTLP_OUTPUT},
       {"cost_usd", OTLP_COST}}},
+    /* one per request that failed, when the CLI gives up retrying (its
+     * attempt is the last one's); traced: the request's llm_request span
+     * ends with an error status, naming the same request_id */
     {"log:claude_code", {"api_error", "claude_code.api_error"}, NULL, NULL,
-     "anthropic", true, false, false, {{NULL, 0}}},
+     "anthropic", true, false, true, "request_id", "user.id", {{NULL, 0}}},
     /* Codex CLI: OpenAI's semantics - input includes the cached tokens,
      * output includes reasoning. The same event over SSE or websocket.
      * Its token metrics carry no conversation.id (0.171 sends none, on
@@ -52,7 +60,7 @@ static const struct event_kind events[] = {
      * so its events are one emitter per service too, or every token would
      * count twice (the events per conversation, the metrics per service). */
     {"log:codex", {"codex.sse_event", "codex.websocket_event"}, "event.kind",
-     "response.completed", "openai", false, true, true,
+     "response.completed", "openai", false, true, true, NULL, NULL,
      {{"input_token_count", OTLP_INPUT},
       {"cached_token_count", OTLP_CACHE_READ},
       {"cache_write_token_count", OTLP_CACHE_WRITE},
@@ -61,14 +69,14 @@ static const struct event_kind events[] = {
     /* Gemini CLI: the prompt count includes cached content; thoughts are
      * not in the candidates' count, tool-use prompt tokens not in the
      * prompt's. */
-    {"log:gemini_cli", {"gemini_cli.api_response"}, NULL, NULL, "gcp.gemini", false, false, false,
+    {"log:gemini_cli", {"gemini_cli.api_response"}, NULL, NULL, "gcp.gemini", false, false, false, NULL, NULL,
      {{"input_token_count", OTLP_INPUT},
       {"cached_content_token_count", OTLP_CACHE_READ},
       {"tool_token_count", OTLP_INPUT},
       {"output_token_count", OTLP_OUTPUT},
       {"thoughts_token_count", OTLP_REASONING | OTLP_TO_OUTPUT}}},
     {"log:gemini_cli", {"gemini_cli.api_error"}, NULL, NULL, "gcp.gemini", true, false, false,
-     {{NULL, 0}}},
+     NULL, NULL, {{NULL, 0}}},
 };
 
 /* The record's event name: its event_name field, else its event.name
@@ -212,7 +220,7 @@ void otlp_log_map(struct otlp_emit *e, const struct otlp_resource *res,
     }
     u.ts = (int64_t)(t / 1000000000u);
     uint64_t emitter = otlp_emitter(k->per_service ? NULL : &l->attrs, res);
-    if (!otlp_state_claim(e->state, emitter, k->kind, u.ts)) {
+    if (!otlp_claim_usage(e->state, emitter, &l->attrs, res, k->installation, k->kind, u.ts)) {
         r->superseded++;
         return;
     }
@@ -227,7 +235,12 @@ void otlp_log_map(struct otlp_emit *e, const struct otlp_resource *res,
     u.per_request = true;
     u.dedup_key = record_key(res, l);
     if (k->traced) {
-        u.call_key = otlp_usage_call_key(emitter, &u, t);
+        struct otlp_value id = {0};
+        struct otlp_str rid = {NULL, 0};
+        if (k->request_id && otlp_attr_find(&l->attrs, k->request_id, &id) &&
+            id.type == OTLP_STRING)
+            rid = id.u.s;
+        u.call_key = otlp_usage_call_key(emitter, &u, rid, t);
         u.completeness = OTLP_EVENT_COMPLETENESS;
     }
     otlp_put(e->sink, r, &u);

@@ -269,11 +269,13 @@ static void on_span(void *ctx, const struct otlp_resource *res, const struct otl
      * the event of one call are one call to the sink (otlp_usage_call_key) */
     if (rd.family->emitter) {
         uint64_t em = otlp_emitter(rd.family->per_service ? NULL : &s->attrs, res);
-        if (!otlp_state_claim(m->emit.state, em, rd.family->emitter, u.ts)) {
+        if (!otlp_claim_usage(m->emit.state, em, &s->attrs, res, rd.family->installation,
+                              rd.family->emitter, u.ts)) {
             m->r->superseded++;
             return;
         }
-        u.call_key = otlp_usage_call_key(em, &u, s->end_ns ? s->end_ns : s->start_ns);
+        u.call_key = otlp_usage_call_key(em, &u, rd.response_id,
+                                         s->end_ns ? s->end_ns : s->start_ns);
     } else if (!u.tokens_unknown && !traced_claim(m, res, u.provider, u.ts)) {
         m->r->superseded++; /* its service's GenAI metric counts this provider */
         return;
@@ -327,6 +329,7 @@ int otlp_map_export(enum otlp_encoding enc, enum otlp_signal sig, const void *bu
     };
     /* without a source's state, one for this export alone */
     struct otlp_state *own = o->state ? NULL : otlp_state_new();
+    otlp_state_signals(o->state ? o->state : own, o->signals);
     m.emit = (struct otlp_emit){o, sink, r, o->state ? o->state : own, NULL};
     int rc = enc == OTLP_JSON ? otlp_json_visit(buf, len, &v, r->error, sizeof r->error)
                               : otlp_pb_visit(buf, len, sig, &v, r->error, sizeof r->error);

@@ -37,6 +37,8 @@ struct metric_family {
                                      (Codex: as its events, otlp_logs.c) */
     bool traced;                  /* its client's spans tell the same calls:
                                      otlp_traced_key (otlp_signals.h) */
+    const char *installation;     /* a point naming no session is its
+                                     installation's (otlp_installation) */
 };
 
 /* Claude Code: input is the uncached part, cache tokens beside it. */
@@ -75,15 +77,15 @@ static const struct token_type genai_types[] = {
 };
 
 #define CODEX(n, w) {"codex.turn.token_usage." n, NULL, NULL, w, 0, "metric:codex", "openai", \
-                     {"model"}, true, true, true, false}
+                     {"model"}, true, true, true, false, NULL}
 
 static const struct metric_family families[] = {
     {"claude_code.token.usage", "type", claude_types, 0, 0, "metric:claude_code",
-     "anthropic", {"model"}, true, false, false, false},
+     "anthropic", {"model"}, true, false, false, false, "user.id"},
     {"claude_code.cost.usage", NULL, NULL, OTLP_COST, 0, "metric:claude_code",
-     "anthropic", {"model"}, true, false, false, false},
+     "anthropic", {"model"}, true, false, false, false, "user.id"},
     {"codex.turn.token_usage", "token_type", codex_types, 0, 0, "metric:codex", "openai",
-     {"model"}, true, true, true, false},
+     {"model"}, true, true, true, false, NULL},
     /* newer Codex builds: one metric per token type (non_cached_input and
      * total are derived from the others and are not read) */
     CODEX("input_tokens", OTLP_INPUT),
@@ -92,11 +94,11 @@ static const struct metric_family families[] = {
     CODEX("output_tokens", OTLP_OUTPUT),
     CODEX("reasoning_output_tokens", OTLP_REASONING),
     {"codex.turn.cost_microusd", NULL, NULL, OTLP_COST, 1e-6, "metric:codex", "openai",
-     {"model"}, true, true, true, false},
+     {"model"}, true, true, true, false, NULL},
     {"gemini_cli.token.usage", "type", gemini_types, 0, 0, "metric:gemini_cli", "gcp.gemini",
-     {"model"}, true, true, false, false},
+     {"model"}, true, true, false, false, NULL},
     {"gen_ai.client.token.usage", "gen_ai.token.type", genai_types, 0, 0, "metric:gen_ai",
-     NULL, {"gen_ai.response.model", "gen_ai.request.model"}, false, false, false, true},
+     NULL, {"gen_ai.response.model", "gen_ai.request.model"}, false, false, false, true, NULL},
 };
 
 static const struct metric_family *find_family(struct otlp_str name)
@@ -128,6 +130,9 @@ struct batch_rec {
     const struct metric_family *f;
     uint64_t emitter;
     uint64_t traced;              /* otlp_traced_key, or 0 */
+    uint64_t service;             /* a point naming no session nor
+                                     installation: its service's
+                                     installations (otlp_installation), or 0 */
     size_t points;
     char provider[OTLP_NAME_BUF], model[OTLP_NAME_BUF], tenant[OTLP_NAME_BUF];
 };
@@ -318,12 +323,19 @@ void otlp_point_map(struct otlp_emit *e, const struct otlp_resource *res,
     const char *model = NULL;
     for (size_t i = 0; i < 2 && f->model_attrs[i] && !model; i++)
         model = otlp_attr_str(&p->attrs, res, f->model_attrs[i], mbuf);
-    uint64_t emitter = otlp_emitter(f->per_service ? NULL : &p->attrs, res);
+    uint64_t emitter = otlp_emitter(f->per_service ? NULL : &p->attrs, res), service = 0;
+    uint64_t inst = f->installation
+                        ? otlp_installation(&p->attrs, res, f->installation, &service) : 0;
+    if (inst && inst != service) {
+        emitter = inst; /* no session, but an installation: its events' */
+        service = 0;
+    }
     struct batch_rec *rec = batch_rec(e, f, emitter, ts, provider ? provider : "unknown",
                                       model ? model : "unknown",
                                       otlp_tenant(e->o, &p->attrs, res, tbuf));
     if (f->traced && !rec->traced)
         rec->traced = otlp_traced_key(res, rec->provider);
+    rec->service = service;
     if (what & OTLP_COST) {
         rec->u.has_reported = true;
         rec->u.reported_usd += delta * (f->scale ? f->scale : 1);
@@ -349,6 +361,8 @@ void otlp_export_end(struct otlp_emit *e)
             if (rec->f != &families[k])
                 continue;
             if (!otlp_state_claim(e->state, rec->emitter, rec->f->kind, rec->u.ts) ||
+                (rec->service &&
+                 !otlp_state_claim(e->state, rec->service, rec->f->kind, rec->u.ts)) ||
                 (rec->traced &&
                  !otlp_state_claim(e->state, rec->traced, OTLP_TRACED_METRIC, rec->u.ts)))
                 e->r->superseded += rec->points;

@@ -35,7 +35,10 @@
  * in practice; a source's `signals` option can turn a signal off. Codex
  * CLI's metrics name no session (0.171; earlier ones did), so its events
  * and metrics are one emitter per service (otlp_logs.c, otlp_metrics.c),
- * or each token would count twice. An agent CLI's spans of its calls
+ * or each token would count twice. Claude Code's metrics that name no
+ * session are matched to its installation (user.id) instead, or naming
+ * none to its service (otlp_installation, otlp_claim_usage), for the same
+ * reason. An agent CLI's spans of its calls
  * (Claude Code's beta spans, Codex's handle_responses: otlp_families.c)
  * claim as its events do, and a span and its event are one call to the
  * sink (otlp_usage_call_key).
@@ -87,8 +90,17 @@ void otlp_state_set_stream(struct otlp_state *st, uint64_t key, const struct otl
 
 /* Whether the emitter's usage may be counted as kind (a short stable name
  * such as "log:claude_code"): true if it is the emitter's kind or the
- * emitter had none (kind becomes its kind). seen is unix seconds. */
+ * emitter had none (kind becomes its kind), or if its kind can no longer
+ * count with the source's signals (otlp_state_signals: a "metric:" kind
+ * with metrics off, "span" with traces off, "log:" with logs and traces
+ * off - Claude Code's and Codex's spans claim as their events): then kind
+ * becomes its kind, so that a source whose `signals` were changed counts
+ * the signals left at once, not after the old choice expires. seen is
+ * unix seconds. */
 bool otlp_state_claim(struct otlp_state *st, uint64_t emitter, const char *kind, int64_t seen);
+/* The source's signals (enum otlp_signal bits; 0: all), for
+ * otlp_state_claim. */
+void otlp_state_signals(struct otlp_state *st, unsigned signals);
 
 /* Stage every change since the last commit as cursors of source (sink may
  * be NULL or have no cursor: nothing is staged). A loaded state also drops
@@ -183,6 +195,29 @@ const char *otlp_attr_str(const struct otlp_list *attrs, const struct otlp_resou
 /* The emitter of a record (see above). */
 uint64_t otlp_emitter(const struct otlp_list *attrs, const struct otlp_resource *res);
 
+/* Claude Code's metrics may name no session (OTEL_METRICS_INCLUDE_SESSION_ID
+ * =false; 2.1.332 then drops session.id from its events too, but a
+ * collector that keeps metrics small may drop it from the metrics alone)
+ * and then cannot be matched to a session's events. They are matched to
+ * the installation that sent them instead: the attribute installation
+ * names (Claude Code's user.id, on every event, span and metric point it
+ * sends; record attributes, then resource) within the service; a point
+ * naming neither is matched to the service's installations together.
+ * Returns 0 for a record that names a session (its emitter, otlp_emitter,
+ * is what counts), else the installation's key (or the service's), the
+ * service's into *service. */
+uint64_t otlp_installation(const struct otlp_list *attrs, const struct otlp_resource *res,
+                           const char *installation, uint64_t *service);
+/* Whether a usage event's or a span's usage may be counted as kind (see
+ * otlp_state_claim): its emitter (otlp_emitter) is claimed, and with an
+ * installation attribute also its installation and its service
+ * (otlp_installation), so that the metrics of the installation - or,
+ * naming none, of the service - that name no session are superseded once
+ * its events counted, and its events once those metrics counted. */
+bool otlp_claim_usage(struct otlp_state *st, uint64_t emitter, const struct otlp_list *attrs,
+                      const struct otlp_resource *res, const char *installation,
+                      const char *kind, int64_t ts);
+
 /* An agent CLI that traces its calls too (Claude Code's beta spans, Codex's
  * handle_responses) reports each call as a span and as an event, and the
  * two share no id (Codex's events carry no trace context; Claude Code's
@@ -197,8 +232,19 @@ uint64_t otlp_emitter(const struct otlp_list *attrs, const struct otlp_resource 
  * (OTLP_EVENT_COMPLETENESS). Two calls of one emitter with the very same
  * usage ending in the same second count once; a span and its event on
  * either side of a second's mark count twice. (Ten seconds joined two runs
- * of `codex exec` whose answers had the same usage: one was not counted.) */
-uint64_t otlp_usage_call_key(uint64_t emitter, const struct usage *u, uint64_t end_ns);
+ * of `codex exec` whose answers had the same usage: one was not counted.)
+ *
+ * A call that failed (u->errors, no token counts: Claude Code's
+ * llm_request span with an error status and its api_error event, one of
+ * each per request however often it was retried) has no usage to tell it
+ * apart: its key is the emitter and the provider's request id, which
+ * Claude Code 2.1.332 puts on both (request_id; absent when no answer came,
+ * a connection error), else the emitter and the second the call ended.
+ * request_id (empty: none) is not read for usage that has token counts:
+ * that the span of a call that succeeded names the event's request id is
+ * not known (the fake API the CLI was recorded against sends none). */
+uint64_t otlp_usage_call_key(uint64_t emitter, const struct usage *u,
+                             struct otlp_str request_id, uint64_t end_ns);
 
 /* An instrumented client reports its calls as spans and as the GenAI
  * token metric (gen_ai.client.token.usage: OpenTelemetry's own

@@ -43,6 +43,7 @@ struct otlp_state {
     size_t ndirty, dirty_cap;
     const char **gone;       /* keys to forget (owned here) */
     size_t ngone, gone_cap;
+    unsigned signals;        /* the source's signals (otlp_state_signals) */
     int64_t retention;       /* seconds; 0: never prune (not loaded) */
     int64_t pruned;          /* when last pruned */
 };
@@ -170,6 +171,22 @@ void otlp_state_set_stream(struct otlp_state *st, uint64_t key, const struct otl
     }
 }
 
+void otlp_state_signals(struct otlp_state *st, unsigned signals) { st->signals = signals; }
+
+/* Whether usage of kind can still be counted with the source's signals:
+ * "metric:*" by metrics, "span" by traces, "log:*" by logs or by an agent
+ * CLI's spans (otlp_families.h). */
+static bool kind_live(const char *kind, unsigned signals)
+{
+    if (!signals)
+        return true;
+    if (strncmp(kind, "metric:", 7) == 0)
+        return signals & OTLP_METRICS;
+    if (strncmp(kind, "log:", 4) == 0)
+        return signals & (OTLP_LOGS | OTLP_TRACES);
+    return signals & OTLP_TRACES;
+}
+
 bool otlp_state_claim(struct otlp_state *st, uint64_t emitter, const char *kind, int64_t seen)
 {
     char k[20];
@@ -180,7 +197,12 @@ bool otlp_state_claim(struct otlp_state *st, uint64_t emitter, const char *kind,
         e = *slot = xcalloc(1, sizeof *e);
         snprintf(e->kind, sizeof e->kind, "%s", kind);
     } else if (strcmp(e->kind, kind) != 0) {
-        return false;
+        if (kind_live(e->kind, st->signals))
+            return false;
+        /* its kind's signals were turned off: this one takes it over
+         * now (and is stored), not when that choice expires */
+        snprintf(e->kind, sizeof e->kind, "%s", kind);
+        e->saved = 0;
     }
     if (seen > e->seen)
         e->seen = seen;
@@ -526,25 +548,86 @@ uint64_t otlp_traced_key(const struct otlp_resource *res, const char *provider)
     return h ? h : 1;
 }
 
-uint64_t otlp_usage_call_key(uint64_t emitter, const struct usage *u, uint64_t end_ns)
+uint64_t otlp_usage_call_key(uint64_t emitter, const struct usage *u,
+                             struct otlp_str request_id, uint64_t end_ns)
 {
+    int64_t end_s = (int64_t)(end_ns / 1000000000u);
+    uint64_t h;
+    if (u->errors && !u->tokens_unknown && !u->input && !u->output) {
+        /* a failed call: its request id says which, else when it ended */
+        h = otlp_hash(OTLP_HASH0, "failed-call", 11);
+        h = otlp_hash(h, &emitter, sizeof emitter);
+        if (request_id.p && request_id.n)
+            h = otlp_hash(otlp_hash(h, "id", 2), request_id.p, request_id.n);
+        else
+            h = otlp_hash(h, &end_s, sizeof end_s);
+        return h ? h : 1;
+    }
     if (u->tokens_unknown || (!u->input && !u->output))
         return 0;
     int64_t n[5] = {u->input, u->cache_read, u->cache_write_5m + u->cache_write_1h, u->output,
-                    (int64_t)(end_ns / 1000000000u)};
-    uint64_t h = otlp_hash(OTLP_HASH0, "usage-call", 10);
+                    end_s};
+    h = otlp_hash(OTLP_HASH0, "usage-call", 10);
     h = otlp_hash(h, &emitter, sizeof emitter);
     h = otlp_hash(h, n, sizeof n);
     return h ? h : 1;
+}
+
+/* The session a record names (session.id, else conversation.id; record
+ * attributes then resource) into buf, or NULL. */
+static const char *session_of(const struct otlp_list *attrs, const struct otlp_resource *res,
+                              char *buf)
+{
+    const char *session = otlp_attr_str(attrs, res, "session.id", buf);
+    return session ? session : otlp_attr_str(attrs, res, "conversation.id", buf);
+}
+
+/* The key of an installation (id) of the resource's service, or of the
+ * service's installations together (id NULL or ""). */
+static uint64_t installation_key(const struct otlp_resource *res, const char *id)
+{
+    char sbuf[OTLP_NAME_BUF];
+    const char *service = otlp_attr_str(NULL, res, "service.name", sbuf);
+    if (!service)
+        service = "";
+    if (!id)
+        id = "";
+    uint64_t h = otlp_hash(OTLP_HASH0, "installation", 12);
+    h = otlp_hash(h, service, strlen(service) + 1);
+    h = otlp_hash(h, id, strlen(id));
+    return h ? h : 1;
+}
+
+uint64_t otlp_installation(const struct otlp_list *attrs, const struct otlp_resource *res,
+                           const char *installation, uint64_t *service)
+{
+    char buf[OTLP_NAME_BUF];
+    if (session_of(attrs, res, buf))
+        return 0;
+    *service = installation_key(res, NULL);
+    return installation_key(res, otlp_attr_str(attrs, res, installation, buf));
+}
+
+bool otlp_claim_usage(struct otlp_state *st, uint64_t emitter, const struct otlp_list *attrs,
+                      const struct otlp_resource *res, const char *installation,
+                      const char *kind, int64_t ts)
+{
+    if (!otlp_state_claim(st, emitter, kind, ts))
+        return false;
+    if (!installation)
+        return true;
+    char buf[OTLP_NAME_BUF];
+    const char *id = otlp_attr_str(attrs, res, installation, buf);
+    if (id && *id && !otlp_state_claim(st, installation_key(res, id), kind, ts))
+        return false;
+    return otlp_state_claim(st, installation_key(res, NULL), kind, ts);
 }
 
 uint64_t otlp_emitter(const struct otlp_list *attrs, const struct otlp_resource *res)
 {
     char sbuf[OTLP_NAME_BUF], ibuf[OTLP_NAME_BUF];
     const char *service = otlp_attr_str(NULL, res, "service.name", sbuf);
-    const char *session = otlp_attr_str(attrs, res, "session.id", ibuf);
-    if (!session)
-        session = otlp_attr_str(attrs, res, "conversation.id", ibuf);
+    const char *session = session_of(attrs, res, ibuf);
     if (!service)
         service = "";
     if (!session)

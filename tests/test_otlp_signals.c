@@ -703,10 +703,97 @@ static void feed_both(const char *first, const char *second, struct capture *c,
     otlp_state_free(st);
 }
 
-/* Every record of c with tokens is one of a pair, a span's and an event's
- * (requests 1 each), with the same call key, the event's telling more:
- * the sink counts each pair once, the event's (core/calls.h). Returns the
- * totals of the events', the records that count. */
+/* Claude Code's metrics naming no session (OTEL_METRICS_INCLUDE_SESSION_ID
+ * =false, or a collector dropping it) beside events that name theirs: the
+ * metrics are matched to the installation (user.id), or naming none to the
+ * service, and count once with the events, in either order; alone they
+ * count. */
+static void sessionless_metrics_count_once(const char *metrics)
+{
+    /* events first: every token and cost point is superseded */
+    struct otlp_state *st = otlp_state_new();
+    struct otlp_options o = options(st);
+    struct capture c;
+    capture_init(&c);
+    struct otlp_result r;
+    feed("claude-code-logs.jsonl", &o, &c, &r);
+    feed(metrics, &o, &c, &r);
+    assert_int_equal(r.superseded, 8);
+    assert_int_equal(r.counted, 0);
+    struct totals t = total(&c);
+    assert_int_equal(t.requests, 3);
+    assert_int_equal(t.input, 21512 + 300);
+    assert_int_equal(t.output, 340 + 50);
+    otlp_state_free(st);
+    /* metrics first: the events are superseded */
+    st = otlp_state_new();
+    o = options(st);
+    capture_init(&c);
+    feed(metrics, &o, &c, &r);
+    assert_int_equal(r.counted, 2);
+    feed("claude-code-logs.jsonl", &o, &c, &r);
+    assert_int_equal(r.superseded, 3);
+    assert_int_equal(r.counted, 0);
+    t = total(&c);
+    assert_int_equal(t.requests, 0);
+    assert_int_equal(t.input, 21512 + 300);
+    assert_int_equal(t.output, 340 + 50);
+    assert_true(fabs(t.reported - 0.04265) < 1e-12);
+    otlp_state_free(st);
+}
+
+static void test_claude_code_metrics_without_a_session_count_once_with_its_events(void **state)
+{
+    (void)state;
+    sessionless_metrics_count_once("claude-code-metrics-nosession.jsonl");
+    sessionless_metrics_count_once("claude-code-metrics-anonymous.jsonl");
+    /* its beta spans claim as its events do */
+    struct capture c;
+    size_t superseded;
+    feed_both("claude-code-traces.jsonl", "claude-code-metrics-nosession.jsonl", &c,
+              &superseded);
+    assert_int_equal(superseded, 8);
+    feed_both("claude-code-metrics-nosession.jsonl", "claude-code-traces.jsonl", &c,
+              &superseded);
+    assert_int_equal(superseded, 3);
+}
+
+/* Claude Code 2.1.332 with OTEL_METRICS_INCLUDE_SESSION_ID=false (recorded
+ * from the real CLI against tests/e2e/agents/claude/fake_anthropic.py):
+ * neither its events nor its metrics name the session, both name the
+ * installation (user.id). Its one request counts once, in either order;
+ * another installation's events (claude-code-logs.jsonl, user u-1f3)
+ * supersede nothing of it. */
+static void test_claude_code_without_session_ids_counts_once_per_installation(void **state)
+{
+    (void)state;
+    const char *name = "claude-code-2.1.332-nosession.jsonl";
+    for (int order = 0; order < 2; order++) {
+        struct otlp_state *st = otlp_state_new();
+        struct otlp_options o = options(st);
+        struct capture c;
+        capture_init(&c);
+        struct otlp_result r;
+        feed("claude-code-logs.jsonl", &o, &c, &r);
+        /* lines 0-2 its events, 3 its metrics */
+        feed_lines(name, order ? 3 : 0, order ? 4 : 3, &o, &c, &r);
+        assert_int_equal(r.counted, 1);
+        feed_lines(name, order ? 0 : 3, order ? 3 : 4, &o, &c, &r);
+        assert_int_equal(r.counted, 0);
+        assert_int_equal(r.superseded, order ? 1 : 5); /* 4 token points, 1 cost */
+        struct totals t = total(&c);
+        assert_int_equal(t.requests, order ? 3 : 4);
+        assert_int_equal(t.input, 21512 + 300 + 1302);
+        assert_int_equal(t.output, 340 + 50 + 11);
+        otlp_state_free(st);
+    }
+}
+
+/* Every record of c with tokens, or of a failed call, is one of a pair, a
+ * span's and an event's (requests 1 each), with the same call key, the
+ * event's telling more: the sink counts each pair once, the event's
+ * (core/calls.h). Returns the totals of the events', the records that
+ * count. */
 static struct totals one_per_call(const struct capture *c, int pairs)
 {
     struct capture events;
@@ -714,7 +801,7 @@ static struct totals one_per_call(const struct capture *c, int pairs)
     int found = 0;
     for (int i = 0; i < c->n; i++) {
         const struct usage *a = &c->u[i];
-        if (!a->input && !a->output) {
+        if (!a->input && !a->output && !a->errors) {
             assert_int_equal(a->call_key, 0); /* no usage: no call to tell apart */
             continue;
         }
@@ -749,7 +836,9 @@ static void test_claude_code_spans_and_events_of_one_session_count_once(void **s
         feed_both(order[i][0], order[i][1], &c, &superseded);
         assert_int_equal(superseded, 0);
         assert_int_equal(c.n, 6); /* two calls and a failed one, twice */
-        struct totals t = one_per_call(&c, 2);
+        struct totals t = one_per_call(&c, 3);
+        assert_int_equal(t.requests, 3);
+        assert_int_equal(t.errors, 1);
         assert_int_equal(t.input, 21512 + 300);
         assert_int_equal(t.cache_read, 20000);
         assert_int_equal(t.cache_write, 1500);
@@ -763,6 +852,41 @@ static void test_claude_code_spans_and_events_of_one_session_count_once(void **s
     /* metrics first: its spans are superseded as its events are */
     feed_both("claude-code-metrics.jsonl", "claude-code-traces.jsonl", &c, &superseded);
     assert_int_equal(superseded, 3);
+}
+
+/* Claude Code 2.1.332 with its beta spans, each request failing (recorded
+ * from the real CLI against a fake API: a 529 retried until it gave up,
+ * then a connection refused): a failed request is an llm_request span with
+ * an error status and an api_error event, both without tokens - one
+ * request, one error, whichever came first. The first names its request
+ * id (request_id, on both), the second none (no answer came). */
+static void test_claude_code_failed_request_span_and_event_count_once(void **state)
+{
+    (void)state;
+    const char *name = "claude-code-2.1.332-failed.jsonl";
+    for (int order = 0; order < 2; order++) {
+        struct otlp_state *st = otlp_state_new();
+        struct otlp_options o = options(st);
+        struct capture c;
+        capture_init(&c);
+        struct otlp_result r, sum = {0};
+        /* as recorded (the span first), and each event before its span */
+        static const int recorded[] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+        static const int swapped[] = {0, 2, 1, 3, 4, 5, 7, 6, 8};
+        for (int i = 0; i < 9; i++) {
+            int line = order ? swapped[i] : recorded[i];
+            feed_lines(name, line, line + 1, &o, &c, &r);
+            sum.rejected += r.rejected;
+            sum.superseded += r.superseded;
+        }
+        assert_int_equal(sum.rejected + sum.superseded, 0);
+        assert_int_equal(c.n, 4);
+        struct totals t = one_per_call(&c, 2);
+        assert_int_equal(t.requests, 2);
+        assert_int_equal(t.errors, 2);
+        assert_int_equal(t.input + t.output, 0);
+        otlp_state_free(st);
+    }
 }
 
 /* Codex CLI's handle_responses spans and its response.completed events of
@@ -816,21 +940,33 @@ static void test_a_call_key_is_the_emitters_usage_as_the_call_ended(void **state
     struct usage u = {.input = 12345, .cache_read = 4096, .cache_write_5m = 1024,
                       .output = 678, .reasoning = 256};
     const uint64_t t = 1796216627000000000u; /* a whole second */
-    uint64_t k = otlp_usage_call_key(7, &u, t + 599848481u);
+    struct otlp_str none_id = {NULL, 0};
+    uint64_t k = otlp_usage_call_key(7, &u, none_id, t + 599848481u);
     assert_true(k != 0);
-    assert_true(otlp_usage_call_key(7, &u, t + 607598126u) == k);
-    assert_true(otlp_usage_call_key(7, &u, t + 2000000000u) != k);
-    assert_true(otlp_usage_call_key(7, &u, t + 60000000000u) != k);
-    assert_true(otlp_usage_call_key(8, &u, t + 599848481u) != k);
+    assert_true(otlp_usage_call_key(7, &u, none_id, t + 607598126u) == k);
+    assert_true(otlp_usage_call_key(7, &u, none_id, t + 2000000000u) != k);
+    assert_true(otlp_usage_call_key(7, &u, none_id, t + 60000000000u) != k);
+    assert_true(otlp_usage_call_key(8, &u, none_id, t + 599848481u) != k);
     struct usage v = u;
     v.output++;
-    assert_true(otlp_usage_call_key(7, &v, t + 599848481u) != k);
+    assert_true(otlp_usage_call_key(7, &v, none_id, t + 599848481u) != k);
     v = u;
     v.cache_write_1h = 24;
     v.cache_write_5m = 1000; /* the same writes, split */
-    assert_true(otlp_usage_call_key(7, &v, t + 599848481u) == k);
+    assert_true(otlp_usage_call_key(7, &v, none_id, t + 599848481u) == k);
     struct usage none = {.tokens_unknown = true};
-    assert_true(otlp_usage_call_key(7, &none, t) == 0);
+    assert_true(otlp_usage_call_key(7, &none, none_id, t) == 0);
+    /* a failed call: its request id, else the second it ended */
+    struct usage failed = {.requests = 1, .errors = 1};
+    struct otlp_str id = {"req_011CVx", 10}, other = {"req_011CVy", 10};
+    uint64_t f = otlp_usage_call_key(7, &failed, id, t);
+    assert_true(f != 0 && f != otlp_usage_call_key(7, &failed, none_id, t));
+    assert_true(otlp_usage_call_key(7, &failed, id, t + 2000000000u) == f);
+    assert_true(otlp_usage_call_key(7, &failed, other, t) != f);
+    assert_true(otlp_usage_call_key(8, &failed, id, t) != f);
+    uint64_t g = otlp_usage_call_key(7, &failed, none_id, t + 1000000u);
+    assert_true(g != 0 && otlp_usage_call_key(7, &failed, none_id, t + 999000000u) == g);
+    assert_true(otlp_usage_call_key(7, &failed, none_id, t + 1000000000u) != g);
 }
 
 /* One resource of service, with one chat span: provider, model gpt-4o,
@@ -913,6 +1049,56 @@ static void test_an_instrumented_clients_spans_and_genai_metric_count_once(void 
     r = feed_doc(st, strbuf_detach(&b), &c);
     assert_int_equal(r.counted, 2);
     assert_int_equal(r.superseded, 1);
+    otlp_state_free(st);
+}
+
+/* A service whose traces are sampled: its spans came first and claimed
+ * its usage of openai, so its gen_ai.client.token.usage (every call) is
+ * superseded and only the sampled calls count - what README tells to fix
+ * with signals = ["metrics"]. Set on a source that chose spans before
+ * (its choice is kept in its state, across restarts), the metric counts
+ * from then on, not after the choice expires; and turned back to all
+ * signals, the metric keeps it (the spans are superseded). */
+static void test_signals_metrics_counts_a_sampled_services_metric_at_once(void **state)
+{
+    (void)state;
+    struct otlp_state *st = otlp_state_new();
+    struct capture c;
+    capture_init(&c);
+    assert_int_equal(feed_doc(st, chat_span("openai", "b7ad6b7169203341"), &c).counted, 1);
+    struct otlp_result r = feed_doc(st, cumulative(100, 160, "1000"), &c);
+    assert_int_equal(r.superseded, 1); /* the stream is known: 1000 so far */
+    int span_choice = -1; /* the cursor of the service's choice */
+    for (int i = 0; i < c.ncur; i++)
+        if (strncmp(c.vals[i], "span ", 5) == 0)
+            span_choice = i;
+    assert_true(span_choice >= 0);
+    struct otlp_options o = options(st);
+    o.signals = OTLP_METRICS;
+    char *doc = cumulative(100, 220, "3500");
+    assert_int_equal(otlp_map_export(OTLP_JSON, 0, doc, strlen(doc), &o, &c.sink, &r), 0);
+    free(doc);
+    assert_int_equal(r.counted, 1);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.u[1].input, 2500); /* what the stream added since */
+    /* the new choice is staged with its record (a restart keeps it) */
+    assert_int_equal(strncmp(c.vals[span_choice], "metric:gen_ai ", 14), 0);
+    /* all signals again: the metric keeps the service */
+    r = feed_doc(st, chat_span("openai", "b7ad6b7169203342"), &c);
+    assert_int_equal(r.superseded, 1);
+    assert_int_equal(feed_doc(st, cumulative(100, 280, "4000"), &c).counted, 1);
+    assert_int_equal(c.u[c.n - 1].input, 500);
+    otlp_state_free(st);
+    /* a choice of a signal still on is kept: logs off, a Claude Code
+     * session's spans (traces on) keep their claim against its metrics */
+    st = otlp_state_new();
+    o = options(st);
+    capture_init(&c);
+    feed("claude-code-traces.jsonl", &o, &c, &r);
+    o.signals = OTLP_TRACES | OTLP_METRICS;
+    feed("claude-code-metrics.jsonl", &o, &c, &r);
+    assert_int_equal(r.counted, 0);
+    assert_int_equal(r.superseded, 8);
     otlp_state_free(st);
 }
 
@@ -1092,13 +1278,17 @@ int main(void)
         cmocka_unit_test(test_the_genai_metric_names_its_provider_as_spans_do),
         cmocka_unit_test(test_gemini_cli_own_metric_wins_over_the_genai_one_it_also_sends),
         cmocka_unit_test(test_events_and_metrics_of_one_session_count_once),
+        cmocka_unit_test(test_claude_code_metrics_without_a_session_count_once_with_its_events),
+        cmocka_unit_test(test_claude_code_without_session_ids_counts_once_per_installation),
         cmocka_unit_test(test_claude_code_spans_and_events_of_one_session_count_once),
+        cmocka_unit_test(test_claude_code_failed_request_span_and_event_count_once),
         cmocka_unit_test(test_codex_spans_and_events_count_once),
         cmocka_unit_test(test_a_call_key_is_the_emitters_usage_as_the_call_ended),
         cmocka_unit_test(test_an_instrumented_clients_spans_and_genai_metric_count_once),
         cmocka_unit_test(test_codex_metrics_that_name_the_conversation_are_its_events_emitter),
         cmocka_unit_test(test_codex_exec_events_and_metrics_count_once),
         cmocka_unit_test(test_the_signals_option_turns_a_signal_off),
+        cmocka_unit_test(test_signals_metrics_counts_a_sampled_services_metric_at_once),
         cmocka_unit_test(test_the_same_export_gives_the_same_records_from_json_and_protobuf),
         cmocka_unit_test(test_a_count_as_text_is_read_when_it_is_whole),
     };

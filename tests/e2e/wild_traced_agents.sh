@@ -9,7 +9,12 @@
 #   - Codex CLI 0.171 `codex exec` with [otel] trace_exporter too: one
 #     request, six handle_responses spans (the last with its usage, no
 #     model), its codex.sse_event, its codex.turn.token_usage (traces came
-#     first, then metrics, then logs).
+#     first, then metrics, then logs);
+#   - Claude Code 2.1.332 as above, each request failing (the fake answering
+#     529 until the CLI gave up after CLAUDE_CODE_MAX_RETRIES=2, then a
+#     session whose API port refused connections): per failed request a
+#     claude_code.llm_request span with an error status and an api_error
+#     event, no tokens (claude-code-2.1.332-failed.jsonl).
 # Through an otel_file source, --once --json must show with the traces in
 # any order exactly what it shows without them (what agent_claude.sh and
 # agent_codex.sh check against the fakes' ledgers): the call once, its
@@ -49,7 +54,7 @@ print(json.dumps({
 PY
 }
 
-# check CAPTURE RECORDED FIRST LAST: the capture without its traces
+# check CAPTURE REQUESTS RECORDED FIRST LAST: the capture without its traces
 # ("untraced") and without traces and metrics ("events") are the oracles;
 # with its traces in the order recorded, first and last, it must show what
 # the oracle named for each shows. (The spans of a call claim its emitter
@@ -65,14 +70,14 @@ check() {
     cp "$1" "$dir/$base-recorded.jsonl"
     for oracle in untraced events; do
         snapshot "$base-$oracle" "$dir/$base-$oracle.jsonl"
-        python3 - "$dir/$base-$oracle.json" <<'PY' || { echo "FAIL $base: $oracle"; failed=1; }
+        python3 - "$dir/$base-$oracle.json" "$2" <<'PY' || { echo "FAIL $base: $oracle"; failed=1; }
 import json, sys
 j = json.load(open(sys.argv[1]))
-assert len(j["models"]) == 1 and j["models"][0][2] in (None, 1), j["models"]
+assert len(j["models"]) == 1 and j["models"][0][2] in (None, int(sys.argv[2])), j["models"]
 assert j["models"][0][1] != "unknown" and not j["unpriced"], j
 PY
     done
-    shift
+    shift 2
     for how in recorded first last; do
         snapshot "$base-$how" "$dir/$base-$how.jsonl"
         if ! cmp -s "$dir/$base-$1.json" "$dir/$base-$how.json"; then
@@ -85,8 +90,10 @@ PY
 }
 
 # Claude Code: its events come before its metrics in every order
-check "$fixtures/claude-code-2.1.332-traced.jsonl" untraced untraced untraced
+check "$fixtures/claude-code-2.1.332-traced.jsonl" 1 untraced untraced untraced
+# two failed requests: each span and its api_error are one request
+check "$fixtures/claude-code-2.1.332-failed.jsonl" 2 untraced untraced untraced
 # Codex: recorded as traces, metrics, logs - the spans make it the events'
-check "$fixtures/codex-0.171-traced.jsonl" events events untraced
-[ $failed = 0 ] && echo "wild_traced_agents: ok (Claude Code 2.1.332, Codex 0.171: traced calls count once)"
+check "$fixtures/codex-0.171-traced.jsonl" 1 events events untraced
+[ $failed = 0 ] && echo "wild_traced_agents: ok (Claude Code 2.1.332, Codex 0.171: traced calls, failed ones too, count once)"
 exit $failed

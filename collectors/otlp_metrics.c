@@ -279,6 +279,22 @@ static const struct metric_family *usage_family(const struct otlp_emit *e,
     return *what ? f : NULL;
 }
 
+/* The provider of point p of family f (NULL: it names none), named as
+ * spans name it ("openai.chat" -> "openai"), or one provider's tokens
+ * would be two providers by signal, and its usage source would not know
+ * these as its own. pbuf and nbuf (OTLP_NAME_BUF each) may hold it. */
+static const char *point_provider(const struct metric_family *f, const struct otlp_point *p,
+                                  const struct otlp_resource *res, char *pbuf, char *nbuf)
+{
+    if (f->provider)
+        return f->provider;
+    const char *provider = otlp_attr_str(&p->attrs, res, "gen_ai.provider.name", pbuf);
+    if (!provider)
+        provider = otlp_attr_str(&p->attrs, res, "gen_ai.system", pbuf);
+    return provider ? otlp_provider_name(provider, strlen(provider), nbuf, OTLP_NAME_BUF)
+                    : NULL;
+}
+
 void otlp_point_map(struct otlp_emit *e, const struct otlp_resource *res,
                     const struct otlp_scope *scope, const struct otlp_metric *m,
                     const struct otlp_point *p)
@@ -307,19 +323,8 @@ void otlp_point_map(struct otlp_emit *e, const struct otlp_resource *res,
         return;
     }
     int64_t ts = (int64_t)(p->time_ns / 1000000000u);
-    char pbuf[OTLP_NAME_BUF], mbuf[OTLP_NAME_BUF], tbuf[OTLP_NAME_BUF];
-    const char *provider = f->provider;
-    if (!provider)
-        provider = otlp_attr_str(&p->attrs, res, "gen_ai.provider.name", pbuf);
-    if (!provider)
-        provider = otlp_attr_str(&p->attrs, res, "gen_ai.system", pbuf);
-    /* named as spans name it ("openai.chat" -> "openai"), or one provider's
-     * tokens would be two providers by signal, and its usage source would
-     * not know these as its own */
-    /* cppcheck-suppress variableScope ; provider may point into it below the if */
-    char nbuf[OTLP_NAME_BUF];
-    if (provider && !f->provider)
-        provider = otlp_provider_name(provider, strlen(provider), nbuf, sizeof nbuf);
+    char pbuf[OTLP_NAME_BUF], nbuf[OTLP_NAME_BUF], mbuf[OTLP_NAME_BUF], tbuf[OTLP_NAME_BUF];
+    const char *provider = point_provider(f, p, res, pbuf, nbuf);
     const char *model = NULL;
     for (size_t i = 0; i < 2 && f->model_attrs[i] && !model; i++)
         model = otlp_attr_str(&p->attrs, res, f->model_attrs[i], mbuf);
